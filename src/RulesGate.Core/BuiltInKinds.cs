@@ -1,0 +1,10 @@
+using RulesGate.Core.Gate;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Core;
+
+/// <summary>The kinds of rule file RulesGate ships with; a host registers these and any of its own.</summary>
+public static class BuiltInKinds
+{
+    public static RuleKindRegistry Registry { get; } = new([CapitalPolicyKind.Instance]);
+}

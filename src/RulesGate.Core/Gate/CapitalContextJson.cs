@@ -1,0 +1,77 @@
+using System.Text.Json;
+
+namespace RulesGate.Core.Gate;
+
+/// <summary>Reads PolicyGate's JSON shapes (snake_case) into the capital context.</summary>
+public static class CapitalContextJson
+{
+    /// <summary>Reads <c>{ "intent", "portfolio", "market", "execution"? }</c>.</summary>
+    /// <exception cref="FormatException">A key is unknown, missing or of the wrong type; the message names it.</exception>
+    public static CapitalContext ReadRequest(JsonElement json)
+    {
+        var request = new JsonFields(json, "request", "intent", "portfolio", "market", "execution");
+        return new CapitalContext(
+            ReadIntent(request.Required("intent")),
+            ReadPortfolio(request.Required("portfolio")),
+            ReadMarket(request.Required("market")),
+            request.Has("execution") ? ReadExecution(request.Required("execution")) : ExecutionState.Idle);
+    }
+
+    public static OrderIntent ReadIntent(JsonElement json)
+    {
+        var intent = new JsonFields(json, "intent", "intent_id", "timestamp", "strategy_id", "account_id", "instrument", "side", "order_type", "qty", "limit_price");
+        var instrument = intent.Object("instrument", "symbol", "asset_class");
+        var qty = intent.Number("qty");
+        if (qty <= 0)
+        {
+            throw new FormatException("intent.qty: must be > 0; the side gives the direction.");
+        }
+
+        var orderType = intent.Choice<OrderType>("order_type");
+        var limit = intent.OptionalNumber("limit_price");
+        if (orderType == OrderType.Limit && limit is not > 0)
+        {
+            throw new FormatException("intent.limit_price: a limit order needs a limit price > 0.");
+        }
+
+        return new OrderIntent(
+            intent.String("intent_id"),
+            intent.Timestamp("timestamp"),
+            intent.String("strategy_id"),
+            intent.String("account_id"),
+            instrument.String("symbol"),
+            instrument.Has("asset_class") ? instrument.String("asset_class") : "equity",
+            intent.Choice<OrderSide>("side"),
+            orderType,
+            qty,
+            limit);
+    }
+
+    public static PortfolioState ReadPortfolio(JsonElement json)
+    {
+        var portfolio = new JsonFields(json, "portfolio", "equity", "start_of_day_equity", "peak_equity", "positions", "realized_pnl_today", "unrealized_pnl");
+        return new PortfolioState(
+            portfolio.Number("equity"),
+            portfolio.Number("start_of_day_equity"),
+            portfolio.Number("peak_equity"),
+            portfolio.NumberMap("positions"),
+            portfolio.Number("realized_pnl_today", 0),
+            portfolio.Number("unrealized_pnl", 0));
+    }
+
+    public static MarketSnapshot ReadMarket(JsonElement json)
+    {
+        var market = new JsonFields(json, "market", "timestamp", "prices");
+        return new MarketSnapshot(market.Has("timestamp") ? market.Timestamp("timestamp") : null, market.NumberMap("prices"));
+    }
+
+    public static ExecutionState ReadExecution(JsonElement json)
+    {
+        var execution = new JsonFields(json, "execution", "orders_last_60s_global", "orders_last_60s_by_strategy", "violations_last_window", "kill_switch_active");
+        return new ExecutionState(
+            execution.Count("orders_last_60s_global"),
+            execution.CountMap("orders_last_60s_by_strategy"),
+            execution.Count("violations_last_window"),
+            execution.Bool("kill_switch_active"));
+    }
+}

@@ -1,0 +1,11 @@
+namespace RulesGate.Core.Gate;
+
+/// <summary>The account as it stands before the order.</summary>
+/// <param name="Positions">Signed quantity by symbol: long positive, short negative.</param>
+public sealed record PortfolioState(
+    double Equity,
+    double StartOfDayEquity,
+    double PeakEquity,
+    IReadOnlyDictionary<string, double> Positions,
+    double RealizedPnlToday,
+    double UnrealizedPnl);

@@ -1,0 +1,58 @@
+using System.Runtime.Loader;
+
+namespace RulesGate.Core.Rules;
+
+/// <summary>
+/// A compiled rule file: its definition, its identity (<c>id@version#hash</c>) and the generated code,
+/// loaded into a collectible context of its own so that <see cref="Unload"/> really frees it.
+/// </summary>
+public sealed class RuleBundle
+{
+    private readonly object compiled;
+    private readonly AssemblyLoadContext context;
+    private object? evaluator;
+
+    internal RuleBundle(RuleFile file, RuleKind kind, object compiled, AssemblyLoadContext context, bool fromCache)
+    {
+        File = file;
+        Kind = kind;
+        this.compiled = compiled;
+        this.context = context;
+        FromCache = fromCache;
+    }
+
+    public RuleFile File { get; }
+
+    public RuleKind Kind { get; }
+
+    /// <summary><c>id@version#&lt;first 12 hex of SHA-256&gt;</c>, recorded with every decision.</summary>
+    public string Identity => File.Identity;
+
+    /// <summary>True when the assembly came from the compiled cache rather than from Roslyn.</summary>
+    public bool FromCache { get; }
+
+    /// <summary>The evaluator for this bundle's context type.</summary>
+    /// <exception cref="InvalidOperationException">The bundle's kind has another context type.</exception>
+    public RuleEvaluator<TContext> Evaluator<TContext>()
+        where TContext : class
+    {
+        if (evaluator is RuleEvaluator<TContext> typed)
+        {
+            return typed;
+        }
+
+        if (compiled is not ICompiledRules<TContext> rules || Kind is not RuleKind<TContext> kind)
+        {
+            throw new InvalidOperationException($"{Identity} is a {Kind.Name} over {Kind.ContextType.Name}, not over {typeof(TContext).Name}.");
+        }
+
+        var created = new RuleEvaluator<TContext>(this, rules, kind, new ParamResolver(File.Params, File.Overrides, rules.BuildParams));
+        evaluator = created;
+        return created;
+    }
+
+    /// <summary>Starts unloading the generated assembly; it is freed once nothing refers to this bundle.</summary>
+    public void Unload() => context.Unload();
+
+    internal WeakReference WeakContext() => new(context);
+}

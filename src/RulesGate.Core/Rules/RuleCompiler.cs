@@ -1,0 +1,223 @@
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+
+namespace RulesGate.Core.Rules;
+
+/// <summary>
+/// Compiles a rule file into one assembly: every expression checked alone, then all of them in one Roslyn
+/// compilation (Release, deterministic), walked by the <see cref="Sandbox"/>, and emitted. Errors are mapped
+/// back to the YAML line and column of the expression that caused them.
+/// </summary>
+internal static class RuleCompiler
+{
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.None);
+
+    private static readonly CSharpCompilationOptions CompilationOptions = new(
+        OutputKind.DynamicallyLinkedLibrary,
+        optimizationLevel: OptimizationLevel.Release,
+        deterministic: true,
+        allowUnsafe: false,
+        nullableContextOptions: NullableContextOptions.Enable,
+        concurrentBuild: false);
+
+    /// <summary>The emitted assembly's bytes, or the diagnostics that say why there are none.</summary>
+    public static (byte[]? Assembly, IReadOnlyList<RuleDiagnostic> Diagnostics) Compile(RuleFile file, RuleKind kind)
+    {
+        var diagnostics = new List<RuleDiagnostic>();
+        foreach (var expression in Expressions(file))
+        {
+            CheckAlone(expression, diagnostics);
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            return (null, diagnostics);
+        }
+
+        var references = MetadataReferences.For(kind);
+        var deriveTypes = new List<string>();
+        for (var i = 0; i < file.Derive.Count; i++)
+        {
+            var probe = new CodeGenerator(file, kind, deriveTypes).GenerateDeriveProbe(i);
+            var (compilation, tree) = Build(file, probe, references);
+            var model = compilation.GetSemanticModel(tree);
+            Check(kind, compilation, tree, model, probe, diagnostics);
+            var node = ExpressionAt(tree, probe.Regions[0]);
+            var type = model.GetTypeInfo(node).Type;
+            if (diagnostics.Count > 0 || type is null or IErrorTypeSymbol)
+            {
+                return (null, diagnostics);
+            }
+
+            if (type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
+            {
+                diagnostics.Add(Map(probe.Regions[0], 0, node.Span.Length, "RG2003", $"A derived value cannot be of type '{type.ToDisplayString()}'.", "Compute a number, bool, text, or a list of them."));
+                return (null, diagnostics);
+            }
+
+            deriveTypes.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+        }
+
+        var source = new CodeGenerator(file, kind, deriveTypes).Generate(ExplainPlanner.Plan(file));
+        var (final, finalTree) = Build(file, source, references);
+        var finalModel = final.GetSemanticModel(finalTree);
+        Check(kind, final, finalTree, finalModel, source, diagnostics);
+        CheckConditionsAreBool(file, finalTree, finalModel, source, diagnostics);
+        if (diagnostics.Count > 0)
+        {
+            return (null, diagnostics);
+        }
+
+        using var pe = new MemoryStream();
+        var emitted = final.Emit(pe);
+        if (!emitted.Success)
+        {
+            diagnostics.AddRange(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Map(file, source, d, finalTree, finalModel)));
+            return (null, diagnostics);
+        }
+
+        return (pe.ToArray(), []);
+    }
+
+    private static IEnumerable<RuleExpression> Expressions(RuleFile file) =>
+        file.Derive.Select(derive => derive.Expression)
+            .Concat(file.Rules.SelectMany(rule => rule.Message.Parts.Select(part => part.Hole).OfType<RuleExpression>().Prepend(rule.When).Concat(rule.Effects.Values)));
+
+    /// <summary>An expression must parse alone as exactly one C# expression: no statements, no directives, nothing after it.</summary>
+    private static void CheckAlone(RuleExpression expression, List<RuleDiagnostic> diagnostics)
+    {
+        var syntax = SyntaxFactory.ParseExpression(expression.Text, 0, ParseOptions, consumeFullText: true);
+        if (syntax.ContainsDirectives || syntax.DescendantTrivia().Any(trivia => trivia.IsDirective || trivia.IsKind(SyntaxKind.SkippedTokensTrivia)))
+        {
+            var at = syntax.DescendantTrivia().First(trivia => trivia.IsDirective || trivia.IsKind(SyntaxKind.SkippedTokensTrivia)).SpanStart;
+            diagnostics.Add(Error(expression, at, 1, "RG2001", "Directives (#r, #load, #if, …) and statements are not allowed: a rule expression is a single C# expression.", "Remove everything after the expression."));
+            return;
+        }
+
+        var error = syntax.GetDiagnostics().FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+        if (error is not null)
+        {
+            var span = error.Location.SourceSpan;
+            diagnostics.Add(Error(expression, span.Start, span.Length, error.Id, $"Not a single C# expression: {error.GetMessage(CultureInfo.InvariantCulture)}", "Write one expression, such as Metrics.Drawdown >= Params.Loss.MaxDrawdownPct; wrap a ?: inside a message hole in parentheses."));
+        }
+    }
+
+    private static (CSharpCompilation Compilation, SyntaxTree Tree) Build(RuleFile file, GeneratedSource source, IReadOnlyList<MetadataReference> references)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source.Text, ParseOptions, path: file.Path + ".g.cs");
+        var name = string.Create(CultureInfo.InvariantCulture, $"RulesGate.Generated.{file.Kind}.{file.Hash[..16]}");
+        return (CSharpCompilation.Create(name, [tree], references, CompilationOptions), tree);
+    }
+
+    private static void Check(RuleKind kind, CSharpCompilation compilation, SyntaxTree tree, SemanticModel model, GeneratedSource source, List<RuleDiagnostic> diagnostics)
+    {
+        var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        foreach (var error in errors)
+        {
+            var mapped = Map(null, source, error, tree, model);
+            if (!diagnostics.Contains(mapped))
+            {
+                diagnostics.Add(mapped);
+            }
+        }
+
+        var sandbox = new Sandbox(kind, model, reportUnresolved: errors.Count == 0);
+        foreach (var region in source.Regions.Where(region => region.Primary))
+        {
+            foreach (var (node, message, hint) in sandbox.Check(ExpressionAt(tree, region), region.DeriveIndex))
+            {
+                var mapped = Map(region, node.SpanStart - region.Start, node.Span.Length, "RG3001", message, hint);
+                if (!diagnostics.Contains(mapped))
+                {
+                    diagnostics.Add(mapped);
+                }
+            }
+        }
+
+    }
+
+    private static void CheckConditionsAreBool(RuleFile file, SyntaxTree tree, SemanticModel model, GeneratedSource source, List<RuleDiagnostic> diagnostics)
+    {
+        foreach (var region in source.Regions.Where(region => region.Primary && file.Rules.Any(rule => ReferenceEquals(rule.When, region.Expression))))
+        {
+            var node = ExpressionAt(tree, region);
+            var type = model.GetTypeInfo(node).Type;
+            if (type is not null and not IErrorTypeSymbol && type.SpecialType != SpecialType.System_Boolean)
+            {
+                var mapped = Map(region, 0, node.Span.Length, "RG2002", $"A condition must be true or false, but this is a {type.ToDisplayString()}.", "Compare it, such as Metrics.Drawdown >= Params.Loss.MaxDrawdownPct.");
+                diagnostics.RemoveAll(d => d.Location == mapped.Location && d.Code is "CS0029" or "CS0266");
+                diagnostics.Add(mapped);
+            }
+        }
+    }
+
+    private static ExpressionSyntax ExpressionAt(SyntaxTree tree, SourceRegion region)
+    {
+        var span = new TextSpan(region.Start, region.Expression.Text.Length);
+        var node = tree.GetRoot().FindNode(span, getInnermostNodeForTie: false);
+        while (node is not ExpressionSyntax || !node.Span.Contains(TrimmedSpan(tree, span)))
+        {
+            node = node.Parent!;
+        }
+
+        return (ExpressionSyntax)node;
+    }
+
+    private static TextSpan TrimmedSpan(SyntaxTree tree, TextSpan span)
+    {
+        var text = tree.GetText().ToString(span);
+        var start = text.Length - text.TrimStart().Length;
+        var end = text.TrimEnd().Length;
+        return TextSpan.FromBounds(span.Start + start, span.Start + Math.Max(start, end));
+    }
+
+    private static RuleDiagnostic Map(RuleFile? file, GeneratedSource source, Diagnostic diagnostic, SyntaxTree tree, SemanticModel model)
+    {
+        var span = diagnostic.Location.SourceSpan;
+        var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
+        if (source.RegionAt(span.Start) is { } region)
+        {
+            return Map(region, span.Start - region.Start, span.Length, diagnostic.Id, message, Hint(diagnostic, tree, model));
+        }
+
+        // Outside any expression: a generator bug, not the author's; still reported against the file.
+        var first = source.Regions[0].Expression;
+        var path = file?.Path ?? first.Scalar.Source.Path;
+        return new RuleDiagnostic(diagnostic.Id, new SourceLocation(path, 1, 1), "", $"Generated code failed to compile: {message}", "Report this with the rule file.", "");
+    }
+
+    private static RuleDiagnostic Map(SourceRegion region, int offset, int length, string code, string message, string hint) =>
+        Error(region.Expression, offset, length, code, message, hint);
+
+    private static RuleDiagnostic Error(RuleExpression expression, int offset, int length, string code, string message, string hint) =>
+        RuleDiagnostic.At(expression.Locate(offset), expression.Scalar.Source, code, expression.KeyPath, message, hint, length);
+
+    /// <summary>"Did you mean …" for a misspelt member or name.</summary>
+    private static string Hint(Diagnostic diagnostic, SyntaxTree tree, SemanticModel model)
+    {
+        var node = tree.GetRoot().FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        IEnumerable<string> candidates;
+        string name;
+        switch (diagnostic.Id)
+        {
+            case "CS1061" or "CS0117" when node.Parent is MemberAccessExpressionSyntax access:
+                name = access.Name.Identifier.Text;
+                var receiver = model.GetTypeInfo(access.Expression).Type ?? model.GetSymbolInfo(access.Expression).Symbol as ITypeSymbol;
+                candidates = receiver?.GetMembers().Where(m => m.DeclaredAccessibility == Accessibility.Public && !m.IsImplicitlyDeclared && m is not IMethodSymbol { MethodKind: not MethodKind.Ordinary }).Select(m => m.Name).Distinct() ?? [];
+                break;
+            case "CS0103" when node is IdentifierNameSyntax identifier:
+                name = identifier.Identifier.Text;
+                candidates = model.LookupSymbols(identifier.SpanStart).Where(s => s is ILocalSymbol).Select(s => s.Name).Where(n => !n.StartsWith("__", StringComparison.Ordinal)).Concat(["Math"]);
+                break;
+            default:
+                return "";
+        }
+
+        var list = candidates.Order(StringComparer.Ordinal).ToList();
+        var guess = Naming.Closest(name, list);
+        return guess is not null ? $"Did you mean '{guess}'?" : list.Count is > 0 and <= 16 ? $"Available: {Naming.OneOf(list)}." : "";
+    }
+}

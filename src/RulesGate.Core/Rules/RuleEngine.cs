@@ -1,0 +1,74 @@
+using System.Runtime.Loader;
+
+namespace RulesGate.Core.Rules;
+
+/// <summary>
+/// Loads rule files and compiles them into bundles, through the compiled cache when one is given.
+/// Thread-safe; one per host.
+/// </summary>
+public sealed class RuleEngine
+{
+    private readonly CompiledRuleCache? cache;
+
+    /// <param name="kinds">The kinds of rule file understood.</param>
+    /// <param name="cacheDirectory">Where compiled assemblies are kept between processes; null for none.</param>
+    public RuleEngine(RuleKindRegistry kinds, string? cacheDirectory = null)
+    {
+        Kinds = kinds;
+        Loader = new RuleFileLoader(kinds);
+        cache = cacheDirectory is null ? null : new CompiledRuleCache(cacheDirectory);
+    }
+
+    public RuleKindRegistry Kinds { get; }
+
+    public RuleFileLoader Loader { get; }
+
+    /// <summary>Loads and compiles one file.</summary>
+    public RuleResult<RuleBundle> Load(string path)
+    {
+        var loaded = Loader.Load(path);
+        return loaded.Value is { } file ? Compile(file) : RuleResult<RuleBundle>.Failure(loaded.Diagnostics);
+    }
+
+    /// <summary>Compiles a loaded file, or loads its assembly from the cache.</summary>
+    public RuleResult<RuleBundle> Compile(RuleFile file)
+    {
+        var kind = Kinds.Find(file.Kind) ?? throw new InvalidOperationException($"Kind {file.Kind} of {file.Path} is not registered.");
+        if (cache?.TryRead(file) is { } cached)
+        {
+            try
+            {
+                return RuleResult<RuleBundle>.Success(Instantiate(file, kind, cached, fromCache: true));
+            }
+            catch (BadImageFormatException)
+            {
+                cache.Delete(file);
+            }
+        }
+
+        var (assembly, diagnostics) = RuleCompiler.Compile(file, kind);
+        if (assembly is null)
+        {
+            return RuleResult<RuleBundle>.Failure(diagnostics);
+        }
+
+        cache?.Write(file, assembly);
+        return RuleResult<RuleBundle>.Success(Instantiate(file, kind, assembly, fromCache: false));
+    }
+
+    private static RuleBundle Instantiate(RuleFile file, RuleKind kind, byte[] assembly, bool fromCache)
+    {
+        var context = new AssemblyLoadContext($"rulesgate:{file.Identity}", isCollectible: true);
+        try
+        {
+            var loaded = context.LoadFromStream(new MemoryStream(assembly, writable: false));
+            var type = loaded.GetType($"{CodeGenerator.Namespace}.CompiledRules", throwOnError: true)!;
+            return new RuleBundle(file, kind, Activator.CreateInstance(type)!, context, fromCache);
+        }
+        catch
+        {
+            context.Unload();
+            throw;
+        }
+    }
+}
