@@ -51,6 +51,9 @@ public sealed class RuleBundle
         return created;
     }
 
+    /// <summary>The evaluator, for callers that hold the context as an object.</summary>
+    public IRuleEvaluator Evaluator() => Kind.Evaluator(this);
+
     /// <summary>Starts unloading the generated assembly; it is freed once nothing refers to this bundle.</summary>
     public void Unload() => context.Unload();
 

@@ -5,7 +5,7 @@ namespace RulesGate.Core.Rules;
 /// <see cref="Evaluate(TContext, Span{bool})"/>, is one call into the generated code: no scripting runner,
 /// no task, no allocation.
 /// </summary>
-public sealed class RuleEvaluator<TContext>
+public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     where TContext : class
 {
     private readonly ICompiledRules<TContext> rules;
@@ -76,6 +76,16 @@ public sealed class RuleEvaluator<TContext>
         var (symbol, strategy) = kind.OverrideKeys(context);
         return parameters.For(symbol, strategy);
     }
+
+    IReadOnlyList<string> IRuleEvaluator.Fired(object context) => Fired((TContext)context);
+
+    bool IRuleEvaluator.When(int rule, object context) => When(rule, (TContext)context);
+
+    string IRuleEvaluator.Message(int rule, object context) => Message(rule, (TContext)context);
+
+    object? IRuleEvaluator.Effect(int rule, string key, object context) => Effect(rule, key, (TContext)context);
+
+    object? IRuleEvaluator.Probe(int node, object context) => Probe(node, (TContext)context);
 
     private T Guard<T>(int rule, TContext context, Func<TContext, object, T> call)
     {

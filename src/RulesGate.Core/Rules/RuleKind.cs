@@ -44,6 +44,8 @@ public abstract class RuleKind
     /// <summary>The symbol and strategy whose overrides apply to this context.</summary>
     public virtual (string? Symbol, string? Strategy) OverrideKeys(object context) => (null, null);
 
+    internal abstract IRuleEvaluator Evaluator(RuleBundle bundle);
+
     private static HashSet<Type> ReachableTypes(Type root)
     {
         var project = root.Assembly;
@@ -89,6 +91,8 @@ public abstract class RuleKind<TContext> : RuleKind
     public sealed override Type ContextType => typeof(TContext);
 
     public sealed override (string? Symbol, string? Strategy) OverrideKeys(object context) => OverrideKeys((TContext)context);
+
+    internal sealed override IRuleEvaluator Evaluator(RuleBundle bundle) => bundle.Evaluator<TContext>();
 
     /// <summary>The symbol and strategy whose overrides apply; none by default.</summary>
     public virtual (string? Symbol, string? Strategy) OverrideKeys(TContext context) => (null, null);

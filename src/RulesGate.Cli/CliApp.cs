@@ -1,0 +1,29 @@
+using System.CommandLine;
+using RulesGate.Cli.Commands;
+
+namespace RulesGate.Cli;
+
+/// <summary>The <c>rulesgate</c> command: parses arguments, calls Core, prints, and maps errors to exit codes.</summary>
+internal static class CliApp
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("RulesGate: the governance layer that decides whether automated strategies may trade, how large, and when they move up or down the capital ladder.")
+        {
+            Options = { CliOptions.Cache },
+        };
+        root.Subcommands.Add(RulesCommand.Create(output, error));
+        root.Subcommands.Add(DemoCommand.Create(output, error));
+
+        try
+        {
+            return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        {
+            // The one exception boundary of the CLI: one line, exit 2.
+            error.WriteLine($"rulesgate: {failure.Message}");
+            return ExitCodes.Error;
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.CommandLine;
+using System.Text.Json;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate rules check|test|hash|explain</c>.</summary>
+internal static class RulesCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var rules = new Command("rules", "Check, test, hash and explain rule files.");
+        rules.Subcommands.Add(Check(output, error));
+        rules.Subcommands.Add(Test(output, error));
+        rules.Subcommands.Add(Hash(output, error));
+        rules.Subcommands.Add(Explain(output, error));
+        return rules;
+    }
+
+    private static Command Check(TextWriter output, TextWriter error)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Rule files or folders (default: rules).", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("check", "Load and compile rule files (and rule tests); print every problem with file:line:col. Exit 0 clean, 2 otherwise.") { paths };
+        command.SetAction(parse =>
+        {
+            var engine = CliOptions.Engine(parse);
+            var targets = parse.GetValue(paths) is { Length: > 0 } given ? given : ["rules"];
+            var checkedFiles = 0;
+            var problems = 0;
+            foreach (var target in targets)
+            {
+                RequireExists(target);
+                foreach (var file in RuleFiles.Under(target))
+                {
+                    checkedFiles++;
+                    problems += Report(engine.Load(file).Diagnostics, error);
+                }
+
+                if (Directory.Exists(target))
+                {
+                    foreach (var file in RuleFiles.Tests(target))
+                    {
+                        checkedFiles++;
+                        problems += Report(RuleTestLoader.Load(file).Diagnostics, error);
+                    }
+                }
+            }
+
+            output.WriteLine(problems == 0 ? $"{checkedFiles} files checked, no problems." : $"{checkedFiles} files checked, {problems} problems.");
+            return problems == 0 ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return command;
+    }
+
+    private static Command Test(TextWriter output, TextWriter error)
+    {
+        var path = new Argument<string>("path") { Description = "A rule-test file or folder (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
+        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed'; exit 1 when any fails.") { path };
+        command.SetAction(parse =>
+        {
+            var target = parse.GetValue(path)!;
+            RequireExists(target);
+            var outcomes = RunTests(CliOptions.Engine(parse), target);
+            foreach (var outcome in outcomes)
+            {
+                if (outcome.Passed)
+                {
+                    output.WriteLine($"  pass  {outcome.File}: {outcome.Case}");
+                }
+                else
+                {
+                    output.WriteLine($"  FAIL  {outcome.Location}: {outcome.Case}: {outcome.Failure}");
+                }
+            }
+
+            var failed = outcomes.Count(o => !o.Passed);
+            output.WriteLine($"{outcomes.Count - failed} passed, {failed} failed");
+            return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command Hash(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "A rule file." };
+        var command = new Command("hash", "Print a rule file's identity (id@version#hash) and the full SHA-256 of its bytes.") { file };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RequireExists(path);
+            var loaded = CliOptions.Engine(parse).Loader.Load(path);
+            if (loaded.Value is not { } rules)
+            {
+                Report(loaded.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            output.WriteLine(rules.Identity);
+            output.WriteLine($"sha256:{rules.Hash}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Explain(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("file") { Description = "A rule file." };
+        var input = new Option<string>("--input") { Description = "A JSON context: for a CapitalPolicy, { intent, portfolio, market, execution }.", Required = true };
+        var command = new Command("explain", "For every rule: whether it fires on the context, and the value of every operand of its condition.") { file, input };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            var contextPath = parse.GetValue(input)!;
+            RequireExists(path);
+            RequireExists(contextPath);
+            var compiled = CliOptions.Engine(parse).Load(path);
+            if (compiled.Value is not { } bundle)
+            {
+                Report(compiled.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            using var json = JsonDocument.Parse(File.ReadAllBytes(contextPath));
+            var context = bundle.Kind.ReadContext(json.RootElement);
+            output.WriteLine($"{bundle.Identity} on {contextPath}");
+            foreach (var rule in RuleExplainer.Explain(bundle, context))
+            {
+                var verdict = rule.Fired switch { true => "FIRED", false => "quiet", null => "ERROR" };
+                output.WriteLine($"{rule.RuleId}  {verdict}");
+                foreach (var line in rule.Lines)
+                {
+                    output.WriteLine($"  {line}");
+                }
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static List<RuleTestOutcome> RunTests(RuleEngine engine, string target)
+    {
+        var runner = new RuleTestRunner(engine);
+        return [.. RuleFiles.Tests(target).SelectMany(runner.Run)];
+    }
+
+    internal static int Report(IReadOnlyList<RuleDiagnostic> diagnostics, TextWriter error)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            error.Write(diagnostic.ToCaretString());
+        }
+
+        return diagnostics.Count;
+    }
+
+    internal static void RequireExists(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: no such file or folder.");
+        }
+    }
+}

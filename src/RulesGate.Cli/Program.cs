@@ -1,0 +1,3 @@
+using RulesGate.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

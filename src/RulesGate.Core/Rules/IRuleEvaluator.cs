@@ -1,0 +1,20 @@
+namespace RulesGate.Core.Rules;
+
+/// <summary>
+/// A bundle's evaluator for callers that hold the context as an object (the CLI, rule tests, explain).
+/// Hosts that know the context type use <see cref="RuleEvaluator{TContext}"/> directly.
+/// </summary>
+public interface IRuleEvaluator
+{
+    RuleBundle Bundle { get; }
+
+    IReadOnlyList<string> Fired(object context);
+
+    bool When(int rule, object context);
+
+    string Message(int rule, object context);
+
+    object? Effect(int rule, string key, object context);
+
+    internal object? Probe(int node, object context);
+}
