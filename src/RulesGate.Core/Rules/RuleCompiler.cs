@@ -32,6 +32,7 @@ internal static class RuleCompiler
             CheckAlone(expression, diagnostics);
         }
 
+        CheckDeriveOrder(file, diagnostics);
         if (diagnostics.Count > 0)
         {
             return (null, diagnostics);
@@ -90,9 +91,9 @@ internal static class RuleCompiler
     private static void CheckAlone(RuleExpression expression, List<RuleDiagnostic> diagnostics)
     {
         var syntax = SyntaxFactory.ParseExpression(expression.Text, 0, ParseOptions, consumeFullText: true);
-        if (syntax.ContainsDirectives || syntax.DescendantTrivia().Any(trivia => trivia.IsDirective || trivia.IsKind(SyntaxKind.SkippedTokensTrivia)))
+        if (syntax.DescendantTrivia(descendIntoTrivia: true).FirstOrDefault(trivia => trivia.IsDirective) is { RawKind: not 0 } directive)
         {
-            var at = syntax.DescendantTrivia().First(trivia => trivia.IsDirective || trivia.IsKind(SyntaxKind.SkippedTokensTrivia)).SpanStart;
+            var at = directive.SpanStart;
             diagnostics.Add(Error(expression, at, 1, "RG2001", "Directives (#r, #load, #if, …) and statements are not allowed: a rule expression is a single C# expression.", "Remove everything after the expression."));
             return;
         }
@@ -102,6 +103,23 @@ internal static class RuleCompiler
         {
             var span = error.Location.SourceSpan;
             diagnostics.Add(Error(expression, span.Start, span.Length, error.Id, $"Not a single C# expression: {error.GetMessage(CultureInfo.InvariantCulture)}", "Write one expression, such as Metrics.Drawdown >= Params.Loss.MaxDrawdownPct; wrap a ?: inside a message hole in parentheses."));
+        }
+    }
+
+    /// <summary>A derived value may use only those above it: they are computed in order, once.</summary>
+    private static void CheckDeriveOrder(RuleFile file, List<RuleDiagnostic> diagnostics)
+    {
+        var names = file.Derive.Select(derive => derive.Name).ToList();
+        for (var i = 0; i < file.Derive.Count; i++)
+        {
+            var expression = file.Derive[i].Expression;
+            var uses = SyntaxFactory.ParseExpression(expression.Text, 0, ParseOptions).DescendantNodesAndSelf()
+                .OfType<MemberAccessExpressionSyntax>()
+                .Where(access => access.Expression is IdentifierNameSyntax { Identifier.Text: "Derived" } && names.IndexOf(access.Name.Identifier.Text) >= i);
+            foreach (var use in uses)
+            {
+                diagnostics.Add(Error(expression, use.SpanStart, use.Span.Length, "RG2004", $"Derived.{use.Name.Identifier.Text} is not computed yet when {file.Derive[i].Name} is.", $"Move {use.Name.Identifier.Text} above {file.Derive[i].Name} in derive:; derived values are computed in order."));
+            }
         }
     }
 
@@ -127,7 +145,7 @@ internal static class RuleCompiler
         var sandbox = new Sandbox(kind, model, reportUnresolved: errors.Count == 0);
         foreach (var region in source.Regions.Where(region => region.Primary))
         {
-            foreach (var (node, message, hint) in sandbox.Check(ExpressionAt(tree, region), region.DeriveIndex))
+            foreach (var (node, message, hint) in sandbox.Check(ExpressionAt(tree, region)))
             {
                 var mapped = Map(region, node.SpanStart - region.Start, node.Span.Length, "RG3001", message, hint);
                 if (!diagnostics.Contains(mapped))

@@ -126,9 +126,10 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
                 continue;
             }
 
-            if (LeafSpec(reader, valueNode, $"params.{childPath}", kind.ParamSchema.GetValueOrDefault(childPath)) is { } spec
-                && reader.ParamValue(valueNode, $"params.{childPath}", spec, out var value))
+            // An invalid value is reported and still declared, so overrides of it are not reported twice.
+            if (LeafSpec(reader, valueNode, $"params.{childPath}", kind.ParamSchema.GetValueOrDefault(childPath)) is { } spec)
             {
+                reader.ParamValue(valueNode, $"params.{childPath}", spec, out var value);
                 var leaf = new ParamLeaf(key, childPath, leaves.Count, spec, value);
                 leaves.Add(leaf);
                 children.Add(leaf);

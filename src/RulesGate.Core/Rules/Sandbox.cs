@@ -14,7 +14,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
 {
     private static readonly HashSet<string> AllowedTypes = new(StringComparer.Ordinal)
     {
-        "System.Math", "System.TimeSpan", "System.DateTimeOffset", "System.DateTime", "System.DayOfWeek",
+        "System.Math", "System.Array", "System.MemoryExtensions", "System.Span`1", "System.ReadOnlySpan`1", "System.TimeSpan", "System.DateTimeOffset", "System.DateTime", "System.DayOfWeek",
         "System.StringComparison", "System.MidpointRounding", "System.Index", "System.Range", "System.Nullable`1",
         "System.Linq.Enumerable", "System.Linq.IGrouping`2", "System.Linq.IOrderedEnumerable`1", "System.Linq.ILookup`2",
         "System.Collections.Generic.IEnumerable`1", "System.Collections.Generic.IReadOnlyList`1",
@@ -34,7 +34,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
 
     private readonly List<(SyntaxNode Node, string Message, string Hint)> violations = [];
 
-    public IReadOnlyList<(SyntaxNode Node, string Message, string Hint)> Check(ExpressionSyntax expression, int deriveIndex)
+    public IReadOnlyList<(SyntaxNode Node, string Message, string Hint)> Check(ExpressionSyntax expression)
     {
         violations.Clear();
         foreach (var node in expression.DescendantNodesAndSelf())
@@ -45,16 +45,16 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                 continue;
             }
 
-            CheckSymbol(node, deriveIndex);
-            if (node is ExpressionSyntax value)
+            CheckSymbol(node);
+            if (node is ExpressionSyntax value && !violations.Any(reported => reported.Node == node))
             {
                 var info = model.GetTypeInfo(value);
-                CheckType(node, info.Type);
-                CheckType(node, info.ConvertedType);
+                CheckType(node, info.Type ?? info.ConvertedType);
             }
         }
 
-        return violations;
+        // One report per offence, at its innermost node: Intent.GetType() rather than the .Name read from it.
+        return [.. violations.Where(outer => !violations.Any(inner => inner.Node != outer.Node && outer.Node.Span.Contains(inner.Node.Span)))];
     }
 
     private static (string Message, string Hint)? SyntaxViolation(SyntaxNode node) => node switch
@@ -81,7 +81,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         _ => null,
     };
 
-    private void CheckSymbol(SyntaxNode node, int deriveIndex)
+    private void CheckSymbol(SyntaxNode node)
     {
         if (node is not (SimpleNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ObjectCreationExpressionSyntax
             or ImplicitObjectCreationExpressionSyntax or ElementAccessExpressionSyntax or QualifiedNameSyntax or MemberBindingExpressionSyntax))
@@ -103,14 +103,6 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         if (!IsAllowed(symbol))
         {
             violations.Add((node, $"'{Display(symbol)}' is not allowed in rule expressions: {Reason(symbol)}.", AllowedHint));
-        }
-        else if (deriveIndex >= 0 && symbol is IFieldSymbol { ContainingType.Name: CodeGenerator.DerivedType } field)
-        {
-            var order = field.ContainingType.GetMembers().OfType<IFieldSymbol>().ToList().IndexOf(field);
-            if (order < 0 || order >= deriveIndex)
-            {
-                violations.Add((node, $"Derived.{field.Name} is not computed yet when this value is.", "Move the derived value it uses above it in derive:."));
-            }
         }
     }
 

@@ -1,0 +1,37 @@
+using RulesGate.Core.Rules;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Rules;
+
+public sealed class RuleExplainerTests
+{
+    [Fact]
+    public void Explain_Comparison_ShowsEachOperandValue()
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml("  - id: EXP-001\n    severity: HIGH\n    when: Metrics.NewPositionPct > Params.Exposure.MaxPositionPct\n    message: x\n"));
+
+        var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context(Some.Intent(qty: 100))));
+
+        Assert.True(explanation.Fired);
+        Assert.Equal(["Metrics.NewPositionPct = 0.4 > Params.Exposure.MaxPositionPct = 0.1 → true"], explanation.Lines);
+    }
+
+    [Fact]
+    public void Explain_LogicalChain_ListsEveryClauseWithItsValue()
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml("  - id: R-1\n    severity: HIGH\n    when: Intent.Qty > 5 && !Execution.KillSwitchActive && Metrics.Drawdown >= 0.5\n    message: x\n"));
+
+        var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context()));
+
+        Assert.False(explanation.Fired);
+        Assert.Equal(
+            [
+                "all of (&&) → false",
+                "  Intent.Qty = 10 > 5 → true",
+                "  not → true",
+                "    Execution.KillSwitchActive → false",
+                "  Metrics.Drawdown = 0 >= 0.5 → false",
+            ],
+            explanation.Lines);
+    }
+}

@@ -1,0 +1,92 @@
+using RulesGate.Core.Gate;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Rules;
+
+public sealed class SandboxTests
+{
+    private static IReadOnlyList<RulesGate.Core.Rules.RuleDiagnostic> Errors(string when) =>
+        Compiled.Errors(Some.PolicyYaml($"  - id: R-1\n    severity: HIGH\n    when: '{when.Replace("'", "''")}'\n    message: x\n"));
+
+    public static TheoryData<string, string> Refused() => new()
+    {
+        // I/O, network, console
+        { "System.IO.File.Exists(\"/etc/passwd\")", "System.IO.File.Exists" },
+        { "System.IO.Directory.GetFiles(\"/\").Length > 0", "System.IO.Directory" },
+        { "new System.Net.Http.HttpClient() != null", "Http" },
+        { "System.Console.ReadLine() == \"\"", "Console" },
+        // reflection
+        { "typeof(string).Name == \"\"", "typeof" },
+        { "Intent.GetType().Name == \"\"", "object.GetType" },
+        { "System.Type.GetType(\"System.IO.File\") != null", "System.Type.GetType" },
+        { "System.Activator.CreateInstance<object>() != null", "System.Activator.CreateInstance" },
+        { "System.AppDomain.CurrentDomain != null", "System.AppDomain.CurrentDomain" },
+        // dynamic, unsafe
+        { "((dynamic)Intent).Qty > 0", "dynamic" },
+        { "sizeof(int) == 4", "Unsafe code" },
+        { "__makeref(Intent) is var r && true", "__makeref" },
+        // threads, processes, environment, runtime
+        { "System.Threading.Thread.CurrentThread != null", "System.Threading.Thread" },
+        { "System.Threading.Tasks.Task.Run(() => 1).Result == 1", "System.Threading.Tasks.Task" },
+        { "System.Diagnostics.Process.Start(\"sh\") != null", "Process" },
+        { "System.Environment.GetEnvironmentVariable(\"HOME\") != null", "System.Environment.GetEnvironmentVariable" },
+        { "System.Environment.TickCount > 0", "System.Environment.TickCount" },
+        { "System.GC.GetTotalMemory(false) > 0", "System.GC.GetTotalMemory" },
+        { "System.Runtime.CompilerServices.Unsafe.SizeOf<int>() == 4", "System.Runtime.CompilerServices.Unsafe" },
+        // clocks and randomness
+        { "DateTime.Now.Hour > 9", "System.DateTime.Now" },
+        { "DateTime.UtcNow > Intent.Timestamp.UtcDateTime", "System.DateTime.UtcNow" },
+        { "DateTimeOffset.UtcNow > Intent.Timestamp", "System.DateTimeOffset.UtcNow" },
+        { "System.Diagnostics.Stopwatch.GetTimestamp() > 0", "System.Diagnostics.Stopwatch" },
+        { "new Random().Next() > 5", "System.Random" },
+        { "Random.Shared.NextDouble() > 0.5", "System.Random" },
+        { "Guid.NewGuid() != Guid.Empty", "System.Guid" },
+        // not a single expression
+        { "true); System.IO.File.Delete(\"x\"); (true", "Not a single C# expression" },
+        { "true\n#r \"System.IO\"", "irective" },
+        { "true\n#load \"evil.csx\"", "irective" },
+        { "Portfolio.Positions.Any(p => { return true; })", "single expression" },
+        { "Intent.Qty++ > 0", "++ and --" },
+        { "(Intent.Qty = 0) == 0", "Assignment" },
+        { "nameof(System.IO.File) == \"File\"", "nameof" },
+        { "__c != null", "reserved for generated code" },
+        { "Intent.Qty > 0 ? true : throw new System.Exception()", "System.Exception" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refused))]
+    public void Compile_ForbiddenExpression_IsRefusedWithTheSymbolNamed(string when, string named)
+    {
+        var errors = Errors(when);
+
+        Assert.Contains(errors, e => e.Message.Contains(named, StringComparison.Ordinal));
+        Assert.All(errors, e => Assert.Equal("rules[0].when", e.KeyPath));
+    }
+
+    [Theory]
+    [InlineData("Math.Abs(Metrics.NewQty) > 0 && Math.Max(1, 2) == 2")]
+    [InlineData("Intent.Symbol.ToUpperInvariant().StartsWith(\"MS\", StringComparison.Ordinal)")]
+    [InlineData("Portfolio.Positions.Sum(p => Math.Abs(p.Value)) >= 0")]
+    [InlineData("Intent.Side == OrderSide.Buy && Intent.OrderType == OrderType.Market")]
+    [InlineData("(Intent.Timestamp - (Market.Timestamp ?? Intent.Timestamp)) < TimeSpan.FromMinutes(5)")]
+    [InlineData("Intent.Timestamp.DayOfWeek != DayOfWeek.Sunday && Intent.Timestamp.Hour >= 0")]
+    [InlineData("double.IsFinite(Market.Price(Intent.Symbol)) && Market.Prices.Count > 0")]
+    [InlineData("new[] { 1.0, 2.0 }.Contains(Intent.Qty) || (from p in Portfolio.Positions where p.Value > 0 select p.Key).Count() >= 0")]
+    [InlineData("Intent is { Qty: > 0 } && Intent.Qty switch { < 1 => false, _ => true }")]
+    public void Compile_AllowListedExpression_CompilesAndRuns(string when)
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml($"  - id: R-1\n    severity: HIGH\n    when: '{when.Replace("'", "''")}'\n    message: x\n"));
+
+        Assert.Equal(["R-1"], bundle.Evaluator<CapitalContext>().Fired(Some.Context()));
+    }
+
+    [Fact]
+    public void Compile_DerivedValueUsingALaterOne_IsRefused()
+    {
+        var errors = Compiled.Errors(Some.PolicyYaml(
+            "  - id: R-1\n    severity: HIGH\n    when: Derived.A > 0\n    message: x\n",
+            extra: "derive:\n  A: Derived.B + 1\n  B: Intent.Qty\n"));
+
+        Assert.Contains(errors, e => e.Message.Contains("Derived.B is not computed yet", StringComparison.Ordinal));
+    }
+}
