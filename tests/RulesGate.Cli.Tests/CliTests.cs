@@ -1,0 +1,113 @@
+namespace RulesGate.Cli.Tests;
+
+/// <summary>Runs the real command in-process, from the repository root, on the shipped rules and samples.</summary>
+public sealed class CliTests
+{
+    private static readonly string Root = FindRoot();
+
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var previous = Directory.GetCurrentDirectory();
+        lock (Root)
+        {
+            Directory.SetCurrentDirectory(Root);
+            try
+            {
+                return (CliApp.Run([.. args, "--cache", "none"], output, error), output.ToString(), error.ToString());
+            }
+            finally
+            {
+                Directory.SetCurrentDirectory(previous);
+            }
+        }
+    }
+
+    [Fact]
+    public void RulesCheck_ShippedRules_ExitsZero()
+    {
+        var (exit, output, _) = Run("rules", "check", "rules");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("no problems", output);
+    }
+
+    [Fact]
+    public void RulesCheck_BrokenFile_PrintsCaretDiagnosticsAndExitsTwo()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"rulesgate-bad-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, File.ReadAllText(Path.Combine(Root, "rules/capital/default.yaml")).Replace("when: Execution.KillSwitchActive", "when: Execution.KillSwitchActiv", StringComparison.Ordinal));
+        try
+        {
+            var (exit, _, error) = Run("rules", "check", path);
+
+            Assert.Equal(2, exit);
+            Assert.Contains(":50:21: error CS1061: rules[1].when:", error);
+            Assert.Contains("Did you mean 'KillSwitchActive'?", error);
+            Assert.Contains($" |{new string(' ', 21)}{new string('^', 15)}\n", error);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void RulesTest_ShippedTests_AllPassAndEndWithTheTally()
+    {
+        var (exit, output, _) = Run("rules", "test");
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"\n(\d+) passed, 0 failed\s*$", output);
+    }
+
+    [Fact]
+    public void RulesHash_PrintsIdentityAndFullHash()
+    {
+        var (exit, output, _) = Run("rules", "hash", "rules/capital/default.yaml");
+        var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(Root, "rules/capital/default.yaml"))));
+
+        Assert.Equal(0, exit);
+        Assert.Equal($"capital-default@1#{expected[..12]}\nsha256:{expected}\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void RulesExplain_SampleRequest_ShowsOperandValues()
+    {
+        var (exit, output, _) = Run("rules", "explain", "rules/capital/default.yaml", "--input", "samples/request-oversized-buy.json");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("EXP-001  FIRED\n  Metrics.NewPositionPct = 0.4 > Params.Exposure.MaxPositionPct = 0.1 → true", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void Demo_LoadsRulesAndRunsTheirTests()
+    {
+        var (exit, output, _) = Run("demo");
+
+        Assert.Equal(0, exit);
+        Assert.Matches(@"capital-default@1#[0-9a-f]{12}\s+CapitalPolicy\s+9 rules", output);
+        Assert.Matches(@"Rule tests: \d+ passed, 0 failed", output);
+    }
+
+    [Fact]
+    public void MissingFile_IsOneLineOnStderrAndExitTwo()
+    {
+        var (exit, _, error) = Run("rules", "hash", "rules/nope.yaml");
+
+        Assert.Equal(2, exit);
+        Assert.Equal("rulesgate: rules/nope.yaml: no such file or folder.\n", error.ReplaceLineEndings("\n"));
+    }
+
+    private static string FindRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RulesGate.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory!.FullName;
+    }
+}
