@@ -22,7 +22,7 @@ public sealed class RuleSchemaTests
         var keys = Schema.GetProperty("$defs").GetProperty("rule").GetProperty("properties").EnumerateObject().Select(p => p.Name);
 
         Assert.Equal(
-            new[] { "id", "severity", "when", "message" }.Concat(RulesGate.Core.Gate.CapitalPolicyKind.Instance.Effects.Select(e => e.Key)).Order(),
+            ((string[])["id", "severity", "when", "message"]).Concat(RulesGate.Core.Gate.CapitalPolicyKind.Instance.Effects.Select(e => e.Key)).Order(),
             keys.Order());
     }
 }
