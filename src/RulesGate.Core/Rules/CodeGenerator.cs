@@ -29,7 +29,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         BuildParams();
         Derive();
         Evaluate();
-        Switch("public bool When(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Return(rule.When, primary: false)))));
+        Switch("public bool When(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Return(rule.When)))));
         Switch("public string Message(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Message(rule.Message)))));
         Effects();
         var probes = plan.SelectMany(ExplainPlanner.Flatten).Zip(file.Rules.SelectMany((rule, i) => ExplainPlanner.Flatten(plan[i]).Select(_ => rule)));
@@ -55,7 +55,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Prologue(withDerived: false);
         Line($"        var Derived = default({DerivedType});");
         Append("        var __value = (");
-        Embed(file.Derive[index].Expression, primary: true, deriveIndex: index);
+        Embed(file.Derive[index].Expression, primary: true);
         Line(");");
         Line("    }");
         Line("}");
@@ -146,7 +146,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         for (var i = 0; i < file.Derive.Count; i++)
         {
             Append($"        Derived.{file.Derive[i].Name} = (");
-            Embed(file.Derive[i].Expression, primary: true, deriveIndex: i);
+            Embed(file.Derive[i].Expression, primary: true);
             Line(");");
         }
 
@@ -220,10 +220,10 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Line("    }");
     }
 
-    private void Return(RuleExpression expression, bool primary)
+    private void Return(RuleExpression expression)
     {
         Append("return (");
-        Embed(expression, primary);
+        Embed(expression, primary: false);
         Line(");");
     }
 
@@ -267,10 +267,10 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         }
     }
 
-    private void Embed(RuleExpression expression, bool primary, int deriveIndex = -1)
+    private void Embed(RuleExpression expression, bool primary)
     {
         text.Append('\n');
-        regions.Add(new SourceRegion(text.Length, expression, primary, deriveIndex));
+        regions.Add(new SourceRegion(text.Length, expression, primary));
         text.Append(expression.Text).Append('\n');
     }
 

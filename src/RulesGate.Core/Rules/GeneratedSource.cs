@@ -11,5 +11,4 @@ internal sealed record GeneratedSource(string Text, IReadOnlyList<SourceRegion> 
 /// <param name="Start">Where its text starts in the generated source.</param>
 /// <param name="Expression">The expression.</param>
 /// <param name="Primary">False for copies (probes, per-rule entry points) that need no second sandbox walk.</param>
-/// <param name="DeriveIndex">For a derived value, its position; -1 otherwise.</param>
-internal sealed record SourceRegion(int Start, RuleExpression Expression, bool Primary, int DeriveIndex = -1);
+internal sealed record SourceRegion(int Start, RuleExpression Expression, bool Primary);

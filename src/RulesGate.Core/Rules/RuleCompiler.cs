@@ -76,7 +76,7 @@ internal static class RuleCompiler
         var emitted = final.Emit(pe);
         if (!emitted.Success)
         {
-            diagnostics.AddRange(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Map(file, source, d, finalTree, finalModel)));
+            diagnostics.AddRange(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Map(source, d, finalTree, finalModel)));
             return (null, diagnostics);
         }
 
@@ -135,7 +135,7 @@ internal static class RuleCompiler
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         foreach (var error in errors)
         {
-            var mapped = Map(null, source, error, tree, model);
+            var mapped = Map(source, error, tree, model);
             if (!diagnostics.Contains(mapped))
             {
                 diagnostics.Add(mapped);
@@ -192,7 +192,7 @@ internal static class RuleCompiler
         return TextSpan.FromBounds(span.Start + start, span.Start + Math.Max(start, end));
     }
 
-    private static RuleDiagnostic Map(RuleFile? file, GeneratedSource source, Diagnostic diagnostic, SyntaxTree tree, SemanticModel model)
+    private static RuleDiagnostic Map(GeneratedSource source, Diagnostic diagnostic, SyntaxTree tree, SemanticModel model)
     {
         var span = diagnostic.Location.SourceSpan;
         var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
@@ -202,8 +202,7 @@ internal static class RuleCompiler
         }
 
         // Outside any expression: a generator bug, not the author's; still reported against the file.
-        var first = source.Regions[0].Expression;
-        var path = file?.Path ?? first.Scalar.Source.Path;
+        var path = source.Regions[0].Expression.Scalar.Source.Path;
         return new RuleDiagnostic(diagnostic.Id, new SourceLocation(path, 1, 1), "", $"Generated code failed to compile: {message}", "Report this with the rule file.", "");
     }
 
