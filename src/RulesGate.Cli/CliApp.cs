@@ -13,6 +13,12 @@ internal static class CliApp
             Options = { CliOptions.Cache },
         };
         root.Subcommands.Add(RulesCommand.Create(output, error));
+        root.Subcommands.Add(EvalCommand.Create(output, error));
+        root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(JournalCommand.Replay(output));
+        root.Subcommands.Add(JournalCommand.Journal(output));
+        root.Subcommands.Add(JournalCommand.KillSwitch(output));
+        root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 
         try

@@ -34,6 +34,8 @@ public sealed class CapitalPolicyKind : RuleKind<CapitalContext>
         new("modify_qty", typeof(double), "The reduced quantity a MODIFY decision sends instead of the requested one."),
     ];
 
+    public override IReadOnlySet<string> ComputedMembers { get; } = new HashSet<string>(StringComparer.Ordinal) { nameof(CapitalContext.Metrics) };
+
     public override object ReadContext(JsonElement json) => CapitalContextJson.ReadRequest(json);
 
     public override (string? Symbol, string? Strategy) OverrideKeys(CapitalContext context) =>

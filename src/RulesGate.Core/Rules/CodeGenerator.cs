@@ -20,7 +20,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
     private string Context => Global(kind.ContextType);
 
     /// <summary>The whole file, with probes for <paramref name="plan"/>.</summary>
-    public GeneratedSource Generate(IReadOnlyList<ExplainNode> plan)
+    public GeneratedSource Generate(IReadOnlyList<ExplainNode> plan, RuleFactPlan facts)
     {
         Header();
         Types(deriveTypes.Count);
@@ -32,6 +32,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Switch("public bool When(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Return(rule.When)))));
         Switch("public string Message(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Message(rule.Message)))));
         Effects();
+        Facts(facts);
         var probes = plan.SelectMany(ExplainPlanner.Flatten).Zip(file.Rules.SelectMany((rule, i) => ExplainPlanner.Flatten(plan[i]).Select(_ => rule)));
         Switch("public object? Probe(int __node", "__node", probes.Select(pair => (pair.First.Probe, (Action)(() =>
         {
@@ -197,6 +198,23 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
 
         Line("        }");
         Line("        return null;");
+        Line("    }");
+    }
+
+    private void Facts(RuleFactPlan plan)
+    {
+        Line($"    public void Facts({Context} __c, object __p, object?[] __into)");
+        Line("    {");
+        Line($"        var Params = ({ParamsRoot})__p;");
+        Prologue(withDerived: true);
+        for (var i = 0; i < plan.Facts.Count; i++)
+        {
+            var index = i.ToString(CultureInfo.InvariantCulture);
+            Append($"        try {{ __into[{index}] = (object?)(");
+            Embed(plan.Facts[i].Expression, primary: false);
+            Line($"); }} catch (global::System.Exception) {{ __into[{index}] = null; }}");
+        }
+
         Line("    }");
     }
 

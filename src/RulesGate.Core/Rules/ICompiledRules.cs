@@ -21,6 +21,9 @@ public interface ICompiledRules<in TContext>
     /// <summary>The value of a rule's effect, or null when the rule has none under that key.</summary>
     object? Effect(int rule, string key, TContext context, object parameters);
 
+    /// <summary>Every fact of the file's <c>RuleFactPlan</c>, in order; a fact that throws is null.</summary>
+    void Facts(TContext context, object parameters, object?[] values);
+
     /// <summary>The value of one node of a condition, for <c>rules explain</c>.</summary>
     object? Probe(int node, TContext context, object parameters);
 }

@@ -11,6 +11,7 @@ public sealed class RuleBundle
     private readonly object compiled;
     private readonly AssemblyLoadContext context;
     private object? evaluator;
+    private RuleFactPlan? facts;
 
     internal RuleBundle(RuleFile file, RuleKind kind, object compiled, AssemblyLoadContext context, bool fromCache)
     {
@@ -30,6 +31,9 @@ public sealed class RuleBundle
 
     /// <summary>True when the assembly came from the compiled cache rather than from Roslyn.</summary>
     public bool FromCache { get; }
+
+    /// <summary>The facts and measures decisions report, as the compiled code numbers them.</summary>
+    internal RuleFactPlan Facts => facts ??= RuleFactPlanner.Plan(File, Kind);
 
     /// <summary>The evaluator for this bundle's context type.</summary>
     /// <exception cref="InvalidOperationException">The bundle's kind has another context type.</exception>

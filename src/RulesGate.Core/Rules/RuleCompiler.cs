@@ -62,7 +62,7 @@ internal static class RuleCompiler
             deriveTypes.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
         }
 
-        var source = new CodeGenerator(file, kind, deriveTypes).Generate(ExplainPlanner.Plan(file));
+        var source = new CodeGenerator(file, kind, deriveTypes).Generate(ExplainPlanner.Plan(file), RuleFactPlanner.Plan(file, kind));
         var (final, finalTree) = Build(file, source, references);
         var finalModel = final.GetSemanticModel(finalTree);
         Check(kind, final, finalTree, finalModel, source, diagnostics);

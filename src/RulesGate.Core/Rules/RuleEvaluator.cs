@@ -64,6 +64,22 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     internal object? Probe(int node, TContext context) => rules.Probe(node, context, Params(context));
 
+    /// <summary>The value of every fact of <see cref="RuleBundle.Facts"/>; all null when a derived value throws.</summary>
+    internal object?[] Facts(TContext context)
+    {
+        var values = new object?[Bundle.Facts.Facts.Count];
+        try
+        {
+            rules.Facts(context, Params(context), values);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            Array.Clear(values);
+        }
+
+        return values;
+    }
+
     /// <summary>The parameter values in force for this context, in file order, after overrides.</summary>
     public object?[] ParamValues(TContext context)
     {

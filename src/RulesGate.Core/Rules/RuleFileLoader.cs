@@ -67,7 +67,7 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
         }
 
         var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return RuleResult<RuleFile>.Success(new RuleFile(path, hash, kind.Name, metadata, mode, parameters, overrides, derive, rules));
+        return RuleResult<RuleFile>.Success(new RuleFile(path, hash, kind.Name, metadata, mode, parameters, overrides, derive, rules) { Bytes = bytes });
     }
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)

@@ -27,6 +27,9 @@ public abstract class RuleKind
     /// <summary>The effects a rule of this kind may carry besides <c>when</c> and <c>message</c>.</summary>
     public virtual IReadOnlyList<RuleEffectSpec> Effects { get; } = [];
 
+    /// <summary>Context members whose values RulesGate computed rather than received (decisions list their facts as computed).</summary>
+    public virtual IReadOnlySet<string> ComputedMembers { get; } = new HashSet<string>();
+
     /// <summary>The context's members, in declaration order: name and type.</summary>
     public IReadOnlyList<PropertyInfo> Members =>
         ContextType.GetProperties(BindingFlags.Public | BindingFlags.Instance);

@@ -1,0 +1,80 @@
+using System.CommandLine;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate eval</c>: one order intent through the pre-trade gate.</summary>
+internal static class EvalCommand
+{
+    public static readonly Option<string> Policy = new("--policy") { Description = "A CapitalPolicy rule file or a PolicyGate policy YAML (version \"0.1\").", Required = true };
+    public static readonly Option<string?> Portfolio = new("--portfolio") { Description = "Portfolio state JSON: equity, start_of_day_equity, peak_equity, positions." };
+    public static readonly Option<string?> Market = new("--market") { Description = "Market snapshot JSON: timestamp, prices." };
+    public static readonly Option<string?> Execution = new("--execution") { Description = "Execution state JSON: orders_last_60s_global, orders_last_60s_by_strategy, violations_last_window, kill_switch_active. Default: idle." };
+    public static readonly Option<string?> Journal = new("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {JournalStore.DefaultPath}); its latched kill switch applies." };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var intent = new Option<string?>("--intent") { Description = "Order intent JSON: intent_id, timestamp, strategy_id, account_id, instrument, side, order_type, qty, limit_price." };
+        var request = new Option<string?>("--request") { Description = "One JSON object holding intent, portfolio, market and (optionally) execution; instead of the four files." };
+        var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
+        var command = new Command("eval", "Judge one order intent: prints the decision as JSON (decision, violations, evidence, modified_intent, …). Exit 0 ALLOW/MODIFY, 1 DENY, 2 error.")
+        {
+            Policy, intent, Portfolio, Market, Execution, request, Journal, pretty,
+        };
+        command.SetAction(parse =>
+        {
+            var context = Context(parse, parse.GetValue(intent), parse.GetValue(request));
+            if (GateInputs.Gate(CliOptions.Engine(parse), parse.GetValue(Policy)!, error) is not { } gate)
+            {
+                return ExitCodes.Error;
+            }
+
+            CapitalDecision decision;
+            if (parse.GetValue(Journal) is { } path)
+            {
+                using var journal = GateInputs.Journal(path);
+                if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
+                {
+                    context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
+                }
+
+                decision = gate.Decide(context);
+                GateJournal.Record(journal, gate, context, decision, runId: null);
+            }
+            else
+            {
+                decision = gate.Decide(context);
+            }
+
+            output.WriteLine(CapitalJson.Decision(decision, parse.GetValue(pretty)));
+            return decision.Decision == CapitalVerdict.Deny ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static CapitalContext Context(ParseResult parse, string? intent, string? request)
+    {
+        var separate = new[] { intent, parse.GetValue(Portfolio), parse.GetValue(Market) };
+        if (request is not null)
+        {
+            if (separate.Any(path => path is not null) || parse.GetValue(Execution) is not null)
+            {
+                throw new FormatException("Give either --request or --intent/--portfolio/--market[/--execution], not both.");
+            }
+
+            return GateInputs.Read(request, CapitalContextJson.ReadRequest);
+        }
+
+        if (separate.Any(path => path is null))
+        {
+            throw new FormatException("Give --intent, --portfolio and --market (and optionally --execution), or --request with all of them in one file.");
+        }
+
+        return new CapitalContext(
+            GateInputs.Read(intent!, CapitalContextJson.ReadIntent),
+            GateInputs.Read(parse.GetValue(Portfolio)!, CapitalContextJson.ReadPortfolio),
+            GateInputs.Read(parse.GetValue(Market)!, CapitalContextJson.ReadMarket),
+            parse.GetValue(Execution) is { } execution ? GateInputs.Read(execution, CapitalContextJson.ReadExecution) : ExecutionState.Idle);
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate journal verify</c>, <c>rulesgate replay</c> and <c>rulesgate killswitch status|reset</c>.</summary>
+internal static class JournalCommand
+{
+    private static Option<string> JournalOption() =>
+        new("--journal") { Description = $"The journal's SQLite file (default {JournalStore.DefaultPath}).", DefaultValueFactory = _ => JournalStore.DefaultPath };
+
+    public static Command Journal(TextWriter output)
+    {
+        var journal = JournalOption();
+        var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted. Exit 0 intact, 1 broken.") { journal };
+        verify.SetAction(parse =>
+        {
+            using var store = Existing(parse.GetValue(journal)!);
+            var result = JournalVerifier.Verify(store);
+            output.WriteLine(result.Intact
+                ? $"Journal intact: {result.Events} events, every link holds."
+                : $"Journal BROKEN at event {result.BrokenAt}: {result.Problem} ({result.Events} events before it hold).");
+            return result.Intact ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return new Command("journal", "Inspect the append-only, hash-chained journal.") { verify };
+    }
+
+    public static Command Replay(TextWriter output)
+    {
+        var journal = JournalOption();
+        var run = new Option<string?>("--run") { Description = "Only this run's decisions (its run_id)." };
+        var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch.") { journal, run };
+        command.SetAction(parse =>
+        {
+            using var store = Existing(parse.GetValue(journal)!);
+            var report = CapitalReplay.Run(store, CliOptions.Engine(parse), parse.GetValue(run));
+            foreach (var mismatch in report.Mismatches)
+            {
+                output.WriteLine($"MISMATCH event {mismatch.Seq} ({mismatch.IntentId})");
+                output.WriteLine($"  recorded: {mismatch.Recorded}");
+                output.WriteLine($"  replayed: {mismatch.Replayed}");
+            }
+
+            output.WriteLine($"{report.Replayed} decisions replayed, {report.Mismatches.Count} mismatches.");
+            return report.Matches ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    public static Command KillSwitch(TextWriter output)
+    {
+        var journal = JournalOption();
+        var status = new Command("status", "Show whether the journaled kill switch is on, since when and why.") { journal };
+        status.SetAction(parse =>
+        {
+            using var store = GateInputs.Journal(parse.GetValue(journal)!);
+            output.WriteLine(Describe(GateJournal.State(store)));
+            return ExitCodes.Ok;
+        });
+
+        var resetJournal = JournalOption();
+        var actor = new Option<string>("--actor") { Description = "Who resets it.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why it is safe to trade again.", Required = true };
+        var reset = new Command("reset", "Turn the kill switch off; journaled with who and why.") { resetJournal, actor, reason };
+        reset.SetAction(parse =>
+        {
+            using var store = GateInputs.Journal(parse.GetValue(resetJournal)!);
+            output.WriteLine(Describe(GateJournal.Reset(store, parse.GetValue(actor)!, parse.GetValue(reason)!)));
+            return ExitCodes.Ok;
+        });
+        return new Command("killswitch", "The kill switch latched in the journal: once tripped, every order is denied until it is reset.") { status, reset };
+    }
+
+    private static string Describe(KillSwitchState state) =>
+        state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
+
+    private static JournalStore Existing(string path)
+    {
+        RulesCommand.RequireExists(path);
+        return GateInputs.Journal(path);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Cli;
+
+/// <summary>Reading the gate's inputs from files: every problem names the file it is in.</summary>
+internal static class GateInputs
+{
+    /// <summary>The gate for a CapitalPolicy or PolicyGate policy file, or null after printing its problems.</summary>
+    public static CapitalGate? Gate(RuleEngine engine, string path, TextWriter error)
+    {
+        Commands.RulesCommand.RequireExists(path);
+        var loaded = CapitalPolicies.Load(engine, path);
+        if (loaded.Value is { } bundle)
+        {
+            return new CapitalGate(bundle);
+        }
+
+        Commands.RulesCommand.Report(loaded.Diagnostics, error);
+        return null;
+    }
+
+    public static T Read<T>(string path, Func<JsonElement, T> read)
+    {
+        Commands.RulesCommand.RequireExists(path);
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            return read(document.RootElement);
+        }
+        catch (JsonException failure)
+        {
+            throw new FormatException($"{path}: not valid JSON: {failure.Message}", failure);
+        }
+        catch (FormatException failure)
+        {
+            throw new FormatException($"{path}: {failure.Message}", failure);
+        }
+    }
+
+    public static JournalStore Journal(string path) => JournalStore.Open(path);
+}

@@ -1,0 +1,171 @@
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Core.Gate;
+
+/// <summary>
+/// Turns the rules of a <c>CapitalPolicy</c> bundle that fire for an order intent into ALLOW, MODIFY or DENY.
+/// Every rule is evaluated; a rule whose id starts with <c>SYS-</c> fails closed and decides alone, in either
+/// mode; in enforce mode, rules that all carry a <c>modify_qty</c> effect reduce the order instead of denying it.
+/// </summary>
+public sealed class CapitalGate
+{
+    /// <summary>The effect that turns a violation into a smaller order.</summary>
+    public const string ModifyEffect = "modify_qty";
+
+    private const int StackRules = 256;
+
+    private readonly RuleEvaluator<CapitalContext> evaluator;
+    private readonly RuleFactPlan plan;
+    private readonly bool[] system;
+    private readonly bool[] modifiable;
+    private readonly bool[] trips;
+    private readonly TimeProvider time;
+
+    /// <param name="bundle">A compiled <c>CapitalPolicy</c> file.</param>
+    /// <param name="time">Times each evaluation for <see cref="CapitalDecision.EvalMicros"/>; the system clock by default.</param>
+    public CapitalGate(RuleBundle bundle, TimeProvider? time = null)
+    {
+        evaluator = bundle.Evaluator<CapitalContext>();
+        plan = bundle.Facts;
+        this.time = time ?? TimeProvider.System;
+        var rules = bundle.File.Rules;
+        var tripOn = Param(bundle.File, "kill_switch.trip_on_rules") as IReadOnlyList<string> ?? [];
+        system = [.. rules.Select(rule => rule.Id.StartsWith("SYS-", StringComparison.Ordinal))];
+        modifiable = [.. rules.Select(rule => rule.Effects.ContainsKey(ModifyEffect))];
+        trips = [.. rules.Select(rule => tripOn.Contains(rule.Id))];
+        TripAfterViolations = Param(bundle.File, "kill_switch.trip_after_n_violations") as int?;
+        ViolationWindow = TimeSpan.FromSeconds(Param(bundle.File, "kill_switch.violation_window_seconds") switch
+        {
+            double seconds => seconds,
+            int seconds => seconds,
+            _ => 0,
+        });
+    }
+
+    public RuleBundle Bundle => evaluator.Bundle;
+
+    public PolicyIdentity Policy => PolicyIdentity.Of(Bundle.File);
+
+    public RuleMode Mode => Bundle.File.Mode;
+
+    public int RuleCount => modifiable.Length;
+
+    /// <summary>In a stream, this many violations within <see cref="ViolationWindow"/> trip the kill switch; null never.</summary>
+    public int? TripAfterViolations { get; }
+
+    public TimeSpan ViolationWindow { get; }
+
+    /// <summary>
+    /// The hot path: evaluates every rule into <paramref name="fired"/> and returns the verdict. When a system
+    /// rule fires, <paramref name="fired"/> is left holding that rule alone.
+    /// </summary>
+    /// <param name="fired">One slot per rule (<see cref="RuleCount"/>).</param>
+    /// <param name="allowedQty">For MODIFY, the quantity that may be sent.</param>
+    /// <param name="tripsKillSwitch">A violated rule is listed in <c>params.kill_switch.trip_on_rules</c>.</param>
+    public CapitalVerdict Judge(CapitalContext context, Span<bool> fired, out double allowedQty, out bool tripsKillSwitch)
+    {
+        evaluator.Evaluate(context, fired);
+        allowedQty = 0;
+        tripsKillSwitch = false;
+        bool any = false, onlyModifiable = true;
+        for (var i = 0; i < fired.Length; i++)
+        {
+            if (!fired[i])
+            {
+                continue;
+            }
+
+            if (system[i])
+            {
+                fired.Clear();
+                fired[i] = true;
+                tripsKillSwitch = trips[i];
+                return CapitalVerdict.Deny;
+            }
+
+            any = true;
+            onlyModifiable &= modifiable[i];
+            tripsKillSwitch |= trips[i];
+        }
+
+        if (!any || Mode == RuleMode.Monitor)
+        {
+            return CapitalVerdict.Allow;
+        }
+
+        if (onlyModifiable)
+        {
+            allowedQty = context.Intent.Qty;
+            for (var i = 0; i < fired.Length; i++)
+            {
+                if (fired[i] && evaluator.Effect(i, ModifyEffect, context) is double qty)
+                {
+                    allowedQty = Math.Min(allowedQty, qty);
+                }
+            }
+
+            // A reduction never increases the order, and nothing left to send is a denial.
+            if (allowedQty > 0)
+            {
+                return CapitalVerdict.Modify;
+            }
+        }
+
+        allowedQty = 0;
+        return CapitalVerdict.Deny;
+    }
+
+    /// <summary>Judges the intent and explains the verdict: the violations with their values, and the evidence.</summary>
+    public CapitalDecision Decide(CapitalContext context)
+    {
+        Span<bool> fired = RuleCount <= StackRules ? stackalloc bool[RuleCount] : new bool[RuleCount];
+        var start = time.GetTimestamp();
+        var verdict = Judge(context, fired, out var allowedQty, out var trips);
+        var micros = time.GetElapsedTime(start).TotalMicroseconds;
+        return Explain(context, fired, verdict, allowedQty, trips, micros);
+    }
+
+    /// <summary>The full decision for a verdict <see cref="Judge"/> returned; off the hot path.</summary>
+    public CapitalDecision Explain(CapitalContext context, ReadOnlySpan<bool> fired, CapitalVerdict verdict, double allowedQty, bool tripsKillSwitch, double evalMicros)
+    {
+        var facts = evaluator.Facts(context);
+        var violations = new List<CapitalViolation>();
+        for (var i = 0; i < fired.Length; i++)
+        {
+            if (fired[i])
+            {
+                violations.Add(Violation(i, context, facts));
+            }
+        }
+
+        var evidence = plan.Measures.Select(measure => new CapitalEvidence(measure.Metric, facts[measure.Value], facts[measure.Limit])).ToList();
+        if (context.Metrics.UnpricedSymbols.Count > 0)
+        {
+            evidence.Add(new CapitalEvidence("unpriced_symbols", context.Metrics.UnpricedSymbols, null));
+        }
+
+        var modified = verdict == CapitalVerdict.Modify ? context.Intent with { Qty = allowedQty } : null;
+        return new CapitalDecision(verdict, context.Intent.IntentId, violations, evidence, modified, tripsKillSwitch, Mode, Policy, evalMicros);
+    }
+
+    private CapitalViolation Violation(int rule, CapitalContext context, object?[] facts)
+    {
+        var definition = evaluator.Rules[rule];
+        var inputs = new List<KeyValuePair<string, object?>>();
+        var computed = new List<KeyValuePair<string, object?>>();
+        foreach (var index in plan.OfRule(rule))
+        {
+            var fact = plan.Facts[index];
+            (fact.Role == RuleFactRole.Input ? inputs : computed).Add(new(fact.Name, facts[index]));
+        }
+
+        foreach (var effect in Bundle.Kind.Effects.Where(effect => definition.Effects.ContainsKey(effect.Key)))
+        {
+            computed.Add(new(effect.Key, evaluator.Effect(rule, effect.Key, context)));
+        }
+
+        return new CapitalViolation(definition.Id, definition.Severity, evaluator.Message(rule, context), inputs, computed);
+    }
+
+    private static object? Param(RuleFile file, string path) => file.Params.Find(path)?.Value;
+}

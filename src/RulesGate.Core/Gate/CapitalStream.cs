@@ -1,0 +1,181 @@
+using System.Text.Json;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Core.Gate;
+
+/// <summary>
+/// Runs a stream of intents through the gate with the state evolving as a desk's would: orders the gate lets
+/// through go to a <see cref="SimulatedBroker"/>, fills move the positions, order counts come from a true sliding
+/// 60-second window over the intents' timestamps, and every violation counts toward the kill switch's window.
+/// Once tripped, the kill switch stays on for the rest of the run (and, with a journal, until it is reset).
+/// </summary>
+/// <remarks>Equity is the snapshot's for the whole run, as in PolicyGate: there is no cash model.</remarks>
+public sealed class CapitalStream
+{
+    /// <summary>The rule id of the denial a line that is not a valid intent gets.</summary>
+    public const string MalformedRule = "INPUT-001";
+
+    private static readonly TimeSpan Minute = TimeSpan.FromSeconds(60);
+
+    private readonly CapitalGate gate;
+    private readonly PortfolioState portfolio;
+    private readonly MarketSnapshot market;
+    private readonly SimulatedBroker broker;
+    private readonly JournalStore? journal;
+    private readonly Dictionary<string, double> positions;
+    private readonly List<(DateTimeOffset Time, string Strategy)> orders = [];
+    private readonly List<DateTimeOffset> violations = [];
+    private readonly Dictionary<CapitalVerdict, int> decisions = [];
+    private readonly Dictionary<string, int> histogram = new(StringComparer.Ordinal);
+    private readonly ExecutionState start;
+    private bool killSwitch;
+    private bool started;
+    private DateTimeOffset lastTime = DateTimeOffset.MinValue;
+    private int submitted;
+    private int filled;
+    private int total;
+
+    /// <param name="journal">When given, every decision is durable there before its order goes to the broker,
+    /// and a kill switch latched in it starts the run tripped.</param>
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null)
+    {
+        this.gate = gate;
+        this.portfolio = portfolio;
+        this.market = market;
+        this.journal = journal;
+        RunId = runId;
+        broker = new SimulatedBroker(market);
+        positions = new Dictionary<string, double>(portfolio.Positions, StringComparer.Ordinal);
+        start = execution;
+        killSwitch = execution.KillSwitchActive || (journal is not null && GateJournal.State(journal).Active);
+    }
+
+    public string RunId { get; }
+
+    /// <summary>Judges one JSONL line; a line that is not a valid intent is denied under <see cref="MalformedRule"/>.</summary>
+    /// <param name="number">The line number, for the denial's message.</param>
+    public CapitalDecision Next(string line, int number)
+    {
+        total++;
+        OrderIntent intent;
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            intent = CapitalContextJson.ReadIntent(document.RootElement);
+        }
+        catch (Exception error) when (error is JsonException or FormatException)
+        {
+            return Malformed(line, number, error.Message);
+        }
+
+        if (!started)
+        {
+            // The execution state's counts were sent just before the stream began.
+            started = true;
+            foreach (var (strategy, count) in start.OrdersLast60sByStrategy)
+            {
+                orders.AddRange(Enumerable.Repeat((intent.Timestamp, strategy), count));
+            }
+
+            orders.AddRange(Enumerable.Repeat((intent.Timestamp, ""), Math.Max(0, start.OrdersLast60sGlobal - start.OrdersLast60sByStrategy.Values.Sum())));
+            violations.AddRange(Enumerable.Repeat(intent.Timestamp, start.ViolationsLastWindow));
+        }
+
+        var now = lastTime = intent.Timestamp;
+        orders.RemoveAll(order => order.Time < Before(now, Minute));
+        violations.RemoveAll(time => time < Before(now, gate.ViolationWindow));
+        var recent = orders.Where(order => order.Time >= Before(now, Minute) && order.Time <= now).ToList();
+        var execution = new ExecutionState(
+            recent.Count,
+            recent.Where(order => order.Strategy.Length > 0).GroupBy(order => order.Strategy, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.Count(), StringComparer.Ordinal),
+            violations.Count(time => time >= Before(now, gate.ViolationWindow) && time <= now),
+            killSwitch);
+        var context = new CapitalContext(intent, portfolio with { Positions = new Dictionary<string, double>(positions, StringComparer.Ordinal) }, market, execution);
+        var decision = gate.Decide(context);
+        var windowTrip = CountViolations(decision, now);
+        if (journal is not null)
+        {
+            GateJournal.Record(journal, gate, context, decision, RunId, windowTrip);
+        }
+
+        if (decision.Decision != CapitalVerdict.Deny)
+        {
+            var order = decision.ModifiedIntent ?? intent;
+            submitted++;
+            orders.Add((now, intent.StrategyId));
+            if (broker.Submit(order) is not null)
+            {
+                filled++;
+                var qty = positions.GetValueOrDefault(order.Symbol) + (order.Side == OrderSide.Buy ? order.Qty : -order.Qty);
+                if (Math.Abs(qty) < 1e-10)
+                {
+                    positions.Remove(order.Symbol);
+                }
+                else
+                {
+                    positions[order.Symbol] = qty;
+                }
+            }
+        }
+
+        return windowTrip ? decision with { KillSwitchTriggered = true } : decision;
+    }
+
+    public StreamSummary Summary() =>
+        new(RunId, total, new Dictionary<CapitalVerdict, int>(decisions), new Dictionary<string, int>(histogram), submitted, filled, portfolio.Equity, new Dictionary<string, double>(positions), killSwitch);
+
+    private CapitalDecision Malformed(string line, int number, string reason)
+    {
+        var id = IntentIdOf(line) ?? $"line-{number}";
+        var message = $"Line {number} is not a valid intent: {reason}";
+        var decision = new CapitalDecision(CapitalVerdict.Deny, id, [new CapitalViolation(MalformedRule, RuleSeverity.Crit, message, [], [])], [], null, false, gate.Mode, gate.Policy, 0);
+        var windowTrip = CountViolations(decision, lastTime);
+        if (journal is not null)
+        {
+            GateJournal.RecordMalformed(journal, RunId, number, line, reason, windowTrip ? $"violations in the window reached the limit at line {number}" : null);
+        }
+
+        return windowTrip ? decision with { KillSwitchTriggered = true } : decision;
+    }
+
+    /// <summary>Counts the decision and its violations; true when the violation count now trips the kill switch.</summary>
+    private bool CountViolations(CapitalDecision decision, DateTimeOffset now)
+    {
+        decisions[decision.Decision] = decisions.GetValueOrDefault(decision.Decision) + 1;
+        foreach (var violation in decision.Violations)
+        {
+            histogram[violation.RuleId] = histogram.GetValueOrDefault(violation.RuleId) + 1;
+            violations.Add(now);
+        }
+
+        if (killSwitch)
+        {
+            return false;
+        }
+
+        killSwitch = decision.KillSwitchTriggered;
+        var windowTrip = !killSwitch && gate.TripAfterViolations is { } limit
+            && violations.Count(time => time >= Before(now, gate.ViolationWindow) && time <= now) >= limit;
+        killSwitch |= windowTrip;
+        return windowTrip;
+    }
+
+    private static DateTimeOffset Before(DateTimeOffset time, TimeSpan span) =>
+        time - DateTimeOffset.MinValue < span ? DateTimeOffset.MinValue : time - span;
+
+    private static string? IntentIdOf(string line)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("intent_id", out var id) && id.ValueKind == JsonValueKind.String
+                ? id.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

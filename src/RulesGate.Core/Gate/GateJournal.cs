@@ -1,0 +1,141 @@
+using System.Text.Json;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Core.Gate;
+
+/// <summary>
+/// How the gate writes to the journal: each decision with its full request and the bundle that made it (the
+/// rule file's bytes kept once per hash), malformed input with its reason, and the kill switch's trips and resets
+/// with the projection that latches it.
+/// </summary>
+public static class GateJournal
+{
+    public const string DecisionType = "gate.decision";
+    public const string MalformedType = "gate.malformed";
+    public const string TrippedType = "killswitch.tripped";
+    public const string ResetType = "killswitch.reset";
+    public const string KillSwitchKey = "killswitch";
+
+    /// <summary>The event for one decision as the gate made it; <paramref name="windowTrip"/> says the stream's violation count then tripped the kill switch.</summary>
+    public static JournalEntry Decision(CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false)
+    {
+        var payload = CapitalJson.Write(writer =>
+        {
+            writer.WriteStartObject();
+            Optional(writer, "run_id", runId);
+            writer.WriteString("bundle", gate.Bundle.Identity);
+            writer.WriteString("bundle_hash", gate.Bundle.File.Hash);
+            writer.WritePropertyName("request");
+            CapitalJson.WriteRequest(writer, context);
+            writer.WritePropertyName("decision");
+            CapitalJson.WriteDecision(writer, decision, withTiming: false);
+            writer.WriteBoolean("window_trip", windowTrip);
+            writer.WriteNumber("eval_us", Math.Round(decision.EvalMicros, 3));
+            writer.WriteEndObject();
+        }, pretty: false);
+        return new JournalEntry(runId is null ? "gate" : $"run:{runId}", DecisionType, payload);
+    }
+
+    /// <summary>The rule file's bytes under its hash, stored with the first decision that used it.</summary>
+    public static KeyValuePair<string, byte[]> Bundle(CapitalGate gate) => new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes);
+
+    public static JournalEntry Malformed(string? runId, int line, string text, string reason) =>
+        new(runId is null ? "gate" : $"run:{runId}", MalformedType, CapitalJson.Write(writer =>
+        {
+            writer.WriteStartObject();
+            Optional(writer, "run_id", runId);
+            writer.WriteNumber("line", line);
+            writer.WriteString("text", text);
+            writer.WriteString("reason", reason);
+            writer.WriteEndObject();
+        }, pretty: false));
+
+    /// <summary>Appends a decision; when it trips the kill switch, the trip and the latch go in the same transaction.</summary>
+    public static void Record(JournalStore store, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false) =>
+        Append(store, [Decision(gate, context, decision, runId, windowTrip)], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null, [Bundle(gate)]);
+
+    public static void RecordMalformed(JournalStore store, string? runId, int line, string text, string reason, string? tripCause) =>
+        Append(store, [Malformed(runId, line, text, reason)], tripCause, []);
+
+    /// <summary>Turns the kill switch off, journaled with who and why.</summary>
+    public static KillSwitchState Reset(JournalStore store, string actor, string reason)
+    {
+        if (string.IsNullOrWhiteSpace(actor) || string.IsNullOrWhiteSpace(reason))
+        {
+            throw new FormatException("A kill switch reset needs --actor and --reason: who reset it and why.");
+        }
+
+        var was = State(store);
+        var payload = CapitalJson.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("actor", actor.Trim());
+            writer.WriteString("reason", reason.Trim());
+            writer.WriteBoolean("was_active", was.Active);
+            writer.WriteEndObject();
+        }, pretty: false);
+        var cause = $"reset by {actor.Trim()}: {reason.Trim()}";
+        store.Append([new JournalEntry(KillSwitchKey, ResetType, payload)], project: (scope, events) =>
+            scope.Set(KillSwitchKey, StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
+        return State(store);
+    }
+
+    public static KillSwitchState State(JournalStore store) => Parse(store.State(KillSwitchKey));
+
+    private static string Trip(CapitalDecision decision, bool windowTrip) => decision.KillSwitchTriggered
+        ? $"{string.Join(", ", decision.Violations.Select(v => v.RuleId))} at intent {decision.IntentId}"
+        : $"violations in the window reached the limit at intent {decision.IntentId}";
+
+    private static void Append(JournalStore store, List<JournalEntry> entries, string? tripCause, IReadOnlyList<KeyValuePair<string, byte[]>> blobs)
+    {
+        if (tripCause is not null && !State(store).Active)
+        {
+            entries.Add(new JournalEntry(KillSwitchKey, TrippedType, CapitalJson.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("cause", tripCause);
+                writer.WriteEndObject();
+            }, pretty: false)));
+        }
+
+        store.Append(entries, blobs, (scope, events) =>
+        {
+            if (events[^1].Type == TrippedType)
+            {
+                scope.Set(KillSwitchKey, StateJson(new KillSwitchState(true, events[^1].Time, tripCause!)), events[^1].Seq);
+            }
+        });
+    }
+
+    private static string StateJson(KillSwitchState state) => CapitalJson.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteBoolean("active", state.Active);
+        Optional(writer, "since", state.Since);
+        writer.WriteString("cause", state.Cause);
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    private static KillSwitchState Parse(string? json)
+    {
+        if (json is null)
+        {
+            return KillSwitchState.Off;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return new KillSwitchState(
+            root.GetProperty("active").GetBoolean(),
+            root.TryGetProperty("since", out var since) ? since.GetString() : null,
+            root.GetProperty("cause").GetString() ?? "");
+    }
+
+    private static void Optional(Utf8JsonWriter writer, string name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

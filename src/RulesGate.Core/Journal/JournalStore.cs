@@ -1,0 +1,239 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace RulesGate.Core.Journal;
+
+/// <summary>
+/// The append-only, hash-chained event store in SQLite (WAL, synchronous=FULL): an append returns only once its
+/// transaction is durable. Projections (the kill switch, later ledgers and workflow instances) live in the
+/// <c>state</c> table and change in the same transaction as the events that change them.
+/// </summary>
+/// <remarks>One connection per store; callers serialize their use of it (the CLI is single-threaded, and
+/// JournalWriter owns its store).</remarks>
+public sealed class JournalStore : IDisposable
+{
+    /// <summary>Where the journal lives unless told otherwise.</summary>
+    public const string DefaultPath = "artifacts/rulesgate.db";
+
+    private const string HeadKey = "journal.head";
+
+    private static readonly Lazy<bool> Native = new(() =>
+    {
+        SQLitePCL.Batteries_V2.Init();
+        return true;
+    });
+
+    private readonly SqliteConnection connection;
+    private readonly TimeProvider time;
+    private readonly HashSet<string> storedBlobs = new(StringComparer.Ordinal);
+
+    private JournalStore(string path, SqliteConnection connection, TimeProvider time)
+    {
+        Path = path;
+        this.connection = connection;
+        this.time = time;
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens (and creates, with its folder) the journal at <paramref name="path"/>.</summary>
+    /// <exception cref="JournalException">The file exists and is not a RulesGate journal.</exception>
+    public static JournalStore Open(string path, TimeProvider? time = null)
+    {
+        _ = Native.Value;
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, """
+                PRAGMA journal_mode=WAL;
+                PRAGMA synchronous=FULL;
+                PRAGMA busy_timeout=5000;
+                CREATE TABLE IF NOT EXISTS events (
+                    seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
+                    payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+                CREATE INDEX IF NOT EXISTS events_stream ON events(stream, seq);
+                CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, seq INTEGER NOT NULL);
+                """);
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
+            throw JournalException.NotAJournal(path, error);
+        }
+
+        return new JournalStore(path, connection, time ?? TimeProvider.System);
+    }
+
+    /// <summary>Appends the entries in one durable transaction, with <paramref name="project"/> run inside it.</summary>
+    /// <param name="blobs">Content to keep once per hash (rule files by their SHA-256), in the same transaction.</param>
+    /// <param name="project">Updates projections from the appended events; it runs before the commit.</param>
+    public IReadOnlyList<JournalEvent> Append(
+        IReadOnlyList<JournalEntry> entries,
+        IReadOnlyList<KeyValuePair<string, byte[]>>? blobs = null,
+        Action<JournalTransaction, IReadOnlyList<JournalEvent>>? project = null)
+    {
+        foreach (var entry in entries)
+        {
+            Check("stream", entry.Stream);
+            Check("type", entry.Type);
+        }
+
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var (seq, previous) = Head(transaction);
+        var stamp = Timestamp(time.GetUtcNow());
+        var appended = new List<JournalEvent>(entries.Count);
+        using (var insert = Command(transaction, "INSERT INTO events (seq, stream, type, time, payload, prev_hash, hash) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)"))
+        {
+            var parameters = new[]
+            {
+                insert.Parameters.Add("$seq", SqliteType.Integer),
+                insert.Parameters.Add("$stream", SqliteType.Text),
+                insert.Parameters.Add("$type", SqliteType.Text),
+                insert.Parameters.Add("$time", SqliteType.Text),
+                insert.Parameters.Add("$payload", SqliteType.Text),
+                insert.Parameters.Add("$prev", SqliteType.Text),
+                insert.Parameters.Add("$hash", SqliteType.Text),
+            };
+            insert.Prepare();
+            foreach (var entry in entries)
+            {
+                seq++;
+                var hash = JournalEvent.HashOf(previous, seq, entry.Stream, entry.Type, stamp, entry.Payload);
+                var added = new JournalEvent(seq, entry.Stream, entry.Type, stamp, entry.Payload, previous, hash);
+                parameters[0].Value = seq;
+                parameters[1].Value = added.Stream;
+                parameters[2].Value = added.Type;
+                parameters[3].Value = added.Time;
+                parameters[4].Value = added.Payload;
+                parameters[5].Value = added.PrevHash;
+                parameters[6].Value = added.Hash;
+                insert.ExecuteNonQuery();
+                appended.Add(added);
+                previous = hash;
+            }
+        }
+
+        foreach (var (hash, bytes) in blobs ?? [])
+        {
+            if (!storedBlobs.Contains(hash))
+            {
+                using var blob = Command(transaction, "INSERT OR IGNORE INTO blobs (hash, bytes) VALUES ($hash, $bytes)");
+                blob.Parameters.AddWithValue("$hash", hash);
+                blob.Parameters.AddWithValue("$bytes", bytes);
+                blob.ExecuteNonQuery();
+            }
+        }
+
+        var scope = new JournalTransaction(transaction);
+        if (appended.Count > 0)
+        {
+            scope.Set(HeadKey, string.Create(CultureInfo.InvariantCulture, $"{seq} {previous}"), seq);
+        }
+
+        project?.Invoke(scope, appended);
+        transaction.Commit();
+        foreach (var (hash, _) in blobs ?? [])
+        {
+            storedBlobs.Add(hash);
+        }
+
+        return appended;
+    }
+
+    /// <summary>Every event in order, optionally of one stream.</summary>
+    public IEnumerable<JournalEvent> Read(string? stream = null, string? type = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, stream, type, time, payload, prev_hash, hash FROM events"
+            + " WHERE ($stream IS NULL OR stream = $stream) AND ($type IS NULL OR type = $type) ORDER BY seq";
+        command.Parameters.AddWithValue("$stream", (object?)stream ?? DBNull.Value);
+        command.Parameters.AddWithValue("$type", (object?)type ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return new JournalEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
+        }
+    }
+
+    /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
+    public long LastSeq()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM events";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
+    public byte[]? Blob(string hash)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT bytes FROM blobs WHERE hash = $hash";
+        command.Parameters.AddWithValue("$hash", hash);
+        return command.ExecuteScalar() as byte[];
+    }
+
+    /// <summary>A projection's current value, or null.</summary>
+    public string? State(string key)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT value FROM state WHERE key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>The last event's sequence number and hash as the store recorded them at its last append.</summary>
+    internal (long Seq, string Hash)? RecordedHead()
+    {
+        var text = State(HeadKey);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var parts = text.Split(' ');
+        return (long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1]);
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    public static string Timestamp(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private (long Seq, string Hash) Head(SqliteTransaction transaction)
+    {
+        using var command = Command(transaction, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : (0, JournalEvent.Genesis);
+    }
+
+    private SqliteCommand Command(SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Check(string name, string value)
+    {
+        if (value.Length == 0 || value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal))
+        {
+            throw JournalException.BadField(name, value);
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+
+namespace RulesGate.Core.Journal;
+
+/// <summary>
+/// Group commit: entries from any thread queue up, and one writer thread appends whatever has gathered in one
+/// transaction. An entry's task completes only after its transaction committed, so nothing is acknowledged
+/// before it is durable; a failed transaction fails every task in it.
+/// </summary>
+public sealed class JournalWriter : IAsyncDisposable
+{
+    private readonly JournalStore store;
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task loop;
+    private readonly int maxBatch;
+
+    /// <param name="store">Owned by the writer from now on.</param>
+    /// <param name="maxBatch">The most entries one transaction takes.</param>
+    public JournalWriter(JournalStore store, int maxBatch = 4096)
+    {
+        this.store = store;
+        this.maxBatch = maxBatch;
+        loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    }
+
+    /// <summary>How many transactions committed so far.</summary>
+    public long Commits { get; private set; }
+
+    /// <summary>Queues the entry; the task completes with the event once it is durable.</summary>
+    public Task<JournalEvent> Append(JournalEntry entry, KeyValuePair<string, byte[]>? blob = null)
+    {
+        var pending = new Pending(entry, blob, new TaskCompletionSource<JournalEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The journal writer is closed.");
+        }
+
+        return pending.Done.Task;
+    }
+
+    /// <summary>Writes what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await loop.ConfigureAwait(false);
+        store.Dispose();
+    }
+
+    private async Task Run()
+    {
+        var batch = new List<Pending>(maxBatch);
+        while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            try
+            {
+                var blobs = batch.Where(p => p.Blob is not null).Select(p => p.Blob!.Value).DistinctBy(pair => pair.Key).ToList();
+                var events = store.Append(batch.Select(p => p.Entry).ToList(), blobs);
+                Commits++;
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.SetResult(events[i]);
+                }
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                foreach (var pending in batch)
+                {
+                    pending.Done.SetException(error);
+                }
+            }
+
+            batch.Clear();
+        }
+    }
+
+    private sealed record Pending(JournalEntry Entry, KeyValuePair<string, byte[]>? Blob, TaskCompletionSource<JournalEvent> Done);
+}
