@@ -25,7 +25,7 @@ internal static class CliApp
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception failure) when (failure is IOException or FileNotFoundException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Text.Json.JsonException)
+        catch (Exception failure) when (failure is IOException or FileNotFoundException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Text.Json.JsonException or System.Data.Common.DbException or RulesGate.Core.Rules.RuleEvaluationException)
         {
             // The one exception boundary of the CLI: one line, exit 2.
             error.WriteLine($"rulesgate: {failure.Message}");

@@ -20,7 +20,7 @@ internal static class JournalCommand
             var result = JournalVerifier.Verify(store);
             output.WriteLine(result.Intact
                 ? $"Journal intact: {result.Events} events, every link holds."
-                : $"Journal BROKEN at event {result.BrokenAt}: {result.Problem} ({result.Events} events before it hold).");
+                : $"Journal BROKEN at event {result.BrokenAt}: {result.Problem} ({result.Events} {(result.Events == 1 ? "event" : "events")} before it hold).");
             return result.Intact ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return new Command("journal", "Inspect the append-only, hash-chained journal.") { verify };

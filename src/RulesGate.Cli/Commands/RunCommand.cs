@@ -34,20 +34,27 @@ internal static class RunCommand
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? GateInputs.Journal(journalPath) : null;
             var lines = File.ReadAllLines(intentsPath);
             var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal);
-            var decisions = new StringBuilder();
-            for (var i = 0; i < lines.Length; i++)
+            var folder = parse.GetValue(outDir);
+            if (folder is not null)
             {
-                if (lines[i].Trim().Length > 0)
+                Directory.CreateDirectory(folder);
+            }
+
+            // Each line is written once its decision is in the journal: what the file shows is durable.
+            using (var decisions = folder is null ? TextWriter.Null : new StreamWriter(Path.Combine(folder, "decisions.jsonl")) { AutoFlush = true, NewLine = "\n" })
+            {
+                for (var i = 0; i < lines.Length; i++)
                 {
-                    decisions.Append(CapitalJson.Decision(stream.Next(lines[i], i + 1))).Append('\n');
+                    if (lines[i].Trim().Length > 0)
+                    {
+                        decisions.WriteLine(CapitalJson.Decision(stream.Next(lines[i], i + 1)));
+                    }
                 }
             }
 
             var summary = stream.Summary().ToJson();
-            if (parse.GetValue(outDir) is { } folder)
+            if (folder is not null)
             {
-                Directory.CreateDirectory(folder);
-                File.WriteAllText(Path.Combine(folder, "decisions.jsonl"), decisions.ToString());
                 File.WriteAllText(Path.Combine(folder, "summary.json"), summary + "\n");
             }
 

@@ -1,0 +1,69 @@
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Gate;
+
+public sealed class CapitalReplayTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-replay-").FullName;
+
+    private string DbPath => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Replay_RecordedStream_ReproducesEveryDecision()
+    {
+        using var journal = JournalStore.Open(DbPath);
+        CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
+
+        var report = CapitalReplay.Run(journal, Compiled.Engine, "run-test");
+
+        Assert.Equal(20, report.Replayed);
+        Assert.True(report.Matches, string.Join("\n", report.Mismatches));
+        Assert.Single(journal.Read(type: GateJournal.MalformedType));
+        Assert.True(JournalVerifier.Verify(journal).Intact);
+    }
+
+    [Fact]
+    public void Replay_AlteredRecordedDecision_IsAMismatch()
+    {
+        using (var journal = JournalStore.Open(DbPath))
+        {
+            CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        using var reopened = JournalStore.Open(DbPath);
+        var report = CapitalReplay.Run(reopened, Compiled.Engine);
+
+        var mismatch = Assert.Single(report.Mismatches);
+        Assert.Equal("i-002", mismatch.IntentId);
+        Assert.Equal(2, JournalVerifier.Verify(reopened).BrokenAt);
+    }
+
+    [Fact]
+    public void Replay_UsesTheRuleFileBytesKeptInTheJournal()
+    {
+        using var journal = JournalStore.Open(DbPath);
+        var gate = Standard.Gate;
+        var context = Some.Context(Some.Intent(qty: 40));
+        GateJournal.Record(journal, gate, context, gate.Decide(context), runId: null);
+
+        Assert.Equal(gate.Bundle.File.Bytes, journal.Blob(gate.Bundle.File.Hash));
+        Assert.True(CapitalReplay.Run(journal, Compiled.Engine).Matches);
+    }
+}

@@ -1,0 +1,154 @@
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Core.Tests.Journal;
+
+public sealed class JournalStoreTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-journal-").FullName;
+
+    private string DbPath => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private JournalStore Filled(int events)
+    {
+        var store = JournalStore.Open(DbPath);
+        for (var i = 1; i <= events; i++)
+        {
+            store.Append([new JournalEntry("s", "t", $$"""{"n":{{i}}}""")]);
+        }
+
+        return store;
+    }
+
+    private void Tamper(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        Assert.True(command.ExecuteNonQuery() > 0, sql);
+    }
+
+    [Fact]
+    public void Append_ChainsEachEventToThePreviousOne()
+    {
+        using var store = Filled(3);
+
+        var events = store.Read().ToList();
+
+        Assert.Equal([1L, 2L, 3L], events.Select(e => e.Seq));
+        Assert.Equal(JournalEvent.Genesis, events[0].PrevHash);
+        Assert.Equal(events[0].Hash, events[1].PrevHash);
+        Assert.All(events, e => Assert.Equal(e.ComputeHash(), e.Hash));
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
+    [Fact]
+    public void Verify_AlteredPayload_NamesTheAlteredEvent()
+    {
+        Filled(5).Dispose();
+        Tamper("UPDATE events SET payload = '{\"n\":99}' WHERE seq = 3");
+
+        using var store = JournalStore.Open(DbPath);
+        var result = JournalVerifier.Verify(store);
+
+        Assert.Equal(3, result.BrokenAt);
+        Assert.Contains("altered", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_RemovedRow_NamesTheMissingEvent()
+    {
+        Filled(5).Dispose();
+        Tamper("DELETE FROM events WHERE seq = 2");
+
+        using var store = JournalStore.Open(DbPath);
+        var result = JournalVerifier.Verify(store);
+
+        Assert.Equal(2, result.BrokenAt);
+        Assert.Contains("removed", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_InsertedRow_NamesTheFirstLinkThatDoesNotHold()
+    {
+        Filled(5).Dispose();
+        Tamper("UPDATE events SET seq = seq + 10 WHERE seq >= 3");
+        Tamper("INSERT INTO events VALUES (3, 's', 't', '2026-01-01T00:00:00Z', '{}', 'forged', 'forged')");
+
+        using var store = JournalStore.Open(DbPath);
+        var result = JournalVerifier.Verify(store);
+
+        Assert.Equal(3, result.BrokenAt);
+        Assert.False(result.Intact);
+    }
+
+    [Fact]
+    public void Verify_TruncatedTail_IsDetectedFromTheRecordedHead()
+    {
+        Filled(5).Dispose();
+        Tamper("DELETE FROM events WHERE seq = 5");
+
+        using var store = JournalStore.Open(DbPath);
+        var result = JournalVerifier.Verify(store);
+
+        Assert.Equal(4, result.Events);
+        Assert.Contains("removed from the end", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Append_ProjectionChangesInTheSameTransaction()
+    {
+        using var store = JournalStore.Open(DbPath);
+
+        store.Append([new JournalEntry("k", "set", "{}")], project: (scope, events) => scope.Set("key", "value", events[^1].Seq));
+        var failed = Assert.Throws<InvalidOperationException>(() =>
+            store.Append([new JournalEntry("k", "set", "{}")], project: (scope, _) =>
+            {
+                scope.Set("key", "lost", 2);
+                throw new InvalidOperationException("projection failed");
+            }));
+
+        Assert.Equal("projection failed", failed.Message);
+        Assert.Equal("value", store.State("key"));
+        Assert.Single(store.Read());
+    }
+
+    [Fact]
+    public void Append_MultiLineStream_IsRefused()
+    {
+        using var store = JournalStore.Open(DbPath);
+
+        Assert.Throws<JournalException>(() => store.Append([new JournalEntry("a\nb", "t", "{}")]));
+    }
+
+    [Fact]
+    public async Task Writer_AcknowledgesEveryEntryOnlyOnceDurable()
+    {
+        var writer = new JournalWriter(JournalStore.Open(DbPath), maxBatch: 64);
+        var acks = Enumerable.Range(1, 500).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
+        var events = await Task.WhenAll(acks);
+        await writer.DisposeAsync();
+
+        Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), events.Select(e => e.Seq));
+        using var store = JournalStore.Open(DbPath);
+        Assert.Equal(500, store.Read().Count());
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
+    [Fact]
+    public void Open_FileThatIsNotAJournal_SaysSo()
+    {
+        File.WriteAllText(DbPath, "this is not a database, just text that is long enough to be read as a header");
+
+        var error = Assert.Throws<JournalException>(() => JournalStore.Open(DbPath));
+
+        Assert.Contains("not a RulesGate journal", error.Message, StringComparison.Ordinal);
+    }
+}
