@@ -3,9 +3,9 @@ namespace RulesGate.Cli.Tests;
 /// <summary>Runs the real command in-process, from the repository root, on the shipped rules and samples.</summary>
 public sealed class CliTests
 {
-    private static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
+    internal static (int Exit, string Out, string Err) Run(params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace RulesGate.Cli.Tests;
+
+/// <summary>The gate's commands end to end: eval, run, journal verify, replay, the kill switch, and kill -9.</summary>
+public sealed class GateCliTests : IDisposable
+{
+    private const string Samples = "samples/capital/";
+
+    private static readonly string[] Stream =
+    [
+        "--policy", Samples + "policygate-policy.yaml", "--intents", Samples + "intents.jsonl",
+        "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--execution", Samples + "execution.json",
+    ];
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-cli-").FullName;
+
+    private string Journal => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public void Eval_OversizedRequest_PrintsModifyAndExitsZero()
+    {
+        var (exit, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("MODIFY", json.RootElement.GetProperty("decision").GetString());
+        Assert.Equal(25, json.RootElement.GetProperty("modified_intent").GetProperty("qty").GetDouble(), 6);
+        Assert.Equal("capital-default", json.RootElement.GetProperty("policy").GetProperty("id").GetString());
+        Assert.True(json.RootElement.TryGetProperty("eval_us", out _));
+    }
+
+    [Fact]
+    public void Eval_PolicyGatePolicyAndSeparateFiles_DeniesAndExitsOne()
+    {
+        var intent = Path.Combine(folder, "intent.json");
+        File.WriteAllText(intent, File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl"))[4]);
+
+        var (exit, output, _) = CliTests.Run("eval", "--policy", Samples + "policygate-policy.yaml", "--intent", intent,
+            "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--pretty");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("\"decision\": \"DENY\"", output, StringComparison.Ordinal);
+        Assert.Contains("\"rule_id\": \"EXP-003\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Eval_MalformedIntent_IsOneLineOnStderrAndExitsTwo()
+    {
+        var intent = Path.Combine(folder, "intent.json");
+        File.WriteAllText(intent, File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl"))[8]);
+
+        var (exit, output, error) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--intent", intent,
+            "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Equal($"rulesgate: {intent}: intent.qty: must be > 0; the side gives the direction.\n", error.Replace("\r", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Eval_PolicyOutOfRange_NamesFileLineAndColumn()
+    {
+        var policy = Path.Combine(folder, "policy.yaml");
+        File.WriteAllText(policy, File.ReadAllText(Path.Combine(CliTests.Root, Samples, "policygate-policy.yaml")).Replace("max_position_pct: 0.10", "max_position_pct: 2", StringComparison.Ordinal));
+
+        var (exit, _, error) = CliTests.Run("eval", "--policy", policy, "--request", "samples/request-oversized-buy.json");
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{policy}:10:23: error RG1005: limits.exposure.max_position_pct: 2 is out of range.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_JournaledStream_VerifiesReplaysAndLatchesTheKillSwitch()
+    {
+        var outDir = Path.Combine(folder, "out");
+
+        var (exit, output, _) = CliTests.Run(["run", .. Stream, "--journal", Journal, "--out", outDir]);
+
+        Assert.Equal(0, exit);
+        using var summary = JsonDocument.Parse(output);
+        Assert.Equal(20, summary.RootElement.GetProperty("total_intents").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("kill_switch_active").GetBoolean());
+        Assert.Equal(20, File.ReadAllLines(Path.Combine(outDir, "decisions.jsonl")).Length);
+        Assert.Equal(output.Trim(), File.ReadAllText(Path.Combine(outDir, "summary.json")).Trim());
+
+        Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
+        var replay = CliTests.Run("replay", "--journal", Journal, "--run", summary.RootElement.GetProperty("run_id").GetString()!);
+        Assert.Equal(0, replay.Exit);
+        Assert.Contains("20 decisions replayed, 0 mismatches.", replay.Out, StringComparison.Ordinal);
+
+        Assert.Contains("ACTIVE", CliTests.Run("killswitch", "status", "--journal", Journal).Out, StringComparison.Ordinal);
+        var latched = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal);
+        Assert.Equal(1, latched.Exit);
+        Assert.Contains("KILL-001", latched.Out, StringComparison.Ordinal);
+
+        var reset = CliTests.Run("killswitch", "reset", "--journal", Journal, "--actor", "risk-officer", "--reason", "limits reviewed");
+        Assert.Contains("reset by risk-officer: limits reviewed", reset.Out, StringComparison.Ordinal);
+        Assert.Equal(0, CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal).Exit);
+    }
+
+    [Fact]
+    public void JournalVerify_AlteredRow_ExitsOneNamingIt()
+    {
+        CliTests.Run(["run", .. Stream, "--journal", Journal]);
+        using (var connection = new SqliteConnection($"Data Source={Journal};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-007', 'i-077') WHERE seq = 7";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var (exit, output, _) = CliTests.Run("journal", "verify", "--journal", Journal);
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("Journal BROKEN at event 7: event 7 (gate.decision", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_KilledWithSigkill_KeepsEveryDecisionItShowed()
+    {
+        var intents = Path.Combine(folder, "many.jsonl");
+        var template = File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl"))[0];
+        File.WriteAllLines(intents, Enumerable.Range(0, 5000).Select(i => template.Replace("i-001", $"k-{i:D5}", StringComparison.Ordinal)));
+        var outDir = Path.Combine(folder, "out");
+        var decisions = Path.Combine(outDir, "decisions.jsonl");
+        var cli = typeof(CliApp).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { cli, "run", "--policy", "rules/capital/default.yaml", "--intents", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir, "--cache", "none" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var clock = Stopwatch.StartNew();
+        while (ShownLines(decisions) < 50 && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            Thread.Sleep(20);
+        }
+
+        Assert.False(process.HasExited, "the run ended before it could be killed; give it more intents");
+        process.Kill();
+        process.WaitForExit();
+
+        var shown = File.ReadAllLines(decisions).Where(line => line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()).ToList();
+        Assert.True(shown.Count >= 50);
+        Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
+        using var connection = new SqliteConnection($"Data Source={Journal};Pooling=False;Mode=ReadOnly");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM events WHERE type = 'gate.decision'";
+        var journaled = new HashSet<string>();
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                journaled.Add(JsonDocument.Parse(reader.GetString(0)).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString()!);
+            }
+        }
+
+        Assert.All(shown, id => Assert.Contains(id!, journaled));
+    }
+
+    private static int ShownLines(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(stream).ReadToEnd().Count(c => c == '\n');
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+}
