@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using BenchmarkDotNet.Running;
 using RulesGate.Core;
 using RulesGate.Core.Gate;
@@ -13,24 +16,38 @@ using RulesGate.Benchmarks;
 //   startup FILE [CACHE]   time from a fresh process to a ready bundle (cold without CACHE, warm with a filled one)
 //   reload FILE [N]        N hot reloads of a changing file; managed memory after GC, before and after
 //   eval                   BenchmarkDotNet: compiled rules against the same conditions hand-written in C#
+//   gate [ROOT]            BenchmarkDotNet: the standard capital gate against the nine rules hand-written in C#,
+//                          on ROOT/samples/capital/requests.jsonl (run from the repository root)
 return args.FirstOrDefault() switch
 {
     "generate" => Bench.Generate(args[1]),
     "startup" => Bench.Startup(args[1], args.ElementAtOrDefault(2)),
     "reload" => Bench.Reload(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "500", CultureInfo.InvariantCulture)),
     "eval" => Run(),
+    "gate" => Gate(args.ElementAtOrDefault(1)),
     _ => Usage(),
 };
 
 static int Run()
 {
-    BenchmarkRunner.Run<EvalBenchmark>();
+    BenchmarkRunner.Run<EvalBenchmark>(InProcess());
+    return 0;
+}
+
+// The out-of-process toolchain rebuilds the project under this repository's warnings-as-errors and fails.
+static IConfig InProcess() =>
+    DefaultConfig.Instance.AddJob(Job.ShortRun.WithToolchain(InProcessEmitToolchain.Instance));
+
+static int Gate(string? root)
+{
+    GateBenchmark.Root = Path.GetFullPath(root ?? ".");
+    BenchmarkRunner.Run<GateBenchmark>(InProcess());
     return 0;
 }
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval");
+    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval | gate [ROOT]");
     return 2;
 }
 

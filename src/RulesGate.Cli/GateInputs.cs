@@ -25,18 +25,30 @@ internal static class GateInputs
     public static T Read<T>(string path, Func<JsonElement, T> read)
     {
         Commands.RulesCommand.RequireExists(path);
+        return Parse(path, File.ReadAllText(path), read);
+    }
+
+    /// <summary>Every non-blank line of a JSONL file; a bad line is an error naming its number.</summary>
+    public static T[] ReadLines<T>(string path, Func<JsonElement, T> read)
+    {
+        Commands.RulesCommand.RequireExists(path);
+        return [.. File.ReadLines(path).Select((line, i) => (line, i)).Where(pair => pair.line.Trim().Length > 0).Select(pair => Parse($"{path}:{pair.i + 1}", pair.line, read))];
+    }
+
+    private static T Parse<T>(string where, string json, Func<JsonElement, T> read)
+    {
         try
         {
-            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var document = JsonDocument.Parse(json);
             return read(document.RootElement);
         }
         catch (JsonException failure)
         {
-            throw new FormatException($"{path}: not valid JSON: {failure.Message}", failure);
+            throw new FormatException($"{where}: not valid JSON: {failure.Message}", failure);
         }
         catch (FormatException failure)
         {
-            throw new FormatException($"{path}: {failure.Message}", failure);
+            throw new FormatException($"{where}: {failure.Message}", failure);
         }
     }
 

@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 
 namespace RulesGate.Cli.Commands;
@@ -8,7 +12,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, and show what was loaded with ids, versions and hashes.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -38,8 +42,71 @@ internal static class DemoCommand
             }
 
             output.WriteLine($"Rule tests: {outcomes.Count - failed} passed, {failed} failed");
-            return failures > 0 ? ExitCodes.Error : failed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
+            output.WriteLine();
+            var streamOk = Stream(engine, output, error);
+            return failures > 0 || !streamOk.HasValue ? ExitCodes.Error : failed > 0 || streamOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The sample stream through the gate into a fresh journal, then the journal verified and replayed.</summary>
+    private static bool? Stream(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        const string samples = "samples/capital/";
+        if (GateInputs.Gate(engine, samples + "policygate-policy.yaml", error) is not { } gate)
+        {
+            return null;
+        }
+
+        var journalPath = Path.Combine("artifacts", "demo.db");
+        foreach (var file in new[] { journalPath, journalPath + "-wal", journalPath + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        using var journal = GateInputs.Journal(journalPath);
+        var stream = new CapitalStream(
+            gate,
+            GateInputs.Read(samples + "portfolio.json", CapitalContextJson.ReadPortfolio),
+            GateInputs.Read(samples + "market.json", CapitalContextJson.ReadMarket),
+            GateInputs.Read(samples + "execution.json", CapitalContextJson.ReadExecution),
+            "demo",
+            journal);
+        output.WriteLine($"Pre-trade gate: {samples}intents.jsonl through {gate.Bundle.Identity} (a PolicyGate policy on the standard rules), journal {journalPath}");
+        output.WriteLine();
+        output.WriteLine($"  {"intent",-7} {"strategy",-12} {"order",-24} {"decision",-8} {"rules",-18} note");
+        var lines = File.ReadAllLines(samples + "intents.jsonl");
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var decision = stream.Next(lines[i], i + 1);
+            var (strategy, order) = Describe(lines[i]);
+            var note = decision.ModifiedIntent is { } modified ? $"qty -> {modified.Qty.ToString("0.########", CultureInfo.InvariantCulture)}"
+                : decision.Violations.Count > 0 ? decision.Violations[0].Message : "";
+            var rules = string.Join(",", decision.Violations.Select(v => v.RuleId));
+            output.WriteLine($"  {decision.IntentId,-7} {strategy,-12} {order,-24} {CapitalJson.Verdict(decision.Decision),-8} {rules,-18} {note}{(decision.KillSwitchTriggered ? "  [kill switch tripped]" : "")}");
+        }
+
+        output.WriteLine();
+        output.WriteLine(stream.Summary().ToJson());
+        var verification = JournalVerifier.Verify(journal);
+        var replay = CapitalReplay.Run(journal, engine, "demo");
+        output.WriteLine();
+        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        output.WriteLine($"Replay: {replay.Replayed} decisions re-evaluated with the recorded rule file, {replay.Mismatches.Count} mismatches.");
+        return verification.Intact && replay.Matches;
+    }
+
+    private static (string Strategy, string Order) Describe(string line)
+    {
+        try
+        {
+            var intent = CapitalContextJson.ReadIntent(JsonDocument.Parse(line).RootElement);
+            var price = intent.LimitPrice is { } limit ? $" @{limit.ToString(CultureInfo.InvariantCulture)}" : "";
+            return (intent.StrategyId, $"{intent.Side.ToString().ToLowerInvariant()} {intent.Qty.ToString(CultureInfo.InvariantCulture)} {intent.Symbol}{price}");
+        }
+        catch (Exception failure) when (failure is JsonException or FormatException)
+        {
+            return ("?", "(malformed line)");
+        }
     }
 }

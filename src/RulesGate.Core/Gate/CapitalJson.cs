@@ -40,7 +40,7 @@ public static class CapitalJson
         {
             writer.WriteStartObject();
             writer.WriteString("rule_id", violation.RuleId);
-            writer.WriteString("severity", violation.Severity.ToString().ToUpperInvariant());
+            writer.WriteString("severity", Severity(violation.Severity));
             writer.WriteString("message", violation.Message);
             Pairs(writer, "inputs", violation.Inputs);
             Pairs(writer, "computed", violation.Computed);
@@ -91,6 +91,14 @@ public static class CapitalJson
         CapitalVerdict.Allow => "ALLOW",
         CapitalVerdict.Modify => "MODIFY",
         _ => "DENY",
+    };
+
+    private static string Severity(RuleSeverity severity) => severity switch
+    {
+        RuleSeverity.Info => "INFO",
+        RuleSeverity.Warn => "WARN",
+        RuleSeverity.High => "HIGH",
+        _ => "CRIT",
     };
 
     public static void WriteRequest(Utf8JsonWriter writer, CapitalContext context)
@@ -149,8 +157,18 @@ public static class CapitalJson
     }
 
     /// <summary>UTC, with as many fractional digits as the time has and no more.</summary>
-    public static string Timestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
+    public static string Timestamp(DateTimeOffset time)
+    {
+        // "o" is the formatter's fast path: 2026-01-31T16:00:00.0000000Z; trailing fractional zeros are dropped.
+        var text = time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
+        var end = text.Length - 1;
+        while (text[end - 1] == '0')
+        {
+            end--;
+        }
+
+        return text[end - 1] == '.' ? string.Concat(text.AsSpan(0, end - 1), "Z") : string.Concat(text.AsSpan(0, end), "Z");
+    }
 
     public static void Value(Utf8JsonWriter writer, object? value)
     {
@@ -164,6 +182,10 @@ public static class CapitalJson
                 break;
             case string text:
                 writer.WriteStringValue(text);
+                break;
+            case double number when Math.Abs(number) < 1e15 && number == Math.Floor(number) && !(number == 0 && double.IsNegative(number)):
+                // Whole numbers (quantities, equity, most prices) as integers: the same text, far faster to write.
+                writer.WriteNumberValue((long)number);
                 break;
             case double number when double.IsFinite(number):
                 writer.WriteNumberValue(number);

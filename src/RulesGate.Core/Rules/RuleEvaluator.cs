@@ -60,7 +60,17 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     public string Message(int rule, TContext context) => Guard(rule, context, (c, p) => rules.Message(rule, c, p));
 
-    public object? Effect(int rule, string key, TContext context) => Guard(rule, context, (c, p) => rules.Effect(rule, key, c, p));
+    public object? Effect(int rule, string key, TContext context)
+    {
+        try
+        {
+            return rules.Effect(rule, key, context, Params(context));
+        }
+        catch (Exception error) when (error is not (OutOfMemoryException or ArgumentOutOfRangeException))
+        {
+            throw RuleEvaluationException.InRule(Rules[rule].Id, Bundle.Identity, error);
+        }
+    }
 
     internal object? Probe(int node, TContext context) => rules.Probe(node, context, Params(context));
 
