@@ -89,6 +89,11 @@ public sealed class CliTests
         Assert.Equal(0, exit);
         Assert.Matches(@"capital-default@1#[0-9a-f]{12}\s+CapitalPolicy\s+9 rules", output);
         Assert.Matches(@"Rule tests: \d+ passed, 0 failed", output);
+        Assert.Matches(@"i-002\s+momentum\s+buy 150 NVDA\s+MODIFY\s+EXP-001\s+qty -> 108\.22488287", output);
+        Assert.Contains("[kill switch tripped]", output, StringComparison.Ordinal);
+        Assert.Contains("\"total_intents\": 20", output, StringComparison.Ordinal);
+        Assert.Contains("Journal verified: 21 events, every link holds.", output, StringComparison.Ordinal);
+        Assert.Contains("Replay: 20 decisions re-evaluated with the recorded rule file, 0 mismatches.", output, StringComparison.Ordinal);
     }
 
     [Fact]
