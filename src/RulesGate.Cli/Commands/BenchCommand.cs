@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 
