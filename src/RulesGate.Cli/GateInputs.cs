@@ -1,6 +1,5 @@
 using System.Text.Json;
 using RulesGate.Core.Gate;
-using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 
 namespace RulesGate.Cli;
@@ -51,6 +50,4 @@ internal static class GateInputs
             throw new FormatException($"{where}: {failure.Message}", failure);
         }
     }
-
-    public static JournalStore Journal(string path) => JournalStore.Open(path);
 }

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
 
 namespace RulesGate.Cli.Tests;
 
@@ -154,18 +156,10 @@ public sealed class GateCliTests : IDisposable
         var shown = File.ReadAllLines(decisions).Where(line => line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()).ToList();
         Assert.True(shown.Count >= 50);
         Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
-        using var connection = new SqliteConnection($"Data Source={Journal};Pooling=False;Mode=ReadOnly");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT payload FROM events WHERE type = 'gate.decision'";
-        var journaled = new HashSet<string>();
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                journaled.Add(JsonDocument.Parse(reader.GetString(0)).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString()!);
-            }
-        }
+        using var store = JournalStore.Open(Journal);
+        var journaled = store.Read(type: GateJournal.DecisionType)
+            .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString())
+            .ToHashSet();
 
         Assert.All(shown, id => Assert.Contains(id!, journaled));
     }

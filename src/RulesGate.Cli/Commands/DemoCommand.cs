@@ -64,7 +64,7 @@ internal static class DemoCommand
             File.Delete(file);
         }
 
-        using var journal = GateInputs.Journal(journalPath);
+        using var journal = JournalStore.Open(journalPath);
         var stream = new CapitalStream(
             gate,
             GateInputs.Read(samples + "portfolio.json", CapitalContextJson.ReadPortfolio),

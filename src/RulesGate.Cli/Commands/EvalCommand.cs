@@ -33,7 +33,7 @@ internal static class EvalCommand
             CapitalDecision decision;
             if (parse.GetValue(Journal) is { } path)
             {
-                using var journal = GateInputs.Journal(path);
+                using var journal = JournalStore.Open(path);
                 if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
                 {
                     context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });

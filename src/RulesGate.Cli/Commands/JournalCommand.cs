@@ -54,7 +54,7 @@ internal static class JournalCommand
         var status = new Command("status", "Show whether the journaled kill switch is on, since when and why.") { journal };
         status.SetAction(parse =>
         {
-            using var store = GateInputs.Journal(parse.GetValue(journal)!);
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
             output.WriteLine(Describe(GateJournal.State(store)));
             return ExitCodes.Ok;
         });
@@ -65,7 +65,7 @@ internal static class JournalCommand
         var reset = new Command("reset", "Turn the kill switch off; journaled with who and why.") { resetJournal, actor, reason };
         reset.SetAction(parse =>
         {
-            using var store = GateInputs.Journal(parse.GetValue(resetJournal)!);
+            using var store = JournalStore.Open(parse.GetValue(resetJournal)!);
             output.WriteLine(Describe(GateJournal.Reset(store, parse.GetValue(actor)!, parse.GetValue(reason)!)));
             return ExitCodes.Ok;
         });
@@ -78,6 +78,6 @@ internal static class JournalCommand
     private static JournalStore Existing(string path)
     {
         RulesCommand.RequireExists(path);
-        return GateInputs.Journal(path);
+        return JournalStore.Open(path);
     }
 }

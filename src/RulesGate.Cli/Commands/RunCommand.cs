@@ -31,7 +31,7 @@ internal static class RunCommand
                 return ExitCodes.Error;
             }
 
-            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? GateInputs.Journal(journalPath) : null;
+            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalStore.Open(journalPath) : null;
             var lines = File.ReadAllLines(intentsPath);
             var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal);
             var folder = parse.GetValue(outDir);

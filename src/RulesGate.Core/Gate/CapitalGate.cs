@@ -33,6 +33,7 @@ public sealed class CapitalGate
         system = [.. rules.Select(rule => rule.Id.StartsWith("SYS-", StringComparison.Ordinal))];
         modifiable = [.. rules.Select(rule => rule.Effects.ContainsKey(ModifyEffect))];
         trips = [.. rules.Select(rule => tripOn.Contains(rule.Id))];
+        Policy = PolicyIdentity.Of(bundle.File);
         TripAfterViolations = Param(bundle.File, "kill_switch.trip_after_n_violations") as int?;
         ViolationWindow = TimeSpan.FromSeconds(Param(bundle.File, "kill_switch.violation_window_seconds") switch
         {
@@ -44,7 +45,7 @@ public sealed class CapitalGate
 
     public RuleBundle Bundle => evaluator.Bundle;
 
-    public PolicyIdentity Policy => PolicyIdentity.Of(Bundle.File);
+    public PolicyIdentity Policy { get; }
 
     public RuleMode Mode => Bundle.File.Mode;
 

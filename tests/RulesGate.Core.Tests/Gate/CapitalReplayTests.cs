@@ -39,13 +39,7 @@ public sealed class CapitalReplayTests : IDisposable
             CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
         }
 
-        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        Sql.Tamper(DbPath, "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2");
 
         using var reopened = JournalStore.Open(DbPath);
         var report = CapitalReplay.Run(reopened, Compiled.Engine);

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Tests.Support;
 
 namespace RulesGate.Core.Tests.Journal;
 
@@ -26,14 +27,7 @@ public sealed class JournalStoreTests : IDisposable
         return store;
     }
 
-    private void Tamper(string sql)
-    {
-        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        Assert.True(command.ExecuteNonQuery() > 0, sql);
-    }
+    private void Tamper(string sql) => Sql.Tamper(DbPath, sql);
 
     [Fact]
     public void Append_ChainsEachEventToThePreviousOne()
