@@ -19,6 +19,7 @@ public sealed class CapitalGate
     private readonly bool[] system;
     private readonly bool[] modifiable;
     private readonly bool[] trips;
+    private readonly int modifyEffect;
     private readonly TimeProvider time;
 
     /// <param name="bundle">A compiled <c>CapitalPolicy</c> file.</param>
@@ -33,7 +34,9 @@ public sealed class CapitalGate
         system = [.. rules.Select(rule => rule.Id.StartsWith("SYS-", StringComparison.Ordinal))];
         modifiable = [.. rules.Select(rule => rule.Effects.ContainsKey(ModifyEffect))];
         trips = [.. rules.Select(rule => tripOn.Contains(rule.Id))];
+        modifyEffect = bundle.Kind.Effects.ToList().FindIndex(effect => effect.Key == ModifyEffect);
         Policy = PolicyIdentity.Of(bundle.File);
+        Mode = bundle.File.Mode;
         TripAfterViolations = Param(bundle.File, "kill_switch.trip_after_n_violations") as int?;
         ViolationWindow = TimeSpan.FromSeconds(Param(bundle.File, "kill_switch.violation_window_seconds") switch
         {
@@ -47,7 +50,7 @@ public sealed class CapitalGate
 
     public PolicyIdentity Policy { get; }
 
-    public RuleMode Mode => Bundle.File.Mode;
+    public RuleMode Mode { get; }
 
     public int RuleCount => modifiable.Length;
 
@@ -65,10 +68,14 @@ public sealed class CapitalGate
     /// <param name="tripsKillSwitch">A violated rule is listed in <c>params.kill_switch.trip_on_rules</c>.</param>
     public CapitalVerdict Judge(CapitalContext context, Span<bool> fired, out double allowedQty, out bool tripsKillSwitch)
     {
-        evaluator.Evaluate(context, fired);
         allowedQty = 0;
         tripsKillSwitch = false;
-        bool any = false, onlyModifiable = true;
+        if (evaluator.Evaluate(context, fired) == 0)
+        {
+            return CapitalVerdict.Allow;
+        }
+
+        var onlyModifiable = true;
         for (var i = 0; i < fired.Length; i++)
         {
             if (!fired[i])
@@ -84,12 +91,11 @@ public sealed class CapitalGate
                 return CapitalVerdict.Deny;
             }
 
-            any = true;
             onlyModifiable &= modifiable[i];
             tripsKillSwitch |= trips[i];
         }
 
-        if (!any || Mode == RuleMode.Monitor)
+        if (Mode == RuleMode.Monitor)
         {
             return CapitalVerdict.Allow;
         }
@@ -99,7 +105,7 @@ public sealed class CapitalGate
             allowedQty = context.Intent.Qty;
             for (var i = 0; i < fired.Length; i++)
             {
-                if (fired[i] && evaluator.Effect(i, ModifyEffect, context) is double qty)
+                if (fired[i] && evaluator.TryEffect(i, modifyEffect, context, out var qty))
                 {
                     allowedQty = Math.Min(allowedQty, qty);
                 }

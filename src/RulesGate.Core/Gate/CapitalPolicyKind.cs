@@ -31,13 +31,12 @@ public sealed class CapitalPolicyKind : RuleKind<CapitalContext>
 
     public override IReadOnlyList<RuleEffectSpec> Effects { get; } =
     [
-        new("modify_qty", typeof(double), "The reduced quantity a MODIFY decision sends instead of the requested one."),
+        new("modify_qty", "The reduced quantity a MODIFY decision sends instead of the requested one."),
     ];
 
     public override IReadOnlySet<string> ComputedMembers { get; } = new HashSet<string>(StringComparer.Ordinal) { nameof(CapitalContext.Metrics) };
 
     public override object ReadContext(JsonElement json) => CapitalContextJson.ReadRequest(json);
 
-    public override (string? Symbol, string? Strategy) OverrideKeys(CapitalContext context) =>
-        (context.Intent.Symbol, context.Intent.StrategyId);
+    public override (string Symbol, string Strategy)? OverrideKeys => ("Intent.Symbol", "Intent.StrategyId");
 }

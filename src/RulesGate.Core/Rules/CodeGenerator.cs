@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace RulesGate.Core.Rules;
 
@@ -27,6 +29,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Line($"public sealed class CompiledRules : global::RulesGate.Core.Rules.ICompiledRules<{Context}>");
         Line("{");
         BuildParams();
+        ParamSlot();
         Derive();
         Evaluate();
         Switch("public bool When(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Return(rule.When)))));
@@ -133,6 +136,37 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Append("}");
     }
 
+    private void ParamSlot()
+    {
+        Line("    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]");
+        Line($"    public int ParamSlot({Context} __c) =>");
+        if (kind.OverrideKeys is not var (symbol, strategy))
+        {
+            Line("        0;");
+            return;
+        }
+
+        Append("        ");
+        Slot($"__c.{symbol}", file.Overrides.Symbols.Keys);
+        Append($" * {(file.Overrides.Strategies.Count + 1).ToString(CultureInfo.InvariantCulture)} + ");
+        Slot($"__c.{strategy}", file.Overrides.Strategies.Keys);
+        Line(";");
+    }
+
+    private void ParamsLocal() => Line($"        var Params = ({ParamsRoot})__t[ParamSlot(__c)];");
+
+    /// <summary>A string switch, which the compiler turns into length and character tests: no hashing for a few names.</summary>
+    private void Slot(string name, IEnumerable<string> keys)
+    {
+        Append($"({name} switch {{ ");
+        foreach (var (key, i) in keys.Order(StringComparer.Ordinal).Select((key, i) => (key, i)))
+        {
+            Append($"\"{Escape(key, braces: false)}\" => {(i + 1).ToString(CultureInfo.InvariantCulture)}, ");
+        }
+
+        Append("_ => 0 })");
+    }
+
     private void Derive()
     {
         if (file.Derive.Count == 0)
@@ -157,55 +191,123 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
 
     private void Evaluate()
     {
-        Line($"    public void Evaluate({Context} __c, object __p, global::System.Span<bool> __fired)");
+        Line($"    public int Evaluate({Context} __c, global::RulesGate.Core.Rules.ParamTable __t, global::System.Span<bool> __fired)");
         Line("    {");
-        Line($"        var Params = ({ParamsRoot})__p;");
-        Prologue(withDerived: true);
+        ParamsLocal();
+        Prologue(withDerived: false);
+        InlineDerived("        ", file.Rules.Select(rule => rule.When));
+        Line("        var __count = 0;");
         for (var i = 0; i < file.Rules.Count; i++)
         {
-            Append($"        __fired[{i.ToString(CultureInfo.InvariantCulture)}] = (");
+            Append($"        __count += (__fired[{i.ToString(CultureInfo.InvariantCulture)}] = (");
             Embed(file.Rules[i].When, primary: true);
-            Line(");");
+            Line(")) ? 1 : 0;");
         }
 
+        Line("        return __count;");
         Line("    }");
     }
 
     private void Effects()
     {
-        Line($"    public object? Effect(int __rule, string __key, {Context} __c, object __p)");
+        Line($"    public bool TryEffect(int __rule, int __effect, {Context} __c, global::RulesGate.Core.Rules.ParamTable __t, out double __value)");
         Line("    {");
-        Line($"        var Params = ({ParamsRoot})__p;");
-        Prologue(withDerived: true);
-        Line("        switch (__rule)");
+        ParamsLocal();
+        Prologue(withDerived: false);
+        Line($"        switch (__rule * {kind.Effects.Count.ToString(CultureInfo.InvariantCulture)} + __effect)");
         Line("        {");
         for (var i = 0; i < file.Rules.Count; i++)
         {
-            foreach (var effect in kind.Effects)
+            for (var effect = 0; effect < kind.Effects.Count; effect++)
             {
-                if (file.Rules[i].Effects.TryGetValue(effect.Key, out var expression))
+                if (file.Rules[i].Effects.TryGetValue(kind.Effects[effect].Key, out var expression))
                 {
-                    Line($"            case {i.ToString(CultureInfo.InvariantCulture)} when __key == \"{effect.Key}\":");
+                    Line($"            case {((i * kind.Effects.Count) + effect).ToString(CultureInfo.InvariantCulture)}:");
                     Line("            {");
-                    Append($"                {Global(effect.Type)} __value = (");
+                    InlineDerived("                ", [expression]);
+                    Append("                __value = (");
                     Embed(expression, primary: true);
                     Line(");");
-                    Line("                return __value;");
+                    Line("                return true;");
                     Line("            }");
                 }
             }
         }
 
         Line("        }");
-        Line("        return null;");
+        Line("        __value = 0;");
+        Line("        return false;");
         Line("    }");
+    }
+
+    /// <summary>
+    /// The derived values <paramref name="uses"/> need, computed in place (copies of <c>__Derive</c>'s
+    /// expressions): the hot paths pay only for what their expressions read.
+    /// </summary>
+    private void InlineDerived(string indent, IEnumerable<RuleExpression> uses)
+    {
+        if (file.Derive.Count == 0)
+        {
+            return;
+        }
+
+        Line($"{indent}var Derived = default({DerivedType});");
+        var needed = DerivedNeeded(uses);
+        for (var i = 0; i < file.Derive.Count; i++)
+        {
+            if (needed[i])
+            {
+                Append($"{indent}Derived.{file.Derive[i].Name} = (");
+                Embed(file.Derive[i].Expression, primary: false);
+                Line(");");
+            }
+        }
+    }
+
+    /// <summary>Which derived values the expressions read, directly or through other derived values.</summary>
+    private bool[] DerivedNeeded(IEnumerable<RuleExpression> uses)
+    {
+        var names = file.Derive.Select(derive => derive.Name).ToList();
+        var needed = new bool[names.Count];
+        void Mark(RuleExpression expression)
+        {
+            foreach (var name in SyntaxFactory.ParseExpression(expression.Text).DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().Where(name => name.Identifier.ValueText == "Derived"))
+            {
+                // Derived.Name reads one value; Derived used any other way reads them all.
+                var member = name.Parent is MemberAccessExpressionSyntax access && access.Expression == name ? names.IndexOf(access.Name.Identifier.ValueText) : -1;
+                if (member < 0)
+                {
+                    Array.Fill(needed, true);
+                }
+                else
+                {
+                    needed[member] = true;
+                }
+            }
+        }
+
+        foreach (var expression in uses)
+        {
+            Mark(expression);
+        }
+
+        // A derived value reads only those above it, so one pass from the bottom closes the set.
+        for (var i = names.Count - 1; i >= 0; i--)
+        {
+            if (needed[i])
+            {
+                Mark(file.Derive[i].Expression);
+            }
+        }
+
+        return needed;
     }
 
     private void Facts(RuleFactPlan plan)
     {
-        Line($"    public void Facts({Context} __c, object __p, object?[] __into)");
+        Line($"    public void Facts({Context} __c, global::RulesGate.Core.Rules.ParamTable __t, object?[] __into)");
         Line("    {");
-        Line($"        var Params = ({ParamsRoot})__p;");
+        ParamsLocal();
         Prologue(withDerived: true);
         for (var i = 0; i < plan.Facts.Count; i++)
         {
@@ -220,9 +322,9 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
 
     private void Switch(string signature, string selector, IEnumerable<(int Case, Action Body)> cases)
     {
-        Line($"    {signature}, {Context} __c, object __p)");
+        Line($"    {signature}, {Context} __c, global::RulesGate.Core.Rules.ParamTable __t)");
         Line("    {");
-        Line($"        var Params = ({ParamsRoot})__p;");
+        ParamsLocal();
         Prologue(withDerived: true);
         Line($"        switch ({selector})");
         Line("        {");

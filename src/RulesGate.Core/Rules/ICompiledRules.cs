@@ -4,26 +4,37 @@ namespace RulesGate.Core.Rules;
 /// What the code generated for one rule file implements. Public only because the generated assembly
 /// implements it; hosts use <see cref="RuleEvaluator{TContext}"/>.
 /// </summary>
-/// <remarks>Every <c>parameters</c> argument is an object made by <see cref="BuildParams"/>.</remarks>
+/// <remarks>
+/// Every method that takes a <see cref="ParamTable"/> finds the context's <c>Params</c> in it itself, at
+/// <see cref="ParamSlot"/>; the table must be the one built with this instance's <see cref="BuildParams"/>.
+/// </remarks>
 public interface ICompiledRules<in TContext>
     where TContext : class
 {
     /// <summary>Builds the typed <c>Params</c> object from leaf values in file order.</summary>
     object BuildParams(object?[] values);
 
-    /// <summary>Computes the derived values once, then every rule's condition, in file order.</summary>
-    void Evaluate(TContext context, object parameters, Span<bool> fired);
+    /// <summary>
+    /// The slot of the overrides in force for the context (the kind's <see cref="RuleKind.OverrideKeys"/>):
+    /// <c>symbol × (strategies + 1) + strategy</c>, with the overridden symbols and strategies numbered from 1
+    /// in ordinal order and 0 for one without overrides. Found by string switches, without hashing.
+    /// </summary>
+    int ParamSlot(TContext context);
 
-    bool When(int rule, TContext context, object parameters);
+    /// <summary>Computes the derived values the conditions read, then every rule's condition, in file order.</summary>
+    /// <returns>How many rules fired.</returns>
+    int Evaluate(TContext context, ParamTable parameters, Span<bool> fired);
 
-    string Message(int rule, TContext context, object parameters);
+    bool When(int rule, TContext context, ParamTable parameters);
 
-    /// <summary>The value of a rule's effect, or null when the rule has none under that key.</summary>
-    object? Effect(int rule, string key, TContext context, object parameters);
+    string Message(int rule, TContext context, ParamTable parameters);
+
+    /// <summary>The value of a rule's effect (an index into the kind's effects); false when the rule has none.</summary>
+    bool TryEffect(int rule, int effect, TContext context, ParamTable parameters, out double value);
 
     /// <summary>Every fact of the file's <c>RuleFactPlan</c>, in order; a fact that throws is null.</summary>
-    void Facts(TContext context, object parameters, object?[] values);
+    void Facts(TContext context, ParamTable parameters, object?[] values);
 
     /// <summary>The value of one node of a condition, for <c>rules explain</c>.</summary>
-    object? Probe(int node, TContext context, object parameters);
+    object? Probe(int node, TContext context, ParamTable parameters);
 }

@@ -14,7 +14,8 @@ public interface IRuleEvaluator
 
     string Message(int rule, object context);
 
-    object? Effect(int rule, string key, object context);
+    /// <summary>The value of a rule's effect by its YAML key, or null when the rule has none.</summary>
+    double? Effect(int rule, string key, object context);
 
     internal object? Probe(int node, object context);
 }

@@ -45,12 +45,12 @@ public sealed class RuleBundle
             return typed;
         }
 
-        if (compiled is not ICompiledRules<TContext> rules || Kind is not RuleKind<TContext> kind)
+        if (compiled is not ICompiledRules<TContext> rules)
         {
             throw new InvalidOperationException($"{Identity} is a {Kind.Name} over {Kind.ContextType.Name}, not over {typeof(TContext).Name}.");
         }
 
-        var created = new RuleEvaluator<TContext>(this, rules, kind, new ParamResolver(File.Params, File.Overrides, rules.BuildParams));
+        var created = new RuleEvaluator<TContext>(this, rules, new ParamTable(File.Params, File.Overrides, rules.BuildParams));
         evaluator = created;
         return created;
     }

@@ -9,14 +9,12 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     where TContext : class
 {
     private readonly ICompiledRules<TContext> rules;
-    private readonly RuleKind<TContext> kind;
-    private readonly ParamResolver parameters;
+    private readonly ParamTable parameters;
 
-    internal RuleEvaluator(RuleBundle bundle, ICompiledRules<TContext> rules, RuleKind<TContext> kind, ParamResolver parameters)
+    internal RuleEvaluator(RuleBundle bundle, ICompiledRules<TContext> rules, ParamTable parameters)
     {
         Bundle = bundle;
         this.rules = rules;
-        this.kind = kind;
         this.parameters = parameters;
     }
 
@@ -25,17 +23,17 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     public IReadOnlyList<RuleDefinition> Rules => Bundle.File.Rules;
 
     /// <summary>Sets <c>fired[i]</c> for every rule <c>i</c> in file order.</summary>
+    /// <returns>How many rules fired.</returns>
     /// <exception cref="RuleEvaluationException">An expression threw; names the rule.</exception>
-    public void Evaluate(TContext context, Span<bool> fired)
+    public int Evaluate(TContext context, Span<bool> fired)
     {
-        var resolved = Params(context);
         try
         {
-            rules.Evaluate(context, resolved, fired);
+            return rules.Evaluate(context, parameters, fired);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            throw Locate(context, resolved, error);
+            throw Locate(context, error);
         }
     }
 
@@ -60,19 +58,29 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     public string Message(int rule, TContext context) => Guard(rule, context, (c, p) => rules.Message(rule, c, p));
 
-    public object? Effect(int rule, string key, TContext context)
+    /// <summary>The value of a rule's effect, by its index in the kind's <see cref="RuleKind.Effects"/>; the hot path.</summary>
+    /// <returns>False when the rule has no such effect.</returns>
+    /// <exception cref="RuleEvaluationException">The expression threw; names the rule.</exception>
+    public bool TryEffect(int rule, int effect, TContext context, out double value)
     {
         try
         {
-            return rules.Effect(rule, key, context, Params(context));
+            return rules.TryEffect(rule, effect, context, parameters, out value);
         }
-        catch (Exception error) when (error is not (OutOfMemoryException or ArgumentOutOfRangeException))
+        catch (Exception error) when (error is not OutOfMemoryException)
         {
             throw RuleEvaluationException.InRule(Rules[rule].Id, Bundle.Identity, error);
         }
     }
 
-    internal object? Probe(int node, TContext context) => rules.Probe(node, context, Params(context));
+    /// <summary>The value of a rule's effect by its YAML key, or null when the rule has none.</summary>
+    public double? Effect(int rule, string key, TContext context)
+    {
+        var effect = Bundle.Kind.Effects.ToList().FindIndex(spec => spec.Key == key);
+        return effect >= 0 && TryEffect(rule, effect, context, out var value) ? value : null;
+    }
+
+    internal object? Probe(int node, TContext context) => rules.Probe(node, context, parameters);
 
     /// <summary>The value of every fact of <see cref="RuleBundle.Facts"/>; all null when a derived value throws.</summary>
     internal object?[] Facts(TContext context)
@@ -80,7 +88,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         var values = new object?[Bundle.Facts.Facts.Count];
         try
         {
-            rules.Facts(context, Params(context), values);
+            rules.Facts(context, parameters, values);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
@@ -90,34 +98,21 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         return values;
     }
 
-    /// <summary>The parameter values in force for this context, in file order, after overrides.</summary>
-    public object?[] ParamValues(TContext context)
-    {
-        var (symbol, strategy) = kind.OverrideKeys(context);
-        return parameters.Values(symbol, strategy);
-    }
-
-    private object Params(TContext context)
-    {
-        var (symbol, strategy) = kind.OverrideKeys(context);
-        return parameters.For(symbol, strategy);
-    }
-
     IReadOnlyList<string> IRuleEvaluator.Fired(object context) => Fired((TContext)context);
 
     bool IRuleEvaluator.When(int rule, object context) => When(rule, (TContext)context);
 
     string IRuleEvaluator.Message(int rule, object context) => Message(rule, (TContext)context);
 
-    object? IRuleEvaluator.Effect(int rule, string key, object context) => Effect(rule, key, (TContext)context);
+    double? IRuleEvaluator.Effect(int rule, string key, object context) => Effect(rule, key, (TContext)context);
 
     object? IRuleEvaluator.Probe(int node, object context) => Probe(node, (TContext)context);
 
-    private T Guard<T>(int rule, TContext context, Func<TContext, object, T> call)
+    private T Guard<T>(int rule, TContext context, Func<TContext, ParamTable, T> call)
     {
         try
         {
-            return call(context, Params(context));
+            return call(context, parameters);
         }
         catch (Exception error) when (error is not (OutOfMemoryException or ArgumentOutOfRangeException))
         {
@@ -126,13 +121,13 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     }
 
     /// <summary>Off the hot path: finds which rule threw by asking each alone.</summary>
-    private RuleEvaluationException Locate(TContext context, object resolved, Exception error)
+    private RuleEvaluationException Locate(TContext context, Exception error)
     {
         for (var i = 0; i < Rules.Count; i++)
         {
             try
             {
-                rules.When(i, context, resolved);
+                rules.When(i, context, parameters);
             }
             catch (Exception inner) when (inner is not OutOfMemoryException)
             {

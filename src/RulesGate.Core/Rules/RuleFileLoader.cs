@@ -59,6 +59,11 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
 
         var parameters = top.TryGetValue("params", out var paramsNode) ? Params(reader, paramsNode, kind) : ParamTree.Empty;
         var overrides = top.TryGetValue("overrides", out var overridesNode) ? Overrides(reader, overridesNode, parameters) : ParamOverrides.None;
+        if (overridesNode is not null && kind.OverrideKeys is null)
+        {
+            reader.Error(overridesNode, "RG1005", "overrides", $"A {kind.Name} has no symbol or strategy for overrides to apply to.", "Remove overrides: and write the values under params.");
+        }
+
         var derive = top.TryGetValue("derive", out var deriveNode) ? Derive(reader, deriveNode, kind) : [];
         var rules = top.TryGetValue("rules", out var rulesNode) ? Rules(reader, rulesNode, kind) : [];
         if (reader.HasErrors || metadata is null)

@@ -44,8 +44,11 @@ public abstract class RuleKind
     /// <exception cref="FormatException">The JSON does not describe a valid context; the message says what to fix.</exception>
     public abstract object ReadContext(JsonElement json);
 
-    /// <summary>The symbol and strategy whose overrides apply to this context.</summary>
-    public virtual (string? Symbol, string? Strategy) OverrideKeys(object context) => (null, null);
+    /// <summary>
+    /// Member paths on the context to the symbol and the strategy whose overrides apply (such as
+    /// <c>Intent.Symbol</c>), compiled into the rule code; null when overrides never apply.
+    /// </summary>
+    public virtual (string Symbol, string Strategy)? OverrideKeys => null;
 
     internal abstract IRuleEvaluator Evaluator(RuleBundle bundle);
 
@@ -93,10 +96,5 @@ public abstract class RuleKind<TContext> : RuleKind
 {
     public sealed override Type ContextType => typeof(TContext);
 
-    public sealed override (string? Symbol, string? Strategy) OverrideKeys(object context) => OverrideKeys((TContext)context);
-
     internal sealed override IRuleEvaluator Evaluator(RuleBundle bundle) => bundle.Evaluator<TContext>();
-
-    /// <summary>The symbol and strategy whose overrides apply; none by default.</summary>
-    public virtual (string? Symbol, string? Strategy) OverrideKeys(TContext context) => (null, null);
 }

@@ -61,7 +61,7 @@ public sealed class RuleTestRunner(RuleEngine engine)
                 }
 
                 var got = evaluator.Effect(index, key, context);
-                if (got is not double value || Math.Abs(value - want) > 1e-9)
+                if (got is not { } value || Math.Abs(value - want) > 1e-9)
                 {
                     return string.Create(CultureInfo.InvariantCulture, $"expected {rule}.{key} = {want}, got {RuleExplainer.Format(got)}");
                 }

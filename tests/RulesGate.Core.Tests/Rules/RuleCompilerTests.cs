@@ -77,6 +77,68 @@ public sealed class RuleCompilerTests
     }
 
     [Fact]
+    public void Evaluate_ManyOverriddenNames_EachCombinationGetsItsOwnLimits()
+    {
+        // Enough names for the compiler to switch on hashes rather than compare in turn; one needs escaping.
+        string[] symbols = ["AAPL", "AMZN", "GOOG", "MSFT", "NVDA", "META", "TSLA", "BRK.B", "A\"B"];
+        var symbolOverrides = string.Concat(symbols.Select((symbol, i) =>
+            $"    \"{symbol.Replace("\"", "\\\"", StringComparison.Ordinal)}\": {{ loss: {{ max_drawdown_pct: 0.{i + 1} }} }}\n"));
+        var yaml = Some.PolicyYaml(
+            Rule("Metrics.Drawdown >= Params.Loss.MaxDrawdownPct") + Rule("Execution.OrdersLast60sGlobal >= Params.Execution.MaxOrdersPerMinuteGlobal", id: "R-2"),
+            "  loss: { max_drawdown_pct: 0.95 }\n  execution: { max_orders_per_minute_global: 60 }\n",
+            "overrides:\n  symbols:\n" + symbolOverrides
+            + "  strategies:\n    momo: { execution: { max_orders_per_minute_global: 5 }, loss: { max_drawdown_pct: 0.01 } }\n"
+            + "    trend: { execution: { max_orders_per_minute_global: 10 } }\n");
+        var evaluator = Compiled.Bundle(yaml).Evaluator<CapitalContext>();
+        static CapitalContext At(string symbol, string strategy, double drawdown) => Some.Context(
+            Some.Intent(symbol, strategy: strategy),
+            Some.Portfolio(equity: 100 - (drawdown * 100), peak: 100, startOfDay: 100),
+            Some.Market(new() { [symbol] = 10 }),
+            new ExecutionState(7, new Dictionary<string, int>(), 0, false));
+
+        for (var i = 0; i < symbols.Length; i++)
+        {
+            foreach (var (strategy, ordersFire) in new[] { ("momo", true), ("trend", false), ("other", false) })
+            {
+                // The symbol's drawdown limit wins over momo's 0.01; the order limit is the strategy's.
+                var limit = (i + 1) / 10.0;
+                Assert.Equal(ordersFire ? ["R-2"] : [], evaluator.Fired(At(symbols[i], strategy, limit - 0.05)));
+                Assert.Equal(ordersFire ? ["R-1", "R-2"] : ["R-1"], evaluator.Fired(At(symbols[i], strategy, limit + 0.01)));
+            }
+        }
+
+        Assert.Equal(["R-1", "R-2"], evaluator.Fired(At("IBM", "momo", 0.02)));    // the strategy's limits alone
+        Assert.Empty(evaluator.Fired(At("IBM", "other", 0.90)));                   // params
+    }
+
+    [Fact]
+    public void Evaluate_ComputesOnlyTheDerivedValuesTheConditionsRead()
+    {
+        // Broken divides by zero; only the message reads it, so evaluating the condition must not.
+        var yaml = Some.PolicyYaml(
+            Rule("Derived.Twice > 10", "broken {Derived.Broken}"),
+            extra: "derive:\n  Notional: Intent.Qty * Market.Price(Intent.Symbol)\n  Broken: 1 / (Execution.OrdersLast60sGlobal - Execution.OrdersLast60sGlobal)\n  Twice: 2 * Derived.Notional\n");
+        var evaluator = Compiled.Bundle(yaml).Evaluator<CapitalContext>();
+        var context = Some.Context(Some.Intent(qty: 10));
+
+        Assert.Equal(["R-1"], evaluator.Fired(context));     // Twice reads Notional, which is computed for it
+        var error = Assert.Throws<RuleEvaluationException>(() => evaluator.Message(0, context));
+        Assert.IsType<DivideByZeroException>(error.InnerException);
+    }
+
+    [Fact]
+    public void Effect_ByKey_IsNullForARuleWithoutIt()
+    {
+        var yaml = Some.PolicyYaml(Rule("true", id: "R-1", extra: "    modify_qty: Intent.Qty / 2\n") + Rule("true", id: "R-2"));
+        var evaluator = Compiled.Bundle(yaml).Evaluator<CapitalContext>();
+        var context = Some.Context(Some.Intent(qty: 10));
+
+        Assert.Equal(5, evaluator.Effect(0, CapitalGate.ModifyEffect, context));
+        Assert.Null(evaluator.Effect(1, CapitalGate.ModifyEffect, context));
+        Assert.Null(evaluator.Effect(0, "no_such_effect", context));
+    }
+
+    [Fact]
     public void Evaluate_ThrowingExpression_NamesTheRule()
     {
         var yaml = Some.PolicyYaml(Rule("false", id: "OK-1") + Rule("Portfolio.Positions.Values.Max() > 0", id: "EMPTY-1"));
