@@ -33,35 +33,35 @@ public static class CapitalJson
     public static void WriteDecision(Utf8JsonWriter writer, CapitalDecision decision, bool withTiming = true)
     {
         writer.WriteStartObject();
-        writer.WriteString("decision", Verdict(decision.Decision));
-        writer.WriteString("intent_id", decision.IntentId);
-        writer.WriteStartArray("violations");
+        writer.WriteString("decision"u8, Verdict(decision.Decision));
+        writer.WriteString("intent_id"u8, decision.IntentId);
+        writer.WriteStartArray("violations"u8);
         foreach (var violation in decision.Violations)
         {
             writer.WriteStartObject();
-            writer.WriteString("rule_id", violation.RuleId);
-            writer.WriteString("severity", Severity(violation.Severity));
-            writer.WriteString("message", violation.Message);
-            Pairs(writer, "inputs", violation.Inputs);
-            Pairs(writer, "computed", violation.Computed);
+            writer.WriteString("rule_id"u8, violation.RuleId);
+            writer.WriteString("severity"u8, Severity(violation.Severity));
+            writer.WriteString("message"u8, violation.Message);
+            Pairs(writer, "inputs"u8, violation.Inputs);
+            Pairs(writer, "computed"u8, violation.Computed);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
-        writer.WriteStartArray("evidence");
+        writer.WriteStartArray("evidence"u8);
         foreach (var evidence in decision.Evidence)
         {
             writer.WriteStartObject();
-            writer.WriteString("metric", evidence.Metric);
-            writer.WritePropertyName("value");
+            writer.WriteString("metric"u8, evidence.Metric);
+            writer.WritePropertyName("value"u8);
             Value(writer, evidence.Value);
-            writer.WritePropertyName("limit");
+            writer.WritePropertyName("limit"u8);
             Value(writer, evidence.Limit);
             writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
-        writer.WritePropertyName("modified_intent");
+        writer.WritePropertyName("modified_intent"u8);
         if (decision.ModifiedIntent is { } modified)
         {
             WriteIntent(writer, modified);
@@ -71,16 +71,16 @@ public static class CapitalJson
             writer.WriteNullValue();
         }
 
-        writer.WriteBoolean("kill_switch_triggered", decision.KillSwitchTriggered);
-        writer.WriteString("mode", decision.Mode == RuleMode.Monitor ? "monitor" : "enforce");
-        writer.WriteStartObject("policy");
-        writer.WriteString("id", decision.Policy.Id);
-        writer.WriteNumber("version", decision.Policy.Version);
-        writer.WriteString("hash", decision.Policy.Hash);
+        writer.WriteBoolean("kill_switch_triggered"u8, decision.KillSwitchTriggered);
+        writer.WriteString("mode"u8, decision.Mode == RuleMode.Monitor ? "monitor" : "enforce");
+        writer.WriteStartObject("policy"u8);
+        writer.WriteString("id"u8, decision.Policy.Id);
+        writer.WriteNumber("version"u8, decision.Policy.Version);
+        writer.WriteString("hash"u8, decision.Policy.Hash);
         writer.WriteEndObject();
         if (withTiming)
         {
-            writer.WriteNumber("eval_us", Math.Round(decision.EvalMicros, 3));
+            writer.WriteNumber("eval_us"u8, Math.Round(decision.EvalMicros, 3));
         }
 
         writer.WriteEndObject();
@@ -104,35 +104,35 @@ public static class CapitalJson
     public static void WriteRequest(Utf8JsonWriter writer, CapitalContext context)
     {
         writer.WriteStartObject();
-        writer.WritePropertyName("intent");
+        writer.WritePropertyName("intent"u8);
         WriteIntent(writer, context.Intent);
-        writer.WriteStartObject("portfolio");
-        Number(writer, "equity", context.Portfolio.Equity);
-        Number(writer, "start_of_day_equity", context.Portfolio.StartOfDayEquity);
-        Number(writer, "peak_equity", context.Portfolio.PeakEquity);
-        Map(writer, "positions", context.Portfolio.Positions);
-        Number(writer, "realized_pnl_today", context.Portfolio.RealizedPnlToday);
-        Number(writer, "unrealized_pnl", context.Portfolio.UnrealizedPnl);
+        writer.WriteStartObject("portfolio"u8);
+        Number(writer, "equity"u8, context.Portfolio.Equity);
+        Number(writer, "start_of_day_equity"u8, context.Portfolio.StartOfDayEquity);
+        Number(writer, "peak_equity"u8, context.Portfolio.PeakEquity);
+        Map(writer, "positions"u8, context.Portfolio.Positions);
+        Number(writer, "realized_pnl_today"u8, context.Portfolio.RealizedPnlToday);
+        Number(writer, "unrealized_pnl"u8, context.Portfolio.UnrealizedPnl);
         writer.WriteEndObject();
-        writer.WriteStartObject("market");
+        writer.WriteStartObject("market"u8);
         if (context.Market.Timestamp is { } taken)
         {
-            writer.WriteString("timestamp", Timestamp(taken));
+            writer.WriteString("timestamp"u8, Timestamp(taken));
         }
 
-        Map(writer, "prices", context.Market.Prices);
+        Map(writer, "prices"u8, context.Market.Prices);
         writer.WriteEndObject();
-        writer.WriteStartObject("execution");
-        writer.WriteNumber("orders_last_60s_global", context.Execution.OrdersLast60sGlobal);
-        writer.WriteStartObject("orders_last_60s_by_strategy");
+        writer.WriteStartObject("execution"u8);
+        writer.WriteNumber("orders_last_60s_global"u8, context.Execution.OrdersLast60sGlobal);
+        writer.WriteStartObject("orders_last_60s_by_strategy"u8);
         foreach (var (strategy, count) in context.Execution.OrdersLast60sByStrategy.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             writer.WriteNumber(strategy, count);
         }
 
         writer.WriteEndObject();
-        writer.WriteNumber("violations_last_window", context.Execution.ViolationsLastWindow);
-        writer.WriteBoolean("kill_switch_active", context.Execution.KillSwitchActive);
+        writer.WriteNumber("violations_last_window"u8, context.Execution.ViolationsLastWindow);
+        writer.WriteBoolean("kill_switch_active"u8, context.Execution.KillSwitchActive);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
@@ -140,18 +140,18 @@ public static class CapitalJson
     public static void WriteIntent(Utf8JsonWriter writer, OrderIntent intent)
     {
         writer.WriteStartObject();
-        writer.WriteString("intent_id", intent.IntentId);
-        writer.WriteString("timestamp", Timestamp(intent.Timestamp));
-        writer.WriteString("strategy_id", intent.StrategyId);
-        writer.WriteString("account_id", intent.AccountId);
-        writer.WriteStartObject("instrument");
-        writer.WriteString("symbol", intent.Symbol);
-        writer.WriteString("asset_class", intent.AssetClass);
+        writer.WriteString("intent_id"u8, intent.IntentId);
+        writer.WriteString("timestamp"u8, Timestamp(intent.Timestamp));
+        writer.WriteString("strategy_id"u8, intent.StrategyId);
+        writer.WriteString("account_id"u8, intent.AccountId);
+        writer.WriteStartObject("instrument"u8);
+        writer.WriteString("symbol"u8, intent.Symbol);
+        writer.WriteString("asset_class"u8, intent.AssetClass);
         writer.WriteEndObject();
-        writer.WriteString("side", intent.Side == OrderSide.Buy ? "buy" : "sell");
-        writer.WriteString("order_type", intent.OrderType == OrderType.Market ? "market" : "limit");
-        Number(writer, "qty", intent.Qty);
-        writer.WritePropertyName("limit_price");
+        writer.WriteString("side"u8, intent.Side == OrderSide.Buy ? "buy" : "sell");
+        writer.WriteString("order_type"u8, intent.OrderType == OrderType.Market ? "market" : "limit");
+        Number(writer, "qty"u8, intent.Qty);
+        writer.WritePropertyName("limit_price"u8);
         Value(writer, intent.LimitPrice);
         writer.WriteEndObject();
     }
@@ -229,24 +229,25 @@ public static class CapitalJson
         }
     }
 
-    private static void Number(Utf8JsonWriter writer, string name, double value)
+    private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
     {
         writer.WritePropertyName(name);
         Value(writer, value);
     }
 
-    private static void Map(Utf8JsonWriter writer, string name, IReadOnlyDictionary<string, double> values)
+    private static void Map(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, double> values)
     {
         writer.WriteStartObject(name);
         foreach (var (key, value) in values.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
-            Number(writer, key, value);
+            writer.WritePropertyName(key);
+            Value(writer, value);
         }
 
         writer.WriteEndObject();
     }
 
-    private static void Pairs(Utf8JsonWriter writer, string name, IReadOnlyList<KeyValuePair<string, object?>> pairs)
+    private static void Pairs(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<KeyValuePair<string, object?>> pairs)
     {
         writer.WriteStartObject(name);
         foreach (var (key, value) in pairs)
