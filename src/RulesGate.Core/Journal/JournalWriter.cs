@@ -10,29 +10,41 @@ namespace RulesGate.Core.Journal;
 public sealed class JournalWriter : IAsyncDisposable
 {
     private readonly JournalStore store;
-    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<Pending> queue;
     private readonly Task loop;
     private readonly int maxBatch;
 
     /// <param name="store">Owned by the writer from now on.</param>
-    /// <param name="maxBatch">The most entries one transaction takes.</param>
+    /// <param name="maxBatch">The most entries one transaction takes; four batches may wait, then appends block.</param>
     public JournalWriter(JournalStore store, int maxBatch = 4096)
     {
         this.store = store;
         this.maxBatch = maxBatch;
+        queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
     /// <summary>How many transactions committed so far.</summary>
     public long Commits { get; private set; }
 
-    /// <summary>Queues the entry; the task completes with the event once it is durable.</summary>
+    /// <summary>
+    /// Queues the entry; the task completes with the event once it is durable. When the queue is full the call
+    /// waits for the writer to catch up, so a producer faster than the disk is slowed rather than left to fill memory.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The writer is closed.</exception>
     public Task<JournalEvent> Append(JournalEntry entry, KeyValuePair<string, byte[]>? blob = null)
     {
         var pending = new Pending(entry, blob, new TaskCompletionSource<JournalEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
         if (!queue.Writer.TryWrite(pending))
         {
-            throw new InvalidOperationException("The journal writer is closed.");
+            try
+            {
+                queue.Writer.WriteAsync(pending).AsTask().GetAwaiter().GetResult();
+            }
+            catch (ChannelClosedException)
+            {
+                throw new InvalidOperationException("The journal writer is closed.");
+            }
         }
 
         return pending.Done.Task;

@@ -137,6 +137,19 @@ public sealed class JournalStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_MoreEntriesThanItsQueueHolds_WaitsAndLosesNone()
+    {
+        var writer = new JournalWriter(JournalStore.Open(DbPath), maxBatch: 2);   // the queue holds 8
+        var acks = Enumerable.Range(1, 100).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
+        await Task.WhenAll(acks);
+        await writer.DisposeAsync();
+
+        Assert.Throws<InvalidOperationException>(() => { _ = writer.Append(new JournalEntry("w", "t", "{}")); });
+        using var store = JournalStore.Open(DbPath);
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => $$"""{"n":{{i}}}"""), store.Read().Select(e => e.Payload));
+    }
+
+    [Fact]
     public void Open_FileThatIsNotAJournal_SaysSo()
     {
         File.WriteAllText(DbPath, "this is not a database, just text that is long enough to be read as a header");
