@@ -1,4 +1,5 @@
 using RulesGate.Core.Gate;
+using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
 
 namespace RulesGate.Core;
@@ -6,5 +7,5 @@ namespace RulesGate.Core;
 /// <summary>The kinds of rule file RulesGate ships with; a host registers these and any of its own.</summary>
 public static class BuiltInKinds
 {
-    public static RuleKindRegistry Registry { get; } = new([CapitalPolicyKind.Instance]);
+    public static RuleKindRegistry Registry { get; } = new([CapitalPolicyKind.Instance, PromotionGateKind.Instance]);
 }

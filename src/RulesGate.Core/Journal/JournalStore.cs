@@ -61,6 +61,11 @@ public sealed class JournalStore : IDisposable
                 CREATE INDEX IF NOT EXISTS events_stream ON events(stream, seq);
                 CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL, seq INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS diary (
+                    entry_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, recorded_at TEXT NOT NULL, stage INTEGER NOT NULL,
+                    severity INTEGER NOT NULL, forced INTEGER NOT NULL, regime TEXT, seq INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS diary_policy_time ON diary(policy_id, recorded_at, seq, stage, severity, forced);
+                CREATE INDEX IF NOT EXISTS diary_policy_stage ON diary(policy_id, stage, recorded_at, seq, severity, forced);
                 """);
         }
         catch (SqliteException error)
@@ -181,12 +186,38 @@ public sealed class JournalStore : IDisposable
     }
 
     /// <summary>A projection's current value, or null.</summary>
-    public string? State(string key)
+    public string? State(string key) => StateWithSeq(key)?.Value;
+
+    /// <summary>A projection's value and the sequence number of the event that last set it (its version), or null.</summary>
+    public (string Value, long Seq)? StateWithSeq(string key)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT value FROM state WHERE key = $key";
+        using var command = Command("SELECT value, seq FROM state WHERE key = $key");
         command.Parameters.AddWithValue("$key", key);
-        return command.ExecuteScalar() as string;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <summary>Every projection whose key starts with <paramref name="prefix"/>, by key.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> States(string prefix)
+    {
+        using var command = Command("SELECT key, value FROM state WHERE substr(key, 1, length($prefix)) = $prefix ORDER BY key");
+        command.Parameters.AddWithValue("$prefix", prefix);
+        using var reader = command.ExecuteReader();
+        var states = new List<KeyValuePair<string, string>>();
+        while (reader.Read())
+        {
+            states.Add(new(reader.GetString(0), reader.GetString(1)));
+        }
+
+        return states;
+    }
+
+    /// <summary>A read outside any append, for projections kept in tables of their own.</summary>
+    internal SqliteCommand Command(string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
     }
 
     /// <summary>The last event's sequence number and hash as the store recorded them at its last append.</summary>

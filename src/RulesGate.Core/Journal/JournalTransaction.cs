@@ -2,30 +2,39 @@ using Microsoft.Data.Sqlite;
 
 namespace RulesGate.Core.Journal;
 
-/// <summary>What a projection may do inside an append's transaction: read and write the <c>state</c> table.</summary>
+/// <summary>What a projection may do inside an append's transaction: read and write the <c>state</c> table (and, inside Core, its own tables).</summary>
 public sealed class JournalTransaction
 {
     private readonly SqliteTransaction transaction;
 
     internal JournalTransaction(SqliteTransaction transaction) => this.transaction = transaction;
 
-    public string? Get(string key)
+    public string? Get(string key) => Read(key)?.Value;
+
+    /// <summary>A projection's value and the sequence number of the event that last set it; null when unset.</summary>
+    public (string Value, long Seq)? Read(string key)
     {
-        using var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "SELECT value FROM state WHERE key = $key";
+        using var command = Command("SELECT value, seq FROM state WHERE key = $key");
         command.Parameters.AddWithValue("$key", key);
-        return command.ExecuteScalar() as string;
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;
     }
 
     public void Set(string key, string value, long seq)
     {
-        using var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT INTO state (key, value, seq) VALUES ($key, $value, $seq) ON CONFLICT(key) DO UPDATE SET value = excluded.value, seq = excluded.seq";
+        using var command = Command("INSERT INTO state (key, value, seq) VALUES ($key, $value, $seq) ON CONFLICT(key) DO UPDATE SET value = excluded.value, seq = excluded.seq");
         command.Parameters.AddWithValue("$key", key);
         command.Parameters.AddWithValue("$value", value);
         command.Parameters.AddWithValue("$seq", seq);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>A command inside the transaction, for projections kept in tables of their own.</summary>
+    internal SqliteCommand Command(string sql)
+    {
+        var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
     }
 }

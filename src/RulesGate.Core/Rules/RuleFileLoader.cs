@@ -290,6 +290,11 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
                 reader.Error(idNode!, "RG1005", $"{path}.id", $"'{id}' is not a valid rule id.", "Use letters, digits, '-', '_', '.' or ':', such as EXP-001.");
                 id = null;
             }
+            else if (id is not null && kind.CheckRuleId(id) is { } hint)
+            {
+                reader.Error(idNode!, "RG1005", $"{path}.id", $"'{id}' is not a {kind.Name} rule id.", hint);
+                id = null;
+            }
             else if (id is not null && !seen.TryAdd(id, idNode!))
             {
                 var first = seen[id].Start;

@@ -50,6 +50,9 @@ public abstract class RuleKind
     /// </summary>
     public virtual (string Symbol, string Strategy)? OverrideKeys => null;
 
+    /// <summary>What is wrong with a rule id under this kind's own convention, as a hint; null when it is fine.</summary>
+    public virtual string? CheckRuleId(string id) => null;
+
     internal abstract IRuleEvaluator Evaluator(RuleBundle bundle);
 
     private static HashSet<Type> ReachableTypes(Type root)

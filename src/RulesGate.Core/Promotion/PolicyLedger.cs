@@ -1,0 +1,214 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Core.Promotion;
+
+/// <summary>
+/// The policy ledger in the journal: every change is an event on <c>ledger:{policy}</c> (<c>ledger.promoted</c>,
+/// <c>ledger.demoted</c> or <c>ledger.updated</c>), and the current record is the <c>ledger:{policy}</c> projection,
+/// changed in the same transaction under an optimistic version check.
+/// </summary>
+public static class PolicyLedger
+{
+    public const string KeyPrefix = "ledger:";
+
+    public static PolicyLedgerRecord Read(JournalStore store, string policyId) =>
+        store.StateWithSeq(KeyPrefix + policyId) is { } state ? Parse(state.Value, state.Seq) : PolicyLedgerRecord.New(policyId);
+
+    /// <summary>Every policy the ledger has a record for, by id.</summary>
+    public static IReadOnlyList<PolicyLedgerRecord> All(JournalStore store) =>
+        [.. store.States(KeyPrefix).Select(state => Read(store, state.Key[KeyPrefix.Length..]))];
+
+    /// <summary>Records the declared stage with its approvals and evidence; the operator's explicit act.</summary>
+    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
+    /// <exception cref="LedgerConflictException">The record changed since it was read; nothing was written.</exception>
+    public static PolicyLedgerRecord Promote(JournalStore store, PromotionRequest request)
+    {
+        var before = Read(store, request.PolicyId);
+        if (request.ExpectedVersion is { } expected && expected != before.Version)
+        {
+            throw new LedgerConflictException(request.PolicyId, expected, before.Version);
+        }
+
+        var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
+        var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
+        Refuse(request, before, given, approvals);
+        var checklist = new SortedDictionary<string, string>(before.Checklist.ToDictionary(), StringComparer.Ordinal);
+        foreach (var (item, status) in request.Checklist ?? new Dictionary<string, string>())
+        {
+            checklist[item.Trim()] = status.Trim();
+        }
+
+        var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
+        var evidence = string.IsNullOrWhiteSpace(request.EvidenceId) ? before.EvidenceId : request.EvidenceId.Trim();
+        var actor = string.IsNullOrWhiteSpace(request.Actor) ? "unknown" : request.Actor.Trim();
+        var transition = new LedgerTransition(kind, before.Version == 0 ? null : before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
+        var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist };
+        var key = KeyPrefix + request.PolicyId;
+        var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", CapitalJson.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("policy_id"u8, request.PolicyId);
+            WriteTransition(writer, transition);
+            writer.WritePropertyName("checklist"u8);
+            WriteMap(writer, checklist);
+            writer.WriteEndObject();
+        }, pretty: false));
+        PolicyLedgerRecord? written = null;
+        store.Append([entry], project: (scope, events) =>
+        {
+            // The version check and the write are one transaction: of two concurrent promotions, one wins.
+            var now = scope.Read(key)?.Seq ?? 0;
+            if (now != before.Version)
+            {
+                throw new LedgerConflictException(request.PolicyId, before.Version, now);
+            }
+
+            written = after with { History = [.. before.History, transition with { At = events[0].Time }], Version = events[0].Seq };
+            scope.Set(key, Json(written), events[0].Seq);
+        });
+        return written!;
+    }
+
+    private static void Refuse(PromotionRequest request, PolicyLedgerRecord before, IReadOnlyList<string> given, IReadOnlyList<string> approvals)
+    {
+        var policy = request.PolicyId;
+        if (request.Stage < before.DeclaredStage && !request.AllowRegression)
+        {
+            throw new PromotionRefusedException($"{policy} is declared at {before.DeclaredStage.Name()}; lowering it to {request.Stage.Name()} needs --allow-regression.");
+        }
+
+        if (request.PolicyDelta is not null && given.Count == 0)
+        {
+            throw new PromotionRefusedException($"A policy delta for {policy} needs approvals given with it (--approval NAME).");
+        }
+
+        if (request.Stage == PromotionStage.Pilot && approvals.Count == 0)
+        {
+            throw new PromotionRefusedException($"Promoting {policy} to pilot needs at least one approval (--approval NAME).");
+        }
+
+        if (request.Stage == PromotionStage.LimitedLive && approvals.Count < (request.AllowSingleApproval ? 1 : 2))
+        {
+            throw new PromotionRefusedException(request.AllowSingleApproval
+                ? $"Promoting {policy} to limited_live needs at least one approval (--approval NAME)."
+                : $"Promoting {policy} to limited_live needs two distinct approvals and it has {approvals.Count}; add --approval NAME or pass --allow-single-approval.");
+        }
+    }
+
+    public static string Json(PolicyLedgerRecord record) => CapitalJson.Write(writer => Write(writer, record), pretty: false);
+
+    public static void Write(Utf8JsonWriter writer, PolicyLedgerRecord record)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("policy_id"u8, record.PolicyId);
+        writer.WriteString("declared_stage"u8, record.DeclaredStage.Name());
+        WriteList(writer, "approvals"u8, record.Approvals);
+        Optional(writer, "evidence_id"u8, record.EvidenceId);
+        writer.WritePropertyName("checklist"u8);
+        WriteMap(writer, record.Checklist);
+        writer.WriteStartObject("threshold_overrides"u8);
+        foreach (var (name, value) in record.ThresholdOverrides.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            writer.WritePropertyName(name);
+            CapitalJson.Value(writer, value);
+        }
+
+        writer.WriteEndObject();
+        writer.WritePropertyName("metadata"u8);
+        WriteMap(writer, record.Metadata);
+        writer.WriteStartArray("history"u8);
+        foreach (var transition in record.History)
+        {
+            writer.WriteStartObject();
+            WriteTransition(writer, transition);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }
+
+    private static PolicyLedgerRecord Parse(string json, long version)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return new PolicyLedgerRecord(
+            root.GetProperty("policy_id").GetString()!,
+            PromotionStages.Parse(root.GetProperty("declared_stage").GetString()!),
+            Strings(root.GetProperty("approvals")),
+            OptionalString(root, "evidence_id"),
+            root.GetProperty("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
+            root.GetProperty("threshold_overrides").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal),
+            root.GetProperty("metadata").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
+            [.. root.GetProperty("history").EnumerateArray().Select(ParseTransition)],
+            version);
+    }
+
+    private static LedgerTransition ParseTransition(JsonElement item) => new(
+        item.GetProperty("kind").GetString()!,
+        OptionalString(item, "from") is { } from ? PromotionStages.Parse(from) : null,
+        PromotionStages.Parse(item.GetProperty("to").GetString()!),
+        item.GetProperty("at").GetString()!,
+        item.GetProperty("actor").GetString()!,
+        Strings(item.GetProperty("approvals")),
+        OptionalString(item, "evidence_id"),
+        item.TryGetProperty("policy_delta", out var delta) && delta.ValueKind != JsonValueKind.Null ? delta.GetRawText() : null);
+
+    private static void WriteTransition(Utf8JsonWriter writer, LedgerTransition transition)
+    {
+        writer.WriteString("kind"u8, transition.Kind);
+        Optional(writer, "from"u8, transition.From?.Name());
+        writer.WriteString("to"u8, transition.To.Name());
+        if (transition.At.Length > 0)
+        {
+            writer.WriteString("at"u8, transition.At);
+        }
+
+        writer.WriteString("actor"u8, transition.Actor);
+        WriteList(writer, "approvals"u8, transition.Approvals);
+        Optional(writer, "evidence_id"u8, transition.EvidenceId);
+        if (transition.PolicyDelta is { } delta)
+        {
+            writer.WritePropertyName("policy_delta"u8);
+            using var parsed = JsonDocument.Parse(delta);
+            parsed.RootElement.WriteTo(writer);
+        }
+    }
+
+    private static IReadOnlyList<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(item => item.GetString()!)];
+
+    private static string? OptionalString(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static void WriteList(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<string> items)
+    {
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            writer.WriteStringValue(item);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteMap(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> map)
+    {
+        writer.WriteStartObject();
+        foreach (var (key, value) in map.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            writer.WriteString(key, value);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+namespace RulesGate.Core.Promotion;
+
+/// <summary>
+/// A policy's ledger record, the projection of its <c>ledger:{policy}</c> events: the stage it was declared at,
+/// the approvals and evidence behind it, its checklist and the history of every transition.
+/// </summary>
+/// <param name="Approvals">Who approved: trimmed, de-duplicated, sorted.</param>
+/// <param name="Checklist">Item → status; an item is satisfied when its status is done, passed, pass, ok, complete, completed, yes or true.</param>
+/// <param name="Version">The journal sequence number of the event that last changed the record; 0 before the first.</param>
+public sealed record PolicyLedgerRecord(
+    string PolicyId,
+    PromotionStage DeclaredStage,
+    IReadOnlyList<string> Approvals,
+    string? EvidenceId,
+    IReadOnlyDictionary<string, string> Checklist,
+    IReadOnlyDictionary<string, double> ThresholdOverrides,
+    IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyList<LedgerTransition> History,
+    long Version)
+{
+    /// <summary>The checklist items limited_live needs satisfied, in the order their gaps are reported.</summary>
+    public static IReadOnlyList<string> RequiredChecklist { get; } = ["oos_regime_grid", "leakage_checks", "risk_audit"];
+
+    private static readonly HashSet<string> SatisfiedStatuses = new(StringComparer.OrdinalIgnoreCase) { "done", "passed", "pass", "ok", "complete", "completed", "yes", "true" };
+
+    /// <summary>A policy the ledger has not seen: declared at experiment, with nothing behind it.</summary>
+    public static PolicyLedgerRecord New(string policyId) => new(
+        policyId, PromotionStage.Experiment, [], null,
+        new Dictionary<string, string>(), new Dictionary<string, double>(), new Dictionary<string, string>(), [], 0);
+
+    /// <summary>What the record lacks to stand at <paramref name="stage"/>, in a fixed order.</summary>
+    public IReadOnlyList<string> AuditGaps(PromotionStage stage)
+    {
+        var gaps = new List<string>();
+        if (stage >= PromotionStage.Paper && EvidenceId is null)
+        {
+            gaps.Add("missing_evidence");
+        }
+
+        if (stage >= PromotionStage.Pilot && Approvals.Count == 0)
+        {
+            gaps.Add("missing_approvals");
+        }
+
+        if (stage == PromotionStage.LimitedLive)
+        {
+            if (Approvals.Count < 2)
+            {
+                gaps.Add("additional_approval_needed");
+            }
+
+            gaps.AddRange(RequiredChecklist.Where(item => !Satisfied(item)).Select(item => $"missing_{item}"));
+        }
+
+        return gaps;
+    }
+
+    /// <summary>The highest stage the record's evidence, approvals and checklist support.</summary>
+    public PromotionStage AuditStage =>
+        EvidenceId is null ? PromotionStage.Experiment
+        : Approvals.Count == 0 ? PromotionStage.Paper
+        : Approvals.Count < 2 || !RequiredChecklist.All(Satisfied) ? PromotionStage.Pilot
+        : PromotionStage.LimitedLive;
+
+    /// <summary>The lower of the declared stage and the audit stage: what the policy may actually run at.</summary>
+    public PromotionStage CurrentStage => DeclaredStage < AuditStage ? DeclaredStage : AuditStage;
+
+    public bool Satisfied(string item) => Checklist.TryGetValue(item, out var status) && SatisfiedStatuses.Contains(status.Trim());
+
+    /// <summary>Trimmed, without blanks, de-duplicated and sorted ordinally.</summary>
+    public static IReadOnlyList<string> Normalize(IEnumerable<string> approvals) =>
+        [.. approvals.Select(approval => approval.Trim()).Where(approval => approval.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+}

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Core.Promotion;
+
+/// <summary>
+/// <c>kind: PromotionGate</c>: the checks a policy's diary and ledger must pass to enter each stage. A rule's id
+/// is <c>stage.check</c> (<c>paper.min_decisions</c>): the stage whose gate it belongs to, then the check. A rule
+/// fires when its check fails, and its message is the blocker, <c>key:detail</c>.
+/// </summary>
+public sealed class PromotionGateKind : RuleKind<PromotionContext>
+{
+    public static PromotionGateKind Instance { get; } = new();
+
+    public override string Name => "PromotionGate";
+
+    public override string? CheckRuleId(string id) =>
+        id.Split('.', 2) is [var stage, { Length: > 0 }] && PromotionStages.TryParse(stage, out var gate) && gate != PromotionStage.Experiment && stage == gate.Name()
+            ? null
+            : "A PromotionGate rule id is stage.check, where stage is paper, pilot or limited_live, such as pilot.min_decisions.";
+
+    public override object ReadContext(JsonElement json)
+    {
+        var fields = new JsonFields(json, "context", "stages", "latest_stage", "normal_streak", "paper_green_span_days", "ledger");
+        var stages = new Dictionary<PromotionStage, StageMetrics>();
+        if (fields.Has("stages"))
+        {
+            var stageFields = fields.Object("stages", [.. PromotionStages.All.Select(stage => stage.Name())]);
+            foreach (var stage in PromotionStages.All.Where(stage => stageFields.Has(stage.Name())))
+            {
+                var metrics = stageFields.Object(stage.Name(), "total", "forced", "normal", "warn", "alert");
+                stages[stage] = new StageMetrics(metrics.Count("total"), metrics.Count("forced"), metrics.Count("normal"), metrics.Count("warn"), metrics.Count("alert"), null, null);
+            }
+        }
+
+        PromotionStage? latest = fields.Has("latest_stage") ? PromotionStages.Parse(fields.String("latest_stage")) : null;
+        var overall = stages.Values.Aggregate(StageMetrics.None, (sum, s) => new StageMetrics(sum.Total + s.Total, sum.Forced + s.Forced, sum.Normal + s.Normal, sum.Warn + s.Warn, sum.Alert + s.Alert, null, null));
+        var diary = new DiaryMetrics("test", overall, stages, latest, fields.Count("normal_streak"), fields.Number("paper_green_span_days", 0));
+        var record = PolicyLedgerRecord.New("test");
+        if (fields.Has("ledger"))
+        {
+            var ledger = fields.Object("ledger", "declared_stage", "approvals", "evidence_id", "checklist");
+            record = record with
+            {
+                DeclaredStage = ledger.Has("declared_stage") ? PromotionStages.Parse(ledger.String("declared_stage")) : PromotionStage.Experiment,
+                Approvals = PolicyLedgerRecord.Normalize(ledger.Has("approvals") ? ledger.Required("approvals").EnumerateArray().Select(item => item.GetString() ?? "") : []),
+                EvidenceId = ledger.Has("evidence_id") ? ledger.String("evidence_id") : null,
+                Checklist = ledger.Has("checklist") ? ledger.Required("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal) : record.Checklist,
+            };
+        }
+
+        return new PromotionContext(diary, record);
+    }
+}
