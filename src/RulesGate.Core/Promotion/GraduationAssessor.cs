@@ -24,10 +24,12 @@ public sealed class GraduationAssessor
 
     public RuleBundle Bundle => evaluator.Bundle;
 
-    public Assessment Assess(JournalStore store, string policyId, DiaryWindow window)
+    public Assessment Assess(JournalStore store, string policyId, DiaryWindow window) =>
+        Judge(DecisionDiary.Metrics(store, policyId, window), PolicyLedger.Read(store, policyId));
+
+    /// <summary>The gates' verdict on a diary's metrics and a ledger record.</summary>
+    public Assessment Judge(DiaryMetrics metrics, PolicyLedgerRecord ledger)
     {
-        var ledger = PolicyLedger.Read(store, policyId);
-        var metrics = DecisionDiary.Metrics(store, policyId, window);
         var context = new PromotionContext(metrics, ledger);
         Span<bool> fired = stackalloc bool[gateOf.Length];
         evaluator.Evaluate(context, fired);
