@@ -18,6 +18,10 @@ internal static class CliApp
         root.Subcommands.Add(JournalCommand.Replay(output));
         root.Subcommands.Add(JournalCommand.Journal(output));
         root.Subcommands.Add(JournalCommand.KillSwitch(output));
+        root.Subcommands.Add(PromotionCommands.Diary(output, error));
+        root.Subcommands.Add(PromotionCommands.Assess(output, error));
+        root.Subcommands.Add(PromotionCommands.Promote(output));
+        root.Subcommands.Add(PromotionCommands.Ledger(output));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

@@ -7,8 +7,16 @@ namespace RulesGate.Cli.Commands;
 /// <summary><c>rulesgate journal verify</c>, <c>rulesgate replay</c> and <c>rulesgate killswitch status|reset</c>.</summary>
 internal static class JournalCommand
 {
-    private static Option<string> JournalOption() =>
-        new("--journal") { Description = $"The journal's SQLite file (default {JournalStore.DefaultPath}).", DefaultValueFactory = _ => JournalStore.DefaultPath };
+    /// <summary><c>--journal DB</c>: RULESGATE_JOURNAL when set, else <see cref="JournalStore.DefaultPath"/>.</summary>
+    public static Option<string> JournalOption() =>
+        new("--journal") { Description = $"The journal's SQLite file (default $RULESGATE_JOURNAL, else {JournalStore.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
+
+    private static string DefaultJournal() => Environment.GetEnvironmentVariable("RULESGATE_JOURNAL") switch
+    {
+        null => JournalStore.DefaultPath,
+        { } value when value.Trim().Length == 0 => throw new FormatException("RULESGATE_JOURNAL is set but empty; unset it or name a journal file."),
+        { } value => value.Trim(),
+    };
 
     public static Command Journal(TextWriter output)
     {
@@ -75,7 +83,7 @@ internal static class JournalCommand
     private static string Describe(KillSwitchState state) =>
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
 
-    private static JournalStore Existing(string path)
+    public static JournalStore Existing(string path)
     {
         RulesCommand.RequireExists(path);
         return JournalStore.Open(path);

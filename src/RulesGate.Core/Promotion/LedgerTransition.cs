@@ -5,7 +5,7 @@ namespace RulesGate.Core.Promotion;
 /// <param name="PolicyDelta">The policy change approved with it, as JSON; null when none.</param>
 public sealed record LedgerTransition(
     string Kind,
-    PromotionStage? From,
+    PromotionStage From,
     PromotionStage To,
     string At,
     string Actor,

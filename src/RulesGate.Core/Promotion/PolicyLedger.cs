@@ -43,7 +43,7 @@ public static class PolicyLedger
         var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
         var evidence = string.IsNullOrWhiteSpace(request.EvidenceId) ? before.EvidenceId : request.EvidenceId.Trim();
         var actor = string.IsNullOrWhiteSpace(request.Actor) ? "unknown" : request.Actor.Trim();
-        var transition = new LedgerTransition(kind, before.Version == 0 ? null : before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
+        var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist };
         var key = KeyPrefix + request.PolicyId;
         var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", CapitalJson.Write(writer =>
@@ -148,7 +148,7 @@ public static class PolicyLedger
 
     private static LedgerTransition ParseTransition(JsonElement item) => new(
         item.GetProperty("kind").GetString()!,
-        OptionalString(item, "from") is { } from ? PromotionStages.Parse(from) : null,
+        PromotionStages.Parse(item.GetProperty("from").GetString()!),
         PromotionStages.Parse(item.GetProperty("to").GetString()!),
         item.GetProperty("at").GetString()!,
         item.GetProperty("actor").GetString()!,
@@ -159,7 +159,7 @@ public static class PolicyLedger
     private static void WriteTransition(Utf8JsonWriter writer, LedgerTransition transition)
     {
         writer.WriteString("kind"u8, transition.Kind);
-        Optional(writer, "from"u8, transition.From?.Name());
+        writer.WriteString("from"u8, transition.From.Name());
         writer.WriteString("to"u8, transition.To.Name());
         if (transition.At.Length > 0)
         {

@@ -22,7 +22,7 @@ public sealed class PolicyLedgerTests : IDisposable
         Assert.Equal(PromotionStage.Pilot, record.DeclaredStage);
         Assert.Equal(["compliance", "risk"], record.Approvals);
         Assert.Equal("dd-1", record.EvidenceId);
-        Assert.Equal([("promotion", (PromotionStage?)null, PromotionStage.Paper), ("promotion", PromotionStage.Paper, PromotionStage.Pilot)], record.History.Select(t => (t.Kind, t.From, t.To)));
+        Assert.Equal([("promotion", PromotionStage.Experiment, PromotionStage.Paper), ("promotion", PromotionStage.Paper, PromotionStage.Pilot)], record.History.Select(t => (t.Kind, t.From, t.To)));
         Assert.All(record.History, transition => Assert.Equal("ops", transition.Actor));
         var read = PolicyLedger.Read(journal.Store, "alpha");
         Assert.Equal((PolicyLedger.Json(record), record.Version), (PolicyLedger.Json(read), read.Version));

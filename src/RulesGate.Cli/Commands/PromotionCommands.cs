@@ -1,0 +1,235 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate diary ingest</c>, <c>assess</c>, <c>promote</c> and <c>ledger show</c>.</summary>
+internal static class PromotionCommands
+{
+    public static Command Diary(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var file = new Argument<string>("FILE.jsonl") { Description = "Diary entries, one JSON object a line: entry_id, policy_id, recorded_at (UTC), stage, severity, forced, [regime, evidence_id, notes]." };
+        var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file };
+        ingest.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RulesCommand.RequireExists(path);
+            var entries = new List<DiaryEntry>();
+            var problems = new List<string>();
+            var number = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                number++;
+                if (line.Trim().Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var document = JsonDocument.Parse(line);
+                    entries.Add(DiaryEntry.Read(document.RootElement));
+                }
+                catch (Exception failure) when (failure is JsonException or FormatException)
+                {
+                    problems.Add($"{path}:{number}: {failure.Message}");
+                }
+            }
+
+            if (problems.Count > 0)
+            {
+                problems.ForEach(error.WriteLine);
+                error.WriteLine($"rulesgate: {problems.Count} malformed {(problems.Count == 1 ? "line" : "lines")}; nothing of {path} was ingested.");
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            var result = DecisionDiary.Ingest(store, entries);
+            output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");
+            return ExitCodes.Ok;
+        });
+        return new Command("diary", "The decision diary: the evidence promotions are judged on.") { ingest };
+    }
+
+    public static Command Assess(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var policies = new Option<string[]>("--policy-id") { Description = "A policy to assess; repeat for several.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var hours = new Option<double?>("--hours") { Description = "Only diary entries of the last N hours (up to --as-of, else now)." };
+        var asOf = new Option<string?>("--as-of") { Description = "Only diary entries recorded up to this UTC time, such as 2026-03-01T00:00:00Z." };
+        var json = new Option<bool>("--json") { Description = "One JSON object per policy instead of a table." };
+        var apply = new Option<bool>("--apply") { Description = "Promote to the recommended stage when it is above the current one (every gate up to it passed), and record it." };
+        var gates = new Option<string?>("--gates") { Description = $"The PromotionGate rule file (default {PromotionGates.DefaultPath}, else the built-in copy)." };
+        var actor = new Option<string>("--actor") { Description = "Who applies promotions (default assess).", DefaultValueFactory = _ => "assess" };
+        var command = new Command("assess", "Judge policies' diaries and ledger records against the promotion gates: blockers per gate and the recommended stage.")
+        {
+            journal, policies, hours, asOf, json, apply, gates, actor,
+        };
+        command.SetAction(parse =>
+        {
+            var loaded = PromotionGates.Load(CliOptions.Engine(parse), parse.GetValue(gates));
+            if (loaded.Value is not { } bundle)
+            {
+                RulesCommand.Report(loaded.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? Utc(text, "--as-of") : null, TimeProvider.System.GetUtcNow());
+            var assessor = new GraduationAssessor(bundle);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var results = parse.GetValue(policies)!.Select(policy =>
+            {
+                var assessment = assessor.Assess(store, policy.Trim(), window);
+                return parse.GetValue(apply) ? GraduationAssessor.Apply(store, assessment, parse.GetValue(actor)!) : assessment;
+            }).ToList();
+            foreach (var assessment in results)
+            {
+                output.WriteLine(parse.GetValue(json) ? PromotionJson.Assessment(assessment) : Table(assessment));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Promote(TextWriter output)
+    {
+        var journal = JournalCommand.JournalOption();
+        var policy = new Option<string>("--policy-id") { Description = "The policy.", Required = true };
+        var stage = new Option<string>("--stage") { Description = "experiment, paper, pilot or limited_live.", Required = true };
+        var approvals = new Option<string[]>("--approval") { Description = "Who approved (risk, compliance, …); repeat for several." };
+        var evidence = new Option<string?>("--evidence-id") { Description = "The diary evidence behind the promotion." };
+        var checklist = new Option<string[]>("--checklist") { Description = "ITEM=STATUS, such as risk_audit=done; repeat for several." };
+        var actor = new Option<string>("--actor") { Description = "Who is promoting (default $USER).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") ?? "operator" };
+        var single = new Option<bool>("--allow-single-approval") { Description = "Let limited_live stand on one approval." };
+        var regression = new Option<bool>("--allow-regression") { Description = "Allow lowering the stage (recorded as a demotion)." };
+        var delta = new Option<string?>("--policy-delta") { Description = "A JSON file with the policy change this promotion approves; needs --approval." };
+        var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
+        {
+            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta,
+        };
+        command.SetAction(parse =>
+        {
+            var items = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var item in parse.GetValue(checklist) ?? [])
+            {
+                var parts = item.Split('=', 2);
+                if (parts.Length != 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+                {
+                    throw new FormatException($"--checklist '{item}' is not ITEM=STATUS, such as risk_audit=done.");
+                }
+
+                items[parts[0].Trim()] = parts[1].Trim();
+            }
+
+            string? deltaJson = null;
+            if (parse.GetValue(delta) is { } deltaPath)
+            {
+                RulesCommand.RequireExists(deltaPath);
+                using var document = JsonDocument.Parse(File.ReadAllText(deltaPath));
+                deltaJson = document.RootElement.GetRawText();
+            }
+
+            var request = new PromotionRequest(
+                parse.GetValue(policy)!.Trim(), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
+                parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression));
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            try
+            {
+                var record = PolicyLedger.Promote(store, request);
+                var last = record.History[^1];
+                output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
+                return ExitCodes.Ok;
+            }
+            catch (Exception refused) when (refused is PromotionRefusedException or LedgerConflictException)
+            {
+                output.WriteLine($"Refused: {refused.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    public static Command Ledger(TextWriter output)
+    {
+        var journal = JournalCommand.JournalOption();
+        var policy = new Option<string?>("--policy-id") { Description = "Only this policy." };
+        var json = new Option<bool>("--json") { Description = "The records as JSON, one per line." };
+        var show = new Command("show", "Every policy's ledger record: declared, audit and current stage, approvals, evidence, checklist and history.") { journal, policy, json };
+        show.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var records = parse.GetValue(policy) is { } id ? [PolicyLedger.Read(store, id.Trim())] : PolicyLedger.All(store);
+            foreach (var record in records)
+            {
+                output.WriteLine(parse.GetValue(json) ? PolicyLedger.Json(record) : Describe(record));
+            }
+
+            if (records.Count == 0)
+            {
+                output.WriteLine("The ledger has no records yet.");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return new Command("ledger", "The policy ledger: stages, approvals and their history.") { show };
+    }
+
+    private static string Describe(PolicyLedgerRecord record)
+    {
+        var lines = new List<string>
+        {
+            $"{record.PolicyId}: declared {record.DeclaredStage.Name()}, audit {record.AuditStage.Name()}, current {record.CurrentStage.Name()}",
+            $"  approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}, gaps at declared stage [{string.Join(", ", record.AuditGaps(record.DeclaredStage))}]",
+        };
+        lines.AddRange(record.History.Select(t => $"  {t.At}  {t.Kind,-9} {t.From.Name(),-12} → {t.To.Name(),-12} by {t.Actor}; approvals [{string.Join(", ", t.Approvals)}]"));
+        return string.Join('\n', lines);
+    }
+
+    private static string Table(Assessment assessment)
+    {
+        var ledger = assessment.Ledger;
+        var metrics = assessment.Metrics;
+        var lines = new List<string>
+        {
+            $"{assessment.PolicyId}: current {ledger.CurrentStage.Name()} (declared {ledger.DeclaredStage.Name()}, audit {ledger.AuditStage.Name()}) → recommended {assessment.RecommendedStage.Name()}",
+            string.Create(CultureInfo.InvariantCulture, $"  diary: {metrics.Overall.Total} decisions, forced {metrics.Overall.ForcedRatio:F2}, latest stage {metrics.LatestStage?.Name() ?? "none"}, normal streak {metrics.NormalStreak}, paper green span {metrics.PaperGreenSpanDays:F2} days"),
+        };
+        foreach (var stage in PromotionStages.All)
+        {
+            var s = metrics.Stage(stage);
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"    {stage.Name(),-12} {s.Total,7}  forced {s.ForcedRatio:F2}  normal {s.NormalRatio:F2}  warn {s.WarnRatio:F2}  alert {s.Alert}"));
+        }
+
+        foreach (var (gate, blockers) in assessment.StageBlockers.OrderBy(pair => pair.Key))
+        {
+            lines.Add($"  gate {gate.Name(),-12} {(blockers.Count == 0 ? "passes" : string.Join("; ", blockers))}");
+        }
+
+        if (assessment.AuditGaps.Count > 0)
+        {
+            lines.Add($"  audit gaps: {string.Join(", ", assessment.AuditGaps)}");
+        }
+
+        if (assessment.Applied is { } applied)
+        {
+            lines.Add($"  applied: promoted to {applied.DeclaredStage.Name()}");
+        }
+        else if (assessment.Refusal is { } refusal)
+        {
+            lines.Add($"  not applied: {refusal}");
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private static DateTimeOffset Utc(string text, string option) =>
+        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) && time.Offset == TimeSpan.Zero && text.Trim().EndsWith('Z')
+            ? time
+            : throw new FormatException($"{option} '{text}' is not a UTC time; write it with Z, such as 2026-03-01T00:00:00Z.");
+}
