@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Cli.Tests;
+
+/// <summary>The promotion commands end to end on the sample diary: ingest, assess, promote, ledger show.</summary>
+public sealed class PromotionCliTests : IDisposable
+{
+    private const string SampleDiary = "samples/promotion/diary.jsonl";
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-cli-").FullName;
+
+    private string Journal => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private (int Exit, string Output, string Error) Run(params string[] args) => CliTests.Run([.. args, "--journal", Journal]);
+
+    private JsonElement Assess(string policy, params string[] extra)
+    {
+        var (exit, output, error) = Run(["assess", "--policy-id", policy, "--json", .. extra]);
+        Assert.True(exit == 0, error);
+        using var json = JsonDocument.Parse(output);
+        return json.RootElement.Clone();
+    }
+
+    [Fact]
+    public void DiaryIngest_TwiceAddsOnce()
+    {
+        var first = Run("diary", "ingest", SampleDiary);
+        var second = Run("diary", "ingest", SampleDiary);
+
+        Assert.Equal((0, "211 diary entries added, 0 already recorded.\n"), (first.Exit, first.Output));
+        Assert.Equal((0, "0 diary entries added, 211 already recorded.\n"), (second.Exit, second.Output));
+    }
+
+    [Fact]
+    public void DiaryIngest_MalformedLine_NamesItAndAppliesNothing()
+    {
+        var file = Path.Combine(folder, "diary.jsonl");
+        var lines = File.ReadAllLines(Path.Combine(CliTests.Root, SampleDiary)).Take(5).ToList();
+        lines[3] = System.Text.RegularExpressions.Regex.Replace(lines[3], "\"severity\":\"[a-z]+\"", "\"severity\":\"calm\"");
+        File.WriteAllLines(file, lines);
+
+        var (exit, _, error) = Run("diary", "ingest", file);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"{file}:4: entry.severity: 'calm' is not one of normal, warn, alert.", error, StringComparison.Ordinal);
+        using var store = JournalStore.Open(Journal);
+        Assert.Empty(store.Read());
+    }
+
+    [Fact]
+    public void Assess_SampleDiary_BlockersAndRecommendations()
+    {
+        Run("diary", "ingest", SampleDiary);
+
+        var alpha = Assess("alpha-momentum");
+        var beta = Assess("beta-meanrev");
+
+        Assert.Equal(("experiment", "pilot"), (alpha.GetProperty("current_stage").GetString(), alpha.GetProperty("recommended_stage").GetString()));
+        Assert.Equal("approvals_required:2_have:0", alpha.GetProperty("stage_blockers").GetProperty("limited_live")[0].GetString());
+        Assert.Equal("paper", beta.GetProperty("recommended_stage").GetString());
+        Assert.Equal(
+            ["paper_stage_alerts_present:1", "paper_warn_ratio_exceeds:0.22>0.20", "paper_normal_streak_below:3/8"],
+            beta.GetProperty("stage_blockers").GetProperty("pilot").EnumerateArray().Select(b => b.GetString()));
+        Assert.Equal(136, alpha.GetProperty("metrics").GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public void Assess_AsOfWindow_SeesOnlyEntriesBeforeIt()
+    {
+        Run("diary", "ingest", SampleDiary);
+
+        var early = Assess("alpha-momentum", "--as-of", "2026-09-05T00:00:00Z");
+
+        Assert.Equal("experiment", early.GetProperty("metrics").GetProperty("latest_stage").GetString());
+        Assert.Equal("experiment", early.GetProperty("recommended_stage").GetString());
+    }
+
+    [Fact]
+    public void PromoteThenAssessApply_ClimbsToLimitedLiveAndRecordsWhoDidWhat()
+    {
+        Run("diary", "ingest", SampleDiary);
+
+        var refused = Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--actor", "ops");
+        Assert.Equal((1, "Refused: Promoting alpha-momentum to pilot needs at least one approval (--approval NAME).\n"), (refused.Exit, refused.Output));
+        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "risk", "--actor", "ops").Exit);
+        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--approval", "compliance", "--actor", "ops",
+            "--checklist", "oos_regime_grid=done", "--checklist", "leakage_checks=passed", "--checklist", "risk_audit=ok").Exit);
+
+        var applied = Assess("alpha-momentum", "--apply");
+        var (_, ledger, _) = Run("ledger", "show", "--policy-id", "alpha-momentum", "--json");
+
+        Assert.Equal("limited_live", applied.GetProperty("applied_stage").GetString());
+        using var record = JsonDocument.Parse(ledger);
+        Assert.Equal("limited_live", record.RootElement.GetProperty("declared_stage").GetString());
+        Assert.Equal(
+            [("ops", "experiment", "pilot"), ("ops", "pilot", "pilot"), ("assess", "pilot", "limited_live")],
+            record.RootElement.GetProperty("history").EnumerateArray().Select(t => (t.GetProperty("actor").GetString(), t.GetProperty("from").GetString(), t.GetProperty("to").GetString())));
+        Assert.Equal(0, Run("journal", "verify").Exit);
+    }
+}
