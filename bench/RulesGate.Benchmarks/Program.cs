@@ -18,6 +18,8 @@ using RulesGate.Benchmarks;
 //   eval                   BenchmarkDotNet: compiled rules against the same conditions hand-written in C#
 //   gate [ROOT]            BenchmarkDotNet: the standard capital gate against the nine rules hand-written in C#,
 //                          on ROOT/samples/capital/requests.jsonl (run from the repository root)
+//   diary JOURNAL [N] [ROOT]  fill JOURNAL with N diary entries of one policy (1,000,000 by default), then time
+//                          five assessments against ROOT/rules/promotion/alpha-trade.yaml
 return args.FirstOrDefault() switch
 {
     "generate" => Bench.Generate(args[1]),
@@ -25,6 +27,7 @@ return args.FirstOrDefault() switch
     "reload" => Bench.Reload(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "500", CultureInfo.InvariantCulture)),
     "eval" => Run(),
     "gate" => Gate(args.ElementAtOrDefault(1)),
+    "diary" => DiaryBench.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "1000000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     _ => Usage(),
 };
 
@@ -47,7 +50,7 @@ static int Gate(string? root)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval | gate [ROOT]");
+    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval | gate [ROOT] | diary JOURNAL [N] [ROOT]");
     return 2;
 }
 
