@@ -94,6 +94,11 @@ public sealed class CliTests
         Assert.Contains("\"total_intents\": 20", output, StringComparison.Ordinal);
         Assert.Contains("Journal verified: 21 events, every link holds.", output, StringComparison.Ordinal);
         Assert.Contains("Replay: 20 decisions re-evaluated with the recorded rule file, 0 mismatches.", output, StringComparison.Ordinal);
+        Assert.Matches(@"alpha-trade-promotion@1#[0-9a-f]{12}\s+PromotionGate\s+20 rules", output);
+        Assert.Contains("(211 diary entries) judged by alpha-trade-promotion@1#", output, StringComparison.Ordinal);
+        Assert.Contains("beta-meanrev: current experiment (declared experiment, audit experiment) → recommended paper", output, StringComparison.Ordinal);
+        Assert.Contains("Promoted alpha-momentum to paper with approvals [risk] and evidence dd-am-exp; current stage paper.", output, StringComparison.Ordinal);
+        Assert.Contains("Journal verified: 233 events, every link holds.", output, StringComparison.Ordinal);
     }
 
     [Fact]

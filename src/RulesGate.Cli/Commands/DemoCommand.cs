@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
 
 namespace RulesGate.Cli.Commands;
@@ -12,7 +13,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies and promote one a stage.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -44,7 +45,9 @@ internal static class DemoCommand
             output.WriteLine($"Rule tests: {outcomes.Count - failed} passed, {failed} failed");
             output.WriteLine();
             var streamOk = Stream(engine, output, error);
-            return failures > 0 || !streamOk.HasValue ? ExitCodes.Error : failed > 0 || streamOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -94,6 +97,37 @@ internal static class DemoCommand
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
         output.WriteLine($"Replay: {replay.Replayed} decisions re-evaluated with the recorded rule file, {replay.Mismatches.Count} mismatches.");
         return verification.Intact && replay.Matches;
+    }
+
+    /// <summary>The sample diary into the same journal, both policies assessed, one promoted a stage, the journal verified again.</summary>
+    private static bool? Promotion(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        const string diary = "samples/promotion/diary.jsonl";
+        var loaded = PromotionGates.Load(engine, null);
+        if (loaded.Value is not { } gates)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
+        var entries = GateInputs.ReadLines(diary, DiaryEntry.Read);
+        var ingested = DecisionDiary.Ingest(journal, entries);
+        output.WriteLine();
+        output.WriteLine($"Promotion gates: {diary} ({ingested.Added} diary entries) judged by {gates.Identity}");
+        output.WriteLine();
+        var assessor = new GraduationAssessor(gates);
+        foreach (var policy in new[] { "alpha-momentum", "beta-meanrev" })
+        {
+            output.WriteLine(PromotionCommands.Table(assessor.Assess(journal, policy, DiaryWindow.All)));
+        }
+
+        var record = PolicyLedger.Promote(journal, new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", ["risk"], "dd-am-exp"));
+        output.WriteLine();
+        output.WriteLine($"Promoted alpha-momentum to {record.DeclaredStage.Name()} with approvals [{string.Join(", ", record.Approvals)}] and evidence {record.EvidenceId}; current stage {record.CurrentStage.Name()}.");
+        var verification = JournalVerifier.Verify(journal);
+        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        return verification.Intact;
     }
 
     private static (string Strategy, string Order) Describe(string line)

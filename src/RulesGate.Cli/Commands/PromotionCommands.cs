@@ -191,7 +191,7 @@ internal static class PromotionCommands
         return string.Join('\n', lines);
     }
 
-    private static string Table(Assessment assessment)
+    public static string Table(Assessment assessment)
     {
         var ledger = assessment.Ledger;
         var metrics = assessment.Metrics;
