@@ -9,8 +9,6 @@ public sealed class JournalTransaction
 
     internal JournalTransaction(SqliteTransaction transaction) => this.transaction = transaction;
 
-    public string? Get(string key) => Read(key)?.Value;
-
     /// <summary>A projection's value and the sequence number of the event that last set it; null when unset.</summary>
     public (string Value, long Seq)? Read(string key)
     {

@@ -62,9 +62,7 @@ public static class DecisionDiary
             }
         }
 
-        var overall = stages.Values.Aggregate(StageMetrics.None, (sum, stage) => new StageMetrics(
-            sum.Total + stage.Total, sum.Forced + stage.Forced, sum.Normal + stage.Normal, sum.Warn + stage.Warn, sum.Alert + stage.Alert,
-            Earlier(sum.First, stage.First), Later(sum.Last, stage.Last)));
+        var overall = StageMetrics.Sum(stages.Values);
         PromotionStage? latest = null;
         using (var query = Query(store, window, policyId, "SELECT stage FROM diary WHERE policy_id = $policy AND {window} ORDER BY recorded_at DESC, seq DESC LIMIT 1"))
         {
@@ -180,8 +178,4 @@ public static class DecisionDiary
     }
 
     private static DateTimeOffset Time(string text) => DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
-    private static DateTimeOffset? Earlier(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a < b ? a : b;
-
-    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 }

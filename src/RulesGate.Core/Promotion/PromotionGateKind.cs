@@ -35,8 +35,7 @@ public sealed class PromotionGateKind : RuleKind<PromotionContext>
         }
 
         PromotionStage? latest = fields.Has("latest_stage") ? PromotionStages.Parse(fields.String("latest_stage")) : null;
-        var overall = stages.Values.Aggregate(StageMetrics.None, (sum, s) => new StageMetrics(sum.Total + s.Total, sum.Forced + s.Forced, sum.Normal + s.Normal, sum.Warn + s.Warn, sum.Alert + s.Alert, null, null));
-        var diary = new DiaryMetrics("test", overall, stages, latest, fields.Count("normal_streak"), fields.Number("paper_green_span_days", 0));
+        var diary = new DiaryMetrics("test", StageMetrics.Sum(stages.Values), stages, latest, fields.Count("normal_streak"), fields.Number("paper_green_span_days", 0));
         var record = PolicyLedgerRecord.New("test");
         if (fields.Has("ledger"))
         {

@@ -47,6 +47,14 @@ public sealed class DecisionDiaryTests : IDisposable
     }
 
     [Fact]
+    public void Regimes_CountsEntriesPerLabel()
+    {
+        DecisionDiary.Ingest(journal.Store, Diary.Then(Diary.Run(3, PromotionStage.Paper, regime: "bullish"), Diary.Run(2, PromotionStage.Pilot, regime: "bearish"), Diary.Run(4, PromotionStage.Pilot)));
+
+        Assert.Equal(new Dictionary<string, int> { ["bearish"] = 2, ["bullish"] = 3 }, DecisionDiary.Regimes(journal.Store, "alpha", DiaryWindow.All));
+    }
+
+    [Fact]
     public void Streak_WalksBackWhileLatestStageNormalAndUnforced()
     {
         DecisionDiary.Ingest(journal.Store, Diary.Then(

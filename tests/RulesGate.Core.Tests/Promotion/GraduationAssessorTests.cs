@@ -35,6 +35,20 @@ public sealed class GraduationAssessorTests
 
     private static Assessment Judge(DiaryMetrics diary, PolicyLedgerRecord? ledger = null) => Shipped.Value.Judge(diary, ledger ?? Covered);
 
+    [Theory]
+    [InlineData("  - id: paper-min\n    severity: HIGH\n    when: Paper.Total < 20\n    message: x\n", "'paper-min' is not a PromotionGate rule id.")]
+    [InlineData("  - id: experiment.min\n    severity: HIGH\n    when: Paper.Total < 20\n    message: x\n", "'experiment.min' is not a PromotionGate rule id.")]
+    [InlineData("  - id: paper.min\n    severity: HIGH\n    when: Paper.Total < 20\n    message: x\noverrides:\n  symbols: { AAPL: { paper: { min: 1 } } }\n", "A PromotionGate has no symbol or strategy for overrides to apply to.")]
+    public void Load_GateFileMistakes_AreRefusedWithAHint(string tail, string message)
+    {
+        var yaml = $"apiVersion: rulesgate/v1\nkind: PromotionGate\nmetadata: {{ id: g, version: 1 }}\nparams:\n  paper: {{ min: 20 }}\nrules:\n{tail}";
+
+        var diagnostic = Assert.Single(Compiled.Load(yaml).Diagnostics);
+
+        Assert.Equal(message, diagnostic.Message);
+        Assert.NotEmpty(diagnostic.Hint);
+    }
+
     [Fact]
     public void Judge_EverythingOnItsBound_ReachesLimitedLive()
     {
