@@ -22,6 +22,7 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Assess(output, error));
         root.Subcommands.Add(PromotionCommands.Promote(output));
         root.Subcommands.Add(PromotionCommands.Ledger(output));
+        root.Subcommands.Add(PromotionCommands.Changelog(output));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

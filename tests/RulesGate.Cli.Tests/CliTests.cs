@@ -99,6 +99,9 @@ public sealed class CliTests
         Assert.Contains("beta-meanrev: current experiment (declared experiment, audit experiment) → recommended paper", output, StringComparison.Ordinal);
         Assert.Contains("Promoted alpha-momentum to paper with approvals [risk] and evidence dd-am-exp; current stage paper.", output, StringComparison.Ordinal);
         Assert.Contains("Journal verified: 233 events, every link holds.", output, StringComparison.Ordinal);
+        Assert.Contains("| promotion | alpha-momentum | experiment → paper | demo | approvals risk; evidence dd-am-exp |", output, StringComparison.Ordinal);
+        Assert.Matches(@"\| rule bundle \| policygate-policy@1#[0-9a-f]{12} \| first decision \|", output);
+        Assert.StartsWith("# Promotion: alpha-momentum → paper", File.ReadAllText(Path.Combine(Root, "artifacts", "demo", "alpha-momentum-paper.md")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,7 +19,11 @@ public sealed class PromotionCliTests : IDisposable
         Directory.Delete(folder, recursive: true);
     }
 
-    private (int Exit, string Output, string Error) Run(params string[] args) => CliTests.Run([.. args, "--journal", Journal]);
+    private string Log => Path.Combine(folder, "promotions.log");
+
+    /// <summary>Runs against this test's journal; promote and assess also log into this test's folder.</summary>
+    private (int Exit, string Output, string Error) Run(params string[] args) =>
+        CliTests.Run([.. args, "--journal", Journal, .. args[0] is "promote" or "assess" ? ["--log", Log] : Array.Empty<string>()]);
 
     private JsonElement Assess(string policy, params string[] extra)
     {
@@ -104,5 +108,20 @@ public sealed class PromotionCliTests : IDisposable
             [("ops", "experiment", "pilot"), ("ops", "pilot", "pilot"), ("assess", "pilot", "limited_live")],
             record.RootElement.GetProperty("history").EnumerateArray().Select(t => (t.GetProperty("actor").GetString(), t.GetProperty("from").GetString(), t.GetProperty("to").GetString())));
         Assert.Equal(0, Run("journal", "verify").Exit);
+        Assert.Equal(["pilot", "pilot", "limited_live"], File.ReadAllLines(Log).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));
+    }
+
+    [Fact]
+    public void Promote_SummaryPathAndChangelog_RenderTheTemplates()
+    {
+        var summary = Path.Combine(folder, "alpha-paper.md");
+        var changelog = Path.Combine(folder, "changelog.md");
+
+        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--actor", "ops", "--summary-path", summary).Exit);
+        var (exit, output, _) = Run("changelog", "--out", changelog);
+
+        Assert.Contains("# Promotion: alpha-momentum → paper", File.ReadAllText(summary), StringComparison.Ordinal);
+        Assert.Equal((0, $"Changelog written to {changelog}.\n"), (exit, output));
+        Assert.Contains("| promotion | alpha-momentum | experiment → paper | ops | approvals none; evidence dd-am-exp |", File.ReadAllText(changelog), StringComparison.Ordinal);
     }
 }

@@ -13,7 +13,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies and promote one a stage.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -125,6 +125,16 @@ internal static class DemoCommand
         var record = PolicyLedger.Promote(journal, new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", ["risk"], "dd-am-exp"));
         output.WriteLine();
         output.WriteLine($"Promoted alpha-momentum to {record.DeclaredStage.Name()} with approvals [{string.Join(", ", record.Approvals)}] and evidence {record.EvidenceId}; current stage {record.CurrentStage.Name()}.");
+        var folder = Path.Combine("artifacts", "demo");
+        Directory.CreateDirectory(folder);
+        File.Delete(Path.Combine(folder, "policy_promotions.log"));
+        PromotionLog.Append(Path.Combine(folder, "policy_promotions.log"), record);
+        File.WriteAllText(Path.Combine(folder, "alpha-momentum-paper.md"), GovernanceDocuments.PromotionSummary(record));
+        var changelog = GovernanceDocuments.Changelog(journal);
+        File.WriteAllText(Path.Combine(folder, "changelog.md"), changelog);
+        output.WriteLine($"Rendered {folder}/alpha-momentum-paper.md and {folder}/changelog.md from templates/; logged to {folder}/policy_promotions.log.");
+        output.WriteLine();
+        output.Write(changelog);
         var verification = JournalVerifier.Verify(journal);
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
         return verification.Intact;

@@ -66,9 +66,10 @@ internal static class PromotionCommands
         var apply = new Option<bool>("--apply") { Description = "Promote to the recommended stage when it is above the current one (every gate up to it passed), and record it." };
         var gates = new Option<string?>("--gates") { Description = $"The PromotionGate rule file (default {PromotionGates.DefaultPath}, else the built-in copy)." };
         var actor = new Option<string>("--actor") { Description = "Who applies promotions (default assess).", DefaultValueFactory = _ => "assess" };
+        var log = Log();
         var command = new Command("assess", "Judge policies' diaries and ledger records against the promotion gates: blockers per gate and the recommended stage.")
         {
-            journal, policies, hours, asOf, json, apply, gates, actor,
+            journal, policies, hours, asOf, json, apply, gates, actor, log,
         };
         command.SetAction(parse =>
         {
@@ -85,7 +86,18 @@ internal static class PromotionCommands
             var results = parse.GetValue(policies)!.Select(policy =>
             {
                 var assessment = assessor.Assess(store, policy.Trim(), window);
-                return parse.GetValue(apply) ? GraduationAssessor.Apply(store, assessment, parse.GetValue(actor)!) : assessment;
+                if (!parse.GetValue(apply))
+                {
+                    return assessment;
+                }
+
+                var applied = GraduationAssessor.Apply(store, assessment, parse.GetValue(actor)!);
+                if (applied.Applied is { } record)
+                {
+                    Recorded(record, parse.GetValue(log)!, summary: null);
+                }
+
+                return applied;
             }).ToList();
             foreach (var assessment in results)
             {
@@ -109,9 +121,11 @@ internal static class PromotionCommands
         var single = new Option<bool>("--allow-single-approval") { Description = "Let limited_live stand on one approval." };
         var regression = new Option<bool>("--allow-regression") { Description = "Allow lowering the stage (recorded as a demotion)." };
         var delta = new Option<string?>("--policy-delta") { Description = "A JSON file with the policy change this promotion approves; needs --approval." };
+        var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.hbs." };
+        var log = Log();
         var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
         {
-            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta,
+            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, summary, log,
         };
         command.SetAction(parse =>
         {
@@ -142,6 +156,7 @@ internal static class PromotionCommands
             try
             {
                 var record = PolicyLedger.Promote(store, request);
+                Recorded(record, parse.GetValue(log)!, parse.GetValue(summary));
                 var last = record.History[^1];
                 output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
                 return ExitCodes.Ok;
@@ -178,6 +193,47 @@ internal static class PromotionCommands
             return ExitCodes.Ok;
         });
         return new Command("ledger", "The policy ledger: stages, approvals and their history.") { show };
+    }
+
+    public static Command Changelog(TextWriter output)
+    {
+        var journal = JournalCommand.JournalOption();
+        var outFile = new Option<string?>("--out") { Description = "Write the Markdown here instead of printing it." };
+        var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.hbs.") { journal, outFile };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var markdown = GovernanceDocuments.Changelog(store);
+            if (parse.GetValue(outFile) is { } path)
+            {
+                File.WriteAllText(path, markdown);
+                output.WriteLine($"Changelog written to {path}.");
+            }
+            else
+            {
+                output.Write(markdown);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Option<string> Log() =>
+        new("--log") { Description = $"The promotion log, a JSON line per applied change (default {PromotionLog.DefaultPath}; 'none' to skip).", DefaultValueFactory = _ => PromotionLog.DefaultPath };
+
+    /// <summary>After a durable ledger change: the log line and, when asked, the summary.</summary>
+    private static void Recorded(PolicyLedgerRecord record, string log, string? summary)
+    {
+        if (log != "none")
+        {
+            PromotionLog.Append(log, record);
+        }
+
+        if (summary is not null)
+        {
+            File.WriteAllText(summary, GovernanceDocuments.PromotionSummary(record));
+        }
     }
 
     private static string Describe(PolicyLedgerRecord record)

@@ -1,0 +1,63 @@
+using RulesGate.Core.Gate;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Promotion;
+
+public sealed class GovernanceDocumentsTests : IDisposable
+{
+    private readonly TempJournal journal = new();
+    private readonly string templates = Directory.CreateTempSubdirectory("rulesgate-templates-").FullName;
+
+    public void Dispose()
+    {
+        journal.Dispose();
+        Directory.Delete(templates, recursive: true);
+    }
+
+    private PolicyLedgerRecord Promote(PromotionStage stage, params string[] approvals) =>
+        PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", stage, "ops", approvals, EvidenceId: "dd-1", AllowRegression: true));
+
+    [Fact]
+    public void PromotionSummary_ShowsTheChangeApprovalsGapsAndHistory()
+    {
+        Promote(PromotionStage.Paper);
+        var record = Promote(PromotionStage.LimitedLive, "risk", "compliance");
+
+        var summary = GovernanceDocuments.PromotionSummary(record, templates);    // no edited copy: the built-in one
+
+        Assert.StartsWith("# Promotion: alpha → limited_live", summary, StringComparison.Ordinal);
+        Assert.Contains("| Approvals | compliance, risk |", summary, StringComparison.Ordinal);
+        Assert.Contains("- `missing_oos_regime_grid`", summary, StringComparison.Ordinal);
+        Assert.Contains("| Current stage | pilot (declared limited_live, audit pilot) |", summary, StringComparison.Ordinal);
+        Assert.Contains($"| {record.History[0].At} | promotion | experiment | paper | ops | none |", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PromotionSummary_AnEditedTemplateWins_AndABrokenOneIsNamed()
+    {
+        var record = Promote(PromotionStage.Paper);
+        File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{policy_id}} is at {{declared_stage}} by {{actor}}");
+
+        Assert.Equal("alpha is at paper by ops", GovernanceDocuments.PromotionSummary(record, templates));
+
+        File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{#each history}}unclosed");
+        var error = Assert.Throws<FormatException>(() => GovernanceDocuments.PromotionSummary(record, templates));
+        Assert.Contains(GovernanceDocuments.SummaryTemplate, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changelog_ListsPromotionsDemotionsAndResetsInOrderWithWhoAndWhy()
+    {
+        Promote(PromotionStage.Pilot, "risk");
+        Promote(PromotionStage.Paper);
+        GateJournal.Reset(journal.Store, "ops-lead", "false alarm | checked");
+
+        var rows = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.StartsWith("| 20", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(3, rows.Count);
+        Assert.Contains("| promotion | alpha | experiment → pilot | ops | approvals risk; evidence dd-1 |", rows[0], StringComparison.Ordinal);
+        Assert.Contains("| demotion | alpha | pilot → paper | ops | approvals none; evidence dd-1 |", rows[1], StringComparison.Ordinal);
+        Assert.Contains("| kill switch reset | killswitch | off | ops-lead | false alarm \\| checked |", rows[2], StringComparison.Ordinal);
+    }
+}
