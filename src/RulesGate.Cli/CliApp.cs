@@ -23,6 +23,7 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Promote(output));
         root.Subcommands.Add(PromotionCommands.Ledger(output));
         root.Subcommands.Add(PromotionCommands.Changelog(output));
+        root.Subcommands.Add(PromotionCommands.Strategy(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

@@ -112,6 +112,21 @@ public sealed class PromotionCliTests : IDisposable
     }
 
     [Fact]
+    public void StrategySetStatus_RefusesWithTheBlockerThenAllowsOnceTheLedgerIsAtPaper()
+    {
+        Run("diary", "ingest", SampleDiary);
+        string[] setStatus = ["strategy", "set-status", "--strategy", "am-eq", "--policy-id", "alpha-momentum", "--status", "approved", "--actor", "ops"];
+
+        var refused = Run(setStatus);
+        Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-paper");
+        var allowed = Run(setStatus);
+
+        Assert.Equal(1, refused.Exit);
+        Assert.StartsWith("Refused: am-eq cannot become approved: policy alpha-momentum is at experiment in the ledger and approved needs paper.", refused.Output, StringComparison.Ordinal);
+        Assert.Equal((0, "am-eq is now approved.\n"), (allowed.Exit, allowed.Output));
+    }
+
+    [Fact]
     public void Promote_SummaryPathAndChangelog_RenderTheTemplates()
     {
         var summary = Path.Combine(folder, "alpha-paper.md");

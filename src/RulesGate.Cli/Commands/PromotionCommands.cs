@@ -219,6 +219,40 @@ internal static class PromotionCommands
         return command;
     }
 
+    public static Command Strategy(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var strategy = new Option<string>("--strategy") { Description = "The strategy.", Required = true };
+        var policy = new Option<string>("--policy-id") { Description = "The policy whose ledger and diary the strategy runs on.", Required = true };
+        var status = new Option<string>("--status") { Description = "The new status (approved, active, …).", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who changes it (default $USER).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") ?? "operator" };
+        var guard = new Option<string?>("--guard") { Description = $"The PromotionGuard rule file (default $RULESGATE_GUARD_CONFIG, else {PromotionGuard.DefaultPath})." };
+        var setStatus = new Command("set-status", "Change a strategy's status, gated by the promotion guard: exit 1 with a sentence per blocker when it refuses.") { journal, strategy, policy, status, actor, guard };
+        setStatus.SetAction(parse =>
+        {
+            var loaded = PromotionGuard.Load(CliOptions.Engine(parse), parse.GetValue(guard));
+            if (loaded.Value is not { } bundle)
+            {
+                RulesCommand.Report(loaded.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            try
+            {
+                new PromotionGuard(bundle).SetStatus(store, parse.GetValue(strategy)!, parse.GetValue(policy)!, parse.GetValue(status)!, parse.GetValue(actor)!);
+                output.WriteLine($"{parse.GetValue(strategy)!.Trim()} is now {PromotionGuard.Status(store, parse.GetValue(strategy)!)}.");
+                return ExitCodes.Ok;
+            }
+            catch (PromotionRefusedException refused)
+            {
+                output.WriteLine($"Refused: {refused.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+        return new Command("strategy", "Strategy status, guarded by the ledger and the diary.") { setStatus };
+    }
+
     private static Option<string> Log() =>
         new("--log") { Description = $"The promotion log, a JSON line per applied change (default {PromotionLog.DefaultPath}; 'none' to skip).", DefaultValueFactory = _ => PromotionLog.DefaultPath };
 

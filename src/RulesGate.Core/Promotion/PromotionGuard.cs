@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Rules;
+
+namespace RulesGate.Core.Promotion;
+
+/// <summary>
+/// Gates strategy status changes on a <c>PromotionGuard</c> rule file: the status's ledger stage, no audit gaps
+/// there, diary coverage of the required regimes and, for limited_live, the paper green span. An allowed change
+/// is journaled (<c>strategy.status</c>) with the <c>strategy:{id}</c> projection.
+/// </summary>
+public sealed class PromotionGuard
+{
+    public const string DefaultPath = "rules/promotion/guard.yaml";
+    public const string StatusType = "strategy.status";
+
+    private readonly RuleEvaluator<GuardContext> evaluator;
+    private readonly Func<string, string?> environment;
+
+    /// <param name="bundle">A compiled <c>PromotionGuard</c> file.</param>
+    /// <param name="environment">Reads RULESGATE_REQUIRED_REGIMES and RULESGATE_MIN_REGIME_COUNT; the process environment by default.</param>
+    public PromotionGuard(RuleBundle bundle, Func<string, string?>? environment = null)
+    {
+        evaluator = bundle.Evaluator<GuardContext>();
+        this.environment = environment ?? Environment.GetEnvironmentVariable;
+    }
+
+    /// <summary>The guard file: <paramref name="path"/>, else RULESGATE_GUARD_CONFIG, else <see cref="DefaultPath"/>.</summary>
+    /// <exception cref="FormatException">RULESGATE_GUARD_CONFIG is set but empty, or the file is not a PromotionGuard.</exception>
+    public static RuleResult<RuleBundle> Load(RuleEngine engine, string? path, Func<string, string?>? environment = null)
+    {
+        var file = path ?? Setting(environment ?? Environment.GetEnvironmentVariable, "RULESGATE_GUARD_CONFIG") ?? DefaultPath;
+        var loaded = engine.Load(file);
+        return loaded.Value is { Kind: not PromotionGuardKind } bundle ? throw new FormatException($"{file}: a {bundle.Kind.Name} file, not a PromotionGuard file.") : loaded;
+    }
+
+    /// <summary>The sentences that refuse the change, in rule order; empty when it may go ahead.</summary>
+    public IReadOnlyList<string> Check(JournalStore store, string strategy, string policyId, string status)
+    {
+        var context = Context(store, strategy, policyId, status);
+        Span<bool> fired = stackalloc bool[evaluator.Rules.Count];
+        evaluator.Evaluate(context, fired);
+        var blockers = new List<string>();
+        for (var i = 0; i < fired.Length; i++)
+        {
+            if (fired[i])
+            {
+                blockers.Add(evaluator.Message(i, context));
+            }
+        }
+
+        return blockers;
+    }
+
+    /// <summary>Sets the strategy's status when the guard allows it.</summary>
+    /// <exception cref="PromotionRefusedException">The guard refuses; the message names every blocker.</exception>
+    public void SetStatus(JournalStore store, string strategy, string policyId, string status, string actor)
+    {
+        var blockers = Check(store, strategy, policyId, status);
+        if (blockers.Count > 0)
+        {
+            throw new PromotionRefusedException(string.Join(" ", blockers));
+        }
+
+        var key = $"strategy:{strategy.Trim()}";
+        var payload = CapitalJson.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("strategy"u8, strategy.Trim());
+            writer.WriteString("policy_id"u8, policyId.Trim());
+            writer.WriteString("status"u8, Normalize(status));
+            writer.WriteString("actor"u8, actor.Trim());
+            writer.WriteEndObject();
+        }, pretty: false);
+        store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Set(key, payload, events[0].Seq));
+    }
+
+    /// <summary>A strategy's recorded status, or null.</summary>
+    public static string? Status(JournalStore store, string strategy)
+    {
+        if (store.State($"strategy:{strategy.Trim()}") is not { } json)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.GetProperty("status").GetString();
+    }
+
+    private GuardContext Context(JournalStore store, string strategy, string policyId, string status)
+    {
+        var file = evaluator.Bundle.File;
+        status = Normalize(status);
+        var required = file.Params.Find($"status_stages.{status}")?.Value as string ?? "";
+        if (required.Length > 0 && !PromotionStages.TryParse(required, out _))
+        {
+            throw new FormatException($"{file.Path}: status_stages.{status} is '{required}', not a stage; write one of experiment, paper, pilot, limited_live.");
+        }
+
+        var regimes = Setting(environment, "RULESGATE_REQUIRED_REGIMES") is { } listed
+            ? [.. listed.Split(',').Select(regime => regime.Trim().ToLowerInvariant()).Where(regime => regime.Length > 0).Distinct(StringComparer.Ordinal)]
+            : (file.Params.Find("required_regimes")?.Value as IReadOnlyList<string> ?? []).Select(regime => regime.ToLowerInvariant()).ToList();
+        var minimum = Setting(environment, "RULESGATE_MIN_REGIME_COUNT") is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw new FormatException($"RULESGATE_MIN_REGIME_COUNT is '{text}'; write a whole number ≥ 0.")
+            : file.Params.Find("min_regime_count")?.Value switch { double value => (int)value, int value => value, _ => 0 };
+        var metrics = DecisionDiary.Metrics(store, policyId, DiaryWindow.All);
+        return new GuardContext(strategy.Trim(), status, policyId.Trim(), required.Trim().ToLowerInvariant(), PolicyLedger.Read(store, policyId.Trim()),
+            DecisionDiary.Regimes(store, policyId.Trim(), DiaryWindow.All), regimes, minimum, metrics.PaperGreenSpanDays);
+    }
+
+    private static string Normalize(string status) => status.Trim().ToLowerInvariant();
+
+    /// <summary>An environment override, trimmed; null when unset.</summary>
+    /// <exception cref="FormatException">It is set but empty.</exception>
+    private static string? Setting(Func<string, string?> environment, string name) => environment(name) switch
+    {
+        null => null,
+        { } value when value.Trim().Length == 0 => throw new FormatException($"{name} is set but empty; unset it or give it a value."),
+        { } value => value.Trim(),
+    };
+}

@@ -1,0 +1,93 @@
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Promotion;
+
+public sealed class PromotionGuardTests : IDisposable
+{
+    private static readonly Lazy<RulesGate.Core.Rules.RuleBundle> Shipped = new(() => PromotionGuard.Load(Compiled.Engine, Repo.PathOf("rules", "promotion", "guard.yaml"), _ => null).Value!);
+
+    private static readonly string[] AllRegimes = ["balanced", "bullish", "bearish", "dislocated"];
+
+    private readonly TempJournal journal = new();
+
+    public void Dispose() => journal.Dispose();
+
+    private static PromotionGuard Guard(Dictionary<string, string>? environment = null) => new(Shipped.Value, name => environment?.GetValueOrDefault(name));
+
+    /// <summary>A diary covering every regime <paramref name="perRegime"/> times, with a green paper run of <paramref name="greenDays"/>.</summary>
+    private void Diary(int perRegime, double greenDays)
+    {
+        var runs = AllRegimes.Select(regime => Support.Diary.Run(perRegime, PromotionStage.Experiment, regime: regime)).ToList();
+        runs.Add(Support.Diary.Run(11, PromotionStage.Paper, step: TimeSpan.FromDays(greenDays / 10)));
+        DecisionDiary.Ingest(journal.Store, Support.Diary.Then([.. runs]));
+    }
+
+    private void Ledger(PromotionStage stage)
+    {
+        string[] approvals = stage >= PromotionStage.Pilot ? ["compliance", "risk"] : [];
+        var checklist = new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" };
+        PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", stage, "ops", approvals, "dd-1", checklist));
+    }
+
+    [Fact]
+    public void Approved_NeedsPaperWithoutGaps_ThenIsRecorded()
+    {
+        Diary(perRegime: 3, greenDays: 1);
+
+        Assert.Equal(
+            ["s-1 cannot become approved: policy alpha is at experiment in the ledger and approved needs paper.", "s-1 cannot become approved: policy alpha has audit gaps at paper: missing_evidence."],
+            Guard().Check(journal.Store, "s-1", "alpha", "Approved"));
+
+        Ledger(PromotionStage.Paper);
+        Guard().SetStatus(journal.Store, "s-1", "alpha", " APPROVED ", "ops");
+
+        Assert.Equal("approved", PromotionGuard.Status(journal.Store, "s-1"));
+        Assert.Single(journal.Store.Read("strategy:s-1"));
+    }
+
+    [Fact]
+    public void Active_NeedsLimitedLiveAndTheFourteenDayGreenSpan()
+    {
+        Diary(perRegime: 3, greenDays: 13.5);
+        Ledger(PromotionStage.LimitedLive);
+
+        var refused = Assert.Throws<PromotionRefusedException>(() => Guard().SetStatus(journal.Store, "s-1", "alpha", "active", "ops"));
+
+        Assert.Equal("s-1 cannot become active: the paper green span of alpha is 13.50 days, under 14.00.", refused.Message);
+        Assert.Null(PromotionGuard.Status(journal.Store, "s-1"));
+    }
+
+    [Fact]
+    public void Regimes_EachRequiredOneNeedsItsCount_AndTheEnvironmentOverridesBoth()
+    {
+        Diary(perRegime: 2, greenDays: 20);
+        Ledger(PromotionStage.Paper);
+
+        Assert.Equal(
+            ["s-1 cannot become approved: the diary of alpha lacks regime coverage: balanced (2/3), bullish (2/3), bearish (2/3), dislocated (2/3)."],
+            Guard().Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Empty(Guard(new() { ["RULESGATE_MIN_REGIME_COUNT"] = "2" }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Equal(
+            ["s-1 cannot become approved: the diary of alpha lacks regime coverage: crisis (0/1)."],
+            Guard(new() { ["RULESGATE_REQUIRED_REGIMES"] = " BALANCED ,Crisis", ["RULESGATE_MIN_REGIME_COUNT"] = "1" }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Throws<FormatException>(() => Guard(new() { ["RULESGATE_REQUIRED_REGIMES"] = "  " }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Throws<FormatException>(() => Guard(new() { ["RULESGATE_MIN_REGIME_COUNT"] = "three" }).Check(journal.Store, "s-1", "alpha", "approved"));
+    }
+
+    [Fact]
+    public void StatusNotListedInTheGuard_IsNotGated()
+    {
+        Guard().SetStatus(journal.Store, "s-1", "alpha", "paused", "ops");
+
+        Assert.Equal("paused", PromotionGuard.Status(journal.Store, "s-1"));
+    }
+
+    [Fact]
+    public void Load_EmptyGuardConfigOverride_IsAnError()
+    {
+        var error = Assert.Throws<FormatException>(() => PromotionGuard.Load(Compiled.Engine, null, name => name == "RULESGATE_GUARD_CONFIG" ? "" : null));
+
+        Assert.Contains("RULESGATE_GUARD_CONFIG is set but empty", error.Message, StringComparison.Ordinal);
+    }
+}
