@@ -15,6 +15,26 @@ public sealed class PromotionGateKind : RuleKind<PromotionContext>
 
     public override string Name => "PromotionGate";
 
+    public override IReadOnlyDictionary<string, ParamSpec> ParamSchema { get; } = Schema();
+
+    private static Dictionary<string, ParamSpec> Schema()
+    {
+        var schema = new Dictionary<string, ParamSpec>(StringComparer.Ordinal);
+        foreach (var gate in new[] { "paper", "pilot", "limited_live" })
+        {
+            schema[$"{gate}.min_decisions"] = new(ParamType.Integer, Min: 0, Description: "Diary entries the gate's stage needs before its quality bars are judged.");
+            schema[$"{gate}.max_forced_ratio"] = new(ParamType.Number, Min: 0, Max: 1, Description: "Largest share of forced decisions.");
+            schema[$"{gate}.max_warn_ratio"] = new(ParamType.Number, Min: 0, Max: 1, Description: "Largest share of warn decisions.");
+            schema[$"{gate}.min_normal_ratio"] = new(ParamType.Number, Min: 0, Max: 1, Description: "Smallest share of normal decisions.");
+        }
+
+        schema["pilot.min_normal_streak"] = new(ParamType.Integer, Min: 0, Description: "Normal, unforced decisions in a row while still in paper.");
+        schema["limited_live.min_normal_streak"] = new(ParamType.Integer, Min: 0, Description: "Normal, unforced decisions in a row while still in pilot.");
+        schema["limited_live.min_approvals"] = new(ParamType.Integer, Min: 0, Description: "Distinct approvals in the ledger.");
+        schema["limited_live.min_paper_green_days"] = new(ParamType.Number, Min: 0, Description: "Days of the trailing green paper run.");
+        return schema;
+    }
+
     public override string? CheckRuleId(string id) =>
         id.Split('.', 2) is [var stage, { Length: > 0 }] && PromotionStages.TryParse(stage, out var gate) && gate != PromotionStage.Experiment && stage == gate.Name()
             ? null

@@ -50,6 +50,17 @@ public sealed class GraduationAssessorTests
     }
 
     [Fact]
+    public void Load_ARatioOutOfRange_IsRefusedAtItsLine()
+    {
+        var yaml = File.ReadAllText(Repo.PathOf("rules", "promotion", "alpha-trade.yaml")).Replace("max_forced_ratio: 0.35", "max_forced_ratio: 1.35", StringComparison.Ordinal);
+
+        var diagnostic = Assert.Single(Compiled.Load(yaml).Diagnostics);
+
+        Assert.Equal(("params.paper.max_forced_ratio", 14), (diagnostic.KeyPath, diagnostic.Location.Line));
+        Assert.Equal("Write a number ≥ 0 and ≤ 1.", diagnostic.Hint);
+    }
+
+    [Fact]
     public void Judge_EverythingOnItsBound_ReachesLimitedLive()
     {
         // Every ratio exactly on its bound, every count and span exactly at its minimum: bounds pass.
