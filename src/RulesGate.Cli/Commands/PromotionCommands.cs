@@ -121,25 +121,23 @@ internal static class PromotionCommands
         var single = new Option<bool>("--allow-single-approval") { Description = "Let limited_live stand on one approval." };
         var regression = new Option<bool>("--allow-regression") { Description = "Allow lowering the stage (recorded as a demotion)." };
         var delta = new Option<string?>("--policy-delta") { Description = "A JSON file with the policy change this promotion approves; needs --approval." };
+        var thresholds = new Option<string[]>("--threshold") { Description = "NAME=NUMBER, a threshold override kept with the record; repeat for several." };
+        var metadata = new Option<string[]>("--metadata") { Description = "KEY=TEXT, kept with the record; repeat for several." };
         var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.hbs." };
         var log = Log();
         var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
         {
-            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, summary, log,
+            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, log,
         };
         command.SetAction(parse =>
         {
-            var items = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var item in parse.GetValue(checklist) ?? [])
-            {
-                var parts = item.Split('=', 2);
-                if (parts.Length != 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
-                {
-                    throw new FormatException($"--checklist '{item}' is not ITEM=STATUS, such as risk_audit=done.");
-                }
-
-                items[parts[0].Trim()] = parts[1].Trim();
-            }
+            var items = Pairs(parse.GetValue(checklist), "--checklist", "ITEM=STATUS, such as risk_audit=done");
+            var numbers = Pairs(parse.GetValue(thresholds), "--threshold", "NAME=NUMBER, such as max_position_pct=0.05").ToDictionary(
+                pair => pair.Key,
+                pair => double.TryParse(pair.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+                    ? number
+                    : throw new FormatException($"--threshold {pair.Key}={pair.Value}: '{pair.Value}' is not a number."),
+                StringComparer.Ordinal);
 
             string? deltaJson = null;
             if (parse.GetValue(delta) is { } deltaPath)
@@ -151,7 +149,8 @@ internal static class PromotionCommands
 
             var request = new PromotionRequest(
                 parse.GetValue(policy)!.Trim(), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
-                parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression));
+                parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression),
+                ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"));
             using var store = JournalStore.Open(parse.GetValue(journal)!);
             try
             {
@@ -251,6 +250,24 @@ internal static class PromotionCommands
             }
         });
         return new Command("strategy", "Strategy status, guarded by the ledger and the diary.") { setStatus };
+    }
+
+    /// <summary>KEY=VALUE options, trimmed; a later key wins.</summary>
+    private static Dictionary<string, string> Pairs(string[]? items, string option, string shape)
+    {
+        var pairs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in items ?? [])
+        {
+            var parts = item.Split('=', 2);
+            if (parts.Length != 2 || parts[0].Trim().Length == 0 || parts[1].Trim().Length == 0)
+            {
+                throw new FormatException($"{option} '{item}' is not {shape}.");
+            }
+
+            pairs[parts[0].Trim()] = parts[1].Trim();
+        }
+
+        return pairs;
     }
 
     private static Option<string> Log() =>

@@ -34,17 +34,15 @@ public static class PolicyLedger
         var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
         Refuse(request, before, given, approvals);
-        var checklist = new SortedDictionary<string, string>(before.Checklist.ToDictionary(), StringComparer.Ordinal);
-        foreach (var (item, status) in request.Checklist ?? new Dictionary<string, string>())
-        {
-            checklist[item.Trim()] = status.Trim();
-        }
+        var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => pair.Value.Trim()));
 
+        var thresholds = Merge(before.ThresholdOverrides, request.ThresholdOverrides);
+        var metadata = Merge(before.Metadata, request.Metadata);
         var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
         var evidence = string.IsNullOrWhiteSpace(request.EvidenceId) ? before.EvidenceId : request.EvidenceId.Trim();
         var actor = string.IsNullOrWhiteSpace(request.Actor) ? "unknown" : request.Actor.Trim();
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
-        var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist };
+        var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
         var key = KeyPrefix + request.PolicyId;
         var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", CapitalJson.Write(writer =>
         {
@@ -53,6 +51,9 @@ public static class PolicyLedger
             WriteTransition(writer, transition);
             writer.WritePropertyName("checklist"u8);
             WriteMap(writer, checklist);
+            WriteNumbers(writer, thresholds);
+            writer.WritePropertyName("metadata"u8);
+            WriteMap(writer, metadata);
             writer.WriteEndObject();
         }, pretty: false));
         PolicyLedgerRecord? written = null;
@@ -108,14 +109,7 @@ public static class PolicyLedger
         Optional(writer, "evidence_id"u8, record.EvidenceId);
         writer.WritePropertyName("checklist"u8);
         WriteMap(writer, record.Checklist);
-        writer.WriteStartObject("threshold_overrides"u8);
-        foreach (var (name, value) in record.ThresholdOverrides.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-        {
-            writer.WritePropertyName(name);
-            CapitalJson.Value(writer, value);
-        }
-
-        writer.WriteEndObject();
+        WriteNumbers(writer, record.ThresholdOverrides);
         writer.WritePropertyName("metadata"u8);
         WriteMap(writer, record.Metadata);
         writer.WriteStartArray("history"u8);
@@ -175,6 +169,29 @@ public static class PolicyLedger
             using var parsed = JsonDocument.Parse(delta);
             parsed.RootElement.WriteTo(writer);
         }
+    }
+
+    private static SortedDictionary<string, T> Merge<T>(IReadOnlyDictionary<string, T> recorded, IReadOnlyDictionary<string, T>? given)
+    {
+        var merged = new SortedDictionary<string, T>(recorded.ToDictionary(), StringComparer.Ordinal);
+        foreach (var (key, value) in given ?? new Dictionary<string, T>())
+        {
+            merged[key.Trim()] = value;
+        }
+
+        return merged;
+    }
+
+    private static void WriteNumbers(Utf8JsonWriter writer, IReadOnlyDictionary<string, double> numbers)
+    {
+        writer.WriteStartObject("threshold_overrides"u8);
+        foreach (var (name, value) in numbers.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            writer.WritePropertyName(name);
+            CapitalJson.Value(writer, value);
+        }
+
+        writer.WriteEndObject();
     }
 
     private static IReadOnlyList<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(item => item.GetString()!)];

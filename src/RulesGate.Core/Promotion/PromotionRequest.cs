@@ -4,6 +4,8 @@ namespace RulesGate.Core.Promotion;
 /// <param name="Approvals">Added to those already recorded.</param>
 /// <param name="EvidenceId">Replaces the recorded evidence id when given.</param>
 /// <param name="Checklist">Item → status, merged over the recorded checklist.</param>
+/// <param name="ThresholdOverrides">Name → value, merged over the recorded ones (kept with the record for the tools that apply them).</param>
+/// <param name="Metadata">Key → text, merged over the recorded metadata.</param>
 /// <param name="PolicyDelta">The policy change this promotion approves, as JSON; refused without approvals in the same request.</param>
 /// <param name="ExpectedVersion">The record version the request was made against; a different one is a conflict. Null: the version read just before writing.</param>
 public sealed record PromotionRequest(
@@ -16,4 +18,6 @@ public sealed record PromotionRequest(
     string? PolicyDelta = null,
     bool AllowSingleApproval = false,
     bool AllowRegression = false,
-    long? ExpectedVersion = null);
+    long? ExpectedVersion = null,
+    IReadOnlyDictionary<string, double>? ThresholdOverrides = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);

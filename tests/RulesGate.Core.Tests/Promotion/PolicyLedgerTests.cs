@@ -30,6 +30,25 @@ public sealed class PolicyLedgerTests : IDisposable
     }
 
     [Fact]
+    public void Promote_ThresholdsMetadataAndChecklist_MergeOverTheRecorded()
+    {
+        PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.Paper, "ops",
+            Checklist: new Dictionary<string, string> { ["risk_audit"] = "pending" },
+            ThresholdOverrides: new Dictionary<string, double> { ["max_position_pct"] = 0.05, ["max_drawdown_pct"] = 0.08 },
+            Metadata: new Dictionary<string, string> { ["ticket"] = "GOV-1" }));
+        PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.Paper, "ops",
+            Checklist: new Dictionary<string, string> { ["risk_audit"] = " done " },
+            ThresholdOverrides: new Dictionary<string, double> { ["max_position_pct"] = 0.04 },
+            Metadata: new Dictionary<string, string> { ["owner"] = "desk-2" }));
+
+        var record = PolicyLedger.Read(journal.Store, "alpha");
+
+        Assert.Equal(new Dictionary<string, double> { ["max_drawdown_pct"] = 0.08, ["max_position_pct"] = 0.04 }, record.ThresholdOverrides);
+        Assert.Equal(new Dictionary<string, string> { ["owner"] = "desk-2", ["ticket"] = "GOV-1" }, record.Metadata);
+        Assert.True(record.Satisfied("risk_audit"));
+    }
+
+    [Fact]
     public void Promote_PilotWithoutApproval_IsRefusedAndWritesNothing()
     {
         var error = Assert.Throws<PromotionRefusedException>(() => Promote(PromotionStage.Pilot));
