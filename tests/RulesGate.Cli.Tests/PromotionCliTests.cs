@@ -127,6 +127,23 @@ public sealed class PromotionCliTests : IDisposable
     }
 
     [Fact]
+    public void WorkflowCheckAndDiagram_OnTheShippedDefinitions()
+    {
+        var (exit, output, _) = CliTests.Run("workflow", "check");
+        var (dotExit, dot, _) = CliTests.Run("workflow", "diagram", "workflows/maturity-ladder.yaml", "--format", "dot");
+        var broken = Path.Combine(folder, "broken.yaml");
+        File.WriteAllText(broken, File.ReadAllText(Path.Combine(CliTests.Root, "workflows", "maturity-ladder.yaml")).Replace("to: L1_paper\n\n  L1_paper", "to: L1_papr\n\n  L1_paper", StringComparison.Ordinal));
+        var (brokenExit, _, error) = CliTests.Run("workflow", "check", broken);
+
+        Assert.Equal(0, exit);
+        Assert.EndsWith("3 workflows checked, no problems.\n", output, StringComparison.Ordinal);
+        Assert.Equal(0, dotExit);
+        Assert.Contains("\"L2_gated\" [label=\"L2_gated\\nsizing_cap = 0.1\"];", dot, StringComparison.Ordinal);
+        Assert.Equal(2, brokenExit);
+        Assert.Contains("error RG1005: states.L0_shadow.on_evidence[0].to: 'L1_papr' is not a state of this workflow. Did you mean 'L1_paper'?", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Promote_SummaryPathAndChangelog_RenderTheTemplates()
     {
         var summary = Path.Combine(folder, "alpha-paper.md");

@@ -1,0 +1,500 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
+using YamlDotNet.RepresentationModel;
+
+namespace RulesGate.Core.Workflows;
+
+/// <summary>
+/// Loads workflow definitions (<c>kind: Workflow</c>) as strictly as rule files: unknown keys and states,
+/// unreachable states, states with no way out that are not final, gates that do not exist, bad durations — all
+/// reported together at file:line:col with what to write instead. Its C# conditions compile as one bundle.
+/// </summary>
+public sealed class WorkflowLoader(RuleEngine engine)
+{
+    public const string Kind = "Workflow";
+
+    private static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "subject", "gates", "initial", "states", "demote"];
+    private static readonly string[] StateKeys = ["attributes", "on_entry", "on_evidence", "approval", "after", "final"];
+    private static readonly string[] ApprovalKeys = ["roles", "quorum", "timeout", "on_timeout", "escalate_to", "approve", "reject"];
+    private static readonly string[] Activities = ["set_stage", "render", "notify"];
+    private static readonly string[] Subjects = ["policy", "strategy"];
+
+    public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, File.ReadAllBytes(path));
+
+    public RuleResult<WorkflowDefinition> Parse(string path, byte[] bytes)
+    {
+        var source = new SourceText(path, new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF'));
+        var reader = new YamlReader(source);
+        if (reader.ParseDocument() is not { } root)
+        {
+            return RuleResult<WorkflowDefinition>.Failure(reader.Diagnostics);
+        }
+
+        var top = reader.Entries(root, "", TopKeys, ["apiVersion", "kind", "metadata", "subject", "initial", "states"]);
+        if (top.TryGetValue("apiVersion", out var api) && reader.String(api, "apiVersion") is { } version && version != RuleFileLoader.ApiVersion)
+        {
+            reader.Error(api, "RG1005", "apiVersion", $"'{version}' is not a supported apiVersion.", $"Write '{RuleFileLoader.ApiVersion}'.");
+        }
+
+        if (top.TryGetValue("kind", out var kindNode) && reader.String(kindNode, "kind") is { } kind && kind != Kind)
+        {
+            reader.Error(kindNode, "RG1005", "kind", $"'{kind}' is not a workflow kind.", $"Write '{Kind}'; rule files belong in rules/.");
+        }
+
+        var metadata = top.TryGetValue("metadata", out var metadataNode) ? Metadata(reader, metadataNode) : null;
+        var subject = top.TryGetValue("subject", out var subjectNode) ? reader.Choice(subjectNode, "subject", Subjects) : null;
+        var gates = top.TryGetValue("gates", out var gatesNode) ? Gates(reader, gatesNode, path) : null;
+        var conditions = new List<RuleDefinition>();
+        var states = top.TryGetValue("states", out var statesNode) ? States(reader, statesNode, subject, gates, conditions) : [];
+        var demotions = top.TryGetValue("demote", out var demoteNode) ? Demotions(reader, demoteNode, conditions) : [];
+        var initial = top.TryGetValue("initial", out var initialNode) ? reader.String(initialNode, "initial") : null;
+        if (reader.HasErrors || metadata is null || subject is null || initial is null)
+        {
+            return RuleResult<WorkflowDefinition>.Failure(reader.Diagnostics);
+        }
+
+        CheckGraph(reader, states, demotions, initial, initialNode!, statesNode!, demoteNode);
+        if (reader.HasErrors)
+        {
+            return RuleResult<WorkflowDefinition>.Failure(reader.Diagnostics);
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        RuleBundle? compiled = null;
+        if (conditions.Count > 0)
+        {
+            var file = new RuleFile(path, hash, WorkflowConditionsKind.Instance.Name, metadata, RuleMode.Enforce, ParamTree.Empty, ParamOverrides.None, [], conditions) { Bytes = bytes };
+            var result = engine.Compile(file);
+            if (result.Value is null)
+            {
+                return RuleResult<WorkflowDefinition>.Failure(result.Diagnostics);
+            }
+
+            compiled = result.Value;
+        }
+
+        return RuleResult<WorkflowDefinition>.Success(new WorkflowDefinition(
+            path, hash, metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle));
+    }
+
+    private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)
+    {
+        if (reader.Mapping(node, "metadata") is not { } mapping)
+        {
+            return null;
+        }
+
+        var entries = reader.Entries(mapping, "metadata", ["id", "version", "description"], ["id", "version"]);
+        var id = entries.TryGetValue("id", out var idNode) ? reader.String(idNode, "metadata.id") : null;
+        if (id is not null && !Naming.Id().IsMatch(id))
+        {
+            reader.Error(idNode!, "RG1005", "metadata.id", $"'{id}' is not a valid id.", "Use letters, digits, '-', '_', '.' or ':', such as alpha-trade-promotion.");
+            id = null;
+        }
+
+        var version = entries.TryGetValue("version", out var versionNode) ? reader.Integer(versionNode, "metadata.version", 1) : null;
+        var description = entries.TryGetValue("description", out var descriptionNode) ? reader.String(descriptionNode, "metadata.description", allowEmpty: true) ?? "" : "";
+        return id is null || version is null ? null : new RuleMetadata(id, version.Value, description);
+    }
+
+    private sealed record LoadedGates(RuleBundle Bundle, IReadOnlyList<string> Names, string Path);
+
+    private LoadedGates? Gates(YamlReader reader, YamlNode node, string workflowPath)
+    {
+        if (reader.String(node, "gates") is not { } path)
+        {
+            return null;
+        }
+
+        // A path from the repository root, or from the workflow file's folder.
+        var candidates = new[] { path, System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", "..", path), System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", path) };
+        var found = candidates.FirstOrDefault(File.Exists);
+        if (found is null)
+        {
+            reader.Error(node, "RG1005", "gates", $"'{path}' does not exist.", "Name a PromotionGate rule file from the repository root, such as rules/promotion/alpha-trade.yaml.");
+            return null;
+        }
+
+        var loaded = engine.Load(found);
+        if (loaded.Value is not { Kind: PromotionGateKind } bundle)
+        {
+            reader.Error(node, "RG1005", "gates", loaded.Value is null ? $"'{path}' does not compile: {loaded.Diagnostics[0]}" : $"'{path}' is a {loaded.Value.Kind.Name} file, not a PromotionGate file.", "Run rulesgate rules check on it.");
+            return null;
+        }
+
+        return new LoadedGates(bundle, [.. bundle.File.Rules.Select(rule => rule.Id.Split('.')[0]).Distinct(StringComparer.Ordinal)], path);
+    }
+
+    private sealed record LoadedState(WorkflowState State, YamlNode Key, List<(string Target, YamlNode Node, string Path)> Targets);
+
+    private static List<LoadedState> States(YamlReader reader, YamlNode node, string? subject, LoadedGates? gates, List<RuleDefinition> conditions)
+    {
+        var states = new List<LoadedState>();
+        if (reader.Mapping(node, "states") is not { } mapping)
+        {
+            return states;
+        }
+
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var name = ((YamlScalarNode)keyNode).Value ?? "";
+            var path = $"states.{name}";
+            if (!Naming.Id().IsMatch(name))
+            {
+                reader.Error(keyNode, "RG1008", path, $"'{name}' cannot name a state.", "Use letters, digits, '-', '_' or '.', such as pilot_approval.");
+                continue;
+            }
+
+            if (reader.Mapping(valueNode, path) is not { } body)
+            {
+                continue;
+            }
+
+            var entries = reader.Entries(body, path, StateKeys, []);
+            var targets = new List<(string, YamlNode, string)>();
+            var onEntry = entries.TryGetValue("on_entry", out var entryNode) ? OnEntry(reader, entryNode, $"{path}.on_entry", subject) : [];
+            var onEvidence = entries.TryGetValue("on_evidence", out var evidenceNode) ? OnEvidence(reader, evidenceNode, $"{path}.on_evidence", gates, conditions, targets) : [];
+            var approval = entries.TryGetValue("approval", out var approvalNode) ? Approval(reader, approvalNode, $"{path}.approval", targets) : null;
+            var after = entries.TryGetValue("after", out var afterNode) ? After(reader, afterNode, $"{path}.after", targets) : null;
+            var final = entries.TryGetValue("final", out var finalNode) && Flag(reader, finalNode, $"{path}.final");
+            var attributes = entries.TryGetValue("attributes", out var attributesNode) ? Attributes(reader, attributesNode, $"{path}.attributes") : new Dictionary<string, double>();
+            var state = new WorkflowState(name, onEntry, onEvidence, approval, after, final, attributes);
+            if (final && targets.Count > 0)
+            {
+                reader.Error(finalNode!, "RG1005", $"{path}.final", $"State '{name}' is final but has ways out.", "Remove final: true, or remove its on_evidence, approval and after.");
+            }
+            else if (!final && targets.Count == 0 && !reader.HasErrors)
+            {
+                reader.Error(keyNode, "RG1005", path, $"State '{name}' has no way out and is not final.", "Give it on_evidence, approval or after, or mark it final: true.");
+            }
+
+            states.Add(new LoadedState(state, keyNode, targets));
+        }
+
+        if (states.Count == 0 && !reader.HasErrors)
+        {
+            reader.Error(node, "RG1005", "states", "The workflow has no states.", "Add at least an initial state and a final one.");
+        }
+
+        return states;
+    }
+
+    private static List<WorkflowActivity> OnEntry(YamlReader reader, YamlNode node, string path, string? subject)
+    {
+        var activities = new List<WorkflowActivity>();
+        if (reader.Sequence(node, path) is not { } sequence)
+        {
+            return activities;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            if (reader.Mapping(sequence.Children[i], itemPath) is not { } item)
+            {
+                continue;
+            }
+
+            var entries = reader.Entries(item, itemPath, Activities, []);
+            if (entries.Count != 1)
+            {
+                reader.Error(item, "RG1005", itemPath, "An activity is exactly one of set_stage, render or notify.", "Write one key per list item, such as - set_stage: paper.");
+                continue;
+            }
+
+            var (kind, valueNode) = entries.First();
+            if (reader.String(valueNode, $"{itemPath}.{kind}") is not { } argument)
+            {
+                continue;
+            }
+
+            if (kind == "set_stage" && !PromotionStages.TryParse(argument, out _))
+            {
+                reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", $"'{argument}' is not a ledger stage.", "Write one of experiment, paper, pilot, limited_live.");
+            }
+            else if (kind == "set_stage" && subject == "strategy")
+            {
+                reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", "set_stage changes a policy's ledger; this workflow's subject is a strategy.", "Use notify, or make the subject policy.");
+            }
+
+            activities.Add(new WorkflowActivity(kind, argument.Trim()));
+        }
+
+        return activities;
+    }
+
+    private static List<EvidenceExit> OnEvidence(YamlReader reader, YamlNode node, string path, LoadedGates? gates, List<RuleDefinition> conditions, List<(string, YamlNode, string)> targets)
+    {
+        var exits = new List<EvidenceExit>();
+        if (reader.Sequence(node, path) is not { } sequence)
+        {
+            return exits;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            if (reader.Mapping(sequence.Children[i], itemPath) is not { } item)
+            {
+                continue;
+            }
+
+            var entries = reader.Entries(item, itemPath, ["gate", "when", "to"], ["to"]);
+            var to = entries.TryGetValue("to", out var toNode) ? reader.String(toNode, $"{itemPath}.to") : null;
+            if (entries.ContainsKey("gate") == entries.ContainsKey("when"))
+            {
+                reader.Error(item, "RG1005", itemPath, "A way out on evidence has either gate: or when:, not both and not neither.", "Write gate: paper (a gate of the gates file) or when: a C# condition.");
+                continue;
+            }
+
+            string? gate = null;
+            int? condition = null;
+            if (entries.TryGetValue("gate", out var gateNode) && reader.String(gateNode, $"{itemPath}.gate") is { } gateName)
+            {
+                if (gates is null)
+                {
+                    reader.Error(gateNode, "RG1005", $"{itemPath}.gate", $"Gate '{gateName}' needs a gates file.", "Add gates: rules/promotion/alpha-trade.yaml at the top of the workflow.");
+                }
+                else if (!gates.Names.Contains(gateName, StringComparer.Ordinal))
+                {
+                    var guess = Naming.Closest(gateName, gates.Names);
+                    reader.Error(gateNode, "RG1005", $"{itemPath}.gate", $"Gate '{gateName}' does not exist in {gates.Path}.", guess is null ? $"Gates there: {Naming.OneOf(gates.Names)}." : $"Did you mean '{guess}'?");
+                }
+
+                gate = gateName;
+            }
+            else if (entries.TryGetValue("when", out var whenNode))
+            {
+                condition = Condition(reader, whenNode, $"{itemPath}.when", conditions);
+            }
+
+            if (to is not null)
+            {
+                targets.Add((to, toNode!, $"{itemPath}.to"));
+                exits.Add(new EvidenceExit(gate, condition, to));
+            }
+        }
+
+        return exits;
+    }
+
+    private static int? Condition(YamlReader reader, YamlNode node, string path, List<RuleDefinition> conditions)
+    {
+        if (reader.String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        var expression = new RuleExpression(text, path, new YamlScalarSource(reader.Source, (YamlScalarNode)node));
+        conditions.Add(new RuleDefinition(path, RuleSeverity.High, expression, new RuleMessage("", []), new Dictionary<string, RuleExpression>()));
+        return conditions.Count - 1;
+    }
+
+    private static ApprovalStep? Approval(YamlReader reader, YamlNode node, string path, List<(string, YamlNode, string)> targets)
+    {
+        if (reader.Mapping(node, path) is not { } mapping)
+        {
+            return null;
+        }
+
+        var entries = reader.Entries(mapping, path, ApprovalKeys, ["roles", "approve", "reject"]);
+        var roles = entries.TryGetValue("roles", out var rolesNode) ? Names(reader, rolesNode, $"{path}.roles") : [];
+        if (rolesNode is not null && roles.Count == 0 && !reader.HasErrors)
+        {
+            reader.Error(rolesNode, "RG1005", $"{path}.roles", "An approval needs at least one role.", "Write roles: [risk] or roles: [risk, compliance].");
+        }
+
+        var quorum = entries.TryGetValue("quorum", out var quorumNode) ? reader.Integer(quorumNode, $"{path}.quorum", 1) ?? 1 : 1;
+        var timeout = entries.TryGetValue("timeout", out var timeoutNode) ? Duration(reader, timeoutNode, $"{path}.timeout") : null;
+        var escalate = entries.TryGetValue("escalate_to", out var escalateNode) ? Names(reader, escalateNode, $"{path}.escalate_to") : [];
+        string? Target(string key)
+        {
+            if (!entries.TryGetValue(key, out var targetNode) || reader.String(targetNode, $"{path}.{key}") is not { } target)
+            {
+                return null;
+            }
+
+            targets.Add((target, targetNode, $"{path}.{key}"));
+            return target;
+        }
+
+        var approve = Target("approve");
+        var reject = Target("reject");
+        var onTimeout = Target("on_timeout");
+        if ((onTimeout is not null || escalate.Count > 0) && timeout is null && !reader.HasErrors)
+        {
+            reader.Error(mapping, "RG1003", $"{path}.timeout", "on_timeout and escalate_to need a timeout.", "Add timeout: P3D (an ISO 8601 duration).");
+        }
+
+        return approve is null || reject is null ? null : new ApprovalStep(roles, quorum, timeout, onTimeout, escalate, approve, reject);
+    }
+
+    private static TimerExit? After(YamlReader reader, YamlNode node, string path, List<(string, YamlNode, string)> targets)
+    {
+        if (reader.Mapping(node, path) is not { } mapping)
+        {
+            return null;
+        }
+
+        var entries = reader.Entries(mapping, path, ["duration", "to"], ["duration", "to"]);
+        var duration = entries.TryGetValue("duration", out var durationNode) ? Duration(reader, durationNode, $"{path}.duration") : null;
+        var to = entries.TryGetValue("to", out var toNode) ? reader.String(toNode, $"{path}.to") : null;
+        if (to is not null)
+        {
+            targets.Add((to, toNode!, $"{path}.to"));
+        }
+
+        return duration is { } span && to is not null ? new TimerExit(span, to) : null;
+    }
+
+    private sealed record LoadedDemotion(WorkflowDemotion Demotion, string To, YamlNode Node, string Path);
+
+    private static List<LoadedDemotion> Demotions(YamlReader reader, YamlNode node, List<RuleDefinition> conditions)
+    {
+        var demotions = new List<LoadedDemotion>();
+        if (reader.Sequence(node, "demote") is not { } sequence)
+        {
+            return demotions;
+        }
+
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var path = $"demote[{i}]";
+            if (reader.Mapping(sequence.Children[i], path) is not { } item)
+            {
+                continue;
+            }
+
+            var entries = reader.Entries(item, path, ["when", "to"], ["when", "to"]);
+            var condition = entries.TryGetValue("when", out var whenNode) ? Condition(reader, whenNode, $"{path}.when", conditions) : null;
+            var to = entries.TryGetValue("to", out var toNode) ? reader.String(toNode, $"{path}.to") : null;
+            if (condition is { } index && to is not null)
+            {
+                demotions.Add(new LoadedDemotion(new WorkflowDemotion(index, to), to, toNode!, $"{path}.to"));
+            }
+        }
+
+        return demotions;
+    }
+
+    /// <summary>Every target names a state; the initial state exists; every state is reachable from it.</summary>
+    private static void CheckGraph(YamlReader reader, List<LoadedState> states, List<LoadedDemotion> demotions, string initial, YamlNode initialNode, YamlNode statesNode, YamlNode? demoteNode)
+    {
+        var names = states.Select(state => state.State.Name).ToList();
+        void Known(string target, YamlNode node, string path, bool allowDown)
+        {
+            if (!names.Contains(target, StringComparer.Ordinal) && !(allowDown && target == WorkflowDefinition.DownTarget))
+            {
+                var guess = Naming.Closest(target, names);
+                reader.Error(node, "RG1005", path, $"'{target}' is not a state of this workflow.", guess is null ? $"States: {Naming.OneOf(names)}{(allowDown ? ", or down" : "")}." : $"Did you mean '{guess}'?");
+            }
+        }
+
+        Known(initial, initialNode, "initial", allowDown: false);
+        foreach (var (target, node, path) in states.SelectMany(state => state.Targets))
+        {
+            Known(target, node, path, allowDown: false);
+        }
+
+        foreach (var demotion in demotions)
+        {
+            Known(demotion.To, demotion.Node, demotion.Path, allowDown: true);
+        }
+
+        if (reader.HasErrors)
+        {
+            return;
+        }
+
+        // Demotions can fire in any reachable state; "down" reaches the state listed before it.
+        var reached = new HashSet<string>(StringComparer.Ordinal) { initial };
+        var pending = new Queue<string>([initial]);
+        while (pending.TryDequeue(out var current))
+        {
+            var index = names.IndexOf(current);
+            var next = states[index].State.Targets
+                .Concat(demotions.Where(d => d.To != WorkflowDefinition.DownTarget).Select(d => d.To))
+                .Concat(demotions.Any(d => d.To == WorkflowDefinition.DownTarget) && index > 0 ? [names[index - 1]] : []);
+            foreach (var target in next.Where(reached.Add))
+            {
+                pending.Enqueue(target);
+            }
+        }
+
+        foreach (var state in states.Where(state => !reached.Contains(state.State.Name)))
+        {
+            reader.Error(state.Key, "RG1005", $"states.{state.State.Name}", $"State '{state.State.Name}' cannot be reached from '{initial}'.", "Lead a way out of another state to it, or remove it.");
+        }
+    }
+
+    private static bool Flag(YamlReader reader, YamlNode node, string path)
+    {
+        if (node is YamlScalarNode { Value: "true" or "false" } scalar)
+        {
+            return scalar.Value == "true";
+        }
+
+        reader.Error(node, "RG1004", path, $"Expected true or false, found {YamlReader.Describe(node)}.", "Write final: true.");
+        return false;
+    }
+
+    private static TimeSpan? Duration(YamlReader reader, YamlNode node, string path)
+    {
+        if (reader.String(node, path) is not { } text)
+        {
+            return null;
+        }
+
+        try
+        {
+            var span = System.Xml.XmlConvert.ToTimeSpan(text.Trim());
+            if (span > TimeSpan.Zero)
+            {
+                return span;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        reader.Error(node, "RG1005", path, $"'{text}' is not a positive ISO 8601 duration.", "Write one such as P3D (three days), PT12H or PT30M.");
+        return null;
+    }
+
+    private static List<string> Names(YamlReader reader, YamlNode node, string path)
+    {
+        if (reader.Sequence(node, path) is not { } sequence)
+        {
+            return [];
+        }
+
+        return [.. sequence.Children.Select((child, i) => reader.String(child, $"{path}[{i}]")).OfType<string>().Select(name => name.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
+    }
+
+    private static Dictionary<string, double> Attributes(YamlReader reader, YamlNode node, string path)
+    {
+        var attributes = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (reader.Mapping(node, path) is not { } mapping)
+        {
+            return attributes;
+        }
+
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            var key = ((YamlScalarNode)keyNode).Value ?? "";
+            if (valueNode is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } scalar && double.TryParse(scalar.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+            {
+                attributes[key] = value;
+            }
+            else
+            {
+                reader.Error(valueNode, "RG1004", $"{path}.{key}", $"Expected a number, found {YamlReader.Describe(valueNode)}.", "State attributes are numbers, such as sizing_cap: 0.25.");
+            }
+        }
+
+        return attributes;
+    }
+}
