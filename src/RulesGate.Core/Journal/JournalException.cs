@@ -11,6 +11,9 @@ public sealed class JournalException : InvalidOperationException
     public static JournalException NotAJournal(string path, Exception inner) =>
         new($"{path} is not a RulesGate journal ({inner.Message}).", inner);
 
+    /// <summary>Something the journal should hold is missing or no longer loads.</summary>
+    public static JournalException Missing(string what) => new(what);
+
     public static JournalException BadField(string name, string value) =>
         new($"Journal {name} '{value}' must be one line of text, not empty.");
 }

@@ -94,6 +94,9 @@ public static class GovernanceDocuments
         ["at"] = at, ["what"] = what, ["subject"] = subject, ["change"] = change, ["actor"] = actor.Length == 0 ? "-" : actor, ["why"] = why.Length == 0 ? "-" : why.Replace("|", "\\|", StringComparison.Ordinal),
     };
 
+    /// <summary>Any template of <c>templates/</c> (or built in) with a model of text values.</summary>
+    public static string Render(string name, IReadOnlyDictionary<string, object?> model, string templates = "templates") => Render(templates, name, model);
+
     /// <exception cref="FormatException">The template does not compile; names the file.</exception>
     private static string Render(string folder, string name, object model)
     {

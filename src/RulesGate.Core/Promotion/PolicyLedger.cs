@@ -31,11 +31,24 @@ public static class PolicyLedger
             throw new LedgerConflictException(request.PolicyId, expected, before.Version);
         }
 
+        var change = Prepare(before, request);
+        PolicyLedgerRecord? written = null;
+        store.Append([change.Entry], project: (scope, events) => written = change.Apply(scope, events[0]));
+        return written!;
+    }
+
+    /// <summary>A ledger change ready to append: its event, and how to project it inside the same transaction.</summary>
+    /// <param name="Apply">Checks that the record is still at the version it was prepared from, then writes it; returns the new record.</param>
+    internal sealed record Change(JournalEntry Entry, Func<JournalTransaction, JournalEvent, PolicyLedgerRecord> Apply);
+
+    /// <summary>Validates a request against the record it changes and prepares the change, so that callers can append it with events of their own.</summary>
+    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it.</exception>
+    internal static Change Prepare(PolicyLedgerRecord before, PromotionRequest request)
+    {
         var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
         Refuse(request, before, given, approvals);
         var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => pair.Value.Trim()));
-
         var thresholds = Merge(before.ThresholdOverrides, request.ThresholdOverrides);
         var metadata = Merge(before.Metadata, request.Metadata);
         var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
@@ -56,8 +69,7 @@ public static class PolicyLedger
             WriteMap(writer, metadata);
             writer.WriteEndObject();
         }, pretty: false));
-        PolicyLedgerRecord? written = null;
-        store.Append([entry], project: (scope, events) =>
+        return new Change(entry, (scope, appended) =>
         {
             // The version check and the write are one transaction: of two concurrent promotions, one wins.
             var now = scope.Read(key)?.Seq ?? 0;
@@ -66,10 +78,10 @@ public static class PolicyLedger
                 throw new LedgerConflictException(request.PolicyId, before.Version, now);
             }
 
-            written = after with { History = [.. before.History, transition with { At = events[0].Time }], Version = events[0].Seq };
-            scope.Set(key, Json(written), events[0].Seq);
+            var written = after with { History = [.. before.History, transition with { At = appended.Time }], Version = appended.Seq };
+            scope.Set(key, Json(written), appended.Seq);
+            return written;
         });
-        return written!;
     }
 
     private static void Refuse(PromotionRequest request, PolicyLedgerRecord before, IReadOnlyList<string> given, IReadOnlyList<string> approvals)

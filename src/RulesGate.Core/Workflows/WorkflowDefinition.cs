@@ -61,6 +61,9 @@ public sealed record WorkflowDefinition(
 {
     public const string DownTarget = "down";
 
+    /// <summary>The file's bytes as hashed: kept in the journal, so an instance always runs the definition it started with.</summary>
+    public byte[] Bytes { get; init; } = [];
+
     /// <summary><c>id@version#&lt;12 hex&gt;</c>, pinned by every instance started from it.</summary>
     public string Identity => string.Create(CultureInfo.InvariantCulture, $"{Id}@{Version}#{Hash[..12]}");
 

@@ -77,7 +77,7 @@ public sealed class WorkflowLoader(RuleEngine engine)
         }
 
         return RuleResult<WorkflowDefinition>.Success(new WorkflowDefinition(
-            path, hash, metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle));
+            path, hash, metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes });
     }
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)

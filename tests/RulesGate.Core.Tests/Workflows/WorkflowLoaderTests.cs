@@ -119,7 +119,7 @@ public sealed class WorkflowLoaderTests
         var dot = WorkflowDiagram.Dot(definition);
 
         Assert.Contains("    [*] --> experiment\n", mermaid, StringComparison.Ordinal);
-        Assert.Contains("    live_review --> limited_live : approved by 2 of risk + compliance\n", mermaid, StringComparison.Ordinal);
+        Assert.Contains("    pilot --> live_check : approved by 2 of risk + compliance\n", mermaid, StringComparison.Ordinal);
         Assert.Contains("    pilot_review --> pilot_review : no decision in P3D, escalate to risk-lead\n", mermaid, StringComparison.Ordinal);
         Assert.Contains("    limited_live --> paper : demote: Kind == 'diary' && Latest.Number('alerts') > 0\n", mermaid, StringComparison.Ordinal);
         Assert.DoesNotContain("experiment --> paper : demote", mermaid, StringComparison.Ordinal);     // a demotion never raises

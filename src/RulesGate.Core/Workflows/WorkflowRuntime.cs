@@ -1,0 +1,480 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+
+namespace RulesGate.Core.Workflows;
+
+/// <summary>A signal that names an idempotency key already handled: acknowledged, nothing done.</summary>
+public sealed class DuplicateSignalException(string key) : Exception($"Signal '{key}' was already handled; nothing was done.");
+
+/// <summary>Another process changed the instance between reading and writing; nothing was written.</summary>
+public sealed class WorkflowConflictException(string instance) : Exception($"Instance {instance} changed while this signal was being handled; nothing was written. Send it again.");
+
+/// <summary>A signal the instance or its definition does not allow (a vote nobody may cast, an unknown instance…): one sentence.</summary>
+public sealed class WorkflowRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// Runs workflow instances durably on the journal. Each signal (start, evidence, vote, timer) is handled in one
+/// transaction: the instance's events, the ledger changes its activities make, its new projection and the signal's
+/// idempotency key, under a check that the instance is still at the version the signal was computed from.
+/// </summary>
+public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts")
+{
+    private const string KeyPrefix = "workflow.key:";
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
+
+    /// <summary>Starts an instance of <paramref name="definition"/> for a subject; the same key (by default workflow and subject) starts it once.</summary>
+    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key = null)
+    {
+        subject = subject.Trim();
+        var id = key is null ? $"{definition.Id}:{subject}" : $"{definition.Id}:{subject}:{key.Trim()}";
+        var signal = $"start:{id}";
+        if (Find(id) is { } existing)
+        {
+            return existing;
+        }
+
+        definitions[definition.Hash] = definition;
+        var now = Stamp();
+        var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor.Trim(), definition.Initial, now, null, [], [], 0);
+        var plan = new Plan(instance, []);
+        plan.Event("workflow.started", writer =>
+        {
+            writer.WriteString("workflow"u8, definition.Identity);
+            writer.WriteString("subject"u8, subject);
+            writer.WriteString("requester"u8, actor.Trim());
+        });
+        Enter(definition, plan, definition.Initial, "start", actor.Trim(), "", demotion: false);
+
+        // The evidence already recorded about the subject may take the first step at once.
+        Advance(definition, plan, Context(definition, plan.Instance, EvidenceRecord.None, plan.Ledger), "evidence at start");
+        return Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
+    }
+
+    /// <summary>
+    /// Records evidence about a subject and wakes every instance of it: demotions first, then the ways out of the
+    /// state it waits in. Returns the instances that moved.
+    /// </summary>
+    public IReadOnlyList<WorkflowInstance> Evidence(string subject, string kind, JsonElement fields, string? key = null)
+    {
+        subject = subject.Trim();
+        var body = fields.GetRawText();
+        key ??= $"evidence:{subject}:{kind}:{Hash(body)}";
+        var evidenceKey = $"evidence:{subject}:{kind}";
+        try
+        {
+            var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", CapitalJson.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("subject"u8, subject);
+                writer.WriteString("kind"u8, kind);
+                writer.WriteString("key"u8, key);
+                writer.WritePropertyName("evidence"u8);
+                fields.WriteTo(writer);
+                writer.WriteEndObject();
+            }, pretty: false));
+            store.Append([entry], project: (scope, events) =>
+            {
+                Claim(scope, key, events[0].Seq);
+                scope.Set(evidenceKey, body, events[0].Seq);
+            });
+        }
+        catch (DuplicateSignalException)
+        {
+            // Recorded before; instances not yet woken by it (a crash between) are woken below, once each.
+        }
+
+        var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
+        var moved = new List<WorkflowInstance>();
+        foreach (var instance in List().Where(i => i.Subject == subject))
+        {
+            var definition = DefinitionOf(instance);
+            var plan = new Plan(instance, []);
+            var context = Context(definition, instance, record);
+            if (!Demote(definition, plan, context) && !definition.State(instance.State).Final)
+            {
+                Advance(definition, plan, context, $"{kind} evidence");
+            }
+
+            if (plan.Entries.Count > 0 && TryCommit(plan, $"{key}:{instance.Id}") is { } after)
+            {
+                moved.Add(after);
+            }
+        }
+
+        return moved;
+    }
+
+    /// <summary>An approval or a rejection by a role holder, for the approval the instance waits on.</summary>
+    /// <exception cref="WorkflowRefusedException">The actor may not vote here; the sentence says why.</exception>
+    public WorkflowInstance Vote(string instanceId, string actor, string role, bool approve, string reason, string? key = null)
+    {
+        var instance = Find(instanceId) ?? throw new WorkflowRefusedException($"There is no instance {instanceId}.");
+        var definition = DefinitionOf(instance);
+        actor = actor.Trim().ToLowerInvariant();
+        role = role.Trim().ToLowerInvariant();
+        var signal = key ?? $"vote:{instance.Id}:{instance.Seq}:{actor}:{(approve ? "approve" : "reject")}";
+        if (Claimed(signal))
+        {
+            throw new DuplicateSignalException(signal);
+        }
+
+        var approval = definition.State(instance.State).Approval ?? throw new WorkflowRefusedException($"{instance.Id} is in {instance.State}, which waits for no approval.");
+        if (!approval.Roles.Contains(role))
+        {
+            throw new WorkflowRefusedException($"{instance.State} is approved by {string.Join(" or ", approval.Roles)}, not by {role}.");
+        }
+
+        if (!roles.Holds(actor, role))
+        {
+            throw new WorkflowRefusedException($"{actor} does not hold the role {role} in {WorkflowRoles.DefaultPath}.");
+        }
+
+        if (string.Equals(actor, instance.Requester, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new WorkflowRefusedException($"{actor} requested {instance.Id} and may not approve or reject it.");
+        }
+
+        if (instance.Votes.Any(vote => vote.Actor == actor))
+        {
+            throw new WorkflowRefusedException($"{actor} has already approved {instance.Id} in {instance.State}; a second vote by the same person does not count.");
+        }
+
+        if (approve && approval.DistinctRoles && instance.Votes.Any(vote => vote.Role == role))
+        {
+            throw new WorkflowRefusedException($"{instance.State} needs approvals from {string.Join(" and ", approval.Roles)}; {role} has approved already.");
+        }
+
+        var plan = new Plan(instance, []);
+        plan.Event(approve ? "workflow.approved" : "workflow.rejected", writer =>
+        {
+            writer.WriteString("actor"u8, actor);
+            writer.WriteString("role"u8, role);
+            writer.WriteString("reason"u8, reason.Trim());
+        });
+        if (!approve)
+        {
+            Enter(definition, plan, approval.Reject, "rejection", actor, $"{role}: {reason.Trim()}", demotion: false);
+        }
+        else
+        {
+            plan.Instance = plan.Instance with { Votes = [.. plan.Instance.Votes, new WorkflowVote(actor, role, reason.Trim(), Stamp())] };
+            if (plan.Instance.Votes.Count >= approval.Quorum)
+            {
+                plan.Approvals.AddRange(plan.Instance.Votes.Select(vote => vote.Role));
+                if (definition.Subject == "policy")
+                {
+                    // The approving roles go to the policy's ledger, with the stage the approval leads to if it sets one.
+                    plan.LedgerBase ??= PolicyLedger.Read(store, instance.Subject);
+                    plan.Ledger ??= plan.LedgerBase with { Approvals = PolicyLedgerRecord.Normalize(plan.LedgerBase.Approvals.Concat(plan.Approvals)) };
+                }
+
+                Enter(definition, plan, approval.Approve, "approval", actor, string.Join(", ", plan.Instance.Votes.Select(v => $"{v.Actor} ({v.Role})")), demotion: false);
+            }
+        }
+
+        return Commit(plan, signal);
+    }
+
+    /// <summary>Fires every timer due at <paramref name="now"/>: approval timeouts escalate (and move when on_timeout says), <c>after</c> timers move.</summary>
+    public IReadOnlyList<WorkflowInstance> Tick(DateTimeOffset now)
+    {
+        var fired = new List<WorkflowInstance>();
+        foreach (var instance in List().Where(i => i.Due is { } due && due <= now))
+        {
+            var definition = DefinitionOf(instance);
+            var state = definition.State(instance.State);
+            var plan = new Plan(instance, []);
+            if (state.Approval is { } approval)
+            {
+                plan.Event("workflow.escalated", writer =>
+                {
+                    writer.WritePropertyName("to"u8);
+                    CapitalJson.Value(writer, approval.EscalateTo);
+                    writer.WriteString("waiting_since"u8, instance.EnteredAt);
+                });
+                if (approval.OnTimeout is { } target)
+                {
+                    Enter(definition, plan, target, "timeout", "timer", $"no decision in {System.Xml.XmlConvert.ToString(approval.Timeout!.Value)}", demotion: false);
+                }
+                else
+                {
+                    plan.Instance = plan.Instance with { Due = null };
+                }
+            }
+            else if (state.After is { } after)
+            {
+                Enter(definition, plan, after.To, "timer", "timer", $"after {System.Xml.XmlConvert.ToString(after.After)}", demotion: false);
+            }
+
+            if (TryCommit(plan, $"tick:{instance.Id}:{instance.Seq}") is { } moved)
+            {
+                fired.Add(moved);
+            }
+        }
+
+        return fired;
+    }
+
+    public WorkflowInstance? Find(string id) =>
+        store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? WorkflowInstance.Parse(state.Value, state.Seq) : null;
+
+    public IReadOnlyList<WorkflowInstance> List() =>
+        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => Find(state.Key[WorkflowInstance.KeyPrefix.Length..])!)];
+
+    /// <summary>The definition an instance is pinned to: the bytes it started with, kept in the journal.</summary>
+    public WorkflowDefinition DefinitionOf(WorkflowInstance instance)
+    {
+        if (definitions.TryGetValue(instance.Hash, out var known))
+        {
+            return known;
+        }
+
+        var bytes = store.Blob(instance.Hash) ?? throw JournalException.Missing($"The definition {instance.Workflow}@{instance.Version} of {instance.Id} is missing from the journal.");
+        var loaded = loader.Parse(instance.DefinitionPath, bytes);
+        return definitions[instance.Hash] = loaded.Value ?? throw JournalException.Missing($"The definition of {instance.Id} no longer loads: {loaded.Diagnostics[0]}");
+    }
+
+    /// <summary>What it waits for: <c>evidence</c>, <c>approval</c> and/or <c>timer</c>.</summary>
+    public IReadOnlyList<string> Bookmarks(WorkflowInstance instance)
+    {
+        var definition = DefinitionOf(instance);
+        var state = definition.State(instance.State);
+        var waits = new List<string>();
+        if (state.OnEvidence.Count > 0 || definition.Demotions.Count > 0)
+        {
+            waits.Add("evidence");
+        }
+
+        if (state.Approval is not null)
+        {
+            waits.Add("approval");
+        }
+
+        if (instance.Due is not null)
+        {
+            waits.Add("timer");
+        }
+
+        return waits;
+    }
+
+    /// <summary>The events, ledger changes and projection one signal produces, built before anything is written.</summary>
+    private sealed class Plan(WorkflowInstance instance, List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> entries)
+    {
+        public WorkflowInstance Before { get; } = instance;
+
+        public WorkflowInstance Instance { get; set; } = instance;
+
+        public List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> Entries { get; } = entries;
+
+        /// <summary>The subject's ledger record when the plan first touched it; every stage change of the plan is one change from it.</summary>
+        public PolicyLedgerRecord? LedgerBase { get; set; }
+
+        /// <summary>The ledger as the plan leaves it, for gates judged after a stage change within the same signal.</summary>
+        public PolicyLedgerRecord? Ledger { get; set; }
+
+        public bool Demoted { get; set; }
+
+        /// <summary>The roles whose approvals moved the instance in this signal; they go to the ledger with its stage.</summary>
+        public List<string> Approvals { get; } = [];
+
+        public List<(string Template, string State)> Renders { get; } = [];
+
+        public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
+            Entries.Add((new JournalEntry(Instance.Key, type, CapitalJson.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("instance"u8, Instance.Id);
+                writer.WriteString("state"u8, Instance.State);
+                fields(writer);
+                writer.WriteEndObject();
+            }, pretty: false)), null));
+    }
+
+    /// <summary>Moves the plan's instance into <paramref name="target"/> and runs its activities.</summary>
+    private void Enter(WorkflowDefinition definition, Plan plan, string target, string cause, string actor, string detail, bool demotion)
+    {
+        var from = plan.Instance.State;
+        var state = definition.State(target);
+        var now = clock.GetUtcNow();
+        plan.Instance = plan.Instance with
+        {
+            State = target,
+            EnteredAt = Stamp(),
+            Votes = [],
+            Due = state.Approval?.Timeout is { } timeout ? now + timeout : state.After is { } after ? now + after.After : null,
+            History = [.. plan.Instance.History, new WorkflowStep(Stamp(), from, target, cause, actor, detail)],
+        };
+        plan.Event("workflow.entered", writer =>
+        {
+            writer.WriteString("from"u8, from);
+            writer.WriteString("cause"u8, cause);
+            writer.WriteString("actor"u8, actor);
+            writer.WriteString("detail"u8, detail);
+        });
+        foreach (var activity in state.OnEntry)
+        {
+            switch (activity.Kind)
+            {
+                case "set_stage":
+                    plan.LedgerBase ??= PolicyLedger.Read(store, plan.Instance.Subject);
+                    plan.Demoted |= demotion;
+                    plan.Ledger = (plan.Ledger ?? plan.LedgerBase) with
+                    {
+                        DeclaredStage = PromotionStages.Parse(activity.Argument),
+                        Approvals = PolicyLedgerRecord.Normalize(plan.LedgerBase.Approvals.Concat(plan.Approvals)),
+                    };
+                    break;
+                case "notify":
+                    plan.Event("workflow.notice", writer => writer.WriteString("text"u8, activity.Argument));
+                    break;
+                default:
+                    plan.Renders.Add((activity.Argument, target));
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Takes the first demotion that holds and lowers the instance; false when none does.</summary>
+    private bool Demote(WorkflowDefinition definition, Plan plan, EvidenceContext context)
+    {
+        var states = definition.States.Select(s => s.Name).ToList();
+        var current = states.IndexOf(plan.Instance.State);
+        foreach (var demotion in definition.Demotions)
+        {
+            var target = demotion.To == WorkflowDefinition.DownTarget ? current > 0 ? states[current - 1] : null : demotion.To;
+            if (target is not null && states.IndexOf(target) < current && definition.Conditions!.Evaluator<EvidenceContext>().When(demotion.Condition, context))
+            {
+                Enter(definition, plan, target, "demotion", "evidence", definition.Conditions.File.Rules[demotion.Condition].When.Text.Trim(), demotion: true);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Takes the first way out on evidence that passes: one step per signal, so a ladder is climbed one level at a time.</summary>
+    private void Advance(WorkflowDefinition definition, Plan plan, EvidenceContext context, string actor)
+    {
+        var exit = definition.State(plan.Instance.State).OnEvidence.FirstOrDefault(exit => Passes(definition, plan, exit, context));
+        if (exit is not null)
+        {
+            Enter(definition, plan, exit.To, "evidence", actor, exit.Gate is { } gate ? $"gate {gate} passed" : definition.Conditions!.File.Rules[exit.Condition!.Value].When.Text.Trim(), demotion: false);
+        }
+    }
+
+    private bool Passes(WorkflowDefinition definition, Plan plan, EvidenceExit exit, EvidenceContext context)
+    {
+        if (exit.Gate is { } gate)
+        {
+            var assessment = new GraduationAssessor(definition.Gates!).Judge(DecisionDiary.Metrics(store, plan.Instance.Subject, DiaryWindow.All), plan.Ledger ?? PolicyLedger.Read(store, plan.Instance.Subject));
+            return assessment.StageBlockers[PromotionStages.Parse(gate)].Count == 0;
+        }
+
+        return definition.Conditions!.Evaluator<EvidenceContext>().When(exit.Condition!.Value, context);
+    }
+
+    private EvidenceContext Context(WorkflowDefinition definition, WorkflowInstance instance, EvidenceRecord latest, PolicyLedgerRecord? ledger = null)
+    {
+        var byKind = new Dictionary<string, EvidenceRecord>(StringComparer.Ordinal);
+        foreach (var (key, json) in store.States($"evidence:{instance.Subject}:"))
+        {
+            using var document = JsonDocument.Parse(json);
+            var kind = key[$"evidence:{instance.Subject}:".Length..];
+            byKind[kind] = new EvidenceRecord(kind, null, document.RootElement);
+        }
+
+        if (latest.Kind.Length > 0)
+        {
+            byKind[latest.Kind] = latest;
+        }
+
+        var diary = new PromotionContext(DecisionDiary.Metrics(store, instance.Subject, DiaryWindow.All), ledger ?? PolicyLedger.Read(store, instance.Subject));
+        return new EvidenceContext(instance.Subject, instance.State, latest, byKind, diary, definition.State(instance.State).Attributes, clock.GetUtcNow());
+    }
+
+    private WorkflowInstance? TryCommit(Plan plan, string signal)
+    {
+        try
+        {
+            return Commit(plan, signal);
+        }
+        catch (DuplicateSignalException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it.</summary>
+    private WorkflowInstance Commit(Plan plan, string signal, KeyValuePair<string, byte[]>? blob = null)
+    {
+        if (plan.Ledger is { } ledger && plan.LedgerBase is { } original && (ledger.DeclaredStage != original.DeclaredStage || plan.Approvals.Count > 0))
+        {
+            var change = PolicyLedger.Prepare(original, new PromotionRequest(
+                plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, AllowSingleApproval: true, AllowRegression: plan.Demoted));
+            plan.Entries.Add((change.Entry, change));
+        }
+
+        if (plan.Entries.Count == 0)
+        {
+            plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal));
+        }
+
+        WorkflowInstance? written = null;
+        store.Append([.. plan.Entries.Select(e => e.Entry)], blob is { } b ? [b] : null, (scope, events) =>
+        {
+            if ((scope.Read(plan.Before.Key)?.Seq ?? 0) != plan.Before.Seq)
+            {
+                throw new WorkflowConflictException(plan.Before.Id);
+            }
+
+            Claim(scope, signal, events[^1].Seq);
+            for (var i = 0; i < plan.Entries.Count; i++)
+            {
+                plan.Entries[i].Ledger?.Apply(scope, events[i]);
+            }
+
+            written = plan.Instance with { Seq = events[^1].Seq };
+            scope.Set(written.Key, written.Json(), written.Seq);
+        });
+        Render(plan, written!);
+        return written!;
+    }
+
+    /// <summary>Templates an activity renders, after the change is durable (a re-render changes nothing recorded).</summary>
+    private void Render(Plan plan, WorkflowInstance instance)
+    {
+        foreach (var (template, state) in plan.Renders)
+        {
+            var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
+            Directory.CreateDirectory(folder);
+            var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && template == GovernanceDocuments.SummaryTemplate
+                ? GovernanceDocuments.PromotionSummary(record)
+                : GovernanceDocuments.Render(template, new Dictionary<string, object?> { ["instance"] = instance.Id, ["subject"] = instance.Subject, ["state"] = state, ["workflow"] = instance.Workflow });
+            File.WriteAllText(Path.Combine(folder, $"{state}-{template.Replace(".hbs", "", StringComparison.Ordinal)}"), text);
+        }
+    }
+
+    private bool Claimed(string signal) => store.State(KeyPrefix + signal) is not null;
+
+    private static void Claim(JournalTransaction scope, string signal, long seq)
+    {
+        if (scope.Read(KeyPrefix + signal) is not null)
+        {
+            throw new DuplicateSignalException(signal);
+        }
+
+        scope.Set(KeyPrefix + signal, seq.ToString(CultureInfo.InvariantCulture), seq);
+    }
+
+    private string Stamp() => JournalStore.Timestamp(clock.GetUtcNow());
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+}

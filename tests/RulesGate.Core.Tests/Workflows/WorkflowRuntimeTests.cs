@@ -1,0 +1,192 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Tests.Workflows;
+
+public sealed class WorkflowRuntimeTests : IDisposable
+{
+    private static readonly WorkflowLoader Loader = new(Compiled.Engine);
+    private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-wf-").FullName;
+    private readonly ManualClock clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+    private readonly JournalStore store;
+    private readonly WorkflowRuntime runtime;
+
+    public WorkflowRuntimeTests()
+    {
+        store = JournalStore.Open(Path.Combine(folder, "journal.db"), clock);
+        runtime = new WorkflowRuntime(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"));
+    }
+
+    public void Dispose()
+    {
+        store.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static WorkflowDefinition Shipped(string name)
+    {
+        var loaded = Loader.Load(Repo.PathOf("workflows", name));
+        Assert.True(loaded.Succeeded, string.Join("\n", loaded.Diagnostics));
+        return loaded.Value!;
+    }
+
+    private static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement;
+
+    private void SampleDiary() =>
+        DecisionDiary.Ingest(store, [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(Json(line)))]);
+
+    private static readonly JsonElement CleanDiary = Json("""{"added":5,"alerts":0}""");
+
+    /// <summary>Started on the sample diary, then woken by clean diary evidence: waiting for risk at pilot_review.</summary>
+    private WorkflowInstance AtPilotReview(string requester = "olga")
+    {
+        SampleDiary();
+        var started = runtime.Start(Shipped("alpha-trade-promotion.yaml"), "alpha-momentum", requester);
+        Assert.Equal("paper", started.State);                       // one step per signal: the paper gate passed at start
+        return Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-1"));
+    }
+
+    [Fact]
+    public void AlphaTrade_GatesThenApprovalsThenTheLiveGate_ReachLimitedLive()
+    {
+        var review = AtPilotReview();
+
+        Assert.Equal("pilot_review", review.State);
+        Assert.Equal(["experiment", "paper", "pilot_review"], review.History.Select(step => step.To));
+        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
+        Assert.Equal(clock.Now.AddDays(3), review.Due);
+
+        var pilot = runtime.Vote(review.Id, "rhea", "risk", approve: true, "diary is clean");
+        Assert.Equal("pilot", pilot.State);
+        Assert.Equal(PromotionStage.Pilot, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
+        Assert.Equal(["risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
+
+        Assert.Equal("pilot", runtime.Vote(pilot.Id, "raj", "risk", approve: true, "ok").State);
+        Assert.Equal("pilot needs approvals from risk and compliance; risk has approved already.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "rhea", "risk", approve: true, "me too")).Message);
+        var check = runtime.Vote(pilot.Id, "carla", "compliance", approve: true, "pilot ok");
+        Assert.Equal("live_check", check.State);
+        Assert.Equal(["compliance", "risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
+
+        // The live gate also needs the ledger's evidence id and checklist: the operator adds them, then evidence arrives.
+        Assert.Empty(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-2"));
+        PolicyLedger.Promote(store, new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
+            Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
+        var live = Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-3"));
+
+        Assert.Equal("limited_live", live.State);
+        Assert.Equal(PromotionStage.LimitedLive, PolicyLedger.Read(store, "alpha-momentum").CurrentStage);
+        Assert.Equal(["start", "evidence", "evidence", "approval", "approval", "evidence"], live.History.Select(step => step.Cause));
+        Assert.True(File.Exists(Path.Combine(folder, "artifacts", "workflows", "alpha-trade-promotion_alpha-momentum", "pilot-promotion_summary.md")));
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
+    [Fact]
+    public void AlphaTrade_AnAlertDemotesToPaperFromAnyState_SkippingApprovals()
+    {
+        runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "ok");
+
+        var demoted = Assert.Single(runtime.Evidence("alpha-momentum", "diary", Json("""{"added":3,"alerts":1}""")));
+
+        Assert.Equal(("paper", "demotion"), (demoted.State, demoted.History[^1].Cause));
+        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
+        Assert.Equal("ledger.demoted", store.Read("ledger:alpha-momentum").Last().Type);
+    }
+
+    [Fact]
+    public void Approval_Rejection_TimeoutEscalates()
+    {
+        var instance = AtPilotReview();
+
+        clock.Advance(TimeSpan.FromDays(3) - TimeSpan.FromSeconds(1));
+        Assert.Empty(runtime.Tick(clock.Now));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var escalated = Assert.Single(runtime.Tick(clock.Now));
+        Assert.Equal(("pilot_review", (DateTimeOffset?)null), (escalated.State, escalated.Due));
+        Assert.Contains("\"to\":[\"risk-lead\"]", store.Read(escalated.Key).Single(e => e.Type == "workflow.escalated").Payload, StringComparison.Ordinal);
+
+        var rejected = runtime.Vote(instance.Id, "raj", "risk", approve: false, "drawdown looks odd");
+        Assert.Equal(("paper", "rejection", "raj"), (rejected.State, rejected.History[^1].Cause, rejected.History[^1].Actor));
+    }
+
+    [Fact]
+    public void FourEyes_RequesterStrangersAndRepeatVotesAreRefused()
+    {
+        var instance = AtPilotReview(requester: "rhea");
+
+        Assert.Equal("rhea requested alpha-trade-promotion:alpha-momentum and may not approve or reject it.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "rhea", "risk", true, "mine")).Message);
+        Assert.Equal("carla does not hold the role risk in workflows/roles.yaml.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "risk", true, "x")).Message);
+        Assert.Equal("pilot_review is approved by risk, not by compliance.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "compliance", true, "x")).Message);
+        var pilot = runtime.Vote(instance.Id, "raj", "risk", true, "ok");
+        runtime.Vote(pilot.Id, "raj", "risk", true, "ok again");
+        Assert.Contains("a second vote by the same person does not count", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "raj", "risk", true, "third")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Signals_RepeatedKeysAreAcknowledgedAndDoNothing()
+    {
+        var ladder = Shipped("maturity-ladder.yaml");
+        var first = runtime.Start(ladder, "s-1", "olga");
+        var again = runtime.Start(ladder, "s-1", "olga");
+        var good = Json("""{"trades":60,"win_rate":0.5,"profit_factor":1.3,"drawdown":0.02,"loss_streak":1}""");
+
+        Assert.Single(runtime.Evidence("s-1", "trades", good, key: "batch-1"));
+        Assert.Empty(runtime.Evidence("s-1", "trades", good, key: "batch-1"));
+        var events = store.LastSeq();
+        Assert.Throws<DuplicateSignalException>(() => runtime.Vote(first.Id, "rhea", "risk", true, "x", key: "batch-1:" + first.Id));
+
+        Assert.Equal(first.Seq, again.Seq);
+        Assert.Equal("L1_paper", runtime.Find(first.Id)!.State);
+        Assert.Equal(events, store.LastSeq());
+    }
+
+    [Fact]
+    public void MaturityLadder_OneLevelAtATimeUp_DemotionFast()
+    {
+        var instance = runtime.Start(Shipped("maturity-ladder.yaml"), "s-1", "olga");
+        var good = Json("""{"trades":50,"win_rate":0.45,"profit_factor":1.1,"drawdown":0.02,"loss_streak":0}""");
+
+        for (var i = 0; i < 3; i++)
+        {
+            runtime.Evidence("s-1", "trades", good, key: $"up-{i}");
+        }
+
+        Assert.Equal("L3_constrained", runtime.Find(instance.Id)!.State);
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":49,"win_rate":0.9,"profit_factor":3}"""), key: "few"));
+        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"win_rate":0.3,"profit_factor":0.8,"loss_streak":10}"""), key: "streak")).State);
+        Assert.Equal("L1_paper", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown")).State);
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.5}"""), key: "again"));     // never raised by a demotion
+    }
+
+    [Fact]
+    public void LivePipeline_EachStageOnItsEvidence_ThenTwoApprovals()
+    {
+        var instance = runtime.Start(Shipped("live-pipeline.yaml"), "s-9", "olga");
+        (string Kind, string Json)[] evidence =
+        [
+            ("discovery", """{"candidates":40,"metadata_coverage":0.97}"""),
+            ("data_prep", """{"metadata_coverage":0.99}"""),
+            ("scoreboard", """{"strict":true,"non_baseline_candidates":2}"""),
+            ("ledger", """{"chain_verified":true}"""),
+            ("validation", """{"deterministic_orders":true}"""),
+            ("paper", """{"burn_in_days":14,"incidents":0}"""),
+        ];
+        Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json)));    // out of turn: nothing
+
+        foreach (var (kind, json) in evidence)
+        {
+            runtime.Evidence("s-9", kind, Json(json));
+        }
+
+        Assert.Equal("L6_review", runtime.Find(instance.Id)!.State);
+        runtime.Vote(instance.Id, "raj", "risk", true, "ok");
+        Assert.Equal("L6_live", runtime.Vote(instance.Id, "chen", "compliance", true, "ok").State);
+        Assert.Equal("L5_paper", Assert.Single(runtime.Evidence("s-9", "incident", Json("""{"severity":"critical"}"""))).State);
+    }
+}
