@@ -25,6 +25,7 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Changelog(output));
         root.Subcommands.Add(PromotionCommands.Strategy(output, error));
         root.Subcommands.Add(WorkflowCommand.Create(output, error));
+        root.Subcommands.Add(WorkflowCommand.Evidence(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

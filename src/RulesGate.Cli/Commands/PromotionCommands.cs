@@ -51,6 +51,7 @@ internal static class PromotionCommands
             using var store = JournalStore.Open(parse.GetValue(journal)!);
             var result = DecisionDiary.Ingest(store, entries);
             output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");
+            WorkflowCommand.WakeOnDiary(parse, store, entries, output);
             return ExitCodes.Ok;
         });
         return new Command("diary", "The decision diary: the evidence promotions are judged on.") { ingest };

@@ -1,4 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RulesGate.Core.Journal;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
@@ -50,7 +53,250 @@ internal static class WorkflowCommand
             output.Write(parse.GetValue(format) == "dot" ? WorkflowDiagram.Dot(definition) : WorkflowDiagram.Mermaid(definition));
             return ExitCodes.Ok;
         });
-        return new Command("workflow", "Durable workflows: stage pipelines and approval flows.") { check, diagram };
+        return new Command("workflow", "Durable workflows: stage pipelines and approval flows.")
+        {
+            check, diagram, Start(output, error), List(output, error), Show(output, error), Vote(output, error, approve: true), Vote(output, error, approve: false), Tick(output, error),
+        };
+    }
+
+    /// <summary><c>rulesgate evidence submit</c>: records evidence about a subject and wakes its instances.</summary>
+    public static Command Evidence(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var subject = new Option<string>("--subject") { Description = "The policy or strategy the evidence is about.", Required = true };
+        var kind = new Option<string>("--kind") { Description = "What it is: discovery, scoreboard, trades, paper, incident, diary, …", Required = true };
+        var file = new Option<string>("--file") { Description = "The evidence: one JSON object.", Required = true };
+        var key = KeyOption();
+        var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in.") { journal, subject, kind, file, key };
+        submit.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RulesCommand.RequireExists(path);
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"{path}: evidence is one JSON object.");
+            }
+
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            var moved = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
+            Moved(output, moved);
+            return ExitCodes.Ok;
+        });
+        return new Command("evidence", "Evidence that wakes workflow instances.") { submit };
+    }
+
+    /// <summary>After a diary ingest: each policy in it is signalled as <c>diary</c> evidence (entries added, alerts among them).</summary>
+    public static void WakeOnDiary(ParseResult parse, JournalStore store, IReadOnlyList<Core.Promotion.DiaryEntry> entries, TextWriter output)
+    {
+        if (store.States(WorkflowInstance.KeyPrefix).Count == 0)
+        {
+            return;
+        }
+
+        var runtime = Runtime(parse, store);
+        foreach (var policy in entries.GroupBy(entry => entry.PolicyId).OrderBy(group => group.Key, StringComparer.Ordinal))
+        {
+            var alerts = policy.Count(entry => entry.Severity == Core.Promotion.DiarySeverity.Alert);
+            using var evidence = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{policy.Count()}},"alerts":{{alerts}}}"""));
+            var key = "diary:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", policy.Select(entry => entry.EntryId)))))[..16];
+            Moved(output, runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
+        }
+    }
+
+    private static Command Start(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var workflow = new Option<string>("--workflow") { Description = "The workflow's id (metadata.id in workflows/).", Required = true };
+        var subject = new Option<string>("--subject") { Description = "The policy or strategy it is about.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who starts it: the requester, who may not approve it.", Required = true };
+        var key = KeyOption();
+        var command = new Command("start", "Start an instance, pinned to the definition's current version; the same subject (and key) starts it once.") { journal, workflow, subject, actor, key, Definitions };
+        command.SetAction(parse =>
+        {
+            var definition = Definition(parse, parse.GetValue(workflow)!, error);
+            if (definition is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            var instance = Runtime(parse, store).Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key));
+            output.WriteLine($"{instance.Id}: {definition.Identity}, in {instance.State}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var waiting = new Option<string?>("--waiting") { Description = "Only instances waiting for approval, evidence or a timer." };
+        waiting.AcceptOnlyFromAmong("approval", "evidence", "timer");
+        var command = new Command("list", "Every instance: its workflow, subject, state and what it waits for.") { journal, waiting };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var runtime = Runtime(parse, store);
+            var shown = 0;
+            foreach (var instance in runtime.List())
+            {
+                var waits = runtime.Bookmarks(instance);
+                if (parse.GetValue(waiting) is { } wanted && !waits.Contains(wanted))
+                {
+                    continue;
+                }
+
+                shown++;
+                output.WriteLine($"{instance.Id,-48} {instance.Workflow}@{instance.Version,-3} {instance.State,-16} waits for {(waits.Count == 0 ? "nothing" : string.Join(", ", waits))}{(instance.Due is { } due ? $" (timer {JournalStore.Timestamp(due)})" : "")}");
+            }
+
+            if (shown == 0)
+            {
+                output.WriteLine("No instances.");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var instanceId = new Option<string>("--instance") { Description = "The instance.", Required = true };
+        var json = new Option<bool>("--json") { Description = "The instance's projection as JSON." };
+        var command = new Command("show", "One instance: state, what it waits for, votes, and its full history with who and when.") { journal, instanceId, json };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var runtime = Runtime(parse, store);
+            var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(instance.Json());
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine($"{instance.Id}: {instance.Workflow}@{instance.Version} (#{instance.Hash[..12]}) about {instance.Subject}, requested by {instance.Requester}");
+            output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; waits for {string.Join(", ", runtime.Bookmarks(instance))}{(instance.Due is { } due ? $"; timer due {JournalStore.Timestamp(due)}" : "")}");
+            foreach (var vote in instance.Votes)
+            {
+                output.WriteLine($"  approved by {vote.Actor} ({vote.Role}) at {vote.At}: {vote.Reason}");
+            }
+
+            foreach (var step in instance.History)
+            {
+                output.WriteLine($"  {step.At}  {step.From,-16} → {step.To,-16} {step.Cause,-10} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Vote(TextWriter output, TextWriter error, bool approve)
+    {
+        var journal = JournalCommand.JournalOption();
+        var instanceId = new Option<string>("--instance") { Description = "The instance.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who votes; must hold --role in workflows/roles.yaml.", Required = true };
+        var role = new Option<string>("--role") { Description = "The role voted in.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why, recorded with the vote.", Required = true };
+        var key = KeyOption();
+        var command = new Command(approve ? "approve" : "reject", approve
+            ? "Approve the step an instance waits on; with the quorum reached it moves on. Refused (exit 1) for an actor without the role, the requester, or a second vote."
+            : "Reject the step an instance waits on: it moves to the approval's reject state.") { journal, instanceId, actor, role, reason, key, Roles };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            try
+            {
+                var instance = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, parse.GetValue(actor)!, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
+                output.WriteLine($"{instance.Id}: {(approve ? "approved" : "rejected")} by {parse.GetValue(actor)!.Trim().ToLowerInvariant()}; now in {instance.State}.");
+                return ExitCodes.Ok;
+            }
+            catch (DuplicateSignalException duplicate)
+            {
+                output.WriteLine(duplicate.Message);
+                return ExitCodes.Ok;
+            }
+            catch (Exception refused) when (refused is WorkflowRefusedException or WorkflowConflictException or Core.Promotion.PromotionRefusedException)
+            {
+                output.WriteLine($"Refused: {refused.Message}");
+                return ExitCodes.Failed;
+            }
+        });
+        return command;
+    }
+
+    private static Command Tick(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var now = new Option<string?>("--now") { Description = "Fire what is due at this UTC time (default: the clock)." };
+        var command = new Command("tick", "Fire every due timer: approval timeouts escalate (and move when on_timeout says), after: timers move.") { journal, now };
+        command.SetAction(parse =>
+        {
+            var at = parse.GetValue(now) is { } text
+                ? DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) && parsed.Offset == TimeSpan.Zero && text.Trim().EndsWith('Z')
+                    ? parsed
+                    : throw new FormatException($"--now '{text}' is not a UTC time; write it with Z, such as 2026-11-24T09:00:00Z.")
+                : TimeProvider.System.GetUtcNow();
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var fired = Runtime(parse, store).Tick(at);
+            foreach (var instance in fired)
+            {
+                output.WriteLine($"{instance.Id}: {instance.History[^1].Cause switch { "timeout" or "timer" => $"moved to {instance.State}", _ => $"escalated in {instance.State}" }}");
+            }
+
+            output.WriteLine($"{fired.Count} {(fired.Count == 1 ? "timer" : "timers")} fired.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static readonly Option<string> Definitions = new("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true };
+
+    private static readonly Option<string> Roles = new("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath };
+
+    private static Option<string?> KeyOption() => new("--key") { Description = "The signal's idempotency key: a repeated key is acknowledged and does nothing." };
+
+    private static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
+    {
+        var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
+        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse)), File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));
+    }
+
+    /// <summary>The definition in the workflows folder whose id is <paramref name="id"/>, or null after printing why.</summary>
+    private static WorkflowDefinition? Definition(ParseResult parse, string id, TextWriter error)
+    {
+        var folder = parse.GetValue(Definitions)!;
+        RulesCommand.RequireExists(folder);
+        var loader = new WorkflowLoader(CliOptions.Engine(parse));
+        foreach (var path in Files([folder]))
+        {
+            var loaded = loader.Load(path);
+            if (loaded.Value is { } definition && definition.Id == id.Trim())
+            {
+                return definition;
+            }
+
+            if (loaded.Value is null && Path.GetFileNameWithoutExtension(path) == id.Trim())
+            {
+                RulesCommand.Report(loaded.Diagnostics, error);
+                return null;
+            }
+        }
+
+        throw new FormatException($"No workflow with id '{id}' in {folder}/.");
+    }
+
+    private static void Moved(TextWriter output, IReadOnlyList<WorkflowInstance> moved)
+    {
+        foreach (var instance in moved)
+        {
+            var step = instance.History[^1];
+            output.WriteLine($"{instance.Id}: {step.From} → {step.To} ({step.Cause}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")})");
+        }
     }
 
     /// <summary>The files named, or every workflow file under the folders named (roles.yaml is not a workflow).</summary>

@@ -1,0 +1,55 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace RulesGate.Cli.Tests;
+
+/// <summary>The workflow runtime's commands end to end: start, wake on diary and evidence, approve, tick, list, show.</summary>
+public sealed class WorkflowCliTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-cli-").FullName;
+
+    private string Journal => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private (int Exit, string Output, string Error) Run(params string[] args) => CliTests.Run([.. args, "--journal", Journal]);
+
+    [Fact]
+    public void AlphaTrade_StartWakeApproveAndShow()
+    {
+        const string instance = "alpha-trade-promotion:alpha-momentum";
+        Assert.Equal((0, $"{instance}: "), Prefix(Run("workflow", "start", "--workflow", "alpha-trade-promotion", "--subject", "alpha-momentum", "--actor", "olga"), instance.Length + 2));
+
+        var ingest = Run("diary", "ingest", "samples/promotion/diary.jsonl");
+        var again = Run("diary", "ingest", "samples/promotion/diary.jsonl");
+        Assert.Contains($"{instance}: experiment → paper (evidence: gate paper passed)", ingest.Output, StringComparison.Ordinal);
+        Assert.Equal("0 diary entries added, 211 already recorded.\n", again.Output);
+
+        var file = Path.Combine(folder, "diary.json");
+        File.WriteAllText(file, """{"added":4,"alerts":0}""");
+        Assert.Contains("paper → pilot_review", Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", "--file", file).Output, StringComparison.Ordinal);
+        Assert.StartsWith(instance, Run("workflow", "list", "--waiting", "approval").Output, StringComparison.Ordinal);
+
+        var requester = Run("workflow", "approve", "--instance", instance, "--actor", "olga", "--role", "risk", "--reason", "x");
+        var stranger = Run("workflow", "approve", "--instance", instance, "--actor", "carla", "--role", "risk", "--reason", "x");
+        var approved = Run("workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1");
+        var repeated = Run("workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1");
+
+        Assert.Equal((1, "Refused: olga does not hold the role risk in workflows/roles.yaml.\n"), (requester.Exit, requester.Output));
+        Assert.Equal(1, stranger.Exit);
+        Assert.Equal((0, $"{instance}: approved by rhea; now in pilot.\n"), (approved.Exit, approved.Output));
+        Assert.Equal((0, "Signal 'k-1' was already handled; nothing was done.\n"), (repeated.Exit, repeated.Output));
+
+        using var json = JsonDocument.Parse(Run("workflow", "show", "--instance", instance, "--json").Output);
+        Assert.Equal("pilot", json.RootElement.GetProperty("state").GetString());
+        Assert.Equal(["start", "evidence", "evidence", "approval"], json.RootElement.GetProperty("history").EnumerateArray().Select(step => step.GetProperty("cause").GetString()));
+        Assert.Equal("1 timer fired.\n", Run("workflow", "tick", "--now", "2099-01-01T00:00:00Z").Output.Split('\n', 2)[1]);
+        Assert.Equal(0, Run("journal", "verify").Exit);
+    }
+
+    private static (int, string) Prefix((int Exit, string Output, string Error) result, int length) => (result.Exit, result.Output[..Math.Min(length, result.Output.Length)]);
+}
