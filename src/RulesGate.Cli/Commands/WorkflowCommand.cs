@@ -55,7 +55,7 @@ internal static class WorkflowCommand
         });
         return new Command("workflow", "Durable workflows: stage pipelines and approval flows.")
         {
-            check, diagram, Start(output, error), List(output, error), Show(output, error), Vote(output, error, approve: true), Vote(output, error, approve: false), Tick(output, error),
+            check, diagram, Start(output, error), List(output, error), Show(output, error), Vote(output, error, approve: true), Vote(output, error, approve: false), Tick(output, error), Migrate(output, error),
         };
     }
 
@@ -250,6 +250,42 @@ internal static class WorkflowCommand
 
             output.WriteLine($"{fired.Count} {(fired.Count == 1 ? "timer" : "timers")} fired.");
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Migrate(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var instanceId = new Option<string>("--instance") { Description = "The instance.", Required = true };
+        var version = new Option<int>("--to-version") { Description = "The definition version to move to (metadata.version of a file in workflows/).", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who migrates it.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why, recorded with the migration.", Required = true };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check and show the result; write nothing." };
+        var command = new Command("migrate", "Move an instance to another version of its workflow, in the same state; refused when that version lacks the state. Journaled with who and why.")
+        {
+            journal, instanceId, version, actor, reason, dryRun, Definitions,
+        };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var runtime = Runtime(parse, store);
+            var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
+            var loader = new WorkflowLoader(CliOptions.Engine(parse));
+            var target = Files([parse.GetValue(Definitions)!]).Select(path => loader.Load(path).Value)
+                .FirstOrDefault(definition => definition is not null && definition.Id == instance.Workflow && definition.Version == parse.GetValue(version))
+                ?? throw new FormatException($"No {instance.Workflow} at version {parse.GetValue(version)} in {parse.GetValue(Definitions)}/.");
+            try
+            {
+                var migrated = runtime.Migrate(instance.Id, target, parse.GetValue(actor)!, parse.GetValue(reason)!, parse.GetValue(dryRun));
+                output.WriteLine($"{migrated.Id}: {(parse.GetValue(dryRun) ? "would move" : "moved")} from {instance.Workflow}@{instance.Version} to {target.Identity}, in {migrated.State}.");
+                return ExitCodes.Ok;
+            }
+            catch (WorkflowRefusedException refused)
+            {
+                output.WriteLine($"Refused: {refused.Message}");
+                return ExitCodes.Failed;
+            }
         });
         return command;
     }

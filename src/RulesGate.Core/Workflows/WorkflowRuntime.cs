@@ -222,6 +222,60 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         return fired;
     }
 
+    /// <summary>
+    /// Moves an instance to another version of its definition, in the same state, journaled with who and why.
+    /// With <paramref name="dryRun"/>, checks and returns the result without writing.
+    /// </summary>
+    /// <exception cref="WorkflowRefusedException">Another workflow, the same version, or a version without the instance's state.</exception>
+    public WorkflowInstance Migrate(string instanceId, WorkflowDefinition target, string actor, string reason, bool dryRun = false)
+    {
+        var instance = Find(instanceId) ?? throw new WorkflowRefusedException($"There is no instance {instanceId}.");
+        if (target.Id != instance.Workflow)
+        {
+            throw new WorkflowRefusedException($"{instance.Id} runs {instance.Workflow}; it cannot move to {target.Id}.");
+        }
+
+        if (target.Hash == instance.Hash)
+        {
+            throw new WorkflowRefusedException($"{instance.Id} already runs {target.Identity}.");
+        }
+
+        if (!target.HasState(instance.State))
+        {
+            throw new WorkflowRefusedException($"{target.Identity} has no state {instance.State}, where {instance.Id} is; migrate it after it leaves that state, or add the state.");
+        }
+
+        if (string.IsNullOrWhiteSpace(actor) || string.IsNullOrWhiteSpace(reason))
+        {
+            throw new WorkflowRefusedException("A migration needs --actor and --reason: who moves the instance and why.");
+        }
+
+        var state = target.State(instance.State);
+        var migrated = instance with
+        {
+            Version = target.Version,
+            Hash = target.Hash,
+            DefinitionPath = target.Path,
+            Due = state.Approval is null && state.After is null ? null : instance.Due,
+            History = [.. instance.History, new WorkflowStep(Stamp(), instance.State, instance.State, "migration", actor.Trim(), $"{instance.Workflow}@{instance.Version} → {target.Identity}: {reason.Trim()}")],
+        };
+        if (dryRun)
+        {
+            return migrated;
+        }
+
+        definitions[target.Hash] = target;
+        var plan = new Plan(instance, []) { Instance = migrated };
+        plan.Event("workflow.migrated", writer =>
+        {
+            writer.WriteString("from"u8, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}");
+            writer.WriteString("to"u8, target.Identity);
+            writer.WriteString("actor"u8, actor.Trim());
+            writer.WriteString("reason"u8, reason.Trim());
+        });
+        return Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Bytes));
+    }
+
     public WorkflowInstance? Find(string id) =>
         store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? WorkflowInstance.Parse(state.Value, state.Seq) : null;
 

@@ -165,6 +165,28 @@ public sealed class WorkflowRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void Migrate_ToANewerVersion_KeepsTheStateAndRecordsWhoAndWhy_OrRefuses()
+    {
+        var ladder = Shipped("maturity-ladder.yaml");
+        var instance = runtime.Start(ladder, "s-1", "olga");
+        runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""));
+        var text = File.ReadAllText(ladder.Path);
+        var v2 = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("win_rate\") >= 0.45", "win_rate\") >= 0.55", StringComparison.Ordinal))).Value!;
+        var renamed = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 3", StringComparison.Ordinal).Replace("L1_paper", "L1_sim", StringComparison.Ordinal))).Value!;
+
+        Assert.Contains("has no state L1_paper", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(instance.Id, renamed, "olga", "rename")).Message, StringComparison.Ordinal);
+        var dry = runtime.Migrate(instance.Id, v2, "olga", "stricter win rate", dryRun: true);
+        Assert.Equal(1, runtime.Find(instance.Id)!.Version);
+        var moved = runtime.Migrate(instance.Id, v2, "olga", "stricter win rate");
+
+        Assert.Equal((2, "L1_paper", "migration", "olga"), (moved.Version, moved.State, moved.History[^1].Cause, moved.History[^1].Actor));
+        Assert.Equal(dry.Hash, moved.Hash);
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""), key: "v2"));   // judged by version 2
+        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.6,"profit_factor":1.2}"""), key: "v2b")).State);
+        Assert.Equal(v2.Hash, new WorkflowRuntime(store, Loader, Roles, clock).DefinitionOf(runtime.Find(instance.Id)!).Hash);    // from the journal
+    }
+
+    [Fact]
     public void LivePipeline_EachStageOnItsEvidence_ThenTwoApprovals()
     {
         var instance = runtime.Start(Shipped("live-pipeline.yaml"), "s-9", "olga");
