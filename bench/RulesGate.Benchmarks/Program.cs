@@ -20,6 +20,8 @@ using RulesGate.Benchmarks;
 //                          on ROOT/samples/capital/requests.jsonl (run from the repository root)
 //   diary JOURNAL [N] [ROOT]  fill JOURNAL with N diary entries of one policy (1,000,000 by default), then time
 //                          five assessments against ROOT/rules/promotion/alpha-trade.yaml
+//   workflows JOURNAL [N] [ROOT]  N maturity-ladder instances (10,000 by default), then one evidence batch that
+//                          moves them all: transitions per second
 return args.FirstOrDefault() switch
 {
     "generate" => Bench.Generate(args[1]),
@@ -27,6 +29,7 @@ return args.FirstOrDefault() switch
     "reload" => Bench.Reload(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "500", CultureInfo.InvariantCulture)),
     "eval" => Run(),
     "gate" => Gate(args.ElementAtOrDefault(1)),
+    "workflows" => WorkflowBench.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "10000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     "diary" => DiaryBench.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "1000000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     _ => Usage(),
 };
@@ -50,7 +53,7 @@ static int Gate(string? root)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval | gate [ROOT] | diary JOURNAL [N] [ROOT]");
+    Console.Error.WriteLine("usage: generate FILE | startup FILE [CACHE] | reload FILE [N] | eval | gate [ROOT] | diary JOURNAL [N] [ROOT] | workflows JOURNAL [N] [ROOT]");
     return 2;
 }
 

@@ -41,20 +41,25 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         }
 
         definitions[definition.Hash] = definition;
-        var now = Stamp();
-        var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor.Trim(), definition.Initial, now, null, [], [], 0);
+        var plan = StartPlan(definition, id, subject, actor.Trim(), new Snapshot(store, clock, subject));
+        return Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
+    }
+
+    private Plan StartPlan(WorkflowDefinition definition, string id, string subject, string actor, Snapshot snapshot)
+    {
+        var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor, definition.Initial, Stamp(), null, [], [], 0);
         var plan = new Plan(instance, []);
         plan.Event("workflow.started", writer =>
         {
             writer.WriteString("workflow"u8, definition.Identity);
             writer.WriteString("subject"u8, subject);
-            writer.WriteString("requester"u8, actor.Trim());
+            writer.WriteString("requester"u8, actor);
         });
-        Enter(definition, plan, definition.Initial, "start", actor.Trim(), "", demotion: false);
+        Enter(definition, plan, definition.Initial, "start", actor, "", demotion: false);
 
         // The evidence already recorded about the subject may take the first step at once.
-        Advance(definition, plan, Context(definition, plan.Instance, EvidenceRecord.None, plan.Ledger), "evidence at start");
-        return Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
+        Advance(definition, plan, snapshot.Context(definition, plan.Instance, EvidenceRecord.None), "evidence at start", snapshot);
+        return plan;
     }
 
     /// <summary>
@@ -91,24 +96,44 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         }
 
         var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
-        var moved = new List<WorkflowInstance>();
+        var snapshot = new Snapshot(store, clock, subject);
+        var plans = new List<(Plan Plan, string Signal)>();
         foreach (var instance in List().Where(i => i.Subject == subject))
         {
             var definition = DefinitionOf(instance);
             var plan = new Plan(instance, []);
-            var context = Context(definition, instance, record);
+            var context = snapshot.Context(definition, instance, record);
             if (!Demote(definition, plan, context) && !definition.State(instance.State).Final)
             {
-                Advance(definition, plan, context, $"{kind} evidence");
+                Advance(definition, plan, context, $"{kind} evidence", snapshot);
             }
 
-            if (plan.Entries.Count > 0 && TryCommit(plan, $"{key}:{instance.Id}") is { } after)
+            if (plan.Entries.Count > 0)
             {
-                moved.Add(after);
+                plans.Add((plan, $"{key}:{instance.Id}"));
             }
         }
 
-        return moved;
+        return CommitAll(plans);
+    }
+
+    /// <summary>Starts one instance per key in batches; keys already started are left as they are.</summary>
+    public IReadOnlyList<WorkflowInstance> StartMany(WorkflowDefinition definition, string subject, IReadOnlyList<string> keys, string actor)
+    {
+        definitions[definition.Hash] = definition;
+        var plans = new List<(Plan Plan, string Signal)>();
+        var snapshot = new Snapshot(store, clock, subject.Trim());
+        foreach (var key in keys)
+        {
+            var id = $"{definition.Id}:{subject.Trim()}:{key.Trim()}";
+            if (Find(id) is null)
+            {
+                var plan = StartPlan(definition, id, subject.Trim(), actor.Trim(), snapshot);
+                plans.Add((plan, $"start:{id}"));
+            }
+        }
+
+        return CommitAll(plans, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
     }
 
     /// <summary>An approval or a rejection by a role holder, for the approval the instance waits on.</summary>
@@ -415,50 +440,80 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     /// <summary>Takes the first way out on evidence that passes: one step per signal, so a ladder is climbed one level at a time.</summary>
-    private void Advance(WorkflowDefinition definition, Plan plan, EvidenceContext context, string actor)
+    private void Advance(WorkflowDefinition definition, Plan plan, EvidenceContext context, string actor, Snapshot snapshot)
     {
-        var exit = definition.State(plan.Instance.State).OnEvidence.FirstOrDefault(exit => Passes(definition, plan, exit, context));
+        var exit = definition.State(plan.Instance.State).OnEvidence.FirstOrDefault(exit => Passes(definition, plan, exit, context, snapshot));
         if (exit is not null)
         {
             Enter(definition, plan, exit.To, "evidence", actor, exit.Gate is { } gate ? $"gate {gate} passed" : definition.Conditions!.File.Rules[exit.Condition!.Value].When.Text.Trim(), demotion: false);
         }
     }
 
-    private bool Passes(WorkflowDefinition definition, Plan plan, EvidenceExit exit, EvidenceContext context)
+    private static bool Passes(WorkflowDefinition definition, Plan plan, EvidenceExit exit, EvidenceContext context, Snapshot snapshot)
     {
         if (exit.Gate is { } gate)
         {
-            var assessment = new GraduationAssessor(definition.Gates!).Judge(DecisionDiary.Metrics(store, plan.Instance.Subject, DiaryWindow.All), plan.Ledger ?? PolicyLedger.Read(store, plan.Instance.Subject));
+            var assessment = new GraduationAssessor(definition.Gates!).Judge(snapshot.Metrics, plan.Ledger ?? snapshot.Ledger);
             return assessment.StageBlockers[PromotionStages.Parse(gate)].Count == 0;
         }
 
         return definition.Conditions!.Evaluator<EvidenceContext>().When(exit.Condition!.Value, context);
     }
 
-    private EvidenceContext Context(WorkflowDefinition definition, WorkflowInstance instance, EvidenceRecord latest, PolicyLedgerRecord? ledger = null)
+    /// <summary>What the conditions of a subject's instances read, read once per signal.</summary>
+    private sealed class Snapshot(JournalStore store, TimeProvider clock, string subject)
     {
-        var byKind = new Dictionary<string, EvidenceRecord>(StringComparer.Ordinal);
-        foreach (var (key, json) in store.States($"evidence:{instance.Subject}:"))
-        {
-            using var document = JsonDocument.Parse(json);
-            var kind = key[$"evidence:{instance.Subject}:".Length..];
-            byKind[kind] = new EvidenceRecord(kind, null, document.RootElement);
-        }
+        private Dictionary<string, EvidenceRecord>? byKind;
+        private DiaryMetrics? metrics;
+        private PolicyLedgerRecord? ledger;
 
-        if (latest.Kind.Length > 0)
-        {
-            byKind[latest.Kind] = latest;
-        }
+        public DiaryMetrics Metrics => metrics ??= DecisionDiary.Metrics(store, subject, DiaryWindow.All);
 
-        var diary = new PromotionContext(DecisionDiary.Metrics(store, instance.Subject, DiaryWindow.All), ledger ?? PolicyLedger.Read(store, instance.Subject));
-        return new EvidenceContext(instance.Subject, instance.State, latest, byKind, diary, definition.State(instance.State).Attributes, clock.GetUtcNow());
+        public PolicyLedgerRecord Ledger => ledger ??= PolicyLedger.Read(store, subject);
+
+        public EvidenceContext Context(WorkflowDefinition definition, WorkflowInstance instance, EvidenceRecord latest)
+        {
+            if (byKind is null)
+            {
+                byKind = new Dictionary<string, EvidenceRecord>(StringComparer.Ordinal);
+                var prefix = $"evidence:{subject}:";
+                foreach (var (key, json) in store.States(prefix))
+                {
+                    using var document = JsonDocument.Parse(json);
+                    byKind[key[prefix.Length..]] = new EvidenceRecord(key[prefix.Length..], null, document.RootElement);
+                }
+            }
+
+            var kinds = latest.Kind.Length > 0 ? new Dictionary<string, EvidenceRecord>(byKind) { [latest.Kind] = latest } : byKind;
+            return new EvidenceContext(subject, instance.State, latest, kinds, new PromotionContext(Metrics, Ledger), definition.State(instance.State).Attributes, clock.GetUtcNow());
+        }
     }
 
-    private WorkflowInstance? TryCommit(Plan plan, string signal)
+    /// <summary>Commits many plans a batch per transaction; a batch that hits a duplicate key or a conflict is committed plan by plan.</summary>
+    private List<WorkflowInstance> CommitAll(List<(Plan Plan, string Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
+    {
+        const int Batch = 512;
+        var written = new List<WorkflowInstance>();
+        foreach (var chunk in plans.Chunk(Batch))
+        {
+            try
+            {
+                written.AddRange(CommitBatch(chunk, blob));
+            }
+            catch (Exception failure) when (failure is DuplicateSignalException or WorkflowConflictException)
+            {
+                written.AddRange(chunk.Select(item => TryCommit(item.Plan, item.Signal, blob)).OfType<WorkflowInstance>());
+            }
+        }
+
+        return written;
+    }
+
+    private WorkflowInstance? TryCommit(Plan plan, string signal, KeyValuePair<string, byte[]>? blob = null)
     {
         try
         {
-            return Commit(plan, signal);
+            return Commit(plan, signal, blob);
         }
         catch (DuplicateSignalException)
         {
@@ -467,39 +522,58 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it.</summary>
-    private WorkflowInstance Commit(Plan plan, string signal, KeyValuePair<string, byte[]>? blob = null)
+    private WorkflowInstance Commit(Plan plan, string signal, KeyValuePair<string, byte[]>? blob = null) => CommitBatch([(plan, signal)], blob)[0];
+
+    /// <summary>Several plans in one transaction, each under its own version check and key; all or none.</summary>
+    private List<WorkflowInstance> CommitBatch(IReadOnlyList<(Plan Plan, string Signal)> batch, KeyValuePair<string, byte[]>? blob)
     {
-        if (plan.Ledger is { } ledger && plan.LedgerBase is { } original && (ledger.DeclaredStage != original.DeclaredStage || plan.Approvals.Count > 0))
+        foreach (var (plan, signal) in batch)
         {
-            var change = PolicyLedger.Prepare(original, new PromotionRequest(
-                plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, AllowSingleApproval: true, AllowRegression: plan.Demoted));
-            plan.Entries.Add((change.Entry, change));
-        }
-
-        if (plan.Entries.Count == 0)
-        {
-            plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal));
-        }
-
-        WorkflowInstance? written = null;
-        store.Append([.. plan.Entries.Select(e => e.Entry)], blob is { } b ? [b] : null, (scope, events) =>
-        {
-            if ((scope.Read(plan.Before.Key)?.Seq ?? 0) != plan.Before.Seq)
+            if (plan.Ledger is { } ledger && plan.LedgerBase is { } original && (ledger.DeclaredStage != original.DeclaredStage || plan.Approvals.Count > 0))
             {
-                throw new WorkflowConflictException(plan.Before.Id);
+                var change = PolicyLedger.Prepare(original, new PromotionRequest(
+                    plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, AllowSingleApproval: true, AllowRegression: plan.Demoted));
+                plan.Entries.Add((change.Entry, change));
+                plan.LedgerBase = null;
             }
 
-            Claim(scope, signal, events[^1].Seq);
-            for (var i = 0; i < plan.Entries.Count; i++)
+            if (plan.Entries.Count == 0)
             {
-                plan.Entries[i].Ledger?.Apply(scope, events[i]);
+                plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal));
             }
+        }
 
-            written = plan.Instance with { Seq = events[^1].Seq };
-            scope.Set(written.Key, written.Json(), written.Seq);
+        var written = new List<WorkflowInstance>(batch.Count);
+        store.Append([.. batch.SelectMany(item => item.Plan.Entries.Select(e => e.Entry))], blob is { } b ? [b] : null, (scope, events) =>
+        {
+            written.Clear();
+            var offset = 0;
+            foreach (var (plan, signal) in batch)
+            {
+                if ((scope.Read(plan.Before.Key)?.Seq ?? 0) != plan.Before.Seq)
+                {
+                    throw new WorkflowConflictException(plan.Before.Id);
+                }
+
+                var last = events[offset + plan.Entries.Count - 1];
+                Claim(scope, signal, last.Seq);
+                for (var i = 0; i < plan.Entries.Count; i++)
+                {
+                    plan.Entries[i].Ledger?.Apply(scope, events[offset + i]);
+                }
+
+                var instance = plan.Instance with { Seq = last.Seq };
+                scope.Set(instance.Key, instance.Json(), instance.Seq);
+                written.Add(instance);
+                offset += plan.Entries.Count;
+            }
         });
-        Render(plan, written!);
-        return written!;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            Render(batch[i].Plan, written[i]);
+        }
+
+        return written;
     }
 
     /// <summary>Templates an activity renders, after the change is durable (a re-render changes nothing recorded).</summary>
