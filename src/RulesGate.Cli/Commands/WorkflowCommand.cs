@@ -55,7 +55,7 @@ internal static class WorkflowCommand
         });
         return new Command("workflow", "Durable workflows: stage pipelines and approval flows.")
         {
-            check, diagram, Start(output, error), List(output, error), Show(output, error), Vote(output, error, approve: true), Vote(output, error, approve: false), Tick(output, error), Migrate(output, error),
+            check, diagram, Start(output, error), List(output, error), Show(output, error), Vote(output, error, approve: true), Vote(output, error, approve: false), Tick(output, error), Migrate(output, error), Signals(output, error),
         };
     }
 
@@ -79,8 +79,17 @@ internal static class WorkflowCommand
             }
 
             using var store = JournalStore.Open(parse.GetValue(journal)!);
-            var moved = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
-            Moved(output, moved);
+            try
+            {
+                var moved = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
+                Moved(output, moved);
+                output.WriteLine($"Evidence recorded; {moved.Count} {(moved.Count == 1 ? "instance" : "instances")} moved.");
+            }
+            catch (DuplicateSignalException duplicate)
+            {
+                output.WriteLine(duplicate.Message);
+            }
+
             return ExitCodes.Ok;
         });
         return new Command("evidence", "Evidence that wakes workflow instances.") { submit };
@@ -100,7 +109,14 @@ internal static class WorkflowCommand
             var alerts = policy.Count(entry => entry.Severity == Core.Promotion.DiarySeverity.Alert);
             using var evidence = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{policy.Count()}},"alerts":{{alerts}}}"""));
             var key = "diary:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", policy.Select(entry => entry.EntryId)))))[..16];
-            Moved(output, runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
+            try
+            {
+                Moved(output, runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
+            }
+            catch (DuplicateSignalException)
+            {
+                // This file's entries woke the policy's instances before.
+            }
         }
     }
 
@@ -286,6 +302,76 @@ internal static class WorkflowCommand
                 output.WriteLine($"Refused: {refused.Message}");
                 return ExitCodes.Failed;
             }
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>workflow signals FILE.jsonl</c>: a batch of signals, one JSON object a line (<c>signal</c>: start, evidence,
+    /// approve, reject or tick, with the fields of the command of that name). Each line prints once it is durable;
+    /// with keys on every line, running the file again after a crash finishes it without doing anything twice.
+    /// </summary>
+    private static Command Signals(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var file = new Argument<string>("FILE.jsonl") { Description = "Signals, one JSON object a line." };
+        var command = new Command("signals", "Run a file of signals (start, evidence, approve, reject, tick), printing each once it is durable; safe to run again after a crash.") { journal, file, Definitions, Roles };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RulesCommand.RequireExists(path);
+            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            var runtime = Runtime(parse, store);
+            var definitions = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+            var number = 0;
+            foreach (var line in File.ReadLines(path))
+            {
+                number++;
+                if (line.Trim().Length == 0)
+                {
+                    continue;
+                }
+
+                using var document = JsonDocument.Parse(line);
+                var root = document.RootElement;
+                string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{path}:{number}: '{name}' is required.");
+                string? Key() => root.TryGetProperty("key", out var value) ? value.GetString() : null;
+                try
+                {
+                    switch (Text("signal"))
+                    {
+                        case "start":
+                            var id = Text("workflow");
+                            if (!definitions.TryGetValue(id, out var definition))
+                            {
+                                definition = definitions[id] = Definition(parse, id, error) ?? throw new FormatException($"{path}:{number}: workflow {id} does not load.");
+                            }
+
+                            runtime.Start(definition, Text("subject"), Text("actor"), Key());
+                            break;
+                        case "evidence":
+                            runtime.Evidence(Text("subject"), Text("kind"), root.GetProperty("evidence"), Key());
+                            break;
+                        case "approve" or "reject":
+                            runtime.Vote(Text("instance"), Text("actor"), Text("role"), Text("signal") == "approve", Text("reason"), Key());
+                            break;
+                        case "tick":
+                            runtime.Tick(DateTimeOffset.Parse(Text("now"), CultureInfo.InvariantCulture));
+                            break;
+                        default:
+                            throw new FormatException($"{path}:{number}: signal '{Text("signal")}' is not start, evidence, approve, reject or tick.");
+                    }
+                }
+                catch (DuplicateSignalException)
+                {
+                    // Handled by an earlier run: acknowledged.
+                }
+
+                output.WriteLine($"{number} ok");
+                output.Flush();
+            }
+
+            return ExitCodes.Ok;
         });
         return command;
     }

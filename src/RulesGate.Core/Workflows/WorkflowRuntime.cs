@@ -71,57 +71,65 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         subject = subject.Trim();
         var body = fields.GetRawText();
         key ??= $"evidence:{subject}:{kind}:{Hash(body)}";
-        var evidenceKey = $"evidence:{subject}:{kind}";
-        try
+        if (Claimed(key))
         {
-            var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", CapitalJson.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("subject"u8, subject);
-                writer.WriteString("kind"u8, kind);
-                writer.WriteString("key"u8, key);
-                writer.WritePropertyName("evidence"u8);
-                fields.WriteTo(writer);
-                writer.WriteEndObject();
-            }, pretty: false));
-            store.Append([entry], project: (scope, events) =>
-            {
-                Claim(scope, key, events[0].Seq);
-                scope.Set(evidenceKey, body, events[0].Seq);
-            });
-        }
-        catch (DuplicateSignalException)
-        {
-            // Recorded before; instances not yet woken by it (a crash between) are woken below, once each.
+            throw new DuplicateSignalException(key);
         }
 
-        var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
-        var snapshot = new Snapshot(store, clock, subject);
-        var plans = new List<(Plan Plan, string Signal)>();
-        foreach (var instance in List().Where(i => i.Subject == subject))
+        var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", CapitalJson.Write(writer =>
         {
-            var definition = DefinitionOf(instance);
-            var plan = new Plan(instance, []);
-            var context = snapshot.Context(definition, instance, record);
-            if (!Demote(definition, plan, context) && !definition.State(instance.State).Final)
+            writer.WriteStartObject();
+            writer.WriteString("subject"u8, subject);
+            writer.WriteString("kind"u8, kind);
+            writer.WriteString("key"u8, key);
+            writer.WritePropertyName("evidence"u8);
+            fields.WriteTo(writer);
+            writer.WriteEndObject();
+        }, pretty: false));
+        void Record(JournalTransaction scope, JournalEvent recorded)
+        {
+            Claim(scope, key, recorded.Seq);
+            scope.Set($"evidence:{subject}:{kind}", body, recorded.Seq);
+        }
+
+        // The evidence and every transition it causes are one transaction: a crash leaves all of it or none,
+        // and a repeated key finds it all done. An instance changed meanwhile by another process means: again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
+            var snapshot = new Snapshot(store, clock, subject);
+            var plans = new List<(Plan Plan, string? Signal)>();
+            foreach (var instance in List().Where(i => i.Subject == subject))
             {
-                Advance(definition, plan, context, $"{kind} evidence", snapshot);
+                var definition = DefinitionOf(instance);
+                var plan = new Plan(instance, []);
+                var context = snapshot.Context(definition, instance, record);
+                if (!Demote(definition, plan, context) && !definition.State(instance.State).Final)
+                {
+                    Advance(definition, plan, context, $"{kind} evidence", snapshot);
+                }
+
+                if (plan.Entries.Count > 0)
+                {
+                    plans.Add((plan, null));
+                }
             }
 
-            if (plan.Entries.Count > 0)
+            try
             {
-                plans.Add((plan, $"{key}:{instance.Id}"));
+                return CommitBatch(plans, null, (entry, Record));
+            }
+            catch (WorkflowConflictException) when (attempt < 3)
+            {
             }
         }
-
-        return CommitAll(plans);
     }
 
     /// <summary>Starts one instance per key in batches; keys already started are left as they are.</summary>
     public IReadOnlyList<WorkflowInstance> StartMany(WorkflowDefinition definition, string subject, IReadOnlyList<string> keys, string actor)
     {
         definitions[definition.Hash] = definition;
-        var plans = new List<(Plan Plan, string Signal)>();
+        var plans = new List<(Plan Plan, string? Signal)>();
         var snapshot = new Snapshot(store, clock, subject.Trim());
         foreach (var key in keys)
         {
@@ -490,7 +498,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     /// <summary>Commits many plans a batch per transaction; a batch that hits a duplicate key or a conflict is committed plan by plan.</summary>
-    private List<WorkflowInstance> CommitAll(List<(Plan Plan, string Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
+    private List<WorkflowInstance> CommitAll(List<(Plan Plan, string? Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
     {
         const int Batch = 512;
         var written = new List<WorkflowInstance>();
@@ -502,7 +510,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             }
             catch (Exception failure) when (failure is DuplicateSignalException or WorkflowConflictException)
             {
-                written.AddRange(chunk.Select(item => TryCommit(item.Plan, item.Signal, blob)).OfType<WorkflowInstance>());
+                written.AddRange(chunk.Select(item => TryCommit(item.Plan, item.Signal!, blob)).OfType<WorkflowInstance>());
             }
         }
 
@@ -524,8 +532,14 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it.</summary>
     private WorkflowInstance Commit(Plan plan, string signal, KeyValuePair<string, byte[]>? blob = null) => CommitBatch([(plan, signal)], blob)[0];
 
-    /// <summary>Several plans in one transaction, each under its own version check and key; all or none.</summary>
-    private List<WorkflowInstance> CommitBatch(IReadOnlyList<(Plan Plan, string Signal)> batch, KeyValuePair<string, byte[]>? blob)
+    /// <summary>
+    /// Several plans in one transaction, each under its own version check (and key, when it has one), after an
+    /// optional <paramref name="first"/> event with its own projection; all or none.
+    /// </summary>
+    private List<WorkflowInstance> CommitBatch(
+        IReadOnlyList<(Plan Plan, string? Signal)> batch,
+        KeyValuePair<string, byte[]>? blob,
+        (JournalEntry Entry, Action<JournalTransaction, JournalEvent> Project)? first = null)
     {
         foreach (var (plan, signal) in batch)
         {
@@ -539,15 +553,17 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
 
             if (plan.Entries.Count == 0)
             {
-                plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal));
+                plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal ?? ""));
             }
         }
 
         var written = new List<WorkflowInstance>(batch.Count);
-        store.Append([.. batch.SelectMany(item => item.Plan.Entries.Select(e => e.Entry))], blob is { } b ? [b] : null, (scope, events) =>
+        JournalEntry[] lead = first is { } f ? [f.Entry] : [];
+        store.Append([.. lead, .. batch.SelectMany(item => item.Plan.Entries.Select(e => e.Entry))], blob is { } b ? [b] : null, (scope, events) =>
         {
             written.Clear();
-            var offset = 0;
+            first?.Project(scope, events[0]);
+            var offset = lead.Length;
             foreach (var (plan, signal) in batch)
             {
                 if ((scope.Read(plan.Before.Key)?.Seq ?? 0) != plan.Before.Seq)
@@ -556,7 +572,11 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                 }
 
                 var last = events[offset + plan.Entries.Count - 1];
-                Claim(scope, signal, last.Seq);
+                if (signal is not null)
+                {
+                    Claim(scope, signal, last.Seq);
+                }
+
                 for (var i = 0; i < plan.Entries.Count; i++)
                 {
                     plan.Entries[i].Ledger?.Apply(scope, events[offset + i]);

@@ -137,9 +137,9 @@ public sealed class WorkflowRuntimeTests : IDisposable
         var good = Json("""{"trades":60,"win_rate":0.5,"profit_factor":1.3,"drawdown":0.02,"loss_streak":1}""");
 
         Assert.Single(runtime.Evidence("s-1", "trades", good, key: "batch-1"));
-        Assert.Empty(runtime.Evidence("s-1", "trades", good, key: "batch-1"));
+        Assert.Throws<DuplicateSignalException>(() => runtime.Evidence("s-1", "trades", good, key: "batch-1"));
+        Assert.Throws<DuplicateSignalException>(() => runtime.Evidence("s-1", "trades", Json("""{"trades":1}"""), key: "batch-1"));
         var events = store.LastSeq();
-        Assert.Throws<DuplicateSignalException>(() => runtime.Vote(first.Id, "rhea", "risk", true, "x", key: "batch-1:" + first.Id));
 
         Assert.Equal(first.Seq, again.Seq);
         Assert.Equal("L1_paper", runtime.Find(first.Id)!.State);
@@ -199,7 +199,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
             ("validation", """{"deterministic_orders":true}"""),
             ("paper", """{"burn_in_days":14,"incidents":0}"""),
         ];
-        Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json)));    // out of turn: nothing
+        Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json), key: "early"));    // out of turn: nothing
 
         foreach (var (kind, json) in evidence)
         {
