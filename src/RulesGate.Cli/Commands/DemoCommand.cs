@@ -5,6 +5,7 @@ using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
 
@@ -13,7 +14,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -46,8 +47,9 @@ internal static class DemoCommand
             output.WriteLine();
             var streamOk = Stream(engine, output, error);
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
-            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue ? ExitCodes.Error
-                : failed > 0 || streamOk == false || promotionOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            var workflowOk = promotionOk.HasValue ? Workflow(engine, output, error) : null;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -138,6 +140,46 @@ internal static class DemoCommand
         var verification = JournalVerifier.Verify(journal);
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
         return verification.Intact;
+    }
+
+    /// <summary>alpha-momentum driven through alpha-trade-promotion: diary evidence, three approvals, the live gate; its history and diagram.</summary>
+    private static bool? Workflow(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        var loaded = new WorkflowLoader(engine).Load("workflows/alpha-trade-promotion.yaml");
+        if (loaded.Value is not { } definition)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine), WorkflowRoles.Load(WorkflowRoles.DefaultPath), artifacts: Path.Combine("artifacts", "demo"));
+        using var clean = JsonDocument.Parse("""{"added":0,"alerts":0}""");
+        var instance = runtime.Start(definition, "alpha-momentum", "olga");
+        runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-1");
+        runtime.Vote(instance.Id, "rhea", "risk", approve: true, "Paper diary is clean: 48 decisions, 2 warnings.");
+        runtime.Vote(instance.Id, "raj", "risk", approve: true, "Pilot sizing reviewed.");
+        runtime.Vote(instance.Id, "carla", "compliance", approve: true, "Evidence and approvals on file.");
+        PolicyLedger.Promote(journal, new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
+            Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
+        runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-2");
+        var final = runtime.Find(instance.Id)!;
+
+        output.WriteLine();
+        output.WriteLine($"Workflow: {instance.Id} on {definition.Identity}, driven by diary evidence and approvals from workflows/roles.yaml");
+        output.WriteLine();
+        foreach (var step in final.History)
+        {
+            output.WriteLine($"  {(step.From.Length == 0 ? "-" : step.From),-14} → {step.To,-14} {step.Cause,-9} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
+        }
+
+        output.WriteLine();
+        output.WriteLine($"Ledger: alpha-momentum is at {PolicyLedger.Read(journal, "alpha-momentum").CurrentStage.Name()}.");
+        output.WriteLine();
+        output.Write(WorkflowDiagram.Mermaid(definition));
+        var verification = JournalVerifier.Verify(journal);
+        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        return verification.Intact && final.State == "limited_live";
     }
 
     private static (string Strategy, string Order) Describe(string line)

@@ -203,7 +203,7 @@ internal static class WorkflowCommand
 
             foreach (var step in instance.History)
             {
-                output.WriteLine($"  {step.At}  {step.From,-16} → {step.To,-16} {step.Cause,-10} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
+                output.WriteLine($"  {step.At}  {(step.From.Length == 0 ? "-" : step.From),-16} → {step.To,-16} {step.Cause,-10} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
             }
 
             return ExitCodes.Ok;

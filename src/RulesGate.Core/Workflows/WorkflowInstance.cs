@@ -6,7 +6,7 @@ namespace RulesGate.Core.Workflows;
 /// <summary>An approval vote recorded on an instance.</summary>
 public sealed record WorkflowVote(string Actor, string Role, string Reason, string At);
 
-/// <summary>One step of an instance's history: who or what moved it, when and why.</summary>
+/// <summary>One step of an instance's history: who or what moved it, when and why; <see cref="From"/> is empty for the start.</summary>
 /// <param name="Cause"><c>start</c>, <c>evidence</c>, <c>approval</c>, <c>rejection</c>, <c>timeout</c>, <c>timer</c>, <c>demotion</c> or <c>migration</c>.</param>
 public sealed record WorkflowStep(string At, string From, string To, string Cause, string Actor, string Detail);
 

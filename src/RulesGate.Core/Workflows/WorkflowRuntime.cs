@@ -388,7 +388,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     /// <summary>Moves the plan's instance into <paramref name="target"/> and runs its activities.</summary>
     private void Enter(WorkflowDefinition definition, Plan plan, string target, string cause, string actor, string detail, bool demotion)
     {
-        var from = plan.Instance.State;
+        var from = cause == "start" ? "" : plan.Instance.State;
         var state = definition.State(target);
         var now = clock.GetUtcNow();
         plan.Instance = plan.Instance with
