@@ -385,7 +385,9 @@ internal static class WorkflowCommand
     private static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
     {
         var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
-        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse)), File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));
+        return new WorkflowRuntime(
+            store, new WorkflowLoader(CliOptions.Engine(parse)), File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()),
+            webhook: WorkflowWebhook.FromEnvironment());
     }
 
     /// <summary>The definition in the workflows folder whose id is <paramref name="id"/>, or null after printing why.</summary>

@@ -22,7 +22,7 @@ public sealed class WorkflowRefusedException(string message) : Exception(message
 /// transaction: the instance's events, the ledger changes its activities make, its new projection and the signal's
 /// idempotency key, under a check that the instance is still at the version the signal was computed from.
 /// </summary>
-public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts")
+public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null)
 {
     private const string KeyPrefix = "workflow.key:";
 
@@ -232,6 +232,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                     CapitalJson.Value(writer, approval.EscalateTo);
                     writer.WriteString("waiting_since"u8, instance.EnteredAt);
                 });
+                plan.Notices.Add($"No decision on {instance.State} since {instance.EnteredAt}; escalated to {string.Join(", ", approval.EscalateTo)}.");
                 if (approval.OnTimeout is { } target)
                 {
                     Enter(definition, plan, target, "timeout", "timer", $"no decision in {System.Xml.XmlConvert.ToString(approval.Timeout!.Value)}", demotion: false);
@@ -374,6 +375,9 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
 
         public List<(string Template, string State)> Renders { get; } = [];
 
+        /// <summary>Notices for the webhook, posted once the plan is durable.</summary>
+        public List<string> Notices { get; } = [];
+
         public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
             Entries.Add((new JournalEntry(Instance.Key, type, CapitalJson.Write(writer =>
             {
@@ -421,6 +425,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                     break;
                 case "notify":
                     plan.Event("workflow.notice", writer => writer.WriteString("text"u8, activity.Argument));
+                    plan.Notices.Add(activity.Argument);
                     break;
                 default:
                     plan.Renders.Add((activity.Argument, target));
@@ -591,9 +596,34 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         for (var i = 0; i < batch.Count; i++)
         {
             Render(batch[i].Plan, written[i]);
+            Post(batch[i].Plan, written[i]);
         }
 
         return written;
+    }
+
+    /// <summary>The plan's notices to the webhook, after the change is durable; a failed delivery is journaled.</summary>
+    private void Post(Plan plan, WorkflowInstance instance)
+    {
+        foreach (var text in webhook is null ? [] : plan.Notices)
+        {
+            try
+            {
+                webhook!.Post(instance, text);
+            }
+            catch (HttpRequestException failure)
+            {
+                store.Append([new JournalEntry(instance.Key, "workflow.webhook_failed", CapitalJson.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("instance"u8, instance.Id);
+                    writer.WriteString("url"u8, webhook!.Url.ToString());
+                    writer.WriteString("text"u8, text);
+                    writer.WriteString("error"u8, failure.Message);
+                    writer.WriteEndObject();
+                }, pretty: false))]);
+            }
+        }
     }
 
     /// <summary>Templates an activity renders, after the change is durable (a re-render changes nothing recorded).</summary>
