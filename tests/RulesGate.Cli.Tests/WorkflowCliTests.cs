@@ -46,6 +46,7 @@ public sealed class WorkflowCliTests : IDisposable
 
         using var json = JsonDocument.Parse(Run("workflow", "show", "--instance", instance, "--json").Output);
         Assert.Equal("pilot", json.RootElement.GetProperty("state").GetString());
+        Assert.Equal(["evidence", "approval", "timer"], json.RootElement.GetProperty("waits_for").EnumerateArray().Select(wait => wait.GetString()));
         Assert.Equal(["start", "evidence", "evidence", "approval"], json.RootElement.GetProperty("history").EnumerateArray().Select(step => step.GetProperty("cause").GetString()));
         Assert.Equal("1 timer fired.\n", Run("workflow", "tick", "--now", "2099-01-01T00:00:00Z").Output.Split('\n', 2)[1]);
         Assert.Equal(0, Run("journal", "verify").Exit);

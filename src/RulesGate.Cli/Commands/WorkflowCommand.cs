@@ -190,7 +190,19 @@ internal static class WorkflowCommand
             var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
             if (parse.GetValue(json))
             {
-                output.WriteLine(instance.Json());
+                using var projection = JsonDocument.Parse(instance.Json());
+                output.WriteLine(Core.Gate.CapitalJson.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    foreach (var property in projection.RootElement.EnumerateObject())
+                    {
+                        property.WriteTo(writer);
+                    }
+
+                    writer.WritePropertyName("waits_for"u8);
+                    Core.Gate.CapitalJson.Value(writer, runtime.Bookmarks(instance));
+                    writer.WriteEndObject();
+                }, pretty: false));
                 return ExitCodes.Ok;
             }
 
