@@ -229,6 +229,27 @@ public static class CapitalJson
         }
     }
 
+    /// <summary>A text property, left out when the value is null.</summary>
+    public static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>A property holding a list of texts.</summary>
+    public static void Strings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<string> items)
+    {
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            writer.WriteStringValue(item);
+        }
+
+        writer.WriteEndArray();
+    }
+
     private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
     {
         writer.WritePropertyName(name);

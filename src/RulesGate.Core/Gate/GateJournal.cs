@@ -22,7 +22,7 @@ public static class GateJournal
         var payload = CapitalJson.Write(writer =>
         {
             writer.WriteStartObject();
-            Optional(writer, "run_id", runId);
+            CapitalJson.Optional(writer, "run_id"u8, runId);
             writer.WriteString("bundle", gate.Bundle.Identity);
             writer.WriteString("bundle_hash", gate.Bundle.File.Hash);
             writer.WritePropertyName("request");
@@ -43,7 +43,7 @@ public static class GateJournal
         new(runId is null ? "gate" : $"run:{runId}", MalformedType, CapitalJson.Write(writer =>
         {
             writer.WriteStartObject();
-            Optional(writer, "run_id", runId);
+            CapitalJson.Optional(writer, "run_id"u8, runId);
             writer.WriteNumber("line", line);
             writer.WriteString("text", text);
             writer.WriteString("reason", reason);
@@ -111,7 +111,7 @@ public static class GateJournal
     {
         writer.WriteStartObject();
         writer.WriteBoolean("active", state.Active);
-        Optional(writer, "since", state.Since);
+        CapitalJson.Optional(writer, "since"u8, state.Since);
         writer.WriteString("cause", state.Cause);
         writer.WriteEndObject();
     }, pretty: false);
@@ -129,13 +129,5 @@ public static class GateJournal
             root.GetProperty("active").GetBoolean(),
             root.TryGetProperty("since", out var since) ? since.GetString() : null,
             root.GetProperty("cause").GetString() ?? "");
-    }
-
-    private static void Optional(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
     }
 }

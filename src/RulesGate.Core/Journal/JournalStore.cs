@@ -197,16 +197,19 @@ public sealed class JournalStore : IDisposable
         return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;
     }
 
+    /// <summary>A projection: its key, value and the sequence number of the event that last set it.</summary>
+    public sealed record Projection(string Key, string Value, long Seq);
+
     /// <summary>Every projection whose key starts with <paramref name="prefix"/>, by key.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> States(string prefix)
+    public IReadOnlyList<Projection> States(string prefix)
     {
-        using var command = Command("SELECT key, value FROM state WHERE substr(key, 1, length($prefix)) = $prefix ORDER BY key");
+        using var command = Command("SELECT key, value, seq FROM state WHERE substr(key, 1, length($prefix)) = $prefix ORDER BY key");
         command.Parameters.AddWithValue("$prefix", prefix);
         using var reader = command.ExecuteReader();
-        var states = new List<KeyValuePair<string, string>>();
+        var states = new List<Projection>();
         while (reader.Read())
         {
-            states.Add(new(reader.GetString(0), reader.GetString(1)));
+            states.Add(new(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
         }
 
         return states;

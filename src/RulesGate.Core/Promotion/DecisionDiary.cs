@@ -98,19 +98,11 @@ public static class DecisionDiary
         writer.WriteString("stage"u8, entry.Stage.Name());
         writer.WriteString("severity"u8, entry.Severity.ToString().ToLowerInvariant());
         writer.WriteBoolean("forced"u8, entry.Forced);
-        Optional(writer, "regime"u8, entry.Regime);
-        Optional(writer, "evidence_id"u8, entry.EvidenceId);
-        Optional(writer, "notes"u8, entry.Notes);
+        CapitalJson.Optional(writer, "regime"u8, entry.Regime);
+        CapitalJson.Optional(writer, "evidence_id"u8, entry.EvidenceId);
+        CapitalJson.Optional(writer, "notes"u8, entry.Notes);
         writer.WriteEndObject();
     }, pretty: false));
-
-    private static void Optional(System.Text.Json.Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
-    }
 
     private static void Project(JournalTransaction scope, List<DiaryEntry> entries, IReadOnlyList<JournalEvent> events)
     {

@@ -18,7 +18,7 @@ public static class PolicyLedger
 
     /// <summary>Every policy the ledger has a record for, by id.</summary>
     public static IReadOnlyList<PolicyLedgerRecord> All(JournalStore store) =>
-        [.. store.States(KeyPrefix).Select(state => Read(store, state.Key[KeyPrefix.Length..]))];
+        [.. store.States(KeyPrefix).Select(state => Parse(state.Value, state.Seq))];
 
     /// <summary>Records the declared stage with its approvals and evidence; the operator's explicit act.</summary>
     /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
@@ -117,8 +117,8 @@ public static class PolicyLedger
         writer.WriteStartObject();
         writer.WriteString("policy_id"u8, record.PolicyId);
         writer.WriteString("declared_stage"u8, record.DeclaredStage.Name());
-        WriteList(writer, "approvals"u8, record.Approvals);
-        Optional(writer, "evidence_id"u8, record.EvidenceId);
+        CapitalJson.Strings(writer, "approvals"u8, record.Approvals);
+        CapitalJson.Optional(writer, "evidence_id"u8, record.EvidenceId);
         writer.WritePropertyName("checklist"u8);
         WriteMap(writer, record.Checklist);
         WriteNumbers(writer, record.ThresholdOverrides);
@@ -173,8 +173,8 @@ public static class PolicyLedger
         }
 
         writer.WriteString("actor"u8, transition.Actor);
-        WriteList(writer, "approvals"u8, transition.Approvals);
-        Optional(writer, "evidence_id"u8, transition.EvidenceId);
+        CapitalJson.Strings(writer, "approvals"u8, transition.Approvals);
+        CapitalJson.Optional(writer, "evidence_id"u8, transition.EvidenceId);
         if (transition.PolicyDelta is { } delta)
         {
             writer.WritePropertyName("policy_delta"u8);
@@ -211,17 +211,6 @@ public static class PolicyLedger
     private static string? OptionalString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
-    private static void WriteList(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<string> items)
-    {
-        writer.WriteStartArray(name);
-        foreach (var item in items)
-        {
-            writer.WriteStringValue(item);
-        }
-
-        writer.WriteEndArray();
-    }
-
     private static void WriteMap(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> map)
     {
         writer.WriteStartObject();
@@ -231,13 +220,5 @@ public static class PolicyLedger
         }
 
         writer.WriteEndObject();
-    }
-
-    private static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
     }
 }

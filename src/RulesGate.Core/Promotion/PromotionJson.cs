@@ -17,14 +17,14 @@ public static class PromotionJson
         writer.WriteString("declared_stage"u8, ledger.DeclaredStage.Name());
         writer.WriteString("audit_stage"u8, ledger.AuditStage.Name());
         writer.WriteString("recommended_stage"u8, assessment.RecommendedStage.Name());
-        Strings(writer, "approvals"u8, ledger.Approvals);
+        CapitalJson.Strings(writer, "approvals"u8, ledger.Approvals);
         writer.WritePropertyName("evidence_id"u8);
         CapitalJson.Value(writer, ledger.EvidenceId);
-        Strings(writer, "audit_gaps"u8, assessment.AuditGaps);
+        CapitalJson.Strings(writer, "audit_gaps"u8, assessment.AuditGaps);
         writer.WriteStartObject("stage_blockers"u8);
         foreach (var (gate, blockers) in assessment.StageBlockers.OrderBy(pair => pair.Key))
         {
-            Strings(writer, gate.Name(), blockers);
+            CapitalJson.Strings(writer, System.Text.Encoding.UTF8.GetBytes(gate.Name()), blockers);
         }
 
         writer.WriteEndObject();
@@ -82,17 +82,4 @@ public static class PromotionJson
         writer.WritePropertyName(name);
         CapitalJson.Value(writer, value);
     }
-
-    private static void Strings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<string> items)
-    {
-        writer.WriteStartArray(name);
-        foreach (var item in items)
-        {
-            writer.WriteStringValue(item);
-        }
-
-        writer.WriteEndArray();
-    }
-
-    private static void Strings(Utf8JsonWriter writer, string name, IReadOnlyList<string> items) => Strings(writer, System.Text.Encoding.UTF8.GetBytes(name), items);
 }

@@ -23,18 +23,11 @@ public static class PromotionLog
             writer.WriteString("from"u8, last.From.Name());
             writer.WriteString("to"u8, last.To.Name());
             writer.WriteString("actor"u8, last.Actor);
-            writer.WriteStartArray("approvals"u8);
-            foreach (var approval in record.Approvals)
-            {
-                writer.WriteStringValue(approval);
-            }
-
-            writer.WriteEndArray();
+            CapitalJson.Strings(writer, "approvals"u8, record.Approvals);
             writer.WritePropertyName("evidence_id"u8);
             CapitalJson.Value(writer, record.EvidenceId);
             writer.WriteString("current_stage"u8, record.CurrentStage.Name());
-            writer.WritePropertyName("audit_gaps"u8);
-            CapitalJson.Value(writer, record.AuditGaps(record.DeclaredStage));
+            CapitalJson.Strings(writer, "audit_gaps"u8, record.AuditGaps(record.DeclaredStage));
             writer.WriteEndObject();
         }, pretty: false);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder)

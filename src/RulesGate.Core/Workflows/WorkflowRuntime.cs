@@ -314,7 +314,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? WorkflowInstance.Parse(state.Value, state.Seq) : null;
 
     public IReadOnlyList<WorkflowInstance> List() =>
-        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => Find(state.Key[WorkflowInstance.KeyPrefix.Length..])!)];
+        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => WorkflowInstance.Parse(state.Value, state.Seq))];
 
     /// <summary>The definition an instance is pinned to: the bytes it started with, kept in the journal.</summary>
     public WorkflowDefinition DefinitionOf(WorkflowInstance instance)
@@ -490,7 +490,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             {
                 byKind = new Dictionary<string, EvidenceRecord>(StringComparer.Ordinal);
                 var prefix = $"evidence:{subject}:";
-                foreach (var (key, json) in store.States(prefix))
+                foreach (var (key, json, _) in store.States(prefix))
                 {
                     using var document = JsonDocument.Parse(json);
                     byKind[key[prefix.Length..]] = new EvidenceRecord(key[prefix.Length..], null, document.RootElement);
