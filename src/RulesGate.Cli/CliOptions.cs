@@ -15,6 +15,13 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    /// <summary>An option's UTC time, written with Z.</summary>
+    /// <exception cref="FormatException">Not a time, or not UTC; names the option.</exception>
+    public static DateTimeOffset Utc(string text, string option) =>
+        DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var time) && time.Offset == TimeSpan.Zero && text.Trim().EndsWith('Z')
+            ? time
+            : throw new FormatException($"{option} '{text}' is not a UTC time; write it with Z, such as 2026-03-01T00:00:00Z.");
+
     public static RuleEngine Engine(ParseResult parse)
     {
         var cache = parse.GetValue(Cache);

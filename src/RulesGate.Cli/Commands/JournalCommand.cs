@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RulesGate.Core;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 
@@ -11,12 +12,7 @@ internal static class JournalCommand
     public static Option<string> JournalOption() =>
         new("--journal") { Description = $"The journal's SQLite file (default $RULESGATE_JOURNAL, else {JournalStore.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
 
-    private static string DefaultJournal() => Environment.GetEnvironmentVariable("RULESGATE_JOURNAL") switch
-    {
-        null => JournalStore.DefaultPath,
-        { } value when value.Trim().Length == 0 => throw new FormatException("RULESGATE_JOURNAL is set but empty; unset it or name a journal file."),
-        { } value => value.Trim(),
-    };
+    private static string DefaultJournal() => Settings.Read("RULESGATE_JOURNAL") ?? JournalStore.DefaultPath;
 
     public static Command Journal(TextWriter output)
     {

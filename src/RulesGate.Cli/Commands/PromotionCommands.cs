@@ -81,7 +81,7 @@ internal static class PromotionCommands
                 return ExitCodes.Error;
             }
 
-            var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? Utc(text, "--as-of") : null, TimeProvider.System.GetUtcNow());
+            var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? CliOptions.Utc(text, "--as-of") : null, TimeProvider.System.GetUtcNow());
             var assessor = new GraduationAssessor(bundle);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var results = parse.GetValue(policies)!.Select(policy =>
@@ -335,9 +335,4 @@ internal static class PromotionCommands
 
         return string.Join('\n', lines);
     }
-
-    private static DateTimeOffset Utc(string text, string option) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) && time.Offset == TimeSpan.Zero && text.Trim().EndsWith('Z')
-            ? time
-            : throw new FormatException($"{option} '{text}' is not a UTC time; write it with Z, such as 2026-03-01T00:00:00Z.");
 }

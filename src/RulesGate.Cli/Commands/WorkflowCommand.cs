@@ -264,11 +264,7 @@ internal static class WorkflowCommand
         var command = new Command("tick", "Fire every due timer: approval timeouts escalate (and move when on_timeout says), after: timers move.") { journal, now };
         command.SetAction(parse =>
         {
-            var at = parse.GetValue(now) is { } text
-                ? DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) && parsed.Offset == TimeSpan.Zero && text.Trim().EndsWith('Z')
-                    ? parsed
-                    : throw new FormatException($"--now '{text}' is not a UTC time; write it with Z, such as 2026-11-24T09:00:00Z.")
-                : TimeProvider.System.GetUtcNow();
+            var at = parse.GetValue(now) is { } text ? CliOptions.Utc(text, "--now") : TimeProvider.System.GetUtcNow();
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var fired = Runtime(parse, store).Tick(at);
             foreach (var instance in fired)

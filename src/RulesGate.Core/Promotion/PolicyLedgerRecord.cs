@@ -67,6 +67,19 @@ public sealed record PolicyLedgerRecord(
 
     public bool Satisfied(string item) => Checklist.TryGetValue(item, out var status) && SatisfiedStatuses.Contains(status.Trim());
 
+    /// <summary>A record from a rule-test context: <c>{declared_stage, approvals, evidence_id, checklist}</c>, all optional.</summary>
+    internal static PolicyLedgerRecord Read(Gate.JsonFields ledger, string policyId)
+    {
+        var record = New(policyId);
+        return record with
+        {
+            DeclaredStage = ledger.Has("declared_stage") ? PromotionStages.Parse(ledger.String("declared_stage")) : PromotionStage.Experiment,
+            Approvals = Normalize(ledger.Has("approvals") ? ledger.Required("approvals").EnumerateArray().Select(item => item.GetString() ?? "") : []),
+            EvidenceId = ledger.Has("evidence_id") ? ledger.String("evidence_id") : null,
+            Checklist = ledger.Has("checklist") ? ledger.Required("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal) : record.Checklist,
+        };
+    }
+
     /// <summary>Trimmed, without blanks, de-duplicated and sorted ordinally.</summary>
     public static IReadOnlyList<string> Normalize(IEnumerable<string> approvals) =>
         [.. approvals.Select(approval => approval.Trim()).Where(approval => approval.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];

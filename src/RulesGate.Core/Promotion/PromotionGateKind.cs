@@ -56,19 +56,7 @@ public sealed class PromotionGateKind : RuleKind<PromotionContext>
 
         PromotionStage? latest = fields.Has("latest_stage") ? PromotionStages.Parse(fields.String("latest_stage")) : null;
         var diary = new DiaryMetrics("test", StageMetrics.Sum(stages.Values), stages, latest, fields.Count("normal_streak"), fields.Number("paper_green_span_days", 0));
-        var record = PolicyLedgerRecord.New("test");
-        if (fields.Has("ledger"))
-        {
-            var ledger = fields.Object("ledger", "declared_stage", "approvals", "evidence_id", "checklist");
-            record = record with
-            {
-                DeclaredStage = ledger.Has("declared_stage") ? PromotionStages.Parse(ledger.String("declared_stage")) : PromotionStage.Experiment,
-                Approvals = PolicyLedgerRecord.Normalize(ledger.Has("approvals") ? ledger.Required("approvals").EnumerateArray().Select(item => item.GetString() ?? "") : []),
-                EvidenceId = ledger.Has("evidence_id") ? ledger.String("evidence_id") : null,
-                Checklist = ledger.Has("checklist") ? ledger.Required("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal) : record.Checklist,
-            };
-        }
-
+        var record = fields.Has("ledger") ? PolicyLedgerRecord.Read(fields.Object("ledger", "declared_stage", "approvals", "evidence_id", "checklist"), "test") : PolicyLedgerRecord.New("test");
         return new PromotionContext(diary, record);
     }
 }

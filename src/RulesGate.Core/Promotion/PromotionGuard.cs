@@ -31,7 +31,7 @@ public sealed class PromotionGuard
     /// <exception cref="FormatException">RULESGATE_GUARD_CONFIG is set but empty, or the file is not a PromotionGuard.</exception>
     public static RuleResult<RuleBundle> Load(RuleEngine engine, string? path, Func<string, string?>? environment = null)
     {
-        var file = path ?? Setting(environment ?? Environment.GetEnvironmentVariable, "RULESGATE_GUARD_CONFIG") ?? DefaultPath;
+        var file = path ?? Settings.Read("RULESGATE_GUARD_CONFIG", environment) ?? DefaultPath;
         var loaded = engine.Load(file);
         return loaded.Value is { Kind: not PromotionGuardKind } bundle ? throw new FormatException($"{file}: a {bundle.Kind.Name} file, not a PromotionGuard file.") : loaded;
     }
@@ -99,10 +99,10 @@ public sealed class PromotionGuard
             throw new FormatException($"{file.Path}: status_stages.{status} is '{required}', not a stage; write one of experiment, paper, pilot, limited_live.");
         }
 
-        var regimes = Setting(environment, "RULESGATE_REQUIRED_REGIMES") is { } listed
+        var regimes = Settings.Read("RULESGATE_REQUIRED_REGIMES", environment) is { } listed
             ? [.. listed.Split(',').Select(regime => regime.Trim().ToLowerInvariant()).Where(regime => regime.Length > 0).Distinct(StringComparer.Ordinal)]
             : (file.Params.Find("required_regimes")?.Value as IReadOnlyList<string> ?? []).Select(regime => regime.ToLowerInvariant()).ToList();
-        var minimum = Setting(environment, "RULESGATE_MIN_REGIME_COUNT") is { } text
+        var minimum = Settings.Read("RULESGATE_MIN_REGIME_COUNT", environment) is { } text
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw new FormatException($"RULESGATE_MIN_REGIME_COUNT is '{text}'; write a whole number ≥ 0.")
             : file.Params.Find("min_regime_count")?.Value switch { double value => (int)value, int value => value, _ => 0 };
         var metrics = DecisionDiary.Metrics(store, policyId, DiaryWindow.All);
@@ -111,13 +111,4 @@ public sealed class PromotionGuard
     }
 
     private static string Normalize(string status) => status.Trim().ToLowerInvariant();
-
-    /// <summary>An environment override, trimmed; null when unset.</summary>
-    /// <exception cref="FormatException">It is set but empty.</exception>
-    private static string? Setting(Func<string, string?> environment, string name) => environment(name) switch
-    {
-        null => null,
-        { } value when value.Trim().Length == 0 => throw new FormatException($"{name} is set but empty; unset it or give it a value."),
-        { } value => value.Trim(),
-    };
 }

@@ -18,18 +18,8 @@ public sealed class PromotionGuardKind : RuleKind<GuardContext>
     public override object ReadContext(JsonElement json)
     {
         var fields = new JsonFields(json, "context", "strategy", "status", "policy_id", "required_stage", "ledger", "regimes", "required_regimes", "min_regime_count", "paper_green_span_days");
-        var ledger = PolicyLedgerRecord.New(fields.String("policy_id"));
-        if (fields.Has("ledger"))
-        {
-            var l = fields.Object("ledger", "declared_stage", "approvals", "evidence_id", "checklist");
-            ledger = ledger with
-            {
-                DeclaredStage = l.Has("declared_stage") ? PromotionStages.Parse(l.String("declared_stage")) : PromotionStage.Experiment,
-                Approvals = PolicyLedgerRecord.Normalize(l.Has("approvals") ? l.Required("approvals").EnumerateArray().Select(item => item.GetString() ?? "") : []),
-                EvidenceId = l.Has("evidence_id") ? l.String("evidence_id") : null,
-                Checklist = l.Has("checklist") ? l.Required("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "", StringComparer.Ordinal) : ledger.Checklist,
-            };
-        }
+        var policy = fields.String("policy_id");
+        var ledger = fields.Has("ledger") ? PolicyLedgerRecord.Read(fields.Object("ledger", "declared_stage", "approvals", "evidence_id", "checklist"), policy) : PolicyLedgerRecord.New(policy);
 
         return new GuardContext(
             fields.String("strategy"), fields.String("status"), ledger.PolicyId, fields.Has("required_stage") ? fields.String("required_stage") : "", ledger,

@@ -5,6 +5,7 @@ using System.Text.Json;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
 
 namespace RulesGate.Core.Workflows;
 
@@ -466,7 +467,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         if (exit.Gate is { } gate)
         {
-            var assessment = new GraduationAssessor(definition.Gates!).Judge(snapshot.Metrics, plan.Ledger ?? snapshot.Ledger);
+            var assessment = snapshot.Judge(definition.Gates!, plan.Ledger);
             return assessment.StageBlockers[PromotionStages.Parse(gate)].Count == 0;
         }
 
@@ -479,10 +480,27 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         private Dictionary<string, EvidenceRecord>? byKind;
         private DiaryMetrics? metrics;
         private PolicyLedgerRecord? ledger;
+        private readonly Dictionary<RuleBundle, Assessment> judged = [];
 
         public DiaryMetrics Metrics => metrics ??= DecisionDiary.Metrics(store, subject, DiaryWindow.All);
 
         public PolicyLedgerRecord Ledger => ledger ??= PolicyLedger.Read(store, subject);
+
+        /// <summary>The gates' verdict on the subject; judged once per gates file unless the plan changed the ledger.</summary>
+        public Assessment Judge(RuleBundle gates, PolicyLedgerRecord? changed)
+        {
+            if (changed is not null)
+            {
+                return new GraduationAssessor(gates).Judge(Metrics, changed);
+            }
+
+            if (!judged.TryGetValue(gates, out var assessment))
+            {
+                judged[gates] = assessment = new GraduationAssessor(gates).Judge(Metrics, Ledger);
+            }
+
+            return assessment;
+        }
 
         public EvidenceContext Context(WorkflowDefinition definition, WorkflowInstance instance, EvidenceRecord latest)
         {

@@ -22,13 +22,12 @@ public sealed class WorkflowWebhook(Uri url, HttpClient? client = null)
     /// <exception cref="FormatException">It is set but empty or not an absolute http(s) URL.</exception>
     public static WorkflowWebhook? FromEnvironment(Func<string, string?>? environment = null)
     {
-        var value = (environment ?? Environment.GetEnvironmentVariable)(Variable);
-        if (value is null)
+        if (Settings.Read(Variable, environment) is not { } value)
         {
             return null;
         }
 
-        return Uri.TryCreate(value.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+        return Uri.TryCreate(value, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
             ? new WorkflowWebhook(parsed)
             : throw new FormatException($"{Variable} is '{value}'; write an absolute http(s) URL, or unset it.");
     }
