@@ -125,7 +125,7 @@ internal static class RulesCommand
             output.WriteLine($"{bundle.Identity} on {contextPath}");
             foreach (var rule in RuleExplainer.Explain(bundle, context))
             {
-                var verdict = rule.Fired switch { true => "FIRED", false => "quiet", null => "ERROR" };
+                var verdict = rule.Fired switch { true => "FIRED", false => "quiet", null => $"ERROR  {rule.Error} (fails closed)" };
                 output.WriteLine($"{rule.RuleId}  {verdict}");
                 foreach (var line in rule.Lines)
                 {

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 
 namespace RulesGate.Core.Gate;
@@ -62,7 +63,7 @@ public static class CapitalContextJson
     public static MarketSnapshot ReadMarket(JsonElement json)
     {
         var market = new JsonFields(json, "market", "timestamp", "prices");
-        return new MarketSnapshot(market.Has("timestamp") ? market.Timestamp("timestamp") : null, market.NumberMap("prices"));
+        return new MarketSnapshot(market.Has("timestamp") ? market.Timestamp("timestamp") : null, market.NumberMap("prices").ToFrozenDictionary(StringComparer.Ordinal));
     }
 
     public static ExecutionState ReadExecution(JsonElement json)
@@ -70,7 +71,7 @@ public static class CapitalContextJson
         var execution = new JsonFields(json, "execution", "orders_last_60s_global", "orders_last_60s_by_strategy", "violations_last_window", "kill_switch_active");
         return new ExecutionState(
             execution.Count("orders_last_60s_global"),
-            execution.CountMap("orders_last_60s_by_strategy"),
+            execution.CountMap("orders_last_60s_by_strategy").ToFrozenDictionary(StringComparer.Ordinal),
             execution.Count("violations_last_window"),
             execution.Bool("kill_switch_active"));
     }

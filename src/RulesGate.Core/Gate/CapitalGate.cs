@@ -6,11 +6,20 @@ namespace RulesGate.Core.Gate;
 /// Turns the rules of a <c>CapitalPolicy</c> bundle that fire for an order intent into ALLOW, MODIFY or DENY.
 /// Every rule is evaluated; a rule whose id starts with <c>SYS-</c> fails closed and decides alone, in either
 /// mode; in enforce mode, rules that all carry a <c>modify_qty</c> effect reduce the order instead of denying it.
+/// Two things the gate enforces itself, whatever the file says: an expression that throws denies the order
+/// (<see cref="EvaluationFailedRule"/>, in either mode), and a latched kill switch denies every order in
+/// enforce mode (<see cref="KillSwitchRule"/>).
 /// </summary>
 public sealed class CapitalGate
 {
     /// <summary>The effect that turns a violation into a smaller order.</summary>
     public const string ModifyEffect = "modify_qty";
+
+    /// <summary>The rule id of a denial because a rule's expression threw.</summary>
+    public const string EvaluationFailedRule = "SYS-002";
+
+    /// <summary>The rule id of a denial because the kill switch is latched.</summary>
+    public const string KillSwitchRule = "KILL-001";
 
     private const int StackRules = 256;
 
@@ -66,13 +75,29 @@ public sealed class CapitalGate
     /// <param name="fired">One slot per rule (<see cref="RuleCount"/>).</param>
     /// <param name="allowedQty">For MODIFY, the quantity that may be sent.</param>
     /// <param name="tripsKillSwitch">A violated rule is listed in <c>params.kill_switch.trip_on_rules</c>.</param>
+    /// <remarks>
+    /// When a rule's expression throws, or the kill switch is latched in enforce mode with no rule of the file
+    /// firing, the verdict is DENY with no rule left in <paramref name="fired"/>; <see cref="Explain"/> says why.
+    /// </remarks>
     public CapitalVerdict Judge(CapitalContext context, Span<bool> fired, out double allowedQty, out bool tripsKillSwitch)
     {
         allowedQty = 0;
         tripsKillSwitch = false;
-        if (evaluator.Evaluate(context, fired) == 0)
+        int count;
+        try
         {
-            return CapitalVerdict.Allow;
+            count = evaluator.Evaluate(context, fired);
+        }
+        catch (RuleEvaluationException)
+        {
+            fired.Clear();
+            return CapitalVerdict.Deny;
+        }
+
+        var latched = context.Execution.KillSwitchActive && Mode == RuleMode.Enforce;
+        if (count == 0)
+        {
+            return latched ? CapitalVerdict.Deny : CapitalVerdict.Allow;
         }
 
         var onlyModifiable = true;
@@ -100,15 +125,28 @@ public sealed class CapitalGate
             return CapitalVerdict.Allow;
         }
 
-        if (onlyModifiable)
+        if (onlyModifiable && !latched)
         {
             allowedQty = context.Intent.Qty;
             for (var i = 0; i < fired.Length; i++)
             {
-                if (fired[i] && evaluator.TryEffect(i, modifyEffect, context, out var qty))
+                double qty;
+                try
                 {
-                    allowedQty = Math.Min(allowedQty, qty);
+                    if (!fired[i] || !evaluator.TryEffect(i, modifyEffect, context, out qty))
+                    {
+                        continue;
+                    }
                 }
+                catch (RuleEvaluationException)
+                {
+                    fired.Clear();
+                    tripsKillSwitch = false;
+                    allowedQty = 0;
+                    return CapitalVerdict.Deny;
+                }
+
+                allowedQty = Math.Min(allowedQty, qty);
             }
 
             // A reduction never increases the order, and nothing left to send is a denial.
@@ -133,16 +171,35 @@ public sealed class CapitalGate
     }
 
     /// <summary>The full decision for a verdict <see cref="Judge"/> returned; off the hot path.</summary>
+    /// <remarks>A rule whose message or effect throws here turns the decision into a <see cref="EvaluationFailedRule"/> denial.</remarks>
     public CapitalDecision Explain(CapitalContext context, ReadOnlySpan<bool> fired, CapitalVerdict verdict, double allowedQty, bool tripsKillSwitch, double evalMicros)
     {
         var facts = evaluator.Facts(context);
         var violations = new List<CapitalViolation>();
-        for (var i = 0; i < fired.Length; i++)
+        var failures = verdict == CapitalVerdict.Deny && !fired.Contains(true) ? evaluator.Failures(context) : [];
+        for (var i = 0; i < fired.Length && failures.Count == 0; i++)
         {
-            if (fired[i])
+            try
             {
-                violations.Add(Violation(i, context, facts));
+                if (fired[i])
+                {
+                    violations.Add(Violation(i, context, facts));
+                }
             }
+            catch (RuleEvaluationException)
+            {
+                failures = evaluator.Failures(context);
+            }
+        }
+
+        if (failures.Count > 0)
+        {
+            (verdict, allowedQty, tripsKillSwitch) = (CapitalVerdict.Deny, 0, false);
+            violations = [.. failures.Select(Failed)];
+        }
+        else if (context.Execution.KillSwitchActive && Mode == RuleMode.Enforce && !violations.Any(violation => violation.RuleId == KillSwitchRule || violation.RuleId.StartsWith("SYS-", StringComparison.Ordinal)))
+        {
+            violations.Insert(0, new CapitalViolation(KillSwitchRule, RuleSeverity.Crit, "Kill switch is active: every order is denied until an attributed reset.", [new("kill_switch_active", true)], []));
         }
 
         var evidence = plan.Measures.Select(measure => new CapitalEvidence(measure.Metric, facts[measure.Value], facts[measure.Limit])).ToList();
@@ -173,6 +230,15 @@ public sealed class CapitalGate
 
         return new CapitalViolation(definition.Id, definition.Severity, evaluator.Message(rule, context), inputs, computed);
     }
+
+    private static CapitalViolation Failed(RuleEvaluationException failure) => new(
+        EvaluationFailedRule,
+        RuleSeverity.Crit,
+        failure.RuleId == "*"
+            ? $"The rules of {failure.Bundle} threw {failure.InnerException!.GetType().Name} together: {failure.InnerException.Message}; the order is denied."
+            : $"Rule {failure.RuleId} threw {failure.InnerException!.GetType().Name}: {failure.InnerException.Message}; the order is denied.",
+        [new("rule", failure.RuleId), new("error", failure.InnerException.Message)],
+        []);
 
     private static object? Param(RuleFile file, string path) => file.Params.Find(path)?.Value;
 }

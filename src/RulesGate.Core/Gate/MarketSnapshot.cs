@@ -1,3 +1,6 @@
+using System.Collections.Frozen;
+using RulesGate.Core.Rules;
+
 namespace RulesGate.Core.Gate;
 
 /// <summary>Prices at a moment.</summary>
@@ -11,6 +14,9 @@ public sealed record MarketSnapshot(DateTimeOffset? Timestamp, IReadOnlyDictiona
     /// devirtualization; looking a <see cref="Dictionary{TKey, TValue}"/> up directly keeps the lookup there as
     /// cheap as in hand-written code.
     /// </remarks>
+    /// <summary>Symbol → price; read-only in fact.</summary>
+    public IReadOnlyDictionary<string, double> Prices { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Prices);
+
     public double Price(string symbol) =>
-        (Prices is Dictionary<string, double> prices ? prices.TryGetValue(symbol, out var price) : Prices.TryGetValue(symbol, out price)) ? price : double.NaN;
+        (Prices is FrozenDictionary<string, double> prices ? prices.TryGetValue(symbol, out var price) : Prices.TryGetValue(symbol, out price)) ? price : double.NaN;
 }

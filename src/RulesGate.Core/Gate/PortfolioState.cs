@@ -1,3 +1,5 @@
+using RulesGate.Core.Rules;
+
 namespace RulesGate.Core.Gate;
 
 /// <summary>The account as it stands before the order.</summary>
@@ -8,4 +10,8 @@ public sealed record PortfolioState(
     double PeakEquity,
     IReadOnlyDictionary<string, double> Positions,
     double RealizedPnlToday,
-    double UnrealizedPnl);
+    double UnrealizedPnl)
+{
+    /// <summary>Symbol → signed quantity; read-only in fact.</summary>
+    public IReadOnlyDictionary<string, double> Positions { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Positions);
+}

@@ -1,3 +1,5 @@
+using RulesGate.Core.Rules;
+
 namespace RulesGate.Core.Promotion;
 
 /// <summary>What a policy's decision diary shows, over its whole history or a window.</summary>
@@ -14,5 +16,7 @@ public sealed record DiaryMetrics(
     int NormalStreak,
     double PaperGreenSpanDays)
 {
+    public IReadOnlyDictionary<PromotionStage, StageMetrics> Stages { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Stages);
+
     public StageMetrics Stage(PromotionStage stage) => Stages.TryGetValue(stage, out var metrics) ? metrics : StageMetrics.None;
 }

@@ -1,3 +1,5 @@
+using RulesGate.Core.Rules;
+
 namespace RulesGate.Core.Promotion;
 
 /// <summary>What a <c>PromotionGuard</c> rule sees when a strategy's status is about to change.</summary>
@@ -15,6 +17,10 @@ public sealed record GuardContext(
     int MinRegimeCount,
     double PaperGreenSpanDays)
 {
+    public IReadOnlyDictionary<string, int> Regimes { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Regimes);
+
+    public IReadOnlyList<string> RequiredRegimes { get; init => field = ReadOnly.List(value); } = ReadOnly.List(RequiredRegimes);
+
     /// <summary>The ledger's current stage, by name.</summary>
     public string CurrentStage => Ledger.CurrentStage.Name();
 

@@ -1,3 +1,5 @@
+using RulesGate.Core.Rules;
+
 namespace RulesGate.Core.Promotion;
 
 /// <summary>
@@ -18,6 +20,16 @@ public sealed record PolicyLedgerRecord(
     IReadOnlyList<LedgerTransition> History,
     long Version)
 {
+    public IReadOnlyList<string> Approvals { get; init => field = ReadOnly.List(value); } = ReadOnly.List(Approvals);
+
+    public IReadOnlyDictionary<string, string> Checklist { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Checklist);
+
+    public IReadOnlyDictionary<string, double> ThresholdOverrides { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(ThresholdOverrides);
+
+    public IReadOnlyDictionary<string, string> Metadata { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(Metadata);
+
+    public IReadOnlyList<LedgerTransition> History { get; init => field = ReadOnly.List(value); } = ReadOnly.List(History);
+
     /// <summary>The checklist items limited_live needs satisfied, in the order their gaps are reported.</summary>
     public static IReadOnlyList<string> RequiredChecklist { get; } = ["oos_regime_grid", "leakage_checks", "risk_audit"];
 

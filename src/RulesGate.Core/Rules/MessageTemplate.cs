@@ -52,7 +52,14 @@ internal static class MessageTemplate
                     literal.Clear();
                 }
 
-                parts.Add(new RuleMessagePart(null, new RuleExpression(expression, path, scalar, i + 1), template[split..close]));
+                var suffix = template[split..close];
+                if (!CodeText.IsHoleSuffix(suffix))
+                {
+                    reader.Error(scalar.Locate(split), "RG1005", path, $"'{suffix}' is not an alignment and format RulesGate admits.", "After the expression write an alignment such as ,8 and a .NET format such as :F2, :P1, :N0 or :yyyy-MM-dd (letters, digits, # . , % ; : / + - ' and spaces, at most 32 characters, precision at most 99).");
+                    return null;
+                }
+
+                parts.Add(new RuleMessagePart(null, new RuleExpression(expression, path, scalar, i + 1), suffix));
                 i = close + 1;
             }
             else

@@ -5,13 +5,13 @@ namespace RulesGate.Core.Rules;
 
 internal static partial class Naming
 {
-    [GeneratedRegex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$")]
+    [GeneratedRegex(@"^[a-z][a-z0-9]*(_[a-z0-9]+)*\z")]
     public static partial Regex SnakeCase();
 
-    [GeneratedRegex("^[A-Z][A-Za-z0-9]*$")]
+    [GeneratedRegex(@"^[A-Z][A-Za-z0-9]*\z")]
     public static partial Regex PascalCase();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.:-]*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}\z")]
     public static partial Regex Id();
 
     public static string Pascal(string snake)

@@ -90,7 +90,19 @@ internal static class RuleCompiler
     /// <summary>An expression must parse alone as exactly one C# expression: no statements, no directives, nothing after it.</summary>
     private static void CheckAlone(RuleExpression expression, List<RuleDiagnostic> diagnostics)
     {
+        if (expression.Text.Length > RuleExpression.MaxLength)
+        {
+            diagnostics.Add(Error(expression, 0, 1, "RG2005", $"The expression is {expression.Text.Length} characters long, more than {RuleExpression.MaxLength}.", "Split it into derived values."));
+            return;
+        }
+
         var syntax = SyntaxFactory.ParseExpression(expression.Text, 0, ParseOptions, consumeFullText: true);
+        if (TooDeep(syntax) is { } deep)
+        {
+            diagnostics.Add(Error(expression, deep.SpanStart, 1, "RG2005", $"The expression nests deeper than {RuleExpression.MaxDepth} levels.", "Split it into derived values."));
+            return;
+        }
+
         if (syntax.DescendantTrivia(descendIntoTrivia: true).FirstOrDefault(trivia => trivia.IsDirective) is { RawKind: not 0 } directive)
         {
             var at = directive.SpanStart;
@@ -104,6 +116,28 @@ internal static class RuleCompiler
             var span = error.Location.SourceSpan;
             diagnostics.Add(Error(expression, span.Start, span.Length, error.Id, $"Not a single C# expression: {error.GetMessage(CultureInfo.InvariantCulture)}", "Write one expression, such as Metrics.Drawdown >= Params.Loss.MaxDrawdownPct; wrap a ?: inside a message hole in parentheses."));
         }
+    }
+
+    /// <summary>The first expression node nested deeper than allowed, found without recursion (the tree may be very deep).</summary>
+    private static SyntaxNode? TooDeep(ExpressionSyntax root)
+    {
+        var pending = new Stack<(SyntaxNode Node, int Depth)>();
+        pending.Push((root, 1));
+        while (pending.Count > 0)
+        {
+            var (node, depth) = pending.Pop();
+            if (depth > RuleExpression.MaxDepth)
+            {
+                return node;
+            }
+
+            foreach (var child in node.ChildNodes())
+            {
+                pending.Push((child, child is ExpressionSyntax ? depth + 1 : depth));
+            }
+        }
+
+        return null;
     }
 
     /// <summary>A derived value may use only those above it: they are computed in order, once.</summary>
@@ -139,6 +173,21 @@ internal static class RuleCompiler
             if (!diagnostics.Contains(mapped))
             {
                 diagnostics.Add(mapped);
+            }
+        }
+
+        // Each expression must stand in the generated code as exactly the one expression it parsed as alone.
+        foreach (var region in source.Regions)
+        {
+            var span = TrimmedSpan(tree, new TextSpan(region.Start, region.Expression.Text.Length));
+            var node = ExpressionAt(tree, region);
+            if (tree.GetRoot().DescendantTokens(span).Any(token => token.Span.IntersectsWith(span) && !node.Span.Contains(token.Span)))
+            {
+                var mapped = Map(region, 0, region.Expression.Text.Length, "RG2001", "Not a single C# expression in its place.", "Write one expression.");
+                if (!diagnostics.Contains(mapped))
+                {
+                    diagnostics.Add(mapped);
+                }
             }
         }
 

@@ -108,13 +108,57 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     object? IRuleEvaluator.Probe(int node, object context) => Probe(node, (TContext)context);
 
+    /// <summary>
+    /// Off the hot path: every rule whose condition throws, or which fires and whose effects or message throw,
+    /// with what it threw; one entry for the whole file when each rule alone runs but all together did not.
+    /// </summary>
+    public IReadOnlyList<RuleEvaluationException> Failures(TContext context)
+    {
+        var failures = new List<RuleEvaluationException>();
+        for (var i = 0; i < Rules.Count; i++)
+        {
+            try
+            {
+                if (rules.When(i, context, parameters))
+                {
+                    rules.Message(i, context, parameters);
+                    for (var effect = 0; effect < Bundle.Kind.Effects.Count; effect++)
+                    {
+                        rules.TryEffect(i, effect, context, parameters, out _);
+                    }
+                }
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                failures.Add(RuleEvaluationException.InRule(Rules[i].Id, Bundle.Identity, error));
+            }
+        }
+
+        if (failures.Count == 0)
+        {
+            try
+            {
+                Span<bool> fired = Rules.Count <= 256 ? stackalloc bool[Rules.Count] : new bool[Rules.Count];
+                rules.Evaluate(context, parameters, fired);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                failures.Add(RuleEvaluationException.InRule("*", Bundle.Identity, error));
+            }
+        }
+
+        return failures;
+    }
+
     private T Guard<T>(int rule, TContext context, Func<TContext, ParamTable, T> call)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(rule);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rule, Rules.Count);
         try
         {
             return call(context, parameters);
         }
-        catch (Exception error) when (error is not (OutOfMemoryException or ArgumentOutOfRangeException))
+        catch (Exception error) when (error is not OutOfMemoryException)
         {
             throw RuleEvaluationException.InRule(Rules[rule].Id, Bundle.Identity, error);
         }

@@ -7,7 +7,8 @@ namespace RulesGate.Core.Rules;
 /// <param name="RuleId">The rule.</param>
 /// <param name="Fired">Whether its condition was true; null when it threw.</param>
 /// <param name="Lines">The condition, one clause a line, indented by nesting, each with its value.</param>
-public sealed record RuleExplanation(string RuleId, bool? Fired, IReadOnlyList<string> Lines);
+/// <param name="Error">What the condition threw, when it did.</param>
+public sealed record RuleExplanation(string RuleId, bool? Fired, IReadOnlyList<string> Lines, string? Error = null);
 
 /// <summary>
 /// Explains a bundle's verdict on a context, rule by rule, operand by operand:
@@ -23,18 +24,20 @@ public static class RuleExplainer
         for (var i = 0; i < bundle.File.Rules.Count; i++)
         {
             bool? fired;
+            string? error = null;
             try
             {
                 fired = evaluator.When(i, context);
             }
-            catch (RuleEvaluationException)
+            catch (RuleEvaluationException thrown)
             {
                 fired = null;
+                error = $"{thrown.InnerException!.GetType().Name}: {thrown.InnerException.Message}";
             }
 
             var lines = new List<string>();
             Render(plan[i], evaluator, context, 0, lines);
-            explanations.Add(new RuleExplanation(bundle.File.Rules[i].Id, fired, lines));
+            explanations.Add(new RuleExplanation(bundle.File.Rules[i].Id, fired, lines, error));
         }
 
         return explanations;

@@ -7,5 +7,11 @@ namespace RulesGate.Core.Rules;
 /// <param name="Offset">Where the expression starts inside the scalar's value (non-zero for message holes).</param>
 public sealed record RuleExpression(string Text, string KeyPath, YamlScalarSource Scalar, int Offset = 0)
 {
+    /// <summary>The longest expression (or message) a rule file may hold, in characters.</summary>
+    public const int MaxLength = 4000;
+
+    /// <summary>The deepest an expression's syntax may nest.</summary>
+    public const int MaxDepth = 64;
+
     public SourceLocation Locate(int offset) => Scalar.Locate(Offset + offset);
 }

@@ -13,6 +13,9 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
 {
     public const string ApiVersion = "rulesgate/v1";
 
+    /// <summary>The most rules one file may hold.</summary>
+    public const int MaxRules = 5000;
+
     private static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "mode", "params", "overrides", "derive", "rules"];
     private static readonly string[] MetadataKeys = ["id", "version", "description"];
     private static readonly string[] OverrideKeys = ["symbols", "strategies"];
@@ -273,6 +276,12 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
             reader.Error(node, "RG1005", "rules", "The file has no rules.", "Add at least one rule with id, severity, when and message.");
         }
 
+        if (sequence.Children.Count > MaxRules)
+        {
+            reader.Error(node, "RG1008", "rules", $"The file has {sequence.Children.Count} rules, more than {MaxRules}.", "Split the rules over several files.");
+            return rules;
+        }
+
         string[] allowed = ["id", "severity", "when", "message", .. kind.Effects.Select(effect => effect.Key)];
         var seen = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         for (var index = 0; index < sequence.Children.Count; index++)
@@ -324,12 +333,23 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
     }
 
     private static RuleExpression? Expression(YamlReader reader, YamlNode node, string path) =>
-        reader.String(node, path) is { } text && node is YamlScalarNode scalar
+        reader.String(node, path) is { } text && node is YamlScalarNode scalar && WithinLength(reader, node, path, text)
             ? new RuleExpression(text, path, new YamlScalarSource(reader.Source, scalar))
             : null;
 
     private static RuleMessage? Message(YamlReader reader, YamlNode node, string path) =>
-        reader.String(node, path) is { } text && node is YamlScalarNode scalar
+        reader.String(node, path) is { } text && node is YamlScalarNode scalar && WithinLength(reader, node, path, text)
             ? MessageTemplate.Parse(text, path, new YamlScalarSource(reader.Source, scalar), reader)
             : null;
+
+    private static bool WithinLength(YamlReader reader, YamlNode node, string path, string text)
+    {
+        if (text.Length <= RuleExpression.MaxLength)
+        {
+            return true;
+        }
+
+        reader.Error(node, "RG2005", path, $"The expression is {text.Length} characters long, more than {RuleExpression.MaxLength}.", "Split it into derived values.");
+        return false;
+    }
 }

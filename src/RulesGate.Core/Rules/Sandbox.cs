@@ -24,13 +24,36 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         "System.Func`1", "System.Func`2", "System.Func`3", "System.Func`4", "System.Predicate`1",
     };
 
-    // Members of allowed types that still reach outside the expression: the clock and reflection.
+    // Members of allowed types that still reach outside the expression: the clock, the machine's time zone, reflection.
     private static readonly HashSet<string> DeniedMembers = new(StringComparer.Ordinal)
     {
         "System.DateTime.Now", "System.DateTime.UtcNow", "System.DateTime.Today",
         "System.DateTimeOffset.Now", "System.DateTimeOffset.UtcNow",
+        "System.DateTime.ToLocalTime", "System.DateTime.ToUniversalTime", "System.DateTimeOffset.ToLocalTime",
+        "System.DateTimeOffset.LocalDateTime", "System.DateTime.ToFileTime", "System.DateTime.FromFileTime",
+        "System.DateTimeOffset.FromFileTime", "System.DateTime.ToLongDateString", "System.DateTime.ToShortDateString",
+        "System.DateTime.ToLongTimeString", "System.DateTime.ToShortTimeString", "System.DateTimeOffset.op_Implicit",
         "System.Object.GetType", "System.Object.MemberwiseClone",
+        "System.Linq.Enumerable.Sequence", "System.Linq.Enumerable.InfiniteSequence",
     };
+
+    // String members that compare or change case by the current culture unless told otherwise.
+    private static readonly HashSet<string> CultureStringMembers = new(StringComparer.Ordinal)
+    {
+        "Compare", "CompareTo", "StartsWith", "EndsWith", "IndexOf", "LastIndexOf", "ToUpper", "ToLower",
+    };
+
+    // Calls whose size argument decides how much they allocate or how long they run.
+    private static readonly HashSet<string> SizedMembers = new(StringComparer.Ordinal)
+    {
+        "System.Linq.Enumerable.Range", "System.Linq.Enumerable.Repeat", "System.String..ctor", "System.String.PadLeft",
+        "System.String.PadRight", "System.Collections.Generic.List`1..ctor", "System.Collections.Generic.Dictionary`2..ctor",
+        "System.Collections.Generic.HashSet`1..ctor", "System.Collections.Generic.List`1.EnsureCapacity",
+        "System.Collections.Generic.Dictionary`2.EnsureCapacity", "System.Collections.Generic.HashSet`1.EnsureCapacity",
+    };
+
+    /// <summary>The largest count a generator (<c>Enumerable.Range</c>, an array's size, …) may be given, as a constant.</summary>
+    public const int MaxGeneratedCount = 10_000;
 
     private readonly List<(SyntaxNode Node, string Message, string Hint)> violations = [];
 
@@ -45,11 +68,21 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                 continue;
             }
 
+            if (SemanticViolation(node) is { } semantic)
+            {
+                violations.Add((node, semantic.Message, semantic.Hint));
+                continue;
+            }
+
             CheckSymbol(node);
             if (node is ExpressionSyntax value && !violations.Any(reported => reported.Node == node))
             {
                 var info = model.GetTypeInfo(value);
                 CheckType(node, info.Type ?? info.ConvertedType);
+                if (model.GetConversion(value).MethodSymbol is { } conversion && !IsAllowed(conversion))
+                {
+                    violations.Add((node, $"The conversion '{Display(conversion)}' is not allowed in rule expressions: it reads the machine's time zone.", "Compare DateTimeOffset values, or build one with an explicit offset: new DateTimeOffset(2026, 1, 31, 16, 0, 0, TimeSpan.Zero)."));
+                }
             }
         }
 
@@ -76,10 +109,129 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             => ("++ and -- are not allowed: rule expressions only read.", "Write x + 1 instead."),
         InvocationExpressionSyntax { Expression: IdentifierNameSyntax { Identifier.Text: "nameof" } }
             => ("nameof is not allowed in rule expressions.", "Write the text you mean as a string literal."),
-        IdentifierNameSyntax name when name.Identifier.Text.StartsWith("__", StringComparison.Ordinal)
-            => ($"'{name.Identifier.Text}' is reserved for generated code.", "Use the context members, Params and Derived."),
+        _ when node.ChildTokens().FirstOrDefault(token => token.IsKind(SyntaxKind.IdentifierToken) && token.ValueText.StartsWith("__", StringComparison.Ordinal)) is { RawKind: not 0 } reserved
+            => ($"'{reserved.ValueText}' is reserved for generated code, however it is spelled.", "Use the context members, Params and Derived."),
+        InterpolationFormatClauseSyntax format when !CodeText.IsHoleSuffix(":" + format.FormatStringToken.ValueText)
+            => ($"'{format.FormatStringToken.ValueText}' is not a format RulesGate admits.", "Use a .NET format such as F2, P1 or N0, with a precision of at most 99."),
         _ => null,
     };
+
+    private (string Message, string Hint)? SemanticViolation(SyntaxNode node)
+    {
+        switch (node)
+        {
+            case CastExpressionSyntax cast when !IsPrimitive(model.GetTypeInfo(cast.Type).Type):
+            case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AsExpression or (int)SyntaxKind.IsExpression } test when !IsPrimitive(model.GetTypeInfo(test.Right).Type):
+            case DeclarationPatternSyntax declaration when !IsPrimitive(model.GetTypeInfo(declaration.Type).Type):
+            case TypePatternSyntax pattern when !IsPrimitive(model.GetTypeInfo(pattern.Type).Type):
+            case RecursivePatternSyntax { Type: { } recursive } when !IsPrimitive(model.GetTypeInfo(recursive).Type):
+            case FromClauseSyntax { Type: { } from } when !IsPrimitive(model.GetTypeInfo(from).Type):
+            case JoinClauseSyntax { Type: { } join } when !IsPrimitive(model.GetTypeInfo(join).Type):
+                return ("Conversions to anything but a number, bool or char are not allowed: the context is read through its declared types.", "Use the members the context declares.");
+            case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol method:
+                var definition = method.ReducedFrom ?? method;
+                if (method.MethodKind == MethodKind.DelegateInvoke)
+                {
+                    return ("Invoking a delegate is not allowed: a rule expression may pass a lambda to LINQ, never call one itself.", "Write the computation inline, or as a derived value.");
+                }
+
+                if (definition.ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable" && method.Name is "Cast" or "OfType" && !method.TypeArguments.All(IsPrimitive))
+                {
+                    return ($"Enumerable.{method.Name} to anything but a number, bool or char is not allowed: the context is read through its declared types.", "Use the members the context declares.");
+                }
+
+                return CultureOrSize(invocation.ArgumentList, method);
+            case BaseObjectCreationExpressionSyntax creation when model.GetSymbolInfo(creation).Symbol is IMethodSymbol constructor:
+                if (constructor.ContainingType.TypeKind == TypeKind.Delegate)
+                {
+                    return ("Creating a delegate is not allowed: a rule expression may pass a lambda to LINQ, never keep one.", "Pass the lambda to the LINQ method directly.");
+                }
+
+                return creation.ArgumentList is { } arguments ? CultureOrSize(arguments, constructor) : null;
+            case AnonymousFunctionExpressionSyntax lambda when !IsLinqArgument(lambda):
+                return ("A lambda is allowed only as an argument of a LINQ method (Where, Select, Sum, …).", "Pass it to the LINQ method directly, such as Portfolio.Positions.Where(p => p.Value > 0).");
+            case ArrayCreationExpressionSyntax array when array.Type.RankSpecifiers.SelectMany(rank => rank.Sizes).Any(size => size is not OmittedArraySizeExpressionSyntax && !IsSmallConstant(size)):
+                return ($"An array's size must be a constant of at most {MaxGeneratedCount}.", "Use LINQ over the context's collections instead.");
+            case InterpolationAlignmentClauseSyntax alignment when !IsSmallConstant(alignment.Value, 999):
+                return ("An alignment must be a constant of at most 999.", "Write an alignment such as ,8.");
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A culture-dependent call without a culture, or a sized call whose size is not a small constant.</summary>
+    private (string Message, string Hint)? CultureOrSize(BaseArgumentListSyntax arguments, IMethodSymbol method)
+    {
+        var definition = method.ReducedFrom ?? method;
+        var owner = Metadata(definition.ContainingType.OriginalDefinition);
+        var parameters = definition.Parameters;
+        if (owner == "System.String" && CultureStringMembers.Contains(method.Name)
+            && parameters.Any(parameter => parameter.Type.SpecialType == SpecialType.System_String)
+            && !parameters.Any(parameter => parameter.Type.Name is "StringComparison" or "CultureInfo"))
+        {
+            return ($"string.{method.Name} without a StringComparison depends on the machine's culture.", $"Pass StringComparison.Ordinal, such as s.{method.Name}(\"x\", StringComparison.Ordinal).");
+        }
+
+        if (owner == "System.String" && method.Name is "ToUpper" or "ToLower" && parameters.Length == 0)
+        {
+            return ($"string.{method.Name}() depends on the machine's culture.", $"Write {method.Name}Invariant().");
+        }
+
+        if (method.Name is "ToString" or "Parse" or "TryParse" or "Format"
+            && definition.ContainingType.GetMembers(method.Name).OfType<IMethodSymbol>().Any(overload => overload.Parameters.Any(IsFormatProvider))
+            && !parameters.Any(IsFormatProvider))
+        {
+            return ($"{definition.ContainingType.Name}.{method.Name} without a format provider depends on the machine's culture.", "Format in a message hole instead, such as {Intent.Qty:F2}: messages use the invariant culture.");
+        }
+
+        foreach (var argument in arguments.Arguments)
+        {
+            var parameter = Parameter(argument, arguments.Arguments.IndexOf(argument), parameters, method.ReducedFrom is not null);
+            if (parameter is null)
+            {
+                continue;
+            }
+
+            if (parameter.Type.SpecialType == SpecialType.System_String && parameter.Name == "format"
+                && (model.GetConstantValue(argument.Expression) is not { HasValue: true, Value: string format } || !CodeText.IsHoleSuffix(":" + format)))
+            {
+                return ("A format must be a constant RulesGate admits.", "Use a constant .NET format such as \"F2\", with a precision of at most 99.");
+            }
+
+            if (SizedMembers.Contains($"{owner}.{definition.Name}") && parameter.Type.SpecialType == SpecialType.System_Int32
+                && parameter.Name is "count" or "capacity" or "totalWidth" or "repeatCount" && !IsSmallConstant(argument.Expression))
+            {
+                return ($"{definition.ContainingType.Name}.{(definition.MethodKind == MethodKind.Constructor ? "new" : definition.Name)}'s {parameter.Name} must be a constant of at most {MaxGeneratedCount}, so the expression's time and memory stay bounded.", $"Write a constant such as {MaxGeneratedCount}, or use LINQ over the context's collections.");
+            }
+        }
+
+        return null;
+    }
+
+    private static IParameterSymbol? Parameter(ArgumentSyntax argument, int index, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, bool reduced)
+    {
+        if (argument.NameColon is { } named)
+        {
+            return parameters.FirstOrDefault(parameter => parameter.Name == named.Name.Identifier.ValueText);
+        }
+
+        var position = reduced ? index + 1 : index;
+        return position < parameters.Length ? parameters[position] : parameters.LastOrDefault(parameter => parameter.IsParams);
+    }
+
+    private static bool IsFormatProvider(IParameterSymbol parameter) => parameter.Type.Name is "IFormatProvider" or "CultureInfo";
+
+    private bool IsSmallConstant(ExpressionSyntax expression, int max = MaxGeneratedCount) =>
+        model.GetConstantValue(expression) is { HasValue: true, Value: int value } && Math.Abs(value) <= max;
+
+    private bool IsLinqArgument(AnonymousFunctionExpressionSyntax lambda) =>
+        lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
+        && model.GetSymbolInfo(call).Symbol is IMethodSymbol method
+        && (method.ReducedFrom ?? method).ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable";
+
+    private static bool IsPrimitive(ITypeSymbol? type) =>
+        type is { SpecialType: SpecialType.System_Boolean or SpecialType.System_Char or (>= SpecialType.System_SByte and <= SpecialType.System_Double) }
+        || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsPrimitive(nullable.TypeArguments[0]);
 
     private void CheckSymbol(SyntaxNode node)
     {

@@ -16,8 +16,11 @@ internal sealed partial class YamlReader(SourceText source)
 
     public bool HasErrors => diagnostics.Count > 0;
 
-    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")]
+    [GeneratedRegex(@"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\z")]
     private static partial Regex NumberPattern();
+
+    [GeneratedRegex(@"^[-+]?\.(inf|Inf|INF)\z|^\.(nan|NaN|NAN)\z")]
+    private static partial Regex NonFinitePattern();
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")]
     private static partial Regex TimestampPattern();
@@ -25,6 +28,12 @@ internal sealed partial class YamlReader(SourceText source)
     /// <summary>Parses the whole file; null (with a diagnostic) when it is not YAML or not a single mapping.</summary>
     public YamlMappingNode? ParseDocument()
     {
+        if (YamlLimits.Check(source.Text) is var (where, limit, fix))
+        {
+            Error(where.Line > 0 ? source.At((int)where.Line, (int)where.Column) : source.At(1, 1), "RG1008", "", limit, fix);
+            return null;
+        }
+
         var stream = new YamlStream();
         try
         {
@@ -175,7 +184,7 @@ internal sealed partial class YamlReader(SourceText source)
     {
         { Style: not ScalarStyle.Plain } when TimestampPattern().IsMatch(scalar.Value ?? "") => ParamType.Timestamp,
         { Style: not ScalarStyle.Plain } => ParamType.String,
-        _ when NumberPattern().IsMatch(scalar.Value ?? "") => ParamType.Number,
+        _ when NumberPattern().IsMatch(scalar.Value ?? "") || NonFinitePattern().IsMatch(scalar.Value ?? "") => ParamType.Number,
         _ when scalar.Value is "true" or "false" => ParamType.Bool,
         _ when TimestampPattern().IsMatch(scalar.Value ?? "") => ParamType.Timestamp,
         _ => ParamType.String,
@@ -211,6 +220,12 @@ internal sealed partial class YamlReader(SourceText source)
         switch (spec.Type)
         {
             case ParamType.Number or ParamType.Integer:
+                if (scalar.Style == ScalarStyle.Plain && NonFinitePattern().IsMatch(text))
+                {
+                    Error(node, "RG1005", path, $"{text} is not a finite number.", $"Write {Expected(spec)}: a limit that is infinite or not a number would switch its rule off.");
+                    return false;
+                }
+
                 if (scalar.Style != ScalarStyle.Plain || !NumberPattern().IsMatch(text))
                 {
                     Error(node, "RG1004", path, $"Expected {Expected(spec)}, found {Describe(node)}.", $"Write {Expected(spec)}, without quotes.");
@@ -218,6 +233,12 @@ internal sealed partial class YamlReader(SourceText source)
                 }
 
                 var number = double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+                if (!double.IsFinite(number))
+                {
+                    Error(node, "RG1005", path, $"{text} is too large to be a finite number.", $"Write {Expected(spec)}: a limit that is infinite would switch its rule off.");
+                    return false;
+                }
+
                 if (spec.Type == ParamType.Integer && (number != Math.Floor(number) || Math.Abs(number) > int.MaxValue))
                 {
                     Error(node, "RG1004", path, $"Expected a whole number, found {text}.", "Write a whole number, such as 10.");
