@@ -29,15 +29,42 @@ internal static class CliApp
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // A usage error is an error like any other: one line and exit 2, never the help text and 1 (which means DENY).
+            var first = parse.Errors.OrderBy(problem => problem.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).First();
+            error.WriteLine($"rulesgate: {first.Message} Run 'rulesgate {CommandPath(parse.CommandResult)}--help' for the options.");
+            return ExitCodes.Error;
+        }
+
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception failure) when (failure is IOException or FileNotFoundException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Text.Json.JsonException or System.Data.Common.DbException or RulesGate.Core.Rules.RuleEvaluationException)
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or System.Text.Json.JsonException or System.Data.Common.DbException or RulesGate.Core.Rules.RuleEvaluationException or System.Text.DecoderFallbackException)
         {
             // The one exception boundary of the CLI: one line, exit 2.
             error.WriteLine($"rulesgate: {failure.Message}");
             return ExitCodes.Error;
         }
+        catch (Exception failure) when (failure is not OutOfMemoryException)
+        {
+            // A bug, not bad input: still one line and exit 2, never a stack trace, but said to be ours.
+            error.WriteLine($"rulesgate: internal error ({failure.GetType().Name}): {failure.Message} Please report it with the command that caused it.");
+            return ExitCodes.Error;
+        }
+    }
+
+    /// <summary>The subcommands named on the line, each followed by a space: <c>workflow approve </c>.</summary>
+    private static string CommandPath(System.CommandLine.Parsing.CommandResult result)
+    {
+        var path = "";
+        for (var current = result; current.Parent is System.CommandLine.Parsing.CommandResult parent; current = parent)
+        {
+            path = current.Command.Name + " " + path;
+        }
+
+        return path;
     }
 }

@@ -7,11 +7,9 @@ namespace RulesGate.Cli;
 /// <summary>Options shared by several commands.</summary>
 internal static class CliOptions
 {
-    public const string DefaultCache = "artifacts/cache";
-
     public static readonly Option<string?> Cache = new("--cache")
     {
-        Description = $"Folder for compiled rule assemblies, so later runs skip Roslyn. Default: {DefaultCache} when ./artifacts exists; 'none' to disable.",
+        Description = "Folder for compiled rule assemblies, so later runs skip Roslyn; entries are authenticated. Default: $XDG_CACHE_HOME/rulesgate, else ~/.cache/rulesgate; 'none' to disable.",
         Recursive = true,
     };
 
@@ -28,9 +26,9 @@ internal static class CliOptions
         var directory = cache switch
         {
             "none" => null,
-            null => Directory.Exists("artifacts") ? DefaultCache : null,
+            null => RuleEngine.DefaultCacheDirectory(),
             _ => cache,
         };
-        return new RuleEngine(BuiltInKinds.Registry, directory);
+        return new RuleEngine(BuiltInKinds.Registry, directory, warnings: parse.InvocationConfiguration.Error);
     }
 }

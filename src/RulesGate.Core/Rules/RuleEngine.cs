@@ -12,12 +12,17 @@ public sealed class RuleEngine
 
     /// <param name="kinds">The kinds of rule file understood.</param>
     /// <param name="cacheDirectory">Where compiled assemblies are kept between processes; null for none.</param>
-    public RuleEngine(RuleKindRegistry kinds, string? cacheDirectory = null)
+    /// <param name="cacheKeyFile">The key that authenticates cache entries; by default <c>$XDG_CONFIG_HOME/rulesgate/cache.key</c>.</param>
+    /// <param name="warnings">Where a cache entry or folder that is not trusted is reported, one line each.</param>
+    public RuleEngine(RuleKindRegistry kinds, string? cacheDirectory = null, string? cacheKeyFile = null, TextWriter? warnings = null)
     {
         Kinds = kinds;
         Loader = new RuleFileLoader(kinds);
-        cache = cacheDirectory is null ? null : new CompiledRuleCache(cacheDirectory);
+        cache = cacheDirectory is null ? null : new CompiledRuleCache(cacheDirectory, cacheKeyFile, warnings);
     }
+
+    /// <summary>The per-user cache folder, <c>$XDG_CACHE_HOME/rulesgate</c> else <c>~/.cache/rulesgate</c>; null without a home folder.</summary>
+    public static string? DefaultCacheDirectory() => CompiledRuleCache.DefaultDirectory();
 
     public RuleKindRegistry Kinds { get; }
 
