@@ -17,7 +17,7 @@ internal static class DiaryBench
 
     public static int Run(string journal, int entries, string root)
     {
-        using var store = JournalStore.Open(journal);
+        using var store = JournalStore.Create(journal);
         var have = DecisionDiary.Metrics(store, "bench", DiaryWindow.All).Overall.Total;
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var fill = Stopwatch.StartNew();

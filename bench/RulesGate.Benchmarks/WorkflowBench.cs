@@ -21,7 +21,7 @@ internal static class WorkflowBench
             File.Delete(file);
         }
 
-        using var store = JournalStore.Open(journal);
+        using var store = JournalStore.Create(journal);
         var loader = new WorkflowLoader(new RuleEngine(BuiltInKinds.Registry));
         var definition = loader.Load(Path.Combine(root, "workflows", "maturity-ladder.yaml")).Value!;
         var runtime = new WorkflowRuntime(store, loader, new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));

@@ -21,6 +21,8 @@ public sealed class GateCliTests : IDisposable
 
     private string Journal => Path.Combine(folder, "journal.db");
 
+    public GateCliTests() => JournalStore.Create(Journal).Dispose();
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -156,7 +158,7 @@ public sealed class GateCliTests : IDisposable
         var shown = File.ReadAllLines(decisions).Where(line => line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()).ToList();
         Assert.True(shown.Count >= 50);
         Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
-        using var store = JournalStore.Open(Journal);
+        using var store = JournalStore.Create(Journal);
         var journaled = store.Read(type: GateJournal.DecisionType)
             .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString())
             .ToHashSet();

@@ -13,6 +13,8 @@ public sealed class PromotionCliTests : IDisposable
 
     private string Journal => Path.Combine(folder, "journal.db");
 
+    public PromotionCliTests() => JournalStore.Create(Journal).Dispose();
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();
@@ -55,7 +57,7 @@ public sealed class PromotionCliTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains($"{file}:4: entry.severity: 'calm' is not one of normal, warn, alert.", error, StringComparison.Ordinal);
-        using var store = JournalStore.Open(Journal);
+        using var store = JournalStore.Create(Journal);
         Assert.Empty(store.Read());
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
 
 namespace RulesGate.Cli.Tests;
 
@@ -9,6 +10,8 @@ public sealed class WorkflowCliTests : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-cli-").FullName;
 
     private string Journal => Path.Combine(folder, "journal.db");
+
+    public WorkflowCliTests() => JournalStore.Create(Journal).Dispose();
 
     public void Dispose()
     {

@@ -66,7 +66,7 @@ public sealed class WorkflowCrashTests : IDisposable
 
     private static List<string> Outcome(string journal)
     {
-        using var store = JournalStore.Open(journal);
+        using var store = JournalStore.Open(journal, readOnly: true);
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(new RuleEngine(BuiltInKinds.Registry)), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));
         return [.. runtime.List().Select(i => $"{i.Id} {i.State} v{i.Version} due:{i.Due is not null} votes:{i.Votes.Count} {string.Join(" ", i.History.Select(s => $"{s.Cause}>{s.To}/{s.Actor}"))}")];
     }
@@ -78,10 +78,12 @@ public sealed class WorkflowCrashTests : IDisposable
         File.WriteAllLines(script, Script());
         var cache = Path.Combine(folder, "cache");
         var reference = Path.Combine(folder, "reference.db");
+        JournalStore.Create(reference).Dispose();
         var (exit, _, error) = CliTests.Run("workflow", "signals", script, "--journal", reference);
         Assert.True(exit == 0, error);
 
         var crashed = Path.Combine(folder, "crashed.db");
+        JournalStore.Create(crashed).Dispose();
         var seed = Environment.TickCount;
         var random = new Random(seed);
         var lines = File.ReadAllLines(script).Length;

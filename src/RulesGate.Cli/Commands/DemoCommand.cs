@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
@@ -69,7 +70,7 @@ internal static class DemoCommand
             File.Delete(file);
         }
 
-        using var journal = JournalStore.Open(journalPath);
+        using var journal = JournalStore.Create(journalPath);
         var stream = new CapitalStream(
             gate,
             GateInputs.Read(samples + "portfolio.json", CapitalContextJson.ReadPortfolio),
@@ -93,7 +94,7 @@ internal static class DemoCommand
 
         output.WriteLine();
         output.WriteLine(stream.Summary().ToJson());
-        var verification = JournalVerifier.Verify(journal);
+        var verification = JournalAudit.Verify(journal);
         var replay = CapitalReplay.Run(journal, engine, "demo");
         output.WriteLine();
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
@@ -137,7 +138,7 @@ internal static class DemoCommand
         output.WriteLine($"Rendered {folder}/alpha-momentum-paper.md and {folder}/changelog.md from templates/; logged to {folder}/policy_promotions.log.");
         output.WriteLine();
         output.Write(changelog);
-        var verification = JournalVerifier.Verify(journal);
+        var verification = JournalAudit.Verify(journal);
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
         return verification.Intact;
     }
@@ -177,7 +178,7 @@ internal static class DemoCommand
         output.WriteLine($"Ledger: alpha-momentum is at {PolicyLedger.Read(journal, "alpha-momentum").CurrentStage.Name()}.");
         output.WriteLine();
         output.Write(WorkflowDiagram.Mermaid(definition));
-        var verification = JournalVerifier.Verify(journal);
+        var verification = JournalAudit.Verify(journal);
         output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
         return verification.Intact && final.State == "limited_live";
     }

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using RulesGate.Core;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core;
 
 namespace RulesGate.Cli.Commands;
 
@@ -20,14 +21,24 @@ internal static class JournalCommand
         var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted. Exit 0 intact, 1 broken.") { journal };
         verify.SetAction(parse =>
         {
-            using var store = Existing(parse.GetValue(journal)!);
-            var result = JournalVerifier.Verify(store);
+            using var store = ReadOnly(parse.GetValue(journal)!);
+            var result = JournalAudit.Verify(store);
             output.WriteLine(result.Intact
                 ? $"Journal intact: {result.Events} events, every link holds."
                 : $"Journal BROKEN at event {result.BrokenAt}: {result.Problem} ({result.Events} {(result.Events == 1 ? "event" : "events")} before it hold).");
             return result.Intact ? ExitCodes.Ok : ExitCodes.Failed;
         });
-        return new Command("journal", "Inspect the append-only, hash-chained journal.") { verify };
+        var initJournal = JournalOption();
+        var init = new Command("init", "Create the journal (and its folder); every other command refuses a journal that does not exist.") { initJournal };
+        init.SetAction(parse =>
+        {
+            var path = parse.GetValue(initJournal)!;
+            var existed = File.Exists(path);
+            using var store = JournalStore.Create(path);
+            output.WriteLine(existed ? $"{path} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {path}.");
+            return ExitCodes.Ok;
+        });
+        return new Command("journal", "Create and inspect the append-only, hash-chained journal.") { init, verify };
     }
 
     public static Command Replay(TextWriter output)
@@ -37,7 +48,7 @@ internal static class JournalCommand
         var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch.") { journal, run };
         command.SetAction(parse =>
         {
-            using var store = Existing(parse.GetValue(journal)!);
+            using var store = ReadOnly(parse.GetValue(journal)!);
             var report = CapitalReplay.Run(store, CliOptions.Engine(parse), parse.GetValue(run));
             foreach (var mismatch in report.Mismatches)
             {
@@ -58,7 +69,7 @@ internal static class JournalCommand
         var status = new Command("status", "Show whether the journaled kill switch is on, since when and why.") { journal };
         status.SetAction(parse =>
         {
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = ReadOnly(parse.GetValue(journal)!);
             output.WriteLine(Describe(GateJournal.State(store)));
             return ExitCodes.Ok;
         });
@@ -69,7 +80,7 @@ internal static class JournalCommand
         var reset = new Command("reset", "Turn the kill switch off; journaled with who and why.") { resetJournal, actor, reason };
         reset.SetAction(parse =>
         {
-            using var store = JournalStore.Open(parse.GetValue(resetJournal)!);
+            using var store = Existing(parse.GetValue(resetJournal)!);
             output.WriteLine(Describe(GateJournal.Reset(store, parse.GetValue(actor)!, parse.GetValue(reason)!)));
             return ExitCodes.Ok;
         });
@@ -79,9 +90,9 @@ internal static class JournalCommand
     private static string Describe(KillSwitchState state) =>
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
 
-    public static JournalStore Existing(string path)
-    {
-        RulesCommand.RequireExists(path);
-        return JournalStore.Open(path);
-    }
+    /// <summary>The journal at <paramref name="path"/>, which must exist: only <c>journal init</c> creates one.</summary>
+    public static JournalStore Existing(string path) => JournalStore.Open(path);
+
+    /// <summary>The existing journal, for a command that only reads it.</summary>
+    public static JournalStore ReadOnly(string path) => JournalStore.Open(path, readOnly: true);
 }

@@ -48,7 +48,7 @@ internal static class PromotionCommands
                 return ExitCodes.Error;
             }
 
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var result = DecisionDiary.Ingest(store, entries);
             output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");
             WorkflowCommand.WakeOnDiary(parse, store, entries, output);
@@ -152,7 +152,7 @@ internal static class PromotionCommands
                 parse.GetValue(policy)!.Trim(), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
                 parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression),
                 ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"));
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
                 var record = PolicyLedger.Promote(store, request);
@@ -178,7 +178,7 @@ internal static class PromotionCommands
         var show = new Command("show", "Every policy's ledger record: declared, audit and current stage, approvals, evidence, checklist and history.") { journal, policy, json };
         show.SetAction(parse =>
         {
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
             var records = parse.GetValue(policy) is { } id ? [PolicyLedger.Read(store, id.Trim())] : PolicyLedger.All(store);
             foreach (var record in records)
             {
@@ -202,7 +202,7 @@ internal static class PromotionCommands
         var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.hbs.") { journal, outFile };
         command.SetAction(parse =>
         {
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
             var markdown = GovernanceDocuments.Changelog(store);
             if (parse.GetValue(outFile) is { } path)
             {
@@ -237,7 +237,7 @@ internal static class PromotionCommands
                 return ExitCodes.Error;
             }
 
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
                 new PromotionGuard(bundle).SetStatus(store, parse.GetValue(strategy)!, parse.GetValue(policy)!, parse.GetValue(status)!, parse.GetValue(actor)!);

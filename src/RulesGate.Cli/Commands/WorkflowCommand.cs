@@ -78,7 +78,7 @@ internal static class WorkflowCommand
                 throw new FormatException($"{path}: evidence is one JSON object.");
             }
 
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
                 var moved = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
@@ -136,7 +136,7 @@ internal static class WorkflowCommand
                 return ExitCodes.Error;
             }
 
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var instance = Runtime(parse, store).Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key));
             output.WriteLine($"{instance.Id}: {definition.Identity}, in {instance.State}.");
             return ExitCodes.Ok;
@@ -152,7 +152,7 @@ internal static class WorkflowCommand
         var command = new Command("list", "Every instance: its workflow, subject, state and what it waits for.") { journal, waiting };
         command.SetAction(parse =>
         {
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
             var shown = 0;
             foreach (var instance in runtime.List())
@@ -185,7 +185,7 @@ internal static class WorkflowCommand
         var command = new Command("show", "One instance: state, what it waits for, votes, and its full history with who and when.") { journal, instanceId, json };
         command.SetAction(parse =>
         {
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
             var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
             if (parse.GetValue(json))
@@ -328,7 +328,7 @@ internal static class WorkflowCommand
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
-            using var store = JournalStore.Open(parse.GetValue(journal)!);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
             var definitions = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
             var number = 0;

@@ -80,7 +80,38 @@ public static class GateJournal
         return State(store);
     }
 
-    public static KillSwitchState State(JournalStore store) => Parse(store.State(KillSwitchKey));
+    /// <summary>
+    /// The latch, failing closed: its projection row must agree with the last kill switch event (the one that
+    /// set it, and on or off as that event says). A row that is missing, extra, malformed or out of step with
+    /// the events reads as ACTIVE, and stays so until an attributed reset.
+    /// </summary>
+    public static KillSwitchState State(JournalStore store)
+    {
+        var last = store.Read(KillSwitchKey).LastOrDefault();
+        var row = store.StateWithSeq(KillSwitchKey);
+        if (last is null && row is null)
+        {
+            return KillSwitchState.Off;
+        }
+
+        KillSwitchState? projected = null;
+        try
+        {
+            projected = row is { } found ? Parse(found.Value) : null;
+        }
+        catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // Malformed: falls through to the disagreement below.
+        }
+
+        if (last is not null && projected is not null && row!.Value.Seq == last.Seq && projected.Active == (last.Type == TrippedType))
+        {
+            return projected;
+        }
+
+        var since = last?.Type == TrippedType ? last.Time : null;
+        return new KillSwitchState(true, since, $"the journal's kill switch row disagrees with its events ({(row is null ? "the row is missing" : projected is null ? "the row is malformed" : last is null ? "no event set it" : $"it was set by event {row.Value.Seq}, the last kill switch event is {last.Seq}")}); every order is denied until an attributed reset");
+    }
 
     private static string Trip(CapitalDecision decision, bool windowTrip) => decision.KillSwitchTriggered
         ? $"{string.Join(", ", decision.Violations.Select(v => v.RuleId))} at intent {decision.IntentId}"

@@ -14,6 +14,9 @@ public sealed class JournalException : InvalidOperationException
     /// <summary>Something the journal should hold is missing or no longer loads.</summary>
     public static JournalException Missing(string what) => new(what);
 
+    public static JournalException NoJournal(string path) =>
+        new($"There is no journal at {path}; create one with 'rulesgate journal init --journal {path}', or name the right one with --journal.");
+
     public static JournalException BadField(string name, string value) =>
         new($"Journal {name} '{value}' must be one line of text, not empty.");
 }

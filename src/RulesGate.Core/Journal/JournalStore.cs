@@ -17,6 +17,15 @@ public sealed class JournalStore : IDisposable
 
     private const string HeadKey = "journal.head";
 
+    /// <summary>
+    /// The event that closes every transaction that sets projections: each key with the sequence number and
+    /// SHA-256 of the value it was given, so <see cref="JournalVerifier"/> can rebuild the state table from the
+    /// chain and name a row that was deleted, edited or added behind the journal's back.
+    /// </summary>
+    public const string ProjectedType = "journal.projected";
+
+    public const string ProjectedStream = "journal";
+
     private static readonly Lazy<bool> Native = new(() =>
     {
         SQLitePCL.Batteries_V2.Init();
@@ -36,22 +45,42 @@ public sealed class JournalStore : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Opens (and creates, with its folder) the journal at <paramref name="path"/>.</summary>
+    /// <summary>Creates the journal at <paramref name="path"/> (and its folder), or opens it when it is one already.</summary>
     /// <exception cref="JournalException">The file exists and is not a RulesGate journal.</exception>
-    public static JournalStore Open(string path, TimeProvider? time = null)
+    public static JournalStore Create(string path, TimeProvider? time = null)
     {
-        _ = Native.Value;
         var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (folder is not null)
         {
             Directory.CreateDirectory(folder);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        return Connect(path, SqliteOpenMode.ReadWriteCreate, time);
+    }
+
+    /// <summary>Opens the existing journal at <paramref name="path"/>; only <see cref="Create"/> makes one.</summary>
+    /// <param name="readOnly">Open it for reading only: nothing is written, and a read-only file is enough.</param>
+    /// <exception cref="JournalException">There is no file at <paramref name="path"/>, or it is not a RulesGate journal.</exception>
+    public static JournalStore Open(string path, TimeProvider? time = null, bool readOnly = false)
+    {
+        if (!File.Exists(path))
+        {
+            throw JournalException.NoJournal(path);
+        }
+
+        return Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite, time);
+    }
+
+    private static JournalStore Connect(string path, SqliteOpenMode mode, TimeProvider? time)
+    {
+        _ = Native.Value;
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, """
+            Execute(connection, mode == SqliteOpenMode.ReadOnly
+                ? "PRAGMA busy_timeout=5000; SELECT seq, stream, type, time, payload, prev_hash, hash FROM events LIMIT 0; SELECT key, value, seq FROM state LIMIT 0;"
+                : """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
                 PRAGMA busy_timeout=5000;
@@ -138,12 +167,29 @@ public sealed class JournalStore : IDisposable
         }
 
         var scope = new JournalTransaction(transaction);
-        if (appended.Count > 0)
+        project?.Invoke(scope, appended);
+        if (scope.Sets.Count > 0)
         {
-            scope.Set(HeadKey, string.Create(CultureInfo.InvariantCulture, $"{seq} {previous}"), seq);
+            seq++;
+            var payload = ProjectedPayload(scope.Sets);
+            var hash = JournalEvent.HashOf(previous, seq, ProjectedStream, ProjectedType, stamp, payload);
+            using var insert = Command(transaction, "INSERT INTO events (seq, stream, type, time, payload, prev_hash, hash) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)");
+            insert.Parameters.AddWithValue("$seq", seq);
+            insert.Parameters.AddWithValue("$stream", ProjectedStream);
+            insert.Parameters.AddWithValue("$type", ProjectedType);
+            insert.Parameters.AddWithValue("$time", stamp);
+            insert.Parameters.AddWithValue("$payload", payload);
+            insert.Parameters.AddWithValue("$prev", previous);
+            insert.Parameters.AddWithValue("$hash", hash);
+            insert.ExecuteNonQuery();
+            previous = hash;
         }
 
-        project?.Invoke(scope, appended);
+        if (appended.Count > 0)
+        {
+            scope.SetUnrecorded(HeadKey, string.Create(CultureInfo.InvariantCulture, $"{seq} {previous}"), seq);
+        }
+
         transaction.Commit();
         foreach (var (hash, _) in blobs ?? [])
         {
@@ -233,7 +279,36 @@ public sealed class JournalStore : IDisposable
         }
 
         var parts = text.Split(' ');
-        return (long.Parse(parts[0], CultureInfo.InvariantCulture), parts[1]);
+        return parts.Length == 2 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? (seq, parts[1]) : (-1, "");
+    }
+
+    /// <summary>Every projection but the store's own bookkeeping, by key.</summary>
+    internal IReadOnlyList<Projection> Projections() => [.. States("").Where(projection => projection.Key != HeadKey)];
+
+    /// <summary>The value's fingerprint as <see cref="ProjectedType"/> events record it.</summary>
+    public static string Fingerprint(string value) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
+
+    private static string ProjectedPayload(IReadOnlyDictionary<string, (string Value, long Seq)> sets)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("set");
+            foreach (var (key, (value, seq)) in sets)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("key", key);
+                writer.WriteNumber("seq", seq);
+                writer.WriteString("sha256", Fingerprint(value));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
     }
 
     public void Dispose() => connection.Dispose();

@@ -6,8 +6,12 @@ namespace RulesGate.Core.Journal;
 public sealed class JournalTransaction
 {
     private readonly SqliteTransaction transaction;
+    private readonly SortedDictionary<string, (string Value, long Seq)> sets = new(StringComparer.Ordinal);
 
     internal JournalTransaction(SqliteTransaction transaction) => this.transaction = transaction;
+
+    /// <summary>The projections this transaction set, last value per key, by key.</summary>
+    internal IReadOnlyDictionary<string, (string Value, long Seq)> Sets => sets;
 
     /// <summary>A projection's value and the sequence number of the event that last set it; null when unset.</summary>
     public (string Value, long Seq)? Read(string key)
@@ -25,6 +29,14 @@ public sealed class JournalTransaction
         command.Parameters.AddWithValue("$value", value);
         command.Parameters.AddWithValue("$seq", seq);
         command.ExecuteNonQuery();
+        sets[key] = (value, seq);
+    }
+
+    /// <summary>Sets the store's own bookkeeping, which is not a projection of events.</summary>
+    internal void SetUnrecorded(string key, string value, long seq)
+    {
+        Set(key, value, seq);
+        sets.Remove(key);
     }
 
     /// <summary>A command inside the transaction, for projections kept in tables of their own.</summary>

@@ -9,10 +9,12 @@ public sealed record JournalVerification(long Events, long? BrokenAt, string? Pr
 /// <summary>Walks the hash chain from the first event and names the first link that does not hold.</summary>
 public static class JournalVerifier
 {
-    public static JournalVerification Verify(JournalStore store)
+    /// <param name="tables">Checks of projections kept in tables of their own, each naming the first row that differs from the events, or null.</param>
+    public static JournalVerification Verify(JournalStore store, params Func<JournalStore, string?>[] tables)
     {
         long count = 0, expected = 1;
         var previous = JournalEvent.Genesis;
+        var projected = new SortedDictionary<string, (long Seq, string Sha256, long At)>(StringComparer.Ordinal);
         foreach (var e in store.Read())
         {
             if (e.Seq != expected)
@@ -32,6 +34,11 @@ public static class JournalVerifier
                 return Broken(count, e.Seq, $"event {e.Seq} ({e.Type}, stream {e.Stream}) was altered: its contents no longer match its hash.");
             }
 
+            if (e.Type == JournalStore.ProjectedType)
+            {
+                Fold(e, projected);
+            }
+
             previous = e.Hash;
             count++;
             expected++;
@@ -42,7 +49,45 @@ public static class JournalVerifier
             return Broken(count, count + 1, $"the journal ends at event {count}, but event {head.Seq} was recorded as its last (rows were removed from the end).");
         }
 
-        return new JournalVerification(count, null, null);
+        var problem = Projections(store, projected, count) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
+        return problem is not null ? Broken(count, count + 1, problem.StartsWith("the chain holds", StringComparison.Ordinal) ? problem : $"the chain holds ({count} events), but {problem}") : new JournalVerification(count, null, null);
+    }
+
+    /// <summary>
+    /// The state table rebuilt from the chain's projection records, compared key by key with the table itself;
+    /// the first key that differs, in key order, is named.
+    /// </summary>
+    private static string? Projections(JournalStore store, SortedDictionary<string, (long Seq, string Sha256, long At)> projected, long count)
+    {
+        var rows = store.Projections().ToDictionary(row => row.Key, StringComparer.Ordinal);
+        foreach (var key in projected.Keys.Concat(rows.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var recorded = projected.TryGetValue(key, out var found) ? found : ((long Seq, string Sha256, long At)?)null;
+            var row = rows.GetValueOrDefault(key);
+            var problem = (recorded, row) switch
+            {
+                (null, { } extra) => $"projection '{key}' is in the state table but no event set it (a row was added behind the journal).",
+                ({ } want, null) => $"projection '{key}' set by event {want.At} is missing from the state table (its row was deleted).",
+                ({ } want, { } have) when have.Seq != want.Seq || JournalStore.Fingerprint(have.Value) != want.Sha256
+                    => $"projection '{key}' differs from what event {want.At} recorded (its row was edited).",
+                _ => null,
+            };
+            if (problem is not null)
+            {
+                return $"the chain holds ({count} events), but {problem}";
+            }
+        }
+
+        return null;
+    }
+
+    private static void Fold(JournalEvent e, SortedDictionary<string, (long Seq, string Sha256, long At)> projected)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(e.Payload);
+        foreach (var set in document.RootElement.GetProperty("set").EnumerateArray())
+        {
+            projected[set.GetProperty("key").GetString()!] = (set.GetProperty("seq").GetInt64(), set.GetProperty("sha256").GetString()!, e.Seq);
+        }
     }
 
     private static JournalVerification Broken(long count, long at, string problem) => new(count, at, problem);

@@ -130,6 +130,44 @@ public static class DecisionDiary
         }
     }
 
+    /// <summary>
+    /// The diary table rebuilt from its events and compared row by row: the first entry whose row was deleted,
+    /// edited or added behind the journal, or null when the table is exactly what the events say.
+    /// </summary>
+    public static string? Verify(JournalStore store)
+    {
+        using var rows = store.Command("SELECT entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq FROM diary ORDER BY seq");
+        using var reader = rows.ExecuteReader();
+        using var events = store.Read(type: EntryType).GetEnumerator();
+        var hasRow = reader.Read();
+        while (events.MoveNext())
+        {
+            var recorded = events.Current;
+            using var payload = System.Text.Json.JsonDocument.Parse(recorded.Payload);
+            var entry = DiaryEntry.Read(payload.RootElement);
+            if (hasRow && reader.GetInt64(7) < recorded.Seq)
+            {
+                return $"diary row '{reader.GetString(0)}' (event {reader.GetInt64(7)}) is not what any diary event recorded (a row was added behind the journal).";
+            }
+
+            if (!hasRow || reader.GetInt64(7) > recorded.Seq)
+            {
+                return $"diary entry '{entry.EntryId}' recorded by event {recorded.Seq} is missing from the diary table (its row was deleted).";
+            }
+
+            var expected = (entry.EntryId, entry.PolicyId, JournalStore.Timestamp(entry.RecordedAt), (long)entry.Stage, (long)entry.Severity, entry.Forced ? 1L : 0L, entry.Regime);
+            var actual = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6));
+            if (expected != actual)
+            {
+                return $"diary entry '{entry.EntryId}' differs from what event {recorded.Seq} recorded (its row was edited).";
+            }
+
+            hasRow = reader.Read();
+        }
+
+        return hasRow ? $"diary row '{reader.GetString(0)}' (event {reader.GetInt64(7)}) is not what any diary event recorded (a row was added behind the journal)." : null;
+    }
+
     /// <summary>Walking back from the newest entry: how many in a row are at <paramref name="latest"/>, normal and not forced.</summary>
     private static int Streak(JournalStore store, string policyId, DiaryWindow window, PromotionStage latest)
     {

@@ -20,7 +20,7 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_RecordedStream_ReproducesEveryDecision()
     {
-        using var journal = JournalStore.Open(DbPath);
+        using var journal = JournalStore.Create(DbPath);
         CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
 
         var report = CapitalReplay.Run(journal, Compiled.Engine, "run-test");
@@ -34,14 +34,14 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_AlteredRecordedDecision_IsAMismatch()
     {
-        using (var journal = JournalStore.Open(DbPath))
+        using (var journal = JournalStore.Create(DbPath))
         {
             CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
         }
 
         Sql.Tamper(DbPath, "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2");
 
-        using var reopened = JournalStore.Open(DbPath);
+        using var reopened = JournalStore.Create(DbPath);
         var report = CapitalReplay.Run(reopened, Compiled.Engine);
 
         var mismatch = Assert.Single(report.Mismatches);
@@ -52,7 +52,7 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_UsesTheRuleFileBytesKeptInTheJournal()
     {
-        using var journal = JournalStore.Open(DbPath);
+        using var journal = JournalStore.Create(DbPath);
         var gate = Standard.Gate;
         var context = Some.Context(Some.Intent(qty: 40));
         GateJournal.Record(journal, gate, context, gate.Decide(context), runId: null);

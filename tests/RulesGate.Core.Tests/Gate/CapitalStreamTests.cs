@@ -96,7 +96,7 @@ public sealed class CapitalStreamTests : IDisposable
         var path = Path.Combine(folder, "journal.db");
         var gate = Standard.Gate;
         var crashing = Some.Portfolio(equity: 85_000, startOfDay: 85_000, peak: 100_000);
-        using (var journal = JournalStore.Open(path))
+        using (var journal = JournalStore.Create(path))
         {
             var stream = new CapitalStream(gate, crashing, Some.Market(), ExecutionState.Idle, "run-1", journal);
             var first = stream.Next(Line("a", 0), 1);
@@ -104,7 +104,7 @@ public sealed class CapitalStreamTests : IDisposable
             Assert.True(first.KillSwitchTriggered);
         }
 
-        using (var reopened = JournalStore.Open(path))
+        using (var reopened = JournalStore.Create(path))
         {
             Assert.True(GateJournal.State(reopened).Active);
             var healthy = new CapitalStream(gate, Some.Portfolio(), Some.Market(), ExecutionState.Idle, "run-2", reopened);

@@ -18,7 +18,7 @@ public sealed class JournalStoreTests : IDisposable
 
     private JournalStore Filled(int events)
     {
-        var store = JournalStore.Open(DbPath);
+        var store = JournalStore.Create(DbPath);
         for (var i = 1; i <= events; i++)
         {
             store.Append([new JournalEntry("s", "t", $$"""{"n":{{i}}}""")]);
@@ -49,7 +49,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("UPDATE events SET payload = '{\"n\":99}' WHERE seq = 3");
 
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(3, result.BrokenAt);
@@ -62,7 +62,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("DELETE FROM events WHERE seq = 2");
 
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(2, result.BrokenAt);
@@ -76,7 +76,7 @@ public sealed class JournalStoreTests : IDisposable
         Tamper("UPDATE events SET seq = seq + 10 WHERE seq >= 3");
         Tamper("INSERT INTO events VALUES (3, 's', 't', '2026-01-01T00:00:00Z', '{}', 'forged', 'forged')");
 
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(3, result.BrokenAt);
@@ -89,7 +89,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("DELETE FROM events WHERE seq = 5");
 
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(4, result.Events);
@@ -99,7 +99,7 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public void Append_ProjectionChangesInTheSameTransaction()
     {
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
 
         store.Append([new JournalEntry("k", "set", "{}")], project: (scope, events) => scope.Set("key", "value", events[^1].Seq));
         var failed = Assert.Throws<InvalidOperationException>(() =>
@@ -111,13 +111,14 @@ public sealed class JournalStoreTests : IDisposable
 
         Assert.Equal("projection failed", failed.Message);
         Assert.Equal("value", store.State("key"));
-        Assert.Single(store.Read());
+        Assert.Single(store.Read(type: "set"));
+        Assert.Single(store.Read(type: JournalStore.ProjectedType));
     }
 
     [Fact]
     public void Append_MultiLineStream_IsRefused()
     {
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
 
         Assert.Throws<JournalException>(() => store.Append([new JournalEntry("a\nb", "t", "{}")]));
     }
@@ -125,13 +126,13 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public async Task Writer_AcknowledgesEveryEntryOnlyOnceDurable()
     {
-        var writer = new JournalWriter(JournalStore.Open(DbPath), maxBatch: 64);
+        var writer = new JournalWriter(JournalStore.Create(DbPath), maxBatch: 64);
         var acks = Enumerable.Range(1, 500).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
         var events = await Task.WhenAll(acks);
         await writer.DisposeAsync();
 
         Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), events.Select(e => e.Seq));
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         Assert.Equal(500, store.Read().Count());
         Assert.True(JournalVerifier.Verify(store).Intact);
     }
@@ -139,13 +140,13 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public async Task Writer_MoreEntriesThanItsQueueHolds_WaitsAndLosesNone()
     {
-        var writer = new JournalWriter(JournalStore.Open(DbPath), maxBatch: 2);   // the queue holds 8
+        var writer = new JournalWriter(JournalStore.Create(DbPath), maxBatch: 2);   // the queue holds 8
         var acks = Enumerable.Range(1, 100).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
         await Task.WhenAll(acks);
         await writer.DisposeAsync();
 
         Assert.Throws<InvalidOperationException>(() => { _ = writer.Append(new JournalEntry("w", "t", "{}")); });
-        using var store = JournalStore.Open(DbPath);
+        using var store = JournalStore.Create(DbPath);
         Assert.Equal(Enumerable.Range(1, 100).Select(i => $$"""{"n":{{i}}}"""), store.Read().Select(e => e.Payload));
     }
 
@@ -154,7 +155,7 @@ public sealed class JournalStoreTests : IDisposable
     {
         File.WriteAllText(DbPath, "this is not a database, just text that is long enough to be read as a header");
 
-        var error = Assert.Throws<JournalException>(() => JournalStore.Open(DbPath));
+        var error = Assert.Throws<JournalException>(() => JournalStore.Create(DbPath));
 
         Assert.Contains("not a RulesGate journal", error.Message, StringComparison.Ordinal);
     }

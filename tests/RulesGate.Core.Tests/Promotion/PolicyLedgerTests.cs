@@ -109,7 +109,7 @@ public sealed class PolicyLedgerTests : IDisposable
         using var start = new Barrier(4);
         var attempts = Enumerable.Range(0, 4).Select(i => Task.Run(() =>
         {
-            using var store = JournalStore.Open(journal.Path);
+            using var store = JournalStore.Create(journal.Path);
             start.SignalAndWait();
             try
             {

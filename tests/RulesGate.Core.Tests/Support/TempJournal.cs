@@ -8,7 +8,7 @@ public sealed class TempJournal : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-test-").FullName;
 
-    public TempJournal() => Store = JournalStore.Open(Path);
+    public TempJournal() => Store = JournalStore.Create(Path);
 
     public string Path => System.IO.Path.Combine(folder, "journal.db");
 

@@ -19,7 +19,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
 
     public WorkflowRuntimeTests()
     {
-        store = JournalStore.Open(Path.Combine(folder, "journal.db"), clock);
+        store = JournalStore.Create(Path.Combine(folder, "journal.db"), clock);
         runtime = new WorkflowRuntime(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"));
     }
 

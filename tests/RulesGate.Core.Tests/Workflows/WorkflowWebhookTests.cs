@@ -59,7 +59,7 @@ public sealed class WorkflowWebhookTests : IDisposable
             context.Response.Close();
             return (context.Request.ContentType, body);
         });
-        using var store = JournalStore.Open(Path.Combine(folder, "journal.db"));
+        using var store = JournalStore.Create(Path.Combine(folder, "journal.db"));
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri(url)));
 
         IntoPaper(runtime);
@@ -74,7 +74,7 @@ public sealed class WorkflowWebhookTests : IDisposable
     [Fact]
     public void Notify_UnreachableWebhook_IsJournaledAndTheStepStands()
     {
-        using var store = JournalStore.Open(Path.Combine(folder, "journal.db"));
+        using var store = JournalStore.Create(Path.Combine(folder, "journal.db"));
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri($"http://127.0.0.1:{FreePort()}/nobody/")));
 
         IntoPaper(runtime);

@@ -1,0 +1,11 @@
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+
+namespace RulesGate.Core.Application;
+
+/// <summary><c>journal verify</c>: the hash chain, then every projection rebuilt from the events and compared.</summary>
+public static class JournalAudit
+{
+    /// <summary>The chain, the state table (kill switch, ledger, workflow instances, evidence, statuses) and the diary table.</summary>
+    public static JournalVerification Verify(JournalStore store) => JournalVerifier.Verify(store, DecisionDiary.Verify);
+}
