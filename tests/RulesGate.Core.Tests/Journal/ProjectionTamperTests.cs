@@ -1,0 +1,106 @@
+using RulesGate.Core.Application;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Journal;
+
+/// <summary>Projections changed behind the journal's back: verify names them, and the kill switch fails closed.</summary>
+public sealed class ProjectionTamperTests : IDisposable
+{
+    private readonly TempJournal journal = new();
+
+    public ProjectionTamperTests()
+    {
+        var gate = Standard.Gate;
+        var context = Some.Context(market: Some.Market(new() { ["MSFT"] = double.NaN }));
+        GateJournal.Record(journal.Store, gate, context, gate.Decide(context) with { KillSwitchTriggered = true }, runId: null);
+        PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], EvidenceId: "dd-1"));
+        DecisionDiary.Ingest(journal.Store, Diary.Run(3, PromotionStage.Paper));
+    }
+
+    public void Dispose() => journal.Dispose();
+
+    private JournalVerification Verify()
+    {
+        using var reopened = JournalStore.Open(journal.Path, readOnly: true);
+        return JournalAudit.Verify(reopened);
+    }
+
+    [Fact]
+    public void Verify_UntouchedJournal_IsIntact() => Assert.True(Verify().Intact, Verify().Problem);
+
+    [Theory]
+    [InlineData("DELETE FROM state WHERE key = 'killswitch'", "projection 'killswitch'", "deleted")]
+    [InlineData("UPDATE state SET value = replace(value, '\"active\":true', '\"active\":false') WHERE key = 'killswitch'", "projection 'killswitch'", "edited")]
+    [InlineData("UPDATE state SET seq = seq + 1 WHERE key = 'killswitch'", "projection 'killswitch'", "edited")]
+    [InlineData("UPDATE state SET value = replace(value, 'paper', 'limited_live') WHERE key LIKE 'ledger%'", "projection 'ledger", "edited")]
+    [InlineData("DELETE FROM state WHERE key LIKE 'ledger%'", "projection 'ledger", "deleted")]
+    [InlineData("INSERT INTO state (key, value, seq) VALUES ('ledger:beta', '{}', 1)", "projection 'ledger:beta'", "added")]
+    [InlineData("UPDATE diary SET stage = 3 WHERE rowid = 2", "diary entry", "edited")]
+    [InlineData("DELETE FROM diary WHERE rowid = 3", "diary entry", "deleted")]
+    [InlineData("INSERT INTO diary SELECT 'forged', policy_id, recorded_at, stage, severity, forced, regime, seq + 100 FROM diary WHERE rowid = 1", "diary row 'forged'", "added")]
+    public void Verify_ProjectionChangedBehindTheJournal_NamesTheFirstKeyThatDiffers(string sql, string named, string how)
+    {
+        Sql.Tamper(journal.Path, sql);
+
+        var verification = Verify();
+
+        Assert.False(verification.Intact);
+        Assert.Contains(named, verification.Problem, StringComparison.Ordinal);
+        Assert.Contains(how, verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM state WHERE key = 'killswitch'")]
+    [InlineData("UPDATE state SET value = '{\"active\":false,\"cause\":\"never tripped\"}' WHERE key = 'killswitch'")]
+    [InlineData("UPDATE state SET value = 'not json' WHERE key = 'killswitch'")]
+    [InlineData("UPDATE state SET value = '{\"active\":\"no\"}' WHERE key = 'killswitch'")]
+    [InlineData("UPDATE state SET seq = 1 WHERE key = 'killswitch'")]
+    public void KillSwitch_RowClearedOrBroken_StaysLatchedUntilAnAttributedReset(string sql)
+    {
+        Sql.Tamper(journal.Path, sql);
+        using var store = JournalStore.Open(journal.Path);
+
+        var state = GateJournal.State(store);
+
+        Assert.True(state.Active, state.Cause);
+        Assert.Contains("disagrees with its events", state.Cause, StringComparison.Ordinal);
+        Assert.False(GateJournal.Reset(store, "risk-officer", "row restored after review").Active);
+        Assert.False(GateJournal.State(store).Active);
+    }
+
+    [Fact]
+    public void KillSwitch_RowAddedWithoutAnEvent_ReadsActive()
+    {
+        using var fresh = new TempJournal();
+        Sql.Tamper(fresh.Path, "INSERT INTO state (key, value, seq) VALUES ('killswitch', '{\"active\":false,\"cause\":\"x\"}', 1)");
+
+        Assert.True(GateJournal.State(fresh.Store).Active);
+    }
+
+    [Fact]
+    public void Open_MissingJournal_IsRefusedNamingThePathAndHowToCreateIt()
+    {
+        var path = Path.Combine(Path.GetDirectoryName(journal.Path)!, "dmeo.db");
+
+        var error = Assert.Throws<JournalException>(() => JournalStore.Open(path, readOnly: true));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("rulesgate journal init", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void OpenReadOnly_ReadsWithoutWritingAndRefusesWrites()
+    {
+        journal.Store.Dispose();
+        var before = File.ReadAllBytes(journal.Path);
+        using var store = JournalStore.Open(journal.Path, readOnly: true);
+
+        Assert.True(GateJournal.State(store).Active);
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => GateJournal.Reset(store, "a", "b"));
+        Assert.Equal(before, File.ReadAllBytes(journal.Path));
+    }
+}
