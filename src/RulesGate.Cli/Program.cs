@@ -1,3 +1,6 @@
+using System.Globalization;
 using RulesGate.Cli;
 
+// Same inputs, same bytes out, whatever the machine's locale.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 return CliApp.Run(args, Console.Out, Console.Error);

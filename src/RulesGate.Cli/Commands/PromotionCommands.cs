@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
 
@@ -149,9 +151,10 @@ internal static class PromotionCommands
             }
 
             var request = new PromotionRequest(
-                parse.GetValue(policy)!.Trim(), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
+                Identities.Id(parse.GetValue(policy), "--policy-id"), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
                 parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression),
-                ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"));
+                ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"),
+                DeclaredRoles: File.Exists(WorkflowRoles.DefaultPath) ? WorkflowRoles.Load(WorkflowRoles.DefaultPath).Roles : []);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {

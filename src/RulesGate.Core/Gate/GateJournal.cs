@@ -65,16 +65,19 @@ public static class GateJournal
             throw new FormatException("A kill switch reset needs --actor and --reason: who reset it and why.");
         }
 
+        actor = Identities.Name(actor, "actor");
+        reason = Identities.Text(reason, "reason");
+
         var was = State(store);
         var payload = CapitalJson.Write(writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("actor", actor.Trim());
-            writer.WriteString("reason", reason.Trim());
+            writer.WriteString("actor", actor);
+            writer.WriteString("reason", reason);
             writer.WriteBoolean("was_active", was.Active);
             writer.WriteEndObject();
         }, pretty: false);
-        var cause = $"reset by {actor.Trim()}: {reason.Trim()}";
+        var cause = $"reset by {actor}: {reason}";
         store.Append([new JournalEntry(KillSwitchKey, ResetType, payload)], project: (scope, events) =>
             scope.Set(KillSwitchKey, StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
         return State(store);

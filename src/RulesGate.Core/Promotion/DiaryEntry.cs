@@ -32,8 +32,8 @@ public sealed record DiaryEntry(
     {
         var fields = new JsonFields(json, "entry", "entry_id", "policy_id", "recorded_at", "stage", "severity", "forced", "regime", "evidence_id", "notes");
         return new DiaryEntry(
-            fields.String("entry_id"),
-            fields.String("policy_id"),
+            Identities.Id(fields.String("entry_id"), "entry.entry_id"),
+            Identities.Id(fields.String("policy_id"), "entry.policy_id"),
             fields.Timestamp("recorded_at"),
             ReadStage(fields.String("stage")),
             fields.Choice<DiarySeverity>("severity"),

@@ -46,14 +46,20 @@ public static class PolicyLedger
     internal static Change Prepare(PolicyLedgerRecord before, PromotionRequest request)
     {
         var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
+        if (request.DeclaredRoles is { } roles && given.FirstOrDefault(approval => !roles.Contains(approval)) is { } unknown)
+        {
+            var guess = Rules.Naming.Closest(unknown, roles);
+            throw new PromotionRefusedException($"Approval '{unknown}' names no role declared in {Workflows.WorkflowRoles.DefaultPath}; {(guess is null ? $"the roles are {string.Join(", ", roles.Order(StringComparer.Ordinal))}" : $"did you mean '{guess}'?")}");
+        }
+
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
         Refuse(request, before, given, approvals);
         var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => pair.Value.Trim()));
         var thresholds = Merge(before.ThresholdOverrides, request.ThresholdOverrides);
         var metadata = Merge(before.Metadata, request.Metadata);
         var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
-        var evidence = string.IsNullOrWhiteSpace(request.EvidenceId) ? before.EvidenceId : request.EvidenceId.Trim();
-        var actor = string.IsNullOrWhiteSpace(request.Actor) ? "unknown" : request.Actor.Trim();
+        var evidence = request.EvidenceId is null ? before.EvidenceId : Identities.Id(request.EvidenceId, "evidence id");
+        var actor = Identities.Name(request.Actor, "actor");
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
         var key = KeyPrefix + request.PolicyId;

@@ -92,7 +92,8 @@ public sealed record PolicyLedgerRecord(
         };
     }
 
-    /// <summary>Trimmed, without blanks, de-duplicated and sorted ordinally.</summary>
+    /// <summary>Each a normalized name (<see cref="Identities.Name"/>: RISK and risk are one approval), de-duplicated and sorted ordinally.</summary>
+    /// <exception cref="FormatException">An approval is empty or invisible.</exception>
     public static IReadOnlyList<string> Normalize(IEnumerable<string> approvals) =>
-        [.. approvals.Select(approval => approval.Trim()).Where(approval => approval.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        [.. approvals.Select(approval => Identities.Name(approval, "approval")).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
 }

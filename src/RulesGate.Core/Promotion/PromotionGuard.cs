@@ -58,20 +58,23 @@ public sealed class PromotionGuard
     /// <exception cref="PromotionRefusedException">The guard refuses; the message names every blocker.</exception>
     public void SetStatus(JournalStore store, string strategy, string policyId, string status, string actor)
     {
+        strategy = Identities.Id(strategy, "strategy");
+        policyId = Identities.Id(policyId, "policy id");
+        actor = Identities.Name(actor, "actor");
         var blockers = Check(store, strategy, policyId, status);
         if (blockers.Count > 0)
         {
             throw new PromotionRefusedException(string.Join(" ", blockers));
         }
 
-        var key = $"strategy:{strategy.Trim()}";
+        var key = $"strategy:{strategy}";
         var payload = CapitalJson.Write(writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("strategy"u8, strategy.Trim());
-            writer.WriteString("policy_id"u8, policyId.Trim());
+            writer.WriteString("strategy"u8, strategy);
+            writer.WriteString("policy_id"u8, policyId);
             writer.WriteString("status"u8, Normalize(status));
-            writer.WriteString("actor"u8, actor.Trim());
+            writer.WriteString("actor"u8, actor);
             writer.WriteEndObject();
         }, pretty: false);
         store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Set(key, payload, events[0].Seq));
@@ -80,13 +83,37 @@ public sealed class PromotionGuard
     /// <summary>A strategy's recorded status, or null.</summary>
     public static string? Status(JournalStore store, string strategy)
     {
-        if (store.State($"strategy:{strategy.Trim()}") is not { } json)
+        if (store.State($"strategy:{Identities.Id(strategy, "strategy")}") is not { } json)
         {
             return null;
         }
 
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty("status").GetString();
+    }
+
+    /// <summary>The statuses the guard file declares (<c>params.statuses</c>), normalized.</summary>
+    public IReadOnlyList<string> Statuses =>
+        [.. (evaluator.Bundle.File.Params.Find("statuses")?.Value as IReadOnlyList<string> ?? []).Select(declared => Identities.Name(declared, "declared status"))];
+
+    /// <summary>
+    /// <paramref name="status"/> normalized, if the guard file declares it; statuses are a closed set, so a typo
+    /// (or an invisible character) is refused rather than let past a guard that does not know it.
+    /// </summary>
+    /// <exception cref="PromotionRefusedException">The status is not declared; says which are, or which was meant.</exception>
+    public string Normalize(string status)
+    {
+        var normalized = Identities.Name(status, "status");
+        var statuses = Statuses;
+        if (statuses.Contains(normalized, StringComparer.Ordinal))
+        {
+            return normalized;
+        }
+
+        var guess = Naming.Closest(normalized, statuses);
+        throw new PromotionRefusedException(statuses.Count == 0
+            ? $"{evaluator.Bundle.File.Path} declares no statuses; add params.statuses, such as [candidate, approved, active, paused, retired]."
+            : $"'{normalized}' is not a status {evaluator.Bundle.File.Path} declares; {(guess is null ? $"write one of {string.Join(", ", statuses)}" : $"did you mean '{guess}'?")}");
     }
 
     private GuardContext Context(JournalStore store, string strategy, string policyId, string status)
@@ -110,5 +137,4 @@ public sealed class PromotionGuard
             DecisionDiary.Regimes(store, policyId.Trim(), DiaryWindow.All), regimes, minimum, metrics.PaperGreenSpanDays);
     }
 
-    private static string Normalize(string status) => status.Trim().ToLowerInvariant();
 }

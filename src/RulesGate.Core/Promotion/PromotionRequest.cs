@@ -20,4 +20,5 @@ public sealed record PromotionRequest(
     bool AllowRegression = false,
     long? ExpectedVersion = null,
     IReadOnlyDictionary<string, double>? ThresholdOverrides = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    IReadOnlyCollection<string>? DeclaredRoles = null);

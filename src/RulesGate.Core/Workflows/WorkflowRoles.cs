@@ -7,15 +7,31 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
 {
     public const string DefaultPath = "workflows/roles.yaml";
 
-    public bool Holds(string actor, string role) => holders.TryGetValue(role.Trim().ToLowerInvariant(), out var people) && people.Contains(actor.Trim().ToLowerInvariant());
+    public bool Holds(string actor, string role) => holders.TryGetValue(Identities.Name(role, "role"), out var people) && people.Contains(Identities.Name(actor, "actor"));
+
+    /// <summary>Whether <paramref name="role"/> is declared, however it is spelled.</summary>
+    public bool Declares(string role) => holders.ContainsKey(Identities.Name(role, "role"));
+
+    /// <summary>The declared roles, normalized, in ordinal order.</summary>
+    public IReadOnlyList<string> Roles => [.. holders.Keys.Order(StringComparer.Ordinal)];
 
     /// <exception cref="FormatException">The file is not <c>roles: { role: [person, …] }</c>; names the file.</exception>
     public static WorkflowRoles Load(string path)
     {
-        var stream = new YamlStream();
-        using (var reader = new StreamReader(path))
+        var text = File.ReadAllText(path);
+        if (Rules.YamlLimits.Check(text) is var (where, problem, _))
         {
-            stream.Load(reader);
+            throw new FormatException($"{path}:{where.Line}:{where.Column}: {problem}");
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlDotNet.Core.YamlException error)
+        {
+            throw new FormatException($"{path}:{error.Start.Line}:{error.Start.Column}: not valid YAML: {error.Message}", error);
         }
 
         var roles = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && root.Children.TryGetValue(new YamlScalarNode("roles"), out var node) && node is YamlMappingNode map
@@ -24,8 +40,8 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
         var holders = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var (role, people) in roles.Children)
         {
-            holders[((YamlScalarNode)role).Value!.Trim().ToLowerInvariant()] = people is YamlSequenceNode list
-                ? list.Children.OfType<YamlScalarNode>().Select(person => person.Value!.Trim().ToLowerInvariant()).ToHashSet(StringComparer.Ordinal)
+            holders[Identities.Name((role as YamlScalarNode)?.Value, $"role at {path}:{role.Start.Line}")] = people is YamlSequenceNode list
+                ? list.Children.Select(person => Identities.Name((person as YamlScalarNode)?.Value, $"person at {path}:{person.Start.Line}")).ToHashSet(StringComparer.Ordinal)
                 : throw new FormatException($"{path}:{role.Start.Line}: role '{role}' needs a list of people, such as [rhea, raj].");
         }
 

@@ -33,8 +33,9 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     /// <summary>Starts an instance of <paramref name="definition"/> for a subject; the same key (by default workflow and subject) starts it once.</summary>
     public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key = null)
     {
-        subject = subject.Trim();
-        var id = key is null ? $"{definition.Id}:{subject}" : $"{definition.Id}:{subject}:{key.Trim()}";
+        subject = Identities.Id(subject, "subject");
+        actor = Identities.Name(actor, "actor");
+        var id = key is null ? $"{definition.Id}:{subject}" : $"{definition.Id}:{subject}:{Identities.Id(key, "key")}";
         var signal = $"start:{id}";
         if (Find(id) is { } existing)
         {
@@ -42,7 +43,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         }
 
         definitions[definition.Hash] = definition;
-        var plan = StartPlan(definition, id, subject, actor.Trim(), new Snapshot(store, clock, subject));
+        var plan = StartPlan(definition, id, subject, actor, new Snapshot(store, clock, subject));
         return Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
     }
 
@@ -69,7 +70,9 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     /// </summary>
     public IReadOnlyList<WorkflowInstance> Evidence(string subject, string kind, JsonElement fields, string? key = null)
     {
-        subject = subject.Trim();
+        subject = Identities.Id(subject, "subject");
+        kind = Identities.Id(kind, "evidence kind");
+        key = key is null ? null : Identities.Id(key, "key");
         var body = fields.GetRawText();
         key ??= $"evidence:{subject}:{kind}:{Hash(body)}";
         if (Claimed(key))
@@ -131,13 +134,15 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         definitions[definition.Hash] = definition;
         var plans = new List<(Plan Plan, string? Signal)>();
-        var snapshot = new Snapshot(store, clock, subject.Trim());
+        subject = Identities.Id(subject, "subject");
+        actor = Identities.Name(actor, "actor");
+        var snapshot = new Snapshot(store, clock, subject);
         foreach (var key in keys)
         {
-            var id = $"{definition.Id}:{subject.Trim()}:{key.Trim()}";
+            var id = $"{definition.Id}:{subject}:{Identities.Id(key, "key")}";
             if (Find(id) is null)
             {
-                var plan = StartPlan(definition, id, subject.Trim(), actor.Trim(), snapshot);
+                var plan = StartPlan(definition, id, subject, actor, snapshot);
                 plans.Add((plan, $"start:{id}"));
             }
         }
@@ -151,8 +156,9 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         var instance = Find(instanceId) ?? throw new WorkflowRefusedException($"There is no instance {instanceId}.");
         var definition = DefinitionOf(instance);
-        actor = actor.Trim().ToLowerInvariant();
-        role = role.Trim().ToLowerInvariant();
+        actor = Identities.Name(actor, "actor");
+        role = Identities.Name(role, "role");
+        reason = Identities.Text(reason, "reason");
         var signal = key ?? $"vote:{instance.Id}:{instance.Seq}:{actor}:{(approve ? "approve" : "reject")}";
         if (Claimed(signal))
         {
@@ -190,15 +196,15 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         {
             writer.WriteString("actor"u8, actor);
             writer.WriteString("role"u8, role);
-            writer.WriteString("reason"u8, reason.Trim());
+            writer.WriteString("reason"u8, reason);
         });
         if (!approve)
         {
-            Enter(definition, plan, approval.Reject, "rejection", actor, $"{role}: {reason.Trim()}", demotion: false);
+            Enter(definition, plan, approval.Reject, "rejection", actor, $"{role}: {reason}", demotion: false);
         }
         else
         {
-            plan.Instance = plan.Instance with { Votes = [.. plan.Instance.Votes, new WorkflowVote(actor, role, reason.Trim(), Stamp())] };
+            plan.Instance = plan.Instance with { Votes = [.. plan.Instance.Votes, new WorkflowVote(actor, role, reason, Stamp())] };
             if (plan.Instance.Votes.Count >= approval.Quorum)
             {
                 plan.Approvals.AddRange(plan.Instance.Votes.Select(vote => vote.Role));
@@ -224,11 +230,12 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         {
             var definition = DefinitionOf(instance);
             var state = definition.State(instance.State);
-            var plan = new Plan(instance, []);
+            var plan = new Plan(instance, []) { At = JournalStore.Timestamp(now), Now = now };
             if (state.Approval is { } approval)
             {
                 plan.Event("workflow.escalated", writer =>
                 {
+                    writer.WriteString("at"u8, plan.At);
                     writer.WritePropertyName("to"u8);
                     CapitalJson.Value(writer, approval.EscalateTo);
                     writer.WriteString("waiting_since"u8, instance.EnteredAt);
@@ -285,6 +292,18 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             throw new WorkflowRefusedException("A migration needs --actor and --reason: who moves the instance and why.");
         }
 
+        actor = Identities.Name(actor, "actor");
+        reason = Identities.Text(reason, "reason");
+        if (string.Equals(actor, instance.Requester, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new WorkflowRefusedException($"{actor} requested {instance.Id} and may not migrate it.");
+        }
+
+        if (WeakerApproval(DefinitionOf(instance), target, instance.State) is { } weaker)
+        {
+            throw new WorkflowRefusedException($"{target.Identity} would let {instance.Id} leave {instance.State} with less approval than it still needs: {weaker}.");
+        }
+
         var state = target.State(instance.State);
         var migrated = instance with
         {
@@ -292,7 +311,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             Hash = target.Hash,
             DefinitionPath = target.Path,
             Due = state.Approval is null && state.After is null ? null : instance.Due,
-            History = [.. instance.History, new WorkflowStep(Stamp(), instance.State, instance.State, "migration", actor.Trim(), $"{instance.Workflow}@{instance.Version} → {target.Identity}: {reason.Trim()}")],
+            History = [.. instance.History, new WorkflowStep(Stamp(), instance.State, instance.State, "migration", actor, $"{instance.Workflow}@{instance.Version} → {target.Identity}: {reason}")],
         };
         if (dryRun)
         {
@@ -305,8 +324,8 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         {
             writer.WriteString("from"u8, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}");
             writer.WriteString("to"u8, target.Identity);
-            writer.WriteString("actor"u8, actor.Trim());
-            writer.WriteString("reason"u8, reason.Trim());
+            writer.WriteString("actor"u8, actor);
+            writer.WriteString("reason"u8, reason);
         });
         return Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Bytes));
     }
@@ -359,6 +378,11 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         public WorkflowInstance Before { get; } = instance;
 
+        /// <summary>When the plan's steps happen: now, or the time a tick was asked to fire at.</summary>
+        public string At { get; init; } = "";
+
+        public DateTimeOffset? Now { get; init; }
+
         public WorkflowInstance Instance { get; set; } = instance;
 
         public List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> Entries { get; } = entries;
@@ -395,14 +419,15 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         var from = cause == "start" ? "" : plan.Instance.State;
         var state = definition.State(target);
-        var now = clock.GetUtcNow();
+        var now = plan.Now ?? clock.GetUtcNow();
+        var at = plan.At.Length > 0 ? plan.At : JournalStore.Timestamp(now);
         plan.Instance = plan.Instance with
         {
             State = target,
-            EnteredAt = Stamp(),
+            EnteredAt = at,
             Votes = [],
             Due = state.Approval?.Timeout is { } timeout ? now + timeout : state.After is { } after ? now + after.After : null,
-            History = [.. plan.Instance.History, new WorkflowStep(Stamp(), from, target, cause, actor, detail)],
+            History = [.. plan.Instance.History, new WorkflowStep(at, from, target, cause, actor, detail)],
         };
         plan.Event("workflow.entered", writer =>
         {
@@ -671,6 +696,44 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     private string Stamp() => JournalStore.Timestamp(clock.GetUtcNow());
+
+    /// <summary>
+    /// How <paramref name="target"/> would let an instance leave <paramref name="state"/> with less approval than
+    /// <paramref name="current"/> asks for; null when it asks for the same or more: an approval with no other roles,
+    /// no smaller quorum and no fewer distinct roles, and no way out by evidence or timer that the current one lacks.
+    /// </summary>
+    private static string? WeakerApproval(WorkflowDefinition current, WorkflowDefinition target, string state)
+    {
+        var (from, to) = (current.State(state), target.State(state));
+        if (from.Approval is not { } needed)
+        {
+            return null;
+        }
+
+        if (to.Approval is not { } offered)
+        {
+            return $"it waits for {needed.Quorum} of {string.Join(" + ", needed.Roles)}, and {target.Identity} asks for no approval there";
+        }
+
+        if (offered.Quorum < needed.Quorum || offered.Roles.Except(needed.Roles, StringComparer.Ordinal).Any()
+            || (needed.DistinctRoles && (!offered.DistinctRoles || offered.Roles.Count < Math.Min(needed.Quorum, needed.Roles.Count))))
+        {
+            return $"it waits for {needed.Quorum} of {string.Join(" + ", needed.Roles)}{(needed.DistinctRoles ? " (distinct roles)" : "")}, and {target.Identity} asks for {offered.Quorum} of {string.Join(" + ", offered.Roles)}{(offered.DistinctRoles ? " (distinct roles)" : "")}";
+        }
+
+        var exits = from.OnEvidence.Select(exit => Exit(current, exit)).ToHashSet(StringComparer.Ordinal);
+        if (to.OnEvidence.Select(exit => Exit(target, exit)).FirstOrDefault(exit => !exits.Contains(exit)) is { } added)
+        {
+            return $"{target.Identity} adds a way out on evidence ({added})";
+        }
+
+        return to.After is { } timer && (from.After is null || from.After.To != timer.To || timer.After < from.After.After)
+            ? $"{target.Identity} adds a way out after {System.Xml.XmlConvert.ToString(timer.After)} to {timer.To}"
+            : null;
+    }
+
+    private static string Exit(WorkflowDefinition definition, EvidenceExit exit) =>
+        $"{(exit.Gate is { } gate ? $"gate {gate}" : "")}{(exit.Condition is { } condition ? $"when {definition.Conditions!.File.Rules[condition].When.Text.Trim()}" : "")} → {exit.To}";
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

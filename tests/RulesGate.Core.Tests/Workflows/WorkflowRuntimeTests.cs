@@ -174,16 +174,67 @@ public sealed class WorkflowRuntimeTests : IDisposable
         var v2 = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("win_rate\") >= 0.45", "win_rate\") >= 0.55", StringComparison.Ordinal))).Value!;
         var renamed = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 3", StringComparison.Ordinal).Replace("L1_paper", "L1_sim", StringComparison.Ordinal))).Value!;
 
-        Assert.Contains("has no state L1_paper", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(instance.Id, renamed, "olga", "rename")).Message, StringComparison.Ordinal);
-        var dry = runtime.Migrate(instance.Id, v2, "olga", "stricter win rate", dryRun: true);
+        Assert.Contains("has no state L1_paper", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(instance.Id, renamed, "raj", "rename")).Message, StringComparison.Ordinal);
+        var dry = runtime.Migrate(instance.Id, v2, "raj", "stricter win rate", dryRun: true);
         Assert.Equal(1, runtime.Find(instance.Id)!.Version);
-        var moved = runtime.Migrate(instance.Id, v2, "olga", "stricter win rate");
+        var moved = runtime.Migrate(instance.Id, v2, "raj", "stricter win rate");
 
-        Assert.Equal((2, "L1_paper", "migration", "olga"), (moved.Version, moved.State, moved.History[^1].Cause, moved.History[^1].Actor));
+        Assert.Equal((2, "L1_paper", "migration", "raj"), (moved.Version, moved.State, moved.History[^1].Cause, moved.History[^1].Actor));
         Assert.Equal(dry.Hash, moved.Hash);
         Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""), key: "v2"));   // judged by version 2
         Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.6,"profit_factor":1.2}"""), key: "v2b")).State);
         Assert.Equal(v2.Hash, new WorkflowRuntime(store, Loader, Roles, clock).DefinitionOf(runtime.Find(instance.Id)!).Hash);    // from the journal
+    }
+
+    [Fact]
+    public void Migrate_ToAVersionThatApprovesWithFewerVotes_IsRefused()
+    {
+        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean");
+        Assert.Equal("pilot", pilot.State);
+        var text = File.ReadAllText(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal);
+        string[] weaker =
+        [
+            text.Replace("roles: [risk, compliance]\n      quorum: 2", "roles: [risk, compliance]\n      quorum: 1", StringComparison.Ordinal),
+            text.Replace("roles: [risk, compliance]\n      quorum: 2", "roles: [risk, compliance, cio]\n      quorum: 2", StringComparison.Ordinal),
+            text.Replace("roles: [risk, compliance]\n      quorum: 2", "roles: [risk]\n      quorum: 2", StringComparison.Ordinal),
+            text.Replace("      approve: live_check\n      reject: paper\n", "      approve: live_check\n      reject: paper\n    on_evidence:\n      - gate: limited_live\n        to: live_check\n", StringComparison.Ordinal),
+        ];
+
+        foreach (var variant in weaker)
+        {
+            Assert.NotEqual(text, variant);
+            var parsed = Loader.Parse(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), System.Text.Encoding.UTF8.GetBytes(variant));
+            var target = parsed.Value ?? throw new InvalidOperationException(string.Join("\n", parsed.Diagnostics));
+            var refused = Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, target, "raj", "simpler"));
+            Assert.Contains("less approval than it still needs", refused.Message, StringComparison.Ordinal);
+        }
+
+        var same = Loader.Parse(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), System.Text.Encoding.UTF8.GetBytes(text)).Value!;
+        Assert.Contains("may not migrate it", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, same, " OLGA ", "mine")).Message, StringComparison.Ordinal);
+        Assert.Equal(2, runtime.Migrate(pilot.Id, same, "raj", "same approvals").Version);
+    }
+
+    [Fact]
+    public void Vote_ActorOrRoleSpelledDifferently_IsTheSamePerson()
+    {
+        var review = AtPilotReview(requester: "raj");
+
+        Assert.Contains("requested", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(review.Id, "ＲＡＪ", "risk", approve: true, "mine")).Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea\u200B", "risk", approve: true, "ok"));
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea", "risk", approve: true, "\u200B"));
+        Assert.Equal("pilot", runtime.Vote(review.Id, " RHEA ", "RISK", approve: true, "clean").State);
+    }
+
+    [Fact]
+    public void Tick_AtAGivenTime_RecordsThatTime()
+    {
+        var review = AtPilotReview();
+        var at = review.Due!.Value.AddHours(5);
+
+        Assert.Single(runtime.Tick(at));
+
+        var escalation = store.Read(type: "workflow.escalated").Single();
+        Assert.Equal(RulesGate.Core.Journal.JournalStore.Timestamp(at), JsonDocument.Parse(escalation.Payload).RootElement.GetProperty("at").GetString());
     }
 
     [Fact]
