@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli;
 
@@ -24,30 +25,26 @@ internal static class GateInputs
     public static T Read<T>(string path, Func<JsonElement, T> read)
     {
         Commands.RulesCommand.RequireExists(path);
-        return Parse(path, File.ReadAllText(path), read);
+        return Parse(path, 1, StrictJson.ReadText(path), read);
     }
 
     /// <summary>Every non-blank line of a JSONL file; a bad line is an error naming its number.</summary>
     public static T[] ReadLines<T>(string path, Func<JsonElement, T> read)
     {
         Commands.RulesCommand.RequireExists(path);
-        return [.. File.ReadLines(path).Select((line, i) => (line, i)).Where(pair => pair.line.Trim().Length > 0).Select(pair => Parse($"{path}:{pair.i + 1}", pair.line, read))];
+        return [.. StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0).Select(line => Parse(path, line.Line, line.Text, read))];
     }
 
-    private static T Parse<T>(string where, string json, Func<JsonElement, T> read)
+    private static T Parse<T>(string path, int line, string json, Func<JsonElement, T> read)
     {
+        using var document = StrictJson.Parse(json, path, line);
         try
         {
-            using var document = JsonDocument.Parse(json);
             return read(document.RootElement);
-        }
-        catch (JsonException failure)
-        {
-            throw new FormatException($"{where}: not valid JSON: {failure.Message}", failure);
         }
         catch (FormatException failure)
         {
-            throw new FormatException($"{where}: {failure.Message}", failure);
+            throw new FormatException($"{path}:{line}: {failure.Message}", failure);
         }
     }
 }

@@ -67,7 +67,7 @@ public sealed class GateCliTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Empty(output);
-        Assert.Equal($"rulesgate: {intent}: intent.qty: must be > 0; the side gives the direction.\n", error.Replace("\r", "", StringComparison.Ordinal));
+        Assert.Equal($"rulesgate: {intent}:1: intent.qty: must be > 0; the side gives the direction.\n", error.Replace("\r", "", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -5,6 +5,7 @@ using RulesGate.Core;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
@@ -23,10 +24,8 @@ internal static class PromotionCommands
             RulesCommand.RequireExists(path);
             var entries = new List<DiaryEntry>();
             var problems = new List<string>();
-            var number = 0;
-            foreach (var line in File.ReadLines(path))
+            foreach (var (number, line) in StrictJson.ReadLines(path))
             {
-                number++;
                 if (line.Trim().Length == 0)
                 {
                     continue;
@@ -34,10 +33,14 @@ internal static class PromotionCommands
 
                 try
                 {
-                    using var document = JsonDocument.Parse(line);
+                    using var document = StrictJson.Parse(line, path, number);
                     entries.Add(DiaryEntry.Read(document.RootElement));
                 }
-                catch (Exception failure) when (failure is JsonException or FormatException)
+                catch (FormatException failure) when (failure.Message.StartsWith(path + ":", StringComparison.Ordinal))
+                {
+                    problems.Add(failure.Message);
+                }
+                catch (FormatException failure)
                 {
                     problems.Add($"{path}:{number}: {failure.Message}");
                 }
@@ -146,7 +149,7 @@ internal static class PromotionCommands
             if (parse.GetValue(delta) is { } deltaPath)
             {
                 RulesCommand.RequireExists(deltaPath);
-                using var document = JsonDocument.Parse(File.ReadAllText(deltaPath));
+                using var document = StrictJson.ParseFile(deltaPath);
                 deltaJson = document.RootElement.GetRawText();
             }
 

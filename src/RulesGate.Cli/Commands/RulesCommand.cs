@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
@@ -120,7 +121,7 @@ internal static class RulesCommand
                 return ExitCodes.Error;
             }
 
-            using var json = JsonDocument.Parse(File.ReadAllBytes(contextPath));
+            using var json = StrictJson.ParseFile(contextPath);
             var context = bundle.Kind.ReadContext(json.RootElement);
             output.WriteLine($"{bundle.Identity} on {contextPath}");
             foreach (var rule in RuleExplainer.Explain(bundle, context))

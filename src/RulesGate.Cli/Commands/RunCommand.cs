@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
@@ -32,7 +33,7 @@ internal static class RunCommand
             }
 
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalStore.Open(journalPath) : null;
-            var lines = File.ReadAllLines(intentsPath);
+            string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
             var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal);
             var folder = parse.GetValue(outDir);
             if (folder is not null)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
@@ -72,7 +73,7 @@ internal static class WorkflowCommand
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
-            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            using var document = StrictJson.ParseFile(path);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new FormatException($"{path}: evidence is one JSON object.");
@@ -331,16 +332,14 @@ internal static class WorkflowCommand
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
             var definitions = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
-            var number = 0;
-            foreach (var line in File.ReadLines(path))
+            foreach (var (number, line) in StrictJson.ReadLines(path))
             {
-                number++;
                 if (line.Trim().Length == 0)
                 {
                     continue;
                 }
 
-                using var document = JsonDocument.Parse(line);
+                using var document = StrictJson.Parse(line, path, number);
                 var root = document.RootElement;
                 string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{path}:{number}: '{name}' is required.");
                 string? Key() => root.TryGetProperty("key", out var value) ? value.GetString() : null;

@@ -69,10 +69,40 @@ public static class CapitalContextJson
     public static ExecutionState ReadExecution(JsonElement json)
     {
         var execution = new JsonFields(json, "execution", "orders_last_60s_global", "orders_last_60s_by_strategy", "violations_last_window", "kill_switch_active");
+        var times = execution.Has("violations_last_window") && execution.Required("violations_last_window").ValueKind == JsonValueKind.Array
+            ? ViolationTimes(execution.Required("violations_last_window"))
+            : null;
         return new ExecutionState(
             execution.Count("orders_last_60s_global"),
             execution.CountMap("orders_last_60s_by_strategy").ToFrozenDictionary(StringComparer.Ordinal),
-            execution.Count("violations_last_window"),
-            execution.Bool("kill_switch_active"));
+            times?.Count ?? execution.Count("violations_last_window"),
+            execution.Bool("kill_switch_active"))
+        {
+            ViolationTimes = times ?? [],
+        };
+    }
+
+    /// <summary>PolicyGate's window: <c>[[timestamp, rule_id], …]</c>, the time as ISO 8601 UTC or Unix seconds.</summary>
+    private static List<DateTimeOffset> ViolationTimes(JsonElement list)
+    {
+        var times = new List<DateTimeOffset>();
+        foreach (var (pair, i) in list.EnumerateArray().Select((pair, i) => (pair, i)))
+        {
+            var where = $"execution.violations_last_window[{i}]";
+            if (pair.ValueKind != JsonValueKind.Array || pair.GetArrayLength() != 2 || pair[1].ValueKind != JsonValueKind.String)
+            {
+                throw new FormatException($"{where}: expected [timestamp, rule_id], such as [\"2026-01-15T15:29:00Z\", \"EXP-001\"].");
+            }
+
+            times.Add(pair[0].ValueKind switch
+            {
+                JsonValueKind.Number when pair[0].TryGetDouble(out var seconds) && double.IsFinite(seconds) && Math.Abs(seconds) < 253_402_300_799
+                    => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000)),
+                JsonValueKind.String => new JsonFields(JsonDocument.Parse($"{{\"at\":{pair[0].GetRawText()}}}").RootElement, where, "at").Timestamp("at"),
+                _ => throw new FormatException($"{where}[0]: expected a UTC timestamp or Unix seconds."),
+            });
+        }
+
+        return times;
     }
 }

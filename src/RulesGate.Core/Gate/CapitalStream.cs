@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Gate;
 
@@ -61,7 +62,7 @@ public sealed class CapitalStream
         OrderIntent intent;
         try
         {
-            using var document = JsonDocument.Parse(line);
+            using var document = JsonDocument.Parse(line, StrictJson.Options);
             intent = CapitalContextJson.ReadIntent(document.RootElement);
         }
         catch (Exception error) when (error is JsonException or FormatException)
@@ -79,7 +80,7 @@ public sealed class CapitalStream
             }
 
             orders.AddRange(Enumerable.Repeat((intent.Timestamp, ""), Math.Max(0, start.OrdersLast60sGlobal - start.OrdersLast60sByStrategy.Values.Sum())));
-            violations.AddRange(Enumerable.Repeat(intent.Timestamp, start.ViolationsLastWindow));
+            violations.AddRange(start.ViolationTimes.Count > 0 ? start.ViolationTimes : Enumerable.Repeat(intent.Timestamp, start.ViolationsLastWindow));
         }
 
         var now = lastTime = intent.Timestamp;

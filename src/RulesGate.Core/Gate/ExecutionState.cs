@@ -13,6 +13,9 @@ public sealed record ExecutionState(
     /// <summary>Strategy → orders in the last 60 s; read-only in fact.</summary>
     public IReadOnlyDictionary<string, int> OrdersLast60sByStrategy { get; init => field = ReadOnly.Map(value); } = ReadOnly.Map(OrdersLast60sByStrategy);
 
+    /// <summary>When the violations of <see cref="ViolationsLastWindow"/> happened, when the state said (PolicyGate's list form).</summary>
+    public IReadOnlyList<DateTimeOffset> ViolationTimes { get; init => field = ReadOnly.List(value); } = [];
+
     public static ExecutionState Idle { get; } = new(0, new Dictionary<string, int>(), 0, false);
 
     /// <summary>The strategy's orders in the last 60 seconds; 0 when it has sent none.</summary>

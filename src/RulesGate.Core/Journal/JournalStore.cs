@@ -214,6 +214,15 @@ public sealed class JournalStore : IDisposable
         }
     }
 
+    /// <summary>The event at <paramref name="seq"/>, or null.</summary>
+    public JournalEvent? Event(long seq)
+    {
+        using var command = Command("SELECT seq, stream, type, time, payload, prev_hash, hash FROM events WHERE seq = $seq");
+        command.Parameters.AddWithValue("$seq", seq);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new JournalEvent(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6)) : null;
+    }
+
     /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
     public long LastSeq()
     {

@@ -23,16 +23,28 @@ public static class DecisionDiary
     public static IngestResult Ingest(JournalStore store, IReadOnlyList<DiaryEntry> entries)
     {
         var fresh = new List<DiaryEntry>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        using (var exists = store.Command("SELECT 1 FROM diary WHERE entry_id = $id"))
+        var seen = new Dictionary<string, DiaryEntry>(StringComparer.Ordinal);
+        using (var exists = store.Command("SELECT seq FROM diary WHERE entry_id = $id"))
         {
             var id = exists.Parameters.Add("$id", SqliteType.Text);
             foreach (var entry in entries)
             {
+                if (seen.TryGetValue(entry.EntryId, out var earlier))
+                {
+                    // The same id twice in one batch: the same entry repeated is skipped, two different ones conflict.
+                    _ = earlier == entry ? 0 : throw DiaryConflictException.Within(entry.EntryId);
+                    continue;
+                }
+
+                seen[entry.EntryId] = entry;
                 id.Value = entry.EntryId;
-                if (seen.Add(entry.EntryId) && exists.ExecuteScalar() is null)
+                if (exists.ExecuteScalar() is not long seq)
                 {
                     fresh.Add(entry);
+                }
+                else if (Recorded(store, seq) != entry)
+                {
+                    throw DiaryConflictException.Recorded(entry.EntryId, seq);
                 }
             }
         }
@@ -128,6 +140,17 @@ public static class DecisionDiary
             parameters[7].Value = events[i].Seq;
             insert.ExecuteNonQuery();
         }
+    }
+
+    private static DiaryEntry? Recorded(JournalStore store, long seq)
+    {
+        if (store.Event(seq) is not { Type: EntryType } recorded)
+        {
+            return null;
+        }
+
+        using var payload = System.Text.Json.JsonDocument.Parse(recorded.Payload);
+        return DiaryEntry.Read(payload.RootElement);
     }
 
     /// <summary>

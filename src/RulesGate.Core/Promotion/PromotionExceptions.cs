@@ -6,3 +6,18 @@ public sealed class PromotionRefusedException(string message) : Exception(messag
 /// <summary>Someone else changed the policy's record since it was read; nothing was written.</summary>
 public sealed class LedgerConflictException(string policyId, long expected, long actual)
     : Exception($"The ledger record of {policyId} changed while this promotion was being made (version {expected.ToString(System.Globalization.CultureInfo.InvariantCulture)}, now {actual.ToString(System.Globalization.CultureInfo.InvariantCulture)}); nothing was written. Read it again and retry.");
+
+/// <summary>A diary entry id already stands for different content: an entry is recorded once and never rewritten.</summary>
+public sealed class DiaryConflictException : FormatException
+{
+    private DiaryConflictException(string entryId, string message)
+        : base(message) => EntryId = entryId;
+
+    public string EntryId { get; }
+
+    internal static DiaryConflictException Recorded(string entryId, long seq) =>
+        new(entryId, $"Diary entry '{entryId}' is already recorded (event {seq}) with different content; an entry is never rewritten: give the new one its own entry_id. Nothing of this batch was ingested.");
+
+    internal static DiaryConflictException Within(string entryId) =>
+        new(entryId, $"Diary entry '{entryId}' appears twice in this batch with different content; give each entry its own entry_id. Nothing of this batch was ingested.");
+}

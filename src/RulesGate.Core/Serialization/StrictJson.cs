@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace RulesGate.Core.Serialization;
+
+/// <summary>
+/// How every JSON input is read (intents, state, diary, evidence, signals, contexts): valid UTF-8, no key written
+/// twice in one object (<c>"qty": 1, "qty": 100000</c> would otherwise mean whichever a reader takes), bounded
+/// depth. A violation is a <see cref="FormatException"/> naming the source, line and column.
+/// </summary>
+public static class StrictJson
+{
+    public static readonly JsonDocumentOptions Options = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>One JSON document; <paramref name="line"/> is the line of <paramref name="source"/> it starts on.</summary>
+    /// <exception cref="FormatException">It is not valid JSON, or writes a key twice; says where.</exception>
+    public static JsonDocument Parse(string text, string source, int line = 1)
+    {
+        var bytes = Encoding.UTF8.GetBytes(text);
+        try
+        {
+            RefuseDuplicateKeys(bytes, source, line);
+            return JsonDocument.Parse(bytes, Options);
+        }
+        catch (JsonException error)
+        {
+            throw Located(error, source, line);
+        }
+    }
+
+    /// <summary>Names the first key written twice in one object, with its line and column (the parser's own message truncates it).</summary>
+    private static void RefuseDuplicateKeys(byte[] json, string source, int line)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
+        var open = new Stack<HashSet<string>?>();
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    open.Push(new HashSet<string>(StringComparer.Ordinal));
+                    break;
+                case JsonTokenType.StartArray:
+                    open.Push(null);
+                    break;
+                case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                    open.Pop();
+                    break;
+                case JsonTokenType.PropertyName when !open.Peek()!.Add(reader.GetString()!):
+                    var before = json.AsSpan(0, (int)reader.TokenStartIndex);
+                    var lines = before.Count((byte)'\n');
+                    var column = Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1;
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{line + lines}:{column}: the key '{reader.GetString()}' is written twice in one object; write each key once."));
+            }
+        }
+    }
+
+    /// <summary>A whole file of one JSON document.</summary>
+    public static JsonDocument ParseFile(string path) => Parse(ReadText(path), path);
+
+    /// <summary>The file's text, which must be valid UTF-8 (a byte-order mark is dropped).</summary>
+    /// <exception cref="FormatException">It is not; names the file and the line.</exception>
+    public static string ReadText(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Utf8.GetString(bytes).TrimStart('\uFEFF');
+        }
+        catch (DecoderFallbackException error)
+        {
+            var at = Math.Max(0, error.Index);
+            var line = 1 + bytes.AsSpan(0, Math.Min(at, bytes.Length)).Count((byte)'\n');
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{path}:{line}: not valid UTF-8; save the file as UTF-8."), error);
+        }
+    }
+
+    /// <summary>The file's lines, numbered from 1, after checking it is valid UTF-8.</summary>
+    public static IReadOnlyList<(int Line, string Text)> ReadLines(string path)
+    {
+        var lines = new List<(int, string)>();
+        using var reader = new StringReader(ReadText(path));
+        while (reader.ReadLine() is { } line)
+        {
+            lines.Add((lines.Count + 1, line));
+        }
+
+        return lines;
+    }
+
+    private static FormatException Located(JsonException error, string source, int line)
+    {
+        var at = error.LineNumber is { } number ? string.Create(CultureInfo.InvariantCulture, $"{line + number}:{(error.BytePositionInLine ?? 0) + 1}") : line.ToString(CultureInfo.InvariantCulture);
+        var message = error.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        message = cut > 0 ? message[..cut] : message;
+        var hint = message.Contains("uplicate", StringComparison.Ordinal) ? " Write each key once." : "";
+        return new FormatException($"{source}:{at}: {message}{hint}", error);
+    }
+}
