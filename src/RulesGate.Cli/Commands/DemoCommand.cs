@@ -146,7 +146,8 @@ internal static class DemoCommand
     /// <summary>alpha-momentum driven through alpha-trade-promotion: diary evidence, three approvals, the live gate; its history and diagram.</summary>
     private static bool? Workflow(RuleEngine engine, TextWriter output, TextWriter error)
     {
-        var loaded = new WorkflowLoader(engine).Load("workflows/alpha-trade-promotion.yaml");
+        var roles = WorkflowRoles.Load(WorkflowRoles.DefaultPath);
+        var loaded = new WorkflowLoader(engine, roles).Load("workflows/alpha-trade-promotion.yaml");
         if (loaded.Value is not { } definition)
         {
             RulesCommand.Report(loaded.Diagnostics, error);
@@ -154,7 +155,7 @@ internal static class DemoCommand
         }
 
         using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
-        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine), WorkflowRoles.Load(WorkflowRoles.DefaultPath), artifacts: Path.Combine("artifacts", "demo"));
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo"));
         using var clean = JsonDocument.Parse("""{"added":0,"alerts":0}""");
         var instance = runtime.Start(definition, "alpha-momentum", "olga");
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-1");

@@ -13,11 +13,11 @@ internal static class WorkflowCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("FILE") { Description = "Workflow files or folders (default workflows/).", Arity = ArgumentArity.ZeroOrMore };
-        var check = new Command("check", "Load workflow definitions strictly and compile their conditions; print every problem as file:line:col with what to write instead.") { files };
+        var check = new Command("check", "Load workflow definitions strictly and compile their conditions; check that every template they render exists, every role they ask for is declared and every quorum can be met; print every problem as file:line:col with what to write instead.") { files, Roles };
         check.SetAction(parse =>
         {
             var paths = Files(parse.GetValue(files));
-            var loader = new WorkflowLoader(CliOptions.Engine(parse));
+            var loader = Loader(parse);
             var problems = 0;
             foreach (var path in paths)
             {
@@ -44,7 +44,7 @@ internal static class WorkflowCommand
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
-            var loaded = new WorkflowLoader(CliOptions.Engine(parse)).Load(path);
+            var loaded = Loader(parse).Load(path);
             if (loaded.Value is not { } definition)
             {
                 RulesCommand.Report(loaded.Diagnostics, error);
@@ -296,7 +296,7 @@ internal static class WorkflowCommand
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
             var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
-            var loader = new WorkflowLoader(CliOptions.Engine(parse));
+            var loader = Loader(parse);
             var target = Files([parse.GetValue(Definitions)!]).Select(path => loader.Load(path).Value)
                 .FirstOrDefault(definition => definition is not null && definition.Id == instance.Workflow && definition.Version == parse.GetValue(version))
                 ?? throw new FormatException($"No {instance.Workflow} at version {parse.GetValue(version)} in {parse.GetValue(Definitions)}/.");
@@ -391,18 +391,25 @@ internal static class WorkflowCommand
 
     private static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
     {
-        var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
-        return new WorkflowRuntime(
-            store, new WorkflowLoader(CliOptions.Engine(parse)), File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()),
-            webhook: WorkflowWebhook.FromEnvironment());
+        var roles = RolesOf(parse);
+        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, webhook: WorkflowWebhook.FromEnvironment());
     }
+
+    /// <summary>The roles file (--roles, else workflows/roles.yaml); none declares no roles, so no approval can be checked in.</summary>
+    private static WorkflowRoles RolesOf(ParseResult parse)
+    {
+        var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
+        return File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>());
+    }
+
+    private static WorkflowLoader Loader(ParseResult parse) => new(CliOptions.Engine(parse), RolesOf(parse));
 
     /// <summary>The definition in the workflows folder whose id is <paramref name="id"/>, or null after printing why.</summary>
     private static WorkflowDefinition? Definition(ParseResult parse, string id, TextWriter error)
     {
         var folder = parse.GetValue(Definitions)!;
         RulesCommand.RequireExists(folder);
-        var loader = new WorkflowLoader(CliOptions.Engine(parse));
+        var loader = Loader(parse);
         foreach (var path in Files([folder]))
         {
             var loaded = loader.Load(path);

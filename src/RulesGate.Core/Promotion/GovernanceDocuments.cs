@@ -94,6 +94,10 @@ public static class GovernanceDocuments
         ["at"] = at, ["what"] = what, ["subject"] = subject, ["change"] = change, ["actor"] = actor.Length == 0 ? "-" : actor, ["why"] = why.Length == 0 ? "-" : why.Replace("|", "\\|", StringComparison.Ordinal),
     };
 
+    /// <summary>Whether <paramref name="name"/> is a template of <paramref name="templates"/> or built in.</summary>
+    public static bool Exists(string name, string templates = "templates") =>
+        File.Exists(Path.Combine(templates, name)) || typeof(GovernanceDocuments).Assembly.GetManifestResourceInfo($"RulesGate.Templates.{name}") is not null;
+
     /// <summary>Any template of <c>templates/</c> (or built in) with a model of text values.</summary>
     public static string Render(string name, IReadOnlyDictionary<string, object?> model, string templates = "templates") => Render(templates, name, model);
 

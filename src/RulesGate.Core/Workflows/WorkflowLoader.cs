@@ -12,7 +12,9 @@ namespace RulesGate.Core.Workflows;
 /// unreachable states, states with no way out that are not final, gates that do not exist, bad durations — all
 /// reported together at file:line:col with what to write instead. Its C# conditions compile as one bundle.
 /// </summary>
-public sealed class WorkflowLoader(RuleEngine engine)
+/// <param name="roles">Who holds which role; approvals and escalations may name only roles it declares. Null skips that check (tests of other things).</param>
+/// <param name="templates">Where <c>render:</c> finds its templates (a template built into RulesGate counts too).</param>
+public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? roles = null, string templates = "templates")
 {
     public const string Kind = "Workflow";
 
@@ -57,6 +59,7 @@ public sealed class WorkflowLoader(RuleEngine engine)
         }
 
         CheckGraph(reader, states, demotions, initial, initialNode!, statesNode!, demoteNode);
+        CheckEffects(reader, states);
         if (reader.HasErrors)
         {
             return RuleResult<WorkflowDefinition>.Failure(reader.Diagnostics);
@@ -471,7 +474,81 @@ public sealed class WorkflowLoader(RuleEngine engine)
             return [];
         }
 
-        return [.. sequence.Children.Select((child, i) => reader.String(child, $"{path}[{i}]")).OfType<string>().Select(name => name.Trim().ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
+        var names = new List<string>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            if (reader.String(sequence.Children[i], $"{path}[{i}]") is not { } text)
+            {
+                continue;
+            }
+
+            try
+            {
+                var name = Identities.Name(text, "role");
+                if (names.Contains(name, StringComparer.Ordinal))
+                {
+                    reader.Error(sequence.Children[i], "RG1006", $"{path}[{i}]", $"Role '{name}' is listed twice.", "List each role once.");
+                }
+
+                names.Add(name);
+            }
+            catch (FormatException error)
+            {
+                reader.Error(sequence.Children[i], "RG1005", $"{path}[{i}]", error.Message, "Write the role's name as in workflows/roles.yaml.");
+            }
+        }
+
+        return names;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.hbs\z")]
+    private static partial System.Text.RegularExpressions.Regex TemplateName();
+
+    /// <summary>
+    /// What a workflow will do must be possible before it runs: every template it renders exists, every role it
+    /// asks for or escalates to is declared, and every quorum can be met by the people who hold those roles.
+    /// </summary>
+    private void CheckEffects(YamlReader reader, List<LoadedState> states)
+    {
+        foreach (var (state, key, _) in states)
+        {
+            var path = $"states.{state.Name}";
+            foreach (var (activity, i) in state.OnEntry.Select((activity, i) => (activity, i)).Where(pair => pair.activity.Kind == "render"))
+            {
+                if (!TemplateName().IsMatch(activity.Argument))
+                {
+                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{activity.Argument}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.hbs: letters, digits, '-', '_', '.', ending in .hbs.");
+                }
+                else if (!Promotion.GovernanceDocuments.Exists(activity.Argument, templates))
+                {
+                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"Template '{activity.Argument}' does not exist in {templates}/ and none is built in.", $"Add {templates}/{activity.Argument}, or render one that exists.");
+                }
+            }
+
+            if (state.Approval is not { } approval || roles is null)
+            {
+                continue;
+            }
+
+            foreach (var (role, what) in approval.Roles.Select(role => (role, "roles")).Concat(approval.EscalateTo.Select(role => (role, "escalate_to"))))
+            {
+                if (!roles.Declares(role))
+                {
+                    var guess = Naming.Closest(role, roles.Roles);
+                    reader.Error(key, "RG1005", $"{path}.approval.{what}", $"Role '{role}' is not declared in {WorkflowRoles.DefaultPath}.", guess is null ? $"Declared roles: {Naming.OneOf(roles.Roles)}." : $"Did you mean '{guess}'?");
+                }
+            }
+
+            var holders = roles.HoldersOf(approval.Roles);
+            if (approval.Roles.Count > 1 && approval.Quorum > approval.Roles.Count)
+            {
+                reader.Error(key, "RG1005", $"{path}.approval.quorum", $"A quorum of {approval.Quorum} is more than the {approval.Roles.Count} distinct roles it asks for.", $"Write quorum: {approval.Roles.Count} (one approval per role), or list one role for a quorum of its holders.");
+            }
+            else if (approval.Quorum > holders && approval.Roles.All(roles.Declares))
+            {
+                reader.Error(key, "RG1005", $"{path}.approval.quorum", $"A quorum of {approval.Quorum} can never be met: {holders} {(holders == 1 ? "person holds" : "people hold")} {string.Join(" or ", approval.Roles)}.", $"Lower the quorum, or add people to the roles in {WorkflowRoles.DefaultPath}.");
+            }
+        }
     }
 
     private static Dictionary<string, double> Attributes(YamlReader reader, YamlNode node, string path)

@@ -12,6 +12,10 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
     /// <summary>Whether <paramref name="role"/> is declared, however it is spelled.</summary>
     public bool Declares(string role) => holders.ContainsKey(Identities.Name(role, "role"));
 
+    /// <summary>How many distinct people hold at least one of <paramref name="names"/>.</summary>
+    public int HoldersOf(IEnumerable<string> names) =>
+        names.SelectMany(name => holders.TryGetValue(Identities.Name(name, "role"), out var people) ? people : Enumerable.Empty<string>()).Distinct(StringComparer.Ordinal).Count();
+
     /// <summary>The declared roles, normalized, in ordinal order.</summary>
     public IReadOnlyList<string> Roles => [.. holders.Keys.Order(StringComparer.Ordinal)];
 

@@ -669,18 +669,40 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         }
     }
 
-    /// <summary>Templates an activity renders, after the change is durable (a re-render changes nothing recorded).</summary>
+    /// <summary>
+    /// Templates an activity renders, after the change is durable (a re-render changes nothing recorded). The
+    /// loader checked that each exists; one that still cannot be rendered is journaled, and the transition stands.
+    /// </summary>
     private void Render(Plan plan, WorkflowInstance instance)
     {
         foreach (var (template, state) in plan.Renders)
         {
-            var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
-            Directory.CreateDirectory(folder);
-            var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && template == GovernanceDocuments.SummaryTemplate
-                ? GovernanceDocuments.PromotionSummary(record)
-                : GovernanceDocuments.Render(template, new Dictionary<string, object?> { ["instance"] = instance.Id, ["subject"] = instance.Subject, ["state"] = state, ["workflow"] = instance.Workflow });
-            File.WriteAllText(Path.Combine(folder, $"{state}-{template.Replace(".hbs", "", StringComparison.Ordinal)}"), text);
+            try
+            {
+                RenderOne(instance, template, state);
+            }
+            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException)
+            {
+                store.Append([new JournalEntry(instance.Key, "workflow.render_failed", CapitalJson.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("instance"u8, instance.Id);
+                    writer.WriteString("template"u8, template);
+                    writer.WriteString("error"u8, failure.Message);
+                    writer.WriteEndObject();
+                }, pretty: false))]);
+            }
         }
+    }
+
+    private void RenderOne(WorkflowInstance instance, string template, string state)
+    {
+        var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
+        Directory.CreateDirectory(folder);
+        var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && template == GovernanceDocuments.SummaryTemplate
+            ? GovernanceDocuments.PromotionSummary(record)
+            : GovernanceDocuments.Render(template, new Dictionary<string, object?> { ["instance"] = instance.Id, ["subject"] = instance.Subject, ["state"] = state, ["workflow"] = instance.Workflow });
+        File.WriteAllText(Path.Combine(folder, $"{state}-{Path.GetFileName(template).Replace(".hbs", "", StringComparison.Ordinal)}"), text);
     }
 
     private bool Claimed(string signal) => store.State(KeyPrefix + signal) is not null;

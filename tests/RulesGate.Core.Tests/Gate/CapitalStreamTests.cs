@@ -10,7 +10,7 @@ public sealed class CapitalStreamTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    internal static CapitalStream SampleStream(JournalStore? journal = null)
+    internal static CapitalStream SampleStream(JournalStore? journal = null, ExecutionState? execution = null)
     {
         var samples = Repo.PathOf("samples", "capital");
         var policy = CapitalPolicies.Load(Compiled.Engine, Path.Combine(samples, "policygate-policy.yaml"));
@@ -19,7 +19,7 @@ public sealed class CapitalStreamTests : IDisposable
             new CapitalGate(policy.Value!),
             Read(Path.Combine(samples, "portfolio.json"), CapitalContextJson.ReadPortfolio),
             Read(Path.Combine(samples, "market.json"), CapitalContextJson.ReadMarket),
-            Read(Path.Combine(samples, "execution.json"), CapitalContextJson.ReadExecution),
+            execution ?? Read(Path.Combine(samples, "execution.json"), CapitalContextJson.ReadExecution),
             "run-test",
             journal);
     }
@@ -31,6 +31,47 @@ public sealed class CapitalStreamTests : IDisposable
     {
         using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
         return read(document.RootElement);
+    }
+
+    [Theory]
+    [InlineData("[]", 0)]
+    [InlineData("[[\"2026-11-20T14:29:00Z\", \"EXP-001\"], [1795185000.5, \"LOSS-001\"]]", 2)]
+    [InlineData("3", 3)]
+    public void ReadExecution_ViolationsAsPolicyGateListOrCount_AreCounted(string violations, int count)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse($$"""{"orders_last_60s_global": 0, "violations_last_window": {{violations}}, "kill_switch_active": false}""");
+
+        var execution = CapitalContextJson.ReadExecution(json.RootElement);
+
+        Assert.Equal(count, execution.ViolationsLastWindow);
+        Assert.Equal(violations.StartsWith('[') ? count : 0, execution.ViolationTimes.Count);
+    }
+
+    [Theory]
+    [InlineData("[[\"2026-11-20T14:29:00+01:00\", \"EXP-001\"]]")]
+    [InlineData("[[\"2026-11-20T14:29:00Z\"]]")]
+    [InlineData("[[\"2026-11-20T14:29:00Z\", 7]]")]
+    [InlineData("[\"EXP-001\"]")]
+    public void ReadExecution_MalformedViolationList_IsRefused(string violations)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse($$"""{"violations_last_window": {{violations}}}""");
+
+        Assert.Throws<FormatException>(() => CapitalContextJson.ReadExecution(json.RootElement));
+    }
+
+    [Fact]
+    public void Run_ViolationListSeedsTheWindowWithItsOwnTimes()
+    {
+        // Nine violations 100 s before the first intent trip the switch (limit 10, window 120 s) with one more; nine from 200 s before do not.
+        string Window(int secondsBefore) => "[" + string.Join(", ", Enumerable.Repeat($"[\"{new DateTimeOffset(2026, 11, 20, 14, 30, 5, TimeSpan.Zero).AddSeconds(-secondsBefore):yyyy-MM-ddTHH:mm:ssZ}\", \"EXP-001\"]", 9)) + "]";
+        bool Trips(int secondsBefore)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse($$"""{"orders_last_60s_global": 0, "violations_last_window": {{Window(secondsBefore)}}, "kill_switch_active": false}""");
+            return RunSample(SampleStream(execution: CapitalContextJson.ReadExecution(json.RootElement))).Take(3).Any(decision => decision.KillSwitchTriggered);
+        }
+
+        Assert.True(Trips(100));
+        Assert.False(Trips(200));
     }
 
     [Fact]
