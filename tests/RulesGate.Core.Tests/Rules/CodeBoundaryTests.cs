@@ -149,6 +149,17 @@ public sealed class CodeBoundaryTests
         }
 
         Assert.Contains(Compiled.Load(bomb.ToString()).Diagnostics, error => error.Message.Contains("once its aliases are resolved", StringComparison.Ordinal));
+        var tests = Path.Combine(Path.GetTempPath(), $"rulesgate-bomb-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(tests, "apiVersion: rulesgate/v1\nkind: RuleTests\nrules: ../capital/default.yaml\n" + bomb.ToString().Replace("a0:", "cases:\n  - name: bomb\n    context:\n      a0:", StringComparison.Ordinal).Replace("\na", "\n      a", StringComparison.Ordinal));
+        try
+        {
+            Assert.Contains(RuleTestLoader.Load(tests).Diagnostics, error => error.Message.Contains("once its aliases are resolved", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(tests);
+        }
+
 
         var deep = "a: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
         Assert.Contains(Compiled.Load(deep).Diagnostics, error => error.Message.Contains("nests deeper than 64", StringComparison.Ordinal));

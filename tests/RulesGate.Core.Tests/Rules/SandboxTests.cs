@@ -97,6 +97,11 @@ public sealed class SandboxTests
         { "Intent.Qty.ToString(\"D999999999\", null) != \"\"", "IFormatProvider" },
         { "$\"{Intent.Qty:D999999999}\" != \"\"", "not a format RulesGate admits" },
         { "$\"{Intent.Qty,1000000}\" != \"\"", "alignment" },
+        { "Enumerable.Range(0, 40).Aggregate(\"x\", (s, _) => s + s).Length > 0", "System.Linq.Enumerable.Aggregate" },
+        { "Enumerable.Range(0, 10000).Aggregate(Enumerable.Empty<int>(), (a, i) => a.Select(x => x)).Count() > 0", "System.Linq.Enumerable.Aggregate" },
+        { "Enumerable.Range(0, 10000).SelectMany(a => Enumerable.Range(0, 10000)).Count() > 0", "produce more than 10000 items together" },
+        { "Enumerable.Repeat(1, 100).Sum() + new double[200].Length > 0", "produce more than 10000 items together" },
+        { "Portfolio.Positions.Any(a => Portfolio.Positions.Any(b => Portfolio.Positions.Any(c => Portfolio.Positions.Any(d => Portfolio.Positions.Any(e => true)))))", "nest more than 4 deep" },
     };
 
     [Theory]
@@ -119,6 +124,9 @@ public sealed class SandboxTests
     [InlineData("double.IsFinite(Market.Price(Intent.Symbol)) && Market.Prices.Count > 0")]
     [InlineData("new[] { 1.0, 2.0 }.Contains(Intent.Qty) || (from p in Portfolio.Positions where p.Value > 0 select p.Key).Count() >= 0")]
     [InlineData("Intent is { Qty: > 0 } && Intent.Qty switch { < 1 => false, _ => true }")]
+    [InlineData("Enumerable.Range(0, 100).Sum() == 4950 && Enumerable.Repeat(0.5, 10).Sum() == 5")]
+    [InlineData("Portfolio.Positions.All(a => Portfolio.Positions.Count(b => b.Key == a.Key) == 1)")]
+    [InlineData("(int)Intent.Qty == 10 && (double)(int)Intent.Qty == 10.0 && Intent.Qty is double")]
     public void Compile_AllowListedExpression_CompilesAndRuns(string when)
     {
         var bundle = Compiled.Bundle(Some.PolicyYaml($"  - id: R-1\n    severity: HIGH\n    when: '{when.Replace("'", "''")}'\n    message: x\n"));
