@@ -83,12 +83,8 @@ public sealed class CapitalGate
     {
         allowedQty = 0;
         tripsKillSwitch = false;
-        int count;
-        try
-        {
-            count = evaluator.Evaluate(context, fired);
-        }
-        catch (RuleEvaluationException)
+        var count = evaluator.TryEvaluate(context, fired);
+        if (count < 0)
         {
             fired.Clear();
             return CapitalVerdict.Deny;
@@ -127,26 +123,11 @@ public sealed class CapitalGate
 
         if (onlyModifiable && !latched)
         {
-            allowedQty = context.Intent.Qty;
-            for (var i = 0; i < fired.Length; i++)
+            if (!TryReduce(context, fired, out allowedQty))
             {
-                double qty;
-                try
-                {
-                    if (!fired[i] || !evaluator.TryEffect(i, modifyEffect, context, out qty))
-                    {
-                        continue;
-                    }
-                }
-                catch (RuleEvaluationException)
-                {
-                    fired.Clear();
-                    tripsKillSwitch = false;
-                    allowedQty = 0;
-                    return CapitalVerdict.Deny;
-                }
-
-                allowedQty = Math.Min(allowedQty, qty);
+                fired.Clear();
+                tripsKillSwitch = false;
+                return CapitalVerdict.Deny;
             }
 
             // A reduction never increases the order, and nothing left to send is a denial.
@@ -158,6 +139,29 @@ public sealed class CapitalGate
 
         allowedQty = 0;
         return CapitalVerdict.Deny;
+    }
+
+    /// <summary>The smallest quantity the fired rules' effects allow; false (and 0) when an effect threw.</summary>
+    private bool TryReduce(CapitalContext context, ReadOnlySpan<bool> fired, out double allowedQty)
+    {
+        allowedQty = context.Intent.Qty;
+        try
+        {
+            for (var i = 0; i < fired.Length; i++)
+            {
+                if (fired[i] && evaluator.TryEffect(i, modifyEffect, context, out var qty))
+                {
+                    allowedQty = Math.Min(allowedQty, qty);
+                }
+            }
+
+            return true;
+        }
+        catch (RuleEvaluationException)
+        {
+            allowedQty = 0;
+            return false;
+        }
     }
 
     /// <summary>Judges the intent and explains the verdict: the violations with their values, and the evidence.</summary>

@@ -37,6 +37,19 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         }
     }
 
+    /// <summary>Like <see cref="Evaluate"/>, for hosts that fail closed: -1 when an expression threw (<see cref="Failures"/> says which).</summary>
+    public int TryEvaluate(TContext context, Span<bool> fired)
+    {
+        try
+        {
+            return rules.Evaluate(context, parameters, fired);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>The ids of the rules that fire, in file order.</summary>
     public IReadOnlyList<string> Fired(TContext context)
     {
