@@ -140,6 +140,12 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             case FromClauseSyntax { Type: { } from } when !IsPrimitive(model.GetTypeInfo(from).Type):
             case JoinClauseSyntax { Type: { } join } when !IsPrimitive(model.GetTypeInfo(join).Type):
                 return ("Conversions to anything but a number, bool or char are not allowed: the context is read through its declared types.", "Use the members the context declares.");
+            case InterpolatedStringExpressionSyntax text when text.Contents.OfType<InterpolationSyntax>().Any(hole => IsCultureFormatted(model.GetTypeInfo(hole.Expression).Type)):
+            case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } concat when model.GetTypeInfo(concat).Type?.SpecialType == SpecialType.System_String
+                && (IsCultureFormatted(model.GetTypeInfo(concat.Left).Type) || IsCultureFormatted(model.GetTypeInfo(concat.Right).Type)):
+                return ("Turning a number or a date into text here depends on the machine's culture.", "Compare numbers as numbers, and format them in the message instead, such as {Intent.Qty:F2}: messages use the invariant culture.");
+            case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol { Name: "GetHashCode" }:
+                return ("GetHashCode is not allowed: the hash of a text differs from process to process, so the decision could not be replayed.", "Compare the values themselves.");
             case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol method:
                 var definition = method.ReducedFrom ?? method;
                 if (method.MethodKind == MethodKind.DelegateInvoke)
@@ -268,6 +274,12 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
         && model.GetSymbolInfo(call).Symbol is IMethodSymbol method
         && (method.ReducedFrom ?? method).ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable";
+
+    /// <summary>Numbers and dates, whose text depends on the culture unless a format provider says otherwise.</summary>
+    private static bool IsCultureFormatted(ITypeSymbol? type) =>
+        type is { SpecialType: (>= SpecialType.System_SByte and <= SpecialType.System_Double) or SpecialType.System_DateTime }
+        || type?.Name == "DateTimeOffset"
+        || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsCultureFormatted(nullable.TypeArguments[0]);
 
     private static bool IsPrimitive(ITypeSymbol? type) =>
         type is { SpecialType: SpecialType.System_Boolean or SpecialType.System_Char or (>= SpecialType.System_SByte and <= SpecialType.System_Double) }

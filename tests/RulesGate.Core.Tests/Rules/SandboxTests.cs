@@ -98,6 +98,10 @@ public sealed class SandboxTests
         { "$\"{Intent.Qty:D999999999}\" != \"\"", "not a format RulesGate admits" },
         { "$\"{Intent.Qty,1000000}\" != \"\"", "alignment" },
         { "Enumerable.Range(0, 40).Aggregate(\"x\", (s, _) => s + s).Length > 0", "System.Linq.Enumerable.Aggregate" },
+        { "Intent.Symbol.GetHashCode() % 2 == 0", "GetHashCode" },
+        { "$\"{Intent.Qty}\" == \"10\"", "culture" },
+        { "(Intent.Symbol + Intent.Qty).Length > 0", "culture" },
+        { "(\"at \" + Intent.Timestamp).Length > 0", "culture" },
         { "Enumerable.Range(0, 10000).Aggregate(Enumerable.Empty<int>(), (a, i) => a.Select(x => x)).Count() > 0", "System.Linq.Enumerable.Aggregate" },
         { "Enumerable.Range(0, 10000).SelectMany(a => Enumerable.Range(0, 10000)).Count() > 0", "produce more than 10000 items together" },
         { "Enumerable.Repeat(1, 100).Sum() + new double[200].Length > 0", "produce more than 10000 items together" },
@@ -125,6 +129,7 @@ public sealed class SandboxTests
     [InlineData("new[] { 1.0, 2.0 }.Contains(Intent.Qty) || (from p in Portfolio.Positions where p.Value > 0 select p.Key).Count() >= 0")]
     [InlineData("Intent is { Qty: > 0 } && Intent.Qty switch { < 1 => false, _ => true }")]
     [InlineData("Enumerable.Range(0, 100).Sum() == 4950 && Enumerable.Repeat(0.5, 10).Sum() == 5")]
+    [InlineData("$\"{Intent.Symbol}-{Intent.StrategyId}\" == \"MSFT-trend\" && Intent.Symbol + \"!\" == \"MSFT!\"")]
     [InlineData("Portfolio.Positions.All(a => Portfolio.Positions.Count(b => b.Key == a.Key) == 1)")]
     [InlineData("(int)Intent.Qty == 10 && (double)(int)Intent.Qty == 10.0 && Intent.Qty is double")]
     public void Compile_AllowListedExpression_CompilesAndRuns(string when)
