@@ -47,7 +47,7 @@ internal static class RulesCommand
                 }
             }
 
-            output.WriteLine(problems == 0 ? $"{checkedFiles} files checked, no problems." : $"{checkedFiles} files checked, {problems} problems.");
+            output.WriteLine($"{checkedFiles} {(checkedFiles == 1 ? "file" : "files")} checked, {(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : $"{problems} problems")}.");
             return problems == 0 ? ExitCodes.Ok : ExitCodes.Error;
         });
         return command;

@@ -168,7 +168,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                 return creation.ArgumentList is { } arguments ? CultureOrSize(arguments, constructor) : null;
             case AnonymousFunctionExpressionSyntax lambda when !IsLinqArgument(lambda):
                 return ("A lambda is allowed only as an argument of a LINQ method (Where, Select, Sum, …).", "Pass it to the LINQ method directly, such as Portfolio.Positions.Where(p => p.Value > 0).");
-            case AnonymousFunctionExpressionSyntax lambda when lambda.AncestorsAndSelf().OfType<AnonymousFunctionExpressionSyntax>().Count() > MaxLambdaNesting:
+            case AnonymousFunctionExpressionSyntax or QueryExpressionSyntax when Nesting(node) > MaxLambdaNesting:
                 return ($"Lambdas nest more than {MaxLambdaNesting} deep: each level multiplies the work by a collection's size.", "Split the computation into derived values.");
             case ArrayCreationExpressionSyntax array when array.Type.RankSpecifiers.SelectMany(rank => rank.Sizes).Any(size => size is not OmittedArraySizeExpressionSyntax && !IsSmallConstant(size)):
                 return ($"An array's size must be a constant of at most {MaxGeneratedCount}.", "Use LINQ over the context's collections instead.");
@@ -274,6 +274,14 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
         && model.GetSymbolInfo(call).Symbol is IMethodSymbol method
         && (method.ReducedFrom ?? method).ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable";
+
+    /// <summary>How many loops over collections enclose the node: each lambda, and each query with one per from or join clause.</summary>
+    private static int Nesting(SyntaxNode node) => node.AncestorsAndSelf().Sum(enclosing => enclosing switch
+    {
+        AnonymousFunctionExpressionSyntax => 1,
+        QueryExpressionSyntax query => 1 + query.Body.Clauses.Count(clause => clause is FromClauseSyntax or JoinClauseSyntax),
+        _ => 0,
+    });
 
     /// <summary>Numbers and dates, whose text depends on the culture unless a format provider says otherwise.</summary>
     private static bool IsCultureFormatted(ITypeSymbol? type) =>

@@ -99,6 +99,7 @@ public sealed class SandboxTests
         { "$\"{Intent.Qty,1000000}\" != \"\"", "alignment" },
         { "Enumerable.Range(0, 40).Aggregate(\"x\", (s, _) => s + s).Length > 0", "System.Linq.Enumerable.Aggregate" },
         { "Intent.Symbol.GetHashCode() % 2 == 0", "GetHashCode" },
+        { "(from a in Portfolio.Positions from b in Portfolio.Positions from c in Portfolio.Positions from d in Portfolio.Positions from e in Portfolio.Positions select 1).Count() > 0", "nest more than 4 deep" },
         { "$\"{Intent.Qty}\" == \"10\"", "culture" },
         { "(Intent.Symbol + Intent.Qty).Length > 0", "culture" },
         { "(\"at \" + Intent.Timestamp).Length > 0", "culture" },

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace RulesGate.Core.Tests;
+namespace RulesGate.Tests;
 
 /// <summary>Tests run in the invariant culture, as the rulesgate command does, whatever the machine's locale.</summary>
 internal static class InvariantCulture
