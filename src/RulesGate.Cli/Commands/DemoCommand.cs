@@ -97,7 +97,7 @@ internal static class DemoCommand
         var verification = JournalAudit.Verify(journal);
         var replay = CapitalReplay.Run(journal, engine, "demo");
         output.WriteLine();
-        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        output.WriteLine(verification.Describe());
         output.WriteLine($"Replay: {replay.Replayed} decisions re-evaluated with the recorded rule file, {replay.Mismatches.Count} mismatches.");
         return verification.Intact && replay.Matches;
     }
@@ -139,7 +139,7 @@ internal static class DemoCommand
         output.WriteLine();
         output.Write(changelog);
         var verification = JournalAudit.Verify(journal);
-        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        output.WriteLine(verification.Describe());
         return verification.Intact;
     }
 
@@ -180,7 +180,7 @@ internal static class DemoCommand
         output.WriteLine();
         output.Write(WorkflowDiagram.Mermaid(definition));
         var verification = JournalAudit.Verify(journal);
-        output.WriteLine(verification.Intact ? $"Journal verified: {verification.Events} events, every link holds." : $"Journal BROKEN at event {verification.BrokenAt}: {verification.Problem}");
+        output.WriteLine(verification.Describe());
         return verification.Intact && final.State == "limited_live";
     }
 

@@ -23,9 +23,7 @@ internal static class JournalCommand
         {
             using var store = ReadOnly(parse.GetValue(journal)!);
             var result = JournalAudit.Verify(store);
-            output.WriteLine(result.Intact
-                ? $"Journal intact: {result.Events} events, every link holds."
-                : $"Journal BROKEN at event {result.BrokenAt}: {result.Problem} ({result.Events} {(result.Events == 1 ? "event" : "events")} before it hold).");
+            output.WriteLine(result.Describe());
             return result.Intact ? ExitCodes.Ok : ExitCodes.Failed;
         });
         var initJournal = JournalOption();

@@ -14,6 +14,22 @@ public sealed class JournalException : InvalidOperationException
     /// <summary>Something the journal should hold is missing or no longer loads.</summary>
     public static JournalException Missing(string what) => new(what);
 
+    public static JournalException MalformedProjection(string key, Exception inner) =>
+        new($"The journal's projection '{key}' is malformed ({inner.Message.Split('\n')[0].TrimEnd('.')}); nothing was read from it. Run 'rulesgate journal verify' to see what changed.", inner);
+
+    /// <summary>A projection row read by <paramref name="parse"/>; a malformed one is this exception, never a crash.</summary>
+    public static T Parsed<T>(string key, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception error) when (error is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException or NullReferenceException)
+        {
+            throw MalformedProjection(key, error);
+        }
+    }
+
     public static JournalException NoJournal(string path) =>
         new($"There is no journal at {path}; create one with 'rulesgate journal init --journal {path}', or name the right one with --journal.");
 

@@ -1,9 +1,20 @@
 namespace RulesGate.Core.Journal;
 
-/// <summary>The outcome of walking the chain: how many events held, and the first broken link if any.</summary>
+/// <summary>
+/// The outcome of walking the chain: how many events held, and the first broken link if any (<see cref="BrokenAt"/>);
+/// or, with the chain whole, the first projection that differs from what the events recorded (no event number).
+/// </summary>
 public sealed record JournalVerification(long Events, long? BrokenAt, string? Problem)
 {
     public bool Intact => Problem is null;
+
+    /// <summary>One line for people: intact, where the chain broke, or which projection differs.</summary>
+    public string Describe() => (Intact, BrokenAt) switch
+    {
+        (true, _) => $"Journal verified: {Events} events, every link holds, every projection matches.",
+        (false, { } at) => $"Journal BROKEN at event {at}: {Problem} ({Events} {(Events == 1 ? "event" : "events")} before it hold).",
+        _ => $"Journal BROKEN: its {Events} events hold, but {Problem}",
+    };
 }
 
 /// <summary>Walks the hash chain from the first event and names the first link that does not hold.</summary>
@@ -49,15 +60,16 @@ public static class JournalVerifier
             return Broken(count, count + 1, $"the journal ends at event {count}, but event {head.Seq} was recorded as its last (rows were removed from the end).");
         }
 
-        var problem = Projections(store, projected, count) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
-        return problem is not null ? Broken(count, count + 1, problem.StartsWith("the chain holds", StringComparison.Ordinal) ? problem : $"the chain holds ({count} events), but {problem}") : new JournalVerification(count, null, null);
+        // The chain holds; what is left to break is a projection, which no event number names.
+        var problem = Projections(store, projected) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
+        return new JournalVerification(count, null, problem);
     }
 
     /// <summary>
     /// The state table rebuilt from the chain's projection records, compared key by key with the table itself;
     /// the first key that differs, in key order, is named.
     /// </summary>
-    private static string? Projections(JournalStore store, SortedDictionary<string, (long Seq, string Sha256, long At)> projected, long count)
+    private static string? Projections(JournalStore store, SortedDictionary<string, (long Seq, string Sha256, long At)> projected)
     {
         var rows = store.Projections().ToDictionary(row => row.Key, StringComparer.Ordinal);
         foreach (var key in projected.Keys.Concat(rows.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
@@ -74,7 +86,7 @@ public static class JournalVerifier
             };
             if (problem is not null)
             {
-                return $"the chain holds ({count} events), but {problem}";
+                return problem;
             }
         }
 

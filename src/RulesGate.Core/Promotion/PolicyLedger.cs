@@ -13,18 +13,23 @@ public static class PolicyLedger
 {
     public const string KeyPrefix = "ledger:";
 
-    public static PolicyLedgerRecord Read(JournalStore store, string policyId) =>
-        store.StateWithSeq(KeyPrefix + policyId) is { } state ? Parse(state.Value, state.Seq) : PolicyLedgerRecord.New(policyId);
+    /// <exception cref="FormatException">The policy id is empty or holds an invisible character.</exception>
+    public static PolicyLedgerRecord Read(JournalStore store, string policyId)
+    {
+        policyId = Identities.Id(policyId, "policy id");
+        return store.StateWithSeq(KeyPrefix + policyId) is { } state ? JournalException.Parsed(KeyPrefix + policyId, () => Parse(state.Value, state.Seq)) : PolicyLedgerRecord.New(policyId);
+    }
 
     /// <summary>Every policy the ledger has a record for, by id.</summary>
     public static IReadOnlyList<PolicyLedgerRecord> All(JournalStore store) =>
-        [.. store.States(KeyPrefix).Select(state => Parse(state.Value, state.Seq))];
+        [.. store.States(KeyPrefix).Select(state => JournalException.Parsed(state.Key, () => Parse(state.Value, state.Seq)))];
 
     /// <summary>Records the declared stage with its approvals and evidence; the operator's explicit act.</summary>
     /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
     /// <exception cref="LedgerConflictException">The record changed since it was read; nothing was written.</exception>
     public static PolicyLedgerRecord Promote(JournalStore store, PromotionRequest request)
     {
+        request = request with { PolicyId = Identities.Id(request.PolicyId, "policy id") };
         var before = Read(store, request.PolicyId);
         if (request.ExpectedVersion is { } expected && expected != before.Version)
         {

@@ -331,10 +331,10 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     public WorkflowInstance? Find(string id) =>
-        store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? WorkflowInstance.Parse(state.Value, state.Seq) : null;
+        store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? JournalException.Parsed(WorkflowInstance.KeyPrefix + id.Trim(), () => WorkflowInstance.Parse(state.Value, state.Seq)) : null;
 
     public IReadOnlyList<WorkflowInstance> List() =>
-        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => WorkflowInstance.Parse(state.Value, state.Seq))];
+        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)))];
 
     /// <summary>The definition an instance is pinned to: the bytes it started with, kept in the journal.</summary>
     public WorkflowDefinition DefinitionOf(WorkflowInstance instance)

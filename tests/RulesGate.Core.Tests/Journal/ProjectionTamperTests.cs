@@ -71,6 +71,21 @@ public sealed class ProjectionTamperTests : IDisposable
         Assert.False(GateJournal.State(store).Active);
     }
 
+    [Theory]
+    [InlineData("UPDATE state SET value = 'not json' WHERE key LIKE 'ledger:%'")]
+    [InlineData("UPDATE state SET value = '{}' WHERE key LIKE 'ledger:%'")]
+    [InlineData("UPDATE state SET value = '{\"policy_id\":\"alpha\",\"declared_stage\":\"orbit\"}' WHERE key LIKE 'ledger:%'")]
+    public void Ledger_MalformedRow_IsAnErrorNamingTheKeyNeverACrash(string sql)
+    {
+        Sql.Tamper(journal.Path, sql);
+        using var store = JournalStore.Open(journal.Path);
+
+        var error = Assert.Throws<JournalException>(() => PolicyLedger.Read(store, "alpha"));
+
+        Assert.Contains("projection 'ledger:alpha' is malformed", error.Message, StringComparison.Ordinal);
+        Assert.Throws<JournalException>(() => PolicyLedger.All(store));
+    }
+
     [Fact]
     public void KillSwitch_RowAddedWithoutAnEvent_ReadsActive()
     {
