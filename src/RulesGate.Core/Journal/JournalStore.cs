@@ -26,12 +26,6 @@ public sealed class JournalStore : IDisposable
 
     public const string ProjectedStream = "journal";
 
-    private static readonly Lazy<bool> Native = new(() =>
-    {
-        SQLitePCL.Batteries_V2.Init();
-        return true;
-    });
-
     private readonly SqliteConnection connection;
     private readonly TimeProvider time;
     private readonly HashSet<string> storedBlobs = new(StringComparer.Ordinal);
@@ -73,7 +67,6 @@ public sealed class JournalStore : IDisposable
 
     private static JournalStore Connect(string path, SqliteOpenMode mode, TimeProvider? time)
     {
-        _ = Native.Value;
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
         try
         {
