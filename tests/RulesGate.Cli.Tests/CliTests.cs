@@ -1,6 +1,6 @@
 namespace RulesGate.Cli.Tests;
 
-/// <summary>Runs the real command in-process, from the repository root, on the shipped rules and samples.</summary>
+/// <summary>Runs the real command in-process, from the repository root, on the shipped rules and samples, with the run's shared compiled cache.</summary>
 public sealed class CliTests
 {
     internal static readonly string Root = FindRoot();
@@ -15,7 +15,7 @@ public sealed class CliTests
             Directory.SetCurrentDirectory(Root);
             try
             {
-                return (CliApp.Run([.. args, "--cache", "none"], output, error), output.ToString(), error.ToString());
+                return (CliApp.Run(args, output, error), output.ToString(), error.ToString());
             }
             finally
             {

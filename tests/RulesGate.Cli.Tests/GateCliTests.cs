@@ -139,7 +139,7 @@ public sealed class GateCliTests : IDisposable
         var decisions = Path.Combine(outDir, "decisions.jsonl");
         var cli = typeof(CliApp).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "run", "--policy", "rules/capital/default.yaml", "--intents", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir, "--cache", "none" })
+        foreach (var arg in new[] { cli, "run", "--policy", "rules/capital/default.yaml", "--intents", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir })
         {
             start.ArgumentList.Add(arg);
         }

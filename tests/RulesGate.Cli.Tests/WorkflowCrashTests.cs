@@ -5,6 +5,7 @@ using RulesGate.Core;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
+using Xunit.Abstractions;
 
 namespace RulesGate.Cli.Tests;
 
@@ -12,7 +13,7 @@ namespace RulesGate.Cli.Tests;
 /// A long run of workflow signals, killed with SIGKILL at random points and run again until it finishes, ends with
 /// every instance exactly where the uninterrupted run leaves it, and a journal that verifies.
 /// </summary>
-public sealed class WorkflowCrashTests : IDisposable
+public sealed class WorkflowCrashTests(ITestOutputHelper output) : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-crash-").FullName;
 
@@ -84,7 +85,9 @@ public sealed class WorkflowCrashTests : IDisposable
 
         var crashed = Path.Combine(folder, "crashed.db");
         JournalStore.Create(crashed).Dispose();
-        var seed = Environment.TickCount;
+        // Fixed per run and printed; RULESGATE_TEST_SEED=N reproduces a run.
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("RULESGATE_TEST_SEED"), out var given) ? given : Environment.TickCount & int.MaxValue;
+        output.WriteLine($"seed {seed} (rerun with RULESGATE_TEST_SEED={seed})");
         var random = new Random(seed);
         var lines = File.ReadAllLines(script).Length;
         var kills = 0;

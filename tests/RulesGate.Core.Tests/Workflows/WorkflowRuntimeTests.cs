@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
@@ -13,7 +14,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
 
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-wf-").FullName;
-    private readonly ManualClock clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
     private readonly JournalStore store;
     private readonly WorkflowRuntime runtime;
 
@@ -61,7 +62,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal("pilot_review", review.State);
         Assert.Equal(["experiment", "paper", "pilot_review"], review.History.Select(step => step.To));
         Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
-        Assert.Equal(clock.Now.AddDays(3), review.Due);
+        Assert.Equal(clock.GetUtcNow().AddDays(3), review.Due);
 
         var pilot = runtime.Vote(review.Id, "rhea", "risk", approve: true, "diary is clean");
         Assert.Equal("pilot", pilot.State);
@@ -105,9 +106,9 @@ public sealed class WorkflowRuntimeTests : IDisposable
         var instance = AtPilotReview();
 
         clock.Advance(TimeSpan.FromDays(3) - TimeSpan.FromSeconds(1));
-        Assert.Empty(runtime.Tick(clock.Now));
+        Assert.Empty(runtime.Tick(clock.GetUtcNow()));
         clock.Advance(TimeSpan.FromSeconds(1));
-        var escalated = Assert.Single(runtime.Tick(clock.Now));
+        var escalated = Assert.Single(runtime.Tick(clock.GetUtcNow()));
         Assert.Equal(("pilot_review", (DateTimeOffset?)null), (escalated.State, escalated.Due));
         Assert.Contains("\"to\":[\"risk-lead\"]", store.Read(escalated.Key).Single(e => e.Type == "workflow.escalated").Payload, StringComparison.Ordinal);
 
