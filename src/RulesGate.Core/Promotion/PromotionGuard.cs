@@ -37,9 +37,11 @@ public sealed class PromotionGuard
     }
 
     /// <summary>The sentences that refuse the change, in rule order; empty when it may go ahead.</summary>
-    public IReadOnlyList<string> Check(JournalStore store, string strategy, string policyId, string status)
+    public IReadOnlyList<string> Check(JournalStore store, string strategy, string policyId, string status) =>
+        Blockers(Context(store, strategy, policyId, status));
+
+    private List<string> Blockers(GuardContext context)
     {
-        var context = Context(store, strategy, policyId, status);
         Span<bool> fired = stackalloc bool[evaluator.Rules.Count];
         evaluator.Evaluate(context, fired);
         var blockers = new List<string>();
@@ -61,7 +63,8 @@ public sealed class PromotionGuard
         strategy = Identities.Id(strategy, "strategy");
         policyId = Identities.Id(policyId, "policy id");
         actor = Identities.Name(actor, "actor");
-        var blockers = Check(store, strategy, policyId, status);
+        var context = Context(store, strategy, policyId, status);
+        var blockers = Blockers(context);
         if (blockers.Count > 0)
         {
             throw new PromotionRefusedException(string.Join(" ", blockers));
@@ -75,6 +78,11 @@ public sealed class PromotionGuard
             writer.WriteString("policy_id"u8, policyId);
             writer.WriteString("status"u8, Normalize(status));
             writer.WriteString("actor"u8, actor);
+            // The settings in force, whichever source gave them (the guard file or RULESGATE_* overrides).
+            writer.WriteString("guard"u8, evaluator.Bundle.Identity);
+            writer.WritePropertyName("required_regimes"u8);
+            CapitalJson.Value(writer, context.RequiredRegimes);
+            writer.WriteNumber("min_regime_count"u8, context.MinRegimeCount);
             writer.WriteEndObject();
         }, pretty: false);
         store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Set(key, payload, events[0].Seq));

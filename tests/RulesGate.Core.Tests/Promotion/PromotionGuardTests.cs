@@ -76,6 +76,18 @@ public sealed class PromotionGuardTests : IDisposable
     }
 
     [Fact]
+    public void SetStatus_RecordsTheSettingsInForceWhateverTheirSource()
+    {
+        Guard(new() { ["RULESGATE_REQUIRED_REGIMES"] = "Crisis", ["RULESGATE_MIN_REGIME_COUNT"] = "0" }).SetStatus(journal.Store, "s-1", "alpha", "paused", "ops");
+
+        using var recorded = System.Text.Json.JsonDocument.Parse(journal.Store.Read(type: PromotionGuard.StatusType).Single().Payload);
+        var root = recorded.RootElement;
+        Assert.Equal(["crisis"], root.GetProperty("required_regimes").EnumerateArray().Select(item => item.GetString()));
+        Assert.Equal(0, root.GetProperty("min_regime_count").GetInt32());
+        Assert.StartsWith("promotion-guard@2#", root.GetProperty("guard").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StatusNotListedInTheGuard_IsNotGated()
     {
         Guard().SetStatus(journal.Store, "s-1", "alpha", "paused", "ops");
