@@ -15,7 +15,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
     private static readonly HashSet<string> AllowedTypes = new(StringComparer.Ordinal)
     {
         "System.Math", "System.Array", "System.MemoryExtensions", "System.Span`1", "System.ReadOnlySpan`1", "System.TimeSpan", "System.DateTimeOffset", "System.DateTime", "System.DayOfWeek",
-        "System.StringComparison", "System.MidpointRounding", "System.Index", "System.Range", "System.Nullable`1",
+        "System.StringComparison", "System.StringComparer", "System.MidpointRounding", "System.Index", "System.Range", "System.Nullable`1",
         "System.Linq.Enumerable", "System.Linq.IGrouping`2", "System.Linq.IOrderedEnumerable`1", "System.Linq.ILookup`2",
         "System.Collections.Generic.IEnumerable`1", "System.Collections.Generic.IReadOnlyList`1",
         "System.Collections.Generic.IReadOnlyCollection`1", "System.Collections.Generic.IReadOnlyDictionary`2",
@@ -31,13 +31,21 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         "System.DateTimeOffset.Now", "System.DateTimeOffset.UtcNow",
         "System.DateTime.ToLocalTime", "System.DateTime.ToUniversalTime", "System.DateTimeOffset.ToLocalTime",
         "System.DateTimeOffset.LocalDateTime", "System.DateTime.ToFileTime", "System.DateTime.FromFileTime",
-        "System.DateTimeOffset.FromFileTime", "System.DateTime.ToLongDateString", "System.DateTime.ToShortDateString",
+        "System.DateTimeOffset.FromFileTime", "System.DateTime.ToLongDateString", "System.DateTime.ToShortDateString", "System.DateTime.IsDaylightSavingTime",
+        "System.StringComparison.CurrentCulture", "System.StringComparison.CurrentCultureIgnoreCase",
+        "System.StringComparer.CurrentCulture", "System.StringComparer.CurrentCultureIgnoreCase", "System.StringComparer.Create", "System.StringComparer.FromComparison",
         "System.DateTime.ToLongTimeString", "System.DateTime.ToShortTimeString", "System.DateTimeOffset.op_Implicit",
         "System.Object.GetType", "System.Object.MemberwiseClone",
         "System.Linq.Enumerable.Sequence", "System.Linq.Enumerable.InfiniteSequence",
         // A fold feeds each result back into the next call: 40 doublings of a string, or a chain of 10,000 lazy
         // iterators, from a few characters of input. Sum, Min, Max, Count and Average cover what rules need.
         "System.Linq.Enumerable.Aggregate", "System.Linq.Enumerable.AggregateBy",
+    };
+
+    // LINQ operators that compare keys with the default comparer, which for text follows the current culture.
+    private static readonly HashSet<string> OrderingMembers = new(StringComparer.Ordinal)
+    {
+        "OrderBy", "OrderByDescending", "ThenBy", "ThenByDescending", "Order", "OrderDescending", "Min", "Max", "MinBy", "MaxBy",
     };
 
     // String members that compare or change case by the current culture unless told otherwise.
@@ -144,6 +152,8 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } concat when model.GetTypeInfo(concat).Type?.SpecialType == SpecialType.System_String
                 && (IsCultureFormatted(model.GetTypeInfo(concat.Left).Type) || IsCultureFormatted(model.GetTypeInfo(concat.Right).Type)):
                 return ("Turning a number or a date into text here depends on the machine's culture.", "Compare numbers as numbers, and format them in the message instead, such as {Intent.Qty:F2}: messages use the invariant culture.");
+            case OrderingSyntax ordering when model.GetSymbolInfo(ordering).Symbol is IMethodSymbol orderBy && OrdersText(orderBy):
+                return ("Ordering text in a query uses the machine's culture.", "Use OrderBy(p => p.Key, StringComparer.Ordinal) instead of orderby.");
             case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol { Name: "GetHashCode" }:
                 return ("GetHashCode is not allowed: the hash of a text differs from process to process, so the decision could not be replayed.", "Compare the values themselves.");
             case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol method:
@@ -158,11 +168,21 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                     return ($"Enumerable.{method.Name} to anything but a number, bool or char is not allowed: the context is read through its declared types.", "Use the members the context declares.");
                 }
 
+                if (OrdersText(method))
+                {
+                    return ($"Enumerable.{method.Name} of text without a comparer uses the machine's culture.", $"Pass StringComparer.Ordinal, such as {method.Name}(p => p.Key, StringComparer.Ordinal).");
+                }
+
                 return CultureOrSize(invocation.ArgumentList, method);
             case BaseObjectCreationExpressionSyntax creation when model.GetSymbolInfo(creation).Symbol is IMethodSymbol constructor:
                 if (constructor.ContainingType.TypeKind == TypeKind.Delegate)
                 {
                     return ("Creating a delegate is not allowed: a rule expression may pass a lambda to LINQ, never keep one.", "Pass the lambda to the LINQ method directly.");
+                }
+
+                if (constructor.ContainingType.Name == "DateTimeOffset" && constructor.Parameters is [{ Type.SpecialType: SpecialType.System_DateTime }])
+                {
+                    return ("new DateTimeOffset(DateTime) reads the machine's time zone.", "Give the offset: new DateTimeOffset(2026, 1, 31, 16, 0, 0, TimeSpan.Zero).");
                 }
 
                 return creation.ArgumentList is { } arguments ? CultureOrSize(arguments, constructor) : null;
@@ -194,9 +214,14 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             return ($"string.{method.Name} without a StringComparison depends on the machine's culture.", $"Pass StringComparison.Ordinal, such as s.{method.Name}(\"x\", StringComparison.Ordinal).");
         }
 
-        if (owner == "System.String" && method.Name is "ToUpper" or "ToLower" && parameters.Length == 0)
+        if (owner is "System.String" or "System.Char" && method.Name is "ToUpper" or "ToLower" && parameters.Length == (owner == "System.Char" ? 1 : 0))
         {
-            return ($"string.{method.Name}() depends on the machine's culture.", $"Write {method.Name}Invariant().");
+            return ($"{(owner == "System.Char" ? "char" : "string")}.{method.Name} depends on the machine's culture.", $"Write {method.Name}Invariant.");
+        }
+
+        if (owner == "System.String" && method.Name is "Concat" or "Join" && method.Parameters.Skip(method.Name == "Join" ? 1 : 0).Any(parameter => IsCultureFormatted(parameter.Type) || Formats(parameter.Type)))
+        {
+            return ($"string.{method.Name} of numbers, dates or objects turns them into text by the machine's culture.", "Join text only; format numbers in the message instead, such as {Intent.Qty:F2}.");
         }
 
         if (method.Name is "ToString" or "Parse" or "TryParse" or "Format"
@@ -274,6 +299,22 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } }
         && model.GetSymbolInfo(call).Symbol is IMethodSymbol method
         && (method.ReducedFrom ?? method).ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable";
+
+    /// <summary>An ordering or extremum over text that compares with the default (culture) comparer.</summary>
+    private static bool OrdersText(IMethodSymbol method) =>
+        OrderingMembers.Contains(method.Name)
+        && Metadata((method.ReducedFrom ?? method).ContainingType) == "System.Linq.Enumerable"
+        && !method.Parameters.Any(parameter => parameter.Type.Name == "IComparer")
+        && (method.TypeArguments.Length == 0 ? method.ReturnType.SpecialType == SpecialType.System_String : method.TypeArguments[^1].SpecialType == SpecialType.System_String);
+
+    /// <summary>A parameter through which a value of any type is turned into text: object, or a sequence or array of objects or numbers.</summary>
+    private static bool Formats(ITypeSymbol type) => type switch
+    {
+        { SpecialType: SpecialType.System_Object } => true,
+        IArrayTypeSymbol array => array.ElementType.SpecialType == SpecialType.System_Object || IsCultureFormatted(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true, Name: "IEnumerable" or "ReadOnlySpan" } sequence => sequence.TypeArguments[0].SpecialType == SpecialType.System_Object || IsCultureFormatted(sequence.TypeArguments[0]),
+        _ => false,
+    };
 
     /// <summary>How many loops over collections enclose the node: each lambda, and each query with one per from or join clause.</summary>
     private static int Nesting(SyntaxNode node) => node.AncestorsAndSelf().Sum(enclosing => enclosing switch

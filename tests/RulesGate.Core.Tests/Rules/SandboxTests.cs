@@ -74,7 +74,7 @@ public sealed class SandboxTests
         { "Intent.Timestamp > new DateTime(2026, 1, 1)", "time zone" },
         { "Intent.Symbol.StartsWith(\"MS\")", "StringComparison" },
         { "string.Compare(Intent.Symbol, \"A\") > 0", "StringComparison" },
-        { "Intent.Symbol.ToUpper() == \"MSFT\"", "ToUpper() depends on the machine's culture" },
+        { "Intent.Symbol.ToUpper() == \"MSFT\"", "string.ToUpper depends on the machine's culture" },
         { "Intent.Qty.ToString() == \"10\"", "format provider" },
         { "double.Parse(\"1.5\") > 0", "format provider" },
         // termination and resources
@@ -99,6 +99,16 @@ public sealed class SandboxTests
         { "$\"{Intent.Qty,1000000}\" != \"\"", "alignment" },
         { "Enumerable.Range(0, 40).Aggregate(\"x\", (s, _) => s + s).Length > 0", "System.Linq.Enumerable.Aggregate" },
         { "Intent.Symbol.GetHashCode() % 2 == 0", "GetHashCode" },
+        { "Portfolio.Positions.OrderBy(p => p.Key).First().Value > 0", "without a comparer" },
+        { "(from p in Portfolio.Positions orderby p.Key select p.Value).First() > 0", "query uses the machine's culture" },
+        { "Portfolio.Positions.Keys.Max() == \"\"", "without a comparer" },
+        { "string.Join(\",\", Portfolio.Positions.Values) != \"\"", "string.Join of numbers" },
+        { "string.Concat(Intent.Qty, Intent.Symbol) != \"\"", "string.Concat of numbers" },
+        { "char.ToUpper(Intent.Symbol[0]) == 'M'", "char.ToUpper depends" },
+        { "new DateTimeOffset(Intent.Timestamp.DateTime) > Intent.Timestamp", "time zone" },
+        { "Intent.Timestamp.DateTime.IsDaylightSavingTime()", "IsDaylightSavingTime" },
+        { "string.Equals(Intent.Symbol, \"x\", StringComparison.CurrentCulture)", "System.StringComparison.CurrentCulture" },
+        { "StringComparer.CurrentCulture.Compare(Intent.Symbol, \"x\") > 0", "System.StringComparer.CurrentCulture" },
         { "(from a in Portfolio.Positions from b in Portfolio.Positions from c in Portfolio.Positions from d in Portfolio.Positions from e in Portfolio.Positions select 1).Count() > 0", "nest more than 4 deep" },
         { "$\"{Intent.Qty}\" == \"10\"", "culture" },
         { "(Intent.Symbol + Intent.Qty).Length > 0", "culture" },
@@ -130,6 +140,8 @@ public sealed class SandboxTests
     [InlineData("new[] { 1.0, 2.0 }.Contains(Intent.Qty) || (from p in Portfolio.Positions where p.Value > 0 select p.Key).Count() >= 0")]
     [InlineData("Intent is { Qty: > 0 } && Intent.Qty switch { < 1 => false, _ => true }")]
     [InlineData("Enumerable.Range(0, 100).Sum() == 4950 && Enumerable.Repeat(0.5, 10).Sum() == 5")]
+    [InlineData("Market.Prices.OrderBy(p => p.Key, StringComparer.Ordinal).First().Key == \"AAPL\" && Market.Prices.OrderBy(p => p.Value).First().Value == 200")]
+    [InlineData("string.Join(\",\", Market.Prices.Keys.Order(StringComparer.Ordinal)) == \"AAPL,MSFT\" && Market.Prices.Values.Max() == 400")]
     [InlineData("$\"{Intent.Symbol}-{Intent.StrategyId}\" == \"MSFT-trend\" && Intent.Symbol + \"!\" == \"MSFT!\"")]
     [InlineData("Portfolio.Positions.All(a => Portfolio.Positions.Count(b => b.Key == a.Key) == 1)")]
     [InlineData("(int)Intent.Qty == 10 && (double)(int)Intent.Qty == 10.0 && Intent.Qty is double")]
