@@ -36,12 +36,12 @@ public static class CapitalContextJson
         }
 
         return new OrderIntent(
-            intent.String("intent_id"),
+            intent.Id("intent_id"),
             intent.Timestamp("timestamp"),
-            intent.String("strategy_id"),
-            intent.String("account_id"),
-            instrument.String("symbol"),
-            instrument.Has("asset_class") ? instrument.String("asset_class") : "equity",
+            intent.Id("strategy_id"),
+            intent.Id("account_id"),
+            instrument.Id("symbol"),
+            instrument.Has("asset_class") ? instrument.Id("asset_class") : "equity",
             intent.Choice<OrderSide>("side"),
             orderType,
             qty,

@@ -43,6 +43,9 @@ internal sealed class JsonFields
             : throw new FormatException($"{path}.{name}: expected non-empty text.");
     }
 
+    /// <summary>An identity (an id, a symbol, a strategy): normalized by <see cref="Identities.Id"/>.</summary>
+    public string Id(string name) => Identities.Id(String(name), $"{path}.{name}");
+
     public double Number(string name) => Number(Required(name), $"{path}.{name}");
 
     public double Number(string name, double fallback) => Has(name) ? Number(name) : fallback;
@@ -104,7 +107,12 @@ internal sealed class JsonFields
 
         foreach (var property in value.EnumerateObject())
         {
-            map[property.Name] = read(property.Value, $"{path}.{name}.{property.Name}");
+            // Keys are symbols and strategies: compared after normalization, so two spellings of one are one key, refused.
+            var key = Identities.Id(property.Name, $"key of {path}.{name}");
+            if (!map.TryAdd(key, read(property.Value, $"{path}.{name}.{property.Name}")))
+            {
+                throw new FormatException($"{path}.{name}: '{property.Name}' and another key are both '{key}' once normalized; write each once.");
+            }
         }
 
         return map;

@@ -91,6 +91,40 @@ public sealed class CapitalGateFailClosedTests
         Assert.Equal("Kill switch active.", Assert.Single(decision.Violations).Message);
     }
 
+    [Theory]
+    [InlineData("ＡＡＰＬ", "AAPL")]
+    [InlineData(" AAPL ", "AAPL")]
+    [InlineData("AAPL\u200B", null)]
+    [InlineData("AA\u2060PL", null)]
+    public void ReadRequest_SymbolsAndStrategiesAreNormalizedBeforeAnyComparison(string symbol, string? expected)
+    {
+        var json = """
+            {"intent": {"intent_id": "i-1", "timestamp": "2026-01-15T15:30:00Z", "strategy_id": "trend", "account_id": "a", "instrument": {"symbol": "SYMBOL"}, "side": "buy", "order_type": "market", "qty": 1},
+             "portfolio": {"equity": 1000, "start_of_day_equity": 1000, "peak_equity": 1000, "positions": {"SYMBOL": 1}, "realized_pnl_today": 0, "unrealized_pnl": 0},
+             "market": {"prices": {"AAPL": 100}}}
+            """.Replace("SYMBOL", symbol, StringComparison.Ordinal);
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+
+        if (expected is null)
+        {
+            Assert.Throws<FormatException>(() => CapitalContextJson.ReadRequest(document.RootElement));
+            return;
+        }
+
+        var context = CapitalContextJson.ReadRequest(document.RootElement);
+        Assert.Equal(expected, context.Intent.Symbol);
+        Assert.Equal(1, context.Portfolio.Positions[expected]);
+        Assert.Equal(100, context.Market.Price(context.Intent.Symbol));
+    }
+
+    [Fact]
+    public void ReadRequest_TwoSpellingsOfOneSymbol_AreRefused()
+    {
+        using var document = System.Text.Json.JsonDocument.Parse("""{"prices": {"AAPL": 100, "ＡＡＰＬ": 1}}""");
+
+        Assert.Contains("once normalized", Assert.Throws<FormatException>(() => CapitalContextJson.ReadMarket(document.RootElement)).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Contexts_AreReadOnlyInFact()
     {
