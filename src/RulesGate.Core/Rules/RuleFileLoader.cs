@@ -195,10 +195,25 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
 
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            var name = ((YamlScalarNode)keyNode).Value ?? "";
+            var written = ((YamlScalarNode)keyNode).Value ?? "";
+            string name;
+            try
+            {
+                // Matched against normalized symbols and strategies, so normalized the same way.
+                name = Identities.Id(written, "override key");
+            }
+            catch (FormatException error)
+            {
+                reader.Error(keyNode, "RG1005", $"{path}.{written}", error.Message, "Write the symbol or strategy id as it appears in orders.");
+                continue;
+            }
+
             var values = new List<ParamOverride>();
             CollectOverrides(reader, valueNode, $"{path}.{name}", "", parameters, values);
-            set[name] = values;
+            if (!set.TryAdd(name, values))
+            {
+                reader.Error(keyNode, "RG1006", $"{path}.{written}", $"'{written}' is '{name}' once normalized, which is already overridden.", "Write each symbol or strategy once.");
+            }
         }
 
         return set;

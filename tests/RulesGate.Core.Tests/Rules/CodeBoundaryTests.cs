@@ -44,18 +44,30 @@ public sealed class CodeBoundaryTests
         Assert.Equal(expected, bundle.Evaluator<CapitalContext>().Message(0, Some.Context()));
     }
 
+    private static string OverrideYaml(string symbol) =>
+        Some.PolicyYaml(Rule("x", "Params.Exposure.MaxPositionPct < 0.05"), extra: $"overrides:\n  symbols: {{ \"{symbol.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\t", "\\t").Replace("\u2028", "\\L")}\": {{ exposure: {{ max_position_pct: 0.01 }} }} }}\n");
+
+    [Theory]
+    [InlineData("x\"y", "x\"y")]
+    [InlineData("back\\slash", "back\\slash")]
+    [InlineData("a{b}$\"\"\"c", "a{b}$\"\"\"c")]
+    [InlineData("ＡＡＰＬ", "AAPL")]
+    [InlineData("cafe\u0301", "café")]
+    public void Compile_OverrideKeyWithAnyVisibleCharacters_StaysAStringLiteralMatchedAfterNormalization(string symbol, string intentSymbol)
+    {
+        var evaluator = Compiled.Bundle(OverrideYaml(symbol)).Evaluator<CapitalContext>();
+
+        Assert.Equal(["R-1"], evaluator.Fired(Some.Context(Some.Intent(symbol: intentSymbol))));
+        Assert.Empty(evaluator.Fired(Some.Context(Some.Intent(symbol: "MSFT"))));
+    }
+
     [Theory]
     [InlineData("A\u2028B")]
-    [InlineData("x\"y")]
-    [InlineData("back\\slash")]
     [InlineData("tab\there")]
-    public void Compile_OverrideKeyWithAnyCharacters_StaysAStringLiteral(string symbol)
+    [InlineData("AAPL\u200B")]
+    public void Load_OverrideKeyWithInvisibleCharacters_IsRefused(string symbol)
     {
-        var yaml = Some.PolicyYaml(Rule("x", "Params.Exposure.MaxPositionPct < 0.05"), extra: $"overrides:\n  symbols: {{ \"{symbol.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\t", "\\t").Replace("\u2028", "\\L")}\": {{ exposure: {{ max_position_pct: 0.01 }} }} }}\n");
-        var evaluator = Compiled.Bundle(yaml).Evaluator<CapitalContext>();
-
-        Assert.Equal(["R-1"], evaluator.Fired(Some.Context(Some.Intent(symbol: symbol))));
-        Assert.Empty(evaluator.Fired(Some.Context(Some.Intent(symbol: "MSFT"))));
+        Assert.Contains(Compiled.Load(OverrideYaml(symbol)).Diagnostics, error => error.KeyPath.StartsWith("overrides.symbols.", StringComparison.Ordinal) && error.Message.Contains("invisible", StringComparison.Ordinal));
     }
 
     [Theory]
