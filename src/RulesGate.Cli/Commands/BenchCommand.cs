@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
@@ -114,7 +115,7 @@ internal static class BenchCommand
     private static string Json(double rate, List<double> latencies, bool journaled, long? commits)
     {
         latencies.Sort();
-        return CapitalJson.Write(writer =>
+        return JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("decisions_per_second", Math.Round(rate));

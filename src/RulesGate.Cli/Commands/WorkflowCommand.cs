@@ -192,7 +192,7 @@ internal static class WorkflowCommand
             if (parse.GetValue(json))
             {
                 using var projection = JsonDocument.Parse(instance.Json());
-                output.WriteLine(Core.Gate.CapitalJson.Write(writer =>
+                output.WriteLine(JsonText.Write(writer =>
                 {
                     writer.WriteStartObject();
                     foreach (var property in projection.RootElement.EnumerateObject())
@@ -201,7 +201,7 @@ internal static class WorkflowCommand
                     }
 
                     writer.WritePropertyName("waits_for"u8);
-                    Core.Gate.CapitalJson.Value(writer, runtime.Bookmarks(instance));
+                    JsonText.Value(writer, runtime.Bookmarks(instance));
                     writer.WriteEndObject();
                 }, pretty: false));
                 return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Gate;
 

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+using static RulesGate.Core.Serialization.JsonText;
 
 namespace RulesGate.Core.Gate;
 
@@ -12,23 +14,9 @@ namespace RulesGate.Core.Gate;
 /// </summary>
 public static class CapitalJson
 {
-    private static readonly JsonWriterOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonWriterOptions Indented = Compact with { Indented = true };
+    public static string Decision(CapitalDecision decision, bool pretty = false) => JsonText.Write(writer => WriteDecision(writer, decision), pretty);
 
-    public static string Decision(CapitalDecision decision, bool pretty = false) => Write(writer => WriteDecision(writer, decision), pretty);
-
-    public static string Request(CapitalContext context) => Write(writer => WriteRequest(writer, context), pretty: false);
-
-    public static string Write(Action<Utf8JsonWriter> write, bool pretty)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, pretty ? Indented : Compact))
-        {
-            write(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+    public static string Request(CapitalContext context) => JsonText.Write(writer => WriteRequest(writer, context), pretty: false);
 
     public static void WriteDecision(Utf8JsonWriter writer, CapitalDecision decision, bool withTiming = true)
     {
@@ -154,100 +142,6 @@ public static class CapitalJson
         writer.WritePropertyName("limit_price"u8);
         Value(writer, intent.LimitPrice);
         writer.WriteEndObject();
-    }
-
-    /// <summary>UTC, with as many fractional digits as the time has and no more.</summary>
-    public static string Timestamp(DateTimeOffset time)
-    {
-        // "o" is the formatter's fast path: 2026-01-31T16:00:00.0000000Z; trailing fractional zeros are dropped.
-        var text = time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
-        var end = text.Length - 1;
-        while (text[end - 1] == '0')
-        {
-            end--;
-        }
-
-        return text[end - 1] == '.' ? string.Concat(text.AsSpan(0, end - 1), "Z") : string.Concat(text.AsSpan(0, end), "Z");
-    }
-
-    public static void Value(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case bool flag:
-                writer.WriteBooleanValue(flag);
-                break;
-            case string text:
-                writer.WriteStringValue(text);
-                break;
-            case double number when Math.Abs(number) < 1e15 && number == Math.Floor(number) && !(number == 0 && double.IsNegative(number)):
-                // Whole numbers (quantities, equity, most prices) as integers: the same text, far faster to write.
-                writer.WriteNumberValue((long)number);
-                break;
-            case double number when double.IsFinite(number):
-                writer.WriteNumberValue(number);
-                break;
-            case double:
-                writer.WriteNullValue();
-                break;
-            case int number:
-                writer.WriteNumberValue(number);
-                break;
-            case long number:
-                writer.WriteNumberValue(number);
-                break;
-            case decimal number:
-                writer.WriteNumberValue(number);
-                break;
-            case DateTimeOffset time:
-                writer.WriteStringValue(Timestamp(time));
-                break;
-            case TimeSpan span:
-                writer.WriteNumberValue(span.TotalSeconds);
-                break;
-            case Enum choice:
-                writer.WriteStringValue(choice.ToString().ToLowerInvariant());
-                break;
-            case IEnumerable items:
-                writer.WriteStartArray();
-                foreach (var item in items)
-                {
-                    Value(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            case IFormattable formattable:
-                writer.WriteStringValue(formattable.ToString(null, CultureInfo.InvariantCulture));
-                break;
-            default:
-                writer.WriteStringValue(value.ToString());
-                break;
-        }
-    }
-
-    /// <summary>A text property, left out when the value is null.</summary>
-    public static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
-    {
-        if (value is not null)
-        {
-            writer.WriteString(name, value);
-        }
-    }
-
-    /// <summary>A property holding a list of texts.</summary>
-    public static void Strings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<string> items)
-    {
-        writer.WriteStartArray(name);
-        foreach (var item in items)
-        {
-            writer.WriteStringValue(item);
-        }
-
-        writer.WriteEndArray();
     }
 
     private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)

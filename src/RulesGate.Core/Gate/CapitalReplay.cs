@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Gate;
 
@@ -60,7 +61,7 @@ public static class CapitalReplay
 
         var context = CapitalContextJson.ReadRequest(payload.GetProperty("request"));
         var decision = gate.Decide(context);
-        var actual = CapitalJson.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false), pretty: false);
+        var actual = JsonText.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false), pretty: false);
         return (context.Intent.IntentId, payload.GetProperty("decision").GetRawText(), actual);
     }
 

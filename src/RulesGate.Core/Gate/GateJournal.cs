@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Gate;
 
@@ -19,10 +20,10 @@ public static class GateJournal
     /// <summary>The event for one decision as the gate made it; <paramref name="windowTrip"/> says the stream's violation count then tripped the kill switch.</summary>
     public static JournalEntry Decision(CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false)
     {
-        var payload = CapitalJson.Write(writer =>
+        var payload = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
-            CapitalJson.Optional(writer, "run_id"u8, runId);
+            JsonText.Optional(writer, "run_id"u8, runId);
             writer.WriteString("bundle", gate.Bundle.Identity);
             writer.WriteString("bundle_hash", gate.Bundle.File.Hash);
             writer.WritePropertyName("request");
@@ -40,10 +41,10 @@ public static class GateJournal
     public static KeyValuePair<string, byte[]> Bundle(CapitalGate gate) => new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes);
 
     public static JournalEntry Malformed(string? runId, int line, string text, string reason) =>
-        new(runId is null ? "gate" : $"run:{runId}", MalformedType, CapitalJson.Write(writer =>
+        new(runId is null ? "gate" : $"run:{runId}", MalformedType, JsonText.Write(writer =>
         {
             writer.WriteStartObject();
-            CapitalJson.Optional(writer, "run_id"u8, runId);
+            JsonText.Optional(writer, "run_id"u8, runId);
             writer.WriteNumber("line", line);
             writer.WriteString("text", text);
             writer.WriteString("reason", reason);
@@ -69,7 +70,7 @@ public static class GateJournal
         reason = Identities.Text(reason, "reason");
 
         var was = State(store);
-        var payload = CapitalJson.Write(writer =>
+        var payload = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("actor", actor);
@@ -124,7 +125,7 @@ public static class GateJournal
     {
         if (tripCause is not null && !State(store).Active)
         {
-            entries.Add(new JournalEntry(KillSwitchKey, TrippedType, CapitalJson.Write(writer =>
+            entries.Add(new JournalEntry(KillSwitchKey, TrippedType, JsonText.Write(writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("cause", tripCause);
@@ -141,11 +142,11 @@ public static class GateJournal
         });
     }
 
-    private static string StateJson(KillSwitchState state) => CapitalJson.Write(writer =>
+    private static string StateJson(KillSwitchState state) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteBoolean("active", state.Active);
-        CapitalJson.Optional(writer, "since"u8, state.Since);
+        JsonText.Optional(writer, "since"u8, state.Since);
         writer.WriteString("cause", state.Cause);
         writer.WriteEndObject();
     }, pretty: false);

@@ -1,3 +1,4 @@
+using RulesGate.Core.Serialization;
 namespace RulesGate.Core.Gate;
 
 /// <summary>What a stream run did, as <c>rulesgate run</c> prints it.</summary>
@@ -12,7 +13,7 @@ public sealed record StreamSummary(
     IReadOnlyDictionary<string, double> FinalPositions,
     bool KillSwitchActive)
 {
-    public string ToJson(bool pretty = true) => CapitalJson.Write(writer =>
+    public string ToJson(bool pretty = true) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteNumber("total_intents", TotalIntents);
@@ -33,12 +34,12 @@ public sealed record StreamSummary(
         writer.WriteNumber("orders_submitted", OrdersSubmitted);
         writer.WriteNumber("orders_filled", OrdersFilled);
         writer.WritePropertyName("final_equity");
-        CapitalJson.Value(writer, FinalEquity);
+        JsonText.Value(writer, FinalEquity);
         writer.WriteStartObject("final_positions");
         foreach (var (symbol, qty) in FinalPositions.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             writer.WritePropertyName(symbol);
-            CapitalJson.Value(writer, qty);
+            JsonText.Value(writer, qty);
         }
 
         writer.WriteEndObject();

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
@@ -101,18 +101,18 @@ public static class DecisionDiary
         return regimes;
     }
 
-    private static JournalEntry Event(DiaryEntry entry) => new($"diary:{entry.PolicyId}", EntryType, CapitalJson.Write(writer =>
+    private static JournalEntry Event(DiaryEntry entry) => new($"diary:{entry.PolicyId}", EntryType, JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteString("entry_id"u8, entry.EntryId);
         writer.WriteString("policy_id"u8, entry.PolicyId);
-        writer.WriteString("recorded_at"u8, CapitalJson.Timestamp(entry.RecordedAt));
+        writer.WriteString("recorded_at"u8, JsonText.Timestamp(entry.RecordedAt));
         writer.WriteString("stage"u8, entry.Stage.Name());
         writer.WriteString("severity"u8, entry.Severity.ToString().ToLowerInvariant());
         writer.WriteBoolean("forced"u8, entry.Forced);
-        CapitalJson.Optional(writer, "regime"u8, entry.Regime);
-        CapitalJson.Optional(writer, "evidence_id"u8, entry.EvidenceId);
-        CapitalJson.Optional(writer, "notes"u8, entry.Notes);
+        JsonText.Optional(writer, "regime"u8, entry.Regime);
+        JsonText.Optional(writer, "evidence_id"u8, entry.EvidenceId);
+        JsonText.Optional(writer, "notes"u8, entry.Notes);
         writer.WriteEndObject();
     }, pretty: false));
 

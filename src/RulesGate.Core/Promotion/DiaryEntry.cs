@@ -1,5 +1,5 @@
 using System.Text.Json;
-using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
@@ -68,7 +68,7 @@ public static class PolicyLedger
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
         var key = KeyPrefix + request.PolicyId;
-        var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", CapitalJson.Write(writer =>
+        var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("policy_id"u8, request.PolicyId);
@@ -121,15 +121,15 @@ public static class PolicyLedger
         }
     }
 
-    public static string Json(PolicyLedgerRecord record) => CapitalJson.Write(writer => Write(writer, record), pretty: false);
+    public static string Json(PolicyLedgerRecord record) => JsonText.Write(writer => Write(writer, record), pretty: false);
 
     public static void Write(Utf8JsonWriter writer, PolicyLedgerRecord record)
     {
         writer.WriteStartObject();
         writer.WriteString("policy_id"u8, record.PolicyId);
         writer.WriteString("declared_stage"u8, record.DeclaredStage.Name());
-        CapitalJson.Strings(writer, "approvals"u8, record.Approvals);
-        CapitalJson.Optional(writer, "evidence_id"u8, record.EvidenceId);
+        JsonText.Strings(writer, "approvals"u8, record.Approvals);
+        JsonText.Optional(writer, "evidence_id"u8, record.EvidenceId);
         writer.WritePropertyName("checklist"u8);
         WriteMap(writer, record.Checklist);
         WriteNumbers(writer, record.ThresholdOverrides);
@@ -184,8 +184,8 @@ public static class PolicyLedger
         }
 
         writer.WriteString("actor"u8, transition.Actor);
-        CapitalJson.Strings(writer, "approvals"u8, transition.Approvals);
-        CapitalJson.Optional(writer, "evidence_id"u8, transition.EvidenceId);
+        JsonText.Strings(writer, "approvals"u8, transition.Approvals);
+        JsonText.Optional(writer, "evidence_id"u8, transition.EvidenceId);
         if (transition.PolicyDelta is { } delta)
         {
             writer.WritePropertyName("policy_delta"u8);
@@ -211,7 +211,7 @@ public static class PolicyLedger
         foreach (var (name, value) in numbers.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             writer.WritePropertyName(name);
-            CapitalJson.Value(writer, value);
+            JsonText.Value(writer, value);
         }
 
         writer.WriteEndObject();

@@ -1,4 +1,5 @@
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
@@ -80,7 +81,7 @@ public sealed record PolicyLedgerRecord(
     public bool Satisfied(string item) => Checklist.TryGetValue(item, out var status) && SatisfiedStatuses.Contains(status.Trim());
 
     /// <summary>A record from a rule-test context: <c>{declared_stage, approvals, evidence_id, checklist}</c>, all optional.</summary>
-    internal static PolicyLedgerRecord Read(Gate.JsonFields ledger, string policyId)
+    internal static PolicyLedgerRecord Read(JsonFields ledger, string policyId)
     {
         var record = New(policyId);
         return record with

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
@@ -71,7 +71,7 @@ public sealed class PromotionGuard
         }
 
         var key = $"strategy:{strategy}";
-        var payload = CapitalJson.Write(writer =>
+        var payload = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("strategy"u8, strategy);
@@ -81,7 +81,7 @@ public sealed class PromotionGuard
             // The settings in force, whichever source gave them (the guard file or RULESGATE_* overrides).
             writer.WriteString("guard"u8, evaluator.Bundle.Identity);
             writer.WritePropertyName("required_regimes"u8);
-            CapitalJson.Value(writer, context.RequiredRegimes);
+            JsonText.Value(writer, context.RequiredRegimes);
             writer.WriteNumber("min_regime_count"u8, context.MinRegimeCount);
             writer.WriteEndObject();
         }, pretty: false);

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 

@@ -1,12 +1,12 @@
 using System.Text.Json;
-using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
 /// <summary>Assessments as snake_case JSON, keys in a fixed order.</summary>
 public static class PromotionJson
 {
-    public static string Assessment(Assessment assessment, bool pretty = false) => CapitalJson.Write(writer => Write(writer, assessment), pretty);
+    public static string Assessment(Assessment assessment, bool pretty = false) => JsonText.Write(writer => Write(writer, assessment), pretty);
 
     public static void Write(Utf8JsonWriter writer, Assessment assessment)
     {
@@ -17,14 +17,14 @@ public static class PromotionJson
         writer.WriteString("declared_stage"u8, ledger.DeclaredStage.Name());
         writer.WriteString("audit_stage"u8, ledger.AuditStage.Name());
         writer.WriteString("recommended_stage"u8, assessment.RecommendedStage.Name());
-        CapitalJson.Strings(writer, "approvals"u8, ledger.Approvals);
+        JsonText.Strings(writer, "approvals"u8, ledger.Approvals);
         writer.WritePropertyName("evidence_id"u8);
-        CapitalJson.Value(writer, ledger.EvidenceId);
-        CapitalJson.Strings(writer, "audit_gaps"u8, assessment.AuditGaps);
+        JsonText.Value(writer, ledger.EvidenceId);
+        JsonText.Strings(writer, "audit_gaps"u8, assessment.AuditGaps);
         writer.WriteStartObject("stage_blockers"u8);
         foreach (var (gate, blockers) in assessment.StageBlockers.OrderBy(pair => pair.Key))
         {
-            CapitalJson.Strings(writer, System.Text.Encoding.UTF8.GetBytes(gate.Name()), blockers);
+            JsonText.Strings(writer, System.Text.Encoding.UTF8.GetBytes(gate.Name()), blockers);
         }
 
         writer.WriteEndObject();
@@ -32,9 +32,9 @@ public static class PromotionJson
         if (assessment.Applied is not null || assessment.Refusal is not null)
         {
             writer.WritePropertyName("applied_stage"u8);
-            CapitalJson.Value(writer, assessment.Applied?.DeclaredStage.Name());
+            JsonText.Value(writer, assessment.Applied?.DeclaredStage.Name());
             writer.WritePropertyName("refusal"u8);
-            CapitalJson.Value(writer, assessment.Refusal);
+            JsonText.Value(writer, assessment.Refusal);
         }
 
         writer.WriteEndObject();
@@ -46,12 +46,12 @@ public static class PromotionJson
         writer.WriteNumber("total"u8, metrics.Overall.Total);
         writer.WriteNumber("forced"u8, metrics.Overall.Forced);
         writer.WritePropertyName("forced_ratio"u8);
-        CapitalJson.Value(writer, metrics.Overall.ForcedRatio);
+        JsonText.Value(writer, metrics.Overall.ForcedRatio);
         writer.WritePropertyName("latest_stage"u8);
-        CapitalJson.Value(writer, metrics.LatestStage?.Name());
+        JsonText.Value(writer, metrics.LatestStage?.Name());
         writer.WriteNumber("normal_streak"u8, metrics.NormalStreak);
         writer.WritePropertyName("paper_green_span_days"u8);
-        CapitalJson.Value(writer, metrics.PaperGreenSpanDays);
+        JsonText.Value(writer, metrics.PaperGreenSpanDays);
         writer.WriteStartObject("stages"u8);
         foreach (var stage in PromotionStages.All)
         {
@@ -67,9 +67,9 @@ public static class PromotionJson
             Number(writer, "normal_ratio"u8, s.NormalRatio);
             Number(writer, "alert_ratio"u8, s.AlertRatio);
             writer.WritePropertyName("first"u8);
-            CapitalJson.Value(writer, s.First);
+            JsonText.Value(writer, s.First);
             writer.WritePropertyName("last"u8);
-            CapitalJson.Value(writer, s.Last);
+            JsonText.Value(writer, s.Last);
             writer.WriteEndObject();
         }
 
@@ -80,6 +80,6 @@ public static class PromotionJson
     private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
     {
         writer.WritePropertyName(name);
-        CapitalJson.Value(writer, value);
+        JsonText.Value(writer, value);
     }
 }

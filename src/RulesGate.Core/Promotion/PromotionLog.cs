@@ -1,4 +1,4 @@
-using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Promotion;
 
@@ -13,7 +13,7 @@ public static class PromotionLog
     public static void Append(string path, PolicyLedgerRecord record)
     {
         var last = record.History[^1];
-        var line = CapitalJson.Write(writer =>
+        var line = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("at"u8, last.At);
@@ -23,11 +23,11 @@ public static class PromotionLog
             writer.WriteString("from"u8, last.From.Name());
             writer.WriteString("to"u8, last.To.Name());
             writer.WriteString("actor"u8, last.Actor);
-            CapitalJson.Strings(writer, "approvals"u8, record.Approvals);
+            JsonText.Strings(writer, "approvals"u8, record.Approvals);
             writer.WritePropertyName("evidence_id"u8);
-            CapitalJson.Value(writer, record.EvidenceId);
+            JsonText.Value(writer, record.EvidenceId);
             writer.WriteString("current_stage"u8, record.CurrentStage.Name());
-            CapitalJson.Strings(writer, "audit_gaps"u8, record.AuditGaps(record.DeclaredStage));
+            JsonText.Strings(writer, "audit_gaps"u8, record.AuditGaps(record.DeclaredStage));
             writer.WriteEndObject();
         }, pretty: false);
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder)

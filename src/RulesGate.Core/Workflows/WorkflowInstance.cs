@@ -1,5 +1,5 @@
 using System.Text.Json;
-using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
@@ -35,7 +35,7 @@ public sealed record WorkflowInstance(
 
     public string Key => KeyPrefix + Id;
 
-    public string Json() => CapitalJson.Write(Write, pretty: false);
+    public string Json() => JsonText.Write(Write, pretty: false);
 
     public void Write(Utf8JsonWriter writer)
     {
@@ -50,7 +50,7 @@ public sealed record WorkflowInstance(
         writer.WriteString("state"u8, State);
         writer.WriteString("entered_at"u8, EnteredAt);
         writer.WritePropertyName("due"u8);
-        CapitalJson.Value(writer, Due);
+        JsonText.Value(writer, Due);
         writer.WriteStartArray("votes"u8);
         foreach (var vote in Votes)
         {

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
@@ -80,7 +80,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             throw new DuplicateSignalException(key);
         }
 
-        var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", CapitalJson.Write(writer =>
+        var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("subject"u8, subject);
@@ -237,7 +237,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                 {
                     writer.WriteString("at"u8, plan.At);
                     writer.WritePropertyName("to"u8);
-                    CapitalJson.Value(writer, approval.EscalateTo);
+                    JsonText.Value(writer, approval.EscalateTo);
                     writer.WriteString("waiting_since"u8, instance.EnteredAt);
                 });
                 plan.Notices.Add($"No decision on {instance.State} since {instance.EnteredAt}; escalated to {string.Join(", ", approval.EscalateTo)}.");
@@ -404,7 +404,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         public List<string> Notices { get; } = [];
 
         public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
-            Entries.Add((new JournalEntry(Instance.Key, type, CapitalJson.Write(writer =>
+            Entries.Add((new JournalEntry(Instance.Key, type, JsonText.Write(writer =>
             {
                 writer.WriteStartObject();
                 writer.WriteString("instance"u8, Instance.Id);
@@ -656,7 +656,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             }
             catch (HttpRequestException failure)
             {
-                store.Append([new JournalEntry(instance.Key, "workflow.webhook_failed", CapitalJson.Write(writer =>
+                store.Append([new JournalEntry(instance.Key, "workflow.webhook_failed", JsonText.Write(writer =>
                 {
                     writer.WriteStartObject();
                     writer.WriteString("instance"u8, instance.Id);
@@ -683,7 +683,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException)
             {
-                store.Append([new JournalEntry(instance.Key, "workflow.render_failed", CapitalJson.Write(writer =>
+                store.Append([new JournalEntry(instance.Key, "workflow.render_failed", JsonText.Write(writer =>
                 {
                     writer.WriteStartObject();
                     writer.WriteString("instance"u8, instance.Id);

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
-using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
@@ -35,7 +35,7 @@ public sealed class WorkflowWebhook(Uri url, HttpClient? client = null)
     /// <exception cref="HttpRequestException">The endpoint could not be reached or did not answer 2xx.</exception>
     public void Post(WorkflowInstance instance, string text)
     {
-        var body = CapitalJson.Write(writer =>
+        var body = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("instance"u8, instance.Id);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 
-namespace RulesGate.Core.Gate;
+namespace RulesGate.Core.Serialization;
 
 /// <summary>Strict reading of one JSON object: unknown keys and wrong types are a <see cref="FormatException"/> naming the path.</summary>
 internal sealed class JsonFields

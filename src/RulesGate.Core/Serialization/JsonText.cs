@@ -1,0 +1,122 @@
+using System.Collections;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace RulesGate.Core.Serialization;
+
+/// <summary>
+/// How RulesGate writes JSON, for every engine: snake_case keys in a fixed order, numbers with the invariant
+/// culture (shortest round-trip form; whole numbers as integers), non-finite numbers as null, UTC timestamps with
+/// as many fractional digits as they have, so the same value is the same bytes.
+/// </summary>
+public static class JsonText
+{
+    private static readonly JsonWriterOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions Indented = Compact with { Indented = true };
+
+    public static string Write(Action<Utf8JsonWriter> write, bool pretty)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, pretty ? Indented : Compact))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>UTC, with as many fractional digits as the time has and no more.</summary>
+    public static string Timestamp(DateTimeOffset time)
+    {
+        // "o" is the formatter's fast path: 2026-01-31T16:00:00.0000000Z; trailing fractional zeros are dropped.
+        var text = time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
+        var end = text.Length - 1;
+        while (text[end - 1] == '0')
+        {
+            end--;
+        }
+
+        return text[end - 1] == '.' ? string.Concat(text.AsSpan(0, end - 1), "Z") : string.Concat(text.AsSpan(0, end), "Z");
+    }
+
+    public static void Value(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case bool flag:
+                writer.WriteBooleanValue(flag);
+                break;
+            case string text:
+                writer.WriteStringValue(text);
+                break;
+            case double number when Math.Abs(number) < 1e15 && number == Math.Floor(number) && !(number == 0 && double.IsNegative(number)):
+                // Whole numbers (quantities, equity, most prices) as integers: the same text, far faster to write.
+                writer.WriteNumberValue((long)number);
+                break;
+            case double number when double.IsFinite(number):
+                writer.WriteNumberValue(number);
+                break;
+            case double:
+                writer.WriteNullValue();
+                break;
+            case int number:
+                writer.WriteNumberValue(number);
+                break;
+            case long number:
+                writer.WriteNumberValue(number);
+                break;
+            case decimal number:
+                writer.WriteNumberValue(number);
+                break;
+            case DateTimeOffset time:
+                writer.WriteStringValue(Timestamp(time));
+                break;
+            case TimeSpan span:
+                writer.WriteNumberValue(span.TotalSeconds);
+                break;
+            case Enum choice:
+                writer.WriteStringValue(choice.ToString().ToLowerInvariant());
+                break;
+            case IEnumerable items:
+                writer.WriteStartArray();
+                foreach (var item in items)
+                {
+                    Value(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case IFormattable formattable:
+                writer.WriteStringValue(formattable.ToString(null, CultureInfo.InvariantCulture));
+                break;
+            default:
+                writer.WriteStringValue(value.ToString());
+                break;
+        }
+    }
+
+    /// <summary>A text property, left out when the value is null.</summary>
+    public static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            writer.WriteString(name, value);
+        }
+    }
+
+    /// <summary>A property holding a list of texts.</summary>
+    public static void Strings(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IEnumerable<string> items)
+    {
+        writer.WriteStartArray(name);
+        foreach (var item in items)
+        {
+            writer.WriteStringValue(item);
+        }
+
+        writer.WriteEndArray();
+    }
+}
