@@ -155,7 +155,7 @@ internal static class DemoCommand
         }
 
         using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
-        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo"));
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo"), promotionLog: Path.Combine("artifacts", "demo", "policy_promotions.log"));
         using var clean = JsonDocument.Parse("""{"added":0,"alerts":0}""");
         var instance = runtime.Start(definition, "alpha-momentum", "olga");
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-1");

@@ -23,7 +23,8 @@ public sealed class WorkflowRefusedException(string message) : Exception(message
 /// transaction: the instance's events, the ledger changes its activities make, its new projection and the signal's
 /// idempotency key, under a check that the instance is still at the version the signal was computed from.
 /// </summary>
-public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null)
+/// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
+public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null)
 {
     private const string KeyPrefix = "workflow.key:";
 
@@ -638,6 +639,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         });
         for (var i = 0; i < batch.Count; i++)
         {
+            Log(batch[i].Plan, written[i]);
             Render(batch[i].Plan, written[i]);
             Post(batch[i].Plan, written[i]);
         }
@@ -669,6 +671,35 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         }
     }
 
+    /// <summary>A ledger change the plan made goes to the promotion log too, after it is durable, whoever made it.</summary>
+    private void Log(Plan plan, WorkflowInstance instance)
+    {
+        if (!plan.Entries.Any(entry => entry.Ledger is not null))
+        {
+            return;
+        }
+
+        try
+        {
+            PromotionLog.Append(promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), PolicyLedger.Read(store, instance.Subject));
+        }
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
+        {
+            EffectFailed(instance, "workflow.log_failed", "log", promotionLog ?? "policy_promotions.log", failure);
+        }
+    }
+
+    /// <summary>An effect that failed after its change was durable: journaled, and the change stands.</summary>
+    private void EffectFailed(WorkflowInstance instance, string type, string what, string detail, Exception failure) =>
+        store.Append([new JournalEntry(instance.Key, type, JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("instance"u8, instance.Id);
+            writer.WriteString(what, detail);
+            writer.WriteString("error"u8, failure.Message);
+            writer.WriteEndObject();
+        }, pretty: false))]);
+
     /// <summary>
     /// Templates an activity renders, after the change is durable (a re-render changes nothing recorded). The
     /// loader checked that each exists; one that still cannot be rendered is journaled, and the transition stands.
@@ -683,14 +714,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             }
             catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException)
             {
-                store.Append([new JournalEntry(instance.Key, "workflow.render_failed", JsonText.Write(writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("instance"u8, instance.Id);
-                    writer.WriteString("template"u8, template);
-                    writer.WriteString("error"u8, failure.Message);
-                    writer.WriteEndObject();
-                }, pretty: false))]);
+                EffectFailed(instance, "workflow.render_failed", "template", template, failure);
             }
         }
     }

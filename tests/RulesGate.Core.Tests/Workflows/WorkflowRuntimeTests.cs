@@ -227,6 +227,16 @@ public sealed class WorkflowRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void SetStage_ByAWorkflow_ReachesThePromotionLogLikeAnOperatorsPromotion()
+    {
+        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean");
+
+        var lines = File.ReadAllLines(Path.Combine(folder, "artifacts", "governance", "policy_promotions.log"));
+        Assert.Equal(["paper", "pilot"], lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));
+        Assert.Equal($"workflow {pilot.Id}", JsonDocument.Parse(lines[^1]).RootElement.GetProperty("actor").GetString());
+    }
+
+    [Fact]
     public void Tick_AtAGivenTime_RecordsThatTime()
     {
         var review = AtPilotReview();
