@@ -3,8 +3,34 @@ using RulesGate.Core.Rules;
 
 namespace RulesGate.Core.Workflows;
 
-/// <summary>Something a state does on entry: <c>set_stage</c> on the ledger, <c>render</c> a template, <c>notify</c>.</summary>
-public sealed record WorkflowActivity(string Kind, string Argument);
+/// <summary>What entering a state does: a closed set, so a kind the runtime does not know cannot be loaded.</summary>
+public abstract record WorkflowActivity
+{
+    private WorkflowActivity()
+    {
+    }
+
+    /// <summary>The activity as a diagram shows it: <c>set_stage pilot</c>.</summary>
+    public abstract string Describe();
+
+    /// <summary>Declares the subject policy's ledger stage, in the transition's transaction.</summary>
+    public sealed record SetStage(Promotion.PromotionStage Stage) : WorkflowActivity
+    {
+        public override string Describe() => $"set_stage {Promotion.PromotionStages.Name(Stage)}";
+    }
+
+    /// <summary>Renders a template of <c>templates/</c> after the transition is durable.</summary>
+    public sealed record Render(string Template) : WorkflowActivity
+    {
+        public override string Describe() => $"render {Template}";
+    }
+
+    /// <summary>A notice, journaled with the transition and posted to the webhook once durable.</summary>
+    public sealed record Notify(string Text) : WorkflowActivity
+    {
+        public override string Describe() => $"notify {Text}";
+    }
+}
 
 /// <summary>A way out on evidence: a gate of the workflow's PromotionGate file, or a C# condition (a rule of <see cref="WorkflowDefinition.Conditions"/>).</summary>
 public sealed record EvidenceExit(string? Gate, int? Condition, string To);

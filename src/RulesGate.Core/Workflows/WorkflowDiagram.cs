@@ -55,7 +55,7 @@ public static class WorkflowDiagram
 
     private static string Note(WorkflowState state) => string.Join("; ",
         state.Attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} = {pair.Value}"))
-            .Concat(state.OnEntry.Select(activity => $"{activity.Kind} {activity.Argument}")));
+            .Concat(state.OnEntry.Select(activity => activity.Describe())));
 
     private static IEnumerable<(string To, string Label)> Edges(WorkflowDefinition definition, WorkflowState state)
     {

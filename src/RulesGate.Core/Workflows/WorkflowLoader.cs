@@ -214,16 +214,24 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
                 continue;
             }
 
-            if (kind == "set_stage" && !PromotionStages.TryParse(argument, out _))
+            switch (kind)
             {
-                reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", $"'{argument}' is not a ledger stage.", "Write one of experiment, paper, pilot, limited_live.");
+                case "set_stage" when !PromotionStages.TryParse(argument.Trim(), out _):
+                    reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", $"'{argument}' is not a ledger stage.", "Write one of experiment, paper, pilot, limited_live.");
+                    break;
+                case "set_stage" when subject == "strategy":
+                    reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", "set_stage changes a policy's ledger; this workflow's subject is a strategy.", "Use notify, or make the subject policy.");
+                    break;
+                case "set_stage":
+                    activities.Add(new WorkflowActivity.SetStage(PromotionStages.Parse(argument.Trim())));
+                    break;
+                case "render":
+                    activities.Add(new WorkflowActivity.Render(argument.Trim()));
+                    break;
+                default:
+                    activities.Add(new WorkflowActivity.Notify(argument.Trim()));
+                    break;
             }
-            else if (kind == "set_stage" && subject == "strategy")
-            {
-                reader.Error(valueNode, "RG1005", $"{itemPath}.set_stage", "set_stage changes a policy's ledger; this workflow's subject is a strategy.", "Use notify, or make the subject policy.");
-            }
-
-            activities.Add(new WorkflowActivity(kind, argument.Trim()));
         }
 
         return activities;
@@ -513,15 +521,20 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         foreach (var (state, key, _) in states)
         {
             var path = $"states.{state.Name}";
-            foreach (var (activity, i) in state.OnEntry.Select((activity, i) => (activity, i)).Where(pair => pair.activity.Kind == "render"))
+            foreach (var (render, i) in state.OnEntry.Select((activity, i) => (activity as WorkflowActivity.Render, i)))
             {
-                if (!TemplateName().IsMatch(activity.Argument))
+                if (render is null)
                 {
-                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{activity.Argument}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.hbs: letters, digits, '-', '_', '.', ending in .hbs.");
+                    continue;
                 }
-                else if (!Promotion.GovernanceDocuments.Exists(activity.Argument, templates))
+
+                if (!TemplateName().IsMatch(render.Template))
                 {
-                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"Template '{activity.Argument}' does not exist in {templates}/ and none is built in.", $"Add {templates}/{activity.Argument}, or render one that exists.");
+                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{render.Template}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.hbs: letters, digits, '-', '_', '.', ending in .hbs.");
+                }
+                else if (!Promotion.GovernanceDocuments.Exists(render.Template, templates))
+                {
+                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"Template '{render.Template}' does not exist in {templates}/ and none is built in.", $"Add {templates}/{render.Template}, or render one that exists.");
                 }
             }
 

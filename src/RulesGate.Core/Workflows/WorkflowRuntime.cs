@@ -439,23 +439,23 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         });
         foreach (var activity in state.OnEntry)
         {
-            switch (activity.Kind)
+            switch (activity)
             {
-                case "set_stage":
+                case WorkflowActivity.SetStage setStage:
                     plan.LedgerBase ??= PolicyLedger.Read(store, plan.Instance.Subject);
                     plan.Demoted |= demotion;
                     plan.Ledger = (plan.Ledger ?? plan.LedgerBase) with
                     {
-                        DeclaredStage = PromotionStages.Parse(activity.Argument),
+                        DeclaredStage = setStage.Stage,
                         Approvals = PolicyLedgerRecord.Normalize(plan.LedgerBase.Approvals.Concat(plan.Approvals)),
                     };
                     break;
-                case "notify":
-                    plan.Event("workflow.notice", writer => writer.WriteString("text"u8, activity.Argument));
-                    plan.Notices.Add(activity.Argument);
+                case WorkflowActivity.Notify notify:
+                    plan.Event("workflow.notice", writer => writer.WriteString("text"u8, notify.Text));
+                    plan.Notices.Add(notify.Text);
                     break;
-                default:
-                    plan.Renders.Add((activity.Argument, target));
+                case WorkflowActivity.Render render:
+                    plan.Renders.Add((render.Template, target));
                     break;
             }
         }
