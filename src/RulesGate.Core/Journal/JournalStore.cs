@@ -65,14 +65,21 @@ public sealed class JournalStore : IDisposable
         return Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite, time);
     }
 
+    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT count(*) FROM events; SELECT count(*) FROM state;";
+
     private static JournalStore Connect(string path, SqliteOpenMode mode, TimeProvider? time)
     {
+        if (mode == SqliteOpenMode.ReadOnly && ReadOnlyFile(path, time) is { } store)
+        {
+            return store;
+        }
+
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
         try
         {
             connection.Open();
             Execute(connection, mode == SqliteOpenMode.ReadOnly
-                ? "PRAGMA busy_timeout=5000; SELECT seq, stream, type, time, payload, prev_hash, hash FROM events LIMIT 0; SELECT key, value, seq FROM state LIMIT 0;"
+                ? ReadCheck
                 : """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
@@ -93,10 +100,72 @@ public sealed class JournalStore : IDisposable
         catch (SqliteException error)
         {
             connection.Dispose();
+            throw error.SqliteErrorCode is 8 or 14 && File.Exists(path)
+                ? JournalException.Missing($"{path} cannot be written here (the file or its folder is read-only), and this command writes to the journal; read commands (verify, replay, show, status, list) still work.")
+                : JournalException.NotAJournal(path, error);
+        }
+
+        return new JournalStore(path, connection, time ?? TimeProvider.System);
+    }
+
+    /// <summary>
+    /// A journal whose file or folder this process may not write: a WAL database normally needs its shared-memory
+    /// file beside it even to read, so it is opened as immutable instead, which is exact when nothing else can
+    /// write it either. Null when the file is writable (the normal read-only open applies).
+    /// </summary>
+    /// <exception cref="JournalException">Writes not yet folded into the file sit in its WAL, which cannot be read this way.</exception>
+    private static JournalStore? ReadOnlyFile(string path, TimeProvider? time)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        return Writable(full) && Writable(System.IO.Path.GetDirectoryName(full)!) ? null : OpenImmutable(path, time);
+    }
+
+    /// <summary>Opens the journal as a file nothing writes: no shared memory, no WAL, nothing written beside it.</summary>
+    internal static JournalStore OpenImmutable(string path, TimeProvider? time)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        var wal = new FileInfo(full + "-wal");
+        if (wal.Exists && wal.Length > 0)
+        {
+            throw JournalException.Missing($"{path} is read-only here but has writes in {wal.Name} not yet folded into it; open it once where it can be written (any read-write command does), then read it here.");
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = new Uri(full).AbsoluteUri + "?immutable=1", Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            Execute(connection, ReadCheck);
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
             throw JournalException.NotAJournal(path, error);
         }
 
         return new JournalStore(path, connection, time ?? TimeProvider.System);
+    }
+
+    private static bool Writable(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                var probe = System.IO.Path.Combine(path, $".rulesgate-probe-{Environment.ProcessId}");
+                using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+                {
+                }
+
+                return true;
+            }
+
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            return true;
+        }
+        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Appends the entries in one durable transaction, with <paramref name="project"/> run inside it.</summary>

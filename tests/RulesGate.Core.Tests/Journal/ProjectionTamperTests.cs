@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
@@ -105,6 +106,34 @@ public sealed class ProjectionTamperTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("rulesgate journal init", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void OpenImmutable_ReadsAFileNothingMayWriteWithoutTouchingIt()
+    {
+        journal.Store.Dispose();
+        SqliteConnection.ClearAllPools();
+        var before = Directory.GetFiles(Path.GetDirectoryName(journal.Path)!).Order(StringComparer.Ordinal).ToList();
+        var bytes = File.ReadAllBytes(journal.Path);
+
+        using (var store = JournalStore.OpenImmutable(journal.Path, null))
+        {
+            Assert.True(JournalAudit.Verify(store).Intact);
+            Assert.True(GateJournal.State(store).Active);
+        }
+
+        Assert.Equal(before, Directory.GetFiles(Path.GetDirectoryName(journal.Path)!).Order(StringComparer.Ordinal));
+        Assert.Equal(bytes, File.ReadAllBytes(journal.Path));
+    }
+
+    [Fact]
+    public void OpenImmutable_WithWritesStillInTheWal_IsRefusedRatherThanReadStale()
+    {
+        GateJournal.Reset(journal.Store, "risk-officer", "reviewed");
+
+        var error = Assert.Throws<JournalException>(() => JournalStore.OpenImmutable(journal.Path, null));
+
+        Assert.Contains("-wal", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
