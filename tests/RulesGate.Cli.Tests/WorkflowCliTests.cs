@@ -29,7 +29,7 @@ public sealed class WorkflowCliTests : IDisposable
 
         var ingest = Run("diary", "ingest", "samples/promotion/diary.jsonl");
         var again = Run("diary", "ingest", "samples/promotion/diary.jsonl");
-        Assert.Contains($"{instance}: experiment → paper (evidence: gate paper passed)", ingest.Output, StringComparison.Ordinal);
+        Assert.Matches($@"{instance}: experiment → paper \(evidence: gate paper passed under alpha-trade-promotion@1#[0-9a-f]{{12}}\)", ingest.Output);
         Assert.Equal("0 diary entries added, 211 already recorded.\n", again.Output);
 
         var file = Path.Combine(folder, "diary.json");

@@ -485,7 +485,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         var exit = definition.State(plan.Instance.State).OnEvidence.FirstOrDefault(exit => Passes(definition, plan, exit, context, snapshot));
         if (exit is not null)
         {
-            Enter(definition, plan, exit.To, "evidence", actor, exit.Gate is { } gate ? $"gate {gate} passed" : definition.Conditions!.File.Rules[exit.Condition!.Value].When.Text.Trim(), demotion: false);
+            Enter(definition, plan, exit.To, "evidence", actor, exit.Gate is { } gate ? $"gate {gate} passed under {definition.Gates!.Identity}" : $"{definition.Conditions!.File.Rules[exit.Condition!.Value].When.Text.Trim()} under {definition.Conditions.Identity}", demotion: false);
         }
     }
 
