@@ -53,9 +53,9 @@ public static class CapitalReplay
         var hash = payload.GetProperty("bundle_hash").GetString()!;
         if (!gates.TryGetValue(hash, out var gate))
         {
-            var bytes = store.Blob(hash) ?? throw new InvalidOperationException($"The journal lacks the rule file {payload.GetProperty("bundle").GetString()} that made a decision.");
+            var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {payload.GetProperty("bundle").GetString()} that made a decision.");
             var compiled = CapitalPolicies.Compile(engine, payload.GetProperty("bundle").GetString()!, bytes);
-            gate = new CapitalGate(compiled.Value ?? throw new InvalidOperationException($"The recorded rule file {payload.GetProperty("bundle").GetString()} no longer compiles: {compiled.Diagnostics[0]}"));
+            gate = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {payload.GetProperty("bundle").GetString()} no longer compiles: {compiled.Diagnostics[0]}"));
             gates[hash] = gate;
         }
 

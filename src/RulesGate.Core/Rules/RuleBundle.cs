@@ -36,7 +36,7 @@ public sealed class RuleBundle
     internal RuleFactPlan Facts => facts ??= RuleFactPlanner.Plan(File, Kind);
 
     /// <summary>The evaluator for this bundle's context type.</summary>
-    /// <exception cref="InvalidOperationException">The bundle's kind has another context type.</exception>
+    /// <exception cref="FormatException">The bundle's kind has another context type: the file is of the wrong kind for its use.</exception>
     public RuleEvaluator<TContext> Evaluator<TContext>()
         where TContext : class
     {
@@ -47,7 +47,7 @@ public sealed class RuleBundle
 
         if (compiled is not ICompiledRules<TContext> rules)
         {
-            throw new InvalidOperationException($"{Identity} is a {Kind.Name} over {Kind.ContextType.Name}, not over {typeof(TContext).Name}.");
+            throw new FormatException($"{Identity} is a {Kind.Name} file, which this command cannot use: it judges {Kind.ContextType.Name}, not {typeof(TContext).Name}.");
         }
 
         var created = new RuleEvaluator<TContext>(this, rules, new ParamTable(File.Params, File.Overrides, rules.BuildParams));

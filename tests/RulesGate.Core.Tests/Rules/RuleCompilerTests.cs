@@ -188,6 +188,6 @@ public sealed class RuleCompilerTests
     {
         var bundle = Compiled.Bundle(Some.PolicyYaml(Rule("true")));
 
-        Assert.Throws<InvalidOperationException>(() => bundle.Evaluator<string>());
+        Assert.Throws<FormatException>(() => bundle.Evaluator<string>());
     }
 }
