@@ -96,6 +96,53 @@ public sealed class CodeBoundaryTests
         Assert.Equal("{{x}}\\u0085", CodeText.InterpolatedText("{x}\u0085"));
     }
 
+    [Fact]
+    public void CodeText_AnyTextBecomesExactlyOneLiteralWithThatValue()
+    {
+        // Fixed seed: the same 3,000 strings every run, drawn from quotes, braces, backslashes, newlines of every kind and the rest of Unicode.
+        var random = new Random(20261130);
+        char[] nasty = ['"', '\\', '{', '}', '$', '\n', '\r', '\u2028', '\u2029', '\u0085', '\0', '/', '*', '#', '@', '\'', '`', '\uFEFF', '\u200B'];
+        for (var i = 0; i < 3_000; i++)
+        {
+            var text = new string([.. Enumerable.Range(0, random.Next(0, 24)).Select(_ => random.Next(3) == 0 ? (char)random.Next(0, 0xD7FF) : nasty[random.Next(nasty.Length)])]);
+
+            var literal = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseExpression(CodeText.StringLiteral(text));
+            var interpolated = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseExpression("$\"" + CodeText.InterpolatedText(text) + "\"");
+
+            Assert.Empty(literal.GetDiagnostics());
+            Assert.Equal(text, Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.LiteralExpressionSyntax>(literal).Token.ValueText);
+            Assert.Empty(interpolated.GetDiagnostics());
+            var contents = Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.InterpolatedStringExpressionSyntax>(interpolated).Contents;
+            // The token keeps doubled braces as written; the compiler reads each pair as one brace.
+            var value = string.Concat(contents.Select(part => Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.InterpolatedStringTextSyntax>(part).TextToken.ValueText));
+            Assert.Equal(text, value.Replace("{{", "{", StringComparison.Ordinal).Replace("}}", "}", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void CodeText_AnyAdmittedHoleSuffixStaysInsideItsHole()
+    {
+        var random = new Random(20261130);
+        const string alphabet = "F2P1N0D#.,%;:/+-' {}\"\\()$@\n9xyzHmsTf";
+        var admitted = 0;
+        for (var i = 0; i < 20_000; i++)
+        {
+            var suffix = (random.Next(2) == 0 ? ":" : ",") + new string([.. Enumerable.Range(0, random.Next(0, 12)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+            if (!CodeText.IsHoleSuffix(suffix))
+            {
+                continue;
+            }
+
+            admitted++;
+            var parsed = Microsoft.CodeAnalysis.CSharp.SyntaxFactory.ParseExpression("$\"a{Intent.Qty" + CodeText.HoleSuffixOf(suffix) + "}b\"");
+            var contents = Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.InterpolatedStringExpressionSyntax>(parsed).Contents;
+            Assert.Equal(3, contents.Count);
+            Assert.Equal("Intent.Qty", Assert.IsType<Microsoft.CodeAnalysis.CSharp.Syntax.InterpolationSyntax>(contents[1]).Expression.ToString());
+        }
+
+        Assert.True(admitted > 100, $"only {admitted} suffixes were admitted; the test would prove little");
+    }
+
     [Theory]
     [InlineData(10_000, '(')]
     [InlineData(10_000, '!')]
