@@ -6,12 +6,20 @@ namespace RulesGate.Cli;
 /// <summary>The <c>rulesgate</c> command: parses arguments, calls Core, prints, and maps errors to exit codes.</summary>
 internal static class CliApp
 {
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    private static readonly Option<bool> Verbose = new("--verbose") { Description = "On an internal error, print its details (the stack trace) too.", Recursive = true };
+
+    /// <param name="extra">A further command, for tests of the boundary itself.</param>
+    public static int Run(string[] args, TextWriter output, TextWriter error, Command? extra = null)
     {
         var root = new RootCommand("RulesGate: the governance layer that decides whether automated strategies may trade, how large, and when they move up or down the capital ladder.")
         {
-            Options = { CliOptions.Cache },
+            Options = { CliOptions.Cache, Verbose },
         };
+        if (extra is not null)
+        {
+            root.Subcommands.Add(extra);
+        }
+
         root.Subcommands.Add(RulesCommand.Create(output, error));
         root.Subcommands.Add(EvalCommand.Create(output, error));
         root.Subcommands.Add(RunCommand.Create(output, error));
@@ -51,9 +59,14 @@ internal static class CliApp
         }
         catch (Exception failure) when (failure is not OutOfMemoryException)
         {
-            // A bug, not bad input: still one line and exit 2, never a stack trace, but said to be ours.
-            error.WriteLine($"rulesgate: internal error ({failure.GetType().Name}): {failure.Message} Please report it with the command that caused it.");
-            return ExitCodes.Error;
+            // A bug, not bad input: one line and its own exit code; the stack trace only when asked for.
+            error.WriteLine($"rulesgate: internal error ({failure.GetType().Name}): {failure.Message} This is a bug in RulesGate; please report it with the command that caused it{(parse.GetValue(Verbose) ? "." : " (run it again with --verbose for the details).")}");
+            if (parse.GetValue(Verbose))
+            {
+                error.WriteLine(failure.ToString());
+            }
+
+            return ExitCodes.Bug;
         }
     }
 

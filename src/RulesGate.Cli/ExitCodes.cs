@@ -11,4 +11,7 @@ internal static class ExitCodes
 
     /// <summary>The input is bad or something went wrong; one line on stderr says what.</summary>
     public const int Error = 2;
+
+    /// <summary>A bug in RulesGate, not in the input (EX_SOFTWARE): one line, the details with <c>--verbose</c>.</summary>
+    public const int Bug = 70;
 }

@@ -160,6 +160,26 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void InternalError_IsOneLineAndExitSeventyWithDetailsOnlyWhenVerbose()
+    {
+        static System.CommandLine.Command Broken()
+        {
+            var command = new System.CommandLine.Command("broken", "Throws what no input can cause.");
+            command.SetAction((Func<System.CommandLine.ParseResult, int>)(_ => throw new KeyNotFoundException("a bug")));
+            return command;
+        }
+
+        var (quiet, verbose) = (new StringWriter(), new StringWriter());
+        Assert.Equal(70, CliApp.Run(["broken"], TextWriter.Null, quiet, Broken()));
+        Assert.Equal(70, CliApp.Run(["broken", "--verbose"], TextWriter.Null, verbose, Broken()));
+
+        var line = Assert.Single(quiet.ToString().TrimEnd('\n').Split('\n'));
+        Assert.StartsWith("rulesgate: internal error (KeyNotFoundException): a bug", line, StringComparison.Ordinal);
+        Assert.Contains("--verbose", line, StringComparison.Ordinal);
+        Assert.Contains("   at ", verbose.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explain_RuleThatThrows_ShowsTheErrorAndRunDeniesWithSys002()
     {
         var policy = Write("throwing.yaml", File.ReadAllText(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml"))
