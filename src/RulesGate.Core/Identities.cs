@@ -22,7 +22,7 @@ public static class Identities
 
         foreach (var rune in text.EnumerateRunes())
         {
-            if (Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+            if (Invisible(rune))
             {
                 throw new FormatException($"The {what} '{Visible(text)}' holds an invisible character (U+{rune.Value.ToString("X4", CultureInfo.InvariantCulture)}); write it with visible characters only.");
             }
@@ -39,7 +39,7 @@ public static class Identities
     public static string Text(string? value, string what)
     {
         var text = (value ?? "").Trim();
-        if (!text.EnumerateRunes().Any(rune => !Rune.IsWhiteSpace(rune) && Rune.GetUnicodeCategory(rune) is not (UnicodeCategory.Control or UnicodeCategory.Format)))
+        if (!text.EnumerateRunes().Any(rune => !Rune.IsWhiteSpace(rune) && !Invisible(rune)))
         {
             throw new FormatException($"The {what} is empty or invisible; say it in words.");
         }
@@ -47,8 +47,10 @@ public static class Identities
         return text;
     }
 
-    private static string Visible(string text) =>
-        string.Concat(text.EnumerateRunes().Select(rune => Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator
-            ? $"\\u{rune.Value.ToString("X4", CultureInfo.InvariantCulture)}"
-            : rune.ToString()));
+    /// <summary>Text as one line shows it: invisible characters as <c>\uXXXX</c>.</summary>
+    internal static string Visible(string text) =>
+        string.Concat(text.EnumerateRunes().Select(rune => Invisible(rune) ? $"\\u{rune.Value.ToString("X4", CultureInfo.InvariantCulture)}" : rune.ToString()));
+
+    private static bool Invisible(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
 }

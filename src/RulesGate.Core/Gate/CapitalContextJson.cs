@@ -99,7 +99,7 @@ public static class CapitalContextJson
             {
                 JsonValueKind.Number when pair[0].TryGetDouble(out var seconds) && double.IsFinite(seconds) && Math.Abs(seconds) < 253_402_300_799
                     => DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Round(seconds * 1000)),
-                JsonValueKind.String => new JsonFields(JsonDocument.Parse($"{{\"at\":{pair[0].GetRawText()}}}").RootElement, where, "at").Timestamp("at"),
+                JsonValueKind.String => JsonFields.Timestamp(pair[0].GetString()!, $"{where}[0]"),
                 _ => throw new FormatException($"{where}[0]: expected a UTC timestamp or Unix seconds."),
             });
         }

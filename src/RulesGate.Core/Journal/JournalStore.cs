@@ -65,22 +65,33 @@ public sealed class JournalStore : IDisposable
         return Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite, time);
     }
 
-    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT count(*) FROM events; SELECT count(*) FROM state;";
+    private const int ReadOnlyDatabase = 8;    // SQLITE_READONLY
+    private const int CannotOpen = 14;         // SQLITE_CANTOPEN
+
+    // Reads both tables (a query that only prepares would not touch the file), so a journal that cannot be read fails here.
+    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM state);";
 
     private static JournalStore Connect(string path, SqliteOpenMode mode, TimeProvider? time)
     {
-        if (mode == SqliteOpenMode.ReadOnly && ReadOnlyFile(path, time) is { } store)
+        // A WAL journal needs its shared-memory file beside it even to be read; where this user may not write the
+        // file or its folder, it is read as an immutable file instead.
+        var full = System.IO.Path.GetFullPath(path);
+        if (mode == SqliteOpenMode.ReadOnly && !(MayWrite(full) && MayWrite(System.IO.Path.GetDirectoryName(full)!)))
         {
-            return store;
+            return OpenImmutable(path, time);
         }
 
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
         try
         {
             connection.Open();
-            Execute(connection, mode == SqliteOpenMode.ReadOnly
-                ? ReadCheck
-                : """
+            if (mode == SqliteOpenMode.ReadOnly)
+            {
+                Query(connection, ReadCheck);
+            }
+            else
+            {
+                Execute(connection, """
                 PRAGMA journal_mode=WAL;
                 PRAGMA synchronous=FULL;
                 PRAGMA busy_timeout=5000;
@@ -96,11 +107,12 @@ public sealed class JournalStore : IDisposable
                 CREATE INDEX IF NOT EXISTS diary_policy_time ON diary(policy_id, recorded_at, seq, stage, severity, forced);
                 CREATE INDEX IF NOT EXISTS diary_policy_stage ON diary(policy_id, stage, recorded_at, seq, severity, forced);
                 """);
+            }
         }
         catch (SqliteException error)
         {
             connection.Dispose();
-            throw error.SqliteErrorCode is 8 or 14 && File.Exists(path)
+            throw error.SqliteErrorCode is ReadOnlyDatabase or CannotOpen && File.Exists(path)
                 ? JournalException.Missing($"{path} cannot be written here (the file or its folder is read-only), and this command writes to the journal; read commands (verify, replay, show, status, list) still work.")
                 : JournalException.NotAJournal(path, error);
         }
@@ -109,18 +121,9 @@ public sealed class JournalStore : IDisposable
     }
 
     /// <summary>
-    /// A journal whose file or folder this process may not write: a WAL database normally needs its shared-memory
-    /// file beside it even to read, so it is opened as immutable instead, which is exact when nothing else can
-    /// write it either. Null when the file is writable (the normal read-only open applies).
+    /// Opens the journal as a file nothing writes: no shared memory, no WAL, nothing written beside it; exact when
+    /// nothing else can write it either, and refused while its WAL holds writes not yet folded into the file.
     /// </summary>
-    /// <exception cref="JournalException">Writes not yet folded into the file sit in its WAL, which cannot be read this way.</exception>
-    private static JournalStore? ReadOnlyFile(string path, TimeProvider? time)
-    {
-        var full = System.IO.Path.GetFullPath(path);
-        return Writable(full) && Writable(System.IO.Path.GetDirectoryName(full)!) ? null : OpenImmutable(path, time);
-    }
-
-    /// <summary>Opens the journal as a file nothing writes: no shared memory, no WAL, nothing written beside it.</summary>
     internal static JournalStore OpenImmutable(string path, TimeProvider? time)
     {
         var full = System.IO.Path.GetFullPath(path);
@@ -134,7 +137,7 @@ public sealed class JournalStore : IDisposable
         try
         {
             connection.Open();
-            Execute(connection, ReadCheck);
+            Query(connection, ReadCheck);
         }
         catch (SqliteException error)
         {
@@ -143,29 +146,6 @@ public sealed class JournalStore : IDisposable
         }
 
         return new JournalStore(path, connection, time ?? TimeProvider.System);
-    }
-
-    private static bool Writable(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                var probe = System.IO.Path.Combine(path, $".rulesgate-probe-{Environment.ProcessId}");
-                using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-                {
-                }
-
-                return true;
-            }
-
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            return true;
-        }
-        catch (Exception error) when (error is UnauthorizedAccessException or IOException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Appends the entries in one durable transaction, with <paramref name="project"/> run inside it.</summary>
@@ -186,35 +166,37 @@ public sealed class JournalStore : IDisposable
         var (seq, previous) = Head(transaction);
         var stamp = Timestamp(time.GetUtcNow());
         var appended = new List<JournalEvent>(entries.Count);
-        using (var insert = Command(transaction, "INSERT INTO events (seq, stream, type, time, payload, prev_hash, hash) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)"))
+        using var insert = Command(transaction, "INSERT INTO events (seq, stream, type, time, payload, prev_hash, hash) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)");
+        var parameters = new[]
         {
-            var parameters = new[]
-            {
-                insert.Parameters.Add("$seq", SqliteType.Integer),
-                insert.Parameters.Add("$stream", SqliteType.Text),
-                insert.Parameters.Add("$type", SqliteType.Text),
-                insert.Parameters.Add("$time", SqliteType.Text),
-                insert.Parameters.Add("$payload", SqliteType.Text),
-                insert.Parameters.Add("$prev", SqliteType.Text),
-                insert.Parameters.Add("$hash", SqliteType.Text),
-            };
-            insert.Prepare();
-            foreach (var entry in entries)
-            {
-                seq++;
-                var hash = JournalEvent.HashOf(previous, seq, entry.Stream, entry.Type, stamp, entry.Payload);
-                var added = new JournalEvent(seq, entry.Stream, entry.Type, stamp, entry.Payload, previous, hash);
-                parameters[0].Value = seq;
-                parameters[1].Value = added.Stream;
-                parameters[2].Value = added.Type;
-                parameters[3].Value = added.Time;
-                parameters[4].Value = added.Payload;
-                parameters[5].Value = added.PrevHash;
-                parameters[6].Value = added.Hash;
-                insert.ExecuteNonQuery();
-                appended.Add(added);
-                previous = hash;
-            }
+            insert.Parameters.Add("$seq", SqliteType.Integer),
+            insert.Parameters.Add("$stream", SqliteType.Text),
+            insert.Parameters.Add("$type", SqliteType.Text),
+            insert.Parameters.Add("$time", SqliteType.Text),
+            insert.Parameters.Add("$payload", SqliteType.Text),
+            insert.Parameters.Add("$prev", SqliteType.Text),
+            insert.Parameters.Add("$hash", SqliteType.Text),
+        };
+        insert.Prepare();
+        JournalEvent Insert(string stream, string type, string payload)
+        {
+            seq++;
+            var added = new JournalEvent(seq, stream, type, stamp, payload, previous, JournalEvent.HashOf(previous, seq, stream, type, stamp, payload));
+            parameters[0].Value = seq;
+            parameters[1].Value = added.Stream;
+            parameters[2].Value = added.Type;
+            parameters[3].Value = added.Time;
+            parameters[4].Value = added.Payload;
+            parameters[5].Value = added.PrevHash;
+            parameters[6].Value = added.Hash;
+            insert.ExecuteNonQuery();
+            previous = added.Hash;
+            return added;
+        }
+
+        foreach (var entry in entries)
+        {
+            appended.Add(Insert(entry.Stream, entry.Type, entry.Payload));
         }
 
         foreach (var (hash, bytes) in blobs ?? [])
@@ -232,19 +214,7 @@ public sealed class JournalStore : IDisposable
         project?.Invoke(scope, appended);
         if (scope.Sets.Count > 0)
         {
-            seq++;
-            var payload = ProjectedPayload(scope.Sets);
-            var hash = JournalEvent.HashOf(previous, seq, ProjectedStream, ProjectedType, stamp, payload);
-            using var insert = Command(transaction, "INSERT INTO events (seq, stream, type, time, payload, prev_hash, hash) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)");
-            insert.Parameters.AddWithValue("$seq", seq);
-            insert.Parameters.AddWithValue("$stream", ProjectedStream);
-            insert.Parameters.AddWithValue("$type", ProjectedType);
-            insert.Parameters.AddWithValue("$time", stamp);
-            insert.Parameters.AddWithValue("$payload", payload);
-            insert.Parameters.AddWithValue("$prev", previous);
-            insert.Parameters.AddWithValue("$hash", hash);
-            insert.ExecuteNonQuery();
-            previous = hash;
+            Insert(ProjectedStream, ProjectedType, ProjectedPayload(scope.Sets));
         }
 
         if (appended.Count > 0)
@@ -359,28 +329,22 @@ public sealed class JournalStore : IDisposable
     /// <summary>The value's fingerprint as <see cref="ProjectedType"/> events record it.</summary>
     public static string Fingerprint(string value) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)));
 
-    private static string ProjectedPayload(IReadOnlyDictionary<string, (string Value, long Seq)> sets)
+    private static string ProjectedPayload(IReadOnlyDictionary<string, (string Value, long Seq)> sets) => Serialization.JsonText.Write(writer =>
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        writer.WriteStartObject();
+        writer.WriteStartArray("set"u8);
+        foreach (var (key, (value, seq)) in sets)
         {
             writer.WriteStartObject();
-            writer.WriteStartArray("set");
-            foreach (var (key, (value, seq)) in sets)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("key", key);
-                writer.WriteNumber("seq", seq);
-                writer.WriteString("sha256", Fingerprint(value));
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            writer.WriteString("key"u8, key);
+            writer.WriteNumber("seq"u8, seq);
+            writer.WriteString("sha256"u8, Fingerprint(value));
             writer.WriteEndObject();
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
 
     public void Dispose() => connection.Dispose();
 
@@ -415,5 +379,19 @@ public sealed class JournalStore : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Whether this process may write <paramref name="path"/>, as the system decides (access(2)); nothing is written to find out.</summary>
+    private static bool MayWrite(string path) => OperatingSystem.IsWindows() || Access(path, 2) == 0;
+
+    // On Linux and macOS the "ANSI" marshalling of a string is UTF-8.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true, SetLastError = true)]
+    private static extern int Access(string path, int mode);
+
+    private static void Query(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteScalar();
     }
 }

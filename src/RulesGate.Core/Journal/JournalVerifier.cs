@@ -78,7 +78,7 @@ public static class JournalVerifier
             var row = rows.GetValueOrDefault(key);
             var problem = (recorded, row) switch
             {
-                (null, { } extra) => $"projection '{key}' is in the state table but no event set it (a row was added behind the journal).",
+                (null, not null) => $"projection '{key}' is in the state table but no event set it (a row was added behind the journal).",
                 ({ } want, null) => $"projection '{key}' set by event {want.At} is missing from the state table (its row was deleted).",
                 ({ } want, { } have) when have.Seq != want.Seq || JournalStore.Fingerprint(have.Value) != want.Sha256
                     => $"projection '{key}' differs from what event {want.At} recorded (its row was edited).",

@@ -32,7 +32,11 @@ public static class DecisionDiary
                 if (seen.TryGetValue(entry.EntryId, out var earlier))
                 {
                     // The same id twice in one batch: the same entry repeated is skipped, two different ones conflict.
-                    _ = earlier == entry ? 0 : throw DiaryConflictException.Within(entry.EntryId);
+                    if (earlier != entry)
+                    {
+                        throw DiaryConflictException.Within(entry.EntryId);
+                    }
+
                     continue;
                 }
 
@@ -142,13 +146,12 @@ public static class DecisionDiary
         }
     }
 
-    private static DiaryEntry? Recorded(JournalStore store, long seq)
-    {
-        if (store.Event(seq) is not { Type: EntryType } recorded)
-        {
-            return null;
-        }
+    private static DiaryEntry? Recorded(JournalStore store, long seq) =>
+        store.Event(seq) is { Type: EntryType } recorded ? EntryOf(recorded) : null;
 
+    /// <summary>The entry a <see cref="EntryType"/> event recorded.</summary>
+    private static DiaryEntry EntryOf(JournalEvent recorded)
+    {
         using var payload = System.Text.Json.JsonDocument.Parse(recorded.Payload);
         return DiaryEntry.Read(payload.RootElement);
     }
@@ -162,15 +165,15 @@ public static class DecisionDiary
         using var rows = store.Command("SELECT entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq FROM diary ORDER BY seq");
         using var reader = rows.ExecuteReader();
         using var events = store.Read(type: EntryType).GetEnumerator();
+        string Added() => $"diary row '{reader.GetString(0)}' (event {reader.GetInt64(7)}) is not what any diary event recorded (a row was added behind the journal).";
         var hasRow = reader.Read();
         while (events.MoveNext())
         {
             var recorded = events.Current;
-            using var payload = System.Text.Json.JsonDocument.Parse(recorded.Payload);
-            var entry = DiaryEntry.Read(payload.RootElement);
+            var entry = EntryOf(recorded);
             if (hasRow && reader.GetInt64(7) < recorded.Seq)
             {
-                return $"diary row '{reader.GetString(0)}' (event {reader.GetInt64(7)}) is not what any diary event recorded (a row was added behind the journal).";
+                return Added();
             }
 
             if (!hasRow || reader.GetInt64(7) > recorded.Seq)
@@ -188,7 +191,7 @@ public static class DecisionDiary
             hasRow = reader.Read();
         }
 
-        return hasRow ? $"diary row '{reader.GetString(0)}' (event {reader.GetInt64(7)}) is not what any diary event recorded (a row was added behind the journal)." : null;
+        return hasRow ? Added() : null;
     }
 
     /// <summary>Walking back from the newest entry: how many in a row are at <paramref name="latest"/>, normal and not forced.</summary>

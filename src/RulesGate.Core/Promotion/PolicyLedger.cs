@@ -54,7 +54,7 @@ public static class PolicyLedger
         if (request.DeclaredRoles is { } roles && given.FirstOrDefault(approval => !roles.Contains(approval)) is { } unknown)
         {
             var guess = Rules.Naming.Closest(unknown, roles);
-            throw new PromotionRefusedException($"Approval '{unknown}' names no role declared in {Workflows.WorkflowRoles.DefaultPath}; {(guess is null ? $"the roles are {string.Join(", ", roles.Order(StringComparer.Ordinal))}" : $"did you mean '{guess}'?")}");
+            throw new PromotionRefusedException($"Approval '{unknown}' names no role declared in {Workflows.WorkflowRoles.DefaultPath}; {(roles.Count == 0 ? "that file declares none (or is missing), so no approval can be recorded." : guess is null ? $"the roles are {string.Join(", ", roles.Order(StringComparer.Ordinal))}." : $"did you mean '{guess}'?")}");
         }
 
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));

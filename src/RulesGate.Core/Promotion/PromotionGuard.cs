@@ -76,7 +76,7 @@ public sealed class PromotionGuard
             writer.WriteStartObject();
             writer.WriteString("strategy"u8, strategy);
             writer.WriteString("policy_id"u8, policyId);
-            writer.WriteString("status"u8, Normalize(status));
+            writer.WriteString("status"u8, context.Status);
             writer.WriteString("actor"u8, actor);
             // The settings in force, whichever source gave them (the guard file or RULESGATE_* overrides).
             writer.WriteString("guard"u8, evaluator.Bundle.Identity);

@@ -178,20 +178,6 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     }
 
     /// <summary>Off the hot path: finds which rule threw by asking each alone.</summary>
-    private RuleEvaluationException Locate(TContext context, Exception error)
-    {
-        for (var i = 0; i < Rules.Count; i++)
-        {
-            try
-            {
-                rules.When(i, context, parameters);
-            }
-            catch (Exception inner) when (inner is not OutOfMemoryException)
-            {
-                return RuleEvaluationException.InRule(Rules[i].Id, Bundle.Identity, inner);
-            }
-        }
-
-        return RuleEvaluationException.InRule("?", Bundle.Identity, error);
-    }
+    private RuleEvaluationException Locate(TContext context, Exception error) =>
+        Failures(context) is [var first, ..] ? first : RuleEvaluationException.InRule("?", Bundle.Identity, error);
 }

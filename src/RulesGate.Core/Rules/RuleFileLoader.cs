@@ -348,23 +348,12 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
     }
 
     private static RuleExpression? Expression(YamlReader reader, YamlNode node, string path) =>
-        reader.String(node, path) is { } text && node is YamlScalarNode scalar && WithinLength(reader, node, path, text)
+        reader.String(node, path) is { } text && node is YamlScalarNode scalar
             ? new RuleExpression(text, path, new YamlScalarSource(reader.Source, scalar))
             : null;
 
     private static RuleMessage? Message(YamlReader reader, YamlNode node, string path) =>
-        reader.String(node, path) is { } text && node is YamlScalarNode scalar && WithinLength(reader, node, path, text)
+        reader.String(node, path) is { } text && node is YamlScalarNode scalar
             ? MessageTemplate.Parse(text, path, new YamlScalarSource(reader.Source, scalar), reader)
             : null;
-
-    private static bool WithinLength(YamlReader reader, YamlNode node, string path, string text)
-    {
-        if (text.Length <= RuleExpression.MaxLength)
-        {
-            return true;
-        }
-
-        reader.Error(node, "RG2005", path, $"The expression is {text.Length} characters long, more than {RuleExpression.MaxLength}.", "Split it into derived values.");
-        return false;
-    }
 }

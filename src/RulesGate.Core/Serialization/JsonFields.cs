@@ -62,17 +62,20 @@ internal sealed class JsonFields
             _ => throw new FormatException($"{path}.{name}: expected true or false."),
         };
 
-    public DateTimeOffset Timestamp(string name)
+    public DateTimeOffset Timestamp(string name) => Timestamp(String(name), $"{path}.{name}");
+
+    /// <summary>An ISO 8601 time that says it is UTC (Z or +00:00).</summary>
+    /// <exception cref="FormatException">It is not a time, or not UTC; names <paramref name="at"/>.</exception>
+    public static DateTimeOffset Timestamp(string text, string at)
     {
-        var text = String(name);
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
         {
-            throw new FormatException($"{path}.{name}: '{text}' is not an ISO 8601 timestamp.");
+            throw new FormatException($"{at}: '{text}' is not an ISO 8601 timestamp.");
         }
 
         if (time.Offset != TimeSpan.Zero || !(text.EndsWith('Z') || text.EndsWith("+00:00", StringComparison.Ordinal)))
         {
-            throw new FormatException($"{path}.{name}: '{text}' is not UTC; write it with Z, such as 2026-01-31T16:00:00Z.");
+            throw new FormatException($"{at}: '{text}' is not UTC; write it with Z, such as 2026-01-31T16:00:00Z.");
         }
 
         return time;

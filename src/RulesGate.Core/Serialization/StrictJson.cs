@@ -53,7 +53,7 @@ public static class StrictJson
                     var before = json.AsSpan(0, (int)reader.TokenStartIndex);
                     var lines = before.Count((byte)'\n');
                     var column = Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1;
-                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{line + lines}:{column}: the key '{reader.GetString()}' is written twice in one object; write each key once."));
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{line + lines}:{column}: the key '{Identities.Visible(reader.GetString()!)}' is written twice in one object; write each key once."));
             }
         }
     }

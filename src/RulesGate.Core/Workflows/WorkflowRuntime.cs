@@ -231,12 +231,12 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         {
             var definition = DefinitionOf(instance);
             var state = definition.State(instance.State);
-            var plan = new Plan(instance, []) { At = JournalStore.Timestamp(now), Now = now };
+            var plan = new Plan(instance, []) { Now = now };
             if (state.Approval is { } approval)
             {
                 plan.Event("workflow.escalated", writer =>
                 {
-                    writer.WriteString("at"u8, plan.At);
+                    writer.WriteString("at"u8, JournalStore.Timestamp(now));
                     writer.WritePropertyName("to"u8);
                     JsonText.Value(writer, approval.EscalateTo);
                     writer.WriteString("waiting_since"u8, instance.EnteredAt);
@@ -379,9 +379,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     {
         public WorkflowInstance Before { get; } = instance;
 
-        /// <summary>When the plan's steps happen: now, or the time a tick was asked to fire at.</summary>
-        public string At { get; init; } = "";
-
+        /// <summary>When the plan's steps happen: the time a tick was asked to fire at; null for now.</summary>
         public DateTimeOffset? Now { get; init; }
 
         public WorkflowInstance Instance { get; set; } = instance;
@@ -421,7 +419,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         var from = cause == "start" ? "" : plan.Instance.State;
         var state = definition.State(target);
         var now = plan.Now ?? clock.GetUtcNow();
-        var at = plan.At.Length > 0 ? plan.At : JournalStore.Timestamp(now);
+        var at = JournalStore.Timestamp(now);
         plan.Instance = plan.Instance with
         {
             State = target,
