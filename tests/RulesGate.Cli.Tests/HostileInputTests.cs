@@ -135,6 +135,18 @@ public sealed class HostileInputTests : IDisposable
         Assert.False(File.Exists(typo));
     }
 
+    [Theory]
+    [InlineData("rules", "check")]
+    [InlineData("workflow", "check")]
+    public void Check_EndlessInput_IsRefusedAtTheBoundNotReadForever(params string[] command)
+    {
+        var result = CliTests.Run([.. command, "/dev/zero"]);
+
+        Assert.Equal(2, result.Exit);
+        Assert.Contains("/dev/zero:1:1: error RG1008: The file is larger than 1024 KB.", result.Err, StringComparison.Ordinal);
+        Assert.True(result.Err.Length < 400, "the diagnostic does not echo the megabyte it refused");
+    }
+
     [Fact]
     public void JournalInit_CreatesOnceAndSaysSoTheSecondTime()
     {

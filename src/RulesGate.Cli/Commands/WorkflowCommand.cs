@@ -32,7 +32,7 @@ internal static class WorkflowCommand
                 }
             }
 
-            output.WriteLine($"{paths.Count} {(paths.Count == 1 ? "workflow" : "workflows")} checked, {(problems == 0 ? "no" : problems.ToString(System.Globalization.CultureInfo.InvariantCulture))} problems.");
+            output.WriteLine($"{paths.Count} {(paths.Count == 1 ? "workflow" : "workflows")} checked, {(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : $"{problems} problems")}.");
             return problems == 0 ? ExitCodes.Ok : ExitCodes.Error;
         });
 

@@ -8,7 +8,7 @@ public static class CapitalPolicies
     /// <summary>Reads, translates when needed, and compiles; every problem comes back as a diagnostic.</summary>
     public static RuleResult<RuleBundle> Load(RuleEngine engine, string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        var bytes = InputFile.ReadAtMost(path, Rules.YamlLimits.MaxBytes);
         if (PolicyGatePolicy.Recognize(bytes))
         {
             var translated = PolicyGatePolicy.Translate(path, bytes);

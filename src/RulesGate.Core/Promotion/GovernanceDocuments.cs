@@ -108,7 +108,7 @@ public static class GovernanceDocuments
         string source;
         if (File.Exists(path))
         {
-            source = File.ReadAllText(path);
+            source = System.Text.Encoding.UTF8.GetString(InputFile.Read(path, 1 << 20));
         }
         else
         {

@@ -18,6 +18,8 @@ internal sealed class CompiledRuleCache
 {
     private const int MacLength = 32;
 
+    private const int MaxEntryBytes = 64 << 20;
+
     private static readonly string BuildKey = string.Join("-",
         typeof(CompiledRuleCache).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0",
         typeof(CompiledRuleCache).Assembly.ManifestModule.ModuleVersionId.ToString("N")[..12]);
@@ -55,9 +57,9 @@ internal sealed class CompiledRuleCache
         byte[] entry;
         try
         {
-            entry = File.ReadAllBytes(path);
+            entry = InputFile.Read(path, MaxEntryBytes);
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
         {
             return null;
         }
@@ -153,7 +155,7 @@ internal sealed class CompiledRuleCache
                 return Distrust($"cache key {keyFile} can be read or written by group or others; not using the cache (chmod 600 it).");
             }
 
-            var bytes = File.ReadAllBytes(keyFile);
+            var bytes = InputFile.ReadAtMost(keyFile, MacLength);
             return bytes.Length == MacLength ? key = bytes : Distrust($"cache key {keyFile} is not {MacLength} bytes; not using the cache (delete it to make a new one).");
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)

@@ -59,9 +59,12 @@ public sealed record RuleDiagnostic(
         return text.ToString();
     }
 
+    /// <summary>The longest source line shown under a diagnostic; a longer one (a hostile file may hold a line of a megabyte) is not shown.</summary>
+    private const int MaxLineText = 240;
+
     internal static RuleDiagnostic At(SourceText source, int line, int column, string code, string keyPath, string message, string hint = "", int length = 1) =>
-        new(code, source.At(line, column), keyPath, message, hint, source.Line(line), length);
+        At(source.At(line, column), source, code, keyPath, message, hint, length);
 
     internal static RuleDiagnostic At(SourceLocation location, SourceText source, string code, string keyPath, string message, string hint = "", int length = 1) =>
-        new(code, location, keyPath, message, hint, source.Line(location.Line), length);
+        new(code, location, keyPath, message, hint, source.Line(location.Line) is { Length: <= MaxLineText } line ? line : "", length);
 }

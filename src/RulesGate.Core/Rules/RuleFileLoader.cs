@@ -25,7 +25,7 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
     /// <summary>The top-level keys of a rule file, for the published schema.</summary>
     public static IReadOnlyList<string> TopLevelKeys => TopKeys;
 
-    public RuleResult<RuleFile> Load(string path) => Parse(path, File.ReadAllBytes(path));
+    public RuleResult<RuleFile> Load(string path) => Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes));
 
     public RuleResult<RuleFile> Parse(string path, byte[] bytes)
     {

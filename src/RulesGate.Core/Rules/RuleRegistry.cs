@@ -54,7 +54,7 @@ public sealed class RuleRegistry : IDisposable
             var unchanged = 0;
             foreach (var path in RuleFiles.Under(directory))
             {
-                var bytes = File.ReadAllBytes(path);
+                var bytes = InputFile.ReadAtMost(path, YamlLimits.MaxBytes);
                 current.TryGetValue(path, out var previous);
                 if (previous is not null && previous.File.Hash == Convert.ToHexStringLower(SHA256.HashData(bytes)))
                 {

@@ -14,7 +14,7 @@ public static class RuleTestLoader
 
     public static RuleResult<RuleTestFile> Load(string path)
     {
-        var source = new SourceText(path, Encoding.UTF8.GetString(File.ReadAllBytes(path)).TrimStart('\uFEFF'));
+        var source = new SourceText(path, Encoding.UTF8.GetString(InputFile.ReadAtMost(path, YamlLimits.MaxBytes)).TrimStart('\uFEFF'));
         var reader = new YamlReader(source);
         if (reader.ParseDocument() is not { } root)
         {

@@ -13,6 +13,9 @@ public static class StrictJson
 {
     public static readonly JsonDocumentOptions Options = new() { AllowDuplicateProperties = false, MaxDepth = 64 };
 
+    /// <summary>The largest JSON input read whole (a stream of intents included): 256 MB.</summary>
+    public const int MaxBytes = 256 << 20;
+
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>One JSON document; <paramref name="line"/> is the line of <paramref name="source"/> it starts on.</summary>
@@ -65,7 +68,7 @@ public static class StrictJson
     /// <exception cref="FormatException">It is not; names the file and the line.</exception>
     public static string ReadText(string path)
     {
-        var bytes = File.ReadAllBytes(path);
+        var bytes = InputFile.Read(path, MaxBytes);
         try
         {
             return Utf8.GetString(bytes).TrimStart('\uFEFF');

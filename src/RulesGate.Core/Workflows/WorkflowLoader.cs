@@ -24,7 +24,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
     private static readonly string[] Activities = ["set_stage", "render", "notify"];
     private static readonly string[] Subjects = ["policy", "strategy"];
 
-    public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, File.ReadAllBytes(path));
+    public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes));
 
     public RuleResult<WorkflowDefinition> Parse(string path, byte[] bytes)
     {

@@ -22,7 +22,7 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
     /// <exception cref="FormatException">The file is not <c>roles: { role: [person, …] }</c>; names the file.</exception>
     public static WorkflowRoles Load(string path)
     {
-        var text = File.ReadAllText(path);
+        var text = System.Text.Encoding.UTF8.GetString(InputFile.ReadAtMost(path, Rules.YamlLimits.MaxBytes));
         if (Rules.YamlLimits.Check(text) is var (where, problem, _))
         {
             throw new FormatException($"{path}:{where.Line}:{where.Column}: {problem}");
