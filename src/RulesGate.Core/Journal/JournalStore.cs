@@ -85,11 +85,14 @@ public sealed class JournalStore : IDisposable
         try
         {
             connection.Open();
-            if (mode == SqliteOpenMode.ReadOnly)
+
+            // Only a journal, or a file with nothing in it yet, is taken: another program's database is never changed.
+            if (mode != SqliteOpenMode.ReadWriteCreate || HasTables(connection))
             {
                 Query(connection, ReadCheck);
             }
-            else
+
+            if (mode != SqliteOpenMode.ReadOnly)
             {
                 Execute(connection, """
                 PRAGMA journal_mode=WAL;
@@ -388,10 +391,25 @@ public sealed class JournalStore : IDisposable
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true, SetLastError = true)]
     private static extern int Access(string path, int mode);
 
+    private static bool HasTables(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master";
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
+    /// <summary>Runs every statement of <paramref name="sql"/> and reads every row, so each one really touches the file.</summary>
     private static void Query(SqliteConnection connection, string sql)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.ExecuteScalar();
+        using var reader = command.ExecuteReader();
+        do
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        while (reader.NextResult());
     }
 }

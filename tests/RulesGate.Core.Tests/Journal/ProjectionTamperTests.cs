@@ -108,6 +108,26 @@ public sealed class ProjectionTamperTests : IDisposable
         Assert.False(File.Exists(path));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Open_SqliteFileThatIsNoJournal_IsRefusedNotCrashedOnLater(bool readOnly)
+    {
+        var other = Path.Combine(Path.GetDirectoryName(journal.Path)!, "other.db");
+        Sql.Create(other, "CREATE TABLE x (y INTEGER); INSERT INTO x VALUES (1)");
+
+        var error = Assert.Throws<JournalException>(() => JournalStore.Open(other, readOnly: readOnly).Dispose());
+        var created = Assert.Throws<JournalException>(() => JournalStore.Create(other).Dispose());
+
+        Assert.Contains("is not a RulesGate journal", error.Message, StringComparison.Ordinal);
+        Assert.Contains("is not a RulesGate journal", created.Message, StringComparison.Ordinal);
+        using var connection = new SqliteConnection($"Data Source={other};Pooling=False");
+        connection.Open();
+        using var tables = connection.CreateCommand();
+        tables.CommandText = "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'";
+        Assert.Equal("x", tables.ExecuteScalar());
+    }
+
     [Fact]
     public void OpenImmutable_ReadsAFileNothingMayWriteWithoutTouchingIt()
     {
