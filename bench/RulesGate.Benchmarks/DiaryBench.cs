@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using RulesGate.Core;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
+using RulesGate.Core;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Benchmarks;
 
@@ -17,7 +18,7 @@ internal static class DiaryBench
 
     public static int Run(string journal, int entries, string root)
     {
-        using var store = JournalStore.Create(journal);
+        using var store = SqliteJournal.Create(journal);
         var have = DecisionDiary.Metrics(store, "bench", DiaryWindow.All).Overall.Total;
         var start = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var fill = Stopwatch.StartNew();

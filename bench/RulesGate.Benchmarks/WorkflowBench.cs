@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using RulesGate.Core;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
+using RulesGate.Core;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Benchmarks;
 
@@ -21,7 +22,7 @@ internal static class WorkflowBench
             File.Delete(file);
         }
 
-        using var store = JournalStore.Create(journal);
+        using var store = SqliteJournal.Create(journal);
         var loader = new WorkflowLoader(new RuleEngine(BuiltInKinds.Registry));
         var definition = loader.Load(Path.Combine(root, "workflows", "maturity-ladder.yaml")).Value!;
         var runtime = new WorkflowRuntime(store, loader, new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Tests;
 
@@ -21,7 +22,7 @@ public sealed class GateCliTests : IDisposable
 
     private string Journal => Path.Combine(folder, "journal.db");
 
-    public GateCliTests() => JournalStore.Create(Journal).Dispose();
+    public GateCliTests() => SqliteJournal.Create(Journal).Dispose();
 
     public void Dispose()
     {
@@ -158,7 +159,7 @@ public sealed class GateCliTests : IDisposable
         var shown = File.ReadAllLines(decisions).Where(line => line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()).ToList();
         Assert.True(shown.Count >= 50);
         Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
-        using var store = JournalStore.Create(Journal);
+        using var store = SqliteJournal.Create(Journal);
         var journaled = store.Read(type: GateJournal.DecisionType)
             .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString())
             .ToHashSet();

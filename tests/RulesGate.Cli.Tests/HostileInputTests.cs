@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed class HostileInputTests : IDisposable
 
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-cli-").FullName;
 
-    public HostileInputTests() => JournalStore.Create(Journal).Dispose();
+    public HostileInputTests() => SqliteJournal.Create(Journal).Dispose();
 
     private string Journal => Path.Combine(folder, "journal.db");
 
@@ -107,7 +108,7 @@ public sealed class HostileInputTests : IDisposable
         var conflict = CliTests.Run("diary", "ingest", Write("b.jsonl", first[1] + "\n" + changed + "\n"), "--journal", Journal);
 
         AssertOneLineError(conflict, "am-experiment-001", "different content");
-        using var store = JournalStore.Open(Journal, readOnly: true);
+        using var store = SqliteJournal.Open(Journal, readOnly: true);
         Assert.Single(store.Read(type: RulesGate.Core.Promotion.DecisionDiary.EntryType));
     }
 

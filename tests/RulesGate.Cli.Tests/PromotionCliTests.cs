@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Tests;
 
@@ -13,7 +14,7 @@ public sealed class PromotionCliTests : IDisposable
 
     private string Journal => Path.Combine(folder, "journal.db");
 
-    public PromotionCliTests() => JournalStore.Create(Journal).Dispose();
+    public PromotionCliTests() => SqliteJournal.Create(Journal).Dispose();
 
     public void Dispose()
     {
@@ -57,7 +58,7 @@ public sealed class PromotionCliTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Contains($"{file}:4: entry.severity: 'calm' is not one of normal, warn, alert.", error, StringComparison.Ordinal);
-        using var store = JournalStore.Create(Journal);
+        using var store = SqliteJournal.Create(Journal);
         Assert.Empty(store.Read());
     }
 

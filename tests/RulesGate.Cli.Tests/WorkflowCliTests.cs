@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Tests;
 
@@ -11,7 +12,7 @@ public sealed class WorkflowCliTests : IDisposable
 
     private string Journal => Path.Combine(folder, "journal.db");
 
-    public WorkflowCliTests() => JournalStore.Create(Journal).Dispose();
+    public WorkflowCliTests() => SqliteJournal.Create(Journal).Dispose();
 
     public void Dispose()
     {

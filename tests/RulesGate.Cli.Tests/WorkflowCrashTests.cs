@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
-using RulesGate.Core;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
+using RulesGate.Core;
+using RulesGate.Storage.Sqlite;
 using Xunit.Abstractions;
+
 
 namespace RulesGate.Cli.Tests;
 
@@ -67,7 +69,7 @@ public sealed class WorkflowCrashTests(ITestOutputHelper output) : IDisposable
 
     private static List<string> Outcome(string journal)
     {
-        using var store = JournalStore.Open(journal, readOnly: true);
+        using var store = SqliteJournal.Open(journal, readOnly: true);
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(new RuleEngine(BuiltInKinds.Registry)), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));
         return [.. runtime.List().Select(i => $"{i.Id} {i.State} v{i.Version} due:{i.Due is not null} votes:{i.Votes.Count} {string.Join(" ", i.History.Select(s => $"{s.Cause}>{s.To}/{s.Actor}"))}")];
     }
@@ -79,12 +81,12 @@ public sealed class WorkflowCrashTests(ITestOutputHelper output) : IDisposable
         File.WriteAllLines(script, Script());
         var cache = Path.Combine(folder, "cache");
         var reference = Path.Combine(folder, "reference.db");
-        JournalStore.Create(reference).Dispose();
+        SqliteJournal.Create(reference).Dispose();
         var (exit, _, error) = CliTests.Run("workflow", "signals", script, "--journal", reference);
         Assert.True(exit == 0, error);
 
         var crashed = Path.Combine(folder, "crashed.db");
-        JournalStore.Create(crashed).Dispose();
+        SqliteJournal.Create(crashed).Dispose();
         // Fixed per run and printed; RULESGATE_TEST_SEED=N reproduces a run.
         var seed = int.TryParse(Environment.GetEnvironmentVariable("RULESGATE_TEST_SEED"), out var given) ? given : Environment.TickCount & int.MaxValue;
         output.WriteLine($"seed {seed} (rerun with RULESGATE_TEST_SEED={seed})");

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
@@ -80,7 +81,7 @@ internal static class BenchCommand
     {
         var fired = new bool[gate.RuleCount];
         Warm(gate, contexts, fired);
-        var writer = new JournalWriter(JournalStore.Open(path));
+        var writer = new JournalWriter(SqliteJournal.Open(path));
         var bundle = GateJournal.Bundle(gate);
         var latencies = new List<double>();
         var pending = new List<Task<JournalEvent>>();

@@ -7,6 +7,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
@@ -70,7 +71,7 @@ internal static class DemoCommand
             File.Delete(file);
         }
 
-        using var journal = JournalStore.Create(journalPath);
+        using var journal = SqliteJournal.Create(journalPath);
         var stream = new CapitalStream(
             gate,
             GateInputs.Read(samples + "portfolio.json", CapitalContextJson.ReadPortfolio),
@@ -113,7 +114,7 @@ internal static class DemoCommand
             return null;
         }
 
-        using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
+        using var journal = SqliteJournal.Open(Path.Combine("artifacts", "demo.db"));
         var entries = GateInputs.ReadLines(diary, DiaryEntry.Read);
         var ingested = DecisionDiary.Ingest(journal, entries);
         output.WriteLine();
@@ -154,7 +155,7 @@ internal static class DemoCommand
             return null;
         }
 
-        using var journal = JournalStore.Open(Path.Combine("artifacts", "demo.db"));
+        using var journal = SqliteJournal.Open(Path.Combine("artifacts", "demo.db"));
         var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo"), promotionLog: Path.Combine("artifacts", "demo", "policy_promotions.log"));
         using var clean = JsonDocument.Parse("""{"added":0,"alerts":0}""");
         var instance = runtime.Start(definition, "alpha-momentum", "olga");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
@@ -11,7 +12,7 @@ internal static class EvalCommand
     public static readonly Option<string?> Portfolio = new("--portfolio") { Description = "Portfolio state JSON: equity, start_of_day_equity, peak_equity, positions." };
     public static readonly Option<string?> Market = new("--market") { Description = "Market snapshot JSON: timestamp, prices." };
     public static readonly Option<string?> Execution = new("--execution") { Description = "Execution state JSON: orders_last_60s_global, orders_last_60s_by_strategy, violations_last_window, kill_switch_active. Default: idle." };
-    public static readonly Option<string?> Journal = new("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {JournalStore.DefaultPath}); its latched kill switch applies." };
+    public static readonly Option<string?> Journal = new("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {SqliteJournal.DefaultPath}); its latched kill switch applies." };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -33,7 +34,7 @@ internal static class EvalCommand
             CapitalDecision decision;
             if (parse.GetValue(Journal) is { } path)
             {
-                using var journal = JournalStore.Open(path);
+                using var journal = SqliteJournal.Open(path);
                 if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
                 {
                     context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });

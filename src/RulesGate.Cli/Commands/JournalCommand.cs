@@ -3,17 +3,18 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
 /// <summary><c>rulesgate journal verify</c>, <c>rulesgate replay</c> and <c>rulesgate killswitch status|reset</c>.</summary>
 internal static class JournalCommand
 {
-    /// <summary><c>--journal DB</c>: RULESGATE_JOURNAL when set, else <see cref="JournalStore.DefaultPath"/>.</summary>
+    /// <summary><c>--journal DB</c>: RULESGATE_JOURNAL when set, else <see cref="SqliteJournal.DefaultPath"/>.</summary>
     public static Option<string> JournalOption() =>
-        new("--journal") { Description = $"The journal's SQLite file (default $RULESGATE_JOURNAL, else {JournalStore.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
+        new("--journal") { Description = $"The journal's SQLite file (default $RULESGATE_JOURNAL, else {SqliteJournal.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
 
-    private static string DefaultJournal() => Settings.Read("RULESGATE_JOURNAL") ?? JournalStore.DefaultPath;
+    private static string DefaultJournal() => Settings.Read("RULESGATE_JOURNAL") ?? SqliteJournal.DefaultPath;
 
     public static Command Journal(TextWriter output)
     {
@@ -32,7 +33,7 @@ internal static class JournalCommand
         {
             var path = parse.GetValue(initJournal)!;
             var existed = File.Exists(path);
-            using var store = JournalStore.Create(path);
+            using var store = SqliteJournal.Create(path);
             output.WriteLine(existed ? $"{path} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {path}.");
             return ExitCodes.Ok;
         });
@@ -89,8 +90,8 @@ internal static class JournalCommand
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
 
     /// <summary>The journal at <paramref name="path"/>, which must exist: only <c>journal init</c> creates one.</summary>
-    public static JournalStore Existing(string path) => JournalStore.Open(path);
+    public static JournalStore Existing(string path) => SqliteJournal.Open(path);
 
     /// <summary>The existing journal, for a command that only reads it.</summary>
-    public static JournalStore ReadOnly(string path) => JournalStore.Open(path, readOnly: true);
+    public static JournalStore ReadOnly(string path) => SqliteJournal.Open(path, readOnly: true);
 }

@@ -4,6 +4,7 @@ using System.Text;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
@@ -32,7 +33,7 @@ internal static class RunCommand
                 return ExitCodes.Error;
             }
 
-            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalStore.Open(journalPath) : null;
+            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? SqliteJournal.Open(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
             var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal);
             var folder = parse.GetValue(outDir);

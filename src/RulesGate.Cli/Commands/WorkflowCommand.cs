@@ -99,7 +99,7 @@ internal static class WorkflowCommand
     /// <summary>After a diary ingest: each policy in it is signalled as <c>diary</c> evidence (entries added, alerts among them).</summary>
     public static void WakeOnDiary(ParseResult parse, JournalStore store, IReadOnlyList<Core.Promotion.DiaryEntry> entries, TextWriter output)
     {
-        if (store.States(WorkflowInstance.KeyPrefix).Count == 0)
+        if (store.All(WorkflowInstance.Projection).Count == 0)
         {
             return;
         }

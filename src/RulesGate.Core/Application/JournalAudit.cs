@@ -6,6 +6,6 @@ namespace RulesGate.Core.Application;
 /// <summary><c>journal verify</c>: the hash chain, then every projection rebuilt from the events and compared.</summary>
 public static class JournalAudit
 {
-    /// <summary>The chain, the state table (kill switch, ledger, workflow instances, evidence, statuses) and the diary table.</summary>
+    /// <summary>The chain, the projections (kill switch, ledger, workflow instances, evidence, statuses, signal keys) and the diary.</summary>
     public static JournalVerification Verify(JournalStore store) => JournalVerifier.Verify(store, DecisionDiary.Verify);
 }

@@ -15,6 +15,7 @@ public static class GateJournal
     public const string MalformedType = "gate.malformed";
     public const string TrippedType = "killswitch.tripped";
     public const string ResetType = "killswitch.reset";
+    /// <summary>The kill switch's stream, and its projection: one document, whose id is empty.</summary>
     public const string KillSwitchKey = "killswitch";
 
     /// <summary>The event for one decision as the gate made it; <paramref name="windowTrip"/> says the stream's violation count then tripped the kill switch.</summary>
@@ -80,7 +81,7 @@ public static class GateJournal
         }, pretty: false);
         var cause = $"reset by {actor}: {reason}";
         store.Append([new JournalEntry(KillSwitchKey, ResetType, payload)], project: (scope, events) =>
-            scope.Set(KillSwitchKey, StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
+            scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
         return State(store);
     }
 
@@ -92,7 +93,7 @@ public static class GateJournal
     public static KillSwitchState State(JournalStore store)
     {
         var last = store.Read(KillSwitchKey).LastOrDefault();
-        var row = store.StateWithSeq(KillSwitchKey);
+        var row = store.Load(KillSwitchKey, "");
         if (last is null && row is null)
         {
             return KillSwitchState.Off;
@@ -101,20 +102,20 @@ public static class GateJournal
         KillSwitchState? projected = null;
         try
         {
-            projected = row is { } found ? Parse(found.Value) : null;
+            projected = row is not null ? Parse(row.Value) : null;
         }
         catch (Exception error) when (error is JsonException or KeyNotFoundException or InvalidOperationException)
         {
             // Malformed: falls through to the disagreement below.
         }
 
-        if (last is not null && projected is not null && row!.Value.Seq == last.Seq && projected.Active == (last.Type == TrippedType))
+        if (last is not null && projected is not null && row!.Seq == last.Seq && projected.Active == (last.Type == TrippedType))
         {
             return projected;
         }
 
         var since = last?.Type == TrippedType ? last.Time : null;
-        return new KillSwitchState(true, since, $"the journal's kill switch row disagrees with its events ({(row is null ? "the row is missing" : projected is null ? "the row is malformed" : last is null ? "no event set it" : $"it was set by event {row.Value.Seq}, the last kill switch event is {last.Seq}")}); every order is denied until an attributed reset");
+        return new KillSwitchState(true, since, $"the journal's kill switch row disagrees with its events ({(row is null ? "the row is missing" : projected is null ? "the row is malformed" : last is null ? "no event set it" : $"it was set by event {row.Seq}, the last kill switch event is {last.Seq}")}); every order is denied until an attributed reset");
     }
 
     private static string Trip(CapitalDecision decision, bool windowTrip) => decision.KillSwitchTriggered
@@ -137,7 +138,7 @@ public static class GateJournal
         {
             if (events[^1].Type == TrippedType)
             {
-                scope.Set(KillSwitchKey, StateJson(new KillSwitchState(true, events[^1].Time, tripCause!)), events[^1].Seq);
+                scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(true, events[^1].Time, tripCause!)), events[^1].Seq);
             }
         });
     }

@@ -1,50 +1,37 @@
-using Microsoft.Data.Sqlite;
-
 namespace RulesGate.Core.Journal;
 
-/// <summary>What a projection may do inside an append's transaction: read and write the <c>state</c> table (and, inside Core, its own tables).</summary>
+/// <summary>What a projection may do inside an append's transaction: read and write projection documents (and, inside Core, diary rows).</summary>
 public sealed class JournalTransaction
 {
-    private readonly SqliteTransaction transaction;
-    private readonly SortedDictionary<string, (string Value, long Seq)> sets = new(StringComparer.Ordinal);
+    private readonly IStorageTransaction transaction;
+    private readonly SortedDictionary<(string Projection, string Id), (string Value, long Seq)> sets = new(ProjectionOrder.Instance);
 
-    internal JournalTransaction(SqliteTransaction transaction) => this.transaction = transaction;
+    internal JournalTransaction(IStorageTransaction transaction) => this.transaction = transaction;
 
-    /// <summary>The projections this transaction set, last value per key, by key.</summary>
-    internal IReadOnlyDictionary<string, (string Value, long Seq)> Sets => sets;
+    /// <summary>The documents this transaction set, last value per document, by projection and id.</summary>
+    internal IReadOnlyDictionary<(string Projection, string Id), (string Value, long Seq)> Sets => sets;
 
-    /// <summary>A projection's value and the sequence number of the event that last set it; null when unset.</summary>
-    public (string Value, long Seq)? Read(string key)
+    /// <summary>A document as this transaction sees it (its own writes included); null when unset.</summary>
+    public StoredProjection? Load(string projection, string id) => transaction.Load(projection, id);
+
+    /// <summary>Sets a document to <paramref name="value"/>, as of the event <paramref name="seq"/>.</summary>
+    public void Store(string projection, string id, string value, long seq)
     {
-        using var command = Command("SELECT value, seq FROM state WHERE key = $key");
-        command.Parameters.AddWithValue("$key", key);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : null;
+        transaction.Store(new StoredProjection(projection, id, value, seq));
+        sets[(projection, id)] = (value, seq);
     }
 
-    public void Set(string key, string value, long seq)
-    {
-        using var command = Command("INSERT INTO state (key, value, seq) VALUES ($key, $value, $seq) ON CONFLICT(key) DO UPDATE SET value = excluded.value, seq = excluded.seq");
-        command.Parameters.AddWithValue("$key", key);
-        command.Parameters.AddWithValue("$value", value);
-        command.Parameters.AddWithValue("$seq", seq);
-        command.ExecuteNonQuery();
-        sets[key] = (value, seq);
-    }
+    internal void AddDiary(IReadOnlyList<DiaryRow> rows) => transaction.AddDiary(rows);
 
-    /// <summary>Sets the store's own bookkeeping, which is not a projection of events.</summary>
-    internal void SetUnrecorded(string key, string value, long seq)
+    /// <summary>Ordinal order, projection first.</summary>
+    private sealed class ProjectionOrder : IComparer<(string Projection, string Id)>
     {
-        Set(key, value, seq);
-        sets.Remove(key);
-    }
+        public static readonly ProjectionOrder Instance = new();
 
-    /// <summary>A command inside the transaction, for projections kept in tables of their own.</summary>
-    internal SqliteCommand Command(string sql)
-    {
-        var command = transaction.Connection!.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
+        public int Compare((string Projection, string Id) x, (string Projection, string Id) y)
+        {
+            var byProjection = string.CompareOrdinal(x.Projection, y.Projection);
+            return byProjection != 0 ? byProjection : string.CompareOrdinal(x.Id, y.Id);
+        }
     }
 }

@@ -25,7 +25,7 @@ public static class JournalVerifier
     {
         long count = 0, expected = 1;
         var previous = JournalEvent.Genesis;
-        var projected = new SortedDictionary<string, (long Seq, string Sha256, long At)>(StringComparer.Ordinal);
+        var projected = new Dictionary<(string Projection, string Id), (long Seq, string Sha256, long At)>();
         foreach (var e in store.Read())
         {
             if (e.Seq != expected)
@@ -66,20 +66,21 @@ public static class JournalVerifier
     }
 
     /// <summary>
-    /// The state table rebuilt from the chain's projection records, compared key by key with the table itself;
-    /// the first key that differs, in key order, is named.
+    /// The projections rebuilt from the chain's projection records, compared document by document with what the
+    /// storage holds; the first that differs, by projection and id, is named.
     /// </summary>
-    private static string? Projections(JournalStore store, SortedDictionary<string, (long Seq, string Sha256, long At)> projected)
+    private static string? Projections(JournalStore store, Dictionary<(string Projection, string Id), (long Seq, string Sha256, long At)> projected)
     {
-        var rows = store.Projections().ToDictionary(row => row.Key, StringComparer.Ordinal);
-        foreach (var key in projected.Keys.Concat(rows.Keys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        var rows = store.Projections().ToDictionary(row => (row.Projection, row.Id));
+        foreach (var document in projected.Keys.Concat(rows.Keys).Distinct().OrderBy(pair => pair.Projection, StringComparer.Ordinal).ThenBy(pair => pair.Id, StringComparer.Ordinal))
         {
-            var recorded = projected.TryGetValue(key, out var found) ? found : ((long Seq, string Sha256, long At)?)null;
-            var row = rows.GetValueOrDefault(key);
+            var recorded = projected.TryGetValue(document, out var found) ? found : ((long Seq, string Sha256, long At)?)null;
+            var row = rows.GetValueOrDefault(document);
+            var key = StoredProjection.KeyOf(document.Projection, document.Id);
             var problem = (recorded, row) switch
             {
-                (null, not null) => $"projection '{key}' is in the state table but no event set it (a row was added behind the journal).",
-                ({ } want, null) => $"projection '{key}' set by event {want.At} is missing from the state table (its row was deleted).",
+                (null, not null) => $"projection '{key}' is in the journal but no event set it (a row was added behind the journal).",
+                ({ } want, null) => $"projection '{key}' set by event {want.At} is missing from the journal (its row was deleted).",
                 ({ } want, { } have) when have.Seq != want.Seq || JournalStore.Fingerprint(have.Value) != want.Sha256
                     => $"projection '{key}' differs from what event {want.At} recorded (its row was edited).",
                 _ => null,
@@ -93,12 +94,12 @@ public static class JournalVerifier
         return null;
     }
 
-    private static void Fold(JournalEvent e, SortedDictionary<string, (long Seq, string Sha256, long At)> projected)
+    private static void Fold(JournalEvent e, Dictionary<(string Projection, string Id), (long Seq, string Sha256, long At)> projected)
     {
         using var document = System.Text.Json.JsonDocument.Parse(e.Payload);
         foreach (var set in document.RootElement.GetProperty("set").EnumerateArray())
         {
-            projected[set.GetProperty("key").GetString()!] = (set.GetProperty("seq").GetInt64(), set.GetProperty("sha256").GetString()!, e.Seq);
+            projected[(set.GetProperty("projection").GetString()!, set.GetProperty("id").GetString()!)] = (set.GetProperty("seq").GetInt64(), set.GetProperty("sha256").GetString()!, e.Seq);
         }
     }
 

@@ -51,27 +51,47 @@ public static class GovernanceDocuments
     public static string Changelog(JournalStore store, string templates = "templates")
     {
         var changes = new List<(long Seq, Dictionary<string, object?> Row)>();
-        using (var command = store.Command($"SELECT seq, type, time, payload FROM events WHERE type IN ({string.Join(", ", ChangeTypes.Select(type => $"'{type}'"))}) ORDER BY seq"))
+        foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
         {
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                using var payload = JsonDocument.Parse(reader.GetString(3));
-                changes.Add((reader.GetInt64(0), Change(reader.GetString(1), reader.GetString(2), payload.RootElement)));
-            }
+            using var payload = JsonDocument.Parse(change.Payload);
+            changes.Add((change.Seq, Change(change.Type, change.Time, payload.RootElement)));
         }
 
-        using (var command = store.Command($"SELECT MIN(seq), time, json_extract(payload, '$.bundle') FROM events WHERE type = '{GateJournal.DecisionType}' GROUP BY json_extract(payload, '$.bundle')"))
+        var bundles = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var decision in store.Read(EventFilter.OfType(GateJournal.DecisionType)))
         {
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
+            if (Bundle(decision.Payload) is { } bundle && bundles.Add(bundle))
             {
-                changes.Add((reader.GetInt64(0), Row(reader.GetString(1), "rule bundle", reader.GetString(2), "first decision", "", "")));
+                changes.Add((decision.Seq, Row(decision.Time, "rule bundle", bundle, "first decision", "", "")));
             }
         }
 
         var rows = changes.OrderBy(change => change.Seq).Select(change => change.Row).ToList();
         return Render(templates, ChangelogTemplate, new Dictionary<string, object?> { ["count"] = rows.Count.ToString(CultureInfo.InvariantCulture), ["changes"] = rows });
+    }
+
+    /// <summary>The <c>bundle</c> a decision's payload names, read without building the rest of it.</summary>
+    private static string? Bundle(string payload)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(payload));
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isBundle = reader.ValueTextEquals("bundle"u8);
+            reader.Read();
+            if (isBundle)
+            {
+                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+            }
+
+            reader.Skip();
+        }
+
+        return null;
     }
 
     private static Dictionary<string, object?> Change(string type, string time, JsonElement payload)

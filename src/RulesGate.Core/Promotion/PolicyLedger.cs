@@ -11,18 +11,19 @@ namespace RulesGate.Core.Promotion;
 /// </summary>
 public static class PolicyLedger
 {
-    public const string KeyPrefix = "ledger:";
+    /// <summary>The projection that holds each policy's current record, by policy id; also the prefix of its streams.</summary>
+    public const string Projection = "ledger";
 
     /// <exception cref="FormatException">The policy id is empty or holds an invisible character.</exception>
     public static PolicyLedgerRecord Read(JournalStore store, string policyId)
     {
         policyId = Identities.Id(policyId, "policy id");
-        return store.StateWithSeq(KeyPrefix + policyId) is { } state ? JournalException.Parsed(KeyPrefix + policyId, () => Parse(state.Value, state.Seq)) : PolicyLedgerRecord.New(policyId);
+        return store.Load(Projection, policyId) is { } state ? JournalException.Parsed(state.Key, () => Parse(state.Value, state.Seq)) : PolicyLedgerRecord.New(policyId);
     }
 
     /// <summary>Every policy the ledger has a record for, by id.</summary>
     public static IReadOnlyList<PolicyLedgerRecord> All(JournalStore store) =>
-        [.. store.States(KeyPrefix).Select(state => JournalException.Parsed(state.Key, () => Parse(state.Value, state.Seq)))];
+        [.. store.All(Projection).Select(state => JournalException.Parsed(state.Key, () => Parse(state.Value, state.Seq)))];
 
     /// <summary>Records the declared stage with its approvals and evidence; the operator's explicit act.</summary>
     /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
@@ -67,7 +68,7 @@ public static class PolicyLedger
         var actor = Identities.Name(request.Actor, "actor");
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
-        var key = KeyPrefix + request.PolicyId;
+        var key = $"{Projection}:{request.PolicyId}";
         var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", JsonText.Write(writer =>
         {
             writer.WriteStartObject();
@@ -83,14 +84,14 @@ public static class PolicyLedger
         return new Change(entry, (scope, appended) =>
         {
             // The version check and the write are one transaction: of two concurrent promotions, one wins.
-            var now = scope.Read(key)?.Seq ?? 0;
+            var now = scope.Load(Projection, request.PolicyId)?.Seq ?? 0;
             if (now != before.Version)
             {
                 throw new LedgerConflictException(request.PolicyId, before.Version, now);
             }
 
             var written = after with { History = [.. before.History, transition with { At = appended.Time }], Version = appended.Seq };
-            scope.Set(key, Json(written), appended.Seq);
+            scope.Store(Projection, request.PolicyId, Json(written), appended.Seq);
             return written;
         });
     }

@@ -16,6 +16,9 @@ public sealed class PromotionGuard
     public const string DefaultPath = "rules/promotion/guard.yaml";
     public const string StatusType = "strategy.status";
 
+    /// <summary>The projection of each strategy's recorded status, by strategy; also the prefix of its streams.</summary>
+    public const string Projection = "strategy";
+
     private readonly RuleEvaluator<GuardContext> evaluator;
     private readonly Func<string, string?> environment;
 
@@ -70,7 +73,7 @@ public sealed class PromotionGuard
             throw new PromotionRefusedException(string.Join(" ", blockers));
         }
 
-        var key = $"strategy:{strategy}";
+        var key = $"{Projection}:{strategy}";
         var payload = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
@@ -85,13 +88,13 @@ public sealed class PromotionGuard
             writer.WriteNumber("min_regime_count"u8, context.MinRegimeCount);
             writer.WriteEndObject();
         }, pretty: false);
-        store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Set(key, payload, events[0].Seq));
+        store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Store(Projection, strategy, payload, events[0].Seq));
     }
 
     /// <summary>A strategy's recorded status, or null.</summary>
     public static string? Status(JournalStore store, string strategy)
     {
-        if (store.State($"strategy:{Identities.Id(strategy, "strategy")}") is not { } json)
+        if (store.Load(Projection, Identities.Id(strategy, "strategy"))?.Value is not { } json)
         {
             return null;
         }

@@ -31,9 +31,11 @@ public sealed record WorkflowInstance(
     IReadOnlyList<WorkflowStep> History,
     long Seq)
 {
-    public const string KeyPrefix = "workflow:";
+    /// <summary>The projection of every instance's current state, by instance id; also the prefix of its streams.</summary>
+    public const string Projection = "workflow";
 
-    public string Key => KeyPrefix + Id;
+    /// <summary>The instance's stream.</summary>
+    public string Key => $"{Projection}:{Id}";
 
     public string Json() => JsonText.Write(Write, pretty: false);
 

@@ -26,7 +26,11 @@ public sealed class WorkflowRefusedException(string message) : Exception(message
 /// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
 public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null)
 {
-    private const string KeyPrefix = "workflow.key:";
+    /// <summary>The projection of the signals already handled, by idempotency key.</summary>
+    private const string SignalKeys = "workflow.key";
+
+    /// <summary>The projection of the latest evidence of each kind, one document per subject: an object by kind.</summary>
+    private const string EvidenceProjection = "evidence";
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
@@ -94,7 +98,8 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         void Record(JournalTransaction scope, JournalEvent recorded)
         {
             Claim(scope, key, recorded.Seq);
-            scope.Set($"evidence:{subject}:{kind}", body, recorded.Seq);
+            var latest = scope.Load(EvidenceProjection, subject)?.Value;
+            scope.Store(EvidenceProjection, subject, JournalException.Parsed($"{EvidenceProjection}:{subject}", () => WithKind(latest, kind, body)), recorded.Seq);
         }
 
         // The evidence and every transition it causes are one transaction: a crash leaves all of it or none,
@@ -332,10 +337,10 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     }
 
     public WorkflowInstance? Find(string id) =>
-        store.StateWithSeq(WorkflowInstance.KeyPrefix + id.Trim()) is { } state ? JournalException.Parsed(WorkflowInstance.KeyPrefix + id.Trim(), () => WorkflowInstance.Parse(state.Value, state.Seq)) : null;
+        store.Load(WorkflowInstance.Projection, id.Trim()) is { } state ? JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)) : null;
 
     public IReadOnlyList<WorkflowInstance> List() =>
-        [.. store.States(WorkflowInstance.KeyPrefix).Select(state => JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)))];
+        [.. store.All(WorkflowInstance.Projection).Select(state => JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)))];
 
     /// <summary>The definition an instance is pinned to: the bytes it started with, kept in the journal.</summary>
     public WorkflowDefinition DefinitionOf(WorkflowInstance instance)
@@ -531,11 +536,13 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             if (byKind is null)
             {
                 byKind = new Dictionary<string, EvidenceRecord>(StringComparer.Ordinal);
-                var prefix = $"evidence:{subject}:";
-                foreach (var (key, json, _) in store.States(prefix))
+                if (store.Load(EvidenceProjection, subject) is { } recorded)
                 {
-                    using var document = JsonDocument.Parse(json);
-                    byKind[key[prefix.Length..]] = new EvidenceRecord(key[prefix.Length..], null, document.RootElement);
+                    using var document = JournalException.Parsed(recorded.Key, () => JsonDocument.Parse(recorded.Value));
+                    foreach (var kind in document.RootElement.EnumerateObject())
+                    {
+                        byKind[kind.Name] = new EvidenceRecord(kind.Name, null, kind.Value);
+                    }
                 }
             }
 
@@ -613,7 +620,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             var offset = lead.Length;
             foreach (var (plan, signal) in batch)
             {
-                if ((scope.Read(plan.Before.Key)?.Seq ?? 0) != plan.Before.Seq)
+                if ((scope.Load(WorkflowInstance.Projection, plan.Before.Id)?.Seq ?? 0) != plan.Before.Seq)
                 {
                     throw new WorkflowConflictException(plan.Before.Id);
                 }
@@ -630,7 +637,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                 }
 
                 var instance = plan.Instance with { Seq = last.Seq };
-                scope.Set(instance.Key, instance.Json(), instance.Seq);
+                scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
                 written.Add(instance);
                 offset += plan.Entries.Count;
             }
@@ -727,19 +734,43 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         File.WriteAllText(Path.Combine(folder, $"{state}-{Path.GetFileName(template).Replace(".hbs", "", StringComparison.Ordinal)}"), text);
     }
 
-    private bool Claimed(string signal) => store.State(KeyPrefix + signal) is not null;
+    private bool Claimed(string signal) => store.Load(SignalKeys, signal) is not null;
 
     private static void Claim(JournalTransaction scope, string signal, long seq)
     {
-        if (scope.Read(KeyPrefix + signal) is not null)
+        if (scope.Load(SignalKeys, signal) is not null)
         {
             throw new DuplicateSignalException(signal);
         }
 
-        scope.Set(KeyPrefix + signal, seq.ToString(CultureInfo.InvariantCulture), seq);
+        scope.Store(SignalKeys, signal, seq.ToString(CultureInfo.InvariantCulture), seq);
     }
 
     private string Stamp() => JournalStore.Timestamp(clock.GetUtcNow());
+
+    /// <summary>A subject's evidence document with <paramref name="kind"/> set to <paramref name="body"/>; kinds in ordinal order.</summary>
+    private static string WithKind(string? document, string kind, string body)
+    {
+        using var parsed = JsonDocument.Parse(document ?? "{}");
+        var kinds = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in parsed.RootElement.EnumerateObject())
+        {
+            kinds[property.Name] = property.Value.GetRawText();
+        }
+
+        kinds[kind] = body;
+        return JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            foreach (var (name, value) in kinds)
+            {
+                writer.WritePropertyName(name);
+                writer.WriteRawValue(value, skipInputValidation: true);
+            }
+
+            writer.WriteEndObject();
+        }, pretty: false);
+    }
 
     /// <summary>
     /// How <paramref name="target"/> would let an instance leave <paramref name="state"/> with less approval than

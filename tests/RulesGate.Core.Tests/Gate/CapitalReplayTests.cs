@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Gate;
 
@@ -20,7 +21,7 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_RecordedStream_ReproducesEveryDecision()
     {
-        using var journal = JournalStore.Create(DbPath);
+        using var journal = SqliteJournal.Create(DbPath);
         CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
 
         var report = CapitalReplay.Run(journal, Compiled.Engine, "run-test");
@@ -34,14 +35,14 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_AlteredRecordedDecision_IsAMismatch()
     {
-        using (var journal = JournalStore.Create(DbPath))
+        using (var journal = SqliteJournal.Create(DbPath))
         {
             CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
         }
 
         Sql.Tamper(DbPath, "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2");
 
-        using var reopened = JournalStore.Create(DbPath);
+        using var reopened = SqliteJournal.Create(DbPath);
         var report = CapitalReplay.Run(reopened, Compiled.Engine);
 
         var mismatch = Assert.Single(report.Mismatches);
@@ -52,7 +53,7 @@ public sealed class CapitalReplayTests : IDisposable
     [Fact]
     public void Replay_UsesTheRuleFileBytesKeptInTheJournal()
     {
-        using var journal = JournalStore.Create(DbPath);
+        using var journal = SqliteJournal.Create(DbPath);
         var gate = Standard.Gate;
         var context = Some.Context(Some.Intent(qty: 40));
         GateJournal.Record(journal, gate, context, gate.Decide(context), runId: null);

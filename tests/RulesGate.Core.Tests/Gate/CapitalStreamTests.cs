@@ -1,6 +1,7 @@
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Gate;
 
@@ -137,7 +138,7 @@ public sealed class CapitalStreamTests : IDisposable
         var path = Path.Combine(folder, "journal.db");
         var gate = Standard.Gate;
         var crashing = Some.Portfolio(equity: 85_000, startOfDay: 85_000, peak: 100_000);
-        using (var journal = JournalStore.Create(path))
+        using (var journal = SqliteJournal.Create(path))
         {
             var stream = new CapitalStream(gate, crashing, Some.Market(), ExecutionState.Idle, "run-1", journal);
             var first = stream.Next(Line("a", 0), 1);
@@ -145,7 +146,7 @@ public sealed class CapitalStreamTests : IDisposable
             Assert.True(first.KillSwitchTriggered);
         }
 
-        using (var reopened = JournalStore.Create(path))
+        using (var reopened = SqliteJournal.Create(path))
         {
             Assert.True(GateJournal.State(reopened).Active);
             var healthy = new CapitalStream(gate, Some.Portfolio(), Some.Market(), ExecutionState.Idle, "run-2", reopened);

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Journal;
 
@@ -18,7 +19,7 @@ public sealed class JournalStoreTests : IDisposable
 
     private JournalStore Filled(int events)
     {
-        var store = JournalStore.Create(DbPath);
+        var store = SqliteJournal.Create(DbPath);
         for (var i = 1; i <= events; i++)
         {
             store.Append([new JournalEntry("s", "t", $$"""{"n":{{i}}}""")]);
@@ -49,7 +50,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("UPDATE events SET payload = '{\"n\":99}' WHERE seq = 3");
 
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(3, result.BrokenAt);
@@ -62,7 +63,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("DELETE FROM events WHERE seq = 2");
 
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(2, result.BrokenAt);
@@ -76,7 +77,7 @@ public sealed class JournalStoreTests : IDisposable
         Tamper("UPDATE events SET seq = seq + 10 WHERE seq >= 3");
         Tamper("INSERT INTO events VALUES (3, 's', 't', '2026-01-01T00:00:00Z', '{}', 'forged', 'forged')");
 
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(3, result.BrokenAt);
@@ -89,7 +90,7 @@ public sealed class JournalStoreTests : IDisposable
         Filled(5).Dispose();
         Tamper("DELETE FROM events WHERE seq = 5");
 
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         var result = JournalVerifier.Verify(store);
 
         Assert.Equal(4, result.Events);
@@ -99,18 +100,18 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public void Append_ProjectionChangesInTheSameTransaction()
     {
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
 
-        store.Append([new JournalEntry("k", "set", "{}")], project: (scope, events) => scope.Set("key", "value", events[^1].Seq));
+        store.Append([new JournalEntry("k", "set", "{}")], project: (scope, events) => scope.Store("p", "key", "value", events[^1].Seq));
         var failed = Assert.Throws<InvalidOperationException>(() =>
             store.Append([new JournalEntry("k", "set", "{}")], project: (scope, _) =>
             {
-                scope.Set("key", "lost", 2);
+                scope.Store("p", "key", "lost", 2);
                 throw new InvalidOperationException("projection failed");
             }));
 
         Assert.Equal("projection failed", failed.Message);
-        Assert.Equal("value", store.State("key"));
+        Assert.Equal("value", store.Load("p", "key")?.Value);
         Assert.Single(store.Read(type: "set"));
         Assert.Single(store.Read(type: JournalStore.ProjectedType));
     }
@@ -118,7 +119,7 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public void Append_MultiLineStream_IsRefused()
     {
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
 
         Assert.Throws<JournalException>(() => store.Append([new JournalEntry("a\nb", "t", "{}")]));
     }
@@ -126,13 +127,13 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public async Task Writer_AcknowledgesEveryEntryOnlyOnceDurable()
     {
-        var writer = new JournalWriter(JournalStore.Create(DbPath), maxBatch: 64);
+        var writer = new JournalWriter(SqliteJournal.Create(DbPath), maxBatch: 64);
         var acks = Enumerable.Range(1, 500).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
         var events = await Task.WhenAll(acks);
         await writer.DisposeAsync();
 
         Assert.Equal(Enumerable.Range(1, 500).Select(i => (long)i), events.Select(e => e.Seq));
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         Assert.Equal(500, store.Read().Count());
         Assert.True(JournalVerifier.Verify(store).Intact);
     }
@@ -140,13 +141,13 @@ public sealed class JournalStoreTests : IDisposable
     [Fact]
     public async Task Writer_MoreEntriesThanItsQueueHolds_WaitsAndLosesNone()
     {
-        var writer = new JournalWriter(JournalStore.Create(DbPath), maxBatch: 2);   // the queue holds 8
+        var writer = new JournalWriter(SqliteJournal.Create(DbPath), maxBatch: 2);   // the queue holds 8
         var acks = Enumerable.Range(1, 100).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
         await Task.WhenAll(acks);
         await writer.DisposeAsync();
 
         Assert.Throws<InvalidOperationException>(() => { _ = writer.Append(new JournalEntry("w", "t", "{}")); });
-        using var store = JournalStore.Create(DbPath);
+        using var store = SqliteJournal.Create(DbPath);
         Assert.Equal(Enumerable.Range(1, 100).Select(i => $$"""{"n":{{i}}}"""), store.Read().Select(e => e.Payload));
     }
 
@@ -155,7 +156,7 @@ public sealed class JournalStoreTests : IDisposable
     {
         File.WriteAllText(DbPath, "this is not a database, just text that is long enough to be read as a header");
 
-        var error = Assert.Throws<JournalException>(() => JournalStore.Create(DbPath));
+        var error = Assert.Throws<JournalException>(() => SqliteJournal.Create(DbPath));
 
         Assert.Contains("not a RulesGate journal", error.Message, StringComparison.Ordinal);
     }

@@ -4,6 +4,7 @@ using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Journal;
 
@@ -25,7 +26,7 @@ public sealed class ProjectionTamperTests : IDisposable
 
     private JournalVerification Verify()
     {
-        using var reopened = JournalStore.Open(journal.Path, readOnly: true);
+        using var reopened = SqliteJournal.Open(journal.Path, readOnly: true);
         return JournalAudit.Verify(reopened);
     }
 
@@ -33,12 +34,12 @@ public sealed class ProjectionTamperTests : IDisposable
     public void Verify_UntouchedJournal_IsIntact() => Assert.True(Verify().Intact, Verify().Problem);
 
     [Theory]
-    [InlineData("DELETE FROM state WHERE key = 'killswitch'", "projection 'killswitch'", "deleted")]
-    [InlineData("UPDATE state SET value = replace(value, '\"active\":true', '\"active\":false') WHERE key = 'killswitch'", "projection 'killswitch'", "edited")]
-    [InlineData("UPDATE state SET seq = seq + 1 WHERE key = 'killswitch'", "projection 'killswitch'", "edited")]
-    [InlineData("UPDATE state SET value = replace(value, 'paper', 'limited_live') WHERE key LIKE 'ledger%'", "projection 'ledger", "edited")]
-    [InlineData("DELETE FROM state WHERE key LIKE 'ledger%'", "projection 'ledger", "deleted")]
-    [InlineData("INSERT INTO state (key, value, seq) VALUES ('ledger:beta', '{}', 1)", "projection 'ledger:beta'", "added")]
+    [InlineData("DELETE FROM projections WHERE projection = 'killswitch'", "projection 'killswitch'", "deleted")]
+    [InlineData("UPDATE projections SET value = replace(value, '\"active\":true', '\"active\":false') WHERE projection = 'killswitch'", "projection 'killswitch'", "edited")]
+    [InlineData("UPDATE projections SET seq = seq + 1 WHERE projection = 'killswitch'", "projection 'killswitch'", "edited")]
+    [InlineData("UPDATE projections SET value = replace(value, 'paper', 'limited_live') WHERE projection = 'ledger'", "projection 'ledger", "edited")]
+    [InlineData("DELETE FROM projections WHERE projection = 'ledger'", "projection 'ledger", "deleted")]
+    [InlineData("INSERT INTO projections (projection, id, value, seq) VALUES ('ledger', 'beta', '{}', 1)", "projection 'ledger:beta'", "added")]
     [InlineData("UPDATE diary SET stage = 3 WHERE rowid = 2", "diary entry", "edited")]
     [InlineData("DELETE FROM diary WHERE rowid = 3", "diary entry", "deleted")]
     [InlineData("INSERT INTO diary SELECT 'forged', policy_id, recorded_at, stage, severity, forced, regime, seq + 100 FROM diary WHERE rowid = 1", "diary row 'forged'", "added")]
@@ -54,15 +55,15 @@ public sealed class ProjectionTamperTests : IDisposable
     }
 
     [Theory]
-    [InlineData("DELETE FROM state WHERE key = 'killswitch'")]
-    [InlineData("UPDATE state SET value = '{\"active\":false,\"cause\":\"never tripped\"}' WHERE key = 'killswitch'")]
-    [InlineData("UPDATE state SET value = 'not json' WHERE key = 'killswitch'")]
-    [InlineData("UPDATE state SET value = '{\"active\":\"no\"}' WHERE key = 'killswitch'")]
-    [InlineData("UPDATE state SET seq = 1 WHERE key = 'killswitch'")]
+    [InlineData("DELETE FROM projections WHERE projection = 'killswitch'")]
+    [InlineData("UPDATE projections SET value = '{\"active\":false,\"cause\":\"never tripped\"}' WHERE projection = 'killswitch'")]
+    [InlineData("UPDATE projections SET value = 'not json' WHERE projection = 'killswitch'")]
+    [InlineData("UPDATE projections SET value = '{\"active\":\"no\"}' WHERE projection = 'killswitch'")]
+    [InlineData("UPDATE projections SET seq = 1 WHERE projection = 'killswitch'")]
     public void KillSwitch_RowClearedOrBroken_StaysLatchedUntilAnAttributedReset(string sql)
     {
         Sql.Tamper(journal.Path, sql);
-        using var store = JournalStore.Open(journal.Path);
+        using var store = SqliteJournal.Open(journal.Path);
 
         var state = GateJournal.State(store);
 
@@ -73,13 +74,13 @@ public sealed class ProjectionTamperTests : IDisposable
     }
 
     [Theory]
-    [InlineData("UPDATE state SET value = 'not json' WHERE key LIKE 'ledger:%'")]
-    [InlineData("UPDATE state SET value = '{}' WHERE key LIKE 'ledger:%'")]
-    [InlineData("UPDATE state SET value = '{\"policy_id\":\"alpha\",\"declared_stage\":\"orbit\"}' WHERE key LIKE 'ledger:%'")]
+    [InlineData("UPDATE projections SET value = 'not json' WHERE projection = 'ledger'")]
+    [InlineData("UPDATE projections SET value = '{}' WHERE projection = 'ledger'")]
+    [InlineData("UPDATE projections SET value = '{\"policy_id\":\"alpha\",\"declared_stage\":\"orbit\"}' WHERE projection = 'ledger'")]
     public void Ledger_MalformedRow_IsAnErrorNamingTheKeyNeverACrash(string sql)
     {
         Sql.Tamper(journal.Path, sql);
-        using var store = JournalStore.Open(journal.Path);
+        using var store = SqliteJournal.Open(journal.Path);
 
         var error = Assert.Throws<JournalException>(() => PolicyLedger.Read(store, "alpha"));
 
@@ -91,7 +92,7 @@ public sealed class ProjectionTamperTests : IDisposable
     public void KillSwitch_RowAddedWithoutAnEvent_ReadsActive()
     {
         using var fresh = new TempJournal();
-        Sql.Tamper(fresh.Path, "INSERT INTO state (key, value, seq) VALUES ('killswitch', '{\"active\":false,\"cause\":\"x\"}', 1)");
+        Sql.Tamper(fresh.Path, "INSERT INTO projections (projection, id, value, seq) VALUES ('killswitch', '', '{\"active\":false,\"cause\":\"x\"}', 1)");
 
         Assert.True(GateJournal.State(fresh.Store).Active);
     }
@@ -101,7 +102,7 @@ public sealed class ProjectionTamperTests : IDisposable
     {
         var path = Path.Combine(Path.GetDirectoryName(journal.Path)!, "dmeo.db");
 
-        var error = Assert.Throws<JournalException>(() => JournalStore.Open(path, readOnly: true));
+        var error = Assert.Throws<JournalException>(() => SqliteJournal.Open(path, readOnly: true));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
         Assert.Contains("rulesgate journal init", error.Message, StringComparison.Ordinal);
@@ -116,8 +117,8 @@ public sealed class ProjectionTamperTests : IDisposable
         var other = Path.Combine(Path.GetDirectoryName(journal.Path)!, "other.db");
         Sql.Create(other, "CREATE TABLE x (y INTEGER); INSERT INTO x VALUES (1)");
 
-        var error = Assert.Throws<JournalException>(() => JournalStore.Open(other, readOnly: readOnly).Dispose());
-        var created = Assert.Throws<JournalException>(() => JournalStore.Create(other).Dispose());
+        var error = Assert.Throws<JournalException>(() => SqliteJournal.Open(other, readOnly: readOnly).Dispose());
+        var created = Assert.Throws<JournalException>(() => SqliteJournal.Create(other).Dispose());
 
         Assert.Contains("is not a RulesGate journal", error.Message, StringComparison.Ordinal);
         Assert.Contains("is not a RulesGate journal", created.Message, StringComparison.Ordinal);
@@ -136,7 +137,7 @@ public sealed class ProjectionTamperTests : IDisposable
         var before = Directory.GetFiles(Path.GetDirectoryName(journal.Path)!).Order(StringComparer.Ordinal).ToList();
         var bytes = File.ReadAllBytes(journal.Path);
 
-        using (var store = JournalStore.OpenImmutable(journal.Path, null))
+        using (var store = new JournalStore(SqliteJournal.OpenImmutable(journal.Path)))
         {
             Assert.True(JournalAudit.Verify(store).Intact);
             Assert.True(GateJournal.State(store).Active);
@@ -151,7 +152,7 @@ public sealed class ProjectionTamperTests : IDisposable
     {
         GateJournal.Reset(journal.Store, "risk-officer", "reviewed");
 
-        var error = Assert.Throws<JournalException>(() => JournalStore.OpenImmutable(journal.Path, null));
+        var error = Assert.Throws<JournalException>(() => new JournalStore(SqliteJournal.OpenImmutable(journal.Path)));
 
         Assert.Contains("-wal", error.Message, StringComparison.Ordinal);
     }
@@ -161,7 +162,7 @@ public sealed class ProjectionTamperTests : IDisposable
     {
         journal.Store.Dispose();
         var before = File.ReadAllBytes(journal.Path);
-        using var store = JournalStore.Open(journal.Path, readOnly: true);
+        using var store = SqliteJournal.Open(journal.Path, readOnly: true);
 
         Assert.True(GateJournal.State(store).Active);
         Assert.ThrowsAny<System.Data.Common.DbException>(() => GateJournal.Reset(store, "a", "b"));

@@ -1,6 +1,7 @@
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Promotion;
 
@@ -109,7 +110,7 @@ public sealed class PolicyLedgerTests : IDisposable
         using var start = new Barrier(4);
         var attempts = Enumerable.Range(0, 4).Select(i => Task.Run(() =>
         {
-            using var store = JournalStore.Create(journal.Path);
+            using var store = SqliteJournal.Create(journal.Path);
             start.SignalAndWait();
             try
             {

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Support;
 
@@ -8,7 +9,7 @@ public sealed class TempJournal : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-test-").FullName;
 
-    public TempJournal() => Store = JournalStore.Create(Path);
+    public TempJournal() => Store = SqliteJournal.Create(Path);
 
     public string Path => System.IO.Path.Combine(folder, "journal.db");
 

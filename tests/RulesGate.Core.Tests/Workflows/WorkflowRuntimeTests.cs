@@ -5,6 +5,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -20,7 +21,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
 
     public WorkflowRuntimeTests()
     {
-        store = JournalStore.Create(Path.Combine(folder, "journal.db"), clock);
+        store = SqliteJournal.Create(Path.Combine(folder, "journal.db"), clock);
         runtime = new WorkflowRuntime(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"));
     }
 

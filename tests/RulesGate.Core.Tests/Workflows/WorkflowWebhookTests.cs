@@ -1,10 +1,11 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
+using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -59,7 +60,7 @@ public sealed class WorkflowWebhookTests : IDisposable
             context.Response.Close();
             return (context.Request.ContentType, body);
         });
-        using var store = JournalStore.Create(Path.Combine(folder, "journal.db"));
+        using var store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri(url)));
 
         IntoPaper(runtime);
@@ -74,7 +75,7 @@ public sealed class WorkflowWebhookTests : IDisposable
     [Fact]
     public void Notify_UnreachableWebhook_IsJournaledAndTheStepStands()
     {
-        using var store = JournalStore.Create(Path.Combine(folder, "journal.db"));
+        using var store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri($"http://127.0.0.1:{FreePort()}/nobody/")));
 
         IntoPaper(runtime);

@@ -1,0 +1,109 @@
+using RulesGate.Core.Promotion;
+
+namespace RulesGate.Core.Journal;
+
+/// <summary>
+/// The storage port: what RulesGate needs from a database. An append-only event log with blobs kept once per
+/// hash, and beside it the projections (documents by projection and id, each with the sequence number of the
+/// event that last set it) and the diary with its metrics. Everything else — the hash chain, the projection
+/// records, kill switch latching, ledgers, workflows — is Core's, written once over this port, so every adapter
+/// (SQLite today) keeps the same promises; the contract suite in tests/RulesGate.Storage.Tests holds each to them.
+/// </summary>
+/// <remarks>One writer at a time per journal; an adapter serializes transactions (SQLite: BEGIN IMMEDIATE).</remarks>
+public interface IJournalStorage : IDisposable
+{
+    /// <summary>Where the journal lives, for messages: a file path or a server and database.</summary>
+    string Location { get; }
+
+    /// <summary>Starts the one write transaction: nothing it does is visible to a reader, or survives, before <see cref="IStorageTransaction.Commit"/>.</summary>
+    IStorageTransaction BeginWrite();
+
+    /// <summary>The events that pass <paramref name="filter"/>, in sequence order, streamed.</summary>
+    IEnumerable<JournalEvent> Read(EventFilter filter);
+
+    /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
+    long LastSeq();
+
+    /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
+    byte[]? Blob(string hash);
+
+    /// <summary>One projection document, or null.</summary>
+    StoredProjection? Load(string projection, string id);
+
+    /// <summary>Every document of <paramref name="projection"/>, or of every projection when it is null; in any order (Core sorts).</summary>
+    IReadOnlyList<StoredProjection> All(string? projection);
+
+    /// <summary>The last event as the store recorded it at its last append (its sequence number and hash), or null before any.</summary>
+    (long Seq, string Hash)? RecordedHead();
+
+    /// <summary>The diary entries' projection and the metrics computed over it.</summary>
+    IDiaryStore Diary { get; }
+}
+
+/// <summary>The one write transaction of an <see cref="IJournalStorage"/>; disposing it without a commit rolls everything back.</summary>
+public interface IStorageTransaction : IDisposable
+{
+    /// <summary>The last event's sequence number and hash; (0, <see cref="JournalEvent.Genesis"/>) when there is none.</summary>
+    (long Seq, string Hash) Head();
+
+    /// <summary>The sequence number of the last event of <paramref name="stream"/>; 0 when the stream has none.</summary>
+    long StreamVersion(string stream);
+
+    void Insert(JournalEvent appended);
+
+    /// <summary>Keeps <paramref name="bytes"/> under <paramref name="hash"/> unless something is kept there already.</summary>
+    void PutBlob(string hash, byte[] bytes);
+
+    StoredProjection? Load(string projection, string id);
+
+    /// <summary>Creates or replaces the document <c>(Projection, Id)</c>.</summary>
+    void Store(StoredProjection document);
+
+    void AddDiary(IReadOnlyList<DiaryRow> rows);
+
+    /// <summary>Records the last event, so that rows removed from the end of the log are noticed.</summary>
+    void SetHead(long seq, string hash);
+
+    void Commit();
+}
+
+/// <summary>Which events to read: all of them unless narrowed by stream, types and a range of sequence numbers (inclusive).</summary>
+public sealed record EventFilter(string? Stream = null, IReadOnlyList<string>? Types = null, long From = 1, long To = long.MaxValue)
+{
+    public static readonly EventFilter All = new();
+
+    public static EventFilter OfType(string type) => new(Types: [type]);
+}
+
+/// <summary>A projection document as stored: the projection it belongs to, its id, its value and its version (the sequence number of the event that set it).</summary>
+public sealed record StoredProjection(string Projection, string Id, string Value, long Seq)
+{
+    /// <summary>How messages name it: <c>ledger:alpha</c>, or <c>killswitch</c> for a projection of one document.</summary>
+    public string Key => KeyOf(Projection, Id);
+
+    public static string KeyOf(string projection, string id) => id.Length == 0 ? projection : $"{projection}:{id}";
+}
+
+/// <summary>One diary entry as its projection keeps it, with the sequence number of the event that recorded it.</summary>
+public sealed record DiaryRow(string EntryId, string PolicyId, DateTimeOffset RecordedAt, PromotionStage Stage, DiarySeverity Severity, bool Forced, string? Regime, long Seq);
+
+/// <summary>The diary's projection: entries by id, and the metrics the promotion gates read, computed where the rows are.</summary>
+public interface IDiaryStore
+{
+    /// <summary>The sequence number of the event that recorded <paramref name="entryId"/>, or null.</summary>
+    long? Find(string entryId);
+
+    /// <summary>
+    /// One policy's entries in the window (after <c>From</c>, up to and including <c>To</c>): counts per stage,
+    /// the latest stage (by time, then sequence number), how many entries in a row at that stage are normal and
+    /// not forced, counting back from the newest, and the span in days of the trailing run of normal, unforced
+    /// paper entries.
+    /// </summary>
+    DiaryMetrics Metrics(string policyId, DiaryWindow window);
+
+    /// <summary>Entries per regime label over the window; entries without one are not counted.</summary>
+    IReadOnlyDictionary<string, int> Regimes(string policyId, DiaryWindow window);
+
+    /// <summary>Every row, by sequence number.</summary>
+    IEnumerable<DiaryRow> Rows();
+}

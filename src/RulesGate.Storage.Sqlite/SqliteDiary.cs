@@ -1,0 +1,158 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+
+namespace RulesGate.Storage.Sqlite;
+
+/// <summary>
+/// The diary projection in its own table, with the metrics computed in SQL over covering indexes. Times are stored
+/// as <see cref="JournalStore.Timestamp"/> writes them (fixed width), so text order is time order.
+/// </summary>
+internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore
+{
+    private const string Window = "($from IS NULL OR recorded_at > $from) AND ($to IS NULL OR recorded_at <= $to)";
+    private const string Paper = "stage = 1";
+
+    public long? Find(string entryId)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM diary WHERE entry_id = $id";
+        command.Parameters.AddWithValue("$id", entryId);
+        return command.ExecuteScalar() as long?;
+    }
+
+    public DiaryMetrics Metrics(string policyId, DiaryWindow window)
+    {
+        var stages = new Dictionary<PromotionStage, StageMetrics>();
+        using (var query = Query(window, policyId, $"""
+            SELECT stage, COUNT(*), SUM(forced), SUM(severity = 0), SUM(severity = 1), SUM(severity = 2), MIN(recorded_at), MAX(recorded_at)
+            FROM diary WHERE policy_id = $policy AND {Window} GROUP BY stage
+            """))
+        {
+            using var reader = query.ExecuteReader();
+            while (reader.Read())
+            {
+                stages[(PromotionStage)reader.GetInt32(0)] = new StageMetrics(
+                    reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), Time(reader.GetString(6)), Time(reader.GetString(7)));
+            }
+        }
+
+        PromotionStage? latest = null;
+        using (var query = Query(window, policyId, $"SELECT stage FROM diary WHERE policy_id = $policy AND {Window} ORDER BY recorded_at DESC, seq DESC LIMIT 1"))
+        {
+            if (query.ExecuteScalar() is long stage)
+            {
+                latest = (PromotionStage)stage;
+            }
+        }
+
+        return new DiaryMetrics(policyId, StageMetrics.Sum(stages.Values), stages, latest, latest is { } at ? Streak(policyId, window, at) : 0, GreenSpanDays(policyId, window));
+    }
+
+    public IReadOnlyDictionary<string, int> Regimes(string policyId, DiaryWindow window)
+    {
+        using var query = Query(window, policyId, $"SELECT regime, COUNT(*) FROM diary WHERE policy_id = $policy AND regime IS NOT NULL AND {Window} GROUP BY regime");
+        using var reader = query.ExecuteReader();
+        var regimes = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            regimes[reader.GetString(0)] = reader.GetInt32(1);
+        }
+
+        return regimes;
+    }
+
+    public IEnumerable<DiaryRow> Rows()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq FROM diary ORDER BY seq";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var (id, seq) = (reader.GetString(0), reader.GetInt64(7));
+            var forced = reader.GetInt64(5);
+            if (!DateTimeOffset.TryParseExact(reader.GetString(2), "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) || forced is not (0 or 1))
+            {
+                throw JournalException.Missing($"diary row '{id}' (event {seq}) is malformed: no diary event could have written it (a row was edited behind the journal).");
+            }
+
+            yield return new DiaryRow(id, reader.GetString(1), at, (PromotionStage)reader.GetInt64(3), (DiarySeverity)reader.GetInt64(4), forced == 1, reader.IsDBNull(6) ? null : reader.GetString(6), seq);
+        }
+    }
+
+    /// <summary>Inserts the rows with <paramref name="insert"/>, a command in the caller's transaction.</summary>
+    internal static void Add(SqliteCommand insert, IReadOnlyList<DiaryRow> rows)
+    {
+        using (insert)
+        {
+            insert.CommandText = "INSERT INTO diary (entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq) VALUES ($id, $policy, $at, $stage, $severity, $forced, $regime, $seq)";
+            var parameters = new[]
+            {
+                insert.Parameters.Add("$id", SqliteType.Text), insert.Parameters.Add("$policy", SqliteType.Text),
+                insert.Parameters.Add("$at", SqliteType.Text), insert.Parameters.Add("$stage", SqliteType.Integer),
+                insert.Parameters.Add("$severity", SqliteType.Integer), insert.Parameters.Add("$forced", SqliteType.Integer),
+                insert.Parameters.Add("$regime", SqliteType.Text), insert.Parameters.Add("$seq", SqliteType.Integer),
+            };
+            insert.Prepare();
+            foreach (var row in rows)
+            {
+                parameters[0].Value = row.EntryId;
+                parameters[1].Value = row.PolicyId;
+                parameters[2].Value = JournalStore.Timestamp(row.RecordedAt);
+                parameters[3].Value = (int)row.Stage;
+                parameters[4].Value = (int)row.Severity;
+                parameters[5].Value = row.Forced ? 1 : 0;
+                parameters[6].Value = (object?)row.Regime ?? DBNull.Value;
+                parameters[7].Value = row.Seq;
+                insert.ExecuteNonQuery();
+            }
+        }
+    }
+
+    /// <summary>Walking back from the newest entry: how many in a row are at <paramref name="latest"/>, normal and not forced.</summary>
+    private int Streak(string policyId, DiaryWindow window, PromotionStage latest)
+    {
+        var (at, seq) = NewestBreak(policyId, window, "(stage != $stage OR severity != 0 OR forced != 0)", latest);
+        using var query = Query(window, policyId, $"SELECT COUNT(*) FROM diary WHERE policy_id = $policy AND {Window} AND (recorded_at, seq) > ($at, $seq)");
+        query.Parameters.AddWithValue("$at", at);
+        query.Parameters.AddWithValue("$seq", seq);
+        return Convert.ToInt32(query.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Over the paper entries in time order, the trailing run of normal, unforced ones, in days from first to last.</summary>
+    private double GreenSpanDays(string policyId, DiaryWindow window)
+    {
+        var (at, seq) = NewestBreak(policyId, window, $"{Paper} AND (severity != 0 OR forced != 0)", null);
+        using var query = Query(window, policyId, $"SELECT MIN(recorded_at), MAX(recorded_at) FROM diary WHERE policy_id = $policy AND {Paper} AND {Window} AND (recorded_at, seq) > ($at, $seq)");
+        query.Parameters.AddWithValue("$at", at);
+        query.Parameters.AddWithValue("$seq", seq);
+        using var reader = query.ExecuteReader();
+        return reader.Read() && !reader.IsDBNull(0) ? (Time(reader.GetString(1)) - Time(reader.GetString(0))).TotalDays : 0;
+    }
+
+    /// <summary>The newest entry matching <paramref name="condition"/> (one of this class's constants); before every entry when there is none.</summary>
+    private (string At, long Seq) NewestBreak(string policyId, DiaryWindow window, string condition, PromotionStage? stage)
+    {
+        using var query = Query(window, policyId, $"SELECT recorded_at, seq FROM diary WHERE policy_id = $policy AND {Window} AND {condition} ORDER BY recorded_at DESC, seq DESC LIMIT 1");
+        if (stage is { } value)
+        {
+            query.Parameters.AddWithValue("$stage", (int)value);
+        }
+
+        using var reader = query.ExecuteReader();
+        return reader.Read() ? (reader.GetString(0), reader.GetInt64(1)) : ("", 0);
+    }
+
+    private SqliteCommand Query(DiaryWindow window, string policyId, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$policy", policyId);
+        command.Parameters.AddWithValue("$from", window.From is { } from ? JournalStore.Timestamp(from) : DBNull.Value);
+        command.Parameters.AddWithValue("$to", window.To is { } to ? JournalStore.Timestamp(to) : DBNull.Value);
+        return command;
+    }
+
+    private static DateTimeOffset Time(string text) => DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+}

@@ -1,0 +1,202 @@
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Storage.Sqlite;
+
+/// <summary>
+/// The journal in one SQLite file (WAL, synchronous=FULL): an append returns only once its transaction is durable.
+/// Creates and opens journals; what they hold and promise is <see cref="JournalStore"/>'s, over <see cref="SqliteStorage"/>.
+/// </summary>
+public static class SqliteJournal
+{
+    /// <summary>Where the journal lives unless told otherwise.</summary>
+    public const string DefaultPath = "artifacts/rulesgate.db";
+
+    /// <summary>The layout this version writes and reads, kept in the file's <c>user_version</c>.</summary>
+    internal const int Format = 1;
+
+    private const int ReadOnlyDatabase = 8;    // SQLITE_READONLY
+    private const int CannotOpen = 14;         // SQLITE_CANTOPEN
+
+    // Reads every table (a query that only prepares would not touch the file), so a journal that cannot be read fails here.
+    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM blobs) + (SELECT count(*) FROM projections) + (SELECT count(*) FROM head) + (SELECT count(*) FROM diary);";
+
+    private static readonly string Schema = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
+        PRAGMA journal_mode=WAL;
+        PRAGMA synchronous=FULL;
+        PRAGMA busy_timeout=5000;
+        BEGIN IMMEDIATE;
+        CREATE TABLE IF NOT EXISTS events (
+            seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, time TEXT NOT NULL,
+            payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS events_stream ON events(stream, seq);
+        CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);
+        CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS projections (
+            projection TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
+            PRIMARY KEY (projection, id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS head (one INTEGER PRIMARY KEY CHECK (one = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS diary (
+            entry_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, recorded_at TEXT NOT NULL, stage INTEGER NOT NULL,
+            severity INTEGER NOT NULL, forced INTEGER NOT NULL, regime TEXT, seq INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS diary_policy_time ON diary(policy_id, recorded_at, seq, stage, severity, forced);
+        CREATE INDEX IF NOT EXISTS diary_policy_stage ON diary(policy_id, stage, recorded_at, seq, severity, forced);
+        PRAGMA user_version = {Format};
+        COMMIT;
+        """);
+
+    /// <summary>Creates the journal at <paramref name="path"/> (and its folder), or opens it when it is one already.</summary>
+    /// <exception cref="JournalException">The file exists and is not a RulesGate journal of this format.</exception>
+    public static JournalStore Create(string path, TimeProvider? time = null)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (folder is not null)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        return new JournalStore(Connect(path, SqliteOpenMode.ReadWriteCreate), time);
+    }
+
+    /// <summary>Opens the existing journal at <paramref name="path"/>; only <see cref="Create"/> makes one.</summary>
+    /// <param name="readOnly">Open it for reading only: nothing is written, and a read-only file is enough.</param>
+    /// <exception cref="JournalException">There is no file at <paramref name="path"/>, or it is not a RulesGate journal of this format.</exception>
+    public static JournalStore Open(string path, TimeProvider? time = null, bool readOnly = false)
+    {
+        if (!File.Exists(path))
+        {
+            throw JournalException.NoJournal(path);
+        }
+
+        return new JournalStore(Connect(path, readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite), time);
+    }
+
+    internal static SqliteStorage Connect(string path, SqliteOpenMode mode)
+    {
+        // A WAL journal needs its shared-memory file beside it even to be read; where this user may not write the
+        // file or its folder, it is read as an immutable file instead.
+        var full = Path.GetFullPath(path);
+        if (mode == SqliteOpenMode.ReadOnly && !(MayWrite(full) && MayWrite(Path.GetDirectoryName(full)!)))
+        {
+            return OpenImmutable(path);
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+
+            // Only a journal of this format, or a file with nothing in it yet, is taken: another program's database is never changed.
+            var empty = mode == SqliteOpenMode.ReadWriteCreate && !HasTables(connection);
+            if (!empty)
+            {
+                CheckFormat(connection, path);
+                Query(connection, ReadCheck);
+            }
+
+            if (mode != SqliteOpenMode.ReadOnly)
+            {
+                Execute(connection, Schema);
+            }
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
+            throw error.SqliteErrorCode is ReadOnlyDatabase or CannotOpen && File.Exists(path)
+                ? JournalException.Missing($"{path} cannot be written here (the file or its folder is read-only), and this command writes to the journal; read commands (verify, replay, show, status, list) still work.")
+                : JournalException.NotAJournal(path, error);
+        }
+        catch (JournalException)
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new SqliteStorage(path, connection);
+    }
+
+    /// <summary>
+    /// Opens the journal as a file nothing writes: no shared memory, no WAL, nothing written beside it; exact when
+    /// nothing else can write it either, and refused while its WAL holds writes not yet folded into the file.
+    /// </summary>
+    internal static SqliteStorage OpenImmutable(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var wal = new FileInfo(full + "-wal");
+        if (wal.Exists && wal.Length > 0)
+        {
+            throw JournalException.Missing($"{path} is read-only here but has writes in {wal.Name} not yet folded into it; open it once where it can be written (any read-write command does), then read it here.");
+        }
+
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = new Uri(full).AbsoluteUri + "?immutable=1", Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        try
+        {
+            connection.Open();
+            CheckFormat(connection, path);
+            Query(connection, ReadCheck);
+        }
+        catch (SqliteException error)
+        {
+            connection.Dispose();
+            throw JournalException.NotAJournal(path, error);
+        }
+        catch (JournalException)
+        {
+            connection.Dispose();
+            throw;
+        }
+
+        return new SqliteStorage(path, connection);
+    }
+
+    /// <summary>A journal of an earlier layout is named as one, never read as if it were this one.</summary>
+    private static void CheckFormat(SqliteConnection connection, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version";
+        var version = (long)command.ExecuteScalar()!;
+        if (version != Format)
+        {
+            command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'";
+            throw (long)command.ExecuteScalar()! > 0 && version < Format
+                ? JournalException.Missing($"{path} is a journal of an earlier RulesGate (format {version}; this one reads format {Format}); keep it for reference and create a new one with 'rulesgate journal init --journal NEW.db'.")
+                : JournalException.NotAJournal(path, new FormatException($"format {version}, expected {Format}"));
+        }
+    }
+
+    /// <summary>Whether this process may write <paramref name="path"/>, as the system decides (access(2)); nothing is written to find out.</summary>
+    private static bool MayWrite(string path) => OperatingSystem.IsWindows() || Access(path, 2) == 0;
+
+    // On Linux and macOS the "ANSI" marshalling of a string is UTF-8.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "access", CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true, SetLastError = true)]
+    private static extern int Access(string path, int mode);
+
+    private static bool HasTables(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master";
+        return (long)command.ExecuteScalar()! > 0;
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Runs every statement of <paramref name="sql"/> and reads every row, so each one really touches the file.</summary>
+    private static void Query(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        using var reader = command.ExecuteReader();
+        do
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        while (reader.NextResult());
+    }
+}

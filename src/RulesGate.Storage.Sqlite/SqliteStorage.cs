@@ -1,0 +1,193 @@
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Storage.Sqlite;
+
+/// <summary>The storage port on one SQLite connection; <see cref="SqliteJournal"/> opens it.</summary>
+internal sealed class SqliteStorage : IJournalStorage
+{
+    private const string EventColumns = "seq, stream, type, time, payload, prev_hash, hash";
+
+    private readonly SqliteConnection connection;
+
+    internal SqliteStorage(string path, SqliteConnection connection)
+    {
+        Location = path;
+        this.connection = connection;
+        Diary = new SqliteDiary(connection);
+    }
+
+    public string Location { get; }
+
+    public IDiaryStore Diary { get; }
+
+    public IStorageTransaction BeginWrite() => new Transaction(connection.BeginTransaction(deferred: false));
+
+    public IEnumerable<JournalEvent> Read(EventFilter filter)
+    {
+        using var command = connection.CreateCommand();
+        var types = filter.Types ?? [];
+        var typeTest = types.Count == 0 ? "" : $" AND type IN ({string.Join(", ", types.Select((_, i) => $"$type{i}"))})";
+        command.CommandText = $"SELECT {EventColumns} FROM events WHERE seq BETWEEN $from AND $to AND ($stream IS NULL OR stream = $stream){typeTest} ORDER BY seq";
+        command.Parameters.AddWithValue("$from", filter.From);
+        command.Parameters.AddWithValue("$to", filter.To);
+        command.Parameters.AddWithValue("$stream", (object?)filter.Stream ?? DBNull.Value);
+        for (var i = 0; i < types.Count; i++)
+        {
+            command.Parameters.AddWithValue($"$type{i}", types[i]);
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return EventOf(reader);
+        }
+    }
+
+    public long LastSeq()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM events";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    public byte[]? Blob(string hash)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT bytes FROM blobs WHERE hash = $hash";
+        command.Parameters.AddWithValue("$hash", hash);
+        return command.ExecuteScalar() as byte[];
+    }
+
+    public StoredProjection? Load(string projection, string id) => LoadIn(connection, null, projection, id);
+
+    public IReadOnlyList<StoredProjection> All(string? projection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT projection, id, value, seq FROM projections WHERE $projection IS NULL OR projection = $projection";
+        command.Parameters.AddWithValue("$projection", (object?)projection ?? DBNull.Value);
+        using var reader = command.ExecuteReader();
+        var all = new List<StoredProjection>();
+        while (reader.Read())
+        {
+            all.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return all;
+    }
+
+    public (long Seq, string Hash)? RecordedHead()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq, hash FROM head WHERE one = 1";
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    public void Dispose() => connection.Dispose();
+
+    private static JournalEvent EventOf(SqliteDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
+
+    private static StoredProjection? LoadIn(SqliteConnection connection, SqliteTransaction? transaction, string projection, string id)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT value, seq FROM projections WHERE projection = $projection AND id = $id";
+        command.Parameters.AddWithValue("$projection", projection);
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new(projection, id, reader.GetString(0), reader.GetInt64(1)) : null;
+    }
+
+    private sealed class Transaction(SqliteTransaction transaction) : IStorageTransaction
+    {
+        private readonly SqliteConnection connection = transaction.Connection!;
+        private SqliteCommand? insert;
+
+        public (long Seq, string Hash) Head()
+        {
+            using var command = Command("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : (0, JournalEvent.Genesis);
+        }
+
+        public long StreamVersion(string stream)
+        {
+            using var command = Command("SELECT COALESCE(MAX(seq), 0) FROM events WHERE stream = $stream");
+            command.Parameters.AddWithValue("$stream", stream);
+            return (long)command.ExecuteScalar()!;
+        }
+
+        public void Insert(JournalEvent appended)
+        {
+            if (insert is null)
+            {
+                insert = Command($"INSERT INTO events ({EventColumns}) VALUES ($seq, $stream, $type, $time, $payload, $prev, $hash)");
+                insert.Parameters.Add("$seq", SqliteType.Integer);
+                foreach (var name in (string[])["$stream", "$type", "$time", "$payload", "$prev", "$hash"])
+                {
+                    insert.Parameters.Add(name, SqliteType.Text);
+                }
+
+                insert.Prepare();
+            }
+
+            var parameters = insert.Parameters;
+            parameters[0].Value = appended.Seq;
+            parameters[1].Value = appended.Stream;
+            parameters[2].Value = appended.Type;
+            parameters[3].Value = appended.Time;
+            parameters[4].Value = appended.Payload;
+            parameters[5].Value = appended.PrevHash;
+            parameters[6].Value = appended.Hash;
+            insert.ExecuteNonQuery();
+        }
+
+        public void PutBlob(string hash, byte[] bytes)
+        {
+            using var command = Command("INSERT OR IGNORE INTO blobs (hash, bytes) VALUES ($hash, $bytes)");
+            command.Parameters.AddWithValue("$hash", hash);
+            command.Parameters.AddWithValue("$bytes", bytes);
+            command.ExecuteNonQuery();
+        }
+
+        public StoredProjection? Load(string projection, string id) => LoadIn(connection, transaction, projection, id);
+
+        public void Store(StoredProjection document)
+        {
+            using var command = Command("INSERT INTO projections (projection, id, value, seq) VALUES ($projection, $id, $value, $seq) ON CONFLICT(projection, id) DO UPDATE SET value = excluded.value, seq = excluded.seq");
+            command.Parameters.AddWithValue("$projection", document.Projection);
+            command.Parameters.AddWithValue("$id", document.Id);
+            command.Parameters.AddWithValue("$value", document.Value);
+            command.Parameters.AddWithValue("$seq", document.Seq);
+            command.ExecuteNonQuery();
+        }
+
+        public void AddDiary(IReadOnlyList<DiaryRow> rows) => SqliteDiary.Add(Command(""), rows);
+
+        public void SetHead(long seq, string hash)
+        {
+            using var command = Command("INSERT INTO head (one, seq, hash) VALUES (1, $seq, $hash) ON CONFLICT(one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");
+            command.Parameters.AddWithValue("$seq", seq);
+            command.Parameters.AddWithValue("$hash", hash);
+            command.ExecuteNonQuery();
+        }
+
+        public void Commit() => transaction.Commit();
+
+        public void Dispose()
+        {
+            insert?.Dispose();
+            transaction.Dispose();
+        }
+
+        private SqliteCommand Command(string sql)
+        {
+            var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            return command;
+        }
+    }
+}
