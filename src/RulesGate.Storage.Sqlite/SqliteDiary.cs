@@ -9,18 +9,29 @@ namespace RulesGate.Storage.Sqlite;
 /// The diary projection in its own table, with the metrics computed in SQL over covering indexes. Times are stored
 /// as <see cref="JournalStore.Timestamp"/> writes them (fixed width), so text order is time order.
 /// </summary>
-internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore
+internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, IDisposable
 {
     private const string Window = "($from IS NULL OR recorded_at > $from) AND ($to IS NULL OR recorded_at <= $to)";
     private const string Paper = "stage = 1";
 
+    private SqliteCommand? find;
+
     public long? Find(string entryId)
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq FROM diary WHERE entry_id = $id";
-        command.Parameters.AddWithValue("$id", entryId);
-        return command.ExecuteScalar() as long?;
+        // An ingest asks once per entry: the statement is prepared once.
+        if (find is null)
+        {
+            find = connection.CreateCommand();
+            find.CommandText = "SELECT seq FROM diary WHERE entry_id = $id";
+            find.Parameters.Add("$id", SqliteType.Text);
+            find.Prepare();
+        }
+
+        find.Parameters[0].Value = entryId;
+        return find.ExecuteScalar() as long?;
     }
+
+    public void Dispose() => find?.Dispose();
 
     public DiaryMetrics Metrics(string policyId, DiaryWindow window)
     {

@@ -14,12 +14,14 @@ internal sealed class SqliteStorage : IJournalStorage
     {
         Location = path;
         this.connection = connection;
-        Diary = new SqliteDiary(connection);
+        diary = new SqliteDiary(connection);
     }
 
     public string Location { get; }
 
-    public IDiaryStore Diary { get; }
+    private readonly SqliteDiary diary;
+
+    public IDiaryStore Diary => diary;
 
     public IStorageTransaction BeginWrite() => new Transaction(connection.BeginTransaction(deferred: false));
 
@@ -84,7 +86,11 @@ internal sealed class SqliteStorage : IJournalStorage
         return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : null;
     }
 
-    public void Dispose() => connection.Dispose();
+    public void Dispose()
+    {
+        diary.Dispose();
+        connection.Dispose();
+    }
 
     private static JournalEvent EventOf(SqliteDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
