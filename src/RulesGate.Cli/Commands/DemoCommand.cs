@@ -115,25 +115,22 @@ internal static class DemoCommand
         }
 
         using var journal = SqliteJournal.Open(Path.Combine("artifacts", "demo.db"));
-        var entries = GateInputs.ReadLines(diary, DiaryEntry.Read);
-        var ingested = DecisionDiary.Ingest(journal, entries);
-        output.WriteLine();
-        output.WriteLine($"Promotion gates: {diary} ({ingested.Added} diary entries) judged by {gates.Identity}");
-        output.WriteLine();
-        var assessor = new GraduationAssessor(gates);
-        foreach (var policy in new[] { "alpha-momentum", "beta-meanrev" })
-        {
-            output.WriteLine(PromotionCommands.Table(assessor.Assess(journal, policy, DiaryWindow.All)));
-        }
-
-        var record = PolicyLedger.Promote(journal, new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", ["risk"], "dd-am-exp"));
-        output.WriteLine();
-        output.WriteLine($"Promoted alpha-momentum to {record.DeclaredStage.Name()} with approvals [{string.Join(", ", record.Approvals)}] and evidence {record.EvidenceId}; current stage {record.CurrentStage.Name()}.");
         var folder = Path.Combine("artifacts", "demo");
         Directory.CreateDirectory(folder);
         File.Delete(Path.Combine(folder, "policy_promotions.log"));
-        PromotionLog.Append(Path.Combine(folder, "policy_promotions.log"), record);
-        File.WriteAllText(Path.Combine(folder, "alpha-momentum-paper.md"), GovernanceDocuments.PromotionSummary(record));
+        var promotions = new Promotions(journal, new PromotionFollowUp(Path.Combine(folder, "policy_promotions.log")));
+        var ingested = promotions.Ingest(GateInputs.ReadLines(diary, DiaryEntry.Read), workflows: null);
+        output.WriteLine();
+        output.WriteLine($"Promotion gates: {diary} ({ingested.Added} diary entries) judged by {gates.Identity}");
+        output.WriteLine();
+        foreach (var assessment in promotions.Assess(gates, ["alpha-momentum", "beta-meanrev"], DiaryWindow.All))
+        {
+            output.WriteLine(PromotionCommands.Table(assessment));
+        }
+
+        var record = promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", ["risk"], "dd-am-exp"), Path.Combine(folder, "alpha-momentum-paper.md"));
+        output.WriteLine();
+        output.WriteLine($"Promoted alpha-momentum to {record.DeclaredStage.Name()} with approvals [{string.Join(", ", record.Approvals)}] and evidence {record.EvidenceId}; current stage {record.CurrentStage.Name()}.");
         var changelog = GovernanceDocuments.Changelog(journal);
         File.WriteAllText(Path.Combine(folder, "changelog.md"), changelog);
         output.WriteLine($"Rendered {folder}/alpha-momentum-paper.md and {folder}/changelog.md from templates/; logged to {folder}/policy_promotions.log.");
@@ -157,13 +154,14 @@ internal static class DemoCommand
 
         using var journal = SqliteJournal.Open(Path.Combine("artifacts", "demo.db"));
         var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo"), promotionLog: Path.Combine("artifacts", "demo", "policy_promotions.log"));
-        using var clean = JsonDocument.Parse("""{"added":0,"alerts":0}""");
+        using var clean = Promotions.DiaryEvidence(added: 0, alerts: 0);
+        var promotions = new Promotions(journal, new PromotionFollowUp(Path.Combine("artifacts", "demo", "policy_promotions.log")));
         var instance = runtime.Start(definition, "alpha-momentum", "olga");
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-1");
         runtime.Vote(instance.Id, "rhea", "risk", approve: true, "Paper diary is clean: 48 decisions, 2 warnings.");
         runtime.Vote(instance.Id, "raj", "risk", approve: true, "Pilot sizing reviewed.");
         runtime.Vote(instance.Id, "carla", "compliance", approve: true, "Evidence and approvals on file.");
-        PolicyLedger.Promote(journal, new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
+        promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
             Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-2");
         var final = runtime.Find(instance.Id)!;

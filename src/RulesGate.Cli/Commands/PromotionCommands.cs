@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
@@ -54,9 +55,9 @@ internal static class PromotionCommands
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var result = DecisionDiary.Ingest(store, entries);
+            var result = new Promotions(store, FollowUp(parse)).Ingest(entries, () => WorkflowCommand.Runtime(parse, store));
             output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");
-            WorkflowCommand.WakeOnDiary(parse, store, entries, output);
+            WorkflowCommand.Moved(output, result.Moved);
             return ExitCodes.Ok;
         });
         return new Command("diary", "The decision diary: the evidence promotions are judged on.") { ingest };
@@ -87,24 +88,8 @@ internal static class PromotionCommands
             }
 
             var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? CliOptions.Utc(text, "--as-of") : null, TimeProvider.System.GetUtcNow());
-            var assessor = new GraduationAssessor(bundle);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var results = parse.GetValue(policies)!.Select(policy =>
-            {
-                var assessment = assessor.Assess(store, policy.Trim(), window);
-                if (!parse.GetValue(apply))
-                {
-                    return assessment;
-                }
-
-                var applied = GraduationAssessor.Apply(store, assessment, parse.GetValue(actor)!);
-                if (applied.Applied is { } record)
-                {
-                    Recorded(record, parse.GetValue(log)!, summary: null);
-                }
-
-                return applied;
-            }).ToList();
+            var results = new Promotions(store, FollowUp(parse, log)).Assess(bundle, parse.GetValue(policies)!, window, parse.GetValue(apply) ? parse.GetValue(actor)! : null);
             foreach (var assessment in results)
             {
                 output.WriteLine(parse.GetValue(json) ? PromotionJson.Assessment(assessment) : Table(assessment));
@@ -161,8 +146,7 @@ internal static class PromotionCommands
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
-                var record = PolicyLedger.Promote(store, request);
-                Recorded(record, parse.GetValue(log)!, parse.GetValue(summary));
+                var record = new Promotions(store, FollowUp(parse, log)).Promote(request, parse.GetValue(summary));
                 var last = record.History[^1];
                 output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
                 return ExitCodes.Ok;
@@ -280,19 +264,9 @@ internal static class PromotionCommands
     private static Option<string> Log() =>
         new("--log") { Description = $"The promotion log, a JSON line per applied change (default {PromotionLog.DefaultPath}; 'none' to skip).", DefaultValueFactory = _ => PromotionLog.DefaultPath };
 
-    /// <summary>After a durable ledger change: the log line and, when asked, the summary.</summary>
-    private static void Recorded(PolicyLedgerRecord record, string log, string? summary)
-    {
-        if (log != "none")
-        {
-            PromotionLog.Append(log, record);
-        }
-
-        if (summary is not null)
-        {
-            File.WriteAllText(summary, GovernanceDocuments.PromotionSummary(record));
-        }
-    }
+    /// <summary>What follows a ledger change: the log named by <paramref name="log"/> ('none' for no log), when the command has one.</summary>
+    private static PromotionFollowUp FollowUp(ParseResult parse, Option<string>? log = null) =>
+        new(log is null ? PromotionLog.DefaultPath : parse.GetValue(log) is "none" ? null : parse.GetValue(log));
 
     private static string Describe(PolicyLedgerRecord record)
     {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core.Application;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
@@ -94,31 +95,6 @@ internal static class WorkflowCommand
             return ExitCodes.Ok;
         });
         return new Command("evidence", "Evidence that wakes workflow instances.") { submit };
-    }
-
-    /// <summary>After a diary ingest: each policy in it is signalled as <c>diary</c> evidence (entries added, alerts among them).</summary>
-    public static void WakeOnDiary(ParseResult parse, JournalStore store, IReadOnlyList<Core.Promotion.DiaryEntry> entries, TextWriter output)
-    {
-        if (store.All(WorkflowInstance.Projection).Count == 0)
-        {
-            return;
-        }
-
-        var runtime = Runtime(parse, store);
-        foreach (var policy in entries.GroupBy(entry => entry.PolicyId).OrderBy(group => group.Key, StringComparer.Ordinal))
-        {
-            var alerts = policy.Count(entry => entry.Severity == Core.Promotion.DiarySeverity.Alert);
-            using var evidence = JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{policy.Count()}},"alerts":{{alerts}}}"""));
-            var key = "diary:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", policy.Select(entry => entry.EntryId)))))[..16];
-            try
-            {
-                Moved(output, runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
-            }
-            catch (DuplicateSignalException)
-            {
-                // This file's entries woke the policy's instances before.
-            }
-        }
     }
 
     private static Command Start(TextWriter output, TextWriter error)
@@ -330,8 +306,7 @@ internal static class WorkflowCommand
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var runtime = Runtime(parse, store);
-            var definitions = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+            var dispatcher = new SignalDispatcher(Runtime(parse, store), Catalogue(parse));
             foreach (var (number, line) in StrictJson.ReadLines(path))
             {
                 if (line.Trim().Length == 0)
@@ -340,40 +315,7 @@ internal static class WorkflowCommand
                 }
 
                 using var document = StrictJson.Parse(line, path, number);
-                var root = document.RootElement;
-                string Text(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{path}:{number}: '{name}' is required.");
-                string? Key() => root.TryGetProperty("key", out var value) ? value.GetString() : null;
-                try
-                {
-                    switch (Text("signal"))
-                    {
-                        case "start":
-                            var id = Text("workflow");
-                            if (!definitions.TryGetValue(id, out var definition))
-                            {
-                                definition = definitions[id] = Definition(parse, id, error) ?? throw new FormatException($"{path}:{number}: workflow {id} does not load.");
-                            }
-
-                            runtime.Start(definition, Text("subject"), Text("actor"), Key());
-                            break;
-                        case "evidence":
-                            runtime.Evidence(Text("subject"), Text("kind"), root.GetProperty("evidence"), Key());
-                            break;
-                        case "approve" or "reject":
-                            runtime.Vote(Text("instance"), Text("actor"), Text("role"), Text("signal") == "approve", Text("reason"), Key());
-                            break;
-                        case "tick":
-                            runtime.Tick(DateTimeOffset.Parse(Text("now"), CultureInfo.InvariantCulture));
-                            break;
-                        default:
-                            throw new FormatException($"{path}:{number}: signal '{Text("signal")}' is not start, evidence, approve, reject or tick.");
-                    }
-                }
-                catch (DuplicateSignalException)
-                {
-                    // Handled by an earlier run: acknowledged.
-                }
-
+                dispatcher.Dispatch(SignalDispatcher.Parse(document.RootElement, $"{path}:{number}"));
                 output.WriteLine($"{number} ok");
                 output.Flush();
             }
@@ -389,7 +331,7 @@ internal static class WorkflowCommand
 
     private static Option<string?> KeyOption() => new("--key") { Description = "The signal's idempotency key: a repeated key is acknowledged and does nothing." };
 
-    private static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
+    internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
     {
         var roles = RolesOf(parse);
         return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, webhook: WorkflowWebhook.FromEnvironment());
@@ -404,31 +346,21 @@ internal static class WorkflowCommand
 
     private static WorkflowLoader Loader(ParseResult parse) => new(CliOptions.Engine(parse), RolesOf(parse));
 
+    private static WorkflowCatalogue Catalogue(ParseResult parse) => new(Loader(parse), parse.GetValue(Definitions)!);
+
     /// <summary>The definition in the workflows folder whose id is <paramref name="id"/>, or null after printing why.</summary>
     private static WorkflowDefinition? Definition(ParseResult parse, string id, TextWriter error)
     {
-        var folder = parse.GetValue(Definitions)!;
-        RulesCommand.RequireExists(folder);
-        var loader = Loader(parse);
-        foreach (var path in Files([folder]))
+        var loaded = Catalogue(parse).Find(id);
+        if (loaded.Value is null)
         {
-            var loaded = loader.Load(path);
-            if (loaded.Value is { } definition && definition.Id == id.Trim())
-            {
-                return definition;
-            }
-
-            if (loaded.Value is null && Path.GetFileNameWithoutExtension(path) == id.Trim())
-            {
-                RulesCommand.Report(loaded.Diagnostics, error);
-                return null;
-            }
+            RulesCommand.Report(loaded.Diagnostics, error);
         }
 
-        throw new FormatException($"No workflow with id '{id}' in {folder}/.");
+        return loaded.Value;
     }
 
-    private static void Moved(TextWriter output, IReadOnlyList<WorkflowInstance> moved)
+    internal static void Moved(TextWriter output, IReadOnlyList<WorkflowInstance> moved)
     {
         foreach (var instance in moved)
         {
@@ -437,18 +369,5 @@ internal static class WorkflowCommand
         }
     }
 
-    /// <summary>The files named, or every workflow file under the folders named (roles.yaml is not a workflow).</summary>
-    private static List<string> Files(string[]? arguments)
-    {
-        var files = new List<string>();
-        foreach (var argument in arguments is { Length: > 0 } ? arguments : ["workflows"])
-        {
-            RulesCommand.RequireExists(argument);
-            files.AddRange(Directory.Exists(argument)
-                ? Directory.EnumerateFiles(argument, "*.yaml", SearchOption.AllDirectories).Where(path => Path.GetFileName(path) != "roles.yaml").Order(StringComparer.Ordinal)
-                : [argument]);
-        }
-
-        return files;
-    }
+    private static List<string> Files(string[]? arguments) => WorkflowCatalogue.Files(arguments is { Length: > 0 } ? arguments : ["workflows"]);
 }

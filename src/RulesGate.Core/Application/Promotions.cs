@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Application;
+
+/// <summary>
+/// What follows a durable ledger change, whoever made it (an operator's <c>promote</c>, <c>assess --apply</c> or a
+/// workflow's <c>set_stage</c>): a line in the promotion log and, when asked, a Markdown summary.
+/// </summary>
+/// <param name="LogPath">The promotion log; null writes none.</param>
+/// <param name="Templates">The folder of templates that may override the built-in ones.</param>
+public sealed record PromotionFollowUp(string? LogPath = PromotionLog.DefaultPath, string Templates = "templates")
+{
+    /// <summary>Logs <paramref name="record"/>'s latest change, and renders its summary to <paramref name="summaryPath"/> when given.</summary>
+    public void Recorded(PolicyLedgerRecord record, string? summaryPath = null)
+    {
+        if (LogPath is not null)
+        {
+            PromotionLog.Append(LogPath, record);
+        }
+
+        if (summaryPath is not null)
+        {
+            File.WriteAllText(summaryPath, GovernanceDocuments.PromotionSummary(record, Templates));
+        }
+    }
+}
+
+/// <summary>What a diary ingest did: entries added and skipped, and the workflow instances their evidence moved.</summary>
+public sealed record DiaryIntake(int Added, int Duplicates, IReadOnlyList<WorkflowInstance> Moved);
+
+/// <summary>
+/// The promotion operations a user performs — ingest a diary, assess, promote — each one call over one journal,
+/// with everything that follows it; the CLI and any other host call these, never the parts behind them.
+/// </summary>
+public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
+{
+    /// <summary>
+    /// Appends the diary entries not yet recorded (all or nothing), then wakes every workflow instance about each
+    /// policy in them with <c>diary</c> evidence: how many entries were added and how many of them are alerts. The
+    /// evidence's key is derived from the entries, so ingesting the same file again wakes nobody twice.
+    /// </summary>
+    /// <param name="workflows">Makes the runtime to wake instances with, when there is any instance to wake; null wakes none.</param>
+    public DiaryIntake Ingest(IReadOnlyList<DiaryEntry> entries, Func<WorkflowRuntime>? workflows)
+    {
+        var result = DecisionDiary.Ingest(store, entries);
+        var moved = new List<WorkflowInstance>();
+        if (workflows is not null && store.All(WorkflowInstance.Projection).Count > 0)
+        {
+            var runtime = workflows();
+            foreach (var policy in entries.GroupBy(entry => entry.PolicyId).OrderBy(group => group.Key, StringComparer.Ordinal))
+            {
+                var alerts = policy.Count(entry => entry.Severity == DiarySeverity.Alert);
+                using var evidence = DiaryEvidence(policy.Count(), alerts);
+                var key = "diary:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", policy.Select(entry => entry.EntryId)))))[..16];
+                try
+                {
+                    moved.AddRange(runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
+                }
+                catch (DuplicateSignalException)
+                {
+                    // These entries woke the policy's instances before.
+                }
+            }
+        }
+
+        return new DiaryIntake(result.Added, result.Duplicates, moved);
+    }
+
+    /// <summary>The <c>diary</c> evidence an ingest gives a policy's workflows: entries added, and alerts among them.</summary>
+    public static JsonDocument DiaryEvidence(int added, int alerts) =>
+        JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{added}},"alerts":{{alerts}}}"""));
+
+    /// <summary>Each policy judged by <paramref name="gates"/> over <paramref name="window"/>; with <paramref name="applyAs"/>, promoted to its recommended stage as that actor when it is above the current one.</summary>
+    public IReadOnlyList<Assessment> Assess(RuleBundle gates, IReadOnlyList<string> policies, DiaryWindow window, string? applyAs = null)
+    {
+        var assessor = new GraduationAssessor(gates);
+        return [.. policies.Select(policy =>
+        {
+            var assessment = assessor.Assess(store, policy.Trim(), window);
+            if (applyAs is null)
+            {
+                return assessment;
+            }
+
+            var applied = GraduationAssessor.Apply(store, assessment, applyAs);
+            if (applied.Applied is { } record)
+            {
+                followUp.Recorded(record);
+            }
+
+            return applied;
+        })];
+    }
+
+    /// <summary>Records the declared stage with its approvals and evidence, then logs it and renders its summary to <paramref name="summaryPath"/> when given.</summary>
+    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
+    /// <exception cref="LedgerConflictException">The record changed since it was read; nothing was written.</exception>
+    public PolicyLedgerRecord Promote(PromotionRequest request, string? summaryPath = null)
+    {
+        var record = PolicyLedger.Promote(store, request);
+        followUp.Recorded(record, summaryPath);
+        return record;
+    }
+}

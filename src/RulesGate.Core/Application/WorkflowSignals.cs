@@ -1,0 +1,144 @@
+using System.Text.Json;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Application;
+
+/// <summary>A signal to a workflow, as a line of a signals file or a request states it; <see cref="Key"/> makes it idempotent.</summary>
+public abstract record WorkflowSignal(string? Key);
+
+/// <summary>Start an instance of the workflow <paramref name="Workflow"/> (its id) about <paramref name="Subject"/>.</summary>
+public sealed record StartSignal(string Workflow, string Subject, string Actor, string? Key) : WorkflowSignal(Key);
+
+/// <summary>Evidence of <paramref name="Kind"/> about <paramref name="Subject"/>, which wakes every instance about it.</summary>
+public sealed record EvidenceSignal(string Subject, string Kind, JsonElement Evidence, string? Key) : WorkflowSignal(Key);
+
+/// <summary>An approval or a rejection, with its reason, by an actor in a role.</summary>
+public sealed record VoteSignal(string Instance, string Actor, string Role, bool Approve, string Reason, string? Key) : WorkflowSignal(Key);
+
+/// <summary>The time has come: every timer due by <paramref name="Now"/> fires.</summary>
+public sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null);
+
+/// <summary>The definitions of one folder, found by id: what <c>start</c> signals name.</summary>
+public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
+{
+    private readonly Dictionary<string, RuleResult<WorkflowDefinition>> found = new(StringComparer.Ordinal);
+
+    /// <summary>The definition whose id is <paramref name="id"/>: its value, or the diagnostics of the file named after it that does not load.</summary>
+    /// <exception cref="FileNotFoundException">The folder does not exist.</exception>
+    /// <exception cref="FormatException">No definition in the folder has that id.</exception>
+    public RuleResult<WorkflowDefinition> Find(string id)
+    {
+        id = id.Trim();
+        if (found.TryGetValue(id, out var known))
+        {
+            return known;
+        }
+
+        if (!Directory.Exists(folder))
+        {
+            throw new FileNotFoundException($"{folder}: no such file or folder.");
+        }
+
+        foreach (var path in Files([folder]))
+        {
+            var loaded = loader.Load(path);
+            if (loaded.Value is { } definition && definition.Id == id)
+            {
+                return found[id] = loaded;
+            }
+
+            if (loaded.Value is null && Path.GetFileNameWithoutExtension(path) == id)
+            {
+                return found[id] = loaded;
+            }
+        }
+
+        throw new FormatException($"No workflow with id '{id}' in {folder}/.");
+    }
+
+    /// <summary>The files named, or every workflow file under the folders named (roles.yaml is not a workflow), in ordinal order per folder.</summary>
+    /// <exception cref="FileNotFoundException">A path names nothing.</exception>
+    public static List<string> Files(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (!File.Exists(path) && !Directory.Exists(path))
+            {
+                throw new FileNotFoundException($"{path}: no such file or folder.");
+            }
+
+            files.AddRange(Directory.Exists(path)
+                ? Directory.EnumerateFiles(path, "*.yaml", SearchOption.AllDirectories).Where(file => Path.GetFileName(file) != "roles.yaml").Order(StringComparer.Ordinal)
+                : [path]);
+        }
+
+        return files;
+    }
+}
+
+/// <summary>
+/// Runs signals against a runtime, one at a time, each durable before the next: a signal already handled (its
+/// key claimed by an earlier run) is acknowledged and does nothing, so a file of signals with keys can be run
+/// again after a crash and finishes without doing anything twice.
+/// </summary>
+public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue catalogue)
+{
+    /// <summary>A signals file's line: <c>signal</c> (start, evidence, approve, reject, tick) and the fields of the command of that name.</summary>
+    /// <param name="where">file:line, for messages.</param>
+    /// <exception cref="FormatException">A field is missing or of the wrong kind, or the signal is unknown; says which, at <paramref name="where"/>.</exception>
+    public static WorkflowSignal Parse(JsonElement line, string where)
+    {
+        if (line.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"{where}: a signal is a JSON object.");
+        }
+
+        string Text(string name) => line.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{where}: '{name}' is required.");
+        string? Key() => line.TryGetProperty("key", out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"{where}: 'key' is text.") : null;
+        return Text("signal") switch
+        {
+            "start" => new StartSignal(Text("workflow"), Text("subject"), Text("actor"), Key()),
+            "evidence" => new EvidenceSignal(Text("subject"), Text("kind"), line.TryGetProperty("evidence", out var evidence) ? evidence : throw new FormatException($"{where}: 'evidence' is required."), Key()),
+            "approve" or "reject" => new VoteSignal(Text("instance"), Text("actor"), Text("role"), Text("signal") == "approve", Text("reason"), Key()),
+            "tick" => new TickSignal(JsonFields.Timestamp(Text("now"), $"{where}: now")),
+            var other => throw new FormatException($"{where}: signal '{other}' is not start, evidence, approve, reject or tick."),
+        };
+    }
+
+    /// <summary>Handles <paramref name="signal"/>; false when an earlier run already had.</summary>
+    /// <exception cref="FormatException">A start names a workflow that does not load; the message carries its diagnostics.</exception>
+    public bool Dispatch(WorkflowSignal signal)
+    {
+        try
+        {
+            switch (signal)
+            {
+                case StartSignal start:
+                    var loaded = catalogue.Find(start.Workflow);
+                    var definition = loaded.Value ?? throw new FormatException($"workflow {start.Workflow} does not load: {string.Join("; ", loaded.Diagnostics)}");
+                    runtime.Start(definition, start.Subject, start.Actor, start.Key);
+                    break;
+                case EvidenceSignal evidence:
+                    runtime.Evidence(evidence.Subject, evidence.Kind, evidence.Evidence, evidence.Key);
+                    break;
+                case VoteSignal vote:
+                    runtime.Vote(vote.Instance, vote.Actor, vote.Role, vote.Approve, vote.Reason, vote.Key);
+                    break;
+                case TickSignal tick:
+                    runtime.Tick(tick.Now);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown signal {signal.GetType().Name}.", nameof(signal));
+            }
+
+            return true;
+        }
+        catch (DuplicateSignalException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using RulesGate.Core.Application;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
+using RulesGate.Storage.Sqlite;
+
+namespace RulesGate.Core.Tests.Application;
+
+/// <summary>The application services: one call per user operation, with everything that follows it.</summary>
+public sealed class PromotionsTests : IDisposable
+{
+    private static readonly WorkflowLoader Loader = new(Compiled.Engine);
+    private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-app-").FullName;
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
+    private readonly JournalStore store;
+
+    public PromotionsTests() => store = SqliteJournal.Create(Path.Combine(folder, "journal.db"), clock);
+
+    public void Dispose()
+    {
+        store.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private string LogPath => Path.Combine(folder, "promotions.log");
+
+    private Promotions Service(string? log = "") => new(store, new PromotionFollowUp(log == "" ? LogPath : log));
+
+    private WorkflowRuntime Runtime() => new(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"), promotionLog: LogPath);
+
+    private static List<DiaryEntry> SampleDiary() =>
+        [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))];
+
+    private static WorkflowDefinition AlphaTrade() => Loader.Load(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Value!;
+
+    [Fact]
+    public void Promote_LogsTheChangeAndRendersItsSummary()
+    {
+        var summary = Path.Combine(folder, "summary.md");
+
+        var record = Service().Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"), summary);
+
+        var line = JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement;
+        Assert.Equal(("alpha", "paper", record.Version), (line.GetProperty("policy_id").GetString(), line.GetProperty("to").GetString(), line.GetProperty("seq").GetInt64()));
+        Assert.Contains("alpha", File.ReadAllText(summary), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Promote_WithoutALog_WritesNoLog()
+    {
+        Service(log: null).Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"));
+
+        Assert.False(File.Exists(LogPath));
+        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha").DeclaredStage);
+    }
+
+    [Fact]
+    public void Promote_Refused_WritesNeitherLedgerNorLog()
+    {
+        Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("alpha", PromotionStage.LimitedLive, "ops")));
+
+        Assert.False(File.Exists(LogPath));
+        Assert.Equal(0, PolicyLedger.Read(store, "alpha").Version);
+    }
+
+    [Fact]
+    public void Ingest_WakesTheSubjectsWorkflowsOnceAndLogsTheirPromotions()
+    {
+        var runtime = Runtime();
+        var instance = runtime.Start(AlphaTrade(), "alpha-momentum", "olga");
+        Assert.Equal("experiment", instance.State);
+
+        var first = Service().Ingest(SampleDiary(), Runtime);
+        var again = Service().Ingest(SampleDiary(), Runtime);
+
+        Assert.True(first.Added > 0);
+        Assert.Equal(instance.Id, Assert.Single(first.Moved).Id);
+        Assert.Equal("paper", first.Moved[0].State);
+        Assert.Equal((0, first.Added, 0), (again.Added, again.Duplicates, again.Moved.Count));
+
+        // The workflow's set_stage promoted the policy; the log says so, as it would for an operator's promotion.
+        var logged = JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement;
+        Assert.Equal("workflow alpha-trade-promotion:alpha-momentum", logged.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public void Ingest_WithoutInstances_NeverMakesARuntime()
+    {
+        var result = Service().Ingest(SampleDiary(), () => throw new InvalidOperationException("no runtime should be needed"));
+
+        Assert.Empty(result.Moved);
+    }
+
+    [Fact]
+    public void Assess_WithAnActor_PromotesToTheRecommendedStageAndLogsIt()
+    {
+        var gates = Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "promotion", "alpha-trade.yaml")));
+        Service().Ingest(SampleDiary(), workflows: null);
+
+        var judged = Assert.Single(Service().Assess(gates, ["beta-meanrev"], DiaryWindow.All));
+        var applied = Assert.Single(Service().Assess(gates, [" beta-meanrev "], DiaryWindow.All, applyAs: "assess"));
+
+        Assert.Null(judged.Applied);
+        Assert.Equal(PromotionStage.Paper, judged.RecommendedStage);
+        Assert.Equal(PromotionStage.Paper, applied.Applied?.DeclaredStage);
+        Assert.Equal("assess", JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement.GetProperty("actor").GetString());
+    }
+}
