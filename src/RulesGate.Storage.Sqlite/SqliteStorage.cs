@@ -170,6 +170,14 @@ internal sealed class SqliteStorage : IJournalStorage
             command.ExecuteNonQuery();
         }
 
+        public void Delete(string projection, string id)
+        {
+            using var command = Command("DELETE FROM projections WHERE projection = $projection AND id = $id");
+            command.Parameters.AddWithValue("$projection", projection);
+            command.Parameters.AddWithValue("$id", id);
+            command.ExecuteNonQuery();
+        }
+
         public void AddDiary(IReadOnlyList<DiaryRow> rows) => SqliteDiary.Add(Command(""), rows);
 
         public void SetHead(long seq, string hash)

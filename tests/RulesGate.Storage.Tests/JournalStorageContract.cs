@@ -184,6 +184,44 @@ public abstract class JournalStorageContract : IDisposable
     }
 
     [Fact]
+    public void Projections_DeletedDocumentsAreGone()
+    {
+        var storage = Empty();
+        Commit(storage, transaction =>
+        {
+            transaction.Store(new StoredProjection("outbox", "1", "a", 1));
+            transaction.Store(new StoredProjection("outbox", "2", "b", 2));
+        });
+        Commit(storage, transaction =>
+        {
+            transaction.Delete("outbox", "1");
+            transaction.Delete("outbox", "never");
+            Assert.Null(transaction.Load("outbox", "1"));
+        });
+
+        Assert.Null(Again().Load("outbox", "1"));
+        Assert.Equal(["2"], Again().All("outbox").Select(d => d.Id));
+    }
+
+    [Fact]
+    public void JournalStore_DeletedProjectionStillVerifies_AndOneRestoredBehindItsBackDoesNot()
+    {
+        var storage = CreateEmpty();
+        using var store = new JournalStore(storage);
+        store.Append([new JournalEntry("a", "t", "{}")], project: (scope, events) => scope.Store("outbox", "1", "pending", events[0].Seq));
+        store.Append([new JournalEntry("a", "done", "{}")], project: (scope, events) => scope.Delete("outbox", "1", events[0].Seq));
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+
+        // Written through the port, beside the journal: no event records it.
+        Commit(storage, transaction => transaction.Store(new StoredProjection("outbox", "1", "pending", 1)));
+
+        var verification = JournalVerifier.Verify(store);
+        Assert.False(verification.Intact);
+        Assert.Contains("projection 'outbox:1'", verification.Problem, StringComparison.Ordinal);
+        Assert.Contains("added", verification.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Head_IsWhatTheLastAppendRecorded()
     {
         var storage = Empty();

@@ -59,6 +59,9 @@ public interface IStorageTransaction : IDisposable
     /// <summary>Creates or replaces the document <c>(Projection, Id)</c>.</summary>
     void Store(StoredProjection document);
 
+    /// <summary>Removes the document, if there is one.</summary>
+    void Delete(string projection, string id);
+
     void AddDiary(IReadOnlyList<DiaryRow> rows);
 
     /// <summary>Records the last event, so that rows removed from the end of the log are noticed.</summary>

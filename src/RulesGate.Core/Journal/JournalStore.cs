@@ -14,7 +14,7 @@ public sealed class JournalStore : IDisposable
 {
     /// <summary>
     /// The event that closes every transaction that sets projections: each document with the sequence number and
-    /// SHA-256 of the value it was given, so <see cref="JournalVerifier"/> can rebuild the projections from the
+    /// SHA-256 of the value it was given (null when it was deleted), so <see cref="JournalVerifier"/> can rebuild the projections from the
     /// chain and name a document that was deleted, edited or added behind the journal's back.
     /// </summary>
     public const string ProjectedType = "journal.projected";
@@ -146,7 +146,7 @@ public sealed class JournalStore : IDisposable
 
     public void Dispose() => storage.Dispose();
 
-    private static string ProjectedPayload(IReadOnlyDictionary<(string Projection, string Id), (string Value, long Seq)> sets) => Serialization.JsonText.Write(writer =>
+    private static string ProjectedPayload(IReadOnlyDictionary<(string Projection, string Id), (string? Value, long Seq)> sets) => Serialization.JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteStartArray("set"u8);
@@ -156,7 +156,15 @@ public sealed class JournalStore : IDisposable
             writer.WriteString("projection"u8, projection);
             writer.WriteString("id"u8, id);
             writer.WriteNumber("seq"u8, seq);
-            writer.WriteString("sha256"u8, Fingerprint(value));
+            if (value is null)
+            {
+                writer.WriteNull("sha256"u8);   // deleted
+            }
+            else
+            {
+                writer.WriteString("sha256"u8, Fingerprint(value));
+            }
+
             writer.WriteEndObject();
         }
 

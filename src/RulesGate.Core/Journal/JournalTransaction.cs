@@ -4,12 +4,12 @@ namespace RulesGate.Core.Journal;
 public sealed class JournalTransaction
 {
     private readonly IStorageTransaction transaction;
-    private readonly SortedDictionary<(string Projection, string Id), (string Value, long Seq)> sets = new(ProjectionOrder.Instance);
+    private readonly SortedDictionary<(string Projection, string Id), (string? Value, long Seq)> sets = new(ProjectionOrder.Instance);
 
     internal JournalTransaction(IStorageTransaction transaction) => this.transaction = transaction;
 
-    /// <summary>The documents this transaction set, last value per document, by projection and id.</summary>
-    internal IReadOnlyDictionary<(string Projection, string Id), (string Value, long Seq)> Sets => sets;
+    /// <summary>The documents this transaction set (a null value: deleted), last value per document, by projection and id.</summary>
+    internal IReadOnlyDictionary<(string Projection, string Id), (string? Value, long Seq)> Sets => sets;
 
     /// <summary>A document as this transaction sees it (its own writes included); null when unset.</summary>
     public StoredProjection? Load(string projection, string id) => transaction.Load(projection, id);
@@ -19,6 +19,13 @@ public sealed class JournalTransaction
     {
         transaction.Store(new StoredProjection(projection, id, value, seq));
         sets[(projection, id)] = (value, seq);
+    }
+
+    /// <summary>Removes a document, as of the event <paramref name="seq"/>.</summary>
+    public void Delete(string projection, string id, long seq)
+    {
+        transaction.Delete(projection, id);
+        sets[(projection, id)] = (null, seq);
     }
 
     internal void AddDiary(IReadOnlyList<DiaryRow> rows) => transaction.AddDiary(rows);

@@ -99,7 +99,15 @@ public static class JournalVerifier
         using var document = System.Text.Json.JsonDocument.Parse(e.Payload);
         foreach (var set in document.RootElement.GetProperty("set").EnumerateArray())
         {
-            projected[(set.GetProperty("projection").GetString()!, set.GetProperty("id").GetString()!)] = (set.GetProperty("seq").GetInt64(), set.GetProperty("sha256").GetString()!, e.Seq);
+            var key = (set.GetProperty("projection").GetString()!, set.GetProperty("id").GetString()!);
+            if (set.GetProperty("sha256").ValueKind == System.Text.Json.JsonValueKind.Null)
+            {
+                projected.Remove(key);
+            }
+            else
+            {
+                projected[key] = (set.GetProperty("seq").GetInt64(), set.GetProperty("sha256").GetString()!, e.Seq);
+            }
         }
     }
 
