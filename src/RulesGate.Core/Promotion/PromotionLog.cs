@@ -10,10 +10,13 @@ public static class PromotionLog
 {
     public const string DefaultPath = "artifacts/governance/policy_promotions.log";
 
-    public static void Append(string path, PolicyLedgerRecord record)
+    public static void Append(string path, PolicyLedgerRecord record) => AppendLine(path, Line(record));
+
+    /// <summary>The log's line for <paramref name="record"/>'s latest change.</summary>
+    public static string Line(PolicyLedgerRecord record)
     {
         var last = record.History[^1];
-        var line = JsonText.Write(writer =>
+        return JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("at"u8, last.At);
@@ -30,6 +33,11 @@ public static class PromotionLog
             JsonText.Strings(writer, "audit_gaps"u8, record.AuditGaps(record.DeclaredStage));
             writer.WriteEndObject();
         }, pretty: false);
+    }
+
+    /// <summary>Appends a line made by <see cref="Line"/>, creating the log's folder when needed.</summary>
+    public static void AppendLine(string path, string line)
+    {
         if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder)
         {
             Directory.CreateDirectory(folder);

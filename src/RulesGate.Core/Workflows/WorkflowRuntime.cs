@@ -24,7 +24,11 @@ public sealed class WorkflowRefusedException(string message) : Exception(message
 /// idempotency key, under a check that the instance is still at the version the signal was computed from.
 /// </summary>
 /// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
-public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null)
+/// <param name="deferEffects">
+/// Leave the effects of a signal (renders, notices, log lines) in the outbox for whoever runs <see cref="Effects"/>
+/// (a server's background loop); by default each signal runs the pending effects once its transaction is durable.
+/// </param>
+public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false)
 {
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     private const string SignalKeys = "workflow.key";
@@ -33,6 +37,9 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
     private const string EvidenceProjection = "evidence";
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
+
+    /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
+    public WorkflowEffects Effects { get; } = new(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook);
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
 
     /// <summary>Starts an instance of <paramref name="definition"/> for a subject; the same key (by default workflow and subject) starts it once.</summary>
@@ -246,7 +253,7 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                     JsonText.Value(writer, approval.EscalateTo);
                     writer.WriteString("waiting_since"u8, instance.EnteredAt);
                 });
-                plan.Notices.Add($"No decision on {instance.State} since {instance.EnteredAt}; escalated to {string.Join(", ", approval.EscalateTo)}.");
+                plan.Effects.Add(new WorkflowEffect.Notify($"No decision on {instance.State} since {instance.EnteredAt}; escalated to {string.Join(", ", approval.EscalateTo)}."));
                 if (approval.OnTimeout is { } target)
                 {
                     Enter(definition, plan, target, "timeout", "timer", $"no decision in {System.Xml.XmlConvert.ToString(approval.Timeout!.Value)}", demotion: false);
@@ -402,10 +409,8 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
         /// <summary>The roles whose approvals moved the instance in this signal; they go to the ledger with its stage.</summary>
         public List<string> Approvals { get; } = [];
 
-        public List<(string Template, string State)> Renders { get; } = [];
-
-        /// <summary>Notices for the webhook, posted once the plan is durable.</summary>
-        public List<string> Notices { get; } = [];
+        /// <summary>What the plan asks the world to do once it is durable (a ledger change adds its log line at commit).</summary>
+        public List<WorkflowEffect> Effects { get; } = [];
 
         public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
             Entries.Add((new JournalEntry(Instance.Key, type, JsonText.Write(writer =>
@@ -455,10 +460,10 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                     break;
                 case WorkflowActivity.Notify notify:
                     plan.Event("workflow.notice", writer => writer.WriteString("text"u8, notify.Text));
-                    plan.Notices.Add(notify.Text);
+                    plan.Effects.Add(new WorkflowEffect.Notify(notify.Text));
                     break;
                 case WorkflowActivity.Render render:
-                    plan.Renders.Add((render.Template, target));
+                    plan.Effects.Add(new WorkflowEffect.Render(render.Template, target));
                     break;
             }
         }
@@ -611,15 +616,21 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
             }
         }
 
+        // The effects each plan leaves in the outbox: its own, and a log line for a ledger change.
+        var effects = batch.Select(item => (IReadOnlyList<WorkflowEffect>)[
+            .. item.Plan.Effects.Where(effect => effect is not WorkflowEffect.Notify || Effects.Posts),
+            .. Effects.Logs && item.Plan.Entries.Any(entry => entry.Ledger is not null) ? [new WorkflowEffect.Log("")] : Array.Empty<WorkflowEffect>()]).ToList();
         var written = new List<WorkflowInstance>(batch.Count);
         JournalEntry[] lead = first is { } f ? [f.Entry] : [];
-        store.Append([.. lead, .. batch.SelectMany(item => item.Plan.Entries.Select(e => e.Entry))], blob is { } b ? [b] : null, (scope, events) =>
+        var entries = batch.SelectMany((item, i) => item.Plan.Entries.Select(e => e.Entry).Concat(effects[i].Select(effect => WorkflowEffects.Event(item.Plan.Instance, effect))));
+        store.Append([.. lead, .. entries], blob is { } b ? [b] : null, (scope, events) =>
         {
             written.Clear();
             first?.Project(scope, events[0]);
             var offset = lead.Length;
-            foreach (var (plan, signal) in batch)
+            for (var p = 0; p < batch.Count; p++)
             {
+                var (plan, signal) = batch[p];
                 if ((scope.Load(WorkflowInstance.Projection, plan.Before.Id)?.Seq ?? 0) != plan.Before.Seq)
                 {
                     throw new WorkflowConflictException(plan.Before.Id);
@@ -631,107 +642,29 @@ public sealed class WorkflowRuntime(JournalStore store, WorkflowLoader loader, W
                     Claim(scope, signal, last.Seq);
                 }
 
+                PolicyLedgerRecord? ledger = null;
                 for (var i = 0; i < plan.Entries.Count; i++)
                 {
-                    plan.Entries[i].Ledger?.Apply(scope, events[offset + i]);
+                    ledger = plan.Entries[i].Ledger?.Apply(scope, events[offset + i]) ?? ledger;
                 }
 
                 var instance = plan.Instance with { Seq = last.Seq };
                 scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
-                written.Add(instance);
                 offset += plan.Entries.Count;
+                foreach (var effect in effects[p])
+                {
+                    WorkflowEffects.Enqueue(scope, events[offset++], instance, effect is WorkflowEffect.Log ? new WorkflowEffect.Log(PromotionLog.Line(ledger!)) : effect);
+                }
+
+                written.Add(instance);
             }
         });
-        for (var i = 0; i < batch.Count; i++)
+        if (!deferEffects)
         {
-            Log(batch[i].Plan, written[i]);
-            Render(batch[i].Plan, written[i]);
-            Post(batch[i].Plan, written[i]);
+            Effects.RunPendingAsync().GetAwaiter().GetResult();
         }
 
         return written;
-    }
-
-    /// <summary>The plan's notices to the webhook, after the change is durable; a failed delivery is journaled.</summary>
-    private void Post(Plan plan, WorkflowInstance instance)
-    {
-        foreach (var text in webhook is null ? [] : plan.Notices)
-        {
-            try
-            {
-                webhook!.Post(instance, text);
-            }
-            catch (HttpRequestException failure)
-            {
-                store.Append([new JournalEntry(instance.Key, "workflow.webhook_failed", JsonText.Write(writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("instance"u8, instance.Id);
-                    writer.WriteString("url"u8, webhook!.Url.ToString());
-                    writer.WriteString("text"u8, text);
-                    writer.WriteString("error"u8, failure.Message);
-                    writer.WriteEndObject();
-                }, pretty: false))]);
-            }
-        }
-    }
-
-    /// <summary>A ledger change the plan made goes to the promotion log too, after it is durable, whoever made it.</summary>
-    private void Log(Plan plan, WorkflowInstance instance)
-    {
-        if (!plan.Entries.Any(entry => entry.Ledger is not null))
-        {
-            return;
-        }
-
-        try
-        {
-            PromotionLog.Append(promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), PolicyLedger.Read(store, instance.Subject));
-        }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException)
-        {
-            EffectFailed(instance, "workflow.log_failed", "log", promotionLog ?? "policy_promotions.log", failure);
-        }
-    }
-
-    /// <summary>An effect that failed after its change was durable: journaled, and the change stands.</summary>
-    private void EffectFailed(WorkflowInstance instance, string type, string what, string detail, Exception failure) =>
-        store.Append([new JournalEntry(instance.Key, type, JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("instance"u8, instance.Id);
-            writer.WriteString(what, detail);
-            writer.WriteString("error"u8, failure.Message);
-            writer.WriteEndObject();
-        }, pretty: false))]);
-
-    /// <summary>
-    /// Templates an activity renders, after the change is durable (a re-render changes nothing recorded). The
-    /// loader checked that each exists; one that still cannot be rendered is journaled, and the transition stands.
-    /// </summary>
-    private void Render(Plan plan, WorkflowInstance instance)
-    {
-        foreach (var (template, state) in plan.Renders)
-        {
-            try
-            {
-                RenderOne(instance, template, state);
-            }
-            catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException)
-            {
-                EffectFailed(instance, "workflow.render_failed", "template", template, failure);
-            }
-        }
-    }
-
-    private void RenderOne(WorkflowInstance instance, string template, string state)
-    {
-        var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
-        Directory.CreateDirectory(folder);
-        var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && template == GovernanceDocuments.SummaryTemplate
-            ? GovernanceDocuments.PromotionSummary(record)
-            : GovernanceDocuments.Render(template, new Dictionary<string, object?> { ["instance"] = instance.Id, ["subject"] = instance.Subject, ["state"] = state, ["workflow"] = instance.Workflow });
-        File.WriteAllText(Path.Combine(folder, $"{state}-{Path.GetFileName(template).Replace(".hbs", "", StringComparison.Ordinal)}"), text);
     }
 
     private bool Claimed(string signal) => store.Load(SignalKeys, signal) is not null;

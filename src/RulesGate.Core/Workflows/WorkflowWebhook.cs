@@ -1,22 +1,48 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.Timeout;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
+/// <summary>How hard a webhook delivery tries: attempts after the first, the first back-off (doubling, with jitter) and each attempt's time limit.</summary>
+public sealed record WebhookRetry(int Retries = 3, TimeSpan? FirstDelay = null, TimeSpan? AttemptTimeout = null)
+{
+    public TimeSpan Delay => FirstDelay ?? TimeSpan.FromSeconds(1);
+
+    public TimeSpan Timeout => AttemptTimeout ?? TimeSpan.FromSeconds(5);
+}
+
 /// <summary>
 /// Posts each workflow notice (a <c>notify</c> activity, an escalation) as JSON to a URL, after the change that
-/// made it is durable: <c>{instance, workflow, subject, state, text}</c>. A delivery that fails is journaled by the
-/// runtime as <c>workflow.webhook_failed</c>, so no notice is lost silently.
+/// made it is durable: <c>{instance, workflow, subject, state, text}</c>. Transient failures (no connection, a
+/// timeout, 408, 429, 5xx) are retried with exponential back-off through Microsoft.Extensions.Http.Resilience; a
+/// delivery that still fails is journaled as <c>workflow.webhook_failed</c>, so no notice is lost silently.
 /// </summary>
-public sealed class WorkflowWebhook(Uri url, HttpClient? client = null)
+public sealed class WorkflowWebhook : IDisposable
 {
     /// <summary>The environment variable that configures the webhook for the CLI.</summary>
     public const string Variable = "RULESGATE_NOTIFY_WEBHOOK";
 
-    private readonly HttpClient http = client ?? new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly HttpClient http;
 
-    public Uri Url => url;
+    /// <param name="handler">Sends the requests (tests put a fake here); by default the system's.</param>
+    public WorkflowWebhook(Uri url, WebhookRetry? retry = null, HttpMessageHandler? handler = null)
+    {
+        Url = url;
+        retry ??= new WebhookRetry();
+        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
+            .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = retry.Retries, Delay = retry.Delay, BackoffType = DelayBackoffType.Exponential, UseJitter = true })
+            .AddTimeout(retry.Timeout)
+            .Build();
+        http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = handler ?? new SocketsHttpHandler() }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
+    }
+
+    public Uri Url { get; }
+
+    public void Dispose() => http.Dispose();
 
     /// <summary>The webhook named by <see cref="Variable"/>, or null when it is unset.</summary>
     /// <exception cref="FormatException">It is set but empty or not an absolute http(s) URL.</exception>
@@ -32,8 +58,9 @@ public sealed class WorkflowWebhook(Uri url, HttpClient? client = null)
             : throw new FormatException($"{Variable} is '{value}'; write an absolute http(s) URL, or unset it.");
     }
 
-    /// <exception cref="HttpRequestException">The endpoint could not be reached or did not answer 2xx.</exception>
-    public void Post(WorkflowInstance instance, string text)
+    /// <exception cref="HttpRequestException">The endpoint could not be reached or did not answer 2xx, after every retry.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
+    public async Task PostAsync(WorkflowInstance instance, string text, CancellationToken cancellation = default)
     {
         var body = JsonText.Write(writer =>
         {
@@ -49,12 +76,12 @@ public sealed class WorkflowWebhook(Uri url, HttpClient? client = null)
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         try
         {
-            using var response = http.PostAsync(url, content).GetAwaiter().GetResult();
+            using var response = await http.PostAsync(Url, content, cancellation).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
         }
-        catch (TaskCanceledException timeout)
+        catch (TimeoutRejectedException timeout)
         {
-            throw new HttpRequestException($"{url} did not answer in time.", timeout);
+            throw new HttpRequestException($"{Url} did not answer in time.", timeout);
         }
     }
 }

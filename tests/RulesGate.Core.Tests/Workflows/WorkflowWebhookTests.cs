@@ -76,7 +76,7 @@ public sealed class WorkflowWebhookTests : IDisposable
     public void Notify_UnreachableWebhook_IsJournaledAndTheStepStands()
     {
         using var store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
-        var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri($"http://127.0.0.1:{FreePort()}/nobody/")));
+        var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri($"http://127.0.0.1:{FreePort()}/nobody/"), new WebhookRetry(Retries: 1, FirstDelay: TimeSpan.FromMilliseconds(1))));
 
         IntoPaper(runtime);
 

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
+using RulesGate.Storage.Sqlite;
+
+namespace RulesGate.Core.Tests.Workflows;
+
+/// <summary>Effects run after commit from the journaled outbox: retried, journaled when they fail, never lost to a crash.</summary>
+public sealed class WorkflowEffectsTests : IDisposable
+{
+    private static readonly WorkflowRoles NoRoles = new(new Dictionary<string, IReadOnlySet<string>>());
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-effects-").FullName;
+    private readonly JournalStore store;
+
+    public WorkflowEffectsTests() => store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
+
+    public void Dispose()
+    {
+        store.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private string Artifacts => Path.Combine(folder, "artifacts");
+
+    /// <summary>Answers each request with the next status in line, and counts them.</summary>
+    private sealed class Scripted(params HttpStatusCode[] answers) : HttpMessageHandler
+    {
+        public int Calls { get; private set; }
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(answers[Math.Min(Calls++, answers.Length - 1)]));
+    }
+
+    private static WorkflowWebhook Hook(Scripted handler, int retries = 3) =>
+        new(new Uri("http://hooks.invalid/rg"), new WebhookRetry(retries, TimeSpan.FromMilliseconds(1)), handler);
+
+    private WorkflowRuntime Runtime(WorkflowWebhook? webhook = null, bool defer = false) =>
+        new(store, new WorkflowLoader(Compiled.Engine), NoRoles, artifacts: Artifacts, webhook: webhook, deferEffects: defer);
+
+    /// <summary>Walks a live-pipeline instance into L5_paper, whose entry notifies.</summary>
+    private static void IntoPaper(WorkflowRuntime runtime)
+    {
+        runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
+        string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
+        string[] fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            runtime.Evidence("s-1", kinds[i], JsonDocument.Parse(fields[i]).RootElement);
+        }
+    }
+
+    private IReadOnlyList<JournalEvent> OfType(string type) => [.. store.Read(type: type)];
+
+    [Fact]
+    public void Notify_TransientFailures_AreRetriedUntilDelivered()
+    {
+        var handler = new Scripted(HttpStatusCode.ServiceUnavailable, HttpStatusCode.InternalServerError, HttpStatusCode.NoContent);
+        using var hook = Hook(handler);
+
+        IntoPaper(Runtime(hook));
+
+        Assert.Equal(3, handler.Calls);
+        Assert.Single(OfType(WorkflowEffects.DoneType));
+        Assert.Empty(OfType("workflow.webhook_failed"));
+        Assert.Empty(store.All(WorkflowEffects.Outbox));
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+    }
+
+    [Fact]
+    public void Notify_FailingAfterEveryRetry_IsJournaledWithItsErrorAndLeavesTheOutbox()
+    {
+        var handler = new Scripted(HttpStatusCode.BadGateway);
+        using var hook = Hook(handler, retries: 2);
+
+        IntoPaper(Runtime(hook));
+
+        Assert.Equal(3, handler.Calls);
+        var failed = JsonDocument.Parse(Assert.Single(OfType("workflow.webhook_failed")).Payload).RootElement;
+        Assert.Equal("Paper burn-in started.", failed.GetProperty("text").GetString());
+        Assert.Equal("http://hooks.invalid/rg", failed.GetProperty("url").GetString());
+        Assert.Contains("502", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal("L5_paper", Runtime().Find("live-pipeline:s-1")!.State);
+        Assert.Empty(store.All(WorkflowEffects.Outbox));
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+    }
+
+    [Fact]
+    public void Notify_ClientError_IsNotRetried()
+    {
+        var handler = new Scripted(HttpStatusCode.BadRequest);
+        using var hook = Hook(handler);
+
+        IntoPaper(Runtime(hook));
+
+        Assert.Equal(1, handler.Calls);
+        Assert.Single(OfType("workflow.webhook_failed"));
+    }
+
+    [Fact]
+    public async Task Deferred_EffectsWaitInTheOutboxAcrossARestart_ThenRunOnce()
+    {
+        var handler = new Scripted(HttpStatusCode.NoContent);
+        using var hook = Hook(handler);
+        IntoPaper(Runtime(hook, defer: true));
+
+        // The transition is durable; its notice is journaled and pending, not yet posted.
+        Assert.Equal(0, handler.Calls);
+        var pending = Assert.Single(Runtime(hook).Effects.Pending());
+        Assert.Equal(new WorkflowEffect.Notify("Paper burn-in started."), pending.Effect);
+        Assert.Single(OfType(WorkflowEffects.EffectType));
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+
+        // A new process: its dispatcher finds the effect and runs it, once.
+        var restarted = Runtime(hook);
+        Assert.Equal(1, await restarted.Effects.RunPendingAsync());
+        Assert.Equal(0, await restarted.Effects.RunPendingAsync());
+
+        Assert.Equal(1, handler.Calls);
+        Assert.Empty(restarted.Effects.Pending());
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+    }
+
+    [Fact]
+    public async Task Cancelled_LeavesEveryEffectPendingAndJournalsNothing()
+    {
+        var handler = new Scripted(HttpStatusCode.NoContent);
+        using var hook = Hook(handler);
+        var runtime = Runtime(hook, defer: true);
+        IntoPaper(runtime);
+        var events = store.LastSeq();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runtime.Effects.RunPendingAsync(cancelled.Token));
+
+        Assert.Equal(0, handler.Calls);
+        Assert.Equal(events, store.LastSeq());
+        Assert.Single(runtime.Effects.Pending());
+    }
+
+    [Fact]
+    public async Task Render_ThatCannotBeWritten_IsJournaledAndTheTransitionStands()
+    {
+        // The artifacts "folder" is a file: nothing can be rendered under it.
+        File.WriteAllText(Artifacts, "not a folder");
+        var runtime = Runtime(defer: true);
+        var instance = runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
+        var render = new WorkflowEffect.Render("promotion_summary.md.hbs", instance.State);
+        store.Append([WorkflowEffects.Event(instance, render)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, render));
+
+        Assert.Equal(1, await runtime.Effects.RunPendingAsync());
+
+        var failed = JsonDocument.Parse(Assert.Single(OfType("workflow.render_failed")).Payload).RootElement;
+        Assert.Equal(("promotion_summary.md.hbs", instance.Id), (failed.GetProperty("template").GetString(), failed.GetProperty("instance").GetString()));
+        Assert.Empty(runtime.Effects.Pending());
+        Assert.Equal(instance.State, runtime.Find(instance.Id)!.State);
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+    }
+}
