@@ -105,7 +105,7 @@ public sealed class CliTests
         Assert.Matches(@"live_check\s+→ limited_live\s+evidence\s+by diary evidence: gate limited_live passed", output);
         Assert.Contains("Ledger: alpha-momentum is at limited_live.", output, StringComparison.Ordinal);
         Assert.Contains("    pilot --> live_check : approved by 2 of risk + compliance\n", output, StringComparison.Ordinal);
-        Assert.Contains("Journal verified: 260 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
+        Assert.Contains("Journal verified: 275 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
     }
 
     [Fact]
