@@ -1,0 +1,140 @@
+using System.Globalization;
+using System.Text.Json;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Workflows;
+
+/// <summary>
+/// The committing half of the runtime: plans go to the journal in one transaction per batch — their events, the
+/// ledger changes their activities make, each instance's new projection under a check that it is still at the
+/// version the plan was made from, the signal's idempotency key, and the effects they leave in the outbox.
+/// </summary>
+/// <param name="afterCommit">Runs once a transaction is durable (the runtime runs the outbox's effects there, unless they are deferred).</param>
+internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit)
+{
+    /// <summary>The projection of the signals already handled, by idempotency key.</summary>
+    public const string SignalKeys = "workflow.key";
+
+    /// <summary>Commits many plans a batch per transaction; a batch that hits a duplicate key or a conflict is committed plan by plan.</summary>
+    public List<WorkflowInstance> CommitAll(List<(WorkflowPlan WorkflowPlan, string? Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
+    {
+        const int Batch = 512;
+        var written = new List<WorkflowInstance>();
+        foreach (var chunk in plans.Chunk(Batch))
+        {
+            try
+            {
+                written.AddRange(CommitBatch(chunk, blob));
+            }
+            catch (Exception failure) when (failure is DuplicateSignalException or WorkflowConflictException)
+            {
+                written.AddRange(chunk.Select(item => TryCommit(item.WorkflowPlan, item.Signal!, blob)).OfType<WorkflowInstance>());
+            }
+        }
+
+        return written;
+    }
+
+    public WorkflowInstance? TryCommit(WorkflowPlan plan, string signal, KeyValuePair<string, byte[]>? blob = null)
+    {
+        try
+        {
+            return Commit(plan, signal, blob);
+        }
+        catch (DuplicateSignalException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it.</summary>
+    public WorkflowInstance Commit(WorkflowPlan plan, string signal, KeyValuePair<string, byte[]>? blob = null) => CommitBatch([(plan, signal)], blob)[0];
+
+    /// <summary>
+    /// Several plans in one transaction, each under its own version check (and key, when it has one), after an
+    /// optional <paramref name="first"/> event with its own projection; all or none.
+    /// </summary>
+    public List<WorkflowInstance> CommitBatch(
+        IReadOnlyList<(WorkflowPlan WorkflowPlan, string? Signal)> batch,
+        KeyValuePair<string, byte[]>? blob,
+        (JournalEntry Entry, Action<JournalTransaction, JournalEvent> Project)? first = null)
+    {
+        foreach (var (plan, signal) in batch)
+        {
+            if (plan.Ledger is { } ledger && plan.LedgerBase is { } original && (ledger.DeclaredStage != original.DeclaredStage || plan.Approvals.Count > 0))
+            {
+                var change = PolicyLedger.Prepare(original, new PromotionRequest(
+                    plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, AllowSingleApproval: true, AllowRegression: plan.Demoted));
+                plan.Entries.Add((change.Entry, change));
+                plan.LedgerBase = null;
+            }
+
+            if (plan.Entries.Count == 0)
+            {
+                plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal ?? ""));
+            }
+        }
+
+        // The effects each plan leaves in the outbox: its own, and a log line for a ledger change.
+        var queued = batch.Select(item => (IReadOnlyList<WorkflowEffect>)[
+            .. item.WorkflowPlan.Effects.Where(effect => effect is not WorkflowEffect.Notify || effects.Posts),
+            .. effects.Logs && item.WorkflowPlan.Entries.Any(entry => entry.Ledger is not null) ? [new WorkflowEffect.Log("")] : Array.Empty<WorkflowEffect>()]).ToList();
+        var written = new List<WorkflowInstance>(batch.Count);
+        JournalEntry[] lead = first is { } f ? [f.Entry] : [];
+        var entries = batch.SelectMany((item, i) => item.WorkflowPlan.Entries.Select(e => e.Entry).Concat(queued[i].Select(effect => WorkflowEffects.Event(item.WorkflowPlan.Instance, effect))));
+        store.Append([.. lead, .. entries], blob is { } b ? [b] : null, (scope, events) =>
+        {
+            written.Clear();
+            first?.Project(scope, events[0]);
+            var offset = lead.Length;
+            for (var p = 0; p < batch.Count; p++)
+            {
+                var (plan, signal) = batch[p];
+                if ((scope.Load(WorkflowInstance.Projection, plan.Before.Id)?.Seq ?? 0) != plan.Before.Seq)
+                {
+                    throw new WorkflowConflictException(plan.Before.Id);
+                }
+
+                var last = events[offset + plan.Entries.Count - 1];
+                if (signal is not null)
+                {
+                    Claim(scope, signal, last.Seq);
+                }
+
+                PolicyLedgerRecord? ledger = null;
+                for (var i = 0; i < plan.Entries.Count; i++)
+                {
+                    ledger = plan.Entries[i].Ledger?.Apply(scope, events[offset + i]) ?? ledger;
+                }
+
+                var instance = plan.Instance with { Seq = last.Seq };
+                scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
+                offset += plan.Entries.Count;
+                foreach (var effect in queued[p])
+                {
+                    WorkflowEffects.Enqueue(scope, events[offset++], instance, effect is WorkflowEffect.Log ? new WorkflowEffect.Log(PromotionLog.Line(ledger!)) : effect);
+                }
+
+                written.Add(instance);
+            }
+        });
+        afterCommit();
+
+        return written;
+    }
+
+    public bool Claimed(string signal) => store.Load(SignalKeys, signal) is not null;
+
+    public static void Claim(JournalTransaction scope, string signal, long seq)
+    {
+        if (scope.Load(SignalKeys, signal) is not null)
+        {
+            throw new DuplicateSignalException(signal);
+        }
+
+        scope.Store(SignalKeys, signal, seq.ToString(CultureInfo.InvariantCulture), seq);
+    }
+}

@@ -1,0 +1,42 @@
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Workflows;
+
+/// <summary>The events, ledger changes and projection one signal produces, built before anything is written.</summary>
+internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> entries)
+{
+    public WorkflowInstance Before { get; } = instance;
+
+    /// <summary>When the plan's steps happen: the time a tick was asked to fire at; null for now.</summary>
+    public DateTimeOffset? Now { get; init; }
+
+    public WorkflowInstance Instance { get; set; } = instance;
+
+    public List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> Entries { get; } = entries;
+
+    /// <summary>The subject's ledger record when the plan first touched it; every stage change of the plan is one change from it.</summary>
+    public PolicyLedgerRecord? LedgerBase { get; set; }
+
+    /// <summary>The ledger as the plan leaves it, for gates judged after a stage change within the same signal.</summary>
+    public PolicyLedgerRecord? Ledger { get; set; }
+
+    public bool Demoted { get; set; }
+
+    /// <summary>The roles whose approvals moved the instance in this signal; they go to the ledger with its stage.</summary>
+    public List<string> Approvals { get; } = [];
+
+    /// <summary>What the plan asks the world to do once it is durable (a ledger change adds its log line at commit).</summary>
+    public List<WorkflowEffect> Effects { get; } = [];
+
+    public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
+        Entries.Add((new JournalEntry(Instance.Key, type, JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("instance"u8, Instance.Id);
+            writer.WriteString("state"u8, Instance.State);
+            fields(writer);
+            writer.WriteEndObject();
+        }, pretty: false)), null));
+}
