@@ -87,13 +87,67 @@ public sealed record WorkflowDefinition(
 {
     public const string DownTarget = "down";
 
-    /// <summary>The file's bytes as hashed: kept in the journal, so an instance always runs the definition it started with.</summary>
+    /// <summary>The workflow file's bytes.</summary>
     public byte[] Bytes { get; init; } = [];
 
-    /// <summary><c>id@version#&lt;12 hex&gt;</c>, pinned by every instance started from it.</summary>
+    /// <summary>
+    /// What an instance pins, kept in the journal under <see cref="Hash"/> (its SHA-256): the workflow file's
+    /// bytes, packed with the gates file's bytes when it names one, so an instance is judged by the gates it
+    /// started with for as long as it runs, whatever happens to the files on disk.
+    /// </summary>
+    public byte[] Pinned { get; init; } = [];
+
+    /// <summary><c>id@version#&lt;12 hex&gt;</c>, pinned by every instance started from it; it covers the gates file too.</summary>
     public string Identity => string.Create(CultureInfo.InvariantCulture, $"{Id}@{Version}#{Hash[..12]}");
 
     public WorkflowState State(string name) => States.First(state => state.Name == name);
 
     public bool HasState(string name) => States.Any(state => state.Name == name);
+
+    private static readonly byte[] PackHeader = "rulesgate-workflow-bundle/1\n"u8.ToArray();
+
+    /// <summary>The workflow file and its gates file as one: a header line, then each file as its length in bytes, a newline and the bytes.</summary>
+    internal static byte[] Pack(byte[] workflow, byte[]? gates)
+    {
+        if (gates is null)
+        {
+            return workflow;
+        }
+
+        using var packed = new MemoryStream();
+        packed.Write(PackHeader);
+        foreach (var part in new[] { workflow, gates })
+        {
+            packed.Write(System.Text.Encoding.ASCII.GetBytes(part.Length.ToString(CultureInfo.InvariantCulture) + "\n"));
+            packed.Write(part);
+        }
+
+        return packed.ToArray();
+    }
+
+    /// <summary>The files <see cref="Pack"/> put together; a workflow file alone comes back as itself.</summary>
+    /// <exception cref="FormatException">It starts like a pack but is not a whole one.</exception>
+    internal static (byte[] Workflow, byte[]? Gates) Unpack(byte[] pinned)
+    {
+        if (!pinned.AsSpan().StartsWith(PackHeader))
+        {
+            return (pinned, null);
+        }
+
+        var rest = pinned.AsSpan(PackHeader.Length);
+        var parts = new List<byte[]>(2);
+        while (parts.Count < 2)
+        {
+            var newline = rest.IndexOf((byte)'\n');
+            if (newline is < 1 or > 9 || !int.TryParse(rest[..newline], NumberStyles.None, CultureInfo.InvariantCulture, out var length) || length > rest.Length - newline - 1)
+            {
+                throw new FormatException("a pinned workflow bundle is cut short or malformed");
+            }
+
+            parts.Add(rest.Slice(newline + 1, length).ToArray());
+            rest = rest[(newline + 1 + length)..];
+        }
+
+        return rest.IsEmpty ? (parts[0], parts[1]) : throw new FormatException("a pinned workflow bundle has bytes after its two files");
+    }
 }

@@ -26,7 +26,18 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
     public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes));
 
-    public RuleResult<WorkflowDefinition> Parse(string path, byte[] bytes)
+    public RuleResult<WorkflowDefinition> Parse(string path, byte[] bytes) => Parse(path, bytes, pinnedGates: null);
+
+    /// <summary>A definition as an instance pinned it (<see cref="WorkflowDefinition.Pinned"/>): its gates come from the pin, never from disk.</summary>
+    /// <exception cref="FormatException">The pin is not a whole one.</exception>
+    public RuleResult<WorkflowDefinition> ParsePinned(string path, byte[] pinned)
+    {
+        var (workflow, gates) = WorkflowDefinition.Unpack(pinned);
+        return Parse(path, workflow, gates ?? []);
+    }
+
+    /// <param name="pinnedGates">The gates file's bytes as pinned; null reads the file the workflow names.</param>
+    private RuleResult<WorkflowDefinition> Parse(string path, byte[] bytes, byte[]? pinnedGates)
     {
         var source = new SourceText(path, new UTF8Encoding(false).GetString(bytes).TrimStart('\uFEFF'));
         var reader = new YamlReader(source);
@@ -48,7 +59,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
         var metadata = top.TryGetValue("metadata", out var metadataNode) ? Metadata(reader, metadataNode) : null;
         var subject = top.TryGetValue("subject", out var subjectNode) ? reader.Choice(subjectNode, "subject", Subjects) : null;
-        var gates = top.TryGetValue("gates", out var gatesNode) ? Gates(reader, gatesNode, path) : null;
+        var gates = top.TryGetValue("gates", out var gatesNode) ? Gates(reader, gatesNode, path, pinnedGates) : null;
         var conditions = new List<RuleDefinition>();
         var states = top.TryGetValue("states", out var statesNode) ? States(reader, statesNode, subject, gates, conditions) : [];
         var demotions = top.TryGetValue("demote", out var demoteNode) ? Demotions(reader, demoteNode, conditions) : [];
@@ -79,8 +90,9 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
             compiled = result.Value;
         }
 
+        var pinned = WorkflowDefinition.Pack(bytes, gates?.Bundle.File.Bytes);
         return RuleResult<WorkflowDefinition>.Success(new WorkflowDefinition(
-            path, hash, metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes });
+            path, Convert.ToHexStringLower(SHA256.HashData(pinned)), metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes, Pinned = pinned });
     }
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)
@@ -105,23 +117,23 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
     private sealed record LoadedGates(RuleBundle Bundle, IReadOnlyList<string> Names, string Path);
 
-    private LoadedGates? Gates(YamlReader reader, YamlNode node, string workflowPath)
+    /// <summary>The PromotionGate file named by <c>gates:</c>, relative to the workflow file's folder; or its pinned bytes.</summary>
+    private LoadedGates? Gates(YamlReader reader, YamlNode node, string workflowPath, byte[]? pinned)
     {
         if (reader.String(node, "gates") is not { } path)
         {
             return null;
         }
 
-        // A path from the repository root, or from the workflow file's folder.
-        var candidates = new[] { path, System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", "..", path), System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", path) };
-        var found = candidates.FirstOrDefault(File.Exists);
-        if (found is null)
+        var found = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", path);
+        if (pinned is null && !File.Exists(found))
         {
-            reader.Error(node, "RG1005", "gates", $"'{path}' does not exist.", "Name a PromotionGate rule file from the repository root, such as rules/promotion/alpha-trade.yaml.");
+            reader.Error(node, "RG1005", "gates", $"'{path}' does not exist (looked for {found}).", "Name a PromotionGate rule file relative to the workflow file's folder, such as ../rules/promotion/alpha-trade.yaml.");
             return null;
         }
 
-        var loaded = engine.Load(found);
+        var file = engine.Loader.Parse(found, pinned ?? InputFile.ReadAtMost(found, YamlLimits.MaxBytes));
+        var loaded = file.Value is { } parsed ? engine.Compile(parsed) : RuleResult<RuleBundle>.Failure(file.Diagnostics);
         if (loaded.Value is not { Kind: PromotionGateKind } bundle)
         {
             reader.Error(node, "RG1005", "gates", loaded.Value is null ? $"'{path}' does not compile: {loaded.Diagnostics[0]}" : $"'{path}' is a {loaded.Value.Kind.Name} file, not a PromotionGate file.", "Run rulesgate rules check on it.");

@@ -71,7 +71,7 @@ public sealed class WorkflowRuntime
 
         definitions[definition.Hash] = definition;
         var plan = planner.Start(definition, id, subject, actor, planner.Snapshot(subject));
-        return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
+        return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned));
     }
 
 
@@ -153,7 +153,7 @@ public sealed class WorkflowRuntime
             }
         }
 
-        return committer.CommitAll(plans, new KeyValuePair<string, byte[]>(definition.Hash, definition.Bytes));
+        return committer.CommitAll(plans, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned));
     }
 
     /// <summary>An approval or a rejection by a role holder, for the approval the instance waits on.</summary>
@@ -207,7 +207,7 @@ public sealed class WorkflowRuntime
         }
 
         definitions[target.Hash] = target;
-        return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Bytes));
+        return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Pinned));
     }
 
     public WorkflowInstance? Find(string id) =>
@@ -224,8 +224,13 @@ public sealed class WorkflowRuntime
             return known;
         }
 
-        var bytes = store.Blob(instance.Hash) ?? throw JournalException.Missing($"The definition {instance.Workflow}@{instance.Version} of {instance.Id} is missing from the journal.");
-        var loaded = loader.Parse(instance.DefinitionPath, bytes);
+        var pinned = store.Blob(instance.Hash) ?? throw JournalException.Missing($"The definition {instance.Workflow}@{instance.Version} of {instance.Id} is missing from the journal.");
+        if (Convert.ToHexStringLower(SHA256.HashData(pinned)) != instance.Hash)
+        {
+            throw JournalException.Missing($"The definition {instance.Workflow}@{instance.Version} of {instance.Id} in the journal is not the one it pinned (its bytes no longer match their hash); nothing was run. Run 'rulesgate journal verify'.");
+        }
+
+        var loaded = JournalException.Parsed($"the pinned definition of {instance.Id}", () => loader.ParsePinned(instance.DefinitionPath, pinned));
         return definitions[instance.Hash] = loaded.Value ?? throw JournalException.Missing($"The definition of {instance.Id} no longer loads: {loaded.Diagnostics[0]}");
     }
 
