@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
-using RulesGate.Core.Journal;
-using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -35,100 +33,11 @@ internal static class BenchCommand
 
             var budget = TimeSpan.FromSeconds(parse.GetValue(seconds));
             var result = parse.GetValue(journal) is { } journalPath
-                ? Journaled(compiled, contexts, budget, journalPath)
-                : InMemory(compiled, contexts, budget);
-            output.WriteLine(result);
+                ? GateBench.Journaled(compiled, contexts, budget, SqliteJournal.Open(journalPath))
+                : GateBench.InMemory(compiled, contexts, budget);
+            output.WriteLine(result.Json());
             return ExitCodes.Ok;
         });
         return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate };
-    }
-
-    private static string InMemory(CapitalGate gate, CapitalContext[] contexts, TimeSpan budget)
-    {
-        var fired = new bool[gate.RuleCount];
-        Warm(gate, contexts, fired);
-        long decisions = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < budget)
-        {
-            foreach (var context in contexts)
-            {
-                gate.Judge(context, fired, out _, out _);
-            }
-
-            decisions += contexts.Length;
-        }
-
-        var rate = decisions / clock.Elapsed.TotalSeconds;
-        // The clock ticks too coarsely to time one decision: each sample is a pass over every request, per decision.
-        var latencies = new List<double>();
-        var sampling = Stopwatch.StartNew();
-        while (sampling.Elapsed < budget / 3 || latencies.Count < 100)
-        {
-            var start = Stopwatch.GetTimestamp();
-            foreach (var context in contexts)
-            {
-                gate.Judge(context, fired, out _, out _);
-            }
-
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / contexts.Length);
-        }
-
-        return Json(rate, latencies, journaled: false, commits: null);
-    }
-
-    private static string Journaled(CapitalGate gate, CapitalContext[] contexts, TimeSpan budget, string path)
-    {
-        var fired = new bool[gate.RuleCount];
-        Warm(gate, contexts, fired);
-        var writer = new JournalWriter(SqliteJournal.Open(path));
-        var bundle = GateJournal.Bundle(gate);
-        var latencies = new List<double>();
-        var pending = new List<Task<JournalEvent>>();
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < budget)
-        {
-            foreach (var context in contexts)
-            {
-                var start = Stopwatch.GetTimestamp();
-                var decision = gate.Decide(context);
-                pending.Add(writer.Append(GateJournal.Decision(gate, context, decision, "bench"), bundle));
-                latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds);
-            }
-        }
-
-        // Only what is durable counts: wait for every acknowledgement before stopping the clock.
-        Task.WaitAll([.. pending]);
-        var rate = pending.Count / clock.Elapsed.TotalSeconds;
-        var commits = writer.Commits;
-        writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return Json(rate, latencies, journaled: true, commits);
-    }
-
-    private static void Warm(CapitalGate gate, CapitalContext[] contexts, bool[] fired)
-    {
-        for (var i = 0; i < 20_000; i++)
-        {
-            gate.Judge(contexts[i % contexts.Length], fired, out _, out _);
-        }
-    }
-
-    private static string Json(double rate, List<double> latencies, bool journaled, long? commits)
-    {
-        latencies.Sort();
-        return JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteNumber("decisions_per_second", Math.Round(rate));
-            writer.WriteNumber("p50_ns", Math.Round(latencies[latencies.Count / 2]));
-            writer.WriteNumber("p99_ns", Math.Round(latencies[(int)(latencies.Count * 0.99)]));
-            writer.WriteBoolean("journaled", journaled);
-            if (commits is { } count)
-            {
-                writer.WriteNumber("commits", count);
-            }
-
-            writer.WriteEndObject();
-        }, pretty: false);
     }
 }

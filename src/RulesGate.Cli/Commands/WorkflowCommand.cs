@@ -167,19 +167,7 @@ internal static class WorkflowCommand
             var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
             if (parse.GetValue(json))
             {
-                using var projection = JsonDocument.Parse(instance.Json());
-                output.WriteLine(JsonText.Write(writer =>
-                {
-                    writer.WriteStartObject();
-                    foreach (var property in projection.RootElement.EnumerateObject())
-                    {
-                        property.WriteTo(writer);
-                    }
-
-                    writer.WritePropertyName("waits_for"u8);
-                    JsonText.Value(writer, runtime.Bookmarks(instance));
-                    writer.WriteEndObject();
-                }, pretty: false));
+                output.WriteLine(instance.Json(runtime.Bookmarks(instance)));
                 return ExitCodes.Ok;
             }
 

@@ -42,6 +42,22 @@ public sealed record WorkflowInstance(
     public void Write(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();
+        WriteFields(writer);
+        writer.WriteEndObject();
+    }
+
+    /// <summary>The projection with what the instance waits for (<c>evidence</c>, <c>approval</c>, <c>timer</c>), as <c>workflow show --json</c> prints it.</summary>
+    public string Json(IReadOnlyList<string> waitsFor) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        WriteFields(writer);
+        writer.WritePropertyName("waits_for"u8);
+        JsonText.Value(writer, waitsFor);
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    private void WriteFields(Utf8JsonWriter writer)
+    {
         writer.WriteString("id"u8, Id);
         writer.WriteString("workflow"u8, Workflow);
         writer.WriteNumber("version"u8, Version);
@@ -79,7 +95,6 @@ public sealed record WorkflowInstance(
         }
 
         writer.WriteEndArray();
-        writer.WriteEndObject();
     }
 
     public static WorkflowInstance Parse(string json, long seq)
