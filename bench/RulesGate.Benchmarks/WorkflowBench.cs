@@ -31,7 +31,7 @@ internal static class WorkflowBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"started {instances} instances in {setup.Elapsed.TotalSeconds:F1} s"));
         using var evidence = JsonDocument.Parse("""{"trades":60,"win_rate":0.5,"profit_factor":1.2,"drawdown":0.01,"loss_streak":0}""");
         var clock = Stopwatch.StartNew();
-        var moved = runtime.Evidence("bench", "trades", evidence.RootElement, "batch-1");
+        var moved = runtime.Evidence("bench", "trades", evidence.RootElement, "batch-1").Moved;
         var seconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one evidence batch: {moved.Count} transitions in {seconds:F2} s = {moved.Count / seconds:F0} transitions/s"));
         return moved.Count == instances && JournalVerifier.Verify(store).Intact ? 0 : 1;

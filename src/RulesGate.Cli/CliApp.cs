@@ -50,8 +50,8 @@ internal static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException or RulesGate.Core.Journal.JournalException or System.Text.Json.JsonException or System.Data.Common.DbException or RulesGate.Core.Rules.RuleEvaluationException
-            or RulesGate.Core.Promotion.PromotionRefusedException or RulesGate.Core.Promotion.LedgerConflictException or RulesGate.Core.Workflows.WorkflowRefusedException or RulesGate.Core.Workflows.WorkflowConflictException or RulesGate.Core.Workflows.DuplicateSignalException)
+        catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException or System.Data.Common.DbException
+            or RulesGate.Core.RefusalException or RulesGate.Core.Journal.JournalException or RulesGate.Core.Rules.RuleEvaluationException)
         {
             // The one exception boundary of the CLI: one line, exit 2.
             error.WriteLine($"rulesgate: {failure.Message}");

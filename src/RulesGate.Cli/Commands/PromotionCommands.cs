@@ -151,7 +151,7 @@ internal static class PromotionCommands
                 output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
                 return ExitCodes.Ok;
             }
-            catch (Exception refused) when (refused is PromotionRefusedException or LedgerConflictException)
+            catch (RulesGate.Core.RefusalException refused)
             {
                 output.WriteLine($"Refused: {refused.Message}");
                 return ExitCodes.Failed;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
@@ -81,15 +82,15 @@ internal static class WorkflowCommand
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            try
+            var outcome = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
+            if (outcome.AlreadyHandled)
             {
-                var moved = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
-                Moved(output, moved);
-                output.WriteLine($"Evidence recorded; {moved.Count} {(moved.Count == 1 ? "instance" : "instances")} moved.");
+                output.WriteLine(outcome.Acknowledgement);
             }
-            catch (DuplicateSignalException duplicate)
+            else
             {
-                output.WriteLine(duplicate.Message);
+                Moved(output, outcome.Moved);
+                output.WriteLine($"Evidence recorded; {outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
             }
 
             return ExitCodes.Ok;
@@ -204,16 +205,13 @@ internal static class WorkflowCommand
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
-                var instance = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, parse.GetValue(actor)!, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
-                output.WriteLine($"{instance.Id}: {(approve ? "approved" : "rejected")} by {parse.GetValue(actor)!.Trim().ToLowerInvariant()}; now in {instance.State}.");
+                var outcome = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, parse.GetValue(actor)!, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
+                output.WriteLine(outcome.AlreadyHandled
+                    ? outcome.Acknowledgement
+                    : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {parse.GetValue(actor)!.Trim().ToLowerInvariant()}; now in {outcome.Instance.State}.");
                 return ExitCodes.Ok;
             }
-            catch (DuplicateSignalException duplicate)
-            {
-                output.WriteLine(duplicate.Message);
-                return ExitCodes.Ok;
-            }
-            catch (Exception refused) when (refused is WorkflowRefusedException or WorkflowConflictException or Core.Promotion.PromotionRefusedException)
+            catch (RefusalException refused)
             {
                 output.WriteLine($"Refused: {refused.Message}");
                 return ExitCodes.Failed;

@@ -59,14 +59,8 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
                 var alerts = policy.Count(entry => entry.Severity == DiarySeverity.Alert);
                 using var evidence = DiaryEvidence(policy.Count(), alerts);
                 var key = "diary:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n", policy.Select(entry => entry.EntryId)))))[..16];
-                try
-                {
-                    moved.AddRange(runtime.Evidence(policy.Key, "diary", evidence.RootElement, key));
-                }
-                catch (DuplicateSignalException)
-                {
-                    // These entries woke the policy's instances before.
-                }
+                // Entries that woke the policy's instances before are acknowledged and move nothing.
+                moved.AddRange(runtime.Evidence(policy.Key, "diary", evidence.RootElement, key).Moved);
             }
         }
 

@@ -112,33 +112,22 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
     /// <exception cref="FormatException">A start names a workflow that does not load; the message carries its diagnostics.</exception>
     public bool Dispatch(WorkflowSignal signal)
     {
-        try
+        switch (signal)
         {
-            switch (signal)
-            {
-                case StartSignal start:
-                    var loaded = catalogue.Find(start.Workflow);
-                    var definition = loaded.Value ?? throw new FormatException($"workflow {start.Workflow} does not load: {string.Join("; ", loaded.Diagnostics)}");
-                    runtime.Start(definition, start.Subject, start.Actor, start.Key);
-                    break;
-                case EvidenceSignal evidence:
-                    runtime.Evidence(evidence.Subject, evidence.Kind, evidence.Evidence, evidence.Key);
-                    break;
-                case VoteSignal vote:
-                    runtime.Vote(vote.Instance, vote.Actor, vote.Role, vote.Approve, vote.Reason, vote.Key);
-                    break;
-                case TickSignal tick:
-                    runtime.Tick(tick.Now);
-                    break;
-                default:
-                    throw new ArgumentException($"Unknown signal {signal.GetType().Name}.", nameof(signal));
-            }
-
-            return true;
-        }
-        catch (DuplicateSignalException)
-        {
-            return false;
+            case StartSignal start:
+                var loaded = catalogue.Find(start.Workflow);
+                var definition = loaded.Value ?? throw new FormatException($"workflow {start.Workflow} does not load: {string.Join("; ", loaded.Diagnostics)}");
+                runtime.Start(definition, start.Subject, start.Actor, start.Key);
+                return true;
+            case EvidenceSignal evidence:
+                return !runtime.Evidence(evidence.Subject, evidence.Kind, evidence.Evidence, evidence.Key).AlreadyHandled;
+            case VoteSignal vote:
+                return !runtime.Vote(vote.Instance, vote.Actor, vote.Role, vote.Approve, vote.Reason, vote.Key).AlreadyHandled;
+            case TickSignal tick:
+                runtime.Tick(tick.Now);
+                return true;
+            default:
+                throw new ArgumentException($"Unknown signal {signal.GetType().Name}.", nameof(signal));
         }
     }
 }

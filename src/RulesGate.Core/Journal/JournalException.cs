@@ -39,10 +39,8 @@ public sealed class JournalException : InvalidOperationException
 
 /// <summary>An append expected a stream at one version and found it at another: someone else appended first; nothing was written.</summary>
 public sealed class JournalConflictException(string stream, long expected, long actual)
-    : Exception($"The journal stream '{stream}' moved on while this change was prepared (expected version {expected}, found {actual}); nothing was written, try again.")
+    : RefusalException("journal.conflict", stream, $"The journal stream '{stream}' moved on while this change was prepared (expected version {expected}, found {actual}); nothing was written, try again.")
 {
-    public string Stream { get; } = stream;
-
     public long Expected { get; } = expected;
 
     public long Actual { get; } = actual;

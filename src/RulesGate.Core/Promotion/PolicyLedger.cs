@@ -55,7 +55,7 @@ public static class PolicyLedger
         if (request.DeclaredRoles is { } roles && given.FirstOrDefault(approval => !roles.Contains(approval)) is { } unknown)
         {
             var guess = Rules.Naming.Closest(unknown, roles);
-            throw new PromotionRefusedException($"Approval '{unknown}' names no role declared in {Workflows.WorkflowRoles.DefaultPath}; {(roles.Count == 0 ? "that file declares none (or is missing), so no approval can be recorded." : guess is null ? $"the roles are {string.Join(", ", roles.Order(StringComparer.Ordinal))}." : $"did you mean '{guess}'?")}");
+            throw new PromotionRefusedException(request.PolicyId, $"Approval '{unknown}' names no role declared in {Workflows.WorkflowRoles.DefaultPath}; {(roles.Count == 0 ? "that file declares none (or is missing), so no approval can be recorded." : guess is null ? $"the roles are {string.Join(", ", roles.Order(StringComparer.Ordinal))}." : $"did you mean '{guess}'?")}");
         }
 
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
@@ -101,22 +101,22 @@ public static class PolicyLedger
         var policy = request.PolicyId;
         if (request.Stage < before.DeclaredStage && !request.AllowRegression)
         {
-            throw new PromotionRefusedException($"{policy} is declared at {before.DeclaredStage.Name()}; lowering it to {request.Stage.Name()} needs --allow-regression.");
+            throw new PromotionRefusedException(policy, $"{policy} is declared at {before.DeclaredStage.Name()}; lowering it to {request.Stage.Name()} needs --allow-regression.");
         }
 
         if (request.PolicyDelta is not null && given.Count == 0)
         {
-            throw new PromotionRefusedException($"A policy delta for {policy} needs approvals given with it (--approval NAME).");
+            throw new PromotionRefusedException(policy, $"A policy delta for {policy} needs approvals given with it (--approval NAME).");
         }
 
         if (request.Stage == PromotionStage.Pilot && approvals.Count == 0)
         {
-            throw new PromotionRefusedException($"Promoting {policy} to pilot needs at least one approval (--approval NAME).");
+            throw new PromotionRefusedException(policy, $"Promoting {policy} to pilot needs at least one approval (--approval NAME).");
         }
 
         if (request.Stage == PromotionStage.LimitedLive && approvals.Count < (request.AllowSingleApproval ? 1 : 2))
         {
-            throw new PromotionRefusedException(request.AllowSingleApproval
+            throw new PromotionRefusedException(policy, request.AllowSingleApproval
                 ? $"Promoting {policy} to limited_live needs at least one approval (--approval NAME)."
                 : $"Promoting {policy} to limited_live needs two distinct approvals and it has {approvals.Count}; add --approval NAME or pass --allow-single-approval.");
         }

@@ -70,7 +70,7 @@ public sealed class PromotionGuard
         var blockers = Blockers(context);
         if (blockers.Count > 0)
         {
-            throw new PromotionRefusedException(string.Join(" ", blockers));
+            throw new PromotionRefusedException(strategy, string.Join(" ", blockers));
         }
 
         var key = $"{Projection}:{strategy}";
@@ -122,7 +122,7 @@ public sealed class PromotionGuard
         }
 
         var guess = Naming.Closest(normalized, statuses);
-        throw new PromotionRefusedException(statuses.Count == 0
+        throw new PromotionRefusedException(normalized, statuses.Count == 0
             ? $"{evaluator.Bundle.File.Path} declares no statuses; add params.statuses, such as [candidate, approved, active, paused, retired]."
             : $"'{normalized}' is not a status {evaluator.Bundle.File.Path} declares; {(guess is null ? $"write one of {string.Join(", ", statuses)}" : $"did you mean '{guess}'?")}");
     }

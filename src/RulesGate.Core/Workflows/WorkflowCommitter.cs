@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
-using RulesGate.Core.Rules;
-using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
@@ -18,47 +15,41 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     public const string SignalKeys = "workflow.key";
 
-    /// <summary>Commits many plans a batch per transaction; a batch that hits a duplicate key or a conflict is committed plan by plan.</summary>
-    public List<WorkflowInstance> CommitAll(List<(WorkflowPlan WorkflowPlan, string? Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
+    /// <summary>Commits many plans a batch per transaction; a batch that meets a claimed key or a conflict is committed plan by plan.</summary>
+    public List<WorkflowInstance> CommitAll(List<(WorkflowPlan Plan, string? Signal)> plans, KeyValuePair<string, byte[]>? blob = null)
     {
         const int Batch = 512;
         var written = new List<WorkflowInstance>();
         foreach (var chunk in plans.Chunk(Batch))
         {
+            List<WorkflowInstance>? committed;
             try
             {
-                written.AddRange(CommitBatch(chunk, blob));
+                committed = CommitBatch(chunk, blob);
             }
-            catch (Exception failure) when (failure is DuplicateSignalException or WorkflowConflictException)
+            catch (WorkflowConflictException)
             {
-                written.AddRange(chunk.Select(item => TryCommit(item.WorkflowPlan, item.Signal!, blob)).OfType<WorkflowInstance>());
+                committed = null;
             }
+
+            written.AddRange(committed ?? chunk.Select(item => Commit(item.Plan, item.Signal!, blob)).OfType<WorkflowInstance>());
         }
 
         return written;
     }
 
-    public WorkflowInstance? TryCommit(WorkflowPlan plan, string signal, KeyValuePair<string, byte[]>? blob = null)
-    {
-        try
-        {
-            return Commit(plan, signal, blob);
-        }
-        catch (DuplicateSignalException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it.</summary>
-    public WorkflowInstance Commit(WorkflowPlan plan, string signal, KeyValuePair<string, byte[]>? blob = null) => CommitBatch([(plan, signal)], blob)[0];
+    /// <summary>One transaction: the signal's key, the events, the ledger changes and the projection, if the instance is still where the plan found it; null when the key was claimed first.</summary>
+    /// <exception cref="WorkflowConflictException">The instance moved on after the plan was made; nothing was written.</exception>
+    public WorkflowInstance? Commit(WorkflowPlan plan, string signal, KeyValuePair<string, byte[]>? blob = null) => CommitBatch([(plan, signal)], blob)?[0];
 
     /// <summary>
     /// Several plans in one transaction, each under its own version check (and key, when it has one), after an
-    /// optional <paramref name="first"/> event with its own projection; all or none.
+    /// optional <paramref name="first"/> event with its own projection; all or none. Null, with nothing written,
+    /// when a key was claimed by someone else after the plans were made.
     /// </summary>
-    public List<WorkflowInstance> CommitBatch(
-        IReadOnlyList<(WorkflowPlan WorkflowPlan, string? Signal)> batch,
+    /// <exception cref="WorkflowConflictException">An instance moved on after its plan was made; nothing was written.</exception>
+    public List<WorkflowInstance>? CommitBatch(
+        IReadOnlyList<(WorkflowPlan Plan, string? Signal)> batch,
         KeyValuePair<string, byte[]>? blob,
         (JournalEntry Entry, Action<JournalTransaction, JournalEvent> Project)? first = null)
     {
@@ -80,61 +71,73 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
 
         // The effects each plan leaves in the outbox: its own, and a log line for a ledger change.
         var queued = batch.Select(item => (IReadOnlyList<WorkflowEffect>)[
-            .. item.WorkflowPlan.Effects.Where(effect => effect is not WorkflowEffect.Notify || effects.Posts),
-            .. effects.Logs && item.WorkflowPlan.Entries.Any(entry => entry.Ledger is not null) ? [new WorkflowEffect.Log("")] : Array.Empty<WorkflowEffect>()]).ToList();
+            .. item.Plan.Effects.Where(effect => effect is not WorkflowEffect.Notify || effects.Posts),
+            .. effects.Logs && item.Plan.Entries.Any(entry => entry.Ledger is not null) ? [new WorkflowEffect.Log("")] : Array.Empty<WorkflowEffect>()]).ToList();
         var written = new List<WorkflowInstance>(batch.Count);
         JournalEntry[] lead = first is { } f ? [f.Entry] : [];
-        var entries = batch.SelectMany((item, i) => item.WorkflowPlan.Entries.Select(e => e.Entry).Concat(queued[i].Select(effect => WorkflowEffects.Event(item.WorkflowPlan.Instance, effect))));
-        store.Append([.. lead, .. entries], blob is { } b ? [b] : null, (scope, events) =>
+        var entries = batch.SelectMany((item, i) => item.Plan.Entries.Select(e => e.Entry).Concat(queued[i].Select(effect => WorkflowEffects.Event(item.Plan.Instance, effect))));
+        try
         {
-            written.Clear();
-            first?.Project(scope, events[0]);
-            var offset = lead.Length;
-            for (var p = 0; p < batch.Count; p++)
+            store.Append([.. lead, .. entries], blob is { } b ? [b] : null, (scope, events) =>
             {
-                var (plan, signal) = batch[p];
-                if ((scope.Load(WorkflowInstance.Projection, plan.Before.Id)?.Seq ?? 0) != plan.Before.Seq)
+                written.Clear();
+                first?.Project(scope, events[0]);
+                var offset = lead.Length;
+                for (var p = 0; p < batch.Count; p++)
                 {
-                    throw new WorkflowConflictException(plan.Before.Id);
-                }
+                    var (plan, signal) = batch[p];
+                    if ((scope.Load(WorkflowInstance.Projection, plan.Before.Id)?.Seq ?? 0) != plan.Before.Seq)
+                    {
+                        throw new WorkflowConflictException(plan.Before.Id);
+                    }
 
-                var last = events[offset + plan.Entries.Count - 1];
-                if (signal is not null)
-                {
-                    Claim(scope, signal, last.Seq);
-                }
+                    var last = events[offset + plan.Entries.Count - 1];
+                    if (signal is not null)
+                    {
+                        Claim(scope, signal, last.Seq);
+                    }
 
-                PolicyLedgerRecord? ledger = null;
-                for (var i = 0; i < plan.Entries.Count; i++)
-                {
-                    ledger = plan.Entries[i].Ledger?.Apply(scope, events[offset + i]) ?? ledger;
-                }
+                    PolicyLedgerRecord? ledger = null;
+                    for (var i = 0; i < plan.Entries.Count; i++)
+                    {
+                        ledger = plan.Entries[i].Ledger?.Apply(scope, events[offset + i]) ?? ledger;
+                    }
 
-                var instance = plan.Instance with { Seq = last.Seq };
-                scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
-                offset += plan.Entries.Count;
-                foreach (var effect in queued[p])
-                {
-                    WorkflowEffects.Enqueue(scope, events[offset++], instance, effect is WorkflowEffect.Log ? new WorkflowEffect.Log(PromotionLog.Line(ledger!)) : effect);
-                }
+                    var instance = plan.Instance with { Seq = last.Seq };
+                    scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
+                    offset += plan.Entries.Count;
+                    foreach (var effect in queued[p])
+                    {
+                        WorkflowEffects.Enqueue(scope, events[offset++], instance, effect is WorkflowEffect.Log ? new WorkflowEffect.Log(PromotionLog.Line(ledger!)) : effect);
+                    }
 
-                written.Add(instance);
-            }
-        });
+                    written.Add(instance);
+                }
+            });
+        }
+        catch (SignalClaimedException)
+        {
+            return null;
+        }
+
         afterCommit();
-
         return written;
     }
 
+    /// <summary>Whether <paramref name="signal"/>'s key was handled already.</summary>
     public bool Claimed(string signal) => store.Load(SignalKeys, signal) is not null;
 
+    /// <summary>Claims the key inside the transaction; one claimed already rolls the whole transaction back.</summary>
     public static void Claim(JournalTransaction scope, string signal, long seq)
     {
         if (scope.Load(SignalKeys, signal) is not null)
         {
-            throw new DuplicateSignalException(signal);
+            throw new SignalClaimedException();
         }
 
         scope.Store(SignalKeys, signal, seq.ToString(CultureInfo.InvariantCulture), seq);
     }
 }
+
+/// <summary>Inside a commit only: a key claimed by someone else since the plan was made, which rolls the transaction back.</summary>
+internal sealed class SignalClaimedException : Exception;

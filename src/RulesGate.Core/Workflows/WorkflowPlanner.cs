@@ -38,30 +38,30 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     /// <exception cref="WorkflowRefusedException">The actor may not vote here; the sentence says why.</exception>
     public WorkflowPlan Vote(WorkflowDefinition definition, WorkflowInstance instance, WorkflowRoles roles, string actor, string role, bool approve, string reason)
     {
-        var approval = definition.State(instance.State).Approval ?? throw new WorkflowRefusedException($"{instance.Id} is in {instance.State}, which waits for no approval.");
+        var approval = definition.State(instance.State).Approval ?? throw new WorkflowRefusedException(instance.Id, $"{instance.Id} is in {instance.State}, which waits for no approval.");
         if (!approval.Roles.Contains(role))
         {
-            throw new WorkflowRefusedException($"{instance.State} is approved by {string.Join(" or ", approval.Roles)}, not by {role}.");
+            throw new WorkflowRefusedException(instance.Id, $"{instance.State} is approved by {string.Join(" or ", approval.Roles)}, not by {role}.");
         }
 
         if (!roles.Holds(actor, role))
         {
-            throw new WorkflowRefusedException($"{actor} does not hold the role {role} in {WorkflowRoles.DefaultPath}.");
+            throw new WorkflowRefusedException(instance.Id, $"{actor} does not hold the role {role} in {WorkflowRoles.DefaultPath}.");
         }
 
         if (string.Equals(actor, instance.Requester, StringComparison.OrdinalIgnoreCase))
         {
-            throw new WorkflowRefusedException($"{actor} requested {instance.Id} and may not approve or reject it.");
+            throw new WorkflowRefusedException(instance.Id, $"{actor} requested {instance.Id} and may not approve or reject it.");
         }
 
         if (instance.Votes.Any(vote => vote.Actor == actor))
         {
-            throw new WorkflowRefusedException($"{actor} has already approved {instance.Id} in {instance.State}; a second vote by the same person does not count.");
+            throw new WorkflowRefusedException(instance.Id, $"{actor} has already approved {instance.Id} in {instance.State}; a second vote by the same person does not count.");
         }
 
         if (approve && approval.DistinctRoles && instance.Votes.Any(vote => vote.Role == role))
         {
-            throw new WorkflowRefusedException($"{instance.State} needs approvals from {string.Join(" and ", approval.Roles)}; {role} has approved already.");
+            throw new WorkflowRefusedException(instance.Id, $"{instance.State} needs approvals from {string.Join(" and ", approval.Roles)}; {role} has approved already.");
         }
 
         var plan = new WorkflowPlan(instance, []);
@@ -144,34 +144,34 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     {
         if (target.Id != instance.Workflow)
         {
-            throw new WorkflowRefusedException($"{instance.Id} runs {instance.Workflow}; it cannot move to {target.Id}.");
+            throw new WorkflowRefusedException(instance.Id, $"{instance.Id} runs {instance.Workflow}; it cannot move to {target.Id}.");
         }
 
         if (target.Hash == instance.Hash)
         {
-            throw new WorkflowRefusedException($"{instance.Id} already runs {target.Identity}.");
+            throw new WorkflowRefusedException(instance.Id, $"{instance.Id} already runs {target.Identity}.");
         }
 
         if (!target.HasState(instance.State))
         {
-            throw new WorkflowRefusedException($"{target.Identity} has no state {instance.State}, where {instance.Id} is; migrate it after it leaves that state, or add the state.");
+            throw new WorkflowRefusedException(instance.Id, $"{target.Identity} has no state {instance.State}, where {instance.Id} is; migrate it after it leaves that state, or add the state.");
         }
 
         if (string.IsNullOrWhiteSpace(actor) || string.IsNullOrWhiteSpace(reason))
         {
-            throw new WorkflowRefusedException("A migration needs --actor and --reason: who moves the instance and why.");
+            throw new WorkflowRefusedException(instance.Id, "A migration needs --actor and --reason: who moves the instance and why.");
         }
 
         actor = Identities.Name(actor, "actor");
         reason = Identities.Text(reason, "reason");
         if (string.Equals(actor, instance.Requester, StringComparison.OrdinalIgnoreCase))
         {
-            throw new WorkflowRefusedException($"{actor} requested {instance.Id} and may not migrate it.");
+            throw new WorkflowRefusedException(instance.Id, $"{actor} requested {instance.Id} and may not migrate it.");
         }
 
         if (WeakerApproval(current, target, instance.State) is { } weaker)
         {
-            throw new WorkflowRefusedException($"{target.Identity} would let {instance.Id} leave {instance.State} with less approval than it still needs: {weaker}.");
+            throw new WorkflowRefusedException(instance.Id, $"{target.Identity} would let {instance.Id} leave {instance.State} with less approval than it still needs: {weaker}.");
         }
 
         var state = target.State(instance.State);

@@ -9,14 +9,28 @@ using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
 
-/// <summary>A signal that names an idempotency key already handled: acknowledged, nothing done.</summary>
-public sealed class DuplicateSignalException(string key) : Exception($"Signal '{key}' was already handled; nothing was done.");
-
 /// <summary>Another process changed the instance between reading and writing; nothing was written.</summary>
-public sealed class WorkflowConflictException(string instance) : Exception($"Instance {instance} changed while this signal was being handled; nothing was written. Send it again.");
+public sealed class WorkflowConflictException(string instance)
+    : RefusalException("workflow.conflict", instance, $"Instance {instance} changed while this signal was being handled; nothing was written. Send it again.");
 
 /// <summary>A signal the instance or its definition does not allow (a vote nobody may cast, an unknown instance…): one sentence.</summary>
-public sealed class WorkflowRefusedException(string message) : Exception(message);
+public sealed class WorkflowRefusedException(string instance, string message) : RefusalException("workflow.refused", instance, message);
+
+/// <summary>
+/// What a signal did: the instances it moved (for a vote, the instance voted on), or nothing because its
+/// idempotency key was handled before — acknowledged, not an error.
+/// </summary>
+public sealed record SignalOutcome(string Key, bool AlreadyHandled, IReadOnlyList<WorkflowInstance> Moved)
+{
+    /// <summary>The one instance a vote changed.</summary>
+    /// <exception cref="InvalidOperationException">The signal was handled before, and changed nothing now.</exception>
+    public WorkflowInstance Instance => Moved is [var one] ? one : throw new InvalidOperationException($"Signal '{Key}' changed {Moved.Count} instances.");
+
+    /// <summary>The sentence for a signal handled before.</summary>
+    public string Acknowledgement => $"Signal '{Key}' was already handled; nothing was done.";
+
+    internal static SignalOutcome Handled(string key) => new(key, true, []);
+}
 
 /// <summary>
 /// Runs workflow instances durably on the journal. Each signal (start, evidence, vote, timer) is planned by
@@ -71,15 +85,16 @@ public sealed class WorkflowRuntime
 
         definitions[definition.Hash] = definition;
         var plan = planner.Start(definition, id, subject, actor, planner.Snapshot(subject));
-        return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned));
+        // Started by someone else meanwhile: theirs is the instance.
+        return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned)) ?? Find(id)!;
     }
 
 
     /// <summary>
     /// Records evidence about a subject and wakes every instance of it: demotions first, then the ways out of the
-    /// state it waits in. Returns the instances that moved.
+    /// state it waits in. The outcome holds the instances that moved, or says the key was handled before.
     /// </summary>
-    public IReadOnlyList<WorkflowInstance> Evidence(string subject, string kind, JsonElement fields, string? key = null)
+    public SignalOutcome Evidence(string subject, string kind, JsonElement fields, string? key = null)
     {
         subject = Identities.Id(subject, "subject");
         kind = Identities.Id(kind, "evidence kind");
@@ -88,7 +103,7 @@ public sealed class WorkflowRuntime
         key ??= $"evidence:{subject}:{kind}:{Hash(body)}";
         if (committer.Claimed(key))
         {
-            throw new DuplicateSignalException(key);
+            return SignalOutcome.Handled(key);
         }
 
         var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", JsonText.Write(writer =>
@@ -127,7 +142,7 @@ public sealed class WorkflowRuntime
 
             try
             {
-                return committer.CommitBatch(plans, null, (entry, Record));
+                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key);
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {
@@ -157,10 +172,11 @@ public sealed class WorkflowRuntime
     }
 
     /// <summary>An approval or a rejection by a role holder, for the approval the instance waits on.</summary>
+    /// <returns>The instance as the vote left it, or that the key was handled before.</returns>
     /// <exception cref="WorkflowRefusedException">The actor may not vote here; the sentence says why.</exception>
-    public WorkflowInstance Vote(string instanceId, string actor, string role, bool approve, string reason, string? key = null)
+    public SignalOutcome Vote(string instanceId, string actor, string role, bool approve, string reason, string? key = null)
     {
-        var instance = Find(instanceId) ?? throw new WorkflowRefusedException($"There is no instance {instanceId}.");
+        var instance = Find(instanceId) ?? throw new WorkflowRefusedException(instanceId, $"There is no instance {instanceId}.");
         var definition = DefinitionOf(instance);
         actor = Identities.Name(actor, "actor");
         role = Identities.Name(role, "role");
@@ -168,11 +184,11 @@ public sealed class WorkflowRuntime
         var signal = key ?? $"vote:{instance.Id}:{instance.Seq}:{actor}:{(approve ? "approve" : "reject")}";
         if (committer.Claimed(signal))
         {
-            throw new DuplicateSignalException(signal);
+            return SignalOutcome.Handled(signal);
         }
 
         var plan = planner.Vote(definition, instance, roles, actor, role, approve, reason);
-        return committer.Commit(plan, signal);
+        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
     }
 
     /// <summary>Fires every timer due at <paramref name="now"/>: approval timeouts escalate (and move when on_timeout says), <c>after</c> timers move.</summary>
@@ -183,7 +199,7 @@ public sealed class WorkflowRuntime
         {
             var definition = DefinitionOf(instance);
             var plan = planner.Tick(definition, instance, now);
-            if (committer.TryCommit(plan, $"tick:{instance.Id}:{instance.Seq}") is { } moved)
+            if (committer.Commit(plan, $"tick:{instance.Id}:{instance.Seq}") is { } moved)
             {
                 fired.Add(moved);
             }
@@ -199,7 +215,7 @@ public sealed class WorkflowRuntime
     /// <exception cref="WorkflowRefusedException">Another workflow, the same version, or a version without the instance's state.</exception>
     public WorkflowInstance Migrate(string instanceId, WorkflowDefinition target, string actor, string reason, bool dryRun = false)
     {
-        var instance = Find(instanceId) ?? throw new WorkflowRefusedException($"There is no instance {instanceId}.");
+        var instance = Find(instanceId) ?? throw new WorkflowRefusedException(instanceId, $"There is no instance {instanceId}.");
         var plan = planner.Migration(DefinitionOf(instance), instance, target, actor, reason);
         if (dryRun)
         {
@@ -207,7 +223,8 @@ public sealed class WorkflowRuntime
         }
 
         definitions[target.Hash] = target;
-        return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Pinned));
+        // Migrated by someone else meanwhile: the instance as they left it.
+        return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Pinned)) ?? Find(instance.Id)!;
     }
 
     public WorkflowInstance? Find(string id) =>

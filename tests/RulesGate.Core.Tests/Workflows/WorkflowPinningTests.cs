@@ -71,7 +71,7 @@ public sealed class WorkflowPinningTests : IDisposable
         RaiseThePaperBar();
         DecisionDiary.Ingest(store, [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))]);
         using var diary = JsonDocument.Parse("""{"added":1,"alerts":0}""");
-        var moved = Assert.Single(Runtime().Evidence("alpha-momentum", "diary", diary.RootElement, "d-1"));
+        var moved = Assert.Single(Runtime().Evidence("alpha-momentum", "diary", diary.RootElement, "d-1").Moved);
 
         Assert.Equal("paper", moved.State);
         Assert.Equal($"gate paper passed under {definition.Gates!.Identity}", moved.History[^1].Detail);

@@ -52,7 +52,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         SampleDiary();
         var started = runtime.Start(Shipped("alpha-trade-promotion.yaml"), "alpha-momentum", requester);
         Assert.Equal("paper", started.State);                       // one step per signal: the paper gate passed at start
-        return Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-1"));
+        return Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-1").Moved);
     }
 
     [Fact]
@@ -65,22 +65,22 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
         Assert.Equal(clock.GetUtcNow().AddDays(3), review.Due);
 
-        var pilot = runtime.Vote(review.Id, "rhea", "risk", approve: true, "diary is clean");
+        var pilot = runtime.Vote(review.Id, "rhea", "risk", approve: true, "diary is clean").Instance;
         Assert.Equal("pilot", pilot.State);
         Assert.Equal(PromotionStage.Pilot, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
         Assert.Equal(["risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
 
-        Assert.Equal("pilot", runtime.Vote(pilot.Id, "raj", "risk", approve: true, "ok").State);
-        Assert.Equal("pilot needs approvals from risk and compliance; risk has approved already.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "rhea", "risk", approve: true, "me too")).Message);
-        var check = runtime.Vote(pilot.Id, "carla", "compliance", approve: true, "pilot ok");
+        Assert.Equal("pilot", runtime.Vote(pilot.Id, "raj", "risk", approve: true, "ok").Instance.State);
+        Assert.Equal("pilot needs approvals from risk and compliance; risk has approved already.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "rhea", "risk", approve: true, "me too").Instance).Message);
+        var check = runtime.Vote(pilot.Id, "carla", "compliance", approve: true, "pilot ok").Instance;
         Assert.Equal("live_check", check.State);
         Assert.Equal(["compliance", "risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
 
         // The live gate also needs the ledger's evidence id and checklist: the operator adds them, then evidence arrives.
-        Assert.Empty(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-2"));
+        Assert.Empty(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-2").Moved);
         PolicyLedger.Promote(store, new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
             Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
-        var live = Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-3"));
+        var live = Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-3").Moved);
 
         Assert.Equal("limited_live", live.State);
         Assert.Equal(PromotionStage.LimitedLive, PolicyLedger.Read(store, "alpha-momentum").CurrentStage);
@@ -94,7 +94,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "ok");
 
-        var demoted = Assert.Single(runtime.Evidence("alpha-momentum", "diary", Json("""{"added":3,"alerts":1}""")));
+        var demoted = Assert.Single(runtime.Evidence("alpha-momentum", "diary", Json("""{"added":3,"alerts":1}""")).Moved);
 
         Assert.Equal(("paper", "demotion"), (demoted.State, demoted.History[^1].Cause));
         Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
@@ -113,7 +113,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal(("pilot_review", (DateTimeOffset?)null), (escalated.State, escalated.Due));
         Assert.Contains("\"to\":[\"risk-lead\"]", store.Read(escalated.Key).Single(e => e.Type == "workflow.escalated").Payload, StringComparison.Ordinal);
 
-        var rejected = runtime.Vote(instance.Id, "raj", "risk", approve: false, "drawdown looks odd");
+        var rejected = runtime.Vote(instance.Id, "raj", "risk", approve: false, "drawdown looks odd").Instance;
         Assert.Equal(("paper", "rejection", "raj"), (rejected.State, rejected.History[^1].Cause, rejected.History[^1].Actor));
     }
 
@@ -122,12 +122,12 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         var instance = AtPilotReview(requester: "rhea");
 
-        Assert.Equal("rhea requested alpha-trade-promotion:alpha-momentum and may not approve or reject it.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "rhea", "risk", true, "mine")).Message);
-        Assert.Equal("carla does not hold the role risk in workflows/roles.yaml.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "risk", true, "x")).Message);
-        Assert.Equal("pilot_review is approved by risk, not by compliance.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "compliance", true, "x")).Message);
-        var pilot = runtime.Vote(instance.Id, "raj", "risk", true, "ok");
+        Assert.Equal("rhea requested alpha-trade-promotion:alpha-momentum and may not approve or reject it.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "rhea", "risk", true, "mine").Instance).Message);
+        Assert.Equal("carla does not hold the role risk in workflows/roles.yaml.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "risk", true, "x").Instance).Message);
+        Assert.Equal("pilot_review is approved by risk, not by compliance.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "compliance", true, "x").Instance).Message);
+        var pilot = runtime.Vote(instance.Id, "raj", "risk", true, "ok").Instance;
         runtime.Vote(pilot.Id, "raj", "risk", true, "ok again");
-        Assert.Contains("a second vote by the same person does not count", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "raj", "risk", true, "third")).Message, StringComparison.Ordinal);
+        Assert.Contains("a second vote by the same person does not count", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "raj", "risk", true, "third").Instance).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -138,10 +138,15 @@ public sealed class WorkflowRuntimeTests : IDisposable
         var again = runtime.Start(ladder, "s-1", "olga");
         var good = Json("""{"trades":60,"win_rate":0.5,"profit_factor":1.3,"drawdown":0.02,"loss_streak":1}""");
 
-        Assert.Single(runtime.Evidence("s-1", "trades", good, key: "batch-1"));
-        Assert.Throws<DuplicateSignalException>(() => runtime.Evidence("s-1", "trades", good, key: "batch-1"));
-        Assert.Throws<DuplicateSignalException>(() => runtime.Evidence("s-1", "trades", Json("""{"trades":1}"""), key: "batch-1"));
+        Assert.Single(runtime.Evidence("s-1", "trades", good, key: "batch-1").Moved);
         var events = store.LastSeq();
+        var repeated = runtime.Evidence("s-1", "trades", good, key: "batch-1");
+        var reused = runtime.Evidence("s-1", "trades", Json("""{"trades":1}"""), key: "batch-1");
+
+        Assert.Equal((true, "batch-1", 0), (repeated.AlreadyHandled, repeated.Key, repeated.Moved.Count));
+        Assert.True(reused.AlreadyHandled);
+        Assert.Equal("Signal 'batch-1' was already handled; nothing was done.", reused.Acknowledgement);
+        Assert.Throws<InvalidOperationException>(() => reused.Instance);
 
         Assert.Equal(first.Seq, again.Seq);
         Assert.Equal("L1_paper", runtime.Find(first.Id)!.State);
@@ -160,10 +165,10 @@ public sealed class WorkflowRuntimeTests : IDisposable
         }
 
         Assert.Equal("L3_constrained", runtime.Find(instance.Id)!.State);
-        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":49,"win_rate":0.9,"profit_factor":3}"""), key: "few"));
-        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"win_rate":0.3,"profit_factor":0.8,"loss_streak":10}"""), key: "streak")).State);
-        Assert.Equal("L1_paper", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown")).State);
-        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.5}"""), key: "again"));     // never raised by a demotion
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":49,"win_rate":0.9,"profit_factor":3}"""), key: "few").Moved);
+        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"win_rate":0.3,"profit_factor":0.8,"loss_streak":10}"""), key: "streak").Moved).State);
+        Assert.Equal("L1_paper", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown").Moved).State);
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.5}"""), key: "again").Moved);     // never raised by a demotion
     }
 
     [Fact]
@@ -183,15 +188,15 @@ public sealed class WorkflowRuntimeTests : IDisposable
 
         Assert.Equal((2, "L1_paper", "migration", "raj"), (moved.Version, moved.State, moved.History[^1].Cause, moved.History[^1].Actor));
         Assert.Equal(dry.Hash, moved.Hash);
-        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""), key: "v2"));   // judged by version 2
-        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.6,"profit_factor":1.2}"""), key: "v2b")).State);
+        Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""), key: "v2").Moved);   // judged by version 2
+        Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.6,"profit_factor":1.2}"""), key: "v2b").Moved).State);
         Assert.Equal(v2.Hash, new WorkflowRuntime(store, Loader, Roles, clock).DefinitionOf(runtime.Find(instance.Id)!).Hash);    // from the journal
     }
 
     [Fact]
     public void Migrate_ToAVersionThatApprovesWithFewerVotes_IsRefused()
     {
-        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean");
+        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean").Instance;
         Assert.Equal("pilot", pilot.State);
         var text = File.ReadAllText(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal);
         string[] weaker =
@@ -221,16 +226,16 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         var review = AtPilotReview(requester: "raj");
 
-        Assert.Contains("requested", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(review.Id, "ＲＡＪ", "risk", approve: true, "mine")).Message, StringComparison.Ordinal);
-        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea\u200B", "risk", approve: true, "ok"));
-        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea", "risk", approve: true, "\u200B"));
-        Assert.Equal("pilot", runtime.Vote(review.Id, " RHEA ", "RISK", approve: true, "clean").State);
+        Assert.Contains("requested", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(review.Id, "ＲＡＪ", "risk", approve: true, "mine").Instance).Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea\u200B", "risk", approve: true, "ok").Instance);
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea", "risk", approve: true, "\u200B").Instance);
+        Assert.Equal("pilot", runtime.Vote(review.Id, " RHEA ", "RISK", approve: true, "clean").Instance.State);
     }
 
     [Fact]
     public void SetStage_ByAWorkflow_ReachesThePromotionLogLikeAnOperatorsPromotion()
     {
-        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean");
+        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean").Instance;
 
         var lines = File.ReadAllLines(Path.Combine(folder, "artifacts", "governance", "policy_promotions.log"));
         Assert.Equal(["paper", "pilot"], lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));
@@ -262,7 +267,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
             ("validation", """{"deterministic_orders":true}"""),
             ("paper", """{"burn_in_days":14,"incidents":0}"""),
         ];
-        Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json), key: "early"));    // out of turn: nothing
+        Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json), key: "early").Moved);    // out of turn: nothing
 
         foreach (var (kind, json) in evidence)
         {
@@ -271,7 +276,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
 
         Assert.Equal("L6_review", runtime.Find(instance.Id)!.State);
         runtime.Vote(instance.Id, "raj", "risk", true, "ok");
-        Assert.Equal("L6_live", runtime.Vote(instance.Id, "chen", "compliance", true, "ok").State);
-        Assert.Equal("L5_paper", Assert.Single(runtime.Evidence("s-9", "incident", Json("""{"severity":"critical"}"""))).State);
+        Assert.Equal("L6_live", runtime.Vote(instance.Id, "chen", "compliance", true, "ok").Instance.State);
+        Assert.Equal("L5_paper", Assert.Single(runtime.Evidence("s-9", "incident", Json("""{"severity":"critical"}""")).Moved).State);
     }
 }
