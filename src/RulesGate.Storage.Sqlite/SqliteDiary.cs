@@ -1,13 +1,14 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
 using RulesGate.Core.Promotion;
 
 namespace RulesGate.Storage.Sqlite;
 
 /// <summary>
 /// The diary projection in its own table, with the metrics computed in SQL over covering indexes. Times are stored
-/// as <see cref="JournalStore.Timestamp"/> writes them (fixed width), so text order is time order.
+/// as <see cref="JsonText.Timestamp"/> writes them (fixed width), so text order is time order.
 /// </summary>
 internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, IDisposable
 {
@@ -83,7 +84,7 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
         {
             var (id, seq) = (reader.GetString(0), reader.GetInt64(7));
             var forced = reader.GetInt64(5);
-            if (!DateTimeOffset.TryParseExact(reader.GetString(2), "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) || forced is not (0 or 1))
+            if (!DateTimeOffset.TryParseExact(reader.GetString(2), JsonText.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) || forced is not (0 or 1))
             {
                 throw JournalException.Missing($"diary row '{id}' (event {seq}) is malformed: no diary event could have written it (a row was edited behind the journal).");
             }
@@ -110,7 +111,7 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
             {
                 parameters[0].Value = row.EntryId;
                 parameters[1].Value = row.PolicyId;
-                parameters[2].Value = JournalStore.Timestamp(row.RecordedAt);
+                parameters[2].Value = JsonText.Timestamp(row.RecordedAt);
                 parameters[3].Value = (int)row.Stage;
                 parameters[4].Value = (int)row.Severity;
                 parameters[5].Value = row.Forced ? 1 : 0;
@@ -160,10 +161,10 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
         var command = connection.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$policy", policyId);
-        command.Parameters.AddWithValue("$from", window.From is { } from ? JournalStore.Timestamp(from) : DBNull.Value);
-        command.Parameters.AddWithValue("$to", window.To is { } to ? JournalStore.Timestamp(to) : DBNull.Value);
+        command.Parameters.AddWithValue("$from", window.From is { } from ? JsonText.Timestamp(from) : DBNull.Value);
+        command.Parameters.AddWithValue("$to", window.To is { } to ? JsonText.Timestamp(to) : DBNull.Value);
         return command;
     }
 
-    private static DateTimeOffset Time(string text) => DateTimeOffset.ParseExact(text, "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+    private static DateTimeOffset Time(string text) => DateTimeOffset.ParseExact(text, JsonText.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 }

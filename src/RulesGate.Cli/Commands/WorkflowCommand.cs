@@ -142,7 +142,7 @@ internal static class WorkflowCommand
                 }
 
                 shown++;
-                output.WriteLine($"{instance.Id,-48} {instance.Workflow}@{instance.Version,-3} {instance.State,-16} waits for {(waits.Count == 0 ? "nothing" : string.Join(", ", waits))}{(instance.Due is { } due ? $" (timer {JournalStore.Timestamp(due)})" : "")}");
+                output.WriteLine($"{instance.Id,-48} {instance.Workflow}@{instance.Version,-3} {instance.State,-16} waits for {(waits.Count == 0 ? "nothing" : string.Join(", ", waits))}{(instance.Due is { } due ? $" (timer {JsonText.Timestamp(due)})" : "")}");
             }
 
             if (shown == 0)
@@ -173,7 +173,7 @@ internal static class WorkflowCommand
             }
 
             output.WriteLine($"{instance.Id}: {instance.Workflow}@{instance.Version} (#{instance.Hash[..12]}) about {instance.Subject}, requested by {instance.Requester}");
-            output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; waits for {string.Join(", ", runtime.Bookmarks(instance))}{(instance.Due is { } due ? $"; timer due {JournalStore.Timestamp(due)}" : "")}");
+            output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; waits for {string.Join(", ", runtime.Bookmarks(instance))}{(instance.Due is { } due ? $"; timer due {JsonText.Timestamp(due)}" : "")}");
             foreach (var vote in instance.Votes)
             {
                 output.WriteLine($"  approved by {vote.Actor} ({vote.Role}) at {vote.At}: {vote.Reason}");

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -64,7 +63,7 @@ public sealed class JournalStore : IDisposable
         }
 
         var (seq, previous) = transaction.Head();
-        var stamp = Timestamp(time.GetUtcNow());
+        var stamp = Serialization.JsonText.Timestamp(time.GetUtcNow());
         var appended = new List<JournalEvent>(entries.Count);
         JournalEvent Insert(string stream, string type, string payload)
         {
@@ -139,10 +138,6 @@ public sealed class JournalStore : IDisposable
 
     /// <summary>The value's fingerprint as <see cref="ProjectedType"/> events record it.</summary>
     public static string Fingerprint(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
-
-    /// <summary>How the journal writes a time: UTC with seven fractional digits, so that text order is time order.</summary>
-    public static string Timestamp(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     public void Dispose() => storage.Dispose();
 

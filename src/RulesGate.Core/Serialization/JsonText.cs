@@ -26,19 +26,14 @@ public static class JsonText
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>UTC, with as many fractional digits as the time has and no more.</summary>
-    public static string Timestamp(DateTimeOffset time)
-    {
-        // "o" is the formatter's fast path: 2026-01-31T16:00:00.0000000Z; trailing fractional zeros are dropped.
-        var text = time.UtcDateTime.ToString("o", CultureInfo.InvariantCulture);
-        var end = text.Length - 1;
-        while (text[end - 1] == '0')
-        {
-            end--;
-        }
+    /// <summary>
+    /// RulesGate's one way to write a time: UTC, always seven fractional digits (<c>2026-01-31T16:00:00.0000000Z</c>),
+    /// so every time it writes has one width and sorts as text in time order.
+    /// </summary>
+    public static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
 
-        return text[end - 1] == '.' ? string.Concat(text.AsSpan(0, end - 1), "Z") : string.Concat(text.AsSpan(0, end), "Z");
-    }
+    /// <summary>The format <see cref="Timestamp"/> writes, for readers that parse it back exactly.</summary>
+    public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
     public static void Value(Utf8JsonWriter writer, object? value)
     {

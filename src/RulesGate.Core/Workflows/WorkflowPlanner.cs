@@ -103,7 +103,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         {
             plan.Event("workflow.escalated", writer =>
             {
-                writer.WriteString("at"u8, JournalStore.Timestamp(now));
+                writer.WriteString("at"u8, JsonText.Timestamp(now));
                 writer.WritePropertyName("to"u8);
                 JsonText.Value(writer, approval.EscalateTo);
                 writer.WriteString("waiting_since"u8, instance.EnteredAt);
@@ -200,7 +200,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         var from = cause == "start" ? "" : plan.Instance.State;
         var state = definition.State(target);
         var now = plan.Now ?? clock.GetUtcNow();
-        var at = JournalStore.Timestamp(now);
+        var at = JsonText.Timestamp(now);
         plan.Instance = plan.Instance with
         {
             State = target,
@@ -279,7 +279,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         return definition.Conditions!.Evaluator<EvidenceContext>().When(exit.Condition!.Value, context);
     }
 
-    public string Stamp() => JournalStore.Timestamp(clock.GetUtcNow());
+    public string Stamp() => JsonText.Timestamp(clock.GetUtcNow());
 
     /// <summary>
     /// How <paramref name="target"/> would let an instance leave <paramref name="state"/> with less approval than

@@ -251,7 +251,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Single(runtime.Tick(at));
 
         var escalation = store.Read(type: "workflow.escalated").Single();
-        Assert.Equal(RulesGate.Core.Journal.JournalStore.Timestamp(at), JsonDocument.Parse(escalation.Payload).RootElement.GetProperty("at").GetString());
+        Assert.Equal(RulesGate.Core.Serialization.JsonText.Timestamp(at), JsonDocument.Parse(escalation.Payload).RootElement.GetProperty("at").GetString());
     }
 
     [Fact]
