@@ -5,6 +5,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;

@@ -1,13 +1,14 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
+using RulesGate.Core;
 
 namespace RulesGate.Cli.Commands;
 

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
 

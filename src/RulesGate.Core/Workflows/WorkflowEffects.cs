@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using YamlDotNet.RepresentationModel;
 
@@ -544,7 +545,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
                 {
                     reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{render.Template}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.hbs: letters, digits, '-', '_', '.', ending in .hbs.");
                 }
-                else if (!Promotion.GovernanceDocuments.Exists(render.Template, templates))
+                else if (!Reports.GovernanceDocuments.Exists(render.Template, templates))
                 {
                     reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"Template '{render.Template}' does not exist in {templates}/ and none is built in.", $"Add {templates}/{render.Template}, or render one that exists.");
                 }

@@ -1,8 +1,9 @@
 using RulesGate.Core.Gate;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Tests.Support;
 
-namespace RulesGate.Core.Tests.Promotion;
+namespace RulesGate.Core.Tests.Reports;
 
 public sealed class GovernanceDocumentsTests : IDisposable
 {

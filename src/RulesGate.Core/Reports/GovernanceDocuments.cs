@@ -3,8 +3,9 @@ using System.Text.Json;
 using HandlebarsDotNet;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
 
-namespace RulesGate.Core.Promotion;
+namespace RulesGate.Core.Reports;
 
 /// <summary>
 /// Markdown for compliance, rendered from Handlebars templates a user can edit: <c>templates/NAME</c> when it
