@@ -143,27 +143,7 @@ public static class GateJournal
         });
     }
 
-    private static string StateJson(KillSwitchState state) => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteBoolean("active", state.Active);
-        JsonText.Optional(writer, "since"u8, state.Since);
-        writer.WriteString("cause", state.Cause);
-        writer.WriteEndObject();
-    }, pretty: false);
+    private static string StateJson(KillSwitchState state) => RecordJson.Write(state);
 
-    private static KillSwitchState Parse(string? json)
-    {
-        if (json is null)
-        {
-            return KillSwitchState.Off;
-        }
-
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        return new KillSwitchState(
-            root.GetProperty("active").GetBoolean(),
-            root.TryGetProperty("since", out var since) ? since.GetString() : null,
-            root.GetProperty("cause").GetString() ?? "");
-    }
+    private static KillSwitchState Parse(string json) => RecordJson.Read<KillSwitchState>(json);
 }

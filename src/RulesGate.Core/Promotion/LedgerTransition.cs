@@ -11,4 +11,4 @@ public sealed record LedgerTransition(
     string Actor,
     IReadOnlyList<string> Approvals,
     string? EvidenceId,
-    string? PolicyDelta);
+    [property: System.Text.Json.Serialization.JsonConverter(typeof(Serialization.RecordJson.RawJsonText))] string? PolicyDelta);

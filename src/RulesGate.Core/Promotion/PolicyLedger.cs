@@ -122,57 +122,10 @@ public static class PolicyLedger
         }
     }
 
-    public static string Json(PolicyLedgerRecord record) => JsonText.Write(writer => Write(writer, record), pretty: false);
+    /// <summary>The record's JSON, as its projection keeps it and <c>ledger show --json</c> prints it.</summary>
+    public static string Json(PolicyLedgerRecord record) => RecordJson.Write(record);
 
-    public static void Write(Utf8JsonWriter writer, PolicyLedgerRecord record)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("policy_id"u8, record.PolicyId);
-        writer.WriteString("declared_stage"u8, record.DeclaredStage.Name());
-        JsonText.Strings(writer, "approvals"u8, record.Approvals);
-        JsonText.Optional(writer, "evidence_id"u8, record.EvidenceId);
-        writer.WritePropertyName("checklist"u8);
-        WriteMap(writer, record.Checklist);
-        WriteNumbers(writer, record.ThresholdOverrides);
-        writer.WritePropertyName("metadata"u8);
-        WriteMap(writer, record.Metadata);
-        writer.WriteStartArray("history"u8);
-        foreach (var transition in record.History)
-        {
-            writer.WriteStartObject();
-            WriteTransition(writer, transition);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
-        writer.WriteEndObject();
-    }
-
-    private static PolicyLedgerRecord Parse(string json, long version)
-    {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        return new PolicyLedgerRecord(
-            root.GetProperty("policy_id").GetString()!,
-            PromotionStages.Parse(root.GetProperty("declared_stage").GetString()!),
-            Strings(root.GetProperty("approvals")),
-            OptionalString(root, "evidence_id"),
-            root.GetProperty("checklist").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
-            root.GetProperty("threshold_overrides").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble(), StringComparer.Ordinal),
-            root.GetProperty("metadata").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!, StringComparer.Ordinal),
-            [.. root.GetProperty("history").EnumerateArray().Select(ParseTransition)],
-            version);
-    }
-
-    private static LedgerTransition ParseTransition(JsonElement item) => new(
-        item.GetProperty("kind").GetString()!,
-        PromotionStages.Parse(item.GetProperty("from").GetString()!),
-        PromotionStages.Parse(item.GetProperty("to").GetString()!),
-        item.GetProperty("at").GetString()!,
-        item.GetProperty("actor").GetString()!,
-        Strings(item.GetProperty("approvals")),
-        OptionalString(item, "evidence_id"),
-        item.TryGetProperty("policy_delta", out var delta) && delta.ValueKind != JsonValueKind.Null ? delta.GetRawText() : null);
+    private static PolicyLedgerRecord Parse(string json, long version) => RecordJson.Read<PolicyLedgerRecord>(json) with { Version = version };
 
     private static void WriteTransition(Utf8JsonWriter writer, LedgerTransition transition)
     {
@@ -217,11 +170,6 @@ public static class PolicyLedger
 
         writer.WriteEndObject();
     }
-
-    private static IReadOnlyList<string> Strings(JsonElement array) => [.. array.EnumerateArray().Select(item => item.GetString()!)];
-
-    private static string? OptionalString(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static void WriteMap(Utf8JsonWriter writer, IReadOnlyDictionary<string, string> map)
     {

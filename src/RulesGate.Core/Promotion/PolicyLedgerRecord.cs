@@ -19,7 +19,7 @@ public sealed record PolicyLedgerRecord(
     IReadOnlyDictionary<string, double> ThresholdOverrides,
     IReadOnlyDictionary<string, string> Metadata,
     IReadOnlyList<LedgerTransition> History,
-    long Version)
+    [property: System.Text.Json.Serialization.JsonIgnore] long Version = 0)
 {
     public IReadOnlyList<string> Approvals { get; init => field = ReadOnly.List(value); } = ReadOnly.List(Approvals);
 
@@ -69,6 +69,7 @@ public sealed record PolicyLedgerRecord(
     }
 
     /// <summary>The highest stage the record's evidence, approvals and checklist support.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public PromotionStage AuditStage =>
         EvidenceId is null ? PromotionStage.Experiment
         : Approvals.Count == 0 ? PromotionStage.Paper
@@ -76,6 +77,7 @@ public sealed record PolicyLedgerRecord(
         : PromotionStage.LimitedLive;
 
     /// <summary>The lower of the declared stage and the audit stage: what the policy may actually run at.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public PromotionStage CurrentStage => DeclaredStage < AuditStage ? DeclaredStage : AuditStage;
 
     public bool Satisfied(string item) => Checklist.TryGetValue(item, out var status) && SatisfiedStatuses.Contains(status.Trim());

@@ -29,85 +29,40 @@ public sealed record WorkflowInstance(
     DateTimeOffset? Due,
     IReadOnlyList<WorkflowVote> Votes,
     IReadOnlyList<WorkflowStep> History,
-    long Seq)
+    [property: System.Text.Json.Serialization.JsonIgnore] long Seq = 0)
 {
     /// <summary>The projection of every instance's current state, by instance id; also the prefix of its streams.</summary>
     public const string Projection = "workflow";
 
     /// <summary>The instance's stream.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public string Key => $"{Projection}:{Id}";
 
-    public string Json() => JsonText.Write(Write, pretty: false);
-
-    public void Write(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        WriteFields(writer);
-        writer.WriteEndObject();
-    }
+    /// <summary>The projection's JSON.</summary>
+    public string Json() => RecordJson.Write(this);
 
     /// <summary>The projection with what the instance waits for (<c>evidence</c>, <c>approval</c>, <c>timer</c>), as <c>workflow show --json</c> prints it.</summary>
-    public string Json(IReadOnlyList<string> waitsFor) => JsonText.Write(writer =>
+    public string Json(IReadOnlyList<string> waitsFor)
     {
-        writer.WriteStartObject();
-        WriteFields(writer);
-        writer.WritePropertyName("waits_for"u8);
-        JsonText.Value(writer, waitsFor);
-        writer.WriteEndObject();
-    }, pretty: false);
-
-    private void WriteFields(Utf8JsonWriter writer)
-    {
-        writer.WriteString("id"u8, Id);
-        writer.WriteString("workflow"u8, Workflow);
-        writer.WriteNumber("version"u8, Version);
-        writer.WriteString("hash"u8, Hash);
-        writer.WriteString("definition_path"u8, DefinitionPath);
-        writer.WriteString("subject"u8, Subject);
-        writer.WriteString("requester"u8, Requester);
-        writer.WriteString("state"u8, State);
-        writer.WriteString("entered_at"u8, EnteredAt);
-        writer.WritePropertyName("due"u8);
-        JsonText.Value(writer, Due);
-        writer.WriteStartArray("votes"u8);
-        foreach (var vote in Votes)
+        var json = Json();
+        return JsonText.Write(writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("actor"u8, vote.Actor);
-            writer.WriteString("role"u8, vote.Role);
-            writer.WriteString("reason"u8, vote.Reason);
-            writer.WriteString("at"u8, vote.At);
-            writer.WriteEndObject();
-        }
+            using (var document = JsonDocument.Parse(json))
+            {
+                foreach (var property in document.RootElement.EnumerateObject())
+                {
+                    property.WriteTo(writer);
+                }
+            }
 
-        writer.WriteEndArray();
-        writer.WriteStartArray("history"u8);
-        foreach (var step in History)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("at"u8, step.At);
-            writer.WriteString("from"u8, step.From);
-            writer.WriteString("to"u8, step.To);
-            writer.WriteString("cause"u8, step.Cause);
-            writer.WriteString("actor"u8, step.Actor);
-            writer.WriteString("detail"u8, step.Detail);
+            writer.WritePropertyName("waits_for"u8);
+            JsonText.Value(writer, waitsFor);
             writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        }, pretty: false);
     }
 
-    public static WorkflowInstance Parse(string json, long seq)
-    {
-        using var document = JsonDocument.Parse(json);
-        var root = document.RootElement;
-        string Text(JsonElement element, string name) => element.GetProperty(name).GetString()!;
-        return new WorkflowInstance(
-            Text(root, "id"), Text(root, "workflow"), root.GetProperty("version").GetInt32(), Text(root, "hash"), Text(root, "definition_path"),
-            Text(root, "subject"), Text(root, "requester"), Text(root, "state"), Text(root, "entered_at"),
-            root.GetProperty("due").ValueKind == JsonValueKind.String ? DateTimeOffset.Parse(Text(root, "due"), System.Globalization.CultureInfo.InvariantCulture) : null,
-            [.. root.GetProperty("votes").EnumerateArray().Select(v => new WorkflowVote(Text(v, "actor"), Text(v, "role"), Text(v, "reason"), Text(v, "at")))],
-            [.. root.GetProperty("history").EnumerateArray().Select(s => new WorkflowStep(Text(s, "at"), Text(s, "from"), Text(s, "to"), Text(s, "cause"), Text(s, "actor"), Text(s, "detail")))],
-            seq);
-    }
+    /// <summary>An instance from its projection, at version <paramref name="seq"/>.</summary>
+    /// <exception cref="JsonException">The projection is not a whole instance.</exception>
+    public static WorkflowInstance Parse(string json, long seq) => RecordJson.Read<WorkflowInstance>(json) with { Seq = seq };
 }
