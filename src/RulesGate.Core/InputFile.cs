@@ -4,7 +4,7 @@ namespace RulesGate.Core;
 /// Reads an input file whole, but never more than a bound: a device that never ends (<c>/dev/zero</c>) or a file
 /// far larger than any valid input stops at the bound instead of exhausting memory, and the caller refuses it.
 /// </summary>
-public static class InputFile
+internal static class InputFile
 {
     /// <summary>The first <paramref name="limit"/> + 1 bytes at most, so that a caller sees the file is too large.</summary>
     public static byte[] ReadAtMost(string path, int limit)

@@ -16,7 +16,7 @@ namespace RulesGate.Core.Gate;
 /// RulesGate applies overrides field by field, so an override block may name only the fields it changes;
 /// PolicyGate replaced whole blocks. <c>defaults.decision</c> is accepted and, as in PolicyGate, not used.
 /// </remarks>
-public static partial class PolicyGatePolicy
+internal static partial class PolicyGatePolicy
 {
     private const int Year = 365 * 24 * 3600;
 

@@ -4,7 +4,7 @@ namespace RulesGate.Core.Gate;
 /// A deterministic paper broker: a market order fills in full at the snapshot price; a limit buy fills iff its
 /// limit is at or above the price, a limit sell iff at or below; an order fills at most once.
 /// </summary>
-public sealed class SimulatedBroker(MarketSnapshot market)
+internal sealed class SimulatedBroker(MarketSnapshot market)
 {
     /// <summary>The fill price, or null when the order rests unfilled.</summary>
     public double? Submit(OrderIntent order)

@@ -7,7 +7,7 @@ namespace RulesGate.Core.Journal;
 /// transaction. An entry's task completes only after its transaction committed, so nothing is acknowledged
 /// before it is durable; a failed transaction fails every task in it.
 /// </summary>
-public sealed class JournalWriter : IAsyncDisposable
+internal sealed class JournalWriter : IAsyncDisposable
 {
     private readonly JournalStore store;
     private readonly Channel<Pending> queue;

@@ -8,7 +8,7 @@ namespace RulesGate.Core.Promotion;
 /// <c>diary:{policy}</c>, projected in the same transaction into the storage's diary (<see cref="IDiaryStore"/>),
 /// which computes the metrics where the rows are.
 /// </summary>
-public static class DecisionDiary
+internal static class DecisionDiary
 {
     public const string EntryType = "diary.entry";
 

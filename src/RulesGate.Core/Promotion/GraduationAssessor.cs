@@ -7,7 +7,7 @@ namespace RulesGate.Core.Promotion;
 /// Judges a policy's diary and ledger against a <c>PromotionGate</c> rule file: each gate in order, the first with
 /// a blocker stopping the climb; with <see cref="Apply"/>, promotes to the recommended stage through the ledger.
 /// </summary>
-public sealed class GraduationAssessor
+internal sealed class GraduationAssessor
 {
     /// <summary>The gates in the order they are climbed.</summary>
     public static IReadOnlyList<PromotionStage> Gates { get; } = [PromotionStage.Paper, PromotionStage.Pilot, PromotionStage.LimitedLive];
