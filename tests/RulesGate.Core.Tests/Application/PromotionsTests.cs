@@ -1,12 +1,10 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using RulesGate.Core.Application;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
-using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Application;
 
@@ -16,24 +14,18 @@ public sealed class PromotionsTests : IDisposable
     private static readonly WorkflowLoader Loader = new(Compiled.Engine);
     private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
 
-    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-app-").FullName;
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
-    private readonly JournalStore store;
+    private readonly TempJournal journal;
 
-    public PromotionsTests() => store = SqliteJournal.Create(Path.Combine(folder, "journal.db"), clock);
+    public PromotionsTests() => journal = new TempJournal(clock);
 
-    public void Dispose()
-    {
-        store.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => journal.Dispose();
 
-    private string LogPath => Path.Combine(folder, "promotions.log");
+    private string LogPath => Path.Combine(journal.Folder, "promotions.log");
 
-    private Promotions Service(string? log = "") => new(store, new PromotionFollowUp(log == "" ? LogPath : log));
+    private Promotions Service(string? log = "") => new(journal.Store, new PromotionFollowUp(log == "" ? LogPath : log));
 
-    private WorkflowRuntime Runtime() => new(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"), promotionLog: LogPath);
+    private WorkflowRuntime Runtime() => new(journal.Store, Loader, Roles, clock, Path.Combine(journal.Folder, "artifacts"), promotionLog: LogPath);
 
     private static List<DiaryEntry> SampleDiary() =>
         [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))];
@@ -43,7 +35,7 @@ public sealed class PromotionsTests : IDisposable
     [Fact]
     public void Promote_LogsTheChangeAndRendersItsSummary()
     {
-        var summary = Path.Combine(folder, "summary.md");
+        var summary = Path.Combine(journal.Folder, "summary.md");
 
         var record = Service().Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"), summary);
 
@@ -58,7 +50,7 @@ public sealed class PromotionsTests : IDisposable
         Service(log: null).Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"));
 
         Assert.False(File.Exists(LogPath));
-        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha").DeclaredStage);
+        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(journal.Store, "alpha").DeclaredStage);
     }
 
     [Fact]
@@ -67,7 +59,7 @@ public sealed class PromotionsTests : IDisposable
         Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("alpha", PromotionStage.LimitedLive, "ops")));
 
         Assert.False(File.Exists(LogPath));
-        Assert.Equal(0, PolicyLedger.Read(store, "alpha").Version);
+        Assert.Equal(0, PolicyLedger.Read(journal.Store, "alpha").Version);
     }
 
     [Fact]

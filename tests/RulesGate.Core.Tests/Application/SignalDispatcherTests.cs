@@ -1,11 +1,9 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using RulesGate.Core.Application;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
-using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Application;
 
@@ -14,25 +12,19 @@ public sealed class SignalDispatcherTests : IDisposable
     private static readonly WorkflowLoader Loader = new(Compiled.Engine);
     private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
 
-    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-signals-").FullName;
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 2, 9, 0, 0, TimeSpan.Zero));
-    private readonly JournalStore store;
+    private readonly TempJournal journal;
     private readonly WorkflowRuntime runtime;
     private readonly SignalDispatcher dispatcher;
 
     public SignalDispatcherTests()
     {
-        store = SqliteJournal.Create(Path.Combine(folder, "journal.db"), clock);
-        runtime = new WorkflowRuntime(store, Loader, Roles, clock, Path.Combine(folder, "artifacts"));
+        journal = new TempJournal(clock);
+        runtime = new WorkflowRuntime(journal.Store, Loader, Roles, clock, Path.Combine(journal.Folder, "artifacts"));
         dispatcher = new SignalDispatcher(runtime, new WorkflowCatalogue(Loader, Repo.PathOf("workflows")));
     }
 
-    public void Dispose()
-    {
-        store.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => journal.Dispose();
 
     private static WorkflowSignal Parse(string json) => SignalDispatcher.Parse(JsonDocument.Parse(json).RootElement, "signals.jsonl:7");
 
@@ -69,10 +61,10 @@ public sealed class SignalDispatcherTests : IDisposable
 
         Assert.True(dispatcher.Dispatch(start));
         Assert.True(dispatcher.Dispatch(evidence));
-        var events = store.LastSeq();
+        var events = journal.Store.LastSeq();
         Assert.False(dispatcher.Dispatch(evidence));
 
-        Assert.Equal(events, store.LastSeq());
+        Assert.Equal(events, journal.Store.LastSeq());
         Assert.Single(runtime.List());
     }
 

@@ -4,14 +4,15 @@ using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Support;
 
-/// <summary>A journal in a folder of its own, deleted with the test.</summary>
+/// <summary>A journal in a folder of its own (with room beside it for artifacts), deleted with the test.</summary>
 public sealed class TempJournal : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-test-").FullName;
+    public TempJournal(TimeProvider? time = null) => Store = SqliteJournal.Create(Path, time);
 
-    public TempJournal() => Store = SqliteJournal.Create(Path);
+    /// <summary>The test's own folder: the journal is in it, and anything else the test writes may be.</summary>
+    public string Folder { get; } = Directory.CreateTempSubdirectory("rulesgate-test-").FullName;
 
-    public string Path => System.IO.Path.Combine(folder, "journal.db");
+    public string Path => System.IO.Path.Combine(Folder, "journal.db");
 
     public JournalStore Store { get; }
 
@@ -19,6 +20,6 @@ public sealed class TempJournal : IDisposable
     {
         Store.Dispose();
         SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        Directory.Delete(Folder, recursive: true);
     }
 }

@@ -1,10 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
-using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -13,19 +11,11 @@ public sealed class WorkflowEffectsTests : IDisposable
 {
     private static readonly WorkflowRoles NoRoles = new(new Dictionary<string, IReadOnlySet<string>>());
 
-    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-effects-").FullName;
-    private readonly JournalStore store;
+    private readonly TempJournal journal = new();
 
-    public WorkflowEffectsTests() => store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
+    public void Dispose() => journal.Dispose();
 
-    public void Dispose()
-    {
-        store.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
-
-    private string Artifacts => Path.Combine(folder, "artifacts");
+    private string Artifacts => Path.Combine(journal.Folder, "artifacts");
 
     /// <summary>Answers each request with the next status in line, and counts them.</summary>
     private sealed class Scripted(params HttpStatusCode[] answers) : HttpMessageHandler
@@ -40,7 +30,7 @@ public sealed class WorkflowEffectsTests : IDisposable
         new(new Uri("http://hooks.invalid/rg"), new WebhookRetry(retries, TimeSpan.FromMilliseconds(1)), handler);
 
     private WorkflowRuntime Runtime(WorkflowWebhook? webhook = null, bool defer = false) =>
-        new(store, new WorkflowLoader(Compiled.Engine), NoRoles, artifacts: Artifacts, webhook: webhook, deferEffects: defer);
+        new(journal.Store, new WorkflowLoader(Compiled.Engine), NoRoles, artifacts: Artifacts, webhook: webhook, deferEffects: defer);
 
     /// <summary>Walks a live-pipeline instance into L5_paper, whose entry notifies.</summary>
     private static void IntoPaper(WorkflowRuntime runtime)
@@ -54,7 +44,7 @@ public sealed class WorkflowEffectsTests : IDisposable
         }
     }
 
-    private IReadOnlyList<JournalEvent> OfType(string type) => [.. store.Read(type: type)];
+    private IReadOnlyList<JournalEvent> OfType(string type) => [.. journal.Store.Read(type: type)];
 
     [Fact]
     public void Notify_TransientFailures_AreRetriedUntilDelivered()
@@ -67,8 +57,8 @@ public sealed class WorkflowEffectsTests : IDisposable
         Assert.Equal(3, handler.Calls);
         Assert.Single(OfType(WorkflowEffects.DoneType));
         Assert.Empty(OfType("workflow.webhook_failed"));
-        Assert.Empty(store.All(WorkflowEffects.Outbox));
-        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+        Assert.Empty(journal.Store.All(WorkflowEffects.Outbox));
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 
     [Fact]
@@ -85,8 +75,8 @@ public sealed class WorkflowEffectsTests : IDisposable
         Assert.Equal("http://hooks.invalid/rg", failed.GetProperty("url").GetString());
         Assert.Contains("502", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal("L5_paper", Runtime().Find("live-pipeline:s-1")!.State);
-        Assert.Empty(store.All(WorkflowEffects.Outbox));
-        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+        Assert.Empty(journal.Store.All(WorkflowEffects.Outbox));
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 
     [Fact]
@@ -113,7 +103,7 @@ public sealed class WorkflowEffectsTests : IDisposable
         var pending = Assert.Single(Runtime(hook).Effects.Pending());
         Assert.Equal(new WorkflowEffect.Notify("Paper burn-in started."), pending.Effect);
         Assert.Single(OfType(WorkflowEffects.EffectType));
-        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
 
         // A new process: its dispatcher finds the effect and runs it, once.
         var restarted = Runtime(hook);
@@ -122,7 +112,7 @@ public sealed class WorkflowEffectsTests : IDisposable
 
         Assert.Equal(1, handler.Calls);
         Assert.Empty(restarted.Effects.Pending());
-        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 
     [Fact]
@@ -132,26 +122,26 @@ public sealed class WorkflowEffectsTests : IDisposable
         using var hook = Hook(handler);
         var runtime = Runtime(hook, defer: true);
         IntoPaper(runtime);
-        var events = store.LastSeq();
+        var events = journal.Store.LastSeq();
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runtime.Effects.RunPendingAsync(cancelled.Token));
 
         Assert.Equal(0, handler.Calls);
-        Assert.Equal(events, store.LastSeq());
+        Assert.Equal(events, journal.Store.LastSeq());
         Assert.Single(runtime.Effects.Pending());
     }
 
     [Fact]
     public async Task Render_ThatCannotBeWritten_IsJournaledAndTheTransitionStands()
     {
-        // The artifacts "folder" is a file: nothing can be rendered under it.
-        File.WriteAllText(Artifacts, "not a folder");
+        // The artifacts "journal.Folder" is a file: nothing can be rendered under it.
+        File.WriteAllText(Artifacts, "not a journal.Folder");
         var runtime = Runtime(defer: true);
         var instance = runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
         var render = new WorkflowEffect.Render("promotion_summary.md.hbs", instance.State);
-        store.Append([WorkflowEffects.Event(instance, render)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, render));
+        journal.Store.Append([WorkflowEffects.Event(instance, render)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, render));
 
         Assert.Equal(1, await runtime.Effects.RunPendingAsync());
 
@@ -159,6 +149,6 @@ public sealed class WorkflowEffectsTests : IDisposable
         Assert.Equal(("promotion_summary.md.hbs", instance.Id), (failed.GetProperty("template").GetString(), failed.GetProperty("instance").GetString()));
         Assert.Empty(runtime.Effects.Pending());
         Assert.Equal(instance.State, runtime.Find(instance.Id)!.State);
-        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 }

@@ -1,10 +1,8 @@
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
-using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -13,30 +11,23 @@ public sealed class WorkflowPinningTests : IDisposable
 {
     private static readonly WorkflowLoader Loader = new(Compiled.Engine);
 
-    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-pin-").FullName;
-    private readonly JournalStore store;
+    private readonly TempJournal journal = new();
 
     public WorkflowPinningTests()
     {
-        store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
-        Directory.CreateDirectory(Path.Combine(folder, "workflows"));
-        Directory.CreateDirectory(Path.Combine(folder, "rules", "promotion"));
+        Directory.CreateDirectory(Path.Combine(journal.Folder, "workflows"));
+        Directory.CreateDirectory(Path.Combine(journal.Folder, "rules", "promotion"));
         File.Copy(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), WorkflowPath);
         File.Copy(Repo.PathOf("rules", "promotion", "alpha-trade.yaml"), GatesPath);
     }
 
-    public void Dispose()
-    {
-        store.Dispose();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => journal.Dispose();
 
-    private string WorkflowPath => Path.Combine(folder, "workflows", "alpha-trade-promotion.yaml");
+    private string WorkflowPath => Path.Combine(journal.Folder, "workflows", "alpha-trade-promotion.yaml");
 
-    private string GatesPath => Path.Combine(folder, "rules", "promotion", "alpha-trade.yaml");
+    private string GatesPath => Path.Combine(journal.Folder, "rules", "promotion", "alpha-trade.yaml");
 
-    private WorkflowRuntime Runtime() => new(store, Loader, WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml")), artifacts: Path.Combine(folder, "artifacts"));
+    private WorkflowRuntime Runtime() => new(journal.Store, Loader, WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml")), artifacts: Path.Combine(journal.Folder, "artifacts"));
 
     private WorkflowDefinition Load()
     {
@@ -69,7 +60,7 @@ public sealed class WorkflowPinningTests : IDisposable
         Assert.Equal("experiment", started.State);
 
         RaiseThePaperBar();
-        DecisionDiary.Ingest(store, [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))]);
+        DecisionDiary.Ingest(journal.Store, [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))]);
         using var diary = JsonDocument.Parse("""{"added":1,"alerts":0}""");
         var moved = Assert.Single(Runtime().Evidence("alpha-momentum", "diary", diary.RootElement, "d-1").Moved);
 
@@ -82,7 +73,7 @@ public sealed class WorkflowPinningTests : IDisposable
     public void PinnedDefinition_AlteredInTheJournal_IsRefused()
     {
         var instance = Runtime().Start(Load(), "alpha-momentum", "olga");
-        Sql.Tamper(Path.Combine(folder, "journal.db"), $"UPDATE blobs SET bytes = CAST(replace(CAST(bytes AS TEXT), 'min_decisions: 20', 'min_decisions: 2') AS BLOB) WHERE hash = '{instance.Hash}'");
+        Sql.Tamper(journal.Path, $"UPDATE blobs SET bytes = CAST(replace(CAST(bytes AS TEXT), 'min_decisions: 20', 'min_decisions: 2') AS BLOB) WHERE hash = '{instance.Hash}'");
 
         var error = Assert.Throws<JournalException>(() => Runtime().DefinitionOf(instance));
 
