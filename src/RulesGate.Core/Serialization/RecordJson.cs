@@ -21,6 +21,7 @@ namespace RulesGate.Core.Serialization;
 [JsonSerializable(typeof(PolicyLedgerRecord))]
 [JsonSerializable(typeof(WorkflowInstance))]
 [JsonSerializable(typeof(KillSwitchState))]
+[JsonSerializable(typeof(OutboxEntry))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
     /// <summary>The record as compact JSON.</summary>

@@ -150,46 +150,28 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             ? JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq))
             : throw JournalException.Missing($"The workflow instance {id} that an effect belongs to is missing from the journal.");
 
-    private static string Json(WorkflowInstance instance, WorkflowEffect effect, string? line) => JsonText.Write(writer =>
+    private static string Json(WorkflowInstance instance, WorkflowEffect effect, string? line) => RecordJson.Write(effect switch
     {
-        writer.WriteStartObject();
-        writer.WriteString("instance"u8, instance.Id);
-        switch (effect)
-        {
-            case WorkflowEffect.Render render:
-                writer.WriteString("effect"u8, "render");
-                writer.WriteString("template"u8, render.Template);
-                writer.WriteString("state"u8, render.State);
-                break;
-            case WorkflowEffect.Notify notify:
-                writer.WriteString("effect"u8, "notify");
-                writer.WriteString("text"u8, notify.Text);
-                break;
-            case WorkflowEffect.Log:
-                writer.WriteString("effect"u8, "log");
-                writer.WriteString("policy_id"u8, instance.Subject);
-                if (line is not null)
-                {
-                    writer.WriteString("line"u8, line);
-                }
-
-                break;
-        }
-
-        writer.WriteEndObject();
-    }, pretty: false);
+        WorkflowEffect.Render render => new OutboxEntry(instance.Id, "render", render.Template, render.State, null, null, null),
+        WorkflowEffect.Notify notify => new OutboxEntry(instance.Id, "notify", null, null, notify.Text, null, null),
+        _ => new OutboxEntry(instance.Id, "log", null, null, null, instance.Subject, line),
+    });
 
     private static (long Seq, WorkflowEffect Effect, string Instance) Parse(StoredProjection pending) => JournalException.Parsed(pending.Key, () =>
     {
-        using var document = JsonDocument.Parse(pending.Value);
-        var fields = new JsonFields(document.RootElement, pending.Key, "instance", "effect", "template", "state", "text", "policy_id", "line");
-        WorkflowEffect effect = fields.String("effect") switch
+        var entry = RecordJson.Read<OutboxEntry>(pending.Value);
+        WorkflowEffect effect = entry.Effect switch
         {
-            "render" => new WorkflowEffect.Render(fields.String("template"), fields.String("state")),
-            "notify" => new WorkflowEffect.Notify(fields.String("text")),
-            "log" => new WorkflowEffect.Log(fields.String("line")),
+            "render" => new WorkflowEffect.Render(entry.Template ?? throw new FormatException("a render names its template"), entry.State ?? throw new FormatException("a render names its state")),
+            "notify" => new WorkflowEffect.Notify(entry.Text ?? throw new FormatException("a notice has its text")),
+            "log" => new WorkflowEffect.Log(entry.Line ?? throw new FormatException("a log effect has its line")),
             var other => throw new FormatException($"unknown effect '{other}'"),
         };
-        return (long.Parse(pending.Id, NumberStyles.None, CultureInfo.InvariantCulture), effect, fields.String("instance"));
+        return (long.Parse(pending.Id, NumberStyles.None, CultureInfo.InvariantCulture), effect, entry.Instance);
     });
 }
+
+/// <summary>An effect as the journal keeps it: in its <c>workflow.effect</c> event and, until it is done, in the outbox.</summary>
+/// <param name="Effect"><c>render</c>, <c>notify</c> or <c>log</c>; the fields it does not use are null.</param>
+/// <param name="Line">For a log effect in the outbox, the line as the ledger stood at the commit; null in the event.</param>
+internal sealed record OutboxEntry(string Instance, string Effect, string? Template, string? State, string? Text, string? PolicyId, string? Line);
