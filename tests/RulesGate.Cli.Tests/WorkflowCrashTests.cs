@@ -8,7 +8,6 @@ using RulesGate.Core;
 using RulesGate.Storage.Sqlite;
 using Xunit.Abstractions;
 
-
 namespace RulesGate.Cli.Tests;
 
 /// <summary>

@@ -89,7 +89,6 @@ public sealed class WorkflowRuntime
         return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned)) ?? Find(id)!;
     }
 
-
     /// <summary>
     /// Records evidence about a subject and wakes every instance of it: demotions first, then the ways out of the
     /// state it waits in. The outcome holds the instances that moved, or says the key was handled before.
@@ -275,19 +274,6 @@ public sealed class WorkflowRuntime
         return waits;
     }
 
-
-
-
-
-
-
-
-
-
-
-
-
-
     /// <summary>A subject's evidence document with <paramref name="kind"/> set to <paramref name="body"/>; kinds in ordinal order.</summary>
     private static string WithKind(string? document, string kind, string body)
     {
@@ -311,8 +297,6 @@ public sealed class WorkflowRuntime
             writer.WriteEndObject();
         }, pretty: false);
     }
-
-
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }
