@@ -135,7 +135,7 @@ public sealed class PromotionCliTests : IDisposable
         var (exit, output, _) = CliTests.Run("workflow", "check");
         var (dotExit, dot, _) = CliTests.Run("workflow", "diagram", "workflows/maturity-ladder.yaml", "--format", "dot");
         var broken = Path.Combine(folder, "broken.yaml");
-        File.WriteAllText(broken, File.ReadAllText(Path.Combine(CliTests.Root, "workflows", "maturity-ladder.yaml")).Replace("to: L1_paper\n\n  L1_paper", "to: L1_papr\n\n  L1_paper", StringComparison.Ordinal));
+        File.WriteAllText(broken, File.ReadAllText(Path.Combine(CliTests.Root, "workflows", "live-pipeline.yaml")).Replace("to: L1_data_prep\n", "to: L1_data_prp\n", StringComparison.Ordinal));
         var (brokenExit, _, error) = CliTests.Run("workflow", "check", broken);
 
         Assert.Equal(0, exit);
@@ -143,7 +143,7 @@ public sealed class PromotionCliTests : IDisposable
         Assert.Equal(0, dotExit);
         Assert.Contains("\"L2_gated\" [label=\"L2_gated\\nsizing_cap = 0.1\"];", dot, StringComparison.Ordinal);
         Assert.Equal(2, brokenExit);
-        Assert.Contains("error RG1005: states.L0_shadow.on_evidence[0].to: 'L1_papr' is not a state of this workflow. Did you mean 'L1_paper'?", error, StringComparison.Ordinal);
+        Assert.Contains("error RG1005: states.L0_discovery.on_evidence[0].to: 'L1_data_prp' is not a state of this workflow. Did you mean 'L1_data_prep'?", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,12 +6,14 @@ namespace RulesGate.Core.Governance;
 /// </summary>
 /// <param name="Level">The level's name, such as <c>L2_gated</c>.</param>
 /// <param name="LevelIndex">Its place on the ladder: 0 for <c>L0_shadow</c> to 4 for <c>L4_autonomous</c>.</param>
+/// <remarks>A figure the evidence does not give is NaN, so that every comparison with it is false: the shipped rules
+/// are written so that a missing figure blocks a promotion and triggers no demotion.</remarks>
 public sealed record MaturityContext(
     string Strategy,
     string Level,
     int LevelIndex,
-    int Trades,
+    double Trades,
     double WinRate,
     double ProfitFactor,
     double Drawdown,
-    int LossStreak);
+    double LossStreak);

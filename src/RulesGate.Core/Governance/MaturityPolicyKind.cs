@@ -54,6 +54,6 @@ public sealed class MaturityPolicyKind : RuleKind<MaturityContext>
         var index = IndexOf(level) is var found and >= 0 ? found : throw new FormatException($"context.level: '{level}' is not a level; write one of {string.Join(", ", Levels)}.");
         return new MaturityContext(
             fields.Has("strategy") ? fields.String("strategy") : "test", level, index,
-            fields.Count("trades"), fields.Number("win_rate", 0), fields.Number("profit_factor", 0), fields.Number("drawdown", 0), fields.Count("loss_streak"));
+            fields.Number("trades", double.NaN), fields.Number("win_rate", double.NaN), fields.Number("profit_factor", double.NaN), fields.Number("drawdown", double.NaN), fields.Number("loss_streak", double.NaN));
     }
 }

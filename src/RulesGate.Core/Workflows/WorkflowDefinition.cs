@@ -67,7 +67,8 @@ public sealed record WorkflowState(
 }
 
 /// <summary>A demotion: checked whenever evidence arrives, in any state; <see cref="To"/> is a state, or <c>down</c> for the state listed before the current one.</summary>
-public sealed record WorkflowDemotion(int Condition, string To);
+/// <summary>A demotion: a C# condition and the state it sends to (or <c>down</c>); or, with no condition, the MaturityPolicy gates file decides (<see cref="WorkflowDefinition.GatesTarget"/>).</summary>
+public sealed record WorkflowDemotion(int? Condition, string To);
 
 /// <summary>A loaded, checked workflow definition.</summary>
 /// <param name="Conditions">Every C# condition of the file, compiled as one bundle; null when it has none.</param>
@@ -86,6 +87,12 @@ public sealed record WorkflowDefinition(
     RuleBundle? Gates)
 {
     public const string DownTarget = "down";
+
+    /// <summary>The target of a demotion the gates file decides; it cannot name a state.</summary>
+    public const string GatesTarget = "(gates)";
+
+    /// <summary>The maturity ladder of a MaturityPolicy gates file; null when the gates file is a PromotionGate, or there is none.</summary>
+    public Governance.MaturityLadder? Ladder { get; init; }
 
     /// <summary>The workflow file's bytes.</summary>
     public byte[] Bytes { get; init; } = [];

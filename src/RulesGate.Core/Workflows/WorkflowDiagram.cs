@@ -84,6 +84,17 @@ public static class WorkflowDiagram
         var index = definition.States.ToList().IndexOf(state);
         foreach (var demotion in definition.Demotions)
         {
+            if (demotion.To == WorkflowDefinition.GatesTarget)
+            {
+                // The gates file may send the instance to any level below.
+                foreach (var lower in definition.States.Take(index))
+                {
+                    yield return (lower.Name, $"demote: by {definition.Gates!.Identity}");
+                }
+
+                continue;
+            }
+
             var to = demotion.To == WorkflowDefinition.DownTarget ? index > 0 ? definition.States[index - 1].Name : null : demotion.To;
             if (to is not null && to != state.Name && definition.States.ToList().FindIndex(s => s.Name == to) < index)
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
@@ -63,7 +64,12 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         var gates = top.TryGetValue("gates", out var gatesNode) ? Gates(reader, gatesNode, path, pinnedGates) : null;
         var conditions = new List<RuleDefinition>();
         var states = top.TryGetValue("states", out var statesNode) ? States(reader, statesNode, subject, gates, conditions) : [];
-        var demotions = top.TryGetValue("demote", out var demoteNode) ? Demotions(reader, demoteNode, conditions) : [];
+        var demotions = top.TryGetValue("demote", out var demoteNode) ? Demotions(reader, demoteNode, conditions, gates) : [];
+        if (gates?.Ladder is { } ladder)
+        {
+            states = LevelStates(reader, states, ladder, gates.Path);
+        }
+
         var initial = top.TryGetValue("initial", out var initialNode) ? reader.String(initialNode, "initial") : null;
         if (reader.HasErrors || metadata is null || subject is null || initial is null)
         {
@@ -93,7 +99,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
         var pinned = WorkflowDefinition.Pack(bytes, gates?.Bundle.File.Bytes);
         return RuleResult<WorkflowDefinition>.Success(new WorkflowDefinition(
-            path, Convert.ToHexStringLower(SHA256.HashData(pinned)), metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes, Pinned = pinned });
+            path, Convert.ToHexStringLower(SHA256.HashData(pinned)), metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes, Pinned = pinned, Ladder = gates?.Ladder });
     }
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)
@@ -116,7 +122,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         return id is null || version is null ? null : new RuleMetadata(id, version.Value, description);
     }
 
-    private sealed record LoadedGates(RuleBundle Bundle, IReadOnlyList<string> Names, string Path);
+    private sealed record LoadedGates(RuleBundle Bundle, IReadOnlyList<string> Names, string Path, MaturityLadder? Ladder);
 
     /// <summary>The PromotionGate file named by <c>gates:</c>, relative to the workflow file's folder; or its pinned bytes.</summary>
     private LoadedGates? Gates(YamlReader reader, YamlNode node, string workflowPath, byte[]? pinned)
@@ -135,13 +141,26 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
         var file = engine.Loader.Parse(found, pinned ?? InputFile.ReadAtMost(found, YamlLimits.MaxBytes));
         var loaded = file.Value is { } parsed ? engine.Compile(parsed) : RuleResult<RuleBundle>.Failure(file.Diagnostics);
-        if (loaded.Value is not { Kind: PromotionGateKind } bundle)
+        if (loaded.Value is not { Kind: PromotionGateKind or MaturityPolicyKind } bundle)
         {
-            reader.Error(node, "RG1005", "gates", loaded.Value is null ? $"'{path}' does not compile: {loaded.Diagnostics[0]}" : $"'{path}' is a {loaded.Value.Kind.Name} file, not a PromotionGate file.", "Run rulesgate rules check on it.");
+            reader.Error(node, "RG1005", "gates", loaded.Value is null ? $"'{path}' does not compile: {loaded.Diagnostics[0]}" : $"'{path}' is a {loaded.Value.Kind.Name} file, not a PromotionGate or MaturityPolicy file.", "Run rulesgate rules check on it.");
             return null;
         }
 
-        return new LoadedGates(bundle, [.. bundle.File.Rules.Select(rule => rule.Id.Split('.')[0]).Distinct(StringComparer.Ordinal)], path);
+        if (bundle.Kind is MaturityPolicyKind)
+        {
+            try
+            {
+                return new LoadedGates(bundle, [MaturityGate.Promote], path, new MaturityLadder(bundle));
+            }
+            catch (FormatException invalid)
+            {
+                reader.Error(node, "RG1005", "gates", invalid.Message, "Run rulesgate rules check on it.");
+                return null;
+            }
+        }
+
+        return new LoadedGates(bundle, [.. bundle.File.Rules.Select(rule => rule.Id.Split('.')[0]).Distinct(StringComparer.Ordinal)], path, null);
     }
 
     private sealed record LoadedState(WorkflowState State, YamlNode Key, List<(string Target, YamlNode Node, string Path)> Targets);
@@ -376,7 +395,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
     private sealed record LoadedDemotion(WorkflowDemotion Demotion, string To, YamlNode Node, string Path);
 
-    private static List<LoadedDemotion> Demotions(YamlReader reader, YamlNode node, List<RuleDefinition> conditions)
+    private static List<LoadedDemotion> Demotions(YamlReader reader, YamlNode node, List<RuleDefinition> conditions, LoadedGates? gates)
     {
         var demotions = new List<LoadedDemotion>();
         if (reader.Sequence(node, "demote") is not { } sequence)
@@ -392,6 +411,21 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
                 continue;
             }
 
+            if (item.Children.ContainsKey(new YamlScalarNode("gate")))
+            {
+                var gateEntries = reader.Entries(item, path, ["gate"], ["gate"]);
+                if (reader.String(gateEntries["gate"], $"{path}.gate") is { } gate && (gate != MaturityGate.Demote || gates?.Ladder is null))
+                {
+                    reader.Error(gateEntries["gate"], "RG1005", $"{path}.gate", gates?.Ladder is null ? "A demotion by gate needs a MaturityPolicy gates file." : $"'{gate}' is not a demotion gate.", gates?.Ladder is null ? "Write when: and to:, or name a MaturityPolicy file in gates:." : "Write gate: demote.");
+                }
+                else
+                {
+                    demotions.Add(new LoadedDemotion(new WorkflowDemotion(null, WorkflowDefinition.GatesTarget), WorkflowDefinition.GatesTarget, gateEntries["gate"], $"{path}.gate"));
+                }
+
+                continue;
+            }
+
             var entries = reader.Entries(item, path, ["when", "to"], ["when", "to"]);
             var condition = entries.TryGetValue("when", out var whenNode) ? Condition(reader, whenNode, $"{path}.when", conditions) : null;
             var to = entries.TryGetValue("to", out var toNode) ? reader.String(toNode, $"{path}.to") : null;
@@ -402,6 +436,47 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         }
 
         return demotions;
+    }
+
+    /// <summary>
+    /// With a MaturityPolicy gates file, every state is one of its levels, takes its sizing cap from it (a state may
+    /// not set its own), and a <c>gate: promote</c> way out leads to the next level.
+    /// </summary>
+    private static List<LoadedState> LevelStates(YamlReader reader, List<LoadedState> states, MaturityLadder ladder, string gatesPath)
+    {
+        var levels = MaturityPolicyKind.Levels;
+        var checkedStates = new List<LoadedState>(states.Count);
+        foreach (var loaded in states)
+        {
+            var state = loaded.State;
+            var path = $"states.{state.Name}";
+            var index = MaturityPolicyKind.IndexOf(state.Name);
+            if (index < 0)
+            {
+                var guess = Naming.Closest(state.Name, levels);
+                reader.Error(loaded.Key, "RG1005", path, $"'{state.Name}' is not a level of {gatesPath}.", guess is null ? $"Name the states after its levels: {Naming.OneOf(levels)}." : $"Did you mean '{guess}'?");
+                checkedStates.Add(loaded);
+                continue;
+            }
+
+            if (state.Attributes.ContainsKey("sizing_cap"))
+            {
+                reader.Error(loaded.Key, "RG1005", $"{path}.attributes.sizing_cap", $"State '{state.Name}' sets its own sizing_cap, but it comes from {gatesPath}.", "Remove it from the workflow; change it in the gates file.");
+            }
+
+            foreach (var (target, node, targetPath) in loaded.Targets.Where(target => target.Path.Contains(".on_evidence", StringComparison.Ordinal)))
+            {
+                if (index + 1 < levels.Count && target != levels[index + 1] && state.OnEvidence.Any(exit => exit.Gate == MaturityGate.Promote && exit.To == target))
+                {
+                    reader.Error(node, "RG1005", targetPath, $"gate promote raises {state.Name} one level, to {levels[index + 1]}, not to '{target}'.", $"Write to: {levels[index + 1]}.");
+                }
+            }
+
+            var attributes = new Dictionary<string, double>(state.Attributes, StringComparer.Ordinal) { ["sizing_cap"] = ladder.SizingCaps[state.Name] };
+            checkedStates.Add(loaded with { State = state with { Attributes = attributes } });
+        }
+
+        return checkedStates;
     }
 
     /// <summary>Every target names a state; the initial state exists; every state is reachable from it.</summary>
@@ -423,7 +498,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
             Known(target, node, path, allowDown: false);
         }
 
-        foreach (var demotion in demotions)
+        foreach (var demotion in demotions.Where(demotion => demotion.To != WorkflowDefinition.GatesTarget))
         {
             Known(demotion.To, demotion.Node, demotion.Path, allowDown: true);
         }
@@ -440,8 +515,9 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         {
             var index = names.IndexOf(current);
             var next = states[index].State.Targets
-                .Concat(demotions.Where(d => d.To != WorkflowDefinition.DownTarget).Select(d => d.To))
-                .Concat(demotions.Any(d => d.To == WorkflowDefinition.DownTarget) && index > 0 ? [names[index - 1]] : []);
+                .Concat(demotions.Where(d => d.To is not (WorkflowDefinition.DownTarget or WorkflowDefinition.GatesTarget)).Select(d => d.To))
+                .Concat(demotions.Any(d => d.To == WorkflowDefinition.DownTarget) && index > 0 ? [names[index - 1]] : [])
+                .Concat(demotions.Any(d => d.To == WorkflowDefinition.GatesTarget) ? names.Take(index) : []);
             foreach (var target in next.Where(reached.Add))
             {
                 pending.Enqueue(target);

@@ -247,10 +247,22 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         var current = states.IndexOf(plan.Instance.State);
         foreach (var demotion in definition.Demotions)
         {
-            var target = demotion.To == WorkflowDefinition.DownTarget ? current > 0 ? states[current - 1] : null : demotion.To;
-            if (target is not null && states.IndexOf(target) < current && definition.Conditions!.Evaluator<EvidenceContext>().When(demotion.Condition, context))
+            if (demotion.Condition is not { } condition)
             {
-                Enter(definition, plan, target, "demotion", "evidence", definition.Conditions.File.Rules[demotion.Condition].When.Text.Trim(), demotion: true);
+                // The MaturityPolicy decides: its first firing demote rule, never a rise.
+                if (MaturityGate.Judge(definition.Ladder!, plan.Instance.State, context) is { Change: "demotion" } step && states.IndexOf(step.To) is var index and >= 0 && index < current)
+                {
+                    Enter(definition, plan, step.To, "demotion", "evidence", $"{definition.Gates!.Identity}: {step.Reasons[0]}", demotion: true);
+                    return true;
+                }
+
+                continue;
+            }
+
+            var target = demotion.To == WorkflowDefinition.DownTarget ? current > 0 ? states[current - 1] : null : demotion.To;
+            if (target is not null && states.IndexOf(target) < current && definition.Conditions!.Evaluator<EvidenceContext>().When(condition, context))
+            {
+                Enter(definition, plan, target, "demotion", "evidence", definition.Conditions.File.Rules[condition].When.Text.Trim(), demotion: true);
                 return true;
             }
         }
@@ -270,10 +282,15 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
 
     private static bool Passes(WorkflowDefinition definition, WorkflowPlan plan, EvidenceExit exit, EvidenceContext context, WorkflowSnapshot snapshot)
     {
-        if (exit.Gate is { } gate)
+        if (exit.Gate is not null && definition.Ladder is { } ladder)
+        {
+            return MaturityGate.Judge(ladder, plan.Instance.State, context) is { Change: "promotion" } step && step.To == exit.To;
+        }
+
+        if (exit.Gate is { } stage)
         {
             var assessment = snapshot.Judge(definition.Gates!, plan.Ledger);
-            return assessment.StageBlockers[PromotionStages.Parse(gate)].Count == 0;
+            return assessment.StageBlockers[PromotionStages.Parse(stage)].Count == 0;
         }
 
         return definition.Conditions!.Evaluator<EvidenceContext>().When(exit.Condition!.Value, context);

@@ -21,17 +21,16 @@ public sealed class WorkflowLoaderTests
     }
 
     [Theory]
-    [InlineData("alpha-trade-promotion.yaml", "experiment", 6, "policy")]
-    [InlineData("live-pipeline.yaml", "L0_discovery", 8, "strategy")]
-    [InlineData("maturity-ladder.yaml", "L0_shadow", 5, "strategy")]
-    public void Shipped_LoadWithTheirStatesAndConditions(string file, string initial, int states, string subject)
+    [InlineData("alpha-trade-promotion.yaml", "experiment", 6, "policy", true)]
+    [InlineData("live-pipeline.yaml", "L0_discovery", 8, "strategy", true)]
+    [InlineData("maturity-ladder.yaml", "L0_shadow", 5, "strategy", false)]
+    public void Shipped_LoadWithTheirStatesAndConditions(string file, string initial, int states, string subject, bool conditions)
     {
         var result = Loader.Load(Repo.PathOf("workflows", file));
 
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
         var definition = result.Value!;
-        Assert.Equal((initial, states, subject), (definition.Initial, definition.States.Count, definition.Subject));
-        Assert.NotNull(definition.Conditions);
+        Assert.Equal((initial, states, subject, conditions), (definition.Initial, definition.States.Count, definition.Subject, definition.Conditions is not null));
     }
 
     [Fact]
@@ -39,9 +38,28 @@ public sealed class WorkflowLoaderTests
     {
         var ladder = Loader.Load(Repo.PathOf("workflows", "maturity-ladder.yaml")).Value!;
 
+        // Every cap and every bar is the MaturityPolicy's; the workflow writes none.
         Assert.Equal([0, 0, 0.10, 0.25, 1.0], ladder.States.Select(state => state.Attributes["sizing_cap"]));
-        Assert.Equal(["L1_paper", "down"], ladder.Demotions.Select(d => d.To));
+        Assert.Equal(new WorkflowDemotion(null, WorkflowDefinition.GatesTarget), Assert.Single(ladder.Demotions));
+        Assert.Equal("maturity-default", ladder.Ladder?.Bundle.File.Metadata.Id);
+        Assert.DoesNotContain("0.45", File.ReadAllText(ladder.Path), StringComparison.Ordinal);
     }
+
+    private static string Ladder(string states, string demote = "demote:\n  - gate: demote\n") =>
+        "apiVersion: rulesgate/v1\nkind: Workflow\nmetadata: { id: wf, version: 1 }\nsubject: strategy\ngates: "
+        + Repo.PathOf("rules", "maturity", "default.yaml") + "\ninitial: L0_shadow\nstates:\n" + states + demote;
+
+    [Theory]
+    [InlineData("  L0_shadow:\n    on_evidence: [ { gate: promote, to: L1_paper } ]\n  L1_sim: { final: true }\n", "'L1_sim' is not a level of")]
+    [InlineData("  L0_shadow:\n    attributes: { sizing_cap: 0.5 }\n    on_evidence: [ { gate: promote, to: L1_paper } ]\n  L1_paper: { final: true }\n", "sets its own sizing_cap, but it comes from")]
+    [InlineData("  L0_shadow:\n    on_evidence: [ { gate: promote, to: L2_gated } ]\n  L1_paper: { final: true }\n  L2_gated: { final: true }\n", "gate promote raises L0_shadow one level, to L1_paper, not to 'L2_gated'.")]
+    [InlineData("  L0_shadow:\n    on_evidence: [ { gate: paper, to: L1_paper } ]\n  L1_paper: { final: true }\n", "Gate 'paper' does not exist in")]
+    public void MaturityGates_StatesAreItsLevelsAndTheFileKeepsEveryBar(string states, string message) =>
+        Assert.Contains(Parse(Ladder(states)).Diagnostics, diagnostic => diagnostic.Message.Contains(message, StringComparison.Ordinal));
+
+    [Fact]
+    public void DemotionByGate_NeedsAMaturityPolicy() =>
+        Assert.Contains("A demotion by gate needs a MaturityPolicy gates file.", Error(Header + "states:\n  a:\n    after: { duration: PT1H, to: b }\n  b: { final: true }\ndemote:\n  - gate: demote\n").Message, StringComparison.Ordinal);
 
     [Fact]
     public void UnknownTarget_IsNamedAtItsLineWithAGuess()

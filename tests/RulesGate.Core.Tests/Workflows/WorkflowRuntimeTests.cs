@@ -167,17 +167,20 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal("L3_constrained", runtime.Find(instance.Id)!.State);
         Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":49,"win_rate":0.9,"profit_factor":3}"""), key: "few").Moved);
         Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"win_rate":0.3,"profit_factor":0.8,"loss_streak":10}"""), key: "streak").Moved).State);
-        Assert.Equal("L1_paper", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown").Moved).State);
+        var paper = Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown").Moved);
+        Assert.Equal(("L1_paper", "demotion"), (paper.State, paper.History[^1].Cause));
+        Assert.Matches(@"^maturity-default@1#[0-9a-f]{12}: Drawdown 0\.1100 is beyond 0\.1000: back to L1_paper\.$", paper.History[^1].Detail);
+        Assert.Empty(runtime.Evidence("s-1", "diary", Json("""{"trades":80,"drawdown":0.5}"""), key: "not-trades").Moved);    // only trades evidence is judged
         Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.5}"""), key: "again").Moved);     // never raised by a demotion
     }
 
     [Fact]
     public void Migrate_ToANewerVersion_KeepsTheStateAndRecordsWhoAndWhy_OrRefuses()
     {
-        var ladder = Shipped("maturity-ladder.yaml");
+        var text = File.ReadAllText(Repo.PathOf("tests", "RulesGate.Core.Tests", "Workflows", "conditions-ladder.yaml"));
+        var ladder = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text)).Value!;
         var instance = runtime.Start(ladder, "s-1", "olga");
         runtime.Evidence("s-1", "trades", Json("""{"trades":50,"win_rate":0.5,"profit_factor":1.2}"""));
-        var text = File.ReadAllText(ladder.Path);
         var v2 = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("win_rate\") >= 0.45", "win_rate\") >= 0.55", StringComparison.Ordinal))).Value!;
         var renamed = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 3", StringComparison.Ordinal).Replace("L1_paper", "L1_sim", StringComparison.Ordinal))).Value!;
 
