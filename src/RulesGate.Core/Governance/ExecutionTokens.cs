@@ -12,10 +12,12 @@ public sealed record TokenParams(TimeSpan Ttl, int MaxActivePerStrategy = 10)
 /// A scoped execution token: a time-bounded, revocable, single-use authorisation for one strategy to send one
 /// order, optionally only for one symbol and up to a quantity.
 /// </summary>
+/// <param name="Id">How people name it: the first 16 hex digits of <paramref name="SecretHash"/>.</param>
 /// <param name="Symbol">The only symbol it covers; null for any.</param>
 /// <param name="MaxQty">The largest quantity it covers; null for any.</param>
 /// <param name="ConsumedAt">When an order used it; null while unused.</param>
 /// <param name="RevokedAt">When it was revoked; null unless it was.</param>
+/// <param name="SecretHash">SHA-256 of the secret the order presents; the secret itself is never kept.</param>
 public sealed record ExecutionToken(
     string Id,
     string StrategyId,
@@ -25,7 +27,8 @@ public sealed record ExecutionToken(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     DateTimeOffset? ConsumedAt = null,
-    DateTimeOffset? RevokedAt = null)
+    DateTimeOffset? RevokedAt = null,
+    string SecretHash = "")
 {
     /// <summary>Whether it could still authorise an order at <paramref name="now"/>: not used, not revoked, not expired.</summary>
     public bool ActiveAt(DateTimeOffset now) => ConsumedAt is null && RevokedAt is null && now < ExpiresAt;

@@ -22,6 +22,7 @@ namespace RulesGate.Core.Serialization;
 [JsonSerializable(typeof(WorkflowInstance))]
 [JsonSerializable(typeof(KillSwitchState))]
 [JsonSerializable(typeof(OutboxEntry))]
+[JsonSerializable(typeof(Governance.TokenSet))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
     /// <summary>The record as compact JSON.</summary>

@@ -1,0 +1,149 @@
+using System.Security.Cryptography;
+using System.Text;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Governance;
+
+/// <summary>A strategy's tokens that may still authorise an order, as the <c>token</c> projection keeps them.</summary>
+public sealed record TokenSet(IReadOnlyList<ExecutionToken> Active);
+
+/// <summary>A token refused: missing, for another strategy, used, revoked, expired, out of scope, or one too many.</summary>
+public sealed class TokenRefusedException(string strategy, string message) : RefusalException("token.refused", strategy, message);
+
+/// <summary>
+/// Execution tokens in the journal: issued, consumed and revoked as <c>token.*</c> events on <c>token:{strategy}</c>,
+/// with the strategy's active tokens as one projection document changed in the same transaction, so a token is used
+/// at most once even by two processes at the same moment. A token's secret is returned once, when it is issued; the
+/// journal keeps only its SHA-256.
+/// </summary>
+public sealed class TokenLedger(JournalStore store, TokenParams parameters, TimeProvider? time = null)
+{
+    public const string Projection = "token";
+    public const string IssuedType = "token.issued";
+    public const string ConsumedType = "token.consumed";
+    public const string RevokedType = "token.revoked";
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
+    /// <summary>The strategy's tokens active now.</summary>
+    public IReadOnlyList<ExecutionToken> Active(string strategy)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        var now = clock.GetUtcNow();
+        return [.. Set(store.Load(Projection, strategy)).Active.Where(token => token.ActiveAt(now))];
+    }
+
+    /// <summary>Issues a token for <paramref name="strategy"/>, optionally for one symbol and up to a quantity; the secret is shown this once.</summary>
+    /// <exception cref="TokenRefusedException">The strategy has as many active tokens as the policy allows.</exception>
+    /// <exception cref="FormatException">An id is empty or invisible, or the quantity is not a positive number.</exception>
+    public (ExecutionToken Token, string Secret) Issue(string strategy, string? symbol, double? maxQty, string issuedBy)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        symbol = symbol is null ? null : Identities.Id(symbol, "symbol");
+        issuedBy = Identities.Name(issuedBy, "actor");
+        if (maxQty is { } most && !(most > 0 && double.IsFinite(most)))
+        {
+            throw new FormatException($"A token's maximum quantity is a positive number, not {most.ToString(System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+
+        var secret = "rgt_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var hash = Hash(secret);
+        var now = clock.GetUtcNow();
+        var token = new ExecutionToken(hash[..16], strategy, symbol, maxQty, issuedBy, now, now + parameters.Ttl, SecretHash: hash);
+        Change(strategy, IssuedType, token, null, (active, _) =>
+        {
+            if (active.Count >= parameters.MaxActivePerStrategy)
+            {
+                throw new TokenRefusedException(strategy, $"{strategy} has {active.Count} active tokens, the most the policy allows; use or revoke one first.");
+            }
+
+            return [.. active, token];
+        });
+        return (token, secret);
+    }
+
+    /// <summary>Uses the token <paramref name="secret"/> names for one order; afterwards it authorises nothing.</summary>
+    /// <exception cref="TokenRefusedException">No active token of the strategy has that secret, or it does not cover the order; nothing was written.</exception>
+    public ExecutionToken Consume(string secret, string strategy, string symbol, double qty)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        var hash = Hash(secret);
+        ExecutionToken? used = null;
+        Change(strategy, ConsumedType, null, hash, (active, now) =>
+        {
+            var token = active.FirstOrDefault(token => token.SecretHash == hash)
+                ?? throw new TokenRefusedException(strategy, $"no active token of {strategy} has this secret (never issued, already used, revoked or expired)");
+            if (token.Refusal(strategy, symbol, qty, now) is { } why)
+            {
+                throw new TokenRefusedException(strategy, why);
+            }
+
+            used = token with { ConsumedAt = now };
+            return [.. active.Where(other => other != token)];
+        });
+        return used!;
+    }
+
+    /// <summary>Revokes one of the strategy's tokens by its id, or every one of them when <paramref name="id"/> is null; returns how many.</summary>
+    public int Revoke(string strategy, string? id, string actor, string reason)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        actor = Identities.Name(actor, "actor");
+        reason = Identities.Text(reason, "reason");
+        var revoked = 0;
+        Change(strategy, RevokedType, null, null, (active, _) =>
+        {
+            var kept = active.Where(token => id is not null && token.Id != id.Trim()).ToList();
+            revoked = active.Count - kept.Count;
+            if (id is not null && revoked == 0)
+            {
+                throw new TokenRefusedException(strategy, $"{strategy} has no active token {id.Trim()}");
+            }
+
+            return kept;
+        }, detail: (actor, reason, id?.Trim()));
+        return revoked;
+    }
+
+    /// <summary>One transaction: the event, and the strategy's active set as <paramref name="change"/> leaves it (expired tokens dropped first).</summary>
+    private void Change(string strategy, string type, ExecutionToken? issued, string? consumedHash, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change, (string Actor, string Reason, string? Id)? detail = null)
+    {
+        var now = clock.GetUtcNow();
+        var payload = JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("strategy"u8, strategy);
+            if (issued is not null)
+            {
+                writer.WriteString("token"u8, issued.Id);
+                writer.WriteString("secret_sha256"u8, issued.SecretHash);
+                JsonText.Optional(writer, "symbol"u8, issued.Symbol);
+                writer.WritePropertyName("max_qty"u8);
+                JsonText.Value(writer, issued.MaxQty);
+                writer.WriteString("issued_by"u8, issued.IssuedBy);
+                writer.WriteString("expires_at"u8, JsonText.Timestamp(issued.ExpiresAt));
+            }
+
+            JsonText.Optional(writer, "secret_sha256"u8, consumedHash);
+            if (detail is { } revoke)
+            {
+                JsonText.Optional(writer, "token"u8, revoke.Id);
+                writer.WriteString("actor"u8, revoke.Actor);
+                writer.WriteString("reason"u8, revoke.Reason);
+            }
+
+            writer.WriteEndObject();
+        }, pretty: false);
+        store.Append([new JournalEntry($"{Projection}:{strategy}", type, payload)], project: (scope, events) =>
+        {
+            var active = Set(scope.Load(Projection, strategy)).Active.Where(token => token.ActiveAt(now)).ToList();
+            scope.Store(Projection, strategy, RecordJson.Write(new TokenSet(change(active, now))), events[0].Seq);
+        });
+    }
+
+    private static TokenSet Set(StoredProjection? document) =>
+        document is null ? new TokenSet([]) : JournalException.Parsed(document.Key, () => RecordJson.Read<TokenSet>(document.Value));
+
+    private static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+}
