@@ -126,22 +126,29 @@ public static class GateJournal
     {
         if (tripCause is not null && !State(store).Active)
         {
-            entries.Add(new JournalEntry(KillSwitchKey, TrippedType, JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("cause", tripCause);
-                writer.WriteEndObject();
-            }, pretty: false)));
+            entries.Add(TripEntry(tripCause));
         }
 
         store.Append(entries, blobs, (scope, events) =>
         {
             if (events[^1].Type == TrippedType)
             {
-                scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(true, events[^1].Time, tripCause!)), events[^1].Seq);
+                Latch(scope, events[^1], tripCause!);
             }
         });
     }
+
+    /// <summary>The event that trips the kill switch for <paramref name="cause"/>; append it with <see cref="Latch"/> in the same transaction.</summary>
+    internal static JournalEntry TripEntry(string cause) => new(KillSwitchKey, TrippedType, JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("cause", cause);
+        writer.WriteEndObject();
+    }, pretty: false));
+
+    /// <summary>Latches the kill switch as of the <paramref name="tripped"/> event.</summary>
+    internal static void Latch(JournalTransaction scope, JournalEvent tripped, string cause) =>
+        scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(true, tripped.Time, cause)), tripped.Seq);
 
     private static string StateJson(KillSwitchState state) => RecordJson.Write(state);
 

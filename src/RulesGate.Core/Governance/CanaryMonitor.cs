@@ -1,0 +1,80 @@
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Governance;
+
+/// <summary>
+/// The infrastructure canary in the journal: each check of a component is a <c>canary.check</c> event on
+/// <c>canary:{component}</c>, its count of consecutive failures a projection changed with it. The check that reaches
+/// the threshold adds a <c>canary.alert</c>; when the policy's action is <see cref="CanaryAction.Kill"/>, the same
+/// transaction trips and latches the journaled kill switch (reason <c>Canary: {component} failed {n} checks</c>),
+/// which stays latched until an attributed reset.
+/// </summary>
+public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
+{
+    public const string Projection = "canary";
+    public const string CheckType = "canary.check";
+    public const string AlertType = "canary.alert";
+
+    /// <summary>A component's state as the journal has it; a component never checked has no failures.</summary>
+    public CanaryState State(string component)
+    {
+        component = Identities.Id(component, "component");
+        return store.Load(Projection, component) is { } document
+            ? new CanaryState(component, JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture)))
+            : new CanaryState(component, 0);
+    }
+
+    /// <summary>Records one check; returns the component's state after it and the alert it raised, if any.</summary>
+    /// <exception cref="JournalConflictException">Another check of the component was recorded meanwhile; nothing was written.</exception>
+    public (CanaryState State, CanaryAlert? Alert) Report(string component, bool ok, string? detail = null)
+    {
+        var before = State(component);
+        component = before.Component;
+        var stream = $"{Projection}:{component}";
+        // The stream's version: its last event, at or after the one that last set the count (read from there, not from the start).
+        var version = store.Read(new EventFilter(stream, From: store.Load(Projection, component)?.Seq ?? 1)).LastOrDefault()?.Seq ?? 0;
+        var (after, alert) = before.After(ok, parameters);
+        var entries = new List<JournalEntry>
+        {
+            new(stream, CheckType, JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("component"u8, component);
+                writer.WriteBoolean("ok"u8, ok);
+                JsonText.Optional(writer, "detail"u8, detail);
+                writer.WriteNumber("consecutive_failures"u8, after.ConsecutiveFailures);
+                writer.WriteEndObject();
+            }, pretty: false)),
+        };
+        if (alert is not null)
+        {
+            entries.Add(new(stream, AlertType, JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("component"u8, component);
+                writer.WriteNumber("failures"u8, alert.Failures);
+                writer.WriteString("action"u8, alert.Action.ToString().ToLowerInvariant());
+                writer.WriteString("reason"u8, alert.Reason);
+                writer.WriteEndObject();
+            }, pretty: false)));
+        }
+
+        var trips = alert is { Action: CanaryAction.Kill } && !GateJournal.State(store).Active;
+        if (trips)
+        {
+            entries.Add(GateJournal.TripEntry(alert!.Reason));
+        }
+
+        store.Append(entries, project: (scope, events) =>
+        {
+            scope.Store(Projection, component, after.ConsecutiveFailures.ToString(System.Globalization.CultureInfo.InvariantCulture), events[0].Seq);
+            if (trips)
+            {
+                GateJournal.Latch(scope, events[^1], alert!.Reason);
+            }
+        }, expected: (stream, version));
+        return (after, alert);
+    }
+}
