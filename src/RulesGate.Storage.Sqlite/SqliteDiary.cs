@@ -93,32 +93,31 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
         }
     }
 
-    /// <summary>Inserts the rows with <paramref name="insert"/>, a command in the caller's transaction.</summary>
+    /// <summary>The statement <see cref="Add"/> runs.</summary>
+    internal const string Insert = "INSERT INTO diary (entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq) VALUES ($id, $policy, $at, $stage, $severity, $forced, $regime, $seq)";
+
+    /// <summary>Inserts the rows with <paramref name="insert"/>, the <see cref="Insert"/> statement in the caller's transaction.</summary>
     internal static void Add(SqliteCommand insert, IReadOnlyList<DiaryRow> rows)
     {
-        using (insert)
+        var parameters = new[]
         {
-            insert.CommandText = "INSERT INTO diary (entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq) VALUES ($id, $policy, $at, $stage, $severity, $forced, $regime, $seq)";
-            var parameters = new[]
-            {
-                insert.Parameters.Add("$id", SqliteType.Text), insert.Parameters.Add("$policy", SqliteType.Text),
-                insert.Parameters.Add("$at", SqliteType.Text), insert.Parameters.Add("$stage", SqliteType.Integer),
-                insert.Parameters.Add("$severity", SqliteType.Integer), insert.Parameters.Add("$forced", SqliteType.Integer),
-                insert.Parameters.Add("$regime", SqliteType.Text), insert.Parameters.Add("$seq", SqliteType.Integer),
-            };
-            insert.Prepare();
-            foreach (var row in rows)
-            {
-                parameters[0].Value = row.EntryId;
-                parameters[1].Value = row.PolicyId;
-                parameters[2].Value = JsonText.Timestamp(row.RecordedAt);
-                parameters[3].Value = (int)row.Stage;
-                parameters[4].Value = (int)row.Severity;
-                parameters[5].Value = row.Forced ? 1 : 0;
-                parameters[6].Value = (object?)row.Regime ?? DBNull.Value;
-                parameters[7].Value = row.Seq;
-                insert.ExecuteNonQuery();
-            }
+            insert.Parameters.Add("$id", SqliteType.Text), insert.Parameters.Add("$policy", SqliteType.Text),
+            insert.Parameters.Add("$at", SqliteType.Text), insert.Parameters.Add("$stage", SqliteType.Integer),
+            insert.Parameters.Add("$severity", SqliteType.Integer), insert.Parameters.Add("$forced", SqliteType.Integer),
+            insert.Parameters.Add("$regime", SqliteType.Text), insert.Parameters.Add("$seq", SqliteType.Integer),
+        };
+        insert.Prepare();
+        foreach (var row in rows)
+        {
+            parameters[0].Value = row.EntryId;
+            parameters[1].Value = row.PolicyId;
+            parameters[2].Value = JsonText.Timestamp(row.RecordedAt);
+            parameters[3].Value = (int)row.Stage;
+            parameters[4].Value = (int)row.Severity;
+            parameters[5].Value = row.Forced ? 1 : 0;
+            parameters[6].Value = (object?)row.Regime ?? DBNull.Value;
+            parameters[7].Value = row.Seq;
+            insert.ExecuteNonQuery();
         }
     }
 

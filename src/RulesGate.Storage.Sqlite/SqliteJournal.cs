@@ -158,8 +158,9 @@ public static class SqliteJournal
         if (version != Format)
         {
             command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'";
-            throw (long)command.ExecuteScalar()! > 0 && version < Format
-                ? JournalException.Missing($"{path} is a journal of an earlier RulesGate (format {version}; this one reads format {Format}); keep it for reference and create a new one with 'rulesgate journal init --journal NEW.db'.")
+            var journal = (long)command.ExecuteScalar()! > 0;
+            throw journal && version < Format ? JournalException.Missing($"{path} is a journal of an earlier RulesGate (format {version}; this one reads format {Format}); keep it for reference and create a new one with 'rulesgate journal init --journal NEW.db'.")
+                : journal && version > Format ? JournalException.Missing($"{path} is a journal of a newer RulesGate (format {version}; this one reads format {Format}); use that RulesGate to read it, nothing was changed.")
                 : JournalException.NotAJournal(path, new FormatException($"format {version}, expected {Format}"));
         }
     }

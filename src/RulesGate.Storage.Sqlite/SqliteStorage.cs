@@ -178,7 +178,11 @@ internal sealed class SqliteStorage : IJournalStorage
             command.ExecuteNonQuery();
         }
 
-        public void AddDiary(IReadOnlyList<DiaryRow> rows) => SqliteDiary.Add(Command(""), rows);
+        public void AddDiary(IReadOnlyList<DiaryRow> rows)
+        {
+            using var insert = Command(SqliteDiary.Insert);
+            SqliteDiary.Add(insert, rows);
+        }
 
         public void SetHead(long seq, string hash)
         {

@@ -18,23 +18,22 @@ public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
     public const string AlertType = "canary.alert";
 
     /// <summary>A component's state as the journal has it; a component never checked has no failures.</summary>
-    public CanaryState State(string component)
-    {
-        component = Identities.Id(component, "component");
-        return store.Load(Projection, component) is { } document
-            ? new CanaryState(component, JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture)))
-            : new CanaryState(component, 0);
-    }
+    public CanaryState State(string component) => Read(Identities.Id(component, "component")).State;
+
+    private (CanaryState State, StoredProjection? Document) Read(string component) =>
+        store.Load(Projection, component) is { } document
+            ? (new CanaryState(component, JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture))), document)
+            : (new CanaryState(component, 0), null);
 
     /// <summary>Records one check; returns the component's state after it and the alert it raised, if any.</summary>
     /// <exception cref="JournalConflictException">Another check of the component was recorded meanwhile; nothing was written.</exception>
     public (CanaryState State, CanaryAlert? Alert) Report(string component, bool ok, string? detail = null)
     {
-        var before = State(component);
-        component = before.Component;
+        component = Identities.Id(component, "component");
+        var (before, document) = Read(component);
         var stream = $"{Projection}:{component}";
         // The stream's version: its last event, at or after the one that last set the count (read from there, not from the start).
-        var version = store.Read(new EventFilter(stream, From: store.Load(Projection, component)?.Seq ?? 1)).LastOrDefault()?.Seq ?? 0;
+        var version = store.Read(new EventFilter(stream, From: document?.Seq ?? 1)).LastOrDefault()?.Seq ?? 0;
         var (after, alert) = before.After(ok, parameters);
         var entries = new List<JournalEntry>
         {

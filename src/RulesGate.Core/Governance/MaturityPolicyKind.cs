@@ -14,13 +14,15 @@ namespace RulesGate.Core.Governance;
 public sealed class MaturityPolicyKind : RuleKind<MaturityContext>
 {
     /// <summary>The ladder, lowest first.</summary>
-    public static IReadOnlyList<string> Levels { get; } = ["L0_shadow", "L1_paper", "L2_gated", "L3_constrained", "L4_autonomous"];
+    public static IReadOnlyList<string> Levels => LevelNames;
+
+    private static readonly string[] LevelNames = ["L0_shadow", "L1_paper", "L2_gated", "L3_constrained", "L4_autonomous"];
 
     // After Levels: the instance's schema is built from them.
     public static MaturityPolicyKind Instance { get; } = new();
 
     /// <summary>The level's place on the ladder, or -1 when there is no such level.</summary>
-    public static int IndexOf(string level) => Levels.ToList().IndexOf(level);
+    public static int IndexOf(string level) => Array.IndexOf(LevelNames, level);
 
     public override string Name => "MaturityPolicy";
 

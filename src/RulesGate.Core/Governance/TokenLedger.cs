@@ -68,6 +68,11 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
     public ExecutionToken Consume(string secret, string strategy, string symbol, double qty)
     {
         strategy = Identities.Id(strategy, "strategy");
+        if (string.IsNullOrWhiteSpace(secret))
+        {
+            throw new TokenRefusedException(strategy, $"an order of {strategy} needs an execution token, and none was given");
+        }
+
         var hash = Hash(secret);
         ExecutionToken? used = null;
         Change(strategy, ConsumedType, null, hash, (active, now) =>

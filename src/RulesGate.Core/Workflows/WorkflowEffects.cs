@@ -147,7 +147,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
 
     private WorkflowInstance Find(string id) =>
         store.Load(WorkflowInstance.Projection, id) is { } state
-            ? JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq))
+            ? WorkflowInstance.Of(state)
             : throw JournalException.Missing($"The workflow instance {id} that an effect belongs to is missing from the journal.");
 
     private static string Json(WorkflowInstance instance, WorkflowEffect effect, string? line) => RecordJson.Write(effect switch

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Workflows;
@@ -61,6 +62,9 @@ public sealed record WorkflowInstance(
             writer.WriteEndObject();
         }, pretty: false);
     }
+
+    /// <summary>The instance a projection document holds; a malformed one is a <see cref="JournalException"/> naming it.</summary>
+    public static WorkflowInstance Of(StoredProjection document) => JournalException.Parsed(document.Key, () => Parse(document.Value, document.Seq));
 
     /// <summary>An instance from its projection, at version <paramref name="seq"/>.</summary>
     /// <exception cref="JsonException">The projection is not a whole instance.</exception>

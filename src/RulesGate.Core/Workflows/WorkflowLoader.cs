@@ -135,7 +135,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         var found = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(workflowPath) ?? ".", path);
         if (pinned is null && !File.Exists(found))
         {
-            reader.Error(node, "RG1005", "gates", $"'{path}' does not exist (looked for {found}).", "Name a PromotionGate rule file relative to the workflow file's folder, such as ../rules/promotion/alpha-trade.yaml.");
+            reader.Error(node, "RG1005", "gates", $"'{path}' does not exist (looked for {found}).", "Name a PromotionGate or MaturityPolicy rule file relative to the workflow file's folder, such as ../rules/promotion/alpha-trade.yaml.");
             return null;
         }
 
@@ -299,7 +299,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
             {
                 if (gates is null)
                 {
-                    reader.Error(gateNode, "RG1005", $"{itemPath}.gate", $"Gate '{gateName}' needs a gates file.", "Add gates: rules/promotion/alpha-trade.yaml at the top of the workflow.");
+                    reader.Error(gateNode, "RG1005", $"{itemPath}.gate", $"Gate '{gateName}' needs a gates file.", "Add gates: ../rules/promotion/alpha-trade.yaml (relative to the workflow file) at the top of the workflow.");
                 }
                 else if (!gates.Names.Contains(gateName, StringComparer.Ordinal))
                 {

@@ -14,6 +14,9 @@ internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry
 
     public WorkflowInstance Instance { get; set; } = instance;
 
+    /// <summary>The MaturityPolicy's step for the instance in the state it was judged in: judged once per signal, for its demotion and its promotion.</summary>
+    public (string State, Governance.MaturityStep? Step)? Maturity { get; set; }
+
     public List<(JournalEntry Entry, PolicyLedger.Change? Ledger)> Entries { get; } = entries;
 
     /// <summary>The subject's ledger record when the plan first touched it; every stage change of the plan is one change from it.</summary>

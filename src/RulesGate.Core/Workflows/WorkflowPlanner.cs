@@ -250,7 +250,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             if (demotion.Condition is not { } condition)
             {
                 // The MaturityPolicy decides: its first firing demote rule, never a rise.
-                if (MaturityGate.Judge(definition.Ladder!, plan.Instance.State, context) is { Change: "demotion" } step && states.IndexOf(step.To) is var index and >= 0 && index < current)
+                if (Maturity(definition.Ladder!, plan, context) is { Change: "demotion" } step && states.IndexOf(step.To) is var index and >= 0 && index < current)
                 {
                     Enter(definition, plan, step.To, "demotion", "evidence", $"{definition.Gates!.Identity}: {step.Reasons[0]}", demotion: true);
                     return true;
@@ -284,7 +284,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     {
         if (exit.Gate is not null && definition.Ladder is { } ladder)
         {
-            return MaturityGate.Judge(ladder, plan.Instance.State, context) is { Change: "promotion" } step && step.To == exit.To;
+            return Maturity(ladder, plan, context) is { Change: "promotion" } step && step.To == exit.To;
         }
 
         if (exit.Gate is { } stage)
@@ -294,6 +294,19 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         }
 
         return definition.Conditions!.Evaluator<EvidenceContext>().When(exit.Condition!.Value, context);
+    }
+
+    /// <summary>The ladder's step for the plan's instance in its current state on this signal's evidence, judged once.</summary>
+    private static Governance.MaturityStep? Maturity(Governance.MaturityLadder ladder, WorkflowPlan plan, EvidenceContext context)
+    {
+        if (plan.Maturity is { } judged && judged.State == plan.Instance.State)
+        {
+            return judged.Step;
+        }
+
+        var step = MaturityGate.Judge(ladder, plan.Instance.State, context);
+        plan.Maturity = (plan.Instance.State, step);
+        return step;
     }
 
     public string Stamp() => JsonText.Timestamp(clock.GetUtcNow());

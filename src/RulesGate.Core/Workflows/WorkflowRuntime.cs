@@ -227,10 +227,10 @@ public sealed class WorkflowRuntime
     }
 
     public WorkflowInstance? Find(string id) =>
-        store.Load(WorkflowInstance.Projection, id.Trim()) is { } state ? JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)) : null;
+        store.Load(WorkflowInstance.Projection, id.Trim()) is { } state ? WorkflowInstance.Of(state) : null;
 
     public IReadOnlyList<WorkflowInstance> List() =>
-        [.. store.All(WorkflowInstance.Projection).Select(state => JournalException.Parsed(state.Key, () => WorkflowInstance.Parse(state.Value, state.Seq)))];
+        [.. store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of)];
 
     /// <summary>The definition an instance is pinned to: the bytes it started with, kept in the journal.</summary>
     public WorkflowDefinition DefinitionOf(WorkflowInstance instance)
