@@ -122,7 +122,7 @@ internal static class RulesCommand
             }
 
             using var json = StrictJson.ParseFile(contextPath);
-            var context = bundle.Kind.ReadContext(json.RootElement);
+            var context = bundle.Kind.ReadContext(json.RootElement, bundle.File);
             output.WriteLine($"{bundle.Identity} on {contextPath}");
             foreach (var rule in RuleExplainer.Explain(bundle, context))
             {

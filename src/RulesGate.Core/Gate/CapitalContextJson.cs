@@ -9,9 +9,14 @@ public static class CapitalContextJson
 {
     /// <summary>Reads <c>{ "intent", "portfolio", "market", "execution"? }</c>.</summary>
     /// <exception cref="FormatException">A key is unknown, missing or of the wrong type; the message names it.</exception>
-    public static CapitalContext ReadRequest(JsonElement json)
+    public static CapitalContext ReadRequest(JsonElement json) => ReadRequest(json, governance: false);
+
+    /// <summary>Reads a request that may also hold a <c>governance</c> block, which the caller reads itself.</summary>
+    internal static CapitalContext ReadRequest(JsonElement json, bool governance)
     {
-        var request = new JsonFields(json, "request", "intent", "portfolio", "market", "execution");
+        var request = governance
+            ? new JsonFields(json, "request", "intent", "portfolio", "market", "execution", "governance")
+            : new JsonFields(json, "request", "intent", "portfolio", "market", "execution");
         return new CapitalContext(
             ReadIntent(request.Required("intent")),
             ReadPortfolio(request.Required("portfolio")),

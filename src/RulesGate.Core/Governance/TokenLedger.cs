@@ -63,6 +63,21 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
         return (token, secret);
     }
 
+    /// <summary>What the token <paramref name="secret"/> names would say of this order now, without using it.</summary>
+    public TokenView Check(string? secret, string strategy, string symbol, double qty)
+    {
+        if (string.IsNullOrWhiteSpace(secret))
+        {
+            return TokenView.None;
+        }
+
+        var hash = Hash(secret);
+        var token = Set(store.Load(Projection, Identities.Id(strategy, "strategy"))).Active.FirstOrDefault(token => token.SecretHash == hash);
+        return token is null
+            ? new TokenView(true, false, null, "no active token of this strategy has this secret (never issued, already used, revoked or expired)")
+            : token.Refusal(strategy, symbol, qty, clock.GetUtcNow()) is { } why ? new TokenView(true, false, token.Id, why) : new TokenView(true, true, token.Id, null);
+    }
+
     /// <summary>Uses the token <paramref name="secret"/> names for one order; afterwards it authorises nothing.</summary>
     /// <exception cref="TokenRefusedException">No active token of the strategy has that secret, or it does not cover the order; nothing was written.</exception>
     public ExecutionToken Consume(string secret, string strategy, string symbol, double qty)

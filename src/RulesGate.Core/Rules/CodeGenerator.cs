@@ -35,6 +35,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Switch("public bool When(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Return(rule.When)))));
         Switch("public string Message(int __rule", "__rule", file.Rules.Select((rule, i) => (i, (Action)(() => Message(rule.Message)))));
         Effects();
+        DerivedValues();
         Facts(facts);
         var probes = plan.SelectMany(ExplainPlanner.Flatten).Zip(file.Rules.SelectMany((rule, i) => ExplainPlanner.Flatten(plan[i]).Select(_ => rule)));
         Switch("public object? Probe(int __node", "__node", probes.Select(pair => (pair.First.Probe, (Action)(() =>
@@ -301,6 +302,20 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         }
 
         return needed;
+    }
+
+    private void DerivedValues()
+    {
+        Line($"    public void Derived({Context} __c, global::RulesGate.Core.Rules.ParamTable __t, object?[] __into)");
+        Line("    {");
+        ParamsLocal();
+        Prologue(withDerived: true);
+        for (var i = 0; i < file.Derive.Count; i++)
+        {
+            Line($"        __into[{i.ToString(CultureInfo.InvariantCulture)}] = (object?)Derived.{CodeText.Identifier(file.Derive[i].Name)};");
+        }
+
+        Line("    }");
     }
 
     private void Facts(RuleFactPlan plan)

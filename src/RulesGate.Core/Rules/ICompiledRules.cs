@@ -32,6 +32,9 @@ public interface ICompiledRules<in TContext>
     /// <summary>The value of a rule's effect (an index into the kind's effects); false when the rule has none.</summary>
     bool TryEffect(int rule, int effect, TContext context, ParamTable parameters, out double value);
 
+    /// <summary>Every derived value of the file, in file order.</summary>
+    void Derived(TContext context, ParamTable parameters, object?[] values);
+
     /// <summary>Every fact of the file's <c>RuleFactPlan</c>, in order; a fact that throws is null.</summary>
     void Facts(TContext context, ParamTable parameters, object?[] values);
 

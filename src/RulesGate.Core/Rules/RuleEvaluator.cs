@@ -93,6 +93,23 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         return effect >= 0 && TryEffect(rule, effect, context, out var value) ? value : null;
     }
 
+    /// <summary>Every derived value of the file (<c>derive:</c>), in file order; off the hot path.</summary>
+    /// <exception cref="RuleEvaluationException">A derived value threw; names it.</exception>
+    public object?[] Derived(TContext context)
+    {
+        var values = new object?[Bundle.File.Derive.Count];
+        try
+        {
+            rules.Derived(context, parameters, values);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            throw RuleEvaluationException.InRule("derive", Bundle.Identity, error);
+        }
+
+        return values;
+    }
+
     internal object? Probe(int node, TContext context) => rules.Probe(node, context, parameters);
 
     /// <summary>The value of every fact of <see cref="RuleBundle.Facts"/>; all null when a derived value throws.</summary>

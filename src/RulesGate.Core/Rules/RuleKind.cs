@@ -44,6 +44,9 @@ public abstract class RuleKind
     /// <exception cref="FormatException">The JSON does not describe a valid context; the message says what to fix.</exception>
     public abstract object ReadContext(JsonElement json);
 
+    /// <summary>Reads a context for rules of <paramref name="file"/>, for kinds whose context depends on the file's parameters.</summary>
+    public virtual object ReadContext(JsonElement json, RuleFile file) => ReadContext(json);
+
     /// <summary>
     /// Member paths on the context to the symbol and the strategy whose overrides apply (such as
     /// <c>Intent.Symbol</c>), compiled into the rule code; null when overrides never apply.

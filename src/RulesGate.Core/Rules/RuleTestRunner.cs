@@ -35,7 +35,7 @@ public sealed class RuleTestRunner(RuleEngine engine)
         object context;
         try
         {
-            context = bundle.Kind.ReadContext(testCase.Context);
+            context = bundle.Kind.ReadContext(testCase.Context, bundle.File);
         }
         catch (FormatException error)
         {
