@@ -34,6 +34,10 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Strategy(output, error));
         root.Subcommands.Add(WorkflowCommand.Create(output, error));
         root.Subcommands.Add(WorkflowCommand.Evidence(output, error));
+        root.Subcommands.Add(GovernanceCommands.Create(output, error));
+        root.Subcommands.Add(GovernanceCommands.Outcomes(output, error));
+        root.Subcommands.Add(GovernanceCommands.Token(output, error));
+        root.Subcommands.Add(GovernanceCommands.Canary(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

@@ -35,6 +35,42 @@ internal static class GateInputs
         return [.. StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0).Select(line => Parse(path, line.Line, line.Text, read))];
     }
 
+    /// <summary>
+    /// Every non-blank line of a JSONL file, all or nothing: each malformed line is printed with its number and then
+    /// one line says nothing was taken; null in that case.
+    /// </summary>
+    public static List<T>? ReadAllLines<T>(string path, Func<JsonElement, T> read, TextWriter error)
+    {
+        Commands.RulesCommand.RequireExists(path);
+        var items = new List<T>();
+        var problems = new List<string>();
+        foreach (var (number, line) in StrictJson.ReadLines(path))
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                items.Add(Parse(path, number, line, read));
+            }
+            catch (FormatException failure)
+            {
+                problems.Add(failure.Message);
+            }
+        }
+
+        if (problems.Count == 0)
+        {
+            return items;
+        }
+
+        problems.ForEach(error.WriteLine);
+        error.WriteLine($"rulesgate: {problems.Count} malformed {(problems.Count == 1 ? "line" : "lines")}; nothing of {path} was ingested.");
+        return null;
+    }
+
     private static T Parse<T>(string path, int line, string json, Func<JsonElement, T> read)
     {
         using var document = StrictJson.Parse(json, path, line);

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Storage.Sqlite;
 
@@ -21,7 +23,7 @@ internal static class EvalCommand
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
         var command = new Command("eval", "Judge one order intent: prints the decision as JSON (decision, violations, evidence, modified_intent, …). Exit 0 ALLOW/MODIFY, 1 DENY, 2 error.")
         {
-            Policy, intent, Portfolio, Market, Execution, request, Journal, pretty,
+            Policy, intent, Portfolio, Market, Execution, request, Journal, GovernanceCommands.Governance, GovernanceCommands.Maturity, pretty,
         };
         command.SetAction(parse =>
         {
@@ -29,6 +31,20 @@ internal static class EvalCommand
             if (GateInputs.Gate(CliOptions.Engine(parse), parse.GetValue(Policy)!, error) is not { } gate)
             {
                 return ExitCodes.Error;
+            }
+
+            if (parse.GetValue(GovernanceCommands.Governance) is { } governancePath)
+            {
+                // The request file may hold a governance block too; the separate files never do.
+                var governed = parse.GetValue(request) is { } requestPath ? GateInputs.Read(requestPath, GovernanceRequest.Read) : new GovernanceRequest(context, GovernanceInputs.None);
+                if (GovernanceCommands.Gate(CliOptions.Engine(parse), governancePath, parse, error) is not { } governance)
+                {
+                    return ExitCodes.Error;
+                }
+
+                using var store = parse.GetValue(Journal) is { } at ? SqliteJournal.Open(at) : null;
+                var desk = new GovernanceDesk(governance, gate, store is null ? null : new GovernanceJournal(store, governance.Settings));
+                return GovernanceCommands.Print(output, desk.Judge(governed), governance, parse.GetValue(pretty));
             }
 
             CapitalDecision decision;
@@ -64,7 +80,7 @@ internal static class EvalCommand
                 throw new FormatException("Give either --request or --intent/--portfolio/--market[/--execution], not both.");
             }
 
-            return GateInputs.Read(request, CapitalContextJson.ReadRequest);
+            return GateInputs.Read(request, json => CapitalContextJson.ReadRequest(json, governance: parse.GetValue(GovernanceCommands.Governance) is not null));
         }
 
         if (separate.Any(path => path is null))

@@ -22,36 +22,8 @@ internal static class PromotionCommands
         var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file };
         ingest.SetAction(parse =>
         {
-            var path = parse.GetValue(file)!;
-            RulesCommand.RequireExists(path);
-            var entries = new List<DiaryEntry>();
-            var problems = new List<string>();
-            foreach (var (number, line) in StrictJson.ReadLines(path))
+            if (GateInputs.ReadAllLines(parse.GetValue(file)!, DiaryEntry.Read, error) is not { } entries)
             {
-                if (line.Trim().Length == 0)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    using var document = StrictJson.Parse(line, path, number);
-                    entries.Add(DiaryEntry.Read(document.RootElement));
-                }
-                catch (FormatException failure) when (failure.Message.StartsWith(path + ":", StringComparison.Ordinal))
-                {
-                    problems.Add(failure.Message);
-                }
-                catch (FormatException failure)
-                {
-                    problems.Add($"{path}:{number}: {failure.Message}");
-                }
-            }
-
-            if (problems.Count > 0)
-            {
-                problems.ForEach(error.WriteLine);
-                error.WriteLine($"rulesgate: {problems.Count} malformed {(problems.Count == 1 ? "line" : "lines")}; nothing of {path} was ingested.");
                 return ExitCodes.Error;
             }
 

@@ -12,7 +12,7 @@ public static class CapitalContextJson
     public static CapitalContext ReadRequest(JsonElement json) => ReadRequest(json, governance: false);
 
     /// <summary>Reads a request that may also hold a <c>governance</c> block, which the caller reads itself.</summary>
-    internal static CapitalContext ReadRequest(JsonElement json, bool governance)
+    public static CapitalContext ReadRequest(JsonElement json, bool governance)
     {
         var request = governance
             ? new JsonFields(json, "request", "intent", "portfolio", "market", "execution", "governance")

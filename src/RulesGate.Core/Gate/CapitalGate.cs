@@ -47,6 +47,7 @@ public sealed class CapitalGate
         Policy = PolicyIdentity.Of(bundle.File);
         Mode = bundle.File.Mode;
         TripAfterViolations = Param(bundle.File, "kill_switch.trip_after_n_violations") as int?;
+        LotSize = Param(bundle.File, "exposure.lot_size") as double? ?? DefaultLotSize;
         ViolationWindow = TimeSpan.FromSeconds(Param(bundle.File, "kill_switch.violation_window_seconds") switch
         {
             double seconds => seconds,
@@ -67,6 +68,12 @@ public sealed class CapitalGate
     public int? TripAfterViolations { get; }
 
     public TimeSpan ViolationWindow { get; }
+
+    /// <summary>The quantity step a reduced quantity is rounded down to (<c>params.exposure.lot_size</c>).</summary>
+    public double LotSize { get; }
+
+    /// <summary>The lot size when no file sets one: PolicyGate's.</summary>
+    public const double DefaultLotSize = 1e-8;
 
     /// <summary>
     /// The hot path: evaluates every rule into <paramref name="fired"/> and returns the verdict. When a system

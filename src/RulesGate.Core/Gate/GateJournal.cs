@@ -53,8 +53,10 @@ public static class GateJournal
         }, pretty: false));
 
     /// <summary>Appends a decision; when it trips the kill switch, the trip and the latch go in the same transaction.</summary>
-    public static void Record(JournalStore store, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false) =>
-        Append(store, [Decision(gate, context, decision, runId, windowTrip)], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null, [Bundle(gate)]);
+    /// <param name="also">Further events of the same order (its governance decision), in the same transaction.</param>
+    /// <param name="alsoBlobs">The rule files those events used.</param>
+    public static void Record(JournalStore store, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false, IReadOnlyList<JournalEntry>? also = null, IReadOnlyList<KeyValuePair<string, byte[]>>? alsoBlobs = null) =>
+        Append(store, [Decision(gate, context, decision, runId, windowTrip), .. also ?? []], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null, [Bundle(gate), .. alsoBlobs ?? []]);
 
     public static void RecordMalformed(JournalStore store, string? runId, int line, string text, string reason, string? tripCause) =>
         Append(store, [Malformed(runId, line, text, reason)], tripCause, []);

@@ -171,17 +171,13 @@ public sealed class GovernanceGate
             derived = new object?[Bundle.File.Derive.Count];
         }
 
-        var alerts = context.Strategy.Drift.Metrics
-            .Select(metric => Settings.DriftAction(metric.DeviationPct) is { } action ? new DriftAlert(metric.Metric, metric.DeviationPct, action) : null)
-            .OfType<DriftAlert>()
-            .ToList();
         return new GovernanceComponents(
             context.Strategy,
             context.Order,
             context.Canary,
             derived[impactScore] is double score ? score : double.NaN,
             derived[impactTier]?.ToString() ?? "",
-            alerts,
+            Settings.DriftAlerts(context.Strategy.Drift),
             tokenRequired >= 0 && derived[tokenRequired] is bool required ? required : null,
             [.. Bundle.File.Derive.Select((derive, i) => new KeyValuePair<string, object?>(derive.Name, derived[i]))]);
     }

@@ -83,7 +83,9 @@ public sealed record GovernanceSettings(
             Number("outcomes.base_equity", d.BaseEquity));
     }
 
-    /// <summary>The action of one metric's drift alert; null below the reduce threshold.</summary>
-    public GovernanceAction? DriftAction(double deviationPct) =>
-        deviationPct >= DriftPausePct ? GovernanceAction.Pause : deviationPct >= DriftReducePct ? GovernanceAction.ReduceSize : null;
+    /// <summary>The alert of each compared metric at or past <c>drift.reduce_pct</c>: PAUSE from <c>drift.pause_pct</c>, REDUCE_SIZE below it.</summary>
+    public IReadOnlyList<DriftAlert> DriftAlerts(DriftView drift) =>
+        [.. drift.Metrics
+            .Where(metric => metric.DeviationPct >= DriftReducePct)
+            .Select(metric => new DriftAlert(metric.Metric, metric.DeviationPct, metric.DeviationPct >= DriftPausePct ? GovernanceAction.Pause : GovernanceAction.ReduceSize))];
 }

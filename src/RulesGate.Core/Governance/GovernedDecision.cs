@@ -9,7 +9,7 @@ namespace RulesGate.Core.Governance;
 /// </summary>
 /// <param name="Reason">The reason of the gate that decided; <see cref="BelowLot"/> when the share rounds to nothing.</param>
 /// <param name="Capital">The capital gate's decision; null when the order was judged by governance alone.</param>
-public sealed record GovernedDecision(GovernanceAction Action, string Reason, double Qty, GovernanceDecision Governance, CapitalDecision? Capital)
+public sealed record GovernedDecision(GovernanceAction Action, string Reason, OrderIntent Intent, double Qty, GovernanceDecision Governance, CapitalDecision? Capital)
 {
     /// <summary>The reason when what may go rounds down to less than one lot.</summary>
     public const string BelowLot = "size_below_lot";
@@ -22,7 +22,7 @@ public sealed record GovernedDecision(GovernanceAction Action, string Reason, do
         var reason = GovernanceActions.Goes(governance.Action) && GovernanceActions.Goes(capitalAction) && action == GovernanceAction.Block ? BelowLot
             : capital is null || action == governance.Action || action != capitalAction ? governance.Reason
             : $"capital_{capital.Decision.ToString().ToLowerInvariant()}{(capital.Violations.Count > 0 ? ": " + string.Join(", ", capital.Violations.Select(violation => violation.RuleId)) : "")}";
-        return new GovernedDecision(action, reason, qty, governance, capital);
+        return new GovernedDecision(action, reason, intent, qty, governance, capital);
     }
 
     /// <summary>The capital gate's verdict on the governance scale: DENY is BLOCK, or KILL when the kill switch is tripped or latched; MODIFY is REDUCE_SIZE.</summary>

@@ -23,6 +23,7 @@ namespace RulesGate.Core.Serialization;
 [JsonSerializable(typeof(KillSwitchState))]
 [JsonSerializable(typeof(OutboxEntry))]
 [JsonSerializable(typeof(Governance.TokenSet))]
+[JsonSerializable(typeof(Governance.StrategyOutcomes))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
     /// <summary>The record as compact JSON.</summary>

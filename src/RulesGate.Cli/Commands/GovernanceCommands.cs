@@ -1,0 +1,328 @@
+using System.CommandLine;
+using System.Globalization;
+using RulesGate.Core.Application;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+using RulesGate.Storage.Sqlite;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate governance</c>, <c>outcomes</c>, <c>token</c> and <c>canary</c>: the governance gate and the state it reads.</summary>
+internal static class GovernanceCommands
+{
+    public const string DefaultPolicy = "rules/governance/default.yaml";
+    public const string DefaultMaturity = "rules/maturity/default.yaml";
+
+    /// <summary><c>--governance P</c> on <c>eval</c>: judge the order by the governance gate too.</summary>
+    public static readonly Option<string?> Governance = new("--governance") { Description = "A GovernancePolicy rule file: judge the order by the governance gate too; the most restrictive answer wins." };
+
+    /// <summary><c>--maturity M</c>: the levels' sizing caps.</summary>
+    public static readonly Option<string?> Maturity = new("--maturity") { Description = $"The MaturityPolicy file whose sizing caps the levels have (default {DefaultMaturity} when it exists; without one, a request gives governance.sizing_cap).", Recursive = true };
+
+    private static readonly Option<string> Policy = new("--policy") { Description = $"The GovernancePolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var request = new Option<string>("--request") { Description = "One JSON object: intent, portfolio, market, [execution], and optionally a governance block (level, sizing_cap, outcomes, baseline, live, order{leverage, reduce_only, open_positions}, token, canary_paused, enabled) that replaces what the journal says.", Required = true };
+        var capital = new Option<string?>("--capital") { Description = "A CapitalPolicy (or PolicyGate) file: judge the order by the capital gate too." };
+        var journal = new Option<string?>("--journal") { Description = "The journal to read the strategy's state from and record the decision in; without it, the request alone is judged." };
+        var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
+        var eval = new Command("eval", "Judge one order by the governance gate (and the capital gate with --capital): prints the decision as JSON. Exit 0 ALLOW/REDUCE_SIZE, 1 BLOCK/PAUSE/KILL, 2 error.")
+        {
+            request, capital, journal, pretty,
+        };
+        eval.SetAction(parse =>
+        {
+            var engine = CliOptions.Engine(parse);
+            var parsed = GateInputs.Read(parse.GetValue(request)!, GovernanceRequest.Read);
+            if (Gate(engine, parse.GetValue(Policy)!, parse, error) is not { } gate)
+            {
+                return ExitCodes.Error;
+            }
+
+            CapitalGate? capitalGate = null;
+            if (parse.GetValue(capital) is { } capitalPath && (capitalGate = GateInputs.Gate(engine, capitalPath, error)) is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            using var store = parse.GetValue(journal) is { } path ? SqliteJournal.Open(path) : null;
+            return Print(output, new GovernanceDesk(gate, capitalGate, store is null ? null : new GovernanceJournal(store, gate.Settings)).Judge(parsed), gate, parse.GetValue(pretty));
+        });
+
+        var strategy = new Option<string>("--strategy") { Description = "The strategy.", Required = true };
+        var showJournal = JournalCommand.JournalOption();
+        var json = new Option<bool>("--json") { Description = "One JSON object instead of text." };
+        var show = new Command("show", "What governance knows of a strategy: level and sizing cap, health, figures, drift, active tokens, canary.") { strategy, showJournal, json };
+        show.SetAction(parse =>
+        {
+            if (Gate(CliOptions.Engine(parse), parse.GetValue(Policy)!, parse, error) is not { } gate)
+            {
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
+            var view = new GovernanceJournal(store, gate.Settings);
+            var id = Core.Identities.Id(parse.GetValue(strategy), "strategy");
+            var inputs = view.Inputs(id, "-", 0, null);
+            var outcomes = view.Outcomes(id);
+            var level = inputs.Level!;
+            var cap = gate.CapOf?.Invoke(level);
+            var health = HealthView.Of(outcomes.Health, gate.Settings.Health);
+            var drift = inputs.Baseline is null || inputs.Live is null ? DriftView.None : DriftView.Of(gate.Settings.DriftMetrics, inputs.Baseline, inputs.Live);
+            var tokens = view.Tokens.Active(id);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonText.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("strategy"u8, id);
+                    writer.WriteString("level"u8, level);
+                    writer.WritePropertyName("sizing_cap"u8);
+                    JsonText.Value(writer, cap);
+                    writer.WriteStartObject("health"u8);
+                    writer.WriteNumber("score"u8, health.Score);
+                    writer.WriteNumber("multiplier"u8, health.Multiplier);
+                    writer.WriteNumber("debt"u8, health.Debt);
+                    writer.WriteNumber("credit"u8, health.Credit);
+                    writer.WriteEndObject();
+                    writer.WritePropertyName("figures"u8);
+                    writer.WriteRawValue(outcomes.FiguresJson(gate.Settings.BaseEquity));
+                    writer.WriteStartObject("drift"u8);
+                    writer.WriteStartArray("metrics"u8);
+                    foreach (var metric in drift.Metrics)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("metric"u8, metric.Metric);
+                        writer.WriteNumber("baseline"u8, metric.Baseline);
+                        writer.WriteNumber("live"u8, metric.Live);
+                        writer.WriteNumber("deviation_pct"u8, metric.DeviationPct);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    GovernanceJson.WriteAlerts(writer, gate.Settings.DriftAlerts(drift));
+                    writer.WriteEndObject();
+                    writer.WriteStartArray("tokens"u8);
+                    tokens.ToList().ForEach(token => WriteToken(writer, token));
+                    writer.WriteEndArray();
+                    JsonText.Strings(writer, "canary_paused"u8, inputs.CanaryPaused ?? []);
+                    writer.WriteEndObject();
+                }, pretty: true));
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine($"strategy {id}");
+            output.WriteLine($"  maturity  {level}{(cap is { } c ? $", sizing cap {Number(c)}" : "")}");
+            output.WriteLine($"  health    score {Number(health.Score)}, multiplier {Number(health.Multiplier)} (debt {Number(health.Debt)}, credit {Number(health.Credit)})");
+            output.WriteLine($"  outcomes  {outcomes.Trades} trades, win rate {Number(outcomes.WinRate)}, profit factor {Number(outcomes.ProfitFactor)}, drawdown {Number(outcomes.Drawdown(gate.Settings.BaseEquity))}, loss streak {outcomes.LossStreak}");
+            var alerts = gate.Settings.DriftAlerts(drift);
+            output.WriteLine($"  drift     {(drift.Metrics.Count == 0 ? "no baseline and live figures to compare" : string.Join("; ", drift.Metrics.Select(metric => $"{metric.Metric} {Number(metric.DeviationPct)} %{(alerts.FirstOrDefault(alert => alert.Metric == metric.Metric) is { } alert ? " " + GovernanceActions.Name(alert.Action) : "")}")))}");
+            output.WriteLine($"  tokens    {(tokens.Count == 0 ? "none active" : string.Join("; ", tokens.Select(TokenLine)))}");
+            output.WriteLine($"  canary    {(inputs.CanaryPaused is { Count: > 0 } paused ? $"paused by {string.Join(", ", paused)}" : "clear")}");
+            return ExitCodes.Ok;
+        });
+        return new Command("governance", "The governance gate: should this strategy trade at all, and at what size.") { Policy, Maturity, eval, show };
+    }
+
+    public static Command Outcomes(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var file = new Argument<string>("FILE.jsonl") { Description = "Trade outcomes, one JSON object a line: outcome_id, strategy_id, closed_at (UTC), r_multiple, pnl." };
+        var ingest = new Command("ingest", "Record trade outcomes: each strategy's health and figures (trades, win rate, profit factor, drawdown, loss streak), which go to its maturity-ladder instance as trades evidence. An outcome id already recorded is skipped; a malformed line is reported with its number and nothing of the file is applied (exit 2).")
+        {
+            journal, file, Policy,
+        };
+        ingest.SetAction(parse =>
+        {
+            if (GateInputs.ReadAllLines(parse.GetValue(file)!, TradeOutcome.Read, error) is not { } outcomes
+                || Settings(parse, error) is not { } settings)
+            {
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var (intake, moved) = GovernanceDesk.Ingest(new GovernanceJournal(store, settings), outcomes, WorkflowCommand.Runtime(parse, store));
+            output.WriteLine($"{intake.Added} {(intake.Added == 1 ? "outcome" : "outcomes")} recorded, {intake.Duplicates} already recorded.");
+            foreach (var strategy in intake.Strategies)
+            {
+                var health = HealthView.Of(strategy.Health, settings.Health);
+                output.WriteLine($"{strategy.Strategy}: {strategy.Trades} trades, health {Number(health.Score)} (multiplier {Number(health.Multiplier)}), win rate {Number(strategy.WinRate)}, profit factor {Number(strategy.ProfitFactor)}, drawdown {Number(strategy.Drawdown(settings.BaseEquity))}, loss streak {strategy.LossStreak}");
+            }
+
+            WorkflowCommand.Moved(output, moved);
+            return ExitCodes.Ok;
+        });
+        return new Command("outcomes", "Trade outcomes: what health and maturity are judged on.") { ingest };
+    }
+
+    public static Command Token(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var strategy = new Option<string>("--strategy") { Description = "The strategy the token is for.", Required = true };
+        var symbol = new Option<string?>("--symbol") { Description = "The only symbol it covers (default: any)." };
+        var maxQty = new Option<double?>("--max-qty") { Description = "The largest quantity it covers (default: any)." };
+        var actor = new Option<string>("--actor") { Description = "Who issues it.", Required = true };
+        var issue = new Command("issue", "Issue a single-use execution token: prints its id and, this once, its secret; the order presents the secret (governance.token).") { journal, Policy, strategy, symbol, maxQty, actor };
+        issue.SetAction(parse => WithLedger(parse, journal, error, ledger =>
+        {
+            var (token, secret) = ledger.Issue(parse.GetValue(strategy)!, parse.GetValue(symbol), parse.GetValue(maxQty), parse.GetValue(actor)!);
+            output.WriteLine($"token {token.Id} for {token.StrategyId}{Scope(token)}, expires {JsonText.Timestamp(token.ExpiresAt)}");
+            output.WriteLine($"secret {secret}");
+            return ExitCodes.Ok;
+        }));
+
+        var revokeStrategy = new Option<string>("--strategy") { Description = "The strategy whose token to revoke.", Required = true };
+        var id = new Option<string?>("--id") { Description = "The token to revoke; without it, --all." };
+        var all = new Option<bool>("--all") { Description = "Revoke every active token of the strategy." };
+        var revokeActor = new Option<string>("--actor") { Description = "Who revokes.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why.", Required = true };
+        var revoke = new Command("revoke", "Revoke one execution token (--id) or all of a strategy's (--all).") { journal, Policy, revokeStrategy, id, all, revokeActor, reason };
+        revoke.SetAction(parse => WithLedger(parse, journal, error, ledger =>
+        {
+            if (parse.GetValue(id) is null == !parse.GetValue(all))
+            {
+                throw new FormatException("Give --id ID to revoke one token, or --all for every active token of the strategy.");
+            }
+
+            var count = ledger.Revoke(parse.GetValue(revokeStrategy)!, parse.GetValue(id), parse.GetValue(revokeActor)!, parse.GetValue(reason)!);
+            output.WriteLine($"{count} {(count == 1 ? "token" : "tokens")} revoked.");
+            return ExitCodes.Ok;
+        }));
+
+        var listStrategy = new Option<string>("--strategy") { Description = "The strategy.", Required = true };
+        var json = new Option<bool>("--json") { Description = "A JSON array instead of text." };
+        var list = new Command("list", "A strategy's active execution tokens (never their secrets).") { journal, Policy, listStrategy, json };
+        list.SetAction(parse => WithLedger(parse, journal, error, ledger =>
+        {
+            var tokens = ledger.Active(parse.GetValue(listStrategy)!);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonText.Write(writer =>
+                {
+                    writer.WriteStartArray();
+                    tokens.ToList().ForEach(token => WriteToken(writer, token));
+                    writer.WriteEndArray();
+                }, pretty: true));
+            }
+            else
+            {
+                output.WriteLine(tokens.Count == 0 ? "No active tokens." : string.Join(Environment.NewLine, tokens.Select(TokenLine)));
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return new Command("token", "Execution tokens: single-use, time-bounded, revocable authorisations for one order of a strategy.") { issue, revoke, list };
+    }
+
+    public static Command Canary(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var component = new Option<string>("--component") { Description = "The component checked, such as exchange or market-data.", Required = true };
+        var ok = new Option<bool>("--ok") { Description = "The check passed." };
+        var fail = new Option<bool>("--fail") { Description = "The check failed." };
+        var detail = new Option<string?>("--detail") { Description = "What the check saw." };
+        var report = new Command("report", "Record one check of a component. At the policy's failure threshold its alert is raised once: kill trips the kill switch, pause pauses trading, alert only alerts; a passed check resets the count.")
+        {
+            journal, Policy, component, ok, fail, detail,
+        };
+        report.SetAction(parse =>
+        {
+            if (parse.GetValue(ok) == parse.GetValue(fail))
+            {
+                throw new FormatException("Give exactly one of --ok and --fail.");
+            }
+
+            if (Settings(parse, error) is not { } settings)
+            {
+                return ExitCodes.Error;
+            }
+
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var (state, alert) = new CanaryMonitor(store, settings.Canary).Report(parse.GetValue(component)!, parse.GetValue(ok), parse.GetValue(detail));
+            output.WriteLine($"{state.Component}: {state.ConsecutiveFailures} consecutive {(state.ConsecutiveFailures == 1 ? "failure" : "failures")} (threshold {settings.Canary.FailureThreshold}).");
+            if (alert is not null)
+            {
+                output.WriteLine($"alert: {alert.Reason}; action {alert.Action.ToString().ToLowerInvariant()}{(alert.Action == CanaryAction.Kill ? " (the kill switch is latched until an attributed reset)" : "")}.");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return new Command("canary", "The infrastructure canary: components report checks, and repeated failures alert, pause or kill.") { report };
+    }
+
+    /// <summary>The governance gate of <paramref name="path"/>, with the maturity ladder of --maturity (or the default file when it exists); null after printing why not.</summary>
+    public static GovernanceGate? Gate(RuleEngine engine, string path, ParseResult parse, TextWriter error)
+    {
+        if (Load(engine, path, GovernancePolicyKind.Instance, error) is not { } bundle)
+        {
+            return null;
+        }
+
+        var maturityPath = parse.GetValue(Maturity) ?? (File.Exists(DefaultMaturity) ? DefaultMaturity : null);
+        if (maturityPath is null)
+        {
+            return new GovernanceGate(bundle);
+        }
+
+        return Load(engine, maturityPath, MaturityPolicyKind.Instance, error) is { } maturity ? new GovernanceGate(bundle, new MaturityLadder(maturity)) : null;
+    }
+
+    private static GovernanceSettings? Settings(ParseResult parse, TextWriter error) =>
+        Load(CliOptions.Engine(parse), parse.GetValue(Policy)!, GovernancePolicyKind.Instance, error) is { } bundle ? GovernanceSettings.Of(bundle.File) : null;
+
+    private static RuleBundle? Load(RuleEngine engine, string path, RuleKind kind, TextWriter error)
+    {
+        RulesCommand.RequireExists(path);
+        var loaded = engine.Load(path);
+        if (loaded.Value is { } bundle)
+        {
+            return bundle.Kind == kind ? bundle : throw new FormatException($"{path} is a {bundle.Kind.Name} file; give a {kind.Name} file.");
+        }
+
+        RulesCommand.Report(loaded.Diagnostics, error);
+        return null;
+    }
+
+    private static int WithLedger(ParseResult parse, Option<string> journal, TextWriter error, Func<TokenLedger, int> act)
+    {
+        if (Settings(parse, error) is not { } settings)
+        {
+            return ExitCodes.Error;
+        }
+
+        using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+        return act(new TokenLedger(store, settings.Tokens));
+    }
+
+    /// <summary>Prints the decision; exit 0 when the order goes, 1 when it does not.</summary>
+    public static int Print(TextWriter output, GovernedDecision decision, GovernanceGate gate, bool pretty)
+    {
+        output.WriteLine(GovernanceJson.Decision(decision, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null, pretty));
+        return GovernanceActions.Goes(decision.Action) ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static void WriteToken(System.Text.Json.Utf8JsonWriter writer, ExecutionToken token)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, token.Id);
+        writer.WriteString("strategy_id"u8, token.StrategyId);
+        JsonText.Optional(writer, "symbol"u8, token.Symbol);
+        writer.WritePropertyName("max_qty"u8);
+        JsonText.Value(writer, token.MaxQty);
+        writer.WriteString("issued_by"u8, token.IssuedBy);
+        writer.WriteString("issued_at"u8, JsonText.Timestamp(token.IssuedAt));
+        writer.WriteString("expires_at"u8, JsonText.Timestamp(token.ExpiresAt));
+        writer.WriteEndObject();
+    }
+
+    private static string TokenLine(ExecutionToken token) => $"{token.Id}{Scope(token)}, issued by {token.IssuedBy}, expires {JsonText.Timestamp(token.ExpiresAt)}";
+
+    private static string Scope(ExecutionToken token) =>
+        (token.Symbol is { } only ? $", {only} only" : "") + (token.MaxQty is { } most ? $", up to {Number(most)}" : "");
+
+    private static string Number(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+}

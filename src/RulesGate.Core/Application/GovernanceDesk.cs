@@ -1,0 +1,148 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Application;
+
+/// <summary>
+/// Orders through both gates, and evidence into governance: what the CLI and every host call. A request's
+/// <c>governance</c> block replaces what the journal says; with a journal, a decision that lets the order go uses
+/// the token it presented, and both gates' decisions are journaled in one transaction with the rule files they used.
+/// </summary>
+public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = null, GovernanceJournal? journal = null)
+{
+    public GovernanceGate Gate => gate;
+
+    /// <summary>Judges one request by both gates (governance alone without a capital gate), and journals it when there is a journal.</summary>
+    /// <param name="runId">The run the decision belongs to, for its stream; null for a single decision.</param>
+    public GovernedDecision Judge(GovernanceRequest request, string? runId = null)
+    {
+        var capitalContext = request.Capital;
+        var intent = capitalContext.Intent;
+        var under = GovernanceInputs.None;
+        if (journal is not null)
+        {
+            under = journal.Inputs(intent.StrategyId, intent.Symbol, intent.Qty, request.Inputs.TokenSecret);
+            if (GateJournal.State(journal.Store).Active && !capitalContext.Execution.KillSwitchActive)
+            {
+                capitalContext = new CapitalContext(intent, capitalContext.Portfolio, capitalContext.Market, capitalContext.Execution with { KillSwitchActive = true });
+            }
+        }
+        else if (request.Inputs.TokenSecret is not null)
+        {
+            under = new GovernanceInputs(Token: new TokenView(true, false, null, "no journal to check the token against; give --journal, or the token as { \"valid\": true } in a case judged from files"));
+        }
+
+        var inputs = request.Inputs.Over(under);
+        var context = inputs.Context(capitalContext, gate.Settings, gate.CapOf);
+        var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, request.Inputs, journal)), capital?.Decide(capitalContext), intent, LotSize);
+        if (journal is null)
+        {
+            return governed;
+        }
+
+        if (GovernanceActions.Goes(governed.Action) && context.Strategy.Token.Valid && request.Inputs.TokenSecret is { } secret)
+        {
+            try
+            {
+                journal.Tokens.Consume(secret, intent.StrategyId, intent.Symbol, governed.Qty);
+            }
+            catch (TokenRefusedException refused)
+            {
+                // Used or revoked since it was checked: the order does not go.
+                governed = governed with { Action = GovernanceAction.Block, Qty = 0, Reason = $"missing_or_invalid_execution_token: {refused.Message}" };
+            }
+        }
+
+        Record(capitalContext, governed, runId);
+        return governed;
+    }
+
+    /// <summary>The lot size a governed quantity is rounded down to: the capital file's, or PolicyGate's without one.</summary>
+    public double LotSize => capital?.LotSize ?? CapitalGate.DefaultLotSize;
+
+    /// <summary>The maturity step down the strategy's figures call for now, when a ladder judges them and there are figures.</summary>
+    private MaturityStep? Demotion(GovernanceContext context, GovernanceInputs given, GovernanceJournal? journal)
+    {
+        if (gate.Maturity is not { } ladder)
+        {
+            return null;
+        }
+
+        MaturityContext figures;
+        var strategy = context.Strategy;
+        if (given.Outcomes is { Count: > 0 } outcomes)
+        {
+            // The request's R-multiples stand for the P&L too; without an equity curve there is no drawdown.
+            var sum = outcomes.Aggregate(StrategyOutcomes.Fresh(strategy.Id), (state, r) => state.After(new TradeOutcome("", strategy.Id, default, r, r), gate.Settings.Health));
+            figures = new MaturityContext(strategy.Id, strategy.Level, strategy.LevelIndex, sum.Trades, sum.WinRate, sum.ProfitFactor, double.NaN, sum.LossStreak);
+        }
+        else if (journal?.Outcomes(strategy.Id) is { Trades: > 0 } recorded)
+        {
+            figures = new MaturityContext(strategy.Id, strategy.Level, strategy.LevelIndex, recorded.Trades, recorded.WinRate, recorded.ProfitFactor, recorded.Drawdown(gate.Settings.BaseEquity), recorded.LossStreak);
+        }
+        else
+        {
+            return null;
+        }
+
+        return ladder.Judge(figures) is { Change: "demotion" } step ? step : null;
+    }
+
+    private void Record(CapitalContext capitalContext, GovernedDecision governed, string? runId)
+    {
+        var entry = new JournalEntry(runId is null ? GovernanceJournal.Stream(governed.Intent.StrategyId) : $"run:{runId}", GovernanceJournal.DecisionType, Serialization.JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            Serialization.JsonText.Optional(writer, "run_id"u8, runId);
+            writer.WriteString("governance_bundle"u8, gate.Bundle.Identity);
+            Serialization.JsonText.Optional(writer, "maturity_bundle"u8, gate.Maturity?.Bundle.Identity);
+            Serialization.JsonText.Optional(writer, "capital_bundle"u8, capital?.Bundle.Identity);
+            writer.WritePropertyName("request"u8);
+            CapitalJson.WriteRequest(writer, capitalContext);
+            writer.WritePropertyName("decision"u8);
+            GovernanceJson.WriteDecision(writer, governed, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null);
+            writer.WriteEndObject();
+        }, pretty: false));
+        var blobs = new List<KeyValuePair<string, byte[]>> { new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes) };
+        if (gate.Maturity is { } maturity)
+        {
+            blobs.Add(new(maturity.Bundle.File.Hash, maturity.Bundle.File.Bytes));
+        }
+
+        if (capital is not null && governed.Capital is { } decision)
+        {
+            GateJournal.Record(journal!.Store, capital, capitalContext, decision, runId, also: [entry], alsoBlobs: blobs);
+        }
+        else
+        {
+            journal!.Store.Append([entry], blobs);
+        }
+    }
+
+    /// <summary>
+    /// Records trade outcomes, then hands each strategy's figures to its maturity-ladder instance as <c>trades</c>
+    /// evidence, so that its level moves as outcomes arrive.
+    /// </summary>
+    /// <returns>The intake, and the instances that moved.</returns>
+    public static (OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved) Ingest(GovernanceJournal journal, IReadOnlyList<TradeOutcome> outcomes, WorkflowRuntime? workflows)
+    {
+        var intake = journal.Record(outcomes);
+        var moved = new List<WorkflowInstance>();
+        if (workflows is null || intake.Added == 0)
+        {
+            return (intake, moved);
+        }
+
+        foreach (var strategy in intake.Strategies)
+        {
+            using var figures = JsonDocument.Parse(strategy.FiguresJson(journal.Settings.BaseEquity));
+            var outcome = workflows.Evidence(strategy.Strategy, MaturityGate.EvidenceKind, figures.RootElement, key: $"outcomes:{strategy.Strategy}:{strategy.Trades}:{strategy.LastOutcome}");
+            moved.AddRange(outcome.Moved);
+        }
+
+        return (intake, moved);
+    }
+}

@@ -1,0 +1,193 @@
+using System.Text.Json;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Governance;
+
+/// <summary>How many outcomes an intake recorded, how many it had seen before, and each strategy's state after it.</summary>
+public sealed record OutcomeIntake(int Added, int Duplicates, IReadOnlyList<StrategyOutcomes> Strategies);
+
+/// <summary>
+/// Governance's state in the journal, on <c>governance:{strategy}</c>: trade outcomes add up into the strategy's
+/// <c>health</c> projection (a <c>governance.health</c> event per strategy per intake, each outcome recorded once by its
+/// id), drift alerts are <c>governance.drift_alert</c> events, and decisions <c>governance.decision</c> events. The
+/// strategy's maturity level is its maturity-ladder workflow instance's state; tokens and the canary keep their own.
+/// </summary>
+public sealed class GovernanceJournal(JournalStore store, GovernanceSettings settings, TimeProvider? time = null)
+{
+    public const string HealthProjection = "health";
+    public const string OutcomeProjection = "outcome";
+    public const string HealthType = "governance.health";
+    public const string DriftType = "governance.drift_alert";
+    public const string DecisionType = "governance.decision";
+
+    /// <summary>The workflow whose instance about a strategy holds its maturity level.</summary>
+    public const string MaturityWorkflow = "maturity-ladder";
+
+    public static string Stream(string strategy) => $"governance:{strategy}";
+
+    public JournalStore Store => store;
+
+    public GovernanceSettings Settings => settings;
+
+    public TokenLedger Tokens { get; } = new(store, settings.Tokens, time);
+
+    public CanaryMonitor Canary { get; } = new(store, settings.Canary);
+
+    /// <summary>The strategy's outcomes as recorded; a fresh record when it has none.</summary>
+    public StrategyOutcomes Outcomes(string strategy)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        return store.Load(HealthProjection, strategy) is { } document
+            ? JournalException.Parsed(document.Key, () => RecordJson.Read<StrategyOutcomes>(document.Value))
+            : StrategyOutcomes.Fresh(strategy);
+    }
+
+    /// <summary>
+    /// Records outcomes, oldest first within each strategy; an outcome already recorded (by its id) is skipped.
+    /// One transaction per strategy.
+    /// </summary>
+    /// <exception cref="FormatException">An outcome closed before the strategy's last recorded one, or an id was recorded for another strategy; nothing of that strategy was written.</exception>
+    public OutcomeIntake Record(IReadOnlyList<TradeOutcome> outcomes)
+    {
+        var added = 0;
+        var duplicates = 0;
+        var after = new List<StrategyOutcomes>();
+        foreach (var batch in outcomes.GroupBy(outcome => outcome.StrategyId, StringComparer.Ordinal).OrderBy(group => group.Key, StringComparer.Ordinal))
+        {
+            var strategy = batch.Key;
+            var stream = Stream(strategy);
+            var version = store.Read(stream).LastOrDefault()?.Seq ?? 0;
+            var state = Outcomes(strategy);
+            var fresh = new List<TradeOutcome>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var outcome in batch.OrderBy(outcome => outcome.ClosedAt))
+            {
+                if (store.Load(OutcomeProjection, outcome.OutcomeId) is { } recorded)
+                {
+                    if (recorded.Value != strategy)
+                    {
+                        throw new FormatException($"outcome {outcome.OutcomeId} was recorded for strategy {recorded.Value}, not {strategy}; an outcome id names one trade.");
+                    }
+
+                    duplicates++;
+                    continue;
+                }
+
+                if (!seen.Add(outcome.OutcomeId))
+                {
+                    duplicates++;
+                    continue;
+                }
+
+                if (state.LastClosedAt is { } last && outcome.ClosedAt < last)
+                {
+                    throw new FormatException($"outcome {outcome.OutcomeId} of {strategy} closed at {JsonText.Timestamp(outcome.ClosedAt)}, before the last recorded one ({state.LastOutcome}, {JsonText.Timestamp(last)}); health adds outcomes oldest first, so send them in the order they closed.");
+                }
+
+                state = state.After(outcome, settings.Health);
+                fresh.Add(outcome);
+            }
+
+            after.Add(state);
+            if (fresh.Count == 0)
+            {
+                continue;
+            }
+
+            added += fresh.Count;
+            var final = state;
+            var payload = JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("strategy"u8, strategy);
+                JsonText.Strings(writer, "outcomes"u8, fresh.Select(outcome => outcome.OutcomeId));
+                writer.WriteNumber("debt"u8, final.Debt);
+                writer.WriteNumber("credit"u8, final.Credit);
+                writer.WriteNumber("score"u8, final.Health.Score(settings.Health));
+                writer.WriteNumber("multiplier"u8, final.Health.Multiplier(settings.Health));
+                writer.WritePropertyName("figures"u8);
+                writer.WriteRawValue(final.FiguresJson(settings.BaseEquity));
+                writer.WriteEndObject();
+            }, pretty: false);
+            store.Append([new JournalEntry(stream, HealthType, payload)], project: (scope, events) =>
+            {
+                scope.Store(HealthProjection, strategy, RecordJson.Write(final), events[0].Seq);
+                foreach (var outcome in fresh)
+                {
+                    scope.Store(OutcomeProjection, outcome.OutcomeId, strategy, events[0].Seq);
+                }
+            }, expected: (stream, version));
+        }
+
+        return new OutcomeIntake(added, duplicates, after);
+    }
+
+    /// <summary>The strategy's maturity-ladder instance: the latest started when there are several; null when it has none.</summary>
+    public WorkflowInstance? MaturityInstance(string strategy)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        return store.All(WorkflowInstance.Projection)
+            .Select(WorkflowInstance.Of)
+            .Where(instance => instance.Workflow == MaturityWorkflow && instance.Subject == strategy)
+            .MaxBy(instance => instance.Seq);
+    }
+
+    /// <summary>Everything the journal says of the strategy for one order of <paramref name="symbol"/> and <paramref name="qty"/>.</summary>
+    /// <param name="tokenSecret">The execution token the order presents, checked and not used; null for none.</param>
+    public GovernanceInputs Inputs(string strategy, string symbol, double qty, string? tokenSecret)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        var level = MaturityInstance(strategy)?.State;
+        var (baseline, live) = Drift(strategy);
+        return new GovernanceInputs(
+            Level: level is not null && MaturityPolicyKind.IndexOf(level) >= 0 ? level : MaturityPolicyKind.Levels[0],
+            Health: Outcomes(strategy).Health,
+            Baseline: baseline,
+            Live: live,
+            Token: Tokens.Check(tokenSecret, strategy, symbol, qty),
+            CanaryPaused: PausedComponents());
+    }
+
+    /// <summary>The components whose failures pause trading now: at or past the threshold, when the canary's action is pause.</summary>
+    public IReadOnlyList<string> PausedComponents() =>
+        settings.Canary.Action != CanaryAction.Pause ? [] :
+        [.. store.All(CanaryMonitor.Projection).Select(document => document.Id).Where(component => Canary.State(component).ConsecutiveFailures >= settings.Canary.FailureThreshold)];
+
+    /// <summary>The strategy's latest <c>baseline</c> and <c>performance</c> evidence: their numeric fields by name.</summary>
+    public (IReadOnlyDictionary<string, double>? Baseline, IReadOnlyDictionary<string, double>? Live) Drift(string strategy)
+    {
+        if (store.Load(WorkflowRuntime.EvidenceProjection, Identities.Id(strategy, "strategy")) is not { } document)
+        {
+            return (null, null);
+        }
+
+        using var json = JournalException.Parsed(document.Key, () => JsonDocument.Parse(document.Value));
+        static Dictionary<string, double>? Numbers(JsonElement root, string kind) =>
+            root.TryGetProperty(kind, out var fields) && fields.ValueKind == JsonValueKind.Object
+                ? fields.EnumerateObject().Where(field => field.Value.ValueKind == JsonValueKind.Number).ToDictionary(field => field.Name, field => field.Value.GetDouble(), StringComparer.Ordinal)
+                : null;
+        return (Numbers(json.RootElement, "baseline"), Numbers(json.RootElement, "performance"));
+    }
+
+    /// <summary>Journals the strategy's drift alerts as they stand now, when it has any; returns them.</summary>
+    public IReadOnlyList<DriftAlert> RecordDrift(string strategy)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        var (baseline, live) = Drift(strategy);
+        var alerts = baseline is null || live is null ? [] : settings.DriftAlerts(DriftView.Of(settings.DriftMetrics, baseline, live));
+        if (alerts.Count > 0)
+        {
+            store.Append([new JournalEntry(Stream(strategy), DriftType, JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("strategy"u8, strategy);
+                GovernanceJson.WriteAlerts(writer, alerts);
+                writer.WriteEndObject();
+            }, pretty: false))]);
+        }
+
+        return alerts;
+    }
+}

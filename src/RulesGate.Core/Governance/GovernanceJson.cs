@@ -1,0 +1,154 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Governance;
+
+/// <summary>
+/// A governed decision as JSON: the composed <c>action</c>, <c>size_multiplier</c>, <c>reason</c> and <c>qty</c>;
+/// <c>governance</c> (its own verdict), <c>components</c> (each component's figures), <c>derived</c> (the file's
+/// derived values), <c>capital</c> (the capital decision, or null) and <c>policy</c> (each file's identity).
+/// </summary>
+public static class GovernanceJson
+{
+    public static string Decision(GovernedDecision decision, PolicyIdentity? maturity, bool pretty = false) =>
+        JsonText.Write(writer => WriteDecision(writer, decision, maturity), pretty);
+
+    public static void WriteDecision(Utf8JsonWriter writer, GovernedDecision decision, PolicyIdentity? maturity)
+    {
+        var governance = decision.Governance;
+        var components = governance.Components;
+        writer.WriteStartObject();
+        writer.WriteString("action"u8, GovernanceActions.Name(decision.Action));
+        writer.WriteNumber("size_multiplier"u8, governance.SizeMultiplier);
+        writer.WriteString("reason"u8, decision.Reason);
+        writer.WriteString("intent_id"u8, decision.Intent.IntentId);
+        writer.WriteString("strategy_id"u8, decision.Intent.StrategyId);
+        writer.WritePropertyName("requested_qty"u8);
+        JsonText.Value(writer, decision.Intent.Qty);
+        writer.WritePropertyName("qty"u8);
+        JsonText.Value(writer, decision.Qty);
+        if (governance.Demotion is { } step)
+        {
+            writer.WriteStartObject("demote"u8);
+            writer.WriteString("from"u8, step.From);
+            writer.WriteString("to"u8, step.To);
+            JsonText.Strings(writer, "reasons"u8, step.Reasons);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("demote"u8);
+        }
+
+        writer.WriteStartObject("governance"u8);
+        writer.WriteString("action"u8, GovernanceActions.Name(governance.Action));
+        JsonText.Optional(writer, "rule"u8, governance.Rule);
+        writer.WriteString("reason"u8, governance.Reason);
+        writer.WriteNumber("size_multiplier"u8, governance.SizeMultiplier);
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("components"u8);
+        var strategy = components.Strategy;
+        writer.WriteStartObject("maturity"u8);
+        writer.WriteString("level"u8, strategy.Level);
+        writer.WriteNumber("sizing_cap"u8, strategy.SizingCap);
+        writer.WriteEndObject();
+        writer.WriteStartObject("health"u8);
+        writer.WriteNumber("score"u8, strategy.Health.Score);
+        writer.WriteNumber("multiplier"u8, strategy.Health.Multiplier);
+        writer.WriteNumber("debt"u8, strategy.Health.Debt);
+        writer.WriteNumber("credit"u8, strategy.Health.Credit);
+        writer.WriteEndObject();
+        writer.WriteStartObject("impact"u8);
+        Number(writer, "score"u8, components.ImpactScore);
+        writer.WriteString("tier"u8, components.ImpactTier);
+        Number(writer, "notional"u8, components.Order.Notional);
+        Number(writer, "concentration"u8, components.Order.Concentration);
+        Number(writer, "leverage"u8, components.Order.Leverage);
+        writer.WriteBoolean("reduce_only"u8, components.Order.ReduceOnly);
+        writer.WriteNumber("open_positions"u8, components.Order.OpenPositions);
+        writer.WriteEndObject();
+        writer.WriteStartObject("drift"u8);
+        writer.WriteNumber("worst_pct"u8, strategy.Drift.WorstPct);
+        WriteAlerts(writer, components.DriftAlerts);
+        writer.WriteEndObject();
+        writer.WriteStartObject("token"u8);
+        writer.WritePropertyName("required"u8);
+        JsonText.Value(writer, components.TokenRequired);
+        writer.WriteBoolean("presented"u8, strategy.Token.Presented);
+        writer.WriteBoolean("valid"u8, strategy.Token.Valid);
+        JsonText.Optional(writer, "id"u8, strategy.Token.Id);
+        JsonText.Optional(writer, "refusal"u8, strategy.Token.Refusal);
+        writer.WriteEndObject();
+        writer.WriteStartObject("canary"u8);
+        JsonText.Strings(writer, "paused"u8, components.Canary.PausedComponents);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+
+        writer.WriteStartObject("derived"u8);
+        foreach (var (name, value) in components.Derived)
+        {
+            writer.WritePropertyName(RuleFactPlanner.Snake(name));
+            JsonText.Value(writer, value);
+        }
+
+        writer.WriteEndObject();
+
+        writer.WritePropertyName("capital"u8);
+        if (decision.Capital is { } capital)
+        {
+            CapitalJson.WriteDecision(writer, capital, withTiming: false);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+
+        writer.WriteStartObject("policy"u8);
+        Identity(writer, "governance"u8, governance.Policy);
+        Identity(writer, "maturity"u8, maturity);
+        Identity(writer, "capital"u8, decision.Capital?.Policy);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>"alerts": [{ "metric", "deviation_pct", "action" }]</c>.</summary>
+    public static void WriteAlerts(Utf8JsonWriter writer, IReadOnlyList<DriftAlert> alerts)
+    {
+        writer.WriteStartArray("alerts"u8);
+        foreach (var alert in alerts)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("metric"u8, alert.Metric);
+            writer.WriteNumber("deviation_pct"u8, alert.DeviationPct);
+            writer.WriteString("action"u8, GovernanceActions.Name(alert.Action));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
+    {
+        writer.WritePropertyName(name);
+        JsonText.Value(writer, value);
+    }
+
+    private static void Identity(Utf8JsonWriter writer, ReadOnlySpan<byte> name, PolicyIdentity? policy)
+    {
+        writer.WritePropertyName(name);
+        if (policy is null)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, policy.Id);
+        writer.WriteNumber("version"u8, policy.Version);
+        writer.WriteString("hash"u8, policy.Hash);
+        writer.WriteEndObject();
+    }
+}
