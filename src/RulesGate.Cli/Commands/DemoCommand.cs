@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
@@ -17,7 +18,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -51,8 +52,9 @@ internal static class DemoCommand
             var streamOk = Stream(engine, output, error);
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
             var workflowOk = promotionOk.HasValue ? Workflow(engine, output, error) : null;
-            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue ? ExitCodes.Error
-                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            var governanceOk = workflowOk.HasValue ? Governance(engine, parse, output, error) : null;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !governanceOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || governanceOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -182,6 +184,100 @@ internal static class DemoCommand
         var verification = JournalAudit.Verify(journal);
         output.WriteLine(verification.Describe());
         return verification.Intact && final.State == "limited_live";
+    }
+
+    /// <summary>
+    /// samples/governance/: three strategies climb the maturity ladder on four weeks of outcomes (one level per good
+    /// batch), meanrev drifts from its backtest, breakout gets one execution token; their orders go through both
+    /// gates. Then the canary trips the kill switch, and the next order meets it.
+    /// </summary>
+    private static bool? Governance(RuleEngine engine, ParseResult parse, TextWriter output, TextWriter error)
+    {
+        const string samples = "samples/governance/";
+        if (GovernanceCommands.Gate(engine, GovernanceCommands.DefaultPolicy, parse, error) is not { } gate
+            || GateInputs.Gate(engine, "rules/capital/default.yaml", error) is not { } capital)
+        {
+            return null;
+        }
+
+        var roles = WorkflowRoles.Load(WorkflowRoles.DefaultPath);
+        var loaded = new WorkflowLoader(engine, roles).Load("workflows/maturity-ladder.yaml");
+        if (loaded.Value is not { } ladder)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        // A journal of its own: the capital stream above latched the kill switch in demo.db, as it should.
+        var journalPath = Path.Combine("artifacts", "demo-governance.db");
+        foreach (var file in new[] { journalPath, journalPath + "-wal", journalPath + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        using var journal = SqliteJournal.Create(journalPath);
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles);
+        var governance = new GovernanceJournal(journal, gate.Settings);
+        output.WriteLine();
+        output.WriteLine($"Governance gate: {samples} judged by {gate.Bundle.Identity} over {gate.Maturity!.Bundle.Identity}, composed with {capital.Bundle.Identity}, journal {journalPath}");
+        output.WriteLine();
+        string[] strategies = ["trend", "meanrev", "breakout"];
+        foreach (var strategy in strategies)
+        {
+            runtime.Start(ladder, strategy, "olga");
+        }
+
+        for (var week = 1; File.Exists($"{samples}outcomes-week{week}.jsonl"); week++)
+        {
+            var (intake, moved) = GovernanceDesk.Ingest(governance, GateInputs.ReadLines($"{samples}outcomes-week{week}.jsonl", TradeOutcome.Read), runtime);
+            output.WriteLine($"  week {week}: {intake.Added} outcomes; {string.Join(", ", moved.Select(instance => $"{instance.Subject} → {instance.State}"))}");
+        }
+
+        foreach (var kind in new[] { GovernanceJournal.BaselineKind, GovernanceJournal.PerformanceKind })
+        {
+            using var evidence = JsonDocument.Parse(File.ReadAllText($"{samples}{kind}-meanrev.json"));
+            runtime.Evidence("meanrev", kind, evidence.RootElement);
+        }
+
+        var alerts = governance.RecordDrift("meanrev");
+        output.WriteLine($"  meanrev drift: {string.Join(", ", alerts.Select(alert => $"{alert.Metric} {alert.DeviationPct.ToString(CultureInfo.InvariantCulture)} % {GovernanceActions.Name(alert.Action)}"))}");
+        var (token, secret) = governance.Tokens.Issue("breakout", "NVDA", 50, "rhea");
+        var (critical, criticalSecret) = governance.Tokens.Issue("breakout", "NVDA", null, "rhea");
+        output.WriteLine($"  execution tokens for breakout: {token.Id} (NVDA, up to 50) presented by g-005 and again by g-006; {critical.Id} (NVDA) by g-007");
+        output.WriteLine();
+        var desk = new GovernanceDesk(gate, capital, governance);
+        var presented = new Dictionary<string, string> { ["g-005"] = secret, ["g-006"] = secret, ["g-007"] = criticalSecret };
+        output.WriteLine($"  {"intent",-7} {"strategy",-9} {"level",-15} {"order",-16} {"governance",-12} {"capital",-8} {"verdict",-12} {"qty",9}  reason");
+        var requests = GateInputs.ReadLines(samples + "requests.jsonl", GovernanceRequest.Read);
+        foreach (var request in requests)
+        {
+            var id = request.Capital.Intent.IntentId;
+            var decision = desk.Judge(presented.TryGetValue(id, out var key) ? request with { Inputs = request.Inputs with { TokenSecret = key } } : request);
+            Row(output, decision);
+        }
+
+        var (_, alert) = (default(CanaryState), default(CanaryAlert));
+        for (var check = 0; check < gate.Settings.Canary.FailureThreshold; check++)
+        {
+            (_, alert) = governance.Canary.Report("exchange", ok: false, "heartbeat missed");
+        }
+
+        output.WriteLine();
+        output.WriteLine($"  canary: {alert?.Reason} ({alert?.Action.ToString().ToLowerInvariant()}); the kill switch is {(GateJournal.State(journal).Active ? "latched" : "off")}");
+        var after = desk.Judge(requests[0]);
+        Row(output, after);
+        var verification = JournalAudit.Verify(journal);
+        output.WriteLine();
+        output.WriteLine(verification.Describe());
+        return verification.Intact && after.Action == GovernanceAction.Kill;
+    }
+
+    private static void Row(TextWriter output, GovernedDecision decision)
+    {
+        var intent = decision.Intent;
+        var order = $"{intent.Side.ToString().ToLowerInvariant()} {intent.Qty.ToString(CultureInfo.InvariantCulture)} {intent.Symbol}";
+        var capital = decision.Capital is { } verdict ? CapitalJson.Verdict(verdict.Decision) : "-";
+        output.WriteLine($"  {intent.IntentId,-7} {intent.StrategyId,-9} {decision.Governance.Components.Strategy.Level,-15} {order,-16} {GovernanceActions.Name(decision.Governance.Action),-12} {capital,-8} {GovernanceActions.Name(decision.Action),-12} {decision.Qty.ToString("0.####", CultureInfo.InvariantCulture),9}  {decision.Reason}");
     }
 
     private static (string Strategy, string Order) Describe(string line)

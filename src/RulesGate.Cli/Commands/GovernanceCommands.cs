@@ -22,7 +22,7 @@ internal static class GovernanceCommands
     /// <summary><c>--maturity M</c>: the levels' sizing caps.</summary>
     public static readonly Option<string?> Maturity = new("--maturity") { Description = $"The MaturityPolicy file whose sizing caps the levels have (default {DefaultMaturity} when it exists; without one, a request gives governance.sizing_cap).", Recursive = true };
 
-    private static readonly Option<string> Policy = new("--policy") { Description = $"The GovernancePolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
+    public static readonly Option<string> Policy = new("--policy") { Description = $"The GovernancePolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
 
     public static Command Create(TextWriter output, TextWriter error)
     {
@@ -271,7 +271,7 @@ internal static class GovernanceCommands
         return Load(engine, maturityPath, MaturityPolicyKind.Instance, error) is { } maturity ? new GovernanceGate(bundle, new MaturityLadder(maturity)) : null;
     }
 
-    private static GovernanceSettings? Settings(ParseResult parse, TextWriter error) =>
+    public static GovernanceSettings? Settings(ParseResult parse, TextWriter error) =>
         Load(CliOptions.Engine(parse), parse.GetValue(Policy)!, GovernancePolicyKind.Instance, error) is { } bundle ? GovernanceSettings.Of(bundle.File) : null;
 
     private static RuleBundle? Load(RuleEngine engine, string path, RuleKind kind, TextWriter error)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core;
 using RulesGate.Core.Application;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
@@ -70,7 +71,7 @@ internal static class WorkflowCommand
         var kind = new Option<string>("--kind") { Description = "What it is: discovery, scoreboard, trades, paper, incident, diary, …", Required = true };
         var file = new Option<string>("--file") { Description = "The evidence: one JSON object.", Required = true };
         var key = KeyOption();
-        var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in.") { journal, subject, kind, file, key };
+        var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in. Baseline and performance evidence of a strategy feed governance's drift; its alerts are journaled and printed.") { journal, subject, kind, file, key, GovernanceCommands.Policy };
         submit.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
@@ -81,16 +82,29 @@ internal static class WorkflowCommand
                 throw new FormatException($"{path}: evidence is one JSON object.");
             }
 
+            // Baseline and live figures of a strategy feed drift, judged by the governance policy's thresholds (read first, so a bad file changes nothing).
+            var evidenceKind = parse.GetValue(kind)!.Trim().ToLowerInvariant();
+            GovernanceSettings? drift = null;
+            if (evidenceKind is GovernanceJournal.BaselineKind or GovernanceJournal.PerformanceKind
+                && (parse.GetResult(GovernanceCommands.Policy) is not null || File.Exists(GovernanceCommands.DefaultPolicy))
+                && (drift = GovernanceCommands.Settings(parse, error)) is null)
+            {
+                return ExitCodes.Error;
+            }
+
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var outcome = Runtime(parse, store).Evidence(parse.GetValue(subject)!, parse.GetValue(kind)!.Trim().ToLowerInvariant(), document.RootElement, parse.GetValue(key));
+            var outcome = Runtime(parse, store).Evidence(parse.GetValue(subject)!, evidenceKind, document.RootElement, parse.GetValue(key));
             if (outcome.AlreadyHandled)
             {
                 output.WriteLine(outcome.Acknowledgement);
+                return ExitCodes.Ok;
             }
-            else
+
+            Moved(output, outcome.Moved);
+            output.WriteLine($"Evidence recorded; {outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
+            foreach (var alert in drift is null ? [] : new GovernanceJournal(store, drift).RecordDrift(parse.GetValue(subject)!))
             {
-                Moved(output, outcome.Moved);
-                output.WriteLine($"Evidence recorded; {outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
+                output.WriteLine($"drift alert: {alert.Metric} {alert.DeviationPct.ToString(CultureInfo.InvariantCulture)} % off its baseline: {GovernanceActions.Name(alert.Action)}");
             }
 
             return ExitCodes.Ok;

@@ -22,6 +22,10 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     public const string DriftType = "governance.drift_alert";
     public const string DecisionType = "governance.decision";
 
+    /// <summary>The evidence kinds drift compares: the backtest's figures and the live ones.</summary>
+    public const string BaselineKind = "baseline";
+    public const string PerformanceKind = "performance";
+
     /// <summary>The workflow whose instance about a strategy holds its maturity level.</summary>
     public const string MaturityWorkflow = "maturity-ladder";
 
@@ -168,7 +172,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
             root.TryGetProperty(kind, out var fields) && fields.ValueKind == JsonValueKind.Object
                 ? fields.EnumerateObject().Where(field => field.Value.ValueKind == JsonValueKind.Number).ToDictionary(field => field.Name, field => field.Value.GetDouble(), StringComparer.Ordinal)
                 : null;
-        return (Numbers(json.RootElement, "baseline"), Numbers(json.RootElement, "performance"));
+        return (Numbers(json.RootElement, BaselineKind), Numbers(json.RootElement, PerformanceKind));
     }
 
     /// <summary>Journals the strategy's drift alerts as they stand now, when it has any; returns them.</summary>

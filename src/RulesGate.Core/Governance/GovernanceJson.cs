@@ -21,7 +21,7 @@ public static class GovernanceJson
         var components = governance.Components;
         writer.WriteStartObject();
         writer.WriteString("action"u8, GovernanceActions.Name(decision.Action));
-        writer.WriteNumber("size_multiplier"u8, governance.SizeMultiplier);
+        writer.WriteNumber("size_multiplier"u8, GovernanceActions.Goes(decision.Action) ? governance.SizeMultiplier : 0);
         writer.WriteString("reason"u8, decision.Reason);
         writer.WriteString("intent_id"u8, decision.Intent.IntentId);
         writer.WriteString("strategy_id"u8, decision.Intent.StrategyId);

@@ -44,7 +44,7 @@ public sealed record GovernanceInputs(
         ReduceOnly ?? under.ReduceOnly,
         OpenPositions ?? under.OpenPositions,
         TokenSecret ?? under.TokenSecret,
-        Token ?? (TokenSecret is null ? under.Token : null),
+        Token ?? under.Token,
         CanaryPaused ?? under.CanaryPaused);
 
     /// <summary>The context the governance rules see for <paramref name="capital"/>'s order.</summary>
