@@ -1,6 +1,8 @@
 using System.CommandLine;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -15,11 +17,21 @@ internal static class BenchCommand
         var journal = new Option<string?>("--journal") { Description = "Also journal every decision here, with group commit; counts only what was acknowledged durable." };
         var gate = new Command("gate", "Single-threaded gate throughput on pre-parsed requests; prints {decisions_per_second, p50_ns, p99_ns, journaled}. In memory it times the verdict (Judge); journaled, the full decision, its journal entry and the durable commit.")
         {
-            EvalCommand.Policy, requests, seconds, journal,
+            EvalCommand.Policy, requests, seconds, journal, GovernanceCommands.Governance, GovernanceCommands.Maturity,
         };
         gate.SetAction(parse =>
         {
             var path = parse.GetValue(requests)!;
+            if (parse.GetValue(GovernanceCommands.Governance) is { } governancePath)
+            {
+                if (parse.GetValue(journal) is not null)
+                {
+                    throw new FormatException("bench gate --governance measures in memory; leave out --journal.");
+                }
+
+                return Governed(parse, path, governancePath, TimeSpan.FromSeconds(parse.GetValue(seconds)), output, error);
+            }
+
             var contexts = GateInputs.ReadLines(path, CapitalContextJson.ReadRequest);
             if (contexts.Length == 0)
             {
@@ -39,5 +51,36 @@ internal static class BenchCommand
             return ExitCodes.Ok;
         });
         return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate };
+    }
+
+    /// <summary>Both gates, and the capital gate alone on the same orders in the same run: <c>{"capital": …, "governed": …}</c>.</summary>
+    private static int Governed(ParseResult parse, string path, string governancePath, TimeSpan budget, TextWriter output, TextWriter error)
+    {
+        var governed = GateInputs.ReadLines(path, GovernanceRequest.Read);
+        if (governed.Length == 0)
+        {
+            throw new FormatException($"{path}: no requests.");
+        }
+
+        var engine = CliOptions.Engine(parse);
+        if (GateInputs.Gate(engine, parse.GetValue(EvalCommand.Policy)!, error) is not { } capital
+            || GovernanceCommands.Gate(engine, governancePath, parse, error) is not { } governance)
+        {
+            return ExitCodes.Error;
+        }
+
+        var alone = GateBench.InMemory(capital, [.. governed.Select(request => request.Capital)], budget);
+        var both = GateBench.Governed(governance, capital, governed, budget);
+        output.WriteLine(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("capital"u8);
+            writer.WriteRawValue(alone.Json());
+            writer.WritePropertyName("governed"u8);
+            writer.WriteRawValue(both.Json());
+            writer.WriteNumber("ratio"u8, Math.Round(both.DecisionsPerSecond / alone.DecisionsPerSecond, 3));
+            writer.WriteEndObject();
+        }, pretty: false));
+        return ExitCodes.Ok;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
 
@@ -90,6 +91,62 @@ public static class GateBench
         var commits = writer.Commits;
         writer.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return Result(rate, latencies, journaled: true, commits);
+    }
+
+    /// <summary>
+    /// Times both gates on each order as a host judges it: the order's figures and the governance context built,
+    /// the governance verdict, the capital verdict and their composition. Each strategy's state (level, health,
+    /// drift, token, canary) is read once beforehand, as a host keeps it between orders.
+    /// </summary>
+    public static GateBenchResult Governed(GovernanceGate governance, CapitalGate capital, GovernanceRequest[] requests, TimeSpan budget)
+    {
+        var prepared = requests.Select(request => request.Inputs.Context(request.Capital, governance.Settings, governance.CapOf)).ToArray();
+        var governanceFired = new bool[governance.RuleCount];
+        var capitalFired = new bool[capital.RuleCount];
+        var lot = capital.LotSize;
+        void Pass()
+        {
+            for (var i = 0; i < requests.Length; i++)
+            {
+                var order = requests[i].Capital;
+                var state = prepared[i];
+                var context = new GovernanceContext(state.Enabled, order.Intent, order.Portfolio, order.Market, state.Strategy, GovernanceOrder.Of(order.Intent, order.Portfolio, order.Market, state.Order.Leverage, state.Order.ReduceOnly, state.Order.OpenPositions), state.Canary);
+                var action = governance.Judge(context, governanceFired, out _, out var multiplier);
+                var verdict = capital.Judge(order, capitalFired, out var allowed, out var trips);
+                var (capitalAction, capitalQty) = verdict switch
+                {
+                    CapitalVerdict.Allow => (GovernanceAction.Allow, order.Intent.Qty),
+                    CapitalVerdict.Modify => (GovernanceAction.ReduceSize, allowed),
+                    _ => (trips ? GovernanceAction.Kill : GovernanceAction.Block, 0d),
+                };
+                GovernedDecision.Combine(action, multiplier, capitalAction, capitalQty, order.Intent.Qty, lot);
+            }
+        }
+
+        for (var warm = 0; warm < Math.Max(1, 20_000 / requests.Length); warm++)
+        {
+            Pass();
+        }
+
+        long decisions = 0;
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < budget)
+        {
+            Pass();
+            decisions += requests.Length;
+        }
+
+        var rate = decisions / clock.Elapsed.TotalSeconds;
+        var latencies = new List<double>();
+        var sampling = Stopwatch.StartNew();
+        while (sampling.Elapsed < budget / 3 || latencies.Count < 100)
+        {
+            var start = Stopwatch.GetTimestamp();
+            Pass();
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / requests.Length);
+        }
+
+        return Result(rate, latencies, journaled: false, commits: null);
     }
 
     private static void Warm(CapitalGate gate, CapitalContext[] contexts, bool[] fired)

@@ -42,7 +42,7 @@ public sealed record GovernedDecision(GovernanceAction Action, string Reason, Or
             return (action, 0);
         }
 
-        var qty = Math.Min(capitalQty, Floor(requested * multiplier, lotSize));
+        var qty = Floor(Math.Min(capitalQty, requested * multiplier), lotSize);
         return qty <= 0 ? (GovernanceAction.Block, 0)
             : qty < requested ? (GovernanceAction.ReduceSize, qty)
             : (action, qty);
