@@ -1,0 +1,243 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using RulesGate.Core.Application;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Tests.Governance;
+
+/// <summary>Governance with a journal: tokens used once, the canary, outcomes moving the maturity ladder, decisions journaled.</summary>
+public sealed class GovernanceDeskTests : IDisposable
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
+    private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
+
+    private readonly FakeTimeProvider clock = new(Start);
+    private readonly TempJournal journal;
+    private readonly GovernanceJournal governance;
+
+    public GovernanceDeskTests()
+    {
+        journal = new TempJournal(clock);
+        governance = new GovernanceJournal(journal.Store, Governed.Gate.Settings, clock);
+    }
+
+    public void Dispose() => journal.Dispose();
+
+    private GovernanceDesk Desk(CapitalGate? capital = null, GovernanceGate? gate = null) =>
+        new(gate ?? Governed.Gate, capital, new GovernanceJournal(journal.Store, (gate ?? Governed.Gate).Settings, clock));
+
+    private static GovernanceRequest Request(GovernanceInputs inputs, double qty = 250) => new(Governed.Order(qty), inputs);
+
+    [Fact]
+    public void Token_IsUsedByTheOrderItLetsGo_AndThenAuthorisesNothing()
+    {
+        var (token, secret) = governance.Tokens.Issue("trend", "MSFT", null, "rhea");
+        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+
+        var first = Desk().Judge(Request(gated));
+        var second = Desk().Judge(Request(gated));
+
+        Assert.Equal((GovernanceAction.ReduceSize, 25.0), (first.Action, first.Qty));
+        Assert.Equal((true, token.Id), (first.Governance.Components.Strategy.Token.Valid, first.Governance.Components.Strategy.Token.Id));
+        Assert.Equal((GovernanceAction.Block, "missing_or_invalid_execution_token"), (second.Action, second.Reason));
+        Assert.Contains("already used", second.Governance.Components.Strategy.Token.Refusal, StringComparison.Ordinal);
+        Assert.Single(journal.Store.Read(type: TokenLedger.ConsumedType));
+    }
+
+    [Fact]
+    public void Token_ExpiresAtItsTtl()
+    {
+        var (_, secret) = governance.Tokens.Issue("trend", null, null, "rhea");
+        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+
+        clock.Advance(TimeSpan.FromSeconds(300));
+
+        var decision = Desk().Judge(Request(gated));
+        Assert.Equal(GovernanceAction.Block, decision.Action);
+        Assert.Empty(journal.Store.Read(type: TokenLedger.ConsumedType));
+    }
+
+    [Fact]
+    public void Token_IsNotUsedByAnOrderThatDoesNotGo()
+    {
+        var (_, secret) = governance.Tokens.Issue("trend", null, null, "rhea");
+        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+
+        var denied = Desk(Standard.Gate).Judge(Request(gated, qty: 10_000));     // 4,000,000: critical impact at L2
+
+        Assert.Equal(GovernanceAction.Block, denied.Action);
+        Assert.Single(governance.Tokens.Active("trend"));
+        Assert.Equal(GovernanceAction.ReduceSize, Desk(Standard.Gate).Judge(Request(gated)).Action);
+    }
+
+    [Fact]
+    public void Token_WithoutAJournal_IsNotTakenOnTrust()
+    {
+        var decision = new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L2_gated", TokenSecret: "rgt_made_up")));
+        Assert.Equal(GovernanceAction.Block, decision.Action);
+        Assert.Contains("no journal", decision.Governance.Components.Strategy.Token.Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Canary_KillTripsTheKillSwitch_AndTheNextOrderIsAKill()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            governance.Canary.Report("exchange", ok: false);
+        }
+
+        var decision = Desk(Standard.Gate).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+
+        Assert.Equal((GovernanceAction.Kill, 0.0), (decision.Action, decision.Qty));
+        Assert.Equal("capital_deny: KILL-001", decision.Reason);
+        Assert.Equal(GovernanceAction.Allow, decision.Governance.Action);
+    }
+
+    [Fact]
+    public void Canary_PauseStandsUntilASuccess()
+    {
+        var pausing = Governed.Variant(("action: kill ", "action: pause "));
+        var canary = new GovernanceJournal(journal.Store, pausing.Settings, clock).Canary;
+        for (var i = 0; i < 3; i++)
+        {
+            canary.Report("feed", ok: false);
+        }
+
+        var paused = Desk(gate: pausing).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+        canary.Report("feed", ok: true);
+        var resumed = Desk(gate: pausing).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+
+        Assert.Equal((GovernanceAction.Pause, "canary_paused: feed"), (paused.Action, paused.Reason));
+        Assert.Equal(GovernanceAction.Allow, resumed.Action);
+        Assert.False(GateJournal.State(journal.Store).Active);
+    }
+
+    [Fact]
+    public void Decision_BothGatesInOneTransaction_WithEveryRuleFileKept()
+    {
+        var decision = Desk(Standard.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained")));
+
+        var gateEvent = Assert.Single(journal.Store.Read(type: GateJournal.DecisionType));
+        var governanceEvent = Assert.Single(journal.Store.Read(type: GovernanceJournal.DecisionType));
+        Assert.Equal(gateEvent.Seq + 1, governanceEvent.Seq);
+        using var payload = JsonDocument.Parse(governanceEvent.Payload);
+        Assert.Equal("REDUCE_SIZE", payload.RootElement.GetProperty("decision").GetProperty("action").GetString());
+        Assert.Equal(Governed.Gate.Bundle.Identity, payload.RootElement.GetProperty("governance_bundle").GetString());
+        Assert.Equal(Standard.Gate.Bundle.Identity, payload.RootElement.GetProperty("capital_bundle").GetString());
+        Assert.Equal(Governed.Gate.Bundle.File.Bytes, journal.Store.Blob(Governed.Gate.Bundle.File.Hash));
+        Assert.Equal(Governed.Maturity.Bundle.File.Bytes, journal.Store.Blob(Governed.Maturity.Bundle.File.Hash));
+        Assert.Equal(62.5, decision.Qty);
+        Assert.True(JournalAudit.Verify(journal.Store).Intact);
+    }
+
+    [Fact]
+    public void Request_ReplacesWhatTheJournalSays_FieldByField()
+    {
+        governance.Record([.. Enumerable.Range(1, 5).Select(i => Outcome($"o-{i}", -1))]);
+
+        var fromJournal = Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+        var fromRequest = Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous", Outcomes: [])));
+
+        Assert.Equal(0.5, fromJournal.Governance.SizeMultiplier);
+        Assert.Equal(1, fromRequest.Governance.SizeMultiplier);
+    }
+
+    [Fact]
+    public void Outcomes_AddUpToHealthAndFigures_EachRecordedOnce()
+    {
+        var first = governance.Record([Outcome("o-1", -1, -500), Outcome("o-2", 2, 1000, minutes: 1), Outcome("o-3", -1, -400, minutes: 2)]);
+        var again = governance.Record([Outcome("o-2", 2, 1000, minutes: 1), Outcome("o-4", 1, 100, minutes: 3), Outcome("o-4", 1, 100, minutes: 3)]);
+
+        Assert.Equal((3, 0), (first.Added, first.Duplicates));
+        Assert.Equal((1, 2), (again.Added, again.Duplicates));
+        var state = governance.Outcomes("trend");
+        Assert.Equal((4, 2, 2, 0), (state.Trades, state.Wins, state.Losses, state.LossStreak));
+        Assert.Equal(1100.0 / 900, state.ProfitFactor);
+        Assert.Equal(0.5, state.WinRate);
+        Assert.Equal(1.2m, state.Debt);                   // 1, paid 0.4, +1, paid 0.4
+        Assert.Equal(300.0 / 100_500, state.Drawdown(100_000));   // peak +500 after o-2, +200 now
+        Assert.Equal(2, journal.Store.Read(type: GovernanceJournal.HealthType).Count());
+    }
+
+    [Fact]
+    public void Outcomes_OutOfOrderOrUnderAnotherStrategy_AreRefusedWithoutWriting()
+    {
+        governance.Record([Outcome("o-1", 1, 100, minutes: 10)]);
+        var events = journal.Store.LastSeq();
+
+        Assert.Contains("before the last recorded one", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-2", 1, 100, minutes: 5)])).Message, StringComparison.Ordinal);
+        Assert.Contains("was recorded for strategy trend", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-1", 1, 100, minutes: 20, strategy: "other")])).Message, StringComparison.Ordinal);
+        Assert.Equal(events, journal.Store.LastSeq());
+    }
+
+    [Fact]
+    public void Outcomes_ProfitWithoutAnyLoss_HasACappedProfitFactor()
+    {
+        governance.Record([Outcome("o-1", 1, 100)]);
+        Assert.Equal(StrategyOutcomes.ProfitFactorCap, governance.Outcomes("trend").ProfitFactor);
+        Assert.Equal(0, StrategyOutcomes.Fresh("x").ProfitFactor);
+    }
+
+    [Fact]
+    public void Maturity_RisesOneLevelPerBatchOfGoodOutcomes_AndFallsFast()
+    {
+        var loader = new WorkflowLoader(Compiled.Engine, Roles);
+        var runtime = new WorkflowRuntime(journal.Store, loader, Roles, clock, Path.Combine(journal.Folder, "artifacts"));
+        var ladder = loader.Load(Repo.PathOf("workflows", "maturity-ladder.yaml")).Value!;
+        var instance = runtime.Start(ladder, "trend", "olga");
+        var minute = 0;
+        List<TradeOutcome> Batch(int count, Func<int, bool> win) =>
+            [.. Enumerable.Range(0, count).Select(i => { minute++; return win(i) ? Outcome($"o-{minute}", 1, 300, minute) : Outcome($"o-{minute}", -1, -100, minute); })];
+
+        var levels = new List<string>();
+        for (var week = 0; week < 3; week++)
+        {
+            GovernanceDesk.Ingest(governance, Batch(50, i => i % 4 != 0), runtime);
+            levels.Add(runtime.Find(instance.Id)!.State);
+        }
+
+        Assert.Equal(["L1_paper", "L2_gated", "L3_constrained"], levels);
+        Assert.Equal("L3_constrained", governance.Inputs("trend", "MSFT", 1, null).Level);
+
+        var (_, streak) = GovernanceDesk.Ingest(governance, Batch(10, _ => false), runtime);
+        Assert.Equal("L2_gated", Assert.Single(streak).State);
+        var (_, drawdown) = GovernanceDesk.Ingest(governance, [Outcome($"o-{++minute}", -5, -30_000, minute)], runtime);
+        Assert.Equal("L1_paper", Assert.Single(drawdown).State);
+        Assert.Equal("L1_paper", governance.Inputs("trend", "MSFT", 1, null).Level);
+    }
+
+    [Fact]
+    public void Demotion_TheFiguresCallFor_IsReportedWithTheDecision()
+    {
+        var decision = Desk().Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 10)])));
+
+        var step = decision.Governance.Demotion!;
+        Assert.Equal(("L3_constrained", "L2_gated", "demotion"), (step.From, step.To, step.Change));
+        Assert.Equal(["10 losses in a row (limit 10): down one level."], step.Reasons);
+        Assert.Null(Desk().Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 9)]))).Governance.Demotion);
+    }
+
+    [Fact]
+    public void Drift_FromBaselineAndPerformanceEvidence_IsJournaledAsAlerts()
+    {
+        var runtime = new WorkflowRuntime(journal.Store, new WorkflowLoader(Compiled.Engine, Roles), Roles, clock);
+        using var baseline = JsonDocument.Parse("""{"win_rate":0.6,"sharpe":2.0,"note":"backtest 2025"}""");
+        using var live = JsonDocument.Parse("""{"win_rate":0.42,"sharpe":0.9}""");
+        runtime.Evidence("trend", GovernanceJournal.BaselineKind, baseline.RootElement);
+        Assert.Empty(governance.RecordDrift("trend"));
+        runtime.Evidence("trend", GovernanceJournal.PerformanceKind, live.RootElement);
+
+        var alerts = governance.RecordDrift("trend");
+
+        Assert.Equal([new DriftAlert("win_rate", 30, GovernanceAction.ReduceSize), new DriftAlert("sharpe", 55, GovernanceAction.Pause)], alerts);
+        Assert.Single(journal.Store.Read(type: GovernanceJournal.DriftType));
+        Assert.Equal("drift_threshold_exceeded", Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous"))).Reason);
+    }
+
+    private static TradeOutcome Outcome(string id, double r, double? pnl = null, int minutes = 0, string strategy = "trend") =>
+        new(id, strategy, Start.AddMinutes(minutes), r, pnl ?? r * 100);
+}
