@@ -54,7 +54,7 @@ public sealed record GovernanceInputs(
     {
         var intent = capital.Intent;
         var level = Level ?? MaturityPolicyKind.Levels[0];
-        var index = MaturityPolicyKind.IndexOf(level) is var found and >= 0 ? found : throw new FormatException($"governance.level: '{level}' is not a level; write one of {string.Join(", ", MaturityPolicyKind.Levels)}.");
+        var index = MaturityPolicyKind.IndexOf(level) is var found and >= 0 ? found : throw new FormatException($"'{level}' is not a maturity level; write one of {string.Join(", ", MaturityPolicyKind.Levels)}.");
         var cap = SizingCap ?? capOf?.Invoke(level) ?? throw new FormatException("governance.sizing_cap: required when no MaturityPolicy file is given (--maturity).");
         var health = Health ?? HealthState.Of(Outcomes ?? [], settings.Health);
         var drift = Baseline is null || Live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, Baseline, Live);
@@ -94,7 +94,7 @@ public sealed record GovernanceRequest(CapitalContext Capital, GovernanceInputs 
 
         return new GovernanceRequest(capital, new GovernanceInputs(
             Enabled: fields.Has("enabled") ? fields.Bool("enabled") : null,
-            Level: fields.Has("level") ? fields.String("level") : null,
+            Level: fields.Has("level") ? Level(fields.String("level")) : null,
             SizingCap: fields.OptionalNumber("sizing_cap") is { } cap && !(cap is >= 0 and <= 1) ? throw new FormatException("governance.sizing_cap: write a share between 0 and 1.") : fields.OptionalNumber("sizing_cap"),
             Outcomes: fields.Has("outcomes") ? Numbers(fields.Required("outcomes"), "governance.outcomes") : null,
             Baseline: fields.Has("baseline") ? fields.NumberMap("baseline") : null,
@@ -106,6 +106,9 @@ public sealed record GovernanceRequest(CapitalContext Capital, GovernanceInputs 
             Token: fields.Has("token") && fields.Required("token").ValueKind != JsonValueKind.String ? ReadToken(fields.Object("token", "valid", "reason")) : null,
             CanaryPaused: fields.Has("canary_paused") ? Names(fields.Required("canary_paused"), "governance.canary_paused") : null));
     }
+
+    private static string Level(string level) =>
+        MaturityPolicyKind.IndexOf(level) >= 0 ? level : throw new FormatException($"governance.level: '{level}' is not a level; write one of {string.Join(", ", MaturityPolicyKind.Levels)}.");
 
     private static TokenView ReadToken(JsonFields token) =>
         token.Bool("valid") ? new TokenView(true, true, null, null) : new TokenView(true, false, null, token.Has("reason") ? token.String("reason") : "the request says the token is not valid");

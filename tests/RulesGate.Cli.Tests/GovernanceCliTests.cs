@@ -1,0 +1,164 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using RulesGate.Storage.Sqlite;
+
+namespace RulesGate.Cli.Tests;
+
+/// <summary>The governance commands end to end: eval from files, outcomes moving the ladder, tokens, the canary.</summary>
+public sealed class GovernanceCliTests : IDisposable
+{
+    private const string Samples = "samples/governance/";
+
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-gov-").FullName;
+
+    public GovernanceCliTests() => SqliteJournal.Create(Journal).Dispose();
+
+    private string Journal => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private string Case(int line)
+    {
+        var path = Path.Combine(folder, $"case-{line}.json");
+        File.WriteAllText(path, File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "cases.jsonl"))[line - 1]);
+        return path;
+    }
+
+    [Theory]
+    [InlineData(1, 0, "ALLOW", "all_checks_passed", 100)]
+    [InlineData(3, 0, "REDUCE_SIZE", "sizing_reduced_by_governance", 15)]
+    [InlineData(4, 1, "PAUSE", "drift_threshold_exceeded", 0)]
+    [InlineData(5, 1, "BLOCK", "missing_or_invalid_execution_token", 0)]
+    [InlineData(7, 1, "BLOCK", "critical_impact_at_gated_maturity", 0)]
+    [InlineData(8, 1, "BLOCK", "maturity_level_L1_paper_insufficient", 0)]
+    public void Eval_ACaseFromFilesAlone_ExitsByWhetherTheOrderGoes(int line, int exit, string action, string reason, double qty)
+    {
+        var (code, output, _) = CliTests.Run("governance", "eval", "--request", Case(line), "--capital", "rules/capital/default.yaml");
+
+        Assert.Equal(exit, code);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal((action, reason, qty), (root.GetProperty("action").GetString(), root.GetProperty("reason").GetString(), root.GetProperty("qty").GetDouble()));
+        Assert.Equal("capital-default", root.GetProperty("policy").GetProperty("capital").GetProperty("id").GetString());
+        Assert.Equal("governance-default", root.GetProperty("policy").GetProperty("governance").GetProperty("id").GetString());
+        Assert.Equal("maturity-default", root.GetProperty("policy").GetProperty("maturity").GetProperty("id").GetString());
+        Assert.True(root.GetProperty("components").GetProperty("impact").TryGetProperty("tier", out _));
+    }
+
+    [Fact]
+    public void Eval_WithGovernance_JudgesByBothGates()
+    {
+        var (code, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--request", Case(6));
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(("REDUCE_SIZE", 5.0), (json.RootElement.GetProperty("action").GetString(), json.RootElement.GetProperty("qty").GetDouble()));
+        Assert.Equal("ALLOW", json.RootElement.GetProperty("capital").GetProperty("decision").GetString());
+    }
+
+    [Fact]
+    public void Eval_ABadGovernanceBlock_IsOneLineAndExit2()
+    {
+        var path = Path.Combine(folder, "bad.json");
+        File.WriteAllText(path, File.ReadAllText(Case(1)).Replace("\"level\": \"L4_autonomous\"", "\"level\": \"L7\"", StringComparison.Ordinal));
+
+        var (code, output, error) = CliTests.Run("governance", "eval", "--request", path);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.Equal($"rulesgate: {path}:1: governance.level: 'L7' is not a level; write one of L0_shadow, L1_paper, L2_gated, L3_constrained, L4_autonomous.", error.Trim());
+    }
+
+    [Fact]
+    public void Outcomes_MoveTheLadder_AndShowSaysWhereEachStrategyIs()
+    {
+        Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "maturity-ladder", "--subject", "meanrev", "--actor", "olga", "--journal", Journal).Exit);
+        for (var week = 1; week <= 3; week++)
+        {
+            Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
+        }
+
+        var (again, repeated, _) = CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week3.jsonl", "--journal", Journal);
+        var (code, output, _) = CliTests.Run("governance", "show", "--strategy", "meanrev", "--journal", Journal, "--json");
+
+        Assert.Equal(0, again);
+        Assert.StartsWith("0 outcomes recorded, 100 already recorded.", repeated, StringComparison.Ordinal);
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(("L3_constrained", 0.25, 150), (json.RootElement.GetProperty("level").GetString(), json.RootElement.GetProperty("sizing_cap").GetDouble(), json.RootElement.GetProperty("figures").GetProperty("trades").GetInt32()));
+    }
+
+    [Fact]
+    public void Outcomes_AMalformedLine_IngestsNothing()
+    {
+        var path = Path.Combine(folder, "outcomes.jsonl");
+        File.WriteAllLines(path, [File.ReadLines(Path.Combine(CliTests.Root, Samples, "outcomes-week1.jsonl")).First(), """{"outcome_id":"x","strategy_id":"trend","closed_at":"2026-11-02T15:00:00+02:00","r_multiple":1,"pnl":1}"""]);
+
+        var (code, _, error) = CliTests.Run("outcomes", "ingest", path, "--journal", Journal);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"{path}:2: outcome.closed_at: '2026-11-02T15:00:00+02:00' is not UTC", error, StringComparison.Ordinal);
+        Assert.Contains("nothing of", error, StringComparison.Ordinal);
+        Assert.Contains("0 trades", CliTests.Run("governance", "show", "--strategy", "breakout", "--journal", Journal).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Token_IssueListRevoke_NeverShowingTheSecretAgain()
+    {
+        var (issued, issue, _) = CliTests.Run("token", "issue", "--strategy", "breakout", "--symbol", "NVDA", "--max-qty", "50", "--actor", "Rhea", "--journal", Journal);
+        var secret = issue.Split('\n').Single(line => line.StartsWith("secret ", StringComparison.Ordinal))["secret ".Length..].Trim();
+        var id = issue.Split(' ')[1];
+
+        var (_, list, _) = CliTests.Run("token", "list", "--strategy", "breakout", "--journal", Journal, "--json");
+        var (neither, _, usage) = CliTests.Run("token", "revoke", "--strategy", "breakout", "--actor", "rhea", "--reason", "done", "--journal", Journal);
+        var (revoked, revoke, _) = CliTests.Run("token", "revoke", "--strategy", "breakout", "--id", id, "--actor", "rhea", "--reason", "done", "--journal", Journal);
+
+        Assert.Equal(0, issued);
+        Assert.StartsWith("rgt_", secret, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, list, StringComparison.Ordinal);
+        using (var json = JsonDocument.Parse(list))
+        {
+            var token = Assert.Single(json.RootElement.EnumerateArray().ToList());
+            Assert.Equal((id, "NVDA", 50.0, "rhea"), (token.GetProperty("id").GetString(), token.GetProperty("symbol").GetString(), token.GetProperty("max_qty").GetDouble(), token.GetProperty("issued_by").GetString()));
+        }
+
+        Assert.Equal(2, neither);
+        Assert.Contains("--id ID", usage, StringComparison.Ordinal);
+        Assert.Equal((0, "1 token revoked."), (revoked, revoke.Trim()));
+        Assert.Equal("No active tokens.", CliTests.Run("token", "list", "--strategy", "breakout", "--journal", Journal).Out.Trim());
+    }
+
+    [Fact]
+    public void Canary_ThreeFailuresTripTheKillSwitch()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(0, CliTests.Run("canary", "report", "--component", "exchange", "--fail", "--journal", Journal).Exit);
+        }
+
+        var (code, output, _) = CliTests.Run("canary", "report", "--component", "exchange", "--fail", "--detail", "no heartbeat", "--journal", Journal);
+        var (both, _, usage) = CliTests.Run("canary", "report", "--component", "exchange", "--fail", "--ok", "--journal", Journal);
+
+        Assert.Equal(0, code);
+        Assert.Contains("alert: Canary: exchange failed 3 checks; action kill", output, StringComparison.Ordinal);
+        Assert.Contains("ACTIVE", CliTests.Run("killswitch", "status", "--journal", Journal).Out, StringComparison.Ordinal);
+        Assert.Equal(2, both);
+        Assert.Contains("exactly one of --ok and --fail", usage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_Governed_ReportsBothGatesInOneRun()
+    {
+        var (code, output, _) = CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--requests", Samples + "cases.jsonl", "--seconds", "0.2");
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("governed").GetProperty("decisions_per_second").GetDouble() > 0);
+        Assert.True(json.RootElement.GetProperty("capital").GetProperty("decisions_per_second").GetDouble() > 0);
+        Assert.Equal(2, CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--requests", Samples + "cases.jsonl", "--journal", Journal).Exit);
+    }
+}
