@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
@@ -17,9 +19,9 @@ internal static class RunCommand
         var portfolio = new Option<string>("--portfolio") { Description = EvalCommand.Portfolio.Description, Required = true };
         var market = new Option<string>("--market") { Description = EvalCommand.Market.Description, Required = true };
         var outDir = new Option<string?>("--out") { Description = "Write decisions.jsonl and summary.json into this folder." };
-        var command = new Command("run", "Run a stream of intents: state evolves through a simulated broker, order counts slide over 60 s, the kill switch latches. Prints the summary JSON.")
+        var command = new Command("run", "Run a stream of intents: state evolves through a simulated broker, order counts slide over 60 s, the kill switch latches. With --governance, each order is judged by the governance gate too (strategies' state from --journal) and only what both gates let go is sent. Prints the summary JSON.")
         {
-            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir,
+            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, GovernanceCommands.Governance, GovernanceCommands.Maturity,
         };
         command.SetAction(parse =>
         {
@@ -33,9 +35,24 @@ internal static class RunCommand
                 return ExitCodes.Error;
             }
 
+            GovernanceGate? governance = null;
+            if (parse.GetValue(GovernanceCommands.Governance) is { } governancePath)
+            {
+                if (parse.GetValue(EvalCommand.Journal) is null)
+                {
+                    throw new FormatException("run --governance reads each strategy's maturity, health, drift and tokens from the journal; give --journal too.");
+                }
+
+                if ((governance = GovernanceCommands.Gate(CliOptions.Engine(parse), governancePath, parse, error)) is null)
+                {
+                    return ExitCodes.Error;
+                }
+            }
+
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? SqliteJournal.Open(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
-            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal);
+            var desk = governance is null ? null : new GovernanceDesk(governance, gate, new GovernanceJournal(journal!, governance.Settings));
+            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk);
             var folder = parse.GetValue(outDir);
             if (folder is not null)
             {
@@ -49,7 +66,8 @@ internal static class RunCommand
                 {
                     if (lines[i].Trim().Length > 0)
                     {
-                        decisions.WriteLine(CapitalJson.Decision(stream.Next(lines[i], i + 1)));
+                        var (capital, governed) = stream.Step(lines[i], i + 1);
+                        decisions.WriteLine(governed is null ? CapitalJson.Decision(capital) : GovernanceJson.Decision(governed, governance!.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null));
                     }
                 }
             }

@@ -20,30 +20,49 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
     public GovernedDecision Judge(GovernanceRequest request, string? runId = null)
     {
         var capitalContext = request.Capital;
-        var intent = capitalContext.Intent;
-        var under = GovernanceInputs.None;
-        if (journal is not null)
+        if (journal is not null && GateJournal.State(journal.Store).Active && !capitalContext.Execution.KillSwitchActive)
         {
-            under = journal.Inputs(intent.StrategyId, intent.Symbol, intent.Qty, request.Inputs.TokenSecret);
-            if (GateJournal.State(journal.Store).Active && !capitalContext.Execution.KillSwitchActive)
-            {
-                capitalContext = new CapitalContext(intent, capitalContext.Portfolio, capitalContext.Market, capitalContext.Execution with { KillSwitchActive = true });
-            }
-        }
-        else if (request.Inputs.TokenSecret is not null)
-        {
-            under = new GovernanceInputs(Token: new TokenView(true, false, null, "no journal to check the token against; give --journal, or the token as { \"valid\": true } in a case judged from files"));
+            capitalContext = new CapitalContext(capitalContext.Intent, capitalContext.Portfolio, capitalContext.Market, capitalContext.Execution with { KillSwitchActive = true });
         }
 
-        var inputs = request.Inputs.Over(under);
-        var context = inputs.Context(capitalContext, gate.Settings, gate.CapOf);
-        var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, request.Inputs, journal)), capital?.Decide(capitalContext), intent, LotSize);
-        if (journal is null)
+        var capitalDecision = capital?.Decide(capitalContext);
+        var (governed, entry) = Govern(capitalContext, capitalDecision, request.Inputs, runId);
+        if (entry is null)
         {
             return governed;
         }
 
-        if (GovernanceActions.Goes(governed.Action) && context.Strategy.Token.Valid && request.Inputs.TokenSecret is { } secret)
+        if (capital is not null && capitalDecision is not null)
+        {
+            GateJournal.Record(journal!.Store, capital, capitalContext, capitalDecision, runId, also: [entry], alsoBlobs: Blobs);
+        }
+        else
+        {
+            journal!.Store.Append([entry], Blobs);
+        }
+
+        return governed;
+    }
+
+    /// <summary>
+    /// Governance on an order the capital gate has judged already (a run judges it in its own stream), composed with
+    /// that decision; with a journal, a valid token it presented is used when the order goes, and the entry to append
+    /// with the capital decision is returned (with <see cref="Blobs"/>, the rule files it names).
+    /// </summary>
+    public (GovernedDecision Decision, JournalEntry? Entry) Govern(CapitalContext capitalContext, CapitalDecision? capitalDecision, GovernanceInputs given, string? runId)
+    {
+        var intent = capitalContext.Intent;
+        var under = journal is not null ? journal.Inputs(intent.StrategyId, intent.Symbol, intent.Qty, given.TokenSecret)
+            : given.TokenSecret is not null ? new GovernanceInputs(Token: new TokenView(true, false, null, "no journal to check the token against; give --journal, or the token as { \"valid\": true } in a case judged from files"))
+            : GovernanceInputs.None;
+        var context = given.Over(under).Context(capitalContext, gate.Settings, gate.CapOf);
+        var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, given, journal)), capitalDecision, intent, LotSize);
+        if (journal is null)
+        {
+            return (governed, null);
+        }
+
+        if (GovernanceActions.Goes(governed.Action) && context.Strategy.Token.Valid && given.TokenSecret is { } secret)
         {
             try
             {
@@ -56,9 +75,14 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
             }
         }
 
-        Record(capitalContext, governed, runId);
-        return governed;
+        return (governed, Entry(capitalContext, governed, runId));
     }
+
+    /// <summary>The rule files a governance decision names, under their hashes: kept with the first decision that used them.</summary>
+    public IReadOnlyList<KeyValuePair<string, byte[]>> Blobs =>
+        gate.Maturity is { } maturity
+            ? [new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes), new(maturity.Bundle.File.Hash, maturity.Bundle.File.Bytes)]
+            : [new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes)];
 
     /// <summary>The lot size a governed quantity is rounded down to: the capital file's, or PolicyGate's without one.</summary>
     public double LotSize => capital?.LotSize ?? CapitalGate.DefaultLotSize;
@@ -91,9 +115,8 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
         return ladder.Judge(figures) is { Change: "demotion" } step ? step : null;
     }
 
-    private void Record(CapitalContext capitalContext, GovernedDecision governed, string? runId)
-    {
-        var entry = new JournalEntry(runId is null ? GovernanceJournal.Stream(governed.Intent.StrategyId) : $"run:{runId}", GovernanceJournal.DecisionType, Serialization.JsonText.Write(writer =>
+    private JournalEntry Entry(CapitalContext capitalContext, GovernedDecision governed, string? runId) =>
+        new(runId is null ? GovernanceJournal.Stream(governed.Intent.StrategyId) : $"run:{runId}", GovernanceJournal.DecisionType, Serialization.JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             Serialization.JsonText.Optional(writer, "run_id"u8, runId);
@@ -106,21 +129,6 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
             GovernanceJson.WriteDecision(writer, governed, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null);
             writer.WriteEndObject();
         }, pretty: false));
-        var blobs = new List<KeyValuePair<string, byte[]>> { new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes) };
-        if (gate.Maturity is { } maturity)
-        {
-            blobs.Add(new(maturity.Bundle.File.Hash, maturity.Bundle.File.Bytes));
-        }
-
-        if (capital is not null && governed.Capital is { } decision)
-        {
-            GateJournal.Record(journal!.Store, capital, capitalContext, decision, runId, also: [entry], alsoBlobs: blobs);
-        }
-        else
-        {
-            journal!.Store.Append([entry], blobs);
-        }
-    }
 
     /// <summary>
     /// Records trade outcomes, then hands each strategy's figures to its maturity-ladder instance as <c>trades</c>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using RulesGate.Core.Application;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
@@ -9,7 +11,8 @@ namespace RulesGate.Core.Gate;
 /// Runs a stream of intents through the gate with the state evolving as a desk's would: orders the gate lets
 /// through go to a <see cref="SimulatedBroker"/>, fills move the positions, order counts come from a true sliding
 /// 60-second window over the intents' timestamps, and every violation counts toward the kill switch's window.
-/// Once tripped, the kill switch stays on for the rest of the run (and, with a journal, until it is reset).
+/// Once tripped, the kill switch stays on for the rest of the run (and, with a journal, until it is reset). With a
+/// governance desk, each order the capital gate judged is judged by governance too, and only what both let go is sent.
 /// </summary>
 /// <remarks>Equity is the snapshot's for the whole run, as in PolicyGate: there is no cash model.</remarks>
 public sealed class CapitalStream
@@ -24,6 +27,8 @@ public sealed class CapitalStream
     private readonly MarketSnapshot market;
     private readonly SimulatedBroker broker;
     private readonly JournalStore? journal;
+    private readonly GovernanceDesk? governance;
+    private readonly Dictionary<GovernanceAction, int> governed = [];
     private readonly Dictionary<string, double> positions;
     private readonly List<(DateTimeOffset Time, string Strategy)> orders = [];
     private readonly List<DateTimeOffset> violations = [];
@@ -39,9 +44,11 @@ public sealed class CapitalStream
 
     /// <param name="journal">When given, every decision is durable there before its order goes to the broker,
     /// and a kill switch latched in it starts the run tripped.</param>
-    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null)
+    /// <param name="governance">The governance gate every order goes through too; its journal must be <paramref name="journal"/>.</param>
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null)
     {
         this.gate = gate;
+        this.governance = governance;
         this.portfolio = portfolio;
         this.market = market;
         this.journal = journal;
@@ -56,7 +63,10 @@ public sealed class CapitalStream
 
     /// <summary>Judges one JSONL line; a line that is not a valid intent is denied under <see cref="MalformedRule"/>.</summary>
     /// <param name="number">The line number, for the denial's message.</param>
-    public CapitalDecision Next(string line, int number)
+    public CapitalDecision Next(string line, int number) => Step(line, number).Capital;
+
+    /// <summary>Like <see cref="Next"/>, with the governed decision when the stream has a governance desk (null for a malformed line).</summary>
+    public (CapitalDecision Capital, GovernedDecision? Governed) Step(string line, int number)
     {
         total++;
         OrderIntent intent;
@@ -67,7 +77,7 @@ public sealed class CapitalStream
         }
         catch (Exception error) when (error is JsonException or FormatException)
         {
-            return Malformed(line, number, error.Message);
+            return (Malformed(line, number, error.Message), null);
         }
 
         if (!started)
@@ -95,14 +105,20 @@ public sealed class CapitalStream
         var context = new CapitalContext(intent, portfolio with { Positions = new Dictionary<string, double>(positions, StringComparer.Ordinal) }, market, execution);
         var decision = gate.Decide(context);
         var windowTrip = CountViolations(decision, now);
-        if (journal is not null)
+        var (verdict, entry) = governance?.Govern(context, windowTrip ? decision with { KillSwitchTriggered = true } : decision, GovernanceInputs.None, RunId) ?? default;
+        if (verdict is not null)
         {
-            GateJournal.Record(journal, gate, context, decision, RunId, windowTrip);
+            governed[verdict.Action] = governed.GetValueOrDefault(verdict.Action) + 1;
         }
 
-        if (decision.Decision != CapitalVerdict.Deny)
+        if (journal is not null)
         {
-            var order = decision.ModifiedIntent ?? intent;
+            GateJournal.Record(journal, gate, context, decision, RunId, windowTrip, entry is null ? null : [entry], governance?.Blobs);
+        }
+
+        if (verdict is null ? decision.Decision != CapitalVerdict.Deny : GovernanceActions.Goes(verdict.Action))
+        {
+            var order = verdict is null ? decision.ModifiedIntent ?? intent : intent with { Qty = verdict.Qty };
             submitted++;
             orders.Add((now, intent.StrategyId));
             if (broker.Submit(order) is not null)
@@ -120,11 +136,14 @@ public sealed class CapitalStream
             }
         }
 
-        return windowTrip ? decision with { KillSwitchTriggered = true } : decision;
+        return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict);
     }
 
     public StreamSummary Summary() =>
-        new(RunId, total, new Dictionary<CapitalVerdict, int>(decisions), new Dictionary<string, int>(histogram), submitted, filled, portfolio.Equity, new Dictionary<string, double>(positions), killSwitch);
+        new(RunId, total, new Dictionary<CapitalVerdict, int>(decisions), new Dictionary<string, int>(histogram), submitted, filled, portfolio.Equity, new Dictionary<string, double>(positions), killSwitch)
+        {
+            Governed = governance is null ? null : new Dictionary<GovernanceAction, int>(governed),
+        };
 
     private CapitalDecision Malformed(string line, int number, string reason)
     {

@@ -13,6 +13,9 @@ public sealed record StreamSummary(
     IReadOnlyDictionary<string, double> FinalPositions,
     bool KillSwitchActive)
 {
+    /// <summary>The composed actions by count, when the run had a governance gate too.</summary>
+    public IReadOnlyDictionary<Governance.GovernanceAction, int>? Governed { get; init; }
+
     public string ToJson(bool pretty = true) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
@@ -24,6 +27,17 @@ public sealed record StreamSummary(
         }
 
         writer.WriteEndObject();
+        if (Governed is not null)
+        {
+            writer.WriteStartObject("governed");
+            foreach (var action in Enum.GetValues<Governance.GovernanceAction>())
+            {
+                writer.WriteNumber(Governance.GovernanceActions.Name(action), Governed.GetValueOrDefault(action));
+            }
+
+            writer.WriteEndObject();
+        }
+
         writer.WriteStartObject("rule_histogram");
         foreach (var (rule, count) in RuleHistogram.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {

@@ -55,7 +55,7 @@ public sealed record GovernanceInputs(
         var intent = capital.Intent;
         var level = Level ?? MaturityPolicyKind.Levels[0];
         var index = MaturityPolicyKind.IndexOf(level) is var found and >= 0 ? found : throw new FormatException($"'{level}' is not a maturity level; write one of {string.Join(", ", MaturityPolicyKind.Levels)}.");
-        var cap = SizingCap ?? capOf?.Invoke(level) ?? throw new FormatException("governance.sizing_cap: required when no MaturityPolicy file is given (--maturity).");
+        var cap = SizingCap ?? capOf?.Invoke(level) ?? throw new FormatException($"governance.sizing_cap: required without a MaturityPolicy file; give the sizing cap of {level}, such as \"sizing_cap\": 0.25 (governance eval and eval --governance take it from --maturity).");
         var health = Health ?? HealthState.Of(Outcomes ?? [], settings.Health);
         var drift = Baseline is null || Live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, Baseline, Live);
         var strategy = new GovernanceStrategy(intent.StrategyId, level, index, cap, HealthView.Of(health, settings.Health), drift, Token ?? TokenView.None);
