@@ -151,6 +151,36 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Run_WithGovernance_SendsOnlyWhatBothGatesLetGo()
+    {
+        foreach (var strategy in new[] { "trend", "meanrev", "breakout" })
+        {
+            Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "maturity-ladder", "--subject", strategy, "--actor", "olga", "--journal", Journal).Exit);
+        }
+
+        for (var week = 1; week <= 4; week++)
+        {
+            Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
+        }
+
+        string[] stream = ["run", "--policy", "rules/capital/default.yaml", "--intents", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json"];
+        var (code, output, _) = CliTests.Run([.. stream, "--governance", "rules/governance/default.yaml", "--journal", Journal, "--out", folder]);
+        var (alone, _, why) = CliTests.Run([.. stream, "--governance", "rules/governance/default.yaml"]);
+
+        Assert.Equal(0, code);
+        using var summary = JsonDocument.Parse(output);
+        var governed = summary.RootElement.GetProperty("governed");
+        Assert.Equal((1, 2, 4), (governed.GetProperty("ALLOW").GetInt32(), governed.GetProperty("REDUCE_SIZE").GetInt32(), governed.GetProperty("BLOCK").GetInt32()));
+        Assert.Equal(3, summary.RootElement.GetProperty("orders_submitted").GetInt32());     // breakout has no token: none of its four goes
+        var lines = File.ReadAllLines(Path.Combine(folder, "decisions.jsonl"));
+        Assert.Equal(7, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal(("ALLOW", "L4_autonomous"), (first.RootElement.GetProperty("action").GetString(), first.RootElement.GetProperty("components").GetProperty("maturity").GetProperty("level").GetString()));
+        Assert.Equal(2, alone);
+        Assert.Contains("give --journal too", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_Governed_ReportsBothGatesInOneRun()
     {
         var (code, output, _) = CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--requests", Samples + "cases.jsonl", "--seconds", "0.2");
