@@ -26,7 +26,7 @@ internal static class GovernanceCommands
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var request = new Option<string>("--request") { Description = "One JSON object: intent, portfolio, market, [execution], and optionally a governance block (level, sizing_cap, outcomes, baseline, live, order{leverage, reduce_only, open_positions}, token, canary_paused, enabled) that replaces what the journal says.", Required = true };
+        var request = new Option<string>("--request") { Description = "One JSON object: intent, portfolio, market, [execution], and optionally a governance block (level, sizing_cap, outcomes, baseline, live, order{leverage, reduce_only, open_positions}, token, canary_paused, enabled) that states the strategy's state; with --journal, the state is the journal's and the block gives only order and token (the secret).", Required = true };
         var capital = new Option<string?>("--capital") { Description = "A CapitalPolicy (or PolicyGate) file: judge the order by the capital gate too." };
         var journal = new Option<string?>("--journal") { Description = "The journal to read the strategy's state from and record the decision in; without it, the request alone is judged." };
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };

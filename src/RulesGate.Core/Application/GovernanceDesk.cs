@@ -7,9 +7,10 @@ using RulesGate.Core.Workflows;
 namespace RulesGate.Core.Application;
 
 /// <summary>
-/// Orders through both gates, and evidence into governance: what the CLI and every host call. A request's
-/// <c>governance</c> block replaces what the journal says; with a journal, a decision that lets the order go uses
-/// the token it presented, and both gates' decisions are journaled in one transaction with the rule files they used.
+/// Orders through both gates, and evidence into governance: what the CLI and every host call. Without a journal, a
+/// request's <c>governance</c> block states the strategy's state, so a case is judged from files alone; with one, the
+/// state is the journal's and the request gives only its order's figures and a token's secret: a decision that lets
+/// the order go uses that token, and both gates' decisions are journaled in one transaction with the rule files they used.
 /// </summary>
 public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = null, GovernanceJournal? journal = null)
 {
@@ -52,6 +53,12 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
     public (GovernedDecision Decision, JournalEntry? Entry) Govern(CapitalContext capitalContext, CapitalDecision? capitalDecision, GovernanceInputs given, string? runId)
     {
         var intent = capitalContext.Intent;
+        if (journal is not null && given.StateField() is { } field)
+        {
+            // A request describes its order; it does not get to say what level, health or token its strategy has.
+            throw new FormatException($"governance.{field}: with a journal, the strategy's state is the journal's; a request may give only order{{leverage, reduce_only, open_positions}} and token (its secret). Leave {field} out, or judge the case without a journal.");
+        }
+
         var under = journal is not null ? journal.Inputs(intent.StrategyId, intent.Symbol, intent.Qty, given.TokenSecret)
             : given.TokenSecret is not null ? new GovernanceInputs(Token: new TokenView(true, false, null, "no journal to check the token against; give --journal, or the token as { \"valid\": true } in a case judged from files"))
             : GovernanceInputs.None;

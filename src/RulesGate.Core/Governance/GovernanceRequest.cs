@@ -5,9 +5,10 @@ using RulesGate.Core.Serialization;
 namespace RulesGate.Core.Governance;
 
 /// <summary>
-/// What governance knows of a strategy beyond the order: each field, when set, replaces what the journal would
-/// say, so that a case can be judged from files alone; a field left null is read from the journal, or has its
-/// default (level L0_shadow, full health, no drift, no token, no canary alert).
+/// What governance knows of a strategy beyond the order. Without a journal a request states it, so that a case can
+/// be judged from files alone; a field left null has its default (level L0_shadow, full health, no drift, no token,
+/// no canary alert). With a journal the strategy's state is the journal's, and a request gives only the order's
+/// figures (<see cref="Leverage"/>, <see cref="ReduceOnly"/>, <see cref="OpenPositions"/>) and <see cref="TokenSecret"/>.
 /// </summary>
 /// <param name="Enabled">Whether governance judges this order; null for the file's <c>params.enabled</c>.</param>
 /// <param name="SizingCap">The level's sizing cap, when no MaturityPolicy file says it.</param>
@@ -30,6 +31,21 @@ public sealed record GovernanceInputs(
     IReadOnlyList<string>? CanaryPaused = null)
 {
     public static GovernanceInputs None { get; } = new();
+
+    /// <summary>
+    /// The first field that states the strategy's state rather than the order's (everything but <c>order</c> and the
+    /// token's secret), by its name in a request; null when there is none. With a journal, that state is the journal's.
+    /// </summary>
+    public string? StateField() =>
+        Enabled is not null ? "enabled"
+        : Level is not null ? "level"
+        : SizingCap is not null ? "sizing_cap"
+        : Outcomes is not null || Health is not null ? "outcomes"
+        : Baseline is not null ? "baseline"
+        : Live is not null ? "live"
+        : Token is not null ? "token"
+        : CanaryPaused is not null ? "canary_paused"
+        : null;
 
     /// <summary>These inputs, with <paramref name="under"/>'s for every field these leave null.</summary>
     public GovernanceInputs Over(GovernanceInputs under) => new(

@@ -32,11 +32,27 @@ public sealed class GovernanceDeskTests : IDisposable
 
     private static GovernanceRequest Request(GovernanceInputs inputs, double qty = 250) => new(Governed.Order(qty), inputs);
 
+    /// <summary>Puts the strategy at <paramref name="level"/> the way the journal knows it: its maturity-ladder instance, raised by good trades evidence.</summary>
+    private void AtLevel(string level, string strategy = "trend")
+    {
+        var loader = new WorkflowLoader(Compiled.Engine, Roles);
+        var runtime = new WorkflowRuntime(journal.Store, loader, Roles, clock, Path.Combine(journal.Folder, "artifacts"));
+        runtime.Start(loader.Load(Repo.PathOf("workflows", "maturity-ladder.yaml")).Value!, strategy, "olga");
+        using var good = JsonDocument.Parse("""{"trades":60,"win_rate":0.6,"profit_factor":1.5,"drawdown":0.01,"loss_streak":0}""");
+        for (var step = 0; step < MaturityPolicyKind.IndexOf(level); step++)
+        {
+            runtime.Evidence(strategy, MaturityGate.EvidenceKind, good.RootElement, key: $"{strategy}-up-{step}");
+        }
+
+        Assert.Equal(level, governance.Inputs(strategy, "MSFT", 1, null).Level);
+    }
+
     [Fact]
     public void Token_IsUsedByTheOrderItLetsGo_AndThenAuthorisesNothing()
     {
+        AtLevel("L2_gated");
         var (token, secret) = governance.Tokens.Issue("trend", "MSFT", null, "rhea");
-        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+        var gated = new GovernanceInputs(TokenSecret: secret);
 
         var first = Desk().Judge(Request(gated));
         var second = Desk().Judge(Request(gated));
@@ -51,8 +67,9 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Token_ExpiresAtItsTtl()
     {
+        AtLevel("L2_gated");
         var (_, secret) = governance.Tokens.Issue("trend", null, null, "rhea");
-        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+        var gated = new GovernanceInputs(TokenSecret: secret);
 
         clock.Advance(TimeSpan.FromSeconds(300));
 
@@ -64,8 +81,9 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Token_IsNotUsedByAnOrderThatDoesNotGo()
     {
+        AtLevel("L2_gated");
         var (_, secret) = governance.Tokens.Issue("trend", null, null, "rhea");
-        var gated = new GovernanceInputs(Level: "L2_gated", TokenSecret: secret);
+        var gated = new GovernanceInputs(TokenSecret: secret);
 
         var denied = Desk(Standard.Gate).Judge(Request(gated, qty: 10_000));     // 4,000,000: critical impact at L2
 
@@ -90,7 +108,8 @@ public sealed class GovernanceDeskTests : IDisposable
             governance.Canary.Report("exchange", ok: false);
         }
 
-        var decision = Desk(Standard.Gate).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+        AtLevel("L4_autonomous");
+        var decision = Desk(Standard.Gate).Judge(Request(GovernanceInputs.None));
 
         Assert.Equal((GovernanceAction.Kill, 0.0), (decision.Action, decision.Qty));
         Assert.Equal("capital_deny: KILL-001", decision.Reason);
@@ -100,6 +119,7 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Canary_PauseStandsUntilASuccess()
     {
+        AtLevel("L4_autonomous");
         var pausing = Governed.Variant(("action: kill ", "action: pause "));
         var canary = new GovernanceJournal(journal.Store, pausing.Settings, clock).Canary;
         for (var i = 0; i < 3; i++)
@@ -107,9 +127,9 @@ public sealed class GovernanceDeskTests : IDisposable
             canary.Report("feed", ok: false);
         }
 
-        var paused = Desk(gate: pausing).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+        var paused = Desk(gate: pausing).Judge(Request(GovernanceInputs.None));
         canary.Report("feed", ok: true);
-        var resumed = Desk(gate: pausing).Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
+        var resumed = Desk(gate: pausing).Judge(Request(GovernanceInputs.None));
 
         Assert.Equal((GovernanceAction.Pause, "canary_paused: feed"), (paused.Action, paused.Reason));
         Assert.Equal(GovernanceAction.Allow, resumed.Action);
@@ -119,7 +139,8 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Decision_BothGatesInOneTransaction_WithEveryRuleFileKept()
     {
-        var decision = Desk(Standard.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained")));
+        AtLevel("L3_constrained");
+        var decision = Desk(Standard.Gate).Judge(Request(GovernanceInputs.None));
 
         var gateEvent = Assert.Single(journal.Store.Read(type: GateJournal.DecisionType));
         var governanceEvent = Assert.Single(journal.Store.Read(type: GovernanceJournal.DecisionType));
@@ -134,16 +155,39 @@ public sealed class GovernanceDeskTests : IDisposable
         Assert.True(JournalAudit.Verify(journal.Store).Intact);
     }
 
+    [Theory]
+    [InlineData("level")]
+    [InlineData("sizing_cap")]
+    [InlineData("outcomes")]
+    [InlineData("token")]
+    [InlineData("canary_paused")]
+    public void Request_WithAJournal_CannotStateItsStrategysState(string field)
+    {
+        var inputs = field switch
+        {
+            "level" => new GovernanceInputs(Level: "L4_autonomous"),
+            "sizing_cap" => new GovernanceInputs(SizingCap: 1),
+            "outcomes" => new GovernanceInputs(Outcomes: []),
+            "token" => new GovernanceInputs(Token: new TokenView(true, true, null, null)),
+            _ => new GovernanceInputs(CanaryPaused: []),
+        };
+        var events = journal.Store.LastSeq();
+
+        var refused = Assert.Throws<FormatException>(() => Desk().Judge(Request(inputs)));
+
+        Assert.StartsWith($"governance.{field}: with a journal, the strategy's state is the journal's", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(events, journal.Store.LastSeq());
+    }
+
     [Fact]
-    public void Request_ReplacesWhatTheJournalSays_FieldByField()
+    public void Request_WithAJournal_GivesItsOrdersFigures()
     {
         governance.Record([.. Enumerable.Range(1, 5).Select(i => Outcome($"o-{i}", -1))]);
+        var decision = Desk().Judge(Request(new GovernanceInputs(Leverage: 2, ReduceOnly: true, OpenPositions: 4)));
 
-        var fromJournal = Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous")));
-        var fromRequest = Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous", Outcomes: [])));
-
-        Assert.Equal(0.5, fromJournal.Governance.SizeMultiplier);
-        Assert.Equal(1, fromRequest.Governance.SizeMultiplier);
+        Assert.Equal(new GovernanceOrder(100_000, 0.05, 2, true, 4), decision.Governance.Components.Order);
+        Assert.Equal(0.5, decision.Governance.Components.Strategy.Health.Multiplier);
+        Assert.Equal("L0_shadow", decision.Governance.Components.Strategy.Level);
     }
 
     [Fact]
@@ -213,17 +257,18 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Demotion_TheFiguresCallFor_IsReportedWithTheDecision()
     {
-        var decision = Desk().Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 10)])));
+        var decision = new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 10)])));
 
         var step = decision.Governance.Demotion!;
         Assert.Equal(("L3_constrained", "L2_gated", "demotion"), (step.From, step.To, step.Change));
         Assert.Equal(["10 losses in a row (limit 10): down one level."], step.Reasons);
-        Assert.Null(Desk().Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 9)]))).Governance.Demotion);
+        Assert.Null(new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 9)]))).Governance.Demotion);
     }
 
     [Fact]
     public void Drift_FromBaselineAndPerformanceEvidence_IsJournaledAsAlerts()
     {
+        AtLevel("L4_autonomous");
         var runtime = new WorkflowRuntime(journal.Store, new WorkflowLoader(Compiled.Engine, Roles), Roles, clock);
         using var baseline = JsonDocument.Parse("""{"win_rate":0.6,"sharpe":2.0,"note":"backtest 2025"}""");
         using var live = JsonDocument.Parse("""{"win_rate":0.42,"sharpe":0.9}""");
@@ -235,7 +280,7 @@ public sealed class GovernanceDeskTests : IDisposable
 
         Assert.Equal([new DriftAlert("win_rate", 30, GovernanceAction.ReduceSize), new DriftAlert("sharpe", 55, GovernanceAction.Pause)], alerts);
         Assert.Single(journal.Store.Read(type: GovernanceJournal.DriftType));
-        Assert.Equal("drift_threshold_exceeded", Desk().Judge(Request(new GovernanceInputs(Level: "L4_autonomous"))).Reason);
+        Assert.Equal("drift_threshold_exceeded", Desk().Judge(Request(GovernanceInputs.None)).Reason);
     }
 
     private static TradeOutcome Outcome(string id, double r, double? pnl = null, int minutes = 0, string strategy = "trend") =>
