@@ -2,7 +2,6 @@ using System.CommandLine;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
-using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -71,16 +70,7 @@ internal static class BenchCommand
 
         var alone = GateBench.InMemory(capital, [.. governed.Select(request => request.Capital)], budget);
         var both = GateBench.Governed(governance, capital, governed, budget);
-        output.WriteLine(JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WritePropertyName("capital"u8);
-            writer.WriteRawValue(alone.Json());
-            writer.WritePropertyName("governed"u8);
-            writer.WriteRawValue(both.Json());
-            writer.WriteNumber("ratio"u8, Math.Round(both.DecisionsPerSecond / alone.DecisionsPerSecond, 3));
-            writer.WriteEndObject();
-        }, pretty: false));
+        output.WriteLine(GateBenchResult.Compare(alone, both));
         return ExitCodes.Ok;
     }
 }

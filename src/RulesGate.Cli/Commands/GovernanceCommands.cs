@@ -3,7 +3,6 @@ using System.Globalization;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
-using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
@@ -65,64 +64,21 @@ internal static class GovernanceCommands
             }
 
             using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
-            var view = new GovernanceJournal(store, gate.Settings);
-            var id = Core.Identities.Id(parse.GetValue(strategy), "strategy");
-            var inputs = view.Inputs(id, "-", 0, null);
-            var outcomes = view.Outcomes(id);
-            var level = inputs.Level!;
-            var cap = gate.CapOf?.Invoke(level);
-            var health = HealthView.Of(outcomes.Health, gate.Settings.Health);
-            var drift = inputs.Baseline is null || inputs.Live is null ? DriftView.None : DriftView.Of(gate.Settings.DriftMetrics, inputs.Baseline, inputs.Live);
-            var tokens = view.Tokens.Active(id);
+            var report = new GovernanceJournal(store, gate.Settings).Report(parse.GetValue(strategy)!, gate.CapOf);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonText.Write(writer =>
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("strategy"u8, id);
-                    writer.WriteString("level"u8, level);
-                    writer.WritePropertyName("sizing_cap"u8);
-                    JsonText.Value(writer, cap);
-                    writer.WriteStartObject("health"u8);
-                    writer.WriteNumber("score"u8, health.Score);
-                    writer.WriteNumber("multiplier"u8, health.Multiplier);
-                    writer.WriteNumber("debt"u8, health.Debt);
-                    writer.WriteNumber("credit"u8, health.Credit);
-                    writer.WriteEndObject();
-                    writer.WritePropertyName("figures"u8);
-                    writer.WriteRawValue(outcomes.FiguresJson(gate.Settings.BaseEquity));
-                    writer.WriteStartObject("drift"u8);
-                    writer.WriteStartArray("metrics"u8);
-                    foreach (var metric in drift.Metrics)
-                    {
-                        writer.WriteStartObject();
-                        writer.WriteString("metric"u8, metric.Metric);
-                        writer.WriteNumber("baseline"u8, metric.Baseline);
-                        writer.WriteNumber("live"u8, metric.Live);
-                        writer.WriteNumber("deviation_pct"u8, metric.DeviationPct);
-                        writer.WriteEndObject();
-                    }
-
-                    writer.WriteEndArray();
-                    GovernanceJson.WriteAlerts(writer, gate.Settings.DriftAlerts(drift));
-                    writer.WriteEndObject();
-                    writer.WriteStartArray("tokens"u8);
-                    tokens.ToList().ForEach(token => WriteToken(writer, token));
-                    writer.WriteEndArray();
-                    JsonText.Strings(writer, "canary_paused"u8, inputs.CanaryPaused ?? []);
-                    writer.WriteEndObject();
-                }, pretty: true));
+                output.WriteLine(GovernanceJson.Report(report, gate.Settings.BaseEquity));
                 return ExitCodes.Ok;
             }
 
-            output.WriteLine($"strategy {id}");
-            output.WriteLine($"  maturity  {level}{(cap is { } c ? $", sizing cap {Number(c)}" : "")}");
-            output.WriteLine($"  health    score {Number(health.Score)}, multiplier {Number(health.Multiplier)} (debt {Number(health.Debt)}, credit {Number(health.Credit)})");
-            output.WriteLine($"  outcomes  {outcomes.Trades} trades, win rate {Number(outcomes.WinRate)}, profit factor {Number(outcomes.ProfitFactor)}, drawdown {Number(outcomes.Drawdown(gate.Settings.BaseEquity))}, loss streak {outcomes.LossStreak}");
-            var alerts = gate.Settings.DriftAlerts(drift);
-            output.WriteLine($"  drift     {(drift.Metrics.Count == 0 ? "no baseline and live figures to compare" : string.Join("; ", drift.Metrics.Select(metric => $"{metric.Metric} {Number(metric.DeviationPct)} %{(alerts.FirstOrDefault(alert => alert.Metric == metric.Metric) is { } alert ? " " + GovernanceActions.Name(alert.Action) : "")}")))}");
-            output.WriteLine($"  tokens    {(tokens.Count == 0 ? "none active" : string.Join("; ", tokens.Select(TokenLine)))}");
-            output.WriteLine($"  canary    {(inputs.CanaryPaused is { Count: > 0 } paused ? $"paused by {string.Join(", ", paused)}" : "clear")}");
+            var figures = report.Outcomes;
+            output.WriteLine($"strategy {report.Strategy}");
+            output.WriteLine($"  maturity  {report.Level}{(report.SizingCap is { } cap ? $", sizing cap {Number(cap)}" : "")}");
+            output.WriteLine($"  health    score {Number(report.Health.Score)}, multiplier {Number(report.Health.Multiplier)} (debt {Number(report.Health.Debt)}, credit {Number(report.Health.Credit)})");
+            output.WriteLine($"  outcomes  {figures.Trades} trades, win rate {Number(figures.WinRate)}, profit factor {Number(figures.ProfitFactor)}, drawdown {Number(report.Drawdown)}, loss streak {figures.LossStreak}");
+            output.WriteLine($"  drift     {(report.Drift.Metrics.Count == 0 ? "no baseline and live figures to compare" : string.Join("; ", report.Drift.Metrics.Select(metric => $"{metric.Metric} {Number(metric.DeviationPct)} %{(report.Alerts.FirstOrDefault(alert => alert.Metric == metric.Metric) is { } alert ? " " + GovernanceActions.Name(alert.Action) : "")}")))}");
+            output.WriteLine($"  tokens    {(report.Tokens.Count == 0 ? "none active" : string.Join("; ", report.Tokens.Select(TokenLine)))}");
+            output.WriteLine($"  canary    {(report.CanaryPaused.Count > 0 ? $"paused by {string.Join(", ", report.CanaryPaused)}" : "clear")}");
             return ExitCodes.Ok;
         });
         return new Command("governance", "The governance gate: should this strategy trade at all, and at what size.") { Policy, Maturity, eval, show };
@@ -201,12 +157,7 @@ internal static class GovernanceCommands
             var tokens = ledger.Active(parse.GetValue(listStrategy)!);
             if (parse.GetValue(json))
             {
-                output.WriteLine(JsonText.Write(writer =>
-                {
-                    writer.WriteStartArray();
-                    tokens.ToList().ForEach(token => WriteToken(writer, token));
-                    writer.WriteEndArray();
-                }, pretty: true));
+                output.WriteLine(GovernanceJson.Tokens(tokens));
             }
             else
             {
@@ -303,20 +254,6 @@ internal static class GovernanceCommands
     {
         output.WriteLine(GovernanceJson.Decision(decision, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null, pretty));
         return GovernanceActions.Goes(decision.Action) ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    private static void WriteToken(System.Text.Json.Utf8JsonWriter writer, ExecutionToken token)
-    {
-        writer.WriteStartObject();
-        writer.WriteString("id"u8, token.Id);
-        writer.WriteString("strategy_id"u8, token.StrategyId);
-        JsonText.Optional(writer, "symbol"u8, token.Symbol);
-        writer.WritePropertyName("max_qty"u8);
-        JsonText.Value(writer, token.MaxQty);
-        writer.WriteString("issued_by"u8, token.IssuedBy);
-        writer.WriteString("issued_at"u8, JsonText.Timestamp(token.IssuedAt));
-        writer.WriteString("expires_at"u8, JsonText.Timestamp(token.ExpiresAt));
-        writer.WriteEndObject();
     }
 
     private static string TokenLine(ExecutionToken token) => $"{token.Id}{Scope(token)}, issued by {token.IssuedBy}, expires {JsonText.Timestamp(token.ExpiresAt)}";

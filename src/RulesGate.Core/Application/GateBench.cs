@@ -9,6 +9,18 @@ namespace RulesGate.Core.Application;
 /// <summary>What <c>rulesgate bench gate</c> measured: decisions per second, latency percentiles in nanoseconds, and for a journaled run how many transactions committed.</summary>
 public sealed record GateBenchResult(double DecisionsPerSecond, double P50Nanoseconds, double P99Nanoseconds, bool Journaled, long? Commits)
 {
+    /// <summary><c>{"capital": …, "governed": …, "ratio": governed / capital}</c>: both gates beside the capital gate alone.</summary>
+    public static string Compare(GateBenchResult capital, GateBenchResult governed) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("capital"u8);
+        writer.WriteRawValue(capital.Json());
+        writer.WritePropertyName("governed"u8);
+        writer.WriteRawValue(governed.Json());
+        writer.WriteNumber("ratio"u8, Math.Round(governed.DecisionsPerSecond / capital.DecisionsPerSecond, 3));
+        writer.WriteEndObject();
+    }, pretty: false);
+
     public string Json() => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
@@ -33,34 +45,13 @@ public static class GateBench
     {
         var fired = new bool[gate.RuleCount];
         Warm(gate, contexts, fired);
-        long decisions = 0;
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < budget)
+        return Measure(() =>
         {
             foreach (var context in contexts)
             {
                 gate.Judge(context, fired, out _, out _);
             }
-
-            decisions += contexts.Length;
-        }
-
-        var rate = decisions / clock.Elapsed.TotalSeconds;
-        // The clock ticks too coarsely to time one decision: each sample is a pass over every request, per decision.
-        var latencies = new List<double>();
-        var sampling = Stopwatch.StartNew();
-        while (sampling.Elapsed < budget / 3 || latencies.Count < 100)
-        {
-            var start = Stopwatch.GetTimestamp();
-            foreach (var context in contexts)
-            {
-                gate.Judge(context, fired, out _, out _);
-            }
-
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / contexts.Length);
-        }
-
-        return Result(rate, latencies, journaled: false, commits: null);
+        }, contexts.Length, budget);
     }
 
     /// <summary>Times the full decision, its journal entry and the durable commit (group commit), counting only what was acknowledged.</summary>
@@ -113,12 +104,7 @@ public static class GateBench
                 var context = new GovernanceContext(state.Enabled, order.Intent, order.Portfolio, order.Market, state.Strategy, GovernanceOrder.Of(order.Intent, order.Portfolio, order.Market, state.Order.Leverage, state.Order.ReduceOnly, state.Order.OpenPositions), state.Canary);
                 var action = governance.Judge(context, governanceFired, out _, out var multiplier);
                 var verdict = capital.Judge(order, capitalFired, out var allowed, out var trips);
-                var (capitalAction, capitalQty) = verdict switch
-                {
-                    CapitalVerdict.Allow => (GovernanceAction.Allow, order.Intent.Qty),
-                    CapitalVerdict.Modify => (GovernanceAction.ReduceSize, allowed),
-                    _ => (trips ? GovernanceAction.Kill : GovernanceAction.Block, 0d),
-                };
+                var (capitalAction, capitalQty) = GovernedDecision.Rank(verdict, allowed, trips || order.Execution.KillSwitchActive, order.Intent.Qty);
                 GovernedDecision.Combine(action, multiplier, capitalAction, capitalQty, order.Intent.Qty, lot);
             }
         }
@@ -128,12 +114,21 @@ public static class GateBench
             Pass();
         }
 
+        return Measure(Pass, requests.Length, budget);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="pass"/> (<paramref name="perPass"/> decisions) for <paramref name="budget"/> for the rate,
+    /// then samples latency: the clock ticks too coarsely to time one decision, so each sample is a pass, per decision.
+    /// </summary>
+    private static GateBenchResult Measure(Action pass, int perPass, TimeSpan budget)
+    {
         long decisions = 0;
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < budget)
         {
-            Pass();
-            decisions += requests.Length;
+            pass();
+            decisions += perPass;
         }
 
         var rate = decisions / clock.Elapsed.TotalSeconds;
@@ -142,8 +137,8 @@ public static class GateBench
         while (sampling.Elapsed < budget / 3 || latencies.Count < 100)
         {
             var start = Stopwatch.GetTimestamp();
-            Pass();
-            latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / requests.Length);
+            pass();
+            latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds / perPass);
         }
 
         return Result(rate, latencies, journaled: false, commits: null);

@@ -5,6 +5,20 @@ using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Governance;
 
+/// <summary>What governance knows of a strategy, as <c>governance show</c> prints it.</summary>
+/// <param name="SizingCap">The level's cap by the maturity file; null without one.</param>
+public sealed record StrategyReport(
+    string Strategy,
+    string Level,
+    double? SizingCap,
+    HealthView Health,
+    StrategyOutcomes Outcomes,
+    double Drawdown,
+    DriftView Drift,
+    IReadOnlyList<DriftAlert> Alerts,
+    IReadOnlyList<ExecutionToken> Tokens,
+    IReadOnlyList<string> CanaryPaused);
+
 /// <summary>How many outcomes an intake recorded, how many it had seen before, and each strategy's state after it.</summary>
 public sealed record OutcomeIntake(int Added, int Duplicates, IReadOnlyList<StrategyOutcomes> Strategies);
 
@@ -138,20 +152,37 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
             .MaxBy(instance => instance.Seq);
     }
 
+    /// <summary>The strategy's maturity level: its maturity-ladder instance's state; L0_shadow without one (or in a state that is no level).</summary>
+    public string Level(string strategy) =>
+        MaturityInstance(strategy)?.State is { } state && MaturityPolicyKind.IndexOf(state) >= 0 ? state : MaturityPolicyKind.Levels[0];
+
     /// <summary>Everything the journal says of the strategy for one order of <paramref name="symbol"/> and <paramref name="qty"/>.</summary>
     /// <param name="tokenSecret">The execution token the order presents, checked and not used; null for none.</param>
     public GovernanceInputs Inputs(string strategy, string symbol, double qty, string? tokenSecret)
     {
         strategy = Identities.Id(strategy, "strategy");
-        var level = MaturityInstance(strategy)?.State;
         var (baseline, live) = Drift(strategy);
         return new GovernanceInputs(
-            Level: level is not null && MaturityPolicyKind.IndexOf(level) >= 0 ? level : MaturityPolicyKind.Levels[0],
+            Level: Level(strategy),
             Health: Outcomes(strategy).Health,
             Baseline: baseline,
             Live: live,
             Token: Tokens.Check(tokenSecret, strategy, symbol, qty),
             CanaryPaused: PausedComponents());
+    }
+
+    /// <summary>Everything governance knows of the strategy now.</summary>
+    /// <param name="capOf">The sizing cap of a level (the maturity file's); null without one.</param>
+    public StrategyReport Report(string strategy, Func<string, double>? capOf)
+    {
+        strategy = Identities.Id(strategy, "strategy");
+        var outcomes = Outcomes(strategy);
+        var level = Level(strategy);
+        var (baseline, live) = Drift(strategy);
+        var drift = baseline is null || live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, baseline, live);
+        return new StrategyReport(
+            strategy, level, capOf?.Invoke(level), HealthView.Of(outcomes.Health, settings.Health), outcomes, outcomes.Drawdown(settings.BaseEquity),
+            drift, settings.DriftAlerts(drift), Tokens.Active(strategy), PausedComponents());
     }
 
     /// <summary>The components whose failures pause trading now: at or past the threshold, when the canary's action is pause.</summary>

@@ -114,6 +114,66 @@ public static class GovernanceJson
         writer.WriteEndObject();
     }
 
+    /// <summary>A strategy's report: level, sizing cap, health, figures, drift, active tokens (never their secrets), canary.</summary>
+    public static string Report(StrategyReport report, double baseEquity) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("strategy"u8, report.Strategy);
+        writer.WriteString("level"u8, report.Level);
+        writer.WritePropertyName("sizing_cap"u8);
+        JsonText.Value(writer, report.SizingCap);
+        writer.WriteStartObject("health"u8);
+        writer.WriteNumber("score"u8, report.Health.Score);
+        writer.WriteNumber("multiplier"u8, report.Health.Multiplier);
+        writer.WriteNumber("debt"u8, report.Health.Debt);
+        writer.WriteNumber("credit"u8, report.Health.Credit);
+        writer.WriteEndObject();
+        writer.WritePropertyName("figures"u8);
+        writer.WriteRawValue(report.Outcomes.FiguresJson(baseEquity));
+        writer.WriteStartObject("drift"u8);
+        writer.WriteStartArray("metrics"u8);
+        foreach (var metric in report.Drift.Metrics)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("metric"u8, metric.Metric);
+            writer.WriteNumber("baseline"u8, metric.Baseline);
+            writer.WriteNumber("live"u8, metric.Live);
+            writer.WriteNumber("deviation_pct"u8, metric.DeviationPct);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        WriteAlerts(writer, report.Alerts);
+        writer.WriteEndObject();
+        writer.WritePropertyName("tokens"u8);
+        WriteTokens(writer, report.Tokens);
+        JsonText.Strings(writer, "canary_paused"u8, report.CanaryPaused);
+        writer.WriteEndObject();
+    }, pretty: true);
+
+    /// <summary>Active tokens as a JSON array: id, strategy, scope, who issued them and when they expire; never a secret or its hash.</summary>
+    public static string Tokens(IReadOnlyList<ExecutionToken> tokens) => JsonText.Write(writer => WriteTokens(writer, tokens), pretty: true);
+
+    private static void WriteTokens(Utf8JsonWriter writer, IReadOnlyList<ExecutionToken> tokens)
+    {
+        writer.WriteStartArray();
+        foreach (var token in tokens)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id"u8, token.Id);
+            writer.WriteString("strategy_id"u8, token.StrategyId);
+            JsonText.Optional(writer, "symbol"u8, token.Symbol);
+            writer.WritePropertyName("max_qty"u8);
+            JsonText.Value(writer, token.MaxQty);
+            writer.WriteString("issued_by"u8, token.IssuedBy);
+            writer.WriteString("issued_at"u8, JsonText.Timestamp(token.IssuedAt));
+            writer.WriteString("expires_at"u8, JsonText.Timestamp(token.ExpiresAt));
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
     /// <summary><c>"alerts": [{ "metric", "deviation_pct", "action" }]</c>.</summary>
     public static void WriteAlerts(Utf8JsonWriter writer, IReadOnlyList<DriftAlert> alerts)
     {

@@ -26,11 +26,15 @@ public sealed record GovernedDecision(GovernanceAction Action, string Reason, Or
     }
 
     /// <summary>The capital gate's verdict on the governance scale: DENY is BLOCK, or KILL when the kill switch is tripped or latched; MODIFY is REDUCE_SIZE.</summary>
-    public static (GovernanceAction Action, double Qty) Rank(CapitalDecision capital, OrderIntent intent) => capital.Decision switch
+    public static (GovernanceAction Action, double Qty) Rank(CapitalDecision capital, OrderIntent intent) =>
+        Rank(capital.Decision, capital.ModifiedIntent?.Qty ?? 0, capital.KillSwitchTriggered || capital.Violations.Any(violation => violation.RuleId == CapitalGate.KillSwitchRule), intent.Qty);
+
+    /// <summary>The hot path of <see cref="Rank(CapitalDecision, OrderIntent)"/>: from what <see cref="CapitalGate.Judge"/> returns.</summary>
+    public static (GovernanceAction Action, double Qty) Rank(CapitalVerdict verdict, double allowedQty, bool kill, double requested) => verdict switch
     {
-        CapitalVerdict.Allow => (GovernanceAction.Allow, intent.Qty),
-        CapitalVerdict.Modify => (GovernanceAction.ReduceSize, capital.ModifiedIntent?.Qty ?? 0),
-        _ => (capital.KillSwitchTriggered || capital.Violations.Any(violation => violation.RuleId == CapitalGate.KillSwitchRule) ? GovernanceAction.Kill : GovernanceAction.Block, 0),
+        CapitalVerdict.Allow => (GovernanceAction.Allow, requested),
+        CapitalVerdict.Modify => (GovernanceAction.ReduceSize, allowedQty),
+        _ => (kill ? GovernanceAction.Kill : GovernanceAction.Block, 0),
     };
 
     /// <summary>The hot path of the composition: the action and the quantity that goes (0 unless it goes).</summary>
