@@ -23,9 +23,10 @@ public sealed record StrategyReport(
 public sealed record OutcomeIntake(int Added, int Duplicates, IReadOnlyList<StrategyOutcomes> Strategies);
 
 /// <summary>
-/// Governance's state in the journal, on <c>governance:{strategy}</c>: trade outcomes add up into the strategy's
-/// <c>health</c> projection (a <c>governance.health</c> event per strategy per intake, each outcome recorded once by its
-/// id), drift alerts are <c>governance.drift_alert</c> events, and decisions <c>governance.decision</c> events. The
+/// Governance's state in the journal: trade outcomes add up into the strategy's <c>health</c> projection (a
+/// <c>governance.health</c> event on <c>outcomes:{strategy}</c> per strategy per intake, each outcome recorded once by
+/// its id, with a fingerprint of its content); drift alerts and decisions are <c>governance.drift_alert</c> and
+/// <c>governance.decision</c> events on <c>governance:{strategy}</c>. The
 /// strategy's maturity level is its maturity-ladder workflow instance's state; tokens and the canary keep their own.
 /// </summary>
 public sealed class GovernanceJournal(JournalStore store, GovernanceSettings settings, TimeProvider? time = null)
@@ -43,7 +44,11 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     /// <summary>The workflow whose instance about a strategy holds its maturity level.</summary>
     public const string MaturityWorkflow = "maturity-ladder";
 
+    /// <summary>The stream of a strategy's decisions and drift alerts.</summary>
     public static string Stream(string strategy) => $"governance:{strategy}";
+
+    /// <summary>The stream of a strategy's outcome intakes: each of its events sets the strategy's health document.</summary>
+    public static string OutcomeStream(string strategy) => $"outcomes:{strategy}";
 
     public JournalStore Store => store;
 
@@ -57,89 +62,84 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     public StrategyOutcomes Outcomes(string strategy)
     {
         strategy = Identities.Id(strategy, "strategy");
-        return store.Load(HealthProjection, strategy) is { } document
-            ? JournalException.Parsed(document.Key, () => RecordJson.Read<StrategyOutcomes>(document.Value))
-            : StrategyOutcomes.Fresh(strategy);
+        return Read(store.Load(HealthProjection, strategy), strategy);
     }
+
+    private static StrategyOutcomes Read(StoredProjection? document, string strategy) =>
+        document is null ? StrategyOutcomes.Fresh(strategy) : JournalException.Parsed(document.Key, () => RecordJson.Read<StrategyOutcomes>(document.Value));
 
     /// <summary>
     /// Records outcomes, oldest first within each strategy; an outcome already recorded (by its id) is skipped.
     /// One transaction per strategy.
     /// </summary>
-    /// <exception cref="FormatException">An outcome closed before the strategy's last recorded one, or an id was recorded for another strategy; nothing of that strategy was written.</exception>
+    /// <exception cref="FormatException">An outcome closed before the strategy's last recorded one, or an id was recorded with other content; nothing of that strategy was written.</exception>
+    /// <exception cref="JournalConflictException">Another intake of the strategy was recorded meanwhile; nothing of that strategy was written.</exception>
     public OutcomeIntake Record(IReadOnlyList<TradeOutcome> outcomes)
     {
-        var added = 0;
+        // Every outcome is checked before anything is written, so a refused intake leaves every strategy as it was.
         var duplicates = 0;
-        var after = new List<StrategyOutcomes>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var plans = new List<(StoredProjection? Document, StrategyOutcomes State, List<TradeOutcome> Fresh)>();
         foreach (var batch in outcomes.GroupBy(outcome => outcome.StrategyId, StringComparer.Ordinal).OrderBy(group => group.Key, StringComparer.Ordinal))
         {
-            var strategy = batch.Key;
-            var stream = Stream(strategy);
-            var version = store.Read(stream).LastOrDefault()?.Seq ?? 0;
-            var state = Outcomes(strategy);
+            var document = store.Load(HealthProjection, batch.Key);
+            var state = Read(document, batch.Key);
             var fresh = new List<TradeOutcome>();
-            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var outcome in batch.OrderBy(outcome => outcome.ClosedAt))
             {
-                if (store.Load(OutcomeProjection, outcome.OutcomeId) is { } recorded)
+                var recorded = store.Load(OutcomeProjection, outcome.OutcomeId)?.Value ?? seen.GetValueOrDefault(outcome.OutcomeId);
+                if (recorded is not null)
                 {
-                    if (recorded.Value != strategy)
+                    // A repeated id is the same trade sent again, or a conflict: never a second value under one key.
+                    if (recorded != outcome.Fingerprint)
                     {
-                        throw new FormatException($"outcome {outcome.OutcomeId} was recorded for strategy {recorded.Value}, not {strategy}; an outcome id names one trade.");
+                        throw new FormatException($"outcome {outcome.OutcomeId} was recorded with other content; an outcome id names one trade, so send a new id for a new trade.");
                     }
 
                     duplicates++;
                     continue;
                 }
 
-                if (!seen.Add(outcome.OutcomeId))
-                {
-                    duplicates++;
-                    continue;
-                }
-
                 if (state.LastClosedAt is { } last && outcome.ClosedAt < last)
                 {
-                    throw new FormatException($"outcome {outcome.OutcomeId} of {strategy} closed at {JsonText.Timestamp(outcome.ClosedAt)}, before the last recorded one ({state.LastOutcome}, {JsonText.Timestamp(last)}); health adds outcomes oldest first, so send them in the order they closed.");
+                    throw new FormatException($"outcome {outcome.OutcomeId} of {batch.Key} closed at {JsonText.Timestamp(outcome.ClosedAt)}, before the last recorded one ({state.LastOutcome}, {JsonText.Timestamp(last)}); health adds outcomes oldest first, so send them in the order they closed.");
                 }
 
+                seen[outcome.OutcomeId] = outcome.Fingerprint;
                 state = state.After(outcome, settings.Health);
                 fresh.Add(outcome);
             }
 
-            after.Add(state);
-            if (fresh.Count == 0)
-            {
-                continue;
-            }
+            plans.Add((document, state, fresh));
+        }
 
-            added += fresh.Count;
-            var final = state;
+        foreach (var (document, state, fresh) in plans.Where(plan => plan.Fresh.Count > 0))
+        {
             var payload = JsonText.Write(writer =>
             {
                 writer.WriteStartObject();
-                writer.WriteString("strategy"u8, strategy);
+                writer.WriteString("strategy"u8, state.Strategy);
                 JsonText.Strings(writer, "outcomes"u8, fresh.Select(outcome => outcome.OutcomeId));
-                writer.WriteNumber("debt"u8, final.Debt);
-                writer.WriteNumber("credit"u8, final.Credit);
-                writer.WriteNumber("score"u8, final.Health.Score(settings.Health));
-                writer.WriteNumber("multiplier"u8, final.Health.Multiplier(settings.Health));
+                writer.WriteNumber("debt"u8, state.Debt);
+                writer.WriteNumber("credit"u8, state.Credit);
+                writer.WriteNumber("score"u8, state.Health.Score(settings.Health));
+                writer.WriteNumber("multiplier"u8, state.Health.Multiplier(settings.Health));
                 writer.WritePropertyName("figures"u8);
-                writer.WriteRawValue(final.FiguresJson(settings.BaseEquity));
+                writer.WriteRawValue(state.FiguresJson(settings.BaseEquity));
                 writer.WriteEndObject();
             }, pretty: false);
+            var stream = OutcomeStream(state.Strategy);
             store.Append([new JournalEntry(stream, HealthType, payload)], project: (scope, events) =>
             {
-                scope.Store(HealthProjection, strategy, RecordJson.Write(final), events[0].Seq);
+                scope.Store(HealthProjection, state.Strategy, RecordJson.Write(state), events[0].Seq);
                 foreach (var outcome in fresh)
                 {
-                    scope.Store(OutcomeProjection, outcome.OutcomeId, strategy, events[0].Seq);
+                    scope.Store(OutcomeProjection, outcome.OutcomeId, outcome.Fingerprint, events[0].Seq);
                 }
-            }, expected: (stream, version));
+            }, expected: (stream, document?.Seq ?? 0));     // every event of the stream sets the health document
         }
 
-        return new OutcomeIntake(added, duplicates, after);
+        return new OutcomeIntake(plans.Sum(plan => plan.Fresh.Count), duplicates, [.. plans.Select(plan => plan.State)]);
     }
 
     /// <summary>The strategy's maturity-ladder instance: the latest started when there are several; null when it has none.</summary>

@@ -6,6 +6,10 @@ namespace RulesGate.Core.Governance;
 /// <summary>One closed trade of a strategy: its result in R (the health reads it) and in money (the figures read it).</summary>
 public sealed record TradeOutcome(string OutcomeId, string StrategyId, DateTimeOffset ClosedAt, double RMultiple, double Pnl)
 {
+    /// <summary>SHA-256 of the outcome's content, so that an id sent again with other content is caught.</summary>
+    public string Fingerprint => Journal.JournalStore.Fingerprint(string.Join('\n',
+        StrategyId, Serialization.JsonText.Timestamp(ClosedAt), RMultiple.ToString("R", System.Globalization.CultureInfo.InvariantCulture), Pnl.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+
     /// <summary>Reads one line of an outcomes file: <c>outcome_id</c>, <c>strategy_id</c>, <c>closed_at</c>, <c>r_multiple</c>, <c>pnl</c>.</summary>
     /// <exception cref="FormatException">A key is unknown, missing or of the wrong type, or a number is not finite; names it.</exception>
     public static TradeOutcome Read(JsonElement json)

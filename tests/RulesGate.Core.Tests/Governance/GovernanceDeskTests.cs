@@ -208,13 +208,15 @@ public sealed class GovernanceDeskTests : IDisposable
     }
 
     [Fact]
-    public void Outcomes_OutOfOrderOrUnderAnotherStrategy_AreRefusedWithoutWriting()
+    public void Outcomes_OutOfOrderOrAnIdWithOtherContent_AreRefusedWithoutWriting()
     {
         governance.Record([Outcome("o-1", 1, 100, minutes: 10)]);
         var events = journal.Store.LastSeq();
 
         Assert.Contains("before the last recorded one", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-2", 1, 100, minutes: 5)])).Message, StringComparison.Ordinal);
-        Assert.Contains("was recorded for strategy trend", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-1", 1, 100, minutes: 20, strategy: "other")])).Message, StringComparison.Ordinal);
+        Assert.Contains("was recorded with other content", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-1", 1, 100, minutes: 20, strategy: "other")])).Message, StringComparison.Ordinal);
+        Assert.Contains("was recorded with other content", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-1", 1, 101, minutes: 10)])).Message, StringComparison.Ordinal);
+        Assert.Contains("was recorded with other content", Assert.Throws<FormatException>(() => governance.Record([Outcome("o-8", 1, 1, minutes: 30, strategy: "alpha"), Outcome("o-8", 1, 2, minutes: 30, strategy: "beta")])).Message, StringComparison.Ordinal);
         Assert.Equal(events, journal.Store.LastSeq());
     }
 
