@@ -103,7 +103,9 @@ public sealed class GovernanceCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains($"{path}:2: outcome.closed_at: '2026-11-02T15:00:00+02:00' is not UTC", error, StringComparison.Ordinal);
         Assert.Contains("nothing of", error, StringComparison.Ordinal);
-        Assert.Contains("0 trades", CliTests.Run("governance", "show", "--strategy", "breakout", "--journal", Journal).Out, StringComparison.Ordinal);
+        var (unknown, _, why) = CliTests.Run("governance", "show", "--strategy", "breakout", "--journal", Journal);
+        Assert.Equal(2, unknown);
+        Assert.Equal("rulesgate: The journal knows no strategy 'breakout'; it has no maturity instance, outcome, token or evidence of any.", why.Trim());
     }
 
     [Fact]

@@ -252,7 +252,7 @@ internal static class GovernanceCommands
     /// <summary>Prints the decision; exit 0 when the order goes, 1 when it does not.</summary>
     public static int Print(TextWriter output, GovernedDecision decision, GovernanceGate gate, bool pretty)
     {
-        output.WriteLine(GovernanceJson.Decision(decision, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null, pretty));
+        output.WriteLine(GovernanceJson.Decision(decision, gate.MaturityPolicy, pretty));
         return GovernanceActions.Goes(decision.Action) ? ExitCodes.Ok : ExitCodes.Failed;
     }
 

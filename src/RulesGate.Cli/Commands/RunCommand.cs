@@ -67,7 +67,7 @@ internal static class RunCommand
                     if (lines[i].Trim().Length > 0)
                     {
                         var (capital, governed) = stream.Step(lines[i], i + 1);
-                        decisions.WriteLine(governed is null ? CapitalJson.Decision(capital) : GovernanceJson.Decision(governed, governance!.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null));
+                        decisions.WriteLine(governed is null ? CapitalJson.Decision(capital) : GovernanceJson.Decision(governed, governance!.MaturityPolicy));
                     }
                 }
             }

@@ -63,7 +63,7 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
             : given.TokenSecret is not null ? new GovernanceInputs(Token: new TokenView(true, false, null, "no journal to check the token against; give --journal, or the token as { \"valid\": true } in a case judged from files"))
             : GovernanceInputs.None;
         var context = given.Over(under).Context(capitalContext, gate.Settings, gate.CapOf);
-        var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, given, journal)), capitalDecision, intent, LotSize);
+        var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, given)), capitalDecision, intent, LotSize);
         if (journal is null)
         {
             return (governed, null);
@@ -95,7 +95,7 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
     public double LotSize => capital?.LotSize ?? CapitalGate.DefaultLotSize;
 
     /// <summary>The maturity step down the strategy's figures call for now, when a ladder judges them and there are figures.</summary>
-    private MaturityStep? Demotion(GovernanceContext context, GovernanceInputs given, GovernanceJournal? journal)
+    private MaturityStep? Demotion(GovernanceContext context, GovernanceInputs given)
     {
         if (gate.Maturity is not { } ladder)
         {
@@ -133,7 +133,7 @@ public sealed class GovernanceDesk(GovernanceGate gate, CapitalGate? capital = n
             writer.WritePropertyName("request"u8);
             CapitalJson.WriteRequest(writer, capitalContext);
             writer.WritePropertyName("decision"u8);
-            GovernanceJson.WriteDecision(writer, governed, gate.Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null);
+            GovernanceJson.WriteDecision(writer, governed, gate.MaturityPolicy);
             writer.WriteEndObject();
         }, pretty: false));
 

@@ -89,6 +89,9 @@ public sealed class GovernanceGate
 
     public PolicyIdentity Policy { get; }
 
+    /// <summary>The maturity file's identity; null without one.</summary>
+    public PolicyIdentity? MaturityPolicy => Maturity is { } ladder ? PolicyIdentity.Of(ladder.Bundle.File) : null;
+
     public int RuleCount => actions.Length;
 
     /// <summary>The sizing cap of a level, by the maturity file; null without one.</summary>

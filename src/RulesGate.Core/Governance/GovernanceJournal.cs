@@ -152,6 +152,13 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
             .MaxBy(instance => instance.Seq);
     }
 
+    /// <summary>The strategies governance has state of, in ordinal order: maturity instances, outcomes, tokens, evidence.</summary>
+    private SortedSet<string> Known() =>
+        new(store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Workflow == MaturityWorkflow).Select(instance => instance.Subject)
+            .Concat(store.All(HealthProjection).Select(document => document.Id))
+            .Concat(store.All(TokenLedger.Projection).Select(document => document.Id))
+            .Concat(store.All(WorkflowRuntime.EvidenceProjection).Select(document => document.Id)), StringComparer.Ordinal);
+
     /// <summary>The strategy's maturity level: its maturity-ladder instance's state; L0_shadow without one (or in a state that is no level).</summary>
     public string Level(string strategy) =>
         MaturityInstance(strategy)?.State is { } state && MaturityPolicyKind.IndexOf(state) >= 0 ? state : MaturityPolicyKind.Levels[0];
@@ -173,9 +180,16 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
 
     /// <summary>Everything governance knows of the strategy now.</summary>
     /// <param name="capOf">The sizing cap of a level (the maturity file's); null without one.</param>
+    /// <exception cref="FormatException">The journal knows nothing of the strategy (no maturity instance, outcome, token or evidence); names those it knows.</exception>
     public StrategyReport Report(string strategy, Func<string, double>? capOf)
     {
         strategy = Identities.Id(strategy, "strategy");
+        var known = Known();
+        if (!known.Contains(strategy))
+        {
+            throw new FormatException($"The journal knows no strategy '{strategy}'{(known.Count == 0 ? "; it has no maturity instance, outcome, token or evidence of any." : $"; it knows {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", …" : "")}.")}");
+        }
+
         var outcomes = Outcomes(strategy);
         var level = Level(strategy);
         var (baseline, live) = Drift(strategy);
