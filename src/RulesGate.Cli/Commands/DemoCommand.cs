@@ -233,17 +233,28 @@ internal static class DemoCommand
             output.WriteLine($"  week {week}: {intake.Added} outcomes; {string.Join(", ", moved.Select(instance => $"{instance.Subject} → {instance.State}"))}");
         }
 
-        foreach (var kind in new[] { GovernanceJournal.BaselineKind, GovernanceJournal.PerformanceKind })
+        foreach (var strategy in strategies)
         {
-            using var evidence = JsonDocument.Parse(File.ReadAllText($"{samples}{kind}-meanrev.json"));
-            runtime.Evidence("meanrev", kind, evidence.RootElement);
+            foreach (var kind in new[] { GovernanceJournal.BaselineKind, GovernanceJournal.PerformanceKind })
+            {
+                if (File.Exists($"{samples}{kind}-{strategy}.json"))
+                {
+                    using var evidence = JsonDocument.Parse(File.ReadAllText($"{samples}{kind}-{strategy}.json"));
+                    runtime.Evidence(strategy, kind, evidence.RootElement);
+                }
+            }
+
+            var alerts = governance.RecordDrift(strategy);
+            var drift = governance.Report(strategy, gate.CapOf).Drift;
+            if (drift.Metrics.Count > 0)
+            {
+                output.WriteLine($"  {strategy} drift: worst {drift.WorstPct.ToString(CultureInfo.InvariantCulture)} %{(alerts.Count == 0 ? ", no alert" : "; " + string.Join(", ", alerts.Select(alert => $"{alert.Metric} {alert.DeviationPct.ToString(CultureInfo.InvariantCulture)} % {GovernanceActions.Name(alert.Action)}")))}");
+            }
         }
 
-        var alerts = governance.RecordDrift("meanrev");
-        output.WriteLine($"  meanrev drift: {string.Join(", ", alerts.Select(alert => $"{alert.Metric} {alert.DeviationPct.ToString(CultureInfo.InvariantCulture)} % {GovernanceActions.Name(alert.Action)}"))}");
-        var (token, secret) = governance.Tokens.Issue("breakout", "NVDA", 50, "rhea");
-        var (critical, criticalSecret) = governance.Tokens.Issue("breakout", "NVDA", null, "rhea");
-        output.WriteLine($"  execution tokens for breakout: {token.Id} (NVDA, up to 50) presented by g-005 and again by g-006; {critical.Id} (NVDA) by g-007");
+        var (_, secret) = governance.Tokens.Issue("breakout", "NVDA", 50, "rhea");
+        var (_, criticalSecret) = governance.Tokens.Issue("breakout", "NVDA", null, "rhea");
+        output.WriteLine("  two execution tokens for breakout (their ids and secrets are random): one for NVDA up to 50, presented by g-005 and again by g-006; one for NVDA, by g-007");
         output.WriteLine();
         var desk = new GovernanceDesk(gate, capital, governance);
         var presented = new Dictionary<string, string> { ["g-005"] = secret, ["g-006"] = secret, ["g-007"] = criticalSecret };
