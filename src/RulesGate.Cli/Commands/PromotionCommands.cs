@@ -87,7 +87,7 @@ internal static class PromotionCommands
         var delta = new Option<string?>("--policy-delta") { Description = "A JSON file with the policy change this promotion approves; needs --approval." };
         var thresholds = new Option<string[]>("--threshold") { Description = "NAME=NUMBER, a threshold override kept with the record; repeat for several." };
         var metadata = new Option<string[]>("--metadata") { Description = "KEY=TEXT, kept with the record; repeat for several." };
-        var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.hbs." };
+        var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.sbn." };
         var log = Log();
         var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
         {
@@ -162,7 +162,7 @@ internal static class PromotionCommands
     {
         var journal = JournalCommand.JournalOption();
         var outFile = new Option<string?>("--out") { Description = "Write the Markdown here instead of printing it." };
-        var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.hbs.") { journal, outFile };
+        var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.sbn.") { journal, outFile };
         command.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);

@@ -1,20 +1,61 @@
 using System.Globalization;
 using System.Text.Json;
-using HandlebarsDotNet;
+using Scriban;
+using Scriban.Functions;
+using Scriban.Runtime;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 
 namespace RulesGate.Core.Reports;
 
+/// <summary>One transition of a record, as the promotion summary lists it.</summary>
+public sealed record SummaryStep(string At, string Kind, string From, string To, string Actor, string Approvals);
+
+/// <summary>A checklist item and its status.</summary>
+public sealed record ChecklistItem(string Item, string Status);
+
+/// <summary>What <c>promotion_summary.md.sbn</c> sees: a record's latest transition and its history.</summary>
+public sealed record PromotionSummaryModel(
+    string PolicyId,
+    string Kind,
+    string From,
+    string To,
+    string Actor,
+    string At,
+    IReadOnlyList<string> Approvals,
+    string? EvidenceId,
+    string CurrentStage,
+    string DeclaredStage,
+    string AuditStage,
+    IReadOnlyList<string> AuditGaps,
+    string Seq,
+    IReadOnlyList<ChecklistItem> Checklist,
+    string? PolicyDelta,
+    IReadOnlyList<SummaryStep> History);
+
+/// <summary>One row of the changelog.</summary>
+public sealed record ChangeRow(string At, string What, string Subject, string Change, string Actor, string Why);
+
+/// <summary>What <c>changelog.md.sbn</c> sees.</summary>
+public sealed record ChangelogModel(int Count, IReadOnlyList<ChangeRow> Changes);
+
+/// <summary>What a workflow's <c>render</c> effect's template sees, besides the summary's own model.</summary>
+public sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow);
+
 /// <summary>
-/// Markdown for compliance, rendered from Handlebars templates a user can edit: <c>templates/NAME</c> when it
-/// exists, else the copy built into RulesGate. Values reach templates as text, already formatted.
+/// Markdown for compliance, rendered from Scriban templates a user can edit: <c>templates/NAME</c> when it exists,
+/// else the copy built into RulesGate. Each template is fed a typed model (its members in snake_case) and rendered
+/// strictly: an unknown variable is an error naming the template, line and column. Values reach templates already
+/// formatted; no template can read the clock, include a file or loop without bound.
 /// </summary>
 public static class GovernanceDocuments
 {
-    public const string SummaryTemplate = "promotion_summary.md.hbs";
-    public const string ChangelogTemplate = "changelog.md.hbs";
+    public const string SummaryTemplate = "promotion_summary.md.sbn";
+    public const string ChangelogTemplate = "changelog.md.sbn";
+
+    /// <summary>How a template file's name ends.</summary>
+    public const string Extension = ".sbn";
 
     private static readonly string[] ChangeTypes = ["ledger.promoted", "ledger.demoted", "ledger.updated", GateJournal.TrippedType, GateJournal.ResetType];
 
@@ -22,36 +63,20 @@ public static class GovernanceDocuments
     public static string PromotionSummary(PolicyLedgerRecord record, string templates = "templates")
     {
         var last = record.History[^1];
-        var model = new Dictionary<string, object?>
-        {
-            ["policy_id"] = record.PolicyId,
-            ["kind"] = last.Kind,
-            ["from"] = last.From.Name(),
-            ["to"] = last.To.Name(),
-            ["actor"] = last.Actor,
-            ["at"] = last.At,
-            ["approvals"] = record.Approvals,
-            ["evidence_id"] = record.EvidenceId,
-            ["current_stage"] = record.CurrentStage.Name(),
-            ["declared_stage"] = record.DeclaredStage.Name(),
-            ["audit_stage"] = record.AuditStage.Name(),
-            ["audit_gaps"] = record.AuditGaps(record.DeclaredStage),
-            ["seq"] = record.Version.ToString(CultureInfo.InvariantCulture),
-            ["checklist"] = record.Checklist.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new Dictionary<string, object?> { ["item"] = pair.Key, ["status"] = pair.Value }).ToList(),
-            ["policy_delta"] = last.PolicyDelta,
-            ["history"] = record.History.Select(t => new Dictionary<string, object?>
-            {
-                ["at"] = t.At, ["kind"] = t.Kind, ["from"] = t.From.Name(), ["to"] = t.To.Name(), ["actor"] = t.Actor,
-                ["approvals"] = t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals),
-            }).ToList(),
-        };
+        var model = new PromotionSummaryModel(
+            record.PolicyId, last.Kind, last.From.Name(), last.To.Name(), last.Actor, last.At, record.Approvals, record.EvidenceId,
+            record.CurrentStage.Name(), record.DeclaredStage.Name(), record.AuditStage.Name(), record.AuditGaps(record.DeclaredStage),
+            record.Version.ToString(CultureInfo.InvariantCulture),
+            [.. record.Checklist.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new ChecklistItem(pair.Key, pair.Value))],
+            last.PolicyDelta,
+            [.. record.History.Select(t => new SummaryStep(t.At, t.Kind, t.From.Name(), t.To.Name(), t.Actor, t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals)))]);
         return Render(templates, SummaryTemplate, model);
     }
 
     /// <summary>Every governance change in the journal, oldest first: promotions, demotions, kill switch trips and resets, and each rule bundle's first decision.</summary>
     public static string Changelog(JournalStore store, string templates = "templates")
     {
-        var changes = new List<(long Seq, Dictionary<string, object?> Row)>();
+        var changes = new List<(long Seq, ChangeRow Row)>();
         foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
         {
             using var payload = JsonDocument.Parse(change.Payload);
@@ -68,7 +93,7 @@ public static class GovernanceDocuments
         }
 
         var rows = changes.OrderBy(change => change.Seq).Select(change => change.Row).ToList();
-        return Render(templates, ChangelogTemplate, new Dictionary<string, object?> { ["count"] = rows.Count.ToString(CultureInfo.InvariantCulture), ["changes"] = rows });
+        return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
     }
 
     /// <summary>The <c>bundle</c> a decision's payload names, read without building the rest of it.</summary>
@@ -95,7 +120,7 @@ public static class GovernanceDocuments
         return null;
     }
 
-    private static Dictionary<string, object?> Change(string type, string time, JsonElement payload)
+    private static ChangeRow Change(string type, string time, JsonElement payload)
     {
         string Text(string name) => payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
         if (type.StartsWith("ledger.", StringComparison.Ordinal))
@@ -110,19 +135,17 @@ public static class GovernanceDocuments
             : Row(time, "kill switch reset", "killswitch", "off", Text("actor"), Text("reason"));
     }
 
-    private static Dictionary<string, object?> Row(string at, string what, string subject, string change, string actor, string why) => new()
-    {
-        ["at"] = at, ["what"] = what, ["subject"] = subject, ["change"] = change, ["actor"] = actor.Length == 0 ? "-" : actor, ["why"] = why.Length == 0 ? "-" : why.Replace("|", "\\|", StringComparison.Ordinal),
-    };
+    private static ChangeRow Row(string at, string what, string subject, string change, string actor, string why) =>
+        new(at, what, subject, change, actor.Length == 0 ? "-" : actor, why.Length == 0 ? "-" : why.Replace("|", "\\|", StringComparison.Ordinal));
 
     /// <summary>Whether <paramref name="name"/> is a template of <paramref name="templates"/> or built in.</summary>
     public static bool Exists(string name, string templates = "templates") =>
         File.Exists(Path.Combine(templates, name)) || typeof(GovernanceDocuments).Assembly.GetManifestResourceInfo($"RulesGate.Templates.{name}") is not null;
 
-    /// <summary>Any template of <c>templates/</c> (or built in) with a model of text values.</summary>
-    public static string Render(string name, IReadOnlyDictionary<string, object?> model, string templates = "templates") => Render(templates, name, model);
+    /// <summary>Any template of <c>templates/</c> (or built in) with a typed model, its members in snake_case.</summary>
+    /// <exception cref="FormatException">The template does not parse or render (an unknown variable, a loop past 10,000); names the file, line and column.</exception>
+    public static string Render(string name, object model, string templates = "templates") => Render(templates, name, model);
 
-    /// <exception cref="FormatException">The template does not compile; names the file.</exception>
     private static string Render(string folder, string name, object model)
     {
         var path = Path.Combine(folder, name);
@@ -140,14 +163,27 @@ public static class GovernanceDocuments
             path = $"{name} (built in)";
         }
 
+        var template = Template.Parse(source, path);
+        if (template.HasErrors)
+        {
+            throw new FormatException($"the template does not parse: {template.Messages[0]}");
+        }
+
+        // Strict, bounded, deterministic: no clock, no includes, no unknown names, the invariant culture.
+        var builtins = new BuiltinFunctions();
+        builtins.Remove("date");
+        var context = new TemplateContext(builtins) { StrictVariables = true, LoopLimit = 10_000, RecursiveLimit = 64, TemplateLoader = null, EnableRelaxedMemberAccess = false };
+        context.PushCulture(CultureInfo.InvariantCulture);
+        var globals = new ScriptObject();
+        globals.Import(model);
+        context.PushGlobal(globals);
         try
         {
-            var handlebars = Handlebars.Create(new HandlebarsConfiguration { NoEscape = true, FormatProvider = CultureInfo.InvariantCulture });
-            return handlebars.Compile(source)(model);
+            return template.Render(context);
         }
-        catch (HandlebarsException error)
+        catch (Scriban.Syntax.ScriptRuntimeException error)
         {
-            throw new FormatException($"{path}: the template does not render: {error.Message}", error);
+            throw new FormatException($"the template does not render: {error.Message}", error);
         }
     }
 }

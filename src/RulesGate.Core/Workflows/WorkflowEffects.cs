@@ -141,8 +141,8 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         Directory.CreateDirectory(folder);
         var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && render.Template == GovernanceDocuments.SummaryTemplate
             ? GovernanceDocuments.PromotionSummary(record)
-            : GovernanceDocuments.Render(render.Template, new Dictionary<string, object?> { ["instance"] = instance.Id, ["subject"] = instance.Subject, ["state"] = render.State, ["workflow"] = instance.Workflow });
-        File.WriteAllText(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template).Replace(".hbs", "", StringComparison.Ordinal)}"), text);
+            : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(instance.Id, instance.Subject, render.State, instance.Workflow));
+        File.WriteAllText(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
     }
 
     private WorkflowInstance Find(string id) =>

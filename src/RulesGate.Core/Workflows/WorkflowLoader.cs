@@ -598,7 +598,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         return names;
     }
 
-    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.hbs\z")]
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.sbn\z")]
     private static partial System.Text.RegularExpressions.Regex TemplateName();
 
     /// <summary>
@@ -619,7 +619,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
                 if (!TemplateName().IsMatch(render.Template))
                 {
-                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{render.Template}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.hbs: letters, digits, '-', '_', '.', ending in .hbs.");
+                    reader.Error(key, "RG1005", $"{path}.on_entry[{i}].render", $"'{render.Template}' is not a template name.", "Name a file of templates/ such as promotion_summary.md.sbn: letters, digits, '-', '_', '.', ending in .sbn.");
                 }
                 else if (!Reports.GovernanceDocuments.Exists(render.Template, templates))
                 {

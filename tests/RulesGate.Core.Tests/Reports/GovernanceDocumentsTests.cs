@@ -42,9 +42,25 @@ public sealed class GovernanceDocumentsTests : IDisposable
 
         Assert.Equal("alpha is at paper by ops", GovernanceDocuments.PromotionSummary(record, templates));
 
-        File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{#each history}}unclosed");
+        File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{ for step in history }}unclosed");
         var error = Assert.Throws<FormatException>(() => GovernanceDocuments.PromotionSummary(record, templates));
-        Assert.Contains(GovernanceDocuments.SummaryTemplate, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"{GovernanceDocuments.SummaryTemplate}(1,", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{{ policy_idd }}", "(1,4)", "policy_idd")]                // strict: an unknown variable names its place
+    [InlineData("x\n{{ date.now }}", "(2,4)", "date")]                     // no clock
+    [InlineData("{{ include 'other.sbn' }}", "(1,4)", "include")]           // no files
+    [InlineData("{{ for i in 1..20000 }}.{{ end }}", "(1,", "loop")]        // bounded
+    public void Template_IsStrictBoundedAndCannotReachOut(string text, string place, string what)
+    {
+        var record = Promote(PromotionStage.Paper);
+        File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), text.Replace("\\n", "\n", StringComparison.Ordinal));
+
+        var error = Assert.Throws<FormatException>(() => GovernanceDocuments.PromotionSummary(record, templates));
+
+        Assert.Contains($"{GovernanceDocuments.SummaryTemplate}{place}", error.Message, StringComparison.Ordinal);
+        Assert.Contains(what, error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public sealed class WorkflowEffectsCheckTests
     [InlineData("      roles: [risk]\n      quorum: 2\n")]
     public void Load_DeclaredRolesAndReachableQuorum_Loads(string approval)
     {
-        var result = Loader.Parse("wf.yaml", Encoding.UTF8.GetBytes(Workflow(approval, "    on_entry:\n      - render: promotion_summary.md.hbs\n")));
+        var result = Loader.Parse("wf.yaml", Encoding.UTF8.GetBytes(Workflow(approval, "    on_entry:\n      - render: promotion_summary.md.sbn\n")));
 
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
     }
@@ -60,9 +60,9 @@ public sealed class WorkflowEffectsCheckTests
     }
 
     [Theory]
-    [InlineData("nope.md.hbs", "does not exist")]
+    [InlineData("nope.md.sbn", "does not exist")]
     [InlineData("../../etc/passwd", "is not a template name")]
-    [InlineData("sub/promotion_summary.md.hbs", "is not a template name")]
+    [InlineData("sub/promotion_summary.md.sbn", "is not a template name")]
     public void Load_RenderOfATemplateThatDoesNotExist_IsRefused(string template, string says)
     {
         var errors = Errors(Workflow("      roles: [risk]\n      quorum: 1\n", $"    on_entry:\n      - render: {template}\n"));

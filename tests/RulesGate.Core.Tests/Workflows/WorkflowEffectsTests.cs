@@ -140,13 +140,13 @@ public sealed class WorkflowEffectsTests : IDisposable
         File.WriteAllText(Artifacts, "not a journal.Folder");
         var runtime = Runtime(defer: true);
         var instance = runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
-        var render = new WorkflowEffect.Render("promotion_summary.md.hbs", instance.State);
+        var render = new WorkflowEffect.Render("promotion_summary.md.sbn", instance.State);
         journal.Store.Append([WorkflowEffects.Event(instance, render)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, render));
 
         Assert.Equal(1, await runtime.Effects.RunPendingAsync());
 
         var failed = JsonDocument.Parse(Assert.Single(OfType("workflow.render_failed")).Payload).RootElement;
-        Assert.Equal(("promotion_summary.md.hbs", instance.Id), (failed.GetProperty("template").GetString(), failed.GetProperty("instance").GetString()));
+        Assert.Equal(("promotion_summary.md.sbn", instance.Id), (failed.GetProperty("template").GetString(), failed.GetProperty("instance").GetString()));
         Assert.Empty(runtime.Effects.Pending());
         Assert.Equal(instance.State, runtime.Find(instance.Id)!.State);
         Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
