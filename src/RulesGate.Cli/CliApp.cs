@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(GovernanceCommands.Outcomes(output, error));
         root.Subcommands.Add(GovernanceCommands.Token(output, error));
         root.Subcommands.Add(GovernanceCommands.Canary(output, error));
+        root.Subcommands.Add(PatchCommands.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

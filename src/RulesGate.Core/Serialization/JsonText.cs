@@ -94,6 +94,36 @@ public static class JsonText
         }
     }
 
+    /// <summary>A JSON value with every object's keys in ordinal order, at every depth.</summary>
+    public static void Sorted(Utf8JsonWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in value.EnumerateObject().OrderBy(property => property.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    Sorted(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in value.EnumerateArray())
+                {
+                    Sorted(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
+    }
+
     /// <summary>A text property, left out when the value is null.</summary>
     public static void Optional(Utf8JsonWriter writer, ReadOnlySpan<byte> name, string? value)
     {

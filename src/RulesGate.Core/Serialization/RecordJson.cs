@@ -24,6 +24,7 @@ namespace RulesGate.Core.Serialization;
 [JsonSerializable(typeof(OutboxEntry))]
 [JsonSerializable(typeof(Governance.TokenSet))]
 [JsonSerializable(typeof(Governance.StrategyOutcomes))]
+[JsonSerializable(typeof(Application.PatchProposalRecord))]
 internal sealed partial class RecordJson : JsonSerializerContext
 {
     /// <summary>The record as compact JSON.</summary>

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using RulesGate.Core.Application;
+using RulesGate.Core.Patches;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary><c>rulesgate patches propose|show|rollback</c>: the learning loop's config patches through governance.</summary>
+internal static class PatchCommands
+{
+    public const string DefaultPolicy = "rules/patches/default.yaml";
+    public const string DefaultOutput = "artifacts/live_promotion";
+
+    private static readonly Option<string> Policy = new("--policy") { Description = $"The PatchPolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
+
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var patches = new Option<string>("--patches") { Description = "Config patches, one JSON object a line: id, target, old_value, new_value, status, generated_at, reason, source_experiment_id, confidence_score, [tags], [meta].", Required = true };
+        var mode = new Option<string?>("--mode") { Description = "disabled, manual_only or bounded_auto (default: the policy's params.mode)." };
+        var outDir = new Option<string>("--out") { Description = $"Where proposals are written, one folder each (default {DefaultOutput}).", DefaultValueFactory = _ => DefaultOutput };
+        var overrides = new Option<string>("--overrides") { Description = $"The live-overrides TOML file bounded_auto writes (default {LiveOverrides.DefaultPath}).", DefaultValueFactory = _ => LiveOverrides.DefaultPath };
+        var now = new Option<string?>("--now") { Description = "The run's UTC time, such as 2026-11-30T09:00:00Z (default: now): the proposal's id and the day its auto-applies count against." };
+        var propose = new Command("propose", "Judge config patches by the PatchPolicy, journal every decision, bundle the accepted ones into a proposal (proposal_meta.json, config_patches.json, OPERATOR_CHECKLIST.md) and, in bounded_auto, write the numeric ones within their bounds to the live overrides. Prints JSON. A malformed line is reported with its number and nothing is judged (exit 2).")
+        {
+            journal, patches, mode, outDir, overrides, now,
+        };
+        propose.SetAction(parse =>
+        {
+            if (GateInputs.ReadAllLines(parse.GetValue(patches)!, ConfigPatch.Read, error) is not { } read || Judge(parse, error) is not { } judge)
+            {
+                return ExitCodes.Error;
+            }
+
+            var chosen = parse.GetValue(mode) is { } text ? PatchModes.Parse(text, "--mode") : judge.Settings.Mode;
+            var time = parse.GetValue(now) is { } at ? CliOptions.Utc(at, "--now") : TimeProvider.System.GetUtcNow();
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!);
+            output.WriteLine(run.Json());
+            return ExitCodes.Ok;
+        });
+
+        var showJournal = JournalCommand.JournalOption();
+        var proposal = new Option<string?>("--proposal") { Description = "One proposal (default: all, oldest first)." };
+        var show = new Command("show", "Proposals as the journal has them: mode, accepted patches, what was applied (with the value it replaced) and skipped, and whether it was rolled back.") { showJournal, proposal };
+        show.SetAction(parse =>
+        {
+            using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
+            var desk = new PatchProposals(store);
+            var records = parse.GetValue(proposal) is { } id
+                ? [desk.Find(id) ?? throw new PatchRefusedException(id, $"there is no proposal {id}")]
+                : desk.All();
+            output.WriteLine(PatchProposals.Json(records));
+            return ExitCodes.Ok;
+        });
+
+        var rollbackJournal = JournalCommand.JournalOption();
+        var rollbackProposal = new Option<string>("--proposal") { Description = "The proposal whose changes to undo.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who rolls it back.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why.", Required = true };
+        var rollback = new Command("rollback", "Restore the live overrides as they were before the proposal changed them; journaled with who and why. A later proposal that changed the same file must be rolled back first.") { rollbackJournal, rollbackProposal, actor, reason };
+        rollback.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(rollbackJournal)!);
+            var record = new PatchProposals(store).Rollback(parse.GetValue(rollbackProposal)!, parse.GetValue(actor)!, parse.GetValue(reason)!);
+            var targets = record.Applied.Select(patch => patch.Target).Distinct(StringComparer.Ordinal).Count();
+            output.WriteLine($"{record.ProposalId} rolled back: {targets} {(targets == 1 ? "target" : "targets")} of {record.OverridesPath} back to their values before it; the rest of the file kept.");
+            return ExitCodes.Ok;
+        });
+        return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, propose, show, rollback };
+    }
+
+    private static PatchJudge? Judge(ParseResult parse, TextWriter error)
+    {
+        var path = parse.GetValue(Policy)!;
+        RulesCommand.RequireExists(path);
+        var loaded = CliOptions.Engine(parse).Load(path);
+        if (loaded.Value is not { } bundle)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        return bundle.Kind is PatchPolicyKind ? new PatchJudge(bundle) : throw new FormatException($"{path} is a {bundle.Kind.Name} file; give a PatchPolicy file.");
+    }
+}

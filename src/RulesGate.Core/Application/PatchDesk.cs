@@ -1,0 +1,307 @@
+using System.Globalization;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Patches;
+using RulesGate.Core.Reports;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Application;
+
+/// <summary>A proposal as the journal keeps it (the <c>patch_proposal</c> projection).</summary>
+/// <param name="Status"><c>proposed</c>, <c>applied</c> or <c>rolled_back</c>.</param>
+/// <param name="Before">SHA-256 of the overrides file before this proposal changed it (its bytes are a journal blob); null when it did not exist or nothing was applied.</param>
+/// <param name="BeforeExisted">Whether the overrides file existed before this proposal changed it.</param>
+public sealed record PatchProposalRecord(
+    string ProposalId,
+    string Mode,
+    string CreatedAt,
+    string Status,
+    IReadOnlyList<string> Accepted,
+    IReadOnlyList<AppliedPatch> Applied,
+    IReadOnlyList<SkippedPatch> Skipped,
+    string? OverridesPath,
+    string? Before,
+    bool BeforeExisted,
+    string? OutputDir,
+    string Policy);
+
+/// <summary>
+/// The config-patch loop (seed 001): patches judged by the PatchPolicy, every decision journaled; the accepted ones
+/// bundled into a proposal with its files and operator checklist; in <c>bounded_auto</c> the numeric ones written to
+/// the live overrides, only within their tag's bounds and the daily limit, never clamped; and rolled back on request.
+/// </summary>
+public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templates = "templates")
+{
+    public const string Projection = "patch_proposal";
+    public const string DailyProjection = "patch_daily";
+    public const string DecidedType = "patch.decided";
+    public const string ProposedType = "patches.proposed";
+    public const string AppliedType = "patch.applied";
+    public const string SkippedType = "patch.skipped";
+    public const string RolledBackType = "patches.rolled_back";
+    public const string ChecklistTemplate = "operator_checklist.md.sbn";
+
+    /// <summary>Judges the patches, journals every decision, and proposes and applies as <paramref name="mode"/> says.</summary>
+    /// <param name="now">The run's time: the proposal's id and the day its applications count against.</param>
+    /// <exception cref="FormatException">The overrides file cannot be read; nothing was written.</exception>
+    public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath)
+    {
+        var decisions = judge.Judge(patches, mode);
+        var accepted = decisions.Where(decision => decision.IsAccepted).ToList();
+        var proposalId = mode != PatchMode.Disabled && accepted.Count > 0 ? NewId(now) : null;
+        var applied = new List<AppliedPatch>();
+        var skipped = new List<SkippedPatch>();
+        var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var daily = store.Load(DailyProjection, day);
+        if (proposalId is not null && mode == PatchMode.BoundedAuto)
+        {
+            var current = new Dictionary<string, double>(LiveOverrides.Applied(overridesPath), StringComparer.Ordinal);
+            var count = daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture);
+            foreach (var decision in accepted)
+            {
+                if (Unsafe(decision) is { } why)
+                {
+                    skipped.Add(new SkippedPatch(decision.Patch.Id, why));
+                }
+                else if (count >= judge.Settings.MaxAutoAppliesPerDay)
+                {
+                    skipped.Add(new SkippedPatch(decision.Patch.Id, $"daily auto-apply limit {judge.Settings.MaxAutoAppliesPerDay} reached"));
+                }
+                else
+                {
+                    count++;
+                    applied.Add(new AppliedPatch(decision.Patch.Id, decision.Patch.Target, current.TryGetValue(decision.Patch.Target, out var old) ? old : null, decision.Patch.NewValue.Number));
+                    current[decision.Patch.Target] = decision.Patch.NewValue.Number;
+                }
+            }
+        }
+
+        var before = applied.Count > 0 ? LiveOverrides.Snapshot(overridesPath) : null;
+        var outputDir = proposalId is null ? null : Path.Combine(outputRoot, proposalId);
+        var record = proposalId is null ? null : new PatchProposalRecord(
+            proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
+            applied, skipped, applied.Count > 0 ? overridesPath : null, before is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(before)), before is not null, outputDir, judge.Bundle.Identity);
+        var stream = $"patches:{proposalId ?? "none"}";
+        var entries = new List<JournalEntry>(decisions.Count + applied.Count + skipped.Count + 1);
+        entries.AddRange(decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("proposal_id"u8);
+            JsonText.Value(writer, proposalId);
+            writer.WriteString("mode"u8, PatchModes.Name(mode));
+            writer.WriteString("policy"u8, judge.Bundle.Identity);
+            writer.WritePropertyName("decision"u8);
+            PatchJson.WriteDecision(writer, decision, withPatch: true);
+            writer.WriteEndObject();
+        }, pretty: false))));
+        if (record is not null)
+        {
+            entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
+        }
+
+        entries.AddRange(applied.Select(patch => new JournalEntry($"overrides:{day}", AppliedType, Event(proposalId!, patch.PatchId, writer =>
+        {
+            writer.WriteString("target"u8, patch.Target);
+            writer.WritePropertyName("old_value"u8);
+            JsonText.Value(writer, patch.OldValue);
+            writer.WritePropertyName("new_value"u8);
+            JsonText.Value(writer, patch.NewValue);
+            writer.WriteString("overrides"u8, overridesPath);
+        }))));
+        entries.AddRange(skipped.Select(patch => new JournalEntry(stream, SkippedType, Event(proposalId!, patch.PatchId, writer => writer.WriteString("reason"u8, patch.Reason)))));
+        var blobs = before is null ? [] : new List<KeyValuePair<string, byte[]>> { new(record!.Before!, before) };
+        store.Append(entries, blobs, project: (scope, events) =>
+        {
+            if (record is not null)
+            {
+                scope.Store(Projection, record.ProposalId, RecordJson.Write(record), events[decisions.Count].Seq);
+            }
+
+            if (applied.Count > 0)
+            {
+                var total = (daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture)) + applied.Count;
+                scope.Store(DailyProjection, day, total.ToString(CultureInfo.InvariantCulture), events[decisions.Count + applied.Count].Seq);
+            }
+        }, expected: applied.Count > 0 ? ($"overrides:{day}", daily?.Seq ?? 0) : null);     // every event of the day's stream sets its count
+
+        // The journal holds the decision and the file's before-image first: a crash from here on can be rolled back.
+        if (applied.Count > 0)
+        {
+            LiveOverrides.Apply(overridesPath, [.. applied.Select(patch => new KeyValuePair<string, double>(patch.Target, patch.NewValue))]);
+        }
+
+        if (record is not null)
+        {
+            WriteProposal(record, decisions, outputDir!);
+        }
+
+        return new PatchRun(proposalId, mode, decisions, applied, skipped, outputDir);
+    }
+
+    /// <summary>Why an accepted patch may not be applied automatically; null when it may. Never clamped.</summary>
+    private static string? Unsafe(PatchDecision decision)
+    {
+        var patch = decision.Patch;
+        var bounds = decision.Bounds;
+        return !patch.NewValue.IsNumber ? "not a number: only numeric patches are applied automatically"
+            : !bounds.Found ? "none of its tags has auto-apply bounds"
+            : !(patch.NewValue.Number >= bounds.Min && patch.NewValue.Number <= bounds.Max) ? $"new value {patch.NewValue} is outside [{Number(bounds.Min)}, {Number(bounds.Max)}] (tag: {bounds.Tag})"
+            : patch.OldValue.IsNumber && !(PatchSettings.Step(patch.OldValue.Number, patch.NewValue.Number) <= bounds.MaxStep) ? $"step {Number(PatchSettings.Step(patch.OldValue.Number, patch.NewValue.Number))} is past max_step {Number(bounds.MaxStep)} (tag: {bounds.Tag})"
+            : null;
+    }
+
+    private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary><c>live_promotion_{yyyyMMddTHHmmssZ}</c>, with <c>_2</c>, <c>_3</c>, … when the journal has that id already.</summary>
+    private string NewId(DateTimeOffset now)
+    {
+        var id = $"live_promotion_{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
+        var unique = id;
+        for (var n = 2; store.Load(Projection, unique) is not null; n++)
+        {
+            unique = $"{id}_{n.ToString(CultureInfo.InvariantCulture)}";
+        }
+
+        return unique;
+    }
+
+    internal static string Event(string proposalId, string? patchId, Action<System.Text.Json.Utf8JsonWriter> body) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("proposal_id"u8, proposalId);
+        JsonText.Optional(writer, "patch_id"u8, patchId);
+        body(writer);
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    /// <summary><c>proposal_meta.json</c>, <c>config_patches.json</c> (indented, keys sorted) and <c>OPERATOR_CHECKLIST.md</c>.</summary>
+    private void WriteProposal(PatchProposalRecord record, IReadOnlyList<PatchDecision> decisions, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var policy = PolicyIdentity.Of(judge.Bundle.File);
+        File.WriteAllText(Path.Combine(folder, "proposal_meta.json"), JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("accepted"u8, record.Accepted.Count);
+            writer.WriteNumber("applied"u8, record.Applied.Count);
+            writer.WriteString("created_at"u8, record.CreatedAt);
+            writer.WriteNumber("decisions"u8, decisions.Count);
+            writer.WriteString("mode"u8, record.Mode);
+            writer.WriteStartObject("policy"u8);
+            writer.WriteString("hash"u8, policy.Hash);
+            writer.WriteString("id"u8, policy.Id);
+            writer.WriteNumber("version"u8, policy.Version);
+            writer.WriteEndObject();
+            writer.WriteString("proposal_id"u8, record.ProposalId);
+            writer.WriteNumber("rejected"u8, decisions.Count - record.Accepted.Count);
+            writer.WriteNumber("skipped"u8, record.Skipped.Count);
+            writer.WriteEndObject();
+        }, pretty: true) + "\n");
+        File.WriteAllText(Path.Combine(folder, "config_patches.json"), JsonText.Write(writer =>
+        {
+            writer.WriteStartArray();
+            foreach (var decision in decisions)
+            {
+                PatchJson.WriteDecision(writer, decision, withPatch: true);
+            }
+
+            writer.WriteEndArray();
+        }, pretty: true) + "\n");
+        var model = new ChecklistModel(
+            record.ProposalId, record.Mode, record.CreatedAt, record.Policy,
+            [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(decision.Patch.Id, decision.Patch.Target, decision.SafetyFlags))],
+            [.. decisions.Where(decision => decision.IsAccepted).Select(decision => new ChecklistPatch(
+                decision.Patch.Id, decision.Patch.Target, decision.Patch.OldValue.ToString(), decision.Patch.NewValue.ToString(),
+                decision.Patch.Confidence is { } confidence ? confidence.ToString("0.###", CultureInfo.InvariantCulture) : "none",
+                decision.Tags, decision.Patch.Reason, decision.Patch.SourceExperimentId,
+                record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {why}" : "awaiting approval"))],
+            decisions.Count - record.Accepted.Count);
+        File.WriteAllText(Path.Combine(folder, "OPERATOR_CHECKLIST.md"), GovernanceDocuments.Render(ChecklistTemplate, model, templates));
+    }
+}
+
+/// <summary>The proposals in the journal: read them, and roll one back.</summary>
+public sealed class PatchProposals(JournalStore store)
+{
+    /// <summary>Proposals as a JSON array, as <c>patches show</c> prints them.</summary>
+    public static string Json(IEnumerable<PatchProposalRecord> records) => JsonText.Write(writer =>
+    {
+        writer.WriteStartArray();
+        foreach (var record in records)
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(RecordJson.Write(record));
+            json.RootElement.WriteTo(writer);
+        }
+
+        writer.WriteEndArray();
+    }, pretty: true);
+
+    /// <summary>
+    /// Puts every target the proposal changed back to the value it had before (removing one it added); every other key
+    /// and table of the overrides file is kept. Journaled with who and why, after the file is restored.
+    /// </summary>
+    /// <exception cref="PatchRefusedException">No such proposal, nothing of it was applied, it was rolled back already, or a later proposal changed the file since.</exception>
+    /// <exception cref="FormatException">A target was changed in the file since; nothing is written.</exception>
+    public PatchProposalRecord Rollback(string proposalId, string actor, string reason)
+    {
+        actor = Identities.Name(actor, "actor");
+        reason = Identities.Text(reason, "reason");
+        var record = Find(proposalId) ?? throw new PatchRefusedException(proposalId, $"there is no proposal {proposalId}");
+        if (record.Status != "applied" || record.OverridesPath is not { } path)
+        {
+            throw new PatchRefusedException(proposalId, record.Status == "rolled_back" ? $"{proposalId} was rolled back already" : $"nothing of {proposalId} was applied, so there is nothing to roll back");
+        }
+
+        var later = All().Where(other => other.Status == "applied" && other.OverridesPath == path && string.CompareOrdinal(other.ProposalId, proposalId) > 0).Select(other => other.ProposalId).ToList();
+        if (later.Count > 0)
+        {
+            throw new PatchRefusedException(proposalId, $"{string.Join(", ", later)} changed {path} after {proposalId}; roll {(later.Count == 1 ? "it" : "them")} back first, newest first");
+        }
+
+        // Each target goes back to the value it had before this proposal; a target changed since is refused, not overwritten.
+        var targets = record.Applied.GroupBy(patch => patch.Target, StringComparer.Ordinal)
+            .Select(group => (group.Key, group.Last().NewValue, group.First().OldValue))
+            .ToList();
+        LiveOverrides.Restore(path, targets);
+        var rolled = record with { Status = "rolled_back" };
+        store.Append([new JournalEntry($"patches:{proposalId}", PatchDesk.RolledBackType, PatchDesk.Event(proposalId, null, writer =>
+        {
+            writer.WriteString("actor"u8, actor);
+            writer.WriteString("reason"u8, reason);
+            writer.WriteString("overrides"u8, path);
+            writer.WriteStartArray("restored"u8);
+            foreach (var (target, from, to) in targets)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("target"u8, target);
+                writer.WritePropertyName("from"u8);
+                JsonText.Value(writer, from);
+                writer.WritePropertyName("to"u8);
+                JsonText.Value(writer, to);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }))], project: (scope, events) => scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq));
+        return rolled;
+    }
+
+    public PatchProposalRecord? Find(string proposalId) =>
+        store.Load(PatchDesk.Projection, proposalId) is { } document ? JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)) : null;
+
+    /// <summary>Every proposal, oldest first.</summary>
+    public IReadOnlyList<PatchProposalRecord> All() =>
+        [.. store.All(PatchDesk.Projection).Select(document => JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value))).OrderBy(record => record.ProposalId, StringComparer.Ordinal)];
+}
+
+/// <summary>A patch operation refused: no such proposal, nothing to roll back, or a later change in the way.</summary>
+public sealed class PatchRefusedException(string proposal, string message) : RefusalException("patch.refused", proposal, message);
+
+/// <summary>What <c>operator_checklist.md.sbn</c> sees.</summary>
+public sealed record ChecklistModel(string ProposalId, string Mode, string CreatedAt, string Policy, IReadOnlyList<ChecklistWarning> Warnings, IReadOnlyList<ChecklistPatch> Patches, int Rejected);
+
+/// <summary>The safety flags one patch raised.</summary>
+public sealed record ChecklistWarning(string PatchId, string Target, IReadOnlyList<string> Flags);
+
+/// <summary>One accepted patch, as the operator reviews it.</summary>
+public sealed record ChecklistPatch(string PatchId, string Target, string OldValue, string NewValue, string Confidence, IReadOnlyList<string> Tags, string Reason, string Source, string Outcome);
