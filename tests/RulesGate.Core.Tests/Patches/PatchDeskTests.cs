@@ -1,0 +1,178 @@
+using System.Text.Json;
+using RulesGate.Core.Application;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Patches;
+using RulesGate.Core.Tests.Support;
+
+namespace RulesGate.Core.Tests.Patches;
+
+/// <summary>Proposals, bounded auto-apply to the live overrides, the daily limit and rollback, with the journal.</summary>
+public sealed class PatchDeskTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+    private static readonly string Policy = File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml"));
+
+    private readonly TempJournal journal = new();
+
+    public void Dispose() => journal.Dispose();
+
+    private string Overrides => Path.Combine(journal.Folder, "live", "auto.toml");
+
+    private string Output => Path.Combine(journal.Folder, "proposals");
+
+    private PatchDesk Desk(string? policy = null) => new(new PatchJudge(Compiled.Bundle(policy ?? Policy)), journal.Store, Path.Combine(journal.Folder, "no-templates"));
+
+    private static ConfigPatch Patch(string id, string target, double old, double @new, double confidence = 0.9) =>
+        PatchJudgeTests.Patch(target, old, @new, confidence, id: id);
+
+    private static readonly ConfigPatch[] Three =
+    [
+        Patch("a", "portfolio.leverage", 1.5, 1.75),
+        Patch("b", "strategy.trigger_delay", 8, 9.5),
+        Patch("c", "macro.regime_weight", 0.3, 0.35),
+    ];
+
+    [Fact]
+    public void Disabled_DecidesAndJournals_ButProposesNothing()
+    {
+        var run = Desk().Propose(Three, PatchMode.Disabled, Now, Output, Overrides);
+
+        Assert.Null(run.ProposalId);
+        Assert.Null(run.OutputDir);
+        Assert.Equal(3, run.Decisions.Count(decision => decision.IsAccepted));
+        Assert.False(Directory.Exists(Output));
+        Assert.False(File.Exists(Overrides));
+        Assert.Equal(3, journal.Store.Read(type: PatchDesk.DecidedType).Count());
+        Assert.Empty(journal.Store.Read(type: PatchDesk.ProposedType));
+    }
+
+    [Fact]
+    public void ManualOnly_WritesTheProposalFiles_AndAppliesNothing()
+    {
+        var run = Desk().Propose([.. Three, Patch("d", "risk.stop_loss.pct", 0.02, 0.03)], PatchMode.ManualOnly, Now, Output, Overrides);
+
+        Assert.Equal("live_promotion_20261130T090000Z", run.ProposalId);
+        Assert.Empty(run.Applied);
+        Assert.False(File.Exists(Overrides));
+        var folder = Path.Combine(Output, run.ProposalId!);
+        using var meta = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "proposal_meta.json")));
+        var keys = meta.RootElement.EnumerateObject().Select(property => property.Name).ToList();
+        Assert.Equal(keys.Order(StringComparer.Ordinal), keys);                  // keys sorted
+        Assert.Equal((3, 1), (meta.RootElement.GetProperty("accepted").GetInt32(), meta.RootElement.GetProperty("rejected").GetInt32()));
+        using var patches = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config_patches.json")));
+        Assert.Equal(4, patches.RootElement.GetArrayLength());
+        var checklist = File.ReadAllText(Path.Combine(folder, "OPERATOR_CHECKLIST.md"));
+        Assert.True(checklist.IndexOf("## Safety warnings", StringComparison.Ordinal) < checklist.IndexOf("## Review", StringComparison.Ordinal));
+        Assert.Contains("P0_BLACKLIST: Target 'risk.stop_loss.pct' matches blacklisted pattern 'risk.stop_loss'", checklist, StringComparison.Ordinal);
+        Assert.Contains("## `portfolio.leverage`: 1.5 → 1.75", checklist, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BoundedAuto_WritesTheAutoAppliedTable_KeepingEveryOtherTable()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
+        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n");
+
+        var run = Desk().Propose(Three, PatchMode.BoundedAuto, Now, Output, Overrides);
+
+        Assert.Equal(["portfolio.leverage", "strategy.trigger_delay", "macro.regime_weight"], run.Applied.Select(patch => patch.Target));
+        Assert.Equal([1.5, null, null], run.Applied.Select(patch => patch.OldValue));
+        Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.75, ["strategy.trigger_delay"] = 9.5, ["macro.regime_weight"] = 0.35 }, LiveOverrides.Applied(Overrides));
+        Assert.Contains("note = \"keep\"", File.ReadAllText(Overrides), StringComparison.Ordinal);
+        Assert.Equal(3, journal.Store.Read(type: PatchDesk.AppliedType).Count());
+    }
+
+    [Fact]
+    public void BoundedAuto_SameTargetInFileOrder_TheLaterWins()
+    {
+        var policy = Policy.Replace("max_auto_applies_per_day: 3 ", "max_auto_applies_per_day: 5 ", StringComparison.Ordinal);
+        var run = Desk(policy).Propose([Patch("a", "portfolio.leverage", 1.5, 1.75), Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now, Output, Overrides);
+
+        Assert.Equal([null, 1.75], run.Applied.Select(patch => patch.OldValue));
+        Assert.Equal(2.0, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);
+    }
+
+    [Fact]
+    public void BoundedAuto_TheDailyLimit_HoldsAcrossRunsOfOneUtcDay()
+    {
+        var first = Desk().Propose([.. Three.Take(2)], PatchMode.BoundedAuto, Now, Output, Overrides);
+        var second = Desk().Propose([Patch("c", "macro.regime_weight", 0.3, 0.35), Patch("d", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddHours(1), Output, Overrides);
+        var nextDay = Desk().Propose([Patch("e", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddDays(1), Output, Overrides);
+
+        Assert.Equal(2, first.Applied.Count);
+        Assert.Equal(["c"], second.Applied.Select(patch => patch.PatchId));
+        Assert.Equal(new SkippedPatch("d", "daily auto-apply limit 3 reached"), Assert.Single(second.Skipped));
+        Assert.Single(nextDay.Applied);
+    }
+
+    [Fact]
+    public void BoundedAuto_ANonNumericAcceptedPatch_IsSkippedWithItsReason()
+    {
+        var run = Desk().Propose([PatchJudgeTests.Patch("strategy.exit_mode", "trailing", "fixed", id: "t")], PatchMode.BoundedAuto, Now, Output, Overrides);
+
+        Assert.Equal(new SkippedPatch("t", "not a number: only numeric patches are applied automatically"), Assert.Single(run.Skipped));
+        Assert.False(File.Exists(Overrides));
+    }
+
+    [Fact]
+    public void AnUnreadableOverridesFile_IsAnError_AndNothingIsWritten()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
+        File.WriteAllText(Overrides, "[auto_applied\nbroken");
+        var events = journal.Store.LastSeq();
+
+        var error = Assert.Throws<FormatException>(() => Desk().Propose(Three, PatchMode.BoundedAuto, Now, Output, Overrides));
+
+        Assert.Contains("never replaces an overrides file it cannot read", error.Message, StringComparison.Ordinal);
+        Assert.Equal("[auto_applied\nbroken", File.ReadAllText(Overrides));
+        Assert.Equal(events, journal.Store.LastSeq());
+    }
+
+    [Fact]
+    public void SameSecond_GetsItsOwnProposalId()
+    {
+        var first = Desk().Propose(Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        var second = Desk().Propose(Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        Assert.Equal((first.ProposalId + "_2"), second.ProposalId);
+    }
+
+    [Fact]
+    public void Rollback_PutsBackWhatItChanged_KeepsTheRest_AndIsJournaled()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
+        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n");
+        var run = Desk().Propose(Three, PatchMode.BoundedAuto, Now, Output, Overrides);
+        File.AppendAllText(Overrides, "\n[later]\nadded = 1\n");
+
+        var record = new PatchProposals(journal.Store).Rollback(run.ProposalId!, "Ops", "sharpe fell in the first hour");
+
+        Assert.Equal("rolled_back", record.Status);
+        Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.5 }, LiveOverrides.Applied(Overrides));
+        Assert.Contains("added = 1", File.ReadAllText(Overrides), StringComparison.Ordinal);
+        using var rolled = JsonDocument.Parse(Assert.Single(journal.Store.Read(type: PatchDesk.RolledBackType)).Payload);
+        Assert.Equal(("ops", "sharpe fell in the first hour"), (rolled.RootElement.GetProperty("actor").GetString(), rolled.RootElement.GetProperty("reason").GetString()));
+        Assert.True(JournalAudit.Verify(journal.Store).Intact);
+    }
+
+    [Fact]
+    public void Rollback_IsRefused_TwiceForNothingOrUnderALaterChange()
+    {
+        var proposals = new PatchProposals(journal.Store);
+        var manual = Desk().Propose(Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        var first = Desk().Propose([Three[0]], PatchMode.BoundedAuto, Now.AddMinutes(1), Output, Overrides);
+        var second = Desk().Propose([Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now.AddMinutes(2), Output, Overrides);
+
+        Assert.Contains("there is no proposal nope", Assert.Throws<PatchRefusedException>(() => proposals.Rollback("nope", "ops", "x")).Message, StringComparison.Ordinal);
+        Assert.Contains("nothing of", Assert.Throws<PatchRefusedException>(() => proposals.Rollback(manual.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);
+        Assert.Contains($"{second.ProposalId} changed", Assert.Throws<PatchRefusedException>(() => proposals.Rollback(first.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);
+
+        File.WriteAllText(Overrides, "[auto_applied]\n\"portfolio.leverage\" = 1.9\n");     // changed by hand since
+        Assert.Contains("was changed since", Assert.Throws<FormatException>(() => proposals.Rollback(second.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);
+
+        File.WriteAllText(Overrides, "[auto_applied]\n\"portfolio.leverage\" = 2.0\n");
+        proposals.Rollback(second.ProposalId!, "ops", "x");
+        proposals.Rollback(first.ProposalId!, "ops", "x");
+        Assert.Contains("rolled back already", Assert.Throws<PatchRefusedException>(() => proposals.Rollback(first.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);
+        Assert.Empty(LiveOverrides.Applied(Overrides));
+    }
+}
