@@ -20,9 +20,10 @@ internal static class PatchCommands
         var outDir = new Option<string>("--out") { Description = $"Where proposals are written, one folder each (default {DefaultOutput}).", DefaultValueFactory = _ => DefaultOutput };
         var overrides = new Option<string>("--overrides") { Description = $"The live-overrides TOML file bounded_auto writes (default {LiveOverrides.DefaultPath}).", DefaultValueFactory = _ => LiveOverrides.DefaultPath };
         var now = new Option<string?>("--now") { Description = "The run's UTC time, such as 2026-11-30T09:00:00Z (default: now): the proposal's id and the day its auto-applies count against." };
+        var requester = new Option<string>("--actor") { Description = "Who proposes (the requester of a manual_only proposal's approval, who may not approve it; default learning-loop).", DefaultValueFactory = _ => "learning-loop" };
         var propose = new Command("propose", "Judge config patches by the PatchPolicy, journal every decision, bundle the accepted ones into a proposal (proposal_meta.json, config_patches.json, OPERATOR_CHECKLIST.md) and, in bounded_auto, write the numeric ones within their bounds to the live overrides. Prints JSON. A malformed line is reported with its number and nothing is judged (exit 2).")
         {
-            journal, patches, mode, outDir, overrides, now,
+            journal, patches, mode, outDir, overrides, now, requester,
         };
         propose.SetAction(parse =>
         {
@@ -34,8 +35,15 @@ internal static class PatchCommands
             var chosen = parse.GetValue(mode) is { } text ? PatchModes.Parse(text, "--mode") : judge.Settings.Mode;
             var time = parse.GetValue(now) is { } at ? CliOptions.Utc(at, "--now") : TimeProvider.System.GetUtcNow();
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!);
+            string? approval = null;
+            var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
+                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error).Id);
             output.WriteLine(run.Json());
+            if (approval is not null)
+            {
+                error.WriteLine($"{run.ProposalId} waits for a risk approval: rulesgate workflow approve --instance {approval} --actor NAME --role risk --reason TEXT (or reject).");
+            }
+
             return ExitCodes.Ok;
         });
 
@@ -66,12 +74,47 @@ internal static class PatchCommands
             output.WriteLine($"{record.ProposalId} rolled back: {targets} {(targets == 1 ? "target" : "targets")} of {record.OverridesPath} back to their values before it; the rest of the file kept.");
             return ExitCodes.Ok;
         });
-        return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, propose, show, rollback };
+        var settleJournal = JournalCommand.JournalOption();
+        var settleProposal = new Option<string>("--proposal") { Description = "The manual_only proposal whose approval is final.", Required = true };
+        var settle = new Command("settle", "Apply an approved manual_only proposal (or record its rejection), as `workflow approve|reject` does by itself; for approvals given through `workflow signals`.") { settleJournal, settleProposal };
+        settle.SetAction(parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(settleJournal)!);
+            var id = parse.GetValue(settleProposal)!;
+            var instance = store.All(Core.Workflows.WorkflowInstance.Projection).Select(Core.Workflows.WorkflowInstance.Of)
+                .Where(candidate => candidate.Workflow == PatchDesk.ApprovalWorkflow && candidate.Subject == id).MaxBy(candidate => candidate.Seq)
+                ?? throw new PatchRefusedException(id, $"{id} has no {PatchDesk.ApprovalWorkflow} instance");
+            return Settle(parse, store, instance, output, error);
+        });
+        return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, WorkflowCommand.Definitions, propose, show, rollback, settle };
+    }
+
+    /// <summary>Settles the proposal a final approval instance is about: applies it when approved, records the rejection otherwise.</summary>
+    internal static int Settle(ParseResult parse, Core.Journal.JournalStore store, Core.Workflows.WorkflowInstance instance, TextWriter output, TextWriter error)
+    {
+        if (instance.State is not ("approved" or "rejected"))
+        {
+            output.WriteLine($"{instance.Subject} waits for its approval ({instance.Id} is in {instance.State}).");
+            return ExitCodes.Ok;
+        }
+
+        if (Judge(parse, error) is not { } judge)
+        {
+            return ExitCodes.Error;
+        }
+
+        var step = instance.History[^1];
+        var by = instance.State == "approved" ? $"approved by {step.Detail}" : $"rejected by {step.Actor}: {step.Detail}";
+        // The approval's own time: the day its applications count against, the same however late this runs.
+        var record = new PatchDesk(judge, store).Settle(instance.Subject, instance.State, by, CliOptions.Utc(step.At, "the approval's time"));
+        output.WriteLine($"{record.ProposalId}: {record.Status}{(record.Applied.Count > 0 ? $"; {record.Applied.Count} applied to {record.OverridesPath}" : "")}{(record.Skipped.Count > 0 ? $"; {record.Skipped.Count} skipped ({string.Join("; ", record.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})" : "")}.");
+        return ExitCodes.Ok;
     }
 
     private static PatchJudge? Judge(ParseResult parse, TextWriter error)
     {
-        var path = parse.GetValue(Policy)!;
+        // Also called from `workflow approve|reject`, which has no --policy of its own: the default file then.
+        var path = parse.GetResult(Policy) is not null ? parse.GetValue(Policy)! : DefaultPolicy;
         RulesCommand.RequireExists(path);
         var loaded = CliOptions.Engine(parse).Load(path);
         if (loaded.Value is not { } bundle)

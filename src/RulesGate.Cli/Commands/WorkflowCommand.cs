@@ -223,6 +223,12 @@ internal static class WorkflowCommand
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
                     : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {parse.GetValue(actor)!.Trim().ToLowerInvariant()}; now in {outcome.Instance.State}.");
+                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchDesk.ApprovalWorkflow)
+                {
+                    // A settled approval of config patches applies them (or records the rejection) at once.
+                    return PatchCommands.Settle(parse, store, outcome.Instance, output, error);
+                }
+
                 return ExitCodes.Ok;
             }
             catch (RefusalException refused)
@@ -325,11 +331,18 @@ internal static class WorkflowCommand
         return command;
     }
 
-    private static readonly Option<string> Definitions = new("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true };
+    internal static readonly Option<string> Definitions = new("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true };
 
     private static readonly Option<string> Roles = new("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath };
 
     private static Option<string?> KeyOption() => new("--key") { Description = "The signal's idempotency key: a repeated key is acknowledged and does nothing." };
+
+    /// <summary>Starts an instance of the workflow <paramref name="id"/> of the workflows folder about <paramref name="subject"/>.</summary>
+    /// <exception cref="FormatException">The folder has no valid definition of that id.</exception>
+    internal static WorkflowInstance StartOf(ParseResult parse, JournalStore store, string id, string subject, string actor, TextWriter error) =>
+        Definition(parse, id, error) is { } definition
+            ? Runtime(parse, store).Start(definition, subject, actor)
+            : throw new FormatException($"{parse.GetValue(Definitions)}: no valid workflow {id} to start; see the problems above.");
 
     internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
     {

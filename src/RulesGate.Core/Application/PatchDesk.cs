@@ -8,7 +8,9 @@ using RulesGate.Core.Serialization;
 namespace RulesGate.Core.Application;
 
 /// <summary>A proposal as the journal keeps it (the <c>patch_proposal</c> projection).</summary>
-/// <param name="Status"><c>proposed</c>, <c>applied</c> or <c>rolled_back</c>.</param>
+/// <param name="Status"><c>proposed</c>; <c>approved</c> (nothing applied) or <c>rejected</c> by its approval; <c>applied</c>; <c>rolled_back</c>.</param>
+/// <param name="OverridesPath">The live-overrides file the proposal applies to.</param>
+/// <param name="SettledBy">Who approved it (with their roles), or who rejected it and why; null unless its approval settled it.</param>
 /// <param name="Before">SHA-256 of the overrides file before this proposal changed it (its bytes are a journal blob); null when it did not exist or nothing was applied.</param>
 /// <param name="BeforeExisted">Whether the overrides file existed before this proposal changed it.</param>
 public sealed record PatchProposalRecord(
@@ -23,7 +25,8 @@ public sealed record PatchProposalRecord(
     string? Before,
     bool BeforeExisted,
     string? OutputDir,
-    string Policy);
+    string Policy,
+    string? SettledBy);
 
 /// <summary>
 /// The config-patch loop (seed 001): patches judged by the PatchPolicy, every decision journaled; the accepted ones
@@ -39,51 +42,26 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     public const string AppliedType = "patch.applied";
     public const string SkippedType = "patch.skipped";
     public const string RolledBackType = "patches.rolled_back";
+    public const string ApprovedType = "patches.approved";
+    public const string RejectedType = "patches.rejected";
     public const string ChecklistTemplate = "operator_checklist.md.sbn";
 
     /// <summary>Judges the patches, journals every decision, and proposes and applies as <paramref name="mode"/> says.</summary>
     /// <param name="now">The run's time: the proposal's id and the day its applications count against.</param>
+    /// <param name="approvals">Starts the approval of a manual_only proposal (an instance of <see cref="ApprovalWorkflow"/> about it); null: none is started.</param>
     /// <exception cref="FormatException">The overrides file cannot be read; nothing was written.</exception>
-    public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath)
+    public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath, Action<string>? approvals = null)
     {
         var decisions = judge.Judge(patches, mode);
         var accepted = decisions.Where(decision => decision.IsAccepted).ToList();
         var proposalId = mode != PatchMode.Disabled && accepted.Count > 0 ? NewId(now) : null;
-        var applied = new List<AppliedPatch>();
-        var skipped = new List<SkippedPatch>();
-        var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var daily = store.Load(DailyProjection, day);
-        if (proposalId is not null && mode == PatchMode.BoundedAuto)
-        {
-            var current = new Dictionary<string, double>(LiveOverrides.Applied(overridesPath), StringComparer.Ordinal);
-            var count = daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture);
-            foreach (var decision in accepted)
-            {
-                if (Unsafe(decision) is { } why)
-                {
-                    skipped.Add(new SkippedPatch(decision.Patch.Id, why));
-                }
-                else if (count >= judge.Settings.MaxAutoAppliesPerDay)
-                {
-                    skipped.Add(new SkippedPatch(decision.Patch.Id, $"daily auto-apply limit {judge.Settings.MaxAutoAppliesPerDay} reached"));
-                }
-                else
-                {
-                    count++;
-                    applied.Add(new AppliedPatch(decision.Patch.Id, decision.Patch.Target, current.TryGetValue(decision.Patch.Target, out var old) ? old : null, decision.Patch.NewValue.Number));
-                    current[decision.Patch.Target] = decision.Patch.NewValue.Number;
-                }
-            }
-        }
-
-        var before = applied.Count > 0 ? LiveOverrides.Snapshot(overridesPath) : null;
+        var plan = proposalId is not null && mode == PatchMode.BoundedAuto ? Plan(accepted, now, overridesPath) : Application.Empty;
         var outputDir = proposalId is null ? null : Path.Combine(outputRoot, proposalId);
         var record = proposalId is null ? null : new PatchProposalRecord(
-            proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
-            applied, skipped, applied.Count > 0 ? overridesPath : null, before is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(before)), before is not null, outputDir, judge.Bundle.Identity);
+            proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), plan.Applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
+            plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, plan.Before is not null, outputDir, judge.Bundle.Identity, null);
         var stream = $"patches:{proposalId ?? "none"}";
-        var entries = new List<JournalEntry>(decisions.Count + applied.Count + skipped.Count + 1);
-        entries.AddRange(decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
+        List<JournalEntry> entries = [.. decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WritePropertyName("proposal_id"u8);
@@ -93,13 +71,107 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             writer.WritePropertyName("decision"u8);
             PatchJson.WriteDecision(writer, decision, withPatch: true);
             writer.WriteEndObject();
-        }, pretty: false))));
+        }, pretty: false)))];
         if (record is not null)
         {
             entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
         }
 
-        entries.AddRange(applied.Select(patch => new JournalEntry($"overrides:{day}", AppliedType, Event(proposalId!, patch.PatchId, writer =>
+        Commit(entries, record, plan, overridesPath, approvedBy: null);
+        if (record is not null)
+        {
+            WriteProposal(record, decisions, outputDir!);
+            if (mode == PatchMode.ManualOnly)
+            {
+                approvals?.Invoke(record.ProposalId);
+            }
+        }
+
+        return new PatchRun(proposalId, mode, decisions, plan.Applied, plan.Skipped, outputDir);
+    }
+
+    /// <summary>The workflow whose instance about a manual_only proposal approves or rejects it.</summary>
+    public const string ApprovalWorkflow = "config-patch-approval";
+
+    /// <summary>
+    /// Settles a manual_only proposal once its approval instance is final: approved, its accepted patches go to the
+    /// live overrides through the same bounded path as bounded_auto (bounds, max_step, the daily limit; never clamped)
+    /// with who approved; rejected, it is recorded as such. A proposal settled before is returned as it is.
+    /// </summary>
+    /// <param name="outcome"><c>approved</c> or <c>rejected</c>, the instance's final state.</param>
+    /// <param name="by">Who approved (with their roles), or who rejected and why, from the instance's history.</param>
+    /// <exception cref="PatchRefusedException">No such proposal.</exception>
+    public PatchProposalRecord Settle(string proposalId, string outcome, string by, DateTimeOffset now)
+    {
+        var record = new PatchProposals(store).Find(proposalId) ?? throw new PatchRefusedException(proposalId, $"there is no proposal {proposalId}");
+        if (record.Status != "proposed" || record.Mode != PatchModes.Name(PatchMode.ManualOnly))
+        {
+            return record;
+        }
+
+        if (outcome != "approved")
+        {
+            var rejected = record with { Status = "rejected", SettledBy = by };
+            Commit([new JournalEntry($"patches:{proposalId}", RejectedType, RecordJson.Write(rejected))], rejected, Application.Empty, record.OverridesPath!, approvedBy: null);
+            return rejected;
+        }
+
+        // The accepted patches as they were decided, from the journal, judged again for their bounds under this policy.
+        var accepted = store.Read(new EventFilter($"patches:{proposalId}", [DecidedType]))
+            .Select(decided => JournalException.Parsed($"event {decided.Seq}", () =>
+            {
+                using var payload = System.Text.Json.JsonDocument.Parse(decided.Payload);
+                return ConfigPatch.Read(payload.RootElement.GetProperty("decision").GetProperty("patch"));
+            }))
+            .Where(patch => record.Accepted.Contains(patch.Id, StringComparer.Ordinal))
+            .Select(patch => judge.Decide(patch, PatchMode.ManualOnly, judge.Settings.GlobalLock))
+            .ToList();
+        var plan = Plan(accepted, now, record.OverridesPath!);
+        var settled = record with { Status = plan.Applied.Count > 0 ? "applied" : "approved", Applied = plan.Applied, Skipped = plan.Skipped, Before = plan.BeforeHash, BeforeExisted = plan.Before is not null, SettledBy = by };
+        Commit([new JournalEntry($"patches:{proposalId}", ApprovedType, RecordJson.Write(settled))], settled, plan, record.OverridesPath!, approvedBy: by);
+        return settled;
+    }
+
+    /// <summary>What goes to the live overrides of the accepted patches, in file order, within bounds and the day's limit.</summary>
+    private Application Plan(IReadOnlyList<PatchDecision> accepted, DateTimeOffset now, string overridesPath)
+    {
+        var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var daily = store.Load(DailyProjection, day);
+        var current = new Dictionary<string, double>(LiveOverrides.Applied(overridesPath), StringComparer.Ordinal);
+        var count = daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture);
+        var applied = new List<AppliedPatch>();
+        var skipped = new List<SkippedPatch>();
+        foreach (var decision in accepted)
+        {
+            if (Unsafe(decision) is { } why)
+            {
+                skipped.Add(new SkippedPatch(decision.Patch.Id, why));
+            }
+            else if (count >= judge.Settings.MaxAutoAppliesPerDay)
+            {
+                skipped.Add(new SkippedPatch(decision.Patch.Id, $"daily auto-apply limit {judge.Settings.MaxAutoAppliesPerDay} reached"));
+            }
+            else
+            {
+                count++;
+                applied.Add(new AppliedPatch(decision.Patch.Id, decision.Patch.Target, current.TryGetValue(decision.Patch.Target, out var old) ? old : null, decision.Patch.NewValue.Number));
+                current[decision.Patch.Target] = decision.Patch.NewValue.Number;
+            }
+        }
+
+        var before = applied.Count > 0 ? LiveOverrides.Snapshot(overridesPath) : null;
+        return new Application(applied, skipped, day, daily, before);
+    }
+
+    /// <summary>
+    /// One transaction: <paramref name="entries"/>, each application and skip, the proposal's document, the day's count
+    /// and the overrides' before-image; then the overrides file. The journal holds the change and the file's
+    /// before-image first, so a crash after it can be rolled back.
+    /// </summary>
+    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy)
+    {
+        var head = entries.Count;
+        entries.AddRange(plan.Applied.Select(patch => new JournalEntry($"overrides:{plan.Day}", AppliedType, Event(record!.ProposalId, patch.PatchId, writer =>
         {
             writer.WriteString("target"u8, patch.Target);
             writer.WritePropertyName("old_value"u8);
@@ -107,35 +179,36 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             writer.WritePropertyName("new_value"u8);
             JsonText.Value(writer, patch.NewValue);
             writer.WriteString("overrides"u8, overridesPath);
+            JsonText.Optional(writer, "approved_by"u8, approvedBy);
         }))));
-        entries.AddRange(skipped.Select(patch => new JournalEntry(stream, SkippedType, Event(proposalId!, patch.PatchId, writer => writer.WriteString("reason"u8, patch.Reason)))));
-        var blobs = before is null ? [] : new List<KeyValuePair<string, byte[]>> { new(record!.Before!, before) };
+        entries.AddRange(plan.Skipped.Select(patch => new JournalEntry($"patches:{record!.ProposalId}", SkippedType, Event(record.ProposalId, patch.PatchId, writer => writer.WriteString("reason"u8, patch.Reason)))));
+        var blobs = plan.Before is { } before ? new List<KeyValuePair<string, byte[]>> { new(plan.BeforeHash!, before) } : [];
         store.Append(entries, blobs, project: (scope, events) =>
         {
             if (record is not null)
             {
-                scope.Store(Projection, record.ProposalId, RecordJson.Write(record), events[decisions.Count].Seq);
+                scope.Store(Projection, record.ProposalId, RecordJson.Write(record), events[head - 1].Seq);
             }
 
-            if (applied.Count > 0)
+            if (plan.Applied.Count > 0)
             {
-                var total = (daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture)) + applied.Count;
-                scope.Store(DailyProjection, day, total.ToString(CultureInfo.InvariantCulture), events[decisions.Count + applied.Count].Seq);
+                var total = (plan.Daily is null ? 0 : int.Parse(plan.Daily.Value, CultureInfo.InvariantCulture)) + plan.Applied.Count;
+                scope.Store(DailyProjection, plan.Day, total.ToString(CultureInfo.InvariantCulture), events[head + plan.Applied.Count - 1].Seq);
             }
-        }, expected: applied.Count > 0 ? ($"overrides:{day}", daily?.Seq ?? 0) : null);     // every event of the day's stream sets its count
+        }, expected: plan.Applied.Count > 0 ? ($"overrides:{plan.Day}", plan.Daily?.Seq ?? 0) : null);     // every event of the day's stream sets its count
 
-        // The journal holds the decision and the file's before-image first: a crash from here on can be rolled back.
-        if (applied.Count > 0)
+        if (plan.Applied.Count > 0)
         {
-            LiveOverrides.Apply(overridesPath, [.. applied.Select(patch => new KeyValuePair<string, double>(patch.Target, patch.NewValue))]);
+            LiveOverrides.Apply(overridesPath, [.. plan.Applied.Select(patch => new KeyValuePair<string, double>(patch.Target, patch.NewValue))]);
         }
+    }
 
-        if (record is not null)
-        {
-            WriteProposal(record, decisions, outputDir!);
-        }
+    /// <summary>What one proposal applies and skips, the UTC day it counts against, and the overrides file before it.</summary>
+    private sealed record Application(IReadOnlyList<AppliedPatch> Applied, IReadOnlyList<SkippedPatch> Skipped, string Day, StoredProjection? Daily, byte[]? Before)
+    {
+        public static Application Empty { get; } = new([], [], "", null, null);
 
-        return new PatchRun(proposalId, mode, decisions, applied, skipped, outputDir);
+        public string? BeforeHash => Before is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Before));
     }
 
     /// <summary>Why an accepted patch may not be applied automatically; null when it may. Never clamped.</summary>
@@ -252,7 +325,14 @@ public sealed class PatchProposals(JournalStore store)
             throw new PatchRefusedException(proposalId, record.Status == "rolled_back" ? $"{proposalId} was rolled back already" : $"nothing of {proposalId} was applied, so there is nothing to roll back");
         }
 
-        var later = All().Where(other => other.Status == "applied" && other.OverridesPath == path && string.CompareOrdinal(other.ProposalId, proposalId) > 0).Select(other => other.ProposalId).ToList();
+        // Later means applied later: by the journal's order of the documents, not by the proposals' ids (an approval may come late).
+        var applied = store.Load(PatchDesk.Projection, proposalId)!.Seq;
+        var later = store.All(PatchDesk.Projection)
+            .Where(document => document.Seq > applied)
+            .Select(document => JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)))
+            .Where(other => other.Status == "applied" && other.OverridesPath == path)
+            .Select(other => other.ProposalId)
+            .ToList();
         if (later.Count > 0)
         {
             throw new PatchRefusedException(proposalId, $"{string.Join(", ", later)} changed {path} after {proposalId}; roll {(later.Count == 1 ? "it" : "them")} back first, newest first");

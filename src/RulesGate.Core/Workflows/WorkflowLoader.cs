@@ -24,7 +24,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
     private static readonly string[] StateKeys = ["attributes", "on_entry", "on_evidence", "approval", "after", "final"];
     private static readonly string[] ApprovalKeys = ["roles", "quorum", "timeout", "on_timeout", "escalate_to", "approve", "reject"];
     private static readonly string[] Activities = ["set_stage", "render", "notify"];
-    private static readonly string[] Subjects = ["policy", "strategy"];
+    private static readonly string[] Subjects = ["policy", "strategy", "proposal"];
 
     public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes));
 
