@@ -49,7 +49,45 @@ internal static class BenchCommand
             output.WriteLine(result.Json());
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate };
+        var patches = new Option<string>("--patches") { Description = "Seed patches, cycled to --count (default samples/patches/patches.jsonl).", DefaultValueFactory = _ => "samples/patches/patches.jsonl" };
+        var count = new Option<int>("--count") { Description = "How many patches (default 100000).", DefaultValueFactory = _ => 100_000 };
+        var policy = new Option<string>("--policy") { Description = $"The PatchPolicy file (default {PatchCommands.DefaultPolicy}).", DefaultValueFactory = _ => PatchCommands.DefaultPolicy };
+        var patchBench = new Command("patches", "N config patches judged alone, then judged, journaled (one event each) and proposed in manual_only into a fresh journal in a temporary folder; prints {patches, judge_seconds, judge_per_second, total_seconds, total_per_second}.") { patches, count, policy };
+        patchBench.SetAction(parse =>
+        {
+            var seed = GateInputs.ReadLines(parse.GetValue(patches)!, Core.Patches.ConfigPatch.Read);
+            if (seed.Length == 0 || parse.GetValue(count) < 1)
+            {
+                throw new FormatException("bench patches needs at least one seed patch and a --count of 1 or more.");
+            }
+
+            var loaded = CliOptions.Engine(parse).Load(parse.GetValue(policy)!);
+            if (loaded.Value is not { } bundle)
+            {
+                RulesCommand.Report(loaded.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            if (bundle.Kind is not Core.Patches.PatchPolicyKind)
+            {
+                throw new FormatException($"{parse.GetValue(policy)} is a {bundle.Kind.Name} file; give a PatchPolicy file.");
+            }
+
+            var folder = Directory.CreateTempSubdirectory("rulesgate-bench-patches-").FullName;
+            try
+            {
+                using var store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
+                output.WriteLine(PatchBench.Run(new Core.Patches.PatchJudge(bundle), seed, parse.GetValue(count), store, folder).Json());
+            }
+            finally
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                Directory.Delete(folder, recursive: true);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench };
     }
 
     /// <summary>Both gates, and the capital gate alone on the same orders in the same run: <c>{"capital": …, "governed": …}</c>.</summary>

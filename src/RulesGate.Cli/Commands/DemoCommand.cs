@@ -5,6 +5,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Patches;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
@@ -18,7 +19,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
@@ -53,8 +54,9 @@ internal static class DemoCommand
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
             var workflowOk = promotionOk.HasValue ? Workflow(engine, output, error) : null;
             var governanceOk = workflowOk.HasValue ? Governance(engine, parse, output, error) : null;
-            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !governanceOk.HasValue ? ExitCodes.Error
-                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || governanceOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            var patchesOk = governanceOk.HasValue ? Patches(engine, output, error) : null;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || governanceOk == false || patchesOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -281,6 +283,78 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine(verification.Describe());
         return verification.Intact && after.Action == GovernanceAction.Kill;
+    }
+
+    /// <summary>
+    /// samples/patches/ through the PatchPolicy twice: manual_only (a proposal a risk approver approves, which applies
+    /// it), then bounded_auto on the next day (applied at once within bounds and the daily limit); the checklist's
+    /// head and the live overrides after each.
+    /// </summary>
+    private static bool? Patches(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        var loaded = engine.Load(PatchCommands.DefaultPolicy);
+        if (loaded.Value is not { } bundle)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        var roles = WorkflowRoles.Load(WorkflowRoles.DefaultPath);
+        var approval = new WorkflowLoader(engine, roles).Load("workflows/config-patch-approval.yaml");
+        if (approval.Value is not { } definition)
+        {
+            RulesCommand.Report(approval.Diagnostics, error);
+            return null;
+        }
+
+        var folder = Path.Combine("artifacts", "demo", "patches");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        var journalPath = Path.Combine(folder, "journal.db");
+        var overrides = Path.Combine(folder, "live_overrides", "auto.toml");
+        using var journal = SqliteJournal.Create(journalPath);
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles);
+        var desk = new PatchDesk(new PatchJudge(bundle), journal);
+        var patches = GateInputs.ReadLines("samples/patches/patches.jsonl", ConfigPatch.Read);
+        output.WriteLine();
+        output.WriteLine($"Config patches: samples/patches/patches.jsonl ({patches.Length} patches of the learning loop) judged by {bundle.Identity}, journal {journalPath}");
+        output.WriteLine();
+        var manual = desk.Propose(patches, PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides,
+            id => runtime.Start(definition, id, "learning-loop"));
+        output.WriteLine($"  {"patch",-10} {"target",-26} {"change",-18} {"decision",-25} reason");
+        foreach (var decision in manual.Decisions)
+        {
+            var change = $"{decision.Patch.OldValue} → {decision.Patch.NewValue}";
+            output.WriteLine($"  {decision.Patch.Id,-10} {decision.Patch.Target,-26} {change,-18} {decision.Status,-25} {(decision.Reasons.Count == 0 ? "" : decision.Reasons[^1])}");
+        }
+
+        var instance = runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", "raj", "risk", approve: true, "Checked against the experiment notebooks.").Instance;
+        var approved = desk.Settle(manual.ProposalId!, instance.State, $"approved by {instance.History[^1].Detail}", new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+        output.WriteLine();
+        output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
+        var auto = desk.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
+        output.WriteLine($"  bounded_auto: {auto.ProposalId}: {auto.Decisions.Count(decision => decision.IsAccepted)} accepted (its guardrails reject what manual_only leaves to the approver), {auto.Applied.Count} applied at once, {auto.Skipped.Count} skipped");
+        output.WriteLine();
+        output.WriteLine($"  {Path.Combine(auto.OutputDir!, "OPERATOR_CHECKLIST.md")} begins:");
+        foreach (var line in File.ReadLines(Path.Combine(auto.OutputDir!, "OPERATOR_CHECKLIST.md")).Take(6))
+        {
+            output.WriteLine($"    {line}");
+        }
+
+        output.WriteLine();
+        output.WriteLine($"  {overrides}:");
+        foreach (var line in File.ReadLines(overrides))
+        {
+            output.WriteLine($"    {line}");
+        }
+
+        var verification = JournalAudit.Verify(journal);
+        output.WriteLine();
+        output.WriteLine(verification.Describe());
+        return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0;
     }
 
     private static void Row(TextWriter output, GovernedDecision decision)

@@ -158,3 +158,37 @@ public static class GateBench
         return new GateBenchResult(rate, latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)], journaled, commits);
     }
 }
+
+/// <summary>What <c>rulesgate bench patches</c> measured: N patches judged, journaled and proposed, in seconds.</summary>
+public sealed record PatchBenchResult(int Patches, double JudgeSeconds, double TotalSeconds)
+{
+    public string Json() => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("patches"u8, Patches);
+        writer.WriteNumber("judge_seconds"u8, Math.Round(JudgeSeconds, 3));
+        writer.WriteNumber("judge_per_second"u8, Math.Round(Patches / JudgeSeconds));
+        writer.WriteNumber("total_seconds"u8, Math.Round(TotalSeconds, 3));
+        writer.WriteNumber("total_per_second"u8, Math.Round(Patches / TotalSeconds));
+        writer.WriteEndObject();
+    }, pretty: false);
+}
+
+/// <summary>The config-patch loop at volume, for <c>rulesgate bench patches</c>.</summary>
+public static class PatchBench
+{
+    /// <summary>
+    /// <paramref name="count"/> patches (the seed's, cycled, each with an id of its own) judged alone, then judged,
+    /// journaled and proposed in manual_only into <paramref name="store"/> and <paramref name="folder"/>.
+    /// </summary>
+    public static PatchBenchResult Run(Patches.PatchJudge judge, IReadOnlyList<Patches.ConfigPatch> seed, int count, JournalStore store, string folder)
+    {
+        var patches = Enumerable.Range(0, count).Select(i => seed[i % seed.Count] with { Id = $"{seed[i % seed.Count].Id}-{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}" }).ToList();
+        var clock = Stopwatch.StartNew();
+        judge.Judge(patches, Patches.PatchMode.ManualOnly);
+        var judged = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        new PatchDesk(judge, store).Propose(patches, Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), folder, Path.Combine(folder, "auto.toml"));
+        return new PatchBenchResult(count, judged, clock.Elapsed.TotalSeconds);
+    }
+}

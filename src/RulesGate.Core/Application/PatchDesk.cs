@@ -77,10 +77,17 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
         }
 
+        // The proposal's files are made before anything is journaled (a template that fails changes nothing), and written after.
+        var files = record is null ? [] : ProposalFiles(record, decisions);
         Commit(entries, record, plan, overridesPath, approvedBy: null);
         if (record is not null)
         {
-            WriteProposal(record, decisions, outputDir!);
+            Directory.CreateDirectory(outputDir!);
+            foreach (var (name, text) in files)
+            {
+                File.WriteAllText(Path.Combine(outputDir!, name), text);
+            }
+
             if (mode == PatchMode.ManualOnly)
             {
                 approvals?.Invoke(record.ProposalId);
@@ -247,12 +254,11 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         writer.WriteEndObject();
     }, pretty: false);
 
-    /// <summary><c>proposal_meta.json</c>, <c>config_patches.json</c> (indented, keys sorted) and <c>OPERATOR_CHECKLIST.md</c>.</summary>
-    private void WriteProposal(PatchProposalRecord record, IReadOnlyList<PatchDecision> decisions, string folder)
+    /// <summary><c>proposal_meta.json</c>, <c>config_patches.json</c> (indented, keys sorted) and <c>OPERATOR_CHECKLIST.md</c>, by name.</summary>
+    private List<(string Name, string Text)> ProposalFiles(PatchProposalRecord record, IReadOnlyList<PatchDecision> decisions)
     {
-        Directory.CreateDirectory(folder);
         var policy = PolicyIdentity.Of(judge.Bundle.File);
-        File.WriteAllText(Path.Combine(folder, "proposal_meta.json"), JsonText.Write(writer =>
+        var meta = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteNumber("accepted"u8, record.Accepted.Count);
@@ -269,8 +275,8 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             writer.WriteNumber("rejected"u8, decisions.Count - record.Accepted.Count);
             writer.WriteNumber("skipped"u8, record.Skipped.Count);
             writer.WriteEndObject();
-        }, pretty: true) + "\n");
-        File.WriteAllText(Path.Combine(folder, "config_patches.json"), JsonText.Write(writer =>
+        }, pretty: true) + "\n";
+        var patches = JsonText.Write(writer =>
         {
             writer.WriteStartArray();
             foreach (var decision in decisions)
@@ -279,7 +285,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             }
 
             writer.WriteEndArray();
-        }, pretty: true) + "\n");
+        }, pretty: true) + "\n";
         var model = new ChecklistModel(
             record.ProposalId, record.Mode, record.CreatedAt, record.Policy,
             [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(decision.Patch.Id, decision.Patch.Target, decision.SafetyFlags))],
@@ -289,7 +295,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
                 decision.Tags, decision.Patch.Reason, decision.Patch.SourceExperimentId,
                 record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {why}" : "awaiting approval"))],
             decisions.Count - record.Accepted.Count);
-        File.WriteAllText(Path.Combine(folder, "OPERATOR_CHECKLIST.md"), GovernanceDocuments.Render(ChecklistTemplate, model, templates));
+        return [("proposal_meta.json", meta), ("config_patches.json", patches), ("OPERATOR_CHECKLIST.md", GovernanceDocuments.Render(ChecklistTemplate, model, templates))];
     }
 }
 

@@ -54,6 +54,9 @@ public static class GovernanceDocuments
     public const string SummaryTemplate = "promotion_summary.md.sbn";
     public const string ChangelogTemplate = "changelog.md.sbn";
 
+    /// <summary>The most iterations a template's loops may run in one rendering, all loops together: enough for a proposal of 100,000 patches, not for a runaway.</summary>
+    public const int MaxIterations = 1_000_000;
+
     /// <summary>How a template file's name ends.</summary>
     public const string Extension = ".sbn";
 
@@ -143,7 +146,7 @@ public static class GovernanceDocuments
         File.Exists(Path.Combine(templates, name)) || typeof(GovernanceDocuments).Assembly.GetManifestResourceInfo($"RulesGate.Templates.{name}") is not null;
 
     /// <summary>Any template of <c>templates/</c> (or built in) with a typed model, its members in snake_case.</summary>
-    /// <exception cref="FormatException">The template does not parse or render (an unknown variable, a loop past 10,000); names the file, line and column.</exception>
+    /// <exception cref="FormatException">The template does not parse or render (an unknown variable, loops past MaxIterations); names the file, line and column.</exception>
     public static string Render(string name, object model, string templates = "templates") => Render(templates, name, model);
 
     private static string Render(string folder, string name, object model)
@@ -172,7 +175,7 @@ public static class GovernanceDocuments
         // Strict, bounded, deterministic: no clock, no includes, no unknown names, the invariant culture.
         var builtins = new BuiltinFunctions();
         builtins.Remove("date");
-        var context = new TemplateContext(builtins) { StrictVariables = true, LoopLimit = 10_000, RecursiveLimit = 64, TemplateLoader = null, EnableRelaxedMemberAccess = false };
+        var context = new TemplateContext(builtins) { StrictVariables = true, LoopLimit = MaxIterations, RecursiveLimit = 64, TemplateLoader = null, EnableRelaxedMemberAccess = false };
         context.PushCulture(CultureInfo.InvariantCulture);
         var globals = new ScriptObject();
         globals.Import(model);
