@@ -72,6 +72,7 @@ public sealed class PatchCliTests : IDisposable
         using (var shown = JsonDocument.Parse(CliTests.Run("patches", "show", "--proposal", "live_promotion_20261130T090000Z", "--journal", Journal).Out))
         {
             Assert.Equal("approved by raj (risk)", shown.RootElement[0].GetProperty("settled_by").GetString());
+            Assert.Equal(13, shown.RootElement[0].GetProperty("decisions").GetArrayLength());
         }
 
         var (rolled, message, _) = CliTests.Run("patches", "rollback", "--proposal", "live_promotion_20261130T090000Z", "--actor", "raj", "--reason", "drawdown after the change", "--journal", Journal);

@@ -49,7 +49,7 @@ internal static class PatchCommands
 
         var showJournal = JournalCommand.JournalOption();
         var proposal = new Option<string?>("--proposal") { Description = "One proposal (default: all, oldest first)." };
-        var show = new Command("show", "Proposals as the journal has them: mode, accepted patches, what was applied (with the value it replaced) and skipped, and whether it was rolled back.") { showJournal, proposal };
+        var show = new Command("show", "Proposals as the journal has them: mode, accepted patches, what was applied (with the value it replaced) and skipped, who approved or rejected it, and whether it was rolled back; with --proposal, every decision of its run too.") { showJournal, proposal };
         show.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
@@ -57,7 +57,7 @@ internal static class PatchCommands
             var records = parse.GetValue(proposal) is { } id
                 ? [desk.Find(id) ?? throw new PatchRefusedException(id, $"there is no proposal {id}")]
                 : desk.All();
-            output.WriteLine(PatchProposals.Json(records));
+            output.WriteLine(desk.Json(records, withDecisions: parse.GetValue(proposal) is not null));
             return ExitCodes.Ok;
         });
 

@@ -302,14 +302,39 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
 /// <summary>The proposals in the journal: read them, and roll one back.</summary>
 public sealed class PatchProposals(JournalStore store)
 {
-    /// <summary>Proposals as a JSON array, as <c>patches show</c> prints them.</summary>
-    public static string Json(IEnumerable<PatchProposalRecord> records) => JsonText.Write(writer =>
+    /// <summary>Proposals as a JSON array, as <c>patches show</c> prints them; with <paramref name="withDecisions"/>, each with every decision of its run.</summary>
+    public string Json(IEnumerable<PatchProposalRecord> records, bool withDecisions) => JsonText.Write(writer =>
     {
         writer.WriteStartArray();
         foreach (var record in records)
         {
             using var json = System.Text.Json.JsonDocument.Parse(RecordJson.Write(record));
-            json.RootElement.WriteTo(writer);
+            writer.WriteStartObject();
+            foreach (var property in json.RootElement.EnumerateObject())
+            {
+                property.WriteTo(writer);
+            }
+
+            if (withDecisions)
+            {
+                writer.WriteStartArray("decisions"u8);
+                foreach (var decided in store.Read(new EventFilter($"patches:{record.ProposalId}", [PatchDesk.DecidedType])))
+                {
+                    using var payload = System.Text.Json.JsonDocument.Parse(decided.Payload);
+                    var decision = payload.RootElement.GetProperty("decision");
+                    writer.WriteStartObject();
+                    foreach (var property in decision.EnumerateObject().Where(property => property.Name != "patch"))
+                    {
+                        property.WriteTo(writer);
+                    }
+
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+            }
+
+            writer.WriteEndObject();
         }
 
         writer.WriteEndArray();
