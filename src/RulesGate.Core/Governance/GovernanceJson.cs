@@ -55,12 +55,7 @@ public static class GovernanceJson
         writer.WriteString("level"u8, strategy.Level);
         writer.WriteNumber("sizing_cap"u8, strategy.SizingCap);
         writer.WriteEndObject();
-        writer.WriteStartObject("health"u8);
-        writer.WriteNumber("score"u8, strategy.Health.Score);
-        writer.WriteNumber("multiplier"u8, strategy.Health.Multiplier);
-        writer.WriteNumber("debt"u8, strategy.Health.Debt);
-        writer.WriteNumber("credit"u8, strategy.Health.Credit);
-        writer.WriteEndObject();
+        WriteHealth(writer, strategy.Health);
         writer.WriteStartObject("impact"u8);
         Number(writer, "score"u8, components.ImpactScore);
         writer.WriteString("tier"u8, components.ImpactTier);
@@ -122,12 +117,7 @@ public static class GovernanceJson
         writer.WriteString("level"u8, report.Level);
         writer.WritePropertyName("sizing_cap"u8);
         JsonText.Value(writer, report.SizingCap);
-        writer.WriteStartObject("health"u8);
-        writer.WriteNumber("score"u8, report.Health.Score);
-        writer.WriteNumber("multiplier"u8, report.Health.Multiplier);
-        writer.WriteNumber("debt"u8, report.Health.Debt);
-        writer.WriteNumber("credit"u8, report.Health.Credit);
-        writer.WriteEndObject();
+        WriteHealth(writer, report.Health);
         writer.WritePropertyName("figures"u8);
         writer.WriteRawValue(report.Outcomes.FiguresJson(baseEquity));
         writer.WriteStartObject("drift"u8);
@@ -188,6 +178,16 @@ public static class GovernanceJson
         }
 
         writer.WriteEndArray();
+    }
+
+    private static void WriteHealth(Utf8JsonWriter writer, HealthView health)
+    {
+        writer.WriteStartObject("health"u8);
+        writer.WriteNumber("score"u8, health.Score);
+        writer.WriteNumber("multiplier"u8, health.Multiplier);
+        writer.WriteNumber("debt"u8, health.Debt);
+        writer.WriteNumber("credit"u8, health.Credit);
+        writer.WriteEndObject();
     }
 
     private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
