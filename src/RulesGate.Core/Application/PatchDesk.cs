@@ -79,7 +79,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
 
         // The proposal's files are made before anything is journaled (a template that fails changes nothing), and written after.
         var files = record is null ? [] : ProposalFiles(record, decisions);
-        Commit(entries, record, plan, overridesPath, approvedBy: null);
+        Commit(entries, record, plan, overridesPath, approvedBy: null, isNew: true);
         if (record is not null)
         {
             Directory.CreateDirectory(outputDir!);
@@ -175,7 +175,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     /// and the overrides' before-image; then the overrides file. The journal holds the change and the file's
     /// before-image first, so a crash after it can be rolled back.
     /// </summary>
-    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy)
+    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy, bool isNew = false)
     {
         var head = entries.Count;
         entries.AddRange(plan.Applied.Select(patch => new JournalEntry($"overrides:{plan.Day}", AppliedType, Event(record!.ProposalId, patch.PatchId, writer =>
@@ -194,6 +194,12 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         {
             if (record is not null)
             {
+                if (isNew && scope.Load(Projection, record.ProposalId) is { } taken)
+                {
+                    // Another run took this id since it was chosen: nothing of this one is written.
+                    throw new JournalConflictException($"patches:{record.ProposalId}", 0, taken.Seq);
+                }
+
                 scope.Store(Projection, record.ProposalId, RecordJson.Write(record), events[head - 1].Seq);
             }
 
@@ -348,6 +354,7 @@ public sealed class PatchProposals(JournalStore store)
     /// <exception cref="FormatException">A target was changed in the file since; nothing is written.</exception>
     public PatchProposalRecord Rollback(string proposalId, string actor, string reason)
     {
+        proposalId = Identities.Id(proposalId, "proposal");
         actor = Identities.Name(actor, "actor");
         reason = Identities.Text(reason, "reason");
         var record = Find(proposalId) ?? throw new PatchRefusedException(proposalId, $"there is no proposal {proposalId}");
@@ -373,7 +380,7 @@ public sealed class PatchProposals(JournalStore store)
         var targets = record.Applied.GroupBy(patch => patch.Target, StringComparer.Ordinal)
             .Select(group => (group.Key, group.Last().NewValue, group.First().OldValue))
             .ToList();
-        LiveOverrides.Restore(path, targets);
+        LiveOverrides.Restore(path, targets, dryRun: true);       // refuses a target changed since, before anything is written
         var rolled = record with { Status = "rolled_back" };
         store.Append([new JournalEntry($"patches:{proposalId}", PatchDesk.RolledBackType, PatchDesk.Event(proposalId, null, writer =>
         {
@@ -394,11 +401,12 @@ public sealed class PatchProposals(JournalStore store)
 
             writer.WriteEndArray();
         }))], project: (scope, events) => scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq));
+        LiveOverrides.Restore(path, targets);
         return rolled;
     }
 
     public PatchProposalRecord? Find(string proposalId) =>
-        store.Load(PatchDesk.Projection, proposalId) is { } document ? JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)) : null;
+        store.Load(PatchDesk.Projection, Identities.Id(proposalId, "proposal")) is { } document ? JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)) : null;
 
     /// <summary>Every proposal, oldest first.</summary>
     public IReadOnlyList<PatchProposalRecord> All() =>

@@ -62,7 +62,8 @@ public static class LiveOverrides
     /// holds the value it was given (<c>Expected</c>); every other key and table is kept.
     /// </summary>
     /// <exception cref="FormatException">The file is not TOML, or a target was changed since; names it, and nothing is written.</exception>
-    public static void Restore(string path, IReadOnlyList<(string Target, double Expected, double? Before)> targets)
+    /// <param name="dryRun">Only check; write nothing.</param>
+    public static void Restore(string path, IReadOnlyList<(string Target, double Expected, double? Before)> targets, bool dryRun = false)
     {
         var model = Parse(path, Snapshot(path)) ?? [];
         var table = model.TryGetValue(Table, out var existing) && existing is TomlTable found ? found : [];
@@ -72,6 +73,11 @@ public static class LiveOverrides
             {
                 throw new FormatException($"{path}: {target} is no longer {expected.ToString(CultureInfo.InvariantCulture)} (it is {(value is null ? "gone" : Convert.ToString(value, CultureInfo.InvariantCulture))}); it was changed since, so RulesGate will not overwrite it; put it back by hand.");
             }
+        }
+
+        if (dryRun)
+        {
+            return;
         }
 
         foreach (var (target, _, before) in targets)
