@@ -120,14 +120,14 @@ public sealed class GateCliTests : IDisposable
         {
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-007', 'i-077') WHERE seq = 7";
+            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-007', 'i-077') WHERE seq = 8";     // event 2 records the rule file's blob
             Assert.Equal(1, command.ExecuteNonQuery());
         }
 
         var (exit, output, _) = CliTests.Run("journal", "verify", "--journal", Journal);
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("Journal BROKEN at event 7: event 7 (gate.decision", output, StringComparison.Ordinal);
+        Assert.StartsWith("Journal BROKEN at event 8: event 8 (gate.decision", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,6 +54,12 @@ public static class CapitalReplay
         if (!gates.TryGetValue(hash, out var gate))
         {
             var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {payload.GetProperty("bundle").GetString()} that made a decision.");
+            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash)
+            {
+                // Never replay with rules other than the recorded ones.
+                throw JournalException.Missing($"The journal's copy of the rule file {payload.GetProperty("bundle").GetString()} was altered (its bytes no longer hash to {hash[..12]}); it is not used.");
+            }
+
             var compiled = CapitalPolicies.Compile(engine, payload.GetProperty("bundle").GetString()!, bytes);
             gate = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {payload.GetProperty("bundle").GetString()} no longer compiles: {compiled.Diagnostics[0]}"));
             gates[hash] = gate;

@@ -20,6 +20,9 @@ public sealed class JournalStore : IDisposable
 
     public const string ProjectedStream = "journal";
 
+    /// <summary>The event that records a blob's SHA-256 in the chain when the blob is first kept.</summary>
+    public const string BlobType = "journal.blob";
+
     private readonly IJournalStorage storage;
     private readonly TimeProvider time;
     private readonly HashSet<string> storedBlobs = new(StringComparer.Ordinal);
@@ -56,6 +59,21 @@ public sealed class JournalStore : IDisposable
             Check("type", entry.Type);
         }
 
+        // Blobs are content-addressed: one whose bytes do not hash to its name is never kept.
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (hash, bytes) in blobs ?? [])
+        {
+            if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != hash)
+            {
+                throw new ArgumentException($"A blob named {hash} holds other bytes; blobs are named by their SHA-256.", nameof(blobs));
+            }
+
+            if (!storedBlobs.Contains(hash) && storage.Blob(hash) is null)
+            {
+                fresh.Add(hash);
+            }
+        }
+
         using var transaction = storage.BeginWrite();
         if (expected is { } want && transaction.StreamVersion(want.Stream) is var actual && actual != want.Version)
         {
@@ -79,11 +97,19 @@ public sealed class JournalStore : IDisposable
             appended.Add(Insert(entry.Stream, entry.Type, entry.Payload));
         }
 
+        // A blob is kept once per hash, and the chain records its hash: an edited blob is named by verify.
         foreach (var (hash, bytes) in blobs ?? [])
         {
-            if (!storedBlobs.Contains(hash))
+            if (!storedBlobs.Contains(hash) && fresh.Contains(hash))
             {
                 transaction.PutBlob(hash, bytes);
+                Insert(ProjectedStream, BlobType, Serialization.JsonText.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("sha256"u8, hash);
+                    writer.WriteNumber("bytes"u8, bytes.Length);
+                    writer.WriteEndObject();
+                }, pretty: false));
             }
         }
 

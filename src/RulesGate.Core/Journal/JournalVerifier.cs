@@ -26,6 +26,7 @@ public static class JournalVerifier
         long count = 0, expected = 1;
         var previous = JournalEvent.Genesis;
         var projected = new Dictionary<(string Projection, string Id), (long Seq, string Sha256, long At)>();
+        var blobs = new List<(string Sha256, long At)>();
         foreach (var e in store.Read())
         {
             if (e.Seq != expected)
@@ -49,6 +50,11 @@ public static class JournalVerifier
             {
                 Fold(e, projected);
             }
+            else if (e.Type == JournalStore.BlobType)
+            {
+                using var blob = System.Text.Json.JsonDocument.Parse(e.Payload);
+                blobs.Add((blob.RootElement.GetProperty("sha256").GetString()!, e.Seq));
+            }
 
             previous = e.Hash;
             count++;
@@ -61,8 +67,25 @@ public static class JournalVerifier
         }
 
         // The chain holds; what is left to break is a projection, which no event number names.
-        var problem = Projections(store, projected) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
+        var problem = Blobs(store, blobs) ?? Projections(store, projected) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
         return new JournalVerification(count, null, problem);
+    }
+
+    /// <summary>Every blob the chain recorded, still there and still holding the bytes of its hash.</summary>
+    private static string? Blobs(JournalStore store, List<(string Sha256, long At)> blobs)
+    {
+        foreach (var (hash, at) in blobs)
+        {
+            var problem = store.Blob(hash) is not { } bytes ? $"blob {hash[..12]} recorded by event {at} is missing from the journal (its row was deleted)."
+                : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash ? $"blob {hash[..12]} recorded by event {at} was altered: its bytes no longer hash to its name."
+                : null;
+            if (problem is not null)
+            {
+                return problem;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

@@ -40,14 +40,14 @@ public sealed class CapitalReplayTests : IDisposable
             CapitalStreamTests.RunSample(CapitalStreamTests.SampleStream(journal));
         }
 
-        Sql.Tamper(DbPath, "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 2");
+        Sql.Tamper(DbPath, "UPDATE events SET payload = replace(payload, '\"decision\":{\"decision\":\"MODIFY\"', '\"decision\":{\"decision\":\"ALLOW\"') WHERE seq = 3");     // event 2 records the rule file's blob
 
         using var reopened = SqliteJournal.Create(DbPath);
         var report = CapitalReplay.Run(reopened, Compiled.Engine);
 
         var mismatch = Assert.Single(report.Mismatches);
         Assert.Equal("i-002", mismatch.IntentId);
-        Assert.Equal(2, JournalVerifier.Verify(reopened).BrokenAt);
+        Assert.Equal(3, JournalVerifier.Verify(reopened).BrokenAt);
     }
 
     [Fact]
