@@ -131,6 +131,49 @@ public sealed class GateCliTests : IDisposable
     }
 
     [Fact]
+    public void Checkpoint_KeygenSignVerifyProve_AndReplayRefusesABrokenChain()
+    {
+        CliTests.Run(["run", .. Stream, "--journal", Journal]);
+        var key = Path.Combine(folder, "keys", "anchor.pem");
+        var checkpoint = Path.Combine(folder, "checkpoint.json");
+        var proof = Path.Combine(folder, "proof.json");
+
+        Assert.Equal(0, CliTests.Run("journal", "keygen", "--out", key).Exit);
+        var (again, _, refused) = CliTests.Run("journal", "keygen", "--out", key);
+        Assert.Equal(0, CliTests.Run("journal", "checkpoint", "--key", key, "--out", checkpoint, "--journal", Journal).Exit);
+        var (holds, verified, _) = CliTests.Run("journal", "verify", "--journal", Journal, "--checkpoint", checkpoint, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
+        File.WriteAllText(proof, CliTests.Run("journal", "prove", "--seq", "3", "--checkpoint", checkpoint, "--journal", Journal).Out);
+        var (proved, proofText, _) = CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
+
+        Assert.Equal(2, again);
+        Assert.Contains("never overwrites a key", refused, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(key));
+        }
+
+        Assert.Equal(0, holds);
+        Assert.Contains("holds: the first", verified, StringComparison.Ordinal);
+        Assert.Equal(0, proved);
+        Assert.StartsWith("Proof holds: event 3 (gate.decision", proofText, StringComparison.Ordinal);
+
+        File.WriteAllText(proof, File.ReadAllText(proof).Replace("i-002", "i-202", StringComparison.Ordinal));
+        Assert.Equal(1, CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem")).Exit);
+
+        using (var connection = new SqliteConnection($"Data Source={Journal};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-002', 'i-202') WHERE seq = 3";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var (replayed, replay, _) = CliTests.Run("replay", "--journal", Journal);
+        Assert.Equal(1, replayed);
+        Assert.Contains("Not replayed: the journal does not verify.", replay, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_KilledWithSigkill_KeepsEveryDecisionItShowed()
     {
         var intents = Path.Combine(folder, "many.jsonl");

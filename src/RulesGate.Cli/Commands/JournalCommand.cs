@@ -19,13 +19,107 @@ internal static class JournalCommand
     public static Command Journal(TextWriter output)
     {
         var journal = JournalOption();
-        var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted. Exit 0 intact, 1 broken.") { journal };
+        var checkpointFile = new Option<string?>("--checkpoint") { Description = "Also prove the journal still holds exactly what this signed checkpoint covers (later events only extend it)." };
+        var publicKey = new Option<string?>("--public-key") { Description = "The checkpoint's public key (KEY.pub.pem, from journal keygen)." };
+        var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted, a blob that was altered, and, with --checkpoint, a journal that no longer holds what was signed. Exit 0 intact, 1 broken.") { journal, checkpointFile, publicKey };
         verify.SetAction(parse =>
         {
+            var anchor = parse.GetValue(checkpointFile) is { } path ? Checkpoint(path, parse.GetValue(publicKey)) : default;
             using var store = ReadOnly(parse.GetValue(journal)!);
             var result = JournalAudit.Verify(store);
             output.WriteLine(result.Describe());
-            return result.Intact ? ExitCodes.Ok : ExitCodes.Failed;
+            if (!result.Intact)
+            {
+                return ExitCodes.Failed;
+            }
+
+            if (anchor.Checkpoint is { } checkpoint)
+            {
+                using var key = anchor.Key!;
+                var problem = checkpoint.Check(store, key);
+                output.WriteLine(problem is null
+                    ? $"Checkpoint of {checkpoint.Time} holds: the first {checkpoint.Size} events are exactly what it signed ({store.LastSeq() - checkpoint.Size} since)."
+                    : $"Checkpoint of {checkpoint.Time} BROKEN: {problem}.");
+                return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
+        });
+
+        var keyOut = new Option<string>("--out") { Description = "Where to write the private key (PEM, mode 0600); the public key goes beside it as NAME.pub.pem.", Required = true };
+        var keygen = new Command("keygen", "Make an ECDSA P-256 key pair for signing checkpoints. Refuses to overwrite a key.") { keyOut };
+        keygen.SetAction(parse =>
+        {
+            var path = parse.GetValue(keyOut)!;
+            var pub = PublicKeyPath(path);
+            if (File.Exists(path) || File.Exists(pub))
+            {
+                throw new IOException($"{(File.Exists(path) ? path : pub)} exists; RulesGate never overwrites a key. Choose another --out.");
+            }
+
+            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (!OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;      // created 0600, never readable by others for a moment
+            }
+
+            using (var secret = new FileStream(path, options))
+            using (var writer = new StreamWriter(secret))
+            {
+                writer.Write(key.ExportPkcs8PrivateKeyPem());
+            }
+
+            File.WriteAllText(pub, key.ExportSubjectPublicKeyInfoPem());
+            output.WriteLine($"Wrote {path} (private, mode 0600) and {pub} (public); key id {JournalCheckpoint.KeyIdOf(key)}.");
+            return ExitCodes.Ok;
+        });
+
+        var signJournal = JournalOption();
+        var signKey = new Option<string>("--key") { Description = "The private key (PEM) to sign with.", Required = true };
+        var checkpointOut = new Option<string?>("--out") { Description = "Also write the checkpoint here (keep it outside the database, where a writer of the journal cannot reach)." };
+        var checkpointCommand = new Command("checkpoint", "Sign the journal's current tree head (its size, the Merkle root over its events, the time) and journal the checkpoint too; prints it as JSON.") { signJournal, signKey, checkpointOut };
+        checkpointCommand.SetAction(parse =>
+        {
+            using var key = LoadKey(parse.GetValue(signKey)!, privateKey: true);
+            using var store = Existing(parse.GetValue(signJournal)!);
+            var signed = JournalCheckpoint.Sign(store, key, TimeProvider.System.GetUtcNow());
+            var json = signed.Json();
+            if (parse.GetValue(checkpointOut) is { } file)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+                File.WriteAllText(file, json + "\n");
+            }
+
+            output.WriteLine(json);
+            return ExitCodes.Ok;
+        });
+
+        var proveJournal = JournalOption();
+        var seq = new Option<long>("--seq") { Description = "The event to prove.", Required = true };
+        var proveCheckpoint = new Option<string>("--checkpoint") { Description = "The checkpoint that covers it.", Required = true };
+        var prove = new Command("prove", "Export an inclusion proof of one event under a checkpoint: the event, its audit path and the checkpoint, for a third party to check with the public key alone (journal verify-proof).") { proveJournal, seq, proveCheckpoint };
+        prove.SetAction(parse =>
+        {
+            var checkpoint = GateInputs.Read(parse.GetValue(proveCheckpoint)!, JournalCheckpoint.Read);
+            using var store = ReadOnly(parse.GetValue(proveJournal)!);
+            output.WriteLine(JournalProof.Of(store, parse.GetValue(seq), checkpoint).Json());
+            return ExitCodes.Ok;
+        });
+
+        var proofFile = new Option<string>("--proof") { Description = "The proof (journal prove's output).", Required = true };
+        var proofKey = new Option<string>("--public-key") { Description = "The checkpoint's public key (PEM).", Required = true };
+        var verifyProof = new Command("verify-proof", "Check an inclusion proof with the public key alone, without the journal. Exit 0 holds, 1 does not.") { proofFile, proofKey };
+        verifyProof.SetAction(parse =>
+        {
+            var proof = GateInputs.Read(parse.GetValue(proofFile)!, JournalProof.Read);
+            using var key = LoadKey(parse.GetValue(proofKey)!, privateKey: false);
+            var problem = proof.Check(key);
+            output.WriteLine(problem is null
+                ? $"Proof holds: event {proof.Event.Seq} ({proof.Event.Type}, stream {proof.Event.Stream}) is in the journal the checkpoint of {proof.Checkpoint.Time} signed ({proof.Checkpoint.Size} events)."
+                : $"Proof does NOT hold: {problem}.");
+            return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
         });
         var initJournal = JournalOption();
         var init = new Command("init", "Create the journal (and its folder); every other command refuses a journal that does not exist.") { initJournal };
@@ -37,7 +131,7 @@ internal static class JournalCommand
             output.WriteLine(existed ? $"{path} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {path}.");
             return ExitCodes.Ok;
         });
-        return new Command("journal", "Create and inspect the append-only, hash-chained journal.") { init, verify };
+        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, keygen, checkpointCommand, prove, verifyProof };
     }
 
     public static Command Replay(TextWriter output)
@@ -48,6 +142,15 @@ internal static class JournalCommand
         command.SetAction(parse =>
         {
             using var store = ReadOnly(parse.GetValue(journal)!);
+            var chain = JournalAudit.Verify(store);
+            if (!chain.Intact)
+            {
+                // Replaying a journal that does not verify would vouch for what may have been rewritten.
+                output.WriteLine(chain.Describe());
+                output.WriteLine("Not replayed: the journal does not verify.");
+                return ExitCodes.Failed;
+            }
+
             var report = CapitalReplay.Run(store, CliOptions.Engine(parse), parse.GetValue(run));
             foreach (var mismatch in report.Mismatches)
             {
@@ -85,6 +188,44 @@ internal static class JournalCommand
         });
         return new Command("killswitch", "The kill switch latched in the journal: once tripped, every order is denied until it is reset.") { status, reset };
     }
+
+    /// <summary>KEY.pem's public key file: KEY.pub.pem.</summary>
+    private static string PublicKeyPath(string privateKey) =>
+        Path.Combine(Path.GetDirectoryName(privateKey) ?? "", Path.GetFileNameWithoutExtension(privateKey) + ".pub.pem");
+
+    /// <exception cref="FormatException">The file holds no key of that kind; names it.</exception>
+    private static System.Security.Cryptography.ECDsa LoadKey(string path, bool privateKey)
+    {
+        RulesCommand.RequireExists(path);
+        if (new FileInfo(path).Length > 64 << 10)
+        {
+            throw new FormatException($"{path}: too large for a key file.");
+        }
+
+        var text = File.ReadAllText(path);
+        var key = System.Security.Cryptography.ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(text);
+            if (privateKey)
+            {
+                key.ExportParameters(includePrivateParameters: true);
+            }
+
+            return key.KeySize == 256 ? key : throw new FormatException($"{path}: an ECDSA P-256 key is needed, not a {key.KeySize}-bit one.");
+        }
+        catch (Exception error) when (error is ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            key.Dispose();
+            throw new FormatException($"{path}: not an ECDSA {(privateKey ? "private" : "public")} key in PEM ({error.Message.TrimEnd('.')}); make one with 'rulesgate journal keygen --out KEY.pem'.");
+        }
+    }
+
+    /// <summary>The checkpoint file and its public key, read and checked before the journal is opened.</summary>
+    private static (JournalCheckpoint? Checkpoint, System.Security.Cryptography.ECDsa? Key) Checkpoint(string path, string? publicKey) =>
+        publicKey is null
+            ? throw new FormatException("--checkpoint needs --public-key: the checkpoint's public key (KEY.pub.pem).")
+            : (GateInputs.Read(path, JournalCheckpoint.Read), LoadKey(publicKey, privateKey: false));
 
     private static string Describe(KillSwitchState state) =>
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
