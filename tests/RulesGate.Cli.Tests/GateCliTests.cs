@@ -174,6 +174,27 @@ public sealed class GateCliTests : IDisposable
     }
 
     [Fact]
+    public void JournalExportAndShow_FilterByStreamTypeAndRange()
+    {
+        CliTests.Run(["run", .. Stream, "--journal", Journal]);
+
+        var (exported, lines, _) = CliTests.Run("journal", "export", "--journal", Journal, "--type", "gate.decision", "--from", "3", "--to", "5");
+        var (shown, view, _) = CliTests.Run("journal", "show", "--journal", Journal, "--type", "gate.decision", "--last", "2");
+        var (bad, _, why) = CliTests.Run("journal", "show", "--journal", Journal, "--since", "yesterday");
+
+        Assert.Equal(0, exported);
+        var events = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line)).ToList();
+        Assert.Equal([3L, 4L, 5L], events.Select(e => e.RootElement.GetProperty("seq").GetInt64()));
+        Assert.Equal("i-002", events[0].RootElement.GetProperty("payload").GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString());
+        Assert.Equal(0, shown);
+        Assert.StartsWith("(the last 2 of 19 events; --last 0 shows all)", view, StringComparison.Ordinal);     // 20 lines, one malformed
+        Assert.Contains("gate.decision          run:", view, StringComparison.Ordinal);
+        Assert.Contains("intent i-020  DENY", view, StringComparison.Ordinal);
+        Assert.Equal(2, bad);
+        Assert.Contains("--since", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_KilledWithSigkill_KeepsEveryDecisionItShowed()
     {
         var intents = Path.Combine(folder, "many.jsonl");

@@ -131,7 +131,7 @@ internal static class JournalCommand
             output.WriteLine(existed ? $"{path} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {path}.");
             return ExitCodes.Ok;
         });
-        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, keygen, checkpointCommand, prove, verifyProof };
+        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof };
     }
 
     public static Command Replay(TextWriter output)
@@ -188,6 +188,82 @@ internal static class JournalCommand
         });
         return new Command("killswitch", "The kill switch latched in the journal: once tripped, every order is denied until it is reset.") { status, reset };
     }
+
+    private static Command Export(TextWriter output)
+    {
+        var journal = JournalOption();
+        var (from, to, stream, type, since, until) = QueryOptions();
+        var outFile = new Option<string?>("--out") { Description = "Write the JSON lines here instead of standard output." };
+        var command = new Command("export", "Events as JSON lines (seq, stream, type, time, payload as JSON, prev_hash, hash), for people and other tools; filtered by --from/--to, --stream, --type, --since/--until.") { journal, from, to, stream, type, since, until, outFile };
+        command.SetAction(parse =>
+        {
+            using var store = ReadOnly(parse.GetValue(journal)!);
+            var events = Query(parse, from, to, stream, type, since, until).Run(store);
+            if (parse.GetValue(outFile) is { } path)
+            {
+                using var file = new StreamWriter(path) { NewLine = "\n" };
+                JournalBrowse.Export(events, file);
+            }
+            else
+            {
+                JournalBrowse.Export(events, output);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show(TextWriter output)
+    {
+        var journal = JournalOption();
+        var (from, to, stream, type, since, until) = QueryOptions();
+        var last = new Option<int?>("--last") { Description = "Only the last N of the events that match (default 50; 0 for all)." };
+        var command = new Command("show", "A readable view of the journal: one line per event with its number, time, type, stream, and what happened, who did it and under which rule file; filtered like export.") { journal, from, to, stream, type, since, until, last };
+        command.SetAction(parse =>
+        {
+            using var store = ReadOnly(parse.GetValue(journal)!);
+            var events = Query(parse, from, to, stream, type, since, until).Run(store).ToList();
+            var count = parse.GetValue(last) ?? 50;
+            if (count < 0)
+            {
+                throw new FormatException("--last: give a number of events, or 0 for all.");
+            }
+
+            var shown = count == 0 ? events : events.TakeLast(count).ToList();
+            if (shown.Count < events.Count)
+            {
+                output.WriteLine($"(the last {shown.Count} of {events.Count} events; --last 0 shows all)");
+            }
+
+            foreach (var e in shown)
+            {
+                output.WriteLine(JournalBrowse.Line(e));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static (Option<long> From, Option<long?> To, Option<string?> Stream, Option<string[]> Type, Option<string?> Since, Option<string?> Until) QueryOptions() =>
+    (
+        new Option<long>("--from") { Description = "From this event number (default 1).", DefaultValueFactory = _ => 1 },
+        new Option<long?>("--to") { Description = "Up to this event number." },
+        new Option<string?>("--stream") { Description = "Only this stream, such as gate, ledger:alpha or governance:trend." },
+        new Option<string[]>("--type") { Description = "Only this type, such as gate.decision; repeat for several." },
+        new Option<string?>("--since") { Description = "Only events at or after this UTC time, such as 2026-11-30T00:00:00Z." },
+        new Option<string?>("--until") { Description = "Only events before this UTC time." }
+    );
+
+    private static JournalQuery Query(ParseResult parse, Option<long> from, Option<long?> to, Option<string?> stream, Option<string[]> type, Option<string?> since, Option<string?> until) =>
+        new(
+            parse.GetValue(from) is var first and >= 1 ? first : throw new FormatException("--from: event numbers start at 1."),
+            parse.GetValue(to) ?? long.MaxValue,
+            parse.GetValue(stream),
+            parse.GetValue(type),
+            parse.GetValue(since) is { } start ? CliOptions.Utc(start, "--since") : null,
+            parse.GetValue(until) is { } end ? CliOptions.Utc(end, "--until") : null);
 
     /// <summary>KEY.pem's public key file: KEY.pub.pem.</summary>
     private static string PublicKeyPath(string privateKey) =>
