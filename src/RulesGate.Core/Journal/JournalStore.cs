@@ -63,12 +63,18 @@ public sealed class JournalStore : IDisposable
         var fresh = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (hash, bytes) in blobs ?? [])
         {
+            // Checked once per hash and process: a blob kept before is not hashed again on every decision.
+            if (storedBlobs.Contains(hash))
+            {
+                continue;
+            }
+
             if (Convert.ToHexStringLower(SHA256.HashData(bytes)) != hash)
             {
                 throw new ArgumentException($"A blob named {hash} holds other bytes; blobs are named by their SHA-256.", nameof(blobs));
             }
 
-            if (!storedBlobs.Contains(hash) && storage.Blob(hash) is null)
+            if (storage.Blob(hash) is null)
             {
                 fresh.Add(hash);
             }
@@ -100,7 +106,7 @@ public sealed class JournalStore : IDisposable
         // A blob is kept once per hash, and the chain records its hash: an edited blob is named by verify.
         foreach (var (hash, bytes) in blobs ?? [])
         {
-            if (!storedBlobs.Contains(hash) && fresh.Contains(hash))
+            if (fresh.Contains(hash))
             {
                 transaction.PutBlob(hash, bytes);
                 Insert(ProjectedStream, BlobType, Serialization.JsonText.Write(writer =>

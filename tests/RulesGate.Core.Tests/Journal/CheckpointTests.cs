@@ -139,7 +139,8 @@ public sealed class CheckpointTests : IDisposable
         journal.Store.Append([new JournalEntry("test", "test.event", "{}")], [new(hash, bytes)]);     // kept once, recorded once
 
         Assert.Single(journal.Store.Read(type: JournalStore.BlobType));
-        Assert.Throws<ArgumentException>(() => journal.Store.Append([new JournalEntry("test", "test.event", "{}")], [new(hash, "other bytes"u8.ToArray())]));
+        var misnamed = Convert.ToHexStringLower(SHA256.HashData("other bytes"u8.ToArray()));
+        Assert.Throws<ArgumentException>(() => journal.Store.Append([new JournalEntry("test", "test.event", "{}")], [new(misnamed, "not those bytes"u8.ToArray())]));
         Assert.True(JournalVerifier.Verify(journal.Store).Intact);
 
         Sql.Tamper(journal.Path, "UPDATE blobs SET bytes = X'00'");
