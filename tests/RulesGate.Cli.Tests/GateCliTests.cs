@@ -195,6 +195,21 @@ public sealed class GateCliTests : IDisposable
     }
 
     [Fact]
+    public void FormatPolicyGate_WritesEachDecisionAsPolicyGateDoes_AndAnUnknownFormatIsAnError()
+    {
+        var (code, _, _) = CliTests.Run(["run", .. Stream, "--format", "policygate", "--out", folder]);
+        var (bad, _, why) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--format", "yaml");
+
+        Assert.Equal(0, code);
+        var lines = File.ReadAllLines(Path.Combine(folder, "decisions.jsonl"));
+        Assert.Equal(20, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal(["decision", "eval_ms", "evidence", "intent_id", "kill_switch_triggered", "modified_intent", "violations"], first.RootElement.EnumerateObject().Select(property => property.Name));
+        Assert.Equal(2, bad);
+        Assert.Contains("write rulesgate or policygate", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_KilledWithSigkill_KeepsEveryDecisionItShowed()
     {
         var intents = Path.Combine(folder, "many.jsonl");

@@ -14,6 +14,9 @@ internal static class EvalCommand
     public static readonly Option<string?> Portfolio = new("--portfolio") { Description = "Portfolio state JSON: equity, start_of_day_equity, peak_equity, positions." };
     public static readonly Option<string?> Market = new("--market") { Description = "Market snapshot JSON: timestamp, prices." };
     public static readonly Option<string?> Execution = new("--execution") { Description = "Execution state JSON: orders_last_60s_global, orders_last_60s_by_strategy, violations_last_window, kill_switch_active. Default: idle." };
+    /// <summary><c>--format rulesgate|policygate</c>: how a capital decision is written.</summary>
+    public static readonly Option<string> Format = new("--format") { Description = "How a decision is written: rulesgate (default) or policygate (exactly as PolicyGate Capital writes it, for its consumers).", DefaultValueFactory = _ => "rulesgate" };
+
     public static readonly Option<string?> Journal = new("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {SqliteJournal.DefaultPath}); its latched kill switch applies." };
 
     public static Command Create(TextWriter output, TextWriter error)
@@ -23,7 +26,7 @@ internal static class EvalCommand
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
         var command = new Command("eval", "Judge one order intent: prints the decision as JSON (decision, violations, evidence, modified_intent, …). Exit 0 ALLOW/MODIFY, 1 DENY, 2 error.")
         {
-            Policy, intent, Portfolio, Market, Execution, request, Journal, GovernanceCommands.Governance, GovernanceCommands.Maturity, pretty,
+            Policy, intent, Portfolio, Market, Execution, request, Journal, GovernanceCommands.Governance, GovernanceCommands.Maturity, Format, pretty,
         };
         command.SetAction(parse =>
         {
@@ -35,6 +38,11 @@ internal static class EvalCommand
 
             if (parse.GetValue(GovernanceCommands.Governance) is { } governancePath)
             {
+                if (PolicyGateFormat(parse))
+                {
+                    throw new FormatException("--format policygate writes capital decisions; PolicyGate has no governance gate. Leave out --governance or --format.");
+                }
+
                 // The request file may hold a governance block too; the separate files never do.
                 var governed = parse.GetValue(request) is { } requestPath ? GateInputs.Read(requestPath, GovernanceRequest.Read) : new GovernanceRequest(context, GovernanceInputs.None);
                 if (GovernanceCommands.Gate(CliOptions.Engine(parse), governancePath, parse, error) is not { } governance)
@@ -64,11 +72,20 @@ internal static class EvalCommand
                 decision = gate.Decide(context);
             }
 
-            output.WriteLine(CapitalJson.Decision(decision, parse.GetValue(pretty)));
+            output.WriteLine(PolicyGateFormat(parse) ? PolicyGateJson.Decision(decision, context, gate) : CapitalJson.Decision(decision, parse.GetValue(pretty)));
             return decision.Decision == CapitalVerdict.Deny ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>Whether <c>--format policygate</c> was asked for.</summary>
+    /// <exception cref="FormatException">--format is neither rulesgate nor policygate.</exception>
+    public static bool PolicyGateFormat(ParseResult parse) => parse.GetValue(Format) switch
+    {
+        "rulesgate" => false,
+        "policygate" => true,
+        var other => throw new FormatException($"--format: '{other}' is not a format; write rulesgate or policygate."),
+    };
 
     private static CapitalContext Context(ParseResult parse, string? intent, string? request)
     {

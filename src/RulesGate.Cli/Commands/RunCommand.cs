@@ -21,7 +21,7 @@ internal static class RunCommand
         var outDir = new Option<string?>("--out") { Description = "Write decisions.jsonl and summary.json into this folder." };
         var command = new Command("run", "Run a stream of intents: state evolves through a simulated broker, order counts slide over 60 s, the kill switch latches. With --governance, each order is judged by the governance gate too (strategies' state from --journal) and only what both gates let go is sent. Prints the summary JSON.")
         {
-            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, GovernanceCommands.Governance, GovernanceCommands.Maturity,
+            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, GovernanceCommands.Governance, GovernanceCommands.Maturity, EvalCommand.Format,
         };
         command.SetAction(parse =>
         {
@@ -35,9 +35,15 @@ internal static class RunCommand
                 return ExitCodes.Error;
             }
 
+            var policygate = EvalCommand.PolicyGateFormat(parse);
             GovernanceGate? governance = null;
             if (parse.GetValue(GovernanceCommands.Governance) is { } governancePath)
             {
+                if (policygate)
+                {
+                    throw new FormatException("--format policygate writes capital decisions; PolicyGate has no governance gate. Leave out --governance or --format.");
+                }
+
                 if (parse.GetValue(EvalCommand.Journal) is null)
                 {
                     throw new FormatException("run --governance reads each strategy's maturity, health, drift and tokens from the journal; give --journal too.");
@@ -66,8 +72,10 @@ internal static class RunCommand
                 {
                     if (lines[i].Trim().Length > 0)
                     {
-                        var (capital, governed) = stream.Step(lines[i], i + 1);
-                        decisions.WriteLine(governed is null ? CapitalJson.Decision(capital) : GovernanceJson.Decision(governed, governance!.MaturityPolicy));
+                        var (capital, governed, context) = stream.Step(lines[i], i + 1);
+                        decisions.WriteLine(governed is not null ? GovernanceJson.Decision(governed, governance!.MaturityPolicy)
+                            : policygate ? PolicyGateJson.Decision(capital, context, gate)
+                            : CapitalJson.Decision(capital));
                     }
                 }
             }

@@ -65,8 +65,11 @@ public sealed class CapitalStream
     /// <param name="number">The line number, for the denial's message.</param>
     public CapitalDecision Next(string line, int number) => Step(line, number).Capital;
 
-    /// <summary>Like <see cref="Next"/>, with the governed decision when the stream has a governance desk (null for a malformed line).</summary>
-    public (CapitalDecision Capital, GovernedDecision? Governed) Step(string line, int number)
+    /// <summary>
+    /// Like <see cref="Next"/>, with the context the gate judged and the governed decision when the stream has a
+    /// governance desk (both null for a malformed line).
+    /// </summary>
+    public (CapitalDecision Capital, GovernedDecision? Governed, CapitalContext? Context) Step(string line, int number)
     {
         total++;
         OrderIntent intent;
@@ -77,7 +80,7 @@ public sealed class CapitalStream
         }
         catch (Exception error) when (error is JsonException or FormatException)
         {
-            return (Malformed(line, number, error.Message), null);
+            return (Malformed(line, number, error.Message), null, null);
         }
 
         if (!started)
@@ -136,7 +139,7 @@ public sealed class CapitalStream
             }
         }
 
-        return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict);
+        return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
     }
 
     public StreamSummary Summary() =>
