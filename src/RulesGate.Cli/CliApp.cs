@@ -26,6 +26,7 @@ internal static class CliApp
         root.Subcommands.Add(JournalCommand.Replay(output));
         root.Subcommands.Add(JournalCommand.Journal(output));
         root.Subcommands.Add(JournalCommand.KillSwitch(output));
+        root.Subcommands.Add(JournalCommand.Correlate(output));
         root.Subcommands.Add(PromotionCommands.Diary(output, error));
         root.Subcommands.Add(PromotionCommands.Assess(output, error));
         root.Subcommands.Add(PromotionCommands.Promote(output));

@@ -35,6 +35,10 @@ internal static class GateInputs
         return [.. StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0).Select(line => Parse(path, line.Line, line.Text, read))];
     }
 
+    /// <summary>Every non-blank line of a JSONL file as JSON, with its place (<c>file:line</c>); a line that is not JSON is an error naming it.</summary>
+    public static IEnumerable<(string Where, JsonElement Line)> ReadLinesWithPlaces(string path) =>
+        ReadLines(path, json => json.Clone()).Zip(StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0), (json, line) => ($"{path}:{line.Line}", json));
+
     /// <summary>
     /// Every non-blank line of a JSONL file, all or nothing: each malformed line is printed with its number and then
     /// one line says nothing was taken; null in that case.

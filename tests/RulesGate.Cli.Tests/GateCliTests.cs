@@ -210,6 +210,30 @@ public sealed class GateCliTests : IDisposable
     }
 
     [Fact]
+    public void ExecLogAndCorrelate_OneTimelinePerIntent()
+    {
+        var log = Path.Combine(folder, "exec.jsonl");
+        Assert.Equal(0, CliTests.Run(["run", .. Stream, "--out", folder, "--exec-log", log]).Exit);
+        var (code, output, _) = CliTests.Run("correlate", "--decisions", Path.Combine(folder, "decisions.jsonl"), "--exec-log", log);
+
+        var events = File.ReadAllLines(log).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.All(events, e => Assert.StartsWith("run-", e.GetProperty("run_id").GetString(), StringComparison.Ordinal));
+        static string Type(JsonElement e) => e.GetProperty("event").GetString()!;
+        static string Intent(JsonElement e) => e.GetProperty("intent_id").GetString()!;
+        var submitted = events.Where(e => Type(e) == "ORDER_SUBMITTED").Select(Intent).ToList();
+        var settled = events.Where(e => Type(e) == "ORDER_FILLED" || (Type(e) == "ORDER_REJECTED" && e.GetProperty("reason").GetString()!.StartsWith("broker:", StringComparison.Ordinal))).Select(Intent).ToList();
+        Assert.Equal(submitted, settled);     // every order sent is filled or rejected by the broker, once
+        Assert.Contains(events, e => e.GetProperty("event").GetString() == "ORDER_REJECTED" && e.GetProperty("reason").GetString()!.StartsWith("gate: ", StringComparison.Ordinal));
+
+        Assert.Equal(0, code);
+        var timelines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        Assert.Equal(20, timelines.Count);
+        var first = timelines[0];
+        Assert.Equal(first.GetProperty("intent_id").GetString(), first.GetProperty("decision").GetProperty("intent_id").GetString());
+        Assert.Equal(["ORDER_SUBMITTED", "ORDER_FILLED"], first.GetProperty("executions").EnumerateArray().Select(e => e.GetProperty("event").GetString()));
+    }
+
+    [Fact]
     public void Run_KilledWithSigkill_KeepsEveryDecisionItShowed()
     {
         var intents = Path.Combine(folder, "many.jsonl");

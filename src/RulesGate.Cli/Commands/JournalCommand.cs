@@ -165,6 +165,26 @@ internal static class JournalCommand
         return command;
     }
 
+    /// <summary><c>rulesgate correlate</c>: a run's decisions and its execution log as one timeline per intent.</summary>
+    public static Command Correlate(TextWriter output)
+    {
+        var decisions = new Option<string>("--decisions") { Description = "The run's decisions.jsonl (any format: rulesgate, policygate or governed).", Required = true };
+        var executions = new Option<string>("--exec-log") { Description = "The run's execution log (run --exec-log).", Required = true };
+        var command = new Command("correlate", "Join a run's decisions and execution events into one timeline per intent: JSON lines of {intent_id, decision, executions}, in the decisions' order, then execution events without a decision.") { decisions, executions };
+        command.SetAction(parse =>
+        {
+            static List<(string, System.Text.Json.JsonElement)> Lines(string path) =>
+                [.. GateInputs.ReadLinesWithPlaces(path)];
+            foreach (var line in Correlation.Timelines(Lines(parse.GetValue(decisions)!), Lines(parse.GetValue(executions)!)))
+            {
+                output.WriteLine(line);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
     public static Command KillSwitch(TextWriter output)
     {
         var journal = JournalOption();

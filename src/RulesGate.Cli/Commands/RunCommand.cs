@@ -19,9 +19,10 @@ internal static class RunCommand
         var portfolio = new Option<string>("--portfolio") { Description = EvalCommand.Portfolio.Description, Required = true };
         var market = new Option<string>("--market") { Description = EvalCommand.Market.Description, Required = true };
         var outDir = new Option<string?>("--out") { Description = "Write decisions.jsonl and summary.json into this folder." };
+        var execLog = new Option<string?>("--exec-log") { Description = "Write the execution log here: one JSON line per ORDER_SUBMITTED, ORDER_FILLED and ORDER_REJECTED, with run_id, intent_id and the policy hash (rulesgate correlate joins it with the decisions)." };
         var command = new Command("run", "Run a stream of intents: state evolves through a simulated broker, order counts slide over 60 s, the kill switch latches. With --governance, each order is judged by the governance gate too (strategies' state from --journal) and only what both gates let go is sent. Prints the summary JSON.")
         {
-            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, GovernanceCommands.Governance, GovernanceCommands.Maturity, EvalCommand.Format,
+            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, execLog, GovernanceCommands.Governance, GovernanceCommands.Maturity, EvalCommand.Format,
         };
         command.SetAction(parse =>
         {
@@ -58,7 +59,8 @@ internal static class RunCommand
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? SqliteJournal.Open(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
             var desk = governance is null ? null : new GovernanceDesk(governance, gate, new GovernanceJournal(journal!, governance.Settings));
-            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk);
+            using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { AutoFlush = true, NewLine = "\n" } : null;
+            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk, log is null ? null : e => log.WriteLine(e.Json()));
             var folder = parse.GetValue(outDir);
             if (folder is not null)
             {

@@ -28,6 +28,7 @@ public sealed class CapitalStream
     private readonly SimulatedBroker broker;
     private readonly JournalStore? journal;
     private readonly GovernanceDesk? governance;
+    private readonly Action<ExecutionEvent>? executions;
     private readonly Dictionary<GovernanceAction, int> governed = [];
     private readonly Dictionary<string, double> positions;
     private readonly List<(DateTimeOffset Time, string Strategy)> orders = [];
@@ -45,8 +46,10 @@ public sealed class CapitalStream
     /// <param name="journal">When given, every decision is durable there before its order goes to the broker,
     /// and a kill switch latched in it starts the run tripped.</param>
     /// <param name="governance">The governance gate every order goes through too; its journal must be <paramref name="journal"/>.</param>
-    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null)
+    /// <param name="executions">Receives each order's execution events (submitted, filled, rejected by the gate or the broker), for an execution log.</param>
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null, Action<ExecutionEvent>? executions = null)
     {
+        this.executions = executions;
         this.gate = gate;
         this.governance = governance;
         this.portfolio = portfolio;
@@ -119,12 +122,17 @@ public sealed class CapitalStream
             GateJournal.Record(journal, gate, context, decision, RunId, windowTrip, entry is null ? null : [entry], governance?.Blobs);
         }
 
+        ExecutionEvent Event(string type, OrderIntent order, double? price = null, string? reason = null) =>
+            new(type, RunId, intent.IntentId, gate.Bundle.File.Hash, intent.StrategyId, intent.Symbol, intent.Side, order.Qty, now, price, reason);
         if (verdict is null ? decision.Decision != CapitalVerdict.Deny : GovernanceActions.Goes(verdict.Action))
         {
             var order = verdict is null ? decision.ModifiedIntent ?? intent : intent with { Qty = verdict.Qty };
             submitted++;
             orders.Add((now, intent.StrategyId));
-            if (broker.Submit(order) is not null)
+            executions?.Invoke(Event(ExecutionEvent.Submitted, order));
+            var fill = broker.Submit(order);
+            executions?.Invoke(fill is { } price ? Event(ExecutionEvent.Filled, order, price) : Event(ExecutionEvent.Rejected, order, reason: order.OrderType == OrderType.Market ? $"broker: no price for {order.Symbol}" : "broker: the limit price is not marketable"));
+            if (fill is not null)
             {
                 filled++;
                 var qty = positions.GetValueOrDefault(order.Symbol) + (order.Side == OrderSide.Buy ? order.Qty : -order.Qty);
@@ -137,6 +145,12 @@ public sealed class CapitalStream
                     positions[order.Symbol] = qty;
                 }
             }
+        }
+        else
+        {
+            executions?.Invoke(Event(ExecutionEvent.Rejected, intent, reason: verdict is null
+                ? $"gate: {string.Join(", ", decision.Violations.Select(violation => violation.RuleId))}"
+                : $"governance: {verdict.Reason}"));
         }
 
         return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
