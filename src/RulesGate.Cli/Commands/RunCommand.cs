@@ -59,6 +59,11 @@ internal static class RunCommand
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? SqliteJournal.Open(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
             var desk = governance is null ? null : new GovernanceDesk(governance, gate, new GovernanceJournal(journal!, governance.Settings));
+            if (parse.GetValue(execLog) is { } logFolder && Path.GetDirectoryName(Path.GetFullPath(logFolder)) is { } parent)
+            {
+                Directory.CreateDirectory(parent);
+            }
+
             using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { AutoFlush = true, NewLine = "\n" } : null;
             var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk, log is null ? null : e => log.WriteLine(e.Json()));
             var folder = parse.GetValue(outDir);
