@@ -138,7 +138,7 @@ internal static class JournalCommand
     {
         var journal = JournalOption();
         var run = new Option<string?>("--run") { Description = "Only this run's decisions (its run_id)." };
-        var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch.") { journal, run };
+        var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch, or when the journal does not verify (then nothing is replayed).") { journal, run };
         command.SetAction(parse =>
         {
             using var store = ReadOnly(parse.GetValue(journal)!);
