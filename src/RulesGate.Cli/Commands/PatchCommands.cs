@@ -80,7 +80,7 @@ internal static class PatchCommands
         settle.SetAction(parse =>
         {
             using var store = JournalCommand.Existing(parse.GetValue(settleJournal)!);
-            var id = parse.GetValue(settleProposal)!;
+            var id = Core.Identities.Id(parse.GetValue(settleProposal), "proposal");
             var instance = store.All(Core.Workflows.WorkflowInstance.Projection).Select(Core.Workflows.WorkflowInstance.Of)
                 .Where(candidate => candidate.Workflow == PatchDesk.ApprovalWorkflow && candidate.Subject == id).MaxBy(candidate => candidate.Seq)
                 ?? throw new PatchRefusedException(id, $"{id} has no {PatchDesk.ApprovalWorkflow} instance");

@@ -12,7 +12,6 @@ namespace RulesGate.Core.Application;
 /// <param name="OverridesPath">The live-overrides file the proposal applies to.</param>
 /// <param name="SettledBy">Who approved it (with their roles), or who rejected it and why; null unless its approval settled it.</param>
 /// <param name="Before">SHA-256 of the overrides file before this proposal changed it (its bytes are a journal blob); null when it did not exist or nothing was applied.</param>
-/// <param name="BeforeExisted">Whether the overrides file existed before this proposal changed it.</param>
 public sealed record PatchProposalRecord(
     string ProposalId,
     string Mode,
@@ -23,7 +22,6 @@ public sealed record PatchProposalRecord(
     IReadOnlyList<SkippedPatch> Skipped,
     string? OverridesPath,
     string? Before,
-    bool BeforeExisted,
     string? OutputDir,
     string Policy,
     string? SettledBy);
@@ -59,7 +57,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         var outputDir = proposalId is null ? null : Path.Combine(outputRoot, proposalId);
         var record = proposalId is null ? null : new PatchProposalRecord(
             proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), plan.Applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
-            plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, plan.Before is not null, outputDir, judge.Bundle.Identity, null);
+            plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, outputDir, judge.Bundle.Identity, null);
         var stream = $"patches:{proposalId ?? "none"}";
         List<JournalEntry> entries = [.. decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
         {
@@ -134,7 +132,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             .Select(patch => judge.Decide(patch, PatchMode.ManualOnly, judge.Settings.GlobalLock))
             .ToList();
         var plan = Plan(accepted, now, record.OverridesPath!);
-        var settled = record with { Status = plan.Applied.Count > 0 ? "applied" : "approved", Applied = plan.Applied, Skipped = plan.Skipped, Before = plan.BeforeHash, BeforeExisted = plan.Before is not null, SettledBy = by };
+        var settled = record with { Status = plan.Applied.Count > 0 ? "applied" : "approved", Applied = plan.Applied, Skipped = plan.Skipped, Before = plan.BeforeHash, SettledBy = by };
         Commit([new JournalEntry($"patches:{proposalId}", ApprovedType, RecordJson.Write(settled))], settled, plan, record.OverridesPath!, approvedBy: by);
         return settled;
     }

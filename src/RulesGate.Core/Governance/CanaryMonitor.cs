@@ -22,8 +22,12 @@ public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
 
     private (CanaryState State, StoredProjection? Document) Read(string component) =>
         store.Load(Projection, component) is { } document
-            ? (new CanaryState(component, JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture))), document)
+            ? (new CanaryState(component, Failures(document)), document)
             : (new CanaryState(component, 0), null);
+
+    /// <summary>The consecutive failures a component's document holds.</summary>
+    internal static int Failures(StoredProjection document) =>
+        JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture));
 
     /// <summary>Records one check; returns the component's state after it and the alert it raised, if any.</summary>
     /// <exception cref="JournalConflictException">Another check of the component was recorded meanwhile; nothing was written.</exception>

@@ -202,7 +202,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     /// <summary>The components whose failures pause trading now: at or past the threshold, when the canary's action is pause.</summary>
     public IReadOnlyList<string> PausedComponents() =>
         settings.Canary.Action != CanaryAction.Pause ? [] :
-        [.. store.All(CanaryMonitor.Projection).Select(document => document.Id).Where(component => Canary.State(component).ConsecutiveFailures >= settings.Canary.FailureThreshold)];
+        [.. store.All(CanaryMonitor.Projection).Where(document => CanaryMonitor.Failures(document) >= settings.Canary.FailureThreshold).Select(document => document.Id)];
 
     /// <summary>The strategy's latest <c>baseline</c> and <c>performance</c> evidence: their numeric fields by name.</summary>
     public (IReadOnlyDictionary<string, double>? Baseline, IReadOnlyDictionary<string, double>? Live) Drift(string strategy)

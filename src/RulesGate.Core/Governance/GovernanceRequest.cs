@@ -53,7 +53,7 @@ public sealed record GovernanceInputs(
         Level ?? under.Level,
         SizingCap ?? under.SizingCap,
         Outcomes ?? under.Outcomes,
-        Outcomes is null ? Health ?? under.Health : Health,
+        Health ?? under.Health,
         Baseline ?? under.Baseline,
         Live ?? under.Live,
         Leverage ?? under.Leverage,
@@ -111,7 +111,7 @@ public sealed record GovernanceRequest(CapitalContext Capital, GovernanceInputs 
         return new GovernanceRequest(capital, new GovernanceInputs(
             Enabled: fields.Has("enabled") ? fields.Bool("enabled") : null,
             Level: fields.Has("level") ? Level(fields.String("level")) : null,
-            SizingCap: fields.OptionalNumber("sizing_cap") is { } cap && !(cap is >= 0 and <= 1) ? throw new FormatException("governance.sizing_cap: write a share between 0 and 1.") : fields.OptionalNumber("sizing_cap"),
+            SizingCap: fields.OptionalNumber("sizing_cap") is not { } cap ? null : cap is >= 0 and <= 1 ? cap : throw new FormatException("governance.sizing_cap: write a share between 0 and 1."),
             Outcomes: fields.Has("outcomes") ? Numbers(fields.Required("outcomes"), "governance.outcomes") : null,
             Baseline: fields.Has("baseline") ? fields.NumberMap("baseline") : null,
             Live: fields.Has("live") ? fields.NumberMap("live") : null,

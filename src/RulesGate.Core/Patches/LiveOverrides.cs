@@ -21,7 +21,10 @@ public static class LiveOverrides
     private static readonly TomlSerializerOptions Options = new() { DuplicateKeyHandling = TomlDuplicateKeyHandling.Error, MaxDepth = 32 };
 
     /// <summary>The file's bytes, or null when there is no file yet.</summary>
-    public static byte[]? Snapshot(string path) => File.Exists(path) ? InputFile.Read(path, MaxBytes) : null;
+    /// <exception cref="FormatException">The path is a folder.</exception>
+    public static byte[]? Snapshot(string path) =>
+        Directory.Exists(path) ? throw new FormatException($"{path}: is a folder; give the live-overrides TOML file, such as {DefaultPath}.")
+        : File.Exists(path) ? InputFile.Read(path, MaxBytes) : null;
 
     /// <summary>The values of <c>[auto_applied]</c> by target; empty when there is no file or no table.</summary>
     /// <exception cref="FormatException">The file is not TOML, or its table is not a table; names the file, line and column.</exception>
