@@ -13,13 +13,15 @@ public static class SqliteJournal
     public const string DefaultPath = "artifacts/rulesgate.db";
 
     /// <summary>The layout this version writes and reads, kept in the file's <c>user_version</c>.</summary>
-    internal const int Format = 1;
+    /// <remarks>Format 2 added the segments table.</remarks>
+    internal const int Format = 2;
 
     private const int ReadOnlyDatabase = 8;    // SQLITE_READONLY
     private const int CannotOpen = 14;         // SQLITE_CANTOPEN
 
     // Reads every table (a query that only prepares would not touch the file), so a journal that cannot be read fails here.
-    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM blobs) + (SELECT count(*) FROM projections) + (SELECT count(*) FROM head) + (SELECT count(*) FROM diary);";
+    private const string ReadCheck = "PRAGMA busy_timeout=5000; SELECT (SELECT count(*) FROM events) + (SELECT count(*) FROM segments) + (SELECT count(*) FROM blobs) + (SELECT count(*) FROM projections) + (SELECT count(*) FROM head) + (SELECT count(*) FROM diary);";
+
 
     private static readonly string Schema = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"""
         PRAGMA journal_mode=WAL;
@@ -31,6 +33,9 @@ public static class SqliteJournal
             payload TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS events_stream ON events(stream, seq);
         CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);
+        CREATE TABLE IF NOT EXISTS segments (
+            first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, count INTEGER NOT NULL,
+            streams TEXT NOT NULL, types TEXT NOT NULL, last_hash TEXT NOT NULL, body BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS projections (
             projection TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -153,8 +158,7 @@ public static class SqliteJournal
     private static void CheckFormat(SqliteConnection connection, string path)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA user_version";
-        var version = (long)command.ExecuteScalar()!;
+        var version = Version(connection);
         if (version != Format)
         {
             command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'";
@@ -163,6 +167,13 @@ public static class SqliteJournal
                 : journal && version > Format ? JournalException.Missing($"{path} is a journal of a newer RulesGate (format {version}; this one reads format {Format}); use that RulesGate to read it, nothing was changed.")
                 : JournalException.NotAJournal(path, new FormatException($"format {version}, expected {Format}"));
         }
+    }
+
+    private static long Version(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA user_version";
+        return (long)command.ExecuteScalar()!;
     }
 
     /// <summary>Whether this process may write <paramref name="path"/>, as the system decides (access(2)); nothing is written to find out.</summary>

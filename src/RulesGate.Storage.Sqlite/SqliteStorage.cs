@@ -7,6 +7,7 @@ namespace RulesGate.Storage.Sqlite;
 internal sealed class SqliteStorage : IJournalStorage
 {
     private const string EventColumns = "seq, stream, type, time, payload, prev_hash, hash";
+    private const string SegmentColumns = "first_seq, last_seq, count, streams, types, last_hash, body";
 
     private readonly SqliteConnection connection;
 
@@ -46,10 +47,31 @@ internal sealed class SqliteStorage : IJournalStorage
         }
     }
 
+    public IEnumerable<StoredSegment> Segments(EventFilter filter)
+    {
+        using var command = connection.CreateCommand();
+        var types = filter.Types ?? [];
+        var typeTest = types.Count == 0 ? "" : $" AND ({string.Join(" OR ", types.Select((_, i) => $"instr(types, $type{i}) > 0"))})";
+        command.CommandText = $"SELECT {SegmentColumns} FROM segments WHERE last_seq >= $from AND first_seq <= $to AND ($stream IS NULL OR instr(streams, $stream) > 0){typeTest} ORDER BY first_seq";
+        command.Parameters.AddWithValue("$from", filter.From);
+        command.Parameters.AddWithValue("$to", filter.To);
+        command.Parameters.AddWithValue("$stream", filter.Stream is null ? DBNull.Value : $"\n{filter.Stream}\n");
+        for (var i = 0; i < types.Count; i++)
+        {
+            command.Parameters.AddWithValue($"$type{i}", $"\n{types[i]}\n");
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return SegmentOf(reader);
+        }
+    }
+
     public long LastSeq()
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM events";
+        command.CommandText = "SELECT MAX(COALESCE((SELECT MAX(seq) FROM events), 0), COALESCE((SELECT MAX(last_seq) FROM segments), 0))";
         return (long)command.ExecuteScalar()!;
     }
 
@@ -95,6 +117,9 @@ internal sealed class SqliteStorage : IJournalStorage
     private static JournalEvent EventOf(SqliteDataReader reader) =>
         new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6));
 
+    private static StoredSegment SegmentOf(SqliteDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), (byte[])reader.GetValue(6));
+
     private static StoredProjection? LoadIn(SqliteConnection connection, SqliteTransaction? transaction, string projection, string id)
     {
         using var command = connection.CreateCommand();
@@ -113,9 +138,30 @@ internal sealed class SqliteStorage : IJournalStorage
 
         public (long Seq, string Hash) Head()
         {
-            using var command = Command("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+            using var command = Command("SELECT seq, hash FROM (SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) UNION ALL SELECT * FROM (SELECT last_seq, last_hash FROM segments ORDER BY first_seq DESC LIMIT 1) ORDER BY seq DESC LIMIT 1");
             using var reader = command.ExecuteReader();
             return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : (0, JournalEvent.Genesis);
+        }
+
+        public StoredSegment? LastSegment(string stream)
+        {
+            using var command = Command($"SELECT {SegmentColumns} FROM segments WHERE instr(streams, $stream) > 0 ORDER BY first_seq DESC LIMIT 1");
+            command.Parameters.AddWithValue("$stream", $"\n{stream}\n");
+            using var reader = command.ExecuteReader();
+            return reader.Read() ? SegmentOf(reader) : null;
+        }
+
+        public void Insert(StoredSegment segment)
+        {
+            using var command = Command($"INSERT INTO segments ({SegmentColumns}) VALUES ($first, $last, $count, $streams, $types, $hash, $body)");
+            command.Parameters.AddWithValue("$first", segment.First);
+            command.Parameters.AddWithValue("$last", segment.Last);
+            command.Parameters.AddWithValue("$count", segment.Count);
+            command.Parameters.AddWithValue("$streams", segment.Streams);
+            command.Parameters.AddWithValue("$types", segment.Types);
+            command.Parameters.AddWithValue("$hash", segment.LastHash);
+            command.Parameters.AddWithValue("$body", segment.Body);
+            command.ExecuteNonQuery();
         }
 
         public long StreamVersion(string stream)

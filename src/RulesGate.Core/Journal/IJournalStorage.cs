@@ -18,10 +18,16 @@ public interface IJournalStorage : IDisposable
     /// <summary>Starts the one write transaction: nothing it does is visible to a reader, or survives, before <see cref="IStorageTransaction.Commit"/>.</summary>
     IStorageTransaction BeginWrite();
 
-    /// <summary>The events that pass <paramref name="filter"/>, in sequence order, streamed.</summary>
+    /// <summary>The events kept on rows of their own that pass <paramref name="filter"/>, in sequence order, streamed.</summary>
     IEnumerable<JournalEvent> Read(EventFilter filter);
 
-    /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
+    /// <summary>
+    /// The segments whose index columns say they may hold events that pass <paramref name="filter"/>
+    /// (<see cref="JournalSegment.Holds"/>), by their first sequence number, streamed; Core decodes and filters the events.
+    /// </summary>
+    IEnumerable<StoredSegment> Segments(EventFilter filter);
+
+    /// <summary>The sequence number of the last event, on a row or in a segment; 0 for an empty journal.</summary>
     long LastSeq();
 
     /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
@@ -43,13 +49,19 @@ public interface IJournalStorage : IDisposable
 /// <summary>The one write transaction of an <see cref="IJournalStorage"/>; disposing it without a commit rolls everything back.</summary>
 public interface IStorageTransaction : IDisposable
 {
-    /// <summary>The last event's sequence number and hash; (0, <see cref="JournalEvent.Genesis"/>) when there is none.</summary>
+    /// <summary>The last event's sequence number and hash, on a row or in a segment; (0, <see cref="JournalEvent.Genesis"/>) when there is none.</summary>
     (long Seq, string Hash) Head();
 
-    /// <summary>The sequence number of the last event of <paramref name="stream"/>; 0 when the stream has none.</summary>
+    /// <summary>The sequence number of the last event of <paramref name="stream"/> on a row of its own; 0 when there is none.</summary>
     long StreamVersion(string stream);
 
+    /// <summary>The last segment whose index says it holds events of <paramref name="stream"/>, or null.</summary>
+    StoredSegment? LastSegment(string stream);
+
     void Insert(JournalEvent appended);
+
+    /// <summary>Keeps a segment: one row for a batch of events (<see cref="JournalSegment"/>).</summary>
+    void Insert(StoredSegment segment);
 
     /// <summary>Keeps <paramref name="bytes"/> under <paramref name="hash"/> unless something is kept there already.</summary>
     void PutBlob(string hash, byte[] bytes);

@@ -1,9 +1,9 @@
 namespace RulesGate.Core.Journal;
 
 /// <summary>The journal cannot be used as asked: it is not a RulesGate journal, or a write lost a race.</summary>
-public sealed class JournalException : InvalidOperationException
+public class JournalException : InvalidOperationException
 {
-    private JournalException(string message, Exception? inner = null)
+    protected JournalException(string message, Exception? inner = null)
         : base(message, inner)
     {
     }

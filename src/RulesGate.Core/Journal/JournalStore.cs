@@ -47,11 +47,52 @@ public sealed class JournalStore : IDisposable
     /// The version <c>Stream</c> must still have (the sequence number of its last event, 0 for none): when another
     /// append got there first, nothing is written and <see cref="JournalConflictException"/> says so.
     /// </param>
+    /// <param name="segment">
+    /// Keep the entries as one segment (<see cref="JournalSegment"/>) rather than a row each: how decisions are
+    /// journaled in bulk. The events that record blobs and projections stay on rows of their own after it.
+    /// </param>
     public IReadOnlyList<JournalEvent> Append(
         IReadOnlyList<JournalEntry> entries,
         IReadOnlyList<KeyValuePair<string, byte[]>>? blobs = null,
         Action<JournalTransaction, IReadOnlyList<JournalEvent>>? project = null,
-        (string Stream, long Version)? expected = null)
+        (string Stream, long Version)? expected = null,
+        bool segment = false) =>
+        Append(entries, null, blobs, project, expected, segment);
+
+    /// <summary>
+    /// The segment <paramref name="entries"/> make when appended after <paramref name="head"/>, hashed and encoded
+    /// outside any transaction, so that a group commit prepares the next batch while the last one commits.
+    /// </summary>
+    public PreparedSegment Prepare(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head)
+    {
+        foreach (var entry in entries)
+        {
+            Check("stream", entry.Stream);
+            Check("type", entry.Type);
+        }
+
+        var events = Chain(entries, head, Serialization.JsonText.Timestamp(time.GetUtcNow()));
+        return new PreparedSegment(entries, head, events, JournalSegment.Of(events));
+    }
+
+    /// <summary>Appends a prepared segment; when the journal has moved on since it was prepared, it is chained and encoded again at the real head.</summary>
+    public IReadOnlyList<JournalEvent> Append(PreparedSegment prepared, IReadOnlyList<KeyValuePair<string, byte[]>>? blobs = null) =>
+        Append(prepared.Entries, prepared, blobs, project: null, expected: null, segment: true);
+
+    /// <summary>The last event's sequence number and hash, to prepare a segment after it; (0, genesis) for an empty journal.</summary>
+    public (long Seq, string Hash) Head()
+    {
+        using var transaction = storage.BeginWrite();
+        return transaction.Head();
+    }
+
+    private IReadOnlyList<JournalEvent> Append(
+        IReadOnlyList<JournalEntry> entries,
+        PreparedSegment? prepared,
+        IReadOnlyList<KeyValuePair<string, byte[]>>? blobs,
+        Action<JournalTransaction, IReadOnlyList<JournalEvent>>? project,
+        (string Stream, long Version)? expected,
+        bool segment)
     {
         foreach (var entry in entries)
         {
@@ -81,14 +122,31 @@ public sealed class JournalStore : IDisposable
         }
 
         using var transaction = storage.BeginWrite();
-        if (expected is { } want && transaction.StreamVersion(want.Stream) is var actual && actual != want.Version)
+        if (expected is { } want && StreamVersion(transaction, want.Stream) is var actual && actual != want.Version)
         {
             throw new JournalConflictException(want.Stream, want.Version, actual);
         }
 
-        var (seq, previous) = transaction.Head();
+        var head = transaction.Head();
         var stamp = Serialization.JsonText.Timestamp(time.GetUtcNow());
-        var appended = new List<JournalEvent>(entries.Count);
+        IReadOnlyList<JournalEvent> appended;
+        if (segment && entries.Count > 0)
+        {
+            // Prepared at the head it still has, it goes as it is; otherwise it is chained again here.
+            var ready = prepared is { } given && given.After == head ? given : Prepare(entries, head);
+            transaction.Insert(ready.Segment);
+            appended = ready.Events;
+        }
+        else
+        {
+            appended = Chain(entries, head, stamp);
+            foreach (var added in appended)
+            {
+                transaction.Insert(added);
+            }
+        }
+
+        var (seq, previous) = appended.Count > 0 ? (appended[^1].Seq, appended[^1].Hash) : head;
         JournalEvent Insert(string stream, string type, string payload)
         {
             seq++;
@@ -96,11 +154,6 @@ public sealed class JournalStore : IDisposable
             transaction.Insert(added);
             previous = added.Hash;
             return added;
-        }
-
-        foreach (var entry in entries)
-        {
-            appended.Add(Insert(entry.Stream, entry.Type, entry.Payload));
         }
 
         // A blob is kept once per hash, and the chain records its hash: an edited blob is named by verify.
@@ -126,7 +179,7 @@ public sealed class JournalStore : IDisposable
             Insert(ProjectedStream, ProjectedType, ProjectedPayload(scope.Sets));
         }
 
-        if (appended.Count > 0)
+        if (seq > head.Seq)
         {
             transaction.SetHead(seq, previous);
         }
@@ -142,10 +195,30 @@ public sealed class JournalStore : IDisposable
 
     /// <summary>Every event in order, optionally of one stream and one type.</summary>
     public IEnumerable<JournalEvent> Read(string? stream = null, string? type = null) =>
-        storage.Read(new EventFilter(stream, type is null ? null : [type]));
+        Read(new EventFilter(stream, type is null ? null : [type]));
 
-    /// <summary>The events that pass <paramref name="filter"/>, in order.</summary>
-    public IEnumerable<JournalEvent> Read(EventFilter filter) => storage.Read(filter);
+    /// <summary>The events that pass <paramref name="filter"/>, in order: those on rows and those in segments, merged.</summary>
+    /// <exception cref="JournalSegmentException">A segment on the way cannot be read.</exception>
+    public IEnumerable<JournalEvent> Read(EventFilter filter)
+    {
+        using var rows = storage.Read(filter).GetEnumerator();
+        using var segmented = storage.Segments(filter).SelectMany(JournalSegment.Read).Where(e => JournalSegment.Passes(e, filter)).GetEnumerator();
+        var row = rows.MoveNext() ? rows.Current : null;
+        var inSegment = segmented.MoveNext() ? segmented.Current : null;
+        while (row is not null || inSegment is not null)
+        {
+            if (inSegment is null || (row is not null && row.Seq <= inSegment.Seq))
+            {
+                yield return row!;
+                row = rows.MoveNext() ? rows.Current : null;
+            }
+            else
+            {
+                yield return inSegment;
+                inSegment = segmented.MoveNext() ? segmented.Current : null;
+            }
+        }
+    }
 
     /// <summary>The event at <paramref name="seq"/>, or null.</summary>
     public JournalEvent? Event(long seq) => storage.Read(new EventFilter(From: seq, To: seq)).FirstOrDefault();
@@ -167,6 +240,32 @@ public sealed class JournalStore : IDisposable
 
     /// <summary>Every projection document, by projection and id.</summary>
     internal IReadOnlyList<StoredProjection> Projections() => storage.All(null);
+
+    /// <summary>The events for <paramref name="entries"/> after <paramref name="head"/>, each linked to the one before.</summary>
+    private static List<JournalEvent> Chain(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head, string stamp)
+    {
+        var (seq, previous) = head;
+        var events = new List<JournalEvent>(entries.Count);
+        foreach (var entry in entries)
+        {
+            seq++;
+            var added = new JournalEvent(seq, entry.Stream, entry.Type, stamp, entry.Payload, previous, JournalEvent.HashOf(previous, seq, entry.Stream, entry.Type, stamp, entry.Payload));
+            events.Add(added);
+            previous = added.Hash;
+        }
+
+        return events;
+    }
+
+    /// <summary>The sequence number of the last event of <paramref name="stream"/>, on a row or in a segment; 0 when it has none.</summary>
+    private static long StreamVersion(IStorageTransaction transaction, string stream)
+    {
+        var rows = transaction.StreamVersion(stream);
+        var last = transaction.LastSegment(stream) is { } found && found.Last > rows
+            ? JournalSegment.Read(found).LastOrDefault(e => e.Stream == stream)?.Seq ?? 0
+            : 0;
+        return Math.Max(rows, last);
+    }
 
     /// <summary>The value's fingerprint as <see cref="ProjectedType"/> events record it.</summary>
     public static string Fingerprint(string value) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
@@ -207,3 +306,6 @@ public sealed class JournalStore : IDisposable
         }
     }
 }
+
+/// <summary>A batch of entries chained after <see cref="After"/> and encoded as a segment, ready to commit.</summary>
+public sealed record PreparedSegment(IReadOnlyList<JournalEntry> Entries, (long Seq, string Hash) After, IReadOnlyList<JournalEvent> Events, StoredSegment Segment);

@@ -27,8 +27,22 @@ public static class JournalVerifier
         var previous = JournalEvent.Genesis;
         var projected = new Dictionary<(string Projection, string Id), (long Seq, string Sha256, long At)>();
         var blobs = new List<(string Sha256, long At)>();
-        foreach (var e in store.Read())
+        using var events = store.Read().GetEnumerator();
+        while (true)
         {
+            try
+            {
+                if (!events.MoveNext())
+                {
+                    break;
+                }
+            }
+            catch (JournalSegmentException unreadable)
+            {
+                return Broken(count, unreadable.First, unreadable.Message);
+            }
+
+            var e = events.Current;
             if (e.Seq != expected)
             {
                 return Broken(count, expected, e.Seq > expected

@@ -58,35 +58,68 @@ internal sealed class JournalWriter : IAsyncDisposable
         store.Dispose();
     }
 
+    /// <summary>
+    /// Takes what has gathered, chains and encodes it as a segment, and commits it while the next batch is
+    /// prepared: encoding (hashing, CBOR, zstd) runs beside the commit (fsync), on the other core.
+    /// </summary>
     private async Task Run()
     {
-        var batch = new List<Pending>(maxBatch);
+        (long Seq, string Hash)? head = null;
+        Task? committing = null;
         while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            var batch = new List<Pending>(maxBatch);
             while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
             }
 
+            PreparedSegment? prepared = null;
             try
             {
-                var blobs = batch.Where(p => p.Blob is not null).Select(p => p.Blob!.Value).DistinctBy(pair => pair.Key).ToList();
-                var events = store.Append(batch.Select(p => p.Entry).ToList(), blobs);
-                Commits++;
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    batch[i].Done.SetResult(events[i]);
-                }
+                head ??= store.Head();
+                prepared = store.Prepare([.. batch.Select(p => p.Entry)], head.Value);
+                head = (prepared.Events[^1].Seq, prepared.Events[^1].Hash);
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                foreach (var pending in batch)
-                {
-                    pending.Done.SetException(error);
-                }
+                // Committed as it is, the batch fails there with the reason.
+                head = null;
             }
 
-            batch.Clear();
+            if (committing is not null)
+            {
+                await committing.ConfigureAwait(false);
+            }
+
+            var blobs = batch.Where(p => p.Blob is not null).Select(p => p.Blob!.Value).DistinctBy(pair => pair.Key).ToList();
+            committing = Task.Run(() => Commit(batch, prepared, blobs));
+        }
+
+        if (committing is not null)
+        {
+            await committing.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits one batch and completes its tasks: with the events once durable, with the error when not.</summary>
+    private void Commit(List<Pending> batch, PreparedSegment? prepared, List<KeyValuePair<string, byte[]>> blobs)
+    {
+        try
+        {
+            var events = prepared is not null ? store.Append(prepared, blobs) : store.Append([.. batch.Select(p => p.Entry)], blobs, segment: true);
+            Commits++;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Done.SetResult(events[i]);
+            }
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Done.SetException(error);
+            }
         }
     }
 
