@@ -355,5 +355,78 @@ public abstract class JournalStorageContract : IDisposable
         Assert.Single(store.Append([new JournalEntry("a", "t", "{}")], expected: ("a", 1)));
     }
 
+    [Fact]
+    public void Segments_AreFoundByRangeStreamAndType_AndCountTowardTheHead()
+    {
+        var storage = Empty();
+        var first = new StoredSegment(1, 3, 3, "\na\nb\n", "\nx\n", "hash-3", [1, 2, 3]);
+        var second = new StoredSegment(5, 6, 2, "\nb\n", "\ny\n", "hash-6", [4, 5]);
+        Commit(storage, transaction =>
+        {
+            transaction.Insert(first);
+            transaction.Insert(Event(4, "a", prev: "hash-3"));
+            transaction.Insert(second);
+        });
+
+        var again = Again();
+        Assert.Equal(6, again.LastSeq());
+        Assert.Equal([first, second], again.Segments(EventFilter.All), SegmentEquality.Instance);
+        Assert.Equal([first], again.Segments(new EventFilter(Stream: "a")), SegmentEquality.Instance);
+        Assert.Empty(again.Segments(new EventFilter(Stream: "\na")));
+        Assert.Equal([second], again.Segments(new EventFilter(Types: ["y"])), SegmentEquality.Instance);
+        Assert.Equal([second], again.Segments(new EventFilter(From: 4)), SegmentEquality.Instance);
+        Assert.Empty(again.Segments(new EventFilter(From: 4, To: 4)));
+        using var transaction = storage.BeginWrite();
+        Assert.Equal((6L, "hash-6"), transaction.Head());
+        Assert.Equal(5, transaction.LastSegment("b")?.First);
+        Assert.Equal(1, transaction.LastSegment("a")?.First);
+        Assert.Null(transaction.LastSegment("c"));
+    }
+
+    [Fact]
+    public void Segments_RolledBackLeaveNothing()
+    {
+        var storage = Empty();
+        using (var transaction = storage.BeginWrite())
+        {
+            transaction.Insert(new StoredSegment(1, 2, 2, "\na\n", "\nx\n", "hash-2", [1]));
+        }
+
+        Assert.Equal(0, Again().LastSeq());
+        Assert.Empty(Again().Segments(EventFilter.All));
+    }
+
+    [Fact]
+    public void JournalStore_SegmentedAppends_ReadBackMergedWithRowsAndVerify()
+    {
+        using var store = new JournalStore(CreateEmpty());
+        store.Append([new JournalEntry("run:1", "gate.decision", """{"n":1}"""), new JournalEntry("gate", "gate.decision", """{"n":2}""")], segment: true);
+        store.Append([new JournalEntry("ledger", "ledger.updated", """{"n":3}""")], expected: ("ledger", 0));
+        store.Append([new JournalEntry("run:1", "gate.malformed", """{"n":4}""")], [new("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", [])], segment: true);
+
+        var events = store.Read().ToList();
+        Assert.Equal([1L, 2, 3, 4, 5], events.Select(e => e.Seq));
+        Assert.Equal(["gate.decision", "gate.decision", "ledger.updated", "gate.malformed", JournalStore.BlobType], events.Select(e => e.Type));
+        Assert.Equal([1L, 4], store.Read("run:1").Select(e => e.Seq));
+        Assert.Equal([4L], store.Read(new EventFilter("run:1", ["gate.malformed"], 2)).Select(e => e.Seq));
+        Assert.Equal("""{"n":2}""", store.Event(2)?.Payload);
+        Assert.Equal(5, store.LastSeq());
+        Assert.True(JournalVerifier.Verify(store).Intact, JournalVerifier.Verify(store).Problem);
+
+        // An expected version counts the events inside segments too.
+        Assert.Throws<JournalConflictException>(() => store.Append([new JournalEntry("run:1", "t", "{}")], expected: ("run:1", 1)));
+        Assert.Single(store.Append([new JournalEntry("run:1", "t", "{}")], expected: ("run:1", 4)));
+    }
+
+    private sealed class SegmentEquality : IEqualityComparer<StoredSegment>
+    {
+        public static readonly SegmentEquality Instance = new();
+
+        public bool Equals(StoredSegment? x, StoredSegment? y) =>
+            x is not null && y is not null && x with { Body = [] } == y with { Body = [] } && x.Body.SequenceEqual(y.Body);
+
+        public int GetHashCode(StoredSegment obj) => obj.First.GetHashCode();
+    }
+
     private static DateTimeOffset Hour(int hour) => new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddHours(hour);
 }

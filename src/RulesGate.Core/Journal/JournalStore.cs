@@ -221,7 +221,7 @@ public sealed class JournalStore : IDisposable
     }
 
     /// <summary>The event at <paramref name="seq"/>, or null.</summary>
-    public JournalEvent? Event(long seq) => storage.Read(new EventFilter(From: seq, To: seq)).FirstOrDefault();
+    public JournalEvent? Event(long seq) => Read(new EventFilter(From: seq, To: seq)).FirstOrDefault();
 
     /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
     public long LastSeq() => storage.LastSeq();

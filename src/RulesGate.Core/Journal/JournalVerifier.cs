@@ -57,7 +57,7 @@ public static class JournalVerifier
 
             if (e.ComputeHash() != e.Hash)
             {
-                return Broken(count, e.Seq, $"event {e.Seq} ({e.Type}, stream {e.Stream}) was altered: its contents no longer match its hash.");
+                return Broken(count, e.Seq, $"event {e.Seq} ({e.Type}, stream {e.Stream}) was altered: its contents no longer match its hash (inside a segment, where an event's link is its predecessor's hash, the event before it may be the one rewritten).");
             }
 
             if (e.Type == JournalStore.ProjectedType)

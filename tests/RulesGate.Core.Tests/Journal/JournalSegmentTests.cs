@@ -1,0 +1,218 @@
+using System.Formats.Cbor;
+using Microsoft.Data.Sqlite;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Tests.Support;
+using RulesGate.Storage.Sqlite;
+
+namespace RulesGate.Core.Tests.Journal;
+
+/// <summary>Decisions kept in segments: exact round trips, one chain with the rows, and every way of altering a segment named by verify.</summary>
+public sealed class JournalSegmentTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-segment-").FullName;
+
+    private string DbPath => Path.Combine(folder, "journal.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Two segments of four decisions each, with a ledger row between them: events 1–4, 5, 6–9.</summary>
+    private JournalStore Filled()
+    {
+        var store = SqliteJournal.Create(DbPath);
+        store.Append([.. Enumerable.Range(1, 4).Select(Decision)], segment: true);
+        store.Append([new JournalEntry("ledger:alpha", "ledger.updated", "{}")]);
+        store.Append([.. Enumerable.Range(6, 4).Select(Decision)], segment: true);
+        return store;
+    }
+
+    private static JournalEntry Decision(int n) => new("run:r1", "gate.decision", $$"""{"intent_id":"i-{{n}}","text":"Grüße 🚀"}""");
+
+    /// <summary>Replaces the body of the segment starting at <paramref name="first"/> with what <paramref name="change"/> makes of its events.</summary>
+    private void Rewrite(long first, Func<List<JournalEvent>, List<JournalEvent>> change)
+    {
+        StoredSegment row;
+        using (var store = SqliteJournal.Open(DbPath, readOnly: true))
+        {
+            row = Row(first);
+        }
+
+        var body = JournalSegment.Of(change(JournalSegment.Read(row))).Body;
+        SetBody(first, body);
+    }
+
+    private StoredSegment Row(long first)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT first_seq, last_seq, count, streams, types, last_hash, body FROM segments WHERE first_seq = $first";
+        command.Parameters.AddWithValue("$first", first);
+        using var reader = command.ExecuteReader();
+        Assert.True(reader.Read());
+        return new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), (byte[])reader.GetValue(6));
+    }
+
+    private void SetBody(long first, byte[] body)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE segments SET body = $body WHERE first_seq = $first";
+        command.Parameters.AddWithValue("$first", first);
+        command.Parameters.AddWithValue("$body", body);
+        Assert.Equal(1, command.ExecuteNonQuery());
+    }
+
+    private JournalVerification Verify()
+    {
+        using var store = SqliteJournal.Open(DbPath);
+        return JournalVerifier.Verify(store);
+    }
+
+    [Fact]
+    public void Segments_ReadBackExactly_InOneChainWithTheRows()
+    {
+        using var store = Filled();
+
+        var events = store.Read().ToList();
+
+        Assert.Equal(Enumerable.Range(1, 9).Select(n => (long)n), events.Select(e => e.Seq));
+        Assert.Equal("""{"intent_id":"i-7","text":"Grüße 🚀"}""", events[6].Payload);
+        Assert.Equal("ledger.updated", events[4].Type);
+        Assert.All(events.Skip(1).Zip(events), pair => Assert.Equal(pair.Second.Hash, pair.First.PrevHash));
+        Assert.All(events, e => Assert.Equal(e.ComputeHash(), e.Hash));
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
+    [Fact]
+    public void Body_IsAZstdFrameOfSelfDescribingCbor()
+    {
+        using var store = Filled();
+        var row = Row(6);
+
+        Assert.Equal(new byte[] { 0x28, 0xB5, 0x2F, 0xFD }, row.Body[..4]);   // the zstd frame's magic number
+        using var decompressor = new ZstdSharp.Decompressor();
+        var reader = new CborReader(decompressor.Unwrap(row.Body).ToArray());
+        Assert.Equal(3, reader.ReadStartMap());
+        Assert.Equal(("format", JournalSegment.Format), (reader.ReadTextString(), reader.ReadTextString()));
+        Assert.Equal(("prev", store.Event(5)!.Hash), (reader.ReadTextString(), reader.ReadTextString()));
+        Assert.Equal("events", reader.ReadTextString());
+        Assert.Equal(4, reader.ReadStartArray());
+        Assert.Equal(6, reader.ReadStartArray());
+        Assert.Equal(6, reader.ReadInt64());
+        Assert.Equal("run:r1", reader.ReadTextString());
+    }
+
+    [Fact]
+    public void Verify_EventAlteredInsideASegment_NamesThatEvent()
+    {
+        Filled().Dispose();
+        Rewrite(6, events => [.. events.Select(e => e.Seq == 8 ? e with { Payload = """{"intent_id":"i-8","text":"changed"}""" } : e)]);
+
+        var result = Verify();
+
+        Assert.Equal(8, result.BrokenAt);
+        Assert.Contains("event 8 (gate.decision, stream run:r1) was altered", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_EventRewrittenWithItsHashInsideASegment_BreaksAtTheNextEvent()
+    {
+        Filled().Dispose();
+        Rewrite(1, events => [.. events.Select(e => e.Seq == 2 ? Rehashed(e with { Payload = "{}" }) : e)]);
+
+        var result = Verify();
+
+        Assert.Equal(3, result.BrokenAt);
+        Assert.Contains("event 3 (gate.decision, stream run:r1) was altered", result.Problem, StringComparison.Ordinal);
+        Assert.Contains("the event before it may be the one rewritten", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_EventDroppedFromASegment_IsNamed()
+    {
+        Filled().Dispose();
+        Rewrite(1, events => [.. events.Where(e => e.Seq != 2)]);
+
+        var result = Verify();
+
+        Assert.Equal(1, result.BrokenAt);
+        Assert.Contains("segment of events 1–4 cannot be read: its row says 4 events, its body holds 3", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_CorruptedCompressedBytes_NameTheSegment()
+    {
+        Filled().Dispose();
+        var body = Row(6).Body;
+        body[body.Length / 2] ^= 0x40;
+        SetBody(6, body);
+
+        var result = Verify();
+
+        Assert.Equal(6, result.BrokenAt);
+        Assert.Contains("segment of events 6–9 cannot be read", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_SegmentHiddenFromAStreamByItsIndex_IsNamed()
+    {
+        Filled().Dispose();
+        Sql.Tamper(DbPath, "UPDATE segments SET streams = char(10) || 'elsewhere' || char(10) WHERE first_seq = 6");
+
+        var result = Verify();
+
+        Assert.Equal(6, result.BrokenAt);
+        Assert.Contains("streams or types are not those of its events", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_SegmentDeleted_NamesTheMissingEvents()
+    {
+        Filled().Dispose();
+        Sql.Tamper(DbPath, "DELETE FROM segments WHERE first_seq = 1");
+
+        var result = Verify();
+
+        Assert.Equal(1, result.BrokenAt);
+        Assert.Contains("event 1 is missing", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_BodyDeclaringAHugeSize_IsRefusedWithoutAllocatingIt()
+    {
+        var hostile = new StoredSegment(1, 1, 1, "\na\n", "\nt\n", "h", [0x28, 0xB5, 0x2F, 0xFD, 0xE4, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00]);
+
+        var error = Assert.Throws<JournalSegmentException>(() => JournalSegment.Read(hostile));
+
+        Assert.Contains("segment of events 1–1 cannot be read", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Writer_AcknowledgesOnlyWhatIsDurable_AndEveryAcknowledgedDecisionIsThere()
+    {
+        var store = SqliteJournal.Create(DbPath);
+        var writer = new JournalWriter(store, maxBatch: 64);
+        var acknowledged = Enumerable.Range(1, 1000).Select(n => writer.Append(Decision(n))).ToList();
+        await Task.WhenAll(acknowledged);
+        await writer.DisposeAsync();
+
+        using var reopened = SqliteJournal.Open(DbPath, readOnly: true);
+        var events = reopened.Read().ToDictionary(e => e.Seq);
+        foreach (var done in acknowledged)
+        {
+            var e = await done;
+            Assert.Equal(e.Payload, events[e.Seq].Payload);
+        }
+
+        Assert.Equal(1000, events.Count);
+        Assert.True(JournalVerifier.Verify(reopened).Intact);
+        Assert.True(writer.Commits > 1);
+    }
+
+    private static JournalEvent Rehashed(JournalEvent e) => e with { Hash = e.ComputeHash() };
+}
