@@ -116,18 +116,12 @@ public sealed class GateCliTests : IDisposable
     public void JournalVerify_AlteredRow_ExitsOneNamingIt()
     {
         CliTests.Run(["run", .. Stream, "--journal", Journal]);
-        using (var connection = new SqliteConnection($"Data Source={Journal};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-007', 'i-077') WHERE seq = 8";     // event 2 records the rule file's blob
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        AlterInSegment(Journal, "i-007", "i-077");
 
         var (exit, output, _) = CliTests.Run("journal", "verify", "--journal", Journal);
 
         Assert.Equal(1, exit);
-        Assert.StartsWith("Journal BROKEN at event 8: event 8 (gate.decision", output, StringComparison.Ordinal);
+        Assert.StartsWith("Journal BROKEN at event 7: event 7 (gate.decision", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -157,16 +151,10 @@ public sealed class GateCliTests : IDisposable
         Assert.Equal(0, proved);
         Assert.StartsWith("Proof holds: event 3 (gate.decision", proofText, StringComparison.Ordinal);
 
-        File.WriteAllText(proof, File.ReadAllText(proof).Replace("i-002", "i-202", StringComparison.Ordinal));
+        File.WriteAllText(proof, File.ReadAllText(proof).Replace("i-003", "i-303", StringComparison.Ordinal));
         Assert.Equal(1, CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem")).Exit);
 
-        using (var connection = new SqliteConnection($"Data Source={Journal};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "UPDATE events SET payload = replace(payload, 'i-002', 'i-202') WHERE seq = 3";
-            Assert.Equal(1, command.ExecuteNonQuery());
-        }
+        AlterInSegment(Journal, "i-003", "i-303");
 
         var (replayed, replay, _) = CliTests.Run("replay", "--journal", Journal);
         Assert.Equal(1, replayed);
@@ -185,7 +173,7 @@ public sealed class GateCliTests : IDisposable
         Assert.Equal(0, exported);
         var events = lines.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line)).ToList();
         Assert.Equal([3L, 4L, 5L], events.Select(e => e.RootElement.GetProperty("seq").GetInt64()));
-        Assert.Equal("i-002", events[0].RootElement.GetProperty("payload").GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString());
+        Assert.Equal("i-003", events[0].RootElement.GetProperty("payload").GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString());
         Assert.Equal(0, shown);
         Assert.StartsWith("(the last 2 of 19 events; --last 0 shows all)", view, StringComparison.Ordinal);     // 20 lines, one malformed
         Assert.Contains("gate.decision          run:", view, StringComparison.Ordinal);
@@ -281,5 +269,30 @@ public sealed class GateCliTests : IDisposable
         {
             return 0;
         }
+    }
+
+    /// <summary>Rewrites the segment holding <paramref name="from"/> with it replaced by <paramref name="to"/> in its events' payloads, keeping their recorded hashes: an edit behind the journal's back.</summary>
+    private static void AlterInSegment(string journal, string from, string to)
+    {
+        using var connection = new SqliteConnection($"Data Source={journal};Pooling=False");
+        connection.Open();
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT first_seq, last_seq, count, streams, types, last_hash, body FROM segments";
+        var rows = new List<StoredSegment>();
+        using (var reader = read.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add(new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), (byte[])reader.GetValue(6)));
+            }
+        }
+
+        var row = rows.Single(segment => JournalSegment.Read(segment).Any(e => e.Payload.Contains(from, StringComparison.Ordinal)));
+        var altered = JournalSegment.Of([.. JournalSegment.Read(row).Select(e => e with { Payload = e.Payload.Replace(from, to, StringComparison.Ordinal) })]);
+        using var write = connection.CreateCommand();
+        write.CommandText = "UPDATE segments SET body = $body WHERE first_seq = $first";
+        write.Parameters.AddWithValue("$body", altered.Body);
+        write.Parameters.AddWithValue("$first", row.First);
+        Assert.Equal(1, write.ExecuteNonQuery());
     }
 }

@@ -64,27 +64,47 @@ internal static class RunCommand
                 Directory.CreateDirectory(parent);
             }
 
-            using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { AutoFlush = true, NewLine = "\n" } : null;
-            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk, log is null ? null : e => log.WriteLine(e.Json()));
+            using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { NewLine = "\n" } : null;
+            var held = new List<string>();
+            var executed = new List<string>();
+            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk, log is null ? null : e => executed.Add(e.Json()), Batch);
             var folder = parse.GetValue(outDir);
             if (folder is not null)
             {
                 Directory.CreateDirectory(folder);
             }
 
-            // Each line is written once its decision is in the journal: what the file shows is durable.
-            using (var decisions = folder is null ? TextWriter.Null : new StreamWriter(Path.Combine(folder, "decisions.jsonl")) { AutoFlush = true, NewLine = "\n" })
+            // Lines are written (and orders leave the process) only once their decisions are durable in the
+            // journal, a segment at a time: what the files show is never more than what the journal holds.
+            using (var decisions = folder is null ? TextWriter.Null : new StreamWriter(Path.Combine(folder, "decisions.jsonl")) { NewLine = "\n" })
             {
+                void Release()
+                {
+                    held.ForEach(decisions.WriteLine);
+                    executed.ForEach(line => log!.WriteLine(line));
+                    decisions.Flush();
+                    log?.Flush();
+                    held.Clear();
+                    executed.Clear();
+                }
+
                 for (var i = 0; i < lines.Length; i++)
                 {
                     if (lines[i].Trim().Length > 0)
                     {
                         var (capital, governed, context) = stream.Step(lines[i], i + 1);
-                        decisions.WriteLine(governed is not null ? GovernanceJson.Decision(governed, governance!.MaturityPolicy)
+                        held.Add(governed is not null ? GovernanceJson.Decision(governed, governance!.MaturityPolicy)
                             : policygate ? PolicyGateJson.Decision(capital, context, gate)
                             : CapitalJson.Decision(capital));
+                        if (stream.Pending == 0)
+                        {
+                            Release();
+                        }
                     }
                 }
+
+                stream.Flush();
+                Release();
             }
 
             var summary = stream.Summary().ToJson();
@@ -98,6 +118,9 @@ internal static class RunCommand
         });
         return command;
     }
+
+    /// <summary>How many decisions of a run one journal commit (one segment) takes.</summary>
+    internal const int Batch = 4096;
 
     /// <summary>Derived from what the run reads, so the same run into the same journal gets the same id.</summary>
     private static string RunId(CapitalGate gate, string[] lines, JournalStore? journal)

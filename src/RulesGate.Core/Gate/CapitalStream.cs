@@ -26,7 +26,7 @@ public sealed class CapitalStream
     private readonly PortfolioState portfolio;
     private readonly MarketSnapshot market;
     private readonly SimulatedBroker broker;
-    private readonly JournalStore? journal;
+    private readonly GateJournal.Batch? journal;
     private readonly GovernanceDesk? governance;
     private readonly Action<ExecutionEvent>? executions;
     private readonly Dictionary<GovernanceAction, int> governed = [];
@@ -43,18 +43,20 @@ public sealed class CapitalStream
     private int filled;
     private int total;
 
-    /// <param name="journal">When given, every decision is durable there before its order goes to the broker,
-    /// and a kill switch latched in it starts the run tripped.</param>
+    /// <param name="journal">When given, every decision is journaled there, <paramref name="batch"/> to a segment, and
+    /// a kill switch latched in it starts the run tripped. Acknowledge a step (write its line, let its order out of
+    /// the process) only once <see cref="Pending"/> is 0; <see cref="Flush"/> makes everything durable.</param>
+    /// <param name="batch">How many decisions one commit takes; 1 commits each decision before the next is judged.</param>
     /// <param name="governance">The governance gate every order goes through too; its journal must be <paramref name="journal"/>.</param>
     /// <param name="executions">Receives each order's execution events (submitted, filled, rejected by the gate or the broker), for an execution log.</param>
-    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null, Action<ExecutionEvent>? executions = null)
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null, Action<ExecutionEvent>? executions = null, int batch = 1)
     {
         this.executions = executions;
         this.gate = gate;
         this.governance = governance;
         this.portfolio = portfolio;
         this.market = market;
-        this.journal = journal;
+        this.journal = journal is null ? null : new GateJournal.Batch(journal, batch);
         RunId = runId;
         broker = new SimulatedBroker(market);
         positions = new Dictionary<string, double>(portfolio.Positions, StringComparer.Ordinal);
@@ -63,6 +65,12 @@ public sealed class CapitalStream
     }
 
     public string RunId { get; }
+
+    /// <summary>How many judged decisions are not yet durable in the journal; 0 without one.</summary>
+    public int Pending => journal?.Pending ?? 0;
+
+    /// <summary>Commits the decisions still pending, in one transaction.</summary>
+    public void Flush() => journal?.Flush();
 
     /// <summary>Judges one JSONL line; a line that is not a valid intent is denied under <see cref="MalformedRule"/>.</summary>
     /// <param name="number">The line number, for the denial's message.</param>
