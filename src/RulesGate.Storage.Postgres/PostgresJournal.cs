@@ -49,14 +49,25 @@ public static class PostgresJournal
 
     /// <summary>Creates the journal's tables in the database (or opens it when it holds one already).</summary>
     /// <exception cref="JournalException">The server cannot be reached, or the database holds tables that are not a RulesGate journal of this format.</exception>
-    public static JournalStore Create(string journal, TimeProvider? time = null) => new(Connect(journal, create: true, readOnly: false), time);
+    public static JournalStore Create(string journal, TimeProvider? time = null) => Create(journal, out _, time);
+
+    /// <summary>As <see cref="Create(string, TimeProvider?)"/>, saying whether the database held a journal already.</summary>
+    public static JournalStore Create(string journal, out bool existed, TimeProvider? time = null)
+    {
+        var storage = Connect(journal, create: true, readOnly: false, out var created);
+        existed = !created;
+        return new(storage, time);
+    }
 
     /// <summary>Opens the journal in the database; only <see cref="Create"/> makes one.</summary>
     /// <param name="readOnly">Every transaction is read-only: nothing can be written through it.</param>
-    public static JournalStore Open(string journal, TimeProvider? time = null, bool readOnly = false) => new(Connect(journal, create: false, readOnly), time);
+    public static JournalStore Open(string journal, TimeProvider? time = null, bool readOnly = false) => new(Connect(journal, create: false, readOnly, out _), time);
 
-    internal static PostgresStorage Connect(string journal, bool create, bool readOnly)
+    internal static PostgresStorage Connect(string journal, bool create, bool readOnly) => Connect(journal, create, readOnly, out _);
+
+    private static PostgresStorage Connect(string journal, bool create, bool readOnly, out bool created)
     {
+        created = false;
         var builder = Builder(journal);
         builder.Options = readOnly ? "-c default_transaction_read_only=on" : null;
         var location = Location(builder);
@@ -85,6 +96,7 @@ public static class PostgresJournal
                 }
 
                 Execute(connection, transaction, Schema);
+                created = true;
             }
             else if (format != Format)
             {

@@ -44,7 +44,7 @@ internal static class BenchCommand
 
             var budget = TimeSpan.FromSeconds(parse.GetValue(seconds));
             var result = parse.GetValue(journal) is { } journalPath
-                ? GateBench.Journaled(compiled, contexts, budget, SqliteJournal.Open(journalPath))
+                ? GateBench.Journaled(compiled, contexts, budget, JournalCommand.Existing(journalPath))
                 : GateBench.InMemory(compiled, contexts, budget);
             output.WriteLine(result.Json());
             return ExitCodes.Ok;

@@ -50,7 +50,7 @@ internal static class EvalCommand
                     return ExitCodes.Error;
                 }
 
-                using var store = parse.GetValue(Journal) is { } at ? SqliteJournal.Open(at) : null;
+                using var store = parse.GetValue(Journal) is { } at ? JournalCommand.Existing(at) : null;
                 var desk = new GovernanceDesk(governance, gate, store is null ? null : new GovernanceJournal(store, governance.Settings));
                 return GovernanceCommands.Print(output, desk.Judge(governed), governance, parse.GetValue(pretty));
             }
@@ -58,7 +58,7 @@ internal static class EvalCommand
             CapitalDecision decision;
             if (parse.GetValue(Journal) is { } path)
             {
-                using var journal = SqliteJournal.Open(path);
+                using var journal = JournalCommand.Existing(path);
                 if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
                 {
                     context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });

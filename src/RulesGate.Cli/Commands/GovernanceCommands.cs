@@ -48,7 +48,7 @@ internal static class GovernanceCommands
                 return ExitCodes.Error;
             }
 
-            using var store = parse.GetValue(journal) is { } path ? SqliteJournal.Open(path) : null;
+            using var store = parse.GetValue(journal) is { } path ? JournalCommand.Existing(path) : null;
             return Print(output, new GovernanceDesk(gate, capitalGate, store is null ? null : new GovernanceJournal(store, gate.Settings)).Judge(parsed), gate, parse.GetValue(pretty));
         });
 

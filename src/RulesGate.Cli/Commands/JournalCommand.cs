@@ -3,6 +3,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core;
+using RulesGate.Storage.Postgres;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -12,7 +13,7 @@ internal static class JournalCommand
 {
     /// <summary><c>--journal DB</c>: RULESGATE_JOURNAL when set, else <see cref="SqliteJournal.DefaultPath"/>.</summary>
     public static Option<string> JournalOption() =>
-        new("--journal") { Description = $"The journal's SQLite file (default $RULESGATE_JOURNAL, else {SqliteJournal.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
+        new("--journal") { Description = $"The journal: a SQLite file, or a PostgreSQL database as postgres://USER@HOST:PORT/DB or Host=…;Database=… (default $RULESGATE_JOURNAL, else {SqliteJournal.DefaultPath}).", DefaultValueFactory = _ => DefaultJournal() };
 
     private static string DefaultJournal() => Settings.Read("RULESGATE_JOURNAL") ?? SqliteJournal.DefaultPath;
 
@@ -126,9 +127,8 @@ internal static class JournalCommand
         init.SetAction(parse =>
         {
             var path = parse.GetValue(initJournal)!;
-            var existed = File.Exists(path);
-            using var store = SqliteJournal.Create(path);
-            output.WriteLine(existed ? $"{path} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {path}.");
+            using var store = Create(path, out var existed);
+            output.WriteLine(existed ? $"{store.Location} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {store.Location}.");
             return ExitCodes.Ok;
         });
         return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof };
@@ -326,9 +326,21 @@ internal static class JournalCommand
     private static string Describe(KillSwitchState state) =>
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
 
-    /// <summary>The journal at <paramref name="path"/>, which must exist: only <c>journal init</c> creates one.</summary>
-    public static JournalStore Existing(string path) => SqliteJournal.Open(path);
+    /// <summary>The journal <paramref name="journal"/> names (a SQLite file, or a PostgreSQL URL or connection string), which must exist: only <c>journal init</c> creates one.</summary>
+    public static JournalStore Existing(string journal) => PostgresJournal.Names(journal) ? PostgresJournal.Open(journal) : SqliteJournal.Open(journal);
 
     /// <summary>The existing journal, for a command that only reads it.</summary>
-    public static JournalStore ReadOnly(string path) => SqliteJournal.Open(path, readOnly: true);
+    public static JournalStore ReadOnly(string journal) => PostgresJournal.Names(journal) ? PostgresJournal.Open(journal, readOnly: true) : SqliteJournal.Open(journal, readOnly: true);
+
+    /// <summary>Creates the journal <paramref name="journal"/> names, or opens it when it is one already (<paramref name="existed"/>).</summary>
+    public static JournalStore Create(string journal, out bool existed)
+    {
+        if (!PostgresJournal.Names(journal))
+        {
+            existed = File.Exists(journal);
+            return SqliteJournal.Create(journal);
+        }
+
+        return PostgresJournal.Create(journal, out existed);
+    }
 }

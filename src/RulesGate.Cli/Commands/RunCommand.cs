@@ -56,7 +56,7 @@ internal static class RunCommand
                 }
             }
 
-            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? SqliteJournal.Open(journalPath) : null;
+            using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalCommand.Existing(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
             var desk = governance is null ? null : new GovernanceDesk(governance, gate, new GovernanceJournal(journal!, governance.Settings));
             if (parse.GetValue(execLog) is { } logFolder && Path.GetDirectoryName(Path.GetFullPath(logFolder)) is { } parent)
