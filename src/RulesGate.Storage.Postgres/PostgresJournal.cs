@@ -59,7 +59,7 @@ public static class PostgresJournal
         return new(storage, time);
     }
 
-    /// <summary>Opens the journal in the database; only <see cref="Create"/> makes one.</summary>
+    /// <summary>Opens the journal in the database; only <see cref="Create(string, TimeProvider?)"/> makes one.</summary>
     /// <param name="readOnly">Every transaction is read-only: nothing can be written through it.</param>
     public static JournalStore Open(string journal, TimeProvider? time = null, bool readOnly = false) => new(Connect(journal, create: false, readOnly, out _), time);
 
