@@ -21,22 +21,31 @@ public sealed class RunCrashTests : IDisposable
         Directory.Delete(folder, recursive: true);
     }
 
-    /// <summary>Small buys a second apart over many symbols, so that most go and the run stays busy past its first segments.</summary>
-    private string Intents(int count)
+    /// <summary>Small orders a second apart, so that most go and the run stays busy past its first segments.</summary>
+    internal static string Intents(string folder, int count, string prefix = "k")
     {
-        var path = Path.Combine(folder, "intents.jsonl");
+        var path = Path.Combine(folder, $"intents-{prefix}.jsonl");
         var start = new DateTimeOffset(2026, 11, 20, 14, 30, 0, TimeSpan.Zero);
         File.WriteAllLines(path, Enumerable.Range(0, count).Select(i => string.Create(CultureInfo.InvariantCulture,
-            $$"""{"intent_id":"k-{{i}}","timestamp":"{{start.AddSeconds(i):yyyy-MM-ddTHH:mm:ssZ}}","strategy_id":"s-{{i % 50}}","account_id":"DESK-1","instrument":{"symbol":"NVDA","asset_class":"equity"},"side":"{{(i % 2 == 0 ? "buy" : "sell")}}","order_type":"market","qty":1,"limit_price":null}""")));
+            $$"""{"intent_id":"{{prefix}}-{{i}}","timestamp":"{{start.AddSeconds(i):yyyy-MM-ddTHH:mm:ssZ}}","strategy_id":"s-{{i % 50}}","account_id":"DESK-1","instrument":{"symbol":"NVDA","asset_class":"equity"},"side":"{{(i % 2 == 0 ? "buy" : "sell")}}","order_type":"market","qty":1,"limit_price":null}""")));
         return path;
     }
 
     [Fact]
     public void Run_KilledMidBatch_LosesNoDecisionWhoseOrderLeftTheProcess()
     {
-        var intents = Intents(40_000);
         var journal = Path.Combine(folder, "journal.db");
         SqliteJournal.Create(journal).Dispose();
+        KillMidBatch(folder, journal, () => SqliteJournal.Open(journal));
+    }
+
+    /// <summary>
+    /// Runs 40,000 intents into <paramref name="journal"/>, kills the run with SIGKILL right after its first execution
+    /// events, and checks that every order let out has its decision in the journal, which verifies.
+    /// </summary>
+    internal static void KillMidBatch(string folder, string journal, Func<JournalStore> open)
+    {
+        var intents = Intents(folder, 40_000);
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[]
         {
@@ -79,14 +88,14 @@ public sealed class RunCrashTests : IDisposable
             Assert.NotEqual(0, process.ExitCode);
         }
 
-        List<string> acknowledged;
+        var acknowledged = new List<string>();
         lock (seen)
         {
             // The kill may cut the last line short; every whole line is an order that left the process.
-            acknowledged = [.. seen.Where(line => line.StartsWith('{') && line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()!)];
+            acknowledged.AddRange([.. seen.Where(line => line.StartsWith('{') && line.EndsWith('}')).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("intent_id").GetString()!)]);
         }
 
-        using var store = SqliteJournal.Open(journal);
+        using var store = open();
         var recorded = store.Read(type: "gate.decision")
             .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("request").GetProperty("intent").GetProperty("intent_id").GetString()!)
             .ToHashSet(StringComparer.Ordinal);

@@ -88,10 +88,11 @@ internal static class PromotionCommands
         var thresholds = new Option<string[]>("--threshold") { Description = "NAME=NUMBER, a threshold override kept with the record; repeat for several." };
         var metadata = new Option<string[]>("--metadata") { Description = "KEY=TEXT, kept with the record; repeat for several." };
         var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.sbn." };
+        var expectedVersion = new Option<long?>("--expected-version") { Description = "Promote only from the record at this version (as 'ledger show' prints it): when another operator or node changed it since, nothing is written and the conflict is reported." };
         var log = Log();
         var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
         {
-            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, log,
+            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, expectedVersion, log,
         };
         command.SetAction(parse =>
         {
@@ -114,7 +115,7 @@ internal static class PromotionCommands
             var request = new PromotionRequest(
                 Identities.Id(parse.GetValue(policy), "--policy-id"), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
                 parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression),
-                ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"),
+                ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"), ExpectedVersion: parse.GetValue(expectedVersion),
                 DeclaredRoles: File.Exists(WorkflowRoles.DefaultPath) ? WorkflowRoles.Load(WorkflowRoles.DefaultPath).Roles : []);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
@@ -245,7 +246,7 @@ internal static class PromotionCommands
     {
         var lines = new List<string>
         {
-            $"{record.PolicyId}: declared {record.DeclaredStage.Name()}, audit {record.AuditStage.Name()}, current {record.CurrentStage.Name()}",
+            $"{record.PolicyId}: declared {record.DeclaredStage.Name()}, audit {record.AuditStage.Name()}, current {record.CurrentStage.Name()} (version {record.Version.ToString(CultureInfo.InvariantCulture)})",
             $"  approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}, gaps at declared stage [{string.Join(", ", record.AuditGaps(record.DeclaredStage))}]",
         };
         lines.AddRange(record.History.Select(t => $"  {t.At}  {t.Kind,-9} {t.From.Name(),-12} → {t.To.Name(),-12} by {t.Actor}; approvals [{string.Join(", ", t.Approvals)}]"));
