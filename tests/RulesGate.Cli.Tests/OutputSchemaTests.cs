@@ -56,4 +56,72 @@ public sealed class OutputSchemaTests : IDisposable
         decision["mode"] = "enforce";
         Assert.False(Schema("policygate-decision.schema.json").Evaluate(JsonSerializer.SerializeToElement(decision)).IsValid);
     }
+
+    [Fact]
+    public void CheckpointAndProof_Validate()
+    {
+        var journal = Path.Combine(folder, "journal.db");
+        var key = Path.Combine(folder, "anchor.pem");
+        var checkpoint = Path.Combine(folder, "checkpoint.json");
+        Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", "samples/capital/intents.jsonl", "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("journal", "keygen", "--out", key).Exit);
+        Assert.Equal(0, CliTests.Run("journal", "checkpoint", "--key", key, "--out", checkpoint, "--journal", journal).Exit);
+        var proof = CliTests.Run("journal", "prove", "--seq", "2", "--checkpoint", checkpoint, "--journal", journal).Out;
+
+        using var signed = JsonDocument.Parse(File.ReadAllText(checkpoint));
+        using var proved = JsonDocument.Parse(proof);
+        Assert.True(Schema("checkpoint.schema.json").Evaluate(signed.RootElement).IsValid);
+        Assert.True(Schema("inclusion-proof.schema.json").Evaluate(proved.RootElement).IsValid, proof);
+        var forged = JsonNode.Parse(proof)!;
+        forged["checkpoint"]!["size"] = "215";
+        Assert.False(Schema("inclusion-proof.schema.json").Evaluate(JsonSerializer.SerializeToElement(forged)).IsValid);
+    }
+
+    /// <summary>Every sample request validates, and on intents the schema and the loader agree: the one refuses exactly what the other does.</summary>
+    [Fact]
+    public void CapitalRequestSchema_AndTheLoader_AcceptTheSameIntents()
+    {
+        var schema = Schema("capital-request.schema.json");
+        foreach (var line in File.ReadLines(Path.Combine(CliTests.Root, "samples", "capital", "requests.jsonl")))
+        {
+            using var request = JsonDocument.Parse(line);
+            Assert.True(schema.Evaluate(request.RootElement).IsValid, line);
+        }
+
+        var sample = File.ReadLines(Path.Combine(CliTests.Root, "samples", "capital", "intents.jsonl")).ToList();
+        (string From, string To)[] mutations =
+        [
+            ("\"qty\": 100", "\"qty\": 0"),
+            ("\"qty\": 100", "\"qty\": -5"),
+            ("\"qty\": 100, ", ""),
+            ("\"side\": \"buy\"", "\"side\": \"hold\""),
+            ("\"limit_price\": null", "\"limit_price\": null, \"tif\": \"day\""),
+            ("\"limit_price\": null", "\"limit_price\": \"10\""),
+            ("\"order_type\": \"market\"", "\"order_type\": \"limit\""),
+            ("\"2026-11-20T14:30:05Z\"", "\"yesterday\""),
+            ("\"2026-11-20T14:30:05Z\"", "\"2026-11-20T16:30:05+02:00\""),
+            ("\"intent_id\": \"i-001\"", "\"intent_id\": \"   \""),
+            ("\"symbol\": \"NVDA\", ", ""),
+        ];
+        var intents = sample.Concat(mutations.Select(change => sample[0].Contains(change.From, StringComparison.Ordinal)
+            ? sample[0].Replace(change.From, change.To, StringComparison.Ordinal)
+            : throw new InvalidOperationException($"the first sample intent has no {change.From}"))).ToList();
+        var intentSchema = JsonSchema.FromText("""{"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": "rulesgate/capital-request.schema.json#/$defs/intent"}""");
+        foreach (var line in intents)
+        {
+            using var intent = JsonDocument.Parse(line);
+            var loaded = true;
+            try
+            {
+                RulesGate.Core.Gate.CapitalContextJson.ReadIntent(intent.RootElement);
+            }
+            catch (FormatException)
+            {
+                loaded = false;
+            }
+
+            Assert.True(loaded == intentSchema.Evaluate(intent.RootElement).IsValid, $"the loader {(loaded ? "accepts" : "refuses")} what the schema does not: {line}");
+        }
+    }
 }
