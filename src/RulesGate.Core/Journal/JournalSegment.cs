@@ -29,36 +29,171 @@ public static class JournalSegment
     [ThreadStatic] private static Compressor? compressor;
     [ThreadStatic] private static Decompressor? decompressor;
 
-    /// <summary>The row for <paramref name="events"/>: consecutive, chained events, at least one.</summary>
+    /// <summary>The row for <paramref name="events"/>: consecutive, chained events, at least one, each keeping the hash it has.</summary>
     public static StoredSegment Of(IReadOnlyList<JournalEvent> events)
     {
-        var writer = new CborWriter(CborConformanceMode.Strict, convertIndefiniteLengthEncodings: false, allowMultipleRootLevelValues: false, initialCapacity: 1 << 16);
-        writer.WriteStartMap(3);
-        writer.WriteTextString("format");
-        writer.WriteTextString(Format);
-        writer.WriteTextString("prev");
-        writer.WriteTextString(events[0].PrevHash);
-        writer.WriteTextString("events");
-        writer.WriteStartArray(events.Count);
+        var body = new Body(events[0].PrevHash, events.Count);
         Span<byte> hash = stackalloc byte[32];
         foreach (var e in events)
         {
-            writer.WriteStartArray(6);
-            writer.WriteInt64(e.Seq);
-            writer.WriteTextString(e.Stream);
-            writer.WriteTextString(e.Type);
-            writer.WriteTextString(e.Time);
-            writer.WriteTextString(e.Payload);
+            body.Start(e.Seq);
+            body.Text(e.Stream);
+            body.Text(e.Type);
+            body.Text(e.Time);
+            body.Text(e.Payload);
             Convert.FromHexString(e.Hash, hash, out _, out _);
-            writer.WriteByteString(hash);
-            writer.WriteEndArray();
+            body.Hash(hash);
         }
 
-        writer.WriteEndArray();
-        writer.WriteEndMap();
-        compressor ??= NewCompressor();
-        var body = compressor.Wrap(writer.Encode()).ToArray();
-        return new StoredSegment(events[0].Seq, events[^1].Seq, events.Count, Index(events, e => e.Stream), Index(events, e => e.Type), events[^1].Hash, body);
+        return Row(events, body.Compress());
+    }
+
+    /// <summary>
+    /// Chains <paramref name="entries"/> after <paramref name="head"/> and encodes them in one pass: each field is
+    /// turned into UTF-8 once, written into the body and hashed from there (the same bytes
+    /// <see cref="JournalEvent.HashOf"/> hashes), so a batch costs one encoding and one SHA-256 per event.
+    /// </summary>
+    public static (List<JournalEvent> Events, StoredSegment Segment) Chain(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head, string time)
+    {
+        var (seq, previous) = head;
+        var events = new List<JournalEvent>(entries.Count);
+        var body = new Body(previous, entries.Count);
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> prefix = stackalloc byte[64 + 1 + 20 + 1];
+        Span<byte> hash = stackalloc byte[32];
+        ReadOnlySpan<byte> newline = "\n"u8;
+        foreach (var entry in entries)
+        {
+            seq++;
+            var at = System.Text.Encoding.UTF8.GetBytes(previous, prefix);
+            prefix[at++] = (byte)'\n';
+            seq.TryFormat(prefix[at..], out var digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+            sha.AppendData(prefix[..(at + digits)]);
+            body.Start(seq);
+            sha.AppendData(newline);
+            sha.AppendData(body.Text(entry.Stream));
+            sha.AppendData(newline);
+            sha.AppendData(body.Text(entry.Type));
+            sha.AppendData(newline);
+            sha.AppendData(body.Text(time));
+            sha.AppendData(newline);
+            sha.AppendData(body.Text(entry.Payload));
+            sha.GetHashAndReset(hash);
+            body.Hash(hash);
+            var hex = Convert.ToHexStringLower(hash);
+            events.Add(new JournalEvent(seq, entry.Stream, entry.Type, time, entry.Payload, previous, hex));
+            previous = hex;
+        }
+
+        return (events, Row(events, body.Compress()));
+    }
+
+    private static StoredSegment Row(IReadOnlyList<JournalEvent> events, byte[] body) =>
+        new(events[0].Seq, events[^1].Seq, events.Count, Index(events, e => e.Stream), Index(events, e => e.Type), events[^1].Hash, body);
+
+    /// <summary>
+    /// The CBOR of a segment, written by hand into a buffer of this thread's (definite lengths, shortest heads:
+    /// what <see cref="CborConformanceMode.Strict"/> reads back), then compressed.
+    /// </summary>
+    private sealed class Body
+    {
+        [ThreadStatic] private static byte[]? scratch;
+
+        private byte[] buffer;
+        private int length;
+
+        public Body(string previous, int count)
+        {
+            buffer = scratch ?? new byte[1 << 20];
+            scratch = null;
+            length = 0;
+            Head(5, 3);
+            Text("format");
+            Text(Format);
+            Text("prev");
+            Text(previous);
+            Text("events");
+            Head(4, (ulong)count);
+        }
+
+        /// <summary>Opens an event, <c>[seq, …</c>.</summary>
+        public void Start(long seq)
+        {
+            Head(4, 6);
+            Head(0, (ulong)seq);
+        }
+
+        /// <summary>Writes a text string; returns its UTF-8 bytes, for hashing.</summary>
+        public ReadOnlySpan<byte> Text(string text)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetByteCount(text);
+            Head(3, (ulong)bytes);
+            Room(bytes);
+            var start = length;
+            length += System.Text.Encoding.UTF8.GetBytes(text, buffer.AsSpan(length));
+            return buffer.AsSpan(start, bytes);
+        }
+
+        public void Hash(ReadOnlySpan<byte> hash)
+        {
+            Head(2, (ulong)hash.Length);
+            Room(hash.Length);
+            hash.CopyTo(buffer.AsSpan(length));
+            length += hash.Length;
+        }
+
+        public byte[] Compress()
+        {
+            compressor ??= NewCompressor();
+            var compressed = compressor.Wrap(buffer.AsSpan(0, length)).ToArray();
+            if (buffer.Length <= 1 << 26)
+            {
+                scratch = buffer;
+            }
+
+            return compressed;
+        }
+
+        private void Head(int major, ulong value)
+        {
+            Room(9);
+            var kind = (byte)(major << 5);
+            if (value < 24)
+            {
+                buffer[length++] = (byte)(kind | (byte)value);
+            }
+            else if (value <= byte.MaxValue)
+            {
+                buffer[length++] = (byte)(kind | 24);
+                buffer[length++] = (byte)value;
+            }
+            else if (value <= ushort.MaxValue)
+            {
+                buffer[length++] = (byte)(kind | 25);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(length), (ushort)value);
+                length += 2;
+            }
+            else if (value <= uint.MaxValue)
+            {
+                buffer[length++] = (byte)(kind | 26);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(length), (uint)value);
+                length += 4;
+            }
+            else
+            {
+                buffer[length++] = (byte)(kind | 27);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(length), value);
+                length += 8;
+            }
+        }
+
+        private void Room(int more)
+        {
+            if (length + more > buffer.Length)
+            {
+                Array.Resize(ref buffer, Math.Max(buffer.Length * 2, length + more));
+            }
+        }
     }
 
     /// <summary>

@@ -71,8 +71,8 @@ public sealed class JournalStore : IDisposable
             Check("type", entry.Type);
         }
 
-        var events = Chain(entries, head, Serialization.JsonText.Timestamp(time.GetUtcNow()));
-        return new PreparedSegment(entries, head, events, JournalSegment.Of(events));
+        var (events, segment) = JournalSegment.Chain(entries, head, Serialization.JsonText.Timestamp(time.GetUtcNow()));
+        return new PreparedSegment(entries, head, events, segment);
     }
 
     /// <summary>Appends a prepared segment; when the journal has moved on since it was prepared, it is chained and encoded again at the real head.</summary>

@@ -27,6 +27,9 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>How many transactions committed so far.</summary>
     public long Commits { get; private set; }
 
+    /// <summary>How many entries were acknowledged durable so far.</summary>
+    public long Acknowledged { get; private set; }
+
     /// <summary>
     /// Queues the entry; the task completes with the event once it is durable. When the queue is full the call
     /// waits for the writer to catch up, so a producer faster than the disk is slowed rather than left to fill memory.
@@ -109,6 +112,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         {
             var events = prepared is not null ? store.Append(prepared, blobs) : store.Append([.. batch.Select(p => p.Entry)], blobs, segment: true);
             Commits++;
+            Acknowledged += batch.Count;
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Done.SetResult(events[i]);
