@@ -65,12 +65,7 @@ public sealed class JournalStore : IDisposable
     /// </summary>
     public PreparedSegment Prepare(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head)
     {
-        foreach (var entry in entries)
-        {
-            Check("stream", entry.Stream);
-            Check("type", entry.Type);
-        }
-
+        Check(entries);
         var (events, segment) = JournalSegment.Chain(entries, head, Serialization.JsonText.Timestamp(time.GetUtcNow()));
         return new PreparedSegment(entries, head, events, segment);
     }
@@ -94,11 +89,7 @@ public sealed class JournalStore : IDisposable
         (string Stream, long Version)? expected,
         bool segment)
     {
-        foreach (var entry in entries)
-        {
-            Check("stream", entry.Stream);
-            Check("type", entry.Type);
-        }
+        Check(entries);
 
         // Blobs are content-addressed: one whose bytes do not hash to its name is never kept.
         var fresh = new HashSet<string>(StringComparer.Ordinal);
@@ -297,6 +288,15 @@ public sealed class JournalStore : IDisposable
         writer.WriteEndArray();
         writer.WriteEndObject();
     }, pretty: false);
+
+    private static void Check(IReadOnlyList<JournalEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            Check("stream", entry.Stream);
+            Check("type", entry.Type);
+        }
+    }
 
     private static void Check(string name, string value)
     {
