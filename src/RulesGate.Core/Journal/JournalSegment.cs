@@ -220,7 +220,7 @@ public static class JournalSegment
             throw new JournalSegmentException(segment, $"its compressed bytes do not decode ({error.Message})");
         }
 
-        var events = new List<JournalEvent>(segment.Count);
+        var events = new List<JournalEvent>(Math.Clamp(segment.Count, 0, 4096));   // the row says how many; it is not trusted for an allocation
         try
         {
             var reader = new CborReader(decoded, CborConformanceMode.Strict);

@@ -193,6 +193,17 @@ public sealed class JournalSegmentTests : IDisposable
     }
 
     [Fact]
+    public void Read_RowClaimingAHugeCount_IsNamedWithoutAllocatingForIt()
+    {
+        Filled().Dispose();
+        var row = Row(6) with { Count = int.MaxValue };
+
+        var error = Assert.Throws<JournalSegmentException>(() => JournalSegment.Read(row));
+
+        Assert.Contains($"its row says {int.MaxValue} events, its body holds 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writer_AcknowledgesOnlyWhatIsDurable_AndEveryAcknowledgedDecisionIsThere()
     {
         var store = SqliteJournal.Create(DbPath);
