@@ -74,14 +74,7 @@ internal sealed class PostgresDiary(NpgsqlDataSource source) : IDiaryStore
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var (id, seq) = (reader.GetString(0), reader.GetInt64(7));
-            var forced = reader.GetInt32(5);
-            if (!DateTimeOffset.TryParseExact(reader.GetString(2), JsonText.TimestampFormat, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at) || forced is not (0 or 1))
-            {
-                throw JournalException.Missing($"diary row '{id}' (event {seq}) is malformed: no diary event could have written it (a row was edited behind the journal).");
-            }
-
-            yield return new DiaryRow(id, reader.GetString(1), at, (PromotionStage)reader.GetInt32(3), (DiarySeverity)reader.GetInt32(4), forced == 1, reader.IsDBNull(6) ? null : reader.GetString(6), seq);
+            yield return DiaryRow.Stored(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetInt32(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt64(7));
         }
     }
 

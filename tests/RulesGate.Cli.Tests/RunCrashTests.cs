@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -46,47 +45,38 @@ public sealed class RunCrashTests : IDisposable
     internal static void KillMidBatch(string folder, string journal, Func<JournalStore> open)
     {
         var intents = Intents(folder, 40_000);
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
-            typeof(CliApp).Assembly.Location, "run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", intents,
+        using var process = Nodes.Start(
+            "run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", intents,
             "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal,
-            "--exec-log", "/dev/stdout", "--cache", Path.Combine(folder, "cache"),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
+            "--exec-log", "/dev/stdout", "--cache", Path.Combine(folder, "cache"));
 
         // Execution events reach stdout only once their segment is durable; the kill lands right after the first ones.
         var seen = new List<string>();
-        using (var process = Process.Start(start)!)
+        process.OutputDataReceived += (_, line) =>
         {
-            process.OutputDataReceived += (_, line) =>
+            if (line.Data is null)
             {
-                if (line.Data is null)
-                {
-                    return;
-                }
+                return;
+            }
 
-                lock (seen)
-                {
-                    seen.Add(line.Data);
-                }
+            lock (seen)
+            {
+                seen.Add(line.Data);
+            }
 
-                try
-                {
-                    process.Kill();    // SIGKILL on Linux
-                }
-                catch (InvalidOperationException)
-                {
-                    // Gone already.
-                }
-            };
-            process.BeginOutputReadLine();
-            process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.NotEqual(0, process.ExitCode);
-        }
+            try
+            {
+                process.Kill();    // SIGKILL on Linux
+            }
+            catch (InvalidOperationException)
+            {
+                // Gone already.
+            }
+        };
+        process.BeginOutputReadLine();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.NotEqual(0, process.ExitCode);
 
         var acknowledged = new List<string>();
         lock (seen)

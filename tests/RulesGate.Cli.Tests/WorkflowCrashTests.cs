@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
@@ -109,13 +108,7 @@ public sealed class WorkflowCrashTests(ITestOutputHelper output) : IDisposable
     /// <summary>Runs the script in a child process, killing it after <paramref name="killAfter"/> durable signals; true when it finished.</summary>
     private static bool Run(string script, string journal, string cache, int killAfter)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { typeof(CliApp).Assembly.Location, "workflow", "signals", script, "--journal", journal, "--cache", cache })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Nodes.Start("workflow", "signals", script, "--journal", journal, "--cache", cache);
         var done = 0;
         process.OutputDataReceived += (_, line) =>
         {

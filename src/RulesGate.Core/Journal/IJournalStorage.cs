@@ -100,7 +100,15 @@ public sealed record StoredProjection(string Projection, string Id, string Value
 }
 
 /// <summary>One diary entry as its projection keeps it, with the sequence number of the event that recorded it.</summary>
-public sealed record DiaryRow(string EntryId, string PolicyId, DateTimeOffset RecordedAt, PromotionStage Stage, DiarySeverity Severity, bool Forced, string? Regime, long Seq);
+public sealed record DiaryRow(string EntryId, string PolicyId, DateTimeOffset RecordedAt, PromotionStage Stage, DiarySeverity Severity, bool Forced, string? Regime, long Seq)
+{
+    /// <summary>A row as an adapter stored it (the time as <see cref="Serialization.JsonText.Timestamp"/> writes it, forced as 0 or 1), checked.</summary>
+    /// <exception cref="JournalException">No diary event could have written it.</exception>
+    public static DiaryRow Stored(string entryId, string policyId, string recordedAt, long stage, long severity, long forced, string? regime, long seq) =>
+        DateTimeOffset.TryParseExact(recordedAt, Serialization.JsonText.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) && forced is 0 or 1
+            ? new DiaryRow(entryId, policyId, at, (PromotionStage)stage, (DiarySeverity)severity, forced == 1, regime, seq)
+            : throw JournalException.Missing($"diary row '{entryId}' (event {seq}) is malformed: no diary event could have written it (a row was edited behind the journal).");
+}
 
 /// <summary>The diary's projection: entries by id, and the metrics the promotion gates read, computed where the rows are.</summary>
 public interface IDiaryStore

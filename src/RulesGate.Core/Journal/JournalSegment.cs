@@ -224,7 +224,7 @@ public static class JournalSegment
         try
         {
             var reader = new CborReader(decoded, CborConformanceMode.Strict);
-            if (reader.ReadStartMap() != 3 || reader.ReadTextString() != "format" || reader.ReadTextString() is var format && format != Format)
+            if (reader.ReadStartMap() != 3 || reader.ReadTextString() != "format" || reader.ReadTextString() != Format)
             {
                 throw new JournalSegmentException(segment, $"it is not a {Format} body");
             }

@@ -124,9 +124,9 @@ public sealed class JournalStore : IDisposable
         if (segment && entries.Count > 0)
         {
             // Prepared at the head it still has, it goes as it is; otherwise it is chained again here.
-            var ready = prepared is { } given && given.After == head ? given : Prepare(entries, head);
-            transaction.Insert(ready.Segment);
-            appended = ready.Events;
+            var (events, stored) = prepared is { } given && given.After == head ? (given.Events, given.Segment) : JournalSegment.Chain(entries, head, stamp);
+            transaction.Insert(stored);
+            appended = events;
         }
         else
         {

@@ -77,6 +77,13 @@ internal sealed class JournalWriter : IAsyncDisposable
                 batch.Add(pending);
             }
 
+            if (head is null && committing is not null)
+            {
+                // The head is read from the store, which the last commit may still be using: wait for it first.
+                await committing.ConfigureAwait(false);
+                committing = null;
+            }
+
             PreparedSegment? prepared = null;
             try
             {
