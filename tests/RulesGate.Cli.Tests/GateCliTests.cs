@@ -272,6 +272,19 @@ public sealed class GateCliTests : IDisposable
     }
 
     /// <summary>Rewrites the segment holding <paramref name="from"/> with it replaced by <paramref name="to"/> in its events' payloads, keeping their recorded hashes: an edit behind the journal's back.</summary>
+    /// <summary>The CBOR with the text <paramref name="from"/> written over by <paramref name="to"/>, of the same length: what an attacker editing the stored bytes does.</summary>
+    private static byte[] Replaced(byte[] cbor, string from, string to)
+    {
+        var (old, replacement) = (System.Text.Encoding.UTF8.GetBytes(from), System.Text.Encoding.UTF8.GetBytes(to));
+        Assert.Equal(old.Length, replacement.Length);
+        for (var at = cbor.AsSpan().IndexOf(old); at >= 0; at = cbor.AsSpan().IndexOf(old))
+        {
+            replacement.CopyTo(cbor, at);
+        }
+
+        return cbor;
+    }
+
     private static void AlterInSegment(string journal, string from, string to)
     {
         using var connection = new SqliteConnection($"Data Source={journal};Pooling=False");
@@ -288,7 +301,9 @@ public sealed class GateCliTests : IDisposable
         }
 
         var row = rows.Single(segment => JournalSegment.Read(segment).Any(e => e.Payload.Contains(from, StringComparison.Ordinal)));
-        var altered = JournalSegment.Of([.. JournalSegment.Read(row).Select(e => e with { Payload = e.Payload.Replace(from, to, StringComparison.Ordinal) })]);
+        var altered = JournalSegment.Of([.. JournalSegment.Read(row).Select(e => !e.Payload.Contains(from, StringComparison.Ordinal) ? e
+            : e.Cbor is { } cbor ? e with { Cbor = Replaced(cbor.ToArray(), from, to) }
+            : e with { Payload = e.Payload.Replace(from, to, StringComparison.Ordinal) })]);
         using var write = connection.CreateCommand();
         write.CommandText = "UPDATE segments SET body = $body WHERE first_seq = $first";
         write.Parameters.AddWithValue("$body", altered.Body);

@@ -18,7 +18,10 @@ public static class CapitalJson
 
     public static string Request(CapitalContext context) => JsonText.Write(writer => WriteRequest(writer, context), pretty: false);
 
-    public static void WriteDecision(Utf8JsonWriter writer, CapitalDecision decision, bool withTiming = true)
+    public static void WriteDecision(Utf8JsonWriter writer, CapitalDecision decision, bool withTiming = true) => WriteDecision(new JsonSink(writer), decision, withTiming);
+
+    public static void WriteDecision<TWriter>(TWriter writer, CapitalDecision decision, bool withTiming = true)
+        where TWriter : IDocumentWriter
     {
         writer.WriteStartObject();
         writer.WriteString("decision"u8, Verdict(decision.Decision));
@@ -89,7 +92,10 @@ public static class CapitalJson
         _ => "CRIT",
     };
 
-    public static void WriteRequest(Utf8JsonWriter writer, CapitalContext context)
+    public static void WriteRequest(Utf8JsonWriter writer, CapitalContext context) => WriteRequest(new JsonSink(writer), context);
+
+    public static void WriteRequest<TWriter>(TWriter writer, CapitalContext context)
+        where TWriter : IDocumentWriter
     {
         writer.WriteStartObject();
         writer.WritePropertyName("intent"u8);
@@ -98,7 +104,7 @@ public static class CapitalJson
         Number(writer, "equity"u8, context.Portfolio.Equity);
         Number(writer, "start_of_day_equity"u8, context.Portfolio.StartOfDayEquity);
         Number(writer, "peak_equity"u8, context.Portfolio.PeakEquity);
-        Map(writer, "positions"u8, context.Portfolio.Positions);
+        SortedNumbers(writer, "positions"u8, context.Portfolio.Positions);
         Number(writer, "realized_pnl_today"u8, context.Portfolio.RealizedPnlToday);
         Number(writer, "unrealized_pnl"u8, context.Portfolio.UnrealizedPnl);
         writer.WriteEndObject();
@@ -108,24 +114,21 @@ public static class CapitalJson
             writer.WriteString("timestamp"u8, Timestamp(taken));
         }
 
-        Map(writer, "prices"u8, context.Market.Prices);
+        SortedNumbers(writer, "prices"u8, context.Market.Prices);
         writer.WriteEndObject();
         writer.WriteStartObject("execution"u8);
         writer.WriteNumber("orders_last_60s_global"u8, context.Execution.OrdersLast60sGlobal);
-        writer.WriteStartObject("orders_last_60s_by_strategy"u8);
-        foreach (var (strategy, count) in context.Execution.OrdersLast60sByStrategy.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-        {
-            writer.WriteNumber(strategy, count);
-        }
-
-        writer.WriteEndObject();
+        SortedNumbers(writer, "orders_last_60s_by_strategy"u8, context.Execution.OrdersLast60sByStrategy);
         writer.WriteNumber("violations_last_window"u8, context.Execution.ViolationsLastWindow);
         writer.WriteBoolean("kill_switch_active"u8, context.Execution.KillSwitchActive);
         writer.WriteEndObject();
         writer.WriteEndObject();
     }
 
-    public static void WriteIntent(Utf8JsonWriter writer, OrderIntent intent)
+    public static void WriteIntent(Utf8JsonWriter writer, OrderIntent intent) => WriteIntent(new JsonSink(writer), intent);
+
+    public static void WriteIntent<TWriter>(TWriter writer, OrderIntent intent)
+        where TWriter : IDocumentWriter
     {
         writer.WriteStartObject();
         writer.WriteString("intent_id"u8, intent.IntentId);
@@ -144,25 +147,15 @@ public static class CapitalJson
         writer.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter writer, ReadOnlySpan<byte> name, double value)
+    private static void Number<TWriter>(TWriter writer, ReadOnlySpan<byte> name, double value)
+        where TWriter : IDocumentWriter
     {
         writer.WritePropertyName(name);
-        Value(writer, value);
+        JsonText.Number(writer, value);
     }
 
-    private static void Map(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, double> values)
-    {
-        writer.WriteStartObject(name);
-        foreach (var (key, value) in values.OrderBy(pair => pair.Key, StringComparer.Ordinal))
-        {
-            writer.WritePropertyName(key);
-            Value(writer, value);
-        }
-
-        writer.WriteEndObject();
-    }
-
-    private static void Pairs(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<KeyValuePair<string, object?>> pairs)
+    private static void Pairs<TWriter>(TWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<KeyValuePair<string, object?>> pairs)
+        where TWriter : IDocumentWriter
     {
         writer.WriteStartObject(name);
         foreach (var (key, value) in pairs)

@@ -18,24 +18,32 @@ public static class GateJournal
     /// <summary>The kill switch's stream, and its projection: one document, whose id is empty.</summary>
     public const string KillSwitchKey = "killswitch";
 
-    /// <summary>The event for one decision as the gate made it; <paramref name="windowTrip"/> says the stream's violation count then tripped the kill switch.</summary>
+    /// <summary>
+    /// The event for one decision as the gate made it; <paramref name="windowTrip"/> says the stream's violation
+    /// count then tripped the kill switch. Its payload is CBOR (<see cref="CborDocument"/>): what a decision's JSON
+    /// would say, written without formatting a number.
+    /// </summary>
     public static JournalEntry Decision(CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false)
     {
-        var payload = JsonText.Write(writer =>
+        var payload = CborDocument.Write(writer =>
         {
             writer.WriteStartObject();
-            JsonText.Optional(writer, "run_id"u8, runId);
-            writer.WriteString("bundle", gate.Bundle.Identity);
-            writer.WriteString("bundle_hash", gate.Bundle.File.Hash);
+            if (runId is not null)
+            {
+                writer.WriteString("run_id"u8, runId);
+            }
+
+            writer.WriteString("bundle"u8, gate.Bundle.Identity);
+            writer.WriteString("bundle_hash"u8, gate.Bundle.File.Hash);
             writer.WritePropertyName("request");
             CapitalJson.WriteRequest(writer, context);
             writer.WritePropertyName("decision");
             CapitalJson.WriteDecision(writer, decision, withTiming: false);
-            writer.WriteBoolean("window_trip", windowTrip);
-            writer.WriteNumber("eval_us", Math.Round(decision.EvalMicros, 3));
+            writer.WriteBoolean("window_trip"u8, windowTrip);
+            writer.WriteNumber("eval_us"u8, Math.Round(decision.EvalMicros, 3));
             writer.WriteEndObject();
-        }, pretty: false);
-        return new JournalEntry(runId is null ? "gate" : $"run:{runId}", DecisionType, payload);
+        });
+        return JournalEntry.OfCbor(runId is null ? "gate" : $"run:{runId}", DecisionType, payload);
     }
 
     /// <summary>The rule file's bytes under its hash, stored with the first decision that used it.</summary>

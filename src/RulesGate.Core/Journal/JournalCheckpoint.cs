@@ -108,6 +108,9 @@ public sealed record JournalCheckpoint(long Size, string Root, string Time, stri
 /// </summary>
 public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path, JournalCheckpoint Checkpoint)
 {
+    /// <summary>The proof, as read, shows a payload other than the CBOR its event's hash covers.</summary>
+    public bool ShowsOtherContents { get; init; }
+
     /// <summary>The proof of event <paramref name="seq"/> under <paramref name="checkpoint"/>.</summary>
     /// <exception cref="FormatException">The checkpoint does not cover that event, or the journal no longer matches it.</exception>
     public static JournalProof Of(JournalStore store, long seq, JournalCheckpoint checkpoint)
@@ -139,6 +142,11 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
             return $"event {Event.Seq} does not match its own hash (its contents were changed)";
         }
 
+        if (ShowsOtherContents)
+        {
+            return $"event {Event.Seq}'s payload as shown is not the CBOR its hash covers (its contents were changed)";
+        }
+
         try
         {
             return MerkleTree.Verify(Convert.FromHexString(Event.Hash), Event.Seq - 1, Checkpoint.Size, [.. Path.Select(Convert.FromHexString)], Convert.FromHexString(Checkpoint.Root))
@@ -160,6 +168,11 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
         writer.WriteString("type"u8, Event.Type);
         writer.WriteString("time"u8, Event.Time);
         writer.WriteString("payload"u8, Event.Payload);
+        if (Event.Cbor is { } cbor)
+        {
+            writer.WriteBase64String("payload_cbor"u8, cbor.Span);
+        }
+
         writer.WriteString("prev_hash"u8, Event.PrevHash);
         writer.WriteString("hash"u8, Event.Hash);
         writer.WriteEndObject();
@@ -177,16 +190,27 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
     public static JournalProof Read(JsonElement json)
     {
         var fields = new JsonFields(json, "proof", "event", "path", "checkpoint");
-        var e = fields.Object("event", "seq", "stream", "type", "time", "payload", "prev_hash", "hash");
+        var e = fields.Object("event", "seq", "stream", "type", "time", "payload", "payload_cbor", "prev_hash", "hash");
         var path = fields.Required("path");
         if (path.ValueKind != JsonValueKind.Array || path.EnumerateArray().Any(item => item.ValueKind != JsonValueKind.String))
         {
             throw new FormatException("proof.path: expected an array of hex hashes.");
         }
 
+        var showsOther = false;
+        var proven = new JournalEvent((long)e.Number("seq"), e.String("stream"), e.String("type"), e.String("time"), e.String("payload"), e.String("prev_hash"), e.String("hash"));
+        if (e.Has("payload_cbor"))
+        {
+            // The hash covers the CBOR; the JSON beside it must say exactly what the CBOR says, or a reader would be shown other contents than were proven.
+            var cbor = e.Required("payload_cbor") is { ValueKind: JsonValueKind.String } text && text.TryGetBytesFromBase64(out var bytes) ? bytes : throw new FormatException("proof.event.payload_cbor: expected base64.");
+            var shown = proven.Payload;
+            proven = proven with { Cbor = cbor };
+            showsOther = CborDocument.ToJson(cbor) != shown;
+        }
+
         return new JournalProof(
-            new JournalEvent((long)e.Number("seq"), e.String("stream"), e.String("type"), e.String("time"), e.String("payload"), e.String("prev_hash"), e.String("hash")),
+            proven,
             [.. path.EnumerateArray().Select(item => item.GetString()!)],
-            JournalCheckpoint.Read(fields.Required("checkpoint")));
+            JournalCheckpoint.Read(fields.Required("checkpoint"))) { ShowsOtherContents = showsOther };
     }
 }

@@ -1,4 +1,4 @@
-using System.Formats.Cbor;
+using RulesGate.Core.Serialization;
 using ZstdSharp;
 
 namespace RulesGate.Core.Journal;
@@ -15,19 +15,27 @@ public sealed record StoredSegment(long First, long Last, int Count, string Stre
 /// <summary>
 /// The encoding of a segment, standard and self-describing so that any CBOR and zstd tool reads it years later:
 /// a zstd frame (level 1, with its content checksum) holding one CBOR map,
-/// <c>{"format": "rulesgate-segment/1", "prev": hash before the first event, "events": [[seq, stream, type, time, payload, sha256], …]}</c>.
-/// Each event keeps its own hash, computed exactly as for an event on a row of its own (<see cref="JournalEvent.HashOf"/>),
-/// so one chain runs through rows and segments and <c>journal verify</c> names the first altered event inside a segment.
+/// <c>{"format": "rulesgate-segment/2", "prev": hash before the first event, "events": [[seq, stream, type, time, payload, sha256], …]}</c>.
+/// A payload is a text string (JSON) or, for an entry given as CBOR (<see cref="JournalEntry.OfCbor"/>), that CBOR
+/// embedded as a byte string tagged 24 (an encoded CBOR data item), so a reader finds each event's bytes without
+/// walking them. Each event keeps its own hash, computed as for an event on a row of its own over the payload's bytes
+/// (<see cref="JournalEvent.ComputeHash"/>), so one chain runs through rows and segments and <c>journal verify</c>
+/// names the first altered event inside a segment without turning a payload into JSON. Segments of format 1 (every
+/// payload text) are read as before.
 /// </summary>
 public static class JournalSegment
 {
-    public const string Format = "rulesgate-segment/1";
+    public const string Format = "rulesgate-segment/2";
+
+    /// <summary>The first format, whose payloads are all JSON text; still read.</summary>
+    public const string FormatOne = "rulesgate-segment/1";
 
     /// <summary>Events past this many decoded bytes make a segment unreadable: a hostile body cannot make a reader allocate without bound.</summary>
     private const int MaxDecoded = 1 << 30;
 
     [ThreadStatic] private static Compressor? compressor;
     [ThreadStatic] private static Decompressor? decompressor;
+    [ThreadStatic] private static byte[]? decoding;
 
     /// <summary>The row for <paramref name="events"/>: consecutive, chained events, at least one, each keeping the hash it has.</summary>
     public static StoredSegment Of(IReadOnlyList<JournalEvent> events)
@@ -40,7 +48,7 @@ public static class JournalSegment
             body.Text(e.Stream);
             body.Text(e.Type);
             body.Text(e.Time);
-            body.Text(e.Payload);
+            _ = e.Cbor is { } cbor ? body.Raw(cbor.Span) : body.Text(e.Payload);
             Convert.FromHexString(e.Hash, hash, out _, out _);
             body.Hash(hash);
         }
@@ -50,8 +58,8 @@ public static class JournalSegment
 
     /// <summary>
     /// Chains <paramref name="entries"/> after <paramref name="head"/> and encodes them in one pass: each field is
-    /// turned into UTF-8 once, written into the body and hashed from there (the same bytes
-    /// <see cref="JournalEvent.HashOf"/> hashes), so a batch costs one encoding and one SHA-256 per event.
+    /// turned into UTF-8 once (a CBOR payload is copied as it is), written into the body and hashed from there (the
+    /// same bytes <see cref="JournalEvent.ComputeHash"/> hashes), so a batch costs one encoding and one SHA-256 per event.
     /// </summary>
     public static (List<JournalEvent> Events, StoredSegment Segment) Chain(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head, string time)
     {
@@ -77,11 +85,13 @@ public static class JournalSegment
             sha.AppendData(newline);
             sha.AppendData(body.Text(time));
             sha.AppendData(newline);
-            sha.AppendData(body.Text(entry.Payload));
+            sha.AppendData(entry.Cbor is { } given ? body.Raw(given) : body.Text(entry.Payload));
             sha.GetHashAndReset(hash);
             body.Hash(hash);
             var hex = Convert.ToHexStringLower(hash);
-            events.Add(new JournalEvent(seq, entry.Stream, entry.Type, time, entry.Payload, previous, hex));
+            events.Add(entry.Cbor is { } cbor
+                ? new JournalEvent(seq, entry.Stream, entry.Type, time, cbor, previous, hex)
+                : new JournalEvent(seq, entry.Stream, entry.Type, time, entry.Payload, previous, hex));
             previous = hex;
         }
 
@@ -93,7 +103,7 @@ public static class JournalSegment
 
     /// <summary>
     /// The CBOR of a segment, written by hand into a buffer of this thread's (definite lengths, shortest heads:
-    /// what <see cref="CborConformanceMode.Strict"/> reads back), then compressed.
+    /// what System.Formats.Cbor's Strict mode reads back), then compressed.
     /// </summary>
     private sealed class Body
     {
@@ -134,6 +144,18 @@ public static class JournalSegment
             return buffer.AsSpan(start, bytes);
         }
 
+        /// <summary>Writes encoded CBOR (a payload given as CBOR) as an embedded data item, <c>24(h'…')</c>; returns it, for hashing.</summary>
+        public ReadOnlySpan<byte> Raw(ReadOnlySpan<byte> encoded)
+        {
+            Head(6, 24);
+            Head(2, (ulong)encoded.Length);
+            Room(encoded.Length);
+            var start = length;
+            encoded.CopyTo(buffer.AsSpan(length));
+            length += encoded.Length;
+            return buffer.AsSpan(start, encoded.Length);
+        }
+
         public void Hash(ReadOnlySpan<byte> hash)
         {
             Head(2, (ulong)hash.Length);
@@ -157,34 +179,7 @@ public static class JournalSegment
         private void Head(int major, ulong value)
         {
             Room(9);
-            var kind = (byte)(major << 5);
-            if (value < 24)
-            {
-                buffer[length++] = (byte)(kind | (byte)value);
-            }
-            else if (value <= byte.MaxValue)
-            {
-                buffer[length++] = (byte)(kind | 24);
-                buffer[length++] = (byte)value;
-            }
-            else if (value <= ushort.MaxValue)
-            {
-                buffer[length++] = (byte)(kind | 25);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(length), (ushort)value);
-                length += 2;
-            }
-            else if (value <= uint.MaxValue)
-            {
-                buffer[length++] = (byte)(kind | 26);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(buffer.AsSpan(length), (uint)value);
-                length += 4;
-            }
-            else
-            {
-                buffer[length++] = (byte)(kind | 27);
-                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(buffer.AsSpan(length), value);
-                length += 8;
-            }
+            length += Serialization.CborDocument.WriteHead(buffer.AsSpan(length), major, value);
         }
 
         private void Room(int more)
@@ -203,7 +198,7 @@ public static class JournalSegment
     /// <exception cref="JournalSegmentException">The body is not a segment (altered, truncated, another format), or disagrees with its row.</exception>
     public static List<JournalEvent> Read(StoredSegment segment)
     {
-        byte[] decoded;
+        ReadOnlySpan<byte> decoded;
         try
         {
             decompressor ??= new Decompressor();
@@ -213,7 +208,12 @@ public static class JournalSegment
                 throw new JournalSegmentException(segment, $"its zstd frame declares {size} bytes");
             }
 
-            decoded = decompressor.Unwrap(segment.Body, (int)size).ToArray();
+            // Decoded into this thread's buffer (nothing read from it outlives this call): a segment is megabytes,
+            // and a fresh array for each would cost more than decoding it.
+            var into = decoding is { } kept && kept.Length >= (int)size ? kept : new byte[(int)size];
+            decoding = into.Length <= 1 << 26 ? into : decoding;
+            var written = decompressor.Unwrap(segment.Body, into);
+            decoded = written == (int)size ? into.AsSpan(0, written) : throw new JournalSegmentException(segment, $"its zstd frame declares {size} bytes and holds {written}");
         }
         catch (ZstdException error)
         {
@@ -223,45 +223,47 @@ public static class JournalSegment
         var events = new List<JournalEvent>(Math.Clamp(segment.Count, 0, 4096));   // the row says how many; it is not trusted for an allocation
         try
         {
-            var reader = new CborReader(decoded, CborConformanceMode.Strict);
-            if (reader.ReadStartMap() != 3 || reader.ReadTextString() != "format" || reader.ReadTextString() != Format)
+            var reader = new CborSpan(decoded);
+            var format = reader.Count(5, "the segment map") == 3 && Utf8.GetString(reader.Text("'format'")) == "format" ? Utf8.GetString(reader.Text("the format")) : null;
+            if (format is not (Format or FormatOne))
             {
                 throw new JournalSegmentException(segment, $"it is not a {Format} body");
             }
 
-            var previous = reader.ReadTextString() == "prev" ? reader.ReadTextString() : throw new JournalSegmentException(segment, "its body has no 'prev'");
-            if (reader.ReadTextString() != "events" || reader.ReadStartArray() is not { } count)
+            var previous = reader.Text("'prev'").SequenceEqual("prev"u8) ? Utf8.GetString(reader.Text("the previous hash")) : throw new JournalSegmentException(segment, "its body has no 'prev'");
+            if (!reader.Text("'events'").SequenceEqual("events"u8))
             {
                 throw new JournalSegmentException(segment, "its body has no 'events'");
             }
 
-            for (var i = 0; i < count; i++)
+            var (stream, type, time) = (new Field(), new Field(), new Field());
+            for (var count = reader.Count(4, "the events"); count > 0; count--)
             {
-                if (reader.ReadStartArray() != 6)
+                if (reader.Count(4, "an event") != 6)
                 {
-                    throw new JournalSegmentException(segment, $"its event {i + 1} is not [seq, stream, type, time, payload, sha256]");
+                    throw new JournalSegmentException(segment, $"its event {events.Count + 1} is not [seq, stream, type, time, payload, sha256]");
                 }
 
-                var seq = reader.ReadInt64();
-                var stream = reader.ReadTextString();
-                var type = reader.ReadTextString();
-                var time = reader.ReadTextString();
-                var payload = reader.ReadTextString();
-                var hash = Convert.ToHexStringLower(reader.ReadByteString());
-                reader.ReadEndArray();
-                events.Add(new JournalEvent(seq, stream, type, time, payload, previous, hash));
+                var seq = reader.Unsigned("a sequence number") is var number && number <= long.MaxValue ? (long)number : throw new FormatException("a sequence number is too large");
+                stream.Read(ref reader);
+                type.Read(ref reader);
+                time.Read(ref reader);
+                var isCbor = format == Format && reader.PeekMajor() == 6;
+                var cbor = isCbor ? Embedded(ref reader) : null;
+                var json = isCbor ? null : Utf8.GetString(reader.Text("a payload"));
+                var hash = reader.Bytes("a hash") is { Length: 32 } bytes ? Convert.ToHexStringLower(bytes) : throw new FormatException("a hash is not 32 bytes");
+                events.Add(isCbor ? new JournalEvent(seq, stream.Text, type.Text, time.Text, cbor!, previous, hash) : new JournalEvent(seq, stream.Text, type.Text, time.Text, json!, previous, hash));
                 previous = hash;
             }
 
-            reader.ReadEndArray();
-            reader.ReadEndMap();
-            if (reader.BytesRemaining != 0)
+            if (reader.Remaining != 0)
             {
                 throw new JournalSegmentException(segment, "its body has bytes after the segment");
             }
         }
-        catch (Exception error) when (error is not JournalSegmentException and (CborContentException or InvalidOperationException or OverflowException or FormatException))
+        catch (Exception error) when (error is not JournalSegmentException and (FormatException or ArgumentException))
         {
+            // ArgumentException: text that is not UTF-8.
             throw new JournalSegmentException(segment, $"its body is not valid CBOR of a segment ({error.Message})");
         }
 
@@ -272,6 +274,30 @@ public static class JournalSegment
             : Index(events, e => e.Stream) != segment.Streams || Index(events, e => e.Type) != segment.Types ? "its row's streams or types are not those of its events"
             : null;
         return problem is null ? events : throw new JournalSegmentException(segment, problem);
+    }
+
+    private static readonly System.Text.UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A payload stored as CBOR: the bytes of <c>24(h'…')</c>, an encoded data item (RFC 8949, 3.4.5.1), checked when it is turned into JSON.</summary>
+    private static byte[] Embedded(ref CborSpan reader) =>
+        reader.Expect(6, "a tag") == 24 ? reader.Bytes("an encoded payload").ToArray() : throw new FormatException("a payload is tagged other than as encoded CBOR (24)");
+
+    /// <summary>A text field of consecutive events, decoded once while it repeats (most events of a segment share their stream, type and time).</summary>
+    private sealed class Field
+    {
+        private byte[] bytes = [];
+
+        public string Text { get; private set; } = "";
+
+        public void Read(ref CborSpan reader)
+        {
+            var read = reader.Text("a text field");
+            if (!read.SequenceEqual(bytes))
+            {
+                Text = Utf8.GetString(read);
+                bytes = read.ToArray();
+            }
+        }
     }
 
     /// <summary>Whether the segment may hold events that pass <paramref name="filter"/>, by its index columns.</summary>

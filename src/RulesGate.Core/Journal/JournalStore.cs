@@ -74,6 +74,9 @@ public sealed class JournalStore : IDisposable
     public IReadOnlyList<JournalEvent> Append(PreparedSegment prepared, IReadOnlyList<KeyValuePair<string, byte[]>>? blobs = null) =>
         Append(prepared.Entries, prepared, blobs, project: null, expected: null, segment: true);
 
+    /// <summary>The head this store's last append committed: its last event, blobs' and projections' included.</summary>
+    public (long Seq, string Hash)? Committed { get; private set; }
+
     /// <summary>The last event's sequence number and hash, to prepare a segment after it; (0, genesis) for an empty journal.</summary>
     public (long Seq, string Hash) Head()
     {
@@ -176,6 +179,7 @@ public sealed class JournalStore : IDisposable
         }
 
         transaction.Commit();
+        Committed = (seq, previous);
         foreach (var (hash, _) in blobs ?? [])
         {
             storedBlobs.Add(hash);

@@ -102,6 +102,15 @@ internal sealed class JournalWriter : IAsyncDisposable
                 await committing.ConfigureAwait(false);
             }
 
+            // The last commit may have ended elsewhere than this batch was prepared after (a blob's event, a failed
+            // batch, another node's appends): prepared again at the real head here, or this batch and every later one
+            // would be chained a second time inside its transaction.
+            if (prepared is not null && store.Committed is { } real && real != prepared.After)
+            {
+                prepared = store.Prepare(prepared.Entries, real);
+                head = (prepared.Events[^1].Seq, prepared.Events[^1].Hash);
+            }
+
             var blobs = batch.Where(p => p.Blob is not null).Select(p => p.Blob!.Value).DistinctBy(pair => pair.Key).ToList();
             committing = Task.Run(() => Commit(batch, prepared, blobs));
         }

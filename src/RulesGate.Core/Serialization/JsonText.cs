@@ -74,7 +74,11 @@ public static class JsonText
     /// <summary>The format <see cref="Timestamp"/> writes, for readers that parse it back exactly.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 
-    public static void Value(Utf8JsonWriter writer, object? value)
+    public static void Value(Utf8JsonWriter writer, object? value) => Value(new JsonSink(writer), value);
+
+    /// <summary>Any value as JSON (or its CBOR): whole numbers as integers, non-finite ones as null, times as <see cref="Timestamp"/>, lists as arrays.</summary>
+    public static void Value<TWriter>(TWriter writer, object? value)
+        where TWriter : IDocumentWriter
     {
         switch (value)
         {
@@ -87,15 +91,8 @@ public static class JsonText
             case string text:
                 writer.WriteStringValue(text);
                 break;
-            case double number when Math.Abs(number) < 1e15 && number == Math.Floor(number) && !(number == 0 && double.IsNegative(number)):
-                // Whole numbers (quantities, equity, most prices) as integers: the same text, far faster to write.
-                writer.WriteNumberValue((long)number);
-                break;
-            case double number when double.IsFinite(number):
-                writer.WriteNumberValue(number);
-                break;
-            case double:
-                writer.WriteNullValue();
+            case double number:
+                Number(writer, number);
                 break;
             case int number:
                 writer.WriteNumberValue(number);
@@ -131,6 +128,48 @@ public static class JsonText
                 writer.WriteStringValue(value.ToString());
                 break;
         }
+    }
+
+    /// <summary>A number: whole ones (quantities, equity, most prices) as integers, the same text and far faster to write; non-finite ones as null.</summary>
+    public static void Number<TWriter>(TWriter writer, double number)
+        where TWriter : IDocumentWriter
+    {
+        if (Math.Abs(number) < 1e15 && number == Math.Floor(number) && !(number == 0 && double.IsNegative(number)))
+        {
+            writer.WriteNumberValue((long)number);
+        }
+        else if (double.IsFinite(number))
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    /// <summary>An object of numbers with its keys in ordinal order, without sorting more than the keys.</summary>
+    public static void SortedNumbers<TWriter, TNumber>(TWriter writer, ReadOnlySpan<byte> name, IReadOnlyDictionary<string, TNumber> values)
+        where TWriter : IDocumentWriter
+        where TNumber : struct, System.Numerics.INumberBase<TNumber>
+    {
+        writer.WriteStartObject(name);
+        var keys = System.Buffers.ArrayPool<string>.Shared.Rent(values.Count);
+        var count = 0;
+        foreach (var key in values.Keys)
+        {
+            keys[count++] = key;
+        }
+
+        Array.Sort(keys, 0, count, StringComparer.Ordinal);
+        foreach (var key in keys.AsSpan(0, count))
+        {
+            writer.WritePropertyName(key);
+            Number(writer, double.CreateTruncating(values[key]));
+        }
+
+        System.Buffers.ArrayPool<string>.Shared.Return(keys, clearArray: true);
+        writer.WriteEndObject();
     }
 
     /// <summary>A JSON value with every object's keys in ordinal order, at every depth.</summary>
