@@ -82,8 +82,14 @@ internal static class RunCommand
                 {
                     held.ForEach(decisions.WriteLine);
                     executed.ForEach(line => log!.WriteLine(line));
-                    decisions.Flush();
-                    log?.Flush();
+                    if (journal is not null)
+                    {
+                        // Acknowledged together with their segment; without a journal there is nothing to wait for,
+                        // and the writers flush as their buffers fill.
+                        decisions.Flush();
+                        log?.Flush();
+                    }
+
                     held.Clear();
                     executed.Clear();
                 }
