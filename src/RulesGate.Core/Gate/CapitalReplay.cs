@@ -17,58 +17,158 @@ public sealed record ReplayReport(int Replayed, IReadOnlyList<ReplayMismatch> Mi
 /// <summary>
 /// Re-evaluates every recorded decision with the exact rule file that made it (its bytes are in the journal) and
 /// compares the result byte for byte, timing aside. Malformed lines must still be refused for the same reason.
+/// Decisions are replayed a chunk at a time on every core; the rule files they need are compiled first, in order.
 /// </summary>
 public static class CapitalReplay
 {
+    private const int Chunk = 4096;
+
     public static ReplayReport Run(JournalStore store, RuleEngine engine, string? runId = null)
     {
         var gates = new Dictionary<string, CapitalGate>(StringComparer.Ordinal);
         var mismatches = new List<ReplayMismatch>();
         var replayed = 0;
-        var stream = runId is null ? null : $"run:{runId}";
-        foreach (var recorded in store.Read(stream))
+        var filter = new EventFilter(runId is null ? null : $"run:{runId}", [GateJournal.DecisionType, GateJournal.MalformedType]);
+        foreach (var chunk in store.Read(filter).Chunk(Chunk))
         {
-            if (recorded.Type is not (GateJournal.DecisionType or GateJournal.MalformedType))
+            var recorded = chunk.Select(Recorded.Of).ToArray();
+            foreach (var decision in recorded.Where(r => r.BundleHash is not null))
             {
-                continue;
+                Gate(store, engine, gates, decision);
             }
 
-            replayed++;
-            using var document = JsonDocument.Parse(recorded.Payload);
-            var payload = document.RootElement;
-            var (id, expected, actual) = recorded.Type == GateJournal.DecisionType
-                ? Decision(store, engine, gates, payload)
-                : Malformed(payload);
-            if (expected != actual)
+            var found = new ReplayMismatch?[recorded.Length];
+            var failed = new Exception?[recorded.Length];
+            Parallel.For(0, recorded.Length, i =>
             {
-                mismatches.Add(new ReplayMismatch(recorded.Seq, id, expected, actual));
+                try
+                {
+                    found[i] = recorded[i].Replay(gates);
+                }
+                catch (Exception error) when (error is not OutOfMemoryException)
+                {
+                    failed[i] = error;
+                }
+            });
+
+            // The first failure in journal order, as a replay one by one would meet it.
+            if (failed.FirstOrDefault(error => error is not null) is { } first)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
             }
+
+            mismatches.AddRange(found.OfType<ReplayMismatch>());
+            replayed += recorded.Length;
         }
 
         return new ReplayReport(replayed, mismatches);
     }
 
-    private static (string Id, string Expected, string Actual) Decision(JournalStore store, RuleEngine engine, Dictionary<string, CapitalGate> gates, JsonElement payload)
+    private static void Gate(JournalStore store, RuleEngine engine, Dictionary<string, CapitalGate> gates, Recorded recorded)
     {
-        var hash = payload.GetProperty("bundle_hash").GetString()!;
-        if (!gates.TryGetValue(hash, out var gate))
+        var hash = recorded.BundleHash!;
+        if (gates.ContainsKey(hash))
         {
-            var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {payload.GetProperty("bundle").GetString()} that made a decision.");
-            if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash)
-            {
-                // Never replay with rules other than the recorded ones.
-                throw JournalException.Missing($"The journal's copy of the rule file {payload.GetProperty("bundle").GetString()} was altered (its bytes no longer hash to {hash[..12]}); it is not used.");
-            }
-
-            var compiled = CapitalPolicies.Compile(engine, payload.GetProperty("bundle").GetString()!, bytes);
-            gate = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {payload.GetProperty("bundle").GetString()} no longer compiles: {compiled.Diagnostics[0]}"));
-            gates[hash] = gate;
+            return;
         }
 
-        var context = CapitalContextJson.ReadRequest(payload.GetProperty("request"));
-        var decision = gate.Decide(context);
-        var actual = JsonText.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false), pretty: false);
-        return (context.Intent.IntentId, payload.GetProperty("decision").GetRawText(), actual);
+        var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {recorded.Bundle} that made a decision.");
+        if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash)
+        {
+            // Never replay with rules other than the recorded ones.
+            throw JournalException.Missing($"The journal's copy of the rule file {recorded.Bundle} was altered (its bytes no longer hash to {hash[..12]}); it is not used.");
+        }
+
+        var compiled = CapitalPolicies.Compile(engine, recorded.Bundle!, bytes);
+        gates[hash] = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {recorded.Bundle} no longer compiles: {compiled.Diagnostics[0]}"));
+    }
+
+    /// <summary>
+    /// One recorded decision or malformed line, read from its payload: for a decision its rule file, its request and
+    /// the decision as recorded (its CBOR, or its JSON text for a decision journaled as JSON).
+    /// </summary>
+    private sealed record Recorded(JournalEvent Event, string? Bundle, string? BundleHash, ReadOnlyMemory<byte> Request, ReadOnlyMemory<byte> Decision)
+    {
+        public static Recorded Of(JournalEvent e)
+        {
+            if (e.Type != GateJournal.DecisionType)
+            {
+                return new Recorded(e, null, null, default, default);
+            }
+
+            if (e.Cbor is not { } cbor)
+            {
+                using var document = JsonDocument.Parse(e.Payload);
+                var payload = document.RootElement;
+                return new Recorded(e, payload.GetProperty("bundle").GetString(), payload.GetProperty("bundle_hash").GetString(), default, default);
+            }
+
+            string? bundle = null, bundleHash = null;
+            ReadOnlyMemory<byte> request = default, decision = default;
+            try
+            {
+                var reader = new CborSpan(cbor.Span);
+                for (var count = reader.Count(5, "the payload"); count > 0; count--)
+                {
+                    var key = reader.Text("a key");
+                    var at = reader.Position;
+                    var value = reader.Skip();
+                    if (key.SequenceEqual("bundle"u8) || key.SequenceEqual("bundle_hash"u8))
+                    {
+                        var text = new CborSpan(value).Text("a rule file");
+                        (key.SequenceEqual("bundle"u8) ? ref bundle : ref bundleHash) = System.Text.Encoding.UTF8.GetString(text);
+                    }
+                    else if (key.SequenceEqual("request"u8))
+                    {
+                        request = cbor.Slice(at, value.Length);
+                    }
+                    else if (key.SequenceEqual("decision"u8))
+                    {
+                        decision = cbor.Slice(at, value.Length);
+                    }
+                }
+            }
+            catch (FormatException error)
+            {
+                throw new JsonException($"the payload of event {e.Seq} is not a decision ({error.Message})", error);
+            }
+
+            return bundle is null || bundleHash is null || request.IsEmpty || decision.IsEmpty
+                ? throw new JsonException($"the payload of event {e.Seq} lacks its bundle, request or decision")
+                : new Recorded(e, bundle, bundleHash, request, decision);
+        }
+
+        /// <summary>Replays it; the mismatch, or null when it is reproduced.</summary>
+        public ReplayMismatch? Replay(Dictionary<string, CapitalGate> gates)
+        {
+            if (BundleHash is null)
+            {
+                using var malformed = JsonDocument.Parse(Event.Payload);
+                var (line, expected, actual) = Malformed(malformed.RootElement);
+                return expected == actual ? null : new ReplayMismatch(Event.Seq, line, expected, actual);
+            }
+
+            var gate = gates[BundleHash];
+            if (Decision.IsEmpty)
+            {
+                using var document = JsonDocument.Parse(Event.Payload);
+                var payload = document.RootElement;
+                var context = CapitalContextJson.ReadRequest(payload.GetProperty("request"));
+                var replayed = JsonText.Write(writer => CapitalJson.WriteDecision(writer, gate.Decide(context), withTiming: false), pretty: false);
+                var recorded = payload.GetProperty("decision").GetRawText();
+                return recorded == replayed ? null : new ReplayMismatch(Event.Seq, context.Intent.IntentId, recorded, replayed);
+            }
+
+            using (var request = JsonDocument.Parse(CborDocument.ToJson(Request)))
+            {
+                var context = CapitalContextJson.ReadRequest(request.RootElement);
+                var decision = gate.Decide(context);
+                var replayed = CborDocument.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false));
+                return replayed.AsSpan().SequenceEqual(Decision.Span)
+                    ? null
+                    : new ReplayMismatch(Event.Seq, context.Intent.IntentId, CborDocument.ToJson(Decision), CborDocument.ToJson(replayed));
+            }
+        }
     }
 
     private static (string Id, string Expected, string Actual) Malformed(JsonElement payload)
