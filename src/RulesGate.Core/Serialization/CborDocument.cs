@@ -221,7 +221,7 @@ public sealed class CborDocument : IDocumentWriter
                 writer.WriteStartObject();
                 for (var count = reader.Count(5, "a map"); count > 0; count--)
                 {
-                    writer.WritePropertyName(reader.Text("a map key (text)"));
+                    writer.WritePropertyName(Utf8(reader.Text("a map key (text)"), at));
                     Copy(ref reader, writer, depth - 1);
                 }
 
@@ -237,7 +237,7 @@ public sealed class CborDocument : IDocumentWriter
                 writer.WriteEndArray();
                 break;
             case 3:
-                writer.WriteStringValue(reader.Text("text"));
+                writer.WriteStringValue(Utf8(reader.Text("text"), at));
                 break;
             case 0:
                 var positive = reader.Unsigned("an integer");
@@ -276,6 +276,10 @@ public sealed class CborDocument : IDocumentWriter
                 break;
         }
     }
+
+    /// <summary>Text as it is, once it is known to be UTF-8 (the JSON writer would replace what is not, silently).</summary>
+    private static ReadOnlySpan<byte> Utf8(ReadOnlySpan<byte> text, int at) =>
+        System.Text.Unicode.Utf8.IsValid(text) ? text : throw new FormatException($"the text at or after byte {at} is not UTF-8");
 
     private void Open(bool map)
     {

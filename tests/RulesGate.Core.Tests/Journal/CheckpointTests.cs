@@ -131,6 +131,29 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Proof_OfADecisionStoredAsCbor_CarriesItsBytes_AndTheJsonBesideThemMustSayTheSame()
+    {
+        var cbor = RulesGate.Core.Serialization.CborDocument.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("intent_id"u8, "i-1");
+            writer.WriteEndObject();
+        });
+        journal.Store.Append([JournalEntry.OfCbor("run:r", "gate.decision", cbor)], segment: true);
+        var checkpoint = JournalCheckpoint.Sign(journal.Store, key, Now);
+        using var verifier = ECDsa.Create();
+        verifier.ImportSubjectPublicKeyInfo(key.ExportSubjectPublicKeyInfo(), out _);
+        var json = JournalProof.Of(journal.Store, 1, checkpoint).Json();
+
+        var proof = JournalProof.Read(System.Text.Json.JsonDocument.Parse(json).RootElement);
+        var shown = JournalProof.Read(System.Text.Json.JsonDocument.Parse(json.Replace("i-1", "i-9", StringComparison.Ordinal)).RootElement);
+
+        Assert.Contains($"\"payload_cbor\": \"{Convert.ToBase64String(cbor)}\"", json, StringComparison.Ordinal);
+        Assert.Null(proof.Check(verifier));
+        Assert.Contains("payload as shown is not the CBOR its hash covers", shown.Check(verifier), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Blobs_AreRecordedInTheChain_AndAnAlteredOneIsNamed()
     {
         var bytes = "rule file bytes"u8.ToArray();

@@ -225,5 +225,102 @@ public sealed class JournalSegmentTests : IDisposable
         Assert.True(writer.Commits > 1);
     }
 
+    private static JournalEntry CborDecision(int n) => JournalEntry.OfCbor("run:r1", "gate.decision", RulesGate.Core.Serialization.CborDocument.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("intent_id"u8, $"i-{n}");
+        writer.WriteNumber("qty"u8, 12.5);
+        writer.WriteEndObject();
+    }));
+
+    [Fact]
+    public void CborPayloads_AreEmbeddedAsEncodedCbor_HashedAsTheirBytes_AndReadAsTheirJson()
+    {
+        using (var store = SqliteJournal.Create(DbPath))
+        {
+            store.Append([CborDecision(1), Decision(2), CborDecision(3)], segment: true);
+        }
+
+        using var reopened = SqliteJournal.Open(DbPath, readOnly: true);
+        var events = reopened.Read().ToList();
+        using var decompressor = new ZstdSharp.Decompressor();
+        var body = decompressor.Unwrap(Row(1).Body).ToArray();
+
+        Assert.Equal(CborDecision(1).Cbor, events[0].Cbor!.Value.ToArray());
+        Assert.Null(events[1].Cbor);
+        Assert.Equal("""{"intent_id":"i-3","qty":12.5}""", events[2].Payload);
+        Assert.Equal(events[0].Hash, JournalEvent.HashOf(events[0].PrevHash, 1, "run:r1", "gate.decision", events[0].Time, CborDecision(1).Cbor));
+        Assert.NotEqual(events[0].Hash, JournalEvent.HashOf(events[0].PrevHash, 1, "run:r1", "gate.decision", events[0].Time, events[0].Payload));
+        Assert.True(body.AsSpan().IndexOf(new byte[] { 0xD8, 0x18, 0x58, (byte)CborDecision(1).Cbor!.Length }) > 0);   // 24(h'…')
+        Assert.True(JournalVerifier.Verify(reopened).Intact);
+    }
+
+    [Fact]
+    public void Verify_CborPayloadAlteredInsideASegment_NamesThatEvent()
+    {
+        using (var store = SqliteJournal.Create(DbPath))
+        {
+            store.Append([.. Enumerable.Range(1, 4).Select(CborDecision)], segment: true);
+        }
+
+        Rewrite(1, events => [.. events.Select(e => e.Seq == 3 ? e with { Cbor = CborDecision(33).Cbor } : e)]);
+
+        var result = Verify();
+
+        Assert.Equal(3, result.BrokenAt);
+        Assert.Contains("event 3 (gate.decision, stream run:r1) was altered", result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FormatOneSegments_AreStillRead_AndTheirPayloadsAreText()
+    {
+        var (events, _) = JournalSegment.Chain([Decision(1), Decision(2)], (0, JournalEvent.Genesis), "2026-11-30T12:00:00.0000000Z");
+        var cbor = new CborWriter(CborConformanceMode.Strict);
+        cbor.WriteStartMap(3);
+        cbor.WriteTextString("format");
+        cbor.WriteTextString(JournalSegment.FormatOne);
+        cbor.WriteTextString("prev");
+        cbor.WriteTextString(JournalEvent.Genesis);
+        cbor.WriteTextString("events");
+        cbor.WriteStartArray(events.Count);
+        foreach (var e in events)
+        {
+            cbor.WriteStartArray(6);
+            cbor.WriteInt64(e.Seq);
+            cbor.WriteTextString(e.Stream);
+            cbor.WriteTextString(e.Type);
+            cbor.WriteTextString(e.Time);
+            cbor.WriteTextString(e.Payload);
+            cbor.WriteByteString(Convert.FromHexString(e.Hash));
+            cbor.WriteEndArray();
+        }
+
+        cbor.WriteEndArray();
+        cbor.WriteEndMap();
+        using var compressor = new ZstdSharp.Compressor(1);
+        var row = new StoredSegment(1, 2, 2, "\nrun:r1\n", "\ngate.decision\n", events[1].Hash, compressor.Wrap(cbor.Encode()).ToArray());
+
+        var read = JournalSegment.Read(row);
+
+        Assert.Equal(events, read);
+        Assert.All(read, e => Assert.Equal(e.Hash, e.ComputeHash()));
+    }
+
+    [Fact]
+    public void PreparedSegment_AfterACommitThatEndedWithABlob_IsPreparedAtTheCommittedHead_AndGoesAsItIs()
+    {
+        using var store = SqliteJournal.Create(DbPath);
+        var bundle = "rules"u8.ToArray();
+        var first = store.Prepare([Decision(1)], store.Head());
+        store.Append(first, [new(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bundle)), bundle)]);
+
+        Assert.Equal(store.Head(), store.Committed);
+        Assert.NotEqual((first.Events[^1].Seq, first.Events[^1].Hash), store.Committed);   // the blob's event came after it
+
+        var next = store.Prepare([Decision(2)], store.Committed!.Value);
+        Assert.Same(next.Events, store.Append(next));
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
     private static JournalEvent Rehashed(JournalEvent e) => e with { Hash = e.ComputeHash() };
 }
