@@ -42,7 +42,17 @@ public sealed record JournalEvent
     /// <exception cref="FormatException">A CBOR payload is not a JSON-shaped document (read from an altered segment).</exception>
     public string Payload
     {
-        get => json ??= CborDocument.ToJson(cbor!.Value);
+        get
+        {
+            try
+            {
+                return json ??= CborDocument.ToJson(cbor!.Value);
+            }
+            catch (FormatException error)
+            {
+                throw new FormatException($"The payload of event {Seq} is {error.Message}; run 'rulesgate journal verify' to see whether it was altered.", error);
+            }
+        }
         init => (json, cbor) = (value, null);
     }
 
