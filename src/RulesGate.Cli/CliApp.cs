@@ -40,6 +40,8 @@ internal static class CliApp
         root.Subcommands.Add(GovernanceCommands.Token(output, error));
         root.Subcommands.Add(GovernanceCommands.Canary(output, error));
         root.Subcommands.Add(PatchCommands.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Create(output, error));
+        root.Subcommands.Add(ServeCommand.Principal(output));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

@@ -80,8 +80,10 @@ public sealed class CapitalStream
     /// Like <see cref="Next"/>, with the context the gate judged and the governed decision when the stream has a
     /// governance desk (both null for a malformed line).
     /// </summary>
-    public (CapitalDecision Capital, GovernedDecision? Governed, CapitalContext? Context) Step(string line, int number)
+    /// <param name="marketNow">Prices sent with this intent, in place of the stream's market (PolicyGate's <c>market_snapshot</c>).</param>
+    public (CapitalDecision Capital, GovernedDecision? Governed, CapitalContext? Context) Step(string line, int number, MarketSnapshot? marketNow = null)
     {
+        var market = marketNow ?? this.market;
         total++;
         OrderIntent intent;
         try
@@ -163,6 +165,10 @@ public sealed class CapitalStream
 
         return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
     }
+
+    /// <summary>The stream's state now: how many positions it holds, whether its kill switch is on, how many orders went out in the minute before its last intent.</summary>
+    public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status() =>
+        (positions.Count, killSwitch, orders.Count(order => order.Time >= Before(lastTime, Minute) && order.Time <= lastTime));
 
     public StreamSummary Summary() =>
         new(RunId, total, new Dictionary<CapitalVerdict, int>(decisions), new Dictionary<string, int>(histogram), submitted, filled, portfolio.Equity, new Dictionary<string, double>(positions), killSwitch)

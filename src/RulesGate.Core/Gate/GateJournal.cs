@@ -63,8 +63,9 @@ public static class GateJournal
     /// <summary>Appends a decision; when it trips the kill switch, the trip and the latch go in the same transaction.</summary>
     /// <param name="also">Further events of the same order (its governance decision), in the same transaction.</param>
     /// <param name="alsoBlobs">The rule files those events used.</param>
-    public static void Record(JournalStore store, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false, IReadOnlyList<JournalEntry>? also = null, IReadOnlyList<KeyValuePair<string, byte[]>>? alsoBlobs = null) =>
-        Append(store, [Decision(gate, context, decision, runId, windowTrip), .. also ?? []], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null, [Bundle(gate), .. alsoBlobs ?? []]);
+    /// <returns>The decision's event, with its sequence number.</returns>
+    public static JournalEvent Record(JournalStore store, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip = false, IReadOnlyList<JournalEntry>? also = null, IReadOnlyList<KeyValuePair<string, byte[]>>? alsoBlobs = null) =>
+        Append(store, [Decision(gate, context, decision, runId, windowTrip), .. also ?? []], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null, [Bundle(gate), .. alsoBlobs ?? []])[0];
 
     public static void RecordMalformed(JournalStore store, string? runId, int line, string text, string reason, string? tripCause) =>
         Append(store, [Malformed(runId, line, text, reason)], tripCause, []);
@@ -132,14 +133,14 @@ public static class GateJournal
         ? $"{string.Join(", ", decision.Violations.Select(v => v.RuleId))} at intent {decision.IntentId}"
         : $"violations in the window reached the limit at intent {decision.IntentId}";
 
-    private static void Append(JournalStore store, List<JournalEntry> entries, string? tripCause, IReadOnlyList<KeyValuePair<string, byte[]>> blobs, bool segment = false)
+    private static IReadOnlyList<JournalEvent> Append(JournalStore store, List<JournalEntry> entries, string? tripCause, IReadOnlyList<KeyValuePair<string, byte[]>> blobs, bool segment = false)
     {
         if (tripCause is not null && !State(store).Active)
         {
             entries.Add(TripEntry(tripCause));
         }
 
-        store.Append(entries, blobs, (scope, events) =>
+        return store.Append(entries, blobs, (scope, events) =>
         {
             if (events[^1].Type == TrippedType)
             {

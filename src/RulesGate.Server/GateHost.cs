@@ -1,0 +1,83 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Server;
+
+/// <summary>
+/// The capital gate as the server holds it: one gate, one journal, and one stream of intents for PolicyGate's
+/// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>). Requests
+/// from every thread go through one lock, so each decision is durable in the journal before it is answered.
+/// </summary>
+public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
+{
+    private readonly Lock one = new();
+    private int intents;
+
+    public CapitalGate Gate => gate;
+
+    /// <summary>The stream behind <c>POST /intent</c>: its run id names it in the journal.</summary>
+    public CapitalStream Intake => intake;
+
+    /// <summary>
+    /// Judges one full request (intent, portfolio, market, execution) as <c>rulesgate eval --journal</c> does: a
+    /// kill switch latched in the journal applies, and the decision is journaled before this returns.
+    /// </summary>
+    /// <returns>The decision and its journal sequence number (null without a journal).</returns>
+    public (CapitalDecision Decision, long? Seq) Decide(CapitalContext context)
+    {
+        lock (one)
+        {
+            if (journal is null)
+            {
+                return (gate.Decide(context), null);
+            }
+
+            if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
+            {
+                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
+            }
+
+            var decision = gate.Decide(context);
+            return (decision, Journaled(() => GateJournal.Record(journal, gate, context, decision, runId: null).Seq));
+        }
+    }
+
+    /// <summary>Judges one intent of the stream (PolicyGate's <c>POST /intent</c>); <paramref name="market"/> replaces the stream's prices for it.</summary>
+    /// <exception cref="FormatException">The intent is not one: PolicyGate answers 400, so the stream never sees it.</exception>
+    public (CapitalDecision Decision, CapitalContext Context) Intent(JsonElement intent, MarketSnapshot? market)
+    {
+        CapitalContextJson.ReadIntent(intent);
+        var line = intent.GetRawText();
+        lock (one)
+        {
+            var (decision, _, context) = Journaled(() => intake.Step(line, ++intents, market));
+            return (decision, context!);
+        }
+    }
+
+    /// <summary>Runs what journals a decision; any failure there means the decision is not given.</summary>
+    private static T Journaled<T>(Func<T> journaling)
+    {
+        try
+        {
+            return journaling();
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            throw new JournalUnavailableException(error);
+        }
+    }
+
+    /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>.</summary>
+    public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status()
+    {
+        lock (one)
+        {
+            return intake.Status();
+        }
+    }
+}
+
+/// <summary>A decision could not be made durable in the journal, so it is not given: the order must not go.</summary>
+public sealed class JournalUnavailableException(Exception inner) : Exception($"The journal did not take the decision ({inner.Message.Split('\n')[0].TrimEnd('.')}).", inner);

@@ -1,0 +1,220 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server;
+
+/// <summary>Where and how <c>rulesgate serve</c> listens.</summary>
+/// <param name="Port">0 picks a free one (tests).</param>
+public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port);
+
+/// <summary>
+/// <c>rulesgate serve</c>: the capital gate over HTTP. Every request is authenticated by a bearer token from the
+/// principals file. <c>POST /v1/decisions</c> judges one full request and answers with the decision and its journal
+/// sequence number (errors as RFC 9457 problem details); <c>POST /intent</c> and <c>GET /health</c> answer exactly as
+/// PolicyGate's <c>policygate-serve</c> does (errors as <c>{"error", "message"}</c>, 64 KB bodies), so its clients
+/// switch by changing a URL.
+/// </summary>
+public static class RulesGateServer
+{
+    /// <summary>PolicyGate's limit, and this server's for one decision.</summary>
+    public const int MaxBody = 65_536;
+
+    public static WebApplication Build(ServerSettings settings)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 1 << 20;
+            kestrel.Listen(settings.Address, settings.Port);
+        });
+
+        var app = builder.Build();
+        var gate = settings.Gate;
+        app.Use(async (context, next) =>
+        {
+            if (settings.Principals.Authenticate(context.Request.Headers.Authorization) is not { } principal)
+            {
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+                await Fail(context, StatusCodes.Status401Unauthorized, "unauthorized", "Invalid or missing Bearer token.").ConfigureAwait(false);
+                return;
+            }
+
+            context.Items[nameof(Principal)] = principal;
+            await next(context).ConfigureAwait(false);
+        });
+
+        app.MapGet("/health", () => Json(JsonText.Write(writer =>
+        {
+            var (positions, killSwitch, orders) = gate.Status();
+            writer.WriteStartObject();
+            writer.WriteString("status"u8, "ok");
+            writer.WriteString("run_id"u8, gate.Intake.RunId);
+            writer.WriteString("policy_hash"u8, gate.Gate.Bundle.File.Hash);
+            writer.WriteNumber("positions_count"u8, positions);
+            writer.WriteBoolean("kill_switch_active"u8, killSwitch);
+            writer.WriteNumber("orders_last_60s_global"u8, orders);
+            writer.WriteEndObject();
+        }, pretty: false)));
+
+        app.MapPost("/intent", (HttpContext context) => Judge(context, async () =>
+        {
+            using var body = await Body(context).ConfigureAwait(false);
+            var root = body.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("intent", out var intent) || intent.ValueKind == JsonValueKind.Null)
+            {
+                throw new FormatException("Request body must be an object with an 'intent' key.");
+            }
+
+            var market = root.TryGetProperty("market_snapshot", out var snapshot) && snapshot.ValueKind != JsonValueKind.Null ? CapitalContextJson.ReadMarket(snapshot) : null;
+            var (decision, judged) = gate.Intent(intent, market);
+            return Json(PolicyGateJson.Decision(decision, judged, gate.Gate));
+        }));
+
+        app.MapPost("/v1/decisions", (HttpContext context) => Judge(context, async () =>
+        {
+            using var body = await Body(context).ConfigureAwait(false);
+            var (decision, seq) = gate.Decide(CapitalContextJson.ReadRequest(body.RootElement));
+            return Json(JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                if (seq is { } number)
+                {
+                    writer.WriteNumber("seq"u8, number);
+                }
+
+                writer.WritePropertyName("decision"u8);
+                CapitalJson.WriteDecision(writer, decision);
+                writer.WriteEndObject();
+            }, pretty: false));
+        }));
+
+        app.MapFallback((HttpContext context) => Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));
+        return app;
+    }
+
+    /// <summary>Where the started server listens, such as <c>http://127.0.0.1:8100</c>.</summary>
+    public static string Address(WebApplication app) =>
+        app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
+        && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
+            ? address
+            : throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>Runs a judging endpoint: only for traders; bad input is a 400, a journal that cannot take the decision a 503 (the order is not to go).</summary>
+    private static async Task Judge(HttpContext context, Func<Task<IResult>> judge)
+    {
+        if (context.Items[nameof(Principal)] is not Principal principal || !principal.Has(Principals.TraderRole))
+        {
+            await Fail(context, StatusCodes.Status403Forbidden, "forbidden", $"Judging orders needs the role '{Principals.TraderRole}'.").ConfigureAwait(false);
+            return;
+        }
+
+        IResult result;
+        try
+        {
+            result = await judge().ConfigureAwait(false);
+        }
+        catch (PayloadTooLarge)
+        {
+            await Fail(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"Request body exceeds {MaxBody} bytes.").ConfigureAwait(false);
+            return;
+        }
+        catch (UnsupportedContentType)
+        {
+            await Fail(context, StatusCodes.Status400BadRequest, "invalid_content_type", "Content-Type must be application/json.").ConfigureAwait(false);
+            return;
+        }
+        catch (Exception error) when (error is JsonException or FormatException)
+        {
+            await Fail(context, StatusCodes.Status400BadRequest, "invalid_json", error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (JournalUnavailableException error)
+        {
+            await Fail(context, StatusCodes.Status503ServiceUnavailable, "journal_unavailable", $"{error.Message} The decision is not given; the order must not go.").ConfigureAwait(false);
+            return;
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            await Fail(context, StatusCodes.Status500InternalServerError, "internal_error", $"The order was not judged: an internal error ({error.GetType().Name}). The order must not go.").ConfigureAwait(false);
+            return;
+        }
+
+        await result.ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>The request's JSON body, read strictly (no duplicate keys, no comments) and at most <see cref="MaxBody"/> bytes.</summary>
+    private static async Task<JsonDocument> Body(HttpContext context)
+    {
+        var request = context.Request;
+        if (request.ContentType is not { } type || !type.Contains("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new UnsupportedContentType();
+        }
+
+        if (request.ContentLength > MaxBody)
+        {
+            throw new PayloadTooLarge();
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxBody)
+            {
+                throw new PayloadTooLarge();
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), StrictJson.Options);
+    }
+
+    private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
+
+    /// <summary>
+    /// An error: as PolicyGate writes one (<c>{"error", "message"}</c>) outside <c>/v1</c>, as problem details
+    /// (<c>application/problem+json</c>) under it.
+    /// </summary>
+    private static Task Fail(HttpContext context, int status, string code, string message)
+    {
+        context.Response.StatusCode = status;
+        if (context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            context.Response.ContentType = "application/problem+json";
+            return context.Response.WriteAsync(JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("type"u8, $"https://rulesgate.dev/problems/{code}");
+                writer.WriteString("title"u8, code.Replace('_', ' '));
+                writer.WriteNumber("status"u8, status);
+                writer.WriteString("detail"u8, message);
+                writer.WriteEndObject();
+            }, pretty: false));
+        }
+
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("error"u8, code);
+            writer.WriteString("message"u8, message);
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+
+    private sealed class PayloadTooLarge : Exception;
+
+    private sealed class UnsupportedContentType : Exception;
+}

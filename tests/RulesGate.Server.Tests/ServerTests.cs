@@ -1,0 +1,169 @@
+using System.Net;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+
+namespace RulesGate.Server.Tests;
+
+/// <summary><c>rulesgate serve</c> over real HTTP: PolicyGate's endpoints as its clients know them, and /v1/decisions journaled before it answers.</summary>
+public sealed class ServerTests : IDisposable
+{
+    private readonly RunningServer server = new();
+
+    public void Dispose() => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static string Intent(string id = "test-001", string symbol = "NVDA", int qty = 10) =>
+        $$"""{"intent_id": "{{id}}", "timestamp": "2026-11-20T14:30:05Z", "strategy_id": "momentum", "account_id": "DESK-1", "instrument": {"symbol": "{{symbol}}", "asset_class": "equity"}, "side": "buy", "order_type": "market", "qty": {{qty}}}""";
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    [Fact]
+    public async Task EveryEndpoint_WithoutAValidToken_Is401_AsPolicyGateSaysIt()
+    {
+        var none = await server.Get("/health", token: null);
+        var wrong = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), token: "rg_guessed");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal("unauthorized", (await Json(none)).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType!.MediaType);
+        Assert.Empty(server.Journal.Read());
+    }
+
+    [Fact]
+    public async Task Health_SaysWhatPolicyGateSays()
+    {
+        var health = await Json(await server.Get("/health", server.ReaderToken));
+
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Equal("serve-test", health.GetProperty("run_id").GetString());
+        Assert.Equal(64, health.GetProperty("policy_hash").GetString()!.Length);
+        Assert.Equal(5, health.GetProperty("positions_count").GetInt32());
+        Assert.False(health.GetProperty("kill_switch_active").GetBoolean());
+        Assert.Equal(0, health.GetProperty("orders_last_60s_global").GetInt32());
+    }
+
+    [Fact]
+    public async Task Intent_AllowsDeniesAndEvolvesTheStream_AsPolicyGateDoes()
+    {
+        var allowed = await Json(await server.Post("/intent", $$"""{"intent": {{Intent()}}}""", server.TraderToken));
+        var unpriced = await Json(await server.Post("/intent", $$"""{"intent": {{Intent("test-002", "TSLA")}}}""", server.TraderToken));
+        var market = """{"timestamp": "2026-11-20T14:30:00Z", "prices": {"TSLA": 400.0, "NVDA": 480.25}}""";
+        var priced = await Json(await server.Post("/intent", $$"""{"intent": {{Intent("test-003", "TSLA")}}, "market_snapshot": {{market}} }""", server.TraderToken));
+        var health = await Json(await server.Get("/health", server.TraderToken));
+
+        Assert.Equal("ALLOW", allowed.GetProperty("decision").GetString());
+        Assert.Equal("test-001", allowed.GetProperty("intent_id").GetString());
+        Assert.True(allowed.GetProperty("eval_ms").GetDouble() >= 0);
+        Assert.Equal("DENY", unpriced.GetProperty("decision").GetString());
+        Assert.Contains(unpriced.GetProperty("violations").EnumerateArray(), violation => violation.GetProperty("rule_id").GetString() == "SYS-001");
+        Assert.Equal("ALLOW", priced.GetProperty("decision").GetString());
+        Assert.Equal(6, health.GetProperty("positions_count").GetInt32());   // NVDA joined the five sample positions
+        Assert.Equal(2, health.GetProperty("orders_last_60s_global").GetInt32());
+        Assert.Equal(3, server.Journal.Read("run:serve-test", GateJournal.DecisionType).Count());
+    }
+
+    [Theory]
+    [InlineData("/intent", "not json", "application/json", "invalid_json")]
+    [InlineData("/intent", """{"market_snapshot": null}""", "application/json", "invalid_json")]
+    [InlineData("/intent", """{"intent": {"intent_id": "x"}}""", "application/json", "invalid_json")]
+    [InlineData("/intent", """{"intent": {}}""", "text/plain", "invalid_content_type")]
+    [InlineData("/intent", """{"intent": {}, "intent": {}}""", "application/json", "invalid_json")]
+    public async Task Intent_BadBodies_Are400WithPolicyGatesCodes_AndJournalNothing(string path, string body, string type, string code)
+    {
+        var response = await server.Post(path, body, server.TraderToken, type);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(code, (await Json(response)).GetProperty("error").GetString());
+        Assert.Empty(server.Journal.Read());
+    }
+
+    [Fact]
+    public async Task Bodies_Over64KB_Are413_WithOrWithoutAContentLength()
+    {
+        var big = "{\"intent\": {\"padding\": \"" + new string('x', 70_000) + "\"}}";
+        var declared = await server.Post("/intent", big, server.TraderToken);
+        using var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions") { Content = new PushStreamContent(big) { Headers = { ContentType = new("application/json") } } };
+        chunked.Headers.Authorization = new("Bearer", server.TraderToken);
+        var streamed = await server.Client.SendAsync(chunked);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, declared.StatusCode);
+        Assert.Equal("payload_too_large", (await Json(declared)).GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, streamed.StatusCode);
+        Assert.Equal(413, (await Json(streamed)).GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task Decisions_AreJournaledBeforeTheAnswer_WhichCarriesTheSequenceNumber()
+    {
+        var response = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        var body = await Json(response);
+
+        var recorded = server.Journal.Event(body.GetProperty("seq").GetInt64())!;
+        using var payload = JsonDocument.Parse(recorded.Payload);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(GateJournal.DecisionType, recorded.Type);
+        Assert.Equal("MODIFY", body.GetProperty("decision").GetProperty("decision").GetString());
+        Assert.Equal(body.GetProperty("decision").GetProperty("violations").GetRawText(), payload.RootElement.GetProperty("decision").GetProperty("violations").GetRawText());
+        Assert.True(JournalVerifier.Verify(server.Journal).Intact);
+    }
+
+    [Fact]
+    public async Task Decisions_NeedTheTraderRole_AndBadRequestsAreProblems()
+    {
+        var reader = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.ReaderToken);
+        var bad = await server.Post("/v1/decisions", """{"intent": {}}""", server.TraderToken);
+
+        Assert.Equal(HttpStatusCode.Forbidden, reader.StatusCode);
+        Assert.Contains("'trader'", (await Json(reader)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("https://rulesgate.dev/problems/invalid_json", (await Json(bad)).GetProperty("type").GetString());
+        Assert.Empty(server.Journal.Read());
+    }
+
+    [Fact]
+    public async Task UnknownPaths_Are404_InTheShapeOfTheirSide()
+    {
+        var policyGate = await server.Get("/nope", server.TraderToken);
+        var api = await server.Get("/v1/nope", server.TraderToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, policyGate.StatusCode);
+        Assert.Equal("not_found", (await Json(policyGate)).GetProperty("error").GetString());
+        Assert.Equal(404, (await Json(api)).GetProperty("status").GetInt32());
+    }
+
+    /// <summary>A body sent in chunks, without a Content-Length.</summary>
+    private sealed class PushStreamContent(string text) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text)).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+}
+
+/// <summary>A journal that cannot take a decision: the server answers 503 and gives no decision.</summary>
+public sealed class UnwritableJournalTests
+{
+    [Fact]
+    public async Task Decisions_WhenTheJournalRefusesTheWrite_Are503_AndNoDecisionIsGiven()
+    {
+        await using var server = new RunningServer(readOnlyJournal: true);
+
+        var response = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        var body = await Json(response);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("https://rulesgate.dev/problems/journal_unavailable", body.GetProperty("type").GetString());
+        Assert.False(body.TryGetProperty("decision", out _));
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+}
