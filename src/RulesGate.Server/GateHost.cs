@@ -16,6 +16,9 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
 
     public CapitalGate Gate => gate;
 
+    /// <summary>Whether decisions and resets are journaled.</summary>
+    public bool HasJournal => journal is not null;
+
     /// <summary>The stream behind <c>POST /intent</c>: its run id names it in the journal.</summary>
     public CapitalStream Intake => intake;
 
@@ -53,6 +56,29 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
         {
             var (decision, _, context) = Journaled(() => intake.Step(line, ++intents, market));
             return (decision, context!);
+        }
+    }
+
+    /// <summary>The kill switch: the journal's latch when there is a journal, else the stream's.</summary>
+    public KillSwitchState KillSwitch()
+    {
+        lock (one)
+        {
+            return journal is not null ? GateJournal.State(journal)
+                : intake.Status().KillSwitchActive ? new KillSwitchState(true, null, "tripped in this server's stream (no journal)")
+                : KillSwitchState.Off;
+        }
+    }
+
+    /// <summary>Resets the kill switch, journaled with <paramref name="actor"/> (the authenticated principal) and why; the stream behind <c>/intent</c> is let go too.</summary>
+    /// <exception cref="InvalidOperationException">There is no journal to record the reset in.</exception>
+    public KillSwitchState Reset(Principal actor, string reason)
+    {
+        lock (one)
+        {
+            var state = GateJournal.Reset(journal ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal."), actor.Name, reason);
+            intake.Unlatch();
+            return state;
         }
     }
 

@@ -22,6 +22,9 @@ public sealed class Principals
     /// <summary>May judge orders (<c>POST /v1/decisions</c>, <c>POST /intent</c>).</summary>
     public const string TraderRole = "trader";
 
+    /// <summary>May reset the kill switch.</summary>
+    public const string RiskRole = "risk";
+
     /// <summary>May do anything any role may.</summary>
     public const string AdminRole = "admin";
 

@@ -97,6 +97,17 @@ public static class RulesGateServer
             }, pretty: false));
         }));
 
+        app.MapGet("/v1/killswitch", () => Json(KillSwitchJson(gate.KillSwitch())));
+
+        app.MapPost("/v1/killswitch/reset", (HttpContext context) => !gate.HasJournal
+            ? Fail(context, StatusCodes.Status409Conflict, "no_journal", "This server has no journal to record a reset in; start it with --journal.")
+            : Run(context, Principals.RiskRole, "Resetting the kill switch", async principal =>
+        {
+            using var body = await Body(context).ConfigureAwait(false);
+            var fields = new JsonFields(body.RootElement, "request", "reason");
+            return Json(KillSwitchJson(gate.Reset(principal, fields.String("reason"))));
+        }));
+
         app.MapFallback((HttpContext context) => Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));
         return app;
     }
@@ -109,18 +120,21 @@ public static class RulesGateServer
             : throw new InvalidOperationException("The server has not started.");
 
     /// <summary>Runs a judging endpoint: only for traders; bad input is a 400, a journal that cannot take the decision a 503 (the order is not to go).</summary>
-    private static async Task Judge(HttpContext context, Func<Task<IResult>> judge)
+    private static Task Judge(HttpContext context, Func<Task<IResult>> judge) => Run(context, Principals.TraderRole, "Judging orders", _ => judge());
+
+    /// <summary>Runs an endpoint that changes something, for principals with <paramref name="role"/>; maps what goes wrong to its status.</summary>
+    private static async Task Run(HttpContext context, string role, string what, Func<Principal, Task<IResult>> act)
     {
-        if (context.Items[nameof(Principal)] is not Principal principal || !principal.Has(Principals.TraderRole))
+        if (context.Items[nameof(Principal)] is not Principal principal || !principal.Has(role))
         {
-            await Fail(context, StatusCodes.Status403Forbidden, "forbidden", $"Judging orders needs the role '{Principals.TraderRole}'.").ConfigureAwait(false);
+            await Fail(context, StatusCodes.Status403Forbidden, "forbidden", $"{what} needs the role '{role}'.").ConfigureAwait(false);
             return;
         }
 
         IResult result;
         try
         {
-            result = await judge().ConfigureAwait(false);
+            result = await act(principal).ConfigureAwait(false);
         }
         catch (PayloadTooLarge)
         {
@@ -180,6 +194,15 @@ public static class RulesGateServer
 
         return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), StrictJson.Options);
     }
+
+    private static string KillSwitchJson(KillSwitchState state) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteBoolean("active"u8, state.Active);
+        JsonText.Optional(writer, "since"u8, state.Since);
+        writer.WriteString("cause"u8, state.Cause);
+        writer.WriteEndObject();
+    }, pretty: false);
 
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
 

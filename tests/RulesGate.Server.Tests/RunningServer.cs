@@ -26,11 +26,13 @@ public sealed class RunningServer : IAsyncDisposable
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
+        RiskToken = Principals.NewToken();
         var principals = Path.Combine(folder, "principals.json");
         File.WriteAllText(principals, $$"""
             {"principals": [
               {"name": "Desk-Bot", "roles": ["trader"], "token_sha256": "{{Principals.HashOf(TraderToken)}}"},
-              {"name": "auditor", "roles": ["reader"], "token_sha256": "{{Principals.HashOf(ReaderToken)}}"}
+              {"name": "auditor", "roles": ["reader"], "token_sha256": "{{Principals.HashOf(ReaderToken)}}"},
+              {"name": "Risk-Officer", "roles": ["risk"], "token_sha256": "{{Principals.HashOf(RiskToken)}}"}
             ]}
             """);
         JournalPath = Path.Combine(folder, "journal.db");
@@ -48,6 +50,8 @@ public sealed class RunningServer : IAsyncDisposable
     public string TraderToken { get; }
 
     public string ReaderToken { get; }
+
+    public string RiskToken { get; }
 
     public string JournalPath { get; }
 

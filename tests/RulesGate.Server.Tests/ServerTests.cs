@@ -125,6 +125,33 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task KillSwitch_TrippedByADecision_IsResetOnlyByRisk_WithThePrincipalAsTheActor()
+    {
+        var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
+        var tripped = await Json(await server.Post("/v1/decisions", crash, server.TraderToken));
+        var active = await Json(await server.Get("/v1/killswitch", server.ReaderToken));
+        var latched = await Json(await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken));
+        var byTrader = await server.Post("/v1/killswitch/reset", """{"reason": "limits reviewed"}""", server.TraderToken);
+        var noReason = await server.Post("/v1/killswitch/reset", """{"reason": " "}""", server.RiskToken);
+        var reset = await Json(await server.Post("/v1/killswitch/reset", """{"reason": "limits reviewed", "actor": "someone-else"}""", server.RiskToken));
+        var resetRight = await server.Post("/v1/killswitch/reset", """{"reason": "limits reviewed"}""", server.RiskToken);
+        var after = await Json(await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken));
+
+        Assert.True(tripped.GetProperty("decision").GetProperty("kill_switch_triggered").GetBoolean());
+        Assert.True(active.GetProperty("active").GetBoolean());
+        Assert.Contains(latched.GetProperty("decision").GetProperty("violations").EnumerateArray(), violation => violation.GetProperty("rule_id").GetString() == "KILL-001");
+        Assert.Equal(HttpStatusCode.Forbidden, byTrader.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Equal("invalid_json", reset.GetProperty("title").GetString()!.Replace(' ', '_'));   // an actor in the body is refused: the actor is who called
+        Assert.Equal(HttpStatusCode.OK, resetRight.StatusCode);
+        Assert.False((await Json(resetRight)).GetProperty("active").GetBoolean());
+        Assert.Equal("reset by risk-officer: limits reviewed", (await Json(await server.Get("/v1/killswitch", server.ReaderToken))).GetProperty("cause").GetString());
+        Assert.Equal("MODIFY", after.GetProperty("decision").GetProperty("decision").GetString());
+        using var recorded = JsonDocument.Parse(server.Journal.Read(GateJournal.KillSwitchKey, GateJournal.ResetType).Single().Payload);
+        Assert.Equal("risk-officer", recorded.RootElement.GetProperty("actor").GetString());
+    }
+
+    [Fact]
     public async Task UnknownPaths_Are404_InTheShapeOfTheirSide()
     {
         var policyGate = await server.Get("/nope", server.TraderToken);

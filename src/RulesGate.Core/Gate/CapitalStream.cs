@@ -166,6 +166,9 @@ public sealed class CapitalStream
         return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
     }
 
+    /// <summary>Turns the stream's kill switch off, after an attributed reset was journaled (<see cref="GateJournal.Reset"/>).</summary>
+    public void Unlatch() => killSwitch = false;
+
     /// <summary>The stream's state now: how many positions it holds, whether its kill switch is on, how many orders went out in the minute before its last intent.</summary>
     public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status() =>
         (positions.Count, killSwitch, orders.Count(order => order.Time >= Before(lastTime, Minute) && order.Time <= lastTime));
