@@ -9,10 +9,22 @@ namespace RulesGate.Server;
 /// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>). Requests
 /// from every thread go through one lock, so each decision is durable in the journal before it is answered.
 /// </summary>
-public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
+public sealed class GateHost
 {
     private readonly Lock one = new();
+    private readonly CapitalGate gate;
+    private readonly JournalStore? journal;
+    private readonly CapitalStream intake;
     private int intents;
+
+    public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
+    {
+        (this.gate, this.journal, this.intake) = (gate, journal, intake);
+        Metrics = new ServerMetrics(gate);
+        Metrics.KillSwitch(KillSwitch().Active);
+    }
+
+    public ServerMetrics Metrics { get; }
 
     public CapitalGate Gate => gate;
 
@@ -33,7 +45,9 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
         {
             if (journal is null)
             {
-                return (gate.Decide(context), null);
+                var alone = gate.Decide(context);
+                Metrics.Given(alone, "decisions", commit: null);
+                return (alone, null);
             }
 
             if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
@@ -42,7 +56,11 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
             }
 
             var decision = gate.Decide(context);
-            return (decision, Journaled(() => GateJournal.Record(journal, gate, context, decision, runId: null).Seq));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var seq = Journaled(() => GateJournal.Record(journal, gate, context, decision, runId: null).Seq);
+            Metrics.Given(decision, "decisions", System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            Metrics.KillSwitch(context.Execution.KillSwitchActive || decision.KillSwitchTriggered);
+            return (decision, seq);
         }
     }
 
@@ -55,6 +73,12 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
         lock (one)
         {
             var (decision, _, context) = Journaled(() => intake.Step(line, ++intents, market));
+            Metrics.Given(decision, "intent", commit: null);
+            if (decision.KillSwitchTriggered)
+            {
+                Metrics.KillSwitch(true);
+            }
+
             return (decision, context!);
         }
     }
@@ -78,6 +102,7 @@ public sealed class GateHost(CapitalGate gate, JournalStore? journal, CapitalStr
         {
             var state = GateJournal.Reset(journal ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal."), actor.Name, reason);
             intake.Unlatch();
+            Metrics.KillSwitch(state.Active);
             return state;
         }
     }

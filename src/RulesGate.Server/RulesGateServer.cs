@@ -41,6 +41,13 @@ public static class RulesGateServer
         var gate = settings.Gate;
         app.Use(async (context, next) =>
         {
+            // Prometheus scrapes this machine's /metrics without a token; from anywhere else it needs one.
+            if (context.Request.Path == "/metrics" && context.Connection.RemoteIpAddress is { } from && IPAddress.IsLoopback(from))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
             if (settings.Principals.Authenticate(context.Request.Headers.Authorization) is not { } principal)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
@@ -98,6 +105,12 @@ public static class RulesGateServer
         }));
 
         app.MapGet("/v1/killswitch", () => Json(KillSwitchJson(gate.KillSwitch())));
+
+        app.MapGet("/metrics", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await gate.Metrics.Registry.CollectAndExportAsTextAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        });
 
         app.MapPost("/v1/killswitch/reset", (HttpContext context) => !gate.HasJournal
             ? Fail(context, StatusCodes.Status409Conflict, "no_journal", "This server has no journal to record a reset in; start it with --journal.")

@@ -152,6 +152,28 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Metrics_OnLoopbackWithoutAToken_CountWhatWasDecided()
+    {
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        await server.Post("/intent", $$"""{"intent": {{Intent()}}}""", server.TraderToken);
+
+        var response = await server.Get("/metrics", token: null);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.StartsWith("text/plain", response.Content.Headers.ContentType!.MediaType, StringComparison.Ordinal);
+        Assert.Contains("""rulesgate_decisions_total{verdict="MODIFY",endpoint="decisions"} 1""", text, StringComparison.Ordinal);
+        Assert.Contains("""rulesgate_decisions_total{verdict="ALLOW",endpoint="intent"} 1""", text, StringComparison.Ordinal);
+        Assert.Contains("""rulesgate_rule_violations_total{rule="EXP-001"} 1""", text, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_journal_commit_seconds_count 1", text, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_evaluation_seconds_count 2", text, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_kill_switch_active 0", text, StringComparison.Ordinal);
+        var hash = (await Json(await server.Get("/health", server.ReaderToken))).GetProperty("policy_hash").GetString();
+        Assert.Contains($$"""rulesgate_rule_bundle_info{id="capital-default",version="1",sha256="{{hash}}"} 1""", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\nprocess_", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnknownPaths_Are404_InTheShapeOfTheirSide()
     {
         var policyGate = await server.Get("/nope", server.TraderToken);

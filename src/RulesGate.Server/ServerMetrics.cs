@@ -1,0 +1,51 @@
+using Prometheus;
+using RulesGate.Core.Gate;
+
+namespace RulesGate.Server;
+
+/// <summary>
+/// What <c>GET /metrics</c> exposes, in Prometheus's text format, every name prefixed <c>rulesgate_</c>. Each server
+/// has a registry of its own, so two servers in one process (tests) never mix their figures.
+/// </summary>
+public sealed class ServerMetrics
+{
+    private readonly Counter decisions;
+    private readonly Counter fired;
+    private readonly Histogram evaluation;
+    private readonly Histogram journaling;
+    private readonly Gauge killSwitch;
+
+    public ServerMetrics(CapitalGate gate)
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        decisions = factory.CreateCounter("rulesgate_decisions_total", "Decisions given, by verdict and endpoint.", "verdict", "endpoint");
+        fired = factory.CreateCounter("rulesgate_rule_violations_total", "Rules that fired in the decisions given, by rule id.", "rule");
+        evaluation = factory.CreateHistogram("rulesgate_evaluation_seconds", "Time the gate took to judge one order.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_001, 2, 16) });
+        journaling = factory.CreateHistogram("rulesgate_journal_commit_seconds", "Time to make one decision durable in the journal.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_05, 2, 14) });
+        killSwitch = factory.CreateGauge("rulesgate_kill_switch_active", "1 while the kill switch is latched, else 0.");
+        factory.CreateGauge("rulesgate_rule_bundle_info", "The rule file the gate runs: its id, version and SHA-256.", "id", "version", "sha256")
+            .WithLabels(gate.Bundle.File.Metadata.Id, gate.Bundle.File.Metadata.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), gate.Bundle.File.Hash)
+            .Set(1);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    /// <summary>Counts a decision given at <paramref name="endpoint"/>, with the time its journal commit took (null without a journal).</summary>
+    public void Given(CapitalDecision decision, string endpoint, TimeSpan? commit)
+    {
+        decisions.WithLabels(CapitalJson.Verdict(decision.Decision), endpoint).Inc();
+        foreach (var violation in decision.Violations)
+        {
+            fired.WithLabels(violation.RuleId).Inc();
+        }
+
+        evaluation.Observe(decision.EvalMicros / 1e6);
+        if (commit is { } took)
+        {
+            journaling.Observe(took.TotalSeconds);
+        }
+    }
+
+    public void KillSwitch(bool active) => killSwitch.Set(active ? 1 : 0);
+}
