@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
@@ -6,22 +7,34 @@ namespace RulesGate.Server;
 
 /// <summary>
 /// The capital gate as the server holds it: one gate, one journal, and one stream of intents for PolicyGate's
-/// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>). Requests
-/// from every thread go through one lock, so each decision is durable in the journal before it is answered.
+/// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>).
+/// With a journal, decisions from every request are group-committed (<see cref="JournalWriter"/>): each is
+/// answered once its batch is durable. What needs a transaction of its own (a decision that trips the kill switch,
+/// with its latch; a reset; a step of the stream) runs alone on the writer, after everything queued before it.
 /// </summary>
-public sealed class GateHost
+public sealed class GateHost : IAsyncDisposable
 {
+    /// <summary>How stale the latch may be: a kill switch tripped or reset by another process is seen within this.</summary>
+    private static readonly TimeSpan LatchRefresh = TimeSpan.FromMilliseconds(100);
+
     private readonly Lock one = new();
     private readonly CapitalGate gate;
-    private readonly JournalStore? journal;
+    private readonly JournalWriter? writer;
     private readonly CapitalStream intake;
+    private readonly KeyValuePair<string, byte[]> bundle;
     private int intents;
+    private volatile bool latched;
+    private long refreshed;
 
+    /// <param name="journal">Owned by the host from now on.</param>
     public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
     {
-        (this.gate, this.journal, this.intake) = (gate, journal, intake);
+        (this.gate, this.intake, bundle) = (gate, intake, GateJournal.Bundle(gate));
+        latched = journal is not null && GateJournal.State(journal).Active;
+        refreshed = Stopwatch.GetTimestamp();
+        writer = journal is null ? null : new JournalWriter(journal);
         Metrics = new ServerMetrics(gate);
-        Metrics.KillSwitch(KillSwitch().Active);
+        Metrics.KillSwitch(latched);
     }
 
     public ServerMetrics Metrics { get; }
@@ -29,103 +42,159 @@ public sealed class GateHost
     public CapitalGate Gate => gate;
 
     /// <summary>Whether decisions and resets are journaled.</summary>
-    public bool HasJournal => journal is not null;
+    public bool HasJournal => writer is not null;
 
     /// <summary>The stream behind <c>POST /intent</c>: its run id names it in the journal.</summary>
     public CapitalStream Intake => intake;
 
     /// <summary>
     /// Judges one full request (intent, portfolio, market, execution) as <c>rulesgate eval --journal</c> does: a
-    /// kill switch latched in the journal applies, and the decision is journaled before this returns.
+    /// kill switch latched in the journal applies, and the decision is durable in the journal before this completes.
     /// </summary>
     /// <returns>The decision and its journal sequence number (null without a journal).</returns>
-    public (CapitalDecision Decision, long? Seq) Decide(CapitalContext context)
+    public async Task<(CapitalDecision Decision, long? Seq)> Decide(CapitalContext context)
     {
-        lock (one)
+        if (writer is null)
         {
-            if (journal is null)
-            {
-                var alone = gate.Decide(context);
-                Metrics.Given(alone, "decisions", commit: null);
-                return (alone, null);
-            }
-
-            if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
-            {
-                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
-            }
-
-            var decision = gate.Decide(context);
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var seq = Journaled(() => GateJournal.Record(journal, gate, context, decision, runId: null).Seq);
-            Metrics.Given(decision, "decisions", System.Diagnostics.Stopwatch.GetElapsedTime(started));
-            Metrics.KillSwitch(context.Execution.KillSwitchActive || decision.KillSwitchTriggered);
-            return (decision, seq);
+            var alone = gate.Decide(context);
+            Metrics.Given(alone, "decisions", commit: null);
+            return (alone, null);
         }
+
+        if (await Latched().ConfigureAwait(false) && !context.Execution.KillSwitchActive)
+        {
+            context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
+        }
+
+        var decision = gate.Decide(context);
+        var started = Stopwatch.GetTimestamp();
+        var recorded = await Journaled(decision.KillSwitchTriggered
+            ? writer.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null))
+            : writer.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle)).ConfigureAwait(false);
+        if (decision.KillSwitchTriggered)
+        {
+            latched = true;
+        }
+
+        Metrics.Given(decision, "decisions", Stopwatch.GetElapsedTime(started));
+        Metrics.KillSwitch(latched);
+        return (decision, recorded.Seq);
     }
 
     /// <summary>Judges one intent of the stream (PolicyGate's <c>POST /intent</c>); <paramref name="market"/> replaces the stream's prices for it.</summary>
     /// <exception cref="FormatException">The intent is not one: PolicyGate answers 400, so the stream never sees it.</exception>
-    public (CapitalDecision Decision, CapitalContext Context) Intent(JsonElement intent, MarketSnapshot? market)
+    public async Task<(CapitalDecision Decision, CapitalContext Context)> Intent(JsonElement intent, MarketSnapshot? market)
     {
         CapitalContextJson.ReadIntent(intent);
         var line = intent.GetRawText();
-        lock (one)
+        (CapitalDecision Decision, CapitalContext? Context, bool Latched) Step()
         {
-            var (decision, _, context) = Journaled(() => intake.Step(line, ++intents, market));
-            Metrics.Given(decision, "intent", commit: null);
-            if (decision.KillSwitchTriggered)
+            if (latched)
             {
-                Metrics.KillSwitch(true);
+                intake.Latch();
             }
 
-            return (decision, context!);
+            var (decision, _, context) = intake.Step(line, ++intents, market);
+            return (decision, context, intake.Status().KillSwitchActive);
         }
+
+        (CapitalDecision Decision, CapitalContext? Context, bool Latched) stepped;
+        if (writer is null)
+        {
+            lock (one)
+            {
+                stepped = Step();
+            }
+        }
+        else
+        {
+            stepped = await Journaled(writer.Exclusively(_ => Step())).ConfigureAwait(false);
+        }
+
+        var (decision, context, streamLatched) = stepped;
+        latched |= decision.KillSwitchTriggered && writer is not null;
+        Metrics.Given(decision, "intent", commit: null);
+        Metrics.KillSwitch(latched || streamLatched);
+        return (decision, context!);
     }
 
     /// <summary>The kill switch: the journal's latch when there is a journal, else the stream's.</summary>
-    public KillSwitchState KillSwitch()
+    public async Task<KillSwitchState> KillSwitch()
     {
-        lock (one)
+        if (writer is null)
         {
-            return journal is not null ? GateJournal.State(journal)
-                : intake.Status().KillSwitchActive ? new KillSwitchState(true, null, "tripped in this server's stream (no journal)")
-                : KillSwitchState.Off;
+            lock (one)
+            {
+                return intake.Status().KillSwitchActive ? new KillSwitchState(true, null, "tripped in this server's stream (no journal)") : KillSwitchState.Off;
+            }
         }
+
+        var state = await writer.Exclusively(GateJournal.State).ConfigureAwait(false);
+        latched = state.Active;
+        return state;
     }
 
     /// <summary>Resets the kill switch, journaled with <paramref name="actor"/> (the authenticated principal) and why; the stream behind <c>/intent</c> is let go too.</summary>
     /// <exception cref="InvalidOperationException">There is no journal to record the reset in.</exception>
-    public KillSwitchState Reset(Principal actor, string reason)
+    public async Task<KillSwitchState> Reset(Principal actor, string reason)
     {
+        var journal = writer ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal.");
+        var state = await journal.Exclusively(store =>
+        {
+            var after = GateJournal.Reset(store, actor.Name, reason);
+            intake.Unlatch();
+            return after;
+        }).ConfigureAwait(false);
+        latched = state.Active;
+        Metrics.KillSwitch(state.Active);
+        return state;
+    }
+
+    /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>.</summary>
+    public async Task<(int Positions, bool KillSwitchActive, int OrdersLast60s)> Status()
+    {
+        if (writer is not null)
+        {
+            return await writer.Exclusively(_ => intake.Status()).ConfigureAwait(false);
+        }
+
         lock (one)
         {
-            var state = GateJournal.Reset(journal ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal."), actor.Name, reason);
-            intake.Unlatch();
-            Metrics.KillSwitch(state.Active);
-            return state;
+            return intake.Status();
         }
     }
 
-    /// <summary>Runs what journals a decision; any failure there means the decision is not given.</summary>
-    private static T Journaled<T>(Func<T> journaling)
+    /// <summary>Writes what is queued, then closes the journal.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (writer is not null)
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the journal's kill switch is latched, read again from the journal when the last reading is older than <see cref="LatchRefresh"/>.</summary>
+    private async Task<bool> Latched()
+    {
+        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref refreshed)) > LatchRefresh)
+        {
+            Interlocked.Exchange(ref refreshed, Stopwatch.GetTimestamp());
+            latched = (await writer!.Exclusively(GateJournal.State).ConfigureAwait(false)).Active;
+        }
+
+        return latched;
+    }
+
+    /// <summary>Awaits what journals a decision; any failure there means the decision is not given.</summary>
+    private static async Task<T> Journaled<T>(Task<T> journaling)
     {
         try
         {
-            return journaling();
+            return await journaling.ConfigureAwait(false);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
             throw new JournalUnavailableException(error);
-        }
-    }
-
-    /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>.</summary>
-    public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status()
-    {
-        lock (one)
-        {
-            return intake.Status();
         }
     }
 }

@@ -59,9 +59,11 @@ public static class RulesGateServer
             await next(context).ConfigureAwait(false);
         });
 
-        app.MapGet("/health", () => Json(JsonText.Write(writer =>
+        app.MapGet("/health", async () =>
         {
-            var (positions, killSwitch, orders) = gate.Status();
+            var (positions, killSwitch, orders) = await gate.Status().ConfigureAwait(false);
+            return Json(JsonText.Write(writer =>
+        {
             writer.WriteStartObject();
             writer.WriteString("status"u8, "ok");
             writer.WriteString("run_id"u8, gate.Intake.RunId);
@@ -70,7 +72,8 @@ public static class RulesGateServer
             writer.WriteBoolean("kill_switch_active"u8, killSwitch);
             writer.WriteNumber("orders_last_60s_global"u8, orders);
             writer.WriteEndObject();
-        }, pretty: false)));
+        }, pretty: false));
+        });
 
         app.MapPost("/intent", (HttpContext context) => Judge(context, async () =>
         {
@@ -82,14 +85,14 @@ public static class RulesGateServer
             }
 
             var market = root.TryGetProperty("market_snapshot", out var snapshot) && snapshot.ValueKind != JsonValueKind.Null ? CapitalContextJson.ReadMarket(snapshot) : null;
-            var (decision, judged) = gate.Intent(intent, market);
+            var (decision, judged) = await gate.Intent(intent, market).ConfigureAwait(false);
             return Json(PolicyGateJson.Decision(decision, judged, gate.Gate));
         }));
 
         app.MapPost("/v1/decisions", (HttpContext context) => Judge(context, async () =>
         {
             using var body = await Body(context).ConfigureAwait(false);
-            var (decision, seq) = gate.Decide(CapitalContextJson.ReadRequest(body.RootElement));
+            var (decision, seq) = await gate.Decide(CapitalContextJson.ReadRequest(body.RootElement)).ConfigureAwait(false);
             return Json(JsonText.Write(writer =>
             {
                 writer.WriteStartObject();
@@ -104,7 +107,7 @@ public static class RulesGateServer
             }, pretty: false));
         }));
 
-        app.MapGet("/v1/killswitch", () => Json(KillSwitchJson(gate.KillSwitch())));
+        app.MapGet("/v1/killswitch", async () => Json(KillSwitchJson(await gate.KillSwitch().ConfigureAwait(false))));
 
         app.MapGet("/metrics", async (HttpContext context) =>
         {
@@ -118,7 +121,7 @@ public static class RulesGateServer
         {
             using var body = await Body(context).ConfigureAwait(false);
             var fields = new JsonFields(body.RootElement, "request", "reason");
-            return Json(KillSwitchJson(gate.Reset(principal, fields.String("reason"))));
+            return Json(KillSwitchJson(await gate.Reset(principal, fields.String("reason")).ConfigureAwait(false)));
         }));
 
         app.MapFallback((HttpContext context) => Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));

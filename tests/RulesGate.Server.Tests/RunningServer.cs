@@ -21,6 +21,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-server-").FullName;
     private readonly WebApplication app;
+    private readonly GateHost host;
 
     public RunningServer(bool readOnlyJournal = false)
     {
@@ -37,12 +38,14 @@ public sealed class RunningServer : IAsyncDisposable
             """);
         JournalPath = Path.Combine(folder, "journal.db");
         SqliteJournal.Create(JournalPath).Dispose();
-        Journal = SqliteJournal.Open(JournalPath, readOnly: readOnlyJournal);
+        var served = SqliteJournal.Open(JournalPath, readOnly: readOnlyJournal);
+        Journal = SqliteJournal.Open(JournalPath, readOnly: true);
         var gate = Compiled.Value;
         var portfolio = Read(Path.Combine(Root, "samples", "capital", "portfolio.json"), CapitalContextJson.ReadPortfolio);
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
-        var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test", Journal);
-        app = RulesGateServer.Build(new ServerSettings(new GateHost(gate, Journal, intake), Principals.Read(principals), IPAddress.Loopback, 0));
+        var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test", served);
+        host = new GateHost(gate, served, intake);
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0));
         app.StartAsync().GetAwaiter().GetResult();
         Client = new HttpClient { BaseAddress = new Uri(RulesGateServer.Address(app)) };
     }
@@ -55,6 +58,7 @@ public sealed class RunningServer : IAsyncDisposable
 
     public string JournalPath { get; }
 
+    /// <summary>The journal, opened read-only beside the server's own writer: what a second process sees.</summary>
     public JournalStore Journal { get; }
 
     public HttpClient Client { get; }
@@ -88,6 +92,7 @@ public sealed class RunningServer : IAsyncDisposable
         Client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        await host.DisposeAsync();
         Journal.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);

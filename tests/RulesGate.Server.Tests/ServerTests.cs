@@ -111,6 +111,20 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Decisions_SentTogether_AreEachDurableOnce_InOneChain()
+    {
+        var body = RunningServer.Sample("request-oversized-buy.json");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async _ => await Json(await server.Post("/v1/decisions", body, server.TraderToken))));
+
+        var seqs = answers.Select(answer => answer.GetProperty("seq").GetInt64()).ToList();
+        Assert.Equal(200, seqs.Distinct().Count());
+        Assert.Equal(200, server.Journal.Read(type: GateJournal.DecisionType).Count());
+        Assert.All(seqs, seq => Assert.Equal(GateJournal.DecisionType, server.Journal.Event(seq)!.Type));
+        Assert.True(JournalVerifier.Verify(server.Journal).Intact);
+    }
+
+    [Fact]
     public async Task Decisions_NeedTheTraderRole_AndBadRequestsAreProblems()
     {
         var reader = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.ReaderToken);

@@ -166,6 +166,9 @@ public sealed class CapitalStream
         return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
     }
 
+    /// <summary>Turns the stream's kill switch on: it was latched elsewhere (in the journal, by another order path).</summary>
+    public void Latch() => killSwitch = true;
+
     /// <summary>Turns the stream's kill switch off, after an attributed reset was journaled (<see cref="GateJournal.Reset"/>).</summary>
     public void Unlatch() => killSwitch = false;
 

@@ -10,7 +10,7 @@ namespace RulesGate.Core.Journal;
 internal sealed class JournalWriter : IAsyncDisposable
 {
     private readonly JournalStore store;
-    private readonly Channel<Pending> queue;
+    private readonly Channel<Item> queue;
     private readonly Task loop;
     private readonly int maxBatch;
 
@@ -20,7 +20,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     {
         this.store = store;
         this.maxBatch = maxBatch;
-        queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -38,19 +38,45 @@ internal sealed class JournalWriter : IAsyncDisposable
     public Task<JournalEvent> Append(JournalEntry entry, KeyValuePair<string, byte[]>? blob = null)
     {
         var pending = new Pending(entry, blob, new TaskCompletionSource<JournalEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!queue.Writer.TryWrite(pending))
+        Enqueue(pending);
+        return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on the store once every append queued before it is committed and no batch is in
+    /// flight, alone: how a host appends what needs a transaction of its own (a decision that trips the kill switch,
+    /// with its latch) or reads the store the writer owns. The task completes with its result or its exception.
+    /// </summary>
+    public Task<T> Exclusively<T>(Func<JournalStore, T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Enqueue(new Exclusive(() =>
         {
             try
             {
-                queue.Writer.WriteAsync(pending).AsTask().GetAwaiter().GetResult();
+                done.SetResult(work(store));
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                done.SetException(error);
+            }
+        }));
+        return done.Task;
+    }
+
+    private void Enqueue(Item item)
+    {
+        if (!queue.Writer.TryWrite(item))
+        {
+            try
+            {
+                queue.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
             }
             catch (ChannelClosedException)
             {
                 throw new InvalidOperationException("The journal writer is closed.");
             }
         }
-
-        return pending.Done.Task;
     }
 
     /// <summary>Writes what is queued, then stops.</summary>
@@ -72,9 +98,36 @@ internal sealed class JournalWriter : IAsyncDisposable
         while (await queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var batch = new List<Pending>(maxBatch);
-            while (batch.Count < maxBatch && queue.Reader.TryRead(out var pending))
+            Exclusive? alone = null;
+            while (batch.Count < maxBatch && queue.Reader.TryPeek(out var item))
             {
-                batch.Add(pending);
+                if (item is Exclusive exclusive)
+                {
+                    // It runs after what came before it, so a batch gathered so far goes first.
+                    if (batch.Count == 0)
+                    {
+                        queue.Reader.TryRead(out _);
+                        alone = exclusive;
+                    }
+
+                    break;
+                }
+
+                queue.Reader.TryRead(out _);
+                batch.Add((Pending)item);
+            }
+
+            if (alone is not null)
+            {
+                if (committing is not null)
+                {
+                    await committing.ConfigureAwait(false);
+                    committing = null;
+                }
+
+                alone.Run();
+                head = null;   // it may have appended: the next batch is prepared at the head read again
+                continue;
             }
 
             if (head is null && committing is not null)
@@ -143,5 +196,9 @@ internal sealed class JournalWriter : IAsyncDisposable
         }
     }
 
-    private sealed record Pending(JournalEntry Entry, KeyValuePair<string, byte[]>? Blob, TaskCompletionSource<JournalEvent> Done);
+    private abstract record Item;
+
+    private sealed record Pending(JournalEntry Entry, KeyValuePair<string, byte[]>? Blob, TaskCompletionSource<JournalEvent> Done) : Item;
+
+    private sealed record Exclusive(Action Run) : Item;
 }

@@ -139,6 +139,26 @@ public sealed class JournalStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Writer_ExclusiveWork_RunsAloneAfterWhatWasQueuedBefore_AndLaterBatchesChainAfterIt()
+    {
+        var writer = new JournalWriter(SqliteJournal.Create(DbPath), maxBatch: 16);
+        var before = Enumerable.Range(1, 40).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
+        var alone = writer.Exclusively(store => (Seen: store.LastSeq(), Appended: store.Append([new JournalEntry("x", "alone", "{}")])[0].Seq));
+        var failing = writer.Exclusively<int>(_ => throw new FormatException("refused"));
+        var after = Enumerable.Range(41, 40).Select(i => writer.Append(new JournalEntry("w", "t", $$"""{"n":{{i}}}"""))).ToList();
+        await Task.WhenAll(before.Concat(after));
+        var (seen, appended) = await alone;
+        await writer.DisposeAsync();
+
+        Assert.Equal(40, seen);                 // everything queued before it was committed
+        Assert.Equal(41, appended);
+        Assert.Equal("refused", (await Assert.ThrowsAsync<FormatException>(() => failing)).Message);
+        Assert.Equal(Enumerable.Range(42, 40).Select(i => (long)i), after.Select(task => task.Result.Seq));
+        using var store = SqliteJournal.Create(DbPath);
+        Assert.True(JournalVerifier.Verify(store).Intact);
+    }
+
+    [Fact]
     public async Task Writer_MoreEntriesThanItsQueueHolds_WaitsAndLosesNone()
     {
         var writer = new JournalWriter(SqliteJournal.Create(DbPath), maxBatch: 2);   // the queue holds 8
