@@ -81,6 +81,51 @@ public sealed class GateHost : IAsyncDisposable
         return (decision, recorded.Seq);
     }
 
+    /// <summary>
+    /// Judges many full requests in order, as <see cref="Decide"/> judges one: their decisions go into the journal
+    /// together, and a decision that trips the kill switch latches it for the requests after it.
+    /// </summary>
+    public async Task<IReadOnlyList<(CapitalDecision Decision, long? Seq)>> DecideAll(IReadOnlyList<CapitalContext> contexts)
+    {
+        if (writer is null)
+        {
+            return [.. await Task.WhenAll(contexts.Select(Decide)).ConfigureAwait(false)];
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var decided = new List<(CapitalDecision Decision, Task<JournalEvent> Recorded)>(contexts.Count);
+        var latch = await Latched().ConfigureAwait(false);
+        foreach (var given in contexts)
+        {
+            var context = latch && !given.Execution.KillSwitchActive
+                ? new CapitalContext(given.Intent, given.Portfolio, given.Market, given.Execution with { KillSwitchActive = true })
+                : given;
+            var decision = gate.Decide(context);
+            if (decision.KillSwitchTriggered)
+            {
+                // Recorded with its latch, after those before it; those after it see the latch.
+                var tripped = writer.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null));
+                decided.Add((decision, tripped));
+                await Journaled(tripped).ConfigureAwait(false);
+                latched = latch = true;
+            }
+            else
+            {
+                decided.Add((decision, writer.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle)));
+            }
+        }
+
+        await Journaled(Task.WhenAll(decided.Select(pair => pair.Recorded))).ConfigureAwait(false);
+        var commit = Stopwatch.GetElapsedTime(started);
+        foreach (var (decision, _) in decided)
+        {
+            Metrics.Given(decision, "batch", commit);
+        }
+
+        Metrics.KillSwitch(latched);
+        return [.. decided.Select(pair => (pair.Decision, (long?)pair.Recorded.Result.Seq))];
+    }
+
     /// <summary>Judges one intent of the stream (PolicyGate's <c>POST /intent</c>); <paramref name="market"/> replaces the stream's prices for it.</summary>
     /// <exception cref="FormatException">The intent is not one: PolicyGate answers 400, so the stream never sees it.</exception>
     public async Task<(CapitalDecision Decision, CapitalContext Context)> Intent(JsonElement intent, MarketSnapshot? market)
@@ -191,6 +236,18 @@ public sealed class GateHost : IAsyncDisposable
         try
         {
             return await journaling.ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            throw new JournalUnavailableException(error);
+        }
+    }
+
+    private static async Task Journaled(Task journaling)
+    {
+        try
+        {
+            await journaling.ConfigureAwait(false);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {

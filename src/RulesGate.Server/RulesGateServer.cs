@@ -26,6 +26,11 @@ public static class RulesGateServer
     /// <summary>PolicyGate's limit, and this server's for one decision.</summary>
     public const int MaxBody = 65_536;
 
+    /// <summary>The most requests one <c>POST /v1/decisions:batch</c> takes, and its body's limit.</summary>
+    public const int MaxBatch = 1_000;
+
+    public const int MaxBatchBody = 4 << 20;
+
     public static WebApplication Build(ServerSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
@@ -33,7 +38,7 @@ public static class RulesGateServer
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = 1 << 20;
+            kestrel.Limits.MaxRequestBodySize = MaxBatchBody + 1;
             kestrel.Listen(settings.Address, settings.Port);
         });
 
@@ -107,6 +112,39 @@ public static class RulesGateServer
             }, pretty: false));
         }));
 
+        app.MapPost("/v1/decisions:batch", (HttpContext context) => Judge(context, async () =>
+        {
+            using var body = await Body(context, MaxBatchBody).ConfigureAwait(false);
+            var requests = new JsonFields(body.RootElement, "request", "requests").Required("requests");
+            if (requests.ValueKind != JsonValueKind.Array || requests.GetArrayLength() is 0 or > MaxBatch)
+            {
+                throw new FormatException($"request.requests: expected a list of 1 to {MaxBatch} requests, each {{intent, portfolio, market, execution}}.");
+            }
+
+            var contexts = requests.EnumerateArray().Select((request, i) => Item(i, () => CapitalContextJson.ReadRequest(request))).ToList();
+            var decided = await gate.DecideAll(contexts).ConfigureAwait(false);
+            return Json(JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteStartArray("decisions"u8);
+                foreach (var (decision, seq) in decided)
+                {
+                    writer.WriteStartObject();
+                    if (seq is { } number)
+                    {
+                        writer.WriteNumber("seq"u8, number);
+                    }
+
+                    writer.WritePropertyName("decision"u8);
+                    CapitalJson.WriteDecision(writer, decision);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }, pretty: false));
+        }));
+
         app.MapGet("/v1/killswitch", async () => Json(KillSwitchJson(await gate.KillSwitch().ConfigureAwait(false))));
 
         app.MapGet("/metrics", async (HttpContext context) =>
@@ -152,9 +190,9 @@ public static class RulesGateServer
         {
             result = await act(principal).ConfigureAwait(false);
         }
-        catch (PayloadTooLarge)
+        catch (PayloadTooLarge error)
         {
-            await Fail(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"Request body exceeds {MaxBody} bytes.").ConfigureAwait(false);
+            await Fail(context, StatusCodes.Status413PayloadTooLarge, "payload_too_large", $"Request body exceeds {error.Limit} bytes.").ConfigureAwait(false);
             return;
         }
         catch (UnsupportedContentType)
@@ -181,8 +219,21 @@ public static class RulesGateServer
         await result.ExecuteAsync(context).ConfigureAwait(false);
     }
 
-    /// <summary>The request's JSON body, read strictly (no duplicate keys, no comments) and at most <see cref="MaxBody"/> bytes.</summary>
-    private static async Task<JsonDocument> Body(HttpContext context)
+    /// <summary>Reads request <paramref name="index"/> of a batch; a bad one is named by its place.</summary>
+    private static T Item<T>(int index, Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception error) when (error is JsonException or FormatException)
+        {
+            throw new FormatException($"requests[{index}]: {error.Message}", error);
+        }
+    }
+
+    /// <summary>The request's JSON body, read strictly (no duplicate keys, no comments) and at most <paramref name="limit"/> bytes.</summary>
+    private static async Task<JsonDocument> Body(HttpContext context, int limit = MaxBody)
     {
         var request = context.Request;
         if (request.ContentType is not { } type || !type.Contains("application/json", StringComparison.OrdinalIgnoreCase))
@@ -190,9 +241,9 @@ public static class RulesGateServer
             throw new UnsupportedContentType();
         }
 
-        if (request.ContentLength > MaxBody)
+        if (request.ContentLength > limit)
         {
-            throw new PayloadTooLarge();
+            throw new PayloadTooLarge(limit);
         }
 
         var buffer = new MemoryStream();
@@ -200,9 +251,9 @@ public static class RulesGateServer
         int read;
         while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
         {
-            if (buffer.Length + read > MaxBody)
+            if (buffer.Length + read > limit)
             {
-                throw new PayloadTooLarge();
+                throw new PayloadTooLarge(limit);
             }
 
             buffer.Write(chunk, 0, read);
@@ -253,7 +304,10 @@ public static class RulesGateServer
         }, pretty: false));
     }
 
-    private sealed class PayloadTooLarge : Exception;
+    private sealed class PayloadTooLarge(int limit) : Exception
+    {
+        public int Limit { get; } = limit;
+    }
 
     private sealed class UnsupportedContentType : Exception;
 }

@@ -125,6 +125,38 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Batch_JudgesInOrder_JournalsAll_AndATripLatchesTheRequestsAfterIt()
+    {
+        var normal = RunningServer.Sample("request-oversized-buy.json");
+        var crash = normal.Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
+
+        var response = await server.Post("/v1/decisions:batch", $$"""{"requests": [{{normal}}, {{crash}}, {{normal}}]}""", server.TraderToken);
+        var decisions = (await Json(response)).GetProperty("decisions").EnumerateArray().ToList();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(3, decisions.Count);
+        Assert.Equal(decisions.Select(d => d.GetProperty("seq").GetInt64()).Order(), decisions.Select(d => d.GetProperty("seq").GetInt64()));
+        Assert.Equal("MODIFY", decisions[0].GetProperty("decision").GetProperty("decision").GetString());
+        Assert.True(decisions[1].GetProperty("decision").GetProperty("kill_switch_triggered").GetBoolean());
+        Assert.Contains(decisions[2].GetProperty("decision").GetProperty("violations").EnumerateArray(), violation => violation.GetProperty("rule_id").GetString() == "KILL-001");
+        Assert.Equal(3, server.Journal.Read(type: GateJournal.DecisionType).Count());
+        Assert.True(JournalVerifier.Verify(server.Journal).Intact);
+    }
+
+    [Theory]
+    [InlineData("""{"requests": []}""", "1 to 1000 requests")]
+    [InlineData("""{"requests": [REQUEST, {"intent": {}}]}""", "requests[1]")]
+    [InlineData("""{"requests": [REQUEST], "extra": 1}""", "extra")]
+    public async Task Batch_BadRequests_AreProblems_AndNothingIsJournaled(string body, string named)
+    {
+        var response = await server.Post("/v1/decisions:batch", body.Replace("REQUEST", RunningServer.Sample("request-oversized-buy.json"), StringComparison.Ordinal), server.TraderToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(named, (await Json(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty(server.Journal.Read());
+    }
+
+    [Fact]
     public async Task Decisions_NeedTheTraderRole_AndBadRequestsAreProblems()
     {
         var reader = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.ReaderToken);
