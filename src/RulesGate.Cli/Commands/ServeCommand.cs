@@ -40,8 +40,8 @@ internal static class ServeCommand
             var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalCommand.Existing(journalPath) : null;
             var runId = $"serve-{gate.Bundle.File.Hash[..8]}-{journal?.LastSeq() ?? 0}";
             var intake = new CapitalStream(gate, state, snapshot, execution, runId, journal);
-            var host = new GateHost(gate, journal, intake);
-            using var app = RulesGateServer.Build(new ServerSettings(host, allowed, address, parse.GetValue(port)));
+            var served = new GateHost(gate, journal, intake);
+            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port)));
             app.StartAsync().GetAwaiter().GetResult();
             if (!IPAddress.IsLoopback(address))
             {
@@ -51,7 +51,7 @@ internal static class ServeCommand
             output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
             output.Flush();
             app.WaitForShutdownAsync().GetAwaiter().GetResult();
-            host.DisposeAsync().AsTask().GetAwaiter().GetResult();   // what is queued is written, then the journal closes
+            served.DisposeAsync().AsTask().GetAwaiter().GetResult();   // what is queued is written, then the journal closes
             return ExitCodes.Ok;
         });
         return command;
