@@ -34,6 +34,9 @@ public static class RulesGateServer
     public static WebApplication Build(ServerSettings settings)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+
+        // Configured by its options alone: no appsettings.json beside the binary, no ASPNETCORE_ variables, no watchers.
+        builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
