@@ -71,16 +71,16 @@ public static class RulesGateServer
         {
             var (positions, killSwitch, orders) = await gate.Status().ConfigureAwait(false);
             return Json(JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("status"u8, "ok");
-            writer.WriteString("run_id"u8, gate.Intake.RunId);
-            writer.WriteString("policy_hash"u8, gate.Gate.Bundle.File.Hash);
-            writer.WriteNumber("positions_count"u8, positions);
-            writer.WriteBoolean("kill_switch_active"u8, killSwitch);
-            writer.WriteNumber("orders_last_60s_global"u8, orders);
-            writer.WriteEndObject();
-        }, pretty: false));
+            {
+                writer.WriteStartObject();
+                writer.WriteString("status"u8, "ok");
+                writer.WriteString("run_id"u8, gate.Intake.RunId);
+                writer.WriteString("policy_hash"u8, gate.Gate.Bundle.File.Hash);
+                writer.WriteNumber("positions_count"u8, positions);
+                writer.WriteBoolean("kill_switch_active"u8, killSwitch);
+                writer.WriteNumber("orders_last_60s_global"u8, orders);
+                writer.WriteEndObject();
+            }, pretty: false));
         });
 
         app.MapPost("/intent", (HttpContext context) => Judge(context, async () =>
@@ -101,18 +101,7 @@ public static class RulesGateServer
         {
             using var body = await Body(context).ConfigureAwait(false);
             var (decision, seq) = await gate.Decide(CapitalContextJson.ReadRequest(body.RootElement)).ConfigureAwait(false);
-            return Json(JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                if (seq is { } number)
-                {
-                    writer.WriteNumber("seq"u8, number);
-                }
-
-                writer.WritePropertyName("decision"u8);
-                CapitalJson.WriteDecision(writer, decision);
-                writer.WriteEndObject();
-            }, pretty: false));
+            return Json(JsonText.Write(writer => Decided(writer, decision, seq), pretty: false));
         }));
 
         app.MapPost("/v1/decisions:batch", (HttpContext context) => Judge(context, async () =>
@@ -132,15 +121,7 @@ public static class RulesGateServer
                 writer.WriteStartArray("decisions"u8);
                 foreach (var (decision, seq) in decided)
                 {
-                    writer.WriteStartObject();
-                    if (seq is { } number)
-                    {
-                        writer.WriteNumber("seq"u8, number);
-                    }
-
-                    writer.WritePropertyName("decision"u8);
-                    CapitalJson.WriteDecision(writer, decision);
-                    writer.WriteEndObject();
+                    Decided(writer, decision, seq);
                 }
 
                 writer.WriteEndArray();
@@ -220,6 +201,20 @@ public static class RulesGateServer
         }
 
         await result.ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary><c>{"seq": N, "decision": {…}}</c>, without <c>seq</c> when there is no journal.</summary>
+    private static void Decided(Utf8JsonWriter writer, CapitalDecision decision, long? seq)
+    {
+        writer.WriteStartObject();
+        if (seq is { } number)
+        {
+            writer.WriteNumber("seq"u8, number);
+        }
+
+        writer.WritePropertyName("decision"u8);
+        CapitalJson.WriteDecision(writer, decision);
+        writer.WriteEndObject();
     }
 
     /// <summary>Reads request <paramref name="index"/> of a batch; a bad one is named by its place.</summary>
