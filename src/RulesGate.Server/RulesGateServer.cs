@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Serialization;
@@ -12,7 +15,8 @@ namespace RulesGate.Server;
 
 /// <summary>Where and how <c>rulesgate serve</c> listens.</summary>
 /// <param name="Port">0 picks a free one (tests).</param>
-public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port);
+/// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
+public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096);
 
 /// <summary>
 /// <c>rulesgate serve</c>: the capital gate over HTTP. Every request is authenticated by a bearer token from the
@@ -38,6 +42,19 @@ public static class RulesGateServer
         // Configured by its options alone: no appsettings.json beside the binary, no ASPNETCORE_ variables, no watchers.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        builder.Services.AddRateLimiter(limits =>
+        {
+            // Monitoring stays reachable under overload: /metrics and /health are never shed.
+            limits.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => context.Request.Path == "/metrics" || context.Request.Path == "/health"
+                ? RateLimitPartition.GetNoLimiter("monitoring")
+                : RateLimitPartition.GetConcurrencyLimiter("all", _ => new ConcurrencyLimiterOptions { PermitLimit = settings.InFlight, QueueLimit = settings.Waiting, QueueProcessingOrder = QueueProcessingOrder.OldestFirst }));
+            limits.OnRejected = (rejected, _) =>
+            {
+                settings.Gate.Metrics.Shed();
+                rejected.HttpContext.Response.Headers.RetryAfter = "1";
+                return new ValueTask(Fail(rejected.HttpContext, StatusCodes.Status503ServiceUnavailable, "overloaded", $"More than {settings.InFlight + settings.Waiting} requests are in; this one was not taken. Send it again in a second."));
+            };
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -47,6 +64,12 @@ public static class RulesGateServer
 
         var app = builder.Build();
         var gate = settings.Gate;
+        app.Use(async (context, next) =>
+        {
+            using var counted = gate.Metrics.InFlight();
+            await next(context).ConfigureAwait(false);
+        });
+        app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
             // Prometheus scrapes this machine's /metrics without a token; from anywhere else it needs one.

@@ -14,6 +14,8 @@ public sealed class ServerMetrics
     private readonly Histogram evaluation;
     private readonly Histogram journaling;
     private readonly Gauge killSwitch;
+    private readonly Gauge inFlight;
+    private readonly Counter shed;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -24,6 +26,8 @@ public sealed class ServerMetrics
         evaluation = factory.CreateHistogram("rulesgate_evaluation_seconds", "Time the gate took to judge one order.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_001, 2, 16) });
         journaling = factory.CreateHistogram("rulesgate_journal_commit_seconds", "Time to make one decision durable in the journal.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_05, 2, 14) });
         killSwitch = factory.CreateGauge("rulesgate_kill_switch_active", "1 while the kill switch is latched, else 0.");
+        inFlight = factory.CreateGauge("rulesgate_requests_in_flight", "Requests being worked on or waiting for their turn.");
+        shed = factory.CreateCounter("rulesgate_requests_shed_total", "Requests refused with a 503 because too many were in.");
         factory.CreateGauge("rulesgate_rule_bundle_info", "The rule file the gate runs: its id, version and SHA-256.", "id", "version", "sha256")
             .WithLabels(gate.Bundle.File.Metadata.Id, gate.Bundle.File.Metadata.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), gate.Bundle.File.Hash)
             .Set(1);
@@ -48,4 +52,9 @@ public sealed class ServerMetrics
     }
 
     public void KillSwitch(bool active) => killSwitch.Set(active ? 1 : 0);
+
+    /// <summary>Counts a request in until the result is disposed.</summary>
+    public IDisposable InFlight() => inFlight.TrackInProgress();
+
+    public void Shed() => shed.Inc();
 }

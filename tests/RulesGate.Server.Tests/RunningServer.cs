@@ -23,7 +23,7 @@ public sealed class RunningServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly GateHost host;
 
-    public RunningServer(bool readOnlyJournal = false)
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -45,7 +45,7 @@ public sealed class RunningServer : IAsyncDisposable
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
         var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test", served);
         host = new GateHost(gate, served, intake);
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting));
         app.StartAsync().GetAwaiter().GetResult();
         Client = new HttpClient { BaseAddress = new Uri(RulesGateServer.Address(app)) };
     }

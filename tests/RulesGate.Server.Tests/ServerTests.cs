@@ -262,3 +262,60 @@ public sealed class UnwritableJournalTests
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 }
+
+/// <summary>More requests than the server takes at once: the rest are shed with a 503, nothing crashes, and nothing shed is journaled.</summary>
+public sealed class OverloadTests
+{
+    [Fact]
+    public async Task Requests_BeyondWhatIsTaken_AreShedWith503_AndTheOneInFlightStillCompletes()
+    {
+        await using var server = new RunningServer(inFlight: 1, waiting: 0);
+        var body = RunningServer.Sample("request-oversized-buy.json");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var slow = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions") { Content = new HeldContent(body, release.Task) { Headers = { ContentType = new("application/json") } } };
+        slow.Headers.Authorization = new("Bearer", server.TraderToken);
+        var held = server.Client.SendAsync(slow);
+
+        // The slow request holds the one permit once the server counts it (with this scrape, two in flight).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!(await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync()).Contains("rulesgate_requests_in_flight 2", StringComparison.Ordinal))
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the held request never reached the server");
+        }
+
+        var shed = await server.Post("/v1/decisions", body, server.TraderToken);
+        var health = await server.Get("/health", server.TraderToken);
+        release.SetResult();
+        var done = await held;
+        var after = await server.Post("/v1/decisions", body, server.TraderToken);
+        var metrics = await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, shed.StatusCode);
+        Assert.Equal("1", shed.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("https://rulesgate.dev/problems/overloaded", JsonDocument.Parse(await shed.Content.ReadAsStringAsync()).RootElement.GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, done.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Contains("rulesgate_requests_shed_total 1", metrics, StringComparison.Ordinal);
+        Assert.Equal(2, server.Journal.Read(type: GateJournal.DecisionType).Count());
+    }
+
+    /// <summary>A body whose second half is sent only once <paramref name="go"/> completes.</summary>
+    private sealed class HeldContent(string text, Task go) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            await stream.FlushAsync();
+            await go;
+            await stream.WriteAsync(bytes.AsMemory(bytes.Length / 2));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = System.Text.Encoding.UTF8.GetByteCount(text);
+            return true;
+        }
+    }
+}
