@@ -24,6 +24,7 @@ public sealed class GateHost : IAsyncDisposable
     private readonly KeyValuePair<string, byte[]> bundle;
     private int intents;
     private volatile bool latched;
+    private volatile string? unwritable;
     private long refreshed;
 
     /// <param name="journal">Owned by the host from now on.</param>
@@ -40,6 +41,9 @@ public sealed class GateHost : IAsyncDisposable
     public ServerMetrics Metrics { get; }
 
     public CapitalGate Gate => gate;
+
+    /// <summary>Why the journal is not taking decisions (its last write failed), or null while it is.</summary>
+    public string? Unwritable => unwritable;
 
     /// <summary>Whether decisions and resets are journaled.</summary>
     public bool HasJournal => writer is not null;
@@ -231,27 +235,25 @@ public sealed class GateHost : IAsyncDisposable
     }
 
     /// <summary>Awaits what journals a decision; any failure there means the decision is not given.</summary>
-    private static async Task<T> Journaled<T>(Task<T> journaling)
+    private async Task<T> Journaled<T>(Task<T> journaling)
     {
-        try
-        {
-            return await journaling.ConfigureAwait(false);
-        }
-        catch (Exception error) when (error is not OutOfMemoryException)
-        {
-            throw new JournalUnavailableException(error);
-        }
+        await Journaled((Task)journaling).ConfigureAwait(false);
+        return await journaling.ConfigureAwait(false);
     }
 
-    private static async Task Journaled(Task journaling)
+    /// <summary>Awaits what journals; a failure makes the server not ready (until a later write succeeds) and means the decision is not given.</summary>
+    private async Task Journaled(Task journaling)
     {
         try
         {
             await journaling.ConfigureAwait(false);
+            unwritable = null;
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
-            throw new JournalUnavailableException(error);
+            var failed = new JournalUnavailableException(error);
+            unwritable = failed.Message;
+            throw failed;
         }
     }
 }

@@ -45,7 +45,7 @@ public static class RulesGateServer
         builder.Services.AddRateLimiter(limits =>
         {
             // Monitoring stays reachable under overload: /metrics and /health are never shed.
-            limits.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => context.Request.Path == "/metrics" || context.Request.Path == "/health"
+            limits.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Monitoring(context.Request.Path) || context.Request.Path == "/health"
                 ? RateLimitPartition.GetNoLimiter("monitoring")
                 : RateLimitPartition.GetConcurrencyLimiter("all", _ => new ConcurrencyLimiterOptions { PermitLimit = settings.InFlight, QueueLimit = settings.Waiting, QueueProcessingOrder = QueueProcessingOrder.OldestFirst }));
             limits.OnRejected = (rejected, _) =>
@@ -72,8 +72,8 @@ public static class RulesGateServer
         app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
-            // Prometheus scrapes this machine's /metrics without a token; from anywhere else it needs one.
-            if (context.Request.Path == "/metrics" && context.Connection.RemoteIpAddress is { } from && IPAddress.IsLoopback(from))
+            // Prometheus and readiness probes on this machine need no token; from anywhere else they do.
+            if (Monitoring(context.Request.Path) && context.Connection.RemoteIpAddress is { } from && IPAddress.IsLoopback(from))
             {
                 await next(context).ConfigureAwait(false);
                 return;
@@ -154,6 +154,19 @@ public static class RulesGateServer
 
         app.MapGet("/v1/killswitch", async () => Json(KillSwitchJson(await gate.KillSwitch().ConfigureAwait(false))));
 
+        app.MapGet("/ready", (HttpContext context) =>
+        {
+            var why = gate.Unwritable;
+            context.Response.StatusCode = why is null ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+            return Json(JsonText.Write(writer =>
+            {
+                writer.WriteStartObject();
+                writer.WriteBoolean("ready"u8, why is null);
+                JsonText.Optional(writer, "reason"u8, why);
+                writer.WriteEndObject();
+            }, pretty: false));
+        });
+
         app.MapGet("/metrics", async (HttpContext context) =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
@@ -225,6 +238,9 @@ public static class RulesGateServer
 
         await result.ExecuteAsync(context).ConfigureAwait(false);
     }
+
+    /// <summary>The paths probes and scrapers call: never shed, and without a token from this machine.</summary>
+    private static bool Monitoring(PathString path) => path == "/metrics" || path == "/ready";
 
     /// <summary><c>{"seq": N, "decision": {…}}</c>, without <c>seq</c> when there is no journal.</summary>
     private static void Decided(Utf8JsonWriter writer, CapitalDecision decision, long? seq)

@@ -257,6 +257,22 @@ public sealed class UnwritableJournalTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal("https://rulesgate.dev/problems/journal_unavailable", body.GetProperty("type").GetString());
         Assert.False(body.TryGetProperty("decision", out _));
+        var ready = await server.Get("/ready", token: null);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.False((await Json(ready)).GetProperty("ready").GetBoolean());
+        Assert.Contains("did not take the decision", (await Json(await server.Get("/ready", token: null))).GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ready_WhileTheJournalTakesDecisions()
+    {
+        await using var server = new RunningServer();
+
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        var ready = await server.Get("/ready", token: null);
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("""{"ready":true}""", await ready.Content.ReadAsStringAsync());
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>
