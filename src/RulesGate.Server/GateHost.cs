@@ -7,7 +7,8 @@ namespace RulesGate.Server;
 
 /// <summary>
 /// The capital gate as the server holds it: one gate, one journal, and one stream of intents for PolicyGate's
-/// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>).
+/// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>; the stream
+/// keeps no journal of its own: the host journals its decisions in the one order of every decision).
 /// With a journal, decisions from every request are group-committed (<see cref="JournalWriter"/>): each is
 /// answered once its batch is durable. What needs a transaction of its own (a decision that trips the kill switch,
 /// with its latch; a reset; a step of the stream) runs alone on the writer, after everything queued before it.
@@ -24,10 +25,12 @@ public sealed class GateHost : IAsyncDisposable
     private readonly KeyValuePair<string, byte[]> bundle;
     private int intents;
     private volatile bool latched;
+    private long trips;   // how many trips this process has queued: a reading of the journal taken before one never undoes it
     private volatile string? unwritable;
     private long refreshed;
 
     /// <param name="journal">Owned by the host from now on.</param>
+    /// <param name="intake">A stream without a journal of its own: the host journals its decisions.</param>
     public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
     {
         (this.gate, this.intake, bundle) = (gate, intake, GateJournal.Bundle(gate));
@@ -65,24 +68,40 @@ public sealed class GateHost : IAsyncDisposable
             return (alone, null);
         }
 
-        if (await Latched().ConfigureAwait(false) && !context.Execution.KillSwitchActive)
-        {
-            context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
-        }
-
-        var decision = gate.Decide(context);
+        await RefreshLatch().ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
-        var recorded = await Journaled(decision.KillSwitchTriggered
-            ? writer.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null))
-            : writer.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle)).ConfigureAwait(false);
-        if (decision.KillSwitchTriggered)
-        {
-            latched = true;
-        }
-
+        var (decision, journaling) = Queue(context);
+        var recorded = await Journaled(journaling).ConfigureAwait(false);
         Metrics.Given(decision, "decisions", Stopwatch.GetElapsedTime(started));
         Metrics.KillSwitch(latched);
         return (decision, recorded.Seq);
+    }
+
+    /// <summary>
+    /// Decides and queues the decision for the journal under one lock, so the journal's order is the order of
+    /// deciding: a decision that trips the kill switch latches it for every decision queued after it, none of which
+    /// can then be journaled (and answered) as if it had not.
+    /// </summary>
+    private (CapitalDecision Decision, Task<JournalEvent> Journaling) Queue(CapitalContext context)
+    {
+        lock (one)
+        {
+            if (latched && !context.Execution.KillSwitchActive)
+            {
+                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
+            }
+
+            var decision = gate.Decide(context);
+            if (!decision.KillSwitchTriggered)
+            {
+                return (decision, writer!.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle));
+            }
+
+            // Recorded with its latch, in a transaction of its own.
+            latched = true;
+            trips++;
+            return (decision, writer!.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null)));
+        }
     }
 
     /// <summary>
@@ -96,30 +115,11 @@ public sealed class GateHost : IAsyncDisposable
             return [.. await Task.WhenAll(contexts.Select(Decide)).ConfigureAwait(false)];
         }
 
+        await RefreshLatch().ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
-        var decided = new List<(CapitalDecision Decision, Task<JournalEvent> Recorded)>(contexts.Count);
-        var latch = await Latched().ConfigureAwait(false);
-        foreach (var given in contexts)
-        {
-            var context = latch && !given.Execution.KillSwitchActive
-                ? new CapitalContext(given.Intent, given.Portfolio, given.Market, given.Execution with { KillSwitchActive = true })
-                : given;
-            var decision = gate.Decide(context);
-            if (decision.KillSwitchTriggered)
-            {
-                // Recorded with its latch, after those before it; those after it see the latch.
-                var tripped = writer.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null));
-                decided.Add((decision, tripped));
-                await Journaled(tripped).ConfigureAwait(false);
-                latched = latch = true;
-            }
-            else
-            {
-                decided.Add((decision, writer.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle)));
-            }
-        }
+        var decided = contexts.Select(Queue).ToList();
 
-        await Journaled(Task.WhenAll(decided.Select(pair => pair.Recorded))).ConfigureAwait(false);
+        await Journaled(Task.WhenAll(decided.Select(pair => pair.Journaling))).ConfigureAwait(false);
         var commit = Stopwatch.GetElapsedTime(started);
         foreach (var (decision, _) in decided)
         {
@@ -127,7 +127,7 @@ public sealed class GateHost : IAsyncDisposable
         }
 
         Metrics.KillSwitch(latched);
-        return [.. decided.Select(pair => (pair.Decision, (long?)pair.Recorded.Result.Seq))];
+        return [.. decided.Select(pair => (pair.Decision, (long?)pair.Journaling.Result.Seq))];
     }
 
     /// <summary>Judges one intent of the stream (PolicyGate's <c>POST /intent</c>); <paramref name="market"/> replaces the stream's prices for it.</summary>
@@ -136,35 +136,50 @@ public sealed class GateHost : IAsyncDisposable
     {
         CapitalContextJson.ReadIntent(intent);
         var line = intent.GetRawText();
-        (CapitalDecision Decision, CapitalContext? Context, bool Latched) Step()
+        if (writer is not null)
         {
+            await RefreshLatch().ConfigureAwait(false);
+        }
+
+        CapitalDecision decision;
+        CapitalContext context;
+        Task<JournalEvent>? journaling = null;
+        bool streamLatched;
+        lock (one)
+        {
+            // The step and its place in the journal are taken under the lock that orders every decision.
             if (latched)
             {
                 intake.Latch();
             }
 
-            var (decision, _, context) = intake.Step(line, ++intents, market);
-            return (decision, context, intake.Status().KillSwitchActive);
-        }
-
-        (CapitalDecision Decision, CapitalContext? Context, bool Latched) stepped;
-        if (writer is null)
-        {
-            lock (one)
+            var (stepped, _, steppedContext) = intake.Step(line, ++intents, market);
+            (decision, context) = (stepped, steppedContext ?? throw new FormatException("The intent was refused."));
+            streamLatched = intake.Status().KillSwitchActive;
+            if (writer is not null)
             {
-                stepped = Step();
+                var (made, judged) = (decision, context);
+                if (made.KillSwitchTriggered)
+                {
+                    latched = true;
+                    trips++;
+                    journaling = writer.Exclusively(store => GateJournal.Record(store, gate, judged, made, intake.RunId));
+                }
+                else
+                {
+                    journaling = writer.Append(GateJournal.Decision(gate, judged, made, intake.RunId), bundle);
+                }
             }
         }
-        else
+
+        if (journaling is not null)
         {
-            stepped = await Journaled(writer.Exclusively(_ => Step())).ConfigureAwait(false);
+            await Journaled(journaling).ConfigureAwait(false);
         }
 
-        var (decision, context, streamLatched) = stepped;
-        latched |= decision.KillSwitchTriggered && writer is not null;
         Metrics.Given(decision, "intent", commit: null);
         Metrics.KillSwitch(latched || streamLatched);
-        return (decision, context!);
+        return (decision, context);
     }
 
     /// <summary>The kill switch: the journal's latch when there is a journal, else the stream's.</summary>
@@ -178,9 +193,7 @@ public sealed class GateHost : IAsyncDisposable
             }
         }
 
-        var state = await writer.Exclusively(GateJournal.State).ConfigureAwait(false);
-        latched = state.Active;
-        return state;
+        return await Read(writer, GateJournal.State).ConfigureAwait(false);
     }
 
     /// <summary>Resets the kill switch, journaled with <paramref name="actor"/> (the authenticated principal) and why; the stream behind <c>/intent</c> is let go too.</summary>
@@ -188,14 +201,13 @@ public sealed class GateHost : IAsyncDisposable
     public async Task<KillSwitchState> Reset(Principal actor, string reason)
     {
         var journal = writer ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal.");
-        var state = await journal.Exclusively(store =>
+        var state = await Read(journal, store =>
         {
             var after = GateJournal.Reset(store, actor.Name, reason);
             intake.Unlatch();
             return after;
         }).ConfigureAwait(false);
-        latched = state.Active;
-        Metrics.KillSwitch(state.Active);
+        Metrics.KillSwitch(latched);
         return state;
     }
 
@@ -222,16 +234,38 @@ public sealed class GateHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether the journal's kill switch is latched, read again from the journal when the last reading is older than <see cref="LatchRefresh"/>.</summary>
-    private async Task<bool> Latched()
+    /// <summary>Reads the journal's kill switch again when the last reading is older than <see cref="LatchRefresh"/>: a latch set or reset by another process is seen.</summary>
+    private async Task RefreshLatch()
     {
         if (Stopwatch.GetElapsedTime(Interlocked.Read(ref refreshed)) > LatchRefresh)
         {
             Interlocked.Exchange(ref refreshed, Stopwatch.GetTimestamp());
-            latched = (await writer!.Exclusively(GateJournal.State).ConfigureAwait(false)).Active;
+            await Read(writer!, GateJournal.State).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (which ends with the kill switch's state) on the writer and takes that state as the
+    /// latch, unless this process queued a trip meanwhile: a reading older than a trip never lets it go.
+    /// </summary>
+    private async Task<KillSwitchState> Read(JournalWriter journal, Func<JournalStore, KillSwitchState> work)
+    {
+        long before;
+        lock (one)
+        {
+            before = trips;
         }
 
-        return latched;
+        var state = await journal.Exclusively(work).ConfigureAwait(false);
+        lock (one)
+        {
+            if (trips == before)
+            {
+                latched = state.Active;
+            }
+        }
+
+        return state;
     }
 
     /// <summary>Awaits what journals a decision; any failure there means the decision is not given.</summary>

@@ -43,7 +43,7 @@ public sealed class RunningServer : IAsyncDisposable
         var gate = Compiled.Value;
         var portfolio = Read(Path.Combine(Root, "samples", "capital", "portfolio.json"), CapitalContextJson.ReadPortfolio);
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
-        var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test", served);
+        var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test");
         host = new GateHost(gate, served, intake);
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting));
         app.StartAsync().GetAwaiter().GetResult();

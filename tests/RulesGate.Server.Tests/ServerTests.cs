@@ -198,6 +198,20 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task KillSwitch_TrippedThroughTheApi_DeniesPolicyGatesIntents_Too()
+    {
+        var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
+        await server.Post("/v1/decisions", crash, server.TraderToken);
+
+        var intent = await Json(await server.Post("/intent", $$"""{"intent": {{Intent()}}}""", server.TraderToken));
+
+        Assert.Equal("DENY", intent.GetProperty("decision").GetString());
+        Assert.Contains(intent.GetProperty("violations").EnumerateArray(), violation => violation.GetProperty("rule_id").GetString() == "KILL-001");
+        Assert.True((await Json(await server.Get("/health", server.TraderToken))).GetProperty("kill_switch_active").GetBoolean());
+        Assert.True(JournalVerifier.Verify(server.Journal).Intact);
+    }
+
+    [Fact]
     public async Task Metrics_OnLoopbackWithoutAToken_CountWhatWasDecided()
     {
         await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);

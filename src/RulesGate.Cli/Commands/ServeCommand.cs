@@ -39,7 +39,7 @@ internal static class ServeCommand
 
             var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalCommand.Existing(journalPath) : null;
             var runId = $"serve-{gate.Bundle.File.Hash[..8]}-{journal?.LastSeq() ?? 0}";
-            var intake = new CapitalStream(gate, state, snapshot, execution, runId, journal);
+            var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
             using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port)));
             app.StartAsync().GetAwaiter().GetResult();
