@@ -10,8 +10,9 @@ namespace RulesGate.Server;
 /// <c>POST /intent</c> (positions, order counts and the kill switch evolve as in <c>rulesgate run</c>; the stream
 /// keeps no journal of its own: the host journals its decisions in the one order of every decision).
 /// With a journal, decisions from every request are group-committed (<see cref="JournalWriter"/>): each is
-/// answered once its batch is durable. What needs a transaction of its own (a decision that trips the kill switch,
-/// with its latch; a reset; a step of the stream) runs alone on the writer, after everything queued before it.
+/// answered once its batch is durable. Every decision is decided and queued under one lock, so the journal's order is
+/// the order of deciding. What needs a transaction of its own (a decision that trips the kill switch, with its latch;
+/// a reset) and reads of the journal run alone on the writer, after everything queued before them.
 /// </summary>
 public sealed class GateHost : IAsyncDisposable
 {
@@ -201,27 +202,26 @@ public sealed class GateHost : IAsyncDisposable
     public async Task<KillSwitchState> Reset(Principal actor, string reason)
     {
         var journal = writer ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal.");
-        var state = await Read(journal, store =>
+        var state = await Read(journal, store => GateJournal.Reset(store, actor.Name, reason)).ConfigureAwait(false);
+        lock (one)
         {
-            var after = GateJournal.Reset(store, actor.Name, reason);
-            intake.Unlatch();
-            return after;
-        }).ConfigureAwait(false);
+            if (!latched)
+            {
+                intake.Unlatch();
+            }
+        }
+
         Metrics.KillSwitch(latched);
         return state;
     }
 
-    /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>.</summary>
-    public async Task<(int Positions, bool KillSwitchActive, int OrdersLast60s)> Status()
+    /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>; its kill switch is on too while the journal's is latched.</summary>
+    public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status()
     {
-        if (writer is not null)
-        {
-            return await writer.Exclusively(_ => intake.Status()).ConfigureAwait(false);
-        }
-
         lock (one)
         {
-            return intake.Status();
+            var (positions, active, orders) = intake.Status();
+            return (positions, active || latched, orders);
         }
     }
 

@@ -90,9 +90,9 @@ public static class RulesGateServer
             await next(context).ConfigureAwait(false);
         });
 
-        app.MapGet("/health", async () =>
+        app.MapGet("/health", () =>
         {
-            var (positions, killSwitch, orders) = await gate.Status().ConfigureAwait(false);
+            var (positions, killSwitch, orders) = gate.Status();
             return Json(JsonText.Write(writer =>
             {
                 writer.WriteStartObject();

@@ -203,7 +203,10 @@ public sealed class ServerTests : IDisposable
         var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
         await server.Post("/v1/decisions", crash, server.TraderToken);
 
+        var before = await Json(await server.Get("/health", server.TraderToken));
         var intent = await Json(await server.Post("/intent", $$"""{"intent": {{Intent()}}}""", server.TraderToken));
+
+        Assert.True(before.GetProperty("kill_switch_active").GetBoolean());
 
         Assert.Equal("DENY", intent.GetProperty("decision").GetString());
         Assert.Contains(intent.GetProperty("violations").EnumerateArray(), violation => violation.GetProperty("rule_id").GetString() == "KILL-001");
