@@ -91,14 +91,11 @@ internal sealed class PostgresDiary(NpgsqlDataSource source) : IDiaryStore
         };
         foreach (var row in rows)
         {
-            parameters[0].Value = row.EntryId;
-            parameters[1].Value = row.PolicyId;
-            parameters[2].Value = JsonText.Timestamp(row.RecordedAt);
-            parameters[3].Value = (int)row.Stage;
-            parameters[4].Value = (int)row.Severity;
-            parameters[5].Value = row.Forced ? 1 : 0;
-            parameters[6].Value = (object?)row.Regime ?? DBNull.Value;
-            parameters[7].Value = row.Seq;
+            foreach (var (parameter, value) in parameters.Zip(row.Columns()))
+            {
+                parameter.Value = value;
+            }
+
             insert.ExecuteNonQuery();
         }
     }

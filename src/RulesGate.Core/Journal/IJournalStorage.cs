@@ -108,6 +108,9 @@ public sealed record DiaryRow(string EntryId, string PolicyId, DateTimeOffset Re
         DateTimeOffset.TryParseExact(recordedAt, Serialization.JsonText.TimestampFormat, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at) && forced is 0 or 1
             ? new DiaryRow(entryId, policyId, at, (PromotionStage)stage, (DiarySeverity)severity, forced == 1, regime, seq)
             : throw JournalException.Missing($"diary row '{entryId}' (event {seq}) is malformed: no diary event could have written it (a row was edited behind the journal).");
+
+    /// <summary>The row's columns as an adapter stores them, the inverse of <see cref="Stored"/>: entry id, policy id, time, stage, severity, forced (0 or 1), regime (or <see cref="DBNull"/>), seq.</summary>
+    public object[] Columns() => [EntryId, PolicyId, Serialization.JsonText.Timestamp(RecordedAt), (int)Stage, (int)Severity, Forced ? 1 : 0, (object?)Regime ?? DBNull.Value, Seq];
 }
 
 /// <summary>The diary's projection: entries by id, and the metrics the promotion gates read, computed where the rows are.</summary>

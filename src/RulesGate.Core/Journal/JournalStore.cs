@@ -244,7 +244,8 @@ public sealed class JournalStore : IDisposable
         foreach (var entry in entries)
         {
             seq++;
-            var added = new JournalEvent(seq, entry.Stream, entry.Type, stamp, entry.Payload, previous, JournalEvent.HashOf(previous, seq, entry.Stream, entry.Type, stamp, entry.Payload));
+            var payload = entry.Payload;   // a CBOR entry's JSON is made once
+            var added = new JournalEvent(seq, entry.Stream, entry.Type, stamp, payload, previous, JournalEvent.HashOf(previous, seq, entry.Stream, entry.Type, stamp, payload));
             events.Add(added);
             previous = added.Hash;
         }

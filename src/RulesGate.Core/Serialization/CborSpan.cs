@@ -100,7 +100,8 @@ public ref struct CborSpan(ReadOnlySpan<byte> data)
                 Take(value);
                 break;
             case 4 or 5:
-                var items = value * (major == 5 ? 2UL : 1UL);
+                // The count is bounded before it is doubled, so one near 2^64 cannot wrap around to a small one.
+                var items = value <= (ulong)Remaining && major == 5 ? value * 2 : value;
                 if (items > (ulong)Remaining)
                 {
                     throw new FormatException($"a container claims {value} items in {Remaining} bytes");
