@@ -215,6 +215,10 @@ public sealed class GateHost : IAsyncDisposable
         return state;
     }
 
+    /// <summary>Runs <paramref name="work"/> alone on the journal's writer, after every decision queued before it: the server's governance operations and reads.</summary>
+    /// <exception cref="NoJournalException">The server has no journal.</exception>
+    public Task<T> Exclusively<T>(Func<JournalStore, T> work) => (writer ?? throw new NoJournalException()).Exclusively(work);
+
     /// <summary>The stream's state, for PolicyGate's <c>GET /health</c>; its kill switch is on too while the journal's is latched.</summary>
     public (int Positions, bool KillSwitchActive, int OrdersLast60s) Status()
     {
@@ -294,3 +298,6 @@ public sealed class GateHost : IAsyncDisposable
 
 /// <summary>A decision could not be made durable in the journal, so it is not given: the order must not go.</summary>
 public sealed class JournalUnavailableException(Exception inner) : Exception($"The journal did not take the decision ({inner.Message.Split('\n')[0].TrimEnd('.')}).", inner);
+
+/// <summary>The server was started without a journal, so what must be recorded in one (or read from it) is refused.</summary>
+public sealed class NoJournalException() : Exception("This server has no journal; start it with --journal.");

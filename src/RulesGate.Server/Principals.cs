@@ -22,11 +22,23 @@ public sealed class Principals
     /// <summary>May judge orders (<c>POST /v1/decisions</c>, <c>POST /intent</c>).</summary>
     public const string TraderRole = "trader";
 
-    /// <summary>May reset the kill switch.</summary>
+    /// <summary>May feed evidence: diary entries, evidence, trade outcomes; and start workflow instances.</summary>
+    public const string AutomationRole = "automation";
+
+    /// <summary>May approve or reject what a workflow instance waits on, in the approval roles the roles file gives its name.</summary>
+    public const string ApproverRole = "approver";
+
+    /// <summary>May reset the kill switch, and issue and revoke execution tokens.</summary>
     public const string RiskRole = "risk";
+
+    /// <summary>May read, as every principal may, and nothing more.</summary>
+    public const string ReaderRole = "reader";
 
     /// <summary>May do anything any role may.</summary>
     public const string AdminRole = "admin";
+
+    /// <summary>Every role a principal may have; any principal may read.</summary>
+    public static IReadOnlyList<string> Known { get; } = [TraderRole, AutomationRole, ApproverRole, RiskRole, ReaderRole, AdminRole];
 
     private const string Prefix = "rg_";
 
@@ -38,8 +50,14 @@ public sealed class Principals
 
     /// <summary>Reads a principals file strictly: unknown keys, duplicate names or tokens, and malformed hashes are errors naming the entry.</summary>
     /// <exception cref="FormatException">What is wrong, with the file and entry.</exception>
+    /// <exception cref="UnauthorizedAccessException">Others than its owner may write the file (anyone who can write it can make themselves an admin).</exception>
     public static Principals Read(string path)
     {
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new UnauthorizedAccessException($"{path}: its group or others may write it, so anyone among them could make themselves an admin; run 'chmod go-w {path}'.");
+        }
+
         JsonElement root;
         try
         {
@@ -67,6 +85,11 @@ public sealed class Principals
             var roles = entry.Required("roles") is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() > 0 && array.EnumerateArray().All(role => role.ValueKind == JsonValueKind.String)
                 ? array.EnumerateArray().Select(role => Identities.Name(role.GetString(), $"{at}.roles")).ToHashSet(StringComparer.Ordinal)
                 : throw new FormatException($"{at}.roles: expected a list of role names, such as [\"{TraderRole}\"].");
+            if (roles.FirstOrDefault(role => !Known.Contains(role)) is { } unknown)
+            {
+                throw new FormatException($"{at}.roles: '{unknown}' is no role; write one of {string.Join(", ", Known)}.");
+            }
+
             var hex = entry.String("token_sha256");
             var hash = hex.Length == 64 && hex.All(char.IsAsciiHexDigitLower) ? Convert.FromHexString(hex) : throw new FormatException($"{at}.token_sha256: expected 64 lowercase hex digits, the SHA-256 of the token ('rulesgate principal new' writes it).");
             if (entries.Any(other => other.Principal.Name == name))

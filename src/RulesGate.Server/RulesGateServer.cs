@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using RulesGate.Core;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Serialization;
 
@@ -16,7 +17,8 @@ namespace RulesGate.Server;
 /// <summary>Where and how <c>rulesgate serve</c> listens.</summary>
 /// <param name="Port">0 picks a free one (tests).</param>
 /// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
-public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096);
+/// <param name="Desk">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
+public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096, Desk? Desk = null);
 
 /// <summary>
 /// <c>rulesgate serve</c>: the capital gate over HTTP. Every request is authenticated by a bearer token from the
@@ -25,7 +27,7 @@ public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddr
 /// PolicyGate's <c>policygate-serve</c> does (errors as <c>{"error", "message"}</c>, 64 KB bodies), so its clients
 /// switch by changing a URL.
 /// </summary>
-public static class RulesGateServer
+public static partial class RulesGateServer
 {
     /// <summary>PolicyGate's limit, and this server's for one decision.</summary>
     public const int MaxBody = 65_536;
@@ -136,7 +138,7 @@ public static class RulesGateServer
                 throw new FormatException($"request.requests: expected a list of 1 to {MaxBatch} requests, each {{intent, portfolio, market, execution}}.");
             }
 
-            var contexts = requests.EnumerateArray().Select((request, i) => Item(i, () => CapitalContextJson.ReadRequest(request))).ToList();
+            var contexts = requests.EnumerateArray().Select((request, i) => Item(i, "requests", () => CapitalContextJson.ReadRequest(request))).ToList();
             var decided = await gate.DecideAll(contexts).ConfigureAwait(false);
             return Json(JsonText.Write(writer =>
             {
@@ -182,6 +184,11 @@ public static class RulesGateServer
             return Json(KillSwitchJson(await gate.Reset(principal, fields.String("reason")).ConfigureAwait(false)));
         }));
 
+        if (settings.Desk is { } desk)
+        {
+            MapDesk(app, desk);
+        }
+
         app.MapFallback((HttpContext context) => Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));
         return app;
     }
@@ -196,10 +203,10 @@ public static class RulesGateServer
     /// <summary>Runs a judging endpoint: only for traders; bad input is a 400, a journal that cannot take the decision a 503 (the order is not to go).</summary>
     private static Task Judge(HttpContext context, Func<Task<IResult>> judge) => Run(context, Principals.TraderRole, "Judging orders", _ => judge());
 
-    /// <summary>Runs an endpoint that changes something, for principals with <paramref name="role"/>; maps what goes wrong to its status.</summary>
-    private static async Task Run(HttpContext context, string role, string what, Func<Principal, Task<IResult>> act)
+    /// <summary>Runs an endpoint for principals with <paramref name="role"/> (any principal when null); maps what goes wrong to its status.</summary>
+    private static async Task Run(HttpContext context, string? role, string what, Func<Principal, Task<IResult>> act)
     {
-        if (context.Items[nameof(Principal)] is not Principal principal || !principal.Has(role))
+        if (context.Items[nameof(Principal)] is not Principal principal || (role is not null && !principal.Has(role)))
         {
             await Fail(context, StatusCodes.Status403Forbidden, "forbidden", $"{what} needs the role '{role}'.").ConfigureAwait(false);
             return;
@@ -223,6 +230,22 @@ public static class RulesGateServer
         catch (Exception error) when (error is JsonException or FormatException)
         {
             await Fail(context, StatusCodes.Status400BadRequest, "invalid_json", error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (NotFoundException error)
+        {
+            await Fail(context, StatusCodes.Status404NotFound, "not_found", error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (RefusalException error)
+        {
+            // The rules, four eyes or a race said no: nothing was written.
+            await Fail(context, StatusCodes.Status409Conflict, error.Reason.Replace('.', '_'), error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception error) when (error is NoJournalException or NoGovernanceException or FileNotFoundException)
+        {
+            await Fail(context, StatusCodes.Status409Conflict, "not_configured", error.Message).ConfigureAwait(false);
             return;
         }
         catch (JournalUnavailableException error)
@@ -256,8 +279,8 @@ public static class RulesGateServer
         writer.WriteEndObject();
     }
 
-    /// <summary>Reads request <paramref name="index"/> of a batch; a bad one is named by its place.</summary>
-    private static T Item<T>(int index, Func<T> read)
+    /// <summary>Reads item <paramref name="index"/> of the list <paramref name="list"/>; a bad one is named by its place.</summary>
+    private static T Item<T>(int index, string list, Func<T> read)
     {
         try
         {
@@ -265,7 +288,7 @@ public static class RulesGateServer
         }
         catch (Exception error) when (error is JsonException or FormatException)
         {
-            throw new FormatException($"requests[{index}]: {error.Message}", error);
+            throw new FormatException($"{list}[{index}]: {error.Message}", error);
         }
     }
 

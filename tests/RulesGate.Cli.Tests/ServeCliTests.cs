@@ -24,6 +24,11 @@ public sealed class ServeCliTests : IDisposable
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var path = Path.Combine(folder, "principals.json");
         File.WriteAllText(path, $$"""{"principals": [{{lines[1]}}]}""");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // a principals file others may write is refused
+        }
+
         return (path, lines[0]["token: ".Length..]);
     }
 

@@ -1,6 +1,7 @@
 namespace RulesGate.Server.Tests;
 
 /// <summary>The principals file: read strictly, tokens kept only as hashes, names normalized before they are compared.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class PrincipalsTests : IDisposable
 {
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-principals-").FullName;
@@ -11,6 +12,7 @@ public sealed class PrincipalsTests : IDisposable
     {
         var path = Path.Combine(folder, "principals.json");
         System.IO.File.WriteAllText(path, json);
+        System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return path;
     }
 
@@ -44,11 +46,25 @@ public sealed class PrincipalsTests : IDisposable
     [InlineData("""{"principals": [{"name": "a", "roles": ["trader"], "token_sha256": "0000000000000000000000000000000000000000000000000000000000000000"}, {"name": "A", "roles": ["trader"], "token_sha256": "1111111111111111111111111111111111111111111111111111111111111111"}]}""", "given twice")]
     [InlineData("""{"principals": [{"name": "a", "roles": ["trader"], "token_sha256": "0000000000000000000000000000000000000000000000000000000000000000"}, {"name": "b", "roles": ["trader"], "token_sha256": "0000000000000000000000000000000000000000000000000000000000000000"}]}""", "another principal's")]
     [InlineData("""{"principals": [], "principals": []}""", "")]
+    [InlineData("""{"principals": [{"name": "a", "roles": ["trdaer"], "token_sha256": "0000000000000000000000000000000000000000000000000000000000000000"}]}""", "'trdaer' is no role; write one of trader, automation")]
     public void Read_BadFiles_AreRefusedNamingTheEntry(string json, string reason)
     {
         var error = Assert.Throws<FormatException>(() => Principals.Read(File(json)));
 
         Assert.Contains(reason, error.Message, StringComparison.Ordinal);
         Assert.Contains("principals.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.GroupWrite)]
+    [InlineData(UnixFileMode.OtherWrite)]
+    public void Read_AFileOthersMayWrite_IsRefused(UnixFileMode extra)
+    {
+        var path = File($$"""{"principals": [{{Entry("a", Principals.NewToken())}}]}""");
+        System.IO.File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | extra);
+
+        var error = Assert.Throws<UnauthorizedAccessException>(() => Principals.Read(path));
+
+        Assert.Contains("chmod go-w", error.Message, StringComparison.Ordinal);
     }
 }

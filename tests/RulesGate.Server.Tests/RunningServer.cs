@@ -5,13 +5,20 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Workflows;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Server.Tests;
 
-/// <summary>A real server on a free loopback port, with a journal and two principals: a trader and a reader.</summary>
+/// <summary>
+/// A real server on a free loopback port, with a journal, the repository's workflows, roles and governance, and
+/// principals: a trader, a reader, a risk officer, an automation, and approvers named as in <c>workflows/roles.yaml</c>
+/// (rhea and raj hold risk; rhea may also start instances).
+/// </summary>
 public sealed class RunningServer : IAsyncDisposable
 {
     public static readonly string Root = FindRoot();
@@ -28,14 +35,25 @@ public sealed class RunningServer : IAsyncDisposable
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
         RiskToken = Principals.NewToken();
+        AutomationToken = Principals.NewToken();
+        RheaToken = Principals.NewToken();
+        RajToken = Principals.NewToken();
         var principals = Path.Combine(folder, "principals.json");
         File.WriteAllText(principals, $$"""
             {"principals": [
               {"name": "Desk-Bot", "roles": ["trader"], "token_sha256": "{{Principals.HashOf(TraderToken)}}"},
               {"name": "auditor", "roles": ["reader"], "token_sha256": "{{Principals.HashOf(ReaderToken)}}"},
-              {"name": "Risk-Officer", "roles": ["risk"], "token_sha256": "{{Principals.HashOf(RiskToken)}}"}
+              {"name": "Risk-Officer", "roles": ["risk"], "token_sha256": "{{Principals.HashOf(RiskToken)}}"},
+              {"name": "feed-bot", "roles": ["automation"], "token_sha256": "{{Principals.HashOf(AutomationToken)}}"},
+              {"name": "Rhea", "roles": ["automation", "approver"], "token_sha256": "{{Principals.HashOf(RheaToken)}}"},
+              {"name": "raj", "roles": ["approver"], "token_sha256": "{{Principals.HashOf(RajToken)}}"}
             ]}
             """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(principals, UnixFileMode.UserRead | UnixFileMode.UserWrite);   // a principals file others may write is refused
+        }
+
         JournalPath = Path.Combine(folder, "journal.db");
         SqliteJournal.Create(JournalPath).Dispose();
         var served = SqliteJournal.Open(JournalPath, readOnly: readOnlyJournal);
@@ -45,7 +63,15 @@ public sealed class RunningServer : IAsyncDisposable
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
         var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test");
         host = new GateHost(gate, served, intake);
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting));
+        var engine = new RuleEngine(BuiltInKinds.Registry);
+        var roles = WorkflowRoles.Load(Path.Combine(Root, "workflows", "roles.yaml"));
+        var governance = new GovernanceGate(
+            engine.Load(Path.Combine(Root, "rules", "governance", "default.yaml")).Value!,
+            new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
+        var desk = new Desk(host, new DeskSettings(
+            engine, Path.Combine(Root, "workflows"), roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
+            Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts")));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk));
         app.StartAsync().GetAwaiter().GetResult();
         Client = new HttpClient { BaseAddress = new Uri(RulesGateServer.Address(app)) };
     }
@@ -55,6 +81,12 @@ public sealed class RunningServer : IAsyncDisposable
     public string ReaderToken { get; }
 
     public string RiskToken { get; }
+
+    public string AutomationToken { get; }
+
+    public string RheaToken { get; }
+
+    public string RajToken { get; }
 
     public string JournalPath { get; }
 

@@ -16,9 +16,11 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "The port (default 8100, as policygate-serve).", DefaultValueFactory = _ => 8100 };
         var portfolio = new Option<string>("--portfolio") { Description = "The portfolio POST /intent starts from (its positions evolve as orders fill).", Required = true };
         var market = new Option<string>("--market") { Description = "The market POST /intent judges against, unless a request sends its own market_snapshot.", Required = true };
-        var command = new Command("serve", "Serve the capital gate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
+        var governance = new Option<string?>("--governance") { Description = $"The GovernancePolicy whose settings trade outcomes, execution tokens and governance reads use (default {GovernanceCommands.DefaultPolicy} when it exists)." };
+        var gates = new Option<string?>("--gates") { Description = $"The PromotionGate file the ledger's blockers are assessed with (default {Core.Promotion.PromotionGates.DefaultPath}, else the built-in copy)." };
+        var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
-            EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port,
+            EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
         };
         command.SetAction(parse =>
         {
@@ -32,8 +34,18 @@ internal static class ServeCommand
             var state = GateInputs.Read(parse.GetValue(portfolio)!, CapitalContextJson.ReadPortfolio);
             var snapshot = GateInputs.Read(parse.GetValue(market)!, CapitalContextJson.ReadMarket);
             var execution = parse.GetValue(EvalCommand.Execution) is { } path ? GateInputs.Read(path, CapitalContextJson.ReadExecution) : ExecutionState.Idle;
-            if (GateInputs.Gate(CliOptions.Engine(parse), parse.GetValue(EvalCommand.Policy)!, error) is not { } gate)
+            var engine = CliOptions.Engine(parse);
+            if (GateInputs.Gate(engine, parse.GetValue(EvalCommand.Policy)!, error) is not { } gate)
             {
+                return ExitCodes.Error;
+            }
+
+            var governancePath = parse.GetValue(governance) ?? (File.Exists(GovernanceCommands.DefaultPolicy) ? GovernanceCommands.DefaultPolicy : null);
+            var governed = governancePath is null ? null : GovernanceCommands.Gate(engine, governancePath, parse, error);
+            var promotionGates = Core.Promotion.PromotionGates.Load(engine, parse.GetValue(gates));
+            if ((governancePath is not null && governed is null) || promotionGates.Value is not { } gatesBundle)
+            {
+                RulesCommand.Report(promotionGates.Diagnostics, error);
                 return ExitCodes.Error;
             }
 
@@ -41,7 +53,8 @@ internal static class ServeCommand
             var runId = $"serve-{gate.Bundle.File.Hash[..8]}-{journal?.LastSeq() ?? 0}";
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
-            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port)));
+            var desk = new Desk(served, new DeskSettings(engine, parse.GetValue(WorkflowCommand.Definitions)!, WorkflowCommand.RolesOf(parse), gatesBundle, governed));
+            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), Desk: desk));
             app.StartAsync().GetAwaiter().GetResult();
             if (!IPAddress.IsLoopback(address))
             {
@@ -60,12 +73,17 @@ internal static class ServeCommand
     public static Command Principal(TextWriter output)
     {
         var name = new Option<string>("--name") { Description = "Who the token is for: a person or a system, as the journal will name it.", Required = true };
-        var roles = new Option<string[]>("--role") { Description = $"A role it has (repeat for more): {Principals.TraderRole} judges orders, {Principals.AdminRole} may do anything.", Required = true, AllowMultipleArgumentsPerToken = false };
+        var roles = new Option<string[]>("--role") { Description = $"A role it has (repeat for more): {Principals.TraderRole} judges orders; {Principals.AutomationRole} feeds diary, evidence and outcomes and starts workflows; {Principals.ApproverRole} approves and rejects (in the approval roles workflows/roles.yaml gives the name); {Principals.RiskRole} resets the kill switch and issues tokens; {Principals.AdminRole} may do anything. Any principal may read.", Required = true, AllowMultipleArgumentsPerToken = false };
         var create = new Command("new", "Makes a bearer token: prints the token once (give it to the principal) and the entry to add to the principals file, which keeps only its SHA-256.") { name, roles };
         create.SetAction(parse =>
         {
             var who = Core.Identities.Name(parse.GetValue(name), "--name");
             var given = parse.GetValue(roles)!.Select(role => Core.Identities.Name(role, "--role")).Distinct(StringComparer.Ordinal).ToArray();
+            if (given.FirstOrDefault(role => !Principals.Known.Contains(role)) is { } unknown)
+            {
+                throw new FormatException($"--role: '{unknown}' is no role; write one of {string.Join(", ", Principals.Known)}.");
+            }
+
             var token = Principals.NewToken();
             output.WriteLine($"token: {token}");
             output.WriteLine(Core.Serialization.JsonText.Write(writer =>

@@ -333,7 +333,7 @@ internal static class WorkflowCommand
 
     internal static readonly Option<string> Definitions = new("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true };
 
-    private static readonly Option<string> Roles = new("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath };
+    internal static readonly Option<string> Roles = new("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath };
 
     private static Option<string?> KeyOption() => new("--key") { Description = "The signal's idempotency key: a repeated key is acknowledged and does nothing." };
 
@@ -351,7 +351,7 @@ internal static class WorkflowCommand
     }
 
     /// <summary>The roles file (--roles, else workflows/roles.yaml); none declares no roles, so no approval can be checked in.</summary>
-    private static WorkflowRoles RolesOf(ParseResult parse)
+    internal static WorkflowRoles RolesOf(ParseResult parse)
     {
         var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
         return File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>());

@@ -22,21 +22,24 @@ public static class JournalBrowse
     {
         foreach (var e in events)
         {
-            output.Write(JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("seq"u8, e.Seq);
-                writer.WriteString("stream"u8, e.Stream);
-                writer.WriteString("type"u8, e.Type);
-                writer.WriteString("time"u8, e.Time);
-                writer.WritePropertyName("payload"u8);
-                writer.WriteRawValue(e.Payload);
-                writer.WriteString("prev_hash"u8, e.PrevHash);
-                writer.WriteString("hash"u8, e.Hash);
-                writer.WriteEndObject();
-            }, pretty: false));
+            output.Write(JsonText.Write(writer => Write(writer, e), pretty: false));
             output.Write('\n');
         }
+    }
+
+    /// <summary>One event as <see cref="Export"/> writes it: seq, stream, type, time, payload (as JSON), prev_hash, hash.</summary>
+    public static void Write(Utf8JsonWriter writer, JournalEvent e)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("seq"u8, e.Seq);
+        writer.WriteString("stream"u8, e.Stream);
+        writer.WriteString("type"u8, e.Type);
+        writer.WriteString("time"u8, e.Time);
+        writer.WritePropertyName("payload"u8);
+        writer.WriteRawValue(e.Payload);
+        writer.WriteString("prev_hash"u8, e.PrevHash);
+        writer.WriteString("hash"u8, e.Hash);
+        writer.WriteEndObject();
     }
 
     /// <summary>One line per event: its number, time, type, stream, and what happened, who did it and under which bundle.</summary>

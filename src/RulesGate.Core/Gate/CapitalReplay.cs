@@ -34,7 +34,7 @@ public static class CapitalReplay
             var recorded = chunk.Select(Recorded.Of).ToArray();
             foreach (var decision in recorded.Where(r => r.BundleHash is not null))
             {
-                Gate(store, engine, gates, decision);
+                Gate(store, engine, gates, decision.Bundle!, decision.BundleHash!);
             }
 
             var found = new ReplayMismatch?[recorded.Length];
@@ -64,23 +64,43 @@ public static class CapitalReplay
         return new ReplayReport(replayed, mismatches);
     }
 
-    private static void Gate(JournalStore store, RuleEngine engine, Dictionary<string, CapitalGate> gates, Recorded recorded)
+    /// <summary>
+    /// Every rule of the rule file that made a recorded decision, explained on the decision's request: whether it
+    /// fired and the value of each operand. The rule file is the journal's copy, checked against its hash.
+    /// </summary>
+    /// <exception cref="FormatException">The event is not a capital decision.</exception>
+    public static (string Bundle, IReadOnlyList<RuleExplanation> Rules) Explain(JournalStore store, RuleEngine engine, JournalEvent e)
     {
-        var hash = recorded.BundleHash!;
+        if (e.Type != GateJournal.DecisionType)
+        {
+            throw new FormatException($"Event {e.Seq} is a {e.Type}, not a {GateJournal.DecisionType}; only capital decisions are explained.");
+        }
+
+        using var document = JsonDocument.Parse(e.Payload);
+        var payload = document.RootElement;
+        var (bundle, hash) = (payload.GetProperty("bundle").GetString()!, payload.GetProperty("bundle_hash").GetString()!);
+        var gates = new Dictionary<string, CapitalGate>(StringComparer.Ordinal);
+        Gate(store, engine, gates, bundle, hash);
+        var rules = gates[hash].Bundle;
+        return (bundle, RuleExplainer.Explain(rules, rules.Kind.ReadContext(payload.GetProperty("request"), rules.File)));
+    }
+
+    private static void Gate(JournalStore store, RuleEngine engine, Dictionary<string, CapitalGate> gates, string bundle, string hash)
+    {
         if (gates.ContainsKey(hash))
         {
             return;
         }
 
-        var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {recorded.Bundle} that made a decision.");
+        var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {bundle} that made a decision.");
         if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash)
         {
             // Never replay with rules other than the recorded ones.
-            throw JournalException.Missing($"The journal's copy of the rule file {recorded.Bundle} was altered (its bytes no longer hash to {hash[..12]}); it is not used.");
+            throw JournalException.Missing($"The journal's copy of the rule file {bundle} was altered (its bytes no longer hash to {hash[..12]}); it is not used.");
         }
 
-        var compiled = CapitalPolicies.Compile(engine, recorded.Bundle!, bytes);
-        gates[hash] = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {recorded.Bundle} no longer compiles: {compiled.Diagnostics[0]}"));
+        var compiled = CapitalPolicies.Compile(engine, bundle, bytes);
+        gates[hash] = new CapitalGate(compiled.Value ?? throw JournalException.Missing($"The recorded rule file {bundle} no longer compiles: {compiled.Diagnostics[0]}"));
     }
 
     /// <summary>

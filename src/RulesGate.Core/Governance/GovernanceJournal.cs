@@ -153,7 +153,8 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     }
 
     /// <summary>The strategies governance has state of, in ordinal order: maturity instances, outcomes, tokens, evidence.</summary>
-    private SortedSet<string> Known() =>
+    /// <summary>Every strategy the journal knows: by its maturity instance, health, tokens or evidence, in ordinal order.</summary>
+    public SortedSet<string> Strategies() =>
         new(store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Workflow == MaturityWorkflow).Select(instance => instance.Subject)
             .Concat(store.All(HealthProjection).Select(document => document.Id))
             .Concat(store.All(TokenLedger.Projection).Select(document => document.Id))
@@ -184,7 +185,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     public StrategyReport Report(string strategy, Func<string, double>? capOf)
     {
         strategy = Identities.Id(strategy, "strategy");
-        var known = Known();
+        var known = Strategies();
         if (!known.Contains(strategy))
         {
             throw new FormatException($"The journal knows no strategy '{strategy}'{(known.Count == 0 ? "; it has no maturity instance, outcome, token or evidence of any." : $"; it knows {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", …" : "")}.")}");

@@ -149,19 +149,25 @@ public static class GovernanceJson
         writer.WriteStartArray();
         foreach (var token in tokens)
         {
-            writer.WriteStartObject();
-            writer.WriteString("id"u8, token.Id);
-            writer.WriteString("strategy_id"u8, token.StrategyId);
-            JsonText.Optional(writer, "symbol"u8, token.Symbol);
-            writer.WritePropertyName("max_qty"u8);
-            JsonText.Value(writer, token.MaxQty);
-            writer.WriteString("issued_by"u8, token.IssuedBy);
-            writer.WriteString("issued_at"u8, JsonText.Timestamp(token.IssuedAt));
-            writer.WriteString("expires_at"u8, JsonText.Timestamp(token.ExpiresAt));
-            writer.WriteEndObject();
+            WriteToken(writer, token);
         }
 
         writer.WriteEndArray();
+    }
+
+    /// <summary>One token as <see cref="Tokens"/> lists it.</summary>
+    public static void WriteToken(Utf8JsonWriter writer, ExecutionToken token)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id"u8, token.Id);
+        writer.WriteString("strategy_id"u8, token.StrategyId);
+        JsonText.Optional(writer, "symbol"u8, token.Symbol);
+        writer.WritePropertyName("max_qty"u8);
+        JsonText.Value(writer, token.MaxQty);
+        writer.WriteString("issued_by"u8, token.IssuedBy);
+        writer.WriteString("issued_at"u8, JsonText.Timestamp(token.IssuedAt));
+        writer.WriteString("expires_at"u8, JsonText.Timestamp(token.ExpiresAt));
+        writer.WriteEndObject();
     }
 
     /// <summary><c>"alerts": [{ "metric", "deviation_pct", "action" }]</c>.</summary>

@@ -1,0 +1,192 @@
+using System.Text.Json;
+using RulesGate.Core.Application;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Server;
+
+/// <summary>What the server's governance operations read: workflow definitions and roles, the promotion gates, the governance gate.</summary>
+/// <param name="Workflows">The folder of workflow definitions that <c>start</c> finds by id.</param>
+/// <param name="Roles">Who holds which approval role (<c>workflows/roles.yaml</c>).</param>
+/// <param name="Gates">The promotion gates the ledger's blockers are assessed with.</param>
+/// <param name="Governance">The governance gate (its settings: tokens, health, drift); null: outcomes, tokens and governance reads are refused.</param>
+public sealed record DeskSettings(
+    RuleEngine Engine,
+    string Workflows,
+    WorkflowRoles Roles,
+    RuleBundle Gates,
+    GovernanceGate? Governance,
+    string Templates = "templates",
+    string Artifacts = "artifacts",
+    TimeProvider? Time = null);
+
+/// <summary>
+/// The server's governance operations — diary, evidence, outcomes, workflows and their votes, the ledger, tokens and
+/// the journal's reads — each one call of the application services the CLI calls, run alone on the journal's writer
+/// after every decision queued before it. The actor recorded is always the authenticated principal.
+/// </summary>
+public sealed class Desk(GateHost host, DeskSettings settings)
+{
+    private readonly Lock finding = new();
+    private readonly WorkflowCatalogue catalogue = new(new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Workflows);
+    private WorkflowRuntime? runtime;   // made and used on the journal's writer only
+
+    public DeskSettings Settings => settings;
+
+    /// <summary>Appends the diary entries not yet recorded, then wakes each policy's workflow instances with <c>diary</c> evidence.</summary>
+    public Task<DiaryIntake> Diary(IReadOnlyList<DiaryEntry> entries) =>
+        host.Exclusively(store => new Promotions(store, FollowUp).Ingest(entries, () => Runtime(store)));
+
+    /// <summary>Records evidence about a subject and wakes every instance of it.</summary>
+    public Task<SignalOutcome> Evidence(string subject, string kind, JsonElement evidence, string? key) =>
+        host.Exclusively(store => Runtime(store).Evidence(subject, kind, evidence, key));
+
+    /// <summary>Records trade outcomes; each strategy's figures go to its maturity-ladder instance.</summary>
+    public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
+    {
+        var governance = Governance();
+        return host.Exclusively(store => GovernanceDesk.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store)));
+    }
+
+    /// <summary>Starts an instance of workflow <paramref name="workflow"/> about <paramref name="subject"/>, requested by <paramref name="by"/>.</summary>
+    /// <exception cref="FormatException">No workflow has that id, or its file does not load.</exception>
+    public Task<WorkflowInstance> Start(string workflow, string subject, Principal by, string? key)
+    {
+        RuleResult<WorkflowDefinition> found;
+        lock (finding)
+        {
+            found = catalogue.Find(workflow);
+        }
+
+        var definition = found.Value ?? throw new FormatException($"The workflow '{workflow}' does not load: {found.Diagnostics[0]}");
+        return host.Exclusively(store => Runtime(store).Start(definition, subject, by.Name, key));
+    }
+
+    /// <summary>
+    /// Approves or rejects the step an instance waits on, as <paramref name="by"/> in <paramref name="role"/>: the
+    /// runtime holds four eyes (the requester may not approve; M of N distinct approvers; the role held in the roles file).
+    /// </summary>
+    public Task<SignalOutcome> Vote(string instance, Principal by, string role, bool approve, string reason, string? key) =>
+        host.Exclusively(store => Runtime(store).Vote(instance, by.Name, role, approve, reason, key));
+
+    /// <summary>Every instance with what it waits for.</summary>
+    public Task<IReadOnlyList<InstanceView>> Instances() =>
+        host.Exclusively(store =>
+        {
+            var workflows = Runtime(store);
+            return (IReadOnlyList<InstanceView>)[.. workflows.List().Select(instance => View(workflows, instance))];
+        });
+
+    /// <summary>One instance with what it waits for and the definition it is pinned to; null when there is none.</summary>
+    public Task<InstanceView?> Instance(string id) =>
+        host.Exclusively(store => Runtime(store) is var workflows && workflows.Find(id) is { } instance ? View(workflows, instance) : null);
+
+    /// <summary>
+    /// Every policy with a ledger record or a diary (or only <paramref name="policy"/>), assessed against the promotion
+    /// gates over its whole diary: its record, blockers per stage and the recommended stage.
+    /// </summary>
+    /// <exception cref="NotFoundException">The journal knows no such policy.</exception>
+    public Task<IReadOnlyList<Assessment>> Ledger(string? policy = null) =>
+        host.Exclusively(store =>
+        {
+            var known = new SortedSet<string>(PolicyLedger.All(store).Select(record => record.PolicyId), StringComparer.Ordinal);
+            known.UnionWith(store.Diary.Rows().Select(row => row.PolicyId));
+            if (policy is not null && !known.Contains(policy))
+            {
+                throw new NotFoundException($"The journal knows no policy '{policy}': it has no ledger record and no diary entry.");
+            }
+
+            return new Promotions(store, FollowUp).Assess(settings.Gates, policy is null ? [.. known] : [policy], DiaryWindow.All);
+        });
+
+    /// <summary>The events <paramref name="query"/> takes, newest first, at most <paramref name="limit"/>.</summary>
+    public Task<IReadOnlyList<JournalEvent>> Journal(JournalQuery query, int limit) =>
+        host.Exclusively(store =>
+        {
+            var newest = new Queue<JournalEvent>(limit);
+            foreach (var e in query.Run(store))
+            {
+                if (newest.Count == limit)
+                {
+                    newest.Dequeue();
+                }
+
+                newest.Enqueue(e);
+            }
+
+            return (IReadOnlyList<JournalEvent>)[.. newest.Reverse()];
+        });
+
+    /// <summary>Event <paramref name="seq"/> and, for a capital decision, every rule of its rule file explained on its request; null when there is no such event.</summary>
+    public Task<(JournalEvent Event, string? Bundle, IReadOnlyList<RuleExplanation> Rules)?> Event(long seq) =>
+        host.Exclusively<(JournalEvent, string?, IReadOnlyList<RuleExplanation>)?>(store =>
+        {
+            if (store.Read(new EventFilter(null, null, seq, seq)).FirstOrDefault() is not { } e)
+            {
+                return null;
+            }
+
+            if (e.Type != GateJournal.DecisionType)
+            {
+                return (e, null, []);
+            }
+
+            var (bundle, rules) = CapitalReplay.Explain(store, settings.Engine, e);
+            return (e, bundle, rules);
+        });
+
+    /// <summary>Issues a single-use execution token, by <paramref name="by"/>: the token and, this once, its secret.</summary>
+    public Task<(ExecutionToken Token, string Secret)> IssueToken(string strategy, string? symbol, double? maxQty, Principal by)
+    {
+        var governance = Governance();
+        return host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Issue(strategy, symbol, maxQty, by.Name));
+    }
+
+    /// <summary>Revokes one token (<paramref name="id"/>) or all of a strategy's, by <paramref name="by"/>: how many.</summary>
+    public Task<int> RevokeTokens(string strategy, string? id, Principal by, string reason)
+    {
+        var governance = Governance();
+        return host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Revoke(strategy, id, by.Name, reason));
+    }
+
+    /// <summary>What governance knows of each strategy the journal knows (or only of <paramref name="strategy"/>).</summary>
+    /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>
+    public Task<IReadOnlyList<StrategyReport>> Strategies(string? strategy = null)
+    {
+        var governance = Governance();
+        return host.Exclusively(store =>
+        {
+            var journal = new GovernanceJournal(store, governance.Settings, settings.Time);
+            var known = journal.Strategies();
+            if (strategy is not null && !known.Contains(strategy))
+            {
+                throw new NotFoundException($"The journal knows no strategy '{strategy}'.");
+            }
+
+            IEnumerable<string> names = strategy is null ? known : [strategy];
+            return (IReadOnlyList<StrategyReport>)[.. names.Select(name => journal.Report(name, governance.CapOf))];
+        });
+    }
+
+    private PromotionFollowUp FollowUp => new(Path.Combine(settings.Artifacts, "governance", "policy_promotions.log"), settings.Templates);
+
+    private GovernanceGate Governance() => settings.Governance ?? throw new NoGovernanceException();
+
+    private WorkflowRuntime Runtime(JournalStore store) =>
+        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, WorkflowWebhook.FromEnvironment());
+
+    private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
+}
+
+/// <summary>An instance, what it waits for (<c>evidence</c>, <c>approval</c>, <c>timer</c>) and the definition it is pinned to.</summary>
+public sealed record InstanceView(WorkflowInstance Instance, IReadOnlyList<string> WaitsFor, WorkflowDefinition Definition);
+
+/// <summary>The server was started without a governance policy, so what needs one is refused.</summary>
+public sealed class NoGovernanceException() : Exception("This server has no governance policy; start it with --governance.");
+
+/// <summary>What was asked for is not there: a 404.</summary>
+public sealed class NotFoundException(string message) : Exception(message);

@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text.Json;
+
+namespace RulesGate.Server.Tests;
+
+/// <summary>The governance API: intake, workflow instances and their votes with four eyes, the ledger, tokens and the journal's reads.</summary>
+public sealed class DeskApiTests : IDisposable
+{
+    private readonly RunningServer server = new();
+
+    public void Dispose() => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static string Lines(params string[] path) =>
+        "[" + string.Join(",", RunningServer.Sample(path).Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";
+
+    private async Task<string> StartReview(string subject = "proposal-7")
+    {
+        var started = await server.Post("/v1/instances", $$"""{"workflow": "config-patch-approval", "subject": "{{subject}}"}""", server.RheaToken);
+        Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        return (await Json(started)).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Vote_FourEyes_TheRequesterMayNotApprove_AndTheActorIsTheCaller()
+    {
+        var id = await StartReview();
+
+        var own = await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "mine, looks fine"}""", server.RheaToken);
+        var claimed = await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "as raj", "actor": "raj"}""", server.RheaToken);
+        var notApprover = await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "bot"}""", server.AutomationToken);
+        var approved = await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "bounds checked"}""", server.RajToken);
+        var shown = await Json(await server.Get($"/v1/instances/{id}", server.ReaderToken));
+
+        Assert.Equal(HttpStatusCode.Conflict, own.StatusCode);
+        Assert.Equal("https://rulesgate.dev/problems/workflow_refused", (await Json(own)).GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, claimed.StatusCode);
+        Assert.Contains("actor", (await Json(claimed)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, notApprover.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        Assert.Equal("approved", shown.GetProperty("state").GetString());
+        Assert.Equal("rhea", shown.GetProperty("requester").GetString());
+        var step = shown.GetProperty("history").EnumerateArray().Last();
+        Assert.Equal("raj", step.GetProperty("actor").GetString());
+        Assert.Contains(server.Journal.Read(), e => e.Payload.Contains("bounds checked", StringComparison.Ordinal) && e.Payload.Contains("\"raj\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Vote_InARoleTheRolesFileDoesNotGiveTheCaller_IsRefused()
+    {
+        var id = await StartReview();
+
+        var response = await server.Post($"/v1/instances/{id}/approve", """{"role": "compliance", "reason": "not mine to give"}""", server.RajToken);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("review", (await Json(await server.Get($"/v1/instances/{id}", server.ReaderToken))).GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Reject_NeedsAReason_AndMovesToTheRejectState()
+    {
+        var id = await StartReview();
+
+        var silent = await server.Post($"/v1/instances/{id}/reject", """{"role": "risk", "reason": "  "}""", server.RajToken);
+        var rejected = await Json(await server.Post($"/v1/instances/{id}/reject", """{"role": "risk", "reason": "max_step too large"}""", server.RajToken));
+
+        Assert.Equal(HttpStatusCode.BadRequest, silent.StatusCode);
+        Assert.Equal("rejected", rejected.GetProperty("moved")[0].GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Instances_ListsWhatWaits_AndAnUnknownOneIs404()
+    {
+        var id = await StartReview();
+        await StartReview("proposal-8");
+        await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "ok"}""", server.RajToken);
+
+        var waiting = await Json(await server.Get("/v1/instances?waiting=approval", server.ReaderToken));
+        var all = await Json(await server.Get("/v1/instances", server.ReaderToken));
+        var unknown = await server.Get("/v1/instances/nope", server.ReaderToken);
+        var bad = await server.Get("/v1/instances?waiting=godot", server.ReaderToken);
+
+        Assert.Equal(["proposal-8"], waiting.GetProperty("instances").EnumerateArray().Select(i => i.GetProperty("subject").GetString()));
+        Assert.Equal(2, all.GetProperty("instances").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_TheSameKeyTwice_StartsOneInstance_AndAnUnknownWorkflowIs400()
+    {
+        var first = await Json(await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend", "key": "k-1"}""", server.AutomationToken));
+        var again = await Json(await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend", "key": "k-1"}""", server.AutomationToken));
+        var unknown = await server.Post("/v1/instances", """{"workflow": "no-such-flow", "subject": "trend"}""", server.AutomationToken);
+        var trader = await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "x"}""", server.TraderToken);
+
+        Assert.Equal(first.GetProperty("id").GetString(), again.GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, trader.StatusCode);
+    }
+
+    [Fact]
+    public async Task Evidence_MovesTheInstancesOfItsSubject_Once()
+    {
+        await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
+        var body = """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "metadata_coverage": 0.97}, "key": "scan-1"}""";
+
+        var moved = await Json(await server.Post("/v1/evidence", body, server.AutomationToken));
+        var again = await Json(await server.Post("/v1/evidence", body, server.AutomationToken));
+
+        Assert.Equal("L1_data_prep", moved.GetProperty("moved")[0].GetProperty("state").GetString());
+        Assert.True(again.GetProperty("already_handled").GetBoolean());
+        Assert.Equal(0, again.GetProperty("moved").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Diary_IsRecordedOnce_AndTheLedgerAssessesItsPolicies()
+    {
+        var entries = Lines("promotion", "diary.jsonl");
+        var count = JsonDocument.Parse(entries).RootElement.GetArrayLength();
+
+        var first = await Json(await server.Post("/v1/diary", $$"""{"entries": {{entries}}}""", server.AutomationToken));
+        var again = await Json(await server.Post("/v1/diary", $$"""{"entries": {{entries}}}""", server.AutomationToken));
+        var bad = await server.Post("/v1/diary", """{"entries": [{"entry_id": "x"}]}""", server.AutomationToken);
+        var ledger = await Json(await server.Get("/v1/ledger", server.ReaderToken));
+        var one = await Json(await server.Get("/v1/ledger/alpha-momentum", server.ReaderToken));
+        var unknown = await server.Get("/v1/ledger/nope", server.ReaderToken);
+
+        Assert.Equal(count, first.GetProperty("added").GetInt32());
+        Assert.Equal(count, again.GetProperty("duplicates").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.StartsWith("entries[0]: ", (await Json(bad)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains(ledger.GetProperty("policies").EnumerateArray(), p => p.GetProperty("ledger").GetProperty("policy_id").GetString() == "alpha-momentum");
+        Assert.Equal("alpha-momentum", one.GetProperty("ledger").GetProperty("policy_id").GetString());
+        Assert.True(one.GetProperty("assessment").TryGetProperty("recommended_stage", out _));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
+    public async Task Outcomes_AndTokens_ShowInGovernance_WithoutASecret()
+    {
+        var outcomes = await Json(await server.Post("/v1/outcomes", $$"""{"outcomes": {{Lines("governance", "outcomes-week1.jsonl")}}}""", server.AutomationToken));
+        var issued = await server.Post("/v1/tokens", """{"strategy_id": "trend", "symbol": "AAPL", "max_qty": 100}""", server.RiskToken);
+        var byTrader = await server.Post("/v1/tokens", """{"strategy_id": "trend"}""", server.TraderToken);
+        var token = await Json(issued);
+        var report = await server.Get("/v1/governance/trend", server.ReaderToken);
+        var text = await report.Content.ReadAsStringAsync();
+        var revoked = await Json(await server.Post("/v1/tokens/revoke", """{"strategy_id": "trend", "all": true, "reason": "rotation"}""", server.RiskToken));
+        var after = await Json(await server.Get("/v1/governance/trend", server.ReaderToken));
+
+        Assert.True(outcomes.GetProperty("added").GetInt32() > 0);
+        Assert.Equal(HttpStatusCode.Created, issued.StatusCode);
+        Assert.Equal("risk-officer", token.GetProperty("token").GetProperty("issued_by").GetString());
+        Assert.Equal(HttpStatusCode.Forbidden, byTrader.StatusCode);
+        Assert.Contains(token.GetProperty("token").GetProperty("id").GetString()!, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(token.GetProperty("secret").GetString()!, text, StringComparison.Ordinal);
+        Assert.Equal(1, revoked.GetProperty("revoked").GetInt32());
+        Assert.Equal(0, after.GetProperty("tokens").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Get("/v1/governance/nobody", server.ReaderToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Journal_FiltersEvents_AndExplainsADecisionRuleByRule()
+    {
+        var decided = await Json(await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken));
+        var seq = decided.GetProperty("seq").GetInt64();
+
+        var events = await Json(await server.Get("/v1/journal?type=gate.decision&limit=10", server.ReaderToken));
+        var explained = await Json(await server.Get($"/v1/journal/{seq}", server.ReaderToken));
+        var missing = await server.Get("/v1/journal/999999", server.ReaderToken);
+        var badLimit = await server.Get("/v1/journal?limit=0", server.ReaderToken);
+
+        Assert.Equal([seq], events.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("seq").GetInt64()));
+        Assert.Equal(seq, explained.GetProperty("event").GetProperty("seq").GetInt64());
+        var rules = explained.GetProperty("explain").EnumerateArray().ToList();
+        Assert.NotEmpty(rules);
+        var fired = decided.GetProperty("decision").GetProperty("violations").EnumerateArray().Select(v => v.GetProperty("rule_id").GetString()).ToHashSet();
+        Assert.Equal(fired, rules.Where(r => r.GetProperty("fired").ValueKind == JsonValueKind.True).Select(r => r.GetProperty("rule_id").GetString()).ToHashSet());
+        Assert.All(rules, r => Assert.NotEmpty(r.GetProperty("lines").EnumerateArray()));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
+    }
+}
