@@ -29,27 +29,40 @@ public sealed record DeskSettings(
 /// the journal's reads — each one call of the application services the CLI calls, run alone on the journal's writer
 /// after every decision queued before it. The actor recorded is always the authenticated principal.
 /// </summary>
-public sealed class Desk(GateHost host, DeskSettings settings)
+public sealed class Desk
 {
+    private readonly GateHost host;
+    private readonly DeskSettings settings;
     private readonly Lock finding = new();
-    private readonly WorkflowCatalogue catalogue = new(new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Workflows);
+    private readonly WorkflowCatalogue catalogue;
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
+
+    public Desk(GateHost host, DeskSettings settings)
+    {
+        (this.host, this.settings) = (host, settings);
+        catalogue = new WorkflowCatalogue(new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Workflows);
+        if (host.HasJournal)
+        {
+            // rulesgate_pending_approvals, counted as each scrape begins.
+            host.Metrics.Registry.AddBeforeCollectCallback(async _ => host.Metrics.PendingApprovals((await Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"))));
+        }
+    }
 
     public DeskSettings Settings => settings;
 
     /// <summary>Appends the diary entries not yet recorded, then wakes each policy's workflow instances with <c>diary</c> evidence.</summary>
     public Task<DiaryIntake> Diary(IReadOnlyList<DiaryEntry> entries) =>
-        host.Exclusively(store => new Promotions(store, FollowUp).Ingest(entries, () => Runtime(store)));
+        Done("diary", host.Exclusively(store => new Promotions(store, FollowUp).Ingest(entries, () => Runtime(store))), intake => intake.Moved);
 
     /// <summary>Records evidence about a subject and wakes every instance of it.</summary>
     public Task<SignalOutcome> Evidence(string subject, string kind, JsonElement evidence, string? key) =>
-        host.Exclusively(store => Runtime(store).Evidence(subject, kind, evidence, key));
+        Done("evidence", host.Exclusively(store => Runtime(store).Evidence(subject, kind, evidence, key)), outcome => outcome.Moved);
 
     /// <summary>Records trade outcomes; each strategy's figures go to its maturity-ladder instance.</summary>
     public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
     {
         var governance = Governance();
-        return host.Exclusively(store => GovernanceDesk.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store)));
+        return Done("outcomes", host.Exclusively(store => GovernanceDesk.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store))), intake => intake.Moved);
     }
 
     /// <summary>Starts an instance of workflow <paramref name="workflow"/> about <paramref name="subject"/>, requested by <paramref name="by"/>.</summary>
@@ -63,15 +76,23 @@ public sealed class Desk(GateHost host, DeskSettings settings)
         }
 
         var definition = found.Value ?? throw new FormatException($"The workflow '{workflow}' does not load: {found.Diagnostics[0]}");
-        return host.Exclusively(store => Runtime(store).Start(definition, subject, by.Name, key));
+        return Done("start", host.Exclusively(store => Runtime(store).Start(definition, subject, by.Name, key)), instance => [instance]);
     }
 
     /// <summary>
     /// Approves or rejects the step an instance waits on, as <paramref name="by"/> in <paramref name="role"/>: the
     /// runtime holds four eyes (the requester may not approve; M of N distinct approvers; the role held in the roles file).
     /// </summary>
-    public Task<SignalOutcome> Vote(string instance, Principal by, string role, bool approve, string reason, string? key) =>
-        host.Exclusively(store => Runtime(store).Vote(instance, by.Name, role, approve, reason, key));
+    public async Task<SignalOutcome> Vote(string instance, Principal by, string role, bool approve, string reason, string? key)
+    {
+        var (outcome, before) = await Done(approve ? "approve" : "reject", host.Exclusively(store =>
+        {
+            var workflows = Runtime(store);
+            var state = workflows.Find(instance)?.State;
+            return (workflows.Vote(instance, by.Name, role, approve, reason, key), state);
+        }), voted => voted.Item1.Moved.Where(moved => moved.State != voted.state)).ConfigureAwait(false);   // a vote short of the quorum moves nothing
+        return outcome;
+    }
 
     /// <summary>Every instance with what it waits for.</summary>
     public Task<IReadOnlyList<InstanceView>> Instances() =>
@@ -143,14 +164,14 @@ public sealed class Desk(GateHost host, DeskSettings settings)
     public Task<(ExecutionToken Token, string Secret)> IssueToken(string strategy, string? symbol, double? maxQty, Principal by)
     {
         var governance = Governance();
-        return host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Issue(strategy, symbol, maxQty, by.Name));
+        return Done("token_issue", host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Issue(strategy, symbol, maxQty, by.Name)));
     }
 
     /// <summary>Revokes one token (<paramref name="id"/>) or all of a strategy's, by <paramref name="by"/>: how many.</summary>
     public Task<int> RevokeTokens(string strategy, string? id, Principal by, string reason)
     {
         var governance = Governance();
-        return host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Revoke(strategy, id, by.Name, reason));
+        return Done("token_revoke", host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Revoke(strategy, id, by.Name, reason)));
     }
 
     /// <summary>What governance knows of each strategy the journal knows (or only of <paramref name="strategy"/>).</summary>
@@ -170,6 +191,15 @@ public sealed class Desk(GateHost host, DeskSettings settings)
             IEnumerable<string> names = strategy is null ? known : [strategy];
             return (IReadOnlyList<StrategyReport>)[.. names.Select(name => journal.Report(name, governance.CapOf))];
         });
+    }
+
+    /// <summary>Counts <paramref name="action"/> once <paramref name="work"/> is done, and the instances it moved.</summary>
+    private async Task<T> Done<T>(string action, Task<T> work, Func<T, IEnumerable<WorkflowInstance>>? moved = null)
+    {
+        var result = await work.ConfigureAwait(false);
+        host.Metrics.Action(action);
+        host.Metrics.Moved(moved?.Invoke(result) ?? []);
+        return result;
     }
 
     private PromotionFollowUp FollowUp => new(Path.Combine(settings.Artifacts, "governance", "policy_promotions.log"), settings.Templates);

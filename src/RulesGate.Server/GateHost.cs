@@ -37,8 +37,8 @@ public sealed class GateHost : IAsyncDisposable
         (this.gate, this.intake, bundle) = (gate, intake, GateJournal.Bundle(gate));
         latched = journal is not null && GateJournal.State(journal).Active;
         refreshed = Stopwatch.GetTimestamp();
-        writer = journal is null ? null : new JournalWriter(journal);
         Metrics = new ServerMetrics(gate);
+        writer = journal is null ? null : new JournalWriter(journal, committed: Metrics.Batch);
         Metrics.KillSwitch(latched);
     }
 
@@ -203,6 +203,7 @@ public sealed class GateHost : IAsyncDisposable
     {
         var journal = writer ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal.");
         var state = await Read(journal, store => GateJournal.Reset(store, actor.Name, reason)).ConfigureAwait(false);
+        Metrics.Action("killswitch_reset");
         lock (one)
         {
             if (!latched)

@@ -74,8 +74,8 @@ public static partial class RulesGateServer
         app.UseRateLimiter();
         app.Use(async (context, next) =>
         {
-            // Prometheus and readiness probes on this machine need no token; from anywhere else they do.
-            if (Monitoring(context.Request.Path) && context.Connection.RemoteIpAddress is { } from && IPAddress.IsLoopback(from))
+            // Prometheus and readiness probes on this machine need no token; from anywhere else they do. The console signs in with a session of its own.
+            if ((Monitoring(context.Request.Path) && context.Connection.RemoteIpAddress is { } from && IPAddress.IsLoopback(from)) || Console.ConsolePages.Owns(context.Request.Path) || context.Request.Path == "/")
             {
                 await next(context).ConfigureAwait(false);
                 return;
@@ -188,6 +188,9 @@ public static partial class RulesGateServer
         {
             MapDesk(app, desk);
         }
+
+        Console.ConsolePages.Map(app, gate, settings.Principals, settings.Desk, TimeProvider.System);
+        app.MapGet("/", (HttpContext context) => context.Response.Redirect(Console.ConsolePages.Prefix));
 
         app.MapFallback((HttpContext context) => Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));
         return app;

@@ -16,6 +16,10 @@ public sealed class ServerMetrics
     private readonly Gauge killSwitch;
     private readonly Gauge inFlight;
     private readonly Counter shed;
+    private readonly Histogram batches;
+    private readonly Gauge pending;
+    private readonly Counter transitions;
+    private readonly Counter actions;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -28,6 +32,10 @@ public sealed class ServerMetrics
         killSwitch = factory.CreateGauge("rulesgate_kill_switch_active", "1 while the kill switch is latched, else 0.");
         inFlight = factory.CreateGauge("rulesgate_requests_in_flight", "Requests being worked on or waiting for their turn.");
         shed = factory.CreateCounter("rulesgate_requests_shed_total", "Requests refused with a 503 because too many were in.");
+        batches = factory.CreateHistogram("rulesgate_journal_batch_size", "Decisions per group-commit transaction.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 13) });
+        pending = factory.CreateGauge("rulesgate_pending_approvals", "Workflow instances waiting for an approval.");
+        transitions = factory.CreateCounter("rulesgate_workflow_transitions_total", "Workflow instances moved by this server, by workflow and the state they entered.", "workflow", "state");
+        actions = factory.CreateCounter("rulesgate_governance_actions_total", "Governance operations this server performed, by action.", "action");
         factory.CreateGauge("rulesgate_rule_bundle_info", "The rule file the gate runs: its id, version and SHA-256.", "id", "version", "sha256")
             .WithLabels(gate.Bundle.File.Metadata.Id, gate.Bundle.File.Metadata.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), gate.Bundle.File.Hash)
             .Set(1);
@@ -50,6 +58,35 @@ public sealed class ServerMetrics
             journaling.Observe(took.TotalSeconds);
         }
     }
+
+    /// <summary>Decisions given so far, by verdict (ALLOW, MODIFY, DENY), summed over the endpoints: the console's live rates.</summary>
+    public IReadOnlyDictionary<string, double> Totals()
+    {
+        var totals = new SortedDictionary<string, double>(StringComparer.Ordinal) { ["ALLOW"] = 0, ["MODIFY"] = 0, ["DENY"] = 0 };
+        foreach (var labels in decisions.GetAllLabelValues())
+        {
+            totals[labels[0]] = totals.GetValueOrDefault(labels[0]) + decisions.WithLabels(labels).Value;
+        }
+
+        return totals;
+    }
+
+    /// <summary>One group commit of <paramref name="size"/> decisions is durable.</summary>
+    public void Batch(int size) => batches.Observe(size);
+
+    public void PendingApprovals(int count) => pending.Set(count);
+
+    /// <summary>Counts the instances a signal moved, by workflow and the state each entered.</summary>
+    public void Moved(IEnumerable<Core.Workflows.WorkflowInstance> moved)
+    {
+        foreach (var instance in moved)
+        {
+            transitions.WithLabels(instance.Workflow, instance.State).Inc();
+        }
+    }
+
+    /// <summary>Counts a governance operation: <c>diary</c>, <c>evidence</c>, <c>outcomes</c>, <c>start</c>, <c>approve</c>, <c>reject</c>, <c>token_issue</c>, <c>token_revoke</c>, <c>killswitch_reset</c>.</summary>
+    public void Action(string action) => actions.WithLabels(action).Inc();
 
     public void KillSwitch(bool active) => killSwitch.Set(active ? 1 : 0);
 

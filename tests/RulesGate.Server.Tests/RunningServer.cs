@@ -73,7 +73,8 @@ public sealed class RunningServer : IAsyncDisposable
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts")));
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk));
         app.StartAsync().GetAwaiter().GetResult();
-        Client = new HttpClient { BaseAddress = new Uri(RulesGateServer.Address(app)) };
+        Address = RulesGateServer.Address(app);
+        Client = new HttpClient { BaseAddress = new Uri(Address) };
     }
 
     public string TraderToken { get; }
@@ -94,6 +95,9 @@ public sealed class RunningServer : IAsyncDisposable
     public JournalStore Journal { get; }
 
     public HttpClient Client { get; }
+
+    /// <summary>Where it listens, such as <c>http://127.0.0.1:41234</c>.</summary>
+    public string Address { get; }
 
     public static string Sample(params string[] parts) => File.ReadAllText(Path.Combine([Root, "samples", .. parts]));
 

@@ -13,13 +13,16 @@ internal sealed class JournalWriter : IAsyncDisposable
     private readonly Channel<Item> queue;
     private readonly Task loop;
     private readonly int maxBatch;
+    private readonly Action<int>? committed;
 
     /// <param name="store">Owned by the writer from now on.</param>
     /// <param name="maxBatch">The most entries one transaction takes; four batches may wait, then appends block.</param>
-    public JournalWriter(JournalStore store, int maxBatch = 4096)
+    /// <param name="committed">Told each batch's size once it is durable (on the writer's thread): a host's metrics.</param>
+    public JournalWriter(JournalStore store, int maxBatch = 4096, Action<int>? committed = null)
     {
         this.store = store;
         this.maxBatch = maxBatch;
+        this.committed = committed;
         queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
@@ -182,6 +185,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             var events = prepared is not null ? store.Append(prepared, blobs) : store.Append([.. batch.Select(p => p.Entry)], blobs, segment: true);
             Commits++;
             Acknowledged += batch.Count;
+            committed?.Invoke(batch.Count);
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Done.SetResult(events[i]);

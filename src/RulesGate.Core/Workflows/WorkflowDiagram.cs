@@ -53,6 +53,62 @@ public static class WorkflowDiagram
         return text.ToString();
     }
 
+    /// <summary>
+    /// The definition drawn as SVG, for the console: states top to bottom in their declared order (<paramref name="current"/>
+    /// filled), ways forward curving on the right, ways back (rejections, demotions) dashed on the left, each labelled.
+    /// </summary>
+    public static string Svg(WorkflowDefinition definition, string? current = null)
+    {
+        const int boxWidth = 200, boxHeight = 34, row = 64, left = 330, top = 30;
+        var states = definition.States.ToList();
+        int Y(string name) => top + (states.FindIndex(state => state.Name == name) * row) + (boxHeight / 2);
+        var edges = states.SelectMany(state => Edges(definition, state).Select(edge => (From: state.Name, edge.To, edge.Label)))
+            .Where(edge => edge.From != edge.To).Distinct().ToList();
+        var forward = edges.Count(edge => Y(edge.To) > Y(edge.From));
+        var width = left + boxWidth + 60 + (forward * 12) + 240;
+        var height = top + (states.Count * row);
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"diagram\" viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{Xml(definition.Identity)}\">");
+        svg.Append("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\"/></marker></defs>");
+        int ahead = 0, back = 0;
+        var taken = new HashSet<(bool Down, int Y)>();   // where a label is already written on each side
+        foreach (var (from, to, label) in edges)
+        {
+            var (y1, y2) = (Y(from), Y(to));
+            var down = y2 > y1;
+            var bend = down ? left + boxWidth + 30 + (12 * ahead++) : left - 30 - (12 * (back++ % 16));
+            var x = down ? left + boxWidth : left;
+            svg.Append(CultureInfo.InvariantCulture, $"<path class=\"edge{(down ? "" : " back")}\" d=\"M {x} {y1} C {bend} {y1}, {bend} {y2}, {x} {y2}\" marker-end=\"url(#arrow)\"><title>{Xml($"{from} → {to}: {label}")}</title></path>");
+            var labelX = down ? bend + 6 : 8;
+            var labelY = ((y1 + y2) / 2) + 4;
+            while (!taken.Add((down, labelY)))
+            {
+                labelY += 13;
+            }
+
+            var text = label.Length > 44 ? label[..43] + "…" : label;
+            svg.Append(CultureInfo.InvariantCulture, $"<text class=\"edge-label\" x=\"{labelX}\" y=\"{labelY}\">{Xml(text)}</text>");
+        }
+
+        foreach (var state in states)
+        {
+            var y = Y(state.Name) - (boxHeight / 2);
+            var kind = state.Name == current ? "state current" : state.Final ? "state final" : "state";
+            svg.Append(CultureInfo.InvariantCulture, $"<g class=\"{kind}\"><rect x=\"{left}\" y=\"{y}\" width=\"{boxWidth}\" height=\"{boxHeight}\" rx=\"8\"/><text x=\"{left + (boxWidth / 2)}\" y=\"{y + 22}\" text-anchor=\"middle\">{Xml(state.Name)}</text>");
+            if (Note(state) is { Length: > 0 } note)
+            {
+                svg.Append(CultureInfo.InvariantCulture, $"<title>{Xml(note)}</title>");
+            }
+
+            svg.Append("</g>");
+        }
+
+        svg.Append("</svg>");
+        return svg.ToString();
+    }
+
+    private static string Xml(string text) => System.Net.WebUtility.HtmlEncode(text);
+
     private static string Note(WorkflowState state) => string.Join("; ",
         state.Attributes.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} = {pair.Value}"))
             .Concat(state.OnEntry.Select(activity => activity.Describe())));

@@ -1,0 +1,463 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using RulesGate.Core;
+using RulesGate.Core.Application;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Server.Console;
+
+/// <summary>
+/// The console: server-rendered pages for the people who govern — approvals, workflows with their diagrams, the
+/// ledger with its blockers, the journal with a decision explained rule by rule, the kill switch, governance per
+/// strategy and live decision rates. Signing in takes a bearer token once; the session is an HttpOnly, SameSite=Strict
+/// cookie, every form carries the session's form token, and every page is sent with a strict Content-Security-Policy
+/// (no inline script or style: the two files this program serves are the only ones).
+/// </summary>
+public static class ConsolePages
+{
+    public const string Prefix = "/console";
+
+    private const string Cookie = "rulesgate_session";
+
+    private const string Policy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>Whether <paramref name="path"/> is the console's: it signs in with its own session, not a bearer token on each request.</summary>
+    public static bool Owns(PathString path) => path.StartsWithSegments(Prefix, StringComparison.Ordinal);
+
+    public static void Map(WebApplication app, GateHost gate, Principals principals, Desk? desk, TimeProvider time)
+    {
+        var sessions = new ConsoleSessions(time);
+        var css = Asset("console.css");
+        var script = Asset("console.js");
+
+        app.MapGet($"{Prefix}/console.css", (HttpContext context) => Static(context, css, "text/css"));
+        app.MapGet($"{Prefix}/console.js", (HttpContext context) => Static(context, script, "text/javascript"));
+
+        app.MapGet($"{Prefix}/login", (HttpContext context) => Send(context, Page("Sign in", null, Login(null))));
+        app.MapPost($"{Prefix}/login", async (HttpContext context) =>
+        {
+            var form = await Form(context).ConfigureAwait(false);
+            if (form is null || principals.Authenticate($"Bearer {form["token"]}") is not { } principal)
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                await Send(context, Page("Sign in", null, Login("That token is not one of this server's principals."))).ConfigureAwait(false);
+                return;
+            }
+
+            var (id, _) = sessions.Start(principal);
+            context.Response.Cookies.Append(Cookie, id, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Strict,
+                Secure = context.Request.IsHttps,
+                Path = Prefix,
+                MaxAge = ConsoleSessions.Lifetime,
+            });
+            context.Response.Redirect(Prefix, permanent: false);
+        });
+
+        // Everything else needs a session; a change needs the session's form token too.
+        app.MapGet(Prefix, (HttpContext context) => Signed(context, sessions, session => Overview(context, gate, desk, session)));
+        app.MapPost($"{Prefix}/logout", (HttpContext context) => Change(context, sessions, (_, _) =>
+        {
+            sessions.End(context.Request.Cookies[Cookie]);
+            context.Response.Cookies.Delete(Cookie, new CookieOptions { Path = Prefix });
+            context.Response.Redirect($"{Prefix}/login");
+            return Task.CompletedTask;
+        }));
+        app.MapGet($"{Prefix}/rates", (HttpContext context) => Signed(context, sessions, _ => Rates(context, gate)));
+        app.MapGet($"{Prefix}/killswitch", (HttpContext context) => Signed(context, sessions, session => KillSwitch(context, gate, desk, session)));
+        app.MapPost($"{Prefix}/killswitch/reset", (HttpContext context) => Change(context, sessions, async (session, form) =>
+        {
+            if (!session.Principal.Has(Principals.RiskRole))
+            {
+                session.Flash = "Resetting the kill switch needs the role 'risk'.";
+            }
+            else if (string.IsNullOrWhiteSpace(form["reason"]))
+            {
+                session.Flash = "Say why the kill switch may be reset; the reason is recorded.";
+            }
+            else
+            {
+                var state = await gate.Reset(session.Principal, form["reason"].ToString()).ConfigureAwait(false);
+                session.Flash = state.Active ? "The kill switch is still on." : $"The kill switch was reset by {session.Principal.Name}.";
+            }
+
+            context.Response.Redirect($"{Prefix}/killswitch");
+        }));
+
+        if (desk is null)
+        {
+            return;
+        }
+
+        app.MapGet($"{Prefix}/approvals", (HttpContext context) => Signed(context, sessions, session => Approvals(context, desk, session)));
+        app.MapPost($"{Prefix}/instances/{{id}}/vote", (HttpContext context, string id) => Change(context, sessions, async (session, form) =>
+        {
+            var approve = form["decision"] == "approve";
+            if (!session.Principal.Has(Principals.ApproverRole))
+            {
+                session.Flash = "Voting needs the role 'approver'.";
+            }
+            else if (form["decision"] != "approve" && form["decision"] != "reject")
+            {
+                session.Flash = "Choose approve or reject.";
+            }
+            else if (string.IsNullOrWhiteSpace(form["reason"]))
+            {
+                session.Flash = "Say why; the reason is recorded with the vote.";
+            }
+            else
+            {
+                try
+                {
+                    var outcome = await desk.Vote(id, session.Principal, form["role"].ToString(), approve, form["reason"].ToString(), key: null).ConfigureAwait(false);
+                    session.Flash = $"{(approve ? "Approved" : "Rejected")} {id} as {session.Principal.Name}; it is in {(outcome.Moved is [var moved, ..] ? moved.State : "the same state")}.";
+                }
+                catch (Exception error) when (error is RefusalException or FormatException)
+                {
+                    session.Flash = error.Message;
+                }
+            }
+
+            context.Response.Redirect($"{Prefix}/approvals");
+        }));
+        app.MapGet($"{Prefix}/workflows", (HttpContext context) => Signed(context, sessions, session => Workflows(context, desk, session)));
+        app.MapGet($"{Prefix}/workflows/{{id}}", (HttpContext context, string id) => Signed(context, sessions, session => Workflow(context, desk, session, id)));
+        app.MapGet($"{Prefix}/ledger", (HttpContext context) => Signed(context, sessions, session => Ledger(context, desk, session)));
+        app.MapGet($"{Prefix}/journal", (HttpContext context) => Signed(context, sessions, session => Journal(context, desk, session)));
+        app.MapGet($"{Prefix}/journal/{{seq:long}}", (HttpContext context, long seq) => Signed(context, sessions, session => Event(context, desk, session, seq)));
+        app.MapGet($"{Prefix}/governance", (HttpContext context) => Signed(context, sessions, session => Governance(context, desk, session)));
+    }
+
+    private static async Task Overview(HttpContext context, GateHost gate, Desk? desk, ConsoleSession session)
+    {
+        var killSwitch = await gate.KillSwitch().ConfigureAwait(false);
+        var waiting = desk is null || !gate.HasJournal ? null : (int?)(await desk.Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"));
+        var body = Html.Of($"""
+            <section class="cards">
+              <a class="card {(killSwitch.Active ? "alarm" : "calm")}" href="{Prefix}/killswitch"><h2>Kill switch</h2><p class="big" id="kill-switch">{(killSwitch.Active ? "ON" : "off")}</p><p>{killSwitch.Cause}</p></a>
+              <a class="card" href="{Prefix}/approvals"><h2>Approvals waiting</h2><p class="big" id="waiting">{waiting?.ToString(CultureInfo.InvariantCulture) ?? "—"}</p></a>
+              <div class="card"><h2>Rule file</h2><p class="mono">{gate.Gate.Bundle.Identity}</p></div>
+            </section>
+            <section>
+              <h2>Decisions, live</h2>
+              <p><span class="big" id="rate">0</span> per second · <span id="totals"></span></p>
+              <svg id="sparkline" class="sparkline" viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="decisions per second, last minute"></svg>
+            </section>
+            """);
+        await Send(context, Page("Overview", session, body)).ConfigureAwait(false);
+    }
+
+    private static Task Rates(HttpContext context, GateHost gate)
+    {
+        var totals = gate.Metrics.Totals();
+        context.Response.Headers.CacheControl = "no-store";
+        return Results.Text(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            foreach (var (verdict, count) in totals)
+            {
+                writer.WriteNumber(verdict, count);
+            }
+
+            writer.WriteEndObject();
+        }, pretty: false), "application/json").ExecuteAsync(context);
+    }
+
+    private static async Task KillSwitch(HttpContext context, GateHost gate, Desk? desk, ConsoleSession session)
+    {
+        var state = await gate.KillSwitch().ConfigureAwait(false);
+        var history = desk is null || !gate.HasJournal ? [] : await desk.Journal(new JournalQuery(Types: [GateJournal.TrippedType, GateJournal.ResetType]), 50).ConfigureAwait(false);
+        var reset = state.Active && session.Principal.Has(Principals.RiskRole) && gate.HasJournal
+            ? Html.Of($"""
+                <form method="post" action="{Prefix}/killswitch/reset" class="vote">
+                  <input type="hidden" name="form_token" value="{session.FormToken}">
+                  <label>Reason <input name="reason" required maxlength="500" placeholder="why trading may resume"></label>
+                  <button type="submit" class="danger">Reset as {session.Principal.Name}</button>
+                </form>
+                """)
+            : Html.Empty;
+        var body = Html.Of($"""
+            <p class="big {(state.Active ? "alarm-text" : "")}" id="state">{(state.Active ? "ON" : "off")}</p>
+            <p>{state.Cause}{(state.Since is { } since ? $" (since {since})" : "")}</p>
+            {reset}
+            <h2>Trips and resets</h2>
+            {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
+            """);
+        await Send(context, Page("Kill switch", session, body)).ConfigureAwait(false);
+    }
+
+    private static async Task Approvals(HttpContext context, Desk desk, ConsoleSession session)
+    {
+        var waiting = (await desk.Instances().ConfigureAwait(false)).Where(view => view.WaitsFor.Contains("approval")).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
+        var rows = waiting.Select(view =>
+        {
+            var (instance, approval) = (view.Instance, view.Definition.State(view.Instance.State).Approval!);
+            var mine = approval.Roles.Where(role => desk.Settings.Roles.Holds(session.Principal.Name, role)).ToList();
+            var vote = !session.Principal.Has(Principals.ApproverRole) ? Html.Of($"<span class=\"muted\">needs the role approver</span>")
+                : mine.Count == 0 ? Html.Of($"<span class=\"muted\">you hold none of these roles</span>")
+                : Html.Of($"""
+                    <form method="post" action="{Prefix}/instances/{Uri.EscapeDataString(instance.Id)}/vote" class="vote">
+                      <input type="hidden" name="form_token" value="{session.FormToken}">
+                      <select name="role" aria-label="role">{mine.Select(role => Html.Of($"<option>{role}</option>"))}</select>
+                      <input name="reason" required maxlength="500" placeholder="reason" aria-label="reason">
+                      <button type="submit" name="decision" value="approve">Approve</button>
+                      <button type="submit" name="decision" value="reject" class="danger">Reject</button>
+                    </form>
+                    """);
+            var votes = instance.Votes.Count == 0 ? Html.Of($"none yet") : Html.Join(instance.Votes.Select(v => Html.Of($"<div>{v.Actor} ({v.Role}): {v.Reason}</div>")));
+            return Html.Of($"""
+                <tr>
+                  <td><a href="{Prefix}/workflows/{Uri.EscapeDataString(instance.Id)}">{instance.Id}</a><div class="muted">{instance.Workflow} · {instance.Subject}</div></td>
+                  <td>{instance.State}</td><td>{instance.EnteredAt}{(instance.Due is { } due ? $" · escalates {JsonText.Timestamp(due)}" : "")}</td>
+                  <td>{approval.Quorum} of {string.Join(" + ", approval.Roles)}</td><td>{instance.Requester}</td><td>{votes}</td><td>{vote}</td>
+                </tr>
+                """);
+        });
+        var body = Table(["instance", "waits in", "since", "needs", "requested by", "votes", "your vote"], rows, "Nothing waits for an approval.");
+        await Send(context, Page("Approvals", session, body)).ConfigureAwait(false);
+    }
+
+    private static async Task Workflows(HttpContext context, Desk desk, ConsoleSession session)
+    {
+        var views = await desk.Instances().ConfigureAwait(false);
+        var rows = views.Select(view => Html.Of($"<tr><td><a href=\"{Prefix}/workflows/{Uri.EscapeDataString(view.Instance.Id)}\">{view.Instance.Id}</a></td><td>{view.Instance.Workflow}@{view.Instance.Version}</td><td>{view.Instance.Subject}</td><td>{view.Instance.State}</td><td>{view.Instance.EnteredAt}</td><td>{string.Join(", ", view.WaitsFor)}</td></tr>"));
+        await Send(context, Page("Workflows", session, Table(["instance", "workflow", "subject", "state", "since", "waits for"], rows, "No workflow instance has started."))).ConfigureAwait(false);
+    }
+
+    private static async Task Workflow(HttpContext context, Desk desk, ConsoleSession session, string id)
+    {
+        if (await desk.Instance(id).ConfigureAwait(false) is not { } view)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await Send(context, Page("Not found", session, Html.Of($"<p>There is no workflow instance {id}.</p>"))).ConfigureAwait(false);
+            return;
+        }
+
+        var instance = view.Instance;
+        var history = instance.History.Select(step => Html.Of($"<tr><td>{step.At}</td><td>{step.From} → {step.To}</td><td>{step.Cause}</td><td>{step.Actor}</td><td>{step.Detail}</td></tr>"));
+        var body = Html.Of($"""
+            <p><strong>{view.Definition.Identity}</strong> about <strong>{instance.Subject}</strong>, requested by {instance.Requester}; in <strong id="state">{instance.State}</strong> since {instance.EnteredAt}{(view.WaitsFor.Count > 0 ? $"; waits for {string.Join(", ", view.WaitsFor)}" : "")}.</p>
+            <figure class="diagram-frame">{Html.Trusted(WorkflowDiagram.Svg(view.Definition, instance.State))}</figure>
+            <h2>History</h2>
+            {Table(["time", "step", "cause", "actor", "detail"], history, "No step yet.")}
+            """);
+        await Send(context, Page(instance.Id, session, body)).ConfigureAwait(false);
+    }
+
+    private static async Task Ledger(HttpContext context, Desk desk, ConsoleSession session)
+    {
+        var assessments = await desk.Ledger().ConfigureAwait(false);
+        var rows = assessments.Select(assessment =>
+        {
+            var record = assessment.Ledger;
+            var blockers = assessment.StageBlockers.Where(pair => pair.Value.Count > 0).OrderBy(pair => pair.Key)
+                .Select(pair => Html.Of($"<div><strong>{pair.Key.Name()}</strong>: {string.Join("; ", pair.Value)}</div>"));
+            var gaps = assessment.AuditGaps.Select(gap => Html.Of($"<div>{gap}</div>"));
+            return Html.Of($"""
+                <tr>
+                  <td class="mono">{record.PolicyId}</td><td>{record.CurrentStage.Name()}</td><td>{record.DeclaredStage.Name()}</td>
+                  <td>{(record.Approvals.Count == 0 ? "none" : string.Join(", ", record.Approvals))}</td><td>{assessment.RecommendedStage.Name()}</td>
+                  <td>{blockers}{gaps}</td>
+                </tr>
+                """);
+        });
+        await Send(context, Page("Ledger", session, Table(["policy", "current", "declared", "approvals", "recommended", "blockers"], rows, "The ledger and the diary are empty."))).ConfigureAwait(false);
+    }
+
+    private static async Task Journal(HttpContext context, Desk desk, ConsoleSession session)
+    {
+        var q = context.Request.Query;
+        Html body;
+        try
+        {
+            var (query, limit) = RulesGateServer.JournalQueryOf(q);
+            var events = await desk.Journal(query, limit).ConfigureAwait(false);
+            body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
+        }
+        catch (FormatException error)
+        {
+            body = Html.Of($"<p class=\"error\">{error.Message}</p>");
+        }
+
+        var filter = Html.Of($"""
+            <form method="get" action="{Prefix}/journal" class="filter">
+              <label>Stream <input name="stream" value="{q["stream"]}"></label>
+              <label>Type <input name="type" value="{q["type"]}" placeholder="gate.decision"></label>
+              <label>Since <input name="since" value="{q["since"]}" placeholder="2026-11-30T00:00:00Z"></label>
+              <label>Until <input name="until" value="{q["until"]}"></label>
+              <button type="submit">Filter</button>
+            </form>
+            """);
+        await Send(context, Page("Journal", session, Html.Of($"{filter}{body}"))).ConfigureAwait(false);
+    }
+
+    private static async Task Event(HttpContext context, Desk desk, ConsoleSession session, long seq)
+    {
+        if (await desk.Event(seq).ConfigureAwait(false) is not { } found)
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            await Send(context, Page("Not found", session, Html.Of($"<p>The journal has no event {seq}.</p>"))).ConfigureAwait(false);
+            return;
+        }
+
+        var (e, bundle, rules) = found;
+        var explain = bundle is null ? Html.Empty : Html.Of($"""
+            <h2>Rule by rule, under {bundle}</h2>
+            {rules.Select(rule => Html.Of($"""
+                <div class="rule {(rule.Fired == true ? "fired" : rule.Fired is null ? "failed" : "quiet")}">
+                  <h3>{rule.RuleId} <span class="verdict">{(rule.Fired switch { true => "FIRED", false => "quiet", null => $"ERROR {rule.Error} (fails closed)" })}</span></h3>
+                  <pre>{string.Join("\n", rule.Lines)}</pre>
+                </div>
+                """))}
+            """);
+        var body = Html.Of($"""
+            <p>{e.Type} on <span class="mono">{e.Stream}</span> at {e.Time}</p>
+            <p class="mono small">hash {e.Hash}<br>prev {e.PrevHash}</p>
+            {explain}
+            <details><summary>Payload</summary><pre class="payload">{Pretty(e.Payload)}</pre></details>
+            """);
+        await Send(context, Page($"Event {seq}", session, body)).ConfigureAwait(false);
+    }
+
+    private static async Task Governance(HttpContext context, Desk desk, ConsoleSession session)
+    {
+        Html body;
+        try
+        {
+            var reports = await desk.Strategies().ConfigureAwait(false);
+            var baseEquity = desk.Settings.Governance!.Settings.BaseEquity;
+            body = Table(["strategy", "level", "sizing cap", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
+                <tr><td class="mono">{report.Strategy}</td><td>{report.Level}</td><td>{report.SizingCap}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
+                <td>{report.Outcomes.Trades}</td><td>{report.Outcomes.WinRate:P0}</td><td>{report.Outcomes.Drawdown(baseEquity):P1}</td>
+                <td>{(report.Alerts.Count == 0 ? "none" : string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</td>
+                <td>{report.Tokens.Count}</td></tr>
+                """)), "The journal knows no strategy yet: outcomes, tokens and evidence make them known.");
+        }
+        catch (NoGovernanceException error)
+        {
+            body = Html.Of($"<p class=\"error\">{error.Message}</p>");
+        }
+
+        await Send(context, Page("Governance", session, body)).ConfigureAwait(false);
+    }
+
+    private static Html Login(string? error) => Html.Of($"""
+        <form method="post" action="{Prefix}/login" class="login">
+          {(error is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\">{error}</p>"))}
+          <label>Bearer token <input type="password" name="token" autocomplete="current-password" required></label>
+          <button type="submit">Sign in</button>
+          <p class="muted">A token from <code>rulesgate principal new</code>; the console keeps only a session cookie.</p>
+        </form>
+        """);
+
+    private static Html Table(IReadOnlyList<string> headings, IEnumerable<Html> rows, string empty)
+    {
+        var list = rows.ToList();
+        return list.Count == 0
+            ? Html.Of($"<p class=\"empty\">{empty}</p>")
+            : Html.Of($"<table><thead><tr>{headings.Select(heading => Html.Of($"<th>{heading}</th>"))}</tr></thead><tbody>{list}</tbody></table>");
+    }
+
+    private static Html Page(string title, ConsoleSession? session, Html body)
+    {
+        var flash = session?.TakeFlash() is { } message ? Html.Of($"<p class=\"flash\" role=\"status\">{message}</p>") : Html.Empty;
+        var nav = session is null ? Html.Empty : Html.Of($"""
+            <nav>
+              <a href="{Prefix}">Overview</a><a href="{Prefix}/approvals">Approvals</a><a href="{Prefix}/workflows">Workflows</a><a href="{Prefix}/ledger">Ledger</a>
+              <a href="{Prefix}/journal">Journal</a><a href="{Prefix}/killswitch">Kill switch</a><a href="{Prefix}/governance">Governance</a>
+              <form method="post" action="{Prefix}/logout"><input type="hidden" name="form_token" value="{session.FormToken}"><button type="submit" class="link">Sign out {session.Principal.Name}</button></form>
+            </nav>
+            """);
+        return Html.Of($"""
+            <!doctype html>
+            <html lang="en">
+            <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · RulesGate</title>
+            <link rel="stylesheet" href="{Prefix}/console.css"><script src="{Prefix}/console.js" defer></script></head>
+            <body><header><span class="brand">RulesGate</span>{nav}</header><main><h1>{title}</h1>{flash}{body}</main></body>
+            </html>
+            """);
+    }
+
+    /// <summary>Runs a page for a signed-in user; without a session, to the sign-in page.</summary>
+    private static Task Signed(HttpContext context, ConsoleSessions sessions, Func<ConsoleSession, Task> page)
+    {
+        if (sessions.Find(context.Request.Cookies[Cookie]) is not { } session)
+        {
+            context.Response.Redirect($"{Prefix}/login");
+            return Task.CompletedTask;
+        }
+
+        return page(session);
+    }
+
+    /// <summary>Runs a change for a signed-in user whose form carries the session's form token; anything else is a 403 and changes nothing.</summary>
+    private static async Task Change(HttpContext context, ConsoleSessions sessions, Func<ConsoleSession, IFormCollection, Task> change)
+    {
+        var form = await Form(context).ConfigureAwait(false);
+        if (sessions.Find(context.Request.Cookies[Cookie]) is not { } session || form is null || !ConsoleSessions.Carries(session, form["form_token"]))
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            await Send(context, Page("Refused", null, Html.Of($"<p>This form was not sent from a signed-in console page; nothing was changed. <a href=\"{Prefix}/login\">Sign in</a>.</p>"))).ConfigureAwait(false);
+            return;
+        }
+
+        await change(session, form).ConfigureAwait(false);
+    }
+
+    /// <summary>The request's form (URL-encoded, at most 16 KB), or null when it has none.</summary>
+    private static async Task<IFormCollection?> Form(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType || context.Request.ContentLength is null or > 16_384)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception error) when (error is InvalidDataException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static Task Send(HttpContext context, Html page)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = Policy;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.CacheControl = "no-store";
+        context.Response.ContentType = "text/html; charset=utf-8";
+        return context.Response.WriteAsync(page.ToString());
+    }
+
+    private static Task Static(HttpContext context, string text, string type)
+    {
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.Headers.CacheControl = "no-cache";
+        context.Response.ContentType = $"{type}; charset=utf-8";
+        return context.Response.WriteAsync(text);
+    }
+
+    private static string Pretty(string json)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        return JsonText.Write(writer => document.RootElement.WriteTo(writer), pretty: true);
+    }
+
+    private static string Asset(string name)
+    {
+        using var stream = typeof(ConsolePages).Assembly.GetManifestResourceStream($"RulesGate.Server.Console.{name}") ?? throw new InvalidOperationException($"The console's {name} is missing from this build.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

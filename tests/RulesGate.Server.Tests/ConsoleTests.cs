@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace RulesGate.Server.Tests;
+
+/// <summary>
+/// The console end to end in Debian's Chromium: signing in, the approvals queue, a decision explained, the kill switch,
+/// a workflow's diagram and the live rates. With RULESGATE_SCREENSHOTS set to a folder, the main pages are saved
+/// there (scripts/console-screenshots writes docs/console/ this way).
+/// </summary>
+[Collection(nameof(Chromium))]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "xunit disposes it through IAsyncLifetime.DisposeAsync.")]
+public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
+{
+    private readonly RunningServer server = new();
+    private IBrowserContext context = null!;
+    private IPage page = null!;
+
+    public async Task InitializeAsync()
+    {
+        context = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = server.Address, ViewportSize = new ViewportSize { Width = 1280, Height = 800 } });
+        page = await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await context.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    private async Task SignIn(string token)
+    {
+        await page.GotoAsync("/console/login");
+        await page.GetByLabel("Bearer token").FillAsync(token);
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Overview" })).ToBeVisibleAsync();
+    }
+
+    private async Task Shot(string name)
+    {
+        if (Environment.GetEnvironmentVariable("RULESGATE_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
+        }
+    }
+
+    private async Task<string> StartReview(string subject)
+    {
+        var started = await server.Post("/v1/instances", $$"""{"workflow": "config-patch-approval", "subject": "{{subject}}"}""", server.RheaToken);
+        return JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+    }
+
+    private async Task<string> State(string instance) =>
+        JsonDocument.Parse(await (await server.Get($"/v1/instances/{instance}", server.ReaderToken)).Content.ReadAsStringAsync()).RootElement.GetProperty("state").GetString()!;
+
+    [Fact]
+    public async Task Pages_WithoutASession_GoToSignIn_AndAWrongTokenIsRefused()
+    {
+        await page.GotoAsync("/console/approvals");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/console/login$"));
+
+        await page.GetByLabel("Bearer token").FillAsync("rg_not-a-token");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("not one of this server's principals");
+        Assert.DoesNotContain(await context.CookiesAsync(), cookie => cookie.Name == "rulesgate_session");
+    }
+
+    [Fact]
+    public async Task Approvals_ApproveWithAReason_RecordsTheSignedInPrincipal()
+    {
+        var id = await StartReview("proposal-9");
+        await SignIn(server.RajToken);
+
+        await page.GotoAsync("/console/approvals");
+        var row = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = id });
+        await Expect(row).ToContainTextAsync("1 of risk");
+        await Expect(row).ToContainTextAsync("rhea");
+        await Shot("approvals");
+        await row.GetByLabel("reason").FillAsync("bounds and max_step checked");
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Approve" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync($"Approved {id} as raj; it is in approved");
+        Assert.Equal("approved", await State(id));
+        Assert.Contains(server.Journal.Read(), e => e.Payload.Contains("bounds and max_step checked", StringComparison.Ordinal) && e.Payload.Contains("\"raj\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Approvals_TheRequester_IsRefusedItsOwnApproval()
+    {
+        var id = await StartReview("proposal-10");
+        await SignIn(server.RheaToken);
+
+        await page.GotoAsync("/console/approvals");
+        var row = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = id });
+        await row.GetByLabel("reason").FillAsync("my own");
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Approve" }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).Not.ToContainTextAsync("Approved");
+        Assert.Equal("review", await State(id));
+    }
+
+    [Fact]
+    public async Task AChange_WithoutTheFormToken_IsRefused_AndChangesNothing()
+    {
+        var id = await StartReview("proposal-11");
+        await SignIn(server.RajToken);
+
+        // The session cookie goes along, as it would from a forged form; the form token does not.
+        var forged = await page.APIRequest.PostAsync($"/console/instances/{id}/vote", new APIRequestContextOptions
+        {
+            Form = context.APIRequest.CreateFormData().Set("role", "risk").Set("reason", "forged").Set("decision", "approve"),
+        });
+
+        Assert.Equal(403, forged.Status);
+        Assert.Equal("review", await State(id));
+    }
+
+    [Fact]
+    public async Task Journal_OpensADecision_AndExplainsItRuleByRule()
+    {
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/journal");
+        await page.GetByLabel("Type").FillAsync("gate.decision");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Row)).ToHaveCountAsync(2);
+        await Shot("journal");
+        await page.GetByRole(AriaRole.Row).Nth(1).GetByRole(AriaRole.Link).ClickAsync();
+
+        await Expect(page.Locator(".rule.fired h3")).ToContainTextAsync("EXP-001");
+        await Expect(page.Locator(".rule.fired pre")).ToContainTextAsync("Metrics.NewPositionPct");
+        await Shot("decision-explained");
+    }
+
+    [Fact]
+    public async Task KillSwitch_ResetByRisk_ShowsWhoAndWhy_AndNoMarkupFromTheReasonRuns()
+    {
+        var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
+        await server.Post("/v1/decisions", crash, server.TraderToken);
+        await SignIn(server.RiskToken);
+
+        await page.GotoAsync("/console/killswitch");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("ON");
+        await Shot("kill-switch");
+        await page.GetByLabel("Reason").FillAsync("<img src=x onerror=\"window.pwned=1\">limits reviewed");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Reset as risk-officer" }).ClickAsync();
+
+        await Expect(page.Locator("#state")).ToHaveTextAsync("off");
+        await Expect(page.GetByRole(AriaRole.Table)).ToContainTextAsync("<img src=x onerror=\"window.pwned=1\">limits reviewed");
+        Assert.True(await page.EvaluateAsync<bool>("() => window.pwned === undefined && document.querySelectorAll('main img').length === 0"));
+    }
+
+    [Fact]
+    public async Task Workflow_ShowsItsDiagram_WithTheCurrentStateMarked()
+    {
+        await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
+        await server.Post("/v1/evidence", """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "metadata_coverage": 0.97}}""", server.AutomationToken);
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/workflows");
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "live-pipeline:trend" }).ClickAsync();
+
+        await Expect(page.Locator("svg.diagram .state.current text")).ToHaveTextAsync("L1_data_prep");
+        await Expect(page.Locator("svg.diagram .state")).ToHaveCountAsync(8);
+        await Expect(page.GetByRole(AriaRole.Table)).ToContainTextAsync("L0_discovery → L1_data_prep");
+        await Shot("workflow");
+    }
+
+    [Fact]
+    public async Task LedgerAndGovernance_ShowWhatTheJournalKnows()
+    {
+        var diary = "[" + string.Join(",", RunningServer.Sample("promotion", "diary.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";
+        var outcomes = "[" + string.Join(",", RunningServer.Sample("governance", "outcomes-week1.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";
+        await server.Post("/v1/diary", $$"""{"entries": {{diary}}}""", server.AutomationToken);
+        await server.Post("/v1/outcomes", $$"""{"outcomes": {{outcomes}}}""", server.AutomationToken);
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/ledger");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "alpha-momentum" })).ToBeVisibleAsync();
+        await Shot("ledger");
+        await page.GotoAsync("/console/governance");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "trend" })).ToBeVisibleAsync();
+        await Shot("governance");
+    }
+
+    [Fact]
+    public async Task Overview_ShowsDecisionsAsTheyAreGiven()
+    {
+        await SignIn(server.ReaderToken);
+        await Expect(page.Locator("#totals")).ToContainTextAsync("MODIFY 0");
+
+        for (var i = 0; i < 3; i++)
+        {
+            await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        }
+
+        await Expect(page.Locator("#totals")).ToContainTextAsync("MODIFY 3");
+        await Shot("overview");
+    }
+}
