@@ -32,15 +32,26 @@ public sealed record DeskSettings(
 public sealed class Desk
 {
     private readonly GateHost host;
-    private readonly DeskSettings settings;
-    private readonly Lock finding = new();
-    private readonly WorkflowCatalogue catalogue;
+    private readonly Lock loading = new();
+    private volatile DeskSettings settings;
+    private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
 
+    /// <exception cref="FormatException">A workflow file does not load: the server does not start with it.</exception>
     public Desk(GateHost host, DeskSettings settings)
     {
         (this.host, this.settings) = (host, settings);
-        catalogue = new WorkflowCatalogue(new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Workflows);
+        if (LoadWorkflows().Failed is [var (_, problem), ..])
+        {
+            throw new FormatException(problem);   // file:line:col: what is wrong
+        }
+
+        host.Metrics.Bundle(settings.Gates);
+        if (settings.Governance is { } governance)
+        {
+            host.Metrics.Bundle(governance.Bundle);
+        }
+
         if (host.HasJournal)
         {
             // rulesgate_pending_approvals, counted as each scrape begins.
@@ -49,6 +60,55 @@ public sealed class Desk
     }
 
     public DeskSettings Settings => settings;
+
+    /// <summary>The live workflow definitions, by id: what <see cref="Start"/> starts.</summary>
+    public IReadOnlyDictionary<string, WorkflowDefinition> Workflows => workflows;
+
+    /// <summary>Puts new promotion gates or a new governance gate live (a reload); what runs already keeps what it pinned.</summary>
+    public void Use(RuleBundle? gates = null, GovernanceGate? governance = null)
+    {
+        lock (loading)
+        {
+            settings = settings with { Gates = gates ?? settings.Gates, Governance = governance ?? settings.Governance };
+        }
+    }
+
+    /// <summary>
+    /// Loads every workflow file of the folder again: a file that loads is live for instances started from now on;
+    /// one that does not keeps its previous definitions live. Instances already running keep the version they pinned.
+    /// </summary>
+    /// <returns>The identities newly live, and each file that did not load with its first problem.</returns>
+    public (IReadOnlyList<string> Loaded, IReadOnlyList<(string Path, string Problem)> Failed) LoadWorkflows()
+    {
+        lock (loading)
+        {
+            var (live, loader) = (workflows, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates));
+            var next = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+            var (loaded, failed) = (new List<string>(), new List<(string, string)>());
+            foreach (var path in Directory.Exists(settings.Workflows) ? WorkflowCatalogue.Files([settings.Workflows]) : [])
+            {
+                var result = loader.Load(path);
+                if (result.Value is { } definition)
+                {
+                    if (next.TryAdd(definition.Id, definition) && (!live.TryGetValue(definition.Id, out var old) || old.Hash != definition.Hash))
+                    {
+                        loaded.Add(definition.Identity);
+                    }
+                }
+                else
+                {
+                    failed.Add((path, result.Diagnostics.Count > 0 ? result.Diagnostics[0].ToString() : "it does not load"));
+                    foreach (var kept in live.Values.Where(definition => definition.Path == path))
+                    {
+                        next.TryAdd(kept.Id, kept);
+                    }
+                }
+            }
+
+            workflows = next;
+            return (loaded, failed);
+        }
+    }
 
     /// <summary>Appends the diary entries not yet recorded, then wakes each policy's workflow instances with <c>diary</c> evidence.</summary>
     public Task<DiaryIntake> Diary(IReadOnlyList<DiaryEntry> entries) =>
@@ -66,16 +126,11 @@ public sealed class Desk
     }
 
     /// <summary>Starts an instance of workflow <paramref name="workflow"/> about <paramref name="subject"/>, requested by <paramref name="by"/>.</summary>
-    /// <exception cref="FormatException">No workflow has that id, or its file does not load.</exception>
+    /// <exception cref="FormatException">No live workflow has that id.</exception>
     public Task<WorkflowInstance> Start(string workflow, string subject, Principal by, string? key)
     {
-        RuleResult<WorkflowDefinition> found;
-        lock (finding)
-        {
-            found = catalogue.Find(workflow);
-        }
-
-        var definition = found.Value ?? throw new FormatException($"The workflow '{workflow}' does not load: {found.Diagnostics[0]}");
+        var live = workflows;
+        var definition = live.GetValueOrDefault(workflow) ?? throw new FormatException($"No workflow has the id '{workflow}'; the live ones are {(live.Count == 0 ? "none" : string.Join(", ", live.Keys.Order(StringComparer.Ordinal)))}.");
         return Done("start", host.Exclusively(store => Runtime(store).Start(definition, subject, by.Name, key)), instance => [instance]);
     }
 

@@ -20,10 +20,10 @@ public sealed class GateHost : IAsyncDisposable
     private static readonly TimeSpan LatchRefresh = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock one = new();
-    private readonly CapitalGate gate;
+    private volatile CapitalGate gate;   // swapped by a reload, under the lock that orders every decision
     private readonly JournalWriter? writer;
     private readonly CapitalStream intake;
-    private readonly KeyValuePair<string, byte[]> bundle;
+    private KeyValuePair<string, byte[]> bundle;
     private int intents;
     private volatile bool latched;
     private long trips;   // how many trips this process has queued: a reading of the journal taken before one never undoes it
@@ -92,16 +92,17 @@ public sealed class GateHost : IAsyncDisposable
                 context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
             }
 
-            var decision = gate.Decide(context);
+            var judge = gate;
+            var decision = judge.Decide(context);
             if (!decision.KillSwitchTriggered)
             {
-                return (decision, writer!.Append(GateJournal.Decision(gate, context, decision, runId: null), bundle));
+                return (decision, writer!.Append(GateJournal.Decision(judge, context, decision, runId: null), bundle));
             }
 
             // Recorded with its latch, in a transaction of its own.
             latched = true;
             trips++;
-            return (decision, writer!.Exclusively(store => GateJournal.Record(store, gate, context, decision, runId: null)));
+            return (decision, writer!.Exclusively(store => GateJournal.Record(store, judge, context, decision, runId: null)));
         }
     }
 
@@ -159,16 +160,16 @@ public sealed class GateHost : IAsyncDisposable
             streamLatched = intake.Status().KillSwitchActive;
             if (writer is not null)
             {
-                var (made, judged) = (decision, context);
+                var (made, judged, judge) = (decision, context, gate);
                 if (made.KillSwitchTriggered)
                 {
                     latched = true;
                     trips++;
-                    journaling = writer.Exclusively(store => GateJournal.Record(store, gate, judged, made, intake.RunId));
+                    journaling = writer.Exclusively(store => GateJournal.Record(store, judge, judged, made, intake.RunId));
                 }
                 else
                 {
-                    journaling = writer.Append(GateJournal.Decision(gate, judged, made, intake.RunId), bundle);
+                    journaling = writer.Append(GateJournal.Decision(judge, judged, made, intake.RunId), bundle);
                 }
             }
         }
@@ -214,6 +215,31 @@ public sealed class GateHost : IAsyncDisposable
 
         Metrics.KillSwitch(latched);
         return state;
+    }
+
+    /// <summary>
+    /// Puts <paramref name="next"/> live for every decision from now on, from either endpoint, in the one order of
+    /// deciding: <paramref name="note"/> (the reload, journaled) comes before the first decision it judges.
+    /// </summary>
+    public Task Use(CapitalGate next, JournalEntry? note)
+    {
+        lock (one)
+        {
+            gate = next;
+            bundle = GateJournal.Bundle(next);
+            intake.Use(next);
+            Metrics.Bundle(next.Bundle);
+            return writer is not null && note is not null ? writer.Append(note) : Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Journals <paramref name="note"/> in the one order of deciding (a reload that failed); without a journal, nothing.</summary>
+    public Task Note(JournalEntry note)
+    {
+        lock (one)
+        {
+            return writer is not null ? writer.Append(note) : Task.CompletedTask;
+        }
     }
 
     /// <summary>Runs <paramref name="work"/> alone on the journal's writer, after every decision queued before it: the server's governance operations and reads.</summary>

@@ -18,7 +18,8 @@ namespace RulesGate.Server;
 /// <param name="Port">0 picks a free one (tests).</param>
 /// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
 /// <param name="Desk">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
-public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096, Desk? Desk = null);
+/// <param name="Reload">What <c>POST /v1/reload</c> runs; null: the endpoint is not there.</param>
+public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096, Desk? Desk = null, HotReload? Reload = null);
 
 /// <summary>
 /// <c>rulesgate serve</c>: the capital gate over HTTP. Every request is authenticated by a bearer token from the
@@ -187,6 +188,30 @@ public static partial class RulesGateServer
         if (settings.Desk is { } desk)
         {
             MapDesk(app, desk);
+        }
+
+        if (settings.Reload is { } reload)
+        {
+            app.MapPost("/v1/reload", (HttpContext context) => Run(context, Principals.AdminRole, "Reloading rule files", async _ =>
+            {
+                var report = await reload.Reload().ConfigureAwait(false);
+                return Json(JsonText.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    JsonText.Strings(writer, "loaded"u8, report.Loaded);
+                    writer.WriteStartArray("failed"u8);
+                    foreach (var (file, problem) in report.Failed)
+                    {
+                        writer.WriteStartObject();
+                        writer.WriteString("file"u8, file);
+                        writer.WriteString("problem"u8, problem);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndArray();
+                    writer.WriteEndObject();
+                }, pretty: false));
+            }));
         }
 
         Console.ConsolePages.Map(app, gate, settings.Principals, settings.Desk, TimeProvider.System);

@@ -20,6 +20,9 @@ public sealed class ServerMetrics
     private readonly Gauge pending;
     private readonly Counter transitions;
     private readonly Counter actions;
+    private readonly Gauge bundles;
+    private readonly Counter reloadFailures;
+    private readonly Gauge stale;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -36,9 +39,10 @@ public sealed class ServerMetrics
         pending = factory.CreateGauge("rulesgate_pending_approvals", "Workflow instances waiting for an approval.");
         transitions = factory.CreateCounter("rulesgate_workflow_transitions_total", "Workflow instances moved by this server, by workflow and the state they entered.", "workflow", "state");
         actions = factory.CreateCounter("rulesgate_governance_actions_total", "Governance operations this server performed, by action.", "action");
-        factory.CreateGauge("rulesgate_rule_bundle_info", "The rule file the gate runs: its id, version and SHA-256.", "id", "version", "sha256")
-            .WithLabels(gate.Bundle.File.Metadata.Id, gate.Bundle.File.Metadata.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), gate.Bundle.File.Hash)
-            .Set(1);
+        bundles = factory.CreateGauge("rulesgate_rule_bundle_info", "The rule files the server runs: each one's id, version and SHA-256, 1 while it is live.", "id", "version", "sha256");
+        reloadFailures = factory.CreateCounter("rulesgate_rule_reload_failures_total", "Changed rule and workflow files that did not load; the live version stayed.", "file");
+        stale = factory.CreateGauge("rulesgate_rule_file_stale", "1 while a changed file does not load and its previous version stays live: alert on it.", "file");
+        Bundle(gate.Bundle);
     }
 
     public CollectorRegistry Registry { get; }
@@ -69,6 +73,29 @@ public sealed class ServerMetrics
         }
 
         return totals;
+    }
+
+    /// <summary>Marks <paramref name="live"/> live, and any other version of the same file id not.</summary>
+    public void Bundle(Core.Rules.RuleBundle live)
+    {
+        var metadata = live.File.Metadata;
+        foreach (var labels in bundles.GetAllLabelValues().Where(labels => labels[0] == metadata.Id))
+        {
+            bundles.RemoveLabelled(labels);
+        }
+
+        bundles.WithLabels(metadata.Id, metadata.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), live.File.Hash).Set(1);
+    }
+
+    /// <summary>A changed file did not load (<paramref name="failed"/>), or loads again.</summary>
+    public void Reload(string file, bool failed)
+    {
+        if (failed)
+        {
+            reloadFailures.WithLabels(file).Inc();
+        }
+
+        stale.WithLabels(file).Set(failed ? 1 : 0);
     }
 
     /// <summary>One group commit of <paramref name="size"/> decisions is durable.</summary>

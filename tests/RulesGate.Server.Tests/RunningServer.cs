@@ -30,12 +30,14 @@ public sealed class RunningServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly GateHost host;
 
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096)
+    /// <param name="reloadable">Run copies of the capital policy and the workflows in the server's folder (<see cref="PolicyPath"/>, <see cref="WorkflowsPath"/>), to change them and reload.</param>
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
         RiskToken = Principals.NewToken();
         AutomationToken = Principals.NewToken();
+        AdminToken = Principals.NewToken();
         RheaToken = Principals.NewToken();
         RajToken = Principals.NewToken();
         var principals = Path.Combine(folder, "principals.json");
@@ -46,7 +48,8 @@ public sealed class RunningServer : IAsyncDisposable
               {"name": "Risk-Officer", "roles": ["risk"], "token_sha256": "{{Principals.HashOf(RiskToken)}}"},
               {"name": "feed-bot", "roles": ["automation"], "token_sha256": "{{Principals.HashOf(AutomationToken)}}"},
               {"name": "Rhea", "roles": ["automation", "approver"], "token_sha256": "{{Principals.HashOf(RheaToken)}}"},
-              {"name": "raj", "roles": ["approver"], "token_sha256": "{{Principals.HashOf(RajToken)}}"}
+              {"name": "raj", "roles": ["approver"], "token_sha256": "{{Principals.HashOf(RajToken)}}"},
+              {"name": "ops", "roles": ["admin"], "token_sha256": "{{Principals.HashOf(AdminToken)}}"}
             ]}
             """);
         if (!OperatingSystem.IsWindows())
@@ -58,6 +61,20 @@ public sealed class RunningServer : IAsyncDisposable
         SqliteJournal.Create(JournalPath).Dispose();
         var served = SqliteJournal.Open(JournalPath, readOnly: readOnlyJournal);
         Journal = SqliteJournal.Open(JournalPath, readOnly: true);
+        PolicyPath = Path.Combine(Root, "rules", "capital", "default.yaml");
+        WorkflowsPath = Path.Combine(Root, "workflows");
+        if (reloadable)
+        {
+            // The workflows name their gates relative to themselves (../rules/…): both folders are copied.
+            (PolicyPath, WorkflowsPath) = (Path.Combine(folder, "rules", "capital", "default.yaml"), Path.Combine(folder, "workflows"));
+            foreach (var file in Directory.GetFiles(Path.Combine(Root, "rules"), "*.yaml", SearchOption.AllDirectories).Concat(Directory.GetFiles(Path.Combine(Root, "workflows"), "*.yaml")))
+            {
+                var copy = Path.Combine(folder, Path.GetRelativePath(Root, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+                File.Copy(file, copy);
+            }
+        }
+
         var gate = Compiled.Value;
         var portfolio = Read(Path.Combine(Root, "samples", "capital", "portfolio.json"), CapitalContextJson.ReadPortfolio);
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
@@ -69,9 +86,10 @@ public sealed class RunningServer : IAsyncDisposable
             engine.Load(Path.Combine(Root, "rules", "governance", "default.yaml")).Value!,
             new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
         var desk = new Desk(host, new DeskSettings(
-            engine, Path.Combine(Root, "workflows"), roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
+            engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts")));
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk));
+        Reload = new HotReload(host, desk, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk, Reload));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
         Client = new HttpClient { BaseAddress = new Uri(Address) };
@@ -88,6 +106,15 @@ public sealed class RunningServer : IAsyncDisposable
     public string RheaToken { get; }
 
     public string RajToken { get; }
+
+    public string AdminToken { get; }
+
+    /// <summary>The capital policy the server runs (a copy of its own when reloadable).</summary>
+    public string PolicyPath { get; }
+
+    public string WorkflowsPath { get; }
+
+    public HotReload Reload { get; }
 
     public string JournalPath { get; }
 
@@ -129,6 +156,7 @@ public sealed class RunningServer : IAsyncDisposable
         await app.StopAsync();
         await app.DisposeAsync();
         await host.DisposeAsync();
+        Reload.Dispose();
         Journal.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);

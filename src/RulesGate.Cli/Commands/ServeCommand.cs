@@ -53,8 +53,25 @@ internal static class ServeCommand
             var runId = $"serve-{gate.Bundle.File.Hash[..8]}-{journal?.LastSeq() ?? 0}";
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
-            var desk = new Desk(served, new DeskSettings(engine, parse.GetValue(WorkflowCommand.Definitions)!, WorkflowCommand.RolesOf(parse), gatesBundle, governed));
-            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), Desk: desk));
+            var workflows = parse.GetValue(WorkflowCommand.Definitions)!;
+            var desk = new Desk(served, new DeskSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed));
+            var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
+            var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
+            using var reload = new HotReload(served, desk, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows));
+            reload.Reloaded += report =>
+            {
+                foreach (var identity in report.Loaded)
+                {
+                    error.WriteLine($"rulesgate serve: reloaded {identity}.");
+                }
+
+                foreach (var (file, problem) in report.Failed)
+                {
+                    error.WriteLine($"rulesgate serve: {file} changed but does not load; its live version stays: {problem.Split('\n')[0]}");
+                }
+            };
+            reload.Watch(TimeSpan.FromMilliseconds(300));
+            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), Desk: desk, Reload: reload));
             app.StartAsync().GetAwaiter().GetResult();
             if (!IPAddress.IsLoopback(address))
             {

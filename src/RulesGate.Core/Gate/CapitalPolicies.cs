@@ -6,9 +6,11 @@ namespace RulesGate.Core.Gate;
 public static class CapitalPolicies
 {
     /// <summary>Reads, translates when needed, and compiles; every problem comes back as a diagnostic.</summary>
-    public static RuleResult<RuleBundle> Load(RuleEngine engine, string path)
+    public static RuleResult<RuleBundle> Load(RuleEngine engine, string path) => Load(engine, path, InputFile.ReadAtMost(path, Rules.YamlLimits.MaxBytes));
+
+    /// <summary>As <see cref="Load(RuleEngine, string)"/>, from the file's bytes as read already (a server's reload).</summary>
+    public static RuleResult<RuleBundle> Load(RuleEngine engine, string path, byte[] bytes)
     {
-        var bytes = InputFile.ReadAtMost(path, Rules.YamlLimits.MaxBytes);
         if (PolicyGatePolicy.Recognize(bytes))
         {
             var translated = PolicyGatePolicy.Translate(path, bytes);

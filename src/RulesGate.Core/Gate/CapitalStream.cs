@@ -22,7 +22,7 @@ public sealed class CapitalStream
 
     private static readonly TimeSpan Minute = TimeSpan.FromSeconds(60);
 
-    private readonly CapitalGate gate;
+    private CapitalGate gate;
     private readonly PortfolioState portfolio;
     private readonly MarketSnapshot market;
     private readonly SimulatedBroker broker;
@@ -75,6 +75,11 @@ public sealed class CapitalStream
     /// <summary>Judges one JSONL line; a line that is not a valid intent is denied under <see cref="MalformedRule"/>.</summary>
     /// <param name="number">The line number, for the denial's message.</param>
     public CapitalDecision Next(string line, int number) => Step(line, number).Capital;
+
+    /// <summary>
+    /// Judges the intents from now on by <paramref name="next"/> (a server's reload), the stream's state kept.
+    /// </summary>
+    internal void Use(CapitalGate next) => gate = next;
 
     /// <summary>
     /// Like <see cref="Next"/>, with the context the gate judged and the governed decision when the stream has a

@@ -1,0 +1,235 @@
+using System.Security.Cryptography;
+using RulesGate.Core;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server;
+
+/// <summary>The files a server runs, to reload: the capital policy, and the promotion gates, governance and maturity files and the workflows folder when it has them.</summary>
+public sealed record ReloadSources(string Policy, string? Gates = null, string? Governance = null, string? Maturity = null, string? Workflows = null);
+
+/// <summary>What a reload did: the identities put live, and each changed file that did not load (its previous version stays live) with why.</summary>
+public sealed record ReloadReport(IReadOnlyList<string> Loaded, IReadOnlyList<(string File, string Problem)> Failed);
+
+/// <summary>
+/// Hot reload of the running server's rule files and workflows. A changed file is compiled beside the live version
+/// and put live for every decision from then on, journaled (<c>rules.reloaded</c>) in the one order of deciding;
+/// a file that does not load leaves the live version in force, raises <c>rulesgate_rule_file_stale</c> and is
+/// journaled once (<c>rules.reload_failed</c>) with why. Reloads run when a watched file changes, and on request.
+/// </summary>
+public sealed class HotReload : IDisposable
+{
+    public const string ReloadedType = "rules.reloaded";
+    public const string FailedType = "rules.reload_failed";
+
+    private readonly GateHost host;
+    private readonly Desk? desk;
+    private readonly RuleEngine engine;
+    private readonly ReloadSources files;
+    private readonly Lock reloading = new();
+    private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);      // file → SHA-256 of the bytes last judged
+    private readonly List<FileSystemWatcher> watchers = [];
+    private Timer? quiet;
+
+    /// <param name="files">The files as the server loaded them a moment ago: their bytes now are taken as the live versions'.</param>
+    public HotReload(GateHost host, Desk? desk, RuleEngine engine, ReloadSources files)
+    {
+        (this.host, this.desk, this.engine, this.files) = (host, desk, engine, files);
+        foreach (var file in Files())
+        {
+            seen[file] = Hash(file) ?? "";
+        }
+    }
+
+    /// <summary>Told of every reload that ran because a watched file changed.</summary>
+    public event Action<ReloadReport>? Reloaded;
+
+    /// <summary>Reloads whatever changed since the last reload: the capital policy, the gates, governance (with maturity) and the workflows.</summary>
+    public async Task<ReloadReport> Reload()
+    {
+        var (loaded, failed, notes) = (new List<string>(), new List<(string, string)>(), new List<Task>());
+        lock (reloading)
+        {
+            Changed(files.Policy, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
+            {
+                var from = host.Gate.Bundle.Identity;
+                notes.Add(host.Use(new CapitalGate(bundle), Note(ReloadedType, files.Policy, from, bundle.Identity, problem: null)));
+            }, loaded, failed, notes);
+
+            if (desk is not null)
+            {
+                if (files.Gates is { } gates)
+                {
+                    Changed(gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
+                    {
+                        notes.Add(host.Note(Note(ReloadedType, gates, desk.Settings.Gates.Identity, bundle.Identity, problem: null)));
+                        desk.Use(gates: bundle);
+                        host.Metrics.Bundle(bundle);
+                    }, loaded, failed, notes);
+                }
+
+                if (files.Governance is { } governance && desk.Settings.Governance is { } live)
+                {
+                    // The governance gate is the policy with its ladder: either file changing makes a new one.
+                    RuleBundle? policy = null;
+                    Changed(governance, bytes => Compile(governance, bytes, GovernancePolicyKind.Instance), bundle => policy = bundle, loaded, failed, notes);
+                    MaturityLadder? ladder = null;
+                    if (files.Maturity is { } maturity)
+                    {
+                        Changed(maturity, bytes => Compile(maturity, bytes, MaturityPolicyKind.Instance), bundle => ladder = new MaturityLadder(bundle), loaded, failed, notes);
+                    }
+
+                    if (policy is not null || ladder is not null)
+                    {
+                        var next = new GovernanceGate(policy ?? live.Bundle, ladder ?? live.Maturity);
+                        notes.Add(host.Note(Note(ReloadedType, policy is not null ? governance : files.Maturity!, live.Bundle.Identity, next.Bundle.Identity, problem: null)));
+                        desk.Use(governance: next);
+                        host.Metrics.Bundle(next.Bundle);
+                    }
+                }
+
+                if (files.Workflows is not null)
+                {
+                    var (workflows, broken) = desk.LoadWorkflows();
+                    loaded.AddRange(workflows);
+                    foreach (var identity in workflows)
+                    {
+                        notes.Add(host.Note(Note(ReloadedType, files.Workflows, from: null, identity, problem: null)));
+                    }
+
+                    foreach (var (path, problem) in broken)
+                    {
+                        Failed(path, Hash(path) ?? "", problem, failed, notes);
+                    }
+
+                    foreach (var path in desk.Workflows.Values.Select(definition => definition.Path).Where(path => !broken.Any(b => b.Path == path)))
+                    {
+                        seen.Remove(path);   // loads again: a later failure is told again
+                        host.Metrics.Reload(path, failed: false);
+                    }
+                }
+            }
+        }
+
+        await Task.WhenAll(notes).ConfigureAwait(false);
+        return new ReloadReport(loaded, failed);
+    }
+
+    /// <summary>Reloads when a watched file changes, once the files have been quiet for <paramref name="delay"/>.</summary>
+    public void Watch(TimeSpan delay)
+    {
+        quiet = new Timer(_ => Reloaded?.Invoke(Reload().GetAwaiter().GetResult()));
+        foreach (var folder in Files().Select(file => Path.GetDirectoryName(Path.GetFullPath(file))!).Concat(files.Workflows is { } w && Directory.Exists(w) ? [Path.GetFullPath(w)] : []).Distinct(StringComparer.Ordinal))
+        {
+            var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+            FileSystemEventHandler changed = (_, _) => quiet.Change(delay, Timeout.InfiniteTimeSpan);
+            watcher.Changed += changed;
+            watcher.Created += changed;
+            watcher.Deleted += changed;
+            watcher.Renamed += (_, _) => quiet.Change(delay, Timeout.InfiniteTimeSpan);
+            watcher.EnableRaisingEvents = true;
+            watchers.Add(watcher);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var watcher in watchers)
+        {
+            watcher.Dispose();
+        }
+
+        quiet?.Dispose();
+    }
+
+    /// <summary>When <paramref name="file"/>'s bytes changed since last judged: compiles them, and puts the result live or records why not.</summary>
+    private void Changed(string file, Func<byte[], RuleResult<RuleBundle>> compile, Action<RuleBundle> use, List<string> loaded, List<(string, string)> failed, List<Task> notes)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = InputFile.ReadAtMost(file, YamlLimits.MaxBytes);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
+        {
+            Failed(file, "", $"it cannot be read ({error.Message})", failed, notes);
+            return;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        if (seen.GetValueOrDefault(file) == hash)
+        {
+            return;
+        }
+
+        RuleResult<RuleBundle> result;
+        try
+        {
+            result = compile(bytes);
+        }
+        catch (FormatException error)
+        {
+            result = RuleResult<RuleBundle>.Failure([RuleDiagnostic.At(new SourceText(file, ""), 1, 1, "RG1005", "kind", error.Message, "Give a file of the kind this server loaded there.")]);
+        }
+
+        if (result.Value is not { } bundle)
+        {
+            Failed(file, hash, result.Diagnostics.Count > 0 ? result.Diagnostics[0].ToString() : "it does not load", failed, notes);
+            return;
+        }
+
+        seen[file] = hash;
+        use(bundle);
+        loaded.Add(bundle.Identity);
+        host.Metrics.Reload(file, failed: false);
+    }
+
+    /// <summary>A changed file that does not load: the alert raised, and journaled once for these bytes.</summary>
+    private void Failed(string file, string hash, string problem, List<(string, string)> failed, List<Task> notes)
+    {
+        failed.Add((file, problem));
+        if (seen.GetValueOrDefault(file) == "failed:" + hash)
+        {
+            return;   // told already
+        }
+
+        seen[file] = "failed:" + hash;
+        host.Metrics.Reload(file, failed: true);
+        notes.Add(host.Note(Note(FailedType, file, from: null, to: null, problem)));
+    }
+
+    private RuleResult<RuleBundle> Compile(string path, byte[] bytes, RuleKind kind)
+    {
+        var parsed = engine.Loader.Parse(path, bytes);
+        var result = parsed.Value is { } file ? engine.Compile(file) : RuleResult<RuleBundle>.Failure(parsed.Diagnostics);
+        return result.Value is { } bundle && bundle.Kind != kind ? throw new FormatException($"{path} is now a {bundle.Kind.Name} file; this server loaded a {kind.Name} file there.") : result;
+    }
+
+    private static JournalEntry Note(string type, string file, string? from, string? to, string? problem) => new($"rules:{file}", type, JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("file"u8, file);
+        JsonText.Optional(writer, "from"u8, from);
+        JsonText.Optional(writer, "to"u8, to);
+        JsonText.Optional(writer, "problem"u8, problem);
+        writer.WriteEndObject();
+    }, pretty: false));
+
+    private IEnumerable<string> Files() => new[] { files.Policy, files.Gates, files.Governance, files.Maturity }.OfType<string>();
+
+    private static string? Hash(string file)
+    {
+        try
+        {
+            return Convert.ToHexStringLower(SHA256.HashData(InputFile.ReadAtMost(file, YamlLimits.MaxBytes)));
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+}
