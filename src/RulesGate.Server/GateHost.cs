@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using RulesGate.Core;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 
 namespace RulesGate.Server;
@@ -104,6 +107,61 @@ public sealed class GateHost : IAsyncDisposable
             trips++;
             return (decision, writer!.Exclusively(store => GateJournal.Record(store, judge, context, decision, runId: null)));
         }
+    }
+
+    /// <summary>
+    /// Judges one request by both gates (a request with a <c>governance</c> block). The capital decision is made in
+    /// the one order of deciding, under the latch; the governance decision on the journal's writer, against the
+    /// strategy's state there (level, health, drift, a token it uses), and both are journaled in one transaction.
+    /// Without a journal, the request's governance block states the strategy's state.
+    /// </summary>
+    /// <returns>The composed decision and its journal sequence number (null without a journal).</returns>
+    public async Task<(GovernedDecision Decision, long? Seq)> Govern(GovernanceRequest request, GovernanceGate governance)
+    {
+        if (writer is null)
+        {
+            var alone = new GovernanceDesk(governance, gate).Judge(request);
+            Metrics.Given(alone.Capital!, "decisions", commit: null);
+            return (alone, null);
+        }
+
+        if (request.Inputs.StateField() is { } field)
+        {
+            throw new FormatException($"governance.{field}: the strategy's state is the journal's; a request may give only order{{leverage, reduce_only, open_positions}} and token (its secret). Leave {field} out.");
+        }
+
+        await RefreshLatch().ConfigureAwait(false);
+        var started = Stopwatch.GetTimestamp();
+        CapitalDecision decision;
+        Task<(GovernedDecision, JournalEvent)> journaling;
+        lock (one)
+        {
+            var context = request.Capital;
+            if (latched && !context.Execution.KillSwitchActive)
+            {
+                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
+            }
+
+            var judge = gate;
+            var made = decision = judge.Decide(context);
+            if (made.KillSwitchTriggered)
+            {
+                latched = true;
+                trips++;
+            }
+
+            journaling = writer.Exclusively(store =>
+            {
+                var desk = new GovernanceDesk(governance, judge, new GovernanceJournal(store, governance.Settings));
+                var (governed, entry) = desk.Govern(context, made, request.Inputs, runId: null);
+                return (governed, GateJournal.Record(store, judge, context, made, runId: null, also: entry is null ? null : [entry], alsoBlobs: desk.Blobs));
+            });
+        }
+
+        var (composed, recorded) = await Journaled(journaling).ConfigureAwait(false);
+        Metrics.Given(decision, "decisions", Stopwatch.GetElapsedTime(started));
+        Metrics.KillSwitch(latched);
+        return (composed, recorded.Seq);
     }
 
     /// <summary>
@@ -314,8 +372,9 @@ public sealed class GateHost : IAsyncDisposable
             await journaling.ConfigureAwait(false);
             unwritable = null;
         }
-        catch (Exception error) when (error is not OutOfMemoryException)
+        catch (Exception error) when (error is not (OutOfMemoryException or FormatException or RefusalException))
         {
+            // What the journal refused; a request the work found wrong, or a refusal, says so as it is.
             var failed = new JournalUnavailableException(error);
             unwritable = failed.Message;
             throw failed;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using RulesGate.Core;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Server;
@@ -126,6 +127,25 @@ public static partial class RulesGateServer
         app.MapPost("/v1/decisions", (HttpContext context) => Judge(context, async () =>
         {
             using var body = await Body(context).ConfigureAwait(false);
+            if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("governance", out _))
+            {
+                // A governance block: both gates judge it.
+                var governance = settings.Desk?.Settings.Governance ?? throw new NoGovernanceException();
+                var (governed, governedSeq) = await gate.Govern(GovernanceRequest.Read(body.RootElement), governance).ConfigureAwait(false);
+                return Json(JsonText.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    if (governedSeq is { } number)
+                    {
+                        writer.WriteNumber("seq"u8, number);
+                    }
+
+                    writer.WritePropertyName("decision"u8);
+                    GovernanceJson.WriteDecision(writer, governed, governance.MaturityPolicy);
+                    writer.WriteEndObject();
+                }, pretty: false));
+            }
+
             var (decision, seq) = await gate.Decide(CapitalContextJson.ReadRequest(body.RootElement)).ConfigureAwait(false);
             return Json(JsonText.Write(writer => Decided(writer, decision, seq), pretty: false));
         }));
@@ -274,6 +294,18 @@ public static partial class RulesGateServer
         catch (Exception error) when (error is NoJournalException or NoGovernanceException or FileNotFoundException)
         {
             await Fail(context, StatusCodes.Status409Conflict, "not_configured", error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (BadHttpRequestException error)
+        {
+            // The client's request itself: too slow, cut off, malformed framing.
+            await Fail(context, error.StatusCode, "bad_request", error.Message).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception error) when (error is System.Data.Common.DbException or IOException)
+        {
+            // The journal refused a governance operation's transaction: nothing of it was written.
+            await Fail(context, StatusCodes.Status503ServiceUnavailable, "journal_unavailable", $"The journal did not take it ({error.Message.Split('\n')[0].TrimEnd('.')}); nothing was written. Send it again.").ConfigureAwait(false);
             return;
         }
         catch (JournalUnavailableException error)

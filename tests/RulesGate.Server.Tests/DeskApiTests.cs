@@ -182,4 +182,26 @@ public sealed class DeskApiTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
     }
+
+    [Fact]
+    public async Task Decision_WithAGovernanceBlock_IsJudgedByBothGates_AndJournaledTogether()
+    {
+        var line = RunningServer.Sample("governance", "requests.jsonl").Split('\n')[0];
+        var request = line[..line.LastIndexOf('}')] + """, "governance": {"order": {"leverage": 1}}}""";
+        var stated = request.Replace("""{"order": {"leverage": 1}}""", """{"level": "L4_autonomous"}""", StringComparison.Ordinal);
+
+        var response = await server.Post("/v1/decisions", request, server.TraderToken);
+        var decided = await Json(response);
+        var claimed = await server.Post("/v1/decisions", stated, server.TraderToken);
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, decided.GetRawText());
+        var seq = decided.GetProperty("seq").GetInt64();
+        Assert.True(decided.GetProperty("decision").TryGetProperty("action", out _));
+        Assert.Equal("g-001", decided.GetProperty("decision").GetProperty("capital").GetProperty("intent_id").GetString());
+        var events = server.Journal.Read().ToList();
+        Assert.Equal(Core.Gate.GateJournal.DecisionType, events.Single(e => e.Seq == seq).Type);
+        Assert.Equal(Core.Governance.GovernanceJournal.DecisionType, events.Single(e => e.Seq == seq + 1).Type);
+        Assert.Equal(HttpStatusCode.BadRequest, claimed.StatusCode);
+        Assert.Contains("the strategy's state is the journal's", (await Json(claimed)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }
