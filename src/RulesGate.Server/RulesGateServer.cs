@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
@@ -20,7 +22,21 @@ namespace RulesGate.Server;
 /// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
 /// <param name="Desk">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
 /// <param name="Reload">What <c>POST /v1/reload</c> runs; null: the endpoint is not there.</param>
-public sealed record ServerSettings(GateHost Gate, Principals Principals, IPAddress Address, int Port, int InFlight = 1024, int Waiting = 4096, Desk? Desk = null, HotReload? Reload = null);
+/// <param name="SlowClient">How long a client may take over its request's headers, or send its body slower than 240 bytes a second, before it is cut off (default 5 s; more than a second): a slow client holds no slot for long.</param>
+/// <param name="Tls">Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</param>
+/// <param name="ClientAuthorities">Mutual TLS: every client must present a certificate that chains to one of these (bearer tokens are still required); null or empty asks for none. Needs <paramref name="Tls"/>.</param>
+public sealed record ServerSettings(
+    GateHost Gate,
+    Principals Principals,
+    IPAddress Address,
+    int Port,
+    int InFlight = 1024,
+    int Waiting = 4096,
+    Desk? Desk = null,
+    HotReload? Reload = null,
+    TimeSpan? SlowClient = null,
+    X509Certificate2? Tls = null,
+    X509Certificate2Collection? ClientAuthorities = null);
 
 /// <summary>
 /// <c>rulesgate serve</c>: the capital gate over HTTP. Every request is authenticated by a bearer token from the
@@ -63,7 +79,27 @@ public static partial class RulesGateServer
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = MaxBatchBody + 1;
-            kestrel.Listen(settings.Address, settings.Port);
+            var grace = settings.SlowClient ?? TimeSpan.FromSeconds(5);
+            kestrel.Limits.RequestHeadersTimeout = grace;
+            kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, grace);
+            kestrel.Listen(settings.Address, settings.Port, listen =>
+            {
+                if (settings.Tls is { } certificate)
+                {
+                    listen.UseHttps(certificate, https =>
+                    {
+                        if (settings.ClientAuthorities is { Count: > 0 } authorities)
+                        {
+                            https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                            https.ClientCertificateValidation = (client, _, _) => Trusted(client, authorities);
+                        }
+                    });
+                }
+                else if (settings.ClientAuthorities is { Count: > 0 })
+                {
+                    throw new ArgumentException("Client certificates need TLS: give the server a certificate too.", nameof(settings));
+                }
+            });
         });
 
         var app = builder.Build();
@@ -320,6 +356,17 @@ public static partial class RulesGateServer
         }
 
         await result.ExecuteAsync(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether <paramref name="client"/> chains to one of <paramref name="authorities"/> (and only those: the machine's roots are not consulted), is within its dates and may authenticate a client.</summary>
+    private static bool Trusted(X509Certificate2 client, X509Certificate2Collection authorities)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2"));   // TLS client authentication
+        return chain.Build(client);
     }
 
     /// <summary>The paths probes and scrapers call: never shed, and without a token from this machine.</summary>

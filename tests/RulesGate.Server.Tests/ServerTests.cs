@@ -352,3 +352,48 @@ public sealed class OverloadTests
         }
     }
 }
+
+/// <summary>A client that stops sending holds its slot only until the server's grace is over; then the next request is served.</summary>
+public sealed class SlowClientTests
+{
+    private static async Task<string> Send(RunningServer server, string text)
+    {
+        var address = new Uri(server.Address);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text));
+        await stream.FlushAsync();
+
+        // Then nothing more: read what the server says until it closes the connection.
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        return await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task ABodyThatStopsComing_Is408_AndFreesItsSlot()
+    {
+        await using var server = new RunningServer(inFlight: 1, waiting: 0, slowClient: TimeSpan.FromSeconds(2));
+        var body = RunningServer.Sample("request-oversized-buy.json");
+        var half = body[..(body.Length / 2)];
+
+        var answer = await Send(server, $"POST /v1/decisions HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {server.TraderToken}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{half}");
+        var after = await server.Post("/v1/decisions", body, server.TraderToken);
+
+        Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Single(server.Journal.Read(type: GateJournal.DecisionType));
+    }
+
+    [Fact]
+    public async Task HeadersThatStopComing_AreCutOff()
+    {
+        await using var server = new RunningServer(slowClient: TimeSpan.FromSeconds(2));
+
+        var answer = await Send(server, $"POST /v1/decisions HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {server.TraderToken}\r\n");
+        var after = await server.Get("/health", server.TraderToken);
+
+        Assert.True(answer.Length == 0 || answer.StartsWith("HTTP/1.1 408", StringComparison.Ordinal), answer);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+    }
+}

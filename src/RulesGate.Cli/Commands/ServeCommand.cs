@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using RulesGate.Core.Gate;
 using RulesGate.Server;
@@ -18,9 +20,15 @@ internal static class ServeCommand
         var market = new Option<string>("--market") { Description = "The market POST /intent judges against, unless a request sends its own market_snapshot.", Required = true };
         var governance = new Option<string?>("--governance") { Description = $"The GovernancePolicy whose settings trade outcomes, execution tokens and governance reads use (default {GovernanceCommands.DefaultPolicy} when it exists)." };
         var gates = new Option<string?>("--gates") { Description = $"The PromotionGate file the ledger's blockers are assessed with (default {Core.Promotion.PromotionGates.DefaultPath}, else the built-in copy)." };
+        var tlsCert = new Option<string?>("--tls-cert") { Description = "Serve HTTPS with this PEM certificate (with --tls-key, its PEM private key)." };
+        var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert." };
+        var clientCa = new Option<string?>("--client-ca") { Description = "Mutual TLS: a PEM file of the authorities whose certificates clients must present (bearer tokens are still required). Needs --tls-cert." };
+        var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
+        var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
+            tlsCert, tlsKey, clientCa, inFlight, queue,
         };
         command.SetAction(parse =>
         {
@@ -31,6 +39,12 @@ internal static class ServeCommand
                 throw new FormatException($"--port: {parse.GetValue(port)} is not a port; write one from 1 to 65535.");
             }
 
+            if (parse.GetValue(inFlight) is < 1 or > 100_000 || parse.GetValue(queue) is < 0 or > 1_000_000)
+            {
+                throw new FormatException("--in-flight: write 1 to 100000; --queue: write 0 to 1000000.");
+            }
+
+            var (certificate, authorities) = Tls(parse.GetValue(tlsCert), parse.GetValue(tlsKey), parse.GetValue(clientCa));
             var state = GateInputs.Read(parse.GetValue(portfolio)!, CapitalContextJson.ReadPortfolio);
             var snapshot = GateInputs.Read(parse.GetValue(market)!, CapitalContextJson.ReadMarket);
             var execution = parse.GetValue(EvalCommand.Execution) is { } path ? GateInputs.Read(path, CapitalContextJson.ReadExecution) : ExecutionState.Idle;
@@ -71,9 +85,9 @@ internal static class ServeCommand
                 }
             };
             reload.Watch(TimeSpan.FromMilliseconds(300));
-            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), Desk: desk, Reload: reload));
+            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), desk, reload, Tls: certificate, ClientAuthorities: authorities));
             app.StartAsync().GetAwaiter().GetResult();
-            if (!IPAddress.IsLoopback(address))
+            if (!IPAddress.IsLoopback(address) && certificate is null)
             {
                 error.WriteLine($"rulesgate serve: listening on {address}, beyond this machine: bearer tokens travel in clear text unless a TLS proxy is in front.");
             }
@@ -114,6 +128,50 @@ internal static class ServeCommand
             return ExitCodes.Ok;
         });
         return new Command("principal", "Principals of rulesgate serve: who may call it, with which roles.") { create };
+    }
+
+    /// <summary>The server's certificate with its key, and the client authorities, from PEM files; none without --tls-cert.</summary>
+    private static (X509Certificate2? Certificate, X509Certificate2Collection? Authorities) Tls(string? cert, string? key, string? clientCa)
+    {
+        if (cert is null)
+        {
+            return key is not null || clientCa is not null
+                ? throw new FormatException("--tls-key and --client-ca need --tls-cert: give the server's certificate too.")
+                : (null, null);
+        }
+
+        if (key is null)
+        {
+            throw new FormatException("--tls-cert needs --tls-key: the certificate's PEM private key.");
+        }
+
+        X509Certificate2 certificate;
+        try
+        {
+            using var pem = X509Certificate2.CreateFromPemFile(Existing(cert), Existing(key));
+            certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);   // a key the TLS stack can use
+        }
+        catch (CryptographicException error)
+        {
+            throw new FormatException($"{cert}, {key}: not a PEM certificate with its private key ({error.Message.TrimEnd('.')}).");
+        }
+
+        if (clientCa is null)
+        {
+            return (certificate, null);
+        }
+
+        var authorities = new X509Certificate2Collection();
+        try
+        {
+            authorities.ImportFromPemFile(Existing(clientCa));
+        }
+        catch (CryptographicException error)
+        {
+            throw new FormatException($"{clientCa}: not a PEM file of certificates ({error.Message.TrimEnd('.')}).");
+        }
+
+        return authorities.Count > 0 ? (certificate, authorities) : throw new FormatException($"{clientCa}: holds no certificate; give the PEM certificates of the authorities that sign client certificates.");
     }
 
     private static string Existing(string path)
