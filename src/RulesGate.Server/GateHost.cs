@@ -31,7 +31,8 @@ public sealed class GateHost : IAsyncDisposable
     private volatile bool latched;
     private long trips;   // how many trips this process has queued: a reading of the journal taken before one never undoes it
     private volatile string? unwritable;
-    private long refreshed;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task? watching;
 
     /// <param name="journal">Owned by the host from now on.</param>
     /// <param name="intake">A stream without a journal of its own: the host journals its decisions.</param>
@@ -39,9 +40,9 @@ public sealed class GateHost : IAsyncDisposable
     {
         (this.gate, this.intake, bundle) = (gate, intake, GateJournal.Bundle(gate));
         latched = journal is not null && GateJournal.State(journal).Active;
-        refreshed = Stopwatch.GetTimestamp();
         Metrics = new ServerMetrics(gate);
         writer = journal is null ? null : new JournalWriter(journal, committed: Metrics.Batch);
+        watching = writer is null ? null : WatchLatch(writer);
         Metrics.KillSwitch(latched);
     }
 
@@ -71,8 +72,6 @@ public sealed class GateHost : IAsyncDisposable
             Metrics.Given(alone, "decisions", commit: null);
             return (alone, null);
         }
-
-        await RefreshLatch().ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         var (decision, journaling) = Queue(context);
         var recorded = await Journaled(journaling).ConfigureAwait(false);
@@ -129,8 +128,6 @@ public sealed class GateHost : IAsyncDisposable
         {
             throw new FormatException($"governance.{field}: the strategy's state is the journal's; a request may give only order{{leverage, reduce_only, open_positions}} and token (its secret). Leave {field} out.");
         }
-
-        await RefreshLatch().ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         CapitalDecision decision;
         Task<(GovernedDecision, JournalEvent)> journaling;
@@ -174,8 +171,6 @@ public sealed class GateHost : IAsyncDisposable
         {
             return [.. await Task.WhenAll(contexts.Select(Decide)).ConfigureAwait(false)];
         }
-
-        await RefreshLatch().ConfigureAwait(false);
         var started = Stopwatch.GetTimestamp();
         var decided = contexts.Select(Queue).ToList();
 
@@ -196,10 +191,6 @@ public sealed class GateHost : IAsyncDisposable
     {
         CapitalContextJson.ReadIntent(intent);
         var line = intent.GetRawText();
-        if (writer is not null)
-        {
-            await RefreshLatch().ConfigureAwait(false);
-        }
 
         CapitalDecision decision;
         CapitalContext context;
@@ -317,19 +308,44 @@ public sealed class GateHost : IAsyncDisposable
     /// <summary>Writes what is queued, then closes the journal.</summary>
     public async ValueTask DisposeAsync()
     {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        if (watching is not null)
+        {
+            await watching.ConfigureAwait(false);
+        }
+
+        stopping.Dispose();
         if (writer is not null)
         {
             await writer.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    /// <summary>Reads the journal's kill switch again when the last reading is older than <see cref="LatchRefresh"/>: a latch set or reset by another process is seen.</summary>
-    private async Task RefreshLatch()
+    /// <summary>
+    /// Reads the journal's kill switch every <see cref="LatchRefresh"/>, beside the requests (none waits for it): a
+    /// latch set or reset by another process is seen within that.
+    /// </summary>
+    private async Task WatchLatch(JournalWriter journal)
     {
-        if (Stopwatch.GetElapsedTime(Interlocked.Read(ref refreshed)) > LatchRefresh)
+        using var timer = new PeriodicTimer(LatchRefresh);
+        try
         {
-            Interlocked.Exchange(ref refreshed, Stopwatch.GetTimestamp());
-            await Read(writer!, GateJournal.State).ConfigureAwait(false);
+            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false))
+            {
+                try
+                {
+                    await Read(journal, GateJournal.State).ConfigureAwait(false);
+                    Metrics.KillSwitch(latched);
+                }
+                catch (Exception error) when (error is not OutOfMemoryException and not OperationCanceledException)
+                {
+                    // The journal is unreadable for now: the latch stays as last read, and the next tick tries again.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
         }
     }
 

@@ -198,6 +198,32 @@ public sealed class ServerTests : IDisposable
     }
 
     [Fact]
+    public async Task KillSwitch_TrippedByAnotherProcess_IsHonouredHereWithinMoments()
+    {
+        var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
+        using (var other = Storage.Sqlite.SqliteJournal.Open(server.JournalPath))
+        using (var document = JsonDocument.Parse(crash))
+        {
+            // Another node judges a crash into the same journal, and latches the kill switch there.
+            var gate = new CapitalGate(CapitalPolicies.Load(new Core.Rules.RuleEngine(Core.BuiltInKinds.Registry), Path.Combine(RunningServer.Root, "rules", "capital", "default.yaml")).Value!);
+            var context = CapitalContextJson.ReadRequest(document.RootElement);
+            GateJournal.Record(other, gate, context, gate.Decide(context), runId: null);
+        }
+
+        // The latch is read again every 100 ms: within moments, the next order here is denied by it.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        JsonElement decision;
+        do
+        {
+            decision = (await Json(await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken))).GetProperty("decision");
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the latch set elsewhere was never seen");
+        }
+        while (!decision.GetProperty("violations").EnumerateArray().Any(v => v.GetProperty("rule_id").GetString() == "KILL-001"));
+
+        Assert.Equal("DENY", decision.GetProperty("decision").GetString());
+    }
+
+    [Fact]
     public async Task KillSwitch_TrippedThroughTheApi_DeniesPolicyGatesIntents_Too()
     {
         var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);
