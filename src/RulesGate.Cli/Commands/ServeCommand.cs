@@ -23,12 +23,13 @@ internal static class ServeCommand
         var tlsCert = new Option<string?>("--tls-cert") { Description = "Serve HTTPS with this PEM certificate (with --tls-key, its PEM private key)." };
         var tlsKey = new Option<string?>("--tls-key") { Description = "The PEM private key of --tls-cert." };
         var clientCa = new Option<string?>("--client-ca") { Description = "Mutual TLS: a PEM file of the authorities whose certificates clients must present (bearer tokens are still required). Needs --tls-cert." };
+        var artifacts = new Option<string>("--artifacts") { Description = "Where workflow effects write (rendered summaries, the promotion log); default artifacts.", DefaultValueFactory = _ => "artifacts" };
         var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
-            tlsCert, tlsKey, clientCa, inFlight, queue,
+            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts,
         };
         command.SetAction(parse =>
         {
@@ -68,7 +69,7 @@ internal static class ServeCommand
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
             var workflows = parse.GetValue(WorkflowCommand.Definitions)!;
-            var desk = new Desk(served, new DeskSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed));
+            var desk = new Desk(served, new DeskSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!));
             var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
             var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
             using var reload = new HotReload(served, desk, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows));
