@@ -179,23 +179,26 @@ public sealed class Desk
             return new Promotions(store, FollowUp).Assess(settings.Gates, policy is null ? [.. known] : [policy], DiaryWindow.All);
         });
 
-    /// <summary>The events <paramref name="query"/> takes, newest first, at most <paramref name="limit"/>.</summary>
-    public Task<IReadOnlyList<JournalEvent>> Journal(JournalQuery query, int limit) =>
-        host.Exclusively(store =>
+    /// <summary>
+    /// The events <paramref name="query"/> takes, newest first, at most <paramref name="limit"/>. The journal is read
+    /// backwards a window at a time, each window alone on the writer: a long search never holds up decisions for
+    /// longer than one window takes.
+    /// </summary>
+    public async Task<IReadOnlyList<JournalEvent>> Journal(JournalQuery query, int limit)
+    {
+        const long Window = 4096;
+        var found = new List<JournalEvent>(limit);
+        var to = Math.Min(query.To, await host.Exclusively(store => store.LastSeq()).ConfigureAwait(false));
+        while (found.Count < limit && to >= query.From)
         {
-            var newest = new Queue<JournalEvent>(limit);
-            foreach (var e in query.Run(store))
-            {
-                if (newest.Count == limit)
-                {
-                    newest.Dequeue();
-                }
+            var window = query with { From = Math.Max(query.From, to - Window + 1), To = to };
+            var events = await host.Exclusively(store => window.Run(store).ToList()).ConfigureAwait(false);
+            found.AddRange(Enumerable.Reverse(events).Take(limit - found.Count));
+            to = window.From - 1;
+        }
 
-                newest.Enqueue(e);
-            }
-
-            return (IReadOnlyList<JournalEvent>)[.. newest.Reverse()];
-        });
+        return found;
+    }
 
     /// <summary>Event <paramref name="seq"/> and, for a capital decision, every rule of its rule file explained on its request; null when there is no such event.</summary>
     public Task<(JournalEvent Event, string? Bundle, IReadOnlyList<RuleExplanation> Rules)?> Event(long seq) =>
