@@ -53,4 +53,13 @@ public static class Identities
 
     private static bool Invisible(Rune rune) =>
         Rune.GetUnicodeCategory(rune) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator;
+
+    /// <summary>
+    /// The error for <paramref name="given"/>, a <paramref name="what"/> that is not among <paramref name="known"/>: with the
+    /// closest known one when it is a plausible typo, else the known ones (the first ten), else that there is none yet.
+    /// </summary>
+    public static FormatException Unknown(string what, string given, IReadOnlyCollection<string> known) =>
+        new(known.Count == 0 ? $"There is no {what} '{given}': the journal has none yet."
+            : Rules.Naming.Closest(given, known) is { } guess ? $"There is no {what} '{given}'; did you mean '{guess}'?"
+            : $"There is no {what} '{given}'; the journal has {Rules.Naming.OneOf(known.Take(10))}{(known.Count > 10 ? ", …" : "")}.");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
@@ -169,14 +170,14 @@ public sealed class Desk
     public Task<IReadOnlyList<Assessment>> Ledger(string? policy = null) =>
         host.Exclusively(store =>
         {
-            var known = new SortedSet<string>(PolicyLedger.All(store).Select(record => record.PolicyId), StringComparer.Ordinal);
-            known.UnionWith(store.Diary.Rows().Select(row => row.PolicyId));
+            var promotions = new Promotions(store, FollowUp);
+            var known = promotions.KnownPolicies();
             if (policy is not null && !known.Contains(policy))
             {
-                throw new NotFoundException($"The journal knows no policy '{policy}': it has no ledger record and no diary entry.");
+                throw new NotFoundException(Identities.Unknown("policy", policy, known).Message);
             }
 
-            return new Promotions(store, FollowUp).Assess(settings.Gates, policy is null ? [.. known] : [policy], DiaryWindow.All);
+            return promotions.Assess(settings.Gates, policy is null ? [.. known] : [policy], DiaryWindow.All);
         });
 
     /// <summary>
@@ -243,7 +244,7 @@ public sealed class Desk
             var known = journal.Strategies();
             if (strategy is not null && !known.Contains(strategy))
             {
-                throw new NotFoundException($"The journal knows no strategy '{strategy}'.");
+                throw new NotFoundException(Identities.Unknown("strategy", strategy, known).Message);
             }
 
             IEnumerable<string> names = strategy is null ? known : [strategy];

@@ -101,6 +101,9 @@ public sealed class GateCliTests : IDisposable
         var replay = CliTests.Run("replay", "--journal", Journal, "--run", summary.RootElement.GetProperty("run_id").GetString()!);
         Assert.Equal(0, replay.Exit);
         Assert.Contains("20 decisions replayed, 0 mismatches.", replay.Out, StringComparison.Ordinal);
+        var unknown = CliTests.Run("replay", "--journal", Journal, "--run", "nope");
+        Assert.Equal((2, ""), (unknown.Exit, unknown.Out));
+        Assert.Contains("The journal has no decision of run 'nope'", unknown.Err, StringComparison.Ordinal);
 
         Assert.Contains("ACTIVE", CliTests.Run("killswitch", "status", "--journal", Journal).Out, StringComparison.Ordinal);
         var latched = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal);

@@ -30,7 +30,7 @@ public sealed class MultiNodeTests : IDisposable
     public async Task Promote_TwoNodesFromTheSameVersion_OneWinsTheOtherIsToldOfTheConflict()
     {
         Assert.Equal(0, CliTests.Run("diary", "ingest", "samples/promotion/diary.jsonl", "--journal", journal).Exit);
-        var version = CliTests.Run("ledger", "show", "--policy-id", "alpha-momentum", "--journal", journal).Out.Split("(version ")[1].Split(')')[0];
+        var version = "0";   // the policy has no ledger record yet
 
         string[] Promote(string actor) => ["promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "risk", "--actor", actor, "--expected-version", version, "--journal", journal];
         var results = await Nodes.Finish(Nodes.Start(Promote("olga")), Nodes.Start(Promote("raj")));

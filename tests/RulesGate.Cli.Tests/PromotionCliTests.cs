@@ -47,6 +47,23 @@ public sealed class PromotionCliTests : IDisposable
     }
 
     [Fact]
+    public void UnknownPolicies_AreErrors_WithTheClosestKnownOne()
+    {
+        Run("diary", "ingest", SampleDiary);
+
+        var assess = Run("assess", "--policy-id", "alpha-momentun");
+        var nothing = Run("assess", "--policy-id", "nonexistent");
+        var ledger = Run("ledger", "show", "--policy-id", "alpha-momentum");
+
+        Assert.Equal((2, ""), (assess.Exit, assess.Output));
+        Assert.Contains("There is no policy 'alpha-momentun'; did you mean 'alpha-momentum'?", assess.Error, StringComparison.Ordinal);
+        Assert.Equal(2, nothing.Exit);
+        Assert.Contains("There is no policy 'nonexistent'; the journal has alpha-momentum, beta-meanrev.", nothing.Error, StringComparison.Ordinal);
+        Assert.Equal((2, ""), (ledger.Exit, ledger.Output));   // a diary, but no ledger record: nothing is invented
+        Assert.Contains("There is no ledger record of policy 'alpha-momentum': the journal has none yet.", ledger.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DiaryIngest_MalformedLine_NamesItAndAppliesNothing()
     {
         var file = Path.Combine(folder, "diary.jsonl");

@@ -6,6 +6,7 @@ using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
+using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 using RulesGate.Core;
@@ -143,7 +144,10 @@ internal static class PromotionCommands
         show.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
-            var records = parse.GetValue(policy) is { } id ? [PolicyLedger.Read(store, id.Trim())] : PolicyLedger.All(store);
+            var all = PolicyLedger.All(store);
+            var records = parse.GetValue(policy) is { } id
+                ? [all.FirstOrDefault(record => record.PolicyId == id.Trim()) ?? throw Identities.Unknown("ledger record of policy", id.Trim(), [.. all.Select(record => record.PolicyId)])]
+                : all;
             foreach (var record in records)
             {
                 output.WriteLine(parse.GetValue(json) ? PolicyLedger.Json(record) : Describe(record));

@@ -73,8 +73,15 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{added}},"alerts":{{alerts}}}"""));
 
     /// <summary>Each policy judged by <paramref name="gates"/> over <paramref name="window"/>; with <paramref name="applyAs"/>, promoted to its recommended stage as that actor when it is above the current one.</summary>
+    /// <exception cref="FormatException">A policy the journal knows nothing of (no ledger record, no diary entry): nothing is assessed.</exception>
     public IReadOnlyList<Assessment> Assess(RuleBundle gates, IReadOnlyList<string> policies, DiaryWindow window, string? applyAs = null)
     {
+        var known = KnownPolicies();
+        if (policies.Select(policy => policy.Trim()).FirstOrDefault(policy => !known.Contains(policy)) is { } unknown)
+        {
+            throw Identities.Unknown("policy", unknown, known);
+        }
+
         var assessor = new GraduationAssessor(gates);
         return [.. policies.Select(policy =>
         {
@@ -92,6 +99,14 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
 
             return applied;
         })];
+    }
+
+    /// <summary>Every policy the journal knows: by its ledger record or its diary, in ordinal order.</summary>
+    public SortedSet<string> KnownPolicies()
+    {
+        var known = new SortedSet<string>(PolicyLedger.All(store).Select(record => record.PolicyId), StringComparer.Ordinal);
+        known.UnionWith(store.Diary.Rows().Select(row => row.PolicyId));
+        return known;
     }
 
     /// <summary>Records the declared stage with its approvals and evidence, then logs it and renders its summary to <paramref name="summaryPath"/> when given.</summary>

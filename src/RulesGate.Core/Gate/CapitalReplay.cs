@@ -23,6 +23,7 @@ public static class CapitalReplay
 {
     private const int Chunk = 4096;
 
+    /// <exception cref="FormatException"><paramref name="runId"/> names a run the journal has no decision of.</exception>
     public static ReplayReport Run(JournalStore store, RuleEngine engine, string? runId = null)
     {
         var gates = new Dictionary<string, CapitalGate>(StringComparer.Ordinal);
@@ -59,6 +60,11 @@ public static class CapitalReplay
 
             mismatches.AddRange(found.OfType<ReplayMismatch>());
             replayed += recorded.Length;
+        }
+
+        if (runId is not null && replayed == 0)
+        {
+            throw new FormatException($"The journal has no decision of run '{runId}'; 'rulesgate journal show --type {GateJournal.DecisionType}' lists the runs it has (streams run:…).");
         }
 
         return new ReplayReport(replayed, mismatches);
