@@ -80,10 +80,11 @@ public static class GovernanceDocuments
     public static string Changelog(JournalStore store, string templates = "templates")
     {
         var changes = new List<(long Seq, ChangeRow Row)>();
+        var inForce = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);   // each policy's approvals so far, as its record holds them
         foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
         {
             using var payload = JsonDocument.Parse(change.Payload);
-            changes.Add((change.Seq, Change(change.Type, change.Time, payload.RootElement)));
+            changes.Add((change.Seq, Change(change.Type, change.Time, payload.RootElement, inForce)));
         }
 
         var bundles = new HashSet<string>(StringComparer.Ordinal);
@@ -123,13 +124,19 @@ public static class GovernanceDocuments
         return null;
     }
 
-    private static ChangeRow Change(string type, string time, JsonElement payload)
+    /// <param name="inForce">Each policy's approvals before this change; the change's own are added to its policy's.</param>
+    private static ChangeRow Change(string type, string time, JsonElement payload, Dictionary<string, IReadOnlyList<string>> inForce)
     {
         string Text(string name) => payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
         if (type.StartsWith("ledger.", StringComparison.Ordinal))
         {
-            var approvals = payload.GetProperty("approvals").EnumerateArray().Select(item => item.GetString()).ToList();
-            var why = $"approvals {(approvals.Count == 0 ? "none" : string.Join(", ", approvals))}; evidence {(Text("evidence_id") is { Length: > 0 } evidence ? evidence : "none")}";
+            // A record keeps every approval it was given: a stage a workflow sets after its votes stands on those.
+            var given = payload.GetProperty("approvals").EnumerateArray().Select(item => item.GetString()!).ToList();
+            var standing = inForce[Text("policy_id")] = PolicyLedgerRecord.Normalize([.. inForce.GetValueOrDefault(Text("policy_id")) ?? [], .. given]);
+            var approvals = given.Count == 0 && standing.Count == 0 ? "none"
+                : given.Count == standing.Count ? string.Join(", ", standing)
+                : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
+            var why = $"approvals {approvals}; evidence {(Text("evidence_id") is { Length: > 0 } evidence ? evidence : "none")}";
             return Row(time, Text("kind"), Text("policy_id"), $"{Text("from")} → {Text("to")}", Text("actor"), why);
         }
 

@@ -68,13 +68,16 @@ public sealed class GovernanceDocumentsTests : IDisposable
     {
         Promote(PromotionStage.Pilot, "risk");
         Promote(PromotionStage.Paper);
+        Promote(PromotionStage.Pilot, "compliance");
         GateJournal.Reset(journal.Store, "ops-lead", "false alarm | checked");
 
         var rows = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.StartsWith("| 20", StringComparison.Ordinal)).ToList();
 
-        Assert.Equal(3, rows.Count);
+        Assert.Equal(4, rows.Count);
         Assert.Contains("| promotion | alpha | experiment → pilot | ops | approvals risk; evidence dd-1 |", rows[0], StringComparison.Ordinal);
-        Assert.Contains("| demotion | alpha | pilot → paper | ops | approvals none; evidence dd-1 |", rows[1], StringComparison.Ordinal);
-        Assert.Contains("| kill switch reset | killswitch | off | ops-lead | false alarm \\| checked |", rows[2], StringComparison.Ordinal);
+        // The approvals a change stands on, as the ledger holds them: given with it, or earlier.
+        Assert.Contains("| demotion | alpha | pilot → paper | ops | approvals risk (given earlier); evidence dd-1 |", rows[1], StringComparison.Ordinal);
+        Assert.Contains("| promotion | alpha | paper → pilot | ops | approvals compliance, risk (compliance with this change); evidence dd-1 |", rows[2], StringComparison.Ordinal);
+        Assert.Contains("| kill switch reset | killswitch | off | ops-lead | false alarm \\| checked |", rows[3], StringComparison.Ordinal);
     }
 }
