@@ -71,7 +71,7 @@ public sealed class PatchCliTests : IDisposable
         Assert.Contains("live_promotion_20261130T090000Z: applied; 3 applied to", applied, StringComparison.Ordinal);
         using (var shown = JsonDocument.Parse(CliTests.Run("patches", "show", "--proposal", "live_promotion_20261130T090000Z", "--journal", Journal).Out))
         {
-            Assert.Equal("approved by raj (risk)", shown.RootElement[0].GetProperty("settled_by").GetString());
+            Assert.Equal("approved by raj (risk): checked", shown.RootElement[0].GetProperty("settled_by").GetString());
             Assert.Equal(13, shown.RootElement[0].GetProperty("decisions").GetArrayLength());
         }
 

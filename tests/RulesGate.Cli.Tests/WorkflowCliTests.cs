@@ -54,6 +54,26 @@ public sealed class WorkflowCliTests : IDisposable
         Assert.Equal(["start", "evidence", "evidence", "approval"], json.RootElement.GetProperty("history").EnumerateArray().Select(step => step.GetProperty("cause").GetString()));
         Assert.Equal("1 timer fired.\n", Run("workflow", "tick", "--now", "2099-01-01T00:00:00Z").Output.Split('\n', 2)[1]);
         Assert.Equal(0, Run("journal", "verify").Exit);
+
+        // Who approved and why stay once the quorum spent the votes; an escalation is shown though it moved nothing.
+        var shown = Run("workflow", "show", "--instance", instance).Output;
+        Assert.Contains("approval   by rhea: rhea (risk): clean", shown, StringComparison.Ordinal);
+        Assert.Contains("escalated in pilot to risk-lead, compliance-lead, waiting since", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("waits for \n", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Show_AFinishedInstance_SaysSo()
+    {
+        const string instance = "config-patch-approval:proposal-1";
+        Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "olga");
+        Run("workflow", "approve", "--instance", instance, "--actor", "raj", "--role", "risk", "--reason", "bounds checked");
+
+        var shown = Run("workflow", "show", "--instance", instance).Output;
+
+        Assert.Contains("state approved since ", shown, StringComparison.Ordinal);
+        Assert.Contains("; finished", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("waits for", shown, StringComparison.Ordinal);
     }
 
     private static (int, string) Prefix((int Exit, string Output, string Error) result, int length) => (result.Exit, result.Output[..Math.Min(length, result.Output.Length)]);

@@ -187,7 +187,9 @@ internal static class WorkflowCommand
             }
 
             output.WriteLine($"{instance.Id}: {instance.Workflow}@{instance.Version} (#{instance.Hash[..12]}) about {instance.Subject}, requested by {instance.Requester}");
-            output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; waits for {string.Join(", ", runtime.Bookmarks(instance))}{(instance.Due is { } due ? $"; timer due {JsonText.Timestamp(due)}" : "")}");
+            var waits = runtime.Bookmarks(instance);
+            var final = runtime.DefinitionOf(instance).State(instance.State).Final;
+            output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; {(final ? "finished" : waits.Count == 0 ? "waits for nothing" : $"waits for {string.Join(", ", waits)}")}{(instance.Due is { } due ? $"; timer due {JsonText.Timestamp(due)}" : "")}");
             foreach (var vote in instance.Votes)
             {
                 output.WriteLine($"  approved by {vote.Actor} ({vote.Role}) at {vote.At}: {vote.Reason}");
@@ -196,6 +198,14 @@ internal static class WorkflowCommand
             foreach (var step in instance.History)
             {
                 output.WriteLine($"  {step.At}  {(step.From.Length == 0 ? "-" : step.From),-16} → {step.To,-16} {step.Cause,-10} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
+            }
+
+            // Escalations move nothing, so the history does not hold them: the journal does.
+            foreach (var escalated in store.Read(instance.Key, "workflow.escalated"))
+            {
+                using var payload = JsonDocument.Parse(escalated.Payload);
+                var fields = payload.RootElement;
+                output.WriteLine($"  {escalated.Time}  escalated in {fields.GetProperty("state").GetString()} to {string.Join(", ", fields.GetProperty("to").EnumerateArray().Select(role => role.GetString()))}, waiting since {fields.GetProperty("waiting_since").GetString()}");
             }
 
             return ExitCodes.Ok;

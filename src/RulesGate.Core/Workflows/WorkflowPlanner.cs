@@ -88,7 +88,8 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
                     plan.Ledger ??= plan.LedgerBase with { Approvals = PolicyLedgerRecord.Normalize(plan.LedgerBase.Approvals.Concat(plan.Approvals)) };
                 }
 
-                Enter(definition, plan, approval.Approve, "approval", actor, string.Join(", ", plan.Instance.Votes.Select(v => $"{v.Actor} ({v.Role})")), demotion: false);
+                // Who approved and why stay in the history once the votes are spent on the step.
+                Enter(definition, plan, approval.Approve, "approval", actor, string.Join("; ", plan.Instance.Votes.Select(v => $"{v.Actor} ({v.Role}): {v.Reason}")), demotion: false);
             }
         }
         return plan;
