@@ -27,8 +27,36 @@ internal static class CliOptions
         {
             "none" => null,
             null => RuleEngine.DefaultCacheDirectory(),
-            _ => cache,
+            _ => Folder(cache),
         };
         return new RuleEngine(BuiltInKinds.Registry, directory, warnings: parse.InvocationConfiguration.Error);
+    }
+
+    /// <summary>The cache folder given with --cache, made (private) when missing; never silently ignored.</summary>
+    /// <exception cref="FormatException">It is a file, or it cannot be made.</exception>
+    private static string Folder(string path)
+    {
+        if (File.Exists(path))
+        {
+            throw new FormatException($"--cache {path}: a file, not a folder; give a folder (made when missing), or 'none' for no cache.");
+        }
+
+        try
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(path);
+            }
+            else
+            {
+                Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            throw new FormatException($"--cache {path}: the folder cannot be made ({error.Message.TrimEnd('.')}); give a folder you can write, or 'none' for no cache.");
+        }
+
+        return path;
     }
 }

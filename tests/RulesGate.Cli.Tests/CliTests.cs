@@ -117,6 +117,18 @@ public sealed class CliTests
         Assert.Equal("rulesgate: rules/nope.yaml: no such file or folder.\n", error.ReplaceLineEndings("\n"));
     }
 
+    [Theory]
+    [InlineData("README.md", "--cache README.md: a file, not a folder")]
+    [InlineData("/proc/nope", "--cache /proc/nope: the folder cannot be made")]
+    public void Cache_ThatCannotBeOne_IsAnError_NotIgnored(string cache, string said)
+    {
+        var (exit, output, error) = Run("rules", "check", "rules/capital/default.yaml", "--cache", cache);
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.StartsWith($"rulesgate: {said}", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
