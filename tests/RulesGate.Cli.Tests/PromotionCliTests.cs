@@ -64,6 +64,16 @@ public sealed class PromotionCliTests : IDisposable
     }
 
     [Fact]
+    public void Promote_AChecklistStatusThatIsNone_IsRefused_AndNothingIsWritten()
+    {
+        var (exit, output, error) = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--approval", "risk", "--checklist", "risk_audit=bogus", "--actor", "ops");
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains("checklist risk_audit: 'bogus' is not a status; write one of done, passed", error, StringComparison.Ordinal);
+        Assert.Equal(2, Run("ledger", "show", "--policy-id", "alpha-momentum").Exit);
+    }
+
+    [Fact]
     public void DiaryIngest_MalformedLine_NamesItAndAppliesNothing()
     {
         var file = Path.Combine(folder, "diary.jsonl");

@@ -49,6 +49,7 @@ public static class PolicyLedger
 
     /// <summary>Validates a request against the record it changes and prepares the change, so that callers can append it with events of their own.</summary>
     /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it.</exception>
+    /// <exception cref="FormatException">A checklist status is not one of the known statuses.</exception>
     internal static Change Prepare(PolicyLedgerRecord before, PromotionRequest request)
     {
         var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
@@ -60,7 +61,7 @@ public static class PolicyLedger
 
         var approvals = PolicyLedgerRecord.Normalize(before.Approvals.Concat(given));
         Refuse(request, before, given, approvals);
-        var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => pair.Value.Trim()));
+        var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => PolicyLedgerRecord.Status(pair.Key, pair.Value)));
         var thresholds = Merge(before.ThresholdOverrides, request.ThresholdOverrides);
         var metadata = Merge(before.Metadata, request.Metadata);
         var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";

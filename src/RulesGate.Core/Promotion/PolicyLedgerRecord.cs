@@ -36,6 +36,19 @@ public sealed record PolicyLedgerRecord(
 
     private static readonly HashSet<string> SatisfiedStatuses = new(StringComparer.OrdinalIgnoreCase) { "done", "passed", "pass", "ok", "complete", "completed", "yes", "true" };
 
+    /// <summary>The statuses that say an item is not satisfied yet.</summary>
+    private static readonly string[] OpenStatuses = ["pending", "todo", "in_progress", "failed", "fail", "blocked", "no", "false"];
+
+    /// <summary>A checklist status as given, checked: one of the satisfied or open statuses, whatever its case.</summary>
+    /// <exception cref="FormatException">Any other word: a typo must not read as "not done" unnoticed.</exception>
+    public static string Status(string item, string status)
+    {
+        var given = status.Trim();
+        return SatisfiedStatuses.Contains(given) || OpenStatuses.Contains(given, StringComparer.OrdinalIgnoreCase)
+            ? given
+            : throw new FormatException($"checklist {item}: '{status}' is not a status; write one of {string.Join(", ", SatisfiedStatuses)} (satisfied) or {string.Join(", ", OpenStatuses)} (not yet).");
+    }
+
     /// <summary>A policy the ledger has not seen: declared at experiment, with nothing behind it.</summary>
     public static PolicyLedgerRecord New(string policyId) => new(
         policyId, PromotionStage.Experiment, [], null,
