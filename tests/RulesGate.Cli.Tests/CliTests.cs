@@ -129,6 +129,41 @@ public sealed class CliTests
         Assert.Single(error.Trim().Split('\n'));
     }
 
+    [Fact]
+    public void RuleTest_ExpectingARuleThatDoesNotExist_FailsCheckAndTest()
+    {
+        var folder = Directory.CreateTempSubdirectory("rulesgate-tests-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "tests"));
+            File.WriteAllText(Path.Combine(folder, "tests", "typo.yaml"), $$"""
+                apiVersion: rulesgate/v1
+                kind: RuleTests
+                metadata: { id: typo-tests }
+                rules: {{Path.Combine(Root, "rules", "capital", "default.yaml")}}
+                cases:
+                  - name: a typo in the rule id
+                    context:
+                      intent: { intent_id: t-1, timestamp: "2026-01-15T15:30:00Z", strategy_id: trend, account_id: acct-1, instrument: { symbol: MSFT, asset_class: equity }, side: buy, order_type: market, qty: 10 }
+                      portfolio: { equity: 100000, start_of_day_equity: 100000, peak_equity: 100000, positions: { MSFT: 0 } }
+                      market: { timestamp: "2026-01-15T15:29:58Z", prices: { MSFT: 400 } }
+                    expect: { fired: [EXP-00l] }
+                """);
+
+            var check = Run("rules", "check", folder);
+            var test = Run("rules", "test", Path.Combine(folder, "tests"));
+
+            Assert.Equal(2, check.Exit);
+            Assert.Contains("typo.yaml:6:5: error RG1005: case 'a typo in the rule id': expects rule EXP-00l, which capital-default@1 does not have; did you mean EXP-001?", check.Err, StringComparison.Ordinal);
+            Assert.Equal(1, test.Exit);
+            Assert.Contains("expects rule EXP-00l", test.Out + test.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

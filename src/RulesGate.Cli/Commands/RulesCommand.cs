@@ -39,10 +39,12 @@ internal static class RulesCommand
 
                 if (Directory.Exists(target))
                 {
+                    var runner = new RuleTestRunner(engine);
                     foreach (var file in RuleFiles.Tests(target))
                     {
                         checkedFiles++;
-                        problems += Report(RuleTestLoader.Load(file).Diagnostics, error);
+                        var tests = RuleTestLoader.Load(file);
+                        problems += Report(tests.Value is { } loaded ? runner.Check(loaded) : tests.Diagnostics, error);
                     }
                 }
             }

@@ -30,8 +30,39 @@ public sealed class RuleTestRunner(RuleEngine engine)
         return [.. tests.Cases.Select(testCase => new RuleTestOutcome(path, testCase.Name, testCase.Location, Check(bundle, testCase)))];
     }
 
+    /// <summary>
+    /// The rule ids <paramref name="testCase"/> expects (to fire, or effects and messages of) that <paramref name="rules"/>
+    /// does not have, each with why and the closest id it has: a test of a rule that does not exist passes nothing.
+    /// </summary>
+    public static IReadOnlyList<string> UnknownRules(RuleTestCase testCase, RuleFile rules)
+    {
+        var ids = rules.Rules.Select(rule => rule.Id).ToList();
+        return [.. testCase.Fired.Concat(testCase.Effects.Keys.Select(key => key.Rule)).Concat(testCase.Messages.Keys)
+            .Distinct(StringComparer.Ordinal)
+            .Where(rule => !ids.Contains(rule))
+            .Select(rule => $"expects rule {rule}, which {rules.Metadata.Id}@{rules.Metadata.Version} does not have{(Naming.Closest(rule, ids) is { } guess ? $"; did you mean {guess}?" : $"; its rules are {Naming.OneOf(ids)}.")}")];
+    }
+
+    /// <summary>What <c>rules check</c> says of a rule-test file that loads: each case that expects a rule its rule file does not have.</summary>
+    public IReadOnlyList<RuleDiagnostic> Check(RuleTestFile tests)
+    {
+        var rules = engine.Loader.Parse(tests.RulesPath, InputFile.ReadAtMost(tests.RulesPath, YamlLimits.MaxBytes));
+        if (rules.Value is not { } file)
+        {
+            return rules.Diagnostics;
+        }
+
+        return [.. tests.Cases.SelectMany(testCase => UnknownRules(testCase, file).Select(problem =>
+            new RuleDiagnostic("RG1005", testCase.Location, $"case '{testCase.Name}'", problem, "", "")))];
+    }
+
     private static string? Check(RuleBundle bundle, RuleTestCase testCase)
     {
+        if (UnknownRules(testCase, bundle.File) is [var unknown, ..])
+        {
+            return unknown;
+        }
+
         object context;
         try
         {
