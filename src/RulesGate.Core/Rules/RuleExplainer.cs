@@ -78,8 +78,11 @@ public static class RuleExplainer
     private static string Operand(ExplainNode node, IRuleEvaluator evaluator, object context) =>
         node.Children.Count == 0 && IsLiteral(node.Text) ? node.Text : $"{node.Text} = {Value(node, evaluator, context)}";
 
+    /// <summary>A literal says its own value: it is written once, not as <c>"equity" = "equity"</c>.</summary>
     private static bool IsLiteral(string text) =>
-        text is "null" or "true" or "false" || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+        text is "null" or "true" or "false"
+        || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+        || (text.Length >= 2 && ((text[0] == '"' && text[^1] == '"') || (text[0] == '\'' && text[^1] == '\'')));
 
     private static string Value(ExplainNode node, IRuleEvaluator evaluator, object context)
     {

@@ -34,4 +34,14 @@ public sealed class RuleExplainerTests
             ],
             explanation.Lines);
     }
+
+    [Fact]
+    public void Explain_ATextLiteral_IsWrittenOnce_ThenTheResult()
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml("  - id: R-1\n    severity: HIGH\n    when: Intent.AssetClass == \"equity\"\n    message: x\n"));
+
+        var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context()));
+
+        Assert.Equal(["Intent.AssetClass = \"equity\" == \"equity\" → true"], explanation.Lines);
+    }
 }
