@@ -63,6 +63,18 @@ public sealed class WorkflowCliTests : IDisposable
     }
 
     [Fact]
+    public void Start_Again_SaysItIsStartedAlready_AndAKeyNamesASecondInstance()
+    {
+        var first = Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "olga");
+        var again = Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "raj");
+        var keyed = Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "olga", "--key", "second-look");
+
+        Assert.StartsWith("config-patch-approval:proposal-1: config-patch-approval@1#", first.Output, StringComparison.Ordinal);
+        Assert.Equal((0, "config-patch-approval:proposal-1: already started by olga (config-patch-approval@1), in review; nothing was done.\n"), (again.Exit, again.Output));
+        Assert.StartsWith("config-patch-approval:proposal-1:second-look: config-patch-approval@1#", keyed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Show_AFinishedInstance_SaysSo()
     {
         const string instance = "config-patch-approval:proposal-1";

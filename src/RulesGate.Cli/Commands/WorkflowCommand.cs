@@ -118,8 +118,8 @@ internal static class WorkflowCommand
         var workflow = new Option<string>("--workflow") { Description = "The workflow's id (metadata.id in workflows/).", Required = true };
         var subject = new Option<string>("--subject") { Description = "The policy or strategy it is about.", Required = true };
         var actor = new Option<string>("--actor") { Description = "Who starts it: the requester, who may not approve it.", Required = true };
-        var key = KeyOption();
-        var command = new Command("start", "Start an instance, pinned to the definition's current version; the same subject (and key) starts it once.") { journal, workflow, subject, actor, key, Definitions };
+        var key = new Option<string?>("--key") { Description = "Names this instance among several of the workflow about the same subject: its id becomes WORKFLOW:SUBJECT:KEY. Without it there is one instance per subject. Either way, starting it again returns it as it is." };
+        var command = new Command("start", "Start an instance, pinned to the definition's current version; starting one that exists says so and changes nothing.") { journal, workflow, subject, actor, key, Definitions };
         command.SetAction(parse =>
         {
             var definition = Definition(parse, parse.GetValue(workflow)!, error);
@@ -129,8 +129,10 @@ internal static class WorkflowCommand
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var instance = Runtime(parse, store).Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key));
-            output.WriteLine($"{instance.Id}: {definition.Identity}, in {instance.State}.");
+            var instance = Runtime(parse, store).Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key), out var started);
+            output.WriteLine(started
+                ? $"{instance.Id}: {definition.Identity}, in {instance.State}."
+                : $"{instance.Id}: already started by {instance.Requester} ({instance.Workflow}@{instance.Version}), in {instance.State}; nothing was done.");
             return ExitCodes.Ok;
         });
         return command;

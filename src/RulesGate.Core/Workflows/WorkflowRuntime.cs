@@ -72,12 +72,16 @@ public sealed class WorkflowRuntime
     public WorkflowEffects Effects { get; }
 
     /// <summary>Starts an instance of <paramref name="definition"/> for a subject; the same key (by default workflow and subject) starts it once.</summary>
-    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key = null)
+    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key = null) => Start(definition, subject, actor, key, out _);
+
+    /// <summary>As <see cref="Start(WorkflowDefinition, string, string, string?)"/>; <paramref name="started"/> says whether this call started it (false: it was there already, and is returned as it is).</summary>
+    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key, out bool started)
     {
         subject = Identities.Id(subject, "subject");
         actor = Identities.Name(actor, "actor");
         var id = key is null ? $"{definition.Id}:{subject}" : $"{definition.Id}:{subject}:{Identities.Id(key, "key")}";
         var signal = $"start:{id}";
+        started = false;
         if (Find(id) is { } existing)
         {
             return existing;
@@ -86,7 +90,13 @@ public sealed class WorkflowRuntime
         definitions[definition.Hash] = definition;
         var plan = planner.Start(definition, id, subject, actor, planner.Snapshot(subject));
         // Started by someone else meanwhile: theirs is the instance.
-        return committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned)) ?? Find(id)!;
+        if (committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned)) is { } mine)
+        {
+            started = true;
+            return mine;
+        }
+
+        return Find(id)!;
     }
 
     /// <summary>
