@@ -213,7 +213,28 @@ public sealed class CapitalGate
             violations.Insert(0, new CapitalViolation(KillSwitchRule, RuleSeverity.Crit, "Kill switch is active: every order is denied until an attributed reset.", [new("kill_switch_active", true)], []));
         }
 
-        var evidence = plan.Measures.Select(measure => new CapitalEvidence(measure.Metric, facts[measure.Value], facts[measure.Limit])).ToList();
+        // Each metric once, against the limit of a rule that fired on it, else of the first rule that measures it.
+        var evidence = new List<CapitalEvidence>(plan.Measures.Count);
+        for (var i = 0; i < plan.Measures.Count; i++)
+        {
+            var measure = plan.Measures[i];
+            if (evidence.Exists(shown => shown.Metric == measure.Metric))
+            {
+                continue;
+            }
+
+            for (var j = i; j < plan.Measures.Count; j++)
+            {
+                if (plan.Measures[j].Metric == measure.Metric && fired[plan.Facts[plan.Measures[j].Value].Rule])
+                {
+                    measure = plan.Measures[j];
+                    break;
+                }
+            }
+
+            evidence.Add(new CapitalEvidence(measure.Metric, facts[measure.Value], facts[measure.Limit]));
+        }
+
         if (context.Metrics.UnpricedSymbols.Count > 0)
         {
             evidence.Add(new CapitalEvidence("unpriced_symbols", context.Metrics.UnpricedSymbols, null));

@@ -48,7 +48,8 @@ internal static class RuleFactPlanner
                 var (metric, metricSide, limit) = Usable(left) && Usable(right) && IsParam(left, roots) && !IsParam(right, roots) ? (right, comparison.Right, comparison.Left)
                     : Usable(left) && Usable(right) && IsParam(right, roots) && !IsParam(left, roots) ? (left, comparison.Left, comparison.Right)
                     : (null, null, null);
-                if (metric is null || metricSide is null || limit is null || measures.Any(measure => measure.Metric == Snake(LastName(metric))))
+                // Measured once per rule: two rules may hold one metric to different limits (opening and closing times).
+                if (metric is null || metricSide is null || limit is null || measures.Any(measure => measure.Metric == Snake(LastName(metric)) && facts[measure.Value].Rule == rule))
                 {
                     continue;
                 }

@@ -24,6 +24,24 @@ public sealed class CapitalGateTests
         Assert.Contains(decision.Evidence, e => e.Metric == "daily_return" && (double)e.Limit! == -0.02);
     }
 
+    [Fact]
+    public void Decide_TwoRulesOnOneMetric_TheEvidenceShowsTheLimitOfTheOneThatFired()
+    {
+        // An opening and a closing limit on the same metric: the evidence must show the one that decided.
+        var bundle = Compiled.Bundle(Some.PolicyYaml(
+            "  - id: R-WIDE\n    severity: HIGH\n    when: Metrics.NewPositionPct > Params.Exposure.Wide\n    message: wide\n"
+            + "  - id: R-TIGHT\n    severity: HIGH\n    when: Metrics.NewPositionPct > Params.Exposure.Tight\n    message: tight\n",
+            parameters: "  exposure: { wide: 0.50, tight: 0.10 }\n"));
+        var gate = new CapitalGate(bundle);
+
+        var tight = gate.Decide(Some.Context(Some.Intent(qty: 100)));   // 40 % of equity: only the tight limit fires
+        var quiet = gate.Decide(Some.Context(Some.Intent(qty: 10)));    // 4 %: neither fires
+
+        Assert.Equal(["R-TIGHT"], Rules(tight));
+        Assert.Equal(0.10, Assert.Single(tight.Evidence, e => e.Metric == "new_position_pct").Limit);
+        Assert.Equal(0.50, Assert.Single(quiet.Evidence, e => e.Metric == "new_position_pct").Limit);
+    }
+
     [Theory]
     [InlineData(0.0)]
     [InlineData(-5.0)]
