@@ -55,8 +55,18 @@ public sealed class Desk
 
         if (host.HasJournal)
         {
-            // rulesgate_pending_approvals, counted as each scrape begins.
-            host.Metrics.Registry.AddBeforeCollectCallback(async _ => host.Metrics.PendingApprovals((await Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"))));
+            // rulesgate_pending_approvals, counted as each scrape begins; a journal that cannot be read leaves the last count, never the scrape without figures.
+            host.Metrics.Registry.AddBeforeCollectCallback(async _ =>
+            {
+                try
+                {
+                    host.Metrics.PendingApprovals((await Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval")));
+                }
+                catch (Exception error) when (error is not OutOfMemoryException)
+                {
+                    // Counted again at the next scrape.
+                }
+            });
         }
     }
 
