@@ -94,18 +94,7 @@ public static partial class RulesGateServer
                 ? Waits.Contains(wanted) ? wanted : throw new FormatException($"waiting: '{wanted}' is not what an instance waits for; write one of {string.Join(", ", Waits)}.")
                 : null;
             var instances = await desk.Instances().ConfigureAwait(false);
-            return Json(JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteStartArray("instances"u8);
-                foreach (var view in instances.Where(view => waiting is null || view.WaitsFor.Contains(waiting)))
-                {
-                    writer.WriteRawValue(view.Instance.Json(view.WaitsFor));
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }, pretty: false));
+            return Json(WorkflowInstance.ListJson(instances.Where(view => waiting is null || view.WaitsFor.Contains(waiting)).Select(view => (view.Instance, view.WaitsFor))));
         }));
 
         app.MapGet("/v1/instances/{id}", (HttpContext context, string id) => Read(context, async () =>

@@ -211,7 +211,7 @@ public static partial class RulesGateServer
             }, pretty: false));
         }));
 
-        app.MapGet("/v1/killswitch", async () => Json(KillSwitchJson(await gate.KillSwitch().ConfigureAwait(false))));
+        app.MapGet("/v1/killswitch", async () => Json((await gate.KillSwitch().ConfigureAwait(false)).Json()));
 
         app.MapGet("/ready", (HttpContext context) =>
         {
@@ -238,7 +238,7 @@ public static partial class RulesGateServer
         {
             using var body = await Body(context).ConfigureAwait(false);
             var fields = new JsonFields(body.RootElement, "request", "reason");
-            return Json(KillSwitchJson(await gate.Reset(principal, fields.String("reason")).ConfigureAwait(false)));
+            return Json((await gate.Reset(principal, fields.String("reason")).ConfigureAwait(false)).Json());
         }));
 
         if (settings.Desk is { } desk)
@@ -428,15 +428,6 @@ public static partial class RulesGateServer
 
         return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), StrictJson.Options);
     }
-
-    private static string KillSwitchJson(KillSwitchState state) => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteBoolean("active"u8, state.Active);
-        JsonText.Optional(writer, "since"u8, state.Since);
-        writer.WriteString("cause"u8, state.Cause);
-        writer.WriteEndObject();
-    }, pretty: false);
 
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
 

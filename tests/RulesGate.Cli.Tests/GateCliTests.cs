@@ -106,6 +106,13 @@ public sealed class GateCliTests : IDisposable
         Assert.Contains("The journal has no decision of run 'nope'", unknown.Err, StringComparison.Ordinal);
 
         Assert.Contains("ACTIVE", CliTests.Run("killswitch", "status", "--journal", Journal).Out, StringComparison.Ordinal);
+        using (var status = JsonDocument.Parse(CliTests.Run("killswitch", "status", "--journal", Journal, "--json").Out))
+        {
+            Assert.True(status.RootElement.GetProperty("active").GetBoolean());
+            Assert.False(string.IsNullOrEmpty(status.RootElement.GetProperty("since").GetString()));
+            Assert.False(string.IsNullOrEmpty(status.RootElement.GetProperty("cause").GetString()));
+        }
+
         var latched = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal);
         Assert.Equal(1, latched.Exit);
         Assert.Contains("KILL-001", latched.Out, StringComparison.Ordinal);

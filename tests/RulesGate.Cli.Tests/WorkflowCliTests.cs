@@ -37,6 +37,13 @@ public sealed class WorkflowCliTests : IDisposable
         File.WriteAllText(file, """{"added":4,"alerts":0}""");
         Assert.Contains("paper → pilot_review", Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", "--file", file).Output, StringComparison.Ordinal);
         Assert.StartsWith(instance, Run("workflow", "list", "--waiting", "approval").Output, StringComparison.Ordinal);
+        using (var listed = JsonDocument.Parse(Run("workflow", "list", "--waiting", "approval", "--json").Output))
+        {
+            var only = Assert.Single(listed.RootElement.GetProperty("instances").EnumerateArray());
+            Assert.Equal(instance, only.GetProperty("id").GetString());
+            Assert.Contains("approval", only.GetProperty("waits_for").EnumerateArray().Select(wait => wait.GetString()));
+        }
+
 
         var requester = Run("workflow", "approve", "--instance", instance, "--actor", "olga", "--role", "risk", "--reason", "x");
         var stranger = Run("workflow", "approve", "--instance", instance, "--actor", "carla", "--role", "risk", "--reason", "x");

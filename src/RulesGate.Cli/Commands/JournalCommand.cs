@@ -188,11 +188,13 @@ internal static class JournalCommand
     public static Command KillSwitch(TextWriter output)
     {
         var journal = JournalOption();
-        var status = new Command("status", "Show whether the journaled kill switch is on, since when and why.") { journal };
+        var json = new Option<bool>("--json") { Description = "{\"active\", \"since\", \"cause\"}, as GET /v1/killswitch answers." };
+        var status = new Command("status", "Show whether the journaled kill switch is on, since when and why.") { journal, json };
         status.SetAction(parse =>
         {
             using var store = ReadOnly(parse.GetValue(journal)!);
-            output.WriteLine(Describe(GateJournal.State(store)));
+            var state = GateJournal.State(store);
+            output.WriteLine(parse.GetValue(json) ? state.Json() : Describe(state));
             return ExitCodes.Ok;
         });
 

@@ -143,20 +143,23 @@ internal static class WorkflowCommand
         var journal = JournalCommand.JournalOption();
         var waiting = new Option<string?>("--waiting") { Description = "Only instances waiting for approval, evidence or a timer." };
         waiting.AcceptOnlyFromAmong("approval", "evidence", "timer");
-        var command = new Command("list", "Every instance: its workflow, subject, state and what it waits for.") { journal, waiting };
+        var json = new Option<bool>("--json") { Description = "{\"instances\": [...]}, each instance as 'workflow show --json' prints it (as GET /v1/instances answers)." };
+        var command = new Command("list", "Every instance: its workflow, subject, state and what it waits for.") { journal, waiting, json };
         command.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
             var runtime = Runtime(parse, store);
-            var shown = 0;
-            foreach (var instance in runtime.List())
+            var listed = runtime.List().Select(instance => (Instance: instance, WaitsFor: runtime.Bookmarks(instance)))
+                .Where(pair => parse.GetValue(waiting) is not { } wanted || pair.WaitsFor.Contains(wanted)).ToList();
+            if (parse.GetValue(json))
             {
-                var waits = runtime.Bookmarks(instance);
-                if (parse.GetValue(waiting) is { } wanted && !waits.Contains(wanted))
-                {
-                    continue;
-                }
+                output.WriteLine(WorkflowInstance.ListJson(listed));
+                return ExitCodes.Ok;
+            }
 
+            var shown = 0;
+            foreach (var (instance, waits) in listed)
+            {
                 shown++;
                 output.WriteLine($"{instance.Id,-48} {instance.Workflow}@{instance.Version,-3} {instance.State,-16} waits for {(waits.Count == 0 ? "nothing" : string.Join(", ", waits))}{(instance.Due is { } due ? $" (timer {JsonText.Timestamp(due)})" : "")}");
             }

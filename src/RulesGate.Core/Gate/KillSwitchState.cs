@@ -6,4 +6,14 @@ namespace RulesGate.Core.Gate;
 public sealed record KillSwitchState(bool Active, string? Since, string Cause)
 {
     public static KillSwitchState Off { get; } = new(false, null, "never tripped");
+
+    /// <summary><c>{"active", "since"?, "cause"}</c>: as <c>killswitch status --json</c> prints it and <c>GET /v1/killswitch</c> answers.</summary>
+    public string Json() => Serialization.JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteBoolean("active"u8, Active);
+        Serialization.JsonText.Optional(writer, "since"u8, Since);
+        writer.WriteString("cause"u8, Cause);
+        writer.WriteEndObject();
+    }, pretty: false);
 }

@@ -63,6 +63,20 @@ public sealed record WorkflowInstance(
         }, pretty: false);
     }
 
+    /// <summary><c>{"instances": [instance with waits_for, …]}</c>: as <c>workflow list --json</c> prints it and <c>GET /v1/instances</c> answers.</summary>
+    public static string ListJson(IEnumerable<(WorkflowInstance Instance, IReadOnlyList<string> WaitsFor)> instances) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteStartArray("instances"u8);
+        foreach (var (instance, waitsFor) in instances)
+        {
+            writer.WriteRawValue(instance.Json(waitsFor));
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+
     /// <summary>The instance a projection document holds; a malformed one is a <see cref="JournalException"/> naming it.</summary>
     public static WorkflowInstance Of(StoredProjection document) => JournalException.Parsed(document.Key, () => Parse(document.Value, document.Seq));
 
