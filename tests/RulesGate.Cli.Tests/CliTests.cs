@@ -164,6 +164,28 @@ public sealed class CliTests
         }
     }
 
+    [Fact]
+    public void RulesCheck_AFileOfAnotherKind_SaysSoFirstAndAlone_AndATestFileNamedIsCheckedAsOne()
+    {
+        var folder = Directory.CreateTempSubdirectory("rulesgate-kinds-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Root, "rules", "tests", "capital-default.yaml"), Path.Combine(folder, "misplaced.yaml"));
+
+            var misplaced = Run("rules", "check", folder);
+            var named = Run("rules", "check", "rules/tests/capital-default.yaml");
+
+            Assert.Equal((2, "1 file checked, 1 problem.\n"), (misplaced.Exit, misplaced.Out));
+            Assert.Contains("misplaced.yaml:3:7: error RG1005: kind: This is a rule-test file, not a rule file", misplaced.Err, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unknown key", misplaced.Err, StringComparison.Ordinal);
+            Assert.Equal((0, "1 file checked, no problems.\n"), (named.Exit, named.Out));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     private static string FindRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -31,21 +31,20 @@ internal static class RulesCommand
             foreach (var target in targets)
             {
                 RequireExists(target);
-                foreach (var file in RuleFiles.Under(target))
+                var runner = new RuleTestRunner(engine);
+                var isFile = File.Exists(target);
+                foreach (var file in isFile && RuleFiles.InTests(target) ? [] : RuleFiles.Under(target))
                 {
                     checkedFiles++;
                     problems += Report(engine.Load(file).Diagnostics, error);
                 }
 
-                if (Directory.Exists(target))
+                // Rule tests: those below a folder, or the file named when it sits in a tests/ folder.
+                foreach (var file in isFile ? RuleFiles.InTests(target) ? [target] : [] : RuleFiles.Tests(target))
                 {
-                    var runner = new RuleTestRunner(engine);
-                    foreach (var file in RuleFiles.Tests(target))
-                    {
-                        checkedFiles++;
-                        var tests = RuleTestLoader.Load(file);
-                        problems += Report(tests.Value is { } loaded ? runner.Check(loaded) : tests.Diagnostics, error);
-                    }
+                    checkedFiles++;
+                    var tests = RuleTestLoader.Load(file);
+                    problems += Report(tests.Value is { } loaded ? runner.Check(loaded) : tests.Diagnostics, error);
                 }
             }
 

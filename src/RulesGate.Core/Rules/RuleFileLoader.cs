@@ -36,6 +36,20 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
             return RuleResult<RuleFile>.Failure(reader.Diagnostics);
         }
 
+        // A file of another kind is told so first, and alone: its keys are not this kind's, so nothing else said of them would help.
+        if (root.Children.FirstOrDefault(pair => pair.Key is YamlScalarNode { Value: "kind" }).Value is YamlScalarNode { Value: { } named } kindScalar && kinds.Find(named) is null)
+        {
+            var other = named switch
+            {
+                "RuleTests" => "a rule-test file, not a rule file: 'rulesgate rules test' runs it, and 'rules check' checks it in a tests/ folder beside the rules",
+                "Workflow" => "a workflow, not a rule file: 'rulesgate workflow check' checks it",
+                _ => null,
+            };
+            var guess = Naming.Closest(named, kinds.Names);
+            reader.Error(kindScalar, "RG1005", "kind", other is null ? $"'{named}' is not a known kind." : $"This is {other}.", other is not null ? "" : guess is null ? $"Write one of: {Naming.OneOf(kinds.Names)}." : $"Did you mean '{guess}'?");
+            return RuleResult<RuleFile>.Failure(reader.Diagnostics);
+        }
+
         var top = reader.Entries(root, "", TopKeys, ["apiVersion", "kind", "metadata", "rules"]);
         if (top.TryGetValue("apiVersion", out var api) && reader.String(api, "apiVersion") is { } version && version != ApiVersion)
         {

@@ -18,6 +18,9 @@ public static class RuleFiles
                 .Where(file => IsTest(Path.GetRelativePath(path, file)) || Path.GetFileName(path) == "tests")
                 .Order(StringComparer.Ordinal)];
 
+    /// <summary>Whether a file named on its own is a rule test: it sits in a folder named <c>tests</c>.</summary>
+    public static bool InTests(string file) => Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(file))) == "tests";
+
     private static bool IsTest(string relative) =>
         relative.Split(Path.DirectorySeparatorChar).SkipLast(1).Contains("tests", StringComparer.Ordinal);
 }
