@@ -132,6 +132,12 @@ public sealed class GateCliTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.StartsWith("Journal BROKEN at event 7: event 7 (gate.decision", output, StringComparison.Ordinal);
+        var (jsonExit, json, _) = CliTests.Run("journal", "verify", "--journal", Journal, "--json");
+        using var result = JsonDocument.Parse(json);
+        Assert.Equal(1, jsonExit);
+        Assert.False(result.RootElement.GetProperty("verified").GetBoolean());
+        Assert.Equal(7, result.RootElement.GetProperty("broken_at").GetInt64());
+        Assert.StartsWith("event 7 (gate.decision", result.RootElement.GetProperty("problem").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -146,6 +152,12 @@ public sealed class GateCliTests : IDisposable
         var (again, _, refused) = CliTests.Run("journal", "keygen", "--out", key);
         Assert.Equal(0, CliTests.Run("journal", "checkpoint", "--key", key, "--out", checkpoint, "--journal", Journal).Exit);
         var (holds, verified, _) = CliTests.Run("journal", "verify", "--journal", Journal, "--checkpoint", checkpoint, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
+        using (var json = JsonDocument.Parse(CliTests.Run("journal", "verify", "--journal", Journal, "--checkpoint", checkpoint, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"), "--json").Out))
+        {
+            Assert.True(json.RootElement.GetProperty("verified").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("broken_at").ValueKind);
+            Assert.True(json.RootElement.GetProperty("checkpoint").GetProperty("holds").GetBoolean());
+        }
         File.WriteAllText(proof, CliTests.Run("journal", "prove", "--seq", "3", "--checkpoint", checkpoint, "--journal", Journal).Out);
         var (proved, proofText, _) = CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
 

@@ -22,29 +22,58 @@ internal static class JournalCommand
         var journal = JournalOption();
         var checkpointFile = new Option<string?>("--checkpoint") { Description = "Also prove the journal still holds exactly what this signed checkpoint covers (later events only extend it)." };
         var publicKey = new Option<string?>("--public-key") { Description = "The checkpoint's public key (KEY.pub.pem, from journal keygen)." };
-        var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted, a blob that was altered, and, with --checkpoint, a journal that no longer holds what was signed. Exit 0 intact, 1 broken.") { journal, checkpointFile, publicKey };
+        var verify = new Command("verify", "Walk the hash chain; name the first row that was altered, removed or inserted, a blob that was altered, and, with --checkpoint, a journal that no longer holds what was signed. Exit 0 verified, 1 broken.") { journal, checkpointFile, publicKey };
+        var json = new Option<bool>("--json") { Description = "{\"verified\", \"events\", \"broken_at\", \"problem\", \"checkpoint\"?: {\"time\", \"size\", \"holds\", \"problem\"}} instead of sentences." };
+        verify.Options.Add(json);
         verify.SetAction(parse =>
         {
             var anchor = parse.GetValue(checkpointFile) is { } path ? Checkpoint(path, parse.GetValue(publicKey)) : default;
             using var store = ReadOnly(parse.GetValue(journal)!);
             var result = JournalAudit.Verify(store);
-            output.WriteLine(result.Describe());
-            if (!result.Intact)
-            {
-                return ExitCodes.Failed;
-            }
-
-            if (anchor.Checkpoint is { } checkpoint)
+            string? problem = null;
+            if (result.Intact && anchor.Checkpoint is { } checkpoint)
             {
                 using var key = anchor.Key!;
-                var problem = checkpoint.Check(store, key);
-                output.WriteLine(problem is null
-                    ? $"Checkpoint of {checkpoint.Time} holds: the first {checkpoint.Size} events are exactly what it signed ({store.LastSeq() - checkpoint.Size} since)."
-                    : $"Checkpoint of {checkpoint.Time} BROKEN: {problem}.");
-                return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
+                problem = checkpoint.Check(store, key);
             }
 
-            return ExitCodes.Ok;
+            var holds = result.Intact && problem is null;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(Core.Serialization.JsonText.Write(writer =>
+                {
+                    writer.WriteStartObject();
+                    writer.WriteBoolean("verified"u8, holds);
+                    writer.WriteNumber("events"u8, result.Events);
+                    writer.WritePropertyName("broken_at"u8);
+                    Core.Serialization.JsonText.Value(writer, result.BrokenAt);
+                    writer.WritePropertyName("problem"u8);
+                    Core.Serialization.JsonText.Value(writer, result.Problem);
+                    if (result.Intact && anchor.Checkpoint is { } signed)
+                    {
+                        writer.WriteStartObject("checkpoint"u8);
+                        writer.WriteString("time"u8, signed.Time);
+                        writer.WriteNumber("size"u8, signed.Size);
+                        writer.WriteBoolean("holds"u8, problem is null);
+                        writer.WritePropertyName("problem"u8);
+                        Core.Serialization.JsonText.Value(writer, problem);
+                        writer.WriteEndObject();
+                    }
+
+                    writer.WriteEndObject();
+                }, pretty: false));
+                return holds ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
+            output.WriteLine(result.Describe());
+            if (result.Intact && anchor.Checkpoint is { } told)
+            {
+                output.WriteLine(problem is null
+                    ? $"Checkpoint of {told.Time} holds: the first {told.Size} events are exactly what it signed ({store.LastSeq() - told.Size} since)."
+                    : $"Checkpoint of {told.Time} BROKEN: {problem}.");
+            }
+
+            return holds ? ExitCodes.Ok : ExitCodes.Failed;
         });
 
         var keyOut = new Option<string>("--out") { Description = "Where to write the private key (PEM, mode 0600); the public key goes beside it as NAME.pub.pem.", Required = true };
