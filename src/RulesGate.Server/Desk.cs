@@ -151,13 +151,13 @@ public sealed class Desk
     /// </summary>
     public async Task<SignalOutcome> Vote(string instance, Principal by, string role, bool approve, string reason, string? key)
     {
-        var (outcome, before) = await Done(approve ? "approve" : "reject", host.Exclusively(store =>
+        var voted = await Done(approve ? "approve" : "reject", host.Exclusively(store =>
         {
             var workflows = Runtime(store);
             var state = workflows.Find(instance)?.State;
-            return (workflows.Vote(instance, by.Name, role, approve, reason, key), state);
-        }), voted => voted.Item1.Moved.Where(moved => moved.State != voted.state)).ConfigureAwait(false);   // a vote short of the quorum moves nothing
-        return outcome;
+            return (Outcome: workflows.Vote(instance, by.Name, role, approve, reason, key), Before: state);
+        }), done => done.Outcome.Moved.Where(moved => moved.State != done.Before)).ConfigureAwait(false);   // a vote short of the quorum moves nothing
+        return voted.Outcome;
     }
 
     /// <summary>Every instance with what it waits for.</summary>
@@ -212,22 +212,28 @@ public sealed class Desk
     }
 
     /// <summary>Event <paramref name="seq"/> and, for a capital decision, every rule of its rule file explained on its request; null when there is no such event.</summary>
-    public Task<(JournalEvent Event, string? Bundle, IReadOnlyList<RuleExplanation> Rules)?> Event(long seq) =>
-        host.Exclusively<(JournalEvent, string?, IReadOnlyList<RuleExplanation>)?>(store =>
+    public async Task<(JournalEvent Event, string? Bundle, IReadOnlyList<RuleExplanation> Rules)?> Event(long seq)
+    {
+        // Read on the writer; the rule file is compiled away from it, so explaining never holds up decisions.
+        var (found, hash, bytes) = await host.Exclusively(store =>
         {
-            if (store.Read(new EventFilter(null, null, seq, seq)).FirstOrDefault() is not { } e)
-            {
-                return null;
-            }
+            var e = store.Read(new EventFilter(null, null, seq, seq)).FirstOrDefault();
+            var named = e is null ? null : CapitalReplay.BundleHashOf(e);
+            return (e, named, named is null ? null : store.Blob(named));
+        }).ConfigureAwait(false);
+        if (found is null)
+        {
+            return null;
+        }
 
-            if (e.Type != GateJournal.DecisionType)
-            {
-                return (e, null, []);
-            }
+        if (hash is null)
+        {
+            return (found, null, []);
+        }
 
-            var (bundle, rules) = CapitalReplay.Explain(store, settings.Engine, e);
-            return (e, bundle, rules);
-        });
+        var (bundle, rules) = await Task.Run(() => CapitalReplay.Explain(wanted => wanted == hash ? bytes : null, settings.Engine, found)).ConfigureAwait(false);
+        return (found, bundle, rules);
+    }
 
     /// <summary>Issues a single-use execution token, by <paramref name="by"/>: the token and, this once, its secret.</summary>
     public Task<(ExecutionToken Token, string Secret)> IssueToken(string strategy, string? symbol, double? maxQty, Principal by)

@@ -79,7 +79,7 @@ public sealed class ServerMetrics
     public void Bundle(Core.Rules.RuleBundle live)
     {
         var metadata = live.File.Metadata;
-        foreach (var labels in bundles.GetAllLabelValues().Where(labels => labels[0] == metadata.Id))
+        foreach (var labels in bundles.GetAllLabelValues().Where(labels => labels[0] == metadata.Id).ToList())
         {
             bundles.RemoveLabelled(labels);
         }

@@ -35,7 +35,7 @@ public static class CapitalReplay
             var recorded = chunk.Select(Recorded.Of).ToArray();
             foreach (var decision in recorded.Where(r => r.BundleHash is not null))
             {
-                Gate(store, engine, gates, decision.Bundle!, decision.BundleHash!);
+                Gate(store.Blob, engine, gates, decision.Bundle!, decision.BundleHash!);
             }
 
             var found = new ReplayMismatch?[recorded.Length];
@@ -70,12 +70,25 @@ public static class CapitalReplay
         return new ReplayReport(replayed, mismatches);
     }
 
+    /// <summary>The SHA-256 of the rule file a recorded decision names; null for any other event.</summary>
+    public static string? BundleHashOf(JournalEvent e)
+    {
+        if (e.Type != GateJournal.DecisionType)
+        {
+            return null;
+        }
+
+        using var document = JsonDocument.Parse(e.Payload);
+        return document.RootElement.GetProperty("bundle_hash").GetString();
+    }
+
     /// <summary>
     /// Every rule of the rule file that made a recorded decision, explained on the decision's request: whether it
-    /// fired and the value of each operand. The rule file is the journal's copy, checked against its hash.
+    /// fired and the value of each operand. The rule file is the journal's copy (<paramref name="blobOf"/>), checked
+    /// against its hash; compiling it needs no journal, so a host can do it away from its writer.
     /// </summary>
     /// <exception cref="FormatException">The event is not a capital decision.</exception>
-    public static (string Bundle, IReadOnlyList<RuleExplanation> Rules) Explain(JournalStore store, RuleEngine engine, JournalEvent e)
+    public static (string Bundle, IReadOnlyList<RuleExplanation> Rules) Explain(Func<string, byte[]?> blobOf, RuleEngine engine, JournalEvent e)
     {
         if (e.Type != GateJournal.DecisionType)
         {
@@ -86,19 +99,19 @@ public static class CapitalReplay
         var payload = document.RootElement;
         var (bundle, hash) = (payload.GetProperty("bundle").GetString()!, payload.GetProperty("bundle_hash").GetString()!);
         var gates = new Dictionary<string, CapitalGate>(StringComparer.Ordinal);
-        Gate(store, engine, gates, bundle, hash);
+        Gate(blobOf, engine, gates, bundle, hash);
         var rules = gates[hash].Bundle;
         return (bundle, RuleExplainer.Explain(rules, rules.Kind.ReadContext(payload.GetProperty("request"), rules.File)));
     }
 
-    private static void Gate(JournalStore store, RuleEngine engine, Dictionary<string, CapitalGate> gates, string bundle, string hash)
+    private static void Gate(Func<string, byte[]?> blobOf, RuleEngine engine, Dictionary<string, CapitalGate> gates, string bundle, string hash)
     {
         if (gates.ContainsKey(hash))
         {
             return;
         }
 
-        var bytes = store.Blob(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {bundle} that made a decision.");
+        var bytes = blobOf(hash) ?? throw JournalException.Missing($"The journal lacks the rule file {bundle} that made a decision.");
         if (Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != hash)
         {
             // Never replay with rules other than the recorded ones.
