@@ -13,6 +13,19 @@ internal static class CliOptions
         Recursive = true,
     };
 
+    /// <summary>
+    /// A command's input: the data it reads is always its argument, and <c>-</c> reads standard input. Files that set
+    /// the command up (<c>--policy</c>, <c>--portfolio</c>, …) are options.
+    /// </summary>
+    /// <param name="optional">What it is when left out: null for an input that may be given another way, or a default file.</param>
+    public static Argument<string> Input(string name, string description, bool optional = false, string? optionalDefault = null) => new(name)
+    {
+        Description = description + " - reads standard input.",
+        Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
+        DefaultValueFactory = optional ? _ => optionalDefault! : null,
+        CustomParser = result => result.Tokens.Count == 1 ? RulesGate.Core.StandardInput.Path(result.Tokens[0].Value) : optionalDefault!,
+    };
+
     /// <summary>An option's UTC time, written with Z.</summary>
     /// <exception cref="FormatException">Not a time, or not UTC; names the option.</exception>
     public static DateTimeOffset Utc(string text, string option) =>

@@ -5,8 +5,14 @@ public sealed class CliTests
 {
     internal static readonly string Root = FindRoot();
 
-    internal static (int Exit, string Out, string Err) Run(params string[] args)
+    internal static (int Exit, string Out, string Err) Run(params string[] args) => RunWithInput(null, args);
+
+    /// <summary>The command with <paramref name="input"/> (UTF-8) as its standard input; null: an input that must not be read.</summary>
+    internal static (int Exit, string Out, string Err) RunWithInput(string? input, params string[] args)
     {
+        Func<Stream> open = input is null
+            ? () => throw new InvalidOperationException("the command read standard input, which this test gave none")
+            : () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input));
         var output = new StringWriter();
         var error = new StringWriter();
         var previous = Directory.GetCurrentDirectory();
@@ -15,7 +21,7 @@ public sealed class CliTests
             Directory.SetCurrentDirectory(Root);
             try
             {
-                return (CliApp.Run(args, output, error), output.ToString(), error.ToString());
+                return (CliApp.Run(args, output, error, input: open), output.ToString(), error.ToString());
             }
             finally
             {
@@ -75,7 +81,7 @@ public sealed class CliTests
     [Fact]
     public void RulesExplain_SampleRequest_ShowsOperandValues()
     {
-        var (exit, output, _) = Run("rules", "explain", "rules/capital/default.yaml", "--input", "samples/request-oversized-buy.json");
+        var (exit, output, _) = Run("rules", "explain", "rules/capital/default.yaml", "samples/request-oversized-buy.json");
 
         Assert.Equal(0, exit);
         Assert.Contains("EXP-001  FIRED\n  Metrics.NewPositionPct = 0.4 > Params.Exposure.MaxPositionPct = 0.1 → true", output.ReplaceLineEndings("\n"));

@@ -14,7 +14,7 @@ public sealed class GateCliTests : IDisposable
 
     private static readonly string[] Stream =
     [
-        "--policy", Samples + "policygate-policy.yaml", "--intents", Samples + "intents.jsonl",
+        "--policy", Samples + "policygate-policy.yaml", Samples + "intents.jsonl",
         "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--execution", Samples + "execution.json",
     ];
 
@@ -33,7 +33,7 @@ public sealed class GateCliTests : IDisposable
     [Fact]
     public void Eval_OversizedRequest_PrintsModifyAndExitsZero()
     {
-        var (exit, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json");
+        var (exit, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json");
 
         Assert.Equal(0, exit);
         using var json = JsonDocument.Parse(output);
@@ -41,6 +41,35 @@ public sealed class GateCliTests : IDisposable
         Assert.Equal(25, json.RootElement.GetProperty("modified_intent").GetProperty("qty").GetDouble(), 6);
         Assert.Equal("capital-default", json.RootElement.GetProperty("policy").GetProperty("id").GetString());
         Assert.True(json.RootElement.TryGetProperty("eval_us", out _));
+    }
+
+    [Fact]
+    public void Eval_DashReadsTheRequestFromStandardInput()
+    {
+        var request = File.ReadAllText(Path.Combine(CliTests.Root, "samples", "request-oversized-buy.json"));
+
+        var (exit, output, _) = CliTests.RunWithInput(request, "eval", "-", "--policy", "rules/capital/default.yaml");
+
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("MODIFY", json.RootElement.GetProperty("decision").GetString());
+        Assert.Equal(25, json.RootElement.GetProperty("modified_intent").GetProperty("qty").GetDouble(), 6);
+    }
+
+    [Fact]
+    public void Run_DashReadsIntentsFromStandardInput_AndAProblemNamesIt()
+    {
+        var intents = File.ReadAllText(Path.Combine(CliTests.Root, Samples, "intents.jsonl"));
+        string[] setup = ["--policy", Samples + "policygate-policy.yaml", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json"];
+
+        var fromFile = CliTests.Run(["run", Samples + "intents.jsonl", .. setup]);
+        var fromInput = CliTests.RunWithInput(intents, ["run", "-", .. setup]);
+        var broken = CliTests.RunWithInput("{\"entry_id\": \n", "diary", "ingest", "-", "--journal", Journal);
+
+        Assert.Equal(0, fromInput.Exit);
+        Assert.Equal(JsonDocument.Parse(fromFile.Out).RootElement.GetProperty("decisions").GetRawText(), JsonDocument.Parse(fromInput.Out).RootElement.GetProperty("decisions").GetRawText());
+        Assert.Equal(2, broken.Exit);
+        Assert.StartsWith("<stdin>:1:", broken.Err, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -77,7 +106,7 @@ public sealed class GateCliTests : IDisposable
         var policy = Path.Combine(folder, "policy.yaml");
         File.WriteAllText(policy, File.ReadAllText(Path.Combine(CliTests.Root, Samples, "policygate-policy.yaml")).Replace("max_position_pct: 0.10", "max_position_pct: 2", StringComparison.Ordinal));
 
-        var (exit, _, error) = CliTests.Run("eval", "--policy", policy, "--request", "samples/request-oversized-buy.json");
+        var (exit, _, error) = CliTests.Run("eval", "--policy", policy, "samples/request-oversized-buy.json");
 
         Assert.Equal(2, exit);
         Assert.Contains($"{policy}:10:23: error RG1005: limits.exposure.max_position_pct: 2 is out of range.", error, StringComparison.Ordinal);
@@ -113,13 +142,13 @@ public sealed class GateCliTests : IDisposable
             Assert.False(string.IsNullOrEmpty(status.RootElement.GetProperty("cause").GetString()));
         }
 
-        var latched = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal);
+        var latched = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--journal", Journal);
         Assert.Equal(1, latched.Exit);
         Assert.Contains("KILL-001", latched.Out, StringComparison.Ordinal);
 
         var reset = CliTests.Run("killswitch", "reset", "--journal", Journal, "--actor", "risk-officer", "--reason", "limits reviewed");
         Assert.Contains("reset by risk-officer: limits reviewed", reset.Out, StringComparison.Ordinal);
-        Assert.Equal(0, CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", Journal).Exit);
+        Assert.Equal(0, CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--journal", Journal).Exit);
     }
 
     [Fact]
@@ -159,7 +188,7 @@ public sealed class GateCliTests : IDisposable
             Assert.True(json.RootElement.GetProperty("checkpoint").GetProperty("holds").GetBoolean());
         }
         File.WriteAllText(proof, CliTests.Run("journal", "prove", "--seq", "3", "--checkpoint", checkpoint, "--journal", Journal).Out);
-        var (proved, proofText, _) = CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
+        var (proved, proofText, _) = CliTests.Run("journal", "verify-proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem"));
 
         Assert.Equal(2, again);
         Assert.Contains("never overwrites a key", refused, StringComparison.Ordinal);
@@ -174,7 +203,7 @@ public sealed class GateCliTests : IDisposable
         Assert.StartsWith("Proof holds: event 3 (gate.decision", proofText, StringComparison.Ordinal);
 
         File.WriteAllText(proof, File.ReadAllText(proof).Replace("i-003", "i-303", StringComparison.Ordinal));
-        Assert.Equal(1, CliTests.Run("journal", "verify-proof", "--proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem")).Exit);
+        Assert.Equal(1, CliTests.Run("journal", "verify-proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem")).Exit);
 
         AlterInSegment(Journal, "i-003", "i-303");
 
@@ -208,7 +237,7 @@ public sealed class GateCliTests : IDisposable
     public void FormatPolicyGate_WritesEachDecisionAsPolicyGateDoes_AndAnUnknownFormatIsAnError()
     {
         var (code, _, _) = CliTests.Run(["run", .. Stream, "--format", "policygate", "--out", folder]);
-        var (bad, _, why) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--format", "yaml");
+        var (bad, _, why) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--format", "yaml");
 
         Assert.Equal(0, code);
         var lines = File.ReadAllLines(Path.Combine(folder, "decisions.jsonl"));
@@ -253,7 +282,7 @@ public sealed class GateCliTests : IDisposable
         var decisions = Path.Combine(outDir, "decisions.jsonl");
         var cli = typeof(CliApp).Assembly.Location;
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = CliTests.Root, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "run", "--policy", "rules/capital/default.yaml", "--intents", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir })
+        foreach (var arg in new[] { cli, "run", "--policy", "rules/capital/default.yaml", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir })
         {
             start.ArgumentList.Add(arg);
         }

@@ -37,7 +37,7 @@ public sealed class GovernanceCliTests : IDisposable
     [InlineData(8, 1, "BLOCK", "maturity_level_L1_paper_insufficient", 0)]
     public void Eval_ACaseFromFilesAlone_ExitsByWhetherTheOrderGoes(int line, int exit, string action, string reason, double qty)
     {
-        var (code, output, _) = CliTests.Run("governance", "eval", "--request", Case(line), "--capital", "rules/capital/default.yaml");
+        var (code, output, _) = CliTests.Run("governance", "eval", Case(line), "--capital", "rules/capital/default.yaml");
 
         Assert.Equal(exit, code);
         using var json = JsonDocument.Parse(output);
@@ -52,7 +52,7 @@ public sealed class GovernanceCliTests : IDisposable
     [Fact]
     public void Eval_WithGovernance_JudgesByBothGates()
     {
-        var (code, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--request", Case(6));
+        var (code, output, _) = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", Case(6));
 
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(output);
@@ -66,7 +66,7 @@ public sealed class GovernanceCliTests : IDisposable
         var path = Path.Combine(folder, "bad.json");
         File.WriteAllText(path, File.ReadAllText(Case(1)).Replace("\"level\": \"L4_autonomous\"", "\"level\": \"L7\"", StringComparison.Ordinal));
 
-        var (code, output, error) = CliTests.Run("governance", "eval", "--request", path);
+        var (code, output, error) = CliTests.Run("governance", "eval", path);
 
         Assert.Equal(2, code);
         Assert.Empty(output);
@@ -165,7 +165,7 @@ public sealed class GovernanceCliTests : IDisposable
             Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
         }
 
-        string[] stream = ["run", "--policy", "rules/capital/default.yaml", "--intents", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json"];
+        string[] stream = ["run", "--policy", "rules/capital/default.yaml", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json"];
         var (code, output, _) = CliTests.Run([.. stream, "--governance", "rules/governance/default.yaml", "--journal", Journal, "--out", folder]);
         var (alone, _, why) = CliTests.Run([.. stream, "--governance", "rules/governance/default.yaml"]);
 
@@ -185,12 +185,12 @@ public sealed class GovernanceCliTests : IDisposable
     [Fact]
     public void Bench_Governed_ReportsBothGatesInOneRun()
     {
-        var (code, output, _) = CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--requests", Samples + "cases.jsonl", "--seconds", "0.2");
+        var (code, output, _) = CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", Samples + "cases.jsonl", "--seconds", "0.2");
 
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(output);
         Assert.True(json.RootElement.GetProperty("governed").GetProperty("decisions_per_second").GetDouble() > 0);
         Assert.True(json.RootElement.GetProperty("capital").GetProperty("decisions_per_second").GetDouble() > 0);
-        Assert.Equal(2, CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", "--requests", Samples + "cases.jsonl", "--journal", Journal).Exit);
+        Assert.Equal(2, CliTests.Run("bench", "gate", "--policy", "rules/capital/default.yaml", "--governance", "rules/governance/default.yaml", Samples + "cases.jsonl", "--journal", Journal).Exit);
     }
 }

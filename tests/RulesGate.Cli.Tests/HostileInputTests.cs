@@ -54,7 +54,7 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains(original, text, StringComparison.Ordinal);
         var request = Write("request.json", text.Replace(original, duplicated, StringComparison.Ordinal));
 
-        var result = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", request);
+        var result = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", request);
 
         AssertOneLineError(result, request + ":", $"the key '{duplicated.Split('"')[1]}' is written twice", "write each key once");
     }
@@ -63,7 +63,7 @@ public sealed class HostileInputTests : IDisposable
     public void Inputs_DuplicateKeys_AreRefusedInStateDiaryEvidenceAndSignals()
     {
         var portfolio = Write("portfolio.json", """{"equity": 1, "equity": 2, "start_of_day_equity": 1, "peak_equity": 1, "positions": {}, "realized_pnl_today": 0, "unrealized_pnl": 0}""");
-        AssertOneLineError(CliTests.Run("run", "--policy", "rules/capital/default.yaml", "--intents", Samples + "intents.jsonl", "--portfolio", portfolio, "--market", Samples + "market.json"), "portfolio.json:1:", "equity");
+        AssertOneLineError(CliTests.Run("run", "--policy", "rules/capital/default.yaml", Samples + "intents.jsonl", "--portfolio", portfolio, "--market", Samples + "market.json"), "portfolio.json:1:", "equity");
 
         var diary = Write("diary.jsonl", File.ReadLines(Path.Combine(CliTests.Root, "samples", "promotion", "diary.jsonl")).First().Replace("\"forced\":false", "\"forced\":false,\"forced\":true", StringComparison.Ordinal) + "\n");
         var ingest = CliTests.Run("diary", "ingest", diary, "--journal", Journal);
@@ -72,7 +72,7 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("forced", ingest.Err, StringComparison.Ordinal);
 
         var evidence = Write("evidence.json", """{"trades": 50, "trades": 5}""");
-        AssertOneLineError(CliTests.Run("evidence", "submit", "--subject", "s-1", "--kind", "trades", "--file", evidence, "--journal", Journal), "evidence.json:1:", "trades");
+        AssertOneLineError(CliTests.Run("evidence", "submit", "--subject", "s-1", "--kind", "trades", evidence, "--journal", Journal), "evidence.json:1:", "trades");
 
         var signals = Write("signals.jsonl", """{"signal":"tick","signal":"start","now":"2026-01-01T00:00:00Z"}""" + "\n");
         AssertOneLineError(CliTests.Run("workflow", "signals", signals, "--journal", Journal), "signals.jsonl:1:", "signal");
@@ -87,7 +87,7 @@ public sealed class HostileInputTests : IDisposable
         bytes[at] = 0xC3;
         File.WriteAllBytes(path, bytes);
 
-        AssertOneLineError(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", path), path + ":", "not valid UTF-8");
+        AssertOneLineError(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", path), path + ":", "not valid UTF-8");
 
         var diary = Path.Combine(folder, "diary.jsonl");
         File.WriteAllBytes(diary, [.. File.ReadAllBytes(Path.Combine(CliTests.Root, "samples", "promotion", "diary.jsonl")).Take(400), 0xFF, (byte)'\n']);
@@ -131,8 +131,8 @@ public sealed class HostileInputTests : IDisposable
     {
         var typo = Path.Combine(folder, "dmeo.db");
 
-        AssertOneLineError(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--journal", typo), typo);
-        AssertOneLineError(CliTests.Run("run", "--policy", Samples + "policygate-policy.yaml", "--intents", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", typo), typo);
+        AssertOneLineError(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--journal", typo), typo);
+        AssertOneLineError(CliTests.Run("run", "--policy", Samples + "policygate-policy.yaml", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", typo), typo);
         Assert.False(File.Exists(typo));
     }
 
@@ -198,12 +198,12 @@ public sealed class HostileInputTests : IDisposable
         var policy = Write("throwing.yaml", File.ReadAllText(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml"))
             .Replace("rules:\n", "rules:\n  - id: EXP-900\n    severity: HIGH\n    when: Intent.Symbol.Substring(10) == \"x\"\n    message: never\n", StringComparison.Ordinal));
 
-        var explain = CliTests.Run("rules", "explain", policy, "--input", "samples/request-oversized-buy.json");
+        var explain = CliTests.Run("rules", "explain", policy, "samples/request-oversized-buy.json");
         Assert.Equal(0, explain.Exit);
         Assert.Contains("EXP-900  ERROR  ArgumentOutOfRangeException", explain.Out, StringComparison.Ordinal);
 
         var outDir = Path.Combine(folder, "out");
-        var run = CliTests.Run("run", "--policy", policy, "--intents", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir);
+        var run = CliTests.Run("run", "--policy", policy, Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--journal", Journal, "--out", outDir);
         Assert.Equal(0, run.Exit);
         var decisions = File.ReadAllLines(Path.Combine(outDir, "decisions.jsonl"));
         Assert.Equal(File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl")).Count(line => line.Trim().Length > 0), decisions.Length);
@@ -221,11 +221,11 @@ public sealed class HostileInputTests : IDisposable
         var policy = Write("nokill.yaml", File.ReadAllText(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml"))
             .Replace("when: Execution.KillSwitchActive", "when: 'false'", StringComparison.Ordinal));
         var small = Write("small.json", Request().Replace("\"qty\": 100", "\"qty\": 1", StringComparison.Ordinal));
-        Assert.Equal(0, CliTests.Run("eval", "--policy", policy, "--request", small, "--journal", Journal).Exit);
-        Assert.Equal(0, CliTests.Run("run", "--policy", Samples + "policygate-policy.yaml", "--intents", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--execution", Samples + "execution.json", "--journal", Journal).Exit);
+        Assert.Equal(0, CliTests.Run("eval", "--policy", policy, small, "--journal", Journal).Exit);
+        Assert.Equal(0, CliTests.Run("run", "--policy", Samples + "policygate-policy.yaml", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json", "--execution", Samples + "execution.json", "--journal", Journal).Exit);
         Assert.Contains("ACTIVE", CliTests.Run("killswitch", "status", "--journal", Journal).Out, StringComparison.Ordinal);
 
-        var latched = CliTests.Run("eval", "--policy", policy, "--request", small, "--journal", Journal);
+        var latched = CliTests.Run("eval", "--policy", policy, small, "--journal", Journal);
 
         Assert.Equal(1, latched.Exit);
         Assert.Contains("KILL-001", latched.Out, StringComparison.Ordinal);

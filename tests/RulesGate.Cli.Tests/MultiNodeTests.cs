@@ -49,7 +49,7 @@ public sealed class MultiNodeTests : IDisposable
     {
         string[] Run(string prefix) =>
         [
-            "run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", RunCrashTests.Intents(folder, 6000, prefix),
+            "run", "--policy", "samples/capital/policygate-policy.yaml", RunCrashTests.Intents(folder, 6000, prefix),
             "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal,
         ];
 
@@ -74,7 +74,7 @@ public sealed class MultiNodeTests : IDisposable
         Assert.Equal(0, CliTests.Run("diary", "ingest", "samples/promotion/diary.jsonl", "--journal", journal).Exit);
         var evidence = Path.Combine(folder, "diary.json");
         File.WriteAllText(evidence, """{"added":4,"alerts":0}""");
-        Assert.Contains("paper → pilot_review", CliTests.Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", "--file", evidence, "--journal", journal).Out, StringComparison.Ordinal);
+        Assert.Contains("paper → pilot_review", CliTests.Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", evidence, "--journal", journal).Out, StringComparison.Ordinal);
 
         string[] Approve() => ["workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1", "--journal", journal];
         var results = await Nodes.Finish(Nodes.Start(Approve()), Nodes.Start(Approve()));

@@ -9,7 +9,7 @@ public sealed class OutputSchemaTests : IDisposable
 {
     private static readonly string[] Stream =
     [
-        "--policy", "samples/capital/policygate-policy.yaml", "--intents", "samples/capital/intents.jsonl",
+        "--policy", "samples/capital/policygate-policy.yaml", "samples/capital/intents.jsonl",
         "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--execution", "samples/capital/execution.json",
     ];
 
@@ -50,7 +50,7 @@ public sealed class OutputSchemaTests : IDisposable
     [Fact]
     public void PolicyGateSchema_RefusesAKeyOfRulesGatesOwn()
     {
-        var decision = JsonNode.Parse(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "--request", "samples/request-oversized-buy.json", "--format", "policygate").Out)!;
+        var decision = JsonNode.Parse(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--format", "policygate").Out)!;
         Assert.True(Schema("policygate-decision.schema.json").Evaluate(JsonSerializer.SerializeToElement(decision)).IsValid);
 
         decision["mode"] = "enforce";
@@ -64,7 +64,7 @@ public sealed class OutputSchemaTests : IDisposable
         var key = Path.Combine(folder, "anchor.pem");
         var checkpoint = Path.Combine(folder, "checkpoint.json");
         Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
-        Assert.Equal(0, CliTests.Run("run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", "samples/capital/intents.jsonl", "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("run", "--policy", "samples/capital/policygate-policy.yaml", "samples/capital/intents.jsonl", "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("journal", "keygen", "--out", key).Exit);
         Assert.Equal(0, CliTests.Run("journal", "checkpoint", "--key", key, "--out", checkpoint, "--journal", journal).Exit);
         var proof = CliTests.Run("journal", "prove", "--seq", "2", "--checkpoint", checkpoint, "--journal", journal).Out;

@@ -24,7 +24,7 @@ public sealed class PatchCliTests : IDisposable
     }
 
     private (int Exit, string Out, string Err) Propose(string mode, string now = "2026-11-30T09:00:00Z") =>
-        CliTests.Run("patches", "propose", "--patches", Patches, "--mode", mode, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", now);
+        CliTests.Run("patches", "propose", Patches, "--mode", mode, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", now);
 
     [Fact]
     public void BoundedAuto_AppliesThreeWithinBounds_AndSaysWhyTheRestWasNot()
@@ -98,7 +98,7 @@ public sealed class PatchCliTests : IDisposable
     {
         var bad = Path.Combine(folder, "bad.jsonl");
         File.WriteAllLines(bad, [File.ReadLines(Path.Combine(CliTests.Root, Patches)).First(), "{\"id\":\"x\"}"]);
-        var (code, _, error) = CliTests.Run("patches", "propose", "--patches", bad, "--journal", Journal, "--out", Path.Combine(folder, "out"));
+        var (code, _, error) = CliTests.Run("patches", "propose", bad, "--journal", Journal, "--out", Path.Combine(folder, "out"));
 
         Assert.Equal(2, code);
         Assert.Contains($"{bad}:2: patch.status: required.", error, StringComparison.Ordinal);

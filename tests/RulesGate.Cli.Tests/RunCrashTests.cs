@@ -46,7 +46,7 @@ public sealed class RunCrashTests : IDisposable
     {
         var intents = Intents(folder, 40_000);
         using var process = Nodes.Start(
-            "run", "--policy", "samples/capital/policygate-policy.yaml", "--intents", intents,
+            "run", "--policy", "samples/capital/policygate-policy.yaml", intents,
             "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal,
             "--exec-log", "/dev/stdout", "--cache", Path.Combine(folder, "cache"));
 

@@ -35,7 +35,7 @@ public sealed class WorkflowCliTests : IDisposable
 
         var file = Path.Combine(folder, "diary.json");
         File.WriteAllText(file, """{"added":4,"alerts":0}""");
-        Assert.Contains("paper → pilot_review", Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", "--file", file).Output, StringComparison.Ordinal);
+        Assert.Contains("paper → pilot_review", Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", file).Output, StringComparison.Ordinal);
         Assert.StartsWith(instance, Run("workflow", "list", "--waiting", "approval").Output, StringComparison.Ordinal);
         using (var listed = JsonDocument.Parse(Run("workflow", "list", "--waiting", "approval", "--json").Output))
         {

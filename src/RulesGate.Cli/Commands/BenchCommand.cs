@@ -11,7 +11,7 @@ internal static class BenchCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var requests = new Option<string>("--requests") { Description = "Requests, one { intent, portfolio, market, execution } object per line.", Required = true };
+        var requests = CliOptions.Input("REQUESTS.jsonl", "Requests, one { intent, portfolio, market, execution } object a line.");
         var seconds = new Option<double>("--seconds") { Description = "How long to measure (default 3).", DefaultValueFactory = _ => 3 };
         var journal = new Option<string?>("--journal") { Description = "Also journal every decision here, with group commit; counts only what was acknowledged durable." };
         var gate = new Command("gate", "Single-threaded gate throughput on pre-parsed requests; prints {decisions_per_second, p50_ns, p99_ns, journaled}. In memory it times the verdict (Judge); journaled, the full decision, its journal entry and the durable commit.")
@@ -49,7 +49,7 @@ internal static class BenchCommand
             output.WriteLine(result.Json());
             return ExitCodes.Ok;
         });
-        var patches = new Option<string>("--patches") { Description = "Seed patches, cycled to --count (default samples/patches/patches.jsonl).", DefaultValueFactory = _ => "samples/patches/patches.jsonl" };
+        var patches = CliOptions.Input("PATCHES.jsonl", "Seed patches, cycled to --count (default samples/patches/patches.jsonl).", optional: true, optionalDefault: "samples/patches/patches.jsonl");
         var count = new Option<int>("--count") { Description = "How many patches (default 100000).", DefaultValueFactory = _ => 100_000 };
         var policy = new Option<string>("--policy") { Description = $"The PatchPolicy file (default {PatchCommands.DefaultPolicy}).", DefaultValueFactory = _ => PatchCommands.DefaultPolicy };
         var patchBench = new Command("patches", "N config patches judged alone, then judged, journaled (one event each) and proposed in manual_only into a fresh journal in a temporary folder; prints {patches, judge_seconds, judge_per_second, total_seconds, total_per_second}.") { patches, count, policy };

@@ -22,7 +22,7 @@ internal static class EvalCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var intent = new Option<string?>("--intent") { Description = "Order intent JSON: intent_id, timestamp, strategy_id, account_id, instrument, side, order_type, qty, limit_price." };
-        var request = new Option<string?>("--request") { Description = "One JSON object holding intent, portfolio, market and (optionally) execution; instead of the four files." };
+        var request = CliOptions.Input("REQUEST.json", "One JSON object holding intent, portfolio, market and (optionally) execution; instead of the four options --intent, --portfolio, --market and --execution.", optional: true);
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
         var command = new Command("eval", "Judge one order intent: prints the decision as JSON (decision, violations, evidence, modified_intent, …). Exit 0 ALLOW/MODIFY, 1 DENY, 2 error.")
         {
@@ -94,7 +94,7 @@ internal static class EvalCommand
         {
             if (separate.Any(path => path is not null) || parse.GetValue(Execution) is not null)
             {
-                throw new FormatException("Give either --request or --intent/--portfolio/--market[/--execution], not both.");
+                throw new FormatException("Give either REQUEST.json or --intent, --portfolio and --market (and --execution), not both.");
             }
 
             return GateInputs.Read(request, json => CapitalContextJson.ReadRequest(json, governance: parse.GetValue(GovernanceCommands.Governance) is not null));
@@ -102,7 +102,7 @@ internal static class EvalCommand
 
         if (separate.Any(path => path is null))
         {
-            throw new FormatException("Give --intent, --portfolio and --market (and optionally --execution), or --request with all of them in one file.");
+            throw new FormatException("Give REQUEST.json, one file with intent, portfolio, market (and execution), or the options --intent, --portfolio and --market (and --execution).");
         }
 
         return new CapitalContext(

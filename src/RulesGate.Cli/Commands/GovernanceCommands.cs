@@ -25,7 +25,7 @@ internal static class GovernanceCommands
 
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var request = new Option<string>("--request") { Description = "One JSON object: intent, portfolio, market, [execution], and optionally a governance block (level, sizing_cap, outcomes, baseline, live, order{leverage, reduce_only, open_positions}, token, canary_paused, enabled) that states the strategy's state; with --journal, the state is the journal's and the block gives only order and token (the secret).", Required = true };
+        var request = CliOptions.Input("REQUEST.json", "One JSON object: intent, portfolio, market, [execution], and optionally a governance block (level, sizing_cap, outcomes, baseline, live, order{leverage, reduce_only, open_positions}, token, canary_paused, enabled) that states the strategy's state; with --journal, the state is the journal's and the block gives only order and token (the secret).");
         var capital = new Option<string?>("--capital") { Description = "A CapitalPolicy (or PolicyGate) file: judge the order by the capital gate too." };
         var journal = new Option<string?>("--journal") { Description = "The journal to read the strategy's state from and record the decision in; without it, the request alone is judged." };
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
@@ -87,7 +87,7 @@ internal static class GovernanceCommands
     public static Command Outcomes(TextWriter output, TextWriter error)
     {
         var journal = JournalCommand.JournalOption();
-        var file = new Argument<string>("FILE.jsonl") { Description = "Trade outcomes, one JSON object a line: outcome_id, strategy_id, closed_at (UTC), r_multiple, pnl." };
+        var file = CliOptions.Input("OUTCOMES.jsonl", "Trade outcomes, one JSON object a line: outcome_id, strategy_id, closed_at (UTC), r_multiple, pnl.");
         var ingest = new Command("ingest", "Record trade outcomes: each strategy's health and figures (trades, win rate, profit factor, drawdown, loss streak), which go to its maturity-ladder instance as trades evidence. An outcome id already recorded is skipped; a malformed line is reported with its number and nothing of the file is applied (exit 2).")
         {
             journal, file, Policy,

@@ -138,7 +138,7 @@ internal static class JournalCommand
             return ExitCodes.Ok;
         });
 
-        var proofFile = new Option<string>("--proof") { Description = "The proof (journal prove's output).", Required = true };
+        var proofFile = CliOptions.Input("PROOF.json", "The proof (journal prove's output).");
         var proofKey = new Option<string>("--public-key") { Description = "The checkpoint's public key (PEM).", Required = true };
         var verifyProof = new Command("verify-proof", "Check an inclusion proof with the public key alone, without the journal. Exit 0 holds, 1 does not.") { proofFile, proofKey };
         verifyProof.SetAction(parse =>

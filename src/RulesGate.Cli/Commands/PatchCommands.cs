@@ -15,7 +15,7 @@ internal static class PatchCommands
     public static Command Create(TextWriter output, TextWriter error)
     {
         var journal = JournalCommand.JournalOption();
-        var patches = new Option<string>("--patches") { Description = "Config patches, one JSON object a line: id, target, old_value, new_value, status, generated_at, reason, source_experiment_id, confidence_score, [tags], [meta].", Required = true };
+        var patches = CliOptions.Input("PATCHES.jsonl", "Config patches, one JSON object a line: id, target, old_value, new_value, status, generated_at, reason, source_experiment_id, confidence_score, [tags], [meta].");
         var mode = new Option<string?>("--mode") { Description = "disabled, manual_only or bounded_auto (default: the policy's params.mode)." };
         var outDir = new Option<string>("--out") { Description = $"Where proposals are written, one folder each (default {DefaultOutput}).", DefaultValueFactory = _ => DefaultOutput };
         var overrides = new Option<string>("--overrides") { Description = $"The live-overrides TOML file bounded_auto writes (default {LiveOverrides.DefaultPath}).", DefaultValueFactory = _ => LiveOverrides.DefaultPath };

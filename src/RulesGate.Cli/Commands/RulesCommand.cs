@@ -106,8 +106,8 @@ internal static class RulesCommand
 
     private static Command Explain(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("file") { Description = "A rule file." };
-        var input = new Option<string>("--input") { Description = "A JSON context: for a CapitalPolicy, { intent, portfolio, market, execution }.", Required = true };
+        var file = new Argument<string>("RULEFILE") { Description = "A rule file." };
+        var input = CliOptions.Input("CONTEXT.json", "The JSON context the rules see: for a CapitalPolicy, { intent, portfolio, market, execution }.");
         var command = new Command("explain", "For every rule: whether it fires on the context, and the value of every operand of its condition.") { file, input };
         command.SetAction(parse =>
         {
@@ -158,7 +158,7 @@ internal static class RulesCommand
 
     internal static void RequireExists(string path)
     {
-        if (!File.Exists(path) && !Directory.Exists(path))
+        if (path != RulesGate.Core.StandardInput.Name && !File.Exists(path) && !Directory.Exists(path))
         {
             throw new FileNotFoundException($"{path}: no such file or folder.");
         }

@@ -15,7 +15,7 @@ internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var intents = new Option<string>("--intents") { Description = "Order intents, one JSON object per line.", Required = true };
+        var intents = CliOptions.Input("INTENTS.jsonl", "Order intents, one JSON object a line.");
         var portfolio = new Option<string>("--portfolio") { Description = EvalCommand.Portfolio.Description, Required = true };
         var market = new Option<string>("--market") { Description = EvalCommand.Market.Description, Required = true };
         var outDir = new Option<string?>("--out") { Description = "Write decisions.jsonl and summary.json into this folder." };

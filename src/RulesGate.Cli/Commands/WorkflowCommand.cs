@@ -69,7 +69,7 @@ internal static class WorkflowCommand
         var journal = JournalCommand.JournalOption();
         var subject = new Option<string>("--subject") { Description = "The policy or strategy the evidence is about.", Required = true };
         var kind = new Option<string>("--kind") { Description = "What it is: discovery, scoreboard, trades, paper, incident, diary, …", Required = true };
-        var file = new Option<string>("--file") { Description = "The evidence: one JSON object.", Required = true };
+        var file = CliOptions.Input("EVIDENCE.json", "The evidence: one JSON object.");
         var key = KeyOption();
         var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in. Baseline and performance evidence of a strategy feed governance's drift; its alerts are journaled and printed.") { journal, subject, kind, file, key, GovernanceCommands.Policy };
         submit.SetAction(parse =>
@@ -320,7 +320,7 @@ internal static class WorkflowCommand
     private static Command Signals(TextWriter output, TextWriter error)
     {
         var journal = JournalCommand.JournalOption();
-        var file = new Argument<string>("FILE.jsonl") { Description = "Signals, one JSON object a line." };
+        var file = CliOptions.Input("SIGNALS.jsonl", "Signals, one JSON object a line.");
         var command = new Command("signals", "Run a file of signals (start, evidence, approve, reject, tick), printing each once it is durable; safe to run again after a crash.") { journal, file, Definitions, Roles };
         command.SetAction(parse =>
         {
