@@ -205,7 +205,7 @@ public sealed class HotReload : IDisposable
     private RuleResult<RuleBundle> Compile(string path, byte[] bytes, RuleKind kind)
     {
         var parsed = engine.Loader.Parse(path, bytes);
-        var result = parsed.Value is { } file ? engine.Compile(file) : RuleResult<RuleBundle>.Failure(parsed.Diagnostics);
+        var result = engine.Compile(parsed);
         return result.Value is { } bundle && bundle.Kind != kind ? throw new FormatException($"{path} is now a {bundle.Kind.Name} file; this server loaded a {kind.Name} file there.") : result;
     }
 

@@ -29,17 +29,13 @@ public static class CapitalPolicies
     public static RuleResult<RuleBundle> Compile(RuleEngine engine, string path, byte[] bytes)
     {
         var loaded = engine.Loader.Parse(path, bytes);
-        if (loaded.Value is not { } file)
-        {
-            return RuleResult<RuleBundle>.Failure(loaded.Diagnostics);
-        }
-
-        if (file.Kind != CapitalPolicyKind.Instance.Name)
+        var file = loaded.Value ?? loaded.Partial;
+        if (file is not null && file.Kind != CapitalPolicyKind.Instance.Name)
         {
             var source = new SourceText(path, System.Text.Encoding.UTF8.GetString(bytes));
             return RuleResult<RuleBundle>.Failure(RuleDiagnostic.At(source, 1, 1, "RG1005", "kind", $"{path} is a {file.Kind} file; the gate needs a {CapitalPolicyKind.Instance.Name}.", "Pass a capital policy, such as rules/capital/default.yaml."));
         }
 
-        return engine.Compile(file);
+        return engine.Compile(loaded);
     }
 }

@@ -19,7 +19,7 @@ public static class PromotionGates
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         var file = engine.Loader.Parse("alpha-trade.yaml (built in)", copy.ToArray());
-        return Checked(file.Value is { } parsed ? engine.Compile(parsed) : RuleResult<RuleBundle>.Failure(file.Diagnostics), DefaultPath);
+        return Checked(engine.Compile(file), DefaultPath);
     }
 
     private static RuleResult<RuleBundle> Checked(RuleResult<RuleBundle> loaded, string path) =>

@@ -54,7 +54,7 @@ internal static partial class Naming
     public static string? Closest(string name, IEnumerable<string> candidates) =>
         candidates
             .Select(candidate => (candidate, distance: Distance(name, candidate)))
-            .Where(pair => pair.distance <= Math.Max(2, name.Length / 3))
+            .Where(pair => pair.distance <= Math.Max(2, name.Length / 3) && pair.distance * 2 <= name.Length)
             .OrderBy(pair => pair.distance)
             .ThenBy(pair => pair.candidate, StringComparer.Ordinal)
             .Select(pair => pair.candidate)

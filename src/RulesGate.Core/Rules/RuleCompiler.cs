@@ -11,7 +11,7 @@ namespace RulesGate.Core.Rules;
 /// compilation (Release, deterministic), walked by the <see cref="Sandbox"/>, and emitted. Errors are mapped
 /// back to the YAML line and column of the expression that caused them.
 /// </summary>
-internal static class RuleCompiler
+internal static partial class RuleCompiler
 {
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, DocumentationMode.None);
 
@@ -40,36 +40,32 @@ internal static class RuleCompiler
 
         var references = MetadataReferences.For(kind);
         var deriveTypes = new List<string>();
+        var failed = new HashSet<string>(StringComparer.Ordinal);   // derived values with problems of their own
         for (var i = 0; i < file.Derive.Count; i++)
         {
-            var probe = new CodeGenerator(file, kind, deriveTypes).GenerateDeriveProbe(i);
-            var (compilation, tree) = Build(file, probe, references);
-            var model = compilation.GetSemanticModel(tree);
-            Check(kind, compilation, tree, model, probe, diagnostics);
-            var node = ExpressionAt(tree, probe.Regions[0]);
-            var type = model.GetTypeInfo(node).Type;
-            if (diagnostics.Count > 0 || type is null or IErrorTypeSymbol)
+            // A derived value that failed stands as an object from here on, and what uses it is not judged by it.
+            if (UsesAny(file.Derive[i].Expression, failed) || DeriveType(file, kind, i, deriveTypes, references, diagnostics) is not { } type)
             {
-                return (null, diagnostics);
+                failed.Add(file.Derive[i].Name);
+                deriveTypes.Add("object");
+                continue;
             }
 
-            if (type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
-            {
-                diagnostics.Add(Map(probe.Regions[0], 0, node.Span.Length, "RG2003", $"A derived value cannot be of type '{type.ToDisplayString()}'.", "Compute a number, bool, text, or a list of them."));
-                return (null, diagnostics);
-            }
-
-            deriveTypes.Add(type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+            deriveTypes.Add(type);
         }
 
         var source = new CodeGenerator(file, kind, deriveTypes).Generate(ExplainPlanner.Plan(file), RuleFactPlanner.Plan(file, kind));
         var (final, finalTree) = Build(file, source, references);
         var finalModel = final.GetSemanticModel(finalTree);
-        Check(kind, final, finalTree, finalModel, source, diagnostics);
-        CheckConditionsAreBool(file, finalTree, finalModel, source, diagnostics);
+        var found = new List<RuleDiagnostic>(diagnostics);
+        Check(kind, final, finalTree, finalModel, source, found);
+        CheckConditionsAreBool(file, finalTree, finalModel, source, found);
+        var tainted = Expressions(file).Where(expression => UsesAny(expression, failed)).Select(expression => expression.KeyPath)
+            .Concat(file.Derive.Where(derive => failed.Contains(derive.Name)).Select(derive => derive.Expression.KeyPath)).ToHashSet(StringComparer.Ordinal);
+        diagnostics.AddRange(found.Skip(diagnostics.Count).Where(problem => !tainted.Contains(problem.KeyPath)));
         if (diagnostics.Count > 0)
         {
-            return (null, diagnostics);
+            return (null, [.. diagnostics.OrderBy(problem => problem.Location.Line).ThenBy(problem => problem.Location.Column)]);
         }
 
         using var pe = new MemoryStream();
@@ -82,6 +78,35 @@ internal static class RuleCompiler
 
         return (pe.ToArray(), []);
     }
+
+    /// <summary>The type of derived value <paramref name="index"/>, written for the generated code; null after adding its problems.</summary>
+    private static string? DeriveType(RuleFile file, RuleKind kind, int index, List<string> deriveTypes, IReadOnlyList<MetadataReference> references, List<RuleDiagnostic> diagnostics)
+    {
+        var probe = new CodeGenerator(file, kind, deriveTypes).GenerateDeriveProbe(index);
+        var (compilation, tree) = Build(file, probe, references);
+        var model = compilation.GetSemanticModel(tree);
+        var before = diagnostics.Count;
+        Check(kind, compilation, tree, model, probe, diagnostics);
+        var node = ExpressionAt(tree, probe.Regions[0]);
+        var type = model.GetTypeInfo(node).Type;
+        if (diagnostics.Count > before || type is null or IErrorTypeSymbol)
+        {
+            return null;
+        }
+
+        if (type.IsAnonymousType || type.SpecialType == SpecialType.System_Void)
+        {
+            diagnostics.Add(Map(probe.Regions[0], 0, node.Span.Length, "RG2003", $"A derived value cannot be of type '{type.ToDisplayString()}'.", "Compute a number, bool, text, or a list of them."));
+            return null;
+        }
+
+        return type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    }
+
+    /// <summary>Whether the expression uses one of the derived values named.</summary>
+    private static bool UsesAny(RuleExpression expression, HashSet<string> derived) =>
+        derived.Count > 0 && SyntaxFactory.ParseExpression(expression.Text, 0, ParseOptions).DescendantNodesAndSelf().OfType<MemberAccessExpressionSyntax>()
+            .Any(access => access.Expression is IdentifierNameSyntax { Identifier.Text: "Derived" } && derived.Contains(access.Name.Identifier.Text));
 
     private static IEnumerable<RuleExpression> Expressions(RuleFile file) =>
         file.Derive.Select(derive => derive.Expression)
@@ -247,7 +272,7 @@ internal static class RuleCompiler
         var message = diagnostic.GetMessage(CultureInfo.InvariantCulture);
         if (source.RegionAt(span.Start) is { } region)
         {
-            return Map(region, span.Start - region.Start, span.Length, diagnostic.Id, message, Hint(diagnostic, tree, model));
+            return Map(region, span.Start - region.Start, span.Length, diagnostic.Id, Translate(diagnostic, message, tree, model), Hint(diagnostic, tree, model));
         }
 
         // Outside any expression: a generator bug, not the author's; still reported against the file.
@@ -260,6 +285,42 @@ internal static class RuleCompiler
 
     private static RuleDiagnostic Error(RuleExpression expression, int offset, int length, string code, string message, string hint) =>
         RuleDiagnostic.At(expression.Locate(offset), expression.Scalar.Source, code, expression.KeyPath, message, hint, length);
+
+    /// <summary>
+    /// Roslyn's message in the author's words: names as the rule file writes them (<c>Params.Loss</c>, never the
+    /// generated <c>Params_Loss</c>), no advice about using directives or assemblies, and a full stop.
+    /// </summary>
+    private static string Translate(Diagnostic diagnostic, string message, SyntaxTree tree, SemanticModel model)
+    {
+        var node = tree.GetRoot().FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+        var text = diagnostic.Id switch
+        {
+            // Without a derive: block, Derived is no value of the file's, and the name resolves to generated code.
+            _ when node is IdentifierNameSyntax { Identifier.Text: "Derived" } && node.Parent is MemberAccessExpressionSyntax derived && derived.Expression == node =>
+                $"Derived has no '{derived.Name.Identifier.Text}': the file has no derive: block, where derived values are computed.",
+            "CS1061" or "CS0117" when node.Parent is MemberAccessExpressionSyntax access =>
+                $"{Written(access.Expression, model)} has no '{access.Name.Identifier.Text}'.",
+            "CS0103" when node is IdentifierNameSyntax identifier =>
+                $"'{identifier.Identifier.Text}' is not a name a rule can use.",
+            _ => GeneratedName().Replace(message, match => match.Value.Replace('_', '.').TrimEnd('.'))
+                .Replace(" (are you missing a using directive or an assembly reference?)", "", StringComparison.Ordinal),
+        };
+        return text.EndsWith('.') ? text : text + ".";
+    }
+
+    /// <summary>An expression as the author wrote it, with its type when that is a plain one: <c>Derived.Notional (a double)</c>.</summary>
+    private static string Written(ExpressionSyntax expression, SemanticModel model)
+    {
+        var written = expression.ToString();
+        return model.GetSymbolInfo(expression).Symbol is INamedTypeSymbol || model.GetTypeInfo(expression).Type is not { } type
+            || type.SpecialType == SpecialType.None
+            ? written
+            : $"{written} (a {type.ToDisplayString()})";
+    }
+
+    /// <summary>A generated type's name in a message: <c>Params_</c>, <c>Params_Loss</c>, <c>Derived_</c>.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\b(Params|Derived)_[A-Za-z0-9_]*")]
+    private static partial System.Text.RegularExpressions.Regex GeneratedName();
 
     /// <summary>"Did you mean …" for a misspelt member or name.</summary>
     private static string Hint(Diagnostic diagnostic, SyntaxTree tree, SemanticModel model)

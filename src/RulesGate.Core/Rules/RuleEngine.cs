@@ -31,8 +31,20 @@ public sealed class RuleEngine
     /// <summary>Loads and compiles one file.</summary>
     public RuleResult<RuleBundle> Load(string path)
     {
-        var loaded = Loader.Load(path);
-        return loaded.Value is { } file ? Compile(file) : RuleResult<RuleBundle>.Failure(loaded.Diagnostics);
+        return Compile(Loader.Load(path));
+    }
+
+    /// <summary>Compiles a file as loaded; a file that did not load has the problems of its expressions added to its own.</summary>
+    public RuleResult<RuleBundle> Compile(RuleResult<RuleFile> loaded)
+    {
+        if (loaded.Value is { } file)
+        {
+            return Compile(file);
+        }
+
+        // Compiled only for its problems: nothing of it is cached or loaded.
+        var further = loaded.Partial is { } partial && Kinds.Find(partial.Kind) is { } kind ? RuleCompiler.Compile(partial, kind).Diagnostics : [];
+        return RuleResult<RuleBundle>.Failure([.. loaded.Diagnostics, .. further.Except(loaded.Diagnostics)]);
     }
 
     /// <summary>Compiles a loaded file, or loads its assembly from the cache.</summary>

@@ -74,6 +74,7 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
             return RuleResult<RuleFile>.Failure(reader.Diagnostics);
         }
 
+        var problemsBefore = reader.Diagnostics.Count;
         var parameters = top.TryGetValue("params", out var paramsNode) ? Params(reader, paramsNode, kind) : ParamTree.Empty;
         var overrides = top.TryGetValue("overrides", out var overridesNode) ? Overrides(reader, overridesNode, parameters) : ParamOverrides.None;
         if (overridesNode is not null && kind.OverrideKeys is null)
@@ -82,13 +83,19 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
         }
 
         var derive = top.TryGetValue("derive", out var deriveNode) ? Derive(reader, deriveNode, kind) : [];
+        var namesRead = reader.Diagnostics.Count == problemsBefore;
         var rules = top.TryGetValue("rules", out var rulesNode) ? Rules(reader, rulesNode, kind) : [];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         if (reader.HasErrors || metadata is null)
         {
-            return RuleResult<RuleFile>.Failure(reader.Diagnostics);
+            // A rule left out for its own problem cannot confuse the others, so the rest are still compiled for theirs;
+            // a param or derived value left out would make every use of it a problem too, so then nothing is.
+            return RuleResult<RuleFile>.Failure(reader.Diagnostics) with
+            {
+                Partial = namesRead ? new RuleFile(path, hash, kind.Name, metadata ?? new RuleMetadata("unread", 1, ""), mode, parameters, overrides, derive, rules) { Bytes = bytes } : null,
+            };
         }
 
-        var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
         return RuleResult<RuleFile>.Success(new RuleFile(path, hash, kind.Name, metadata, mode, parameters, overrides, derive, rules) { Bytes = bytes });
     }
 

@@ -64,7 +64,7 @@ public sealed class RuleRegistry : IDisposable
                 }
 
                 var parsed = engine.Loader.Parse(path, bytes);
-                var result = parsed.Value is { } file ? engine.Compile(file) : RuleResult<RuleBundle>.Failure(parsed.Diagnostics);
+                var result = engine.Compile(parsed);
                 if (result.Value is { } bundle)
                 {
                     next[path] = bundle;

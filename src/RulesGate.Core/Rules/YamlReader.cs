@@ -93,12 +93,18 @@ internal sealed partial class YamlReader(SourceText source)
     public Dictionary<string, YamlNode> Entries(YamlMappingNode mapping, string path, string[] allowed, string[] required)
     {
         var entries = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        var meant = new HashSet<string>(StringComparer.Ordinal);   // required keys an unknown key is a typo of: told once, there
         foreach (var (keyNode, value) in mapping.Children)
         {
             var key = (keyNode as YamlScalarNode)?.Value ?? "";
             if (!allowed.Contains(key, StringComparer.Ordinal))
             {
                 var guess = Naming.Closest(key, allowed);
+                if (guess is not null && required.Contains(guess, StringComparer.Ordinal))
+                {
+                    meant.Add(guess);
+                }
+
                 var hint = guess is null
                     ? $"Allowed here: {Naming.OneOf(allowed)}."
                     : $"Did you mean '{guess}'? Allowed here: {Naming.OneOf(allowed)}.";
@@ -111,7 +117,7 @@ internal sealed partial class YamlReader(SourceText source)
 
         foreach (var key in required)
         {
-            if (!entries.ContainsKey(key) && !mapping.Children.Any(pair => (pair.Key as YamlScalarNode)?.Value == key))
+            if (!entries.ContainsKey(key) && !meant.Contains(key) && !mapping.Children.Any(pair => (pair.Key as YamlScalarNode)?.Value == key))
             {
                 Error(mapping, "RG1003", Join(path, key), $"Missing required key '{key}'.", $"Add '{key}:' to {(path.Length == 0 ? "the file" : path)}.");
             }
@@ -171,7 +177,8 @@ internal sealed partial class YamlReader(SourceText source)
         }
 
         var match = allowed.FirstOrDefault(choice => string.Equals(choice, value, StringComparison.OrdinalIgnoreCase));
-        var hint = match is null ? $"Write one of: {Naming.OneOf(allowed)}." : $"Write '{match}'.";
+        var guess = Naming.Closest(value, allowed);
+        var hint = match is not null ? $"Write '{match}'." : guess is not null ? $"Did you mean '{guess}'? Write one of: {Naming.OneOf(allowed)}." : $"Write one of: {Naming.OneOf(allowed)}.";
         Error(node, "RG1005", path, $"'{value}' is not allowed here.", hint);
         return null;
     }

@@ -140,7 +140,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         }
 
         var file = engine.Loader.Parse(found, pinned ?? InputFile.ReadAtMost(found, YamlLimits.MaxBytes));
-        var loaded = file.Value is { } parsed ? engine.Compile(parsed) : RuleResult<RuleBundle>.Failure(file.Diagnostics);
+        var loaded = engine.Compile(file);
         if (loaded.Value is not { Kind: PromotionGateKind or MaturityPolicyKind } bundle)
         {
             reader.Error(node, "RG1005", "gates", loaded.Value is null ? $"'{path}' does not compile: {loaded.Diagnostics[0]}" : $"'{path}' is a {loaded.Value.Kind.Name} file, not a PromotionGate or MaturityPolicy file.", "Run rulesgate rules check on it.");

@@ -190,4 +190,46 @@ public sealed class RuleCompilerTests
 
         Assert.Throws<FormatException>(() => bundle.Evaluator<string>());
     }
+
+    [Fact]
+    public void Compile_EveryProblemAtOnce_InFileOrder_AndNothingSaidOfWhatUsesABrokenDerivedValue()
+    {
+        var yaml = Some.PolicyYaml(
+            Rule("Derived.Notional > 1", id: "R-1") + Rule("Intent.Sidee == \"buy\"", id: "R-2") + Rule("Intent.Qty", id: "R-3"),
+            extra: "derive:\n  Notional: Intent.Qty * Price\n  Doubled: Derived.Notional * 2\n");
+
+        var errors = Compiled.Errors(yaml);
+
+        Assert.Equal(["derive.Notional", "rules[1].when", "rules[2].when"], errors.Select(error => error.KeyPath));
+        Assert.Equal("Derived has no 'Nope'.", Assert.Single(Compiled.Errors(Some.PolicyYaml(Rule("Derived.Nope > 1"), extra: "derive:\n  Notional: Intent.Qty * 2\n"))).Message);
+        Assert.Equal(errors.OrderBy(error => error.Location.Line), errors);
+    }
+
+    [Fact]
+    public void Compile_AStructuralProblem_StillReportsTheExpressionProblemsOfTheOtherRules()
+    {
+        var yaml = Some.PolicyYaml(Rule("Intent.Qty > 1", id: "R-1", extra: "    actoin: deny\n") + Rule("Intent.Qtyy > 1", id: "R-2"));
+
+        var errors = Compiled.Errors(yaml);
+
+        Assert.Equal([("RG1002", "rules[0].actoin"), ("CS1061", "rules[1].when")], errors.Select(error => (error.Code, error.KeyPath)));
+        Assert.Equal("Did you mean 'Qty'?", errors[1].Hint);
+    }
+
+    [Theory]
+    [InlineData("Params.Exposure.MaxPositionPc > 1", "Params.Exposure has no 'MaxPositionPc'.", "Did you mean 'MaxPositionPct'?")]
+    [InlineData("Params.Nope > 1", "Params has no 'Nope'.", "")]
+    [InlineData("Derived.Nope > 1", "Derived has no 'Nope': the file has no derive: block, where derived values are computed.", "")]
+    [InlineData("Intent.Qty.Rounded() > 1", "Intent.Qty (a double) has no 'Rounded'.", "")]
+    [InlineData("Math.Nope(Intent.Qty) > 1", "Math has no 'Nope'.", "")]
+    [InlineData("Price > 1", "'Price' is not a name a rule can use.", "Available: Execution, Intent, Market, Math, Metrics, Params, Portfolio.")]
+    [InlineData("Params.Exposure > 1", "Operator '>' cannot be applied to operands of type 'Params.Exposure' and 'int'.", "")]
+    public void Compile_RoslynsErrors_AreSaidInTheAuthorsWords(string when, string message, string hint)
+    {
+        var error = Assert.Single(Compiled.Errors(Some.PolicyYaml(Rule(when))));
+
+        Assert.Equal(message, error.Message);
+        Assert.StartsWith(hint, error.Hint, StringComparison.Ordinal);
+        Assert.DoesNotMatch("Params_|Derived_|using directive|assembly reference", error.ToString());
+    }
 }

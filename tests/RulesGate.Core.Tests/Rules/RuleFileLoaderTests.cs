@@ -82,7 +82,7 @@ public sealed class RuleFileLoaderTests
     [InlineData("severity: high", "RG1005", "Write 'HIGH'.")]
     [InlineData("version: 0", "RG1005", "Write a whole number ≥ 1.")]
     [InlineData("version: two", "RG1004", "Write a whole number ≥ 1, without quotes.")]
-    [InlineData("mode: enforced", "RG1005", "Write one of: enforce, monitor.")]
+    [InlineData("mode: enforced", "RG1005", "Did you mean 'enforce'? Write one of: enforce, monitor.")]
     [InlineData("kind: CapitalPolicyy", "RG1005", "Did you mean 'CapitalPolicy'?")]
     public void Load_BadValue_SaysWhatToWrite(string replacement, string code, string hint)
     {
@@ -137,5 +137,22 @@ public sealed class RuleFileLoaderTests
         var expected = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(yaml)));
 
         Assert.Equal(expected, Compiled.Load(yaml).Value!.Hash);
+    }
+
+    [Fact]
+    public void Load_AMistypedRequiredKey_IsOneProblem_ThatNamesTheKeyMeant()
+    {
+        var diagnostic = Assert.Single(Compiled.Load(Some.PolicyYaml(OneRule.Replace("when:", "whenn:", StringComparison.Ordinal))).Diagnostics);
+
+        Assert.Equal(("RG1002", "rules[0].whenn"), (diagnostic.Code, diagnostic.KeyPath));
+        Assert.StartsWith("Did you mean 'when'?", diagnostic.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_AMisspeltChoice_SaysTheClosest()
+    {
+        var diagnostic = Assert.Single(Compiled.Load(Some.PolicyYaml(OneRule.Replace("HIGH", "HIHG", StringComparison.Ordinal))).Diagnostics);
+
+        Assert.Equal("Did you mean 'HIGH'? Write one of: INFO, WARN, HIGH, CRIT.", diagnostic.Hint);
     }
 }

@@ -13,8 +13,7 @@ internal static class Compiled
 
     public static RuleResult<RuleBundle> Compile(string yaml, string path = "test.yaml")
     {
-        var loaded = Load(yaml, path);
-        return loaded.Value is { } file ? Engine.Compile(file) : RuleResult<RuleBundle>.Failure(loaded.Diagnostics);
+        return Engine.Compile(Load(yaml, path));
     }
 
     public static RuleBundle Bundle(string yaml)
