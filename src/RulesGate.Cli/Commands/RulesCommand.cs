@@ -148,7 +148,7 @@ internal static class RulesCommand
 
     internal static int Report(IReadOnlyList<RuleDiagnostic> diagnostics, TextWriter error)
     {
-        foreach (var diagnostic in diagnostics)
+        foreach (var diagnostic in RuleDiagnostic.InFileOrder(diagnostics))
         {
             error.Write(diagnostic.ToCaretString());
         }

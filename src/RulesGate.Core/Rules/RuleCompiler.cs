@@ -65,7 +65,7 @@ internal static partial class RuleCompiler
         diagnostics.AddRange(found.Skip(diagnostics.Count).Where(problem => !tainted.Contains(problem.KeyPath)));
         if (diagnostics.Count > 0)
         {
-            return (null, [.. diagnostics.OrderBy(problem => problem.Location.Line).ThenBy(problem => problem.Location.Column)]);
+            return (null, RuleDiagnostic.InFileOrder(diagnostics));
         }
 
         using var pe = new MemoryStream();

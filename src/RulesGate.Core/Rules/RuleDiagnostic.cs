@@ -22,6 +22,14 @@ public sealed record RuleDiagnostic(
     string LineText,
     int Length = 1)
 {
+    /// <summary>Problems as an author reads them: file by file, in the order the files first appear, and down each file.</summary>
+    public static IReadOnlyList<RuleDiagnostic> InFileOrder(IEnumerable<RuleDiagnostic> diagnostics)
+    {
+        var all = diagnostics.ToList();
+        var files = all.Select(problem => problem.Location.File).Distinct(StringComparer.Ordinal).ToList();
+        return [.. all.OrderBy(problem => files.IndexOf(problem.Location.File)).ThenBy(problem => problem.Location.Line).ThenBy(problem => problem.Location.Column)];
+    }
+
     /// <summary>One line: <c>file:line:col: error CODE: [path] message. hint</c>.</summary>
     public override string ToString()
     {

@@ -44,7 +44,7 @@ public sealed class RuleEngine
 
         // Compiled only for its problems: nothing of it is cached or loaded.
         var further = loaded.Partial is { } partial && Kinds.Find(partial.Kind) is { } kind ? RuleCompiler.Compile(partial, kind).Diagnostics : [];
-        return RuleResult<RuleBundle>.Failure([.. loaded.Diagnostics, .. further.Except(loaded.Diagnostics)]);
+        return RuleResult<RuleBundle>.Failure(RuleDiagnostic.InFileOrder(loaded.Diagnostics.Union(further)));
     }
 
     /// <summary>Compiles a loaded file, or loads its assembly from the cache.</summary>

@@ -71,12 +71,17 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         }
 
         var initial = top.TryGetValue("initial", out var initialNode) ? reader.String(initialNode, "initial") : null;
+        if (initial is not null && statesNode is YamlMappingNode named)
+        {
+            // Every name a way out leads to is checked against every state the file names, whatever else is wrong.
+            CheckGraph(reader, [.. states.Select(state => state.State.Name).Union(named.Children.Keys.Select(key => (key as YamlScalarNode)?.Value ?? ""))], states, demotions, initial, initialNode!, demoteNode);
+        }
+
         if (reader.HasErrors || metadata is null || subject is null || initial is null)
         {
             return RuleResult<WorkflowDefinition>.Failure(reader.Diagnostics);
         }
 
-        CheckGraph(reader, states, demotions, initial, initialNode!, statesNode!, demoteNode);
         CheckEffects(reader, states);
         if (reader.HasErrors)
         {
@@ -480,9 +485,9 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
     }
 
     /// <summary>Every target names a state; the initial state exists; every state is reachable from it.</summary>
-    private static void CheckGraph(YamlReader reader, List<LoadedState> states, List<LoadedDemotion> demotions, string initial, YamlNode initialNode, YamlNode statesNode, YamlNode? demoteNode)
+    /// <param name="names">Every state named, those with problems of their own too.</param>
+    private static void CheckGraph(YamlReader reader, List<string> names, List<LoadedState> states, List<LoadedDemotion> demotions, string initial, YamlNode initialNode, YamlNode? demoteNode)
     {
-        var names = states.Select(state => state.State.Name).ToList();
         void Known(string target, YamlNode node, string path, bool allowDown)
         {
             if (!names.Contains(target, StringComparer.Ordinal) && !(allowDown && target == WorkflowDefinition.DownTarget))
@@ -509,15 +514,16 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         }
 
         // Demotions can fire in any reachable state; "down" reaches the state listed before it.
+        var order = states.Select(state => state.State.Name).ToList();
         var reached = new HashSet<string>(StringComparer.Ordinal) { initial };
         var pending = new Queue<string>([initial]);
         while (pending.TryDequeue(out var current))
         {
-            var index = names.IndexOf(current);
+            var index = order.IndexOf(current);
             var next = states[index].State.Targets
                 .Concat(demotions.Where(d => d.To is not (WorkflowDefinition.DownTarget or WorkflowDefinition.GatesTarget)).Select(d => d.To))
-                .Concat(demotions.Any(d => d.To == WorkflowDefinition.DownTarget) && index > 0 ? [names[index - 1]] : [])
-                .Concat(demotions.Any(d => d.To == WorkflowDefinition.GatesTarget) ? names.Take(index) : []);
+                .Concat(demotions.Any(d => d.To == WorkflowDefinition.DownTarget) && index > 0 ? [order[index - 1]] : [])
+                .Concat(demotions.Any(d => d.To == WorkflowDefinition.GatesTarget) ? order.Take(index) : []);
             foreach (var target in next.Where(reached.Add))
             {
                 pending.Enqueue(target);

@@ -72,6 +72,14 @@ public sealed class WorkflowLoaderTests
     }
 
     [Fact]
+    public void EveryProblemAtOnce_AWrongInitialBesideAMistypedKey()
+    {
+        var diagnostics = Parse(Header.Replace("initial: a", "initial: aa", StringComparison.Ordinal) + "states:\n  a:\n    after: { duration: PT1H, too: b }\n  b: { final: true }\n").Diagnostics;
+
+        Assert.Equal(["initial", "states.a.after.too"], diagnostics.Select(diagnostic => diagnostic.KeyPath).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void UnreachableState_IsRefused()
     {
         var diagnostic = Error(Header + "states:\n  a:\n    after: { duration: PT1H, to: b }\n  b: { final: true }\n  c: { final: true }\n");
