@@ -26,6 +26,13 @@ internal static class CliOptions
         CustomParser = result => result.Tokens.Count == 1 ? RulesGate.Core.StandardInput.Path(result.Tokens[0].Value) : optionalDefault!,
     };
 
+    /// <summary><c>--json</c>: the report as one JSON document of the shape given, with the field names of its schema.</summary>
+    public static Option<bool> Json(string shape) => new("--json") { Description = $"Print {shape} instead of sentences (schema in docs/schemas/)." };
+
+    /// <summary>The last line of a check: <c>3 files checked, 1 problem.</c></summary>
+    public static string Checked(int count, string noun, int problems) =>
+        $"{count} {noun}{(count == 1 ? "" : "s")} checked, {(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : $"{problems} problems")}.";
+
     /// <summary>An option's UTC time, written with Z.</summary>
     /// <exception cref="FormatException">Not a time, or not UTC; names the option.</exception>
     public static DateTimeOffset Utc(string text, string option) =>

@@ -124,4 +124,38 @@ public sealed class OutputSchemaTests : IDisposable
             Assert.True(loaded == intentSchema.Evaluate(intent.RootElement).IsValid, $"the loader {(loaded ? "accepts" : "refuses")} what the schema does not: {line}");
         }
     }
+
+    [Fact]
+    public void Reports_WithJson_ValidateAgainstTheirSchemas()
+    {
+        var journal = Path.Combine(folder, "journal.db");
+        Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("run", "samples/capital/intents.jsonl", "--policy", "samples/capital/policygate-policy.yaml", "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal).Exit);
+        var broken = Path.Combine(folder, "broken.yaml");
+        File.WriteAllText(broken, File.ReadAllText(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml")).Replace("severity: CRIT", "severity: CRITT", StringComparison.Ordinal));
+
+        (string[] Command, int Exit, string Schema)[] reports =
+        [
+            (["rules", "check", "rules", "--json"], 0, "check-report.schema.json"),
+            (["rules", "check", broken, "--json"], 2, "check-report.schema.json"),
+            (["workflow", "check", "--json"], 0, "check-report.schema.json"),
+            (["rules", "test", "--json"], 0, "test-report.schema.json"),
+            (["changelog", "--journal", journal, "--json"], 0, "changelog.schema.json"),
+            (["replay", "--journal", journal, "--json"], 0, "replay-report.schema.json"),
+        ];
+        foreach (var (command, exit, schema) in reports)
+        {
+            var result = CliTests.Run(command);
+            Assert.Equal(exit, result.Exit);
+            using var json = JsonDocument.Parse(result.Out);
+            Assert.True(Schema(schema).Evaluate(json.RootElement).IsValid, $"{string.Join(' ', command)}: {result.Out}");
+        }
+
+        using var problems = JsonDocument.Parse(CliTests.Run("rules", "check", broken, "--json").Out);
+        Assert.Equal("Did you mean 'CRIT'? Write one of: INFO, WARN, HIGH, CRIT.", problems.RootElement.GetProperty("problems")[0].GetProperty("hint").GetString());
+        using var changes = JsonDocument.Parse(CliTests.Run("changelog", "--journal", journal, "--json").Out);
+        var change = Assert.Single(changes.RootElement.GetProperty("changes").EnumerateArray());
+        Assert.Equal(("rule bundle", "", ""), (change.GetProperty("what").GetString(), change.GetProperty("actor").GetString(), change.GetProperty("why").GetString()));
+        Assert.StartsWith("policygate-policy@1#", change.GetProperty("subject").GetString(), StringComparison.Ordinal);
+    }
 }

@@ -167,11 +167,19 @@ internal static class JournalCommand
     {
         var journal = JournalOption();
         var run = new Option<string?>("--run") { Description = "Only this run's decisions (its run_id)." };
-        var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch, or when the journal does not verify (then nothing is replayed).") { journal, run };
+        var json = CliOptions.Json("{verified, problem, replayed, mismatches: [{seq, intent_id, recorded, replayed}]}");
+        var command = new Command("replay", "Re-evaluate every recorded decision with the exact rule file that made it; exit 1 on any mismatch, or when the journal does not verify (then nothing is replayed).") { journal, run, json };
         command.SetAction(parse =>
         {
             using var store = ReadOnly(parse.GetValue(journal)!);
             var chain = JournalAudit.Verify(store);
+            if (parse.GetValue(json))
+            {
+                var replayed = chain.Intact ? CapitalReplay.Run(store, CliOptions.Engine(parse), parse.GetValue(run)) : null;
+                output.WriteLine(Core.Reports.ReportJson.Replay(chain.Intact ? null : chain.Describe(), replayed));
+                return replayed is { Matches: true } ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
             if (!chain.Intact)
             {
                 // Replaying a journal that does not verify would vouch for what may have been rewritten.

@@ -167,11 +167,12 @@ internal static class PromotionCommands
     {
         var journal = JournalCommand.JournalOption();
         var outFile = new Option<string?>("--out") { Description = "Write the Markdown here instead of printing it." };
-        var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.sbn.") { journal, outFile };
+        var json = CliOptions.Json("{count, changes: [{at, what, subject, change, actor, why}]}");
+        var command = new Command("changelog", "The governance changelog from the journal (promotions, demotions, kill switch trips and resets, rule bundles in use, with who, when and why), rendered from templates/changelog.md.sbn.") { journal, outFile, json };
         command.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
-            var markdown = GovernanceDocuments.Changelog(store);
+            var markdown = parse.GetValue(json) ? ReportJson.Changelog(GovernanceDocuments.ChangelogOf(store)) + "\n" : GovernanceDocuments.Changelog(store);
             if (parse.GetValue(outFile) is { } path)
             {
                 File.WriteAllText(path, markdown);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 
@@ -21,13 +22,14 @@ internal static class RulesCommand
     private static Command Check(TextWriter output, TextWriter error)
     {
         var paths = new Argument<string[]>("path") { Description = "Rule files or folders (default: rules).", Arity = ArgumentArity.ZeroOrMore };
-        var command = new Command("check", "Load and compile rule files (and rule tests); print every problem with file:line:col. Exit 0 clean, 2 otherwise.") { paths };
+        var json = CliOptions.Json("{files, problems: [{file, line, column, code, key_path, message, hint}]}");
+        var command = new Command("check", "Load and compile rule files (and rule tests); print every problem with file:line:col. Exit 0 clean, 2 otherwise.") { paths, json };
         command.SetAction(parse =>
         {
             var engine = CliOptions.Engine(parse);
             var targets = parse.GetValue(paths) is { Length: > 0 } given ? given : ["rules"];
             var checkedFiles = 0;
-            var problems = 0;
+            var problems = new List<RuleDiagnostic>();
             foreach (var target in targets)
             {
                 RequireExists(target);
@@ -36,7 +38,7 @@ internal static class RulesCommand
                 foreach (var file in isFile && RuleFiles.InTests(target) ? [] : RuleFiles.Under(target))
                 {
                     checkedFiles++;
-                    problems += Report(engine.Load(file).Diagnostics, error);
+                    problems.AddRange(engine.Load(file).Diagnostics);
                 }
 
                 // Rule tests: those below a folder, or the file named when it sits in a tests/ folder.
@@ -44,25 +46,47 @@ internal static class RulesCommand
                 {
                     checkedFiles++;
                     var tests = RuleTestLoader.Load(file);
-                    problems += Report(tests.Value is { } loaded ? runner.Check(loaded) : tests.Diagnostics, error);
+                    problems.AddRange(tests.Value is { } loaded ? runner.Check(loaded) : tests.Diagnostics);
                 }
             }
 
-            output.WriteLine($"{checkedFiles} {(checkedFiles == 1 ? "file" : "files")} checked, {(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : $"{problems} problems")}.");
-            return problems == 0 ? ExitCodes.Ok : ExitCodes.Error;
+            return Checked(checkedFiles, "file", problems, parse.GetValue(json), output, error);
         });
         return command;
+    }
+
+    /// <summary>A check's report: every problem (on stderr, or in the JSON), then the summary; exit 0 clean, 2 otherwise.</summary>
+    internal static int Checked(int count, string noun, IReadOnlyList<RuleDiagnostic> problems, bool json, TextWriter output, TextWriter error)
+    {
+        if (json)
+        {
+            output.WriteLine(ReportJson.Check(count, problems));
+        }
+        else
+        {
+            Report(problems, error);
+            output.WriteLine(CliOptions.Checked(count, noun, problems.Count));
+        }
+
+        return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Error;
     }
 
     private static Command Test(TextWriter output, TextWriter error)
     {
         var path = new Argument<string>("path") { Description = "A rule-test file or folder (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
-        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed'; exit 1 when any fails.") { path };
+        var json = CliOptions.Json("{passed, failed, cases: [{file, line, case, passed, failure}]}");
+        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed'; exit 1 when any fails.") { path, json };
         command.SetAction(parse =>
         {
             var target = parse.GetValue(path)!;
             RequireExists(target);
             var outcomes = RunTests(CliOptions.Engine(parse), target);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(ReportJson.Tests(outcomes));
+                return outcomes.All(outcome => outcome.Passed) ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
             foreach (var outcome in outcomes)
             {
                 if (outcome.Passed)

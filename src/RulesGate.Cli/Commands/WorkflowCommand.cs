@@ -5,6 +5,7 @@ using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
@@ -16,27 +17,25 @@ internal static class WorkflowCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var files = new Argument<string[]>("FILE") { Description = "Workflow files or folders (default workflows/).", Arity = ArgumentArity.ZeroOrMore };
-        var check = new Command("check", "Load workflow definitions strictly and compile their conditions; check that every template they render exists, every role they ask for is declared and every quorum can be met; print every problem as file:line:col with what to write instead.") { files, Roles };
+        var checkJson = CliOptions.Json("{files, problems: [{file, line, column, code, key_path, message, hint}]}");
+        var check = new Command("check", "Load workflow definitions strictly and compile their conditions; check that every template they render exists, every role they ask for is declared and every quorum can be met; print every problem as file:line:col with what to write instead.") { files, Roles, checkJson };
         check.SetAction(parse =>
         {
             var paths = Files(parse.GetValue(files));
             var loader = Loader(parse);
-            var problems = 0;
+            var json = parse.GetValue(checkJson);
+            var problems = new List<RuleDiagnostic>();
             foreach (var path in paths)
             {
                 var loaded = loader.Load(path);
-                if (loaded.Value is { } definition)
+                problems.AddRange(loaded.Diagnostics);
+                if (loaded.Value is { } definition && !json)
                 {
                     output.WriteLine($"  {definition.Identity,-40} {definition.States.Count,2} states  subject {definition.Subject,-8}  {path}");
                 }
-                else
-                {
-                    problems += RulesCommand.Report(loaded.Diagnostics, error);
-                }
             }
 
-            output.WriteLine($"{paths.Count} {(paths.Count == 1 ? "workflow" : "workflows")} checked, {(problems == 0 ? "no problems" : problems == 1 ? "1 problem" : $"{problems} problems")}.");
-            return problems == 0 ? ExitCodes.Ok : ExitCodes.Error;
+            return RulesCommand.Checked(paths.Count, "workflow", problems, json, output, error);
         });
 
         var file = new Argument<string>("FILE") { Description = "A workflow file." };

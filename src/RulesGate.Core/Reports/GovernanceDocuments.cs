@@ -79,6 +79,18 @@ public static class GovernanceDocuments
     /// <summary>Every governance change in the journal, oldest first: promotions, demotions, kill switch trips and resets, and each rule bundle's first decision.</summary>
     public static string Changelog(JournalStore store, string templates = "templates")
     {
+        // A table cell ends at a '|', so one inside a reason is escaped; an empty cell is '-'.
+        var rows = ChangelogOf(store).Changes.Select(row => row with
+        {
+            Actor = row.Actor.Length == 0 ? "-" : row.Actor,
+            Why = row.Why.Length == 0 ? "-" : row.Why.Replace("|", "\\|", StringComparison.Ordinal),
+        }).ToList();
+        return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
+    }
+
+    /// <summary>The changelog's rows, oldest first, as the journal says them.</summary>
+    public static ChangelogModel ChangelogOf(JournalStore store)
+    {
         var changes = new List<(long Seq, ChangeRow Row)>();
         var inForce = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);   // each policy's approvals so far, as its record holds them
         foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
@@ -92,12 +104,12 @@ public static class GovernanceDocuments
         {
             if (Bundle(decision.Payload) is { } bundle && bundles.Add(bundle))
             {
-                changes.Add((decision.Seq, Row(decision.Time, "rule bundle", bundle, "first decision", "", "")));
+                changes.Add((decision.Seq, new ChangeRow(decision.Time, "rule bundle", bundle, "first decision", "", "")));
             }
         }
 
         var rows = changes.OrderBy(change => change.Seq).Select(change => change.Row).ToList();
-        return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
+        return new ChangelogModel(rows.Count, rows);
     }
 
     /// <summary>The <c>bundle</c> a decision's payload names, read without building the rest of it.</summary>
@@ -137,16 +149,13 @@ public static class GovernanceDocuments
                 : given.Count == standing.Count ? string.Join(", ", standing)
                 : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
             var why = $"approvals {approvals}; evidence {(Text("evidence_id") is { Length: > 0 } evidence ? evidence : "none")}";
-            return Row(time, Text("kind"), Text("policy_id"), $"{Text("from")} → {Text("to")}", Text("actor"), why);
+            return new ChangeRow(time, Text("kind"), Text("policy_id"), $"{Text("from")} → {Text("to")}", Text("actor"), why);
         }
 
         return type == GateJournal.TrippedType
-            ? Row(time, "kill switch tripped", "killswitch", "on", "gate", Text("cause"))
-            : Row(time, "kill switch reset", "killswitch", "off", Text("actor"), Text("reason"));
+            ? new ChangeRow(time, "kill switch tripped", "killswitch", "on", "gate", Text("cause"))
+            : new ChangeRow(time, "kill switch reset", "killswitch", "off", Text("actor"), Text("reason"));
     }
-
-    private static ChangeRow Row(string at, string what, string subject, string change, string actor, string why) =>
-        new(at, what, subject, change, actor.Length == 0 ? "-" : actor, why.Length == 0 ? "-" : why.Replace("|", "\\|", StringComparison.Ordinal));
 
     /// <summary>Whether <paramref name="name"/> is a template of <paramref name="templates"/> or built in.</summary>
     public static bool Exists(string name, string templates = "templates") =>

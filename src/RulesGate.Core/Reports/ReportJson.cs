@@ -1,0 +1,104 @@
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Core.Reports;
+
+/// <summary>
+/// The <c>--json</c> form of the CLI's reports, with the field names of their schemas in <c>docs/schemas/</c>
+/// (check-report, test-report, changelog, replay-report).
+/// </summary>
+public static class ReportJson
+{
+    /// <summary><c>rules check</c> and <c>workflow check</c>: <c>{files, problems: [{file, line, column, code, key_path, message, hint}]}</c>.</summary>
+    public static string Check(int files, IEnumerable<RuleDiagnostic> problems) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("files"u8, files);
+        writer.WriteStartArray("problems"u8);
+        foreach (var problem in RuleDiagnostic.InFileOrder(problems))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file"u8, problem.Location.File);
+            writer.WriteNumber("line"u8, problem.Location.Line);
+            writer.WriteNumber("column"u8, problem.Location.Column);
+            writer.WriteString("code"u8, problem.Code);
+            writer.WriteString("key_path"u8, problem.KeyPath);
+            writer.WriteString("message"u8, problem.Message);
+            writer.WriteString("hint"u8, problem.Hint);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    /// <summary><c>rules test</c>: <c>{passed, failed, cases: [{file, line, case, passed, failure}]}</c>.</summary>
+    public static string Tests(IReadOnlyList<RuleTestOutcome> outcomes) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("passed"u8, outcomes.Count(outcome => outcome.Passed));
+        writer.WriteNumber("failed"u8, outcomes.Count(outcome => !outcome.Passed));
+        writer.WriteStartArray("cases"u8);
+        foreach (var outcome in outcomes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("file"u8, outcome.File);
+            writer.WriteNumber("line"u8, outcome.Location.Line);
+            writer.WriteString("case"u8, outcome.Case);
+            writer.WriteBoolean("passed"u8, outcome.Passed);
+            writer.WritePropertyName("failure"u8);
+            JsonText.Value(writer, outcome.Failure);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    /// <summary><c>changelog</c>: <c>{count, changes: [{at, what, subject, change, actor, why}]}</c>, the rows of its table.</summary>
+    public static string Changelog(ChangelogModel changelog) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("count"u8, changelog.Count);
+        writer.WriteStartArray("changes"u8);
+        foreach (var change in changelog.Changes)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("at"u8, change.At);
+            writer.WriteString("what"u8, change.What);
+            writer.WriteString("subject"u8, change.Subject);
+            writer.WriteString("change"u8, change.Change);
+            writer.WriteString("actor"u8, change.Actor);
+            writer.WriteString("why"u8, change.Why);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    /// <summary><c>replay</c>: <c>{verified, problem, replayed, mismatches: [{seq, intent_id, recorded, replayed}]}</c>; nothing is replayed from a journal that does not verify.</summary>
+    public static string Replay(string? problem, ReplayReport? report) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteBoolean("verified"u8, problem is null);
+        writer.WritePropertyName("problem"u8);
+        JsonText.Value(writer, problem);
+        writer.WriteNumber("replayed"u8, report?.Replayed ?? 0);
+        writer.WriteStartArray("mismatches"u8);
+        foreach (var mismatch in report?.Mismatches ?? [])
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("seq"u8, mismatch.Seq);
+            writer.WriteString("intent_id"u8, mismatch.IntentId);
+            writer.WriteString("recorded"u8, mismatch.Recorded);
+            writer.WriteString("replayed"u8, mismatch.Replayed);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+}
