@@ -20,7 +20,7 @@ public sealed class OutputSchemaTests : IDisposable
     // Each schema is built once: the library keeps a process-wide registry of schemas by their $id.
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<JsonSchema>> Schemas = new(StringComparer.Ordinal);
 
-    private static JsonSchema Schema(string name) =>
+    internal static JsonSchema Schema(string name) =>
         Schemas.GetOrAdd(name, file => new Lazy<JsonSchema>(() => JsonSchema.FromText(File.ReadAllText(Path.Combine(CliTests.Root, "docs", "schemas", file))))).Value;
 
     private static void AllValid(JsonSchema schema, string file)

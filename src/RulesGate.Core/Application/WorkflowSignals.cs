@@ -98,11 +98,27 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
 
         string Text(string name) => line.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{where}: '{name}' is required.");
         string? Key() => line.TryGetProperty("key", out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"{where}: 'key' is text.") : null;
-        return Text("signal") switch
+        var signal = Text("signal");
+
+        // A key mistyped would lose the signal's idempotency without a word: every field is one the signal has.
+        string[]? fields = signal switch
+        {
+            "start" => ["signal", "workflow", "subject", "actor", "key"],
+            "evidence" => ["signal", "subject", "kind", "evidence", "key"],
+            "approve" or "reject" => ["signal", "instance", "actor", "role", "reason", "key"],
+            "tick" => ["signal", "now"],
+            _ => null,
+        };
+        if (fields is not null && line.EnumerateObject().Select(field => field.Name).FirstOrDefault(name => !fields.Contains(name, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw new FormatException($"{where}: '{unknown}' is not a field of a {signal} signal; its fields are {string.Join(", ", fields)}.");
+        }
+
+        return signal switch
         {
             "start" => new StartSignal(Text("workflow"), Text("subject"), Text("actor"), Key()),
-            "evidence" => new EvidenceSignal(Text("subject"), Text("kind"), line.TryGetProperty("evidence", out var evidence) ? evidence : throw new FormatException($"{where}: 'evidence' is required."), Key()),
-            "approve" or "reject" => new VoteSignal(Text("instance"), Text("actor"), Text("role"), Text("signal") == "approve", Text("reason"), Key()),
+            "evidence" => new EvidenceSignal(Text("subject"), Text("kind"), line.TryGetProperty("evidence", out var evidence) && evidence.ValueKind == JsonValueKind.Object ? evidence : throw new FormatException($"{where}: 'evidence' is required, one JSON object."), Key()),
+            "approve" or "reject" => new VoteSignal(Text("instance"), Text("actor"), Text("role"), signal == "approve", Text("reason"), Key()),
             "tick" => new TickSignal(JsonFields.Timestamp(Text("now"), $"{where}: now")),
             var other => throw new FormatException($"{where}: signal '{other}' is not start, evidence, approve, reject or tick."),
         };

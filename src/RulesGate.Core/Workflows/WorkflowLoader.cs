@@ -20,11 +20,11 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 {
     public const string Kind = "Workflow";
 
-    private static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "subject", "gates", "initial", "states", "demote"];
-    private static readonly string[] StateKeys = ["attributes", "on_entry", "on_evidence", "approval", "after", "final"];
-    private static readonly string[] ApprovalKeys = ["roles", "quorum", "timeout", "on_timeout", "escalate_to", "approve", "reject"];
-    private static readonly string[] Activities = ["set_stage", "render", "notify"];
-    private static readonly string[] Subjects = ["policy", "strategy", "proposal"];
+    internal static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "subject", "gates", "initial", "states", "demote"];
+    internal static readonly string[] StateKeys = ["attributes", "on_entry", "on_evidence", "approval", "after", "final"];
+    internal static readonly string[] ApprovalKeys = ["roles", "quorum", "timeout", "on_timeout", "escalate_to", "approve", "reject"];
+    internal static readonly string[] Activities = ["set_stage", "render", "notify"];
+    internal static readonly string[] Subjects = ["policy", "strategy", "proposal"];
 
     public RuleResult<WorkflowDefinition> Load(string path) => Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes));
 

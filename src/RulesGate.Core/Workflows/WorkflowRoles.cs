@@ -41,6 +41,10 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
         var roles = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && root.Children.TryGetValue(new YamlScalarNode("roles"), out var node) && node is YamlMappingNode map
             ? map
             : throw new FormatException($"{path}: expected 'roles:' mapping each role to a list of people.");
+        if (((YamlMappingNode)stream.Documents[0].RootNode).Children.Keys.FirstOrDefault(key => (key as YamlScalarNode)?.Value != "roles") is { } unknown)
+        {
+            throw new FormatException($"{path}:{unknown.Start.Line}:{unknown.Start.Column}: unknown key '{unknown}'; a roles file has only 'roles:'.");
+        }
         var holders = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var (role, people) in roles.Children)
         {
