@@ -146,4 +146,91 @@ public sealed class FileFormatSchemaTests
         copy[name] = value;
         return copy;
     }
+
+    /// <summary>The fenced block after a page's "## Complete example" heading.</summary>
+    private static string Example(string page)
+    {
+        var text = File.ReadAllText(Path.Combine(CliTests.Root, "docs", "formats", page)).ReplaceLineEndings("\n");
+        var at = text.IndexOf("## Complete example", StringComparison.Ordinal);
+        Assert.True(at >= 0, $"{page} has no complete example");
+        var start = text.IndexOf('\n', text.IndexOf("```", at, StringComparison.Ordinal)) + 1;
+        return text[start..text.IndexOf("\n```", start, StringComparison.Ordinal)] + "\n";
+    }
+
+    [Theory]
+    [InlineData("diary.md", "diary-entry.schema.json")]
+    [InlineData("outcomes.md", "trade-outcome.schema.json")]
+    [InlineData("patches.md", "config-patch.schema.json")]
+    [InlineData("signals.md", "signal.schema.json")]
+    public void DocsLineExamples_ValidateAndLoad(string page, string schema)
+    {
+        foreach (var line in Example(page).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.True(OutputSchemaTests.Schema(schema).Evaluate(json.RootElement).IsValid, $"{page}: {line}");
+            Assert.True(Loads(schema, json.RootElement), $"{page}: {line}");
+        }
+    }
+
+    [Theory]
+    [InlineData("evidence.md", "evidence.schema.json")]
+    [InlineData("principals.md", "principals.schema.json")]
+    public void DocsJsonExamples_Validate(string page, string schema)
+    {
+        using var json = JsonDocument.Parse(Example(page));
+        Assert.True(OutputSchemaTests.Schema(schema).Evaluate(json.RootElement).IsValid, page);
+    }
+
+    /// <summary>The YAML examples are checked by the commands a user runs on them, where the shipped files of their kind live.</summary>
+    [Theory]
+    [InlineData("rule-files.md", "rules/capital", "rules", "check")]
+    [InlineData("rule-tests.md", "rules/tests", "rules", "test")]
+    [InlineData("workflows.md", "workflows", "workflow", "check")]
+    public void DocsYamlExamples_ValidateAndPassTheirCheck(string page, string folder, string command, string verb)
+    {
+        var root = Directory.CreateTempSubdirectory("rulesgate-docs-").FullName;
+        try
+        {
+            var file = Path.Combine(root, folder, "example.yaml");
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            Directory.CreateDirectory(Path.Combine(root, "rules", "capital"));
+            File.Copy(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml"), Path.Combine(root, "rules", "capital", "default.yaml"), overwrite: true);
+            File.WriteAllText(file, Example(page));
+
+            var schema = page == "workflows.md" ? OutputSchemaTests.Schema("workflow.schema.json") : RuleFile.Value;
+            Assert.True(schema.Evaluate(Yaml(file)).IsValid, page);
+            var (exit, output, error) = CliTests.Run(command, verb, file);
+            Assert.True(exit == 0, $"{page}: {output}{error}");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void DocsRolesExample_ValidatesAndLoads()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"roles-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, Example("roles.md"));
+        try
+        {
+            Assert.True(OutputSchemaTests.Schema("roles.schema.json").Evaluate(Yaml(file)).IsValid);
+            Assert.Equal(["cio", "compliance", "risk"], RulesGate.Core.Workflows.WorkflowRoles.Load(file).Roles);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void RuleKindsPage_IsWhatRulesKindsPrints()
+    {
+        var (exit, output, _) = CliTests.Run("rules", "kinds");
+
+        Assert.Equal(0, exit);
+        Assert.True(output == File.ReadAllText(Path.Combine(CliTests.Root, "docs", "formats", "rule-kinds.md")).ReplaceLineEndings("\n"),
+            "docs/formats/rule-kinds.md is stale: run 'dotnet run --project src/RulesGate.Cli -- rules kinds > docs/formats/rule-kinds.md'");
+    }
 }

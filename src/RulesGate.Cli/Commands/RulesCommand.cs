@@ -16,6 +16,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(Test(output, error));
         rules.Subcommands.Add(Hash(output, error));
         rules.Subcommands.Add(Explain(output, error));
+        rules.Subcommands.Add(Kinds(output));
         return rules;
     }
 
@@ -123,6 +124,26 @@ internal static class RulesCommand
 
             output.WriteLine(rules.Identity);
             output.WriteLine($"sha256:{rules.Hash}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Kinds(TextWriter output)
+    {
+        var kind = new Argument<string?>("KIND") { Description = "One kind (default: every kind an author writes).", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("kinds", "What a rule file of each kind may use: the names its conditions see, the params it must declare, the effects a rule may carry (Markdown; docs/formats/rule-kinds.md is this).") { kind };
+        command.SetAction(parse =>
+        {
+            var kinds = RulesGate.Core.BuiltInKinds.Registry;
+            if (parse.GetValue(kind) is not { } name)
+            {
+                output.Write(RuleKindReference.Markdown(kinds));
+                return ExitCodes.Ok;
+            }
+
+            var found = kinds.Find(name.Trim()) ?? throw RulesGate.Core.Identities.Unknown("kind", name, [.. kinds.Names]);
+            output.Write(RuleKindReference.Section(found));
             return ExitCodes.Ok;
         });
         return command;
