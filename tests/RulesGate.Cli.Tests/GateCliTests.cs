@@ -73,6 +73,19 @@ public sealed class GateCliTests : IDisposable
     }
 
     [Fact]
+    public void Run_LongWorkNotOnATerminal_PrintsNoProgress()
+    {
+        var sample = File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl"));
+        var intents = string.Join('\n', Enumerable.Range(0, 3000).Select(i => sample[i % sample.Length].Replace("\"intent_id\": \"", $"\"intent_id\": \"n{i}-", StringComparison.Ordinal)));
+
+        var (exit, output, error) = CliTests.RunWithInput(intents, "run", "-", "--policy", Samples + "policygate-policy.yaml", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json");
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);
+        Assert.Equal(3000, JsonDocument.Parse(output).RootElement.GetProperty("total_intents").GetInt32());
+    }
+
+    [Fact]
     public void Eval_PolicyGatePolicyAndSeparateFiles_DeniesAndExitsOne()
     {
         var intent = Path.Combine(folder, "intent.json");

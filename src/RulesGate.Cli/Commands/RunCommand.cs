@@ -94,23 +94,31 @@ internal static class RunCommand
                     executed.Clear();
                 }
 
-                for (var i = 0; i < lines.Length; i++)
+                TerminalProgress.Run(error, "Judging intents", lines.Length, done =>
                 {
-                    if (lines[i].Trim().Length > 0)
+                    for (var i = 0; i < lines.Length; i++)
                     {
-                        var (capital, governed, context) = stream.Step(lines[i], i + 1);
-                        held.Add(governed is not null ? GovernanceJson.Decision(governed, governance!.MaturityPolicy)
-                            : policygate ? PolicyGateJson.Decision(capital, context, gate)
-                            : CapitalJson.Decision(capital));
-                        if (stream.Pending == 0)
+                        if (lines[i].Trim().Length > 0)
                         {
-                            Release();
+                            var (capital, governed, context) = stream.Step(lines[i], i + 1);
+                            held.Add(governed is not null ? GovernanceJson.Decision(governed, governance!.MaturityPolicy)
+                                : policygate ? PolicyGateJson.Decision(capital, context, gate)
+                                : CapitalJson.Decision(capital));
+                            if (stream.Pending == 0)
+                            {
+                                Release();
+                            }
+                        }
+
+                        if ((i & 255) == 255)
+                        {
+                            done(i + 1);
                         }
                     }
-                }
 
-                stream.Flush();
-                Release();
+                    stream.Flush();
+                    Release();
+                });
             }
 
             var summary = stream.Summary().ToJson();
