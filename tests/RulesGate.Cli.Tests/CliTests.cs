@@ -8,7 +8,10 @@ public sealed class CliTests
     internal static (int Exit, string Out, string Err) Run(params string[] args) => RunWithInput(null, args);
 
     /// <summary>The command with <paramref name="input"/> (UTF-8) as its standard input; null: an input that must not be read.</summary>
-    internal static (int Exit, string Out, string Err) RunWithInput(string? input, params string[] args)
+    internal static (int Exit, string Out, string Err) RunWithInput(string? input, params string[] args) => RunIn(Root, input, args);
+
+    /// <summary>The command run from <paramref name="folder"/>, with <paramref name="input"/> as its standard input.</summary>
+    internal static (int Exit, string Out, string Err) RunIn(string folder, string? input, params string[] args)
     {
         Func<Stream> open = input is null
             ? () => throw new InvalidOperationException("the command read standard input, which this test gave none")
@@ -18,7 +21,7 @@ public sealed class CliTests
         var previous = Directory.GetCurrentDirectory();
         lock (Root)
         {
-            Directory.SetCurrentDirectory(Root);
+            Directory.SetCurrentDirectory(folder);
             try
             {
                 return (CliApp.Run(args, output, error, input: open), output.ToString(), error.ToString());
