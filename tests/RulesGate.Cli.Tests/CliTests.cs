@@ -68,7 +68,7 @@ public sealed class CliTests
         var (exit, output, _) = Run("rules", "test");
 
         Assert.Equal(0, exit);
-        Assert.Matches(@"\n(\d+) passed, 0 failed\s*$", output);
+        Assert.Matches(@"\n(\d+) passed, 0 failed\.\s*$", output);
     }
 
     [Fact]

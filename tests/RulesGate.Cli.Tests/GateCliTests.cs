@@ -213,7 +213,7 @@ public sealed class GateCliTests : IDisposable
         Assert.Equal(0, holds);
         Assert.Contains("holds: the first", verified, StringComparison.Ordinal);
         Assert.Equal(0, proved);
-        Assert.StartsWith("Proof holds: event 3 (gate.decision", proofText, StringComparison.Ordinal);
+        Assert.StartsWith("The proof holds: event 3 (gate.decision", proofText, StringComparison.Ordinal);
 
         File.WriteAllText(proof, File.ReadAllText(proof).Replace("i-003", "i-303", StringComparison.Ordinal));
         Assert.Equal(1, CliTests.Run("journal", "verify-proof", proof, "--public-key", Path.Combine(folder, "keys", "anchor.pub.pem")).Exit);

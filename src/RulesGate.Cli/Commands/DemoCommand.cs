@@ -48,7 +48,7 @@ internal static class DemoCommand
                 output.WriteLine($"  FAIL  {outcome.Location}: {outcome.Case}: {outcome.Failure}");
             }
 
-            output.WriteLine($"Rule tests: {outcomes.Count - failed} passed, {failed} failed");
+            output.WriteLine($"Rule tests: {outcomes.Count - failed} passed, {failed} failed.");
             output.WriteLine();
             var streamOk = Stream(engine, output, error);
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;

@@ -147,8 +147,8 @@ internal static class JournalCommand
             using var key = LoadKey(parse.GetValue(proofKey)!, privateKey: false);
             var problem = proof.Check(key);
             output.WriteLine(problem is null
-                ? $"Proof holds: event {proof.Event.Seq} ({proof.Event.Type}, stream {proof.Event.Stream}) is in the journal the checkpoint of {proof.Checkpoint.Time} signed ({proof.Checkpoint.Size} events)."
-                : $"Proof does NOT hold: {problem}.");
+                ? $"The proof holds: event {proof.Event.Seq} ({proof.Event.Type}, stream {proof.Event.Stream}) is in the journal the checkpoint of {proof.Checkpoint.Time} signed ({proof.Checkpoint.Size} events)."
+                : $"The proof does not hold: {problem}.");
             return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
         });
         var initJournal = JournalOption();
@@ -191,7 +191,7 @@ internal static class JournalCommand
             var report = CapitalReplay.Run(store, CliOptions.Engine(parse), parse.GetValue(run));
             foreach (var mismatch in report.Mismatches)
             {
-                output.WriteLine($"MISMATCH event {mismatch.Seq} ({mismatch.IntentId})");
+                output.WriteLine($"Mismatch at event {mismatch.Seq} ({mismatch.IntentId}):");
                 output.WriteLine($"  recorded: {mismatch.Recorded}");
                 output.WriteLine($"  replayed: {mismatch.Replayed}");
             }

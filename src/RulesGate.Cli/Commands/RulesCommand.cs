@@ -76,7 +76,7 @@ internal static class RulesCommand
     {
         var path = new Argument<string>("path") { Description = "A rule-test file or folder (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
         var json = CliOptions.Json("{passed, failed, cases: [{file, line, case, passed, failure}]}");
-        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed'; exit 1 when any fails.") { path, json };
+        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed.'; exit 1 when any fails.") { path, json };
         command.SetAction(parse =>
         {
             var target = parse.GetValue(path)!;
@@ -96,12 +96,12 @@ internal static class RulesCommand
                 }
                 else
                 {
-                    output.WriteLine($"  FAIL  {outcome.Location}: {outcome.Case}: {outcome.Failure}");
+                    output.WriteLine($"  fail  {outcome.Location}: {outcome.Case}: {outcome.Failure}");
                 }
             }
 
             var failed = outcomes.Count(o => !o.Passed);
-            output.WriteLine($"{outcomes.Count - failed} passed, {failed} failed");
+            output.WriteLine($"{outcomes.Count - failed} passed, {failed} failed.");
             return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;

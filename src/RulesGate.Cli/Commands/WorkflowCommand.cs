@@ -335,8 +335,8 @@ internal static class WorkflowCommand
                 }
 
                 using var document = StrictJson.Parse(line, path, number);
-                dispatcher.Dispatch(SignalDispatcher.Parse(document.RootElement, $"{path}:{number}"));
-                output.WriteLine($"{number} ok");
+                var done = dispatcher.Dispatch(SignalDispatcher.Parse(document.RootElement, $"{path}:{number}"));
+                output.WriteLine(done ? $"{path}:{number}: done." : $"{path}:{number}: already done by an earlier run (its key was handled); nothing changed.");
                 output.Flush();
             }
 
