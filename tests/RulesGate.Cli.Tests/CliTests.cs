@@ -34,6 +34,19 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void RulesCheck_Dash_ChecksTheRuleFileOnStandardInput()
+    {
+        var rules = File.ReadAllText(Path.Combine(Root, "rules", "capital", "default.yaml"));
+
+        var clean = RunWithInput(rules, "rules", "check", "-");
+        var broken = RunWithInput(rules.Replace("when: Execution.KillSwitchActive", "when: Execution.KillSwitchActiv", StringComparison.Ordinal), "rules", "check", "-");
+
+        Assert.Equal((0, "1 file checked, no problems.\n"), (clean.Exit, clean.Out));
+        Assert.Equal(2, broken.Exit);
+        Assert.Matches(@"^<stdin>:\d+:\d+: error CS1061: rules\[\d+\]\.when: Execution has no 'KillSwitchActiv'\. Did you mean 'KillSwitchActive'\?", broken.Err);
+    }
+
+    [Fact]
     public void RulesCheck_ShippedRules_ExitsZero()
     {
         var (exit, output, _) = Run("rules", "check", "rules");

@@ -22,7 +22,7 @@ internal static class RulesCommand
 
     private static Command Check(TextWriter output, TextWriter error)
     {
-        var paths = new Argument<string[]>("path") { Description = "Rule files or folders (default: rules).", Arity = ArgumentArity.ZeroOrMore };
+        var paths = new Argument<string[]>("path") { Description = "Rule files or folders (default: rules); - reads one rule file from standard input, as an editor sends its buffer.", Arity = ArgumentArity.ZeroOrMore };
         var json = CliOptions.Json("{files, problems: [{file, line, column, code, key_path, message, hint}]}");
         var command = new Command("check", "Load and compile rule files (and rule tests); print every problem with file:line:col. Exit 0 clean, 2 otherwise.") { paths, json };
         command.SetAction(parse =>
@@ -33,6 +33,13 @@ internal static class RulesCommand
             var problems = new List<RuleDiagnostic>();
             foreach (var target in targets)
             {
+                if (target == "-")
+                {
+                    checkedFiles++;
+                    problems.AddRange(engine.Load(RulesGate.Core.StandardInput.Name).Diagnostics);
+                    continue;
+                }
+
                 RequireExists(target);
                 var runner = new RuleTestRunner(engine);
                 var isFile = File.Exists(target);
