@@ -134,6 +134,8 @@ public sealed class OutputSchemaTests : IDisposable
         Assert.Equal(0, CliTests.Run("diary", "ingest", "samples/promotion/diary.jsonl", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--approval", "risk", "--journal", journal, "--log", "none").Exit);
         Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "live-pipeline", "--subject", "breakout", "--actor", "ops", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("outcomes", "ingest", "samples/governance/outcomes-week1.jsonl", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run("token", "issue", "--strategy", "breakout", "--symbol", "AAPL", "--actor", "rhea", "--journal", journal).Exit);
         var broken = Path.Combine(folder, "broken.yaml");
         File.WriteAllText(broken, File.ReadAllText(Path.Combine(CliTests.Root, "rules", "capital", "default.yaml")).Replace("severity: CRIT", "severity: CRITT", StringComparison.Ordinal));
 
@@ -150,6 +152,9 @@ public sealed class OutputSchemaTests : IDisposable
             (["workflow", "list", "--journal", journal, "--json"], 0, "workflow-instance.schema.json"),
             (["workflow", "show", "--instance", "live-pipeline:breakout", "--journal", journal, "--json"], 0, "workflow-instance.schema.json"),
             (["ledger", "show", "--journal", journal, "--json"], 0, "ledger-record.schema.json"),
+            (["assess", "--policy-id", "alpha-momentum", "--journal", journal, "--json"], 0, "assessment.schema.json"),
+            (["token", "list", "--strategy", "breakout", "--journal", journal, "--json"], 0, "token-list.schema.json"),
+            (["governance", "show", "--strategy", "breakout", "--journal", journal, "--json"], 0, "strategy-report.schema.json"),
         ];
         foreach (var (command, exit, schema) in reports)
         {

@@ -139,10 +139,10 @@ public static class GovernanceJson
         WriteTokens(writer, report.Tokens);
         JsonText.Strings(writer, "canary_paused"u8, report.CanaryPaused);
         writer.WriteEndObject();
-    }, pretty: true);
+    }, pretty: false);
 
     /// <summary>Active tokens as a JSON array: id, strategy, scope, who issued them and when they expire; never a secret or its hash.</summary>
-    public static string Tokens(IReadOnlyList<ExecutionToken> tokens) => JsonText.Write(writer => WriteTokens(writer, tokens), pretty: true);
+    public static string Tokens(IReadOnlyList<ExecutionToken> tokens) => JsonText.Write(writer => WriteTokens(writer, tokens), pretty: false);
 
     private static void WriteTokens(Utf8JsonWriter writer, IReadOnlyList<ExecutionToken> tokens)
     {
