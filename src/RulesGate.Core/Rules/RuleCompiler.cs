@@ -24,7 +24,8 @@ internal static partial class RuleCompiler
         concurrentBuild: false);
 
     /// <summary>The emitted assembly's bytes, or the diagnostics that say why there are none.</summary>
-    public static (byte[]? Assembly, IReadOnlyList<RuleDiagnostic> Diagnostics) Compile(RuleFile file, RuleKind kind)
+    /// <param name="emit">False to find the problems only: nothing is emitted.</param>
+    public static (byte[]? Assembly, IReadOnlyList<RuleDiagnostic> Diagnostics) Compile(RuleFile file, RuleKind kind, bool emit = true)
     {
         var diagnostics = new List<RuleDiagnostic>();
         foreach (var expression in Expressions(file))
@@ -63,7 +64,7 @@ internal static partial class RuleCompiler
         var tainted = Expressions(file).Where(expression => UsesAny(expression, failed)).Select(expression => expression.KeyPath)
             .Concat(file.Derive.Where(derive => failed.Contains(derive.Name)).Select(derive => derive.Expression.KeyPath)).ToHashSet(StringComparer.Ordinal);
         diagnostics.AddRange(found.Skip(diagnostics.Count).Where(problem => !tainted.Contains(problem.KeyPath)));
-        if (diagnostics.Count > 0)
+        if (diagnostics.Count > 0 || !emit)
         {
             return (null, RuleDiagnostic.InFileOrder(diagnostics));
         }

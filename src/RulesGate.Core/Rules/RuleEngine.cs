@@ -43,7 +43,7 @@ public sealed class RuleEngine
         }
 
         // Compiled only for its problems: nothing of it is cached or loaded.
-        var further = loaded.Partial is { } partial && Kinds.Find(partial.Kind) is { } kind ? RuleCompiler.Compile(partial, kind).Diagnostics : [];
+        var further = loaded.Partial is { } partial && Kinds.Find(partial.Kind) is { } kind ? RuleCompiler.Compile(partial, kind, emit: false).Diagnostics : [];
         return RuleResult<RuleBundle>.Failure(RuleDiagnostic.InFileOrder(loaded.Diagnostics.Union(further)));
     }
 
