@@ -20,7 +20,7 @@ internal static class CliOptions
     /// <param name="optional">What it is when left out: null for an input that may be given another way, or a default file.</param>
     public static Argument<string> Input(string name, string description, bool optional = false, string? optionalDefault = null) => new(name)
     {
-        Description = description + " - reads standard input.",
+        Description = description + " Write - to read it from standard input.",
         Arity = optional ? ArgumentArity.ZeroOrOne : ArgumentArity.ExactlyOne,
         DefaultValueFactory = optional ? _ => optionalDefault! : null,
         CustomParser = result => result.Tokens.Count == 1 ? RulesGate.Core.StandardInput.Path(result.Tokens[0].Value) : optionalDefault!,
