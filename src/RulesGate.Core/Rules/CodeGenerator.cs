@@ -26,7 +26,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
     {
         Header();
         Types(deriveTypes.Count);
-        Line($"public sealed class CompiledRules : global::RulesGate.Core.Rules.ICompiledRules<{Context}>");
+        Line($"public sealed class CompiledRules : global::RulesGate.Core.Rules.ICompiledRules<{Context}>, global::RulesGate.Core.Rules.ICompiledFactPlan");
         Line("{");
         BuildParams();
         ParamSlot();
@@ -320,6 +320,8 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
 
     private void Facts(RuleFactPlan plan)
     {
+        // The plan itself, so that loading the assembly from the cache needs no Roslyn to learn it again.
+        Line($"    public string FactPlan => {CodeText.StringLiteral(plan.Write())};");
         Line($"    public void Facts({Context} __c, global::RulesGate.Core.Rules.ParamTable __t, object?[] __into)");
         Line("    {");
         ParamsLocal();

@@ -1,5 +1,12 @@
 namespace RulesGate.Core.Rules;
 
+/// <summary>The evidence plan the code of one rule file was generated with. Public only because the generated assembly implements it.</summary>
+public interface ICompiledFactPlan
+{
+    /// <summary>The file's <c>RuleFactPlan</c>, as the code was generated for it (<c>RuleFactPlan.Write</c>).</summary>
+    string FactPlan { get; }
+}
+
 /// <summary>
 /// What the code generated for one rule file implements. Public only because the generated assembly
 /// implements it; hosts use <see cref="RuleEvaluator{TContext}"/>.

@@ -32,8 +32,8 @@ public sealed class RuleBundle
     /// <summary>True when the assembly came from the compiled cache rather than from Roslyn.</summary>
     public bool FromCache { get; }
 
-    /// <summary>The facts and measures decisions report, as the compiled code numbers them.</summary>
-    internal RuleFactPlan Facts => facts ??= RuleFactPlanner.Plan(File, Kind);
+    /// <summary>The facts and measures decisions report, as the compiled code numbers them: read from that code, so a cached load needs no Roslyn.</summary>
+    internal RuleFactPlan Facts => facts ??= (compiled as ICompiledFactPlan)?.FactPlan is { } text && RuleFactPlan.Read(text, File) is { } plan ? plan : RuleFactPlanner.Plan(File, Kind);
 
     /// <summary>The evaluator for this bundle's context type.</summary>
     /// <exception cref="FormatException">The bundle's kind has another context type: the file is of the wrong kind for its use.</exception>

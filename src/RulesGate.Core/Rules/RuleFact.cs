@@ -28,6 +28,64 @@ internal sealed record RuleMeasure(string Metric, int Value, int Limit);
 /// <summary>The facts and measures of one rule file, in rule order.</summary>
 internal sealed record RuleFactPlan(IReadOnlyList<RuleFact> Facts, IReadOnlyList<RuleMeasure> Measures)
 {
+    /// <summary>
+    /// The plan as text the generated code keeps: a fact is <c>rule,role,start,length,name</c> (its piece of the
+    /// rule's condition), a measure <c>metric,value,limit</c>; facts and measures are separated by <c>|</c>, each by <c>;</c>.
+    /// </summary>
+    public string Write()
+    {
+        var facts = Facts.Select(fact => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{fact.Rule},{(int)fact.Role},{fact.Expression.Offset},{fact.Expression.Text.Length},{fact.Name}"));
+        var measures = Measures.Select(measure => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{measure.Metric},{measure.Value},{measure.Limit}"));
+        return string.Join(';', facts) + "|" + string.Join(';', measures);
+    }
+
+    /// <summary>The plan <see cref="Write"/> wrote for <paramref name="file"/>; null when the text does not fit the file.</summary>
+    public static RuleFactPlan? Read(string text, RuleFile file)
+    {
+        var parts = text.Split('|');
+        if (parts.Length != 2)
+        {
+            return null;
+        }
+
+        var facts = new List<RuleFact>();
+        foreach (var item in parts[0].Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = item.Split(',', 5);
+            if (fields.Length != 5 || !Number(fields[0], out var rule) || rule >= file.Rules.Count || !Number(fields[1], out var role) || role > (int)RuleFactRole.Measure
+                || !Number(fields[2], out var start) || !Number(fields[3], out var length))
+            {
+                return null;
+            }
+
+            var when = file.Rules[rule].When;
+            var offset = start - when.Offset;
+            if (offset < 0 || length > when.Text.Length - offset)
+            {
+                return null;
+            }
+
+            facts.Add(new RuleFact(rule, fields[4], (RuleFactRole)role, when with { Text = when.Text.Substring(offset, length), Offset = start }));
+        }
+
+        var measures = new List<RuleMeasure>();
+        foreach (var item in parts[1].Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var fields = item.Split(',');
+            if (fields.Length != 3 || !Number(fields[1], out var value) || !Number(fields[2], out var limit) || value >= facts.Count || limit >= facts.Count)
+            {
+                return null;
+            }
+
+            measures.Add(new RuleMeasure(fields[0], value, limit));
+        }
+
+        return new RuleFactPlan(facts, measures);
+    }
+
+    private static bool Number(string text, out int value) =>
+        int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value);
+
     public IEnumerable<int> OfRule(int rule)
     {
         for (var i = 0; i < Facts.Count; i++)

@@ -28,6 +28,31 @@ public sealed class ShippedRuleFilesTests
         Assert.True(result.Succeeded, string.Join("\n", result.Diagnostics));
     }
 
+    /// <summary>The evidence plan a bundle reads from its compiled code (so a cached load needs no Roslyn) is the one Roslyn plans.</summary>
+    [Theory]
+    [MemberData(nameof(RuleFiles))]
+    public void ShippedRuleFile_FactPlanInItsCode_IsThePlannersOwn(string relativePath)
+    {
+        var bundle = Compiled.Engine.Load(Repo.PathOf(relativePath)).Value!;
+        var planned = RuleFactPlanner.Plan(bundle.File, bundle.Kind);
+
+        Assert.NotEmpty(planned.Facts);
+        Assert.Equal(planned.Facts, bundle.Facts.Facts);
+        Assert.Equal(planned.Measures, bundle.Facts.Measures);
+        Assert.Equal(planned.Facts, RuleFactPlan.Read(planned.Write(), bundle.File)!.Facts);
+    }
+
+    [Fact]
+    public void FactPlan_TextThatDoesNotFitTheFile_IsRefused()
+    {
+        var file = Compiled.Engine.Load(Repo.PathOf("rules", "capital", "default.yaml")).Value!.File;
+
+        Assert.Null(RuleFactPlan.Read("0,0,0,99999,qty|", file));
+        Assert.Null(RuleFactPlan.Read("999,0,0,1,qty|", file));
+        Assert.Null(RuleFactPlan.Read("0,0,0,1,qty|qty,0,7", file));
+        Assert.Null(RuleFactPlan.Read("no plan", file));
+    }
+
     [Theory]
     [MemberData(nameof(RuleFiles))]
     public void ShippedRuleFile_ReferencesThePublishedSchema(string relativePath)
