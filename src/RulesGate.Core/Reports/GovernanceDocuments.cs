@@ -62,31 +62,33 @@ public static class GovernanceDocuments
 
     private static readonly string[] ChangeTypes = ["ledger.promoted", "ledger.demoted", "ledger.updated", GateJournal.TrippedType, GateJournal.ResetType];
 
-    /// <summary>The summary of a record's latest transition.</summary>
+    /// <summary>The summary of a record's latest transition; names and evidence stand in table cells (<see cref="Cell"/>).</summary>
     public static string PromotionSummary(PolicyLedgerRecord record, string templates = "templates")
     {
         var last = record.History[^1];
         var model = new PromotionSummaryModel(
-            record.PolicyId, last.Kind, last.From.Name(), last.To.Name(), last.Actor, last.At, record.Approvals, record.EvidenceId,
+            record.PolicyId, last.Kind, last.From.Name(), last.To.Name(), Cell(last.Actor), last.At, [.. record.Approvals.Select(Cell)], record.EvidenceId is { } evidence ? Cell(evidence) : null,
             record.CurrentStage.Name(), record.DeclaredStage.Name(), record.AuditStage.Name(), record.AuditGaps(record.DeclaredStage),
             record.Version.ToString(CultureInfo.InvariantCulture),
             [.. record.Checklist.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new ChecklistItem(pair.Key, pair.Value))],
             last.PolicyDelta,
-            [.. record.History.Select(t => new SummaryStep(t.At, t.Kind, t.From.Name(), t.To.Name(), t.Actor, t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals)))]);
+            [.. record.History.Select(t => new SummaryStep(t.At, t.Kind, t.From.Name(), t.To.Name(), Cell(t.Actor), t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals.Select(Cell))))]);
         return Render(templates, SummaryTemplate, model);
     }
 
     /// <summary>Every governance change in the journal, oldest first: promotions, demotions, kill switch trips and resets, and each rule bundle's first decision.</summary>
     public static string Changelog(JournalStore store, string templates = "templates")
     {
-        // A table cell ends at a '|', so one inside a reason is escaped; an empty cell is '-'.
-        var rows = ChangelogOf(store).Changes.Select(row => row with
-        {
-            Actor = row.Actor.Length == 0 ? "-" : row.Actor,
-            Why = row.Why.Length == 0 ? "-" : row.Why.Replace("|", "\\|", StringComparison.Ordinal),
-        }).ToList();
+        var rows = ChangelogOf(store).Changes.Select(row => new ChangeRow(Cell(row.At), Cell(row.What), Cell(row.Subject), Cell(row.Change), Cell(row.Actor), Cell(row.Why))).ToList();
         return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
     }
+
+    /// <summary>
+    /// Text as one Markdown table cell: a '|' would end the cell and a line break the row, so a name or a reason could
+    /// shift the columns or add a row of its own to the audit document; they are escaped and joined. Empty is '-'.
+    /// </summary>
+    private static string Cell(string text) =>
+        text.Length == 0 ? "-" : string.Join(' ', text.Split(["\r\n", "\n", "\r", "\u2028", "\u2029"], StringSplitOptions.None)).Replace("|", "\\|", StringComparison.Ordinal);
 
     /// <summary>The changelog's rows, oldest first, as the journal says them.</summary>
     public static ChangelogModel ChangelogOf(JournalStore store)

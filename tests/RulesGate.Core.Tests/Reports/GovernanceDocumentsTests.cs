@@ -80,4 +80,27 @@ public sealed class GovernanceDocumentsTests : IDisposable
         Assert.Contains("| promotion | alpha | paper → pilot | ops | approvals compliance, risk (compliance with this change); evidence dd-1 |", rows[2], StringComparison.Ordinal);
         Assert.Contains("| kill switch reset | killswitch | off | ops-lead | false alarm \\| checked |", rows[3], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Changelog_ANameOrReasonCannotShiftItsColumnsOrAddARow()
+    {
+        Promote(PromotionStage.Pilot, "risk");
+        GateJournal.Reset(journal.Store, "ops|lead", "ok\n| 2030-01-01 | promotion | evil | pilot → limited_live | cio | approvals cio |");
+
+        var lines = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.Contains("| ", StringComparison.Ordinal) && !line.StartsWith("| when", StringComparison.Ordinal) && !line.StartsWith("| ---", StringComparison.Ordinal)).ToList();
+
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("| ops\\|lead | ok \\| 2030-01-01 \\| promotion \\| evil \\| pilot → limited_live \\| cio \\| approvals cio \\| |", lines[1][lines[1].IndexOf("| ops", StringComparison.Ordinal)..]);
+    }
+
+    [Fact]
+    public void PromotionSummary_ANameCannotShiftItsTableColumns()
+    {
+        var record = PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.Paper, "ops|boss", ["risk|cio"], EvidenceId: "dd|1"));
+
+        var summary = GovernanceDocuments.PromotionSummary(record, templates);
+
+        Assert.Contains("| By | ops\\|boss |", summary, StringComparison.Ordinal);
+        Assert.Contains("| Approvals | risk\\|cio |", summary, StringComparison.Ordinal);
+    }
 }
