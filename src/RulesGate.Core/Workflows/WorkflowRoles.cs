@@ -41,16 +41,23 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
         var roles = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && root.Children.TryGetValue(new YamlScalarNode("roles"), out var node) && node is YamlMappingNode map
             ? map
             : throw new FormatException($"{path}: expected 'roles:' mapping each role to a list of people.");
-        if (((YamlMappingNode)stream.Documents[0].RootNode).Children.Keys.FirstOrDefault(key => (key as YamlScalarNode)?.Value != "roles") is { } unknown)
+        if (root.Children.Keys.FirstOrDefault(key => (key as YamlScalarNode)?.Value != "roles") is { } unknown)
         {
             throw new FormatException($"{path}:{unknown.Start.Line}:{unknown.Start.Column}: unknown key '{unknown}'; a roles file has only 'roles:'.");
         }
         var holders = new Dictionary<string, IReadOnlySet<string>>(StringComparer.Ordinal);
         foreach (var (role, people) in roles.Children)
         {
-            holders[Identities.Name((role as YamlScalarNode)?.Value, $"role at {path}:{role.Start.Line}")] = people is YamlSequenceNode list
+            var name = Identities.Name((role as YamlScalarNode)?.Value, $"role at {path}:{role.Start.Line}");
+            var holding = people is YamlSequenceNode list
                 ? list.Children.Select(person => Identities.Name((person as YamlScalarNode)?.Value, $"person at {path}:{person.Start.Line}")).ToHashSet(StringComparer.Ordinal)
                 : throw new FormatException($"{path}:{role.Start.Line}: role '{role}' needs a list of people, such as [rhea, raj].");
+
+            // Spelled twice (Risk and risk are one role), the second list would silently replace the first.
+            if (!holders.TryAdd(name, holding))
+            {
+                throw new FormatException($"{path}:{role.Start.Line}:{role.Start.Column}: role '{name}' is declared twice; give it one list of people.");
+            }
         }
 
         return new WorkflowRoles(holders);

@@ -43,4 +43,20 @@ public sealed class WorkflowSchemaTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void RolesFile_ARoleSpelledTwice_IsRefusedNotReplaced()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"roles-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "roles:\n  risk: [rhea]\n  Risk: [mallory]\n");
+        try
+        {
+            var refused = Assert.Throws<FormatException>(() => WorkflowRoles.Load(path));
+            Assert.Equal($"{path}:3:3: role 'risk' is declared twice; give it one list of people.", refused.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
