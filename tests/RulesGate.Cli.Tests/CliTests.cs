@@ -18,9 +18,11 @@ public sealed class CliTests
             : () => new MemoryStream(System.Text.Encoding.UTF8.GetBytes(input));
         var output = new StringWriter();
         var error = new StringWriter();
-        var previous = Directory.GetCurrentDirectory();
+        // The working folder is the process's: read, changed and restored by one command at a time, so a test that
+        // runs in a folder of its own never leaves another test in it.
         lock (Root)
         {
+            var previous = Directory.GetCurrentDirectory();
             Directory.SetCurrentDirectory(folder);
             try
             {
