@@ -294,9 +294,9 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             record.ProposalId, record.Mode, record.CreatedAt, record.Policy,
             [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(decision.Patch.Id, decision.Patch.Target, decision.SafetyFlags))],
             [.. decisions.Where(decision => decision.IsAccepted).Select(decision => new ChecklistPatch(
-                decision.Patch.Id, decision.Patch.Target, decision.Patch.OldValue.ToString(), decision.Patch.NewValue.ToString(),
+                decision.Patch.Id, decision.Patch.Target, GovernanceDocuments.Inline(decision.Patch.OldValue.ToString()), GovernanceDocuments.Inline(decision.Patch.NewValue.ToString()),
                 decision.Patch.Confidence is { } confidence ? confidence.ToString("0.###", CultureInfo.InvariantCulture) : "none",
-                decision.Tags, decision.Patch.Reason, decision.Patch.SourceExperimentId,
+                decision.Tags, GovernanceDocuments.Inline(decision.Patch.Reason), decision.Patch.SourceExperimentId,
                 record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {why}" : "awaiting approval"))],
             decisions.Count - record.Accepted.Count);
         return [("proposal_meta.json", meta), ("config_patches.json", patches), ("OPERATOR_CHECKLIST.md", GovernanceDocuments.Render(ChecklistTemplate, model, templates))];

@@ -84,11 +84,15 @@ public static class GovernanceDocuments
     }
 
     /// <summary>
-    /// Text as one Markdown table cell: a '|' would end the cell and a line break the row, so a name or a reason could
-    /// shift the columns or add a row of its own to the audit document; they are escaped and joined. Empty is '-'.
+    /// Text as one run of Markdown, a table cell or a list item: a '|' would end a cell and a line break the row or
+    /// item, so a name or a reason could shift the columns or add a row or a checklist item of its own to an audit
+    /// document; they are escaped and joined.
     /// </summary>
-    private static string Cell(string text) =>
-        text.Length == 0 ? "-" : string.Join(' ', text.Split(["\r\n", "\n", "\r", "\u2028", "\u2029"], StringSplitOptions.None)).Replace("|", "\\|", StringComparison.Ordinal);
+    internal static string Inline(string text) =>
+        string.Join(' ', text.Split(["\r\n", "\n", "\r", "\u2028", "\u2029"], StringSplitOptions.None)).Replace("|", "\\|", StringComparison.Ordinal);
+
+    /// <summary>A table cell: <see cref="Inline"/>, and '-' when empty.</summary>
+    private static string Cell(string text) => text.Length == 0 ? "-" : Inline(text);
 
     /// <summary>The changelog's rows, oldest first, as the journal says them.</summary>
     public static ChangelogModel ChangelogOf(JournalStore store)

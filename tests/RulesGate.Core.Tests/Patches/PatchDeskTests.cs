@@ -47,6 +47,18 @@ public sealed class PatchDeskTests : IDisposable
     }
 
     [Fact]
+    public void Checklist_APatchReasonCannotAddAChecklistItem()
+    {
+        var forged = Patch("a", "portfolio.leverage", 1.5, 1.75) with { Reason = "better sharpe\n- [x] Risk signed this off" };
+
+        var run = Desk().Propose([forged], PatchMode.ManualOnly, Now, Output, Overrides);
+
+        var checklist = File.ReadAllLines(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
+        Assert.DoesNotContain(checklist, line => line.StartsWith("- [x]", StringComparison.Ordinal));
+        Assert.Contains("- reason: better sharpe - [x] Risk signed this off", checklist);
+    }
+
+    [Fact]
     public void ManualOnly_WritesTheProposalFiles_AndAppliesNothing()
     {
         var run = Desk().Propose([.. Three, Patch("d", "risk.stop_loss.pct", 0.02, 0.03)], PatchMode.ManualOnly, Now, Output, Overrides);
