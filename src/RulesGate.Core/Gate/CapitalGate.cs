@@ -266,10 +266,14 @@ public sealed class CapitalGate
     private static CapitalViolation Failed(RuleEvaluationException failure) => new(
         EvaluationFailedRule,
         RuleSeverity.Crit,
-        failure.RuleId == "*"
-            ? $"The rules of {failure.Bundle} threw {failure.InnerException!.GetType().Name} together: {failure.InnerException.Message}; the order is denied."
-            : $"Rule {failure.RuleId} threw {failure.InnerException!.GetType().Name}: {failure.InnerException.Message}; the order is denied.",
-        [new("rule", failure.RuleId), new("error", failure.InnerException.Message)],
+        (failure.RuleId, failure.InnerException!) switch
+        {
+            ("*", RuleBudgetExceededException used) => $"The rules of {failure.Bundle} together {used.Message}; the order is denied.",
+            (_, RuleBudgetExceededException used) => $"Rule {failure.RuleId} {used.Message}; the order is denied.",
+            ("*", var inner) => $"The rules of {failure.Bundle} threw {inner.GetType().Name} together: {inner.Message}; the order is denied.",
+            (_, var inner) => $"Rule {failure.RuleId} threw {inner.GetType().Name}: {inner.Message}; the order is denied.",
+        },
+        [new("rule", failure.RuleId), new("error", failure.InnerException!.Message)],
         []);
 
     private static object? Param(RuleFile file, string path) => file.Params.Find(path)?.Value;

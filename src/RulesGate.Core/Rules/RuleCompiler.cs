@@ -61,6 +61,7 @@ internal static partial class RuleCompiler
         var found = new List<RuleDiagnostic>(diagnostics);
         Check(kind, final, finalTree, finalModel, source, found);
         CheckConditionsAreBool(file, finalTree, finalModel, source, found);
+        CheckHolesAreValues(file, finalTree, finalModel, source, found);
         var tainted = Expressions(file).Where(expression => UsesAny(expression, failed)).Select(expression => expression.KeyPath)
             .Concat(file.Derive.Where(derive => failed.Contains(derive.Name)).Select(derive => derive.Expression.KeyPath)).ToHashSet(StringComparer.Ordinal);
         diagnostics.AddRange(found.Skip(diagnostics.Count).Where(problem => !tainted.Contains(problem.KeyPath)));
@@ -69,12 +70,15 @@ internal static partial class RuleCompiler
             return (null, RuleDiagnostic.InFileOrder(diagnostics));
         }
 
+        // What is emitted counts its steps against the budget; the counters go in only now, around expressions the sandbox admitted.
+        var spans = source.Regions.Select(region => ExpressionAt(finalTree, region).Span).ToList();
+        var counted = finalTree.WithRootAndOptions(new BudgetRewriter(finalModel, spans).Visit(finalTree.GetRoot())!, finalTree.Options);
         using var pe = new MemoryStream();
-        var emitted = final.Emit(pe);
+        var emitted = final.ReplaceSyntaxTree(finalTree, counted).Emit(pe);
         if (!emitted.Success)
         {
-            diagnostics.AddRange(emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Map(source, d, finalTree, finalModel)));
-            return (null, diagnostics);
+            var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
+            throw new InvalidOperationException($"{file.Path}: the code that counts the evaluation budget did not compile ({first.Id}: {first.GetMessage(CultureInfo.InvariantCulture)}); this is a defect of RulesGate, not of the file.");
         }
 
         return (pe.ToArray(), []);
@@ -246,6 +250,33 @@ internal static partial class RuleCompiler
             }
         }
     }
+
+    /// <summary>
+    /// A message hole must be a value the invariant culture formats: text, a number, a date, a time span, a bool or
+    /// an enum. A record, a tuple or a collection would print through its own ToString, by the machine's culture.
+    /// </summary>
+    private static void CheckHolesAreValues(RuleFile file, SyntaxTree tree, SemanticModel model, GeneratedSource source, List<RuleDiagnostic> diagnostics)
+    {
+        var holes = file.Rules.SelectMany(rule => rule.Message.Parts).Select(part => part.Hole).OfType<RuleExpression>().ToHashSet();
+        foreach (var region in source.Regions.Where(region => region.Primary && holes.Contains(region.Expression)))
+        {
+            var node = ExpressionAt(tree, region);
+            var type = model.GetTypeInfo(node).Type;
+            if (type is not null and not IErrorTypeSymbol && !IsFormattedValue(type))
+            {
+                diagnostics.Add(Map(region, 0, node.Span.Length, "RG2006", $"A message hole must be text, a number, a date, a time span, a bool or an enum, but this is a {type.ToDisplayString()}.", "Name the member you mean, such as {Intent.Qty:F2}; join a list of text with {string.Join(\", \", Gaps)}."));
+            }
+        }
+    }
+
+    private static bool IsFormattedValue(ITypeSymbol type) => type switch
+    {
+        INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable => IsFormattedValue(nullable.TypeArguments[0]),
+        { SpecialType: SpecialType.System_String or SpecialType.System_Char or SpecialType.System_Boolean or (>= SpecialType.System_SByte and <= SpecialType.System_Double) or SpecialType.System_DateTime } => true,
+        { TypeKind: TypeKind.Enum } => true,
+        INamedTypeSymbol { Name: "DateTimeOffset" or "TimeSpan", ContainingNamespace.Name: "System" } => true,
+        _ => false,
+    };
 
     private static ExpressionSyntax ExpressionAt(SyntaxTree tree, SourceRegion region)
     {

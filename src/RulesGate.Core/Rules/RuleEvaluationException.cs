@@ -16,6 +16,7 @@ public sealed class RuleEvaluationException : Exception
     /// <summary>The bundle's identity, <c>id@version#hash</c>.</summary>
     public string Bundle { get; }
 
-    internal static RuleEvaluationException InRule(string ruleId, string bundle, Exception inner) =>
-        new($"Rule {ruleId} of {bundle} threw {inner.GetType().Name}: {inner.Message}", ruleId, bundle, inner);
+    internal static RuleEvaluationException InRule(string ruleId, string bundle, Exception inner) => inner is RuleBudgetExceededException
+        ? new($"Rule {ruleId} of {bundle} {inner.Message}", ruleId, bundle, inner)
+        : new($"Rule {ruleId} of {bundle} threw {inner.GetType().Name}: {inner.Message}", ruleId, bundle, inner);
 }

@@ -29,6 +29,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
+            RuleBudget.Start();
             return rules.Evaluate(context, parameters, fired);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -42,6 +43,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
+            RuleBudget.Start();
             return rules.Evaluate(context, parameters, fired);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -78,6 +80,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
+            RuleBudget.Start();
             return rules.TryEffect(rule, effect, context, parameters, out value);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -100,6 +103,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         var values = new object?[Bundle.File.Derive.Count];
         try
         {
+            RuleBudget.Start();
             rules.Derived(context, parameters, values);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -110,7 +114,11 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         return values;
     }
 
-    internal object? Probe(int node, TContext context) => rules.Probe(node, context, parameters);
+    internal object? Probe(int node, TContext context)
+    {
+        RuleBudget.Start();
+        return rules.Probe(node, context, parameters);
+    }
 
     /// <summary>The value of every fact of <see cref="RuleBundle.Facts"/>; all null when a derived value throws.</summary>
     internal object?[] Facts(TContext context)
@@ -118,6 +126,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         var values = new object?[Bundle.Facts.Facts.Count];
         try
         {
+            RuleBudget.Start();
             rules.Facts(context, parameters, values);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -149,11 +158,14 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         {
             try
             {
+                RuleBudget.Start();
                 if (rules.When(i, context, parameters))
                 {
+                    RuleBudget.Start();
                     rules.Message(i, context, parameters);
                     for (var effect = 0; effect < Bundle.Kind.Effects.Count; effect++)
                     {
+                        RuleBudget.Start();
                         rules.TryEffect(i, effect, context, parameters, out _);
                     }
                 }
@@ -169,6 +181,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
             try
             {
                 Span<bool> fired = Rules.Count <= 256 ? stackalloc bool[Rules.Count] : new bool[Rules.Count];
+                RuleBudget.Start();
                 rules.Evaluate(context, parameters, fired);
             }
             catch (Exception error) when (error is not OutOfMemoryException)
@@ -186,6 +199,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rule, Rules.Count);
         try
         {
+            RuleBudget.Start();
             return call(context, parameters);
         }
         catch (Exception error) when (error is not OutOfMemoryException)

@@ -14,32 +14,88 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
 {
     private static readonly HashSet<string> AllowedTypes = new(StringComparer.Ordinal)
     {
-        "System.Math", "System.Array", "System.MemoryExtensions", "System.Span`1", "System.ReadOnlySpan`1", "System.TimeSpan", "System.DateTimeOffset", "System.DateTime", "System.DayOfWeek",
+        "System.Math", "System.Array", "System.MemoryExtensions", "System.Span`1", "System.ReadOnlySpan`1", "System.TimeSpan", "System.DateTimeOffset", "System.DateTime", "System.DayOfWeek", "System.DateTimeKind",
         "System.StringComparison", "System.StringComparer", "System.MidpointRounding", "System.Index", "System.Range", "System.Nullable`1",
         "System.Linq.Enumerable", "System.Linq.IGrouping`2", "System.Linq.IOrderedEnumerable`1", "System.Linq.ILookup`2",
-        "System.Collections.Generic.IEnumerable`1", "System.Collections.Generic.IReadOnlyList`1",
+        "System.Collections.Generic.IEnumerable`1", "System.Collections.Generic.IReadOnlyList`1", "System.Collections.Generic.IReadOnlySet`1",
         "System.Collections.Generic.IReadOnlyCollection`1", "System.Collections.Generic.IReadOnlyDictionary`2",
         "System.Collections.Generic.KeyValuePair`2", "System.Collections.Generic.List`1",
         "System.Collections.Generic.Dictionary`2", "System.Collections.Generic.HashSet`1",
         "System.Func`1", "System.Func`2", "System.Func`3", "System.Func`4", "System.Predicate`1",
     };
 
-    // Members of allowed types that still reach outside the expression: the clock, the machine's time zone, reflection.
+    private const string Numbers = "MaxValue MinValue Epsilon NaN PositiveInfinity NegativeInfinity IsNaN IsFinite IsInfinity IsPositiveInfinity IsNegativeInfinity IsNegative IsInteger Equals CompareTo Abs Min Max Clamp Sign Round Floor Ceiling Truncate";
+
+    private const string Dates = "MinValue MaxValue UnixEpoch Year Month Day Hour Minute Second Millisecond Microsecond DayOfWeek DayOfYear Date TimeOfDay Ticks Add AddDays AddHours AddMinutes AddSeconds AddMilliseconds AddTicks AddMonths AddYears Subtract Compare CompareTo Equals .ctor";
+
+    /// <summary>
+    /// The members of the framework's types a rule may use: what reads, compares and computes, and nothing that
+    /// builds text or a collection larger than its inputs, reaches outside the expression, or formats by the
+    /// machine's culture. Members of the kind's context types and of the generated Params and Derived types are
+    /// admitted besides (but for <c>ToString</c> and the like); everything else is refused.
+    /// </summary>
+    private static readonly Dictionary<string, HashSet<string>> AllowedMembers = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["System.Math"] = "*",
+        ["System.Object"] = "Equals",
+        ["System.String"] = "Length this[] Empty IsNullOrEmpty IsNullOrWhiteSpace Equals Compare CompareOrdinal Contains StartsWith EndsWith IndexOf LastIndexOf IndexOfAny Substring Trim TrimStart TrimEnd ToUpperInvariant ToLowerInvariant Join Concat",
+        ["System.Char"] = "MinValue MaxValue IsDigit IsLetter IsLetterOrDigit IsUpper IsLower IsWhiteSpace IsPunctuation IsAscii IsAsciiDigit IsAsciiLetter ToUpperInvariant ToLowerInvariant Equals CompareTo",
+        ["System.Boolean"] = "Equals CompareTo",
+        ["System.Double"] = Numbers, ["System.Single"] = Numbers, ["System.Decimal"] = Numbers + " ToDouble",
+        ["System.Int32"] = Numbers, ["System.Int64"] = Numbers, ["System.Int16"] = Numbers, ["System.Byte"] = Numbers,
+        ["System.SByte"] = Numbers, ["System.UInt16"] = Numbers, ["System.UInt32"] = Numbers, ["System.UInt64"] = Numbers,
+        ["System.TimeSpan"] = "Zero MaxValue MinValue Days Hours Minutes Seconds Milliseconds Microseconds Ticks TotalDays TotalHours TotalMinutes TotalSeconds TotalMilliseconds TotalMicroseconds FromDays FromHours FromMinutes FromSeconds FromMilliseconds FromMicroseconds FromTicks Duration Negate Add Subtract Multiply Divide Compare CompareTo Equals .ctor TicksPerDay TicksPerHour TicksPerMinute TicksPerSecond TicksPerMillisecond",
+        ["System.DateTimeOffset"] = Dates + " Offset UtcDateTime DateTime UtcTicks ToOffset ToUnixTimeSeconds ToUnixTimeMilliseconds FromUnixTimeSeconds FromUnixTimeMilliseconds EqualsExact",
+        ["System.DateTime"] = Dates + " Kind DaysInMonth IsLeapYear",
+        ["System.StringComparer"] = "Ordinal OrdinalIgnoreCase InvariantCulture InvariantCultureIgnoreCase Compare Equals",
+        ["System.Nullable`1"] = "HasValue Value GetValueOrDefault",
+        ["System.Index"] = ".ctor Start End FromStart FromEnd IsFromEnd Value GetOffset",
+        ["System.Range"] = ".ctor Start End All StartAt EndAt",
+        ["System.Array"] = "Length Empty",
+        // C# 14 binds an array's Contains to these; they read the array once.
+        ["System.MemoryExtensions"] = "Contains ContainsAny IndexOf SequenceEqual StartsWith EndsWith",
+        ["System.ReadOnlySpan`1"] = "Length IsEmpty this[]",
+        ["System.Span`1"] = "Length IsEmpty this[]",
+        ["System.Collections.Generic.IReadOnlyList`1"] = "Count this[]",
+        ["System.Collections.Generic.IReadOnlyCollection`1"] = "Count",
+        ["System.Collections.Generic.IReadOnlySet`1"] = "Count Contains",
+        ["System.Collections.Generic.IReadOnlyDictionary`2"] = "Count this[] ContainsKey TryGetValue Keys Values",
+        ["System.Collections.Generic.KeyValuePair`2"] = "Key Value Deconstruct",
+        ["System.Collections.Generic.List`1"] = "Count this[] Contains IndexOf",
+        ["System.Collections.Generic.Dictionary`2"] = "Count this[] ContainsKey ContainsValue TryGetValue Keys Values",
+        ["System.Collections.Generic.HashSet`1"] = "Count Contains",
+        ["System.Linq.IGrouping`2"] = "Key",
+        ["System.Linq.ILookup`2"] = "Count this[] Contains",
+        // The operators that read a sequence without making more of it than they read (Concat and Union: no more than both).
+        ["System.Linq.Enumerable"] = "Where Select Any All Count LongCount Sum Min Max MinBy MaxBy Average First FirstOrDefault Last LastOrDefault Single SingleOrDefault " +
+            "ElementAt ElementAtOrDefault Contains Distinct DistinctBy Order OrderDescending OrderBy OrderByDescending ThenBy ThenByDescending Reverse " +
+            "Take TakeLast TakeWhile Skip SkipLast SkipWhile GroupBy CountBy ToList ToArray ToHashSet ToDictionary ToLookup SequenceEqual Except ExceptBy " +
+            "Intersect IntersectBy Union UnionBy Concat Append Prepend DefaultIfEmpty Zip Empty Range Repeat Cast OfType AsEnumerable",
+    }.ToDictionary(pair => pair.Key, pair => pair.Value.Split(' ').ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
+
+    // Members of allowed types that still reach outside the expression: the machine's culture, its time zone.
     private static readonly HashSet<string> DeniedMembers = new(StringComparer.Ordinal)
     {
-        "System.DateTime.Now", "System.DateTime.UtcNow", "System.DateTime.Today",
-        "System.DateTimeOffset.Now", "System.DateTimeOffset.UtcNow",
-        "System.DateTime.ToLocalTime", "System.DateTime.ToUniversalTime", "System.DateTimeOffset.ToLocalTime",
-        "System.DateTimeOffset.LocalDateTime", "System.DateTime.ToFileTime", "System.DateTime.FromFileTime",
-        "System.DateTimeOffset.FromFileTime", "System.DateTime.ToLongDateString", "System.DateTime.ToShortDateString", "System.DateTime.IsDaylightSavingTime",
-        "System.StringComparison.CurrentCulture", "System.StringComparison.CurrentCultureIgnoreCase",
-        "System.StringComparer.CurrentCulture", "System.StringComparer.CurrentCultureIgnoreCase", "System.StringComparer.Create", "System.StringComparer.FromComparison",
-        "System.DateTime.ToLongTimeString", "System.DateTime.ToShortTimeString", "System.DateTimeOffset.op_Implicit",
-        "System.Object.GetType", "System.Object.MemberwiseClone",
-        "System.Linq.Enumerable.Sequence", "System.Linq.Enumerable.InfiniteSequence",
-        // A fold feeds each result back into the next call: 40 doublings of a string, or a chain of 10,000 lazy
-        // iterators, from a few characters of input. Sum, Min, Max, Count and Average cover what rules need.
-        "System.Linq.Enumerable.Aggregate", "System.Linq.Enumerable.AggregateBy",
+        "System.StringComparison.CurrentCulture", "System.StringComparison.CurrentCultureIgnoreCase", "System.DateTimeOffset.op_Implicit",
+    };
+
+    // Members that build text or a collection larger than their inputs, or feed each result into the next call.
+    private static readonly HashSet<string> GrowingMembers = new(StringComparer.Ordinal)
+    {
+        "Replace", "Insert", "PadLeft", "PadRight", "Split", "Repeat", "SelectMany", "Join", "GroupJoin", "Aggregate", "AggregateBy",
+        "Sequence", "InfiniteSequence", "Format", "Create", "Remove",
+    };
+
+    // Members that turn a value into text, or text into a value, by the machine's culture or its own rules.
+    private static readonly HashSet<string> FormattingMembers = new(StringComparer.Ordinal)
+    {
+        "ToString", "Parse", "TryParse", "PrintMembers", "ToLongDateString", "ToShortDateString", "ToLongTimeString", "ToShortTimeString",
+    };
+
+    // Members no type may offer a rule: reflection, identity hashes, the record's internals.
+    private static readonly HashSet<string> NeverMembers = new(StringComparer.Ordinal)
+    {
+        "GetType", "GetHashCode", "MemberwiseClone", "ReferenceEquals", "EqualityContract", "<Clone>$", "Finalize",
     };
 
     // LINQ operators that compare keys with the default comparer, which for text follows the current culture.
@@ -76,9 +132,12 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
 
     private readonly List<(SyntaxNode Node, string Message, string Hint)> violations = [];
 
+    private readonly HashSet<SyntaxNode> judgedWithCall = [];
+
     public IReadOnlyList<(SyntaxNode Node, string Message, string Hint)> Check(ExpressionSyntax expression)
     {
         violations.Clear();
+        judgedWithCall.Clear();
         generated = 1;
         foreach (var node in expression.DescendantNodesAndSelf())
         {
@@ -91,6 +150,14 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             if (SemanticViolation(node) is { } semantic)
             {
                 violations.Add((node, semantic.Message, semantic.Hint));
+
+                // A call's own problem (a culture, a size) says more than its method's absence from the allow-list.
+                if (node is InvocationExpressionSyntax { Expression: var callee })
+                {
+                    judgedWithCall.Add(callee);
+                    judgedWithCall.Add(callee is MemberAccessExpressionSyntax access ? access.Name : callee);
+                }
+
                 continue;
             }
 
@@ -148,10 +215,19 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             case FromClauseSyntax { Type: { } from } when !IsPrimitive(model.GetTypeInfo(from).Type):
             case JoinClauseSyntax { Type: { } join } when !IsPrimitive(model.GetTypeInfo(join).Type):
                 return ("Conversions to anything but a number, bool or char are not allowed: the context is read through its declared types.", "Use the members the context declares.");
-            case InterpolatedStringExpressionSyntax text when text.Contents.OfType<InterpolationSyntax>().Any(hole => IsCultureFormatted(model.GetTypeInfo(hole.Expression).Type)):
+            case InterpolatedStringExpressionSyntax text when text.Contents.OfType<InterpolationSyntax>().Any(hole => !IsText(model.GetTypeInfo(hole.Expression).Type)):
             case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } concat when model.GetTypeInfo(concat).Type?.SpecialType == SpecialType.System_String
-                && (IsCultureFormatted(model.GetTypeInfo(concat.Left).Type) || IsCultureFormatted(model.GetTypeInfo(concat.Right).Type)):
-                return ("Turning a number or a date into text here depends on the machine's culture.", "Compare numbers as numbers, and format them in the message instead, such as {Intent.Qty:F2}: messages use the invariant culture.");
+                && (!IsText(model.GetTypeInfo(concat.Left).Type) || !IsText(model.GetTypeInfo(concat.Right).Type)):
+                return ("Turning a number, a date or a record into text here depends on the machine's culture.", "Compare values as values, and format them in the message instead, such as {Intent.Qty:F2}: messages use the invariant culture.");
+            case InterpolatedStringExpressionSyntax or BinaryExpressionSyntax { RawKind: (int)SyntaxKind.AddExpression } when Nesting(node) > 0
+                && model.GetTypeInfo((ExpressionSyntax)node).Type?.SpecialType == SpecialType.System_String && !model.GetConstantValue(node).HasValue:
+                return ("Building text inside a lambda is not allowed: it runs once per element, and its text can grow with each.", "Compare the parts instead, such as p.Key.StartsWith(\"US\", StringComparison.Ordinal); build text once, outside the lambda.");
+            case InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax } conditional when model.GetSymbolInfo(conditional).Symbol is IMethodSymbol linq && IsLinq(linq.ReducedFrom ?? linq):
+                return ("A LINQ method after ?. is not allowed.", "Test for null first, such as Params.Tags != null && Params.Tags.Any(…).");
+            case SpreadElementSyntax:
+                return ("A spread (..) is not allowed in a collection: it copies a whole sequence.", "Use LINQ over the collections themselves, such as a.Concat(b).");
+            case QueryClauseSyntax or SelectOrGroupClauseSyntax when QueryMethods(node).FirstOrDefault(method => !IsAllowed(method)) is { } clause:
+                return ($"'{Display(clause)}' is not allowed in rule expressions: {Reason(clause)}.", clause.Name == "SelectMany" ? "Nest Any, All, Count or Sum instead of a second from, such as Portfolio.Positions.Any(a => Market.Prices.Any(b => …))." : AllowedHint);
             case OrderingSyntax ordering when model.GetSymbolInfo(ordering).Symbol is IMethodSymbol orderBy && OrdersText(orderBy):
                 return ("Ordering text in a query uses the machine's culture.", "Use OrderBy(p => p.Key, StringComparer.Ordinal) instead of orderby.");
             case InvocationExpressionSyntax invocation when model.GetSymbolInfo(invocation).Symbol is IMethodSymbol { Name: "GetHashCode" }:
@@ -219,9 +295,14 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             return ($"{(owner == "System.Char" ? "char" : "string")}.{method.Name} depends on the machine's culture.", $"Write {method.Name}Invariant.");
         }
 
-        if (owner == "System.String" && method.Name is "Concat" or "Join" && method.Parameters.Skip(method.Name == "Join" ? 1 : 0).Any(parameter => IsCultureFormatted(parameter.Type) || Formats(parameter.Type)))
+        if (owner == "System.String" && method.Name is "Concat" or "Join" && method.Parameters.Skip(method.Name == "Join" ? 1 : 0).Any(parameter => !IsTextOrTexts(parameter.Type)))
         {
             return ($"string.{method.Name} of numbers, dates or objects turns them into text by the machine's culture.", "Join text only; format numbers in the message instead, such as {Intent.Qty:F2}.");
+        }
+
+        if (owner == "System.String" && method.Name is "Concat" or "Join" && Nesting(arguments) > 0)
+        {
+            return ($"string.{method.Name} inside a lambda is not allowed: it runs once per element, and its text can grow with each.", "Join text once, outside the lambda.");
         }
 
         if (method.Name is "ToString" or "Parse" or "TryParse" or "Format"
@@ -279,7 +360,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         return generated <= MaxGeneratedCount;
     }
 
-    private static IParameterSymbol? Parameter(ArgumentSyntax argument, int index, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, bool reduced)
+    internal static IParameterSymbol? Parameter(ArgumentSyntax argument, int index, System.Collections.Immutable.ImmutableArray<IParameterSymbol> parameters, bool reduced)
     {
         if (argument.NameColon is { } named)
         {
@@ -307,13 +388,12 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         && !method.Parameters.Any(parameter => parameter.Type.Name == "IComparer")
         && (method.TypeArguments.Length == 0 ? method.ReturnType.SpecialType == SpecialType.System_String : method.TypeArguments[^1].SpecialType == SpecialType.System_String);
 
-    /// <summary>A parameter through which a value of any type is turned into text: object, or a sequence or array of objects or numbers.</summary>
-    private static bool Formats(ITypeSymbol type) => type switch
+    /// <summary>Text, or an array, sequence or span of text: what string.Join and string.Concat join without formatting anything.</summary>
+    private static bool IsTextOrTexts(ITypeSymbol type) => type switch
     {
-        { SpecialType: SpecialType.System_Object } => true,
-        IArrayTypeSymbol array => array.ElementType.SpecialType == SpecialType.System_Object || IsCultureFormatted(array.ElementType),
-        INamedTypeSymbol { IsGenericType: true, Name: "IEnumerable" or "ReadOnlySpan" } sequence => sequence.TypeArguments[0].SpecialType == SpecialType.System_Object || IsCultureFormatted(sequence.TypeArguments[0]),
-        _ => false,
+        IArrayTypeSymbol array => IsText(array.ElementType),
+        INamedTypeSymbol { IsGenericType: true, Name: "IEnumerable" or "ReadOnlySpan" } sequence => IsText(sequence.TypeArguments[0]),
+        _ => IsText(type),
     };
 
     /// <summary>How many loops over collections enclose the node: each lambda, and each query with one per from or join clause.</summary>
@@ -330,6 +410,21 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         || type?.Name == "DateTimeOffset"
         || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsCultureFormatted(nullable.TypeArguments[0]);
 
+    /// <summary>Text and characters, the only values joined to text without a culture.</summary>
+    private static bool IsText(ITypeSymbol? type) => type?.SpecialType is SpecialType.System_String or SpecialType.System_Char;
+
+    /// <summary>The LINQ methods a query clause is translated into.</summary>
+    private IEnumerable<IMethodSymbol> QueryMethods(SyntaxNode clause)
+    {
+        if (clause is SelectOrGroupClauseSyntax)
+        {
+            return model.GetSymbolInfo(clause).Symbol is IMethodSymbol select ? [select] : [];
+        }
+
+        var info = model.GetQueryClauseInfo((QueryClauseSyntax)clause);
+        return new[] { info.OperationInfo.Symbol, info.CastInfo.Symbol }.OfType<IMethodSymbol>();
+    }
+
     private static bool IsPrimitive(ITypeSymbol? type) =>
         type is { SpecialType: SpecialType.System_Boolean or SpecialType.System_Char or (>= SpecialType.System_SByte and <= SpecialType.System_Double) }
         || type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable && IsPrimitive(nullable.TypeArguments[0]);
@@ -338,6 +433,11 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
     {
         if (node is not (SimpleNameSyntax or MemberAccessExpressionSyntax or InvocationExpressionSyntax or ObjectCreationExpressionSyntax
             or ImplicitObjectCreationExpressionSyntax or ElementAccessExpressionSyntax or QualifiedNameSyntax or MemberBindingExpressionSyntax))
+        {
+            return;
+        }
+
+        if (judgedWithCall.Contains(node))
         {
             return;
         }
@@ -369,7 +469,7 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
         violations.Add((node, $"A value of type '{type.ToDisplayString()}' is not allowed in rule expressions: {Reason(type)}.", AllowedHint));
     }
 
-    private const string AllowedHint = "Use the context members, Params, Derived, Math, string, LINQ over the context's collections, and TimeSpan/DateTimeOffset values from the context.";
+    private const string AllowedHint = "Use the context's members, Params, Derived, Math, comparisons and searches of text (StartsWith, Contains, Length, …), and LINQ operators over the context's collections (Where, Select, Any, All, Count, Sum, Min, Max, …); SECURITY.md lists every member admitted.";
 
     private bool IsAllowed(ISymbol symbol)
     {
@@ -379,17 +479,46 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                 return true;
             case ITypeSymbol type:
                 return IsAllowedType(type);
+            case IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LambdaMethod }:
+                return true;
             case IMethodSymbol method:
-                var definition = method.ReducedFrom ?? method;
-                return !IsDenied(definition)
-                    && (method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LambdaMethod || IsAllowedType(definition.ContainingType))
-                    && method.TypeArguments.All(IsAllowedType);
+                return method.TypeArguments.All(IsAllowedType) && IsAllowedMember((method.ReducedFrom ?? method).OriginalDefinition);
             case IPropertySymbol or IFieldSymbol:
-                return !IsDenied(symbol) && IsAllowedType(symbol.ContainingType);
+                return IsAllowedMember(symbol.OriginalDefinition);
             default:
                 return false;
         }
     }
+
+    /// <summary>A member on the allow-list: the framework's by <see cref="AllowedMembers"/>, the context's and the generated types' own.</summary>
+    private bool IsAllowedMember(ISymbol member)
+    {
+        if (member.ContainingType is not { } owner || NeverMembers.Contains(member.Name) || FormattingMembers.Contains(member.Name) || IsDenied(member))
+        {
+            return false;
+        }
+
+        if (owner.IsAnonymousType || owner.IsTupleType || IsOwnType(owner) || member is IFieldSymbol && owner.TypeKind == TypeKind.Enum)
+        {
+            return IsAllowedType(owner);
+        }
+
+        // Operators and conversions cannot be called by name; the types they work on are checked where they are used.
+        if (member is IMethodSymbol { MethodKind: MethodKind.UserDefinedOperator or MethodKind.Conversion or MethodKind.BuiltinOperator })
+        {
+            return IsAllowedType(owner);
+        }
+
+        return AllowedMembers.TryGetValue(Metadata(owner.OriginalDefinition), out var members) && (members.Contains("*") || members.Contains(member.Name));
+    }
+
+    /// <summary>The kind's context types and the types generated for the file (Params, Derived), not the generated code itself.</summary>
+    private bool IsOwnType(INamedTypeSymbol type) =>
+        (type.ContainingNamespace?.ToDisplayString() == CodeGenerator.Namespace && type.Name != "CompiledRules" && type.Name != "DeriveProbe")
+        || kind.ContextTypes.Any(context => context.FullName == Metadata(type.OriginalDefinition));
+
+    /// <summary>Whether the method is one of LINQ's operators over sequences.</summary>
+    internal static bool IsLinq(IMethodSymbol method) => method.ContainingType is { } owner && Metadata(owner) == "System.Linq.Enumerable";
 
     private bool IsAllowedType(ITypeSymbol type)
     {
@@ -411,18 +540,14 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
                     return true;
                 }
 
-                var name = Metadata(named.OriginalDefinition);
-                var known = AllowedTypes.Contains(name)
-                    || (named.ContainingNamespace?.ToDisplayString() == CodeGenerator.Namespace && named.Name != "CompiledRules" && named.Name != "DeriveProbe")
-                    || kind.ContextTypes.Any(context => context.FullName == name);
-                return known && named.TypeArguments.All(IsAllowedType);
+                return (AllowedTypes.Contains(Metadata(named.OriginalDefinition)) || IsOwnType(named)) && named.TypeArguments.All(IsAllowedType);
             default:
                 return false;
         }
     }
 
     private static bool IsDenied(ISymbol symbol) =>
-        DeniedMembers.Contains($"{Metadata(symbol.ContainingType)}.{symbol.Name}");
+        symbol.ContainingType is { } owner && DeniedMembers.Contains($"{Metadata(owner.OriginalDefinition)}.{symbol.Name}");
 
     private static string Metadata(INamedTypeSymbol type) =>
         type.ContainingType is { } outer
@@ -453,7 +578,12 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             "System.Random" or "System.Guid" => "randomness is out of reach",
             "System.Console" => "the console is out of reach",
             _ when name.StartsWith("System.Runtime", StringComparison.Ordinal) => "the runtime's internals are out of reach",
-            _ => "it is not on the allow-list",
+            _ when symbol.Name.Contains("Local", StringComparison.Ordinal) || symbol.Name.Contains("Universal", StringComparison.Ordinal) || symbol.Name.Contains("FileTime", StringComparison.Ordinal) || symbol.Name == "IsDaylightSavingTime"
+                => "it reads the machine's time zone",
+            _ when symbol.Name.StartsWith("CurrentCulture", StringComparison.Ordinal) => "it follows the machine's culture",
+            _ when FormattingMembers.Contains(symbol.Name) => "it turns values into text, or text into values, by the machine's culture; compare values as values, and format them in a message hole such as {Intent.Qty:F2}",
+            _ when GrowingMembers.Contains(symbol.Name) => "it builds text or a collection larger than its inputs",
+            _ => "it is not on the allow-list of members",
         };
     }
 }

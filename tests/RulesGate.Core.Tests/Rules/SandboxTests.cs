@@ -86,6 +86,7 @@ public sealed class SandboxTests
         { "new double[int.MaxValue].Length > 0", "array's size" },
         { "new string('x', int.MaxValue).Length > 0", "constant of at most 10000" },
         { "Intent.Symbol.PadLeft(int.MaxValue).Length > 0", "constant of at most 10000" },
+        { "Intent.Symbol.PadLeft(10).Length > 0", "larger than its inputs" },
         { "new List<double>(int.MaxValue).Count == 0", "constant of at most 10000" },
         { "((Func<int, int>)(x => x))(1) == 1", "lambda is allowed only" },
         { "new Func<double>(() => Intent.Qty)() > 0", "lambda is allowed only" },
@@ -109,7 +110,7 @@ public sealed class SandboxTests
         { "Intent.Timestamp.DateTime.IsDaylightSavingTime()", "IsDaylightSavingTime" },
         { "string.Equals(Intent.Symbol, \"x\", StringComparison.CurrentCulture)", "System.StringComparison.CurrentCulture" },
         { "StringComparer.CurrentCulture.Compare(Intent.Symbol, \"x\") > 0", "System.StringComparer.CurrentCulture" },
-        { "(from a in Portfolio.Positions from b in Portfolio.Positions from c in Portfolio.Positions from d in Portfolio.Positions from e in Portfolio.Positions select 1).Count() > 0", "nest more than 4 deep" },
+        { "(from a in Portfolio.Positions from b in Portfolio.Positions from c in Portfolio.Positions from d in Portfolio.Positions from e in Portfolio.Positions select 1).Count() > 0", "System.Linq.Enumerable.SelectMany" },
         { "$\"{Intent.Qty}\" == \"10\"", "culture" },
         { "(Intent.Symbol + Intent.Qty).Length > 0", "culture" },
         { "(\"at \" + Intent.Timestamp).Length > 0", "culture" },
@@ -117,6 +118,31 @@ public sealed class SandboxTests
         { "Enumerable.Range(0, 10000).SelectMany(a => Enumerable.Range(0, 10000)).Count() > 0", "produce more than 10000 items together" },
         { "Enumerable.Repeat(1, 100).Sum() + new double[200].Length > 0", "produce more than 10000 items together" },
         { "Portfolio.Positions.Any(a => Portfolio.Positions.Any(b => Portfolio.Positions.Any(c => Portfolio.Positions.Any(d => Portfolio.Positions.Any(e => true)))))", "nest more than 4 deep" },
+        // text or collections larger than their inputs (issue: 10 billion characters from a short literal)
+        { "\"xxxxxxxxxx\".Replace(\"x\", \"xxxxxxxxxx\").Replace(\"x\", \"xxxxxxxxxx\").Length > 0", "string.Replace" },
+        { "Intent.Symbol.Insert(0, Intent.Symbol).Length > 0", "string.Insert" },
+        { "Intent.Symbol.Split(',').Length > 0", "string.Split" },
+        { "Portfolio.Positions.SelectMany(a => Portfolio.Positions).Count() > 0", "System.Linq.Enumerable.SelectMany" },
+        { "Portfolio.Positions.Join(Portfolio.Positions, a => 1, b => 1, (a, b) => 1).Count() > 0", "System.Linq.Enumerable.Join" },
+        { "Portfolio.Positions.Keys.Any(k => (k + k + k).Length > 3)", "Building text inside a lambda" },
+        { "Portfolio.Positions.Keys.Any(k => $\"{k}{k}\".Length > 3)", "Building text inside a lambda" },
+        { "Portfolio.Positions.Keys.Any(k => string.Join(\",\", Portfolio.Positions.Keys).Length > 3)", "string.Join inside a lambda" },
+        { "Portfolio.Positions.Keys.Any(k => string.Concat(k, k).Length > 3)", "string.Concat inside a lambda" },
+        { "new List<string> { Intent.Symbol }.Count > 0", "List<string>..ctor" },
+        { "Portfolio.Positions.Keys.Concat([.. Portfolio.Positions.Keys, .. Portfolio.Positions.Keys]).Any()", "spread" },
+        { "Market.Prices?.Any() == true", "LINQ method after ?." },
+        // text formatted by the culture (issue: all of these passed rules check)
+        { "Intent.ToString() != \"\"", "ToString" },
+        { "$\"{Intent}\" != \"\"", "culture" },
+        { "(Intent.Symbol + Intent).Length > 0", "culture" },
+        { "string.Join(\",\", Portfolio.Positions) != \"\"", "culture" },
+        { "(Intent.Qty, 1).ToString() != \"\"", "ToString" },
+        { "new { A = Intent.Qty }.ToString() != \"\"", "ToString" },
+        { "Portfolio.Positions.First().ToString() != \"\"", "ToString" },
+        { "Intent.Side.ToString() == \"Buy\"", "ToString" },
+        { "Intent.Timestamp.ToString(\"O\") != \"\"", "ToString" },
+        { "$\"{Intent.Side}\" == \"Buy\"", "culture" },
+        { "(\"x\" + true).Length > 0", "culture" },
     };
 
     [Theory]
@@ -150,6 +176,26 @@ public sealed class SandboxTests
         var bundle = Compiled.Bundle(Some.PolicyYaml($"  - id: R-1\n    severity: HIGH\n    when: '{when.Replace("'", "''")}'\n    message: x\n"));
 
         Assert.Equal(["R-1"], bundle.Evaluator<CapitalContext>().Fired(Some.Context()));
+    }
+
+    [Theory]
+    [InlineData("{Intent}")]
+    [InlineData("{Portfolio.Positions}")]
+    [InlineData("{(Intent.Qty, 1)}")]
+    [InlineData("{Market.Prices.Keys}")]
+    public void Compile_MessageHoleOfARecordOrCollection_IsRefused(string hole)
+    {
+        var errors = Compiled.Errors(Some.PolicyYaml($"  - id: R-1\n    severity: HIGH\n    when: 'true'\n    message: 'at {hole}'\n"));
+
+        Assert.Contains(errors, e => e.Code == "RG2006" && e.Message.Contains("A message hole must be text, a number", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Compile_MessageHolesOfValues_FormatByTheInvariantCulture()
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml("  - id: R-1\n    severity: HIGH\n    when: 'true'\n    message: '{Intent.Qty:F2} {Intent.Side} {Intent.Timestamp:yyyy-MM-dd} {string.Join(\"|\", Market.Prices.Keys.Order(StringComparer.Ordinal))}'\n"));
+
+        Assert.Equal("10.00 Buy 2026-01-15 AAPL|MSFT", bundle.Evaluator<CapitalContext>().Message(0, Some.Context()));
     }
 
     [Fact]
