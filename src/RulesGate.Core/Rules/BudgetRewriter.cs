@@ -16,6 +16,17 @@ internal sealed class BudgetRewriter(SemanticModel model, IReadOnlyList<TextSpan
 {
     private static readonly NameSyntax Budget = ParseName("global::RulesGate.Core.Rules.RuleBudget");
 
+    /// <summary>The methods of the generated class that now count steps.</summary>
+    public CountedMethods Counted { get; private set; }
+
+    /// <summary>The tree with the counters in, and its <see cref="CodeGenerator.CountedMethodsMember"/> saying where they are.</summary>
+    public SyntaxNode Rewrite(SyntaxNode root)
+    {
+        var counted = Visit(root)!;
+        var member = counted.DescendantNodes().OfType<PropertyDeclarationSyntax>().Single(property => property.Identifier.Text == CodeGenerator.CountedMethodsMember);
+        return counted.ReplaceNode(member.ExpressionBody!.Expression, LiteralExpression(SyntaxKind.NumericLiteralExpression, Literal((int)Counted)));
+    }
+
     public override SyntaxNode? Visit(SyntaxNode? node) =>
         node is not null && expressions.Any(span => span.IntersectsWith(node.Span)) ? base.Visit(node) : node;
 
@@ -52,40 +63,58 @@ internal sealed class BudgetRewriter(SemanticModel model, IReadOnlyList<TextSpan
             rewritten = rewritten.WithExpression(access.WithExpression(Call(linq ? "Counted" : "Text", access.Expression)));
         }
 
-        return text && method.ReturnType.SpecialType == SpecialType.System_String ? Call("Text", rewritten) : rewritten;
+        return Marked(node, text && method.ReturnType.SpecialType == SpecialType.System_String ? Call("Text", rewritten) : rewritten);
     }
 
     public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
     {
         var rewritten = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
-        return Inside(node) && rewritten.ExpressionBody is { } body ? rewritten.WithExpressionBody(Guarded(body)) : rewritten;
+        return Inside(node) && rewritten.ExpressionBody is { } body ? Marked(node, rewritten.WithExpressionBody(Guarded(body))) : rewritten;
     }
 
     public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
     {
         var rewritten = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
-        return Inside(node) && rewritten.ExpressionBody is { } body ? rewritten.WithExpressionBody(Guarded(body)) : rewritten;
+        return Inside(node) && rewritten.ExpressionBody is { } body ? Marked(node, rewritten.WithExpressionBody(Guarded(body))) : rewritten;
     }
 
     public override SyntaxNode? VisitBinaryExpression(BinaryExpressionSyntax node)
     {
         var rewritten = base.VisitBinaryExpression(node)!;
-        return node.IsKind(SyntaxKind.AddExpression) && BuildsText(node) ? Call("Text", (ExpressionSyntax)rewritten) : rewritten;
+        return node.IsKind(SyntaxKind.AddExpression) && BuildsText(node) ? Marked(node, Call("Text", (ExpressionSyntax)rewritten)) : rewritten;
     }
 
     public override SyntaxNode? VisitInterpolatedStringExpression(InterpolatedStringExpressionSyntax node)
     {
         var rewritten = base.VisitInterpolatedStringExpression(node)!;
-        return BuildsText(node) ? Call("Text", (ExpressionSyntax)rewritten) : rewritten;
+        return BuildsText(node) ? Marked(node, Call("Text", (ExpressionSyntax)rewritten)) : rewritten;
     }
 
     public override SyntaxNode? VisitQueryExpression(QueryExpressionSyntax node)
     {
         var rewritten = (QueryExpressionSyntax)base.VisitQueryExpression(node)!;
-        return Inside(node) ? rewritten.WithFromClause(rewritten.FromClause.WithExpression(Call("Counted", rewritten.FromClause.Expression))) : rewritten;
+        return Inside(node) ? Marked(node, rewritten.WithFromClause(rewritten.FromClause.WithExpression(Call("Counted", rewritten.FromClause.Expression)))) : rewritten;
     }
 
     private bool Inside(SyntaxNode node) => expressions.Any(span => span.Contains(node.Span));
+
+    /// <summary>Notes the generated method whose code now counts, for <see cref="Counted"/>; a derived value counts wherever it is computed.</summary>
+    private T Marked<T>(SyntaxNode original, T rewritten)
+    {
+        Counted |= original.Ancestors().OfType<MethodDeclarationSyntax>().FirstOrDefault()?.Identifier.Text switch
+        {
+            "Evaluate" => CountedMethods.Evaluate,
+            "When" => CountedMethods.When,
+            "Message" => CountedMethods.Message,
+            "TryEffect" => CountedMethods.TryEffect,
+            "Derived" => CountedMethods.Derived,
+            "Facts" => CountedMethods.Facts,
+            "Probe" => CountedMethods.Probe,
+            "__Derive" => CountedMethods.When | CountedMethods.Message | CountedMethods.Probe | CountedMethods.Derived | CountedMethods.Facts,
+            _ => CountedMethods.All,
+        };
+        return rewritten;
+    }
 
     private bool BuildsText(ExpressionSyntax node) =>
         Inside(node) && model.GetTypeInfo(node) is { Type.SpecialType: SpecialType.System_String, ConvertedType.SpecialType: SpecialType.System_String }

@@ -16,6 +16,9 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
     public const string ParamsRoot = "Params_";
     public const string DerivedType = "Derived_";
 
+    /// <summary>The member that says which methods count steps; every one until the <see cref="BudgetRewriter"/> knows better.</summary>
+    public const string CountedMethodsMember = "CountedMethods";
+
     private readonly StringBuilder text = new();
     private readonly List<SourceRegion> regions = [];
 
@@ -28,6 +31,7 @@ internal sealed class CodeGenerator(RuleFile file, RuleKind kind, IReadOnlyList<
         Types(deriveTypes.Count);
         Line($"public sealed class CompiledRules : global::RulesGate.Core.Rules.ICompiledRules<{Context}>, global::RulesGate.Core.Rules.ICompiledFactPlan");
         Line("{");
+        Line($"    public int {CountedMethodsMember} => {((int)CountedMethods.All).ToString(CultureInfo.InvariantCulture)};");
         BuildParams();
         ParamSlot();
         Derive();

@@ -18,6 +18,12 @@ public interface ICompiledFactPlan
 public interface ICompiledRules<in TContext>
     where TContext : class
 {
+    /// <summary>
+    /// Which of this interface's methods count steps against the <see cref="RuleBudget"/> (a <see cref="CountedMethods"/>
+    /// mask): the evaluator restarts the budget only before those, so a file without loops or text pays nothing.
+    /// </summary>
+    int CountedMethods { get; }
+
     /// <summary>Builds the typed <c>Params</c> object from leaf values in file order.</summary>
     object BuildParams(object?[] values);
 

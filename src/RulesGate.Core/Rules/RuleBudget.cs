@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RulesGate.Core.Rules;
 
 /// <summary>
@@ -36,7 +38,21 @@ public static class RuleBudget
     /// A sequence a LINQ operator is about to read, counted: a materialized collection (or text) at once by its
     /// size, since the operator may read all of it without asking again, a lazy sequence per element. Null passes through.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static IEnumerable<T> Counted<T>(IEnumerable<T> source)
+    {
+        // The non-generic ICollection first: lists, arrays and read-only collections have it, and testing for it costs
+        // no lookup of T, which shared generic code over reference types pays for every generic test.
+        if (source is System.Collections.ICollection collection)
+        {
+            Charge(collection.Count);
+            return source;
+        }
+
+        return CountedOther(source);
+    }
+
+    private static IEnumerable<T> CountedOther<T>(IEnumerable<T> source)
     {
         switch (source)
         {
@@ -72,9 +88,21 @@ public static class RuleBudget
         }
     }
 
-    private static void Charge(long steps)
+    /// <summary>
+    /// Reading a collection this small is free: it costs no more than a few lambda calls, and it happens once per
+    /// operator, which runs at most once per step of the lambda around it, so the bound changes by a constant only.
+    /// </summary>
+    private const int FreeReads = 16;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Charge(int steps)
     {
-        remaining -= Math.Max(1, steps);
+        if (steps <= FreeReads)
+        {
+            return;
+        }
+
+        remaining -= steps;
         if (remaining < 0)
         {
             throw new RuleBudgetExceededException();

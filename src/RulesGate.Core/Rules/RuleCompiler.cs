@@ -72,7 +72,7 @@ internal static partial class RuleCompiler
 
         // What is emitted counts its steps against the budget; the counters go in only now, around expressions the sandbox admitted.
         var spans = source.Regions.Select(region => ExpressionAt(finalTree, region).Span).ToList();
-        var counted = finalTree.WithRootAndOptions(new BudgetRewriter(finalModel, spans).Visit(finalTree.GetRoot())!, finalTree.Options);
+        var counted = finalTree.WithRootAndOptions(new BudgetRewriter(finalModel, spans).Rewrite(finalTree.GetRoot()), finalTree.Options);
         using var pe = new MemoryStream();
         var emitted = final.ReplaceSyntaxTree(finalTree, counted).Emit(pe);
         if (!emitted.Success)

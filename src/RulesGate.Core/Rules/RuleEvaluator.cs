@@ -10,12 +10,14 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 {
     private readonly ICompiledRules<TContext> rules;
     private readonly ParamTable parameters;
+    private readonly CountedMethods counted;
 
     internal RuleEvaluator(RuleBundle bundle, ICompiledRules<TContext> rules, ParamTable parameters)
     {
         Bundle = bundle;
         this.rules = rules;
         this.parameters = parameters;
+        counted = (CountedMethods)rules.CountedMethods;
     }
 
     public RuleBundle Bundle { get; }
@@ -29,7 +31,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.Evaluate);
             return rules.Evaluate(context, parameters, fired);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -43,7 +45,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.Evaluate);
             return rules.Evaluate(context, parameters, fired);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -80,7 +82,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
     {
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.TryEffect);
             return rules.TryEffect(rule, effect, context, parameters, out value);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -103,7 +105,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         var values = new object?[Bundle.File.Derive.Count];
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.Derived);
             rules.Derived(context, parameters, values);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -116,7 +118,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     internal object? Probe(int node, TContext context)
     {
-        RuleBudget.Start();
+        Start(CountedMethods.Probe);
         return rules.Probe(node, context, parameters);
     }
 
@@ -126,7 +128,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         var values = new object?[Bundle.Facts.Facts.Count];
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.Facts);
             rules.Facts(context, parameters, values);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
@@ -158,14 +160,14 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         {
             try
             {
-                RuleBudget.Start();
+                Start(CountedMethods.When);
                 if (rules.When(i, context, parameters))
                 {
-                    RuleBudget.Start();
+                    Start(CountedMethods.Message);
                     rules.Message(i, context, parameters);
                     for (var effect = 0; effect < Bundle.Kind.Effects.Count; effect++)
                     {
-                        RuleBudget.Start();
+                        Start(CountedMethods.TryEffect);
                         rules.TryEffect(i, effect, context, parameters, out _);
                     }
                 }
@@ -181,7 +183,7 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
             try
             {
                 Span<bool> fired = Rules.Count <= 256 ? stackalloc bool[Rules.Count] : new bool[Rules.Count];
-                RuleBudget.Start();
+                Start(CountedMethods.Evaluate);
                 rules.Evaluate(context, parameters, fired);
             }
             catch (Exception error) when (error is not OutOfMemoryException)
@@ -199,12 +201,21 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rule, Rules.Count);
         try
         {
-            RuleBudget.Start();
+            Start(CountedMethods.When | CountedMethods.Message);
             return call(context, parameters);
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {
             throw RuleEvaluationException.InRule(Rules[rule].Id, Bundle.Identity, error);
+        }
+    }
+
+    /// <summary>Restarts the step budget before a call into code that counts steps; code that counts none pays nothing.</summary>
+    private void Start(CountedMethods method)
+    {
+        if ((counted & method) != 0)
+        {
+            RuleBudget.Start();
         }
     }
 

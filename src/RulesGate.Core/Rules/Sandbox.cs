@@ -73,6 +73,9 @@ internal sealed class Sandbox(RuleKind kind, SemanticModel model, bool reportUnr
             "Intersect IntersectBy Union UnionBy Concat Append Prepend DefaultIfEmpty Zip Empty Range Repeat Cast OfType AsEnumerable",
     }.ToDictionary(pair => pair.Key, pair => pair.Value.Split(' ').ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
+    /// <summary>The framework members admitted, by type (for the test that keeps SECURITY.md's list true).</summary>
+    internal static IReadOnlyDictionary<string, HashSet<string>> FrameworkMembers => AllowedMembers;
+
     // Members of allowed types that still reach outside the expression: the machine's culture, its time zone.
     private static readonly HashSet<string> DeniedMembers = new(StringComparer.Ordinal)
     {

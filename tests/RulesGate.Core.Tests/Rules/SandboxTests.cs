@@ -198,6 +198,20 @@ public sealed class SandboxTests
         Assert.Equal("10.00 Buy 2026-01-15 AAPL|MSFT", bundle.Evaluator<CapitalContext>().Message(0, Some.Context()));
     }
 
+    [Theory]
+    [InlineData("System.Linq.Enumerable")]
+    [InlineData("System.String")]
+    [InlineData("System.Char")]
+    [InlineData("System.Double")]
+    [InlineData("System.Collections.Generic.IReadOnlyDictionary`2")]
+    [InlineData("System.StringComparer")]
+    public void SecurityMd_ListsEveryMemberTheSandboxAdmits(string type)
+    {
+        var security = File.ReadAllText(Repo.PathOf("SECURITY.md"));
+
+        Assert.All(RulesGate.Core.Rules.Sandbox.FrameworkMembers[type].Where(member => member != "this[]"), member => Assert.Contains($"`{member}`", security, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Compile_DerivedValueUsingALaterOne_IsRefused()
     {
