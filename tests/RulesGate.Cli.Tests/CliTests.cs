@@ -86,6 +86,55 @@ public sealed class CliTests
         Assert.Matches(@"\n(\d+) passed, 0 failed\.\s*$", output);
     }
 
+    [Theory]
+    [InlineData("rules/tests/")]
+    [InlineData("rules/tests")]
+    [InlineData("rules")]
+    [InlineData("rules/")]
+    public void RulesTest_FolderWithOrWithoutTrailingSlash_RunsEveryCase(string path)
+    {
+        var all = Run("rules", "test");
+        var named = Run("rules", "test", path);
+
+        Assert.Equal(0, named.Exit);
+        var tally = Assert.Single(System.Text.RegularExpressions.Regex.Matches(named.Out, @"(\d+) passed, 0 failed\.")).Groups[1].Value;
+        Assert.True(int.Parse(tally, System.Globalization.CultureInfo.InvariantCulture) >= 50, named.Out);
+        Assert.EndsWith($"{tally} passed, 0 failed.", all.Out.TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RulesTest_FolderOfAnyName_RunsTheRuleTestsInIt()
+    {
+        var folder = Directory.CreateTempSubdirectory("rulesgate-checks-").FullName;
+        try
+        {
+            var text = File.ReadAllText(Path.Combine(Root, "rules/tests/capital-default.yaml"))
+                .Replace("rules: ../capital/default.yaml", $"rules: {Path.Combine(Root, "rules/capital/default.yaml")}", StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(folder, "desk.yaml"), text);
+
+            var (exit, output, _) = Run("rules", "test", folder + Path.DirectorySeparatorChar);
+
+            Assert.Equal(0, exit);
+            Assert.Matches(@"\n([1-9]\d*) passed, 0 failed\.\s*$", output);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("samples")]
+    [InlineData("rules/capital")]
+    public void RulesTest_NothingFound_ExitsTwoAndSaysWhereItLooked(string path)
+    {
+        var (exit, output, error) = Run("rules", "test", path);
+
+        Assert.Equal(2, exit);
+        Assert.DoesNotContain("passed", output, StringComparison.Ordinal);
+        Assert.Equal($"rulesgate: {path}: no rule test found (looked for *.yaml files in a tests/ folder or of kind RuleTests below it). Name a rule-test file or a folder that holds some.", error.Trim());
+    }
+
     [Fact]
     public void RulesHash_PrintsIdentityAndFullHash()
     {

@@ -81,14 +81,20 @@ internal static class RulesCommand
 
     private static Command Test(TextWriter output, TextWriter error)
     {
-        var path = new Argument<string>("path") { Description = "A rule-test file or folder (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
+        var path = new Argument<string>("path") { Description = "A rule-test file, or a folder: its *.yaml files in tests/ folders or of kind RuleTests (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
         var json = CliOptions.Json("{passed, failed, cases: [{file, line, case, passed, failure}]}");
-        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed.'; exit 1 when any fails.") { path, json };
+        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed.'; exit 1 when any fails, 2 when none was found.") { path, json };
         command.SetAction(parse =>
         {
             var target = parse.GetValue(path)!;
             RequireExists(target);
             var outcomes = RunTests(CliOptions.Engine(parse), target);
+            if (outcomes.Count == 0)
+            {
+                // A run that tests nothing must not pass: a CI job would go green on nothing.
+                throw new FileNotFoundException($"{target}: no rule test found (looked for *.yaml files in a tests/ folder or of kind RuleTests{(File.Exists(target) ? "; this file has no cases" : " below it")}). Name a rule-test file or a folder that holds some.");
+            }
+
             if (parse.GetValue(json))
             {
                 output.WriteLine(ReportJson.Tests(outcomes));
