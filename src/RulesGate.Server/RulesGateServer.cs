@@ -426,7 +426,7 @@ public static partial class RulesGateServer
             buffer.Write(chunk, 0, read);
         }
 
-        return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), StrictJson.Options);
+        return StrictJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), "request");
     }
 
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);

@@ -44,6 +44,36 @@ public sealed class HostileInputTests : IDisposable
     private static string Request() => File.ReadAllText(Path.Combine(CliTests.Root, "samples", "request-oversized-buy.json"));
 
     [Theory]
+    [InlineData("\\ud800")]
+    [InlineData("\\udfff")]
+    [InlineData("MS\\ud83dFT")]
+    public void Eval_LoneSurrogateEscape_IsRefusedNamingWhere(string symbol)
+    {
+        var request = Write("request.json", Request().Replace("\"MSFT\"", $"\"{symbol}\"", StringComparison.Ordinal));
+
+        var result = CliTests.Run("eval", "--policy", "rules/capital/default.yaml", request);
+
+        AssertOneLineError(result, request + ":", "escapes half a character");
+    }
+
+    [Theory]
+    [InlineData("1e300")]
+    [InlineData("-1e16")]
+    [InlineData("1.7976931348623157e308")]
+    public void OutcomesIngest_NumberOutsideTheDomain_IsRefusedNamingTheField(string number)
+    {
+        var outcomes = Write("outcomes.jsonl", $"{{\"outcome_id\": \"x-1\", \"strategy_id\": \"breakout\", \"closed_at\": \"2026-11-02T14:00:00Z\", \"r_multiple\": {number}, \"pnl\": 800.0}}\n");
+
+        var (exit, _, error) = CliTests.Run("outcomes", "ingest", outcomes, "--journal", Journal);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"{outcomes}:1: outcome.r_multiple: {number} is outside what RulesGate computes with; write a number from -1e15 to 1e15.", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", error, StringComparison.Ordinal);
+        using var store = SqliteJournal.Open(Journal);
+        Assert.Equal(0, store.LastSeq());
+    }
+
+    [Theory]
     [InlineData("\"qty\": 100", "\"qty\": 1, \"qty\": 100000")]
     [InlineData("\"symbol\": \"MSFT\"", "\"symbol\": \"MSFT\", \"symbol\": \"AAPL\"")]
     [InlineData("\"kill_switch_active\": false", "\"kill_switch_active\": true, \"kill_switch_active\": false")]

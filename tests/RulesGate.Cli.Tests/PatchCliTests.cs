@@ -42,6 +42,22 @@ public sealed class PatchCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, "out", "live_promotion_20261130T090000Z", "OPERATOR_CHECKLIST.md")));
     }
 
+    [Theory]
+    [InlineData("2020-01-01T00:00:00Z", "is earlier than the journal's last event")]
+    [InlineData("2099-01-01T00:00:00Z", "is later than this machine's clock")]
+    [InlineData("9999-12-31T23:30:00Z", "is later than this machine's clock")]
+    public void BoundedAuto_NowOnAnotherDay_IsRefusedSoTheDailyLimitHolds(string now, string refusal)
+    {
+        Assert.Equal(0, Propose("bounded_auto").Exit);
+        var applied = File.ReadAllText(Overrides);
+
+        var (code, output, error) = Propose("bounded_auto", now);
+
+        Assert.Equal((2, ""), (code, output));
+        Assert.Contains(refusal, error, StringComparison.Ordinal);
+        Assert.Equal(applied, File.ReadAllText(Overrides));
+    }
+
     [Fact]
     public void Disabled_ProposesNothing()
     {

@@ -80,6 +80,34 @@ public sealed class ServerTests : IDisposable
         Assert.Empty(server.Journal.Read());
     }
 
+    [Theory]
+    [InlineData("/v1/decisions", "\\ud800", "escapes half a character")]
+    [InlineData("/v1/decisions", "\\udc00x", "escapes half a character")]
+    [InlineData("/intent", "\\ud800", "escapes half a character")]
+    [InlineData("/v1/decisions", "\xff", "not valid UTF-8")]
+    [InlineData("/intent", "\xc3(", "not valid UTF-8")]
+    public async Task Bodies_WithMalformedText_Are400NamingIt_AndJournalNothing(string path, string symbol, string problem)
+    {
+        var text = RunningServer.Sample("request-oversized-buy.json").Replace("\"MSFT\"", $"\"{symbol}\"", StringComparison.Ordinal);
+        var bytes = System.Text.Encoding.Latin1.GetBytes(text);   // one byte per char: \xff stays the byte 0xFF
+        var batch = System.Text.Encoding.Latin1.GetBytes("{\"requests\": [" + text + "]}");
+        using var single = new ByteArrayContent(bytes) { Headers = { ContentType = new("application/json") } };
+        using var many = new ByteArrayContent(batch) { Headers = { ContentType = new("application/json") } };
+        using var one = new HttpRequestMessage(HttpMethod.Post, path) { Content = single };
+        using var all = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions:batch") { Content = many };
+        one.Headers.Authorization = all.Headers.Authorization = new("Bearer", server.TraderToken);
+
+        var answers = new[] { await server.Client.SendAsync(one), await server.Client.SendAsync(all) };
+
+        foreach (var answer in answers)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, answer.StatusCode);
+            Assert.Contains(problem, await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(server.Journal.Read());
+    }
+
     [Fact]
     public async Task Bodies_Over64KB_Are413_WithOrWithoutAContentLength()
     {

@@ -114,7 +114,7 @@ internal static class JournalCommand
         {
             using var key = LoadKey(parse.GetValue(signKey)!, privateKey: true);
             using var store = Existing(parse.GetValue(signJournal)!);
-            var signed = JournalCheckpoint.Sign(store, key, TimeProvider.System.GetUtcNow());
+            var signed = JournalCheckpoint.Sign(store, key, RulesGate.Core.Journal.RunClock.Machine.GetUtcNow());
             var json = signed.Json();
             if (parse.GetValue(checkpointOut) is { } file)
             {
@@ -366,7 +366,8 @@ internal static class JournalCommand
         state.Active ? $"Kill switch ACTIVE since {state.Since}: {state.Cause}." : $"Kill switch off ({state.Cause}).";
 
     /// <summary>The journal <paramref name="journal"/> names (a SQLite file, or a PostgreSQL URL or connection string), which must exist: only <c>journal init</c> creates one.</summary>
-    public static JournalStore Existing(string journal) => PostgresJournal.Names(journal) ? PostgresJournal.Open(journal) : SqliteJournal.Open(journal);
+    public static JournalStore Existing(string journal, TimeProvider? time = null) =>
+        PostgresJournal.Names(journal) ? PostgresJournal.Open(journal, time ?? RulesGate.Core.Journal.RunClock.Machine) : SqliteJournal.Open(journal, time ?? RulesGate.Core.Journal.RunClock.Machine);
 
     /// <summary>The existing journal, for a command that only reads it.</summary>
     public static JournalStore ReadOnly(string journal) => PostgresJournal.Names(journal) ? PostgresJournal.Open(journal, readOnly: true) : SqliteJournal.Open(journal, readOnly: true);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RulesGate.Core.Journal;
 using RulesGate.Core.Application;
 using RulesGate.Core.Patches;
 
@@ -19,7 +20,7 @@ internal static class PatchCommands
         var mode = new Option<string?>("--mode") { Description = "disabled, manual_only or bounded_auto (default: the policy's params.mode)." };
         var outDir = new Option<string>("--out") { Description = $"Where proposals are written, one folder each (default {DefaultOutput}).", DefaultValueFactory = _ => DefaultOutput };
         var overrides = new Option<string>("--overrides") { Description = $"The live-overrides TOML file bounded_auto writes (default {LiveOverrides.DefaultPath}).", DefaultValueFactory = _ => LiveOverrides.DefaultPath };
-        var now = new Option<string?>("--now") { Description = "The run's UTC time, such as 2026-11-30T09:00:00Z (default: now): the proposal's id and the day its auto-applies count against." };
+        var now = new Option<string?>("--now") { Description = $"The run's UTC time, such as 2026-11-30T09:00:00Z (default: the clock): the proposal's id, the day its auto-applies count against, and the time of every event of the run. It may not be earlier than the journal's last event nor later than the machine's clock ({RunClock.Skew.TotalMinutes:0} minutes of skew allowed)." };
         var requester = new Option<string>("--actor") { Description = "Who proposes (the requester of a manual_only proposal's approval, who may not approve it; default learning-loop).", DefaultValueFactory = _ => "learning-loop" };
         var propose = new Command("propose", "Judge config patches by the PatchPolicy, journal every decision, bundle the accepted ones into a proposal (proposal_meta.json, config_patches.json, OPERATOR_CHECKLIST.md) and, in bounded_auto, write the numeric ones within their bounds to the live overrides. Prints JSON. A malformed line is reported with its number and nothing is judged (exit 2).")
         {
@@ -33,11 +34,13 @@ internal static class PatchCommands
             }
 
             var chosen = parse.GetValue(mode) is { } text ? PatchModes.Parse(text, "--mode") : judge.Settings.Mode;
-            var time = parse.GetValue(now) is { } at ? CliOptions.Utc(at, "--now") : TimeProvider.System.GetUtcNow();
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            DateTimeOffset? requested = parse.GetValue(now) is { } at ? CliOptions.Utc(at, "--now") : null;
+            var clock = new RunClock(RunClock.Machine);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!, clock);
+            var time = clock.Settle(requested, store.LastTime(), "--now");
             string? approval = null;
             var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
-                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error).Id);
+                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id);
             output.WriteLine(run.Json());
             if (approval is not null)
             {

@@ -61,7 +61,7 @@ internal static class PromotionCommands
                 return ExitCodes.Error;
             }
 
-            var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? CliOptions.Utc(text, "--as-of") : null, TimeProvider.System.GetUtcNow());
+            var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? CliOptions.Utc(text, "--as-of") : null, RulesGate.Core.Journal.RunClock.Machine.GetUtcNow());
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var results = new Promotions(store, FollowUp(parse, log)).Assess(bundle, parse.GetValue(policies)!, window, parse.GetValue(apply) ? parse.GetValue(actor)! : null);
             foreach (var assessment in results)

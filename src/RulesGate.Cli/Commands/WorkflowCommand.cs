@@ -257,13 +257,15 @@ internal static class WorkflowCommand
     private static Command Tick(TextWriter output, TextWriter error)
     {
         var journal = JournalCommand.JournalOption();
-        var now = new Option<string?>("--now") { Description = "Fire what is due at this UTC time (default: the clock)." };
+        var now = new Option<string?>("--now") { Description = $"Fire what is due at this UTC time (default: the clock); every event of the run carries it. It may not be earlier than the journal's last event nor later than the machine's clock ({RunClock.Skew.TotalMinutes:0} minutes of skew allowed)." };
         var command = new Command("tick", "Fire every due timer: approval timeouts escalate (and move when on_timeout says), after: timers move.") { journal, now };
         command.SetAction(parse =>
         {
-            var at = parse.GetValue(now) is { } text ? CliOptions.Utc(text, "--now") : TimeProvider.System.GetUtcNow();
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var fired = Runtime(parse, store).Tick(at);
+            DateTimeOffset? requested = parse.GetValue(now) is { } text ? CliOptions.Utc(text, "--now") : null;
+            var clock = new RunClock(RunClock.Machine);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!, clock);
+            var at = clock.Settle(requested, store.LastTime(), "--now");
+            var fired = Runtime(parse, store, clock).Tick(at);
             foreach (var instance in fired)
             {
                 output.WriteLine($"{instance.Id}: {instance.History[^1].Cause switch { "timeout" or "timer" => $"moved to {instance.State}", _ => $"escalated in {instance.State}" }}");
@@ -353,15 +355,15 @@ internal static class WorkflowCommand
 
     /// <summary>Starts an instance of the workflow <paramref name="id"/> of the workflows folder about <paramref name="subject"/>.</summary>
     /// <exception cref="FormatException">The folder has no valid definition of that id.</exception>
-    internal static WorkflowInstance StartOf(ParseResult parse, JournalStore store, string id, string subject, string actor, TextWriter error) =>
+    internal static WorkflowInstance StartOf(ParseResult parse, JournalStore store, string id, string subject, string actor, TextWriter error, TimeProvider? time = null) =>
         Definition(parse, id, error) is { } definition
-            ? Runtime(parse, store).Start(definition, subject, actor)
+            ? Runtime(parse, store, time).Start(definition, subject, actor)
             : throw new FormatException($"{parse.GetValue(Definitions)}: no valid workflow {id} to start; see the problems above.");
 
-    internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store)
+    internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store, TimeProvider? time = null)
     {
         var roles = RolesOf(parse);
-        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, webhook: WorkflowWebhook.FromEnvironment());
+        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment());
     }
 
     /// <summary>The roles file (--roles, else workflows/roles.yaml); none declares no roles, so no approval can be checked in.</summary>

@@ -131,7 +131,7 @@ public sealed record GovernanceRequest(CapitalContext Capital, GovernanceInputs 
 
     private static double[] Numbers(JsonElement array, string at) =>
         array.ValueKind == JsonValueKind.Array
-            ? [.. array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.Number && item.GetDouble() is var value && double.IsFinite(value) ? value : throw new FormatException($"{at}[{i}]: expected a finite number (an R-multiple)."))]
+            ? [.. array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.Number ? JsonFields.Number(item, $"{at}[{i}]") : throw new FormatException($"{at}[{i}]: expected a finite number (an R-multiple)."))]
             : throw new FormatException($"{at}: expected an array of R-multiples, oldest first.");
 
     private static string[] Names(JsonElement array, string at) =>

@@ -221,6 +221,12 @@ public sealed class JournalStore : IDisposable
     /// <summary>The sequence number of the last event; 0 for an empty journal.</summary>
     public long LastSeq() => storage.LastSeq();
 
+    /// <summary>The time of the journal's last event; null for an empty journal.</summary>
+    public DateTimeOffset? LastTime() =>
+        LastSeq() is > 0 and var seq && Event(seq) is { } last
+            ? DateTimeOffset.Parse(last.Time, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)
+            : null;
+
     /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
     public byte[]? Blob(string hash) => storage.Blob(hash);
 

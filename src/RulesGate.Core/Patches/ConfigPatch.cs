@@ -11,7 +11,7 @@ public readonly record struct PatchValue(JsonValueKind Kind, double Number, stri
 
     public static PatchValue Read(JsonElement value, string at) => value.ValueKind switch
     {
-        JsonValueKind.Number when value.GetDouble() is var number && double.IsFinite(number) => new(JsonValueKind.Number, number, null),
+        JsonValueKind.Number => new(JsonValueKind.Number, JsonFields.Number(value, at), null),
         JsonValueKind.String => new(JsonValueKind.String, double.NaN, value.GetString()),
         JsonValueKind.True or JsonValueKind.False => new(value.ValueKind, double.NaN, null),
         _ => throw new FormatException($"{at}: expected a finite number, a text or true/false."),

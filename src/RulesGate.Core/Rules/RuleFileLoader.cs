@@ -41,7 +41,7 @@ public sealed class RuleFileLoader(RuleKindRegistry kinds)
         {
             var other = named switch
             {
-                "RuleTests" => "a rule-test file, not a rule file: 'rulesgate rules test' runs it, and 'rules check' checks it in a tests/ folder beside the rules",
+                "RuleTests" => "a rule-test file, not a rule file: 'rulesgate rules test' runs it, and 'rules check' checks it as one",
                 "Workflow" => "a workflow, not a rule file: 'rulesgate workflow check' checks it",
                 _ => null,
             };

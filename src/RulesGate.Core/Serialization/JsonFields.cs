@@ -121,9 +121,17 @@ internal sealed class JsonFields
         return map;
     }
 
-    private static double Number(JsonElement value, string at) =>
+    /// <summary>
+    /// The largest magnitude an input number may have, 10^15: beyond any price, quantity or amount a desk trades,
+    /// and small enough that every figure RulesGate derives from it (sums, decimals, percentages) stays exact.
+    /// </summary>
+    public const double MaxMagnitude = 1e15;
+
+    /// <summary>A number read from an input: finite and at most <see cref="MaxMagnitude"/> in size, else the field is named.</summary>
+    /// <exception cref="FormatException">It is not such a number; says where and what to write.</exception>
+    public static double Number(JsonElement value, string at) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number)
-            ? number
+            ? Math.Abs(number) <= MaxMagnitude ? number : throw new FormatException($"{at}: {value.GetRawText()} is outside what RulesGate computes with; write a number from -1e15 to 1e15.")
             : throw new FormatException($"{at}: expected a finite number.");
 
     private static int Count(JsonElement value, string at) =>

@@ -34,13 +34,55 @@ public static class StrictJson
         }
     }
 
-    /// <summary>Names the first key written twice in one object, with its line and column (the parser's own message truncates it).</summary>
-    private static void RefuseDuplicateKeys(byte[] json, string source, int line)
+    /// <summary>One JSON document from UTF-8 bytes (a request body), checked as <see cref="Parse(string, string, int)"/> checks text.</summary>
+    /// <exception cref="FormatException">It is not valid UTF-8 or valid JSON, or writes a key twice, or escapes half a character; says where.</exception>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> utf8, string source)
+    {
+        try
+        {
+            Utf8.GetCharCount(utf8.Span);
+        }
+        catch (DecoderFallbackException error)
+        {
+            var at = Math.Clamp(error.Index, 0, utf8.Length);
+            var line = 1 + utf8.Span[..at].Count((byte)'\n');
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{line}: not valid UTF-8; send UTF-8."), error);
+        }
+
+        try
+        {
+            RefuseDuplicateKeys(utf8.Span, source, 1);
+            return JsonDocument.Parse(utf8, Options);
+        }
+        catch (JsonException error)
+        {
+            throw Located(error, source, 1);
+        }
+    }
+
+    /// <summary>
+    /// Names the first key written twice in one object, and the first text that escapes half a character (a lone
+    /// <c>\ud800</c>, which no reader could turn into text), with its line and column.
+    /// </summary>
+    private static void RefuseDuplicateKeys(ReadOnlySpan<byte> json, string source, int line)
     {
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = Options.MaxDepth });
         var open = new Stack<HashSet<string>?>();
         while (reader.Read())
         {
+            if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+            {
+                try
+                {
+                    reader.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    var (row, column) = Position(json, reader.TokenStartIndex, line);
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{row}:{column}: this text escapes half a character (a lone surrogate such as \\ud800); escape whole characters, or write them as they are."));
+                }
+            }
+
             switch (reader.TokenType)
             {
                 case JsonTokenType.StartObject:
@@ -53,12 +95,16 @@ public static class StrictJson
                     open.Pop();
                     break;
                 case JsonTokenType.PropertyName when !open.Peek()!.Add(reader.GetString()!):
-                    var before = json.AsSpan(0, (int)reader.TokenStartIndex);
-                    var lines = before.Count((byte)'\n');
-                    var column = Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1;
-                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{line + lines}:{column}: the key '{Identities.Visible(reader.GetString()!)}' is written twice in one object; write each key once."));
+                    var (row, column) = Position(json, reader.TokenStartIndex, line);
+                    throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{source}:{row}:{column}: the key '{Identities.Visible(reader.GetString()!)}' is written twice in one object; write each key once."));
             }
         }
+    }
+
+    private static (int Line, int Column) Position(ReadOnlySpan<byte> json, long index, int line)
+    {
+        var before = json[..(int)index];
+        return (line + before.Count((byte)'\n'), Encoding.UTF8.GetCharCount(before[(before.LastIndexOf((byte)'\n') + 1)..]) + 1);
     }
 
     /// <summary>A whole file of one JSON document.</summary>
