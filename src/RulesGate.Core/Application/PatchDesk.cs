@@ -290,14 +290,15 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
 
             writer.WriteEndArray();
         }, pretty: true) + "\n";
+        // Everything a patch brings stands in a code span (Markdown.Code): a target, a value or a reason cannot become markup of the checklist.
         var model = new ChecklistModel(
-            record.ProposalId, record.Mode, record.CreatedAt, record.Policy,
-            [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(decision.Patch.Id, decision.Patch.Target, decision.SafetyFlags))],
+            Markdown.Code(record.ProposalId), record.Mode, record.CreatedAt, Markdown.Code(record.Policy),
+            [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(Markdown.Code(decision.Patch.Id), Markdown.Code(decision.Patch.Target), [.. decision.SafetyFlags.Select(Markdown.Code)]))],
             [.. decisions.Where(decision => decision.IsAccepted).Select(decision => new ChecklistPatch(
-                decision.Patch.Id, decision.Patch.Target, GovernanceDocuments.Inline(decision.Patch.OldValue.ToString()), GovernanceDocuments.Inline(decision.Patch.NewValue.ToString()),
+                Markdown.Code(decision.Patch.Id), Markdown.Code(decision.Patch.Target), Markdown.Code(decision.Patch.OldValue.ToString()), Markdown.Code(decision.Patch.NewValue.ToString()),
                 decision.Patch.Confidence is { } confidence ? confidence.ToString("0.###", CultureInfo.InvariantCulture) : "none",
-                decision.Tags, GovernanceDocuments.Inline(decision.Patch.Reason), decision.Patch.SourceExperimentId,
-                record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {why}" : "awaiting approval"))],
+                [.. decision.Tags.Select(Markdown.Code)], Markdown.Code(decision.Patch.Reason), Markdown.Code(decision.Patch.SourceExperimentId),
+                record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {Markdown.Code(why)}" : "awaiting approval"))],
             decisions.Count - record.Accepted.Count);
         return [("proposal_meta.json", meta), ("config_patches.json", patches), ("OPERATOR_CHECKLIST.md", GovernanceDocuments.Render(ChecklistTemplate, model, templates))];
     }

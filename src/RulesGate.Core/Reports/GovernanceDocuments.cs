@@ -40,7 +40,7 @@ public sealed record ChangeRow(string At, string What, string Subject, string Ch
 /// <summary>What <c>changelog.md.sbn</c> sees.</summary>
 public sealed record ChangelogModel(int Count, IReadOnlyList<ChangeRow> Changes);
 
-/// <summary>What a workflow's <c>render</c> effect's template sees, besides the summary's own model.</summary>
+/// <summary>What a workflow's <c>render</c> effect's template sees, besides the summary's own model; the instance and its subject as code spans (<see cref="Markdown"/>).</summary>
 public sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow);
 
 /// <summary>
@@ -62,37 +62,27 @@ public static class GovernanceDocuments
 
     private static readonly string[] ChangeTypes = ["ledger.promoted", "ledger.demoted", "ledger.updated", GateJournal.TrippedType, GateJournal.ResetType];
 
-    /// <summary>The summary of a record's latest transition; names and evidence stand in table cells (<see cref="Cell"/>).</summary>
+    /// <summary>The summary of a record's latest transition; every name and value from an input stands in a code span (<see cref="Markdown"/>).</summary>
     public static string PromotionSummary(PolicyLedgerRecord record, string templates = "templates")
     {
         var last = record.History[^1];
         var model = new PromotionSummaryModel(
-            record.PolicyId, last.Kind, last.From.Name(), last.To.Name(), Cell(last.Actor), last.At, [.. record.Approvals.Select(Cell)], record.EvidenceId is { } evidence ? Cell(evidence) : null,
+            Markdown.Code(record.PolicyId), last.Kind, last.From.Name(), last.To.Name(), Markdown.CodeCell(last.Actor), last.At, [.. record.Approvals.Select(Markdown.CodeCell)],
+            record.EvidenceId is { } evidence ? Markdown.CodeCell(evidence) : null,
             record.CurrentStage.Name(), record.DeclaredStage.Name(), record.AuditStage.Name(), record.AuditGaps(record.DeclaredStage),
             record.Version.ToString(CultureInfo.InvariantCulture),
-            [.. record.Checklist.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new ChecklistItem(pair.Key, pair.Value))],
-            last.PolicyDelta,
-            [.. record.History.Select(t => new SummaryStep(t.At, t.Kind, t.From.Name(), t.To.Name(), Cell(t.Actor), t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals.Select(Cell))))]);
+            [.. record.Checklist.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => new ChecklistItem(Markdown.Code(pair.Key), Markdown.Code(pair.Value)))],
+            last.PolicyDelta is { } delta ? Markdown.Block(delta, "json") : null,
+            [.. record.History.Select(t => new SummaryStep(t.At, t.Kind, t.From.Name(), t.To.Name(), Markdown.CodeCell(t.Actor), t.Approvals.Count == 0 ? "none" : string.Join(", ", t.Approvals.Select(Markdown.CodeCell))))]);
         return Render(templates, SummaryTemplate, model);
     }
 
     /// <summary>Every governance change in the journal, oldest first: promotions, demotions, kill switch trips and resets, and each rule bundle's first decision.</summary>
     public static string Changelog(JournalStore store, string templates = "templates")
     {
-        var rows = ChangelogOf(store).Changes.Select(row => new ChangeRow(Cell(row.At), Cell(row.What), Cell(row.Subject), Cell(row.Change), Cell(row.Actor), Cell(row.Why))).ToList();
+        var rows = ChangelogOf(store).Changes.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why))).ToList();
         return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
     }
-
-    /// <summary>
-    /// Text as one run of Markdown, a table cell or a list item: a '|' would end a cell and a line break the row or
-    /// item, so a name or a reason could shift the columns or add a row or a checklist item of its own to an audit
-    /// document; they are escaped and joined.
-    /// </summary>
-    internal static string Inline(string text) =>
-        string.Join(' ', text.Split(["\r\n", "\n", "\r", "\u2028", "\u2029"], StringSplitOptions.None)).Replace("|", "\\|", StringComparison.Ordinal);
-
-    /// <summary>A table cell: <see cref="Inline"/>, and '-' when empty.</summary>
-    private static string Cell(string text) => text.Length == 0 ? "-" : Inline(text);
 
     /// <summary>The changelog's rows, oldest first, as the journal says them.</summary>
     public static ChangelogModel ChangelogOf(JournalStore store)

@@ -141,7 +141,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         Directory.CreateDirectory(folder);
         var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && render.Template == GovernanceDocuments.SummaryTemplate
             ? GovernanceDocuments.PromotionSummary(record)
-            : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(instance.Id, instance.Subject, render.State, instance.Workflow));
+            : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow));
         File.WriteAllText(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
     }
 

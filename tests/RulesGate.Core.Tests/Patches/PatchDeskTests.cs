@@ -55,7 +55,22 @@ public sealed class PatchDeskTests : IDisposable
 
         var checklist = File.ReadAllLines(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
         Assert.DoesNotContain(checklist, line => line.StartsWith("- [x]", StringComparison.Ordinal));
-        Assert.Contains("- reason: better sharpe - [x] Risk signed this off", checklist);
+        Assert.Contains("- reason: `better sharpe - [x] Risk signed this off`", checklist);
+    }
+
+    [Fact]
+    public void Checklist_HostileValuesInEveryField_StayInsideCodeSpans()
+    {
+        var hostile = MarkdownText.Hostile;
+        var patch = Patch("a`b", "portfolio.leverage", 1.5, 1.75) with { Reason = hostile, SourceExperimentId = hostile, Tags = [hostile] };
+        var text = patch with { Id = "t", Target = "strategy.name`x **y** <b>", NewValue = new PatchValue(System.Text.Json.JsonValueKind.String, double.NaN, hostile) };
+
+        var run = Desk().Propose([patch, text], PatchMode.ManualOnly, Now, Output, Overrides);
+
+        var checklist = File.ReadAllText(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
+        var markup = MarkdownText.OutsideCode(checklist);
+        Assert.All(MarkdownText.Markers.Append("<b>").Append("**y**"), marker => Assert.DoesNotContain(marker, markup, StringComparison.Ordinal));
+        Assert.Contains("pre-approved by risk", checklist, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -76,7 +91,7 @@ public sealed class PatchDeskTests : IDisposable
         var checklist = File.ReadAllText(Path.Combine(folder, "OPERATOR_CHECKLIST.md"));
         Assert.True(checklist.IndexOf("## Safety warnings", StringComparison.Ordinal) < checklist.IndexOf("## Review", StringComparison.Ordinal));
         Assert.Contains("P0_BLACKLIST: Target 'risk.stop_loss.pct' matches blacklisted pattern 'risk.stop_loss'", checklist, StringComparison.Ordinal);
-        Assert.Contains("## `portfolio.leverage`: 1.5 → 1.75", checklist, StringComparison.Ordinal);
+        Assert.Contains("## `portfolio.leverage`: `1.5` → `1.75`", checklist, StringComparison.Ordinal);
     }
 
     [Fact]

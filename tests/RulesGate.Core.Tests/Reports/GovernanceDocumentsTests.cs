@@ -27,11 +27,11 @@ public sealed class GovernanceDocumentsTests : IDisposable
 
         var summary = GovernanceDocuments.PromotionSummary(record, templates);    // no edited copy: the built-in one
 
-        Assert.StartsWith("# Promotion: alpha → limited_live", summary, StringComparison.Ordinal);
-        Assert.Contains("| Approvals | compliance, risk |", summary, StringComparison.Ordinal);
+        Assert.StartsWith("# Promotion: `alpha` → limited_live", summary, StringComparison.Ordinal);
+        Assert.Contains("| Approvals | `compliance`, `risk` |", summary, StringComparison.Ordinal);
         Assert.Contains("- `missing_oos_regime_grid`", summary, StringComparison.Ordinal);
         Assert.Contains("| Current stage | pilot (declared limited_live, audit pilot) |", summary, StringComparison.Ordinal);
-        Assert.Contains($"| {record.History[0].At} | promotion | experiment | paper | ops | none |", summary, StringComparison.Ordinal);
+        Assert.Contains($"| {record.History[0].At} | promotion | experiment | paper | `ops` | none |", summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class GovernanceDocumentsTests : IDisposable
         var record = Promote(PromotionStage.Paper);
         File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{policy_id}} is at {{declared_stage}} by {{actor}}");
 
-        Assert.Equal("alpha is at paper by ops", GovernanceDocuments.PromotionSummary(record, templates));
+        Assert.Equal("`alpha` is at paper by `ops`", GovernanceDocuments.PromotionSummary(record, templates));
 
         File.WriteAllText(Path.Combine(templates, GovernanceDocuments.SummaryTemplate), "{{ for step in history }}unclosed");
         var error = Assert.Throws<FormatException>(() => GovernanceDocuments.PromotionSummary(record, templates));
@@ -74,11 +74,11 @@ public sealed class GovernanceDocumentsTests : IDisposable
         var rows = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.StartsWith("| 20", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(4, rows.Count);
-        Assert.Contains("| promotion | alpha | experiment → pilot | ops | approvals risk; evidence dd-1 |", rows[0], StringComparison.Ordinal);
+        Assert.Contains("| promotion | `alpha` | `experiment → pilot` | `ops` | `approvals risk; evidence dd-1` |", rows[0], StringComparison.Ordinal);
         // The approvals a change stands on, as the ledger holds them: given with it, or earlier.
-        Assert.Contains("| demotion | alpha | pilot → paper | ops | approvals risk (given earlier); evidence dd-1 |", rows[1], StringComparison.Ordinal);
-        Assert.Contains("| promotion | alpha | paper → pilot | ops | approvals compliance, risk (compliance with this change); evidence dd-1 |", rows[2], StringComparison.Ordinal);
-        Assert.Contains("| kill switch reset | killswitch | off | ops-lead | false alarm \\| checked |", rows[3], StringComparison.Ordinal);
+        Assert.Contains("| demotion | `alpha` | `pilot → paper` | `ops` | `approvals risk (given earlier); evidence dd-1` |", rows[1], StringComparison.Ordinal);
+        Assert.Contains("| promotion | `alpha` | `paper → pilot` | `ops` | `approvals compliance, risk (compliance with this change); evidence dd-1` |", rows[2], StringComparison.Ordinal);
+        Assert.Contains("| kill switch reset | `killswitch` | `off` | `ops-lead` | `false alarm \\| checked` |", rows[3], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class GovernanceDocumentsTests : IDisposable
         var lines = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.Contains("| ", StringComparison.Ordinal) && !line.StartsWith("| when", StringComparison.Ordinal) && !line.StartsWith("| ---", StringComparison.Ordinal)).ToList();
 
         Assert.Equal(2, lines.Count);
-        Assert.Equal("| ops\\|lead | ok \\| 2030-01-01 \\| promotion \\| evil \\| pilot → limited_live \\| cio \\| approvals cio \\| |", lines[1][lines[1].IndexOf("| ops", StringComparison.Ordinal)..]);
+        Assert.Equal("| `ops\\|lead` | `ok \\| 2030-01-01 \\| promotion \\| evil \\| pilot → limited_live \\| cio \\| approvals cio \\|` |", lines[1][lines[1].IndexOf("| `ops", StringComparison.Ordinal)..]);
     }
 
     [Fact]
@@ -100,7 +100,24 @@ public sealed class GovernanceDocumentsTests : IDisposable
 
         var summary = GovernanceDocuments.PromotionSummary(record, templates);
 
-        Assert.Contains("| By | ops\\|boss |", summary, StringComparison.Ordinal);
-        Assert.Contains("| Approvals | risk\\|cio |", summary, StringComparison.Ordinal);
+        Assert.Contains("| By | `ops\\|boss` |", summary, StringComparison.Ordinal);
+        Assert.Contains("| Approvals | `risk\\|cio` |", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryDocument_HostileValuesInEveryField_StayInsideCodeSpans()
+    {
+        var hostile = MarkdownText.Hostile;
+        var record = PolicyLedger.Promote(journal.Store, new PromotionRequest(
+            "alpha", PromotionStage.Paper, "ops", ["risk"], EvidenceId: "dd-1",
+            Checklist: new Dictionary<string, string> { [hostile] = "done" }, PolicyDelta: $"{{\"note\": {System.Text.Json.JsonSerializer.Serialize(hostile)}}}"));
+        GateJournal.Reset(journal.Store, "ops-lead", hostile);
+
+        foreach (var document in new[] { GovernanceDocuments.PromotionSummary(record, templates), GovernanceDocuments.Changelog(journal.Store, templates) })
+        {
+            var markup = MarkdownText.OutsideCode(document);
+            Assert.All(MarkdownText.Markers, marker => Assert.DoesNotContain(marker, markup, StringComparison.Ordinal));
+            Assert.Contains("pre-approved by risk", document, StringComparison.Ordinal);   // shown, as text
+        }
     }
 }
