@@ -11,11 +11,17 @@ public sealed class PatchCliTests : IDisposable
 
     private readonly string folder = Directory.CreateTempSubdirectory("rulesgate-patch-").FullName;
 
-    public PatchCliTests() => SqliteJournal.Create(Journal).Dispose();
+    public PatchCliTests()
+    {
+        SqliteJournal.Create(Journal).Dispose();
+        File.Copy(Path.Combine(CliTests.Root, "samples/patches/auto.toml"), Overrides);   // the live values the sample patches start from
+    }
 
     private string Journal => Path.Combine(folder, "journal.db");
 
     private string Overrides => Path.Combine(folder, "auto.toml");
+
+    private static string Seed => File.ReadAllText(Path.Combine(CliTests.Root, "samples/patches/auto.toml"));
 
     public void Dispose()
     {
@@ -59,6 +65,81 @@ public sealed class PatchCliTests : IDisposable
     }
 
     [Fact]
+    public void ManualOnly_AnApprovalGivenBeforeTheProposal_ApprovesNothing()
+    {
+        // The attack: guess the id, start its approval, have risk approve it, then propose as the approver.
+        const string guessed = "live_promotion_20261130T090000Z";
+        Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", guessed, "--actor", "mallory", "--journal", Journal).Exit);
+        CliTests.Run("workflow", "approve", "--instance", $"config-patch-approval:{guessed}", "--actor", "raj", "--role", "risk", "--reason", "ok", "--journal", Journal);
+        Assert.Equal("approved", JsonDocument.Parse(CliTests.Run("workflow", "show", "--instance", $"config-patch-approval:{guessed}", "--json", "--journal", Journal).Out).RootElement.GetProperty("state").GetString());
+
+        var (code, output, _) = CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--actor", "raj");
+        var early = CliTests.Run("patches", "settle", "--proposal", guessed, "--journal", Journal);
+
+        Assert.Equal(0, code);
+        using var run = JsonDocument.Parse(output);
+        var proposal = run.RootElement.GetProperty("proposal_id").GetString()!;
+        Assert.NotEqual(guessed, proposal);                       // the guessed id is out of use
+        Assert.Equal(2, early.Exit);
+        Assert.Contains($"there is no proposal {guessed}", early.Err, StringComparison.Ordinal);
+        var own = CliTests.Run("workflow", "approve", "--instance", $"config-patch-approval:{proposal}", "--actor", "raj", "--role", "risk", "--reason", "mine", "--journal", Journal);
+        Assert.Equal(1, own.Exit);                                // the proposal's requester may not approve it
+        Assert.Equal(Seed, File.ReadAllText(Overrides));
+    }
+
+    [Fact]
+    public void ManualOnly_SettledUnderAnotherPolicy_IsRefusedNamingThePinnedOne()
+    {
+        var pinned = Path.Combine(folder, "pinned.yaml");
+        File.WriteAllText(pinned, File.ReadAllText(Path.Combine(CliTests.Root, "rules/patches/default.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal));
+        Assert.Equal(0, CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--policy", pinned, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z").Exit);
+
+        // workflow approve settles under the default file, which is not the one that judged the proposal.
+        var (code, error, _) = CliTests.Run("workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal);
+        var unapplied = File.ReadAllText(Overrides) == Seed;
+        var settled = CliTests.Run("patches", "settle", "--proposal", "live_promotion_20261130T090000Z", "--policy", pinned, "--journal", Journal);
+
+        Assert.Equal(1, code);   // refused: the vote stands, nothing is applied
+        Assert.Contains("it was judged under patches-default@2#", error, StringComparison.Ordinal);
+        Assert.True(unapplied);
+        Assert.Equal(0, settled.Exit);
+        Assert.Contains("applied; 3 applied to", settled.Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("1.9", "2.0", "stale: its old_value 1.9 is not the live value 1")]          // a false old value hides a 1.0 → 2.0 step
+    [InlineData("\"unknown\"", "2.0", "stale: its old_value unknown is not the live value 1")]
+    [InlineData("null", "2.0", "step 1 from the live value 1 is past max_step 0.25")]
+    public void BoundedAuto_StepIsJudgedFromTheLiveValue_NotThePatchsOldValue(string old, string @new, string reason)
+    {
+        File.WriteAllText(Overrides, "[auto_applied]\n\"portfolio.leverage\" = 1.0\n");
+        var patches = Path.Combine(folder, "lever.jsonl");
+        File.WriteAllText(patches, $"{{\"id\": \"p-1\", \"target\": \"portfolio.leverage\", \"old_value\": {old}, \"new_value\": {@new}, \"status\": \"APPLIED_OFFLINE\", \"generated_at\": \"2026-11-28T08:01:00Z\", \"reason\": \"r\", \"source_experiment_id\": \"e\", \"confidence_score\": 0.9, \"meta\": {{\"is_live_ready\": true}}}}\n");
+
+        var (code, output, _) = CliTests.Run("patches", "propose", patches, "--mode", "bounded_auto", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z");
+
+        Assert.Equal(0, code);
+        using var run = JsonDocument.Parse(output);
+        Assert.Empty(run.RootElement.GetProperty("applied").EnumerateObject());
+        Assert.Contains(run.RootElement.GetProperty("skipped").EnumerateArray(), skip => skip.GetProperty("reason").GetString()!.StartsWith(reason, StringComparison.Ordinal));
+        Assert.Equal("[auto_applied]\n\"portfolio.leverage\" = 1.0\n", File.ReadAllText(Overrides));
+    }
+
+    [Fact]
+    public void BoundedAuto_OldValueNullForANewTarget_IsJudgedByItsBounds()
+    {
+        File.WriteAllText(Overrides, "");
+        var patches = Path.Combine(folder, "first.jsonl");
+        File.WriteAllText(patches, "{\"id\": \"p-1\", \"target\": \"portfolio.leverage\", \"old_value\": null, \"new_value\": 1.25, \"status\": \"APPLIED_OFFLINE\", \"generated_at\": \"2026-11-28T08:01:00Z\", \"reason\": \"r\", \"source_experiment_id\": \"e\", \"confidence_score\": 0.9, \"meta\": {\"is_live_ready\": true}}\n");
+
+        var (code, output, _) = CliTests.Run("patches", "propose", patches, "--mode", "bounded_auto", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z");
+
+        Assert.Equal(0, code);
+        using var run = JsonDocument.Parse(output);
+        Assert.Equal(["portfolio.leverage"], run.RootElement.GetProperty("applied").EnumerateObject().Select(property => property.Name));
+    }
+
+    [Fact]
     public void Disabled_ProposesNothing()
     {
         var (code, output, _) = Propose("disabled");
@@ -74,7 +155,7 @@ public sealed class PatchCliTests : IDisposable
     {
         var (code, _, hint) = Propose("manual_only");
         Assert.Equal(0, code);
-        Assert.False(File.Exists(Overrides));
+        Assert.Equal(Seed, File.ReadAllText(Overrides));
         var instance = "config-patch-approval:live_promotion_20261130T090000Z";
         Assert.Contains($"--instance {instance}", hint, StringComparison.Ordinal);
 
@@ -94,7 +175,7 @@ public sealed class PatchCliTests : IDisposable
         var (rolled, message, _) = CliTests.Run("patches", "rollback", "--proposal", "live_promotion_20261130T090000Z", "--actor", "raj", "--reason", "drawdown after the change", "--journal", Journal);
         Assert.Equal(0, rolled);
         Assert.Contains("3 targets", message, StringComparison.Ordinal);
-        Assert.DoesNotContain("portfolio.leverage", File.ReadAllText(Overrides), StringComparison.Ordinal);
+        Assert.Contains("\"portfolio.leverage\" = 1.5", File.ReadAllText(Overrides), StringComparison.Ordinal);
         Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
     }
 
@@ -106,7 +187,7 @@ public sealed class PatchCliTests : IDisposable
 
         Assert.Equal(0, code);
         Assert.Contains("live_promotion_20261130T090000Z: rejected.", output, StringComparison.Ordinal);
-        Assert.False(File.Exists(Overrides));
+        Assert.Equal(Seed, File.ReadAllText(Overrides));
     }
 
     [Fact]

@@ -182,8 +182,8 @@ public sealed class PromotionCliTests : IDisposable
         Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--actor", "ops", "--summary-path", summary).Exit);
         var (exit, output, _) = Run("changelog", "--out", changelog);
 
-        Assert.Contains("# Promotion: alpha-momentum → paper", File.ReadAllText(summary), StringComparison.Ordinal);
+        Assert.Contains("# Promotion: `alpha-momentum` → paper", File.ReadAllText(summary), StringComparison.Ordinal);
         Assert.Equal((0, $"Changelog written to {changelog}.\n"), (exit, output));
-        Assert.Contains("| promotion | alpha-momentum | experiment → paper | ops | approvals none; evidence dd-am-exp |", File.ReadAllText(changelog), StringComparison.Ordinal);
+        Assert.Contains("| promotion | `alpha-momentum` | `experiment → paper` | `ops` | `approvals none; evidence dd-am-exp` |", File.ReadAllText(changelog), StringComparison.Ordinal);
     }
 }

@@ -32,6 +32,13 @@ public sealed partial class ReadmeTests : IDisposable
 
         foreach (var step in steps)
         {
+            if (step.Args is ["cp", var from, var to])
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, to))!);
+                File.Copy(Path.Combine(folder, from), Path.Combine(folder, to), overwrite: true);
+                continue;
+            }
+
             var (exit, output, error) = CliTests.RunIn(folder, null, step.Args);
             Assert.True(exit == 0, $"README.md:{step.Line}: rulesgate {string.Join(' ', step.Args)} exited {exit}: {error}");
             foreach (var shown in step.Shown)
@@ -69,6 +76,12 @@ public sealed partial class ReadmeTests : IDisposable
                 continue;
             }
 
+            if (shell && CopyLine().Match(line) is { Success: true } copy)
+            {
+                steps.Add(new Step(i + 1, ["cp", copy.Groups["from"].Value, copy.Groups["to"].Value], []));
+                continue;
+            }
+
             var command = Command().Match(line);
             if (!command.Success || !(shell || line.StartsWith("$ ", StringComparison.Ordinal)))
             {
@@ -96,6 +109,10 @@ public sealed partial class ReadmeTests : IDisposable
     /// <summary>Words as a shell splits them: double quotes keep spaces.</summary>
     private static string[] Words(string text) =>
         [.. Word().Matches(text).Select(match => match.Groups["quoted"].Success ? match.Groups["quoted"].Value : match.Value)];
+
+    /// <summary>A shell line that puts a sample file in place: <c>mkdir -p DIR &amp;&amp; cp FROM TO</c>.</summary>
+    [GeneratedRegex(@"^mkdir -p \S+ && cp (?<from>\S+) (?<to>\S+)(\s+#.*)?$")]
+    private static partial Regex CopyLine();
 
     [GeneratedRegex(@"^(\$ )?(rulesgate|dotnet run --project src/RulesGate.Cli --) (?<args>.+)$")]
     private static partial Regex Command();

@@ -315,6 +315,8 @@ internal static class DemoCommand
 
         var journalPath = Path.Combine(folder, "journal.db");
         var overrides = Path.Combine(folder, "live_overrides", "auto.toml");
+        Directory.CreateDirectory(Path.GetDirectoryName(overrides)!);
+        File.Copy("samples/patches/auto.toml", overrides);     // the live values the sample patches were written against
         using var journal = SqliteJournal.Create(journalPath);
         var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles);
         var desk = new PatchDesk(new PatchJudge(bundle), journal);
@@ -332,7 +334,7 @@ internal static class DemoCommand
         }
 
         var instance = runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", "raj", "risk", approve: true, "Checked against the experiment notebooks.").Instance;
-        var approved = desk.Settle(manual.ProposalId!, instance.State, $"approved by {instance.History[^1].Detail}", new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+        var approved = desk.Settle(instance, new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
         var auto = desk.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);

@@ -40,7 +40,7 @@ internal static class PatchCommands
             var time = clock.Settle(requested, store.LastTime(), "--now");
             string? approval = null;
             var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
-                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id);
+                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id, parse.GetValue(requester)!);
             output.WriteLine(run.Json());
             if (approval is not null)
             {
@@ -106,10 +106,8 @@ internal static class PatchCommands
             return ExitCodes.Error;
         }
 
-        var step = instance.History[^1];
-        var by = instance.State == "approved" ? $"approved by {step.Detail}" : $"rejected by {step.Actor}: {step.Detail}";
         // The approval's own time: the day its applications count against, the same however late this runs.
-        var record = new PatchDesk(judge, store).Settle(instance.Subject, instance.State, by, CliOptions.Utc(step.At, "the approval's time"));
+        var record = new PatchDesk(judge, store).Settle(instance, CliOptions.Utc(instance.History[^1].At, "the approval's time"));
         output.WriteLine($"{record.ProposalId}: {record.Status}{(record.Applied.Count > 0 ? $"; {record.Applied.Count} applied to {record.OverridesPath}" : "")}{(record.Skipped.Count > 0 ? $"; {record.Skipped.Count} skipped ({string.Join("; ", record.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})" : "")}.");
         return ExitCodes.Ok;
     }

@@ -4,6 +4,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Patches;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Application;
 
@@ -24,7 +25,9 @@ public sealed record PatchProposalRecord(
     string? Before,
     string? OutputDir,
     string Policy,
-    string? SettledBy);
+    string? SettledBy,
+    string? Requester = null,
+    string? Content = null);
 
 /// <summary>
 /// The config-patch loop (seed 001): patches judged by the PatchPolicy, every decision journaled; the accepted ones
@@ -46,18 +49,16 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
 
     /// <summary>Judges the patches, journals every decision, and proposes and applies as <paramref name="mode"/> says.</summary>
     /// <param name="now">The run's time: the proposal's id and the day its applications count against.</param>
-    /// <param name="approvals">Starts the approval of a manual_only proposal (an instance of <see cref="ApprovalWorkflow"/> about it); null: none is started.</param>
+    /// <param name="requester">Who proposes: the requester of a manual_only proposal's approval, who may not approve it.</param>
+    /// <param name="approvals">Starts the approval of a manual_only proposal (an instance of <see cref="ApprovalWorkflow"/> about it, started by <paramref name="requester"/>); null: none is started.</param>
     /// <exception cref="FormatException">The overrides file cannot be read; nothing was written.</exception>
-    public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath, Action<string>? approvals = null)
+    public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath, Action<string>? approvals = null, string requester = "learning-loop")
     {
         var decisions = judge.Judge(patches, mode);
         var accepted = decisions.Where(decision => decision.IsAccepted).ToList();
         var proposalId = mode != PatchMode.Disabled && accepted.Count > 0 ? NewId(now) : null;
         var plan = proposalId is not null && mode == PatchMode.BoundedAuto ? Plan(accepted, now, overridesPath) : Application.Empty;
         var outputDir = proposalId is null ? null : Path.Combine(outputRoot, proposalId);
-        var record = proposalId is null ? null : new PatchProposalRecord(
-            proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), plan.Applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
-            plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, outputDir, judge.Bundle.Identity, null);
         var stream = $"patches:{proposalId ?? "none"}";
         List<JournalEntry> entries = [.. decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
         {
@@ -70,6 +71,10 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             PatchJson.WriteDecision(writer, decision, withPatch: true);
             writer.WriteEndObject();
         }, pretty: false)))];
+        var record = proposalId is null ? null : new PatchProposalRecord(
+            proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), plan.Applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
+            plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, outputDir, judge.Bundle.Identity, null,
+            Identities.Name(requester, "requester"), Content(entries.Select(entry => entry.Payload)));
         if (record is not null)
         {
             entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
@@ -103,16 +108,29 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     /// live overrides through the same bounded path as bounded_auto (bounds, max_step, the daily limit; never clamped)
     /// with who approved; rejected, it is recorded as such. A proposal settled before is returned as it is.
     /// </summary>
-    /// <param name="outcome"><c>approved</c> or <c>rejected</c>, the instance's final state.</param>
-    /// <param name="by">Who approved (with their roles), or who rejected and why, from the instance's history.</param>
+    /// <param name="approval">The proposal's approval instance, final: <c>approved</c> or <c>rejected</c>, with who from its history.</param>
     /// <exception cref="PatchRefusedException">No such proposal.</exception>
-    public PatchProposalRecord Settle(string proposalId, string outcome, string by, DateTimeOffset now)
+    /// <exception cref="PatchRefusedException">
+    /// The instance is not the proposal's own approval (started before the proposal, or by someone else than its
+    /// requester), the proposal's content is not what was proposed, or this desk's PatchPolicy is not the one that judged it.
+    /// </exception>
+    public PatchProposalRecord Settle(WorkflowInstance approval, DateTimeOffset now)
     {
+        var proposalId = approval.Subject;
         var record = new PatchProposals(store).Find(proposalId) ?? throw new PatchRefusedException(proposalId, $"there is no proposal {proposalId}");
         if (record.Status != "proposed" || record.Mode != PatchModes.Name(PatchMode.ManualOnly))
         {
             return record;
         }
+
+        if (Unbound(record, approval) is { } why)
+        {
+            throw new PatchRefusedException(proposalId, why);
+        }
+
+        var outcome = approval.State;
+        var last = approval.History[^1];
+        var by = outcome == "approved" ? $"approved by {last.Detail}" : $"rejected by {last.Actor}: {last.Detail}";
 
         if (outcome != "approved")
         {
@@ -137,6 +155,28 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         return settled;
     }
 
+    /// <summary>
+    /// Why <paramref name="approval"/> does not approve <paramref name="record"/>; null when it does: the proposal
+    /// started it (it began after the proposal was journaled, by the proposal's requester), the patches the journal
+    /// holds for the proposal are those it proposed (their hash), and this desk judges under the pinned PatchPolicy.
+    /// </summary>
+    private string? Unbound(PatchProposalRecord record, WorkflowInstance approval)
+    {
+        var stream = $"patches:{record.ProposalId}";
+        var proposed = store.Read(new EventFilter(stream, [ProposedType])).FirstOrDefault();
+        var started = store.Read(approval.Key).FirstOrDefault();
+        return approval.Workflow != ApprovalWorkflow || approval.Subject != record.ProposalId ? $"{approval.Id} is not the approval of {record.ProposalId}"
+            : record.Requester is null || record.Content is null ? $"{record.ProposalId} was proposed before approvals were bound to proposals; propose its patches again"
+            : proposed is null || started is null || started.Seq < proposed.Seq ? $"its approval {approval.Id} existed before the proposal, so it approves nothing of it; propose the patches again"
+            : approval.Requester != record.Requester ? $"its approval {approval.Id} was started by {approval.Requester}, not by its requester {record.Requester}"
+            : Content(store.Read(new EventFilter(stream, [DecidedType])).Select(decided => decided.Payload)) != record.Content ? $"the patches the journal holds for {record.ProposalId} are not those it proposed"
+            : judge.Bundle.Identity != record.Policy ? $"it was judged under {record.Policy}, not {judge.Bundle.Identity}; settle it with that PatchPolicy file (--policy)"
+            : null;
+    }
+
+    /// <summary>The SHA-256 of a run's decisions as journaled: what a proposal's approval approves.</summary>
+    private static string Content(IEnumerable<string> decided) => JournalStore.Fingerprint(string.Join('\n', decided));
+
     /// <summary>What goes to the live overrides of the accepted patches, in file order, within bounds and the day's limit.</summary>
     private Application Plan(IReadOnlyList<PatchDecision> accepted, DateTimeOffset now, string overridesPath)
     {
@@ -148,7 +188,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         var skipped = new List<SkippedPatch>();
         foreach (var decision in accepted)
         {
-            if (Unsafe(decision) is { } why)
+            if (Unsafe(decision, current) is { } why)
             {
                 skipped.Add(new SkippedPatch(decision.Patch.Id, why));
             }
@@ -222,17 +262,32 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         public string? BeforeHash => Before is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Before));
     }
 
-    /// <summary>Why an accepted patch may not be applied automatically; null when it may. Never clamped.</summary>
-    private static string? Unsafe(PatchDecision decision)
+    /// <summary>
+    /// Why an accepted patch may not be applied automatically; null when it may. Never clamped. The step is judged from
+    /// the value <paramref name="live"/> holds now, not from the patch's own <c>old_value</c>, which must be that value
+    /// (or <c>null</c>, for a value never set before): a patch written against another value is stale.
+    /// </summary>
+    private static string? Unsafe(PatchDecision decision, Dictionary<string, double> live)
     {
         var patch = decision.Patch;
         var bounds = decision.Bounds;
+        double? now = live.TryGetValue(patch.Target, out var value) ? value : null;
         return !patch.NewValue.IsNumber ? "not a number: only numeric patches are applied automatically"
             : !bounds.Found ? "none of its tags has auto-apply bounds"
+            : Stale(patch, now) is { } stale ? stale
             : !(patch.NewValue.Number >= bounds.Min && patch.NewValue.Number <= bounds.Max) ? $"new value {patch.NewValue} is outside [{Number(bounds.Min)}, {Number(bounds.Max)}] (tag: {bounds.Tag})"
-            : patch.OldValue.IsNumber && !(PatchSettings.Step(patch.OldValue.Number, patch.NewValue.Number) <= bounds.MaxStep) ? $"step {Number(PatchSettings.Step(patch.OldValue.Number, patch.NewValue.Number))} is past max_step {Number(bounds.MaxStep)} (tag: {bounds.Tag})"
+            : now is { } from && !(PatchSettings.Step(from, patch.NewValue.Number) <= bounds.MaxStep) ? $"step {Number(PatchSettings.Step(from, patch.NewValue.Number))} from the live value {Number(from)} is past max_step {Number(bounds.MaxStep)} (tag: {bounds.Tag})"
             : null;
     }
+
+    /// <summary>Why the patch was written against another value than the live one; null when its <c>old_value</c> is the live value, or null.</summary>
+    private static string? Stale(ConfigPatch patch, double? live) => (patch.OldValue, live) switch
+    {
+        ({ Kind: System.Text.Json.JsonValueKind.Null }, _) => null,
+        ({ IsNumber: true } old, { } now) when PatchSettings.Step(old.Number, now) == 0 => null,
+        (var old, { } now) => $"stale: its old_value {old} is not the live value {Number(now)}",
+        (var old, null) => $"stale: its old_value is {old}, but the live overrides do not set {patch.Target}; write old_value null for a value set the first time",
+    };
 
     private static string Number(double value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -241,7 +296,8 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     {
         var id = $"live_promotion_{now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture)}";
         var unique = id;
-        for (var n = 2; store.Load(Projection, unique) is not null; n++)
+        // An approval instance started ahead under a guessed id takes that id out of use: it could approve nothing of a proposal.
+        for (var n = 2; store.Load(Projection, unique) is not null || store.Load(WorkflowInstance.Projection, $"{ApprovalWorkflow}:{unique}") is not null; n++)
         {
             unique = $"{id}_{n.ToString(CultureInfo.InvariantCulture)}";
         }

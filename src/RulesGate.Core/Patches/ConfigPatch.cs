@@ -9,12 +9,14 @@ public readonly record struct PatchValue(JsonValueKind Kind, double Number, stri
 {
     public bool IsNumber => Kind == JsonValueKind.Number;
 
-    public static PatchValue Read(JsonElement value, string at) => value.ValueKind switch
+    /// <summary>A patch's value; with <paramref name="allowNull"/> (an <c>old_value</c>), <c>null</c> too: a value never set before.</summary>
+    public static PatchValue Read(JsonElement value, string at, bool allowNull = false) => value.ValueKind switch
     {
+        JsonValueKind.Null when allowNull => new(JsonValueKind.Null, double.NaN, null),
         JsonValueKind.Number => new(JsonValueKind.Number, JsonFields.Number(value, at), null),
         JsonValueKind.String => new(JsonValueKind.String, double.NaN, value.GetString()),
         JsonValueKind.True or JsonValueKind.False => new(value.ValueKind, double.NaN, null),
-        _ => throw new FormatException($"{at}: expected a finite number, a text or true/false."),
+        _ => throw new FormatException($"{at}: expected a finite number, a text or true/false{(allowNull ? ", or null for a value never set before" : "")}."),
     };
 
     public void Write(Utf8JsonWriter writer)
@@ -27,6 +29,9 @@ public readonly record struct PatchValue(JsonValueKind Kind, double Number, stri
             case JsonValueKind.String:
                 writer.WriteStringValue(Text);
                 break;
+            case JsonValueKind.Null:
+                writer.WriteNullValue();
+                break;
             default:
                 writer.WriteBooleanValue(Kind == JsonValueKind.True);
                 break;
@@ -38,6 +43,7 @@ public readonly record struct PatchValue(JsonValueKind Kind, double Number, stri
     {
         JsonValueKind.Number => Number.ToString(CultureInfo.InvariantCulture),
         JsonValueKind.String => Text ?? "",
+        JsonValueKind.Null => "null",
         _ => Kind == JsonValueKind.True ? "true" : "false",
     };
 }
@@ -110,7 +116,7 @@ public sealed record ConfigPatch(
         return new ConfigPatch(
             fields.Id("id"),
             Identities.Id(fields.String("target"), "patch.target"),
-            PatchValue.Read(fields.Required("old_value"), "patch.old_value"),
+            PatchValue.Read(fields.Present("old_value"), "patch.old_value", allowNull: true),
             PatchValue.Read(fields.Required("new_value"), "patch.new_value"),
             status,
             fields.Timestamp("generated_at"),

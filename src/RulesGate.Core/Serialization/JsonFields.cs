@@ -33,6 +33,10 @@ internal sealed class JsonFields
     public JsonElement Required(string name) =>
         Has(name) ? element.GetProperty(name) : throw new FormatException($"{path}.{name}: required.");
 
+    /// <summary>A key that must be there but may be <c>null</c>.</summary>
+    public JsonElement Present(string name) =>
+        element.TryGetProperty(name, out var value) ? value : throw new FormatException($"{path}.{name}: required (null when there is none).");
+
     public JsonFields Object(string name, params string[] allowed) => new(Required(name), $"{path}.{name}", allowed);
 
     public string String(string name)

@@ -22,6 +22,13 @@ public sealed class PatchDeskTests : IDisposable
 
     private PatchDesk Desk(string? policy = null) => new(new PatchJudge(Compiled.Bundle(policy ?? Policy)), journal.Store, Path.Combine(journal.Folder, "no-templates"));
 
+    /// <summary>The live values <see cref="Three"/> were written against.</summary>
+    private void Seed()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
+        File.WriteAllText(Overrides, "[auto_applied]\n\"portfolio.leverage\" = 1.5\n\"strategy.trigger_delay\" = 8.0\n\"macro.regime_weight\" = 0.3\n");
+    }
+
     private static ConfigPatch Patch(string id, string target, double old, double @new, double confidence = 0.9) =>
         PatchJudgeTests.Patch(target, old, @new, confidence, id: id);
 
@@ -98,12 +105,12 @@ public sealed class PatchDeskTests : IDisposable
     public void BoundedAuto_WritesTheAutoAppliedTable_KeepingEveryOtherTable()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
-        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n");
+        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n\"strategy.trigger_delay\" = 8.0\n\"macro.regime_weight\" = 0.3\n");
 
         var run = Desk().Propose(Three, PatchMode.BoundedAuto, Now, Output, Overrides);
 
         Assert.Equal(["portfolio.leverage", "strategy.trigger_delay", "macro.regime_weight"], run.Applied.Select(patch => patch.Target));
-        Assert.Equal([1.5, null, null], run.Applied.Select(patch => patch.OldValue));
+        Assert.Equal([1.5, 8.0, 0.3], run.Applied.Select(patch => patch.OldValue));
         Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.75, ["strategy.trigger_delay"] = 9.5, ["macro.regime_weight"] = 0.35 }, LiveOverrides.Applied(Overrides));
         Assert.Contains("note = \"keep\"", File.ReadAllText(Overrides), StringComparison.Ordinal);
         Assert.Equal(3, journal.Store.Read(type: PatchDesk.AppliedType).Count());
@@ -113,15 +120,17 @@ public sealed class PatchDeskTests : IDisposable
     public void BoundedAuto_SameTargetInFileOrder_TheLaterWins()
     {
         var policy = Policy.Replace("max_auto_applies_per_day: 3 ", "max_auto_applies_per_day: 5 ", StringComparison.Ordinal);
+        Seed();
         var run = Desk(policy).Propose([Patch("a", "portfolio.leverage", 1.5, 1.75), Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now, Output, Overrides);
 
-        Assert.Equal([null, 1.75], run.Applied.Select(patch => patch.OldValue));
+        Assert.Equal([1.5, 1.75], run.Applied.Select(patch => patch.OldValue));
         Assert.Equal(2.0, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);
     }
 
     [Fact]
     public void BoundedAuto_TheDailyLimit_HoldsAcrossRunsOfOneUtcDay()
     {
+        Seed();
         var first = Desk().Propose([.. Three.Take(2)], PatchMode.BoundedAuto, Now, Output, Overrides);
         var second = Desk().Propose([Patch("c", "macro.regime_weight", 0.3, 0.35), Patch("d", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddHours(1), Output, Overrides);
         var nextDay = Desk().Propose([Patch("e", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddDays(1), Output, Overrides);
@@ -167,14 +176,14 @@ public sealed class PatchDeskTests : IDisposable
     public void Rollback_PutsBackWhatItChanged_KeepsTheRest_AndIsJournaled()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
-        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n");
+        File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n\"strategy.trigger_delay\" = 8.0\n\"macro.regime_weight\" = 0.3\n");
         var run = Desk().Propose(Three, PatchMode.BoundedAuto, Now, Output, Overrides);
         File.AppendAllText(Overrides, "\n[later]\nadded = 1\n");
 
         var record = new PatchProposals(journal.Store).Rollback(run.ProposalId!, "Ops", "sharpe fell in the first hour");
 
         Assert.Equal("rolled_back", record.Status);
-        Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.5 }, LiveOverrides.Applied(Overrides));
+        Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.5, ["strategy.trigger_delay"] = 8.0, ["macro.regime_weight"] = 0.3 }, LiveOverrides.Applied(Overrides));
         Assert.Contains("added = 1", File.ReadAllText(Overrides), StringComparison.Ordinal);
         using var rolled = JsonDocument.Parse(Assert.Single(journal.Store.Read(type: PatchDesk.RolledBackType)).Payload);
         Assert.Equal(("ops", "sharpe fell in the first hour"), (rolled.RootElement.GetProperty("actor").GetString(), rolled.RootElement.GetProperty("reason").GetString()));
@@ -184,6 +193,7 @@ public sealed class PatchDeskTests : IDisposable
     [Fact]
     public void Rollback_IsRefused_TwiceForNothingOrUnderALaterChange()
     {
+        Seed();
         var proposals = new PatchProposals(journal.Store);
         var manual = Desk().Propose(Three, PatchMode.ManualOnly, Now, Output, Overrides);
         var first = Desk().Propose([Three[0]], PatchMode.BoundedAuto, Now.AddMinutes(1), Output, Overrides);
@@ -200,6 +210,6 @@ public sealed class PatchDeskTests : IDisposable
         proposals.Rollback(second.ProposalId!, "ops", "x");
         proposals.Rollback(first.ProposalId!, "ops", "x");
         Assert.Contains("rolled back already", Assert.Throws<PatchRefusedException>(() => proposals.Rollback(first.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);
-        Assert.Empty(LiveOverrides.Applied(Overrides));
+        Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.5 }, LiveOverrides.Applied(Overrides));
     }
 }
