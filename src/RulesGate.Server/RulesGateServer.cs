@@ -22,7 +22,7 @@ namespace RulesGate.Server;
 /// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
 /// <param name="Desk">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
 /// <param name="Reload">What <c>POST /v1/reload</c> runs; null: the endpoint is not there.</param>
-/// <param name="SlowClient">How long a client may take over its request's headers, or send its body slower than 240 bytes a second, before it is cut off (default 5 s; more than a second): a slow client holds no slot for long.</param>
+/// <param name="SlowClient">How long a client may take over its request's headers, or pause while sending its body (or send it slower than 240 bytes a second), before it is cut off with a 408 (default 5 s; more than a second). A body is read whole before its request takes a slot, so a slow client holds none.</param>
 /// <param name="Tls">Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</param>
 /// <param name="ClientAuthorities">Mutual TLS: every client must present a certificate that chains to one of these (bearer tokens are still required); null or empty asks for none. Needs <paramref name="Tls"/>.</param>
 public sealed record ServerSettings(
@@ -65,9 +65,13 @@ public static partial class RulesGateServer
         builder.Services.AddRateLimiter(limits =>
         {
             // Monitoring stays reachable under overload: /metrics and /health are never shed.
+            // A request without a valid token (the console's sign-in and pages included) waits in a small pool of its own, so
+            // however many of them come, they never take a slot from an authenticated caller.
             limits.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context => Monitoring(context.Request.Path) || context.Request.Path == "/health"
                 ? RateLimitPartition.GetNoLimiter("monitoring")
-                : RateLimitPartition.GetConcurrencyLimiter("all", _ => new ConcurrencyLimiterOptions { PermitLimit = settings.InFlight, QueueLimit = settings.Waiting, QueueProcessingOrder = QueueProcessingOrder.OldestFirst }));
+                : (context.Items[TokenChecked] = settings.Principals.Authenticate(context.Request.Headers.Authorization)) is not null
+                    ? RateLimitPartition.GetConcurrencyLimiter("authenticated", _ => new ConcurrencyLimiterOptions { PermitLimit = settings.InFlight, QueueLimit = settings.Waiting, QueueProcessingOrder = QueueProcessingOrder.OldestFirst })
+                    : RateLimitPartition.GetConcurrencyLimiter("untrusted", _ => new ConcurrencyLimiterOptions { PermitLimit = UntrustedInFlight, QueueLimit = UntrustedWaiting, QueueProcessingOrder = QueueProcessingOrder.OldestFirst }));
             limits.OnRejected = (rejected, _) =>
             {
                 settings.Gate.Metrics.Shed();
@@ -109,7 +113,21 @@ public static partial class RulesGateServer
             using var counted = gate.Metrics.InFlight();
             await next(context).ConfigureAwait(false);
         });
+        app.Use(async (context, next) =>
+        {
+            // A request holds no slot until its body has arrived: it is read here, before the limiter, and cut off with a
+            // 408 when it stops arriving for the grace, whatever came before.
+            if (await Arrived(context, settings.SlowClient ?? TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+            {
+                await next(context).ConfigureAwait(false);
+            }
+        });
         app.UseRateLimiter();
+        app.Use(async (context, next) =>
+        {
+            using var holding = gate.Metrics.Working();
+            await next(context).ConfigureAwait(false);
+        });
         app.Use(async (context, next) =>
         {
             // Prometheus and readiness probes on this machine need no token; from anywhere else they do. The console signs in with a session of its own.
@@ -119,7 +137,8 @@ public static partial class RulesGateServer
                 return;
             }
 
-            if (settings.Principals.Authenticate(context.Request.Headers.Authorization) is not { } principal)
+            // The limiter authenticated the request already, to choose its pool.
+            if ((context.Items.TryGetValue(TokenChecked, out var known) ? known as Principal : settings.Principals.Authenticate(context.Request.Headers.Authorization)) is not { } principal)
             {
                 context.Response.Headers.WWWAuthenticate = "Bearer";
                 await Fail(context, StatusCodes.Status401Unauthorized, "unauthorized", "Invalid or missing Bearer token.").ConfigureAwait(false);
@@ -397,6 +416,64 @@ public static partial class RulesGateServer
         {
             throw new FormatException($"{list}[{index}]: {error.Message}", error);
         }
+    }
+
+    /// <summary>The item under which the limiter keeps the principal its token named (null: none), for the authentication after it.</summary>
+    private const string TokenChecked = "rulesgate.token-checked";
+
+    /// <summary>How many requests without a valid token are worked on at once, and how many more may wait.</summary>
+    public const int UntrustedInFlight = 4;
+
+    /// <inheritdoc cref="UntrustedInFlight"/>
+    public const int UntrustedWaiting = 16;
+
+    /// <summary>
+    /// Reads the whole body into memory (at most <see cref="MaxBatchBody"/> + 1 bytes; the endpoints bound it further),
+    /// each read given <paramref name="grace"/>: false, after answering 408 or 413, when it stalls or is too large.
+    /// </summary>
+    private static async Task<bool> Arrived(HttpContext context, TimeSpan grace)
+    {
+        var request = context.Request;
+        if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any(value => value?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)))
+        {
+            return true;
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 << 10];
+        while (true)
+        {
+            using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            stall.CancelAfter(grace);
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(chunk, stall.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                context.Response.Headers.Connection = "close";
+                await Fail(context, StatusCodes.Status408RequestTimeout, "request_timeout", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The request body stopped arriving for {grace.TotalSeconds:0.#} s; send it whole.")).ConfigureAwait(false);
+                return false;
+            }
+            catch (Microsoft.AspNetCore.Http.BadHttpRequestException error)
+            {
+                context.Response.Headers.Connection = "close";
+                await Fail(context, error.StatusCode, error.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "bad_request", error.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"Request body exceeds {MaxBatchBody} bytes." : error.Message).ConfigureAwait(false);
+                return false;
+            }
+
+            if (read == 0)
+            {
+                break;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        buffer.Position = 0;
+        request.Body = buffer;
+        return true;
     }
 
     /// <summary>The request's JSON body, read strictly (no duplicate keys, no comments) and at most <paramref name="limit"/> bytes.</summary>

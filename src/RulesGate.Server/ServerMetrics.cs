@@ -15,6 +15,7 @@ public sealed class ServerMetrics
     private readonly Histogram journaling;
     private readonly Gauge killSwitch;
     private readonly Gauge inFlight;
+    private readonly Gauge working;
     private readonly Counter shed;
     private readonly Histogram batches;
     private readonly Gauge pending;
@@ -33,7 +34,8 @@ public sealed class ServerMetrics
         evaluation = factory.CreateHistogram("rulesgate_evaluation_seconds", "Time the gate took to judge one order.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_001, 2, 16) });
         journaling = factory.CreateHistogram("rulesgate_journal_commit_seconds", "Time to make one decision durable in the journal.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.000_05, 2, 14) });
         killSwitch = factory.CreateGauge("rulesgate_kill_switch_active", "1 while the kill switch is latched, else 0.");
-        inFlight = factory.CreateGauge("rulesgate_requests_in_flight", "Requests being worked on or waiting for their turn.");
+        inFlight = factory.CreateGauge("rulesgate_requests_in_flight", "Requests being worked on or waiting for their turn, their bodies still arriving included.");
+        working = factory.CreateGauge("rulesgate_requests_working", "Requests holding one of the limiter's slots: their bodies arrived, and they were let in.");
         shed = factory.CreateCounter("rulesgate_requests_shed_total", "Requests refused with a 503 because too many were in.");
         batches = factory.CreateHistogram("rulesgate_journal_batch_size", "Decisions per group-commit transaction.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 13) });
         pending = factory.CreateGauge("rulesgate_pending_approvals", "Workflow instances waiting for an approval.");
@@ -119,6 +121,12 @@ public sealed class ServerMetrics
 
     /// <summary>Counts a request in until the result is disposed.</summary>
     public IDisposable InFlight() => inFlight.TrackInProgress();
+
+    /// <summary>Counts a request that holds a slot until the result is disposed.</summary>
+    public IDisposable Working() => working.TrackInProgress();
+
+    /// <summary>How many requests hold a slot now.</summary>
+    public double WorkingNow => working.Value;
 
     public void Shed() => shed.Inc();
 }

@@ -123,6 +123,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>The journal, opened read-only beside the server's own writer: what a second process sees.</summary>
     public JournalStore Journal { get; }
 
+    /// <summary>The server's gate host: its journal writer, for a test that must hold the writer.</summary>
+    public GateHost Host => host;
+
     public HttpClient Client { get; }
 
     /// <summary>Where it listens, such as <c>http://127.0.0.1:41234</c>.</summary>

@@ -359,20 +359,22 @@ public sealed class OverloadTests
         await using var server = new RunningServer(inFlight: 1, waiting: 0);
         var body = RunningServer.Sample("request-oversized-buy.json");
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var slow = new HttpRequestMessage(HttpMethod.Post, "/v1/decisions") { Content = new HeldContent(body, release.Task) { Headers = { ContentType = new("application/json") } } };
-        slow.Headers.Authorization = new("Bearer", server.TraderToken);
-        var held = server.Client.SendAsync(slow);
+        // The journal's writer is held, so a decision waits in its handler, on its one permit, until it is durable.
+        var writer = server.Host.Exclusively(_ => release.Task.Wait(TimeSpan.FromSeconds(60)));
+        var held = server.Post("/v1/decisions", body, server.TraderToken);
 
-        // The slow request holds the one permit once the server counts it (with this scrape, two in flight).
+        // The held request has the one slot once the server lets it in.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!(await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync()).Contains("rulesgate_requests_in_flight 2", StringComparison.Ordinal))
+        while (server.Host.Metrics.WorkingNow < 1)
         {
+            await Task.Yield();
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), "the held request never reached the server");
         }
 
         var shed = await server.Post("/v1/decisions", body, server.TraderToken);
         var health = await server.Get("/health", server.TraderToken);
         release.SetResult();
+        await writer;
         var done = await held;
         var after = await server.Post("/v1/decisions", body, server.TraderToken);
         var metrics = await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync();
@@ -385,25 +387,6 @@ public sealed class OverloadTests
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Contains("rulesgate_requests_shed_total 1", metrics, StringComparison.Ordinal);
         Assert.Equal(2, server.Journal.Read(type: GateJournal.DecisionType).Count());
-    }
-
-    /// <summary>A body whose second half is sent only once <paramref name="go"/> completes.</summary>
-    private sealed class HeldContent(string text, Task go) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
-            await stream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
-            await stream.FlushAsync();
-            await go;
-            await stream.WriteAsync(bytes.AsMemory(bytes.Length / 2));
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = System.Text.Encoding.UTF8.GetByteCount(text);
-            return true;
-        }
     }
 }
 
@@ -437,6 +420,47 @@ public sealed class SlowClientTests
         Assert.StartsWith("HTTP/1.1 408", answer, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Single(server.Journal.Read(type: GateJournal.DecisionType));
+    }
+
+    /// <summary>Opens a connection and sends <paramref name="text"/>, then nothing more; the connection stays open.</summary>
+    private static async Task<System.Net.Sockets.TcpClient> Hold(RunningServer server, string text)
+    {
+        var address = new Uri(server.Address);
+        var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port);
+        await client.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes(text));
+        await client.GetStream().FlushAsync();
+        return client;
+    }
+
+    [Fact]
+    public async Task HalfSentBodiesAndSignIns_HoldNoSlot_WhileANormalClientGetsItsDecisions()
+    {
+        // Tight limits, and a grace long enough that every stalled client is still sending while the normal one is served.
+        await using var server = new RunningServer(inFlight: 2, waiting: 2, slowClient: TimeSpan.FromSeconds(30));
+        var body = RunningServer.Sample("request-oversized-buy.json");
+        var held = new List<System.Net.Sockets.TcpClient>();
+        for (var i = 0; i < 100; i++)
+        {
+            held.Add(await Hold(server, $"POST /v1/decisions HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {server.TraderToken}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n{body[..(body.Length / 2)]}"));
+            held.Add(await Hold(server, "POST /console/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 16000\r\n\r\ntoken=rg_"));
+        }
+
+        try
+        {
+            var answers = new List<HttpStatusCode>();
+            for (var i = 0; i < 10; i++)
+            {
+                answers.Add((await server.Post("/v1/decisions", body, server.TraderToken)).StatusCode);
+            }
+
+            Assert.All(answers, status => Assert.Equal(HttpStatusCode.OK, status));
+            Assert.Equal(10, server.Journal.Read(type: GateJournal.DecisionType).Count());
+        }
+        finally
+        {
+            held.ForEach(client => client.Dispose());
+        }
     }
 
     [Fact]
