@@ -322,24 +322,36 @@ internal static class WorkflowCommand
     {
         var journal = JournalCommand.JournalOption();
         var file = CliOptions.Input("SIGNALS.jsonl", "Signals, one JSON object a line.");
-        var command = new Command("signals", "Run a file of signals (start, evidence, approve, reject, tick), printing each once it is durable; safe to run again after a crash.") { journal, file, Definitions, Roles };
+        var command = new Command("signals", "Run a file of signals (start, evidence, approve, reject, tick), printing each once it is durable; safe to run again after a crash. Every line is read first: a malformed line anywhere is named and nothing is run.") { journal, file, Definitions, Roles };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var dispatcher = new SignalDispatcher(Runtime(parse, store), Catalogue(parse));
-            foreach (var (number, line) in StrictJson.ReadLines(path))
+
+            // Every line is read before any is run: a malformed line anywhere changes nothing.
+            var documents = new List<JsonDocument>();
+            try
             {
-                if (line.Trim().Length == 0)
+                var signals = new List<(int Number, WorkflowSignal Signal)>();
+                foreach (var (number, line) in StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0))
                 {
-                    continue;
+                    var document = StrictJson.Parse(line, path, number);
+                    documents.Add(document);
+                    signals.Add((number, SignalDispatcher.Parse(document.RootElement, $"{path}:{number}")));
                 }
 
-                using var document = StrictJson.Parse(line, path, number);
-                var done = dispatcher.Dispatch(SignalDispatcher.Parse(document.RootElement, $"{path}:{number}"));
-                output.WriteLine(done ? $"{path}:{number}: done." : $"{path}:{number}: already done by an earlier run (its key was handled); nothing changed.");
-                output.Flush();
+                foreach (var (number, signal) in signals)
+                {
+                    var done = dispatcher.Dispatch(signal);
+                    output.WriteLine(done ? $"{path}:{number}: done." : $"{path}:{number}: already done by an earlier run (its key was handled); nothing changed.");
+                    output.Flush();
+                }
+            }
+            finally
+            {
+                documents.ForEach(document => document.Dispose());
             }
 
             return ExitCodes.Ok;

@@ -72,6 +72,12 @@ internal static class YamlLimits
         {
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some malformed input (a flow sequence broken across lines) without a YamlException.
+            var at = parser.Current?.End ?? Mark.Empty;
+            return (at, "Not valid YAML after this point: the parser could not read on.", "Check the brackets and quotes from here: a [ or { must be closed, and a value that spans lines must be quoted.");
+        }
 
         return null;
     }

@@ -48,6 +48,11 @@ internal sealed partial class YamlReader(SourceText source)
             Error(error.Start, "RG1001", "", $"Not valid YAML: {StripMark(message)}", hint);
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            Error(Mark.Empty, "RG1001", "", "Not valid YAML: the parser could not read the file.", "Check the brackets and quotes: a [ or { must be closed, and a value that spans lines must be quoted.");
+            return null;
+        }
 
         if (stream.Documents.Count != 1)
         {

@@ -37,6 +37,10 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
         {
             throw new FormatException($"{path}:{error.Start.Line}:{error.Start.Column}: not valid YAML: {error.Message}", error);
         }
+        catch (InvalidOperationException error)
+        {
+            throw new FormatException($"{path}: not valid YAML: the parser could not read it; check its brackets and quotes.", error);
+        }
 
         var roles = stream.Documents.Count == 1 && stream.Documents[0].RootNode is YamlMappingNode root && root.Children.TryGetValue(new YamlScalarNode("roles"), out var node) && node is YamlMappingNode map
             ? map
