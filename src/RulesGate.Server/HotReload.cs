@@ -119,10 +119,13 @@ public sealed class HotReload : IDisposable
         return new ReloadReport(loaded, failed);
     }
 
+    /// <summary>The timer's work, awaited rather than blocking a thread-pool thread on it.</summary>
+    private async Task ReloadAndTell() => Reloaded?.Invoke(await Reload().ConfigureAwait(false));
+
     /// <summary>Reloads when a watched file changes, once the files have been quiet for <paramref name="delay"/>.</summary>
     public void Watch(TimeSpan delay)
     {
-        quiet = new Timer(_ => Reloaded?.Invoke(Reload().GetAwaiter().GetResult()));
+        quiet = new Timer(_ => _ = ReloadAndTell());
         foreach (var folder in Files().Select(file => Path.GetDirectoryName(Path.GetFullPath(file))!).Concat(files.Workflows is { } w && Directory.Exists(w) ? [Path.GetFullPath(w)] : []).Distinct(StringComparer.Ordinal))
         {
             var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };

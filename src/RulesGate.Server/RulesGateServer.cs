@@ -434,41 +434,50 @@ public static partial class RulesGateServer
     private static async Task<bool> Arrived(HttpContext context, TimeSpan grace)
     {
         var request = context.Request;
-        if (request.ContentLength == 0 || (request.ContentLength is null && !request.Headers.TransferEncoding.Any(value => value?.Contains("chunked", StringComparison.OrdinalIgnoreCase) == true)))
+        if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
         {
             return true;
         }
 
-        var buffer = new MemoryStream();
-        var chunk = new byte[16 << 10];
-        while (true)
+        // Capacity for what a small request declares, never for what a client merely claims it will send.
+        var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 0, MaxBody));
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(16 << 10);
+        try
         {
-            using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            stall.CancelAfter(grace);
-            int read;
-            try
+            while (true)
             {
-                read = await request.Body.ReadAsync(chunk, stall.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                context.Response.Headers.Connection = "close";
-                await Fail(context, StatusCodes.Status408RequestTimeout, "request_timeout", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The request body stopped arriving for {grace.TotalSeconds:0.#} s; send it whole.")).ConfigureAwait(false);
-                return false;
-            }
-            catch (Microsoft.AspNetCore.Http.BadHttpRequestException error)
-            {
-                context.Response.Headers.Connection = "close";
-                await Fail(context, error.StatusCode, error.StatusCode == StatusCodes.Status413PayloadTooLarge ? "payload_too_large" : "bad_request", error.StatusCode == StatusCodes.Status413PayloadTooLarge ? $"Request body exceeds {MaxBatchBody} bytes." : error.Message).ConfigureAwait(false);
-                return false;
-            }
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+                stall.CancelAfter(grace);
+                int read;
+                try
+                {
+                    read = await request.Body.ReadAsync(chunk, stall.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+                {
+                    context.Response.Headers.Connection = "close";
+                    await Fail(context, StatusCodes.Status408RequestTimeout, "request_timeout", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The request body stopped arriving for {grace.TotalSeconds:0.#} s; send it whole.")).ConfigureAwait(false);
+                    return false;
+                }
+                catch (Microsoft.AspNetCore.Http.BadHttpRequestException error)
+                {
+                    context.Response.Headers.Connection = "close";
+                    var tooLarge = error.StatusCode == StatusCodes.Status413PayloadTooLarge;
+                    await Fail(context, error.StatusCode, tooLarge ? "payload_too_large" : "bad_request", tooLarge ? $"Request body exceeds {MaxBatchBody} bytes." : error.Message).ConfigureAwait(false);
+                    return false;
+                }
 
-            if (read == 0)
-            {
-                break;
-            }
+                if (read == 0)
+                {
+                    break;
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         buffer.Position = 0;
@@ -477,7 +486,7 @@ public static partial class RulesGateServer
     }
 
     /// <summary>The request's JSON body, read strictly (no duplicate keys, no comments) and at most <paramref name="limit"/> bytes.</summary>
-    private static async Task<JsonDocument> Body(HttpContext context, int limit = MaxBody)
+    private static Task<JsonDocument> Body(HttpContext context, int limit = MaxBody)
     {
         var request = context.Request;
         if (request.ContentType is not { } type || !type.Contains("application/json", StringComparison.OrdinalIgnoreCase))
@@ -485,25 +494,11 @@ public static partial class RulesGateServer
             throw new UnsupportedContentType();
         }
 
-        if (request.ContentLength > limit)
-        {
-            throw new PayloadTooLarge(limit);
-        }
-
-        var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, context.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > limit)
-            {
-                throw new PayloadTooLarge(limit);
-            }
-
-            buffer.Write(chunk, 0, read);
-        }
-
-        return StrictJson.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), "request");
+        // The body arrived whole before the request took its slot (Arrived): it is parsed where it lies.
+        var arrived = request.Body as MemoryStream ?? new MemoryStream();
+        return arrived.Length > limit
+            ? throw new PayloadTooLarge(limit)
+            : Task.FromResult(StrictJson.Parse(arrived.GetBuffer().AsMemory(0, (int)arrived.Length), "request"));
     }
 
     private static IResult Json(string json) => Results.Text(json, "application/json", System.Text.Encoding.UTF8);
