@@ -5,7 +5,7 @@ namespace RulesGate.Core.Rules;
 /// <summary>
 /// The steps one evaluation of a rule file may take, counted down by the compiled code: every element a LINQ
 /// operator reads (a materialized collection counts its size when it is read, a lazy sequence each element it
-/// yields), every call of a lambda, every character of text built or searched. The compiler inserts the calls
+/// yields), every call of a lambda, every character of text built or searched (up to 16 of either are free). The compiler inserts the calls
 /// (<see cref="Counted{T}"/>, <see cref="Step"/>, <see cref="Text"/>) around what the author wrote, after the
 /// sandbox has admitted it; an expression cannot call them itself. When the budget runs out the evaluation throws
 /// <see cref="RuleBudgetExceededException"/>, which every host turns into a denial that names the rule (SYS-002).
