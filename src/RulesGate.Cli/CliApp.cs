@@ -44,6 +44,7 @@ internal static class CliApp
         root.Subcommands.Add(PatchCommands.Create(output, error));
         root.Subcommands.Add(ServeCommand.Create(output, error));
         root.Subcommands.Add(ServeCommand.Principal(output));
+        root.Subcommands.Add(KeyCommand.Create(output, error));
         root.Subcommands.Add(BenchCommand.Create(output, error));
         root.Subcommands.Add(DemoCommand.Create(output, error));
 

@@ -26,6 +26,24 @@ internal static class CliOptions
         CustomParser = result => result.Tokens.Count == 1 ? RulesGate.Core.StandardInput.Path(result.Tokens[0].Value) : optionalDefault!,
     };
 
+    /// <summary>
+    /// <c>--sign KEY.pem</c>: the private key an act on the command line is signed with, since a name typed is no
+    /// identity; default <c>$RULESGATE_SIGNING_KEY</c>. A new option each time: a command owns its options.
+    /// </summary>
+    public static Option<string?> Sign() => new("--sign")
+    {
+        Description = "Your private key (PEM), made by 'rulesgate key new'; the act is signed with it and refused unless it verifies with a public key workflows/roles.yaml lists for --actor (default $RULESGATE_SIGNING_KEY).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("RULESGATE_SIGNING_KEY") is { Length: > 0 } path ? path : null,
+    };
+
+    /// <summary>The actor of an act on the command line, signing with the key <paramref name="sign"/> names.</summary>
+    /// <exception cref="FormatException">No key was given, or the file is not a private key.</exception>
+    public static RulesGate.Core.Signing.Actor Signer(ParseResult parse, Option<string?> sign, string actor, string act)
+    {
+        var path = parse.GetValue(sign) ?? throw new FormatException($"{act} must be signed by whoever gives it: a name typed proves nobody. Give --sign KEY.pem, your private key (or set RULESGATE_SIGNING_KEY); 'rulesgate key new --person NAME' makes one.");
+        return RulesGate.Core.Signing.Actor.Signing(actor, KeyFiles.Load(path, privateKey: true, "rulesgate key new --person NAME"));
+    }
+
     /// <summary><c>--json</c>: the report as one JSON document of the shape given, with the field names of its schema.</summary>
     public static Option<bool> Json(string shape) => new("--json") { Description = $"Print {shape} instead of sentences (schema in docs/schemas/)." };
 

@@ -6,6 +6,7 @@ using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server;
@@ -155,7 +156,7 @@ public sealed class Desk
         {
             var workflows = Runtime(store);
             var state = workflows.Find(instance)?.State;
-            return (Outcome: workflows.Vote(instance, by.Name, role, approve, reason, key), Before: state);
+            return (Outcome: workflows.Vote(instance, Actor.Authenticated(by.Name), role, approve, reason, key), Before: state);
         }), done => done.Outcome.Moved.Where(moved => moved.State != done.Before)).ConfigureAwait(false);   // a vote short of the quorum moves nothing
         return voted.Outcome;
     }

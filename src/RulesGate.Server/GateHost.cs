@@ -5,6 +5,8 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Signing;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server;
 
@@ -252,7 +254,7 @@ public sealed class GateHost : IAsyncDisposable
     public async Task<KillSwitchState> Reset(Principal actor, string reason)
     {
         var journal = writer ?? throw new InvalidOperationException("This server has no journal, so a reset could not be recorded; start it with --journal.");
-        var state = await Read(journal, store => GateJournal.Reset(store, actor.Name, reason)).ConfigureAwait(false);
+        var state = await Read(journal, store => GateJournal.Reset(store, Actor.Authenticated(actor.Name), reason, WorkflowRoles.None)).ConfigureAwait(false);
         Metrics.Action("killswitch_reset");
         lock (one)
         {

@@ -159,7 +159,7 @@ public sealed class GateCliTests : IDisposable
         Assert.Equal(1, latched.Exit);
         Assert.Contains("KILL-001", latched.Out, StringComparison.Ordinal);
 
-        var reset = CliTests.Run("killswitch", "reset", "--journal", Journal, "--actor", "risk-officer", "--reason", "limits reviewed");
+        var reset = CliTests.Run(["killswitch", "reset", "--journal", Journal, "--actor", "risk-officer", "--reason", "limits reviewed", .. Signers.As("risk-officer")]);
         Assert.Contains("reset by risk-officer: limits reviewed", reset.Out, StringComparison.Ordinal);
         Assert.Equal(0, CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--journal", Journal).Exit);
     }

@@ -76,13 +76,13 @@ public sealed class MultiNodeTests : IDisposable
         File.WriteAllText(evidence, """{"added":4,"alerts":0}""");
         Assert.Contains("paper → pilot_review", CliTests.Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", evidence, "--journal", journal).Out, StringComparison.Ordinal);
 
-        string[] Approve() => ["workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1", "--journal", journal];
+        string[] Approve() => ["workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1", "--journal", journal, .. Signers.As("rhea")];
         var results = await Nodes.Finish(Nodes.Start(Approve()), Nodes.Start(Approve()));
 
         // One node applies it; the other finds it handled already or, when both read the instance at once, is told
         // of the conflict and sends it again, as a retrying client does, and then finds it handled.
-        Assert.Single(results, result => result == (0, $"{instance}: approved by rhea; now in pilot.\n", ""));
-        var other = results.Single(result => result.Out != $"{instance}: approved by rhea; now in pilot.\n");
+        Assert.Single(results, result => result == (0, $"{instance}: approved by rhea (signed); now in pilot.\n", ""));
+        var other = results.Single(result => result.Out != $"{instance}: approved by rhea (signed); now in pilot.\n");
         Assert.True(other.Exit == 0 ? other.Out == "Signal 'k-1' was already handled; nothing was done.\n" : other.Out.Contains("changed while this signal was being handled", StringComparison.Ordinal), other.Out + other.Err);
         Assert.Equal((0, "Signal 'k-1' was already handled; nothing was done.\n", ""), CliTests.Run(Approve()));
         using var shown = JsonDocument.Parse(CliTests.Run("workflow", "show", "--instance", instance, "--json", "--journal", journal).Out);

@@ -70,7 +70,7 @@ public sealed class PatchCliTests : IDisposable
         // The attack: guess the id, start its approval, have risk approve it, then propose as the approver.
         const string guessed = "live_promotion_20261130T090000Z";
         Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", guessed, "--actor", "mallory", "--journal", Journal).Exit);
-        CliTests.Run("workflow", "approve", "--instance", $"config-patch-approval:{guessed}", "--actor", "raj", "--role", "risk", "--reason", "ok", "--journal", Journal);
+        CliTests.Run(["workflow", "approve", "--instance", $"config-patch-approval:{guessed}", "--actor", "raj", "--role", "risk", "--reason", "ok", "--journal", Journal, .. Signers.As("raj")]);
         Assert.Equal("approved", JsonDocument.Parse(CliTests.Run("workflow", "show", "--instance", $"config-patch-approval:{guessed}", "--json", "--journal", Journal).Out).RootElement.GetProperty("state").GetString());
 
         var (code, output, _) = CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--actor", "raj");
@@ -82,7 +82,7 @@ public sealed class PatchCliTests : IDisposable
         Assert.NotEqual(guessed, proposal);                       // the guessed id is out of use
         Assert.Equal(2, early.Exit);
         Assert.Contains($"there is no proposal {guessed}", early.Err, StringComparison.Ordinal);
-        var own = CliTests.Run("workflow", "approve", "--instance", $"config-patch-approval:{proposal}", "--actor", "raj", "--role", "risk", "--reason", "mine", "--journal", Journal);
+        var own = CliTests.Run(["workflow", "approve", "--instance", $"config-patch-approval:{proposal}", "--actor", "raj", "--role", "risk", "--reason", "mine", "--journal", Journal, .. Signers.As("raj")]);
         Assert.Equal(1, own.Exit);                                // the proposal's requester may not approve it
         Assert.Equal(Seed, File.ReadAllText(Overrides));
     }
@@ -95,7 +95,7 @@ public sealed class PatchCliTests : IDisposable
         Assert.Equal(0, CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--policy", pinned, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z").Exit);
 
         // workflow approve settles under the default file, which is not the one that judged the proposal.
-        var (code, error, _) = CliTests.Run("workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal);
+        var (code, error, _) = CliTests.Run(["workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal, .. Signers.As("raj")]);
         var unapplied = File.ReadAllText(Overrides) == Seed;
         var settled = CliTests.Run("patches", "settle", "--proposal", "live_promotion_20261130T090000Z", "--policy", pinned, "--journal", Journal);
 
@@ -159,8 +159,8 @@ public sealed class PatchCliTests : IDisposable
         var instance = "config-patch-approval:live_promotion_20261130T090000Z";
         Assert.Contains($"--instance {instance}", hint, StringComparison.Ordinal);
 
-        var (own, refusal, _) = CliTests.Run("workflow", "approve", "--instance", instance, "--actor", "learning-loop", "--role", "risk", "--reason", "mine", "--journal", Journal);
-        var (approved, applied, _) = CliTests.Run("workflow", "approve", "--instance", instance, "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal);
+        var (own, refusal, _) = CliTests.Run(["workflow", "approve", "--instance", instance, "--actor", "learning-loop", "--role", "risk", "--reason", "mine", "--journal", Journal, .. Signers.As("learning-loop")]);
+        var (approved, applied, _) = CliTests.Run(["workflow", "approve", "--instance", instance, "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal, .. Signers.As("raj")]);
 
         Assert.Equal(1, own);
         Assert.Contains("Refused", refusal, StringComparison.Ordinal);
@@ -183,7 +183,7 @@ public sealed class PatchCliTests : IDisposable
     public void ManualOnly_Rejected_AppliesNothing()
     {
         Propose("manual_only");
-        var (code, output, _) = CliTests.Run("workflow", "reject", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "rhea", "--role", "risk", "--reason", "not during the earnings week", "--journal", Journal);
+        var (code, output, _) = CliTests.Run(["workflow", "reject", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "rhea", "--role", "risk", "--reason", "not during the earnings week", "--journal", Journal, .. Signers.As("rhea")]);
 
         Assert.Equal(0, code);
         Assert.Contains("live_promotion_20261130T090000Z: rejected.", output, StringComparison.Ordinal);

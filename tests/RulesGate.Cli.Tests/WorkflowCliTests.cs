@@ -45,14 +45,14 @@ public sealed class WorkflowCliTests : IDisposable
         }
 
 
-        var requester = Run("workflow", "approve", "--instance", instance, "--actor", "olga", "--role", "risk", "--reason", "x");
-        var stranger = Run("workflow", "approve", "--instance", instance, "--actor", "carla", "--role", "risk", "--reason", "x");
-        var approved = Run("workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1");
-        var repeated = Run("workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1");
+        var requester = Run(["workflow", "approve", "--instance", instance, "--actor", "olga", "--role", "risk", "--reason", "x", .. Signers.As("olga")]);
+        var stranger = Run(["workflow", "approve", "--instance", instance, "--actor", "carla", "--role", "risk", "--reason", "x", .. Signers.As("carla")]);
+        var approved = Run(["workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1", .. Signers.As("rhea")]);
+        var repeated = Run(["workflow", "approve", "--instance", instance, "--actor", "rhea", "--role", "risk", "--reason", "clean", "--key", "k-1", .. Signers.As("rhea")]);
 
-        Assert.Equal((1, "Refused: olga does not hold the role risk in workflows/roles.yaml.\n"), (requester.Exit, requester.Output));
+        Assert.Equal((1, $"Refused: olga does not hold the role risk in {Signers.Roles}.\n"), (requester.Exit, requester.Output));
         Assert.Equal(1, stranger.Exit);
-        Assert.Equal((0, $"{instance}: approved by rhea; now in pilot.\n"), (approved.Exit, approved.Output));
+        Assert.Equal((0, $"{instance}: approved by rhea (signed); now in pilot.\n"), (approved.Exit, approved.Output));
         Assert.Equal((0, "Signal 'k-1' was already handled; nothing was done.\n"), (repeated.Exit, repeated.Output));
 
         using var json = JsonDocument.Parse(Run("workflow", "show", "--instance", instance, "--json").Output);
@@ -92,7 +92,7 @@ public sealed class WorkflowCliTests : IDisposable
     {
         const string instance = "config-patch-approval:proposal-1";
         Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "olga");
-        Run("workflow", "approve", "--instance", instance, "--actor", "raj", "--role", "risk", "--reason", "bounds checked");
+        Run(["workflow", "approve", "--instance", instance, "--actor", "raj", "--role", "risk", "--reason", "bounds checked", .. Signers.As("raj")]);
 
         var shown = Run("workflow", "show", "--instance", instance).Output;
 

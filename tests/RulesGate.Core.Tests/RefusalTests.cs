@@ -1,5 +1,6 @@
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
 
@@ -20,7 +21,7 @@ public sealed class RefusalTests : IDisposable
         var promotion = Assert.Throws<PromotionRefusedException>(() => PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.LimitedLive, "ops")));
         var conflict = Assert.Throws<LedgerConflictException>(() => PolicyLedger.Promote(journal.Store, new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], ExpectedVersion: 7)));
         var runtime = new WorkflowRuntime(journal.Store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), artifacts: Path.Combine(journal.Folder, "artifacts"));
-        var workflow = Assert.Throws<WorkflowRefusedException>(() => runtime.Vote("nope", "rhea", "risk", true, "ok"));
+        var workflow = Assert.Throws<WorkflowRefusedException>(() => runtime.Vote("nope", Actor.Authenticated("rhea"), "risk", true, "ok"));
         var stream = Assert.Throws<JournalConflictException>(() => journal.Store.Append([new JournalEntry("s", "t", "{}")], expected: ("s", 3)));
 
         Assert.Equal(("promotion.refused", "alpha"), (promotion.Reason, promotion.Subject));

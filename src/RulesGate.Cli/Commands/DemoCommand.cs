@@ -9,6 +9,7 @@ using RulesGate.Core.Patches;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
 
@@ -146,10 +147,25 @@ internal static class DemoCommand
         return verification.Intact;
     }
 
+    /// <summary>
+    /// The demo's approvers, who sign their votes as people on the command line must: each gets a key made for this
+    /// run and held in memory, and the roles list its public key.
+    /// </summary>
+    private static (WorkflowRoles Roles, Func<string, Actor> Person) Cast(WorkflowRoles roles, params string[] people)
+    {
+        var keys = people.ToDictionary(name => name, _ => System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256), StringComparer.Ordinal);
+        foreach (var (name, key) in keys)
+        {
+            roles = roles.WithKey(name, key.ExportSubjectPublicKeyInfo());
+        }
+
+        return (roles, name => Actor.Signing(name, keys[name]));
+    }
+
     /// <summary>alpha-momentum driven through alpha-trade-promotion: diary evidence, three approvals, the live gate; its history and diagram.</summary>
     private static bool? Workflow(RuleEngine engine, TextWriter output, TextWriter error)
     {
-        var roles = WorkflowRoles.Load(WorkflowRoles.DefaultPath);
+        var (roles, person) = Cast(WorkflowRoles.Load(WorkflowRoles.DefaultPath), "rhea", "raj", "carla");
         var loaded = new WorkflowLoader(engine, roles).Load("workflows/alpha-trade-promotion.yaml");
         if (loaded.Value is not { } definition)
         {
@@ -163,16 +179,16 @@ internal static class DemoCommand
         var promotions = new Promotions(journal, new PromotionFollowUp(Path.Combine("artifacts", "demo", "policy_promotions.log")));
         var instance = runtime.Start(definition, "alpha-momentum", "olga");
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-1");
-        runtime.Vote(instance.Id, "rhea", "risk", approve: true, "Paper diary is clean: 48 decisions, 2 warnings.");
-        runtime.Vote(instance.Id, "raj", "risk", approve: true, "Pilot sizing reviewed.");
-        runtime.Vote(instance.Id, "carla", "compliance", approve: true, "Evidence and approvals on file.");
+        runtime.Vote(instance.Id, person("rhea"), "risk", approve: true, "Paper diary is clean: 48 decisions, 2 warnings.");
+        runtime.Vote(instance.Id, person("raj"), "risk", approve: true, "Pilot sizing reviewed.");
+        runtime.Vote(instance.Id, person("carla"), "compliance", approve: true, "Evidence and approvals on file.");
         promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
             Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-2");
         var final = runtime.Find(instance.Id)!;
 
         output.WriteLine();
-        output.WriteLine($"Workflow: {instance.Id} on {definition.Identity}, driven by diary evidence and approvals from workflows/roles.yaml");
+        output.WriteLine($"Workflow: {instance.Id} on {definition.Identity}, driven by diary evidence and approvals from workflows/roles.yaml, each vote signed with a key made for this run");
         output.WriteLine();
         foreach (var step in final.History)
         {
@@ -299,7 +315,7 @@ internal static class DemoCommand
             return null;
         }
 
-        var roles = WorkflowRoles.Load(WorkflowRoles.DefaultPath);
+        var (roles, person) = Cast(WorkflowRoles.Load(WorkflowRoles.DefaultPath), "raj");
         var approval = new WorkflowLoader(engine, roles).Load("workflows/config-patch-approval.yaml");
         if (approval.Value is not { } definition)
         {
@@ -333,7 +349,7 @@ internal static class DemoCommand
             output.WriteLine($"  {decision.Patch.Id,-10} {decision.Patch.Target,-26} {change,-18} {decision.Status,-25} {(decision.Reasons.Count == 0 ? "" : decision.Reasons[^1])}");
         }
 
-        var instance = runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", "raj", "risk", approve: true, "Checked against the experiment notebooks.").Instance;
+        var instance = runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", person("raj"), "risk", approve: true, "Checked against the experiment notebooks.").Instance;
         var approved = desk.Settle(instance, new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");

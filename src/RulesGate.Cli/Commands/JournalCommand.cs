@@ -1,8 +1,8 @@
 using System.CommandLine;
+using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
-using RulesGate.Core;
 using RulesGate.Storage.Postgres;
 using RulesGate.Storage.Sqlite;
 
@@ -81,28 +81,8 @@ internal static class JournalCommand
         keygen.SetAction(parse =>
         {
             var path = parse.GetValue(keyOut)!;
-            var pub = PublicKeyPath(path);
-            if (File.Exists(path) || File.Exists(pub))
-            {
-                throw new IOException($"{(File.Exists(path) ? path : pub)} exists; RulesGate never overwrites a key. Choose another --out.");
-            }
-
-            using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (!OperatingSystem.IsWindows())
-            {
-                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;      // created 0600, never readable by others for a moment
-            }
-
-            using (var secret = new FileStream(path, options))
-            using (var writer = new StreamWriter(secret))
-            {
-                writer.Write(key.ExportPkcs8PrivateKeyPem());
-            }
-
-            File.WriteAllText(pub, key.ExportSubjectPublicKeyInfoPem());
-            output.WriteLine($"Wrote {path} (private, mode 0600) and {pub} (public); key id {JournalCheckpoint.KeyIdOf(key)}.");
+            using var key = KeyFiles.Create(path);
+            output.WriteLine($"Wrote {path} (private, mode 0600) and {KeyFiles.PublicPath(path)} (public); key id {JournalCheckpoint.KeyIdOf(key)}.");
             return ExitCodes.Ok;
         });
 
@@ -160,7 +140,41 @@ internal static class JournalCommand
             output.WriteLine(existed ? $"{store.Location} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {store.Location}.");
             return ExitCodes.Ok;
         });
-        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof };
+        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof, Signatures(output) };
+    }
+
+    /// <summary><c>journal signatures</c>: who approved, migrated and reset what, each signature checked again with the public keys of a roles file.</summary>
+    private static Command Signatures(TextWriter output)
+    {
+        var journal = JournalOption();
+        var command = new Command("signatures", "Check who did each journaled vote, migration and kill switch reset: every signature verified again with the public keys the roles file lists, and its signed statement matched to the event. Exit 1 when one does not hold.")
+        {
+            journal, WorkflowCommand.Roles,
+        };
+        command.SetAction(parse =>
+        {
+            var roles = WorkflowCommand.RolesOf(parse);
+            using var store = ReadOnly(parse.GetValue(journal)!);
+            var acts = RulesGate.Core.Signing.SignatureAudit.Check(store, roles);
+            foreach (var act in acts)
+            {
+                var proof = act switch
+                {
+                    { Problem: { } problem } => $"FAILED: {problem}",
+                    { By: "signature" } => $"signed with key {act.KeyId}: verified",
+                    { By: "principal" } => "authenticated by serve",
+                    _ => "unproven: journaled before acts were signed",
+                };
+                output.WriteLine($"{act.Seq,6}  {act.Time}  {act.Type,-18} {act.Actor,-14} {proof}");
+            }
+
+            var failed = acts.Count(act => act.Problem is not null);
+            var signed = acts.Count(act => act.By == "signature" && act.Problem is null);
+            var served = acts.Count(act => act.By == "principal" && act.Problem is null);
+            output.WriteLine($"{acts.Count} {(acts.Count == 1 ? "act" : "acts")} checked against {roles.Source}: {signed} signed and verified, {served} authenticated by serve, {acts.Count - failed - signed - served} unproven, {failed} failed.");
+            return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
     }
 
     public static Command Replay(TextWriter output)
@@ -236,14 +250,25 @@ internal static class JournalCommand
         });
 
         var resetJournal = JournalOption();
-        var actor = new Option<string>("--actor") { Description = "Who resets it.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who resets it; signs with their key (--sign).", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why it is safe to trade again.", Required = true };
-        var reset = new Command("reset", "Turn the kill switch off; journaled with who and why.") { resetJournal, actor, reason };
+        var sign = CliOptions.Sign();
+        var reset = new Command("reset", "Turn the kill switch off; journaled with who, why and their signature (--sign), refused (exit 1) when the signature is not the actor's.") { resetJournal, actor, reason, sign, WorkflowCommand.Roles };
         reset.SetAction(parse =>
         {
+            var roles = WorkflowCommand.RolesOf(parse);
+            var resetter = CliOptions.Signer(parse, sign, parse.GetValue(actor)!, "A kill switch reset");
             using var store = Existing(parse.GetValue(resetJournal)!);
-            output.WriteLine(Describe(GateJournal.Reset(store, parse.GetValue(actor)!, parse.GetValue(reason)!)));
-            return ExitCodes.Ok;
+            try
+            {
+                output.WriteLine(Describe(GateJournal.Reset(store, resetter, parse.GetValue(reason)!, roles)));
+                return ExitCodes.Ok;
+            }
+            catch (RulesGate.Core.Signing.SignatureRefusedException refused)
+            {
+                output.WriteLine($"Refused: {refused.Message}");
+                return ExitCodes.Failed;
+            }
         });
         return new Command("killswitch", "The kill switch latched in the journal: once tripped, every order is denied until it is reset.") { status, reset };
     }
@@ -324,37 +349,7 @@ internal static class JournalCommand
             parse.GetValue(since) is { } start ? CliOptions.Utc(start, "--since") : null,
             parse.GetValue(until) is { } end ? CliOptions.Utc(end, "--until") : null);
 
-    /// <summary>KEY.pem's public key file: KEY.pub.pem.</summary>
-    private static string PublicKeyPath(string privateKey) =>
-        Path.Combine(Path.GetDirectoryName(privateKey) ?? "", Path.GetFileNameWithoutExtension(privateKey) + ".pub.pem");
-
-    /// <exception cref="FormatException">The file holds no key of that kind; names it.</exception>
-    private static System.Security.Cryptography.ECDsa LoadKey(string path, bool privateKey)
-    {
-        RulesCommand.RequireExists(path);
-        if (new FileInfo(path).Length > 64 << 10)
-        {
-            throw new FormatException($"{path}: too large for a key file.");
-        }
-
-        var text = File.ReadAllText(path);
-        var key = System.Security.Cryptography.ECDsa.Create();
-        try
-        {
-            key.ImportFromPem(text);
-            if (privateKey)
-            {
-                key.ExportParameters(includePrivateParameters: true);
-            }
-
-            return key.KeySize == 256 ? key : throw new FormatException($"{path}: an ECDSA P-256 key is needed, not a {key.KeySize}-bit one.");
-        }
-        catch (Exception error) when (error is ArgumentException or System.Security.Cryptography.CryptographicException)
-        {
-            key.Dispose();
-            throw new FormatException($"{path}: not an ECDSA {(privateKey ? "private" : "public")} key in PEM ({error.Message.TrimEnd('.')}); make one with 'rulesgate journal keygen --out KEY.pem'.");
-        }
-    }
+    private static System.Security.Cryptography.ECDsa LoadKey(string path, bool privateKey) => KeyFiles.Load(path, privateKey, "rulesgate journal keygen --out KEY.pem");
 
     /// <summary>The checkpoint file and its public key, read and checked before the journal is opened.</summary>
     private static (JournalCheckpoint? Checkpoint, System.Security.Cryptography.ECDsa? Key) Checkpoint(string path, string? publicKey) =>

@@ -221,22 +221,25 @@ internal static class WorkflowCommand
     {
         var journal = JournalCommand.JournalOption();
         var instanceId = new Option<string>("--instance") { Description = "The instance.", Required = true };
-        var actor = new Option<string>("--actor") { Description = "Who votes; must hold --role in workflows/roles.yaml.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who votes; must hold --role in workflows/roles.yaml, and sign with their key (--sign).", Required = true };
         var role = new Option<string>("--role") { Description = "The role voted in.", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why, recorded with the vote.", Required = true };
         var key = KeyOption();
-        var command = new Command(approve ? "approve" : "reject", approve
-            ? "Approve the step an instance waits on; with the quorum reached it moves on. Refused (exit 1) for an actor without the role, the requester, or a second vote."
-            : "Reject the step an instance waits on: it moves to the approval's reject state.") { journal, instanceId, actor, role, reason, key, Roles };
+        var sign = CliOptions.Sign();
+        var command = new Command(approve ? "approve" : "reject", (approve
+            ? "Approve the step an instance waits on; with the quorum reached it moves on. Refused (exit 1) for an actor without the role, the requester, a second vote, or a signature that is not the actor's."
+            : "Reject the step an instance waits on: it moves to the approval's reject state. Refused (exit 1) for a signature that is not the actor's.")
+            + " The vote is signed with --sign and the journal keeps the signature.") { journal, instanceId, actor, role, reason, key, sign, Roles };
         command.SetAction(parse =>
         {
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
-                var outcome = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, parse.GetValue(actor)!, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
+                var voter = CliOptions.Signer(parse, sign, parse.GetValue(actor)!, "A vote");
+                var outcome = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, voter, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
-                    : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {parse.GetValue(actor)!.Trim().ToLowerInvariant()}; now in {outcome.Instance.State}.");
+                    : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {voter.Name} (signed); now in {outcome.Instance.State}.");
                 if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchDesk.ApprovalWorkflow)
                 {
                     // A settled approval of config patches applies them (or records the rejection) at once.
@@ -282,12 +285,13 @@ internal static class WorkflowCommand
         var journal = JournalCommand.JournalOption();
         var instanceId = new Option<string>("--instance") { Description = "The instance.", Required = true };
         var version = new Option<int>("--to-version") { Description = "The definition version to move to (metadata.version of a file in workflows/).", Required = true };
-        var actor = new Option<string>("--actor") { Description = "Who migrates it.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who migrates it; signs with their key (--sign).", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why, recorded with the migration.", Required = true };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check and show the result; write nothing." };
-        var command = new Command("migrate", "Move an instance to another version of its workflow, in the same state; refused when that version lacks the state. Journaled with who and why.")
+        var sign = CliOptions.Sign();
+        var command = new Command("migrate", "Move an instance to another version of its workflow, in the same state; refused when that version lacks the state, or when the signature (--sign) is not the actor's. Journaled with who, why and the signature.")
         {
-            journal, instanceId, version, actor, reason, dryRun, Definitions,
+            journal, instanceId, version, actor, reason, dryRun, sign, Definitions, Roles,
         };
         command.SetAction(parse =>
         {
@@ -300,11 +304,11 @@ internal static class WorkflowCommand
                 ?? throw new FormatException($"No {instance.Workflow} at version {parse.GetValue(version)} in {parse.GetValue(Definitions)}/.");
             try
             {
-                var migrated = runtime.Migrate(instance.Id, target, parse.GetValue(actor)!, parse.GetValue(reason)!, parse.GetValue(dryRun));
+                var migrated = runtime.Migrate(instance.Id, target, CliOptions.Signer(parse, sign, parse.GetValue(actor)!, "A migration"), parse.GetValue(reason)!, parse.GetValue(dryRun));
                 output.WriteLine($"{migrated.Id}: {(parse.GetValue(dryRun) ? "would move" : "moved")} from {instance.Workflow}@{instance.Version} to {target.Identity}, in {migrated.State}.");
                 return ExitCodes.Ok;
             }
-            catch (WorkflowRefusedException refused)
+            catch (RefusalException refused)
             {
                 output.WriteLine($"Refused: {refused.Message}");
                 return ExitCodes.Failed;
@@ -344,7 +348,17 @@ internal static class WorkflowCommand
 
                 foreach (var (number, signal) in signals)
                 {
-                    var done = dispatcher.Dispatch(signal);
+                    bool done;
+                    try
+                    {
+                        done = dispatcher.Dispatch(signal);
+                    }
+                    catch (RefusalException refused)
+                    {
+                        output.WriteLine($"{path}:{number}: refused: {refused.Message} The lines after it were not run.");
+                        return ExitCodes.Failed;
+                    }
+
                     output.WriteLine(done ? $"{path}:{number}: done." : $"{path}:{number}: already done by an earlier run (its key was handled); nothing changed.");
                     output.Flush();
                 }
@@ -378,11 +392,19 @@ internal static class WorkflowCommand
         return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment());
     }
 
-    /// <summary>The roles file (--roles, else workflows/roles.yaml); none declares no roles, so no approval can be checked in.</summary>
+    /// <summary>
+    /// The roles file (--roles, else workflows/roles.yaml); without the default file there are no roles and no keys,
+    /// so no approval and nothing signed can be checked in. A --roles that names no file is an error.
+    /// </summary>
     internal static WorkflowRoles RolesOf(ParseResult parse)
     {
         var roles = parse.GetResult(Roles) is not null ? parse.GetValue(Roles)! : WorkflowRoles.DefaultPath;
-        return File.Exists(roles) ? WorkflowRoles.Load(roles) : new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>());
+        if (roles != WorkflowRoles.DefaultPath)
+        {
+            RulesCommand.RequireExists(roles);
+        }
+
+        return File.Exists(roles) ? WorkflowRoles.Load(roles) : WorkflowRoles.None;
     }
 
     private static WorkflowLoader Loader(ParseResult parse) => new(CliOptions.Engine(parse), RolesOf(parse));

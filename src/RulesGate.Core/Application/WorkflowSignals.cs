@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Application;
@@ -15,7 +16,8 @@ public sealed record StartSignal(string Workflow, string Subject, string Actor, 
 public sealed record EvidenceSignal(string Subject, string Kind, JsonElement Evidence, string? Key) : WorkflowSignal(Key);
 
 /// <summary>An approval or a rejection, with its reason, by an actor in a role.</summary>
-public sealed record VoteSignal(string Instance, string Actor, string Role, bool Approve, string Reason, string? Key) : WorkflowSignal(Key);
+/// <param name="Signature">The voter's signature over the vote, as <c>rulesgate key sign</c> adds it: a name alone is not an identity.</param>
+public sealed record VoteSignal(string Instance, string Actor, string Role, bool Approve, string Reason, string Signature, string? Key) : WorkflowSignal(Key);
 
 /// <summary>The time has come: every timer due by <paramref name="Now"/> fires.</summary>
 public sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null);
@@ -88,8 +90,9 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
 {
     /// <summary>A signals file's line: <c>signal</c> (start, evidence, approve, reject, tick) and the fields of the command of that name.</summary>
     /// <param name="where">file:line, for messages.</param>
+    /// <param name="requireSignature">False only to read votes still to be signed (<c>rulesgate key sign</c>).</param>
     /// <exception cref="FormatException">A field is missing or of the wrong kind, or the signal is unknown; says which, at <paramref name="where"/>.</exception>
-    public static WorkflowSignal Parse(JsonElement line, string where)
+    public static WorkflowSignal Parse(JsonElement line, string where, bool requireSignature = true)
     {
         if (line.ValueKind != JsonValueKind.Object)
         {
@@ -98,6 +101,10 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
 
         string Text(string name) => line.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : throw new FormatException($"{where}: '{name}' is required.");
         string? Key() => line.TryGetProperty("key", out var value) ? value.ValueKind == JsonValueKind.String ? value.GetString() : throw new FormatException($"{where}: 'key' is text.") : null;
+        string Signature() => line.TryGetProperty("signature", out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : !requireSignature && value.ValueKind == JsonValueKind.Undefined ? ""
+            : throw new FormatException($"{where}: a vote needs 'signature', the voter's own: a name alone proves nobody. Sign the file's votes with 'rulesgate key sign FILE --key KEY.pem --journal DB'.");
         var signal = Text("signal");
 
         // A key mistyped would lose the signal's idempotency without a word: every field is one the signal has.
@@ -105,7 +112,7 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
         {
             "start" => ["signal", "workflow", "subject", "actor", "key"],
             "evidence" => ["signal", "subject", "kind", "evidence", "key"],
-            "approve" or "reject" => ["signal", "instance", "actor", "role", "reason", "key"],
+            "approve" or "reject" => ["signal", "instance", "actor", "role", "reason", "signature", "key"],
             "tick" => ["signal", "now"],
             _ => null,
         };
@@ -118,7 +125,7 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
         {
             "start" => new StartSignal(Text("workflow"), Text("subject"), Text("actor"), Key()),
             "evidence" => new EvidenceSignal(Text("subject"), Text("kind"), line.TryGetProperty("evidence", out var evidence) && evidence.ValueKind == JsonValueKind.Object ? evidence : throw new FormatException($"{where}: 'evidence' is required, one JSON object."), Key()),
-            "approve" or "reject" => new VoteSignal(Text("instance"), Text("actor"), Text("role"), signal == "approve", Text("reason"), Key()),
+            "approve" or "reject" => new VoteSignal(Text("instance"), Text("actor"), Text("role"), signal == "approve", Text("reason"), Signature(), Key()),
             "tick" => new TickSignal(JsonFields.Timestamp(Text("now"), $"{where}: now")),
             var other => throw new FormatException($"{where}: signal '{other}' is not start, evidence, approve, reject or tick."),
         };
@@ -138,7 +145,7 @@ public sealed class SignalDispatcher(WorkflowRuntime runtime, WorkflowCatalogue 
             case EvidenceSignal evidence:
                 return !runtime.Evidence(evidence.Subject, evidence.Kind, evidence.Evidence, evidence.Key).AlreadyHandled;
             case VoteSignal vote:
-                return !runtime.Vote(vote.Instance, vote.Actor, vote.Role, vote.Approve, vote.Reason, vote.Key).AlreadyHandled;
+                return !runtime.Vote(vote.Instance, Actor.Signed(vote.Actor, vote.Signature), vote.Role, vote.Approve, vote.Reason, vote.Key).AlreadyHandled;
             case TickSignal tick:
                 runtime.Tick(tick.Now);
                 return true;

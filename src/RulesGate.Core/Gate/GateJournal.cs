@@ -1,6 +1,8 @@
 using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Signing;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Gate;
 
@@ -70,31 +72,36 @@ public static class GateJournal
     public static void RecordMalformed(JournalStore store, string? runId, int line, string text, string reason, string? tripCause) =>
         Append(store, [Malformed(runId, line, text, reason)], tripCause, []);
 
-    /// <summary>Turns the kill switch off, journaled with who and why.</summary>
-    public static KillSwitchState Reset(JournalStore store, string actor, string reason)
+    /// <summary>
+    /// Turns the kill switch off, journaled with who and why and the proof that it was them: the reset is signed
+    /// over the kill switch's last event, so a signature resets that trip and no later one.
+    /// </summary>
+    /// <exception cref="SignatureRefusedException">The reset does not prove it is the actor's.</exception>
+    public static KillSwitchState Reset(JournalStore store, Actor actor, string reason, WorkflowRoles roles)
     {
-        if (string.IsNullOrWhiteSpace(actor) || string.IsNullOrWhiteSpace(reason))
-        {
-            throw new FormatException("A kill switch reset needs --actor and --reason: who reset it and why.");
-        }
-
-        actor = Identities.Name(actor, "actor");
         reason = Identities.Text(reason, "reason");
-
         var was = State(store);
+        var last = store.Read(KillSwitchKey).LastOrDefault()?.Seq ?? 0;
+        var proof = actor.Prove(ResetAct(actor.Name, reason, last), roles);
         var payload = JsonText.Write(writer =>
         {
             writer.WriteStartObject();
-            writer.WriteString("actor", actor);
+            writer.WriteString("actor", actor.Name);
             writer.WriteString("reason", reason);
             writer.WriteBoolean("was_active", was.Active);
+            writer.WriteNumber("after", last);
+            proof.Write(writer);
             writer.WriteEndObject();
         }, pretty: false);
-        var cause = $"reset by {actor}: {reason}";
+        var cause = $"reset by {actor.Name}: {reason}";
         store.Append([new JournalEntry(KillSwitchKey, ResetType, payload)], project: (scope, events) =>
             scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
         return State(store);
     }
+
+    /// <summary>What a reset of the kill switch says, for its actor to sign: why, and the kill switch event it follows.</summary>
+    public static Act ResetAct(string actor, string reason, long after) =>
+        new("killswitch.reset", actor, [new("reason", reason), new("after", after.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
 
     /// <summary>
     /// The latch, failing closed: its projection row must agree with the last kill switch event (the one that

@@ -4,6 +4,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Signing;
 
 namespace RulesGate.Core.Workflows;
 
@@ -36,7 +37,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
 
     /// <summary>An approval or a rejection by <paramref name="actor"/> in <paramref name="role"/>, both normalized, for the approval the instance waits on.</summary>
     /// <exception cref="WorkflowRefusedException">The actor may not vote here; the sentence says why.</exception>
-    public WorkflowPlan Vote(WorkflowDefinition definition, WorkflowInstance instance, WorkflowRoles roles, string actor, string role, bool approve, string reason)
+    public WorkflowPlan Vote(WorkflowDefinition definition, WorkflowInstance instance, WorkflowRoles roles, string actor, string role, bool approve, string reason, Proof proof)
     {
         var approval = definition.State(instance.State).Approval ?? throw new WorkflowRefusedException(instance.Id, $"{instance.Id} is in {instance.State}, which waits for no approval.");
         if (!approval.Roles.Contains(role))
@@ -46,7 +47,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
 
         if (!roles.Holds(actor, role))
         {
-            throw new WorkflowRefusedException(instance.Id, $"{actor} does not hold the role {role} in {WorkflowRoles.DefaultPath}.");
+            throw new WorkflowRefusedException(instance.Id, $"{actor} does not hold the role {role} in {roles.Source}.");
         }
 
         if (string.Equals(actor, instance.Requester, StringComparison.OrdinalIgnoreCase))
@@ -70,6 +71,9 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             writer.WriteString("actor"u8, actor);
             writer.WriteString("role"u8, role);
             writer.WriteString("reason"u8, reason);
+            writer.WriteString("state"u8, instance.State);
+            writer.WriteNumber("step"u8, instance.History.Count);
+            proof.Write(writer);
         });
         if (!approve)
         {
@@ -141,7 +145,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
 
     /// <summary>The instance moved from <paramref name="current"/> to another version of its definition, in the same state; <c>Instance</c> is the result.</summary>
     /// <exception cref="WorkflowRefusedException">Another workflow, the same version, a version without the instance's state, one that asks for less approval, or a migration by its requester or without a reason.</exception>
-    public WorkflowPlan Migration(WorkflowDefinition current, WorkflowInstance instance, WorkflowDefinition target, string actor, string reason)
+    public WorkflowPlan Migration(WorkflowDefinition current, WorkflowInstance instance, WorkflowDefinition target, string actor, string reason, Proof proof)
     {
         if (target.Id != instance.Workflow)
         {
@@ -189,8 +193,12 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         {
             writer.WriteString("from"u8, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}");
             writer.WriteString("to"u8, target.Identity);
+            writer.WriteString("definition"u8, target.Hash);
             writer.WriteString("actor"u8, actor);
             writer.WriteString("reason"u8, reason);
+            writer.WriteString("state"u8, instance.State);
+            writer.WriteNumber("step"u8, instance.History.Count);
+            proof.Write(writer);
         });
         return plan;
     }

@@ -6,6 +6,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Signing;
 
 namespace RulesGate.Core.Workflows;
 
@@ -183,22 +184,39 @@ public sealed class WorkflowRuntime
     /// <summary>An approval or a rejection by a role holder, for the approval the instance waits on.</summary>
     /// <returns>The instance as the vote left it, or that the key was handled before.</returns>
     /// <exception cref="WorkflowRefusedException">The actor may not vote here; the sentence says why.</exception>
-    public SignalOutcome Vote(string instanceId, string actor, string role, bool approve, string reason, string? key = null)
+    /// <exception cref="SignatureRefusedException">The vote does not prove it is the actor's.</exception>
+    public SignalOutcome Vote(string instanceId, Actor actor, string role, bool approve, string reason, string? key = null)
     {
         var instance = Find(instanceId) ?? throw new WorkflowRefusedException(instanceId, $"There is no instance {instanceId}.");
-        var definition = DefinitionOf(instance);
-        actor = Identities.Name(actor, "actor");
-        role = Identities.Name(role, "role");
-        reason = Identities.Text(reason, "reason");
-        var signal = key ?? $"vote:{instance.Id}:{instance.Seq}:{actor}:{(approve ? "approve" : "reject")}";
+        var signal = key ?? $"vote:{instance.Id}:{instance.Seq}:{actor.Name}:{(approve ? "approve" : "reject")}";
         if (committer.Claimed(signal))
         {
             return SignalOutcome.Handled(signal);
         }
 
-        var plan = planner.Vote(definition, instance, roles, actor, role, approve, reason);
+        var act = VoteAct(instance, actor.Name, role, approve, reason);
+        var proof = actor.Prove(act, roles);
+        var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, act.Fields[3].Value, approve, act.Fields[5].Value, proof);
         return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
     }
+
+    /// <summary>
+    /// What a vote on <paramref name="instanceId"/> as it stands now says, for its voter to sign: the instance, the
+    /// state it waits in and how many moves it has made (so the signature counts on this visit of the state alone),
+    /// the role, approve or reject, and the reason.
+    /// </summary>
+    public Act VoteAct(string instanceId, string actor, string role, bool approve, string reason) =>
+        VoteAct(Find(instanceId) ?? throw new WorkflowRefusedException(instanceId, $"There is no instance {instanceId}."), Identities.Name(actor, "actor"), role, approve, reason);
+
+    private static Act VoteAct(WorkflowInstance instance, string actor, string role, bool approve, string reason) => new("vote", actor,
+    [
+        new("instance", instance.Id),
+        new("state", instance.State),
+        new("step", instance.History.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        new("role", Identities.Name(role, "role")),
+        new("vote", approve ? "approve" : "reject"),
+        new("reason", Identities.Text(reason, "reason")),
+    ]);
 
     /// <summary>Fires every timer due at <paramref name="now"/>: approval timeouts escalate (and move when on_timeout says), <c>after</c> timers move.</summary>
     public IReadOnlyList<WorkflowInstance> Tick(DateTimeOffset now)
@@ -222,10 +240,21 @@ public sealed class WorkflowRuntime
     /// With <paramref name="dryRun"/>, checks and returns the result without writing.
     /// </summary>
     /// <exception cref="WorkflowRefusedException">Another workflow, the same version, or a version without the instance's state.</exception>
-    public WorkflowInstance Migrate(string instanceId, WorkflowDefinition target, string actor, string reason, bool dryRun = false)
+    /// <exception cref="SignatureRefusedException">The migration does not prove it is the actor's.</exception>
+    public WorkflowInstance Migrate(string instanceId, WorkflowDefinition target, Actor actor, string reason, bool dryRun = false)
     {
         var instance = Find(instanceId) ?? throw new WorkflowRefusedException(instanceId, $"There is no instance {instanceId}.");
-        var plan = planner.Migration(DefinitionOf(instance), instance, target, actor, reason);
+        reason = Identities.Text(reason, "reason");
+        var proof = actor.Prove(new Act("migrate", actor.Name,
+        [
+            new("instance", instance.Id),
+            new("state", instance.State),
+            new("step", instance.History.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("to", target.Identity),
+            new("definition", target.Hash),
+            new("reason", reason),
+        ]), roles);
+        var plan = planner.Migration(DefinitionOf(instance), instance, target, actor.Name, reason, proof);
         if (dryRun)
         {
             return plan.Instance;

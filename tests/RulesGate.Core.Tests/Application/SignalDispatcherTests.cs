@@ -32,7 +32,7 @@ public sealed class SignalDispatcherTests : IDisposable
     public void Parse_EachSignalBecomesItsTypedRecord()
     {
         Assert.Equal(new StartSignal("alpha-trade-promotion", "alpha", "olga", "k1"), Parse("""{"signal":"start","workflow":"alpha-trade-promotion","subject":"alpha","actor":"olga","key":"k1"}"""));
-        Assert.Equal(new VoteSignal("i", "rhea", "risk", false, "no", null), Parse("""{"signal":"reject","instance":"i","actor":"rhea","role":"risk","reason":"no"}"""));
+        Assert.Equal(new VoteSignal("i", "rhea", "risk", false, "no", "c2ln", null), Parse("""{"signal":"reject","instance":"i","actor":"rhea","role":"risk","reason":"no","signature":"c2ln"}"""));
         Assert.Equal(new TickSignal(new DateTimeOffset(2026, 11, 5, 0, 0, 0, TimeSpan.Zero)), Parse("""{"signal":"tick","now":"2026-11-05T00:00:00Z"}"""));
         var evidence = Assert.IsType<EvidenceSignal>(Parse("""{"signal":"evidence","subject":"alpha","kind":"diary","evidence":{"added":1}}"""));
         Assert.Equal(1, evidence.Evidence.GetProperty("added").GetInt32());
@@ -43,7 +43,9 @@ public sealed class SignalDispatcherTests : IDisposable
     [InlineData("""{"signal":"start","workflow":"w","subject":"s"}""", "'actor' is required")]
     [InlineData("""{"signal":"evidence","subject":"s","kind":"k"}""", "'evidence' is required")]
     [InlineData("""{"signal":"tick","now":"2026-11-05T00:00:00+02:00"}""", "is not UTC")]
-    [InlineData("""{"signal":"approve","instance":"i","actor":"a","role":"r","reason":"x","key":7}""", "'key' is text")]
+    [InlineData("""{"signal":"approve","instance":"i","actor":"a","role":"r","reason":"x","signature":"c2ln","key":7}""", "'key' is text")]
+    [InlineData("""{"signal":"approve","instance":"i","actor":"a","role":"r","reason":"x"}""", "a vote needs 'signature', the voter's own")]
+    [InlineData("""{"signal":"approve","instance":"i","actor":"a","role":"r","reason":"x","signature":7}""", "a vote needs 'signature'")]
     [InlineData("""[1]""", "a signal is a JSON object")]
     public void Parse_ABadLine_SaysWhereAndWhat(string json, string expected)
     {

@@ -1,6 +1,8 @@
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Gate;
@@ -152,7 +154,7 @@ public sealed class CapitalStreamTests : IDisposable
             var healthy = new CapitalStream(gate, Some.Portfolio(), Some.Market(), ExecutionState.Idle, "run-2", reopened);
             Assert.Equal("KILL-001", healthy.Next(Line("b", 5), 1).Violations[0].RuleId);
 
-            var reset = GateJournal.Reset(reopened, "ops-lead", "drawdown reviewed");
+            var reset = GateJournal.Reset(reopened, Actor.Authenticated("ops-lead"), "drawdown reviewed", WorkflowRoles.None);
             Assert.False(reset.Active);
             Assert.Contains("ops-lead", reset.Cause, StringComparison.Ordinal);
             var after = new CapitalStream(gate, Some.Portfolio(), Some.Market(), ExecutionState.Idle, "run-3", reopened);

@@ -1,7 +1,9 @@
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Tests.Governance;
 
@@ -30,7 +32,7 @@ public sealed class CanaryMonitorTests : IDisposable
         Assert.Equal("Canary: exchange failed 3 checks", latch.Cause);
         Assert.Equal(0, canary.State("exchange").ConsecutiveFailures);
         Assert.True(GateJournal.State(journal.Store).Active);     // a success resets the count, not the latch
-        Assert.False(GateJournal.Reset(journal.Store, "rhea", "exchange back").Active);
+        Assert.False(GateJournal.Reset(journal.Store, Actor.Authenticated("rhea"), "exchange back", WorkflowRoles.None).Active);
         Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 

@@ -3,7 +3,9 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Core.Tests.Journal;
@@ -69,7 +71,7 @@ public sealed class ProjectionTamperTests : IDisposable
 
         Assert.True(state.Active, state.Cause);
         Assert.Contains("disagrees with its events", state.Cause, StringComparison.Ordinal);
-        Assert.False(GateJournal.Reset(store, "risk-officer", "row restored after review").Active);
+        Assert.False(GateJournal.Reset(store, Actor.Authenticated("risk-officer"), "row restored after review", WorkflowRoles.None).Active);
         Assert.False(GateJournal.State(store).Active);
     }
 
@@ -150,7 +152,7 @@ public sealed class ProjectionTamperTests : IDisposable
     [Fact]
     public void OpenImmutable_WithWritesStillInTheWal_IsRefusedRatherThanReadStale()
     {
-        GateJournal.Reset(journal.Store, "risk-officer", "reviewed");
+        GateJournal.Reset(journal.Store, Actor.Authenticated("risk-officer"), "reviewed", WorkflowRoles.None);
 
         var error = Assert.Throws<JournalException>(() => new JournalStore(SqliteJournal.OpenImmutable(journal.Path)));
 
@@ -165,7 +167,7 @@ public sealed class ProjectionTamperTests : IDisposable
         using var store = SqliteJournal.Open(journal.Path, readOnly: true);
 
         Assert.True(GateJournal.State(store).Active);
-        Assert.ThrowsAny<System.Data.Common.DbException>(() => GateJournal.Reset(store, "a", "b"));
+        Assert.ThrowsAny<System.Data.Common.DbException>(() => GateJournal.Reset(store, Actor.Authenticated("a"), "b", WorkflowRoles.None));
         Assert.Equal(before, File.ReadAllBytes(journal.Path));
     }
 }

@@ -1,5 +1,7 @@
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Tests.Promotion;
 
@@ -65,8 +67,8 @@ public sealed class IdentityGamingTests : IDisposable
     [InlineData("\t")]
     public void KillSwitchReset_InvisibleReasonOrActor_IsRefused(string invisible)
     {
-        Assert.Throws<FormatException>(() => RulesGate.Core.Gate.GateJournal.Reset(journal.Store, "risk-officer", invisible));
-        Assert.Throws<FormatException>(() => RulesGate.Core.Gate.GateJournal.Reset(journal.Store, invisible, "reviewed"));
+        Assert.Throws<FormatException>(() => RulesGate.Core.Gate.GateJournal.Reset(journal.Store, Actor.Authenticated("risk-officer"), invisible, WorkflowRoles.None));
+        Assert.Throws<FormatException>(() => RulesGate.Core.Gate.GateJournal.Reset(journal.Store, Actor.Authenticated(invisible), "reviewed", WorkflowRoles.None));
     }
 
     [Theory]

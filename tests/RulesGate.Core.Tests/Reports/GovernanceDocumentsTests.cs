@@ -1,7 +1,9 @@
 using RulesGate.Core.Gate;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Tests.Reports;
 
@@ -69,7 +71,7 @@ public sealed class GovernanceDocumentsTests : IDisposable
         Promote(PromotionStage.Pilot, "risk");
         Promote(PromotionStage.Paper);
         Promote(PromotionStage.Pilot, "compliance");
-        GateJournal.Reset(journal.Store, "ops-lead", "false alarm | checked");
+        GateJournal.Reset(journal.Store, Actor.Authenticated("ops-lead"), "false alarm | checked", WorkflowRoles.None);
 
         var rows = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.StartsWith("| 20", StringComparison.Ordinal)).ToList();
 
@@ -85,7 +87,7 @@ public sealed class GovernanceDocumentsTests : IDisposable
     public void Changelog_ANameOrReasonCannotShiftItsColumnsOrAddARow()
     {
         Promote(PromotionStage.Pilot, "risk");
-        GateJournal.Reset(journal.Store, "ops|lead", "ok\n| 2030-01-01 | promotion | evil | pilot → limited_live | cio | approvals cio |");
+        GateJournal.Reset(journal.Store, Actor.Authenticated("ops|lead"), "ok\n| 2030-01-01 | promotion | evil | pilot → limited_live | cio | approvals cio |", WorkflowRoles.None);
 
         var lines = GovernanceDocuments.Changelog(journal.Store, templates).Split('\n').Where(line => line.Contains("| ", StringComparison.Ordinal) && !line.StartsWith("| when", StringComparison.Ordinal) && !line.StartsWith("| ---", StringComparison.Ordinal)).ToList();
 
@@ -111,7 +113,7 @@ public sealed class GovernanceDocumentsTests : IDisposable
         var record = PolicyLedger.Promote(journal.Store, new PromotionRequest(
             "alpha", PromotionStage.Paper, "ops", ["risk"], EvidenceId: "dd-1",
             Checklist: new Dictionary<string, string> { [hostile] = "done" }, PolicyDelta: $"{{\"note\": {System.Text.Json.JsonSerializer.Serialize(hostile)}}}"));
-        GateJournal.Reset(journal.Store, "ops-lead", hostile);
+        GateJournal.Reset(journal.Store, Actor.Authenticated("ops-lead"), hostile, WorkflowRoles.None);
 
         foreach (var document in new[] { GovernanceDocuments.PromotionSummary(record, templates), GovernanceDocuments.Changelog(journal.Store, templates) })
         {

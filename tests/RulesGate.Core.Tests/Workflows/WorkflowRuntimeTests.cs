@@ -3,6 +3,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
@@ -65,14 +66,14 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
         Assert.Equal(clock.GetUtcNow().AddDays(3), review.Due);
 
-        var pilot = runtime.Vote(review.Id, "rhea", "risk", approve: true, "diary is clean").Instance;
+        var pilot = runtime.Vote(review.Id, Actor.Authenticated("rhea"), "risk", approve: true, "diary is clean").Instance;
         Assert.Equal("pilot", pilot.State);
         Assert.Equal(PromotionStage.Pilot, PolicyLedger.Read(store, "alpha-momentum").DeclaredStage);
         Assert.Equal(["risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
 
-        Assert.Equal("pilot", runtime.Vote(pilot.Id, "raj", "risk", approve: true, "ok").Instance.State);
-        Assert.Equal("pilot needs approvals from risk and compliance; risk has approved already.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "rhea", "risk", approve: true, "me too").Instance).Message);
-        var check = runtime.Vote(pilot.Id, "carla", "compliance", approve: true, "pilot ok").Instance;
+        Assert.Equal("pilot", runtime.Vote(pilot.Id, Actor.Authenticated("raj"), "risk", approve: true, "ok").Instance.State);
+        Assert.Equal("pilot needs approvals from risk and compliance; risk has approved already.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, Actor.Authenticated("rhea"), "risk", approve: true, "me too").Instance).Message);
+        var check = runtime.Vote(pilot.Id, Actor.Authenticated("carla"), "compliance", approve: true, "pilot ok").Instance;
         Assert.Equal("live_check", check.State);
         Assert.Equal(["compliance", "risk"], PolicyLedger.Read(store, "alpha-momentum").Approvals);
 
@@ -92,7 +93,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     [Fact]
     public void AlphaTrade_AnAlertDemotesToPaperFromAnyState_SkippingApprovals()
     {
-        runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "ok");
+        runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "ok");
 
         var demoted = Assert.Single(runtime.Evidence("alpha-momentum", "diary", Json("""{"added":3,"alerts":1}""")).Moved);
 
@@ -113,7 +114,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal(("pilot_review", (DateTimeOffset?)null), (escalated.State, escalated.Due));
         Assert.Contains("\"to\":[\"risk-lead\"]", store.Read(escalated.Key).Single(e => e.Type == "workflow.escalated").Payload, StringComparison.Ordinal);
 
-        var rejected = runtime.Vote(instance.Id, "raj", "risk", approve: false, "drawdown looks odd").Instance;
+        var rejected = runtime.Vote(instance.Id, Actor.Authenticated("raj"), "risk", approve: false, "drawdown looks odd").Instance;
         Assert.Equal(("paper", "rejection", "raj"), (rejected.State, rejected.History[^1].Cause, rejected.History[^1].Actor));
     }
 
@@ -122,12 +123,12 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         var instance = AtPilotReview(requester: "rhea");
 
-        Assert.Equal("rhea requested alpha-trade-promotion:alpha-momentum and may not approve or reject it.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "rhea", "risk", true, "mine").Instance).Message);
-        Assert.Equal("carla does not hold the role risk in workflows/roles.yaml.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "risk", true, "x").Instance).Message);
-        Assert.Equal("pilot_review is approved by risk, not by compliance.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, "carla", "compliance", true, "x").Instance).Message);
-        var pilot = runtime.Vote(instance.Id, "raj", "risk", true, "ok").Instance;
-        runtime.Vote(pilot.Id, "raj", "risk", true, "ok again");
-        Assert.Contains("a second vote by the same person does not count", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, "raj", "risk", true, "third").Instance).Message, StringComparison.Ordinal);
+        Assert.Equal("rhea requested alpha-trade-promotion:alpha-momentum and may not approve or reject it.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, Actor.Authenticated("rhea"), "risk", true, "mine").Instance).Message);
+        Assert.Equal($"carla does not hold the role risk in {Roles.Source}.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, Actor.Authenticated("carla"), "risk", true, "x").Instance).Message);
+        Assert.Equal("pilot_review is approved by risk, not by compliance.", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(instance.Id, Actor.Authenticated("carla"), "compliance", true, "x").Instance).Message);
+        var pilot = runtime.Vote(instance.Id, Actor.Authenticated("raj"), "risk", true, "ok").Instance;
+        runtime.Vote(pilot.Id, Actor.Authenticated("raj"), "risk", true, "ok again");
+        Assert.Contains("a second vote by the same person does not count", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(pilot.Id, Actor.Authenticated("raj"), "risk", true, "third").Instance).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -184,10 +185,10 @@ public sealed class WorkflowRuntimeTests : IDisposable
         var v2 = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 2", StringComparison.Ordinal).Replace("win_rate\") >= 0.45", "win_rate\") >= 0.55", StringComparison.Ordinal))).Value!;
         var renamed = Loader.Parse("maturity-ladder.yaml", System.Text.Encoding.UTF8.GetBytes(text.Replace("version: 1", "version: 3", StringComparison.Ordinal).Replace("L1_paper", "L1_sim", StringComparison.Ordinal))).Value!;
 
-        Assert.Contains("has no state L1_paper", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(instance.Id, renamed, "raj", "rename")).Message, StringComparison.Ordinal);
-        var dry = runtime.Migrate(instance.Id, v2, "raj", "stricter win rate", dryRun: true);
+        Assert.Contains("has no state L1_paper", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(instance.Id, renamed, Actor.Authenticated("raj"), "rename")).Message, StringComparison.Ordinal);
+        var dry = runtime.Migrate(instance.Id, v2, Actor.Authenticated("raj"), "stricter win rate", dryRun: true);
         Assert.Equal(1, runtime.Find(instance.Id)!.Version);
-        var moved = runtime.Migrate(instance.Id, v2, "raj", "stricter win rate");
+        var moved = runtime.Migrate(instance.Id, v2, Actor.Authenticated("raj"), "stricter win rate");
 
         Assert.Equal((2, "L1_paper", "migration", "raj"), (moved.Version, moved.State, moved.History[^1].Cause, moved.History[^1].Actor));
         Assert.Equal(dry.Hash, moved.Hash);
@@ -199,7 +200,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     [Fact]
     public void Migrate_ToAVersionThatApprovesWithFewerVotes_IsRefused()
     {
-        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean").Instance;
+        var pilot = runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "diary is clean").Instance;
         Assert.Equal("pilot", pilot.State);
         var text = File.ReadAllText(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal);
         string[] weaker =
@@ -215,13 +216,13 @@ public sealed class WorkflowRuntimeTests : IDisposable
             Assert.NotEqual(text, variant);
             var parsed = Loader.Parse(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), System.Text.Encoding.UTF8.GetBytes(variant));
             var target = parsed.Value ?? throw new InvalidOperationException(string.Join("\n", parsed.Diagnostics));
-            var refused = Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, target, "raj", "simpler"));
+            var refused = Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, target, Actor.Authenticated("raj"), "simpler"));
             Assert.Contains("less approval than it still needs", refused.Message, StringComparison.Ordinal);
         }
 
         var same = Loader.Parse(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), System.Text.Encoding.UTF8.GetBytes(text)).Value!;
-        Assert.Contains("may not migrate it", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, same, " OLGA ", "mine")).Message, StringComparison.Ordinal);
-        Assert.Equal(2, runtime.Migrate(pilot.Id, same, "raj", "same approvals").Version);
+        Assert.Contains("may not migrate it", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, same, Actor.Authenticated(" OLGA "), "mine")).Message, StringComparison.Ordinal);
+        Assert.Equal(2, runtime.Migrate(pilot.Id, same, Actor.Authenticated("raj"), "same approvals").Version);
     }
 
     [Fact]
@@ -229,16 +230,16 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         var review = AtPilotReview(requester: "raj");
 
-        Assert.Contains("requested", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(review.Id, "ＲＡＪ", "risk", approve: true, "mine").Instance).Message, StringComparison.Ordinal);
-        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea\u200B", "risk", approve: true, "ok").Instance);
-        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, "rhea", "risk", approve: true, "\u200B").Instance);
-        Assert.Equal("pilot", runtime.Vote(review.Id, " RHEA ", "RISK", approve: true, "clean").Instance.State);
+        Assert.Contains("requested", Assert.Throws<WorkflowRefusedException>(() => runtime.Vote(review.Id, Actor.Authenticated("ＲＡＪ"), "risk", approve: true, "mine").Instance).Message, StringComparison.Ordinal);
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, Actor.Authenticated("rhea\u200B"), "risk", approve: true, "ok").Instance);
+        Assert.Throws<FormatException>(() => runtime.Vote(review.Id, Actor.Authenticated("rhea"), "risk", approve: true, "\u200B").Instance);
+        Assert.Equal("pilot", runtime.Vote(review.Id, Actor.Authenticated(" RHEA "), "RISK", approve: true, "clean").Instance.State);
     }
 
     [Fact]
     public void SetStage_ByAWorkflow_ReachesThePromotionLogLikeAnOperatorsPromotion()
     {
-        var pilot = runtime.Vote(AtPilotReview().Id, "rhea", "risk", approve: true, "diary is clean").Instance;
+        var pilot = runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "diary is clean").Instance;
 
         var lines = File.ReadAllLines(Path.Combine(folder, "artifacts", "governance", "policy_promotions.log"));
         Assert.Equal(["paper", "pilot"], lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));
@@ -278,8 +279,8 @@ public sealed class WorkflowRuntimeTests : IDisposable
         }
 
         Assert.Equal("L6_review", runtime.Find(instance.Id)!.State);
-        runtime.Vote(instance.Id, "raj", "risk", true, "ok");
-        Assert.Equal("L6_live", runtime.Vote(instance.Id, "chen", "compliance", true, "ok").Instance.State);
+        runtime.Vote(instance.Id, Actor.Authenticated("raj"), "risk", true, "ok");
+        Assert.Equal("L6_live", runtime.Vote(instance.Id, Actor.Authenticated("chen"), "compliance", true, "ok").Instance.State);
         Assert.Equal("L5_paper", Assert.Single(runtime.Evidence("s-9", "incident", Json("""{"severity":"critical"}""")).Moved).State);
     }
 }

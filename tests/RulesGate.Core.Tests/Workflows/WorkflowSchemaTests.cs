@@ -36,7 +36,7 @@ public sealed class WorkflowSchemaTests
         try
         {
             var refused = Assert.Throws<FormatException>(() => WorkflowRoles.Load(path));
-            Assert.Equal($"{path}:3:1: unknown key 'role'; a roles file has only 'roles:'.", refused.Message);
+            Assert.Equal($"{path}:3:1: unknown key 'role'; a roles file has 'roles:' and 'keys:'.", refused.Message);
         }
         finally
         {

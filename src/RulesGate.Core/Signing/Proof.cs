@@ -1,0 +1,32 @@
+using System.Text.Json;
+
+namespace RulesGate.Core.Signing;
+
+/// <summary>
+/// How the person behind a journaled act proved who they are, kept in the act's event as <c>proof</c>:
+/// <c>{"by":"signature","key":KEY_ID,"signature":BASE64,"statement":ACT}</c> for a signed act, anyone holding the
+/// public keys can check it long after (<c>rulesgate journal signatures</c>); <c>{"by":"principal"}</c> for an act
+/// whose caller <c>serve</c> authenticated.
+/// </summary>
+/// <param name="KeyId">The first 16 hex digits of the SHA-256 of the public key that verified it.</param>
+public sealed record Proof(string By, string? KeyId = null, string? Signature = null, string? Statement = null)
+{
+    public const string BySignature = "signature";
+    public const string ByPrincipal = "principal";
+
+    /// <summary>Writes <c>"proof": {…}</c> into the event being written.</summary>
+    public void Write(Utf8JsonWriter writer)
+    {
+        writer.WritePropertyName("proof"u8);
+        writer.WriteStartObject();
+        writer.WriteString("by"u8, By);
+        if (By == BySignature)
+        {
+            writer.WriteString("key"u8, KeyId);
+            writer.WriteString("signature"u8, Signature);
+            writer.WriteString("statement"u8, Statement);
+        }
+
+        writer.WriteEndObject();
+    }
+}
