@@ -59,7 +59,7 @@ internal static class KeyFiles
 
             return key.KeySize == 256 ? key : throw new FormatException($"{path}: an ECDSA P-256 key is needed, not a {key.KeySize}-bit one.");
         }
-        catch (Exception error) when (error is ArgumentException or CryptographicException)
+        catch (Exception error) when (error is ArgumentException or CryptographicException or PlatformNotSupportedException)
         {
             key.Dispose();
             throw new FormatException($"{path}: not an ECDSA {(privateKey ? "private" : "public")} key in PEM ({error.Message.TrimEnd('.')}); make one with '{make}'.");

@@ -48,6 +48,9 @@ public sealed class Principals
 
     public int Count => entries.Count;
 
+    /// <summary>Every principal, in the file's order.</summary>
+    public IReadOnlyList<Principal> All => [.. entries.Select(entry => entry.Principal)];
+
     /// <summary>Reads a principals file strictly: unknown keys, duplicate names or tokens, and malformed hashes are errors naming the entry.</summary>
     /// <exception cref="FormatException">What is wrong, with the file and entry.</exception>
     /// <exception cref="UnauthorizedAccessException">Others than its owner may write the file (anyone who can write it can make themselves an admin).</exception>
@@ -59,13 +62,9 @@ public sealed class Principals
         }
 
         JsonElement root;
-        try
+        using (var document = StrictJson.ParseFile(path))
         {
-            root = JsonDocument.Parse(StrictJson.ReadText(path), StrictJson.Options).RootElement.Clone();
-        }
-        catch (JsonException error)
-        {
-            throw new FormatException($"{path}: not JSON ({error.Message}).");
+            root = document.RootElement.Clone();
         }
 
         var fields = new JsonFields(root, path, "principals");

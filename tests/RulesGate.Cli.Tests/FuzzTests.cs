@@ -155,6 +155,33 @@ public sealed partial class FuzzTests : IDisposable
     public void Roles_AnyMutation_IsCheckedNeverCrashes()
     {
         var roles = Path.Combine(folder, "roles.yaml");
-        Fuzz(Sample("workflows/roles.yaml"), 100, writes: false, ["workflow", "check", "workflows/config-patch-approval.yaml", "--roles", roles], asFile: roles);
+        Fuzz(File.ReadAllText(Signers.Roles), 100, writes: false, ["workflow", "check", "workflows/config-patch-approval.yaml", "--roles", roles], asFile: roles);
+    }
+
+    [Fact]
+    public void SignedVotes_AnyMutation_AreCountedOrRefused()
+    {
+        CliTests.Run("workflow", "start", "--workflow", "config-patch-approval", "--subject", "proposal-1", "--actor", "olga", "--journal", Journal);
+        var votes = Path.Combine(folder, "votes.jsonl");
+        File.WriteAllText(votes, """{"signal":"reject","instance":"config-patch-approval:proposal-1","actor":"rhea","role":"risk","reason":"not yet","key":"v-1"}""" + "\n");
+        var (exit, signed, _) = CliTests.Run("key", "sign", votes, "--key", Signers.Key("rhea"), "--roles", Signers.Roles, "--journal", Journal);
+        Assert.Equal(0, exit);
+        Fuzz(signed, 100, writes: true, ["workflow", "signals", "-", "--roles", Signers.Roles, "--journal", Journal]);
+    }
+
+    [Fact]
+    public void SigningKey_AnyMutation_SignsOrIsRefused()
+    {
+        var key = Path.Combine(folder, "key.pem");
+        Fuzz(File.ReadAllText(Signers.Key("risk-officer")), 100, writes: true, ["killswitch", "reset", "--actor", "risk-officer", "--reason", "fuzzed", "--roles", Signers.Roles, "--sign", key, "--journal", Journal], asFile: key);
+    }
+
+    [Fact]
+    public void Principals_AnyMutation_IsReadOrRefused()
+    {
+        var principals = Path.Combine(folder, "principals.json");
+        var example = File.ReadAllText(Path.Combine(CliTests.Root, "docs", "formats", "principals.md"));
+        var json = example[(example.IndexOf("```json\n", StringComparison.Ordinal) + 8)..example.LastIndexOf("```", StringComparison.Ordinal)];
+        Fuzz(json, 150, writes: false, ["principal", "check", principals], asFile: principals);
     }
 }

@@ -128,7 +128,22 @@ internal static class ServeCommand
             }, pretty: false));
             return ExitCodes.Ok;
         });
-        return new Command("principal", "Principals of rulesgate serve: who may call it, with which roles.") { create };
+        var file = CliOptions.Input("PRINCIPALS.json", "The principals file serve --principals reads.");
+        var check = new Command("check", "Read a principals file as serve does, strictly: one line per principal with its roles, or the first problem with the entry it is in (exit 2).") { file };
+        check.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RulesCommand.RequireExists(path);
+            var principals = Principals.Read(path).All;
+            foreach (var principal in principals)
+            {
+                output.WriteLine($"{principal.Name}: {string.Join(", ", principal.Roles.Order(StringComparer.Ordinal))}");
+            }
+
+            output.WriteLine($"{principals.Count} {(principals.Count == 1 ? "principal" : "principals")}.");
+            return ExitCodes.Ok;
+        });
+        return new Command("principal", "Principals of rulesgate serve: who may call it, with which roles.") { create, check };
     }
 
     /// <summary>The server's certificate with its key, and the client authorities, from PEM files; none without --tls-cert.</summary>

@@ -29,8 +29,9 @@ public static class PersonKeys
                 throw new CryptographicException("not a P-256 key");
             }
         }
-        catch (CryptographicException)
+        catch (Exception error) when (error is CryptographicException or PlatformNotSupportedException)
         {
+            // A curve this platform does not know (an OID mangled on the way) is no P-256 key either.
             throw new FormatException($"{where}: not an ECDSA P-256 public key; write the base64 line 'rulesgate key new' prints.");
         }
 

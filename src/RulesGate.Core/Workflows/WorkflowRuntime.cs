@@ -194,9 +194,10 @@ public sealed class WorkflowRuntime
             return SignalOutcome.Handled(signal);
         }
 
-        var act = VoteAct(instance, actor.Name, role, approve, reason);
-        var proof = actor.Prove(act, roles);
-        var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, act.Fields[3].Value, approve, act.Fields[5].Value, proof);
+        role = Identities.Name(role, "role");
+        reason = Identities.Text(reason, "reason");
+        var proof = actor.Prove(VoteAct(instance, actor.Name, role, approve, reason), roles);
+        var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, role, approve, reason, proof);
         return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
     }
 
