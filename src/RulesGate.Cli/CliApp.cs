@@ -6,13 +6,14 @@ namespace RulesGate.Cli;
 /// <summary>The <c>rulesgate</c> command: parses arguments, calls Core, prints, and maps errors to exit codes.</summary>
 internal static class CliApp
 {
-    private static readonly Option<bool> Verbose = new("--verbose") { Description = "On an internal error, print its details (the stack trace) too.", Recursive = true };
+    private static Option<bool> Verbose => PerRun.Get(static () => new Option<bool>("--verbose") { Description = "On an internal error, print its details (the stack trace) too.", Recursive = true });
 
     /// <param name="extra">A further command, for tests of the boundary itself.</param>
     /// <param name="input">Opens standard input, read when an input is named <c>-</c>; default the process's own.</param>
     public static int Run(string[] args, TextWriter output, TextWriter error, Command? extra = null, Func<Stream>? input = null)
     {
         using var standardInput = RulesGate.Core.StandardInput.Use(input ?? Console.OpenStandardInput);
+        using var run = PerRun.Begin();
         var root = new RootCommand("RulesGate: the governance layer that decides whether automated strategies may trade, how large, and when they move up or down the capital ladder.")
         {
             Options = { CliOptions.Cache, Verbose },

@@ -7,11 +7,11 @@ namespace RulesGate.Cli;
 /// <summary>Options shared by several commands.</summary>
 internal static class CliOptions
 {
-    public static readonly Option<string?> Cache = new("--cache")
+    public static Option<string?> Cache => PerRun.Get(static () => new Option<string?>("--cache")
     {
         Description = "Folder for compiled rule assemblies, so later runs skip Roslyn; entries are authenticated. Default: $XDG_CACHE_HOME/rulesgate, else ~/.cache/rulesgate; 'none' to disable.",
         Recursive = true,
-    };
+    });
 
     /// <summary>
     /// A command's input: the data it reads is always its argument, and <c>-</c> reads standard input. Files that set

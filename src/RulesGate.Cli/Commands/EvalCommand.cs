@@ -10,14 +10,14 @@ namespace RulesGate.Cli.Commands;
 /// <summary><c>rulesgate eval</c>: one order intent through the pre-trade gate.</summary>
 internal static class EvalCommand
 {
-    public static readonly Option<string> Policy = new("--policy") { Description = "A CapitalPolicy rule file or a PolicyGate policy YAML (version \"0.1\").", Required = true };
-    public static readonly Option<string?> Portfolio = new("--portfolio") { Description = "Portfolio state JSON: equity, start_of_day_equity, peak_equity, positions." };
-    public static readonly Option<string?> Market = new("--market") { Description = "Market snapshot JSON: timestamp, prices." };
-    public static readonly Option<string?> Execution = new("--execution") { Description = "Execution state JSON: orders_last_60s_global, orders_last_60s_by_strategy, violations_last_window, kill_switch_active. Default: idle." };
+    public static Option<string> Policy => PerRun.Get(static () => new Option<string>("--policy") { Description = "A CapitalPolicy rule file or a PolicyGate policy YAML (version \"0.1\").", Required = true });
+    public static Option<string?> Portfolio => PerRun.Get(static () => new Option<string?>("--portfolio") { Description = "Portfolio state JSON: equity, start_of_day_equity, peak_equity, positions." });
+    public static Option<string?> Market => PerRun.Get(static () => new Option<string?>("--market") { Description = "Market snapshot JSON: timestamp, prices." });
+    public static Option<string?> Execution => PerRun.Get(static () => new Option<string?>("--execution") { Description = "Execution state JSON: orders_last_60s_global, orders_last_60s_by_strategy, violations_last_window, kill_switch_active. Default: idle." });
     /// <summary><c>--format rulesgate|policygate</c>: how a capital decision is written.</summary>
-    public static readonly Option<string> Format = new("--format") { Description = "How a decision is written: rulesgate (default) or policygate (exactly as PolicyGate Capital writes it, for its consumers).", DefaultValueFactory = _ => "rulesgate" };
+    public static Option<string> Format => PerRun.Get(static () => new Option<string>("--format") { Description = "How a decision is written: rulesgate (default) or policygate (exactly as PolicyGate Capital writes it, for its consumers).", DefaultValueFactory = _ => "rulesgate" });
 
-    public static readonly Option<string?> Journal = new("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {SqliteJournal.DefaultPath}); its latched kill switch applies." };
+    public static Option<string?> Journal => PerRun.Get(static () => new Option<string?>("--journal") { Description = $"Journal every decision in this SQLite file (e.g. {SqliteJournal.DefaultPath}); its latched kill switch applies." });
 
     public static Command Create(TextWriter output, TextWriter error)
     {

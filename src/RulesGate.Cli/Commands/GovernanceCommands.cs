@@ -16,12 +16,12 @@ internal static class GovernanceCommands
     public const string DefaultMaturity = "rules/maturity/default.yaml";
 
     /// <summary><c>--governance P</c> on <c>eval</c>: judge the order by the governance gate too.</summary>
-    public static readonly Option<string?> Governance = new("--governance") { Description = "A GovernancePolicy rule file: judge the order by the governance gate too; the most restrictive answer wins." };
+    public static Option<string?> Governance => PerRun.Get(static () => new Option<string?>("--governance") { Description = "A GovernancePolicy rule file: judge the order by the governance gate too; the most restrictive answer wins." });
 
     /// <summary><c>--maturity M</c>: the levels' sizing caps.</summary>
-    public static readonly Option<string?> Maturity = new("--maturity") { Description = $"The MaturityPolicy file whose sizing caps the levels have (default {DefaultMaturity} when it exists; without one, a request gives governance.sizing_cap).", Recursive = true };
+    public static Option<string?> Maturity => PerRun.Get(static () => new Option<string?>("--maturity") { Description = $"The MaturityPolicy file whose sizing caps the levels have (default {DefaultMaturity} when it exists; without one, a request gives governance.sizing_cap).", Recursive = true });
 
-    public static readonly Option<string> Policy = new("--policy") { Description = $"The GovernancePolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
+    public static Option<string> Policy => PerRun.Get(static () => new Option<string>("--policy") { Description = $"The GovernancePolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true });
 
     public static Command Create(TextWriter output, TextWriter error)
     {

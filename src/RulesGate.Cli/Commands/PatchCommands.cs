@@ -11,7 +11,7 @@ internal static class PatchCommands
     public const string DefaultPolicy = "rules/patches/default.yaml";
     public const string DefaultOutput = "artifacts/live_promotion";
 
-    private static readonly Option<string> Policy = new("--policy") { Description = $"The PatchPolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true };
+    private static Option<string> Policy => PerRun.Get(static () => new Option<string>("--policy") { Description = $"The PatchPolicy rule file (default {DefaultPolicy}).", DefaultValueFactory = _ => DefaultPolicy, Recursive = true });
 
     public static Command Create(TextWriter output, TextWriter error)
     {

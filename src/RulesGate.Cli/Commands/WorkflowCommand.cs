@@ -373,9 +373,9 @@ internal static class WorkflowCommand
         return command;
     }
 
-    internal static readonly Option<string> Definitions = new("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true };
+    internal static Option<string> Definitions => PerRun.Get(static () => new Option<string>("--workflows") { Description = "The folder of workflow definitions (default workflows/).", DefaultValueFactory = _ => "workflows", Recursive = true });
 
-    internal static readonly Option<string> Roles = new("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath };
+    internal static Option<string> Roles => PerRun.Get(static () => new Option<string>("--roles") { Description = $"Who holds which role (default {WorkflowRoles.DefaultPath}).", DefaultValueFactory = _ => WorkflowRoles.DefaultPath });
 
     private static Option<string?> KeyOption() => new("--key") { Description = "The signal's idempotency key: a repeated key is acknowledged and does nothing." };
 
