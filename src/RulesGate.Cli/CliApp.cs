@@ -38,6 +38,7 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Strategy(output, error));
         root.Subcommands.Add(WorkflowCommand.Create(output, error));
         root.Subcommands.Add(WorkflowCommand.Evidence(output, error));
+        root.Subcommands.Add(EffectsCommand.Create(output, error));
         root.Subcommands.Add(GovernanceCommands.Create(output, error));
         root.Subcommands.Add(GovernanceCommands.Outcomes(output, error));
         root.Subcommands.Add(GovernanceCommands.Token(output, error));

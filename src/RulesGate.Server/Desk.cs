@@ -16,6 +16,7 @@ namespace RulesGate.Server;
 /// <param name="Roles">Who holds which approval role (<c>workflows/roles.yaml</c>).</param>
 /// <param name="Gates">The promotion gates the ledger's blockers are assessed with.</param>
 /// <param name="Governance">The governance gate (its settings: tokens, health, drift); null: outcomes, tokens and governance reads are refused.</param>
+/// <param name="Webhook">Where workflow notices are posted; null posts none.</param>
 public sealed record DeskSettings(
     RuleEngine Engine,
     string Workflows,
@@ -24,7 +25,8 @@ public sealed record DeskSettings(
     GovernanceGate? Governance,
     string Templates = "templates",
     string Artifacts = "artifacts",
-    TimeProvider? Time = null);
+    TimeProvider? Time = null,
+    WorkflowWebhook? Webhook = null);
 
 /// <summary>
 /// The server's governance operations — diary, evidence, outcomes, workflows and their votes, the ledger, tokens and
@@ -38,6 +40,7 @@ public sealed class Desk
     private volatile DeskSettings settings;
     private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
+    private readonly System.Threading.Channels.Channel<bool> changes = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
     /// <exception cref="FormatException">A workflow file does not load: the server does not start with it.</exception>
     public Desk(GateHost host, DeskSettings settings)
@@ -62,6 +65,8 @@ public sealed class Desk
                 try
                 {
                     host.Metrics.PendingApprovals((await Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval")));
+                    var (waiting, dead) = await host.Exclusively(store => (Runtime(store).Effects.Pending().Count, Runtime(store).Effects.Dead().Count)).ConfigureAwait(false);
+                    host.Metrics.Effects(waiting, dead);
                 }
                 catch (Exception error) when (error is not OutOfMemoryException)
                 {
@@ -269,21 +274,89 @@ public sealed class Desk
         });
     }
 
-    /// <summary>Counts <paramref name="action"/> once <paramref name="work"/> is done, and the instances it moved.</summary>
+    /// <summary>Fires every workflow timer due now (approval timeouts, escalations, <c>after:</c> moves): the server runs the clock.</summary>
+    /// <returns>The instances the timers moved or escalated.</returns>
+    public async Task<IReadOnlyList<WorkflowInstance>> Tick()
+    {
+        var fired = await host.Exclusively(store => Runtime(store).Tick(Now)).ConfigureAwait(false);
+        host.Metrics.TimersFired(fired.Count);
+        host.Metrics.Moved(fired);
+        Wake();
+        return fired;
+    }
+
+    /// <summary>
+    /// Runs the effects due now, oldest first: each prepared from the journal and closed in it on the writer, and done
+    /// (a document written, a notice posted, a line logged) off it, so a webhook that never answers holds up no order.
+    /// </summary>
+    /// <returns>How many ran, done or failed.</returns>
+    public async Task<int> RunEffects(CancellationToken cancellation)
+    {
+        var due = await host.Exclusively(store => Runtime(store).Effects.Due(Now)).ConfigureAwait(false);
+        foreach (var pending in due)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var (job, effects, failure) = await host.Exclusively(store =>
+            {
+                var effects = Runtime(store).Effects;
+                try
+                {
+                    return ((EffectJob?)effects.Prepare(pending), effects, (string?)null);
+                }
+                catch (EffectFailedException failed)
+                {
+                    return (null, effects, failed.Message);
+                }
+            }).ConfigureAwait(false);
+            failure ??= await effects.ExecuteAsync(job!, cancellation).ConfigureAwait(false);
+            await host.Exclusively(store =>
+            {
+                Runtime(store).Effects.Close(pending, failure);
+                return 0;
+            }).ConfigureAwait(false);
+            if (failure is not null)
+            {
+                host.Metrics.EffectFailed(pending.Effect switch { WorkflowEffect.Render => "render", WorkflowEffect.Notify => "notify", _ => "log" });
+            }
+        }
+
+        return due.Count;
+    }
+
+    /// <summary>When the next timer or effect retry is due; null when none is set.</summary>
+    public Task<DateTimeOffset?> NextWake() =>
+        host.Exclusively(store =>
+        {
+            var workflows = Runtime(store);
+            return workflows.List().Select(instance => instance.Due).Concat(workflows.Effects.Pending().Select(pending => pending.RetryAt)).Min();
+        });
+
+    /// <summary>Completes when a governance operation may have left effects to run or timers to set; waits until then.</summary>
+    public ValueTask<bool> Changed(CancellationToken cancellation) => changes.Reader.WaitToReadAsync(cancellation);
+
+    /// <summary>Takes the news that something changed, so the next <see cref="Changed"/> waits for the next change.</summary>
+    public void Seen() => changes.Reader.TryRead(out _);
+
+    /// <summary>Counts <paramref name="action"/> once <paramref name="work"/> is done, and the instances it moved; wakes the background work.</summary>
     private async Task<T> Done<T>(string action, Task<T> work, Func<T, IEnumerable<WorkflowInstance>>? moved = null)
     {
         var result = await work.ConfigureAwait(false);
         host.Metrics.Action(action);
         host.Metrics.Moved(moved?.Invoke(result) ?? []);
+        Wake();
         return result;
     }
+
+    private void Wake() => changes.Writer.TryWrite(true);
+
+    private DateTimeOffset Now => (settings.Time ?? TimeProvider.System).GetUtcNow();
 
     private PromotionFollowUp FollowUp => new(Path.Combine(settings.Artifacts, "governance", "policy_promotions.log"), settings.Templates);
 
     private GovernanceGate Governance() => settings.Governance ?? throw new NoGovernanceException();
 
     private WorkflowRuntime Runtime(JournalStore store) =>
-        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, WorkflowWebhook.FromEnvironment());
+        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook, deferEffects: true);
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

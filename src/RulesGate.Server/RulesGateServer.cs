@@ -79,6 +79,12 @@ public static partial class RulesGateServer
                 return new ValueTask(Fail(rejected.HttpContext, StatusCodes.Status503ServiceUnavailable, "overloaded", $"More than {settings.InFlight + settings.Waiting} requests are in; this one was not taken. Send it again in a second."));
             };
         });
+        if (settings.Desk is { } background && settings.Gate.HasJournal)
+        {
+            builder.Services.AddSingleton(new WorkflowBackground(background, background.Settings.Time));
+            builder.Services.AddHostedService(services => services.GetRequiredService<WorkflowBackground>());
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

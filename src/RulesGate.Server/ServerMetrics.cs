@@ -24,6 +24,10 @@ public sealed class ServerMetrics
     private readonly Gauge bundles;
     private readonly Counter reloadFailures;
     private readonly Gauge stale;
+    private readonly Gauge effectsPending;
+    private readonly Gauge effectsDead;
+    private readonly Counter effectsFailed;
+    private readonly Counter timers;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -44,6 +48,10 @@ public sealed class ServerMetrics
         bundles = factory.CreateGauge("rulesgate_rule_bundle_info", "The rule files the server runs: each one's id, version and SHA-256, 1 while it is live.", "id", "version", "sha256");
         reloadFailures = factory.CreateCounter("rulesgate_rule_reload_failures_total", "Changed rule and workflow files that did not load; the live version stayed.", "file");
         stale = factory.CreateGauge("rulesgate_rule_file_stale", "1 while a changed file does not load and its previous version stays live: alert on it.", "file");
+        effectsPending = factory.CreateGauge("rulesgate_effects_pending", "Workflow effects (renders, notices, log lines) committed and not yet done, failed attempts waiting for their retry included.");
+        effectsDead = factory.CreateGauge("rulesgate_effects_dead", "Workflow effects whose attempts are spent: dead letters, until 'rulesgate effects retry'. Alert on it.");
+        effectsFailed = factory.CreateCounter("rulesgate_effects_failed_total", "Failed attempts of workflow effects, by kind (render, notify, log).", "kind");
+        timers = factory.CreateCounter("rulesgate_workflow_timers_fired_total", "Workflow timers (approval timeouts, escalations, after: moves) this server fired.");
         Bundle(gate.Bundle);
     }
 
@@ -104,6 +112,19 @@ public sealed class ServerMetrics
     public void Batch(int size) => batches.Observe(size);
 
     public void PendingApprovals(int count) => pending.Set(count);
+
+    /// <summary>The effects waiting now, and the dead letters.</summary>
+    public void Effects(int waiting, int dead)
+    {
+        effectsPending.Set(waiting);
+        effectsDead.Set(dead);
+    }
+
+    /// <summary>Counts one failed attempt of an effect of <paramref name="kind"/>.</summary>
+    public void EffectFailed(string kind) => effectsFailed.WithLabels(kind).Inc();
+
+    /// <summary>Counts the timers that fired.</summary>
+    public void TimersFired(int count) => timers.Inc(count);
 
     /// <summary>Counts the instances a signal moved, by workflow and the state each entered.</summary>
     public void Moved(IEnumerable<Core.Workflows.WorkflowInstance> moved)

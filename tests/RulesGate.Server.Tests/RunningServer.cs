@@ -32,8 +32,10 @@ public sealed class RunningServer : IAsyncDisposable
 
     /// <param name="reloadable">Run copies of the capital policy and the workflows in the server's folder (<see cref="PolicyPath"/>, <see cref="WorkflowsPath"/>), to change them and reload.</param>
     /// <param name="slowClient">How long a slow client is waited for (the server's default when null).</param>
+    /// <param name="time">The desk's clock (a fake one moves workflow timers); the system's when null.</param>
+    /// <param name="webhook">Where workflow notices are posted; none when null.</param>
     /// <param name="tls">Serve HTTPS with this certificate, and with <paramref name="clientAuthorities"/> ask every client for one of theirs; <see cref="Client"/> is then of no use, make one that trusts it.</param>
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null)
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -89,7 +91,7 @@ public sealed class RunningServer : IAsyncDisposable
             new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
         var desk = new Desk(host, new DeskSettings(
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
-            Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts")));
+            Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook));
         Reload = new HotReload(host, desk, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk, Reload, slowClient, tls, clientAuthorities));
         app.StartAsync().GetAwaiter().GetResult();

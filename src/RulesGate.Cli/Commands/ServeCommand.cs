@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Workflows;
 using RulesGate.Server;
 
 namespace RulesGate.Cli.Commands;
@@ -69,7 +70,7 @@ internal static class ServeCommand
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
             var workflows = parse.GetValue(WorkflowCommand.Definitions)!;
-            var desk = new Desk(served, new DeskSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!));
+            var desk = new Desk(served, new DeskSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!, Webhook: WorkflowWebhook.FromEnvironment()));
             var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
             var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
             using var reload = new HotReload(served, desk, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows));

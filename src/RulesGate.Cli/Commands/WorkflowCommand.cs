@@ -204,6 +204,17 @@ internal static class WorkflowCommand
                 output.WriteLine($"  {step.At}  {(step.From.Length == 0 ? "-" : step.From),-16} → {step.To,-16} {step.Cause,-10} by {step.Actor}{(step.Detail.Length > 0 ? $": {step.Detail}" : "")}");
             }
 
+            // What its transitions asked of the world and is not done: failing, or a dead letter.
+            foreach (var effect in runtime.Effects.Pending().Where(pending => pending.Instance == instance.Id && pending.Attempts > 0))
+            {
+                output.WriteLine($"  {EffectsCommand.Line(effect, dead: false)}");
+            }
+
+            foreach (var effect in runtime.Effects.Dead().Where(dead => dead.Instance == instance.Id))
+            {
+                output.WriteLine($"  {EffectsCommand.Line(effect, dead: true)}");
+            }
+
             // Escalations move nothing, so the history does not hold them: the journal does.
             foreach (var escalated in store.Read(instance.Key, "workflow.escalated"))
             {

@@ -24,25 +24,51 @@ public abstract record WorkflowEffect
     public sealed record Log(string Line) : WorkflowEffect;
 }
 
+/// <summary>How often a failing effect is tried again: the attempts in all, and the back-off (doubling from <see cref="First"/>, at most <see cref="Longest"/>).</summary>
+public sealed record EffectRetry(int Attempts = 5, TimeSpan? FirstDelay = null, TimeSpan? LongestDelay = null)
+{
+    public TimeSpan First => FirstDelay ?? TimeSpan.FromSeconds(30);
+
+    public TimeSpan Longest => LongestDelay ?? TimeSpan.FromHours(1);
+
+    /// <summary>When the attempt after <paramref name="attempts"/> failed ones is due.</summary>
+    public DateTimeOffset After(int attempts, DateTimeOffset now) =>
+        now + TimeSpan.FromTicks(Math.Min(Longest.Ticks, First.Ticks * (1L << Math.Min(attempts - 1, 30))));
+}
+
+/// <summary>An effect committed and not yet done: how many attempts failed so far, and when the next is due (null: now).</summary>
+public sealed record PendingEffect(long Seq, WorkflowEffect Effect, string Instance, int Attempts = 0, DateTimeOffset? RetryAt = null, string? Error = null);
+
 /// <summary>
 /// The effects dispatcher: runs the effects that committed transitions left in the outbox, oldest first, after
-/// their transaction. Each effect is in the journal twice — a <c>workflow.effect</c> event in the transition's
-/// transaction, and a document of the <see cref="Outbox"/> projection until it is done — so a crash between the
-/// commit and the effect leaves it pending, and the next run does it. An effect that succeeds is closed by
-/// <c>workflow.effect_done</c>; one that fails after its retries by <c>workflow.render_failed</c>,
-/// <c>workflow.webhook_failed</c> or <c>workflow.log_failed</c> with the error. Either way the transition stands:
-/// an effect is never half-applied to the journal.
+/// their transaction, and never on it. Each effect is in the journal twice — a <c>workflow.effect</c> event in the
+/// transition's transaction, and a document of the <see cref="Outbox"/> projection until it is done — so a crash
+/// between the commit and the effect leaves it pending, and the next run does it again (a file whose content is
+/// already what it would write is left alone). An effect runs in three steps, so a host with a journal writer can
+/// keep the slow middle one off it: <see cref="Prepare"/> reads the journal, <see cref="ExecuteAsync"/> touches the
+/// world, <see cref="Close"/> journals the outcome. One that succeeds is closed by <c>workflow.effect_done</c>; one
+/// that fails by <c>workflow.render_failed</c>, <c>workflow.webhook_failed</c> or <c>workflow.log_failed</c> with
+/// the error and the attempt, and is tried again with back-off (<see cref="EffectRetry"/>) until its attempts are
+/// spent: then it is a dead letter (<see cref="DeadLetters"/>), until someone retries it. Either way the transition
+/// stands: an effect is never half-applied to the journal.
 /// </summary>
 /// <param name="artifacts">Where rendered documents go: <c>{artifacts}/workflows/{instance}/{state}-{template}</c>.</param>
 /// <param name="promotionLog">The promotion log that ledger changes made by workflows are appended to; null writes none.</param>
 /// <param name="webhook">Where notices are posted; null posts none (notices are still journaled as events).</param>
-public sealed class WorkflowEffects(JournalStore store, string artifacts = "artifacts", string? promotionLog = PromotionLog.DefaultPath, WorkflowWebhook? webhook = null)
+public sealed class WorkflowEffects(JournalStore store, string artifacts = "artifacts", string? promotionLog = PromotionLog.DefaultPath, WorkflowWebhook? webhook = null, TimeProvider? time = null, EffectRetry? retry = null)
 {
-    /// <summary>The projection of effects committed and not yet run, by the sequence number of their event.</summary>
+    /// <summary>The projection of effects committed and not yet done, by the sequence number of their event.</summary>
     public const string Outbox = "workflow.outbox";
+
+    /// <summary>The projection of effects whose attempts are spent, by the sequence number of their event.</summary>
+    public const string DeadLetters = "workflow.dead_letter";
 
     public const string EffectType = "workflow.effect";
     public const string DoneType = "workflow.effect_done";
+    public const string RetriedType = "workflow.effect_retried";
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+    private readonly EffectRetry retry = retry ?? new EffectRetry();
 
     /// <summary>Whether notices are posted anywhere; when not, none is queued.</summary>
     internal bool Posts => webhook is not null;
@@ -57,54 +83,106 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
     internal static void Enqueue(JournalTransaction scope, JournalEvent recorded, WorkflowInstance instance, WorkflowEffect effect) =>
         scope.Store(Outbox, recorded.Seq.ToString(CultureInfo.InvariantCulture), Json(instance, effect, (effect as WorkflowEffect.Log)?.Line), recorded.Seq);
 
-    /// <summary>The effects still pending, oldest first.</summary>
-    public IReadOnlyList<(long Seq, WorkflowEffect Effect, string Instance)> Pending() =>
-        [.. store.All(Outbox).Select(Parse).OrderBy(pending => pending.Seq)];
+    /// <summary>The effects still pending, oldest first, with their failed attempts.</summary>
+    public IReadOnlyList<PendingEffect> Pending() => [.. store.All(Outbox).Select(Parse).OrderBy(pending => pending.Seq)];
 
-    /// <summary>Runs every pending effect, oldest first; returns how many ran (done or failed). Cancelled, what is left stays pending.</summary>
+    /// <summary>The pending effects whose next attempt is due at <paramref name="now"/>, oldest first.</summary>
+    public IReadOnlyList<PendingEffect> Due(DateTimeOffset now) => [.. Pending().Where(pending => pending.RetryAt is not { } at || at <= now)];
+
+    /// <summary>The effects whose attempts are spent, oldest first, with their last error.</summary>
+    public IReadOnlyList<PendingEffect> Dead() => [.. store.All(DeadLetters).Select(Parse).OrderBy(dead => dead.Seq)];
+
+    /// <summary>Runs every effect due now, oldest first, here: returns how many ran (done or failed). Cancelled, what is left stays pending.</summary>
     public async Task<int> RunPendingAsync(CancellationToken cancellation = default)
     {
         var ran = 0;
-        foreach (var (seq, effect, instance) in Pending())
+        foreach (var pending in Due(clock.GetUtcNow()))
         {
             cancellation.ThrowIfCancellationRequested();
-            string? failure = null;
+            string? failure;
             try
             {
-                await RunAsync(instance, effect, cancellation).ConfigureAwait(false);
+                failure = await ExecuteAsync(Prepare(pending), cancellation).ConfigureAwait(false);
             }
-            catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or HttpRequestException)
+            catch (EffectFailedException error)
             {
                 failure = error.Message;
             }
 
-            Close(seq, instance, effect, failure);
+            Close(pending, failure);
             ran++;
         }
 
         return ran;
     }
 
-    private async Task RunAsync(string instanceId, WorkflowEffect effect, CancellationToken cancellation)
+    /// <summary>What running <paramref name="pending"/> takes, read from the journal: the document rendered, the instance to post about, the line to log.</summary>
+    /// <exception cref="EffectFailedException">It cannot be prepared (a template that does not render, say).</exception>
+    public EffectJob Prepare(PendingEffect pending)
     {
-        switch (effect)
+        try
         {
-            case WorkflowEffect.Render render:
-                Render(instanceId, render);
-                break;
-            case WorkflowEffect.Notify notify when webhook is not null:
-                var instance = Find(instanceId);
-                await webhook.PostAsync(instance, notify.Text, cancellation).ConfigureAwait(false);
-                break;
-            case WorkflowEffect.Log log when promotionLog is not null:
-                PromotionLog.AppendLine(promotionLog, log.Line);
-                break;
+            return pending.Effect switch
+            {
+                WorkflowEffect.Render render => RenderJob(pending.Instance, render),
+                WorkflowEffect.Notify notify when webhook is not null => new EffectJob.Post(Find(pending.Instance), notify.Text),
+                WorkflowEffect.Log log when promotionLog is not null => new EffectJob.Append(promotionLog, log.Line),
+                _ => new EffectJob.Nothing(),
+            };
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new EffectFailedException(error.Message, error);
         }
     }
 
-    /// <summary>The effect done, or failed with <paramref name="failure"/>: journaled, and out of the outbox, in one transaction.</summary>
-    private void Close(long seq, string instance, WorkflowEffect effect, string? failure)
+    /// <summary>Does <paramref name="job"/>, touching no journal: null when it succeeded, else why not.</summary>
+    public async Task<string?> ExecuteAsync(EffectJob job, CancellationToken cancellation)
     {
+        try
+        {
+            switch (job)
+            {
+                case EffectJob.Write write:
+                    Directory.CreateDirectory(Path.GetDirectoryName(write.Path)!);
+                    if (!File.Exists(write.Path) || File.ReadAllText(write.Path) != write.Text)
+                    {
+                        File.WriteAllText(write.Path, write.Text);
+                    }
+
+                    break;
+                case EffectJob.Post post:
+                    await webhook!.PostAsync(post.Instance, post.Text, cancellation).ConfigureAwait(false);
+                    break;
+                case EffectJob.Append append:
+                    // Done before and not closed (a crash between): the log ends with the line already.
+                    if (!File.Exists(append.Path) || !File.ReadAllText(append.Path).EndsWith(append.Line + "\n", StringComparison.Ordinal))
+                    {
+                        PromotionLog.AppendLine(append.Path, append.Line);
+                    }
+
+                    break;
+            }
+
+            return null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or FormatException or HttpRequestException)
+        {
+            return error.Message;
+        }
+    }
+
+    /// <summary>
+    /// The effect done (<paramref name="failure"/> null), or failed: journaled, and out of the outbox, in one transaction;
+    /// a failure with attempts left stays in the outbox, due again after its back-off; one without goes to the dead letters.
+    /// </summary>
+    public void Close(PendingEffect pending, string? failure)
+    {
+        var (seq, instance, effect) = (pending.Seq, pending.Instance, pending.Effect);
+        var key = seq.ToString(CultureInfo.InvariantCulture);
+        var attempt = pending.Attempts + 1;
+        var dead = failure is not null && attempt >= retry.Attempts;
+        DateTimeOffset? retryAt = failure is null || dead ? null : retry.After(attempt, clock.GetUtcNow());
         var (type, detail) = (failure, effect) switch
         {
             (null, _) => (DoneType, null),
@@ -126,23 +204,68 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
 
                 writer.WriteString(detail!.Value.Item1, detail.Value.Item2);
                 writer.WriteString("error"u8, failure);
+                writer.WriteNumber("attempt"u8, attempt);
+                JsonText.Optional(writer, "retry_at"u8, retryAt is { } at ? JsonText.Timestamp(at) : null);
+                writer.WriteBoolean("dead_letter"u8, dead);
             }
 
             writer.WriteEndObject();
         }, pretty: false);
+        if (store.Load(Outbox, key) is not { } stored)
+        {
+            return;     // closed meanwhile by another process that ran it too
+        }
+
+        var entry = RecordJson.Read<OutboxEntry>(stored.Value);
         store.Append([new JournalEntry($"{WorkflowInstance.Projection}:{instance}", type, payload)], project: (scope, events) =>
-            scope.Delete(Outbox, seq.ToString(CultureInfo.InvariantCulture), events[0].Seq));
+        {
+            if (failure is null || dead)
+            {
+                scope.Delete(Outbox, key, events[0].Seq);
+            }
+
+            if (failure is not null)
+            {
+                var failed = RecordJson.Write(entry with { Attempts = attempt, RetryAt = retryAt is { } at ? JsonText.Timestamp(at) : null, Error = failure });
+                scope.Store(dead ? DeadLetters : Outbox, key, failed, events[0].Seq);
+            }
+        });
     }
 
-    private void Render(string instanceId, WorkflowEffect.Render render)
+    /// <summary>Puts a dead letter back in the outbox, due now with a fresh count of attempts, journaled with who and why.</summary>
+    /// <exception cref="FormatException">No dead letter has that number.</exception>
+    public PendingEffect Retry(long seq, string actor, string reason)
+    {
+        var key = seq.ToString(CultureInfo.InvariantCulture);
+        var dead = store.Load(DeadLetters, key) is { } stored ? Parse(stored) : throw new FormatException($"There is no dead letter {seq}; 'rulesgate effects list' shows them.");
+        actor = Identities.Name(actor, "actor");
+        reason = Identities.Text(reason, "reason");
+        var payload = JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("instance"u8, dead.Instance);
+            writer.WriteNumber("effect"u8, seq);
+            writer.WriteString("actor"u8, actor);
+            writer.WriteString("reason"u8, reason);
+            writer.WriteEndObject();
+        }, pretty: false);
+        var entry = RecordJson.Read<OutboxEntry>(store.Load(DeadLetters, key)!.Value) with { Attempts = 0, RetryAt = null };
+        store.Append([new JournalEntry($"{WorkflowInstance.Projection}:{dead.Instance}", RetriedType, payload)], project: (scope, events) =>
+        {
+            scope.Delete(DeadLetters, key, events[0].Seq);
+            scope.Store(Outbox, key, RecordJson.Write(entry), events[0].Seq);
+        });
+        return dead with { Attempts = 0, RetryAt = null };
+    }
+
+    private EffectJob.Write RenderJob(string instanceId, WorkflowEffect.Render render)
     {
         var instance = Find(instanceId);
         var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
-        Directory.CreateDirectory(folder);
         var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && render.Template == GovernanceDocuments.SummaryTemplate
             ? GovernanceDocuments.PromotionSummary(record)
             : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow));
-        File.WriteAllText(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
+        return new EffectJob.Write(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
     }
 
     private WorkflowInstance Find(string id) =>
@@ -157,7 +280,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         _ => new OutboxEntry(instance.Id, "log", null, null, null, instance.Subject, line),
     });
 
-    private static (long Seq, WorkflowEffect Effect, string Instance) Parse(StoredProjection pending) => JournalException.Parsed(pending.Key, () =>
+    private static PendingEffect Parse(StoredProjection pending) => JournalException.Parsed(pending.Key, () =>
     {
         var entry = RecordJson.Read<OutboxEntry>(pending.Value);
         WorkflowEffect effect = entry.Effect switch
@@ -167,11 +290,38 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             "log" => new WorkflowEffect.Log(entry.Line ?? throw new FormatException("a log effect has its line")),
             var other => throw new FormatException($"unknown effect '{other}'"),
         };
-        return (long.Parse(pending.Id, NumberStyles.None, CultureInfo.InvariantCulture), effect, entry.Instance);
+        var retryAt = entry.RetryAt is { } at ? JsonFields.Timestamp(at, "retry_at") : (DateTimeOffset?)null;
+        return new PendingEffect(long.Parse(pending.Id, NumberStyles.None, CultureInfo.InvariantCulture), effect, entry.Instance, entry.Attempts, retryAt, entry.Error);
     });
 }
 
-/// <summary>An effect as the journal keeps it: in its <c>workflow.effect</c> event and, until it is done, in the outbox.</summary>
+/// <summary>What an effect does to the world, prepared from the journal: run by <see cref="WorkflowEffects.ExecuteAsync"/> without it.</summary>
+public abstract record EffectJob
+{
+    private EffectJob()
+    {
+    }
+
+    /// <summary>Write a rendered document (left alone when it already holds this text).</summary>
+    public sealed record Write(string Path, string Text) : EffectJob;
+
+    /// <summary>Post a notice about an instance to the webhook.</summary>
+    public sealed record Post(WorkflowInstance Instance, string Text) : EffectJob;
+
+    /// <summary>Append a line to the promotion log (left alone when the log ends with it already).</summary>
+    public sealed record Append(string Path, string Line) : EffectJob;
+
+    /// <summary>Nothing to do here: no webhook or log is configured.</summary>
+    public sealed record Nothing : EffectJob;
+}
+
+/// <summary>An effect could not be prepared: why, as its failure records it.</summary>
+public sealed class EffectFailedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>An effect as the journal keeps it: in its <c>workflow.effect</c> event and, until it is done, in the outbox (or, its attempts spent, the dead letters).</summary>
 /// <param name="Effect"><c>render</c>, <c>notify</c> or <c>log</c>; the fields it does not use are null.</param>
 /// <param name="Line">For a log effect in the outbox, the line as the ledger stood at the commit; null in the event.</param>
-internal sealed record OutboxEntry(string Instance, string Effect, string? Template, string? State, string? Text, string? PolicyId, string? Line);
+/// <param name="Attempts">The attempts that failed so far.</param>
+/// <param name="RetryAt">When the next attempt is due; null: now.</param>
+/// <param name="Error">The last attempt's error.</param>
+internal sealed record OutboxEntry(string Instance, string Effect, string? Template, string? State, string? Text, string? PolicyId, string? Line, int Attempts = 0, string? RetryAt = null, string? Error = null);

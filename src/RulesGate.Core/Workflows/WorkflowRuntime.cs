@@ -58,14 +58,14 @@ public sealed class WorkflowRuntime
     /// Leave the effects of a signal (renders, notices, log lines) in the outbox for whoever runs <see cref="Effects"/>
     /// (a server's background loop); by default each signal runs the pending effects once its transaction is durable.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false)
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null)
     {
         this.store = store;
         this.loader = loader;
         this.roles = roles;
         clock = time ?? TimeProvider.System;
         planner = new WorkflowPlanner(store, clock);
-        Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook);
+        Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
         committer = new WorkflowCommitter(store, Effects, deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult());
     }
 

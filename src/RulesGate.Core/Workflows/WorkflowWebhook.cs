@@ -33,10 +33,13 @@ public sealed class WorkflowWebhook : IDisposable
     {
         Url = url;
         retry ??= new WebhookRetry();
-        var pipeline = new ResiliencePipelineBuilder<HttpResponseMessage>()
-            .AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = retry.Retries, Delay = retry.Delay, BackoffType = DelayBackoffType.Exponential, UseJitter = true })
-            .AddTimeout(retry.Timeout)
-            .Build();
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (retry.Retries > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions { MaxRetryAttempts = retry.Retries, Delay = retry.Delay, BackoffType = DelayBackoffType.Exponential, UseJitter = true });
+        }
+
+        var pipeline = builder.AddTimeout(retry.Timeout).Build();
         http = new HttpClient(new ResilienceHandler(pipeline) { InnerHandler = handler ?? new SocketsHttpHandler() }) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 

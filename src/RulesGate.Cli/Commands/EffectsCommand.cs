@@ -1,0 +1,104 @@
+using System.CommandLine;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Cli.Commands;
+
+/// <summary>
+/// <c>rulesgate effects</c>: what workflow transitions asked of the world (renders, notices, log lines) and has not
+/// been done yet, with each failure and its next attempt; the dead letters, whose attempts are spent; and a retry.
+/// </summary>
+internal static class EffectsCommand
+{
+    public static Command Create(TextWriter output, TextWriter error) =>
+        new("effects", "Workflow effects not done yet: pending, failing (with the error and the next attempt) and dead letters; retry a dead letter.")
+        {
+            List(output), Run(output), Retry(output, error),
+        };
+
+    private static Command Run(TextWriter output)
+    {
+        var journal = JournalCommand.JournalOption();
+        var command = new Command("run", "Run every effect due now (a command that moves an instance runs them too; serve runs them by itself), then say how each stands.") { journal };
+        command.SetAction(async parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var effects = WorkflowCommand.Runtime(parse, store).Effects;
+            var ran = await effects.RunPendingAsync().ConfigureAwait(false);
+            var (failing, dead) = (effects.Pending().Where(pending => pending.Attempts > 0).ToList(), effects.Dead());
+            foreach (var effect in failing)
+            {
+                output.WriteLine(Line(effect, dead: false));
+            }
+
+            foreach (var effect in dead)
+            {
+                output.WriteLine(Line(effect, dead: true));
+            }
+
+            output.WriteLine($"{ran} {(ran == 1 ? "effect" : "effects")} ran; {failing.Count} failing, {dead.Count} {(dead.Count == 1 ? "dead letter" : "dead letters")}.");
+            return failing.Count + dead.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command List(TextWriter output)
+    {
+        var journal = JournalCommand.JournalOption();
+        var command = new Command("list", "Every effect still pending (with its failed attempts, last error and when it is tried again) and every dead letter; one line each.") { journal };
+        command.SetAction(parse =>
+        {
+            using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
+            var effects = WorkflowCommand.Runtime(parse, store).Effects;
+            var (pending, dead) = (effects.Pending(), effects.Dead());
+            foreach (var effect in pending)
+            {
+                output.WriteLine(Line(effect, dead: false));
+            }
+
+            foreach (var effect in dead)
+            {
+                output.WriteLine(Line(effect, dead: true));
+            }
+
+            output.WriteLine($"{pending.Count} pending, {dead.Count} {(dead.Count == 1 ? "dead letter" : "dead letters")}{(dead.Count > 0 ? "; retry one with 'rulesgate effects retry --effect SEQ --actor A --reason T'" : "")}.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Retry(TextWriter output, TextWriter error)
+    {
+        var journal = JournalCommand.JournalOption();
+        var effect = new Option<long>("--effect") { Description = "The dead letter's number, as 'effects list' prints it.", Required = true };
+        var actor = new Option<string>("--actor") { Description = "Who retries it.", Required = true };
+        var reason = new Option<string>("--reason") { Description = "Why it should work now (the template fixed, the webhook back).", Required = true };
+        var command = new Command("retry", "Put a dead letter back in the outbox with its attempts counted afresh, journaled with who and why, and run it now.") { journal, effect, actor, reason };
+        command.SetAction(async parse =>
+        {
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var runtime = WorkflowCommand.Runtime(parse, store);
+            runtime.Effects.Retry(parse.GetValue(effect), parse.GetValue(actor)!, parse.GetValue(reason)!);
+            await runtime.Effects.RunPendingAsync().ConfigureAwait(false);
+            var left = runtime.Effects.Pending().Concat(runtime.Effects.Dead()).FirstOrDefault(pending => pending.Seq == parse.GetValue(effect));
+            output.WriteLine(left is null ? $"Effect {parse.GetValue(effect)}: done." : $"Effect {parse.GetValue(effect)}: failed again; {Line(left, dead: runtime.Effects.Dead().Contains(left))}");
+            return left is null ? ExitCodes.Ok : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    /// <summary>One effect as people read it: its number, instance, what it does, and how it stands.</summary>
+    internal static string Line(PendingEffect effect, bool dead)
+    {
+        var what = effect.Effect switch
+        {
+            WorkflowEffect.Render render => $"render {render.Template} for {render.State}",
+            WorkflowEffect.Notify notify => $"notify \"{notify.Text}\"",
+            _ => "log the ledger change",
+        };
+        var standing = dead ? $"DEAD LETTER after {effect.Attempts} attempts: {effect.Error}"
+            : effect.Attempts == 0 ? "pending"
+            : $"failed {effect.Attempts} {(effect.Attempts == 1 ? "time" : "times")} ({effect.Error}); next attempt {(effect.RetryAt is { } at ? JsonText.Timestamp(at) : "now")}";
+        return $"effect {effect.Seq} of {effect.Instance}: {what}: {standing}";
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+
+namespace RulesGate.Server;
+
+/// <summary>
+/// The server runs the workflow clock and the effects by itself: approval timeouts, escalations and <c>after:</c>
+/// timers fire when they are due, and the effects committed transitions leave (renders, notices, log lines) run
+/// beside the journal's writer, never on it, with their retries. It wakes when a governance operation changed
+/// something, when the next timer or retry is due, and at least every <see cref="Longest"/> (an instance another
+/// node started); a failure is counted and tried again at the next wake, never ending the process.
+/// </summary>
+public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : BackgroundService
+{
+    /// <summary>The longest it sleeps.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
+    /// <summary>Rounds run so far: a test waits on it instead of sleeping.</summary>
+    public int Rounds => rounds;
+
+    private int rounds;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            desk.Seen();
+            var wait = Longest;
+            try
+            {
+                await desk.Tick().ConfigureAwait(false);
+                await desk.RunEffects(stoppingToken).ConfigureAwait(false);
+                if (await desk.NextWake().ConfigureAwait(false) is { } next)
+                {
+                    wait = TimeSpan.FromTicks(Math.Clamp((next - clock.GetUtcNow()).Ticks, 0, Longest.Ticks));
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                // The journal is unreachable or an effect misbehaved: counted by the operations themselves; the next wake tries again.
+            }
+
+            Interlocked.Increment(ref rounds);
+            using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            var changed = desk.Changed(woken.Token).AsTask();
+            var due = Task.Delay(wait, clock, woken.Token);
+            await Task.WhenAny(changed, due).ConfigureAwait(false);
+            await woken.CancelAsync().ConfigureAwait(false);    // the other one ends cancelled, which nobody needs to observe
+        }
+    }
+}
