@@ -278,7 +278,12 @@ public sealed class Desk
     /// <returns>The instances the timers moved or escalated.</returns>
     public async Task<IReadOnlyList<WorkflowInstance>> Tick()
     {
-        var fired = await host.Exclusively(store => Runtime(store).Tick(Now)).ConfigureAwait(false);
+        var fired = await host.Exclusively(store =>
+        {
+            // A proposal whose approval became final just before a crash is settled here, if no signal did since.
+            PatchApprovals.Settle(store, settings.Engine);
+            return Runtime(store).Tick(Now);
+        }).ConfigureAwait(false);
         host.Metrics.TimersFired(fired.Count);
         host.Metrics.Moved(fired);
         Wake();
@@ -356,7 +361,8 @@ public sealed class Desk
     private GovernanceGate Governance() => settings.Governance ?? throw new NoGovernanceException();
 
     private WorkflowRuntime Runtime(JournalStore store) =>
-        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook, deferEffects: true);
+        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook, deferEffects: true,
+            afterMove: _ => PatchApprovals.Settle(store, settings.Engine));
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

@@ -338,6 +338,16 @@ public sealed class GateHost : IAsyncDisposable
                 {
                     await Read(journal, GateJournal.State).ConfigureAwait(false);
                     Metrics.KillSwitch(latched);
+                    if (unwritable is not null)
+                    {
+                        // Not ready since a write failed: ready again as soon as the journal would take one, decision or not.
+                        await journal.Exclusively(store =>
+                        {
+                            store.Probe();
+                            return 0;
+                        }).ConfigureAwait(false);
+                        unwritable = null;
+                    }
                 }
                 catch (Exception error) when (error is not OutOfMemoryException and not OperationCanceledException)
                 {
@@ -382,7 +392,7 @@ public sealed class GateHost : IAsyncDisposable
         return await journaling.ConfigureAwait(false);
     }
 
-    /// <summary>Awaits what journals; a failure makes the server not ready (until a later write succeeds) and means the decision is not given.</summary>
+    /// <summary>Awaits what journals; a failure makes the server not ready (until a later write succeeds, or the journal's probe does) and means the decision is not given.</summary>
     private async Task Journaled(Task journaling)
     {
         try

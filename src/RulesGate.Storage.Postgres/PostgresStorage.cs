@@ -20,6 +20,16 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
 
     public IDiaryStore Diary => diary;
 
+    /// <summary>A transaction that takes an id and commits: the server must have room for its write-ahead log.</summary>
+    public void Probe()
+    {
+        using var connection = source.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        using var command = new NpgsqlCommand("SELECT txid_current()", connection, transaction);
+        command.ExecuteScalar();
+        transaction.Commit();
+    }
+
     public IStorageTransaction BeginWrite()
     {
         var connection = source.OpenConnection();

@@ -86,7 +86,8 @@ public static class SqliteJournal
             return OpenImmutable(path);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        // A write that finds the lock held waits the busy timeout (5 s) once, not again and again for the driver's 30 s default.
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 5 }.ToString());
         try
         {
             connection.Open();

@@ -26,6 +26,35 @@ internal sealed class SqliteStorage : IJournalStorage
 
     public IStorageTransaction BeginWrite() => new Transaction(connection.BeginTransaction(deferred: false));
 
+    /// <summary>
+    /// The write lock is taken, a row written and all rolled back (BEGIN IMMEDIATE … ROLLBACK: a read-only or locked
+    /// journal fails here), and a page's worth written and synced beside the file, then removed (a full disk fails here).
+    /// </summary>
+    public void Probe()
+    {
+        using (var transaction = connection.BeginTransaction(deferred: false))
+        {
+            using (var write = connection.CreateCommand())
+            {
+                write.Transaction = transaction;
+                write.CommandText = "INSERT INTO blobs (hash, bytes) VALUES ('probe', x'')";
+                write.ExecuteNonQuery();
+            }
+
+            var probe = Location + ".probe";
+            try
+            {
+                using var file = new FileStream(probe, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.WriteThrough);
+                file.Write(new byte[4096]);
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                File.Delete(probe);
+            }
+        }
+    }
+
     public IEnumerable<JournalEvent> Read(EventFilter filter)
     {
         using var command = connection.CreateCommand();

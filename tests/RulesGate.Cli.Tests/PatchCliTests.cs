@@ -74,36 +74,47 @@ public sealed class PatchCliTests : IDisposable
         Assert.Equal("approved", JsonDocument.Parse(CliTests.Run("workflow", "show", "--instance", $"config-patch-approval:{guessed}", "--json", "--journal", Journal).Out).RootElement.GetProperty("state").GetString());
 
         var (code, output, _) = CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--actor", "raj");
-        var early = CliTests.Run("patches", "settle", "--proposal", guessed, "--journal", Journal);
 
         Assert.Equal(0, code);
         using var run = JsonDocument.Parse(output);
         var proposal = run.RootElement.GetProperty("proposal_id").GetString()!;
         Assert.NotEqual(guessed, proposal);                       // the guessed id is out of use
-        Assert.Equal(2, early.Exit);
-        Assert.Contains($"there is no proposal {guessed}", early.Err, StringComparison.Ordinal);
+        Assert.Equal(2, CliTests.Run("patches", "show", "--proposal", guessed, "--journal", Journal).Exit);
         var own = CliTests.Run(["workflow", "approve", "--instance", $"config-patch-approval:{proposal}", "--actor", "raj", "--role", "risk", "--reason", "mine", "--journal", Journal, .. Signers.As("raj")]);
         Assert.Equal(1, own.Exit);                                // the proposal's requester may not approve it
         Assert.Equal(Seed, File.ReadAllText(Overrides));
     }
 
     [Fact]
-    public void ManualOnly_SettledUnderAnotherPolicy_IsRefusedNamingThePinnedOne()
+    public void ManualOnly_IsSettledUnderThePolicyThatJudgedIt_KeptInTheJournal_WhateverIsOnDiskNow()
     {
         var pinned = Path.Combine(folder, "pinned.yaml");
         File.WriteAllText(pinned, File.ReadAllText(Path.Combine(CliTests.Root, "rules/patches/default.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal));
         Assert.Equal(0, CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--policy", pinned, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z").Exit);
+        File.Delete(pinned);
 
-        // workflow approve settles under the default file, which is not the one that judged the proposal.
-        var (code, error, _) = CliTests.Run(["workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal, .. Signers.As("raj")]);
-        var unapplied = File.ReadAllText(Overrides) == Seed;
-        var settled = CliTests.Run("patches", "settle", "--proposal", "live_promotion_20261130T090000Z", "--policy", pinned, "--journal", Journal);
+        // The default file is on disk now; the proposal is judged again under the one that judged it, from the journal.
+        var (code, output, _) = CliTests.Run(["workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal, .. Signers.As("raj")]);
 
-        Assert.Equal(1, code);   // refused: the vote stands, nothing is applied
-        Assert.Contains("it was judged under patches-default@2#", error, StringComparison.Ordinal);
-        Assert.True(unapplied);
-        Assert.Equal(0, settled.Exit);
-        Assert.Contains("applied; 3 applied to", settled.Out, StringComparison.Ordinal);
+        Assert.Equal(0, code);
+        Assert.Contains("live_promotion_20261130T090000Z: applied; 3 applied to", output, StringComparison.Ordinal);
+        Assert.NotEqual(Seed, File.ReadAllText(Overrides));
+    }
+
+    [Fact]
+    public void ManualOnly_ApprovedInASignalsFile_IsAppliedAsOnTheCommandLine()
+    {
+        Assert.Equal(0, CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z").Exit);
+        var votes = Path.Combine(folder, "votes.jsonl");
+        File.WriteAllText(votes, """{"signal":"approve","instance":"config-patch-approval:live_promotion_20261130T090000Z","actor":"raj","role":"risk","reason":"checked","key":"v-1"}""" + "\n");
+        Assert.Equal(0, CliTests.Run("key", "sign", votes, "--key", Signers.Key("raj"), "--roles", Signers.Roles, "--journal", Journal, "--out", votes + ".signed").Exit);
+
+        var (code, _, error) = CliTests.Run("workflow", "signals", votes + ".signed", "--roles", Signers.Roles, "--journal", Journal);
+
+        Assert.True(code == 0, error);
+        using var shown = JsonDocument.Parse(CliTests.Run("patches", "show", "--proposal", "live_promotion_20261130T090000Z", "--journal", Journal).Out);
+        Assert.Equal(("applied", "approved by raj (risk): checked"), (shown.RootElement[0].GetProperty("status").GetString(), shown.RootElement[0].GetProperty("settled_by").GetString()));
+        Assert.NotEqual(Seed, File.ReadAllText(Overrides));
     }
 
     [Theory]

@@ -24,6 +24,37 @@ public sealed class DeskApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Vote_ApprovingAPatchProposalOverHttp_AppliesItsPatches_AsOnTheCommandLine()
+    {
+        // The learning loop proposes (another process on the same journal), and its proposal starts its approval.
+        var folder = Directory.CreateTempSubdirectory("rulesgate-patches-").FullName;
+        var overrides = Path.Combine(folder, "auto.toml");
+        File.Copy(Path.Combine(RunningServer.Root, "samples", "patches", "auto.toml"), overrides);
+        var engine = new RulesGate.Core.Rules.RuleEngine(RulesGate.Core.BuiltInKinds.Registry);
+        string proposal;
+        using (var store = RulesGate.Storage.Sqlite.SqliteJournal.Open(server.JournalPath))
+        {
+            var judge = new RulesGate.Core.Patches.PatchJudge(engine.Load(Path.Combine(RunningServer.Root, "rules", "patches", "default.yaml")).Value!);
+            var patches = File.ReadAllLines(Path.Combine(RunningServer.Root, "samples", "patches", "patches.jsonl")).Where(line => line.Length > 0)
+                .Select(line => RulesGate.Core.Patches.ConfigPatch.Read(JsonDocument.Parse(line).RootElement)).ToList();
+            var roles = RulesGate.Core.Workflows.WorkflowRoles.Load(Path.Combine(RunningServer.Root, "workflows", "roles.yaml"));
+            var runtime = new RulesGate.Core.Workflows.WorkflowRuntime(store, new RulesGate.Core.Workflows.WorkflowLoader(engine, roles), roles);
+            var approval = new RulesGate.Core.Workflows.WorkflowLoader(engine, roles).Load(Path.Combine(RunningServer.Root, "workflows", "config-patch-approval.yaml")).Value!;
+            proposal = new RulesGate.Core.Application.PatchDesk(judge, store).Propose(patches, RulesGate.Core.Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero),
+                Path.Combine(folder, "out"), overrides, id => runtime.Start(approval, id, "learning-loop")).ProposalId!;
+        }
+
+        var before = File.ReadAllText(overrides);
+        var approved = await server.Post($"/v1/instances/config-patch-approval:{proposal}/approve", """{"role": "risk", "reason": "bounds checked"}""", server.RajToken);
+
+        Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        var record = new RulesGate.Core.Application.PatchProposals(server.Journal).Find(proposal)!;
+        Assert.Equal(("applied", "approved by raj (risk): bounds checked"), (record.Status, record.SettledBy));
+        Assert.NotEqual(before, File.ReadAllText(overrides));
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task Vote_FourEyes_TheRequesterMayNotApprove_AndTheActorIsTheCaller()
     {
         var id = await StartReview();

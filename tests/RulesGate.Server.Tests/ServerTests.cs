@@ -335,6 +335,40 @@ public sealed class UnwritableJournalTests
     }
 
     [Fact]
+    public async Task Ready_ComesBackByItself_WhenTheJournalTakesWritesAgain()
+    {
+        await using var server = new RunningServer();
+        using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={server.JournalPath};Pooling=False");
+        holder.Open();
+        using (var lockIt = holder.CreateCommand())
+        {
+            // Another process holds the journal's write lock past the busy timeout: what a full disk or a stuck database does to writes.
+            lockIt.CommandText = "BEGIN IMMEDIATE;";
+            lockIt.ExecuteNonQuery();
+        }
+
+        var refused = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await server.Get("/ready", token: null)).StatusCode);
+
+        using (var release = holder.CreateCommand())
+        {
+            release.CommandText = "ROLLBACK;";
+            release.ExecuteNonQuery();
+        }
+
+        // No decision comes to clear it: the journal's probe does, within moments.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        HttpStatusCode status;
+        while ((status = (await server.Get("/ready", token: null)).StatusCode) != HttpStatusCode.OK && waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Yield();
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
     public async Task Ready_WhileTheJournalTakesDecisions()
     {
         await using var server = new RunningServer();

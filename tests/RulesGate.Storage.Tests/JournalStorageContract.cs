@@ -51,6 +51,19 @@ public abstract class JournalStorageContract : IDisposable
         new(id, policy, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddHours(hour), stage, severity, forced, regime, seq);
 
     [Fact]
+    public void Probe_OfAJournalThatTakesWrites_PassesAndWritesNothing()
+    {
+        var storage = Empty();
+        Commit(storage, transaction => transaction.Insert(Event(1)));
+
+        storage.Probe();
+
+        Assert.Equal(1, storage.LastSeq());
+        Assert.Empty(storage.All(null));
+        Assert.Equal(1, Again().LastSeq());
+    }
+
+    [Fact]
     public void Empty_HasNoEventsNoHeadAndTheGenesisHash()
     {
         var storage = Empty();

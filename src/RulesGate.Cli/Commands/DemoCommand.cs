@@ -334,7 +334,7 @@ internal static class DemoCommand
         Directory.CreateDirectory(Path.GetDirectoryName(overrides)!);
         File.Copy("samples/patches/auto.toml", overrides);     // the live values the sample patches were written against
         using var journal = SqliteJournal.Create(journalPath);
-        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles);
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, afterMove: _ => PatchApprovals.Settle(journal, engine));
         var desk = new PatchDesk(new PatchJudge(bundle), journal);
         var patches = GateInputs.ReadLines("samples/patches/patches.jsonl", ConfigPatch.Read);
         output.WriteLine();
@@ -349,8 +349,8 @@ internal static class DemoCommand
             output.WriteLine($"  {decision.Patch.Id,-10} {decision.Patch.Target,-26} {change,-18} {decision.Status,-25} {(decision.Reasons.Count == 0 ? "" : decision.Reasons[^1])}");
         }
 
-        var instance = runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", person("raj"), "risk", approve: true, "Checked against the experiment notebooks.").Instance;
-        var approved = desk.Settle(instance, new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+        runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", person("raj"), "risk", approve: true, "Checked against the experiment notebooks.");
+        var approved = new PatchProposals(journal).Find(manual.ProposalId!)!;     // settled with the vote, as on every path
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
         var auto = desk.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);

@@ -77,44 +77,15 @@ internal static class PatchCommands
             output.WriteLine($"{record.ProposalId} rolled back: {targets} {(targets == 1 ? "target" : "targets")} of {record.OverridesPath} back to their values before it; the rest of the file kept.");
             return ExitCodes.Ok;
         });
-        var settleJournal = JournalCommand.JournalOption();
-        var settleProposal = new Option<string>("--proposal") { Description = "The manual_only proposal whose approval is final.", Required = true };
-        var settle = new Command("settle", "Apply an approved manual_only proposal (or record its rejection), as `workflow approve|reject` does by itself; for approvals given through `workflow signals`.") { settleJournal, settleProposal };
-        settle.SetAction(parse =>
-        {
-            using var store = JournalCommand.Existing(parse.GetValue(settleJournal)!);
-            var id = Core.Identities.Id(parse.GetValue(settleProposal), "proposal");
-            var instance = store.All(Core.Workflows.WorkflowInstance.Projection).Select(Core.Workflows.WorkflowInstance.Of)
-                .Where(candidate => candidate.Workflow == PatchDesk.ApprovalWorkflow && candidate.Subject == id).MaxBy(candidate => candidate.Seq)
-                ?? throw new PatchRefusedException(id, $"{id} has no {PatchDesk.ApprovalWorkflow} instance");
-            return Settle(parse, store, instance, output, error);
-        });
-        return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, WorkflowCommand.Definitions, propose, show, rollback, settle };
+        return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, WorkflowCommand.Definitions, propose, show, rollback };
     }
 
-    /// <summary>Settles the proposal a final approval instance is about: applies it when approved, records the rejection otherwise.</summary>
-    internal static int Settle(ParseResult parse, Core.Journal.JournalStore store, Core.Workflows.WorkflowInstance instance, TextWriter output, TextWriter error)
-    {
-        if (instance.State is not ("approved" or "rejected"))
-        {
-            output.WriteLine($"{instance.Subject} waits for its approval ({instance.Id} is in {instance.State}).");
-            return ExitCodes.Ok;
-        }
-
-        if (Judge(parse, error) is not { } judge)
-        {
-            return ExitCodes.Error;
-        }
-
-        // The approval's own time: the day its applications count against, the same however late this runs.
-        var record = new PatchDesk(judge, store).Settle(instance, CliOptions.Utc(instance.History[^1].At, "the approval's time"));
-        output.WriteLine($"{record.ProposalId}: {record.Status}{(record.Applied.Count > 0 ? $"; {record.Applied.Count} applied to {record.OverridesPath}" : "")}{(record.Skipped.Count > 0 ? $"; {record.Skipped.Count} skipped ({string.Join("; ", record.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})" : "")}.");
-        return ExitCodes.Ok;
-    }
+    /// <summary>How a final approval left its proposal, in one line: applied (how many, where), approved, rejected or refused with why.</summary>
+    internal static string Settled(PatchProposalRecord record) =>
+        $"{record.ProposalId}: {record.Status}{(record.Status == "refused" ? $" ({record.SettledBy})" : "")}{(record.Applied.Count > 0 ? $"; {record.Applied.Count} applied to {record.OverridesPath}" : "")}{(record.Skipped.Count > 0 ? $"; {record.Skipped.Count} skipped ({string.Join("; ", record.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})" : "")}.";
 
     private static PatchJudge? Judge(ParseResult parse, TextWriter error)
     {
-        // Also called from `workflow approve|reject`, which has no --policy of its own: the default file then.
         var path = parse.GetResult(Policy) is not null ? parse.GetValue(Policy)! : DefaultPolicy;
         RulesCommand.RequireExists(path);
         var loaded = CliOptions.Engine(parse).Load(path);

@@ -251,10 +251,11 @@ internal static class WorkflowCommand
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
                     : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {voter.Name} (signed); now in {outcome.Instance.State}.");
-                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchDesk.ApprovalWorkflow)
+                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchDesk.ApprovalWorkflow && new PatchProposals(store).Find(outcome.Instance.Subject) is { Status: not "proposed" } settled)
                 {
-                    // A settled approval of config patches applies them (or records the rejection) at once.
-                    return PatchCommands.Settle(parse, store, outcome.Instance, output, error);
+                    // Its proposal was settled with the vote, as on every path: say how.
+                    output.WriteLine(PatchCommands.Settled(settled));
+                    return settled.Status == "refused" ? ExitCodes.Failed : ExitCodes.Ok;
                 }
 
                 return ExitCodes.Ok;
@@ -400,7 +401,9 @@ internal static class WorkflowCommand
     internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store, TimeProvider? time = null)
     {
         var roles = RolesOf(parse);
-        return new WorkflowRuntime(store, new WorkflowLoader(CliOptions.Engine(parse), roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment());
+        var engine = CliOptions.Engine(parse);
+        return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
+            afterMove: _ => PatchApprovals.Settle(store, engine));
     }
 
     /// <summary>

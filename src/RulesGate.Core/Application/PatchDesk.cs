@@ -9,10 +9,11 @@ using RulesGate.Core.Workflows;
 namespace RulesGate.Core.Application;
 
 /// <summary>A proposal as the journal keeps it (the <c>patch_proposal</c> projection).</summary>
-/// <param name="Status"><c>proposed</c>; <c>approved</c> (nothing applied) or <c>rejected</c> by its approval; <c>applied</c>; <c>rolled_back</c>.</param>
+/// <param name="Status"><c>proposed</c>; <c>approved</c> (nothing applied) or <c>rejected</c> by its approval; <c>applied</c>; <c>rolled_back</c>; <c>refused</c> (its approval does not approve it: why is in <see cref="SettledBy"/>).</param>
 /// <param name="OverridesPath">The live-overrides file the proposal applies to.</param>
 /// <param name="SettledBy">Who approved it (with their roles), or who rejected it and why; null unless its approval settled it.</param>
 /// <param name="Before">SHA-256 of the overrides file before this proposal changed it (its bytes are a journal blob); null when it did not exist or nothing was applied.</param>
+/// <param name="PolicyHash">SHA-256 of the PatchPolicy file that judged it, whose bytes the journal keeps: what settling its approval judges under; null for a proposal made before it was kept.</param>
 public sealed record PatchProposalRecord(
     string ProposalId,
     string Mode,
@@ -27,7 +28,8 @@ public sealed record PatchProposalRecord(
     string Policy,
     string? SettledBy,
     string? Requester = null,
-    string? Content = null);
+    string? Content = null,
+    string? PolicyHash = null);
 
 /// <summary>
 /// The config-patch loop (seed 001): patches judged by the PatchPolicy, every decision journaled; the accepted ones
@@ -45,6 +47,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     public const string RolledBackType = "patches.rolled_back";
     public const string ApprovedType = "patches.approved";
     public const string RejectedType = "patches.rejected";
+    public const string RefusedType = "patches.refused";
     public const string ChecklistTemplate = "operator_checklist.md.sbn";
 
     /// <summary>Judges the patches, journals every decision, and proposes and applies as <paramref name="mode"/> says.</summary>
@@ -74,7 +77,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         var record = proposalId is null ? null : new PatchProposalRecord(
             proposalId, PatchModes.Name(mode), JsonText.Timestamp(now), plan.Applied.Count > 0 ? "applied" : "proposed", [.. accepted.Select(decision => decision.Patch.Id)],
             plan.Applied, plan.Skipped, overridesPath, plan.BeforeHash, outputDir, judge.Bundle.Identity, null,
-            Identities.Name(requester, "requester"), Content(entries.Select(entry => entry.Payload)));
+            Identities.Name(requester, "requester"), Content(entries.Select(entry => entry.Payload)), judge.Bundle.File.Hash);
         if (record is not null)
         {
             entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
@@ -170,7 +173,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             : proposed is null || started is null || started.Seq < proposed.Seq ? $"its approval {approval.Id} existed before the proposal, so it approves nothing of it; propose the patches again"
             : approval.Requester != record.Requester ? $"its approval {approval.Id} was started by {approval.Requester}, not by its requester {record.Requester}"
             : Content(store.Read(new EventFilter(stream, [DecidedType])).Select(decided => decided.Payload)) != record.Content ? $"the patches the journal holds for {record.ProposalId} are not those it proposed"
-            : judge.Bundle.Identity != record.Policy ? $"it was judged under {record.Policy}, not {judge.Bundle.Identity}; settle it with that PatchPolicy file (--policy)"
+            : judge.Bundle.Identity != record.Policy ? $"it was judged under {record.Policy}, not {judge.Bundle.Identity}"
             : null;
     }
 
@@ -228,6 +231,11 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
         }))));
         entries.AddRange(plan.Skipped.Select(patch => new JournalEntry($"patches:{record!.ProposalId}", SkippedType, Event(record.ProposalId, patch.PatchId, writer => writer.WriteString("reason"u8, patch.Reason)))));
         var blobs = plan.Before is { } before ? new List<KeyValuePair<string, byte[]>> { new(plan.BeforeHash!, before) } : [];
+        if (isNew && record is not null && judge.Bundle.File.Bytes is { Length: > 0 } policy)
+        {
+            blobs.Add(new(judge.Bundle.File.Hash, policy));     // the PatchPolicy that judged it, for its approval to settle under
+        }
+
         store.Append(entries, blobs, project: (scope, events) =>
         {
             if (record is not null)
@@ -458,6 +466,19 @@ public sealed class PatchProposals(JournalStore store)
         }))], project: (scope, events) => scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq));
         LiveOverrides.Restore(path, targets);
         return rolled;
+    }
+
+    /// <summary>
+    /// Records that <paramref name="approval"/>, final, does not approve its proposal (<paramref name="why"/>): the
+    /// proposal is <c>refused</c>, with the reason, and nothing is applied.
+    /// </summary>
+    public PatchProposalRecord Refuse(WorkflowInstance approval, string why)
+    {
+        var record = Find(approval.Subject) ?? throw new PatchRefusedException(approval.Subject, $"there is no proposal {approval.Subject}");
+        var refused = record with { Status = "refused", SettledBy = $"refused: {why}" };
+        store.Append([new JournalEntry($"patches:{record.ProposalId}", PatchDesk.RefusedType, RecordJson.Write(refused))], project: (scope, events) =>
+            scope.Store(PatchDesk.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq));
+        return refused;
     }
 
     public PatchProposalRecord? Find(string proposalId) =>

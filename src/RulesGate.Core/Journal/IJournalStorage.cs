@@ -44,6 +44,13 @@ public interface IJournalStorage : IDisposable
 
     /// <summary>The diary entries' projection and the metrics computed over it.</summary>
     IDiaryStore Diary { get; }
+
+    /// <summary>
+    /// Checks that the journal would take a write now — its write lock can be had, and what it is kept on has room —
+    /// writing nothing to it: what keeps a server's readiness true to the journal.
+    /// </summary>
+    /// <exception cref="Exception">It would not: the adapter's own error, which says why.</exception>
+    void Probe();
 }
 
 /// <summary>The one write transaction of an <see cref="IJournalStorage"/>; disposing it without a commit rolls everything back.</summary>

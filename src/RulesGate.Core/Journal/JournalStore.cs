@@ -230,6 +230,9 @@ public sealed class JournalStore : IDisposable
     /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
     public byte[]? Blob(string hash) => storage.Blob(hash);
 
+    /// <summary>Checks the journal would take a write now, writing nothing (<see cref="IJournalStorage.Probe"/>).</summary>
+    public void Probe() => storage.Probe();
+
     /// <summary>A projection document, or null.</summary>
     public StoredProjection? Load(string projection, string id) => storage.Load(projection, id);
 

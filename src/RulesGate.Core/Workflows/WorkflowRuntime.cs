@@ -50,6 +50,12 @@ public sealed class WorkflowRuntime
     private readonly WorkflowCommitter committer;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// What the host does after a signal moved instances (the config-patch approvals settled, say): called on every
+    /// path that moves one, after its commit and effects.
+    /// </summary>
+    private readonly Action<IReadOnlyList<WorkflowInstance>>? afterMove;
+
     /// <summary>The projection of the latest evidence of each kind, one document per subject: an object by kind.</summary>
     internal const string EvidenceProjection = "evidence";
 
@@ -58,8 +64,9 @@ public sealed class WorkflowRuntime
     /// Leave the effects of a signal (renders, notices, log lines) in the outbox for whoever runs <see cref="Effects"/>
     /// (a server's background loop); by default each signal runs the pending effects once its transaction is durable.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null)
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null, Action<IReadOnlyList<WorkflowInstance>>? afterMove = null)
     {
+        this.afterMove = afterMove;
         this.store = store;
         this.loader = loader;
         this.roles = roles;
@@ -152,7 +159,7 @@ public sealed class WorkflowRuntime
 
             try
             {
-                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key);
+                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, Followed(moved)) : SignalOutcome.Handled(key);
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {
@@ -198,7 +205,7 @@ public sealed class WorkflowRuntime
         reason = Identities.Text(reason, "reason");
         var proof = actor.Prove(VoteAct(instance, actor.Name, role, approve, reason), roles);
         var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, role, approve, reason, proof);
-        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
+        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, Followed([voted])) : SignalOutcome.Handled(signal);
     }
 
     /// <summary>
@@ -233,7 +240,7 @@ public sealed class WorkflowRuntime
             }
         }
 
-        return fired;
+        return Followed(fired);
     }
 
     /// <summary>
@@ -264,6 +271,16 @@ public sealed class WorkflowRuntime
         definitions[target.Hash] = target;
         // Migrated by someone else meanwhile: the instance as they left it.
         return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Pinned)) ?? Find(instance.Id)!;
+    }
+
+    private List<WorkflowInstance> Followed(List<WorkflowInstance> moved)
+    {
+        if (moved.Count > 0)
+        {
+            afterMove?.Invoke(moved);
+        }
+
+        return moved;
     }
 
     public WorkflowInstance? Find(string id) =>
