@@ -105,6 +105,23 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
         return all;
     }
 
+    /// <summary>The documents whose id starts with the prefix, compared byte for byte (collation C), so the primary key's order serves.</summary>
+    public IReadOnlyList<StoredProjection> Starting(string projection, string prefix)
+    {
+        using var connection = source.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT projection, id, value, seq FROM projections WHERE projection = @projection AND starts_with(id COLLATE \"C\", @prefix)", connection);
+        command.Parameters.Add(new NpgsqlParameter("projection", NpgsqlDbType.Text) { Value = projection });
+        command.Parameters.Add(new NpgsqlParameter("prefix", NpgsqlDbType.Text) { Value = prefix });
+        using var reader = command.ExecuteReader();
+        var found = new List<StoredProjection>();
+        while (reader.Read())
+        {
+            found.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return found;
+    }
+
     public (long Seq, string Hash)? RecordedHead()
     {
         using var connection = source.OpenConnection();

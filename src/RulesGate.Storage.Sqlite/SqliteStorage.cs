@@ -129,6 +129,24 @@ internal sealed class SqliteStorage : IJournalStorage
         return all;
     }
 
+    /// <summary>A range of the primary key (projection, id): from the prefix up to the prefix followed by the last code point.</summary>
+    public IReadOnlyList<StoredProjection> Starting(string projection, string prefix)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT projection, id, value, seq FROM projections WHERE projection = $projection AND id >= $from AND id < $to";
+        command.Parameters.AddWithValue("$projection", projection);
+        command.Parameters.AddWithValue("$from", prefix);
+        command.Parameters.AddWithValue("$to", prefix + char.ConvertFromUtf32(0x10FFFF));
+        using var reader = command.ExecuteReader();
+        var found = new List<StoredProjection>();
+        while (reader.Read())
+        {
+            found.Add(new(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return found;
+    }
+
     public (long Seq, string Hash)? RecordedHead()
     {
         using var command = connection.CreateCommand();

@@ -51,6 +51,27 @@ public abstract class JournalStorageContract : IDisposable
         new(id, policy, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddHours(hour), stage, severity, forced, regime, seq);
 
     [Fact]
+    public void Starting_FindsTheDocumentsWhoseIdStartsWithThePrefix_AndNoOthers()
+    {
+        var storage = Empty();
+        string[] ids = ["wf:a", "wf:a:2", "wf:é", "wf:😀", "wf", "wfx:a", "vf:a", "wf;a"];
+        Commit(storage, transaction =>
+        {
+            foreach (var id in ids)
+            {
+                transaction.Store(new StoredProjection("workflow", id, "{}", 1));
+            }
+
+            transaction.Store(new StoredProjection("other", "wf:a", "{}", 1));
+        });
+
+        Assert.Equal(["wf:a", "wf:a:2", "wf:é", "wf:😀"], storage.Starting("workflow", "wf:").Select(document => document.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(["wf:a", "wf:a:2"], Again().Starting("workflow", "wf:a").Select(document => document.Id).Order(StringComparer.Ordinal));
+        Assert.Empty(storage.Starting("workflow", "zz"));
+        Assert.Equal(ids.Length, storage.Starting("workflow", "").Count);
+    }
+
+    [Fact]
     public void Probe_OfAJournalThatTakesWrites_PassesAndWritesNothing()
     {
         var storage = Empty();

@@ -145,8 +145,11 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     /// <summary>The strategy's maturity-ladder instance: the latest started when there are several; null when it has none.</summary>
     public WorkflowInstance? MaturityInstance(string strategy)
     {
+        // Found by its id, maturity-ladder:{strategy} (or …:{key} for a second one), never by reading every instance.
         strategy = Identities.Id(strategy, "strategy");
-        return store.All(WorkflowInstance.Projection)
+        var id = $"{MaturityWorkflow}:{strategy}";
+        return store.Starting(WorkflowInstance.Projection, id)
+            .Where(document => document.Id == id || document.Id.StartsWith(id + ":", StringComparison.Ordinal))
             .Select(WorkflowInstance.Of)
             .Where(instance => instance.Workflow == MaturityWorkflow && instance.Subject == strategy)
             .MaxBy(instance => instance.Seq);
@@ -155,7 +158,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     /// <summary>The strategies governance has state of, in ordinal order: maturity instances, outcomes, tokens, evidence.</summary>
     /// <summary>Every strategy the journal knows: by its maturity instance, health, tokens or evidence, in ordinal order.</summary>
     public SortedSet<string> Strategies() =>
-        new(store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Workflow == MaturityWorkflow).Select(instance => instance.Subject)
+        new(store.Starting(WorkflowInstance.Projection, $"{MaturityWorkflow}:").Select(WorkflowInstance.Of).Where(instance => instance.Workflow == MaturityWorkflow).Select(instance => instance.Subject)
             .Concat(store.All(HealthProjection).Select(document => document.Id))
             .Concat(store.All(TokenLedger.Projection).Select(document => document.Id))
             .Concat(store.All(WorkflowRuntime.EvidenceProjection).Select(document => document.Id)), StringComparer.Ordinal);

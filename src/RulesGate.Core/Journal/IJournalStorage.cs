@@ -39,6 +39,12 @@ public interface IJournalStorage : IDisposable
     /// <summary>Every document of <paramref name="projection"/>, or of every projection when it is null; in any order (Core sorts).</summary>
     IReadOnlyList<StoredProjection> All(string? projection);
 
+    /// <summary>
+    /// The documents of <paramref name="projection"/> whose id starts with <paramref name="prefix"/> (ordinal), in any
+    /// order: found through the key's index, so the cost follows what is found, not what the projection holds.
+    /// </summary>
+    IReadOnlyList<StoredProjection> Starting(string projection, string prefix);
+
     /// <summary>The last event as the store recorded it at its last append (its sequence number and hash), or null before any.</summary>
     (long Seq, string Hash)? RecordedHead();
 

@@ -239,6 +239,10 @@ public sealed class JournalStore : IDisposable
     /// <summary>Every document of <paramref name="projection"/>, by id.</summary>
     public IReadOnlyList<StoredProjection> All(string projection) => [.. storage.All(projection).OrderBy(document => document.Id, StringComparer.Ordinal)];
 
+    /// <summary>The documents of <paramref name="projection"/> whose id starts with <paramref name="prefix"/>, in ordinal order of their ids; found by index.</summary>
+    public IReadOnlyList<StoredProjection> Starting(string projection, string prefix) =>
+        [.. storage.Starting(projection, prefix).Where(document => document.Id.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(document => document.Id, StringComparer.Ordinal)];
+
     /// <summary>The last event's sequence number and hash as the store recorded them at its last append.</summary>
     internal (long Seq, string Hash)? RecordedHead() => storage.RecordedHead();
 
