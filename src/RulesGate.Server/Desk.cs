@@ -59,13 +59,18 @@ public sealed class Desk
 
         if (host.HasJournal)
         {
-            // rulesgate_pending_approvals, counted as each scrape begins; a journal that cannot be read leaves the last count, never the scrape without figures.
-            host.Metrics.Registry.AddBeforeCollectCallback(async _ =>
+            // rulesgate_pending_approvals and the effects, counted as each scrape begins; a journal that cannot be read, or a
+            // writer busy for longer than a second, leaves the last counts: never a scrape without figures, nor one that hangs.
+            host.Metrics.Registry.AddBeforeCollectCallback(async cancellation =>
             {
                 try
                 {
-                    host.Metrics.PendingApprovals((await Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval")));
-                    var (waiting, dead) = await host.Exclusively(store => (Runtime(store).Effects.Pending().Count, Runtime(store).Effects.Dead().Count)).ConfigureAwait(false);
+                    var (approvals, waiting, dead) = await host.Exclusively(store =>
+                    {
+                        var workflows = Runtime(store);
+                        return (workflows.List().Count(instance => workflows.Bookmarks(instance).Contains("approval")), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count);
+                    }).WaitAsync(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
+                    host.Metrics.PendingApprovals(approvals);
                     host.Metrics.Effects(waiting, dead);
                 }
                 catch (Exception error) when (error is not OutOfMemoryException)
