@@ -20,6 +20,7 @@ using RulesGate.Benchmarks;
 //                          on ROOT/samples/capital/requests.jsonl (run from the repository root)
 //   diary JOURNAL [N] [ROOT]  fill JOURNAL with N diary entries of one policy (1,000,000 by default), then time
 //                          five assessments against ROOT/rules/promotion/alpha-trade.yaml
+//   seed JOURNAL [N] [ROOT]  add N config-patch-approval instances about one subject (100,000 by default) to JOURNAL
 //   workflows JOURNAL [N] [ROOT]  N maturity-ladder instances (10,000 by default), then one evidence batch that
 //                          moves them all: transitions per second
 return args.FirstOrDefault() switch
@@ -29,6 +30,7 @@ return args.FirstOrDefault() switch
     "reload" => Bench.Reload(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "500", CultureInfo.InvariantCulture)),
     "eval" => Run(),
     "gate" => Gate(args.ElementAtOrDefault(1)),
+    "seed" => WorkflowBench.Seed(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "100000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     "workflows" => WorkflowBench.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "10000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     "diary" => DiaryBench.Run(args[1], int.Parse(args.ElementAtOrDefault(2) ?? "1000000", CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) ?? "."),
     _ => Usage(),

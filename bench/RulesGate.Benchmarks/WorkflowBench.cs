@@ -36,4 +36,17 @@ internal static class WorkflowBench
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"one evidence batch: {moved.Count} transitions in {seconds:F2} s = {moved.Count / seconds:F0} transitions/s"));
         return moved.Count == instances && JournalVerifier.Verify(store).Intact ? 0 : 1;
     }
+
+    /// <summary>Adds N config-patch-approval instances about one subject, <c>other</c>, to JOURNAL: history a governed order has nothing to do with.</summary>
+    public static int Seed(string journal, int instances, string root)
+    {
+        using var store = SqliteJournal.Open(journal);
+        var loader = new WorkflowLoader(new RuleEngine(BuiltInKinds.Registry));
+        var definition = loader.Load(Path.Combine(root, "workflows", "config-patch-approval.yaml")).Value!;
+        var runtime = new WorkflowRuntime(store, loader, new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()));
+        var setup = Stopwatch.StartNew();
+        runtime.StartMany(definition, "other", [.. Enumerable.Range(0, instances).Select(i => i.ToString("D6", CultureInfo.InvariantCulture))], "bench");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"started {instances} instances in {setup.Elapsed.TotalSeconds:F1} s"));
+        return 0;
+    }
 }

@@ -16,11 +16,6 @@ public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : B
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 
-    /// <summary>Rounds run so far: a test waits on it instead of sleeping.</summary>
-    public int Rounds => rounds;
-
-    private int rounds;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -45,7 +40,6 @@ public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : B
                 // The journal is unreachable or an effect misbehaved: counted by the operations themselves; the next wake tries again.
             }
 
-            Interlocked.Increment(ref rounds);
             using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
             var changed = desk.Changed(woken.Token).AsTask();
             var due = Task.Delay(wait, clock, woken.Token);
