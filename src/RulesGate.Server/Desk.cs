@@ -338,7 +338,7 @@ public sealed class Desk
         host.Exclusively(store =>
         {
             var workflows = Runtime(store);
-            return workflows.List().Select(instance => instance.Due).Concat(workflows.Effects.Pending().Select(pending => pending.RetryAt)).Min();
+            return workflows.Effects.Pending().Select(pending => pending.RetryAt).Append(workflows.NextDue()).Min();
         });
 
     /// <summary>Completes when a governance operation may have left effects to run or timers to set; waits until then.</summary>

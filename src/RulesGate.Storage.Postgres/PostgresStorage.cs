@@ -105,13 +105,14 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
         return all;
     }
 
-    /// <summary>The documents whose id starts with the prefix, compared byte for byte (collation C), so the primary key's order serves.</summary>
-    public IReadOnlyList<StoredProjection> Starting(string projection, string prefix)
+    /// <summary>The documents in the range, comparing ids byte for byte (collation C).</summary>
+    public IReadOnlyList<StoredProjection> Range(string projection, string from, string to)
     {
         using var connection = source.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT projection, id, value, seq FROM projections WHERE projection = @projection AND starts_with(id COLLATE \"C\", @prefix)", connection);
+        using var command = new NpgsqlCommand("SELECT projection, id, value, seq FROM projections WHERE projection = @projection AND id COLLATE \"C\" >= @from AND id COLLATE \"C\" < @to ORDER BY id COLLATE \"C\"", connection);
         command.Parameters.Add(new NpgsqlParameter("projection", NpgsqlDbType.Text) { Value = projection });
-        command.Parameters.Add(new NpgsqlParameter("prefix", NpgsqlDbType.Text) { Value = prefix });
+        command.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Text) { Value = from });
+        command.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Text) { Value = to });
         using var reader = command.ExecuteReader();
         var found = new List<StoredProjection>();
         while (reader.Read())

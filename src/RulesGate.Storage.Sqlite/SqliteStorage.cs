@@ -129,14 +129,14 @@ internal sealed class SqliteStorage : IJournalStorage
         return all;
     }
 
-    /// <summary>A range of the primary key (projection, id): from the prefix up to the prefix followed by the last code point.</summary>
-    public IReadOnlyList<StoredProjection> Starting(string projection, string prefix)
+    /// <summary>A range of the primary key (projection, id); SQLite compares text by its bytes.</summary>
+    public IReadOnlyList<StoredProjection> Range(string projection, string from, string to)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT projection, id, value, seq FROM projections WHERE projection = $projection AND id >= $from AND id < $to";
+        command.CommandText = "SELECT projection, id, value, seq FROM projections WHERE projection = $projection AND id >= $from AND id < $to ORDER BY id";
         command.Parameters.AddWithValue("$projection", projection);
-        command.Parameters.AddWithValue("$from", prefix);
-        command.Parameters.AddWithValue("$to", prefix + char.ConvertFromUtf32(0x10FFFF));
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
         using var reader = command.ExecuteReader();
         var found = new List<StoredProjection>();
         while (reader.Read())

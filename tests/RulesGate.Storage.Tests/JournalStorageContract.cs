@@ -51,7 +51,7 @@ public abstract class JournalStorageContract : IDisposable
         new(id, policy, new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddHours(hour), stage, severity, forced, regime, seq);
 
     [Fact]
-    public void Starting_FindsTheDocumentsWhoseIdStartsWithThePrefix_AndNoOthers()
+    public void Range_FindsTheDocumentsBetweenItsBounds_InTheirOrder_AndNoOthers()
     {
         var storage = Empty();
         string[] ids = ["wf:a", "wf:a:2", "wf:é", "wf:😀", "wf", "wfx:a", "vf:a", "wf;a"];
@@ -65,10 +65,15 @@ public abstract class JournalStorageContract : IDisposable
             transaction.Store(new StoredProjection("other", "wf:a", "{}", 1));
         });
 
-        Assert.Equal(["wf:a", "wf:a:2", "wf:é", "wf:😀"], storage.Starting("workflow", "wf:").Select(document => document.Id).Order(StringComparer.Ordinal));
-        Assert.Equal(["wf:a", "wf:a:2"], Again().Starting("workflow", "wf:a").Select(document => document.Id).Order(StringComparer.Ordinal));
-        Assert.Empty(storage.Starting("workflow", "zz"));
-        Assert.Equal(ids.Length, storage.Starting("workflow", "").Count);
+        var last = char.ConvertFromUtf32(0x10FFFF);
+        IEnumerable<string> Range(IJournalStorage from, string low, string high) => from.Range("workflow", low, high).Select(document => document.Id);
+
+        // In the order of the ids' UTF-8 bytes, the adapter's own, as asked.
+        Assert.Equal(["wf:a", "wf:a:2", "wf:é", "wf:😀"], Range(storage, "wf:", "wf:" + last));
+        Assert.Equal(["wf:a", "wf:a:2"], Range(Again(), "wf:a", "wf:a" + last));
+        Assert.Equal(["vf:a", "wf"], Range(storage, "", "wf:"));
+        Assert.Empty(Range(storage, "zz", "zz" + last));
+        Assert.Equal(ids.Length, storage.Range("workflow", "", last).Count);
     }
 
     [Fact]

@@ -40,10 +40,11 @@ public interface IJournalStorage : IDisposable
     IReadOnlyList<StoredProjection> All(string? projection);
 
     /// <summary>
-    /// The documents of <paramref name="projection"/> whose id starts with <paramref name="prefix"/> (ordinal), in any
-    /// order: found through the key's index, so the cost follows what is found, not what the projection holds.
+    /// The documents of <paramref name="projection"/> whose id is at least <paramref name="from"/> and below
+    /// <paramref name="to"/>, comparing their UTF-8 bytes, in that order: found through the key's index, so the cost
+    /// follows what is found, not what the projection holds.
     /// </summary>
-    IReadOnlyList<StoredProjection> Starting(string projection, string prefix);
+    IReadOnlyList<StoredProjection> Range(string projection, string from, string to);
 
     /// <summary>The last event as the store recorded it at its last append (its sequence number and hash), or null before any.</summary>
     (long Seq, string Hash)? RecordedHead();

@@ -241,7 +241,11 @@ public sealed class JournalStore : IDisposable
 
     /// <summary>The documents of <paramref name="projection"/> whose id starts with <paramref name="prefix"/>, in ordinal order of their ids; found by index.</summary>
     public IReadOnlyList<StoredProjection> Starting(string projection, string prefix) =>
-        [.. storage.Starting(projection, prefix).Where(document => document.Id.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(document => document.Id, StringComparer.Ordinal)];
+        [.. Range(projection, prefix, prefix + char.ConvertFromUtf32(0x10FFFF)).Where(document => document.Id.StartsWith(prefix, StringComparison.Ordinal))];
+
+    /// <summary>The documents of <paramref name="projection"/> with <paramref name="from"/> ≤ id &lt; <paramref name="to"/>, in the ordinal order of their ids; found by index.</summary>
+    public IReadOnlyList<StoredProjection> Range(string projection, string from, string to) =>
+        [.. storage.Range(projection, from, to).OrderBy(document => document.Id, StringComparer.Ordinal)];
 
     /// <summary>The last event's sequence number and hash as the store recorded them at its last append.</summary>
     internal (long Seq, string Hash)? RecordedHead() => storage.RecordedHead();

@@ -105,6 +105,7 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
 
                     var instance = plan.Instance with { Seq = last.Seq };
                     scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
+                    WorkflowIndex.Write(scope, store, plan.Before.Seq == 0 ? null : plan.Before, instance, instance.Seq);
                     offset += plan.Entries.Count;
                     foreach (var effect in queued[p])
                     {

@@ -147,7 +147,7 @@ public sealed class WorkflowRuntime
             var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
             var snapshot = planner.Snapshot(subject);
             var plans = new List<(WorkflowPlan Plan, string? Signal)>();
-            foreach (var instance in List().Where(i => i.Subject == subject))
+            foreach (var instance in About(subject))
             {
                 var definition = DefinitionOf(instance);
                 var plan = planner.Evidence(definition, instance, record, snapshot);
@@ -230,7 +230,7 @@ public sealed class WorkflowRuntime
     public IReadOnlyList<WorkflowInstance> Tick(DateTimeOffset now)
     {
         var fired = new List<WorkflowInstance>();
-        foreach (var instance in List().Where(i => i.Due is { } due && due <= now))
+        foreach (var instance in DueBy(now))
         {
             var definition = DefinitionOf(instance);
             var plan = planner.Tick(definition, instance, now);
@@ -285,6 +285,19 @@ public sealed class WorkflowRuntime
 
     public WorkflowInstance? Find(string id) =>
         store.Load(WorkflowInstance.Projection, id.Trim()) is { } state ? WorkflowInstance.Of(state) : null;
+
+    /// <summary>The instances about <paramref name="subject"/>, by id: through the index once the journal has one.</summary>
+    public IReadOnlyList<WorkflowInstance> About(string subject) => WorkflowIndex.Ready(store)
+        ? [.. WorkflowIndex.About(store, subject).Select(Find).OfType<WorkflowInstance>()]
+        : [.. List().Where(instance => instance.Subject == subject)];
+
+    /// <summary>The instances whose timer is due at <paramref name="now"/>, earliest first.</summary>
+    public IReadOnlyList<WorkflowInstance> DueBy(DateTimeOffset now) => WorkflowIndex.Ready(store)
+        ? [.. WorkflowIndex.DueBy(store, now).Select(Find).OfType<WorkflowInstance>().Where(instance => instance.Due <= now)]
+        : [.. List().Where(instance => instance.Due is { } due && due <= now).OrderBy(instance => instance.Due)];
+
+    /// <summary>When the earliest timer is due; null when none is set.</summary>
+    public DateTimeOffset? NextDue() => WorkflowIndex.Ready(store) ? WorkflowIndex.Next(store) : List().Select(instance => instance.Due).Min();
 
     public IReadOnlyList<WorkflowInstance> List() =>
         [.. store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of)];
