@@ -291,8 +291,7 @@ public sealed class Desk
         }).ConfigureAwait(false);
         host.Metrics.TimersFired(fired.Count);
         host.Metrics.Moved(fired);
-        Wake();
-        return fired;
+        return fired;       // no wake: the background that ticks runs the effects next, in the same round
     }
 
     /// <summary>
@@ -343,6 +342,9 @@ public sealed class Desk
 
     /// <summary>Completes when a governance operation may have left effects to run or timers to set; waits until then.</summary>
     public ValueTask<bool> Changed(CancellationToken cancellation) => changes.Reader.WaitToReadAsync(cancellation);
+
+    /// <summary>Counts a round of the background work that failed (the journal unreachable, say): <c>rulesgate_background_failures_total</c>.</summary>
+    public void BackgroundFailed() => host.Metrics.BackgroundFailed();
 
     /// <summary>Takes the news that something changed, so the next <see cref="Changed"/> waits for the next change.</summary>
     public void Seen() => changes.Reader.TryRead(out _);

@@ -28,6 +28,7 @@ public sealed class ServerMetrics
     private readonly Gauge effectsDead;
     private readonly Counter effectsFailed;
     private readonly Counter timers;
+    private readonly Counter background;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -52,6 +53,7 @@ public sealed class ServerMetrics
         effectsDead = factory.CreateGauge("rulesgate_effects_dead", "Workflow effects whose attempts are spent: dead letters, until 'rulesgate effects retry'. Alert on it.");
         effectsFailed = factory.CreateCounter("rulesgate_effects_failed_total", "Failed attempts of workflow effects, by kind (render, notify, log).", "kind");
         timers = factory.CreateCounter("rulesgate_workflow_timers_fired_total", "Workflow timers (approval timeouts, escalations, after: moves) this server fired.");
+        background = factory.CreateCounter("rulesgate_background_failures_total", "Rounds of the server's background work (timers, effects, settling approvals) that failed and are tried again at the next wake.");
         Bundle(gate.Bundle);
     }
 
@@ -122,6 +124,9 @@ public sealed class ServerMetrics
 
     /// <summary>Counts one failed attempt of an effect of <paramref name="kind"/>.</summary>
     public void EffectFailed(string kind) => effectsFailed.WithLabels(kind).Inc();
+
+    /// <summary>Counts a failed round of the background work.</summary>
+    public void BackgroundFailed() => background.Inc();
 
     /// <summary>Counts the timers that fired.</summary>
     public void TimersFired(int count) => timers.Inc(count);

@@ -7,7 +7,8 @@ namespace RulesGate.Server;
 /// timers fire when they are due, and the effects committed transitions leave (renders, notices, log lines) run
 /// beside the journal's writer, never on it, with their retries. It wakes when a governance operation changed
 /// something, when the next timer or retry is due, and at least every <see cref="Longest"/> (an instance another
-/// node started); a failure is counted and tried again at the next wake, never ending the process.
+/// node started); a failed round is counted (<c>rulesgate_background_failures_total</c>) and tried again at the
+/// next wake, never ending the process.
 /// </summary>
 public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : BackgroundService
 {
@@ -37,7 +38,8 @@ public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : B
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                // The journal is unreachable or an effect misbehaved: counted by the operations themselves; the next wake tries again.
+                // The journal is unreachable, say: counted (rulesgate_background_failures_total), and the next wake tries again.
+                desk.BackgroundFailed();
             }
 
             using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
