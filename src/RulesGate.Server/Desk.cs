@@ -181,7 +181,14 @@ public sealed class Desk
 
     /// <summary>One instance with what it waits for and the definition it is pinned to; null when there is none.</summary>
     public Task<InstanceView?> Instance(string id) =>
-        host.Exclusively(store => Runtime(store) is var workflows && workflows.Find(id) is { } instance ? View(workflows, instance) : null);
+        host.Exclusively(store => Runtime(store) is var workflows && workflows.Find(id) is { } instance
+            ? View(workflows, instance) with
+            {
+                // What its transitions asked of the world and is not done: failing, or a dead letter.
+                Failing = [.. workflows.Effects.Pending().Where(effect => effect.Instance == instance.Id && effect.Attempts > 0).Select(effect => (effect, false)),
+                    .. workflows.Effects.Dead().Where(effect => effect.Instance == instance.Id).Select(effect => (effect, true))],
+            }
+            : null);
 
     /// <summary>
     /// Every policy with a ledger record or a diary (or only <paramref name="policy"/>), assessed against the promotion
@@ -375,7 +382,11 @@ public sealed class Desk
 }
 
 /// <summary>An instance, what it waits for (<c>evidence</c>, <c>approval</c>, <c>timer</c>) and the definition it is pinned to.</summary>
-public sealed record InstanceView(WorkflowInstance Instance, IReadOnlyList<string> WaitsFor, WorkflowDefinition Definition);
+public sealed record InstanceView(WorkflowInstance Instance, IReadOnlyList<string> WaitsFor, WorkflowDefinition Definition)
+{
+    /// <summary>Its effects that failed and wait for a retry, or are dead letters (only when one instance is asked for).</summary>
+    public IReadOnlyList<(PendingEffect Effect, bool Dead)> Failing { get; init; } = [];
+}
 
 /// <summary>The server was started without a governance policy, so what needs one is refused.</summary>
 public sealed class NoGovernanceException() : Exception("This server has no governance policy; start it with --governance.");

@@ -170,6 +170,42 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Workflow_AnEffectThatFailed_IsShownWithItsErrorAndNextAttempt()
+    {
+        using var webhook = new RulesGate.Core.Workflows.WorkflowWebhook(new Uri("http://hooks.invalid/rg"), new RulesGate.Core.Workflows.WebhookRetry(0), new Refusing());
+        await using var failing = new RunningServer(webhook: webhook);
+        (await failing.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "s-1"}""", failing.RheaToken)).EnsureSuccessStatusCode();
+        string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
+        string[] fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+        for (var i = 0; i < kinds.Length; i++)
+        {
+            (await failing.Post("/v1/evidence", $$"""{"subject": "s-1", "kind": "{{kinds[i]}}", "evidence": {{fields[i]}}}""", failing.AutomationToken)).EnsureSuccessStatusCode();
+        }
+
+        // L5_paper's notice is posted by the server's background, and the webhook answers 500.
+        Assert.True(SpinWait.SpinUntil(() => failing.Journal.Read(type: "workflow.webhook_failed").Any(), TimeSpan.FromSeconds(60)), "the notice was never tried");
+        await using var browsing = await chromium.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = failing.Address });
+        var reader = await browsing.NewPageAsync();
+        await reader.GotoAsync("/console/login");
+        await reader.GetByLabel("Bearer token").FillAsync(failing.ReaderToken);
+        await reader.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Sign in" }).ClickAsync();
+
+        await reader.GotoAsync("/console/workflows/live-pipeline:s-1");
+
+        await Expect(reader.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Effects not done" })).ToBeVisibleAsync();
+        await Expect(reader.Locator("main")).ToContainTextAsync("notify \"Paper burn-in started.\"");
+        await Expect(reader.Locator("main")).ToContainTextAsync("failed 1 time (");
+        await Expect(reader.Locator("main")).ToContainTextAsync("next attempt ");
+    }
+
+    /// <summary>A webhook that answers every notice with a 500.</summary>
+    private sealed class Refusing : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError));
+    }
+
+    [Fact]
     public async Task LedgerAndGovernance_ShowWhatTheJournalKnows()
     {
         var diary = "[" + string.Join(",", RunningServer.Sample("promotion", "diary.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
@@ -88,17 +87,5 @@ internal static class EffectsCommand
     }
 
     /// <summary>One effect as people read it: its number, instance, what it does, and how it stands.</summary>
-    internal static string Line(PendingEffect effect, bool dead)
-    {
-        var what = effect.Effect switch
-        {
-            WorkflowEffect.Render render => $"render {render.Template} for {render.State}",
-            WorkflowEffect.Notify notify => $"notify \"{notify.Text}\"",
-            _ => "log the ledger change",
-        };
-        var standing = dead ? $"DEAD LETTER after {effect.Attempts} attempts: {effect.Error}"
-            : effect.Attempts == 0 ? "pending"
-            : $"failed {effect.Attempts} {(effect.Attempts == 1 ? "time" : "times")} ({effect.Error}); next attempt {(effect.RetryAt is { } at ? JsonText.Timestamp(at) : "now")}";
-        return $"effect {effect.Seq} of {effect.Instance}: {what}: {standing}";
-    }
+    internal static string Line(PendingEffect effect, bool dead) => $"effect {effect.Seq} of {effect.Instance}: {effect.What}: {effect.Standing(dead)}";
 }

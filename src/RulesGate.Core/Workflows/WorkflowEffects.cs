@@ -37,7 +37,22 @@ public sealed record EffectRetry(int Attempts = 5, TimeSpan? FirstDelay = null, 
 }
 
 /// <summary>An effect committed and not yet done: how many attempts failed so far, and when the next is due (null: now).</summary>
-public sealed record PendingEffect(long Seq, WorkflowEffect Effect, string Instance, int Attempts = 0, DateTimeOffset? RetryAt = null, string? Error = null);
+public sealed record PendingEffect(long Seq, WorkflowEffect Effect, string Instance, int Attempts = 0, DateTimeOffset? RetryAt = null, string? Error = null)
+{
+    /// <summary>What it does, as people read it: <c>render T for S</c>, <c>notify "…"</c>, <c>log the ledger change</c>.</summary>
+    public string What => Effect switch
+    {
+        WorkflowEffect.Render render => $"render {render.Template} for {render.State}",
+        WorkflowEffect.Notify notify => $"notify \"{notify.Text}\"",
+        _ => "log the ledger change",
+    };
+
+    /// <summary>How it stands, as people read it: pending, failing with its error and next attempt, or a dead letter.</summary>
+    public string Standing(bool dead) =>
+        dead ? $"DEAD LETTER after {Attempts} attempts: {Error}"
+        : Attempts == 0 ? "pending"
+        : $"failed {Attempts} {(Attempts == 1 ? "time" : "times")} ({Error}); next attempt {(RetryAt is { } at ? JsonText.Timestamp(at) : "now")}";
+}
 
 /// <summary>
 /// The effects dispatcher: runs the effects that committed transitions left in the outbox, oldest first, after

@@ -241,11 +241,14 @@ public static class ConsolePages
 
         var instance = view.Instance;
         var history = instance.History.Select(step => Html.Of($"<tr><td>{step.At}</td><td>{step.From} → {step.To}</td><td>{step.Cause}</td><td>{step.Actor}</td><td>{step.Detail}</td></tr>"));
+        var failing = view.Failing.Select(failed => Html.Of($"<tr><td>{failed.Effect.Seq}</td><td>{failed.Effect.What}</td><td>{failed.Effect.Standing(failed.Dead)}</td></tr>"));
+        var effects = view.Failing.Count == 0 ? Html.Of($"") : Html.Of($"<h2>Effects not done</h2>{Table(["effect", "what", "how it stands"], failing, "")}");
         var body = Html.Of($"""
             <p><strong>{view.Definition.Identity}</strong> about <strong>{instance.Subject}</strong>, requested by {instance.Requester}; in <strong id="state">{instance.State}</strong> since {instance.EnteredAt}{(view.WaitsFor.Count > 0 ? $"; waits for {string.Join(", ", view.WaitsFor)}" : "")}.</p>
             <figure class="diagram-frame">{Html.Trusted(WorkflowDiagram.Svg(view.Definition, instance.State))}</figure>
             <h2>History</h2>
             {Table(["time", "step", "cause", "actor", "detail"], history, "No step yet.")}
+            {effects}
             """);
         await Send(context, Page(instance.Id, session, body)).ConfigureAwait(false);
     }
