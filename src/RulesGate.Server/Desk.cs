@@ -182,12 +182,7 @@ public sealed class Desk
     /// <summary>One instance with what it waits for and the definition it is pinned to; null when there is none.</summary>
     public Task<InstanceView?> Instance(string id) =>
         host.Exclusively(store => Runtime(store) is var workflows && workflows.Find(id) is { } instance
-            ? View(workflows, instance) with
-            {
-                // What its transitions asked of the world and is not done: failing, or a dead letter.
-                Failing = [.. workflows.Effects.Pending().Where(effect => effect.Instance == instance.Id && effect.Attempts > 0).Select(effect => (effect, false)),
-                    .. workflows.Effects.Dead().Where(effect => effect.Instance == instance.Id).Select(effect => (effect, true))],
-            }
+            ? View(workflows, instance) with { Failing = workflows.Effects.Failing(instance.Id) }
             : null);
 
     /// <summary>

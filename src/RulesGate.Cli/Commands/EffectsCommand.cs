@@ -24,19 +24,15 @@ internal static class EffectsCommand
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             var effects = WorkflowCommand.Runtime(parse, store).Effects;
             var ran = await effects.RunPendingAsync().ConfigureAwait(false);
-            var (failing, dead) = (effects.Pending().Where(pending => pending.Attempts > 0).ToList(), effects.Dead());
-            foreach (var effect in failing)
+            var failing = effects.Failing();
+            foreach (var (effect, dead) in failing)
             {
-                output.WriteLine(Line(effect, dead: false));
+                output.WriteLine(Line(effect, dead));
             }
 
-            foreach (var effect in dead)
-            {
-                output.WriteLine(Line(effect, dead: true));
-            }
-
-            output.WriteLine($"{ran} {(ran == 1 ? "effect" : "effects")} ran; {failing.Count} failing, {dead.Count} {(dead.Count == 1 ? "dead letter" : "dead letters")}.");
-            return failing.Count + dead.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            var deadLetters = failing.Count(failed => failed.Dead);
+            output.WriteLine($"{ran} {(ran == 1 ? "effect" : "effects")} ran; {failing.Count - deadLetters} failing, {deadLetters} {(deadLetters == 1 ? "dead letter" : "dead letters")}.");
+            return failing.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }
@@ -79,9 +75,9 @@ internal static class EffectsCommand
             var runtime = WorkflowCommand.Runtime(parse, store);
             runtime.Effects.Retry(parse.GetValue(effect), parse.GetValue(actor)!, parse.GetValue(reason)!);
             await runtime.Effects.RunPendingAsync().ConfigureAwait(false);
-            var left = runtime.Effects.Pending().Concat(runtime.Effects.Dead()).FirstOrDefault(pending => pending.Seq == parse.GetValue(effect));
-            output.WriteLine(left is null ? $"Effect {parse.GetValue(effect)}: done." : $"Effect {parse.GetValue(effect)}: failed again; {Line(left, dead: runtime.Effects.Dead().Contains(left))}");
-            return left is null ? ExitCodes.Ok : ExitCodes.Failed;
+            var left = runtime.Effects.Failing().FirstOrDefault(failed => failed.Effect.Seq == parse.GetValue(effect));
+            output.WriteLine(left.Effect is null ? $"Effect {parse.GetValue(effect)}: done." : $"Effect {parse.GetValue(effect)}: failed again; {Line(left.Effect, left.Dead)}");
+            return left.Effect is null ? ExitCodes.Ok : ExitCodes.Failed;
         });
         return command;
     }

@@ -205,14 +205,9 @@ internal static class WorkflowCommand
             }
 
             // What its transitions asked of the world and is not done: failing, or a dead letter.
-            foreach (var effect in runtime.Effects.Pending().Where(pending => pending.Instance == instance.Id && pending.Attempts > 0))
+            foreach (var (effect, dead) in runtime.Effects.Failing(instance.Id))
             {
-                output.WriteLine($"  {EffectsCommand.Line(effect, dead: false)}");
-            }
-
-            foreach (var effect in runtime.Effects.Dead().Where(dead => dead.Instance == instance.Id))
-            {
-                output.WriteLine($"  {EffectsCommand.Line(effect, dead: true)}");
+                output.WriteLine($"  {EffectsCommand.Line(effect, dead)}");
             }
 
             // Escalations move nothing, so the history does not hold them: the journal does.

@@ -107,6 +107,16 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
     /// <summary>The effects whose attempts are spent, oldest first, with their last error.</summary>
     public IReadOnlyList<PendingEffect> Dead() => [.. store.All(DeadLetters).Select(Parse).OrderBy(dead => dead.Seq)];
 
+    /// <summary>
+    /// What people must see (in <c>workflow show</c>, <c>effects run</c>, the console): the effects of
+    /// <paramref name="instance"/> (of every instance when null) that failed and wait for a retry, then its dead letters.
+    /// </summary>
+    public IReadOnlyList<(PendingEffect Effect, bool Dead)> Failing(string? instance = null) =>
+    [
+        .. Pending().Where(pending => pending.Attempts > 0 && (instance is null || pending.Instance == instance)).Select(pending => (pending, false)),
+        .. Dead().Where(dead => instance is null || dead.Instance == instance).Select(dead => (dead, true)),
+    ];
+
     /// <summary>Runs every effect due now, oldest first, here: returns how many ran (done or failed). Cancelled, what is left stays pending.</summary>
     public async Task<int> RunPendingAsync(CancellationToken cancellation = default)
     {
