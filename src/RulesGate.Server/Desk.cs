@@ -144,7 +144,7 @@ public sealed class Desk
     public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
     {
         var governance = Governance();
-        return Done("outcomes", host.Exclusively(store => GovernanceDesk.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store))), intake => intake.Moved);
+        return Done("outcomes", host.Exclusively(store => OutcomeEvidence.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store))), intake => intake.Moved);
     }
 
     /// <summary>Starts an instance of workflow <paramref name="workflow"/> about <paramref name="subject"/>, requested by <paramref name="by"/>.</summary>

@@ -5,6 +5,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Signing;
 using RulesGate.Core.Workflows;
 
@@ -25,10 +26,10 @@ public sealed class GateHost : IAsyncDisposable
     private static readonly TimeSpan LatchRefresh = TimeSpan.FromMilliseconds(100);
 
     private readonly Lock one = new();
-    private volatile CapitalGate gate;   // swapped by a reload, under the lock that orders every decision
+    private volatile OrderPipeline pipeline;   // swapped by a reload, under the lock that orders every decision
     private readonly JournalWriter? writer;
+    private readonly GroupCommitSink? sink;
     private readonly CapitalStream intake;
-    private KeyValuePair<string, byte[]> bundle;
     private int intents;
     private volatile bool latched;
     private long trips;   // how many trips this process has queued: a reading of the journal taken before one never undoes it
@@ -40,17 +41,18 @@ public sealed class GateHost : IAsyncDisposable
     /// <param name="intake">A stream without a journal of its own: the host journals its decisions.</param>
     public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
     {
-        (this.gate, this.intake, bundle) = (gate, intake, GateJournal.Bundle(gate));
+        (pipeline, this.intake) = (new OrderPipeline(gate), intake);
         latched = journal is not null && GateJournal.State(journal).Active;
         Metrics = new ServerMetrics(gate);
         writer = journal is null ? null : new JournalWriter(journal, committed: Metrics.Batch);
+        sink = writer is null ? null : new GroupCommitSink(writer);
         watching = writer is null ? null : WatchLatch(writer);
         Metrics.KillSwitch(latched);
     }
 
     public ServerMetrics Metrics { get; }
 
-    public CapitalGate Gate => gate;
+    public CapitalGate Gate => pipeline.Capital!;
 
     /// <summary>Why the journal is not taking decisions (its last write failed), or null while it is.</summary>
     public string? Unwritable => unwritable;
@@ -70,7 +72,7 @@ public sealed class GateHost : IAsyncDisposable
     {
         if (writer is null)
         {
-            var alone = gate.Decide(context);
+            var alone = pipeline.Decide(null, context, GovernanceInputs.None).Order.Capital!;
             Metrics.Given(alone, "decisions", commit: null);
             return (alone, null);
         }
@@ -91,23 +93,22 @@ public sealed class GateHost : IAsyncDisposable
     {
         lock (one)
         {
-            if (latched && !context.Execution.KillSwitchActive)
-            {
-                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
-            }
+            var (judged, decision) = pipeline.Judge(context, latched);
+            var order = pipeline.Complete(judged, decision, GovernanceInputs.None, state: null, record: true);
+            return (order.Capital!, Commit(order.Record!));
+        }
+    }
 
-            var judge = gate;
-            var decision = judge.Decide(context);
-            if (!decision.KillSwitchTriggered)
-            {
-                return (decision, writer!.Append(GateJournal.Decision(judge, context, decision, runId: null), bundle));
-            }
-
-            // Recorded with its latch, in a transaction of its own.
+    /// <summary>Queues an order's record in the one order of deciding (under the lock); one that trips the kill switch latches it for every decision queued after it.</summary>
+    private Task<JournalEvent> Commit(OrderRecord record)
+    {
+        if (record.TripCause is not null)
+        {
             latched = true;
             trips++;
-            return (decision, writer!.Exclusively(store => GateJournal.Record(store, judge, context, decision, runId: null)));
         }
+
+        return sink!.Commit(record);
     }
 
     /// <summary>
@@ -121,7 +122,7 @@ public sealed class GateHost : IAsyncDisposable
     {
         if (writer is null)
         {
-            var alone = new GovernanceDesk(governance, gate).Judge(request);
+            var alone = new OrderPipeline(Gate, governance).Decide(null, request.Capital, request.Inputs).Order.Governed!;
             Metrics.Given(alone.Capital!, "decisions", commit: null);
             return (alone, null);
         }
@@ -132,35 +133,25 @@ public sealed class GateHost : IAsyncDisposable
         }
         var started = Stopwatch.GetTimestamp();
         CapitalDecision decision;
-        Task<(GovernedDecision, JournalEvent)> journaling;
+        Task<(Order, JournalEvent)> journaling;
         lock (one)
         {
-            var context = request.Capital;
-            if (latched && !context.Execution.KillSwitchActive)
-            {
-                context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
-            }
-
-            var judge = gate;
-            var made = decision = judge.Decide(context);
-            if (made.KillSwitchTriggered)
+            var both = new OrderPipeline(Gate, governance);
+            var (judged, made) = both.Judge(request.Capital, latched);
+            decision = made!;
+            if (made!.KillSwitchTriggered)
             {
                 latched = true;
                 trips++;
             }
 
-            journaling = writer.Exclusively(store =>
-            {
-                var desk = new GovernanceDesk(governance, judge, new GovernanceJournal(store, governance.Settings));
-                var (governed, entry) = desk.Govern(context, made, request.Inputs, runId: null);
-                return (governed, GateJournal.Record(store, judge, context, made, runId: null, also: entry is null ? null : [entry], alsoBlobs: desk.Blobs));
-            });
+            journaling = writer.Exclusively(store => both.Record(store, judged, made, request.Inputs));
         }
 
-        var (composed, recorded) = await Journaled(journaling).ConfigureAwait(false);
+        var (order, recorded) = await Journaled(journaling).ConfigureAwait(false);
         Metrics.Given(decision, "decisions", Stopwatch.GetElapsedTime(started));
         Metrics.KillSwitch(latched);
-        return (composed, recorded.Seq);
+        return (order.Governed!, recorded.Seq);
     }
 
     /// <summary>
@@ -211,17 +202,8 @@ public sealed class GateHost : IAsyncDisposable
             streamLatched = intake.Status().KillSwitchActive;
             if (writer is not null)
             {
-                var (made, judged, judge) = (decision, context, gate);
-                if (made.KillSwitchTriggered)
-                {
-                    latched = true;
-                    trips++;
-                    journaling = writer.Exclusively(store => GateJournal.Record(store, judge, judged, made, intake.RunId));
-                }
-                else
-                {
-                    journaling = writer.Append(GateJournal.Decision(judge, judged, made, intake.RunId), bundle);
-                }
+                // The stream judged it (its window may have tripped the kill switch): recorded as it decided.
+                journaling = Commit(pipeline.Complete(context, decision, GovernanceInputs.None, state: null, record: true, intake.RunId).Record!);
             }
         }
 
@@ -276,8 +258,7 @@ public sealed class GateHost : IAsyncDisposable
     {
         lock (one)
         {
-            gate = next;
-            bundle = GateJournal.Bundle(next);
+            pipeline = new OrderPipeline(next);
             intake.Use(next);
             Metrics.Bundle(next.Bundle);
             return writer is not null && note is not null ? writer.Append(note) : Task.CompletedTask;

@@ -5,6 +5,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Patches;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
@@ -247,7 +248,7 @@ internal static class DemoCommand
 
         for (var week = 1; File.Exists($"{samples}outcomes-week{week}.jsonl"); week++)
         {
-            var (intake, moved) = GovernanceDesk.Ingest(governance, GateInputs.ReadLines($"{samples}outcomes-week{week}.jsonl", TradeOutcome.Read), runtime);
+            var (intake, moved) = OutcomeEvidence.Ingest(governance, GateInputs.ReadLines($"{samples}outcomes-week{week}.jsonl", TradeOutcome.Read), runtime);
             output.WriteLine($"  week {week}: {intake.Added} outcomes; {string.Join(", ", moved.Select(instance => $"{instance.Subject} → {instance.State}"))}");
         }
 
@@ -274,15 +275,15 @@ internal static class DemoCommand
         var (_, criticalSecret) = governance.Tokens.Issue("breakout", "NVDA", null, "rhea");
         output.WriteLine("  two execution tokens for breakout (their ids and secrets are random): one for NVDA up to 50, presented by g-005 and again by g-006; one for NVDA, by g-007");
         output.WriteLine();
-        var desk = new GovernanceDesk(gate, capital, governance);
+        var pipeline = new OrderPipeline(capital, gate);
         var presented = new Dictionary<string, string> { ["g-005"] = secret, ["g-006"] = secret, ["g-007"] = criticalSecret };
         output.WriteLine($"  {"intent",-7} {"strategy",-9} {"level",-15} {"order",-16} {"governance",-12} {"capital",-8} {"verdict",-12} {"qty",9}  reason");
         var requests = GateInputs.ReadLines(samples + "requests.jsonl", GovernanceRequest.Read);
         foreach (var request in requests)
         {
             var id = request.Capital.Intent.IntentId;
-            var decision = desk.Judge(presented.TryGetValue(id, out var key) ? request with { Inputs = request.Inputs with { TokenSecret = key } } : request);
-            Row(output, decision);
+            var decision = pipeline.Decide(journal, request.Capital, presented.TryGetValue(id, out var key) ? request.Inputs with { TokenSecret = key } : request.Inputs).Order;
+            Row(output, decision.Governed!);
         }
 
         var (_, alert) = (default(CanaryState), default(CanaryAlert));
@@ -293,7 +294,7 @@ internal static class DemoCommand
 
         output.WriteLine();
         output.WriteLine($"  canary: {alert?.Reason} ({alert?.Action.ToString().ToLowerInvariant()}); the kill switch is {(GateJournal.State(journal).Active ? "latched" : "off")}");
-        var after = desk.Judge(requests[0]);
+        var after = pipeline.Decide(journal, requests[0].Capital, requests[0].Inputs).Order.Governed!;
         Row(output, after);
         var verification = JournalAudit.Verify(journal);
         output.WriteLine();
@@ -354,6 +355,12 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
         var auto = desk.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
+        var unwritten = new PatchProposals(journal).WriteFilesAsync(null).GetAwaiter().GetResult();     // the files its transaction asked for
+        foreach (var (effect, dead) in unwritten)
+        {
+            error.WriteLine($"  not written: {effect.What}: {effect.Standing(dead)}");
+        }
+
         output.WriteLine($"  bounded_auto: {auto.ProposalId}: {auto.Decisions.Count(decision => decision.IsAccepted)} accepted (its guardrails reject what manual_only leaves to the approver), {auto.Applied.Count} applied at once, {auto.Skipped.Count} skipped");
         output.WriteLine();
         output.WriteLine($"  {Path.Combine(auto.OutputDir!, "OPERATOR_CHECKLIST.md")} begins:");
@@ -372,7 +379,7 @@ internal static class DemoCommand
         var verification = JournalAudit.Verify(journal);
         output.WriteLine();
         output.WriteLine(verification.Describe());
-        return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0;
+        return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0 && unwritten.Count == 0;
     }
 
     private static void Row(TextWriter output, GovernedDecision decision)

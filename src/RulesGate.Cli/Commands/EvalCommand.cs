@@ -3,6 +3,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -51,27 +52,13 @@ internal static class EvalCommand
                 }
 
                 using var store = parse.GetValue(Journal) is { } at ? JournalCommand.Existing(at) : null;
-                var desk = new GovernanceDesk(governance, gate, store is null ? null : new GovernanceJournal(store, governance.Settings));
-                return GovernanceCommands.Print(output, desk.Judge(governed), governance, parse.GetValue(pretty));
+                return GovernanceCommands.Print(output, new OrderPipeline(gate, governance).Decide(store, governed.Capital, governed.Inputs).Order.Governed!, governance, parse.GetValue(pretty));
             }
 
-            CapitalDecision decision;
-            if (parse.GetValue(Journal) is { } path)
-            {
-                using var journal = JournalCommand.Existing(path);
-                if (GateJournal.State(journal).Active && !context.Execution.KillSwitchActive)
-                {
-                    context = new CapitalContext(context.Intent, context.Portfolio, context.Market, context.Execution with { KillSwitchActive = true });
-                }
-
-                decision = gate.Decide(context);
-                GateJournal.Record(journal, gate, context, decision, runId: null);
-            }
-            else
-            {
-                decision = gate.Decide(context);
-            }
-
+            using var journal = parse.GetValue(Journal) is { } path ? JournalCommand.Existing(path) : null;
+            var order = new OrderPipeline(gate).Decide(journal, context, GovernanceInputs.None).Order;
+            var decision = order.Capital!;
+            context = order.Context;
             output.WriteLine(PolicyGateFormat(parse) ? PolicyGateJson.Decision(decision, context, gate) : CapitalJson.Decision(decision, parse.GetValue(pretty)));
             return decision.Decision == CapitalVerdict.Deny ? ExitCodes.Failed : ExitCodes.Ok;
         });

@@ -3,6 +3,7 @@ using System.Globalization;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
@@ -49,7 +50,7 @@ internal static class GovernanceCommands
             }
 
             using var store = parse.GetValue(journal) is { } path ? JournalCommand.Existing(path) : null;
-            return Print(output, new GovernanceDesk(gate, capitalGate, store is null ? null : new GovernanceJournal(store, gate.Settings)).Judge(parsed), gate, parse.GetValue(pretty));
+            return Print(output, new OrderPipeline(capitalGate, gate).Decide(store, parsed.Capital, parsed.Inputs).Order.Governed!, gate, parse.GetValue(pretty));
         });
 
         var strategy = new Option<string>("--strategy") { Description = "The strategy.", Required = true };
@@ -101,7 +102,7 @@ internal static class GovernanceCommands
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var (intake, moved) = GovernanceDesk.Ingest(new GovernanceJournal(store, settings), outcomes, WorkflowCommand.Runtime(parse, store));
+            var (intake, moved) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, WorkflowCommand.Runtime(parse, store));
             output.WriteLine($"{intake.Added} {(intake.Added == 1 ? "outcome" : "outcomes")} recorded, {intake.Duplicates} already recorded.");
             foreach (var strategy in intake.Strategies)
             {

@@ -26,7 +26,7 @@ internal static class PatchCommands
         {
             journal, patches, mode, outDir, overrides, now, requester,
         };
-        propose.SetAction(parse =>
+        propose.SetAction(async (parse, cancellation) =>
         {
             if (GateInputs.ReadAllLines(parse.GetValue(patches)!, ConfigPatch.Read, error) is not { } read || Judge(parse, error) is not { } judge)
             {
@@ -47,7 +47,7 @@ internal static class PatchCommands
                 error.WriteLine($"{run.ProposalId} waits for a risk approval: rulesgate workflow approve --instance {approval} --actor NAME --role risk --reason TEXT (or reject).");
             }
 
-            return ExitCodes.Ok;
+            return await Written(store, run.ProposalId, error, cancellation).ConfigureAwait(false);
         });
 
         var showJournal = JournalCommand.JournalOption();
@@ -69,15 +69,30 @@ internal static class PatchCommands
         var actor = new Option<string>("--actor") { Description = "Who rolls it back.", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why.", Required = true };
         var rollback = new Command("rollback", "Restore the live overrides as they were before the proposal changed them; journaled with who and why. A later proposal that changed the same file must be rolled back first.") { rollbackJournal, rollbackProposal, actor, reason };
-        rollback.SetAction(parse =>
+        rollback.SetAction(async (parse, cancellation) =>
         {
             using var store = JournalCommand.Existing(parse.GetValue(rollbackJournal)!);
             var record = new PatchProposals(store).Rollback(parse.GetValue(rollbackProposal)!, parse.GetValue(actor)!, parse.GetValue(reason)!);
             var targets = record.Applied.Select(patch => patch.Target).Distinct(StringComparer.Ordinal).Count();
             output.WriteLine($"{record.ProposalId} rolled back: {targets} {(targets == 1 ? "target" : "targets")} of {record.OverridesPath} back to their values before it; the rest of the file kept.");
-            return ExitCodes.Ok;
+            return await Written(store, record.ProposalId, error, cancellation).ConfigureAwait(false);
         });
         return new Command("patches", "The learning loop's config patches: judged by the PatchPolicy, proposed, applied within bounds, rolled back.") { Policy, WorkflowCommand.Definitions, propose, show, rollback };
+    }
+
+    /// <summary>
+    /// Does the file writes the command journaled (and any a crash left pending); when one of the proposal's failed, says
+    /// which and why, and that it will be tried again, and exits 1: the journal holds the change, the files do not yet.
+    /// </summary>
+    internal static async Task<int> Written(JournalStore store, string? proposalId, TextWriter error, CancellationToken cancellation)
+    {
+        var failing = await new PatchProposals(store).WriteFilesAsync(proposalId, cancellation).ConfigureAwait(false);
+        foreach (var (effect, dead) in failing)
+        {
+            error.WriteLine($"Not written: {effect.What}: {effect.Standing(dead)}. The journal holds the change; 'rulesgate effects list' shows it, 'rulesgate effects run' tries again.");
+        }
+
+        return failing.Count == 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     /// <summary>How a final approval left its proposal, in one line: applied (how many, where), approved, rejected or refused with why.</summary>

@@ -58,7 +58,6 @@ internal static class RunCommand
 
             using var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalCommand.Existing(journalPath) : null;
             string[] lines = [.. StrictJson.ReadLines(intentsPath).Select(line => line.Text)];
-            var desk = governance is null ? null : new GovernanceDesk(governance, gate, new GovernanceJournal(journal!, governance.Settings));
             if (parse.GetValue(execLog) is { } logFolder && Path.GetDirectoryName(Path.GetFullPath(logFolder)) is { } parent)
             {
                 Directory.CreateDirectory(parent);
@@ -67,7 +66,7 @@ internal static class RunCommand
             using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { NewLine = "\n" } : null;
             var held = new List<string>();
             var executed = new List<string>();
-            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, desk, log is null ? null : e => executed.Add(e.Json()), Batch);
+            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, governance, log is null ? null : e => executed.Add(e.Json()), Batch);
             var folder = parse.GetValue(outDir);
             if (folder is not null)
             {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Core.Application;
@@ -54,35 +55,42 @@ public static class GateBench
         }, contexts.Length, budget);
     }
 
-    /// <summary>Times the full decision, its journal entry and the durable commit (group commit), counting only what was acknowledged.</summary>
+    /// <summary>
+    /// Times orders through the pipeline as <c>serve</c> takes them (<see cref="OrderPipeline"/> into a
+    /// <see cref="GroupCommitSink"/>): the full decision, its record and the durable commit, counting only what was acknowledged.
+    /// </summary>
     /// <param name="store">Owned by the bench from now on.</param>
     public static GateBenchResult Journaled(CapitalGate gate, CapitalContext[] contexts, TimeSpan budget, JournalStore store)
     {
         var fired = new bool[gate.RuleCount];
         Warm(gate, contexts, fired);
+        var pipeline = new OrderPipeline(gate);
+        OrderRecord Next(CapitalContext context)
+        {
+            var (judged, decision) = pipeline.Judge(context, latched: false);
+            return pipeline.Complete(judged, decision, GovernanceInputs.None, state: null, record: true, "bench").Record!;
+        }
 
-        // Steady state, as a long-running host has it: the decision, its entry and its segment's encoding compiled
+        // Steady state, as a long-running host has it: the decision, its record and its segment's encoding compiled
         // by the JIT's optimizing tier before the clock starts (nothing of this warm-up is appended).
         var warm = new List<JournalEntry>(4096);
         for (var i = 0; warm.Count < 4096; i++)
         {
-            var context = contexts[i % contexts.Length];
-            warm.Add(GateJournal.Decision(gate, context, gate.Decide(context), "bench"));
+            warm.Add(Next(contexts[i % contexts.Length]).Entries[0]);
         }
 
         for (var round = 0; round < 20; round++)
         {
             for (var i = 0; i < 2500; i++)
             {
-                var context = contexts[i % contexts.Length];
-                GateJournal.Decision(gate, context, gate.Decide(context), "bench");
+                Next(contexts[i % contexts.Length]);
             }
 
             store.Prepare(warm[..(round % 4 == 0 ? 4096 : 100)], (0, JournalEvent.Genesis));
         }
 
         var writer = new JournalWriter(store);
-        var bundle = GateJournal.Bundle(gate);
+        var sink = new GroupCommitSink(writer);
         var latencies = new List<double>();
         Task<JournalEvent>? last = null;
         long appended = 0;
@@ -91,9 +99,14 @@ public static class GateBench
         {
             foreach (var context in contexts)
             {
+                if (writer.Full)
+                {
+                    // A producer faster than the disk waits for room (a host's requests wait for their acknowledgement).
+                    writer.Room().Wait();
+                }
+
                 var start = Stopwatch.GetTimestamp();
-                var decision = gate.Decide(context);
-                last = writer.Append(GateJournal.Decision(gate, context, decision, "bench"), bundle);
+                last = sink.Commit(Next(context));
                 appended++;
                 latencies.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds);
             }
@@ -219,6 +232,7 @@ public static class PatchBench
         var judged = clock.Elapsed.TotalSeconds;
         clock.Restart();
         new PatchDesk(judge, store).Propose(patches, Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), folder, Path.Combine(folder, "auto.toml"));
+        new PatchProposals(store).WriteFilesAsync(null).GetAwaiter().GetResult();
         return new PatchBenchResult(count, judged, clock.Elapsed.TotalSeconds);
     }
 }

@@ -38,6 +38,8 @@ public sealed record PatchProposalRecord(
 /// </summary>
 public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templates = "templates")
 {
+    private readonly WorkflowEffects outbox = new(store);
+
     public const string Projection = "patch_proposal";
     public const string DailyProjection = "patch_daily";
     public const string DecidedType = "patch.decided";
@@ -83,21 +85,13 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             entries.Add(new JournalEntry(stream, ProposedType, RecordJson.Write(record)));
         }
 
-        // The proposal's files are made before anything is journaled (a template that fails changes nothing), and written after.
-        var files = record is null ? [] : ProposalFiles(record, decisions);
-        Commit(entries, record, plan, overridesPath, approvedBy: null, isNew: true);
-        if (record is not null)
+        // The proposal's files are made before anything is journaled (a template that fails changes nothing), and
+        // written by effects of the same transaction (WorkflowEffects runs them): a crash between leaves them to do.
+        var files = record is null ? [] : ProposalFiles(record, decisions).Select(file => (Path.Combine(outputDir!, file.Name), System.Text.Encoding.UTF8.GetBytes(file.Text), (string?)null)).ToList();
+        Commit(entries, record, plan, overridesPath, approvedBy: null, isNew: true, files);
+        if (record is not null && mode == PatchMode.ManualOnly)
         {
-            Directory.CreateDirectory(outputDir!);
-            foreach (var (name, text) in files)
-            {
-                File.WriteAllText(Path.Combine(outputDir!, name), text);
-            }
-
-            if (mode == PatchMode.ManualOnly)
-            {
-                approvals?.Invoke(record.ProposalId);
-            }
+            approvals?.Invoke(record.ProposalId);
         }
 
         return new PatchRun(proposalId, mode, decisions, plan.Applied, plan.Skipped, outputDir);
@@ -185,7 +179,9 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     {
         var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var daily = store.Load(DailyProjection, day);
-        var current = new Dictionary<string, double>(LiveOverrides.Applied(overridesPath), StringComparer.Ordinal);
+        // The file as it will be once the writes pending now are done: an application not yet written still counts.
+        var upcoming = outbox.Upcoming(overridesPath, LiveOverrides.Snapshot);
+        var current = new Dictionary<string, double>(LiveOverrides.Applied(overridesPath, upcoming), StringComparer.Ordinal);
         var count = daily is null ? 0 : int.Parse(daily.Value, CultureInfo.InvariantCulture);
         var applied = new List<AppliedPatch>();
         var skipped = new List<SkippedPatch>();
@@ -207,17 +203,23 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             }
         }
 
-        var before = applied.Count > 0 ? LiveOverrides.Snapshot(overridesPath) : null;
-        return new Application(applied, skipped, day, daily, before);
+        return new Application(applied, skipped, day, daily, applied.Count > 0 ? upcoming : null);
     }
 
     /// <summary>
-    /// One transaction: <paramref name="entries"/>, each application and skip, the proposal's document, the day's count
-    /// and the overrides' before-image; then the overrides file. The journal holds the change and the file's
-    /// before-image first, so a crash after it can be rolled back.
+    /// One transaction: <paramref name="entries"/>, each application and skip, the proposal's document, the day's count,
+    /// the overrides' before-image, and the writes of <paramref name="files"/> and of the overrides file as effects (with
+    /// the bytes they write), which <see cref="WorkflowEffects"/> runs after it: a crash before they are done leaves
+    /// them pending, and the next run does them, so the files and the journal never disagree for good.
     /// </summary>
-    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy, bool isNew = false)
+    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy, bool isNew = false, List<(string Path, byte[] Bytes, string? Before)>? files = null)
     {
+        files ??= [];
+        if (plan.Applied.Count > 0)
+        {
+            files.Add((overridesPath, LiveOverrides.Applying(overridesPath, plan.Before, [.. plan.Applied.Select(patch => new KeyValuePair<string, double>(patch.Target, patch.NewValue))]), plan.BeforeHash ?? WorkflowEffect.WriteFile.Absent));
+        }
+
         var head = entries.Count;
         entries.AddRange(plan.Applied.Select(patch => new JournalEntry($"overrides:{plan.Day}", AppliedType, Event(record!.ProposalId, patch.PatchId, writer =>
         {
@@ -236,8 +238,11 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
             blobs.Add(new(judge.Bundle.File.Hash, policy));     // the PatchPolicy that judged it, for its approval to settle under
         }
 
+        var written = entries.Count;
+        var effects = Writes(record?.ProposalId, files, entries, blobs);
         store.Append(entries, blobs, project: (scope, events) =>
         {
+            Enqueue(scope, events, written, effects);
             if (record is not null)
             {
                 if (isNew && scope.Load(Projection, record.ProposalId) is { } taken)
@@ -255,10 +260,34 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
                 scope.Store(DailyProjection, plan.Day, total.ToString(CultureInfo.InvariantCulture), events[head + plan.Applied.Count - 1].Seq);
             }
         }, expected: plan.Applied.Count > 0 ? ($"overrides:{plan.Day}", plan.Daily?.Seq ?? 0) : null);     // every event of the day's stream sets its count
+    }
 
-        if (plan.Applied.Count > 0)
+    /// <summary>
+    /// The file effects of a proposal's change: their events added to <paramref name="entries"/> and the bytes they
+    /// write to <paramref name="blobs"/>, to go in its transaction (<see cref="Enqueue"/> in its projection).
+    /// </summary>
+    internal static IReadOnlyList<(string Stream, string Owner, WorkflowEffect.WriteFile Effect)> Writes(string? proposalId, IReadOnlyList<(string Path, byte[] Bytes, string? Before)> files, List<JournalEntry> entries, List<KeyValuePair<string, byte[]>> blobs)
+    {
+        var effects = new List<(string, string, WorkflowEffect.WriteFile)>();
+        foreach (var (path, bytes, before) in files)
         {
-            LiveOverrides.Apply(overridesPath, [.. plan.Applied.Select(patch => new KeyValuePair<string, double>(patch.Target, patch.NewValue))]);
+            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            var effect = new WorkflowEffect.WriteFile(Path.GetFullPath(path), hash, before);
+            var stream = $"patches:{proposalId}";
+            entries.Add(WorkflowEffects.Event(stream, proposalId!, effect));
+            blobs.Add(new(hash, bytes));
+            effects.Add((stream, proposalId!, effect));
+        }
+
+        return effects;
+    }
+
+    /// <summary>Puts each effect of <see cref="Writes"/> in the outbox, by its event (the first at <paramref name="at"/>).</summary>
+    internal static void Enqueue(JournalTransaction scope, IReadOnlyList<JournalEvent> events, int at, IReadOnlyList<(string Stream, string Owner, WorkflowEffect.WriteFile Effect)> effects)
+    {
+        for (var i = 0; i < effects.Count; i++)
+        {
+            WorkflowEffects.Enqueue(scope, events[at + i], effects[i].Stream, effects[i].Owner, effects[i].Effect);
         }
     }
 
@@ -411,7 +440,8 @@ public sealed class PatchProposals(JournalStore store)
 
     /// <summary>
     /// Puts every target the proposal changed back to the value it had before (removing one it added); every other key
-    /// and table of the overrides file is kept. Journaled with who and why, after the file is restored.
+    /// and table of the overrides file is kept. Journaled with who and why, with the file's restoration as an effect
+    /// of the same transaction (<see cref="WriteFilesAsync"/> does it).
     /// </summary>
     /// <exception cref="PatchRefusedException">No such proposal, nothing of it was applied, it was rolled back already, or a later proposal changed the file since.</exception>
     /// <exception cref="FormatException">A target was changed in the file since; nothing is written.</exception>
@@ -443,9 +473,11 @@ public sealed class PatchProposals(JournalStore store)
         var targets = record.Applied.GroupBy(patch => patch.Target, StringComparer.Ordinal)
             .Select(group => (group.Key, group.Last().NewValue, group.First().OldValue))
             .ToList();
-        LiveOverrides.Restore(path, targets, dryRun: true);       // refuses a target changed since, before anything is written
+        // The file as it will be once pending writes are done, with each target put back; a target changed since is refused.
+        var upcoming = new WorkflowEffects(store).Upcoming(path, LiveOverrides.Snapshot);
+        var restored = LiveOverrides.Restoring(path, upcoming, targets);
         var rolled = record with { Status = "rolled_back" };
-        store.Append([new JournalEntry($"patches:{proposalId}", PatchDesk.RolledBackType, PatchDesk.Event(proposalId, null, writer =>
+        List<JournalEntry> entries = [new JournalEntry($"patches:{proposalId}", PatchDesk.RolledBackType, PatchDesk.Event(proposalId, null, writer =>
         {
             writer.WriteString("actor"u8, actor);
             writer.WriteString("reason"u8, reason);
@@ -463,8 +495,15 @@ public sealed class PatchProposals(JournalStore store)
             }
 
             writer.WriteEndArray();
-        }))], project: (scope, events) => scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq));
-        LiveOverrides.Restore(path, targets);
+        }))];
+        List<KeyValuePair<string, byte[]>> blobs = [];
+        var before = upcoming is null ? WorkflowEffect.WriteFile.Absent : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(upcoming));
+        var effects = PatchDesk.Writes(proposalId, [(path, restored, before)], entries, blobs);
+        store.Append(entries, blobs, project: (scope, events) =>
+        {
+            PatchDesk.Enqueue(scope, events, 1, effects);
+            scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq);
+        });
         return rolled;
     }
 
@@ -479,6 +518,18 @@ public sealed class PatchProposals(JournalStore store)
         store.Append([new JournalEntry($"patches:{record.ProposalId}", PatchDesk.RefusedType, RecordJson.Write(refused))], project: (scope, events) =>
             scope.Store(PatchDesk.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq));
         return refused;
+    }
+
+    /// <summary>
+    /// Does the file writes still pending (every proposal's, so what a crash left undone is done too): proposal files,
+    /// applications and rollbacks of the live overrides. What a command runs at its end, as <c>serve</c> runs them beside the writer.
+    /// </summary>
+    /// <returns>The writes of <paramref name="proposalId"/> (of every proposal when null) that failed: retried later, or dead letters.</returns>
+    public async Task<IReadOnlyList<(PendingEffect Effect, bool Dead)>> WriteFilesAsync(string? proposalId, CancellationToken cancellation = default)
+    {
+        var outbox = new WorkflowEffects(store);
+        await outbox.RunPendingAsync(pending => pending.Effect is WorkflowEffect.WriteFile, cancellation).ConfigureAwait(false);
+        return [.. outbox.Failing().Where(failing => failing.Effect.Effect is WorkflowEffect.WriteFile && (proposalId is null || failing.Effect.Instance == proposalId))];
     }
 
     public PatchProposalRecord? Find(string proposalId) =>

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using RulesGate.Core.Application;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 
@@ -12,7 +12,7 @@ namespace RulesGate.Core.Gate;
 /// through go to a <see cref="SimulatedBroker"/>, fills move the positions, order counts come from a true sliding
 /// 60-second window over the intents' timestamps, and every violation counts toward the kill switch's window.
 /// Once tripped, the kill switch stays on for the rest of the run (and, with a journal, until it is reset). With a
-/// governance desk, each order the capital gate judged is judged by governance too, and only what both let go is sent.
+/// governance gate, each order the capital gate judged is judged by governance too (<see cref="OrderPipeline"/>), and only what both let go is sent.
 /// </summary>
 /// <remarks>Equity is the snapshot's for the whole run, as in PolicyGate: there is no cash model.</remarks>
 public sealed class CapitalStream
@@ -23,11 +23,12 @@ public sealed class CapitalStream
     private static readonly TimeSpan Minute = TimeSpan.FromSeconds(60);
 
     private CapitalGate gate;
+    private OrderPipeline pipeline;
     private readonly PortfolioState portfolio;
     private readonly MarketSnapshot market;
     private readonly SimulatedBroker broker;
-    private readonly GateJournal.Batch? journal;
-    private readonly GovernanceDesk? governance;
+    private readonly BatchSink? journal;
+    private readonly GovernanceJournal? state;
     private readonly Action<ExecutionEvent>? executions;
     private readonly Dictionary<GovernanceAction, int> governed = [];
     private readonly Dictionary<string, double> positions;
@@ -47,16 +48,17 @@ public sealed class CapitalStream
     /// a kill switch latched in it starts the run tripped. Acknowledge a step (write its line, let its order out of
     /// the process) only once <see cref="Pending"/> is 0; <see cref="Flush"/> makes everything durable.</param>
     /// <param name="batch">How many decisions one commit takes; 1 commits each decision before the next is judged.</param>
-    /// <param name="governance">The governance gate every order goes through too; its journal must be <paramref name="journal"/>.</param>
+    /// <param name="governance">The governance gate every order goes through too, against the strategies' state in <paramref name="journal"/>, which it needs.</param>
     /// <param name="executions">Receives each order's execution events (submitted, filled, rejected by the gate or the broker), for an execution log.</param>
-    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceDesk? governance = null, Action<ExecutionEvent>? executions = null, int batch = 1)
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceGate? governance = null, Action<ExecutionEvent>? executions = null, int batch = 1)
     {
         this.executions = executions;
         this.gate = gate;
-        this.governance = governance;
+        pipeline = new OrderPipeline(gate, governance);
+        state = governance is null ? null : new GovernanceJournal(journal ?? throw new ArgumentException("Governance judges a run against the journal's state; give a journal.", nameof(journal)), governance.Settings);
         this.portfolio = portfolio;
         this.market = market;
-        this.journal = journal is null ? null : new GateJournal.Batch(journal, batch);
+        this.journal = journal is null ? null : new BatchSink(journal, batch);
         RunId = runId;
         broker = new SimulatedBroker(market);
         positions = new Dictionary<string, double>(portfolio.Positions, StringComparer.Ordinal);
@@ -79,11 +81,11 @@ public sealed class CapitalStream
     /// <summary>
     /// Judges the intents from now on by <paramref name="next"/> (a server's reload), the stream's state kept.
     /// </summary>
-    internal void Use(CapitalGate next) => gate = next;
+    internal void Use(CapitalGate next) => pipeline = new OrderPipeline(gate = next, pipeline.Governance);
 
     /// <summary>
     /// Like <see cref="Next"/>, with the context the gate judged and the governed decision when the stream has a
-    /// governance desk (both null for a malformed line).
+    /// governance gate (both null for a malformed line).
     /// </summary>
     /// <param name="marketNow">Prices sent with this intent, in place of the stream's market (PolicyGate's <c>market_snapshot</c>).</param>
     public (CapitalDecision Capital, GovernedDecision? Governed, CapitalContext? Context) Step(string line, int number, MarketSnapshot? marketNow = null)
@@ -124,17 +126,17 @@ public sealed class CapitalStream
             violations.Count(time => time >= Before(now, gate.ViolationWindow) && time <= now),
             killSwitch);
         var context = new CapitalContext(intent, portfolio with { Positions = new Dictionary<string, double>(positions, StringComparer.Ordinal) }, market, execution);
-        var decision = gate.Decide(context);
-        var windowTrip = CountViolations(decision, now);
-        var (verdict, entry) = governance?.Govern(context, windowTrip ? decision with { KillSwitchTriggered = true } : decision, GovernanceInputs.None, RunId) ?? default;
+        var (_, judged) = pipeline.Judge(context, latched: false);
+        var judgedOrder = pipeline.Complete(context, judged, GovernanceInputs.None, state, record: journal is not null, RunId, CountViolations(judged!, now));
+        var (decision, verdict) = (judgedOrder.Capital!, judgedOrder.Governed);
         if (verdict is not null)
         {
             governed[verdict.Action] = governed.GetValueOrDefault(verdict.Action) + 1;
         }
 
-        if (journal is not null)
+        if (judgedOrder.Record is { } record)
         {
-            GateJournal.Record(journal, gate, context, decision, RunId, windowTrip, entry is null ? null : [entry], governance?.Blobs);
+            journal!.Add(record);
         }
 
         ExecutionEvent Event(string type, OrderIntent order, double? price = null, string? reason = null) =>
@@ -168,7 +170,7 @@ public sealed class CapitalStream
                 : $"governance: {verdict.Reason}"));
         }
 
-        return (windowTrip ? decision with { KillSwitchTriggered = true } : decision, verdict, context);
+        return (decision, verdict, context);
     }
 
     /// <summary>Turns the stream's kill switch on: it was latched elsewhere (in the journal, by another order path).</summary>
@@ -184,7 +186,7 @@ public sealed class CapitalStream
     public StreamSummary Summary() =>
         new(RunId, total, new Dictionary<CapitalVerdict, int>(decisions), new Dictionary<string, int>(histogram), submitted, filled, portfolio.Equity, new Dictionary<string, double>(positions), killSwitch)
         {
-            Governed = governance is null ? null : new Dictionary<GovernanceAction, int>(governed),
+            Governed = pipeline.Governance is null ? null : new Dictionary<GovernanceAction, int>(governed),
         };
 
     private CapitalDecision Malformed(string line, int number, string reason)
@@ -195,7 +197,7 @@ public sealed class CapitalStream
         var windowTrip = CountViolations(decision, lastTime);
         if (journal is not null)
         {
-            GateJournal.RecordMalformed(journal, RunId, number, line, reason, windowTrip ? $"violations in the window reached the limit at line {number}" : null);
+            journal.Malformed(RunId, number, line, reason, windowTrip ? $"violations in the window reached the limit at line {number}" : null);
         }
 
         return windowTrip ? decision with { KillSwitchTriggered = true } : decision;

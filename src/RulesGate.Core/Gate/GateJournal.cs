@@ -136,12 +136,24 @@ public static class GateJournal
         return new KillSwitchState(true, since, $"the journal's kill switch row disagrees with its events ({(row is null ? "the row is missing" : projected is null ? "the row is malformed" : last is null ? "no event set it" : $"it was set by event {row.Seq}, the last kill switch event is {last.Seq}")}); every order is denied until an attributed reset");
     }
 
-    private static string Trip(CapitalDecision decision, bool windowTrip) => decision.KillSwitchTriggered
+    /// <summary>Why <paramref name="decision"/> tripped the kill switch, for its trip event.</summary>
+    internal static string Trip(CapitalDecision decision, bool windowTrip) => decision.KillSwitchTriggered
         ? $"{string.Join(", ", decision.Violations.Select(v => v.RuleId))} at intent {decision.IntentId}"
         : $"violations in the window reached the limit at intent {decision.IntentId}";
 
-    private static IReadOnlyList<JournalEvent> Append(JournalStore store, List<JournalEntry> entries, string? tripCause, IReadOnlyList<KeyValuePair<string, byte[]>> blobs, bool segment = false)
+    /// <summary>
+    /// Appends <paramref name="entries"/> in one transaction, with the token an order used (checked again inside it)
+    /// and, when <paramref name="tripCause"/> trips a kill switch that is not on yet, the trip and its latch.
+    /// </summary>
+    /// <exception cref="Governance.TokenRefusedException">The token was used meanwhile: nothing was written.</exception>
+    internal static IReadOnlyList<JournalEvent> Append(JournalStore store, List<JournalEntry> entries, string? tripCause, IReadOnlyList<KeyValuePair<string, byte[]>> blobs, JournalChange? token = null, bool segment = false)
     {
+        var used = entries.Count;
+        if (token is not null)
+        {
+            entries.Add(token.Entry);
+        }
+
         if (tripCause is not null && !State(store).Active)
         {
             entries.Add(TripEntry(tripCause));
@@ -149,64 +161,13 @@ public static class GateJournal
 
         return store.Append(entries, blobs, (scope, events) =>
         {
+            token?.Project(scope, events[used]);
             if (events[^1].Type == TrippedType)
             {
                 Latch(scope, events[^1], tripCause!);
             }
         }, segment: segment);
     }
-
-    /// <summary>
-    /// A run's decisions gathered into one segment, committed when <see cref="Size"/> have gathered, when one
-    /// trips the kill switch (the trip and its latch go with it, right after it) and on <see cref="Flush"/>:
-    /// whoever acknowledges a decision (writes its line, sends its order) does so only when <see cref="Pending"/> is 0.
-    /// </summary>
-    public sealed class Batch(JournalStore store, int size)
-    {
-        private readonly List<JournalEntry> entries = new(size);
-        private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
-
-        public int Size => size;
-
-        /// <summary>How many decisions wait to be durable.</summary>
-        public int Pending => entries.Count;
-
-        /// <summary>Adds a decision (and the events of the same order); commits when the batch is full or <paramref name="tripCause"/> trips the kill switch.</summary>
-        public void Add(IEnumerable<JournalEntry> added, IEnumerable<KeyValuePair<string, byte[]>> used, string? tripCause)
-        {
-            entries.AddRange(added);
-            foreach (var (hash, bytes) in used)
-            {
-                blobs.TryAdd(hash, bytes);
-            }
-
-            if (tripCause is not null || entries.Count >= size)
-            {
-                Flush(tripCause);
-            }
-        }
-
-        /// <summary>Commits what has gathered, in one transaction.</summary>
-        public void Flush(string? tripCause = null)
-        {
-            if (entries.Count == 0)
-            {
-                return;
-            }
-
-            Append(store, entries, tripCause, [.. blobs], segment: size > 1);
-            entries.Clear();
-            blobs.Clear();
-        }
-    }
-
-    /// <summary>Adds a decision to <paramref name="batch"/>, as the other overload appends one.</summary>
-    public static void Record(Batch batch, CapitalGate gate, CapitalContext context, CapitalDecision decision, string? runId, bool windowTrip, IReadOnlyList<JournalEntry>? also, IReadOnlyList<KeyValuePair<string, byte[]>>? alsoBlobs) =>
-        batch.Add([Decision(gate, context, decision, runId, windowTrip), .. also ?? []], [Bundle(gate), .. alsoBlobs ?? []], decision.KillSwitchTriggered || windowTrip ? Trip(decision, windowTrip) : null);
-
-    /// <summary>Adds a malformed line to <paramref name="batch"/>, as <see cref="RecordMalformed(JournalStore, string?, int, string, string, string?)"/> appends one.</summary>
-    public static void RecordMalformed(Batch batch, string? runId, int line, string text, string reason, string? tripCause) =>
-        batch.Add([Malformed(runId, line, text, reason)], [], tripCause);
 
     /// <summary>The event that trips the kill switch for <paramref name="cause"/>; append it with <see cref="Latch"/> in the same transaction.</summary>
     internal static JournalEntry TripEntry(string cause) => new(KillSwitchKey, TrippedType, JsonText.Write(writer =>

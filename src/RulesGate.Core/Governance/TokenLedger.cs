@@ -82,6 +82,19 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
     /// <exception cref="TokenRefusedException">No active token of the strategy has that secret, or it does not cover the order; nothing was written.</exception>
     public ExecutionToken Consume(string secret, string strategy, string symbol, double qty)
     {
+        var (change, used) = Using(secret, strategy, symbol, qty);
+        store.Append([change.Entry], project: (scope, events) => change.Project(scope, events[0]));
+        return used();
+    }
+
+    /// <summary>
+    /// The use of the token <paramref name="secret"/> names for one order, to append in the transaction of the
+    /// decision it authorises: its projection step checks the token again inside that transaction and refuses
+    /// (<see cref="TokenRefusedException"/>, so nothing of the transaction is written) when it was used meanwhile.
+    /// </summary>
+    /// <returns>The change, and the token as used (once the change was projected).</returns>
+    internal (JournalChange Change, Func<ExecutionToken> Used) Using(string secret, string strategy, string symbol, double qty)
+    {
         strategy = Identities.Id(strategy, "strategy");
         if (string.IsNullOrWhiteSpace(secret))
         {
@@ -90,7 +103,7 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
 
         var hash = Hash(secret);
         ExecutionToken? used = null;
-        Change(strategy, ConsumedType, null, hash, (active, now) =>
+        var change = Plan(strategy, ConsumedType, null, hash, (active, now) =>
         {
             var token = active.FirstOrDefault(token => token.SecretHash == hash)
                 ?? throw new TokenRefusedException(strategy, $"no active token of {strategy} has this secret (never issued, already used, revoked or expired)");
@@ -102,7 +115,7 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
             used = token with { ConsumedAt = now };
             return [.. active.Where(other => other != token)];
         });
-        return used!;
+        return (change, () => used ?? throw new InvalidOperationException("The token's use was not projected."));
     }
 
     /// <summary>Revokes one of the strategy's tokens by its id, or every one of them when <paramref name="id"/> is null; returns how many.</summary>
@@ -128,6 +141,13 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
 
     /// <summary>One transaction: the event, and the strategy's active set as <paramref name="change"/> leaves it (expired tokens dropped first).</summary>
     private void Change(string strategy, string type, ExecutionToken? issued, string? consumedHash, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change, (string Actor, string Reason, string? Id)? detail = null)
+    {
+        var planned = Plan(strategy, type, issued, consumedHash, change, detail);
+        store.Append([planned.Entry], project: (scope, events) => planned.Project(scope, events[0]));
+    }
+
+    /// <summary>The event, and the projection step that leaves the strategy's active set as <paramref name="change"/> says (expired tokens dropped first).</summary>
+    private JournalChange Plan(string strategy, string type, ExecutionToken? issued, string? consumedHash, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change, (string Actor, string Reason, string? Id)? detail = null)
     {
         var now = clock.GetUtcNow();
         var payload = JsonText.Write(writer =>
@@ -155,10 +175,10 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
 
             writer.WriteEndObject();
         }, pretty: false);
-        store.Append([new JournalEntry($"{Projection}:{strategy}", type, payload)], project: (scope, events) =>
+        return new JournalChange(new JournalEntry($"{Projection}:{strategy}", type, payload), (scope, recorded) =>
         {
             var active = Set(scope.Load(Projection, strategy)).Active.Where(token => token.ActiveAt(now)).ToList();
-            scope.Store(Projection, strategy, RecordJson.Write(new TokenSet(change(active, now))), events[0].Seq);
+            scope.Store(Projection, strategy, RecordJson.Write(new TokenSet(change(active, now))), recorded.Seq);
         });
     }
 

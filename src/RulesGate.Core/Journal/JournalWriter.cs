@@ -13,17 +13,19 @@ internal sealed class JournalWriter : IAsyncDisposable
     private readonly Channel<Item> queue;
     private readonly Task loop;
     private readonly int maxBatch;
+    private readonly int capacity;
     private readonly Action<int>? committed;
 
     /// <param name="store">Owned by the writer from now on.</param>
-    /// <param name="maxBatch">The most entries one transaction takes; four batches may wait, then appends block.</param>
+    /// <param name="maxBatch">The most entries one transaction takes; four batches may wait, then appends wait for room.</param>
     /// <param name="committed">Told each batch's size once it is durable (on the writer's thread): a host's metrics.</param>
     public JournalWriter(JournalStore store, int maxBatch = 4096, Action<int>? committed = null)
     {
         this.store = store;
         this.maxBatch = maxBatch;
         this.committed = committed;
-        queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(4 * maxBatch) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        capacity = 4 * maxBatch;
+        queue = Channel.CreateBounded<Item>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
     }
 
@@ -34,15 +36,15 @@ internal sealed class JournalWriter : IAsyncDisposable
     public long Acknowledged { get; private set; }
 
     /// <summary>
-    /// Queues the entry; the task completes with the event once it is durable. When the queue is full the call
-    /// waits for the writer to catch up, so a producer faster than the disk is slowed rather than left to fill memory.
+    /// Queues the entry; the task completes with the event once it is durable. When the queue is full the entry waits
+    /// for room, in the order it was queued, without holding the caller's thread: a producer faster than the disk sees
+    /// its acknowledgements slow down rather than memory fill up (<see cref="Full"/>, <see cref="Room"/>).
     /// </summary>
     /// <exception cref="InvalidOperationException">The writer is closed.</exception>
     public Task<JournalEvent> Append(JournalEntry entry, KeyValuePair<string, byte[]>? blob = null)
     {
         var pending = new Pending(entry, blob, new TaskCompletionSource<JournalEvent>(TaskCreationOptions.RunContinuationsAsynchronously));
-        Enqueue(pending);
-        return pending.Done.Task;
+        return Enqueue(pending, pending.Done.Task);
     }
 
     /// <summary>
@@ -53,7 +55,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     public Task<T> Exclusively<T>(Func<JournalStore, T> work)
     {
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Enqueue(new Exclusive(() =>
+        return Enqueue(new Exclusive(() =>
         {
             try
             {
@@ -63,22 +65,39 @@ internal sealed class JournalWriter : IAsyncDisposable
             {
                 done.SetException(error);
             }
-        }));
-        return done.Task;
+        }), done.Task);
     }
 
-    private void Enqueue(Item item)
+    /// <summary>Whether the queue is full: what is queued now waits for room.</summary>
+    public bool Full => queue.Reader.Count >= capacity;
+
+    /// <summary>Completes when the queue has room again (at once when it has).</summary>
+    public Task Room() => queue.Writer.WaitToWriteAsync().AsTask();
+
+    /// <summary>Queues <paramref name="item"/> now, or (the queue full) as soon as there is room, ahead of anything queued after it.</summary>
+    private Task<T> Enqueue<T>(Item item, Task<T> done)
     {
-        if (!queue.Writer.TryWrite(item))
+        if (queue.Writer.TryWrite(item))
+        {
+            return done;
+        }
+
+        // A bounded channel hands the room freed by a read to the writers waiting, first come first served, before a
+        // later TryWrite can take it: the order of queueing stays the order of the journal.
+        return Waiting(queue.Writer.WriteAsync(item), done);
+
+        static async Task<T> Waiting(ValueTask writing, Task<T> done)
         {
             try
             {
-                queue.Writer.WriteAsync(item).AsTask().GetAwaiter().GetResult();
+                await writing.ConfigureAwait(false);
             }
             catch (ChannelClosedException)
             {
                 throw new InvalidOperationException("The journal writer is closed.");
             }
+
+            return await done.ConfigureAwait(false);
         }
     }
 

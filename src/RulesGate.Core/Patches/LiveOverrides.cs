@@ -7,8 +7,9 @@ namespace RulesGate.Core.Patches;
 
 /// <summary>
 /// The live-overrides TOML file the trading system reads: accepted patches go into its <c>[auto_applied]</c> table,
-/// every other table is kept. Read strictly (a file that is not TOML is an error, never replaced by an empty one)
-/// and written atomically (a temporary file beside it, then one rename), so a reader sees the old file or the new one.
+/// every other table is kept. Read strictly (a file that is not TOML is an error, never replaced by an empty one).
+/// The file is never written here: a change journals the bytes it leads to, and an effect puts them in place
+/// (<see cref="AtomicFile"/>), so a reader sees the old file or the new one, and a crash between leaves the effect to do.
 /// </summary>
 public static class LiveOverrides
 {
@@ -26,19 +27,21 @@ public static class LiveOverrides
         Directory.Exists(path) ? throw new FormatException($"{path}: is a folder; give the live-overrides TOML file, such as {DefaultPath}.")
         : File.Exists(path) ? InputFile.Read(path, MaxBytes) : null;
 
-    /// <summary>The values of <c>[auto_applied]</c> by target; empty when there is no file or no table.</summary>
+    /// <summary>The values of <c>[auto_applied]</c> in the file on disk by target; empty when there is no file or no table.</summary>
     /// <exception cref="FormatException">The file is not TOML, or its table is not a table; names the file, line and column.</exception>
-    public static IReadOnlyDictionary<string, double> Applied(string path) =>
-        Parse(path, Snapshot(path)) is { } model && model.TryGetValue(Table, out var table) && table is TomlTable applied
+    public static IReadOnlyDictionary<string, double> Applied(string path) => Applied(path, Snapshot(path));
+
+    /// <summary>The values of <c>[auto_applied]</c> in <paramref name="bytes"/> (the file as it is or will be) by target; empty for no file or no table.</summary>
+    /// <exception cref="FormatException">The file is not TOML, or its table is not a table; names the file, line and column.</exception>
+    public static IReadOnlyDictionary<string, double> Applied(string path, byte[]? bytes) =>
+        Parse(path, bytes) is { } model && model.TryGetValue(Table, out var table) && table is TomlTable applied
             ? applied.Where(pair => pair.Value is double or long).ToDictionary(pair => pair.Key, pair => Convert.ToDouble(pair.Value, CultureInfo.InvariantCulture), StringComparer.Ordinal)
             : new Dictionary<string, double>(StringComparer.Ordinal);
 
-    /// <summary>Sets each target of <paramref name="values"/> in <c>[auto_applied]</c> (in order, the later winning) and writes the file atomically.</summary>
-    /// <returns>The file's bytes before the change (null when it did not exist), for a rollback.</returns>
-    /// <exception cref="FormatException">The file is not TOML, or its <c>auto_applied</c> is not a table; nothing is written.</exception>
-    public static byte[]? Apply(string path, IReadOnlyList<KeyValuePair<string, double>> values)
+    /// <summary>The file <paramref name="before"/> becomes with each target of <paramref name="values"/> set in <c>[auto_applied]</c> (in order, the later winning).</summary>
+    /// <exception cref="FormatException">The file is not TOML, or its <c>auto_applied</c> is not a table.</exception>
+    public static byte[] Applying(string path, byte[]? before, IReadOnlyList<KeyValuePair<string, double>> values)
     {
-        var before = Snapshot(path);
         var model = Parse(path, before) ?? [];
         if (!model.TryGetValue(Table, out var existing))
         {
@@ -56,19 +59,18 @@ public static class LiveOverrides
             table[target] = value;
         }
 
-        Write(path, Encoding.UTF8.GetBytes(TomlSerializer.Serialize(model, Options)));
-        return before;
+        return Encoding.UTF8.GetBytes(TomlSerializer.Serialize(model, Options));
     }
 
     /// <summary>
-    /// Puts each target back to the value it had (a null value removes the key), after checking that each still
-    /// holds the value it was given (<c>Expected</c>); every other key and table is kept.
+    /// The file <paramref name="before"/> becomes with each target put back to the value it had (a null value removes
+    /// the key), after checking that each still holds the value it was given (<c>Expected</c>); every other key and
+    /// table is kept.
     /// </summary>
-    /// <exception cref="FormatException">The file is not TOML, or a target was changed since; names it, and nothing is written.</exception>
-    /// <param name="dryRun">Only check; write nothing.</param>
-    public static void Restore(string path, IReadOnlyList<(string Target, double Expected, double? Before)> targets, bool dryRun = false)
+    /// <exception cref="FormatException">The file is not TOML, or a target was changed since; names it.</exception>
+    public static byte[] Restoring(string path, byte[]? before, IReadOnlyList<(string Target, double Expected, double? Before)> targets)
     {
-        var model = Parse(path, Snapshot(path)) ?? [];
+        var model = Parse(path, before) ?? [];
         var table = model.TryGetValue(Table, out var existing) && existing is TomlTable found ? found : [];
         foreach (var (target, expected, _) in targets)
         {
@@ -78,16 +80,11 @@ public static class LiveOverrides
             }
         }
 
-        if (dryRun)
+        foreach (var (target, _, old) in targets)
         {
-            return;
-        }
-
-        foreach (var (target, _, before) in targets)
-        {
-            if (before is { } old)
+            if (old is { } value)
             {
-                table[target] = old;
+                table[target] = value;
             }
             else
             {
@@ -96,7 +93,7 @@ public static class LiveOverrides
         }
 
         model[Table] = table;
-        Write(path, Encoding.UTF8.GetBytes(TomlSerializer.Serialize(model, Options)));
+        return Encoding.UTF8.GetBytes(TomlSerializer.Serialize(model, Options));
     }
 
     private static TomlTable? Parse(string path, byte[]? bytes)
@@ -113,27 +110,6 @@ public static class LiveOverrides
         catch (Exception error) when (error is TomlException or DecoderFallbackException)
         {
             throw new FormatException($"{path}: not a TOML file RulesGate can keep ({error.Message.Trim()}); fix or move it: RulesGate never replaces an overrides file it cannot read.", error);
-        }
-    }
-
-    private static void Write(string path, byte[] bytes)
-    {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
-        var temporary = Path.Combine(folder, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-
-            File.Move(temporary, path, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
         }
     }
 }

@@ -22,6 +22,17 @@ public abstract record WorkflowEffect
 
     /// <summary>Append a line to the promotion log: a ledger change the transition made.</summary>
     public sealed record Log(string Line) : WorkflowEffect;
+
+    /// <summary>
+    /// Put the bytes the journal keeps under <paramref name="Content"/> (a blob's SHA-256) at <paramref name="Path"/>,
+    /// atomically, unless the file holds them already; with <paramref name="Before"/>, only over the file as it was
+    /// when the change was planned (its SHA-256, or <see cref="Absent"/>): a file changed since is not overwritten.
+    /// </summary>
+    public sealed record WriteFile(string Path, string Content, string? Before = null) : WorkflowEffect
+    {
+        /// <summary>The <see cref="Before"/> of a file that did not exist.</summary>
+        public const string Absent = "absent";
+    }
 }
 
 /// <summary>How often a failing effect is tried again: the attempts in all, and the back-off (doubling from <see cref="First"/>, at most <see cref="Longest"/>).</summary>
@@ -44,6 +55,7 @@ public sealed record PendingEffect(long Seq, WorkflowEffect Effect, string Insta
     {
         WorkflowEffect.Render render => $"render {render.Template} for {render.State}",
         WorkflowEffect.Notify notify => $"notify \"{notify.Text}\"",
+        WorkflowEffect.WriteFile file => $"write {file.Path}",
         _ => "log the ledger change",
     };
 
@@ -98,6 +110,27 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
     internal static void Enqueue(JournalTransaction scope, JournalEvent recorded, WorkflowInstance instance, WorkflowEffect effect) =>
         scope.Store(Outbox, recorded.Seq.ToString(CultureInfo.InvariantCulture), Json(instance, effect, (effect as WorkflowEffect.Log)?.Line), recorded.Seq);
 
+    /// <summary>
+    /// The event that records a file <paramref name="effect"/> of something other than a workflow instance (a patch
+    /// proposal: <paramref name="owner"/> its id), on <paramref name="stream"/>, where its outcome is journaled too.
+    /// Append it in the transaction of the change, and <see cref="Enqueue(JournalTransaction, JournalEvent, string, string, WorkflowEffect.WriteFile)"/> it there.
+    /// </summary>
+    public static JournalEntry Event(string stream, string owner, WorkflowEffect.WriteFile effect) => new(stream, EffectType, FileJson(stream, owner, effect));
+
+    /// <summary>The outbox document of a file effect recorded by <paramref name="recorded"/>.</summary>
+    public static void Enqueue(JournalTransaction scope, JournalEvent recorded, string stream, string owner, WorkflowEffect.WriteFile effect) =>
+        scope.Store(Outbox, recorded.Seq.ToString(CultureInfo.InvariantCulture), FileJson(stream, owner, effect), recorded.Seq);
+
+    /// <summary>The bytes <paramref name="path"/> will hold once the effects pending now are done: the last pending write's, else the file's own.</summary>
+    /// <returns>The bytes, or null for no file.</returns>
+    public byte[]? Upcoming(string path, Func<string, byte[]?> onDisk)
+    {
+        var full = Path.GetFullPath(path);
+        return Pending().Select(pending => pending.Effect).OfType<WorkflowEffect.WriteFile>().LastOrDefault(file => file.Path == full) is { } last
+            ? store.Blob(last.Content) ?? throw JournalException.Missing($"The journal does not keep the bytes {last.Content} a pending write of {full} puts there.")
+            : onDisk(path);
+    }
+
     /// <summary>The effects still pending, oldest first, with their failed attempts.</summary>
     public IReadOnlyList<PendingEffect> Pending() => [.. store.All(Outbox).Select(Parse).OrderBy(pending => pending.Seq)];
 
@@ -117,11 +150,11 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         .. Dead().Where(dead => instance is null || dead.Instance == instance).Select(dead => (dead, true)),
     ];
 
-    /// <summary>Runs every effect due now, oldest first, here: returns how many ran (done or failed). Cancelled, what is left stays pending.</summary>
-    public async Task<int> RunPendingAsync(CancellationToken cancellation = default)
+    /// <summary>Runs every effect due now (those <paramref name="which"/> picks), oldest first, here: returns how many ran (done or failed). Cancelled, what is left stays pending.</summary>
+    public async Task<int> RunPendingAsync(Func<PendingEffect, bool>? which = null, CancellationToken cancellation = default)
     {
         var ran = 0;
-        foreach (var pending in Due(clock.GetUtcNow()))
+        foreach (var pending in Due(clock.GetUtcNow()).Where(which ?? (_ => true)))
         {
             cancellation.ThrowIfCancellationRequested();
             string? failure;
@@ -152,6 +185,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
                 WorkflowEffect.Render render => RenderJob(pending.Instance, render),
                 WorkflowEffect.Notify notify when webhook is not null => new EffectJob.Post(Find(pending.Instance), notify.Text),
                 WorkflowEffect.Log log when promotionLog is not null => new EffectJob.Append(promotionLog, log.Line),
+                WorkflowEffect.WriteFile file => new EffectJob.Replace(file.Path, Content(file), file.Before),
                 _ => new EffectJob.Nothing(),
             };
         }
@@ -178,6 +212,20 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
                     break;
                 case EffectJob.Post post:
                     await webhook!.PostAsync(post.Instance, post.Text, cancellation).ConfigureAwait(false);
+                    break;
+                case EffectJob.Replace replace:
+                    var now = AtomicFile.Hash(replace.Path);
+                    if (now == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(replace.Bytes)))
+                    {
+                        break;      // done before and not closed (a crash between), or the same bytes
+                    }
+
+                    if (replace.Before is { } before && (now ?? WorkflowEffect.WriteFile.Absent) != before)
+                    {
+                        return $"{replace.Path} was changed since this change was planned ({(now is null ? "it is gone" : $"it holds {now[..12]}…, not {before[..Math.Min(12, before.Length)]}…")}); RulesGate will not overwrite it: put it back, or retry once it is what the journal says";
+                    }
+
+                    AtomicFile.Write(replace.Path, replace.Bytes);
                     break;
                 case EffectJob.Append append:
                     // Done before and not closed (a crash between): the log ends with the line already.
@@ -213,6 +261,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             (null, _) => (DoneType, null),
             (_, WorkflowEffect.Render render) => ("workflow.render_failed", ("template", render.Template)),
             (_, WorkflowEffect.Notify notify) => ("workflow.webhook_failed", ("text", notify.Text)),
+            (_, WorkflowEffect.WriteFile file) => ("effect.write_failed", ("path", file.Path)),
             _ => ("workflow.log_failed", ((string, string)?)("log", promotionLog ?? "")),
         };
         var payload = JsonText.Write(writer =>
@@ -242,7 +291,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         }
 
         var entry = RecordJson.Read<OutboxEntry>(stored.Value);
-        store.Append([new JournalEntry($"{WorkflowInstance.Projection}:{instance}", type, payload)], project: (scope, events) =>
+        store.Append([new JournalEntry(entry.Stream ?? $"{WorkflowInstance.Projection}:{instance}", type, payload)], project: (scope, events) =>
         {
             if (failure is null || dead)
             {
@@ -275,7 +324,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             writer.WriteEndObject();
         }, pretty: false);
         var entry = RecordJson.Read<OutboxEntry>(store.Load(DeadLetters, key)!.Value) with { Attempts = 0, RetryAt = null };
-        store.Append([new JournalEntry($"{WorkflowInstance.Projection}:{dead.Instance}", RetriedType, payload)], project: (scope, events) =>
+        store.Append([new JournalEntry(entry.Stream ?? $"{WorkflowInstance.Projection}:{dead.Instance}", RetriedType, payload)], project: (scope, events) =>
         {
             scope.Delete(DeadLetters, key, events[0].Seq);
             scope.Store(Outbox, key, RecordJson.Write(entry), events[0].Seq);
@@ -292,6 +341,15 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow));
         return new EffectJob.Write(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
     }
+
+    /// <summary>The bytes a file effect writes, as the journal keeps them, checked against their name.</summary>
+    private byte[] Content(WorkflowEffect.WriteFile file) =>
+        store.Blob(file.Content) is { } bytes && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) == file.Content
+            ? bytes
+            : throw new FormatException($"the journal does not keep the bytes {file.Content} that {file.Path} should hold");
+
+    private static string FileJson(string stream, string owner, WorkflowEffect.WriteFile file) =>
+        RecordJson.Write(new OutboxEntry(owner, "file", null, null, null, null, null, Path: file.Path, Content: file.Content, Before: file.Before, Stream: stream));
 
     private WorkflowInstance Find(string id) =>
         store.Load(WorkflowInstance.Projection, id) is { } state
@@ -313,6 +371,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             "render" => new WorkflowEffect.Render(entry.Template ?? throw new FormatException("a render names its template"), entry.State ?? throw new FormatException("a render names its state")),
             "notify" => new WorkflowEffect.Notify(entry.Text ?? throw new FormatException("a notice has its text")),
             "log" => new WorkflowEffect.Log(entry.Line ?? throw new FormatException("a log effect has its line")),
+            "file" => new WorkflowEffect.WriteFile(entry.Path ?? throw new FormatException("a file effect names its path"), entry.Content ?? throw new FormatException("a file effect names its content"), entry.Before),
             var other => throw new FormatException($"unknown effect '{other}'"),
         };
         var retryAt = entry.RetryAt is { } at ? JsonFields.Timestamp(at, "retry_at") : (DateTimeOffset?)null;
@@ -336,6 +395,9 @@ public abstract record EffectJob
     /// <summary>Append a line to the promotion log (left alone when the log ends with it already).</summary>
     public sealed record Append(string Path, string Line) : EffectJob;
 
+    /// <summary>Put <paramref name="Bytes"/> at <paramref name="Path"/> atomically, over the file as it was (<paramref name="Before"/>, when given) or over what holds them already.</summary>
+    public sealed record Replace(string Path, byte[] Bytes, string? Before) : EffectJob;
+
     /// <summary>Nothing to do here: no webhook or log is configured.</summary>
     public sealed record Nothing : EffectJob;
 }
@@ -344,9 +406,12 @@ public abstract record EffectJob
 public sealed class EffectFailedException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>An effect as the journal keeps it: in its <c>workflow.effect</c> event and, until it is done, in the outbox (or, its attempts spent, the dead letters).</summary>
-/// <param name="Effect"><c>render</c>, <c>notify</c> or <c>log</c>; the fields it does not use are null.</param>
+/// <param name="Instance">The workflow instance it belongs to; for a file effect, what it belongs to (a proposal's id).</param>
+/// <param name="Effect"><c>render</c>, <c>notify</c>, <c>log</c> or <c>file</c>; the fields it does not use are null.</param>
 /// <param name="Line">For a log effect in the outbox, the line as the ledger stood at the commit; null in the event.</param>
 /// <param name="Attempts">The attempts that failed so far.</param>
 /// <param name="RetryAt">When the next attempt is due; null: now.</param>
 /// <param name="Error">The last attempt's error.</param>
-internal sealed record OutboxEntry(string Instance, string Effect, string? Template, string? State, string? Text, string? PolicyId, string? Line, int Attempts = 0, string? RetryAt = null, string? Error = null);
+/// <param name="Path">For a file effect, the file (a full path), the blob it writes and the hash it must have before.</param>
+/// <param name="Stream">The journal stream its outcome is recorded on; null: its workflow instance's.</param>
+internal sealed record OutboxEntry(string Instance, string Effect, string? Template, string? State, string? Text, string? PolicyId, string? Line, int Attempts = 0, string? RetryAt = null, string? Error = null, string? Path = null, string? Content = null, string? Before = null, string? Stream = null);

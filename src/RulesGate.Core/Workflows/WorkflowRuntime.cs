@@ -48,6 +48,7 @@ public sealed class WorkflowRuntime
     private readonly TimeProvider clock;
     private readonly WorkflowPlanner planner;
     private readonly WorkflowCommitter committer;
+    private readonly Action drain;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
 
     /// <summary>
@@ -73,7 +74,8 @@ public sealed class WorkflowRuntime
         clock = time ?? TimeProvider.System;
         planner = new WorkflowPlanner(store, clock);
         Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
-        committer = new WorkflowCommitter(store, Effects, deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult());
+        drain = deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult();
+        committer = new WorkflowCommitter(store, Effects, drain);
     }
 
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
@@ -275,9 +277,10 @@ public sealed class WorkflowRuntime
 
     private List<WorkflowInstance> Followed(List<WorkflowInstance> moved)
     {
-        if (moved.Count > 0)
+        if (moved.Count > 0 && afterMove is not null)
         {
-            afterMove?.Invoke(moved);
+            afterMove(moved);
+            drain();    // what it led to (an approved proposal's files) is done here too, unless a host runs the effects
         }
 
         return moved;

@@ -166,7 +166,7 @@ public sealed class JournalStoreTests : IDisposable
         await Task.WhenAll(acks);
         await writer.DisposeAsync();
 
-        Assert.Throws<InvalidOperationException>(() => { _ = writer.Append(new JournalEntry("w", "t", "{}")); });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => writer.Append(new JournalEntry("w", "t", "{}")));
         using var store = SqliteJournal.Create(DbPath);
         Assert.Equal(Enumerable.Range(1, 100).Select(i => $$"""{"n":{{i}}}"""), store.Read().Select(e => e.Payload));
     }

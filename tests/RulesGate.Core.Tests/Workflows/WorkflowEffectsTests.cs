@@ -169,7 +169,7 @@ public sealed class WorkflowEffectsTests : IDisposable
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runtime.Effects.RunPendingAsync(cancelled.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runtime.Effects.RunPendingAsync(cancellation: cancelled.Token));
 
         Assert.Equal(0, handler.Calls);
         Assert.Equal(events, journal.Store.LastSeq());

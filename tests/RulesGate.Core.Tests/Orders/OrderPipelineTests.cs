@@ -4,13 +4,14 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
+using RulesGate.Core.Orders;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
 
-namespace RulesGate.Core.Tests.Governance;
+namespace RulesGate.Core.Tests.Orders;
 
-/// <summary>Governance with a journal: tokens used once, the canary, outcomes moving the maturity ladder, decisions journaled.</summary>
-public sealed class GovernanceDeskTests : IDisposable
+/// <summary>Orders through both gates with a journal: tokens used once and in the decision's transaction, the canary, outcomes moving the maturity ladder, decisions journaled.</summary>
+public sealed class OrderPipelineTests : IDisposable
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 9, 0, 0, TimeSpan.Zero);
     private static readonly WorkflowRoles Roles = WorkflowRoles.Load(Repo.PathOf("workflows", "roles.yaml"));
@@ -19,7 +20,7 @@ public sealed class GovernanceDeskTests : IDisposable
     private readonly TempJournal journal;
     private readonly GovernanceJournal governance;
 
-    public GovernanceDeskTests()
+    public OrderPipelineTests()
     {
         journal = new TempJournal(clock);
         governance = new GovernanceJournal(journal.Store, Governed.Gate.Settings, clock);
@@ -27,8 +28,13 @@ public sealed class GovernanceDeskTests : IDisposable
 
     public void Dispose() => journal.Dispose();
 
-    private GovernanceDesk Desk(CapitalGate? capital = null, GovernanceGate? gate = null) =>
-        new(gate ?? Governed.Gate, capital, new GovernanceJournal(journal.Store, (gate ?? Governed.Gate).Settings, clock));
+    /// <summary>Judges the request by both gates (governance alone without <paramref name="capital"/>) against the journal.</summary>
+    private GovernedDecision Judge(GovernanceRequest request, CapitalGate? capital = null, GovernanceGate? gate = null) =>
+        new OrderPipeline(capital, gate ?? Governed.Gate).Decide(journal.Store, request.Capital, request.Inputs, clock).Order.Governed!;
+
+    /// <summary>Judges the request without a journal: its governance block states the strategy's state.</summary>
+    private static GovernedDecision Alone(GovernanceRequest request) =>
+        new OrderPipeline(null, Governed.Gate).Decide(null, request.Capital, request.Inputs).Order.Governed!;
 
     private static GovernanceRequest Request(GovernanceInputs inputs, double qty = 250) => new(Governed.Order(qty), inputs);
 
@@ -54,14 +60,54 @@ public sealed class GovernanceDeskTests : IDisposable
         var (token, secret) = governance.Tokens.Issue("trend", "MSFT", null, "rhea");
         var gated = new GovernanceInputs(TokenSecret: secret);
 
-        var first = Desk().Judge(Request(gated));
-        var second = Desk().Judge(Request(gated));
+        var first = Judge(Request(gated));
+        var second = Judge(Request(gated));
 
         Assert.Equal((GovernanceAction.ReduceSize, 25.0), (first.Action, first.Qty));
         Assert.Equal((true, token.Id), (first.Governance.Components.Strategy.Token.Valid, first.Governance.Components.Strategy.Token.Id));
         Assert.Equal((GovernanceAction.Block, "missing_or_invalid_execution_token"), (second.Action, second.Reason));
         Assert.Contains("already used", second.Governance.Components.Strategy.Token.Refusal, StringComparison.Ordinal);
         Assert.Single(journal.Store.Read(type: TokenLedger.ConsumedType));
+    }
+
+    [Fact]
+    public void Token_IsUsedInTheTransactionOfTheDecisionItAuthorises()
+    {
+        AtLevel("L2_gated");
+        var (_, secret) = governance.Tokens.Issue("trend", "MSFT", null, "rhea");
+
+        var (order, recorded) = new OrderPipeline(Standard.Gate, Governed.Gate).Decide(journal.Store, Governed.Order(250), new GovernanceInputs(TokenSecret: secret), clock);
+
+        // The capital decision, the governance decision and the token's use: one after another, under one commit's stamp
+        // (the rule files they name follow, in the same transaction).
+        var written = journal.Store.Read(new EventFilter(From: recorded!.Seq)).Take(3).ToList();
+        Assert.Equal([GateJournal.DecisionType, GovernanceJournal.DecisionType, TokenLedger.ConsumedType], written.Select(e => e.Type));
+        Assert.Equal([recorded.Seq, recorded.Seq + 1, recorded.Seq + 2], written.Select(e => e.Seq));
+        Assert.Single(written.Select(e => e.Time).Distinct());
+        Assert.Equal(GovernanceAction.ReduceSize, order.Governed!.Action);
+        Assert.Empty(governance.Tokens.Active("trend"));
+    }
+
+    [Fact]
+    public void Token_UsedElsewhereBeforeTheDecisionCommits_WritesNothingOfTheOrder()
+    {
+        AtLevel("L2_gated");
+        var (_, secret) = governance.Tokens.Issue("trend", "MSFT", null, "rhea");
+        var pipeline = new OrderPipeline(Standard.Gate, Governed.Gate);
+        var (context, capital) = pipeline.Judge(Governed.Order(250), latched: false);
+        var order = pipeline.Complete(context, capital, new GovernanceInputs(TokenSecret: secret), governance, record: true);
+        Assert.NotNull(order.Record!.Token);
+
+        governance.Tokens.Consume(secret, "trend", "MSFT", 25);   // another process, between the check and the commit
+        var head = journal.Store.Head();
+
+        Assert.Throws<TokenRefusedException>(() => new DirectSink(journal.Store).Append(order.Record));
+        Assert.Equal(head, journal.Store.Head());
+
+        // Judged again, the token reads as used: the order does not go, and that decision is what is journaled.
+        var again = pipeline.Record(journal.Store, context, capital, new GovernanceInputs(TokenSecret: secret), time: clock).Order;
+        Assert.Equal((GovernanceAction.Block, "missing_or_invalid_execution_token"), (again.Governed!.Action, again.Governed.Reason));
+        Assert.Null(again.Record!.Token);
     }
 
     [Fact]
@@ -73,7 +119,7 @@ public sealed class GovernanceDeskTests : IDisposable
 
         clock.Advance(TimeSpan.FromSeconds(300));
 
-        var decision = Desk().Judge(Request(gated));
+        var decision = Judge(Request(gated));
         Assert.Equal(GovernanceAction.Block, decision.Action);
         Assert.Empty(journal.Store.Read(type: TokenLedger.ConsumedType));
     }
@@ -85,17 +131,17 @@ public sealed class GovernanceDeskTests : IDisposable
         var (_, secret) = governance.Tokens.Issue("trend", null, null, "rhea");
         var gated = new GovernanceInputs(TokenSecret: secret);
 
-        var denied = Desk(Standard.Gate).Judge(Request(gated, qty: 10_000));     // 4,000,000: critical impact at L2
+        var denied = Judge(Request(gated, qty: 10_000), Standard.Gate);     // 4,000,000: critical impact at L2
 
         Assert.Equal(GovernanceAction.Block, denied.Action);
         Assert.Single(governance.Tokens.Active("trend"));
-        Assert.Equal(GovernanceAction.ReduceSize, Desk(Standard.Gate).Judge(Request(gated)).Action);
+        Assert.Equal(GovernanceAction.ReduceSize, Judge(Request(gated), Standard.Gate).Action);
     }
 
     [Fact]
     public void Token_WithoutAJournal_IsNotTakenOnTrust()
     {
-        var decision = new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L2_gated", TokenSecret: "rgt_made_up")));
+        var decision = Alone(Request(new GovernanceInputs(Level: "L2_gated", TokenSecret: "rgt_made_up")));
         Assert.Equal(GovernanceAction.Block, decision.Action);
         Assert.Contains("no journal", decision.Governance.Components.Strategy.Token.Refusal, StringComparison.Ordinal);
     }
@@ -109,7 +155,7 @@ public sealed class GovernanceDeskTests : IDisposable
         }
 
         AtLevel("L4_autonomous");
-        var decision = Desk(Standard.Gate).Judge(Request(GovernanceInputs.None));
+        var decision = Judge(Request(GovernanceInputs.None), Standard.Gate);
 
         Assert.Equal((GovernanceAction.Kill, 0.0), (decision.Action, decision.Qty));
         Assert.Equal("capital_deny: KILL-001", decision.Reason);
@@ -127,9 +173,9 @@ public sealed class GovernanceDeskTests : IDisposable
             canary.Report("feed", ok: false);
         }
 
-        var paused = Desk(gate: pausing).Judge(Request(GovernanceInputs.None));
+        var paused = Judge(Request(GovernanceInputs.None), gate: pausing);
         canary.Report("feed", ok: true);
-        var resumed = Desk(gate: pausing).Judge(Request(GovernanceInputs.None));
+        var resumed = Judge(Request(GovernanceInputs.None), gate: pausing);
 
         Assert.Equal((GovernanceAction.Pause, "canary_paused: feed"), (paused.Action, paused.Reason));
         Assert.Equal(GovernanceAction.Allow, resumed.Action);
@@ -140,7 +186,7 @@ public sealed class GovernanceDeskTests : IDisposable
     public void Decision_BothGatesInOneTransaction_WithEveryRuleFileKept()
     {
         AtLevel("L3_constrained");
-        var decision = Desk(Standard.Gate).Judge(Request(GovernanceInputs.None));
+        var decision = Judge(Request(GovernanceInputs.None), Standard.Gate);
 
         var gateEvent = Assert.Single(journal.Store.Read(type: GateJournal.DecisionType));
         var governanceEvent = Assert.Single(journal.Store.Read(type: GovernanceJournal.DecisionType));
@@ -173,7 +219,7 @@ public sealed class GovernanceDeskTests : IDisposable
         };
         var events = journal.Store.LastSeq();
 
-        var refused = Assert.Throws<FormatException>(() => Desk().Judge(Request(inputs)));
+        var refused = Assert.Throws<FormatException>(() => Judge(Request(inputs)));
 
         Assert.StartsWith($"governance.{field}: with a journal, the strategy's state is the journal's", refused.Message, StringComparison.Ordinal);
         Assert.Equal(events, journal.Store.LastSeq());
@@ -183,7 +229,7 @@ public sealed class GovernanceDeskTests : IDisposable
     public void Request_WithAJournal_GivesItsOrdersFigures()
     {
         governance.Record([.. Enumerable.Range(1, 5).Select(i => Outcome($"o-{i}", -1))]);
-        var decision = Desk().Judge(Request(new GovernanceInputs(Leverage: 2, ReduceOnly: true, OpenPositions: 4)));
+        var decision = Judge(Request(new GovernanceInputs(Leverage: 2, ReduceOnly: true, OpenPositions: 4)));
 
         Assert.Equal(new GovernanceOrder(100_000, 0.05, 2, true, 4), decision.Governance.Components.Order);
         Assert.Equal(0.5, decision.Governance.Components.Strategy.Health.Multiplier);
@@ -242,16 +288,16 @@ public sealed class GovernanceDeskTests : IDisposable
         var levels = new List<string>();
         for (var week = 0; week < 3; week++)
         {
-            GovernanceDesk.Ingest(governance, Batch(50, i => i % 4 != 0), runtime);
+            OutcomeEvidence.Ingest(governance, Batch(50, i => i % 4 != 0), runtime);
             levels.Add(runtime.Find(instance.Id)!.State);
         }
 
         Assert.Equal(["L1_paper", "L2_gated", "L3_constrained"], levels);
         Assert.Equal("L3_constrained", governance.Inputs("trend", "MSFT", 1, null).Level);
 
-        var (_, streak) = GovernanceDesk.Ingest(governance, Batch(10, _ => false), runtime);
+        var (_, streak) = OutcomeEvidence.Ingest(governance, Batch(10, _ => false), runtime);
         Assert.Equal("L2_gated", Assert.Single(streak).State);
-        var (_, drawdown) = GovernanceDesk.Ingest(governance, [Outcome($"o-{++minute}", -5, -30_000, minute)], runtime);
+        var (_, drawdown) = OutcomeEvidence.Ingest(governance, [Outcome($"o-{++minute}", -5, -30_000, minute)], runtime);
         Assert.Equal("L1_paper", Assert.Single(drawdown).State);
         Assert.Equal("L1_paper", governance.Inputs("trend", "MSFT", 1, null).Level);
     }
@@ -259,12 +305,12 @@ public sealed class GovernanceDeskTests : IDisposable
     [Fact]
     public void Demotion_TheFiguresCallFor_IsReportedWithTheDecision()
     {
-        var decision = new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 10)])));
+        var decision = Alone(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 10)])));
 
         var step = decision.Governance.Demotion!;
         Assert.Equal(("L3_constrained", "L2_gated", "demotion"), (step.From, step.To, step.Change));
         Assert.Equal(["10 losses in a row (limit 10): down one level."], step.Reasons);
-        Assert.Null(new GovernanceDesk(Governed.Gate).Judge(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 9)]))).Governance.Demotion);
+        Assert.Null(Alone(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: [.. Enumerable.Repeat(-1.0, 9)]))).Governance.Demotion);
     }
 
     [Fact]
@@ -282,7 +328,7 @@ public sealed class GovernanceDeskTests : IDisposable
 
         Assert.Equal([new DriftAlert("win_rate", 30, GovernanceAction.ReduceSize), new DriftAlert("sharpe", 55, GovernanceAction.Pause)], alerts);
         Assert.Single(journal.Store.Read(type: GovernanceJournal.DriftType));
-        Assert.Equal("drift_threshold_exceeded", Desk().Judge(Request(GovernanceInputs.None)).Reason);
+        Assert.Equal("drift_threshold_exceeded", Judge(Request(GovernanceInputs.None)).Reason);
     }
 
     private static TradeOutcome Outcome(string id, double r, double? pnl = null, int minutes = 0, string strategy = "trend") =>
