@@ -50,6 +50,11 @@ public sealed class DeskApiTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         var record = new RulesGate.Core.Application.PatchProposals(server.Journal).Find(proposal)!;
         Assert.Equal(("applied", "approved by raj (risk): bounds checked"), (record.Status, record.SettledBy));
+
+        // The file is written beside the writer, by the service's effects worker: the write of the overrides is closed once done.
+        var outbox = new RulesGate.Core.Workflows.WorkflowEffects(server.Journal);
+        Assert.True(SpinWait.SpinUntil(() => outbox.Pending().All(pending => pending.Instance != proposal), TimeSpan.FromSeconds(60)), "the proposal's files were never written");
+        Assert.Empty(outbox.Failing(proposal));
         Assert.NotEqual(before, File.ReadAllText(overrides));
         Directory.Delete(folder, recursive: true);
     }

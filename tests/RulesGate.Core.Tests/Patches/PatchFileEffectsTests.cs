@@ -60,12 +60,13 @@ public sealed class PatchFileEffectsTests : IDisposable
     public void Crash_BetweenTheTemporaryFileAndTheRename_TheNextCommandWritesItWhole()
     {
         Committed();
+        var journaled = Journaled();
         var stray = Path.Combine(Path.GetDirectoryName(Overrides)!, $".auto.toml.{Guid.NewGuid():N}.tmp");
-        File.WriteAllBytes(stray, Journaled()[..10]);      // half written when the process died
+        File.WriteAllBytes(stray, journaled[..10]);      // half written when the process died
 
         Assert.Empty(NextCommand());
 
-        Assert.Equal(Journaled(), File.ReadAllBytes(Overrides));
+        Assert.Equal(journaled, File.ReadAllBytes(Overrides));
         Assert.False(File.Exists(stray));
     }
 
