@@ -262,6 +262,45 @@ public sealed class Desk
         return Done("token_revoke", host.Exclusively(store => new TokenLedger(store, governance.Settings.Tokens, settings.Time).Revoke(strategy, id, by.Name, reason)));
     }
 
+    /// <summary>Records one check of an infrastructure component; at the policy's threshold its alert is raised (kill trips the kill switch).</summary>
+    public Task<(CanaryState State, CanaryAlert? Alert)> CanaryReport(string component, bool ok, string? detail)
+    {
+        var governance = Governance();
+        return Latching(Done("canary_report", host.Exclusively(store => new CanaryMonitor(store, governance.Settings.Canary).Report(component, ok, detail))), checks => [checks]);
+    }
+
+    /// <summary>How often each component must report, as the live governance policy says; null: silence is not watched.</summary>
+    public TimeSpan? CanaryEvery => settings.Governance?.Settings.Canary.ReportEvery;
+
+    /// <summary>The canary watchdog's round: a failed check for each component silent for longer than <see cref="CanaryEvery"/>.</summary>
+    public async Task<IReadOnlyList<(CanaryState State, CanaryAlert? Alert)>> CanaryOverdue()
+    {
+        if (settings.Governance is not { Settings.Canary.ReportEvery: not null } governance)
+        {
+            return [];
+        }
+
+        var recorded = await Latching(host.Exclusively(store => new CanaryMonitor(store, governance.Settings.Canary).Overdue(Now)), checks => checks).ConfigureAwait(false);
+        foreach (var _ in recorded)
+        {
+            host.Metrics.Action("canary_overdue");
+        }
+
+        return recorded;
+    }
+
+    /// <summary>When a check tripped the kill switch, the server's latch takes it before this completes: no order decided after it goes.</summary>
+    private async Task<T> Latching<T>(Task<T> work, Func<T, IEnumerable<(CanaryState State, CanaryAlert? Alert)>> checks)
+    {
+        var result = await work.ConfigureAwait(false);
+        if (checks(result).Any(check => check.Alert is { Action: CanaryAction.Kill }))
+        {
+            await host.Refresh().ConfigureAwait(false);
+        }
+
+        return result;
+    }
+
     /// <summary>What governance knows of each strategy the journal knows (or only of <paramref name="strategy"/>).</summary>
     /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>
     public Task<IReadOnlyList<StrategyReport>> Strategies(string? strategy = null)
@@ -346,7 +385,7 @@ public sealed class Desk
     public ValueTask<bool> Changed(CancellationToken cancellation) => changes.Reader.WaitToReadAsync(cancellation);
 
     /// <summary>Counts a round of the background work that failed (the journal unreachable, say): <c>rulesgate_background_failures_total</c>.</summary>
-    public void BackgroundFailed() => host.Metrics.BackgroundFailed();
+    public void BackgroundFailed(string service = "workflow") => host.Metrics.BackgroundFailed(service);
 
     /// <summary>Takes the news that something changed, so the next <see cref="Changed"/> waits for the next change.</summary>
     public void Seen() => changes.Reader.TryRead(out _);

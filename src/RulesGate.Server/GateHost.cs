@@ -22,9 +22,6 @@ namespace RulesGate.Server;
 /// </summary>
 public sealed class GateHost : IAsyncDisposable
 {
-    /// <summary>How stale the latch may be: a kill switch tripped or reset by another process is seen within this.</summary>
-    private static readonly TimeSpan LatchRefresh = TimeSpan.FromMilliseconds(100);
-
     private readonly Lock one = new();
     private volatile OrderPipeline pipeline;   // swapped by a reload, under the lock that orders every decision
     private readonly JournalWriter? writer;
@@ -34,8 +31,6 @@ public sealed class GateHost : IAsyncDisposable
     private volatile bool latched;
     private long trips;   // how many trips this process has queued: a reading of the journal taken before one never undoes it
     private volatile string? unwritable;
-    private readonly CancellationTokenSource stopping = new();
-    private readonly Task? watching;
 
     /// <param name="journal">Owned by the host from now on.</param>
     /// <param name="intake">A stream without a journal of its own: the host journals its decisions.</param>
@@ -46,7 +41,6 @@ public sealed class GateHost : IAsyncDisposable
         Metrics = new ServerMetrics(gate);
         writer = journal is null ? null : new JournalWriter(journal, committed: Metrics.Batch);
         sink = writer is null ? null : new GroupCommitSink(writer);
-        watching = writer is null ? null : WatchLatch(writer);
         Metrics.KillSwitch(latched);
     }
 
@@ -291,13 +285,6 @@ public sealed class GateHost : IAsyncDisposable
     /// <summary>Writes what is queued, then closes the journal.</summary>
     public async ValueTask DisposeAsync()
     {
-        await stopping.CancelAsync().ConfigureAwait(false);
-        if (watching is not null)
-        {
-            await watching.ConfigureAwait(false);
-        }
-
-        stopping.Dispose();
         if (writer is not null)
         {
             await writer.DisposeAsync().ConfigureAwait(false);
@@ -305,40 +292,28 @@ public sealed class GateHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Reads the journal's kill switch every <see cref="LatchRefresh"/>, beside the requests (none waits for it): a
-    /// latch set or reset by another process is seen within that.
+    /// Reads the journal's kill switch (<see cref="LatchWatcher"/> calls it beside the requests, none waiting for it), so
+    /// that a latch set or reset by another process is seen; while the journal is not taking decisions, probes it, and
+    /// makes the server ready again as soon as it would take one, decision or not.
     /// </summary>
-    private async Task WatchLatch(JournalWriter journal)
+    /// <exception cref="Exception">The journal could not be read (or probed) now: the latch stays as last read.</exception>
+    public async Task Refresh()
     {
-        using var timer = new PeriodicTimer(LatchRefresh);
-        try
+        if (writer is null)
         {
-            while (await timer.WaitForNextTickAsync(stopping.Token).ConfigureAwait(false))
-            {
-                try
-                {
-                    await Read(journal, GateJournal.State).ConfigureAwait(false);
-                    Metrics.KillSwitch(latched);
-                    if (unwritable is not null)
-                    {
-                        // Not ready since a write failed: ready again as soon as the journal would take one, decision or not.
-                        await journal.Exclusively(store =>
-                        {
-                            store.Probe();
-                            return 0;
-                        }).ConfigureAwait(false);
-                        unwritable = null;
-                    }
-                }
-                catch (Exception error) when (error is not OutOfMemoryException and not OperationCanceledException)
-                {
-                    // The journal is unreadable for now: the latch stays as last read, and the next tick tries again.
-                }
-            }
+            return;
         }
-        catch (OperationCanceledException)
+
+        await Read(writer, GateJournal.State).ConfigureAwait(false);
+        Metrics.KillSwitch(latched);
+        if (unwritable is not null)
         {
-            // Stopping.
+            await writer.Exclusively(store =>
+            {
+                store.Probe();
+                return 0;
+            }).ConfigureAwait(false);
+            unwritable = null;
         }
     }
 

@@ -21,7 +21,7 @@ public sealed record ReloadReport(IReadOnlyList<string> Loaded, IReadOnlyList<(s
 /// a file that does not load leaves the live version in force, raises <c>rulesgate_rule_file_stale</c> and is
 /// journaled once (<c>rules.reload_failed</c>) with why. Reloads run when a watched file changes, and on request.
 /// </summary>
-public sealed class HotReload : IDisposable
+public sealed class HotReload
 {
     public const string ReloadedType = "rules.reloaded";
     public const string FailedType = "rules.reload_failed";
@@ -32,8 +32,6 @@ public sealed class HotReload : IDisposable
     private readonly ReloadSources files;
     private readonly Lock reloading = new();
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);      // file → SHA-256 of the bytes last judged
-    private readonly List<FileSystemWatcher> watchers = [];
-    private Timer? quiet;
 
     /// <param name="files">The files as the server loaded them a moment ago: their bytes now are taken as the live versions'.</param>
     public HotReload(GateHost host, Desk? desk, RuleEngine engine, ReloadSources files)
@@ -119,35 +117,17 @@ public sealed class HotReload : IDisposable
         return new ReloadReport(loaded, failed);
     }
 
-    /// <summary>The timer's work, awaited rather than blocking a thread-pool thread on it.</summary>
-    private async Task ReloadAndTell() => Reloaded?.Invoke(await Reload().ConfigureAwait(false));
-
-    /// <summary>Reloads when a watched file changes, once the files have been quiet for <paramref name="delay"/>.</summary>
-    public void Watch(TimeSpan delay)
+    /// <summary>Reloads (<see cref="Reload"/>), and tells <see cref="Reloaded"/> what it did: what <see cref="ReloadWatcher"/> runs when a watched file changed.</summary>
+    public async Task<ReloadReport> ReloadAndTell()
     {
-        quiet = new Timer(_ => _ = ReloadAndTell());
-        foreach (var folder in Files().Select(file => Path.GetDirectoryName(Path.GetFullPath(file))!).Concat(files.Workflows is { } w && Directory.Exists(w) ? [Path.GetFullPath(w)] : []).Distinct(StringComparer.Ordinal))
-        {
-            var watcher = new FileSystemWatcher(folder) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
-            FileSystemEventHandler changed = (_, _) => quiet.Change(delay, Timeout.InfiniteTimeSpan);
-            watcher.Changed += changed;
-            watcher.Created += changed;
-            watcher.Deleted += changed;
-            watcher.Renamed += (_, _) => quiet.Change(delay, Timeout.InfiniteTimeSpan);
-            watcher.EnableRaisingEvents = true;
-            watchers.Add(watcher);
-        }
+        var report = await Reload().ConfigureAwait(false);
+        Reloaded?.Invoke(report);
+        return report;
     }
 
-    public void Dispose()
-    {
-        foreach (var watcher in watchers)
-        {
-            watcher.Dispose();
-        }
-
-        quiet?.Dispose();
-    }
+    /// <summary>The folders whose files it reloads: those of the rule files, and the workflows folder.</summary>
+    public IReadOnlyList<string> Folders() =>
+        [.. Files().Select(file => Path.GetDirectoryName(Path.GetFullPath(file))!).Concat(files.Workflows is { } w && Directory.Exists(w) ? [Path.GetFullPath(w)] : []).Distinct(StringComparer.Ordinal)];
 
     /// <summary>When <paramref name="file"/>'s bytes changed since last judged: compiles them, and puts the result live or records why not.</summary>
     private void Changed(string file, Func<byte[], RuleResult<RuleBundle>> compile, Action<RuleBundle> use, List<string> loaded, List<(string, string)> failed, List<Task> notes)

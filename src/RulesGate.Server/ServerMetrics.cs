@@ -53,7 +53,7 @@ public sealed class ServerMetrics
         effectsDead = factory.CreateGauge("rulesgate_effects_dead", "Workflow effects whose attempts are spent: dead letters, until 'rulesgate effects retry'. Alert on it.");
         effectsFailed = factory.CreateCounter("rulesgate_effects_failed_total", "Failed attempts of workflow effects, by kind (render, notify, log).", "kind");
         timers = factory.CreateCounter("rulesgate_workflow_timers_fired_total", "Workflow timers (approval timeouts, escalations, after: moves) this server fired.");
-        background = factory.CreateCounter("rulesgate_background_failures_total", "Rounds of the server's background work (timers, effects, settling approvals) that failed and are tried again at the next wake.");
+        background = factory.CreateCounter("rulesgate_background_failures_total", "Rounds of the server's background work that failed and are tried again at the next round, by service: workflow (timers, effects, settling approvals), latch (the kill switch and readiness), reload (rule files), canary (the watchdog).", "service");
         Bundle(gate.Bundle);
     }
 
@@ -125,8 +125,8 @@ public sealed class ServerMetrics
     /// <summary>Counts one failed attempt of an effect of <paramref name="kind"/>.</summary>
     public void EffectFailed(string kind) => effectsFailed.WithLabels(kind).Inc();
 
-    /// <summary>Counts a failed round of the background work.</summary>
-    public void BackgroundFailed() => background.Inc();
+    /// <summary>Counts a failed round of the background work of <paramref name="service"/>.</summary>
+    public void BackgroundFailed(string service) => background.WithLabels(service).Inc();
 
     /// <summary>Counts the timers that fired.</summary>
     public void TimersFired(int count) => timers.Inc(count);

@@ -153,6 +153,28 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Canary_Overdue_ASilentComponentFailsACheck_AndWithoutAnIntervalSaysWhyNot()
+    {
+        var policy = Path.Combine(folder, "governance.yaml");
+        File.WriteAllText(policy, File.ReadAllText(Path.Combine(CliTests.Root, "rules", "governance", "default.yaml")).Replace("    failure_threshold: 3 ", "    report_every_seconds: 30\n    failure_threshold: 3 ", StringComparison.Ordinal));
+        Assert.Equal(0, CliTests.Run("canary", "report", "--component", "exchange", "--ok", "--journal", Journal).Exit);
+        var reported = CliTests.Run("journal", "show", "--journal", Journal).Out;
+        Assert.Contains("canary.check", reported, StringComparison.Ordinal);
+
+        var soon = CliTests.Run("canary", "overdue", "--policy", policy, "--journal", Journal);
+        var (unwatched, _, why) = CliTests.Run("canary", "overdue", "--journal", Journal);
+
+        Assert.Equal((0, "Every component that reported did so within its interval."), (soon.Exit, soon.Out.Trim()));
+        Assert.Equal(2, unwatched);
+        Assert.Contains("sets no canary.report_every_seconds", why, StringComparison.Ordinal);
+
+        // Judged from an hour on: silent for longer than 30 s.
+        var later = CliTests.Run("canary", "overdue", "--policy", policy, "--journal", Journal, "--now", TimeProvider.System.GetUtcNow().AddHours(1).ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, later.Exit);
+        Assert.Contains("exchange: silent; 1 consecutive failure (threshold 3).", later.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_WithGovernance_SendsOnlyWhatBothGatesLetGo()
     {
         foreach (var strategy in new[] { "trend", "meanrev", "breakout" })

@@ -21,11 +21,13 @@ public sealed class HotReloadTests : IDisposable
 
     private async Task<string> Metrics() => await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync();
 
-    private void Edit(string from, string to)
+    private void Edit(string from, string to) => Edit(server, from, to);
+
+    private static void Edit(RunningServer running, string from, string to)
     {
-        var text = File.ReadAllText(server.PolicyPath);
+        var text = File.ReadAllText(running.PolicyPath);
         Assert.Contains(from, text, StringComparison.Ordinal);
-        File.WriteAllText(server.PolicyPath, text.Replace(from, to, StringComparison.Ordinal));
+        File.WriteAllText(running.PolicyPath, text.Replace(from, to, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -103,22 +105,23 @@ public sealed class HotReloadTests : IDisposable
     }
 
     [Fact]
-    public async Task Watch_AFileSaved_IsReloadedWithoutBeingAsked()
+    public async Task Watch_AFileSaved_IsReloadedWithoutBeingAsked_ByTheServersOwnWatcher()
     {
+        await using var watching = new RunningServer(reloadable: true, watchFiles: TimeSpan.FromMilliseconds(50));
         var reloaded = new TaskCompletionSource<ReloadReport>(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Reload.Reloaded += report =>
+        watching.Reload.Reloaded += report =>
         {
             if (report.Loaded.Count > 0)
             {
                 reloaded.TrySetResult(report);
             }
         };
-        server.Reload.Watch(TimeSpan.FromMilliseconds(50));
 
-        Edit("version: 1", "version: 3");
+        Edit(watching, "version: 1", "version: 3");
         var report = await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.StartsWith("capital-default@3", report.Loaded[0], StringComparison.Ordinal);
-        Assert.Equal("MODIFY", await Verdict());
+        var verdict = await Json(await watching.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), watching.TraderToken));
+        Assert.Equal("MODIFY", verdict.GetProperty("decision").GetProperty("decision").GetString());
     }
 }

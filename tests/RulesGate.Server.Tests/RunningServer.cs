@@ -35,7 +35,7 @@ public sealed class RunningServer : IAsyncDisposable
     /// <param name="time">The desk's clock (a fake one moves workflow timers); the system's when null.</param>
     /// <param name="webhook">Where workflow notices are posted; none when null.</param>
     /// <param name="tls">Serve HTTPS with this certificate, and with <paramref name="clientAuthorities"/> ask every client for one of theirs; <see cref="Client"/> is then of no use, make one that trusts it.</param>
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null)
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -63,7 +63,7 @@ public sealed class RunningServer : IAsyncDisposable
 
         JournalPath = Path.Combine(folder, "journal.db");
         SqliteJournal.Create(JournalPath).Dispose();
-        var served = SqliteJournal.Open(JournalPath, readOnly: readOnlyJournal);
+        var served = SqliteJournal.Open(JournalPath, time, readOnly: readOnlyJournal);     // its events stamped by the server's clock
         Journal = SqliteJournal.Open(JournalPath, readOnly: true);
         PolicyPath = Path.Combine(Root, "rules", "capital", "default.yaml");
         WorkflowsPath = Path.Combine(Root, "workflows");
@@ -86,14 +86,23 @@ public sealed class RunningServer : IAsyncDisposable
         host = new GateHost(gate, served, intake);
         var engine = new RuleEngine(BuiltInKinds.Registry);
         var roles = WorkflowRoles.Load(Path.Combine(Root, "workflows", "roles.yaml"));
+        var governancePath = Path.Combine(Root, "rules", "governance", "default.yaml");
+        if (governanceEdit is not null)
+        {
+            // The repository's policy as the test changes it, in the server's folder.
+            var edited = Path.Combine(folder, "governance.yaml");
+            File.WriteAllText(edited, governanceEdit(File.ReadAllText(governancePath)));
+            governancePath = edited;
+        }
+
         var governance = new GovernanceGate(
-            engine.Load(Path.Combine(Root, "rules", "governance", "default.yaml")).Value!,
+            engine.Load(governancePath).Value ?? throw new InvalidOperationException($"The edited governance policy does not load."),
             new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
         var desk = new Desk(host, new DeskSettings(
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook));
         Reload = new HotReload(host, desk, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk, Reload, slowClient, tls, clientAuthorities));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk, Reload, slowClient, tls, clientAuthorities, watchFiles));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
         Client = new HttpClient { BaseAddress = new Uri(Address) };
@@ -163,7 +172,6 @@ public sealed class RunningServer : IAsyncDisposable
         await app.StopAsync();
         await app.DisposeAsync();
         await host.DisposeAsync();
-        Reload.Dispose();
         Journal.Dispose();
         SqliteConnection.ClearAllPools();
         Directory.Delete(folder, recursive: true);

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Governance;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server.Tests;
@@ -81,5 +83,29 @@ public sealed class WorkflowBackgroundTests
             await Answer.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             return new HttpResponseMessage(HttpStatusCode.NoContent);
         }
+    }
+
+    [Fact]
+    public async Task Serve_ACanaryComponentThatStopsReporting_FailsItsChecks_AndTripsTheKillSwitch()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero));
+        await using var server = new RunningServer(time: clock, governanceEdit: policy => policy.Replace("    failure_threshold: 3 ", "    report_every_seconds: 30\n    failure_threshold: 3 ", StringComparison.Ordinal));
+        var reported = await server.Post("/v1/canary", """{"component": "exchange", "ok": true}""", server.AutomationToken);
+        Assert.Equal(HttpStatusCode.OK, reported.StatusCode);
+
+        // The exchange says nothing more: the server's watchdog counts each interval it misses as a failed check.
+        Assert.True(SpinWait.SpinUntil(() =>
+        {
+            clock.Advance(TimeSpan.FromSeconds(8));
+            return server.Journal.Read(type: GateJournal.TrippedType).Any();
+        }, Patience), "the silent component never tripped the kill switch");
+
+        var checks = server.Journal.Read(type: CanaryMonitor.CheckType).Skip(1).Take(3).ToList();
+        Assert.All(checks, check => Assert.Contains("no report for", check.Payload, StringComparison.Ordinal));
+        Assert.Contains("Canary: exchange failed 3 checks", server.Journal.Read(type: GateJournal.TrippedType).Single().Payload, StringComparison.Ordinal);
+        using var killSwitch = await server.Get("/v1/killswitch", server.ReaderToken);
+        Assert.Contains("\"active\":true", await killSwitch.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var decided = await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        Assert.Contains("\"DENY\"", await decided.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

@@ -203,7 +203,36 @@ internal static class GovernanceCommands
 
             return ExitCodes.Ok;
         });
-        return new Command("canary", "The infrastructure canary: components report checks, and repeated failures alert, pause or kill.") { report };
+        var overdueJournal = JournalCommand.JournalOption();
+        var now = new Option<string?>("--now") { Description = "The time to judge silence at, such as 2026-12-06T09:00:00Z (default: the clock)." };
+        var overdue = new Command("overdue", "The watchdog, once, for a journal without a server (serve runs it by itself): each component that reported before and has been silent for longer than the policy's canary.report_every_seconds gets one failed check, which counts toward its alert.")
+        {
+            overdueJournal, Policy, now,
+        };
+        overdue.SetAction(parse =>
+        {
+            if (Settings(parse, error) is not { } settings)
+            {
+                return ExitCodes.Error;
+            }
+
+            if (settings.Canary.ReportEvery is null)
+            {
+                throw new FormatException("The GovernancePolicy sets no canary.report_every_seconds, so silence is not watched; set it under params.canary.");
+            }
+
+            using var store = JournalCommand.Existing(parse.GetValue(overdueJournal)!);
+            var at = parse.GetValue(now) is { } text ? CliOptions.Utc(text, "--now") : TimeProvider.System.GetUtcNow();
+            var checks = new CanaryMonitor(store, settings.Canary).Overdue(at);
+            foreach (var (state, alert) in checks)
+            {
+                output.WriteLine($"{state.Component}: silent; {state.ConsecutiveFailures} consecutive {(state.ConsecutiveFailures == 1 ? "failure" : "failures")} (threshold {settings.Canary.FailureThreshold}).{(alert is null ? "" : $" alert: {alert.Reason}; action {alert.Action.ToString().ToLowerInvariant()}.")}");
+            }
+
+            output.WriteLine(checks.Count == 0 ? "Every component that reported did so within its interval." : $"{checks.Count} silent {(checks.Count == 1 ? "component" : "components")} failed a check.");
+            return ExitCodes.Ok;
+        });
+        return new Command("canary", "The infrastructure canary: components report checks, and repeated failures (or silence past canary.report_every_seconds) alert, pause or kill.") { report, overdue };
     }
 
     /// <summary>The governance gate of <paramref name="path"/>, with the maturity ladder of --maturity (or the default file when it exists); null after printing why not.</summary>

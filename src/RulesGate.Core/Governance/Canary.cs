@@ -10,7 +10,8 @@ public enum CanaryAction
 
 /// <summary>The canary parameters a GovernancePolicy sets (<c>params.canary</c>).</summary>
 /// <param name="FailureThreshold">Consecutive failed checks that raise an alert.</param>
-public sealed record CanaryParams(int FailureThreshold = 3, CanaryAction Action = CanaryAction.Alert);
+/// <param name="ReportEvery">How often each component must report (<c>canary.report_every_seconds</c>): one silent for longer counts a failed check for each interval it misses (<see cref="CanaryMonitor.Overdue"/>); null watches none.</param>
+public sealed record CanaryParams(int FailureThreshold = 3, CanaryAction Action = CanaryAction.Alert, TimeSpan? ReportEvery = null);
 
 /// <summary>
 /// One infrastructure component's checks, as the canary counts them: consecutive failures since the last success.

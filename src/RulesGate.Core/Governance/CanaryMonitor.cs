@@ -29,6 +29,44 @@ public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
     internal static int Failures(StoredProjection document) =>
         JournalException.Parsed(document.Key, () => int.Parse(document.Value, System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>
+    /// The watchdog: each component that has reported before and has been silent for longer than
+    /// <see cref="CanaryParams.ReportEvery"/> at <paramref name="now"/> gets one failed check (<c>no report for …</c>),
+    /// which counts toward its alert like any other; the check is its last report from then, so a component that stays
+    /// silent fails once per interval. Nothing without <see cref="CanaryParams.ReportEvery"/>.
+    /// </summary>
+    /// <returns>The checks recorded, with the alerts they raised.</returns>
+    public IReadOnlyList<(CanaryState State, CanaryAlert? Alert)> Overdue(DateTimeOffset now)
+    {
+        if (parameters.ReportEvery is not { } every)
+        {
+            return [];
+        }
+
+        var recorded = new List<(CanaryState, CanaryAlert?)>();
+        foreach (var document in store.All(Projection))
+        {
+            // Every check sets the document, so its sequence number is the component's last report.
+            var last = store.Event(document.Seq) ?? throw JournalException.Missing($"The canary's last check of {document.Id} (event {document.Seq}) is missing from the journal.");
+            var silent = now - JsonFields.Timestamp(last.Time, "time");
+            if (silent > every)
+            {
+                try
+                {
+                    recorded.Add(Report(document.Id, ok: false, $"no report for {Seconds(silent)} s (it reports every {Seconds(every)} s)"));
+                }
+                catch (JournalConflictException)
+                {
+                    // It reported meanwhile.
+                }
+            }
+        }
+
+        return recorded;
+    }
+
+    private static string Seconds(TimeSpan span) => Math.Round(span.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Records one check; returns the component's state after it and the alert it raised, if any.</summary>
     /// <exception cref="JournalConflictException">Another check of the component was recorded meanwhile; nothing was written.</exception>
     public (CanaryState State, CanaryAlert? Alert) Report(string component, bool ok, string? detail = null)

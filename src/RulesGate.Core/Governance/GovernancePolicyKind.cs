@@ -32,6 +32,7 @@ public sealed class GovernancePolicyKind : RuleKind<GovernanceContext>
         ["tokens.required_at_levels"] = new(ParamType.StringList, Description: "Maturity levels at which every order needs a valid execution token."),
         ["tokens.require_tokens"] = new(ParamType.Bool, Description: "Whether every order at every level needs a valid execution token."),
         ["canary.failure_threshold"] = new(ParamType.Integer, Min: 1, Description: "Consecutive failed checks of a component that raise its alert."),
+        ["canary.report_every_seconds"] = new(ParamType.Number, Min: 0, MinExclusive: true, Description: "How often each component must report a check; a component silent for longer counts one failed check per interval missed (absent: silence is not watched)."),
         ["canary.action"] = new(ParamType.String, Description: "What the alert does: kill (trip the kill switch), pause (pause the strategies) or alert."),
         ["outcomes.base_equity"] = new(ParamType.Number, Min: 0, MinExclusive: true, Description: "The equity a strategy's drawdown is measured from: base plus its cumulative P&L."),
     };

@@ -79,7 +79,8 @@ public sealed record GovernanceSettings(
                     "pause" => CanaryAction.Pause,
                     "alert" => CanaryAction.Alert,
                     _ => throw new FormatException($"{file.Path}: params.canary.action is '{action}'; write kill, pause or alert."),
-                }),
+                },
+                file.Params.Find("canary.report_every_seconds")?.Value is double every ? TimeSpan.FromSeconds(every) : d.Canary.ReportEvery),
             Number("outcomes.base_equity", d.BaseEquity));
     }
 

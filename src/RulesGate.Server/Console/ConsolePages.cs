@@ -279,7 +279,7 @@ public static class ConsolePages
         Html body;
         try
         {
-            var (query, limit) = RulesGateServer.JournalQueryOf(q);
+            var (query, limit) = Api.JournalApi.QueryOf(q);
             var events = await desk.Journal(query, limit).ConfigureAwait(false);
             body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
         }

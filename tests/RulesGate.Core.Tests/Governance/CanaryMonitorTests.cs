@@ -64,4 +64,42 @@ public sealed class CanaryMonitorTests : IDisposable
         Assert.Equal((2, 1), (canary.State("exchange").ConsecutiveFailures, canary.State("feed").ConsecutiveFailures));
         Assert.Throws<FormatException>(() => canary.Report("ex\u200Bchange", ok: false));
     }
+
+    [Fact]
+    public void Watchdog_AComponentThatStopsReporting_FailsOncePerIntervalMissed_UntilItsAlertTrips()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 12, 6, 9, 0, 0, TimeSpan.Zero));
+        using var timed = new TempJournal(clock);
+        var canary = new CanaryMonitor(timed.Store, new CanaryParams(3, CanaryAction.Kill, ReportEvery: TimeSpan.FromSeconds(30)));
+        canary.Report("exchange", ok: true);
+        canary.Report("feed", ok: true);
+
+        clock.Advance(TimeSpan.FromSeconds(20));
+        canary.Report("feed", ok: true);
+        Assert.Empty(canary.Overdue(clock.GetUtcNow()));         // neither silent for longer than 30 s yet
+
+        var missed = new List<(CanaryState State, CanaryAlert? Alert)>();
+        for (var round = 0; round < 3; round++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(31));
+            canary.Report("feed", ok: true);                     // the feed keeps reporting; the exchange is silent
+            missed.AddRange(canary.Overdue(clock.GetUtcNow()));
+        }
+
+        Assert.Equal([1, 2, 3], missed.Select(check => check.State.ConsecutiveFailures));
+        Assert.All(missed, check => Assert.Equal("exchange", check.State.Component));
+        Assert.Equal(new CanaryAlert("exchange", 3, CanaryAction.Kill), missed[^1].Alert);
+        Assert.True(GateJournal.State(timed.Store).Active);
+        var first = timed.Store.Read(type: CanaryMonitor.CheckType).First(check => check.Payload.Contains("no report", StringComparison.Ordinal));
+        Assert.Contains("no report for 51 s (it reports every 30 s)", first.Payload, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Watchdog_WithoutAnInterval_WatchesNothing()
+    {
+        var canary = new CanaryMonitor(journal.Store, new CanaryParams(3, CanaryAction.Kill));
+        canary.Report("exchange", ok: true);
+
+        Assert.Empty(canary.Overdue(DateTimeOffset.MaxValue));
+    }
 }

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server.Api;
+
+/// <summary><c>POST /v1/canary</c>, for automation: one check of an infrastructure component, as <c>rulesgate canary report</c> records it.</summary>
+internal static class CanaryApi
+{
+    public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/canary", Report).Require(Principals.AutomationRole, "Reporting canary checks");
+
+    private static async Task<IResult> Report(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "component", "ok", "detail");
+        var (state, alert) = await desk.CanaryReport(fields.Id("component"), fields.Bool("ok"), fields.Has("detail") ? fields.String("detail") : null).ConfigureAwait(false);
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("component"u8, state.Component);
+            writer.WriteNumber("consecutive_failures"u8, state.ConsecutiveFailures);
+            if (alert is null)
+            {
+                writer.WriteNull("alert"u8);
+            }
+            else
+            {
+                writer.WriteStartObject("alert"u8);
+                writer.WriteString("action"u8, alert.Action.ToString().ToLowerInvariant());
+                writer.WriteString("reason"u8, alert.Reason);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+}

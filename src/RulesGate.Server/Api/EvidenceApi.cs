@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server.Api;
+
+/// <summary>Evidence intake, for automation: <c>POST /v1/diary</c>, <c>/v1/evidence</c> and <c>/v1/outcomes</c>; each answers with the instances it moved.</summary>
+internal static class EvidenceApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/diary", Diary).Require(Principals.AutomationRole, "Recording diary entries");
+        app.MapPost("/v1/evidence", Evidence).Require(Principals.AutomationRole, "Submitting evidence");
+        app.MapPost("/v1/outcomes", Outcomes).Require(Principals.AutomationRole, "Recording trade outcomes");
+    }
+
+    private static async Task<IResult> Diary(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context, Http.MaxBatchBody);
+        var entries = Http.Items(new JsonFields(body.RootElement, "request", "entries").Required("entries"), "entries", DiaryEntry.Read);
+        var intake = await desk.Diary(entries).ConfigureAwait(false);
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("added"u8, intake.Added);
+            writer.WriteNumber("duplicates"u8, intake.Duplicates);
+            InstancesApi.Moved(writer, intake.Moved);
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+
+    private static async Task<IResult> Evidence(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "subject", "kind", "evidence", "key");
+        var evidence = fields.Required("evidence");
+        if (evidence.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException("request.evidence: expected one JSON object, the evidence's fields.");
+        }
+
+        return InstancesApi.Signal(await desk.Evidence(fields.Id("subject"), fields.Id("kind"), evidence, InstancesApi.Key(fields)).ConfigureAwait(false));
+    }
+
+    private static async Task<IResult> Outcomes(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context, Http.MaxBatchBody);
+        var outcomes = Http.Items(new JsonFields(body.RootElement, "request", "outcomes").Required("outcomes"), "outcomes", TradeOutcome.Read);
+        var (intake, moved) = await desk.Outcomes(outcomes).ConfigureAwait(false);
+        var baseEquity = desk.Settings.Governance!.Settings.BaseEquity;
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("added"u8, intake.Added);
+            writer.WriteNumber("duplicates"u8, intake.Duplicates);
+            writer.WriteStartArray("strategies"u8);
+            foreach (var strategy in intake.Strategies)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("strategy_id"u8, strategy.Strategy);
+                writer.WritePropertyName("figures"u8);
+                writer.WriteRawValue(strategy.FiguresJson(baseEquity));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            InstancesApi.Moved(writer, moved);
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+}

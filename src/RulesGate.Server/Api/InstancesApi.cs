@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Server.Api;
+
+/// <summary>Workflow instances: started by automation, voted on by approvers (the actor is the caller), read by anyone.</summary>
+internal static class InstancesApi
+{
+    private static readonly string[] Waits = ["approval", "evidence", "timer"];
+
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/instances", Start).Require(Principals.AutomationRole, "Starting a workflow instance");
+        app.MapGet("/v1/instances", List).Require(role: null, "Reading");
+        app.MapGet("/v1/instances/{id}", Show).Require(role: null, "Reading");
+        app.MapPost("/v1/instances/{id}/approve", Approve).Require(Principals.ApproverRole, "Approving");
+        app.MapPost("/v1/instances/{id}/reject", Reject).Require(Principals.ApproverRole, "Rejecting");
+    }
+
+    private static async Task<IResult> Start(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "workflow", "subject", "key");
+        var instance = await desk.Start(fields.Id("workflow"), fields.Id("subject"), Http.Caller(context), Key(fields)).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        return Http.Json(instance.Json());
+    }
+
+    /// <summary><c>?waiting=approval|evidence|timer</c>: only the instances waiting for that.</summary>
+    private static async Task<IResult> List(HttpContext context, Desk desk)
+    {
+        var waiting = context.Request.Query["waiting"].ToString() is { Length: > 0 } wanted
+            ? Waits.Contains(wanted) ? wanted : throw new FormatException($"waiting: '{wanted}' is not what an instance waits for; write one of {string.Join(", ", Waits)}.")
+            : null;
+        var instances = await desk.Instances().ConfigureAwait(false);
+        return Http.Json(WorkflowInstance.ListJson(instances.Where(view => waiting is null || view.WaitsFor.Contains(waiting)).Select(view => (view.Instance, view.WaitsFor))));
+    }
+
+    private static async Task<IResult> Show(string id, Desk desk) =>
+        await desk.Instance(id).ConfigureAwait(false) is { } view ? Http.Json(view.Instance.Json(view.WaitsFor)) : throw new NotFoundException($"There is no workflow instance '{id}'.");
+
+    private static Task<IResult> Approve(HttpContext context, string id, Desk desk) => Vote(context, id, desk, approve: true);
+
+    private static Task<IResult> Reject(HttpContext context, string id, Desk desk) => Vote(context, id, desk, approve: false);
+
+    /// <summary>A vote as the caller, in one of their roles, with why.</summary>
+    private static async Task<IResult> Vote(HttpContext context, string id, Desk desk, bool approve)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "role", "reason", "key");
+        var reason = fields.String("reason");
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new FormatException("request.reason: say why; the reason is recorded with the vote.");
+        }
+
+        return Signal(await desk.Vote(id, Http.Caller(context), fields.String("role"), approve, reason, Key(fields)).ConfigureAwait(false));
+    }
+
+    /// <summary>The request's idempotency key, when it gives one.</summary>
+    internal static string? Key(JsonFields fields) => fields.Has("key") ? fields.String("key") : null;
+
+    /// <summary><c>{"key", "already_handled", "moved"}</c>.</summary>
+    internal static IResult Signal(SignalOutcome outcome) => Http.Json(JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("key"u8, outcome.Key);
+        writer.WriteBoolean("already_handled"u8, outcome.AlreadyHandled);
+        Moved(writer, outcome.Moved);
+        writer.WriteEndObject();
+    }, pretty: false));
+
+    internal static void Moved(Utf8JsonWriter writer, IReadOnlyList<WorkflowInstance> moved)
+    {
+        writer.WriteStartArray("moved"u8);
+        foreach (var instance in moved)
+        {
+            writer.WriteRawValue(instance.Json());
+        }
+
+        writer.WriteEndArray();
+    }
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RulesGate.Core;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Promotion;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server.Api;
+
+/// <summary>Where policies and strategies stand, for anyone: <c>GET /v1/ledger[/{policy}]</c> and <c>GET /v1/governance[/{strategy}]</c>.</summary>
+internal static class StandingApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/ledger", Ledger).Require(role: null, "Reading");
+        app.MapGet("/v1/ledger/{policy}", Policy).Require(role: null, "Reading");
+        app.MapGet("/v1/governance", Strategies).Require(role: null, "Reading");
+        app.MapGet("/v1/governance/{strategy}", Strategy).Require(role: null, "Reading");
+    }
+
+    private static async Task<IResult> Ledger(Desk desk)
+    {
+        var assessments = await desk.Ledger().ConfigureAwait(false);
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("policies"u8);
+            foreach (var assessment in assessments)
+            {
+                Assessed(writer, assessment);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+
+    private static async Task<IResult> Policy(string policy, Desk desk)
+    {
+        var assessment = (await desk.Ledger(Identities.Id(policy, "policy")).ConfigureAwait(false))[0];
+        return Http.Json(JsonText.Write(writer => Assessed(writer, assessment), pretty: false));
+    }
+
+    private static async Task<IResult> Strategies(Desk desk)
+    {
+        var reports = await desk.Strategies().ConfigureAwait(false);
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteStartArray("strategies"u8);
+            foreach (var report in reports)
+            {
+                writer.WriteRawValue(Report(report, desk));
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+
+    private static async Task<IResult> Strategy(string strategy, Desk desk) =>
+        Http.Json(Report((await desk.Strategies(Identities.Id(strategy, "strategy")).ConfigureAwait(false))[0], desk));
+
+    /// <summary><c>{"ledger": record, "assessment": {…}}</c>.</summary>
+    private static void Assessed(Utf8JsonWriter writer, Assessment assessment)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("ledger"u8);
+        writer.WriteRawValue(PolicyLedger.Json(assessment.Ledger));
+        writer.WritePropertyName("assessment"u8);
+        PromotionJson.Write(writer, assessment);
+        writer.WriteEndObject();
+    }
+
+    private static string Report(StrategyReport report, Desk desk) => GovernanceJson.Report(report, desk.Settings.Governance!.Settings.BaseEquity);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using RulesGate.Core.Governance;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Server.Api;
+
+/// <summary>Execution tokens, for risk: <c>POST /v1/tokens</c> issues one (its secret shown once), <c>POST /v1/tokens/revoke</c> revokes one or all of a strategy's.</summary>
+internal static class TokensApi
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/tokens", Issue).Require(Principals.RiskRole, "Issuing an execution token");
+        app.MapPost("/v1/tokens/revoke", Revoke).Require(Principals.RiskRole, "Revoking execution tokens");
+    }
+
+    private static async Task<IResult> Issue(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "strategy_id", "symbol", "max_qty");
+        var (token, secret) = await desk.IssueToken(fields.Id("strategy_id"), fields.Has("symbol") ? fields.String("symbol") : null, fields.OptionalNumber("max_qty"), Http.Caller(context)).ConfigureAwait(false);
+        context.Response.StatusCode = StatusCodes.Status201Created;
+        return Http.Json(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("token"u8);
+            GovernanceJson.WriteToken(writer, token);
+            writer.WriteString("secret"u8, secret);
+            writer.WriteEndObject();
+        }, pretty: false));
+    }
+
+    private static async Task<IResult> Revoke(HttpContext context, Desk desk)
+    {
+        using var body = Http.Body(context);
+        var fields = new JsonFields(body.RootElement, "request", "strategy_id", "id", "all", "reason");
+        var id = fields.Has("id") ? fields.String("id") : null;
+        if ((id is null) != (fields.Has("all") && fields.Bool("all")))
+        {
+            throw new FormatException("request: give either 'id' (one token) or \"all\": true (every active token of the strategy).");
+        }
+
+        var revoked = await desk.RevokeTokens(fields.Id("strategy_id"), id, Http.Caller(context), fields.String("reason")).ConfigureAwait(false);
+        return Http.Json(string.Create(CultureInfo.InvariantCulture, $$"""{"revoked":{{revoked}}}"""));
+    }
+}
