@@ -9,7 +9,7 @@ namespace RulesGate.Server;
 /// interval (at least every second, at most every 30 s); a round that fails is counted
 /// (<c>rulesgate_background_failures_total{service="canary"}</c>) and tried again; none ends the process.
 /// </summary>
-public sealed class CanaryWatchdog(Desk desk, TimeProvider? time = null) : BackgroundService
+public sealed class CanaryWatchdog(GovernanceService service, TimeProvider? time = null) : BackgroundService
 {
     private static readonly TimeSpan Shortest = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
@@ -24,15 +24,15 @@ public sealed class CanaryWatchdog(Desk desk, TimeProvider? time = null) : Backg
             {
                 try
                 {
-                    await desk.CanaryOverdue().ConfigureAwait(false);
+                    await service.CanaryOverdue().ConfigureAwait(false);
                 }
                 catch (Exception error) when (error is not OutOfMemoryException and not OperationCanceledException)
                 {
-                    desk.BackgroundFailed("canary");
+                    service.BackgroundFailed("canary");
                 }
 
                 // The policy may be reloaded with another interval (or none): read again each round.
-                var wait = desk.CanaryEvery is { } every ? TimeSpan.FromTicks(Math.Clamp(every.Ticks / 4, Shortest.Ticks, Longest.Ticks)) : Longest;
+                var wait = service.CanaryEvery is { } every ? TimeSpan.FromTicks(Math.Clamp(every.Ticks / 4, Shortest.Ticks, Longest.Ticks)) : Longest;
                 await Task.Delay(wait, clock, stoppingToken).ConfigureAwait(false);
             }
         }

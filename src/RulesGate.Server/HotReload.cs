@@ -27,16 +27,16 @@ public sealed class HotReload
     public const string FailedType = "rules.reload_failed";
 
     private readonly GateHost host;
-    private readonly Desk? desk;
+    private readonly GovernanceService? service;
     private readonly RuleEngine engine;
     private readonly ReloadSources files;
     private readonly Lock reloading = new();
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);      // file → SHA-256 of the bytes last judged
 
     /// <param name="files">The files as the server loaded them a moment ago: their bytes now are taken as the live versions'.</param>
-    public HotReload(GateHost host, Desk? desk, RuleEngine engine, ReloadSources files)
+    public HotReload(GateHost host, GovernanceService? service, RuleEngine engine, ReloadSources files)
     {
-        (this.host, this.desk, this.engine, this.files) = (host, desk, engine, files);
+        (this.host, this.service, this.engine, this.files) = (host, service, engine, files);
         foreach (var file in Files())
         {
             seen[file] = Hash(file) ?? "";
@@ -58,19 +58,19 @@ public sealed class HotReload
                 notes.Add(host.Use(new CapitalGate(bundle), Note(ReloadedType, files.Policy, from, bundle.Identity, problem: null)));
             }, loaded, failed, notes);
 
-            if (desk is not null)
+            if (service is not null)
             {
                 if (files.Gates is { } gates)
                 {
                     Changed(gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
                     {
-                        notes.Add(host.Note(Note(ReloadedType, gates, desk.Settings.Gates.Identity, bundle.Identity, problem: null)));
-                        desk.Use(gates: bundle);
+                        notes.Add(host.Note(Note(ReloadedType, gates, service.Settings.Gates.Identity, bundle.Identity, problem: null)));
+                        service.Use(gates: bundle);
                         host.Metrics.Bundle(bundle);
                     }, loaded, failed, notes);
                 }
 
-                if (files.Governance is { } governance && desk.Settings.Governance is { } live)
+                if (files.Governance is { } governance && service.Settings.Governance is { } live)
                 {
                     // The governance gate is the policy with its ladder: either file changing makes a new one.
                     RuleBundle? policy = null;
@@ -85,14 +85,14 @@ public sealed class HotReload
                     {
                         var next = new GovernanceGate(policy ?? live.Bundle, ladder ?? live.Maturity);
                         notes.Add(host.Note(Note(ReloadedType, policy is not null ? governance : files.Maturity!, live.Bundle.Identity, next.Bundle.Identity, problem: null)));
-                        desk.Use(governance: next);
+                        service.Use(governance: next);
                         host.Metrics.Bundle(next.Bundle);
                     }
                 }
 
                 if (files.Workflows is not null)
                 {
-                    var (workflows, broken) = desk.LoadWorkflows();
+                    var (workflows, broken) = service.LoadWorkflows();
                     loaded.AddRange(workflows);
                     foreach (var identity in workflows)
                     {
@@ -104,7 +104,7 @@ public sealed class HotReload
                         Failed(path, Hash(path) ?? "", problem, failed, notes);
                     }
 
-                    foreach (var path in desk.Workflows.Values.Select(definition => definition.Path).Where(path => !broken.Any(b => b.Path == path)))
+                    foreach (var path in service.Workflows.Values.Select(definition => definition.Path).Where(path => !broken.Any(b => b.Path == path)))
                     {
                         seen.Remove(path);   // loads again: a later failure is told again
                         host.Metrics.Reload(path, failed: false);

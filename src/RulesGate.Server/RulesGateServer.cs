@@ -20,7 +20,7 @@ namespace RulesGate.Server;
 /// <summary>Where and how <c>rulesgate serve</c> listens.</summary>
 /// <param name="Port">0 picks a free one (tests).</param>
 /// <param name="InFlight">The most requests worked on at once; more wait in a queue of <paramref name="Waiting"/>, and beyond it are refused with a 503 (shed, not crashed, nothing acknowledged).</param>
-/// <param name="Desk">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
+/// <param name="GovernanceService">The governance operations (<c>/v1/diary</c>, <c>/v1/instances</c>, <c>/v1/ledger</c>, …); null serves the gate alone.</param>
 /// <param name="Reload">What <c>POST /v1/reload</c> runs; null: the endpoint is not there.</param>
 /// <param name="SlowClient">How long a client may take over its request's headers, or pause while sending its body (or send it slower than 240 bytes a second), before it is cut off with a 408 (default 5 s; more than a second). A body is read whole before its request takes a slot, so a slow client holds none.</param>
 /// <param name="Tls">Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</param>
@@ -33,7 +33,7 @@ public sealed record ServerSettings(
     int Port,
     int InFlight = 1024,
     int Waiting = 4096,
-    Desk? Desk = null,
+    GovernanceService? GovernanceService = null,
     HotReload? Reload = null,
     TimeSpan? SlowClient = null,
     X509Certificate2? Tls = null,
@@ -89,14 +89,14 @@ public static class RulesGateServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.Gate);
         builder.Services.AddHostedService(_ => new LatchWatcher(settings.Gate));
-        if (settings.Desk is { } desk)
+        if (settings.GovernanceService is { } service)
         {
-            builder.Services.AddSingleton(desk);
+            builder.Services.AddSingleton(service);
             if (settings.Gate.HasJournal)
             {
-                builder.Services.AddSingleton(new WorkflowBackground(desk, desk.Settings.Time));
+                builder.Services.AddSingleton(new WorkflowBackground(service, service.Settings.Time));
                 builder.Services.AddHostedService(services => services.GetRequiredService<WorkflowBackground>());
-                builder.Services.AddHostedService(_ => new CanaryWatchdog(desk, desk.Settings.Time));
+                builder.Services.AddHostedService(_ => new CanaryWatchdog(service, service.Settings.Time));
             }
         }
 
@@ -190,6 +190,12 @@ public static class RulesGateServer
             }
 
             context.Items[nameof(Principal)] = principal;
+            if (context.GetEndpoint()?.Metadata.GetMetadata<Api.Roles>()?.Refusal(principal) is { } forbidden)
+            {
+                await forbidden.ExecuteAsync(context).ConfigureAwait(false);
+                return;
+            }
+
             await next(context).ConfigureAwait(false);
         });
         app.UseExceptionHandler();
@@ -197,7 +203,7 @@ public static class RulesGateServer
         Api.DecisionsApi.Map(app);
         Api.KillSwitchApi.Map(app);
         Api.MonitoringApi.Map(app);
-        if (settings.Desk is not null)
+        if (settings.GovernanceService is not null)
         {
             Api.EvidenceApi.Map(app);
             Api.InstancesApi.Map(app);
@@ -212,7 +218,7 @@ public static class RulesGateServer
             Api.ReloadApi.Map(app);
         }
 
-        Console.ConsolePages.Map(app, gate, settings.Principals, settings.Desk, TimeProvider.System);
+        Console.ConsolePages.Map(app, gate, settings.Principals, settings.GovernanceService, TimeProvider.System);
         app.MapGet("/", (HttpContext context) => context.Response.Redirect(Console.ConsolePages.Prefix));
 
         app.MapFallback((HttpContext context) => Api.Http.Fail(context, StatusCodes.Status404NotFound, "not_found", $"There is no {context.Request.Method} {context.Request.Path}; see the README for the API."));

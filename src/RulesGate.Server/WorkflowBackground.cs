@@ -10,7 +10,7 @@ namespace RulesGate.Server;
 /// node started); a failed round is counted (<c>rulesgate_background_failures_total</c>) and tried again at the
 /// next wake, never ending the process.
 /// </summary>
-public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : BackgroundService
+public sealed class WorkflowBackground(GovernanceService service, TimeProvider? time = null) : BackgroundService
 {
     /// <summary>The longest it sleeps.</summary>
     public static readonly TimeSpan Longest = TimeSpan.FromSeconds(30);
@@ -21,13 +21,13 @@ public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : B
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            desk.Seen();
+            service.Seen();
             var wait = Longest;
             try
             {
-                await desk.Tick().ConfigureAwait(false);
-                await desk.RunEffects(stoppingToken).ConfigureAwait(false);
-                if (await desk.NextWake().ConfigureAwait(false) is { } next)
+                await service.Tick().ConfigureAwait(false);
+                await service.RunEffects(stoppingToken).ConfigureAwait(false);
+                if (await service.NextWake().ConfigureAwait(false) is { } next)
                 {
                     wait = TimeSpan.FromTicks(Math.Clamp((next - clock.GetUtcNow()).Ticks, 0, Longest.Ticks));
                 }
@@ -39,11 +39,11 @@ public sealed class WorkflowBackground(Desk desk, TimeProvider? time = null) : B
             catch (Exception error) when (error is not OutOfMemoryException)
             {
                 // The journal is unreachable, say: counted (rulesgate_background_failures_total), and the next wake tries again.
-                desk.BackgroundFailed();
+                service.BackgroundFailed();
             }
 
             using var woken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            var changed = desk.Changed(woken.Token).AsTask();
+            var changed = service.Changed(woken.Token).AsTask();
             var due = Task.Delay(wait, clock, woken.Token);
             await Task.WhenAny(changed, due).ConfigureAwait(false);
             await woken.CancelAsync().ConfigureAwait(false);    // the other one ends cancelled, which nobody needs to observe

@@ -72,10 +72,10 @@ public sealed class MutualTlsTests
         using var authority = Authority("rulesgate test clients");
         using var stranger = Authority("someone else");
         using var serverCertificate = Issued(authority, "rulesgate", server: true);
-        using var desk = Issued(authority, "desk-bot", server: false);
+        using var service = Issued(authority, "desk-bot", server: false);
         using var forged = Issued(stranger, "desk-bot", server: false);
         await using var server = new RunningServer(tls: serverCertificate, clientAuthorities: [authority]);
-        using var withCertificate = Client(server, authority, desk);
+        using var withCertificate = Client(server, authority, service);
         using var without = Client(server, authority, certificate: null);
         using var withForged = Client(server, authority, forged);
 

@@ -98,11 +98,11 @@ public sealed class RunningServer : IAsyncDisposable
         var governance = new GovernanceGate(
             engine.Load(governancePath).Value ?? throw new InvalidOperationException($"The edited governance policy does not load."),
             new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
-        var desk = new Desk(host, new DeskSettings(
+        var service = new GovernanceService(host, new GovernanceServiceSettings(
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook));
-        Reload = new HotReload(host, desk, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, desk, Reload, slowClient, tls, clientAuthorities, watchFiles));
+        Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
         Client = new HttpClient { BaseAddress = new Uri(Address) };

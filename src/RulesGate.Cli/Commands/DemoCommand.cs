@@ -336,12 +336,12 @@ internal static class DemoCommand
         File.Copy("samples/patches/auto.toml", overrides);     // the live values the sample patches were written against
         using var journal = SqliteJournal.Create(journalPath);
         var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, afterMove: _ => PatchApprovals.Settle(journal, engine));
-        var desk = new PatchDesk(new PatchJudge(bundle), journal);
+        var proposer = new PatchProposer(new PatchJudge(bundle), journal);
         var patches = GateInputs.ReadLines("samples/patches/patches.jsonl", ConfigPatch.Read);
         output.WriteLine();
         output.WriteLine($"Config patches: samples/patches/patches.jsonl ({patches.Length} patches of the learning loop) judged by {bundle.Identity}, journal {journalPath}");
         output.WriteLine();
-        var manual = desk.Propose(patches, PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides,
+        var manual = proposer.Propose(patches, PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides,
             id => runtime.Start(definition, id, "learning-loop"));
         output.WriteLine($"  {"patch",-10} {"target",-26} {"change",-18} {"decision",-25} reason");
         foreach (var decision in manual.Decisions)
@@ -350,11 +350,11 @@ internal static class DemoCommand
             output.WriteLine($"  {decision.Patch.Id,-10} {decision.Patch.Target,-26} {change,-18} {decision.Status,-25} {(decision.Reasons.Count == 0 ? "" : decision.Reasons[^1])}");
         }
 
-        runtime.Vote($"{PatchDesk.ApprovalWorkflow}:{manual.ProposalId}", person("raj"), "risk", approve: true, "Checked against the experiment notebooks.");
+        runtime.Vote($"{PatchProposer.ApprovalWorkflow}:{manual.ProposalId}", person("raj"), "risk", approve: true, "Checked against the experiment notebooks.");
         var approved = new PatchProposals(journal).Find(manual.ProposalId!)!;     // settled with the vote, as on every path
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
-        var auto = desk.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
+        var auto = proposer.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
         var unwritten = new PatchProposals(journal).WriteFilesAsync(null).GetAwaiter().GetResult();     // the files its transaction asked for
         foreach (var (effect, dead) in unwritten)
         {

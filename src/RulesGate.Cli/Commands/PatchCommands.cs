@@ -39,8 +39,8 @@ internal static class PatchCommands
             using var store = JournalCommand.Existing(parse.GetValue(journal)!, clock);
             var time = clock.Settle(requested, store.LastTime(), "--now");
             string? approval = null;
-            var run = new PatchDesk(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
-                id => approval = WorkflowCommand.StartOf(parse, store, PatchDesk.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id, parse.GetValue(requester)!);
+            var run = new PatchProposer(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
+                id => approval = WorkflowCommand.StartOf(parse, store, PatchProposer.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id, parse.GetValue(requester)!);
             output.WriteLine(run.Json());
             if (approval is not null)
             {
@@ -56,11 +56,11 @@ internal static class PatchCommands
         show.SetAction(parse =>
         {
             using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
-            var desk = new PatchProposals(store);
+            var proposals = new PatchProposals(store);
             var records = parse.GetValue(proposal) is { } id
-                ? [desk.Find(id) ?? throw new PatchRefusedException(id, $"there is no proposal {id}")]
-                : desk.All();
-            output.WriteLine(desk.Json(records, withDecisions: parse.GetValue(proposal) is not null));
+                ? [proposals.Find(id) ?? throw new PatchRefusedException(id, $"there is no proposal {id}")]
+                : proposals.All();
+            output.WriteLine(proposals.Json(records, withDecisions: parse.GetValue(proposal) is not null));
             return ExitCodes.Ok;
         });
 

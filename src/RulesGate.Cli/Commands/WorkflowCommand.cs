@@ -246,7 +246,7 @@ internal static class WorkflowCommand
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
                     : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {voter.Name} (signed); now in {outcome.Instance.State}.");
-                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchDesk.ApprovalWorkflow && new PatchProposals(store).Find(outcome.Instance.Subject) is { Status: not "proposed" } settled)
+                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchProposer.ApprovalWorkflow && new PatchProposals(store).Find(outcome.Instance.Subject) is { Status: not "proposed" } settled)
                 {
                     // Its proposal was settled with the vote, as on every path: say how.
                     output.WriteLine(PatchCommands.Settled(settled));

@@ -231,7 +231,7 @@ public static class PatchBench
         judge.Judge(patches, Patches.PatchMode.ManualOnly);
         var judged = clock.Elapsed.TotalSeconds;
         clock.Restart();
-        new PatchDesk(judge, store).Propose(patches, Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), folder, Path.Combine(folder, "auto.toml"));
+        new PatchProposer(judge, store).Propose(patches, Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), folder, Path.Combine(folder, "auto.toml"));
         new PatchProposals(store).WriteFilesAsync(null).GetAwaiter().GetResult();
         return new PatchBenchResult(count, judged, clock.Elapsed.TotalSeconds);
     }

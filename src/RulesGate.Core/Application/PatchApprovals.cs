@@ -23,7 +23,7 @@ public static class PatchApprovals
         var settled = new List<PatchProposalRecord>();
         foreach (var record in new PatchProposals(store).All().Where(record => record.Status == "proposed" && record.Mode == PatchModes.Name(PatchMode.ManualOnly)))
         {
-            if (store.Load(WorkflowInstance.Projection, $"{PatchDesk.ApprovalWorkflow}:{record.ProposalId}") is not { } stored
+            if (store.Load(WorkflowInstance.Projection, $"{PatchProposer.ApprovalWorkflow}:{record.ProposalId}") is not { } stored
                 || WorkflowInstance.Of(stored) is not { State: "approved" or "rejected" } approval)
             {
                 continue;
@@ -39,7 +39,7 @@ public static class PatchApprovals
             try
             {
                 // The approval's own time: the day its applications count against, the same however late this runs.
-                settled.Add(new PatchDesk(judge, store).Settle(approval, DateTimeOffset.Parse(approval.History[^1].At, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
+                settled.Add(new PatchProposer(judge, store).Settle(approval, DateTimeOffset.Parse(approval.History[^1].At, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)));
             }
             catch (PatchRefusedException refused)
             {

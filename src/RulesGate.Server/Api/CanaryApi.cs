@@ -11,11 +11,11 @@ internal static class CanaryApi
 {
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/v1/canary", Report).Require(Principals.AutomationRole, "Reporting canary checks");
 
-    private static async Task<IResult> Report(HttpContext context, Desk desk)
+    private static async Task<IResult> Report(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "component", "ok", "detail");
-        var (state, alert) = await desk.CanaryReport(fields.Id("component"), fields.Bool("ok"), fields.Has("detail") ? fields.String("detail") : null).ConfigureAwait(false);
+        var (state, alert) = await service.CanaryReport(fields.Id("component"), fields.Bool("ok"), fields.Has("detail") ? fields.String("detail") : null).ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();

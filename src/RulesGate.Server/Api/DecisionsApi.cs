@@ -61,7 +61,7 @@ internal static class DecisionsApi
         using var body = Http.Body(context);
         if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("governance", out _))
         {
-            var governance = settings.Desk?.Settings.Governance ?? throw new NoGovernanceException();
+            var governance = settings.GovernanceService?.Settings.Governance ?? throw new NoGovernanceException();
             var (governed, governedSeq) = await gate.Govern(GovernanceRequest.Read(body.RootElement), governance).ConfigureAwait(false);
             return Http.Json(JsonText.Write(writer =>
             {

@@ -18,11 +18,11 @@ internal static class EvidenceApi
         app.MapPost("/v1/outcomes", Outcomes).Require(Principals.AutomationRole, "Recording trade outcomes");
     }
 
-    private static async Task<IResult> Diary(HttpContext context, Desk desk)
+    private static async Task<IResult> Diary(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context, Http.MaxBatchBody);
         var entries = Http.Items(new JsonFields(body.RootElement, "request", "entries").Required("entries"), "entries", DiaryEntry.Read);
-        var intake = await desk.Diary(entries).ConfigureAwait(false);
+        var intake = await service.Diary(entries).ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
@@ -33,7 +33,7 @@ internal static class EvidenceApi
         }, pretty: false));
     }
 
-    private static async Task<IResult> Evidence(HttpContext context, Desk desk)
+    private static async Task<IResult> Evidence(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "subject", "kind", "evidence", "key");
@@ -43,15 +43,15 @@ internal static class EvidenceApi
             throw new FormatException("request.evidence: expected one JSON object, the evidence's fields.");
         }
 
-        return InstancesApi.Signal(await desk.Evidence(fields.Id("subject"), fields.Id("kind"), evidence, InstancesApi.Key(fields)).ConfigureAwait(false));
+        return InstancesApi.Signal(await service.Evidence(fields.Id("subject"), fields.Id("kind"), evidence, InstancesApi.Key(fields)).ConfigureAwait(false));
     }
 
-    private static async Task<IResult> Outcomes(HttpContext context, Desk desk)
+    private static async Task<IResult> Outcomes(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context, Http.MaxBatchBody);
         var outcomes = Http.Items(new JsonFields(body.RootElement, "request", "outcomes").Required("outcomes"), "outcomes", TradeOutcome.Read);
-        var (intake, moved) = await desk.Outcomes(outcomes).ConfigureAwait(false);
-        var baseEquity = desk.Settings.Governance!.Settings.BaseEquity;
+        var (intake, moved) = await service.Outcomes(outcomes).ConfigureAwait(false);
+        var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();

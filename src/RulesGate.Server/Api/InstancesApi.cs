@@ -21,34 +21,34 @@ internal static class InstancesApi
         app.MapPost("/v1/instances/{id}/reject", Reject).Require(Principals.ApproverRole, "Rejecting");
     }
 
-    private static async Task<IResult> Start(HttpContext context, Desk desk)
+    private static async Task<IResult> Start(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "workflow", "subject", "key");
-        var instance = await desk.Start(fields.Id("workflow"), fields.Id("subject"), Http.Caller(context), Key(fields)).ConfigureAwait(false);
+        var instance = await service.Start(fields.Id("workflow"), fields.Id("subject"), Http.Caller(context), Key(fields)).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status201Created;
         return Http.Json(instance.Json());
     }
 
     /// <summary><c>?waiting=approval|evidence|timer</c>: only the instances waiting for that.</summary>
-    private static async Task<IResult> List(HttpContext context, Desk desk)
+    private static async Task<IResult> List(HttpContext context, GovernanceService service)
     {
         var waiting = context.Request.Query["waiting"].ToString() is { Length: > 0 } wanted
             ? Waits.Contains(wanted) ? wanted : throw new FormatException($"waiting: '{wanted}' is not what an instance waits for; write one of {string.Join(", ", Waits)}.")
             : null;
-        var instances = await desk.Instances().ConfigureAwait(false);
+        var instances = await service.Instances().ConfigureAwait(false);
         return Http.Json(WorkflowInstance.ListJson(instances.Where(view => waiting is null || view.WaitsFor.Contains(waiting)).Select(view => (view.Instance, view.WaitsFor))));
     }
 
-    private static async Task<IResult> Show(string id, Desk desk) =>
-        await desk.Instance(id).ConfigureAwait(false) is { } view ? Http.Json(view.Instance.Json(view.WaitsFor)) : throw new NotFoundException($"There is no workflow instance '{id}'.");
+    private static async Task<IResult> Show(string id, GovernanceService service) =>
+        await service.Instance(id).ConfigureAwait(false) is { } view ? Http.Json(view.Instance.Json(view.WaitsFor)) : throw new NotFoundException($"There is no workflow instance '{id}'.");
 
-    private static Task<IResult> Approve(HttpContext context, string id, Desk desk) => Vote(context, id, desk, approve: true);
+    private static Task<IResult> Approve(HttpContext context, string id, GovernanceService service) => Vote(context, id, service, approve: true);
 
-    private static Task<IResult> Reject(HttpContext context, string id, Desk desk) => Vote(context, id, desk, approve: false);
+    private static Task<IResult> Reject(HttpContext context, string id, GovernanceService service) => Vote(context, id, service, approve: false);
 
     /// <summary>A vote as the caller, in one of their roles, with why.</summary>
-    private static async Task<IResult> Vote(HttpContext context, string id, Desk desk, bool approve)
+    private static async Task<IResult> Vote(HttpContext context, string id, GovernanceService service, bool approve)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "role", "reason", "key");
@@ -58,7 +58,7 @@ internal static class InstancesApi
             throw new FormatException("request.reason: say why; the reason is recorded with the vote.");
         }
 
-        return Signal(await desk.Vote(id, Http.Caller(context), fields.String("role"), approve, reason, Key(fields)).ConfigureAwait(false));
+        return Signal(await service.Vote(id, Http.Caller(context), fields.String("role"), approve, reason, Key(fields)).ConfigureAwait(false));
     }
 
     /// <summary>The request's idempotency key, when it gives one.</summary>

@@ -20,10 +20,10 @@ internal static class JournalApi
         app.MapGet("/v1/journal/{seq:long}", Event).Require(role: null, "Reading");
     }
 
-    private static async Task<IResult> Events(HttpContext context, Desk desk)
+    private static async Task<IResult> Events(HttpContext context, GovernanceService service)
     {
         var (query, limit) = QueryOf(context.Request.Query);
-        var events = await desk.Journal(query, limit).ConfigureAwait(false);
+        var events = await service.Journal(query, limit).ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
@@ -38,9 +38,9 @@ internal static class JournalApi
         }, pretty: false));
     }
 
-    private static async Task<IResult> Event(long seq, Desk desk)
+    private static async Task<IResult> Event(long seq, GovernanceService service)
     {
-        var (e, bundle, rules) = await desk.Event(seq).ConfigureAwait(false) ?? throw new NotFoundException($"The journal has no event {seq}.");
+        var (e, bundle, rules) = await service.Event(seq).ConfigureAwait(false) ?? throw new NotFoundException($"The journal has no event {seq}.");
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();

@@ -20,9 +20,9 @@ internal static class StandingApi
         app.MapGet("/v1/governance/{strategy}", Strategy).Require(role: null, "Reading");
     }
 
-    private static async Task<IResult> Ledger(Desk desk)
+    private static async Task<IResult> Ledger(GovernanceService service)
     {
-        var assessments = await desk.Ledger().ConfigureAwait(false);
+        var assessments = await service.Ledger().ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
@@ -37,22 +37,22 @@ internal static class StandingApi
         }, pretty: false));
     }
 
-    private static async Task<IResult> Policy(string policy, Desk desk)
+    private static async Task<IResult> Policy(string policy, GovernanceService service)
     {
-        var assessment = (await desk.Ledger(Identities.Id(policy, "policy")).ConfigureAwait(false))[0];
+        var assessment = (await service.Ledger(Identities.Id(policy, "policy")).ConfigureAwait(false))[0];
         return Http.Json(JsonText.Write(writer => Assessed(writer, assessment), pretty: false));
     }
 
-    private static async Task<IResult> Strategies(Desk desk)
+    private static async Task<IResult> Strategies(GovernanceService service)
     {
-        var reports = await desk.Strategies().ConfigureAwait(false);
+        var reports = await service.Strategies().ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteStartArray("strategies"u8);
             foreach (var report in reports)
             {
-                writer.WriteRawValue(Report(report, desk));
+                writer.WriteRawValue(Report(report, service));
             }
 
             writer.WriteEndArray();
@@ -60,8 +60,8 @@ internal static class StandingApi
         }, pretty: false));
     }
 
-    private static async Task<IResult> Strategy(string strategy, Desk desk) =>
-        Http.Json(Report((await desk.Strategies(Identities.Id(strategy, "strategy")).ConfigureAwait(false))[0], desk));
+    private static async Task<IResult> Strategy(string strategy, GovernanceService service) =>
+        Http.Json(Report((await service.Strategies(Identities.Id(strategy, "strategy")).ConfigureAwait(false))[0], service));
 
     /// <summary><c>{"ledger": record, "assessment": {…}}</c>.</summary>
     private static void Assessed(Utf8JsonWriter writer, Assessment assessment)
@@ -74,5 +74,5 @@ internal static class StandingApi
         writer.WriteEndObject();
     }
 
-    private static string Report(StrategyReport report, Desk desk) => GovernanceJson.Report(report, desk.Settings.Governance!.Settings.BaseEquity);
+    private static string Report(StrategyReport report, GovernanceService service) => GovernanceJson.Report(report, service.Settings.Governance!.Settings.BaseEquity);
 }

@@ -16,11 +16,11 @@ internal static class TokensApi
         app.MapPost("/v1/tokens/revoke", Revoke).Require(Principals.RiskRole, "Revoking execution tokens");
     }
 
-    private static async Task<IResult> Issue(HttpContext context, Desk desk)
+    private static async Task<IResult> Issue(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "strategy_id", "symbol", "max_qty");
-        var (token, secret) = await desk.IssueToken(fields.Id("strategy_id"), fields.Has("symbol") ? fields.String("symbol") : null, fields.OptionalNumber("max_qty"), Http.Caller(context)).ConfigureAwait(false);
+        var (token, secret) = await service.IssueToken(fields.Id("strategy_id"), fields.Has("symbol") ? fields.String("symbol") : null, fields.OptionalNumber("max_qty"), Http.Caller(context)).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status201Created;
         return Http.Json(JsonText.Write(writer =>
         {
@@ -32,7 +32,7 @@ internal static class TokensApi
         }, pretty: false));
     }
 
-    private static async Task<IResult> Revoke(HttpContext context, Desk desk)
+    private static async Task<IResult> Revoke(HttpContext context, GovernanceService service)
     {
         using var body = Http.Body(context);
         var fields = new JsonFields(body.RootElement, "request", "strategy_id", "id", "all", "reason");
@@ -42,7 +42,7 @@ internal static class TokensApi
             throw new FormatException("request: give either 'id' (one token) or \"all\": true (every active token of the strategy).");
         }
 
-        var revoked = await desk.RevokeTokens(fields.Id("strategy_id"), id, Http.Caller(context), fields.String("reason")).ConfigureAwait(false);
+        var revoked = await service.RevokeTokens(fields.Id("strategy_id"), id, Http.Caller(context), fields.String("reason")).ConfigureAwait(false);
         return Http.Json(string.Create(CultureInfo.InvariantCulture, $$"""{"revoked":{{revoked}}}"""));
     }
 }

@@ -28,7 +28,7 @@ public static class ConsolePages
     /// <summary>Whether <paramref name="path"/> is the console's: it signs in with its own session, not a bearer token on each request.</summary>
     public static bool Owns(PathString path) => path.StartsWithSegments(Prefix, StringComparison.Ordinal);
 
-    public static void Map(WebApplication app, GateHost gate, Principals principals, Desk? desk, TimeProvider time)
+    public static void Map(WebApplication app, GateHost gate, Principals principals, GovernanceService? service, TimeProvider time)
     {
         var sessions = new ConsoleSessions(time);
         var css = Asset("console.css");
@@ -61,7 +61,7 @@ public static class ConsolePages
         });
 
         // Everything else needs a session; a change needs the session's form token too.
-        app.MapGet(Prefix, (HttpContext context) => Signed(context, sessions, session => Overview(context, gate, desk, session)));
+        app.MapGet(Prefix, (HttpContext context) => Signed(context, sessions, session => Overview(context, gate, service, session)));
         app.MapPost($"{Prefix}/logout", (HttpContext context) => Change(context, sessions, (_, _) =>
         {
             sessions.End(context.Request.Cookies[Cookie]);
@@ -70,7 +70,7 @@ public static class ConsolePages
             return Task.CompletedTask;
         }));
         app.MapGet($"{Prefix}/rates", (HttpContext context) => Signed(context, sessions, _ => Rates(context, gate)));
-        app.MapGet($"{Prefix}/killswitch", (HttpContext context) => Signed(context, sessions, session => KillSwitch(context, gate, desk, session)));
+        app.MapGet($"{Prefix}/killswitch", (HttpContext context) => Signed(context, sessions, session => KillSwitch(context, gate, service, session)));
         app.MapPost($"{Prefix}/killswitch/reset", (HttpContext context) => Change(context, sessions, async (session, form) =>
         {
             if (!session.Principal.Has(Principals.RiskRole))
@@ -90,12 +90,12 @@ public static class ConsolePages
             context.Response.Redirect($"{Prefix}/killswitch");
         }));
 
-        if (desk is null)
+        if (service is null)
         {
             return;
         }
 
-        app.MapGet($"{Prefix}/approvals", (HttpContext context) => Signed(context, sessions, session => Approvals(context, desk, session)));
+        app.MapGet($"{Prefix}/approvals", (HttpContext context) => Signed(context, sessions, session => Approvals(context, service, session)));
         app.MapPost($"{Prefix}/instances/{{id}}/vote", (HttpContext context, string id) => Change(context, sessions, async (session, form) =>
         {
             var approve = form["decision"] == "approve";
@@ -115,7 +115,7 @@ public static class ConsolePages
             {
                 try
                 {
-                    var outcome = await desk.Vote(id, session.Principal, form["role"].ToString(), approve, form["reason"].ToString(), key: null).ConfigureAwait(false);
+                    var outcome = await service.Vote(id, session.Principal, form["role"].ToString(), approve, form["reason"].ToString(), key: null).ConfigureAwait(false);
                     session.Flash = $"{(approve ? "Approved" : "Rejected")} {id} as {session.Principal.Name}; it is in {(outcome.Moved is [var moved, ..] ? moved.State : "the same state")}.";
                 }
                 catch (Exception error) when (error is RefusalException or FormatException)
@@ -126,18 +126,18 @@ public static class ConsolePages
 
             context.Response.Redirect($"{Prefix}/approvals");
         }));
-        app.MapGet($"{Prefix}/workflows", (HttpContext context) => Signed(context, sessions, session => Workflows(context, desk, session)));
-        app.MapGet($"{Prefix}/workflows/{{id}}", (HttpContext context, string id) => Signed(context, sessions, session => Workflow(context, desk, session, id)));
-        app.MapGet($"{Prefix}/ledger", (HttpContext context) => Signed(context, sessions, session => Ledger(context, desk, session)));
-        app.MapGet($"{Prefix}/journal", (HttpContext context) => Signed(context, sessions, session => Journal(context, desk, session)));
-        app.MapGet($"{Prefix}/journal/{{seq:long}}", (HttpContext context, long seq) => Signed(context, sessions, session => Event(context, desk, session, seq)));
-        app.MapGet($"{Prefix}/governance", (HttpContext context) => Signed(context, sessions, session => Governance(context, desk, session)));
+        app.MapGet($"{Prefix}/workflows", (HttpContext context) => Signed(context, sessions, session => Workflows(context, service, session)));
+        app.MapGet($"{Prefix}/workflows/{{id}}", (HttpContext context, string id) => Signed(context, sessions, session => Workflow(context, service, session, id)));
+        app.MapGet($"{Prefix}/ledger", (HttpContext context) => Signed(context, sessions, session => Ledger(context, service, session)));
+        app.MapGet($"{Prefix}/journal", (HttpContext context) => Signed(context, sessions, session => Journal(context, service, session)));
+        app.MapGet($"{Prefix}/journal/{{seq:long}}", (HttpContext context, long seq) => Signed(context, sessions, session => Event(context, service, session, seq)));
+        app.MapGet($"{Prefix}/governance", (HttpContext context) => Signed(context, sessions, session => Governance(context, service, session)));
     }
 
-    private static async Task Overview(HttpContext context, GateHost gate, Desk? desk, ConsoleSession session)
+    private static async Task Overview(HttpContext context, GateHost gate, GovernanceService? service, ConsoleSession session)
     {
         var killSwitch = await gate.KillSwitch().ConfigureAwait(false);
-        var waiting = desk is null || !gate.HasJournal ? null : (int?)(await desk.Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"));
+        var waiting = service is null || !gate.HasJournal ? null : (int?)(await service.Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"));
         var body = Html.Of($"""
             <section class="cards">
               <a class="card {(killSwitch.Active ? "alarm" : "calm")}" href="{Prefix}/killswitch"><h2>Kill switch</h2><p class="big" id="kill-switch">{(killSwitch.Active ? "ON" : "off")}</p><p>{killSwitch.Cause}</p></a>
@@ -169,10 +169,10 @@ public static class ConsolePages
         }, pretty: false), "application/json").ExecuteAsync(context);
     }
 
-    private static async Task KillSwitch(HttpContext context, GateHost gate, Desk? desk, ConsoleSession session)
+    private static async Task KillSwitch(HttpContext context, GateHost gate, GovernanceService? service, ConsoleSession session)
     {
         var state = await gate.KillSwitch().ConfigureAwait(false);
-        var history = desk is null || !gate.HasJournal ? [] : await desk.Journal(new JournalQuery(Types: [GateJournal.TrippedType, GateJournal.ResetType]), 50).ConfigureAwait(false);
+        var history = service is null || !gate.HasJournal ? [] : await service.Journal(new JournalQuery(Types: [GateJournal.TrippedType, GateJournal.ResetType]), 50).ConfigureAwait(false);
         var reset = state.Active && session.Principal.Has(Principals.RiskRole) && gate.HasJournal
             ? Html.Of($"""
                 <form method="post" action="{Prefix}/killswitch/reset" class="vote">
@@ -192,13 +192,13 @@ public static class ConsolePages
         await Send(context, Page("Kill switch", session, body)).ConfigureAwait(false);
     }
 
-    private static async Task Approvals(HttpContext context, Desk desk, ConsoleSession session)
+    private static async Task Approvals(HttpContext context, GovernanceService service, ConsoleSession session)
     {
-        var waiting = (await desk.Instances().ConfigureAwait(false)).Where(view => view.WaitsFor.Contains("approval")).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
+        var waiting = (await service.Instances().ConfigureAwait(false)).Where(view => view.WaitsFor.Contains("approval")).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
         var rows = waiting.Select(view =>
         {
             var (instance, approval) = (view.Instance, view.Definition.State(view.Instance.State).Approval!);
-            var mine = approval.Roles.Where(role => desk.Settings.Roles.Holds(session.Principal.Name, role)).ToList();
+            var mine = approval.Roles.Where(role => service.Settings.Roles.Holds(session.Principal.Name, role)).ToList();
             var vote = !session.Principal.Has(Principals.ApproverRole) ? Html.Of($"<span class=\"muted\">needs the role approver</span>")
                 : mine.Count == 0 ? Html.Of($"<span class=\"muted\">you hold none of these roles</span>")
                 : Html.Of($"""
@@ -223,16 +223,16 @@ public static class ConsolePages
         await Send(context, Page("Approvals", session, body)).ConfigureAwait(false);
     }
 
-    private static async Task Workflows(HttpContext context, Desk desk, ConsoleSession session)
+    private static async Task Workflows(HttpContext context, GovernanceService service, ConsoleSession session)
     {
-        var views = await desk.Instances().ConfigureAwait(false);
+        var views = await service.Instances().ConfigureAwait(false);
         var rows = views.Select(view => Html.Of($"<tr><td><a href=\"{Prefix}/workflows/{Uri.EscapeDataString(view.Instance.Id)}\">{view.Instance.Id}</a></td><td>{view.Instance.Workflow}@{view.Instance.Version}</td><td>{view.Instance.Subject}</td><td>{view.Instance.State}</td><td>{view.Instance.EnteredAt}</td><td>{string.Join(", ", view.WaitsFor)}</td></tr>"));
         await Send(context, Page("Workflows", session, Table(["instance", "workflow", "subject", "state", "since", "waits for"], rows, "No workflow instance has started."))).ConfigureAwait(false);
     }
 
-    private static async Task Workflow(HttpContext context, Desk desk, ConsoleSession session, string id)
+    private static async Task Workflow(HttpContext context, GovernanceService service, ConsoleSession session, string id)
     {
-        if (await desk.Instance(id).ConfigureAwait(false) is not { } view)
+        if (await service.Instance(id).ConfigureAwait(false) is not { } view)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             await Send(context, Page("Not found", session, Html.Of($"<p>There is no workflow instance {id}.</p>"))).ConfigureAwait(false);
@@ -253,9 +253,9 @@ public static class ConsolePages
         await Send(context, Page(instance.Id, session, body)).ConfigureAwait(false);
     }
 
-    private static async Task Ledger(HttpContext context, Desk desk, ConsoleSession session)
+    private static async Task Ledger(HttpContext context, GovernanceService service, ConsoleSession session)
     {
-        var assessments = await desk.Ledger().ConfigureAwait(false);
+        var assessments = await service.Ledger().ConfigureAwait(false);
         var rows = assessments.Select(assessment =>
         {
             var record = assessment.Ledger;
@@ -273,14 +273,14 @@ public static class ConsolePages
         await Send(context, Page("Ledger", session, Table(["policy", "current", "declared", "approvals", "recommended", "blockers"], rows, "The ledger and the diary are empty."))).ConfigureAwait(false);
     }
 
-    private static async Task Journal(HttpContext context, Desk desk, ConsoleSession session)
+    private static async Task Journal(HttpContext context, GovernanceService service, ConsoleSession session)
     {
         var q = context.Request.Query;
         Html body;
         try
         {
             var (query, limit) = Api.JournalApi.QueryOf(q);
-            var events = await desk.Journal(query, limit).ConfigureAwait(false);
+            var events = await service.Journal(query, limit).ConfigureAwait(false);
             body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
         }
         catch (FormatException error)
@@ -300,9 +300,9 @@ public static class ConsolePages
         await Send(context, Page("Journal", session, Html.Of($"{filter}{body}"))).ConfigureAwait(false);
     }
 
-    private static async Task Event(HttpContext context, Desk desk, ConsoleSession session, long seq)
+    private static async Task Event(HttpContext context, GovernanceService service, ConsoleSession session, long seq)
     {
-        if (await desk.Event(seq).ConfigureAwait(false) is not { } found)
+        if (await service.Event(seq).ConfigureAwait(false) is not { } found)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             await Send(context, Page("Not found", session, Html.Of($"<p>The journal has no event {seq}.</p>"))).ConfigureAwait(false);
@@ -328,13 +328,13 @@ public static class ConsolePages
         await Send(context, Page($"Event {seq}", session, body)).ConfigureAwait(false);
     }
 
-    private static async Task Governance(HttpContext context, Desk desk, ConsoleSession session)
+    private static async Task Governance(HttpContext context, GovernanceService service, ConsoleSession session)
     {
         Html body;
         try
         {
-            var reports = await desk.Strategies().ConfigureAwait(false);
-            var baseEquity = desk.Settings.Governance!.Settings.BaseEquity;
+            var reports = await service.Strategies().ConfigureAwait(false);
+            var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
             body = Table(["strategy", "level", "sizing cap", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
                 <tr><td class="mono">{report.Strategy}</td><td>{report.Level}</td><td>{report.SizingCap}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
                 <td>{report.Outcomes.Trades}</td><td>{report.Outcomes.WinRate:P0}</td><td>{report.Outcomes.Drawdown(baseEquity):P1}</td>

@@ -29,11 +29,11 @@ public sealed class PatchFileEffectsTests : IDisposable
 
     private string Output => Path.Combine(journal.Folder, "proposals");
 
-    private PatchDesk Desk() => new(new PatchJudge(Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml")))), journal.Store, Path.Combine(journal.Folder, "no-templates"));
+    private PatchProposer GovernanceService() => new(new PatchJudge(Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml")))), journal.Store, Path.Combine(journal.Folder, "no-templates"));
 
     /// <summary>Commits a bounded_auto proposal of two patches and dies before any of its files is written.</summary>
     private PatchRun Committed(DateTimeOffset? at = null, params ConfigPatch[] patches) =>
-        Desk().Propose(patches.Length > 0 ? patches : [PatchJudgeTests.Patch("portfolio.leverage", 1.5, 1.75, 0.9, id: "a"), PatchJudgeTests.Patch("strategy.trigger_delay", 8, 9.5, 0.9, id: "b")], PatchMode.BoundedAuto, at ?? Now, Output, Overrides);
+        GovernanceService().Propose(patches.Length > 0 ? patches : [PatchJudgeTests.Patch("portfolio.leverage", 1.5, 1.75, 0.9, id: "a"), PatchJudgeTests.Patch("strategy.trigger_delay", 8, 9.5, 0.9, id: "b")], PatchMode.BoundedAuto, at ?? Now, Output, Overrides);
 
     private IReadOnlyList<(PendingEffect Effect, bool Dead)> NextCommand() => new PatchProposals(journal.Store).WriteFilesAsync(null).GetAwaiter().GetResult();
 

@@ -7,7 +7,7 @@ using RulesGate.Core.Tests.Support;
 namespace RulesGate.Core.Tests.Patches;
 
 /// <summary>Proposals, bounded auto-apply to the live overrides, the daily limit and rollback, with the journal.</summary>
-public sealed class PatchDeskTests : IDisposable
+public sealed class PatchProposerTests : IDisposable
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
     private static readonly string Policy = File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml"));
@@ -21,9 +21,9 @@ public sealed class PatchDeskTests : IDisposable
     private string Output => Path.Combine(journal.Folder, "proposals");
 
     /// <summary>Proposes, then does the file writes the proposal journaled, as a command does at its end: none may fail.</summary>
-    private PatchRun Proposed(PatchDesk desk, IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string output, string overrides)
+    private PatchRun Proposed(PatchProposer proposer, IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string output, string overrides)
     {
-        var run = desk.Propose(patches, mode, now, output, overrides);
+        var run = proposer.Propose(patches, mode, now, output, overrides);
         Written();
         return run;
     }
@@ -38,7 +38,7 @@ public sealed class PatchDeskTests : IDisposable
 
     private void Written() => Assert.Empty(new PatchProposals(journal.Store).WriteFilesAsync(null).GetAwaiter().GetResult());
 
-    private PatchDesk Desk(string? policy = null) => new(new PatchJudge(Compiled.Bundle(policy ?? Policy)), journal.Store, Path.Combine(journal.Folder, "no-templates"));
+    private PatchProposer GovernanceService(string? policy = null) => new(new PatchJudge(Compiled.Bundle(policy ?? Policy)), journal.Store, Path.Combine(journal.Folder, "no-templates"));
 
     /// <summary>The live values <see cref="Three"/> were written against.</summary>
     private void Seed()
@@ -60,15 +60,15 @@ public sealed class PatchDeskTests : IDisposable
     [Fact]
     public void Disabled_DecidesAndJournals_ButProposesNothing()
     {
-        var run = Proposed(Desk(), Three, PatchMode.Disabled, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), Three, PatchMode.Disabled, Now, Output, Overrides);
 
         Assert.Null(run.ProposalId);
         Assert.Null(run.OutputDir);
         Assert.Equal(3, run.Decisions.Count(decision => decision.IsAccepted));
         Assert.False(Directory.Exists(Output));
         Assert.False(File.Exists(Overrides));
-        Assert.Equal(3, journal.Store.Read(type: PatchDesk.DecidedType).Count());
-        Assert.Empty(journal.Store.Read(type: PatchDesk.ProposedType));
+        Assert.Equal(3, journal.Store.Read(type: PatchProposer.DecidedType).Count());
+        Assert.Empty(journal.Store.Read(type: PatchProposer.ProposedType));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class PatchDeskTests : IDisposable
     {
         var forged = Patch("a", "portfolio.leverage", 1.5, 1.75) with { Reason = "better sharpe\n- [x] Risk signed this off" };
 
-        var run = Proposed(Desk(), [forged], PatchMode.ManualOnly, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), [forged], PatchMode.ManualOnly, Now, Output, Overrides);
 
         var checklist = File.ReadAllLines(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
         Assert.DoesNotContain(checklist, line => line.StartsWith("- [x]", StringComparison.Ordinal));
@@ -90,7 +90,7 @@ public sealed class PatchDeskTests : IDisposable
         var patch = Patch("a`b", "portfolio.leverage", 1.5, 1.75) with { Reason = hostile, SourceExperimentId = hostile, Tags = [hostile] };
         var text = patch with { Id = "t", Target = "strategy.name`x **y** <b>", NewValue = new PatchValue(System.Text.Json.JsonValueKind.String, double.NaN, hostile) };
 
-        var run = Proposed(Desk(), [patch, text], PatchMode.ManualOnly, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), [patch, text], PatchMode.ManualOnly, Now, Output, Overrides);
 
         var checklist = File.ReadAllText(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
         var markup = MarkdownText.OutsideCode(checklist);
@@ -101,7 +101,7 @@ public sealed class PatchDeskTests : IDisposable
     [Fact]
     public void ManualOnly_WritesTheProposalFiles_AndAppliesNothing()
     {
-        var run = Proposed(Desk(), [.. Three, Patch("d", "risk.stop_loss.pct", 0.02, 0.03)], PatchMode.ManualOnly, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), [.. Three, Patch("d", "risk.stop_loss.pct", 0.02, 0.03)], PatchMode.ManualOnly, Now, Output, Overrides);
 
         Assert.Equal("live_promotion_20261130T090000Z", run.ProposalId);
         Assert.Empty(run.Applied);
@@ -125,13 +125,13 @@ public sealed class PatchDeskTests : IDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
         File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n\"strategy.trigger_delay\" = 8.0\n\"macro.regime_weight\" = 0.3\n");
 
-        var run = Proposed(Desk(), Three, PatchMode.BoundedAuto, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), Three, PatchMode.BoundedAuto, Now, Output, Overrides);
 
         Assert.Equal(["portfolio.leverage", "strategy.trigger_delay", "macro.regime_weight"], run.Applied.Select(patch => patch.Target));
         Assert.Equal([1.5, 8.0, 0.3], run.Applied.Select(patch => patch.OldValue));
         Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.75, ["strategy.trigger_delay"] = 9.5, ["macro.regime_weight"] = 0.35 }, LiveOverrides.Applied(Overrides));
         Assert.Contains("note = \"keep\"", File.ReadAllText(Overrides), StringComparison.Ordinal);
-        Assert.Equal(3, journal.Store.Read(type: PatchDesk.AppliedType).Count());
+        Assert.Equal(3, journal.Store.Read(type: PatchProposer.AppliedType).Count());
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class PatchDeskTests : IDisposable
     {
         var policy = Policy.Replace("max_auto_applies_per_day: 3 ", "max_auto_applies_per_day: 5 ", StringComparison.Ordinal);
         Seed();
-        var run = Proposed(Desk(policy), [Patch("a", "portfolio.leverage", 1.5, 1.75), Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(policy), [Patch("a", "portfolio.leverage", 1.5, 1.75), Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now, Output, Overrides);
 
         Assert.Equal([1.5, 1.75], run.Applied.Select(patch => patch.OldValue));
         Assert.Equal(2.0, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);
@@ -149,9 +149,9 @@ public sealed class PatchDeskTests : IDisposable
     public void BoundedAuto_TheDailyLimit_HoldsAcrossRunsOfOneUtcDay()
     {
         Seed();
-        var first = Proposed(Desk(), [.. Three.Take(2)], PatchMode.BoundedAuto, Now, Output, Overrides);
-        var second = Proposed(Desk(), [Patch("c", "macro.regime_weight", 0.3, 0.35), Patch("d", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddHours(1), Output, Overrides);
-        var nextDay = Proposed(Desk(), [Patch("e", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddDays(1), Output, Overrides);
+        var first = Proposed(GovernanceService(), [.. Three.Take(2)], PatchMode.BoundedAuto, Now, Output, Overrides);
+        var second = Proposed(GovernanceService(), [Patch("c", "macro.regime_weight", 0.3, 0.35), Patch("d", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddHours(1), Output, Overrides);
+        var nextDay = Proposed(GovernanceService(), [Patch("e", "strategy.trigger_delay", 9.5, 10)], PatchMode.BoundedAuto, Now.AddDays(1), Output, Overrides);
 
         Assert.Equal(2, first.Applied.Count);
         Assert.Equal(["c"], second.Applied.Select(patch => patch.PatchId));
@@ -162,7 +162,7 @@ public sealed class PatchDeskTests : IDisposable
     [Fact]
     public void BoundedAuto_ANonNumericAcceptedPatch_IsSkippedWithItsReason()
     {
-        var run = Proposed(Desk(), [PatchJudgeTests.Patch("strategy.exit_mode", "trailing", "fixed", id: "t")], PatchMode.BoundedAuto, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), [PatchJudgeTests.Patch("strategy.exit_mode", "trailing", "fixed", id: "t")], PatchMode.BoundedAuto, Now, Output, Overrides);
 
         Assert.Equal(new SkippedPatch("t", "not a number: only numeric patches are applied automatically"), Assert.Single(run.Skipped));
         Assert.False(File.Exists(Overrides));
@@ -175,7 +175,7 @@ public sealed class PatchDeskTests : IDisposable
         File.WriteAllText(Overrides, "[auto_applied\nbroken");
         var events = journal.Store.LastSeq();
 
-        var error = Assert.Throws<FormatException>(() => Proposed(Desk(), Three, PatchMode.BoundedAuto, Now, Output, Overrides));
+        var error = Assert.Throws<FormatException>(() => Proposed(GovernanceService(), Three, PatchMode.BoundedAuto, Now, Output, Overrides));
 
         Assert.Contains("never replaces an overrides file it cannot read", error.Message, StringComparison.Ordinal);
         Assert.Equal("[auto_applied\nbroken", File.ReadAllText(Overrides));
@@ -185,8 +185,8 @@ public sealed class PatchDeskTests : IDisposable
     [Fact]
     public void SameSecond_GetsItsOwnProposalId()
     {
-        var first = Proposed(Desk(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
-        var second = Proposed(Desk(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        var first = Proposed(GovernanceService(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        var second = Proposed(GovernanceService(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
         Assert.Equal((first.ProposalId + "_2"), second.ProposalId);
     }
 
@@ -195,7 +195,7 @@ public sealed class PatchDeskTests : IDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Overrides)!);
         File.WriteAllText(Overrides, "[manual]\nnote = \"keep\"\n\n[auto_applied]\n\"portfolio.leverage\" = 1.5\n\"strategy.trigger_delay\" = 8.0\n\"macro.regime_weight\" = 0.3\n");
-        var run = Proposed(Desk(), Three, PatchMode.BoundedAuto, Now, Output, Overrides);
+        var run = Proposed(GovernanceService(), Three, PatchMode.BoundedAuto, Now, Output, Overrides);
         File.AppendAllText(Overrides, "\n[later]\nadded = 1\n");
 
         var record = RolledBack(run.ProposalId!, "Ops", "sharpe fell in the first hour");
@@ -203,7 +203,7 @@ public sealed class PatchDeskTests : IDisposable
         Assert.Equal("rolled_back", record.Status);
         Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.5, ["strategy.trigger_delay"] = 8.0, ["macro.regime_weight"] = 0.3 }, LiveOverrides.Applied(Overrides));
         Assert.Contains("added = 1", File.ReadAllText(Overrides), StringComparison.Ordinal);
-        using var rolled = JsonDocument.Parse(Assert.Single(journal.Store.Read(type: PatchDesk.RolledBackType)).Payload);
+        using var rolled = JsonDocument.Parse(Assert.Single(journal.Store.Read(type: PatchProposer.RolledBackType)).Payload);
         Assert.Equal(("ops", "sharpe fell in the first hour"), (rolled.RootElement.GetProperty("actor").GetString(), rolled.RootElement.GetProperty("reason").GetString()));
         Assert.True(JournalAudit.Verify(journal.Store).Intact);
     }
@@ -212,9 +212,9 @@ public sealed class PatchDeskTests : IDisposable
     public void Rollback_IsRefused_TwiceForNothingOrUnderALaterChange()
     {
         Seed();
-        var manual = Proposed(Desk(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
-        var first = Proposed(Desk(), [Three[0]], PatchMode.BoundedAuto, Now.AddMinutes(1), Output, Overrides);
-        var second = Proposed(Desk(), [Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now.AddMinutes(2), Output, Overrides);
+        var manual = Proposed(GovernanceService(), Three, PatchMode.ManualOnly, Now, Output, Overrides);
+        var first = Proposed(GovernanceService(), [Three[0]], PatchMode.BoundedAuto, Now.AddMinutes(1), Output, Overrides);
+        var second = Proposed(GovernanceService(), [Patch("b", "portfolio.leverage", 1.75, 2.0)], PatchMode.BoundedAuto, Now.AddMinutes(2), Output, Overrides);
 
         Assert.Contains("there is no proposal nope", Assert.Throws<PatchRefusedException>(() => RolledBack("nope", "ops", "x")).Message, StringComparison.Ordinal);
         Assert.Contains("nothing of", Assert.Throws<PatchRefusedException>(() => RolledBack(manual.ProposalId!, "ops", "x")).Message, StringComparison.Ordinal);

@@ -17,7 +17,7 @@ namespace RulesGate.Server;
 /// <param name="Gates">The promotion gates the ledger's blockers are assessed with.</param>
 /// <param name="Governance">The governance gate (its settings: tokens, health, drift); null: outcomes, tokens and governance reads are refused.</param>
 /// <param name="Webhook">Where workflow notices are posted; null posts none.</param>
-public sealed record DeskSettings(
+public sealed record GovernanceServiceSettings(
     RuleEngine Engine,
     string Workflows,
     WorkflowRoles Roles,
@@ -33,17 +33,17 @@ public sealed record DeskSettings(
 /// the journal's reads — each one call of the application services the CLI calls, run alone on the journal's writer
 /// after every decision queued before it. The actor recorded is always the authenticated principal.
 /// </summary>
-public sealed class Desk
+public sealed class GovernanceService
 {
     private readonly GateHost host;
     private readonly Lock loading = new();
-    private volatile DeskSettings settings;
+    private volatile GovernanceServiceSettings settings;
     private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
     private readonly System.Threading.Channels.Channel<bool> changes = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
     /// <exception cref="FormatException">A workflow file does not load: the server does not start with it.</exception>
-    public Desk(GateHost host, DeskSettings settings)
+    public GovernanceService(GateHost host, GovernanceServiceSettings settings)
     {
         (this.host, this.settings) = (host, settings);
         if (LoadWorkflows().Failed is [var (_, problem), ..])
@@ -81,7 +81,7 @@ public sealed class Desk
         }
     }
 
-    public DeskSettings Settings => settings;
+    public GovernanceServiceSettings Settings => settings;
 
     /// <summary>The live workflow definitions, by id: what <see cref="Start"/> starts.</summary>
     public IReadOnlyDictionary<string, WorkflowDefinition> Workflows => workflows;

@@ -36,7 +36,7 @@ public sealed record PatchProposalRecord(
 /// bundled into a proposal with its files and operator checklist; in <c>bounded_auto</c> the numeric ones written to
 /// the live overrides, only within their tag's bounds and the daily limit, never clamped; and rolled back on request.
 /// </summary>
-public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templates = "templates")
+public sealed class PatchProposer(PatchJudge judge, JournalStore store, string templates = "templates")
 {
     private readonly WorkflowEffects outbox = new(store);
 
@@ -155,7 +155,7 @@ public sealed class PatchDesk(PatchJudge judge, JournalStore store, string templ
     /// <summary>
     /// Why <paramref name="approval"/> does not approve <paramref name="record"/>; null when it does: the proposal
     /// started it (it began after the proposal was journaled, by the proposal's requester), the patches the journal
-    /// holds for the proposal are those it proposed (their hash), and this desk judges under the pinned PatchPolicy.
+    /// holds for the proposal are those it proposed (their hash), and this proposer judges under the pinned PatchPolicy.
     /// </summary>
     private string? Unbound(PatchProposalRecord record, WorkflowInstance approval)
     {
@@ -416,7 +416,7 @@ public sealed class PatchProposals(JournalStore store)
             if (withDecisions)
             {
                 writer.WriteStartArray("decisions"u8);
-                foreach (var decided in store.Read(new EventFilter($"patches:{record.ProposalId}", [PatchDesk.DecidedType])))
+                foreach (var decided in store.Read(new EventFilter($"patches:{record.ProposalId}", [PatchProposer.DecidedType])))
                 {
                     using var payload = System.Text.Json.JsonDocument.Parse(decided.Payload);
                     var decision = payload.RootElement.GetProperty("decision");
@@ -457,8 +457,8 @@ public sealed class PatchProposals(JournalStore store)
         }
 
         // Later means applied later: by the journal's order of the documents, not by the proposals' ids (an approval may come late).
-        var applied = store.Load(PatchDesk.Projection, proposalId)!.Seq;
-        var later = store.All(PatchDesk.Projection)
+        var applied = store.Load(PatchProposer.Projection, proposalId)!.Seq;
+        var later = store.All(PatchProposer.Projection)
             .Where(document => document.Seq > applied)
             .Select(document => JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)))
             .Where(other => other.Status == "applied" && other.OverridesPath == path)
@@ -477,7 +477,7 @@ public sealed class PatchProposals(JournalStore store)
         var upcoming = new WorkflowEffects(store).Upcoming(path, LiveOverrides.Snapshot);
         var restored = LiveOverrides.Restoring(path, upcoming, targets);
         var rolled = record with { Status = "rolled_back" };
-        List<JournalEntry> entries = [new JournalEntry($"patches:{proposalId}", PatchDesk.RolledBackType, PatchDesk.Event(proposalId, null, writer =>
+        List<JournalEntry> entries = [new JournalEntry($"patches:{proposalId}", PatchProposer.RolledBackType, PatchProposer.Event(proposalId, null, writer =>
         {
             writer.WriteString("actor"u8, actor);
             writer.WriteString("reason"u8, reason);
@@ -498,11 +498,11 @@ public sealed class PatchProposals(JournalStore store)
         }))];
         List<KeyValuePair<string, byte[]>> blobs = [];
         var before = upcoming is null ? WorkflowEffect.WriteFile.Absent : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(upcoming));
-        var effects = PatchDesk.Writes(proposalId, [(path, restored, before)], entries, blobs);
+        var effects = PatchProposer.Writes(proposalId, [(path, restored, before)], entries, blobs);
         store.Append(entries, blobs, project: (scope, events) =>
         {
-            PatchDesk.Enqueue(scope, events, 1, effects);
-            scope.Store(PatchDesk.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq);
+            PatchProposer.Enqueue(scope, events, 1, effects);
+            scope.Store(PatchProposer.Projection, proposalId, RecordJson.Write(rolled), events[0].Seq);
         });
         return rolled;
     }
@@ -515,8 +515,8 @@ public sealed class PatchProposals(JournalStore store)
     {
         var record = Find(approval.Subject) ?? throw new PatchRefusedException(approval.Subject, $"there is no proposal {approval.Subject}");
         var refused = record with { Status = "refused", SettledBy = $"refused: {why}" };
-        store.Append([new JournalEntry($"patches:{record.ProposalId}", PatchDesk.RefusedType, RecordJson.Write(refused))], project: (scope, events) =>
-            scope.Store(PatchDesk.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq));
+        store.Append([new JournalEntry($"patches:{record.ProposalId}", PatchProposer.RefusedType, RecordJson.Write(refused))], project: (scope, events) =>
+            scope.Store(PatchProposer.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq));
         return refused;
     }
 
@@ -533,11 +533,11 @@ public sealed class PatchProposals(JournalStore store)
     }
 
     public PatchProposalRecord? Find(string proposalId) =>
-        store.Load(PatchDesk.Projection, Identities.Id(proposalId, "proposal")) is { } document ? JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)) : null;
+        store.Load(PatchProposer.Projection, Identities.Id(proposalId, "proposal")) is { } document ? JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value)) : null;
 
     /// <summary>Every proposal, oldest first.</summary>
     public IReadOnlyList<PatchProposalRecord> All() =>
-        [.. store.All(PatchDesk.Projection).Select(document => JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value))).OrderBy(record => record.ProposalId, StringComparer.Ordinal)];
+        [.. store.All(PatchProposer.Projection).Select(document => JournalException.Parsed(document.Key, () => RecordJson.Read<PatchProposalRecord>(document.Value))).OrderBy(record => record.ProposalId, StringComparer.Ordinal)];
 }
 
 /// <summary>A patch operation refused: no such proposal, nothing to roll back, or a later change in the way.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace RulesGate.Server.Tests;
 
 /// <summary>The governance API: intake, workflow instances and their votes with four eyes, the ledger, tokens and the journal's reads.</summary>
-public sealed class DeskApiTests : IDisposable
+public sealed class GovernanceApiTests : IDisposable
 {
     private readonly RunningServer server = new();
 
@@ -40,7 +40,7 @@ public sealed class DeskApiTests : IDisposable
             var roles = RulesGate.Core.Workflows.WorkflowRoles.Load(Path.Combine(RunningServer.Root, "workflows", "roles.yaml"));
             var runtime = new RulesGate.Core.Workflows.WorkflowRuntime(store, new RulesGate.Core.Workflows.WorkflowLoader(engine, roles), roles);
             var approval = new RulesGate.Core.Workflows.WorkflowLoader(engine, roles).Load(Path.Combine(RunningServer.Root, "workflows", "config-patch-approval.yaml")).Value!;
-            proposal = new RulesGate.Core.Application.PatchDesk(judge, store).Propose(patches, RulesGate.Core.Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero),
+            proposal = new RulesGate.Core.Application.PatchProposer(judge, store).Propose(patches, RulesGate.Core.Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero),
                 Path.Combine(folder, "out"), overrides, id => runtime.Start(approval, id, "learning-loop")).ProposalId!;
         }
 
