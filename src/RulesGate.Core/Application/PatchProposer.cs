@@ -401,8 +401,13 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
 public sealed class PatchProposals(JournalStore store)
 {
     /// <summary>Proposals as a JSON array, as <c>patches show</c> prints them; with <paramref name="withDecisions"/>, each with every decision of its run.</summary>
+    /// <remarks>Each proposal says which of its files are not written yet (<c>files_not_written</c>: the path and how the write stands), so a file the journal promises is never missing silently.</remarks>
     public string Json(IEnumerable<PatchProposalRecord> records, bool withDecisions) => JsonText.Write(writer =>
     {
+        var outbox = new WorkflowEffects(store);
+        var unwritten = outbox.Pending().Select(pending => (Effect: pending, Dead: false)).Concat(outbox.Dead().Select(dead => (Effect: dead, Dead: true)))
+            .Where(item => item.Effect.Effect is WorkflowEffect.WriteFile)
+            .ToLookup(item => item.Effect.Instance, StringComparer.Ordinal);
         writer.WriteStartArray();
         foreach (var record in records)
         {
@@ -412,6 +417,17 @@ public sealed class PatchProposals(JournalStore store)
             {
                 property.WriteTo(writer);
             }
+
+            writer.WriteStartArray("files_not_written"u8);
+            foreach (var (effect, dead) in unwritten[record.ProposalId])
+            {
+                writer.WriteStartObject();
+                writer.WriteString("path"u8, ((WorkflowEffect.WriteFile)effect.Effect).Path);
+                writer.WriteString("standing"u8, effect.Standing(dead));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
 
             if (withDecisions)
             {

@@ -37,6 +37,14 @@ public sealed class PatchFileEffectsTests : IDisposable
 
     private IReadOnlyList<(PendingEffect Effect, bool Dead)> NextCommand() => new PatchProposals(journal.Store).WriteFilesAsync(null).GetAwaiter().GetResult();
 
+    /// <summary>The proposal's <c>files_not_written</c>, as <c>patches show</c> prints them.</summary>
+    private System.Text.Json.JsonElement Unwritten(string proposal)
+    {
+        var proposals = new PatchProposals(journal.Store);
+        using var shown = System.Text.Json.JsonDocument.Parse(proposals.Json([proposals.Find(proposal)!], withDecisions: false));
+        return shown.RootElement[0].GetProperty("files_not_written").Clone();
+    }
+
     /// <summary>The bytes the journal says the overrides file should hold: its pending write's.</summary>
     private byte[] Journaled() => new WorkflowEffects(journal.Store).Upcoming(Overrides, _ => null)!;
 
@@ -47,8 +55,11 @@ public sealed class PatchFileEffectsTests : IDisposable
         Assert.Equal(Seeded, File.ReadAllText(Overrides));
         Assert.False(Directory.Exists(run.OutputDir));
         Assert.Equal(4, new WorkflowEffects(journal.Store).Pending().Count);     // three proposal files and the overrides
+        Assert.Equal(4, Unwritten(run.ProposalId!).GetArrayLength());            // and 'patches show' says so
 
         Assert.Empty(NextCommand());
+
+        Assert.Equal(0, Unwritten(run.ProposalId!).GetArrayLength());
 
         Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.75, ["strategy.trigger_delay"] = 9.5, ["macro.regime_weight"] = 0.3 }, LiveOverrides.Applied(Overrides));
         Assert.True(File.Exists(Path.Combine(run.OutputDir!, "OPERATOR_CHECKLIST.md")));
@@ -98,6 +109,9 @@ public sealed class PatchFileEffectsTests : IDisposable
         Assert.Contains("was changed since this change was planned", effect.Error, StringComparison.Ordinal);
         Assert.Equal("[auto_applied]\n\"portfolio.leverage\" = 3.0\n", File.ReadAllText(Overrides));
         Assert.Single(journal.Store.Read(type: "effect.write_failed"));
+        var shown = Assert.Single(Unwritten(run.ProposalId!).EnumerateArray());
+        Assert.Equal(Path.GetFullPath(Overrides), shown.GetProperty("path").GetString());
+        Assert.StartsWith("failed 1 time (", shown.GetProperty("standing").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
