@@ -68,7 +68,7 @@ public sealed class GovernanceService
                     var (approvals, waiting, dead) = await host.Exclusively(store =>
                     {
                         var workflows = Runtime(store);
-                        return (workflows.List().Count(instance => workflows.Bookmarks(instance).Contains("approval")), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count);
+                        return (workflows.AwaitingApproval(), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count);
                     }).WaitAsync(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
                     host.Metrics.PendingApprovals(approvals);
                     host.Metrics.Effects(waiting, dead);
@@ -171,12 +171,12 @@ public sealed class GovernanceService
         return voted.Outcome;
     }
 
-    /// <summary>Every instance with what it waits for.</summary>
-    public Task<IReadOnlyList<InstanceView>> Instances() =>
+    /// <summary>Every instance with what it waits for; with <paramref name="waiting"/>, only those waiting for that (through the index).</summary>
+    public Task<IReadOnlyList<InstanceView>> Instances(string? waiting = null) =>
         host.Exclusively(store =>
         {
             var workflows = Runtime(store);
-            return (IReadOnlyList<InstanceView>)[.. workflows.List().Select(instance => View(workflows, instance))];
+            return (IReadOnlyList<InstanceView>)[.. (waiting is null ? workflows.List() : workflows.Waiting(waiting)).Select(instance => View(workflows, instance))];
         });
 
     /// <summary>One instance with what it waits for and the definition it is pinned to; null when there is none.</summary>

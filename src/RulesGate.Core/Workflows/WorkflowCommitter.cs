@@ -10,7 +10,7 @@ namespace RulesGate.Core.Workflows;
 /// version the plan was made from, the signal's idempotency key, and the effects they leave in the outbox.
 /// </summary>
 /// <param name="afterCommit">Runs once a transaction is durable (the runtime runs the outbox's effects there, unless they are deferred).</param>
-internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit)
+internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit, Func<WorkflowInstance, IReadOnlyList<string>> waits)
 {
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     public const string SignalKeys = "workflow.key";
@@ -105,7 +105,7 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
 
                     var instance = plan.Instance with { Seq = last.Seq };
                     scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
-                    WorkflowIndex.Write(scope, store, plan.Before.Seq == 0 ? null : plan.Before, instance, instance.Seq);
+                    WorkflowIndex.Write(scope, store, plan.Before.Seq == 0 ? null : plan.Before, instance, instance.Seq, waits);
                     offset += plan.Entries.Count;
                     foreach (var effect in queued[p])
                     {

@@ -75,7 +75,7 @@ public sealed class WorkflowRuntime
         planner = new WorkflowPlanner(store, clock);
         Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
         drain = deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult();
-        committer = new WorkflowCommitter(store, Effects, drain);
+        committer = new WorkflowCommitter(store, Effects, drain, Bookmarks);
     }
 
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
@@ -298,6 +298,14 @@ public sealed class WorkflowRuntime
     public IReadOnlyList<WorkflowInstance> DueBy(DateTimeOffset now) => WorkflowIndex.Ready(store)
         ? [.. WorkflowIndex.DueBy(store, now).Select(Find).OfType<WorkflowInstance>().Where(instance => instance.Due <= now)]
         : [.. List().Where(instance => instance.Due is { } due && due <= now).OrderBy(instance => instance.Due)];
+
+    /// <summary>The instances waiting for <paramref name="wait"/> (<c>approval</c>, <c>evidence</c> or <c>timer</c>), by id: through the index once the journal has one.</summary>
+    public IReadOnlyList<WorkflowInstance> Waiting(string wait) => WorkflowIndex.Ready(store)
+        ? [.. WorkflowIndex.Waiting(store, wait).Select(Find).OfType<WorkflowInstance>()]
+        : [.. List().Where(instance => Bookmarks(instance).Contains(wait)).OrderBy(instance => instance.Id, StringComparer.Ordinal)];
+
+    /// <summary>How many instances wait for an approval: read from the index alone once the journal has one.</summary>
+    public int AwaitingApproval() => WorkflowIndex.Ready(store) ? WorkflowIndex.Waiting(store, "approval").Count() : Waiting("approval").Count;
 
     /// <summary>When the earliest timer is due; null when none is set.</summary>
     public DateTimeOffset? NextDue() => WorkflowIndex.Ready(store) ? WorkflowIndex.Next(store) : List().Select(instance => instance.Due).Min();

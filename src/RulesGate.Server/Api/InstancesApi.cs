@@ -36,8 +36,8 @@ internal static class InstancesApi
         var waiting = context.Request.Query["waiting"].ToString() is { Length: > 0 } wanted
             ? Waits.Contains(wanted) ? wanted : throw new FormatException($"waiting: '{wanted}' is not what an instance waits for; write one of {string.Join(", ", Waits)}.")
             : null;
-        var instances = await service.Instances().ConfigureAwait(false);
-        return Http.Json(WorkflowInstance.ListJson(instances.Where(view => waiting is null || view.WaitsFor.Contains(waiting)).Select(view => (view.Instance, view.WaitsFor))));
+        var instances = await service.Instances(waiting).ConfigureAwait(false);
+        return Http.Json(WorkflowInstance.ListJson(instances.Select(view => (view.Instance, view.WaitsFor))));
     }
 
     private static async Task<IResult> Show(string id, GovernanceService service) =>

@@ -137,7 +137,7 @@ public static class ConsolePages
     private static async Task Overview(HttpContext context, GateHost gate, GovernanceService? service, ConsoleSession session)
     {
         var killSwitch = await gate.KillSwitch().ConfigureAwait(false);
-        var waiting = service is null || !gate.HasJournal ? null : (int?)(await service.Instances().ConfigureAwait(false)).Count(view => view.WaitsFor.Contains("approval"));
+        var waiting = service is null || !gate.HasJournal ? null : (int?)(await service.Instances("approval").ConfigureAwait(false)).Count;
         var body = Html.Of($"""
             <section class="cards">
               <a class="card {(killSwitch.Active ? "alarm" : "calm")}" href="{Prefix}/killswitch"><h2>Kill switch</h2><p class="big" id="kill-switch">{(killSwitch.Active ? "ON" : "off")}</p><p>{killSwitch.Cause}</p></a>
@@ -194,7 +194,7 @@ public static class ConsolePages
 
     private static async Task Approvals(HttpContext context, GovernanceService service, ConsoleSession session)
     {
-        var waiting = (await service.Instances().ConfigureAwait(false)).Where(view => view.WaitsFor.Contains("approval")).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
+        var waiting = (await service.Instances("approval").ConfigureAwait(false)).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
         var rows = waiting.Select(view =>
         {
             var (instance, approval) = (view.Instance, view.Definition.State(view.Instance.State).Approval!);

@@ -54,7 +54,7 @@ public sealed class WorkflowIndexTests : IDisposable
         // As a journal written before the index was: the instances and no index.
         journal.Store.Append([new JournalEntry("test", "test.unindexed", "{}")], project: (scope, events) =>
         {
-            foreach (var projection in new[] { WorkflowIndex.BySubject, WorkflowIndex.ByDue, WorkflowIndex.Marker })
+            foreach (var projection in new[] { WorkflowIndex.BySubject, WorkflowIndex.ByDue, WorkflowIndex.ByWait, WorkflowIndex.Marker })
             {
                 foreach (var document in journal.Store.All(projection))
                 {
@@ -71,7 +71,41 @@ public sealed class WorkflowIndexTests : IDisposable
         Assert.True(WorkflowIndex.Ready(journal.Store));
         Assert.Equal(3, journal.Store.All(WorkflowIndex.BySubject).Count);
         Assert.Equal(3, journal.Store.All(WorkflowIndex.ByDue).Count);
+        Assert.Equal(3, runtime.AwaitingApproval());
         Assert.Equal(["config-patch-approval:p-1"], Ids(runtime.About("p-1")));
+        Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
+    }
+
+    [Fact]
+    public void Waiting_IsKeptAsInstancesMove_AndAJournalIndexedBeforeItIsIndexedAgain()
+    {
+        runtime.Start(approval, "p-1", "olga");
+        runtime.Start(approval, "p-2", "olga");
+        Assert.Equal(2, runtime.AwaitingApproval());
+        Assert.Equal(["config-patch-approval:p-1", "config-patch-approval:p-2"], Ids(runtime.Waiting("approval")));
+
+        // Its timeout fires: escalated, it still waits for an approval (of the escalation's role), its timer moved on.
+        runtime.Tick(new DateTimeOffset(2026, 11, 4, 9, 30, 0, TimeSpan.Zero));
+        Assert.Equal(Ids(runtime.List().Where(instance => runtime.Bookmarks(instance).Contains("approval")).OrderBy(instance => instance.Id, StringComparer.Ordinal)), Ids(runtime.Waiting("approval")));
+        Assert.Equal(Ids(runtime.List().Where(instance => instance.Due is not null).OrderBy(instance => instance.Id, StringComparer.Ordinal)), Ids(runtime.Waiting("timer")));
+
+        // As a journal indexed before instances were indexed by what they wait for: marker 1, no by_wait.
+        journal.Store.Append([new JournalEntry("test", "test.v1", "{}")], project: (scope, events) =>
+        {
+            foreach (var document in journal.Store.All(WorkflowIndex.ByWait))
+            {
+                scope.Delete(WorkflowIndex.ByWait, document.Id, events[0].Seq);
+            }
+
+            scope.Store(WorkflowIndex.Marker, "", "1", events[0].Seq);
+        });
+        Assert.False(WorkflowIndex.Ready(journal.Store));
+        Assert.Equal(2, runtime.AwaitingApproval());           // read whole meanwhile
+
+        runtime.Start(approval, "p-3", "olga");
+
+        Assert.True(WorkflowIndex.Ready(journal.Store));
+        Assert.Equal(3, runtime.AwaitingApproval());
         Assert.True(JournalVerifier.Verify(journal.Store).Intact, JournalVerifier.Verify(journal.Store).Problem);
     }
 }
