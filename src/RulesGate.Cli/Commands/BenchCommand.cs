@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RulesGate.Bench;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;

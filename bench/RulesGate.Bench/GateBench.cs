@@ -3,40 +3,8 @@ using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Orders;
-using RulesGate.Core.Serialization;
 
-namespace RulesGate.Core.Application;
-
-/// <summary>What <c>rulesgate bench gate</c> measured: decisions per second, latency percentiles in nanoseconds, and for a journaled run how many transactions committed.</summary>
-public sealed record GateBenchResult(double DecisionsPerSecond, double P50Nanoseconds, double P99Nanoseconds, bool Journaled, long? Commits)
-{
-    /// <summary><c>{"capital": …, "governed": …, "ratio": governed / capital}</c>: both gates beside the capital gate alone.</summary>
-    public static string Compare(GateBenchResult capital, GateBenchResult governed) => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WritePropertyName("capital"u8);
-        writer.WriteRawValue(capital.Json());
-        writer.WritePropertyName("governed"u8);
-        writer.WriteRawValue(governed.Json());
-        writer.WriteNumber("ratio"u8, Math.Round(governed.DecisionsPerSecond / capital.DecisionsPerSecond, 3));
-        writer.WriteEndObject();
-    }, pretty: false);
-
-    public string Json() => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("decisions_per_second"u8, Math.Round(DecisionsPerSecond));
-        writer.WriteNumber("p50_ns"u8, Math.Round(P50Nanoseconds));
-        writer.WriteNumber("p99_ns"u8, Math.Round(P99Nanoseconds));
-        writer.WriteBoolean("journaled"u8, Journaled);
-        if (Commits is { } count)
-        {
-            writer.WriteNumber("commits"u8, count);
-        }
-
-        writer.WriteEndObject();
-    }, pretty: false);
-}
+namespace RulesGate.Bench;
 
 /// <summary>Single-threaded gate throughput on pre-parsed requests, for <c>rulesgate bench gate</c>.</summary>
 public static class GateBench
@@ -199,40 +167,5 @@ public static class GateBench
     {
         latencies.Sort();
         return new GateBenchResult(rate, latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)], journaled, commits);
-    }
-}
-
-/// <summary>What <c>rulesgate bench patches</c> measured: N patches judged, journaled and proposed, in seconds.</summary>
-public sealed record PatchBenchResult(int Patches, double JudgeSeconds, double TotalSeconds)
-{
-    public string Json() => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteNumber("patches"u8, Patches);
-        writer.WriteNumber("judge_seconds"u8, Math.Round(JudgeSeconds, 3));
-        writer.WriteNumber("judge_per_second"u8, Math.Round(Patches / JudgeSeconds));
-        writer.WriteNumber("total_seconds"u8, Math.Round(TotalSeconds, 3));
-        writer.WriteNumber("total_per_second"u8, Math.Round(Patches / TotalSeconds));
-        writer.WriteEndObject();
-    }, pretty: false);
-}
-
-/// <summary>The config-patch loop at volume, for <c>rulesgate bench patches</c>.</summary>
-public static class PatchBench
-{
-    /// <summary>
-    /// <paramref name="count"/> patches (the seed's, cycled, each with an id of its own) judged alone, then judged,
-    /// journaled and proposed in manual_only into <paramref name="store"/> and <paramref name="folder"/>.
-    /// </summary>
-    public static PatchBenchResult Run(Patches.PatchJudge judge, IReadOnlyList<Patches.ConfigPatch> seed, int count, JournalStore store, string folder)
-    {
-        var patches = Enumerable.Range(0, count).Select(i => seed[i % seed.Count] with { Id = $"{seed[i % seed.Count].Id}-{i.ToString(System.Globalization.CultureInfo.InvariantCulture)}" }).ToList();
-        var clock = Stopwatch.StartNew();
-        judge.Judge(patches, Patches.PatchMode.ManualOnly);
-        var judged = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        new PatchProposer(judge, store).Propose(patches, Patches.PatchMode.ManualOnly, new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero), folder, Path.Combine(folder, "auto.toml"));
-        new PatchProposals(store).WriteFilesAsync(null).GetAwaiter().GetResult();
-        return new PatchBenchResult(count, judged, clock.Elapsed.TotalSeconds);
     }
 }
