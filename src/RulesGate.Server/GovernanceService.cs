@@ -410,7 +410,7 @@ public sealed class GovernanceService
 
     private WorkflowRuntime Runtime(JournalStore store) =>
         runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook, deferEffects: true,
-            afterMove: _ => PatchApprovals.Settle(store, settings.Engine));
+            activity: PatchApprovals.Activity(store, settings.Engine));
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

@@ -335,7 +335,7 @@ internal static class DemoCommand
         Directory.CreateDirectory(Path.GetDirectoryName(overrides)!);
         File.Copy("samples/patches/auto.toml", overrides);     // the live values the sample patches were written against
         using var journal = SqliteJournal.Create(journalPath);
-        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, afterMove: _ => PatchApprovals.Settle(journal, engine));
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, activity: PatchApprovals.Activity(journal, engine));
         var proposer = new PatchProposer(new PatchJudge(bundle), journal);
         var patches = GateInputs.ReadLines("samples/patches/patches.jsonl", ConfigPatch.Read);
         output.WriteLine();

@@ -398,7 +398,7 @@ internal static class WorkflowCommand
         var roles = RolesOf(parse);
         var engine = CliOptions.Engine(parse);
         return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
-            afterMove: _ => PatchApprovals.Settle(store, engine));
+            activity: PatchApprovals.Activity(store, engine));
     }
 
     /// <summary>

@@ -88,7 +88,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         // The proposal's files are made before anything is journaled (a template that fails changes nothing), and
         // written by effects of the same transaction (WorkflowEffects runs them): a crash between leaves them to do.
         var files = record is null ? [] : ProposalFiles(record, decisions).Select(file => (Path.Combine(outputDir!, file.Name), System.Text.Encoding.UTF8.GetBytes(file.Text), (string?)null)).ToList();
-        Commit(entries, record, plan, overridesPath, approvedBy: null, isNew: true, files);
+        Change(entries, record, plan, overridesPath, approvedBy: null, isNew: true, files).Append(store);
         if (record is not null && mode == PatchMode.ManualOnly)
         {
             approvals?.Invoke(record.ProposalId);
@@ -113,11 +113,24 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     /// </exception>
     public PatchProposalRecord Settle(WorkflowInstance approval, DateTimeOffset now)
     {
+        var (record, change) = Settlement(approval, now);
+        change?.Append(store);
+        return record;
+    }
+
+    /// <summary>
+    /// What settling a manual_only proposal by its final <paramref name="approval"/> writes, planned and not written:
+    /// to append in the vote's own transaction (<see cref="PatchApprovals.Activity"/>), or alone (<see cref="Settle"/>).
+    /// </summary>
+    /// <returns>The proposal as it will stand, and the change (null: settled before, nothing to write).</returns>
+    /// <exception cref="PatchRefusedException">As <see cref="Settle"/> says.</exception>
+    public (PatchProposalRecord Record, JournalChangeSet? Change) Settlement(WorkflowInstance approval, DateTimeOffset now)
+    {
         var proposalId = approval.Subject;
         var record = new PatchProposals(store).Find(proposalId) ?? throw new PatchRefusedException(proposalId, $"there is no proposal {proposalId}");
         if (record.Status != "proposed" || record.Mode != PatchModes.Name(PatchMode.ManualOnly))
         {
-            return record;
+            return (record, null);
         }
 
         if (Unbound(record, approval) is { } why)
@@ -132,8 +145,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         if (outcome != "approved")
         {
             var rejected = record with { Status = "rejected", SettledBy = by };
-            Commit([new JournalEntry($"patches:{proposalId}", RejectedType, RecordJson.Write(rejected))], rejected, Application.Empty, record.OverridesPath!, approvedBy: null);
-            return rejected;
+            return (rejected, Change([new JournalEntry($"patches:{proposalId}", RejectedType, RecordJson.Write(rejected))], rejected, Application.Empty, record.OverridesPath!, approvedBy: null));
         }
 
         // The accepted patches as they were decided, from the journal, judged again for their bounds under this policy.
@@ -148,8 +160,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
             .ToList();
         var plan = Plan(accepted, now, record.OverridesPath!);
         var settled = record with { Status = plan.Applied.Count > 0 ? "applied" : "approved", Applied = plan.Applied, Skipped = plan.Skipped, Before = plan.BeforeHash, SettledBy = by };
-        Commit([new JournalEntry($"patches:{proposalId}", ApprovedType, RecordJson.Write(settled))], settled, plan, record.OverridesPath!, approvedBy: by);
-        return settled;
+        return (settled, Change([new JournalEntry($"patches:{proposalId}", ApprovedType, RecordJson.Write(settled))], settled, plan, record.OverridesPath!, approvedBy: by));
     }
 
     /// <summary>
@@ -207,12 +218,13 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     }
 
     /// <summary>
-    /// One transaction: <paramref name="entries"/>, each application and skip, the proposal's document, the day's count,
-    /// the overrides' before-image, and the writes of <paramref name="files"/> and of the overrides file as effects (with
-    /// the bytes they write), which <see cref="WorkflowEffects"/> runs after it: a crash before they are done leaves
-    /// them pending, and the next run does them, so the files and the journal never disagree for good.
+    /// One transaction's worth: <paramref name="entries"/>, each application and skip, the proposal's document, the day's
+    /// count, the overrides' before-image, and the writes of <paramref name="files"/> and of the overrides file as effects
+    /// (with the bytes they write), which <see cref="WorkflowEffects"/> runs after it: a crash before they are done leaves
+    /// them pending, and the next run does them, so the files and the journal never disagree for good. The day's count
+    /// must still be the one planned with, or nothing of it is written (<see cref="JournalConflictException"/>).
     /// </summary>
-    private void Commit(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy, bool isNew = false, List<(string Path, byte[] Bytes, string? Before)>? files = null)
+    private JournalChangeSet Change(List<JournalEntry> entries, PatchProposalRecord? record, Application plan, string overridesPath, string? approvedBy, bool isNew = false, List<(string Path, byte[] Bytes, string? Before)>? files = null)
     {
         files ??= [];
         if (plan.Applied.Count > 0)
@@ -240,8 +252,14 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
 
         var written = entries.Count;
         var effects = Writes(record?.ProposalId, files, entries, blobs);
-        store.Append(entries, blobs, project: (scope, events) =>
+        return new JournalChangeSet(entries, blobs, (scope, events) =>
         {
+            if (plan.Applied.Count > 0 && (scope.Load(DailyProjection, plan.Day)?.Seq ?? 0) is var counted && counted != (plan.Daily?.Seq ?? 0))
+            {
+                // Another application on the same day came first: every event of the day's stream sets its count.
+                throw new JournalConflictException($"overrides:{plan.Day}", plan.Daily?.Seq ?? 0, counted);
+            }
+
             Enqueue(scope, events, written, effects);
             if (record is not null)
             {
@@ -259,7 +277,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
                 var total = (plan.Daily is null ? 0 : int.Parse(plan.Daily.Value, CultureInfo.InvariantCulture)) + plan.Applied.Count;
                 scope.Store(DailyProjection, plan.Day, total.ToString(CultureInfo.InvariantCulture), events[head + plan.Applied.Count - 1].Seq);
             }
-        }, expected: plan.Applied.Count > 0 ? ($"overrides:{plan.Day}", plan.Daily?.Seq ?? 0) : null);     // every event of the day's stream sets its count
+        });
     }
 
     /// <summary>
@@ -529,11 +547,18 @@ public sealed class PatchProposals(JournalStore store)
     /// </summary>
     public PatchProposalRecord Refuse(WorkflowInstance approval, string why)
     {
+        var (refused, change) = Refusal(approval, why);
+        change.Append(store);
+        return refused;
+    }
+
+    /// <summary>What <see cref="Refuse"/> writes, planned and not written: to append in the vote's own transaction.</summary>
+    public (PatchProposalRecord Record, JournalChangeSet Change) Refusal(WorkflowInstance approval, string why)
+    {
         var record = Find(approval.Subject) ?? throw new PatchRefusedException(approval.Subject, $"there is no proposal {approval.Subject}");
         var refused = record with { Status = "refused", SettledBy = $"refused: {why}" };
-        store.Append([new JournalEntry($"patches:{record.ProposalId}", PatchProposer.RefusedType, RecordJson.Write(refused))], project: (scope, events) =>
-            scope.Store(PatchProposer.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq));
-        return refused;
+        return (refused, new JournalChangeSet([new JournalEntry($"patches:{record.ProposalId}", PatchProposer.RefusedType, RecordJson.Write(refused))], [], (scope, events) =>
+            scope.Store(PatchProposer.Projection, record.ProposalId, RecordJson.Write(refused), events[0].Seq)));
     }
 
     /// <summary>

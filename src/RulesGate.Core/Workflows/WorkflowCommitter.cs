@@ -10,7 +10,8 @@ namespace RulesGate.Core.Workflows;
 /// version the plan was made from, the signal's idempotency key, and the effects they leave in the outbox.
 /// </summary>
 /// <param name="afterCommit">Runs once a transaction is durable (the runtime runs the outbox's effects there, unless they are deferred).</param>
-internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit, Func<WorkflowInstance, IReadOnlyList<string>> waits)
+/// <param name="activity">What a move leads to beyond the workflow (an approved patch proposal applied), planned from the instance as the move leaves it and written in the move's transaction; null: nothing.</param>
+internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit, Func<WorkflowInstance, IReadOnlyList<string>> waits, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
 {
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     public const string SignalKeys = "workflow.key";
@@ -73,12 +74,17 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
         var queued = batch.Select(item => (IReadOnlyList<WorkflowEffect>)[
             .. item.Plan.Effects.Where(effect => effect is not WorkflowEffect.Notify || effects.Posts),
             .. effects.Logs && item.Plan.Entries.Any(entry => entry.Ledger is not null) ? [new WorkflowEffect.Log("")] : Array.Empty<WorkflowEffect>()]).ToList();
+        // What each move leads to beyond the workflow, planned from the instance as the move leaves it.
+        var activities = batch.Select(item => item.Plan.Instance.State != item.Plan.Before.State ? activity?.Invoke(item.Plan.Instance) : null).ToList();
         var written = new List<WorkflowInstance>(batch.Count);
         JournalEntry[] lead = first is { } f ? [f.Entry] : [];
-        var entries = batch.SelectMany((item, i) => item.Plan.Entries.Select(e => e.Entry).Concat(queued[i].Select(effect => WorkflowEffects.Event(item.Plan.Instance, effect))));
+        var entries = batch.SelectMany((item, i) => item.Plan.Entries.Select(e => e.Entry)
+            .Concat(queued[i].Select(effect => WorkflowEffects.Event(item.Plan.Instance, effect)))
+            .Concat(activities[i]?.Entries ?? []));
+        List<KeyValuePair<string, byte[]>> blobs = [.. blob is { } b ? [b] : Array.Empty<KeyValuePair<string, byte[]>>(), .. activities.SelectMany(change => change?.Blobs ?? [])];
         try
         {
-            store.Append([.. lead, .. entries], blob is { } b ? [b] : null, (scope, events) =>
+            store.Append([.. lead, .. entries], blobs.Count == 0 ? null : blobs, (scope, events) =>
             {
                 written.Clear();
                 first?.Project(scope, events[0]);
@@ -110,6 +116,12 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
                     foreach (var effect in queued[p])
                     {
                         WorkflowEffects.Enqueue(scope, events[offset++], instance, effect is WorkflowEffect.Log ? new WorkflowEffect.Log(PromotionLog.Line(ledger!)) : effect);
+                    }
+
+                    if (activities[p] is { } change)
+                    {
+                        change.Project(scope, [.. events.Skip(offset).Take(change.Entries.Count)]);
+                        offset += change.Entries.Count;
                     }
 
                     written.Add(instance);

@@ -48,14 +48,7 @@ public sealed class WorkflowRuntime
     private readonly TimeProvider clock;
     private readonly WorkflowPlanner planner;
     private readonly WorkflowCommitter committer;
-    private readonly Action drain;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
-
-    /// <summary>
-    /// What the host does after a signal moved instances (the config-patch approvals settled, say): called on every
-    /// path that moves one, after its commit and effects.
-    /// </summary>
-    private readonly Action<IReadOnlyList<WorkflowInstance>>? afterMove;
 
     /// <summary>The projection of the latest evidence of each kind, one document per subject: an object by kind.</summary>
     internal const string EvidenceProjection = "evidence";
@@ -65,17 +58,20 @@ public sealed class WorkflowRuntime
     /// Leave the effects of a signal (renders, notices, log lines) in the outbox for whoever runs <see cref="Effects"/>
     /// (a server's background loop); by default each signal runs the pending effects once its transaction is durable.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null, Action<IReadOnlyList<WorkflowInstance>>? afterMove = null)
+    /// <param name="activity">
+    /// What a move leads to beyond the workflow (<see cref="Application.PatchApprovals.Activity"/>: an approved patch
+    /// proposal applied), planned from the instance as the move leaves it and written in the move's own transaction, so
+    /// a vote means the same on every path; null: nothing.
+    /// </param>
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
     {
-        this.afterMove = afterMove;
         this.store = store;
         this.loader = loader;
         this.roles = roles;
         clock = time ?? TimeProvider.System;
         planner = new WorkflowPlanner(store, clock);
         Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
-        drain = deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult();
-        committer = new WorkflowCommitter(store, Effects, drain, Bookmarks);
+        committer = new WorkflowCommitter(store, Effects, deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult(), Bookmarks, activity);
     }
 
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
@@ -161,7 +157,7 @@ public sealed class WorkflowRuntime
 
             try
             {
-                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, Followed(moved)) : SignalOutcome.Handled(key);
+                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key);
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {
@@ -207,7 +203,7 @@ public sealed class WorkflowRuntime
         reason = Identities.Text(reason, "reason");
         var proof = actor.Prove(VoteAct(instance, actor.Name, role, approve, reason), roles);
         var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, role, approve, reason, proof);
-        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, Followed([voted])) : SignalOutcome.Handled(signal);
+        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
     }
 
     /// <summary>
@@ -242,7 +238,7 @@ public sealed class WorkflowRuntime
             }
         }
 
-        return Followed(fired);
+        return fired;
     }
 
     /// <summary>
@@ -273,17 +269,6 @@ public sealed class WorkflowRuntime
         definitions[target.Hash] = target;
         // Migrated by someone else meanwhile: the instance as they left it.
         return committer.Commit(plan, $"migrate:{instance.Id}:{instance.Seq}:{target.Hash}", new KeyValuePair<string, byte[]>(target.Hash, target.Pinned)) ?? Find(instance.Id)!;
-    }
-
-    private List<WorkflowInstance> Followed(List<WorkflowInstance> moved)
-    {
-        if (moved.Count > 0 && afterMove is not null)
-        {
-            afterMove(moved);
-            drain();    // what it led to (an approved proposal's files) is done here too, unless a host runs the effects
-        }
-
-        return moved;
     }
 
     public WorkflowInstance? Find(string id) =>
