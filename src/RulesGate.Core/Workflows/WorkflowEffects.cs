@@ -185,7 +185,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
                 WorkflowEffect.Render render => RenderJob(pending.Instance, render),
                 WorkflowEffect.Notify notify when webhook is not null => new EffectJob.Post(Find(pending.Instance), notify.Text),
                 WorkflowEffect.Log log when promotionLog is not null => new EffectJob.Append(promotionLog, log.Line),
-                WorkflowEffect.WriteFile file => new EffectJob.Replace(file.Path, Content(file), file.Before),
+                WorkflowEffect.WriteFile file => new EffectJob.Replace(file.Path, Content(Recorded(pending, file)), file.Before),
                 _ => new EffectJob.Nothing(),
             };
         }
@@ -340,6 +340,19 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
             ? GovernanceDocuments.PromotionSummary(record)
             : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow));
         return new EffectJob.Write(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
+    }
+
+    /// <summary>
+    /// <paramref name="file"/> as its <c>workflow.effect</c> event (hash-chained) records it: a file is written only where,
+    /// with what and over what the change's own event says, never as an outbox document alone says.
+    /// </summary>
+    private WorkflowEffect.WriteFile Recorded(PendingEffect pending, WorkflowEffect.WriteFile file)
+    {
+        var recorded = store.Event(pending.Seq);
+        var entry = recorded is { Type: EffectType } ? JournalException.Parsed($"event {pending.Seq}", () => RecordJson.Read<OutboxEntry>(recorded.Payload)) : null;
+        return entry is { Effect: "file" } && entry.Path == file.Path && entry.Content == file.Content && entry.Before == file.Before && entry.Instance == pending.Instance
+            ? file
+            : throw new FormatException($"the outbox's write of {file.Path} is not the one event {pending.Seq} records; nothing is written: run 'rulesgate journal verify'");
     }
 
     /// <summary>The bytes a file effect writes, as the journal keeps them, checked against their name.</summary>

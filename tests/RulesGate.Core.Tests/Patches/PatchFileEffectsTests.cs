@@ -125,4 +125,22 @@ public sealed class PatchFileEffectsTests : IDisposable
 
         Assert.Equal(new Dictionary<string, double> { ["portfolio.leverage"] = 1.75, ["strategy.trigger_delay"] = 9.5, ["macro.regime_weight"] = 0.35 }, LiveOverrides.Applied(Overrides));
     }
+
+    [Fact]
+    public void AnOutboxEntryRedirectedBehindTheJournalsBack_WritesNothing_AndSaysSo()
+    {
+        Committed();
+        var elsewhere = Path.Combine(journal.Folder, "elsewhere.toml");
+        var outbox = new WorkflowEffects(journal.Store);
+        var overrides = outbox.Pending().Single(pending => pending.Effect is WorkflowEffect.WriteFile file && file.Path == Path.GetFullPath(Overrides));
+        var document = journal.Store.Load(WorkflowEffects.Outbox, overrides.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture))!;
+        journal.Store.Append([new RulesGate.Core.Journal.JournalEntry("test", "test.tamper", "{}")], project: (scope, events) =>
+            scope.Store(WorkflowEffects.Outbox, document.Id, document.Value.Replace(System.Text.Json.JsonEncodedText.Encode(Path.GetFullPath(Overrides)).ToString(), System.Text.Json.JsonEncodedText.Encode(elsewhere).ToString(), StringComparison.Ordinal), events[0].Seq));
+
+        var failing = NextCommand();
+
+        Assert.Contains(failing, item => item.Effect.Error is { } error && error.Contains("is not the one event", StringComparison.Ordinal));
+        Assert.False(File.Exists(elsewhere));
+        Assert.Equal(Seeded, File.ReadAllText(Overrides));
+    }
 }
