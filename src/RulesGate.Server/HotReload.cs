@@ -23,8 +23,8 @@ public sealed record ReloadReport(IReadOnlyList<string> Loaded, IReadOnlyList<(s
 /// </summary>
 public sealed class HotReload
 {
-    public const string ReloadedType = "rules.reloaded";
-    public const string FailedType = "rules.reload_failed";
+    public const string ReloadedType = EventTypes.RulesReloaded;
+    public const string FailedType = EventTypes.RulesReloadFailed;
 
     private readonly GateHost host;
     private readonly GovernanceService? service;

@@ -179,6 +179,16 @@ public sealed class CliTests
         Assert.Contains("Ledger: alpha-momentum is at limited_live.", output, StringComparison.Ordinal);
         Assert.Contains("    pilot --> live_check : approved by 2 of risk + compliance\n", output, StringComparison.Ordinal);
         Assert.Contains("Journal verified: 277 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
+
+        // Every event the demo's journals hold is of a type the catalogue lists (docs/journal-events.md).
+        var journals = Directory.GetFiles(Path.Combine(Root, "artifacts"), "demo*.db").Concat(Directory.GetFiles(Path.Combine(Root, "artifacts", "demo"), "*.db", SearchOption.AllDirectories));
+        foreach (var journal in journals)
+        {
+            using var store = Storage.Sqlite.SqliteJournal.Open(journal, readOnly: true);
+            Assert.All(store.Read().Select(e => e.Type).Distinct(), type => Assert.True(Core.Journal.EventTypes.Known(type), $"{journal}: {type} is not in EventTypes"));
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     }
 
     [Fact]

@@ -233,4 +233,14 @@ public sealed class FileFormatSchemaTests
         Assert.True(output == File.ReadAllText(Path.Combine(CliTests.Root, "docs", "formats", "rule-kinds.md")).ReplaceLineEndings("\n"),
             "docs/formats/rule-kinds.md is stale: run 'dotnet run --project src/RulesGate.Cli -- rules kinds > docs/formats/rule-kinds.md'");
     }
+
+    [Fact]
+    public void JournalEventsPage_IsWhatJournalTypesPrints()
+    {
+        var (exit, output, _) = CliTests.Run("journal", "types");
+
+        Assert.Equal(0, exit);
+        Assert.True(output == File.ReadAllText(Path.Combine(CliTests.Root, "docs", "journal-events.md")).ReplaceLineEndings("\n"),
+            "docs/journal-events.md is stale: run 'dotnet run --project src/RulesGate.Cli -- journal types > docs/journal-events.md'");
+    }
 }

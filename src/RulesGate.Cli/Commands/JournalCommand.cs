@@ -140,7 +140,29 @@ internal static class JournalCommand
             output.WriteLine(existed ? $"{store.Location} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {store.Location}.");
             return ExitCodes.Ok;
         });
-        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof, Signatures(output) };
+        return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof, Signatures(output), Types(output) };
+    }
+
+    /// <summary><c>journal types</c>: every type of event RulesGate writes, with what one records, as Markdown (docs/journal-events.md is its output).</summary>
+    private static Command Types(TextWriter output)
+    {
+        var command = new Command("types", "Every type of event RulesGate writes to the journal, with what one event of it records, as Markdown (docs/journal-events.md is this output).");
+        command.SetAction(_ =>
+        {
+            output.WriteLine("# Journal events");
+            output.WriteLine();
+            output.WriteLine("Every type of event RulesGate writes to the journal (`rulesgate journal types` prints this page). A type not listed is never written.");
+            output.WriteLine();
+            output.WriteLine("| type | what one records |");
+            output.WriteLine("| --- | --- |");
+            foreach (var (type, records) in EventTypes.All)
+            {
+                output.WriteLine($"| `{type}` | {records} |");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     /// <summary><c>journal signatures</c>: who approved, migrated and reset what, each signature checked again with the public keys of a roles file.</summary>

@@ -211,7 +211,7 @@ internal static class WorkflowCommand
             }
 
             // Escalations move nothing, so the history does not hold them: the journal does.
-            foreach (var escalated in store.Read(instance.Key, "workflow.escalated"))
+            foreach (var escalated in store.Read(instance.Key, EventTypes.WorkflowEscalated))
             {
                 using var payload = JsonDocument.Parse(escalated.Payload);
                 var fields = payload.RootElement;

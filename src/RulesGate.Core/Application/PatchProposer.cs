@@ -42,14 +42,14 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
 
     public const string Projection = "patch_proposal";
     public const string DailyProjection = "patch_daily";
-    public const string DecidedType = "patch.decided";
-    public const string ProposedType = "patches.proposed";
-    public const string AppliedType = "patch.applied";
-    public const string SkippedType = "patch.skipped";
-    public const string RolledBackType = "patches.rolled_back";
-    public const string ApprovedType = "patches.approved";
-    public const string RejectedType = "patches.rejected";
-    public const string RefusedType = "patches.refused";
+    public const string DecidedType = EventTypes.PatchDecided;
+    public const string ProposedType = EventTypes.PatchesProposed;
+    public const string AppliedType = EventTypes.PatchApplied;
+    public const string SkippedType = EventTypes.PatchSkipped;
+    public const string RolledBackType = EventTypes.PatchesRolledBack;
+    public const string ApprovedType = EventTypes.PatchesApproved;
+    public const string RejectedType = EventTypes.PatchesRejected;
+    public const string RefusedType = EventTypes.PatchesRefused;
     public const string ChecklistTemplate = "operator_checklist.md.sbn";
 
     /// <summary>Judges the patches, journals every decision, and proposes and applies as <paramref name="mode"/> says.</summary>

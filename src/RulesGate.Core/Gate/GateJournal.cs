@@ -13,10 +13,10 @@ namespace RulesGate.Core.Gate;
 /// </summary>
 public static class GateJournal
 {
-    public const string DecisionType = "gate.decision";
-    public const string MalformedType = "gate.malformed";
-    public const string TrippedType = "killswitch.tripped";
-    public const string ResetType = "killswitch.reset";
+    public const string DecisionType = EventTypes.GateDecision;
+    public const string MalformedType = EventTypes.GateMalformed;
+    public const string TrippedType = EventTypes.KillSwitchTripped;
+    public const string ResetType = EventTypes.KillSwitchReset;
     /// <summary>The kill switch's stream, and its projection: one document, whose id is empty.</summary>
     public const string KillSwitchKey = "killswitch";
 

@@ -14,8 +14,8 @@ namespace RulesGate.Core.Governance;
 public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
 {
     public const string Projection = "canary";
-    public const string CheckType = "canary.check";
-    public const string AlertType = "canary.alert";
+    public const string CheckType = EventTypes.CanaryCheck;
+    public const string AlertType = EventTypes.CanaryAlert;
 
     /// <summary>A component's state as the journal has it; a component never checked has no failures.</summary>
     public CanaryState State(string component) => Read(Identities.Id(component, "component")).State;

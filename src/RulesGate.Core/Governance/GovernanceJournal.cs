@@ -33,9 +33,9 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
 {
     public const string HealthProjection = "health";
     public const string OutcomeProjection = "outcome";
-    public const string HealthType = "governance.health";
-    public const string DriftType = "governance.drift_alert";
-    public const string DecisionType = "governance.decision";
+    public const string HealthType = EventTypes.GovernanceHealth;
+    public const string DriftType = EventTypes.GovernanceDriftAlert;
+    public const string DecisionType = EventTypes.GovernanceDecision;
 
     /// <summary>The evidence kinds drift compares: the backtest's figures and the live ones.</summary>
     public const string BaselineKind = "baseline";

@@ -20,9 +20,9 @@ public sealed class TokenRefusedException(string strategy, string message) : Ref
 public sealed class TokenLedger(JournalStore store, TokenParams parameters, TimeProvider? time = null)
 {
     public const string Projection = "token";
-    public const string IssuedType = "token.issued";
-    public const string ConsumedType = "token.consumed";
-    public const string RevokedType = "token.revoked";
+    public const string IssuedType = EventTypes.TokenIssued;
+    public const string ConsumedType = EventTypes.TokenConsumed;
+    public const string RevokedType = EventTypes.TokenRevoked;
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 

@@ -18,7 +18,7 @@ namespace RulesGate.Core.Journal;
 public sealed record JournalCheckpoint(long Size, string Root, string Time, string KeyId, string Signature)
 {
     public const string Format = "rulesgate-checkpoint/1";
-    public const string CheckpointType = "journal.checkpoint";
+    public const string CheckpointType = EventTypes.JournalCheckpoint;
 
     /// <summary>The signed text: the format, the size, the root and the time, one per line.</summary>
     public string Body => string.Create(CultureInfo.InvariantCulture, $"{Format}\n{Size}\n{Root}\n{Time}\n");

@@ -16,12 +16,12 @@ public sealed class JournalStore : IDisposable
     /// SHA-256 of the value it was given (null when it was deleted), so <see cref="JournalVerifier"/> can rebuild the projections from the
     /// chain and name a document that was deleted, edited or added behind the journal's back.
     /// </summary>
-    public const string ProjectedType = "journal.projected";
+    public const string ProjectedType = EventTypes.JournalProjected;
 
     public const string ProjectedStream = "journal";
 
     /// <summary>The event that records a blob's SHA-256 in the chain when the blob is first kept.</summary>
-    public const string BlobType = "journal.blob";
+    public const string BlobType = EventTypes.JournalBlob;
 
     private readonly IJournalStorage storage;
     private readonly TimeProvider time;

@@ -10,7 +10,7 @@ namespace RulesGate.Core.Promotion;
 /// </summary>
 internal static class DecisionDiary
 {
-    public const string EntryType = "diary.entry";
+    public const string EntryType = EventTypes.DiaryEntry;
 
     /// <summary>What an ingest did.</summary>
     public sealed record IngestResult(int Added, int Duplicates);

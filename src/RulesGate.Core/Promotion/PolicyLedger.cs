@@ -70,7 +70,7 @@ public static class PolicyLedger
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
         var key = $"{Projection}:{request.PolicyId}";
-        var entry = new JournalEntry(key, $"ledger.{(kind == "promotion" ? "promoted" : kind == "demotion" ? "demoted" : "updated")}", JsonText.Write(writer =>
+        var entry = new JournalEntry(key, kind == "promotion" ? EventTypes.LedgerPromoted : kind == "demotion" ? EventTypes.LedgerDemoted : EventTypes.LedgerUpdated, JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("policy_id"u8, request.PolicyId);

@@ -14,7 +14,7 @@ namespace RulesGate.Core.Promotion;
 public sealed class PromotionGuard
 {
     public const string DefaultPath = "rules/promotion/guard.yaml";
-    public const string StatusType = "strategy.status";
+    public const string StatusType = EventTypes.StrategyStatus;
 
     /// <summary>The projection of each strategy's recorded status, by strategy; also the prefix of its streams.</summary>
     public const string Projection = "strategy";

@@ -60,7 +60,7 @@ public static class GovernanceDocuments
     /// <summary>How a template file's name ends.</summary>
     public const string Extension = ".sbn";
 
-    private static readonly string[] ChangeTypes = ["ledger.promoted", "ledger.demoted", "ledger.updated", GateJournal.TrippedType, GateJournal.ResetType];
+    private static readonly string[] ChangeTypes = [EventTypes.LedgerPromoted, EventTypes.LedgerDemoted, EventTypes.LedgerUpdated, EventTypes.KillSwitchTripped, EventTypes.KillSwitchReset];
 
     /// <summary>The summary of a record's latest transition; every name and value from an input stands in a code span (<see cref="Markdown"/>).</summary>
     public static string PromotionSummary(PolicyLedgerRecord record, string templates = "templates")

@@ -19,9 +19,9 @@ public static class SignatureAudit
 {
     private static readonly Dictionary<string, string> Kinds = new(StringComparer.Ordinal)
     {
-        ["workflow.approved"] = "vote",
-        ["workflow.rejected"] = "vote",
-        ["workflow.migrated"] = "migrate",
+        [EventTypes.WorkflowApproved] = "vote",
+        [EventTypes.WorkflowRejected] = "vote",
+        [EventTypes.WorkflowMigrated] = "migrate",
         [GateJournal.ResetType] = "killswitch.reset",
     };
 
@@ -57,7 +57,7 @@ public static class SignatureAudit
                 return "its signed statement is not one RulesGate writes";
             }
 
-            if (act.Actor != actor || act.Kind != Kinds[journaled.Type] || (act.Kind == "vote" && journaled.Type != (Field(act, "vote") == "approve" ? "workflow.approved" : "workflow.rejected")))
+            if (act.Actor != actor || act.Kind != Kinds[journaled.Type] || (act.Kind == "vote" && journaled.Type != (Field(act, "vote") == "approve" ? EventTypes.WorkflowApproved : EventTypes.WorkflowRejected)))
             {
                 return $"it was signed as a {act.Kind} by {act.Actor}, not as this {journaled.Type} by {actor}";
             }

@@ -66,7 +66,7 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
 
             if (plan.Entries.Count == 0)
             {
-                plan.Event("workflow.signal", writer => writer.WriteString("key"u8, signal ?? ""));
+                plan.Event(EventTypes.WorkflowSignal, writer => writer.WriteString("key"u8, signal ?? ""));
             }
         }
 

@@ -90,9 +90,9 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
     /// <summary>The projection of effects whose attempts are spent, by the sequence number of their event.</summary>
     public const string DeadLetters = "workflow.dead_letter";
 
-    public const string EffectType = "workflow.effect";
-    public const string DoneType = "workflow.effect_done";
-    public const string RetriedType = "workflow.effect_retried";
+    public const string EffectType = EventTypes.Effect;
+    public const string DoneType = EventTypes.EffectDone;
+    public const string RetriedType = EventTypes.EffectRetried;
 
     private readonly TimeProvider clock = time ?? TimeProvider.System;
     private readonly EffectRetry retry = retry ?? new EffectRetry();
@@ -259,10 +259,10 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         var (type, detail) = (failure, effect) switch
         {
             (null, _) => (DoneType, null),
-            (_, WorkflowEffect.Render render) => ("workflow.render_failed", ("template", render.Template)),
-            (_, WorkflowEffect.Notify notify) => ("workflow.webhook_failed", ("text", notify.Text)),
-            (_, WorkflowEffect.WriteFile file) => ("effect.write_failed", ("path", file.Path)),
-            _ => ("workflow.log_failed", ((string, string)?)("log", promotionLog ?? "")),
+            (_, WorkflowEffect.Render render) => (EventTypes.RenderFailed, ("template", render.Template)),
+            (_, WorkflowEffect.Notify notify) => (EventTypes.WebhookFailed, ("text", notify.Text)),
+            (_, WorkflowEffect.WriteFile file) => (EventTypes.WriteFailed, ("path", file.Path)),
+            _ => (EventTypes.LogFailed, ((string, string)?)("log", promotionLog ?? "")),
         };
         var payload = JsonText.Write(writer =>
         {

@@ -22,7 +22,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     {
         var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor, definition.Initial, Stamp(), null, [], [], 0);
         var plan = new WorkflowPlan(instance, []);
-        plan.Event("workflow.started", writer =>
+        plan.Event(EventTypes.WorkflowStarted, writer =>
         {
             writer.WriteString("workflow"u8, definition.Identity);
             writer.WriteString("subject"u8, subject);
@@ -66,7 +66,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         }
 
         var plan = new WorkflowPlan(instance, []);
-        plan.Event(approve ? "workflow.approved" : "workflow.rejected", writer =>
+        plan.Event(approve ? EventTypes.WorkflowApproved : EventTypes.WorkflowRejected, writer =>
         {
             writer.WriteString("actor"u8, actor);
             writer.WriteString("role"u8, role);
@@ -106,7 +106,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         var plan = new WorkflowPlan(instance, []) { Now = now };
         if (state.Approval is { } approval)
         {
-            plan.Event("workflow.escalated", writer =>
+            plan.Event(EventTypes.WorkflowEscalated, writer =>
             {
                 writer.WriteString("at"u8, JsonText.Timestamp(now));
                 writer.WritePropertyName("to"u8);
@@ -189,7 +189,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             History = [.. instance.History, new WorkflowStep(Stamp(), instance.State, instance.State, "migration", actor, $"{instance.Workflow}@{instance.Version} → {target.Identity}: {reason}")],
         };
         var plan = new WorkflowPlan(instance, []) { Instance = migrated };
-        plan.Event("workflow.migrated", writer =>
+        plan.Event(EventTypes.WorkflowMigrated, writer =>
         {
             writer.WriteString("from"u8, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}");
             writer.WriteString("to"u8, target.Identity);
@@ -218,7 +218,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             Due = state.Approval?.Timeout is { } timeout ? now + timeout : state.After is { } after ? now + after.After : null,
             History = [.. plan.Instance.History, new WorkflowStep(at, from, target, cause, actor, detail)],
         };
-        plan.Event("workflow.entered", writer =>
+        plan.Event(EventTypes.WorkflowEntered, writer =>
         {
             writer.WriteString("from"u8, from);
             writer.WriteString("cause"u8, cause);
@@ -239,7 +239,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
                     };
                     break;
                 case WorkflowActivity.Notify notify:
-                    plan.Event("workflow.notice", writer => writer.WriteString("text"u8, notify.Text));
+                    plan.Event(EventTypes.WorkflowNotice, writer => writer.WriteString("text"u8, notify.Text));
                     plan.Effects.Add(new WorkflowEffect.Notify(notify.Text));
                     break;
                 case WorkflowActivity.Render render:

@@ -121,7 +121,7 @@ public sealed class WorkflowRuntime
             return SignalOutcome.Handled(key);
         }
 
-        var entry = new JournalEntry($"evidence:{subject}", "evidence.submitted", JsonText.Write(writer =>
+        var entry = new JournalEntry($"evidence:{subject}", EventTypes.EvidenceSubmitted, JsonText.Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("subject"u8, subject);
