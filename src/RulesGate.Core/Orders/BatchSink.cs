@@ -9,7 +9,7 @@ namespace RulesGate.Core.Orders;
 /// <see cref="Flush()"/>: whoever acknowledges an order (writes its line, sends it) does so only when
 /// <see cref="Pending"/> is 0.
 /// </summary>
-public sealed class BatchSink(JournalStore store, int size) : IOrderSink
+public sealed class BatchSink(JournalStore store, int size)
 {
     private readonly List<JournalEntry> entries = new(size);
     private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
@@ -19,10 +19,7 @@ public sealed class BatchSink(JournalStore store, int size) : IOrderSink
     /// <summary>How many events wait to be durable.</summary>
     public int Pending => entries.Count;
 
-    /// <summary>Adds the order; commits when the batch is full or the order needs its own transaction (then the task holds its event).</summary>
-    public ValueTask<JournalEvent?> Write(OrderRecord record) => ValueTask.FromResult(Add(record));
-
-    /// <summary>Adds the order, and commits as <see cref="Write"/> says; returns the order's first event once committed, else null.</summary>
+    /// <summary>Adds the order; commits when the batch is full or the order needs a transaction of its own: returns the order's first event once committed, else null.</summary>
     /// <exception cref="Governance.TokenRefusedException">The token the order used was used meanwhile: nothing of the order was written.</exception>
     public JournalEvent? Add(OrderRecord record)
     {

@@ -3,11 +3,13 @@ using RulesGate.Core.Journal;
 
 namespace RulesGate.Core.Orders;
 
-/// <summary>Each order committed in a transaction of its own, before the call returns.</summary>
-public sealed class DirectSink(JournalStore store) : IOrderSink
+/// <summary>
+/// The first of the three ways an order's record reaches the journal: each committed in a transaction of its own before
+/// the call returns (<c>eval</c>, <c>governance eval</c>, <c>demo</c>, a governed order on a server's writer); the others
+/// are <see cref="GroupCommitSink"/> (<c>serve</c>) and <see cref="BatchSink"/> (<c>run</c>).
+/// </summary>
+public sealed class DirectSink(JournalStore store)
 {
-    public ValueTask<JournalEvent?> Write(OrderRecord record) => ValueTask.FromResult<JournalEvent?>(Append(record));
-
     /// <summary>Commits the record; returns its first event.</summary>
     /// <exception cref="Governance.TokenRefusedException">The token the order used was used meanwhile: nothing was written.</exception>
     public JournalEvent Append(OrderRecord record) => GateJournal.Append(store, [.. record.Entries], record.TripCause, record.Blobs, record.Token)[0];

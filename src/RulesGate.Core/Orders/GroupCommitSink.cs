@@ -8,10 +8,8 @@ namespace RulesGate.Core.Orders;
 /// batch is durable. One that needs a transaction of its own (<see cref="OrderRecord.Alone"/>) or writes more than
 /// one event runs alone on the writer, after everything queued before it.
 /// </summary>
-internal sealed class GroupCommitSink(JournalWriter writer) : IOrderSink
+internal sealed class GroupCommitSink(JournalWriter writer)
 {
-    public async ValueTask<JournalEvent?> Write(OrderRecord record) => await Commit(record).ConfigureAwait(false);
-
     /// <summary>Queues the record in the writer's order (the caller's order of deciding); the task completes once it is durable.</summary>
     public Task<JournalEvent> Commit(OrderRecord record) =>
         !record.Alone && record.Entries.Count == 1 && record.Blobs.Count <= 1

@@ -9,8 +9,8 @@ namespace RulesGate.Core.Orders;
 /// The one way an order is decided, on every path (<c>eval</c>, <c>run</c>, <c>governance eval</c>, <c>bench
 /// gate</c>, <c>POST /v1/decisions</c>, <c>:batch</c>, <c>/intent</c>): the kill switch's latch, the capital gate,
 /// the governance gate against the strategy's state, and the record that writes the decision, the governance
-/// decision, the token used and any trip of the kill switch in one journal transaction (through an
-/// <see cref="IOrderSink"/>). Without a journal, a request's <c>governance</c> block states the strategy's state,
+/// decision, the token used and any trip of the kill switch in one journal transaction, through one of three sinks
+/// (<see cref="DirectSink"/>, <see cref="GroupCommitSink"/>, <see cref="BatchSink"/>). Without a journal, a request's <c>governance</c> block states the strategy's state,
 /// so a case is judged from files alone; with one, the state is the journal's and a request gives only its order's
 /// figures and a token's secret.
 /// </summary>
