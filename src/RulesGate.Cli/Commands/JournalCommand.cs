@@ -151,7 +151,7 @@ internal static class JournalCommand
         {
             output.WriteLine("# Journal events");
             output.WriteLine();
-            output.WriteLine("Every type of event RulesGate writes to the journal (`rulesgate journal types` prints this page). A type not listed is never written.");
+            output.WriteLine("Every type of event RulesGate writes to the journal (`rulesgate journal types` prints this page). RulesGate writes no type that is not listed.");
             output.WriteLine();
             output.WriteLine("| type | what one records |");
             output.WriteLine("| --- | --- |");

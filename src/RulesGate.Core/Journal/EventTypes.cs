@@ -3,7 +3,7 @@ namespace RulesGate.Core.Journal;
 /// <summary>
 /// Every type of event RulesGate writes to the journal, in one place, each with what it records: the names the
 /// features write and read, and the catalogue an auditor reads (<c>docs/journal-events.md</c> is made from
-/// <see cref="All"/>). A type not here is never written.
+/// <see cref="All"/>). RulesGate writes no type that is not here.
 /// </summary>
 public static class EventTypes
 {
