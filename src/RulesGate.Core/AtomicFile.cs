@@ -33,5 +33,8 @@ public static class AtomicFile
     }
 
     /// <summary>The SHA-256 of the file's bytes, lower-case hex; null when there is no file.</summary>
-    public static string? Hash(string path) => File.Exists(path) ? Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) : null;
+    public static string? Hash(string path) => File.Exists(path) ? Hash(File.ReadAllBytes(path)) : null;
+
+    /// <summary>The SHA-256 of <paramref name="bytes"/>, lower-case hex: the name a file's content is kept under in the journal.</summary>
+    public static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 }

@@ -289,7 +289,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         var effects = new List<(string, string, WorkflowEffect.WriteFile)>();
         foreach (var (path, bytes, before) in files)
         {
-            var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            var hash = AtomicFile.Hash(bytes);
             var effect = new WorkflowEffect.WriteFile(Path.GetFullPath(path), hash, before);
             var stream = $"patches:{proposalId}";
             entries.Add(WorkflowEffects.Event(stream, proposalId!, effect));
@@ -314,7 +314,7 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     {
         public static Application Empty { get; } = new([], [], "", null, null);
 
-        public string? BeforeHash => Before is null ? null : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Before));
+        public string? BeforeHash => Before is null ? null : AtomicFile.Hash(Before);
     }
 
     /// <summary>
@@ -531,7 +531,7 @@ public sealed class PatchProposals(JournalStore store)
             writer.WriteEndArray();
         }))];
         List<KeyValuePair<string, byte[]>> blobs = [];
-        var before = upcoming is null ? WorkflowEffect.WriteFile.Absent : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(upcoming));
+        var before = upcoming is null ? WorkflowEffect.WriteFile.Absent : AtomicFile.Hash(upcoming);
         var effects = PatchProposer.Writes(proposalId, [(path, restored, before)], entries, blobs);
         store.Append(entries, blobs, project: (scope, events) =>
         {

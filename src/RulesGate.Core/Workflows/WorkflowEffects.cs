@@ -215,7 +215,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
                     break;
                 case EffectJob.Replace replace:
                     var now = AtomicFile.Hash(replace.Path);
-                    if (now == Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(replace.Bytes)))
+                    if (now == AtomicFile.Hash(replace.Bytes))
                     {
                         break;      // done before and not closed (a crash between), or the same bytes
                     }
@@ -357,7 +357,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
 
     /// <summary>The bytes a file effect writes, as the journal keeps them, checked against their name.</summary>
     private byte[] Content(WorkflowEffect.WriteFile file) =>
-        store.Blob(file.Content) is { } bytes && Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) == file.Content
+        store.Blob(file.Content) is { } bytes && AtomicFile.Hash(bytes) == file.Content
             ? bytes
             : throw new FormatException($"the journal does not keep the bytes {file.Content} that {file.Path} should hold");
 
