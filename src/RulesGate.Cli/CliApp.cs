@@ -10,7 +10,7 @@ internal static class CliApp
 
     /// <param name="extra">A further command, for tests of the boundary itself.</param>
     /// <param name="input">Opens standard input, read when an input is named <c>-</c>; default the process's own.</param>
-    public static int Run(string[] args, TextWriter output, TextWriter error, Command? extra = null, Func<Stream>? input = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Command? extra = null, Func<Stream>? input = null)
     {
         using var standardInput = RulesGate.Core.StandardInput.Use(input ?? Console.OpenStandardInput);
         using var run = PerRun.Begin();
@@ -61,7 +61,9 @@ internal static class CliApp
 
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
+            // Ctrl+C and SIGTERM are the commands' own to handle (serve finishes what is in flight and writes what it
+            // acknowledged), never cut short by the parser's timeout.
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }).ConfigureAwait(false);
         }
         catch (Exception failure) when (failure is IOException or UnauthorizedAccessException or FormatException or System.Text.Json.JsonException or System.Data.Common.DbException
             or RulesGate.Core.RefusalException or RulesGate.Core.Journal.JournalException or RulesGate.Core.Rules.RuleEvaluationException)

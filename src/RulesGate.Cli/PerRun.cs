@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace RulesGate.Cli;
 
 /// <summary>
-/// Options that several commands share, made once per run of <see cref="CliApp.Run"/>: an option remembers every
+/// Options that several commands share, made once per run of <see cref="CliApp.RunAsync"/>: an option remembers every
 /// command it is added to, so one kept in a static field across runs would keep every run's command tree (and what
 /// its actions hold) alive, and each run in one process would be slower than the last.
 /// </summary>
@@ -24,7 +24,7 @@ internal static class PerRun
     public static T Get<T>(Func<T> make)
         where T : Symbol
     {
-        var symbols = Symbols.Value ?? throw new InvalidOperationException("A shared option was asked for outside a run of CliApp.Run.");
+        var symbols = Symbols.Value ?? throw new InvalidOperationException("A shared option was asked for outside a run of CliApp.RunAsync.");
         if (!symbols.TryGetValue(make.Method, out var made))
         {
             made = make();

@@ -409,7 +409,7 @@ public sealed class GovernanceService
     private GovernanceGate Governance() => settings.Governance ?? throw new NoGovernanceException();
 
     private WorkflowRuntime Runtime(JournalStore store) =>
-        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook, deferEffects: true,
+        runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook,
             activity: PatchApprovals.Activity(store, settings.Engine));
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));

@@ -26,7 +26,8 @@ public sealed class CliTests
             Directory.SetCurrentDirectory(folder);
             try
             {
-                return (CliApp.Run(args, output, error, input: open), output.ToString(), error.ToString());
+                // Blocking here, under the lock, keeps the folder the command's until it is done; the CLI awaits with ConfigureAwait(false) throughout.
+                return (CliApp.RunAsync(args, output, error, input: open).GetAwaiter().GetResult(), output.ToString(), error.ToString());
             }
             finally
             {

@@ -68,4 +68,39 @@ public sealed class EffectsCliTests : IDisposable
         Assert.Equal((2, "rulesgate: There is no dead letter 999999; 'rulesgate effects list' shows them.\n"), (nothing.Exit, nothing.Err));
         Assert.Equal(0, Run("journal", "verify").Exit);
     }
+
+    [Fact]
+    public void ACommandThatMovesAnInstance_RunsItsEffectsBeforeItEnds_AndNamesEachThatDidNotRun()
+    {
+        // A workflow that renders as it starts, run where nothing can be rendered: 'artifacts' is a file.
+        Directory.CreateDirectory(Path.Combine(folder, "wf"));
+        File.WriteAllText(Path.Combine(folder, "wf", "drain.yaml"), """
+            apiVersion: rulesgate/v1
+            kind: Workflow
+            metadata:
+              id: drain-check
+              version: 1
+              description: renders its summary as it starts.
+            subject: policy
+            initial: started
+            states:
+              started:
+                on_entry:
+                  - render: promotion_summary.md.sbn
+                after:
+                  duration: P1D
+                  to: done
+              done:
+                final: true
+            """);
+        File.WriteAllText(Path.Combine(folder, "artifacts"), "not a folder");
+
+        var started = CliTests.RunIn(folder, null, "workflow", "start", "--workflow", "drain-check", "--subject", "p1", "--actor", "olga", "--workflows", "wf", "--journal", Journal);
+        var listed = Run("effects", "list");
+
+        Assert.Equal((0, "drain-check:p1: drain-check@1"), (started.Exit, started.Out[..29]));
+        Assert.Matches(@"^rulesgate: not done: effect \d+ of drain-check:p1: render promotion_summary\.md\.sbn for started: failed 1 time \(.+\); next attempt .+\. 'rulesgate effects run' tries again; a server does by itself\.\n$", started.Err);
+        Assert.EndsWith("1 pending, 0 dead letters.\n", listed.Out, StringComparison.Ordinal);
+        Assert.Contains("failed 1 time", listed.Out, StringComparison.Ordinal);
+    }
 }

@@ -203,7 +203,7 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
-    public void InternalError_IsOneLineAndExitSeventyWithDetailsOnlyWhenVerbose()
+    public async Task InternalError_IsOneLineAndExitSeventyWithDetailsOnlyWhenVerbose()
     {
         static System.CommandLine.Command Broken()
         {
@@ -213,8 +213,8 @@ public sealed class HostileInputTests : IDisposable
         }
 
         var (quiet, verbose) = (new StringWriter(), new StringWriter());
-        Assert.Equal(70, CliApp.Run(["broken"], TextWriter.Null, quiet, Broken()));
-        Assert.Equal(70, CliApp.Run(["broken", "--verbose"], TextWriter.Null, verbose, Broken()));
+        Assert.Equal(70, await CliApp.RunAsync(["broken"], TextWriter.Null, quiet, Broken()));
+        Assert.Equal(70, await CliApp.RunAsync(["broken", "--verbose"], TextWriter.Null, verbose, Broken()));
 
         var line = Assert.Single(quiet.ToString().TrimEnd('\n').Split('\n'));
         Assert.StartsWith("rulesgate: internal error (KeyNotFoundException): a bug", line, StringComparison.Ordinal);

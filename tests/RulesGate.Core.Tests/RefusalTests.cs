@@ -36,7 +36,7 @@ public sealed class RefusalTests : IDisposable
     public void Commit_OfASignalClaimedByAnotherProcessMeanwhile_WritesNothingAndSaysSo()
     {
         var planner = new WorkflowPlanner(journal.Store, TimeProvider.System);
-        var committer = new WorkflowCommitter(journal.Store, new WorkflowEffects(journal.Store, Path.Combine(journal.Folder, "artifacts")), () => { }, _ => []);
+        var committer = new WorkflowCommitter(journal.Store, new WorkflowEffects(journal.Store, Path.Combine(journal.Folder, "artifacts")), _ => []);
         var plan = planner.Start(Ladder(), "maturity-ladder:s-1", "s-1", "olga", planner.Snapshot("s-1"));
 
         // Another process claims the key after this plan was made.

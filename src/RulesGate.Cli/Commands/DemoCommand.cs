@@ -22,7 +22,7 @@ internal static class DemoCommand
     public static Command Create(TextWriter output, TextWriter error)
     {
         var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var engine = CliOptions.Engine(parse);
             output.WriteLine("RulesGate demo: rules/ compiled with Roslyn, sandboxed, tested.");
@@ -54,9 +54,9 @@ internal static class DemoCommand
             output.WriteLine();
             var streamOk = Stream(engine, output, error);
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
-            var workflowOk = promotionOk.HasValue ? Workflow(engine, output, error) : null;
-            var governanceOk = workflowOk.HasValue ? Governance(engine, parse, output, error) : null;
-            var patchesOk = governanceOk.HasValue ? Patches(engine, output, error) : null;
+            var workflowOk = promotionOk.HasValue ? await Workflow(engine, output, error, cancellation).ConfigureAwait(false) : null;
+            var governanceOk = workflowOk.HasValue ? await Governance(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
+            var patchesOk = governanceOk.HasValue ? await Patches(engine, output, error, cancellation).ConfigureAwait(false) : null;
             return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue ? ExitCodes.Error
                 : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || governanceOk == false || patchesOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
@@ -164,7 +164,7 @@ internal static class DemoCommand
     }
 
     /// <summary>alpha-momentum driven through alpha-trade-promotion: diary evidence, three approvals, the live gate; its history and diagram.</summary>
-    private static bool? Workflow(RuleEngine engine, TextWriter output, TextWriter error)
+    private static async Task<bool?> Workflow(RuleEngine engine, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var (roles, person) = Cast(WorkflowRoles.Load(WorkflowRoles.DefaultPath), "rhea", "raj", "carla");
         var loaded = new WorkflowLoader(engine, roles).Load("workflows/alpha-trade-promotion.yaml");
@@ -187,6 +187,7 @@ internal static class DemoCommand
             Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-2");
         var final = runtime.Find(instance.Id)!;
+        var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);     // the summaries and log lines its moves asked for
 
         output.WriteLine();
         output.WriteLine($"Workflow: {instance.Id} on {definition.Identity}, driven by diary evidence and approvals from workflows/roles.yaml, each vote signed with a key made for this run");
@@ -202,7 +203,7 @@ internal static class DemoCommand
         output.Write(WorkflowDiagram.Mermaid(definition));
         var verification = JournalAudit.Verify(journal);
         output.WriteLine(verification.Describe());
-        return verification.Intact && final.State == "limited_live";
+        return verification.Intact && final.State == "limited_live" && undone == 0;
     }
 
     /// <summary>
@@ -210,7 +211,7 @@ internal static class DemoCommand
     /// batch), meanrev drifts from its backtest, breakout gets one execution token; their orders go through both
     /// gates. Then the canary trips the kill switch, and the next order meets it.
     /// </summary>
-    private static bool? Governance(RuleEngine engine, ParseResult parse, TextWriter output, TextWriter error)
+    private static async Task<bool?> Governance(RuleEngine engine, ParseResult parse, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         const string samples = "samples/governance/";
         if (GovernanceCommands.Gate(engine, GovernanceCommands.DefaultPolicy, parse, error) is not { } gate
@@ -296,10 +297,11 @@ internal static class DemoCommand
         output.WriteLine($"  canary: {alert?.Reason} ({alert?.Action.ToString().ToLowerInvariant()}); the kill switch is {(GateJournal.State(journal).Active ? "latched" : "off")}");
         var after = pipeline.Decide(journal, requests[0].Capital, requests[0].Inputs).Order.Governed!;
         Row(output, after);
+        var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);
         var verification = JournalAudit.Verify(journal);
         output.WriteLine();
         output.WriteLine(verification.Describe());
-        return verification.Intact && after.Action == GovernanceAction.Kill;
+        return verification.Intact && after.Action == GovernanceAction.Kill && undone == 0;
     }
 
     /// <summary>
@@ -307,7 +309,7 @@ internal static class DemoCommand
     /// it), then bounded_auto on the next day (applied at once within bounds and the daily limit); the checklist's
     /// head and the live overrides after each.
     /// </summary>
-    private static bool? Patches(RuleEngine engine, TextWriter output, TextWriter error)
+    private static async Task<bool?> Patches(RuleEngine engine, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var loaded = engine.Load(PatchCommands.DefaultPolicy);
         if (loaded.Value is not { } bundle)
@@ -355,11 +357,7 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
         var auto = proposer.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
-        var unwritten = new PatchProposals(journal).WriteFilesAsync(null).GetAwaiter().GetResult();     // the files its transaction asked for
-        foreach (var (effect, dead) in unwritten)
-        {
-            error.WriteLine($"  not written: {effect.What}: {effect.Standing(dead)}");
-        }
+        var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);     // the files its transactions asked for
 
         output.WriteLine($"  bounded_auto: {auto.ProposalId}: {auto.Decisions.Count(decision => decision.IsAccepted)} accepted (its guardrails reject what manual_only leaves to the approver), {auto.Applied.Count} applied at once, {auto.Skipped.Count} skipped");
         output.WriteLine();
@@ -379,7 +377,7 @@ internal static class DemoCommand
         var verification = JournalAudit.Verify(journal);
         output.WriteLine();
         output.WriteLine(verification.Describe());
-        return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0 && unwritten.Count == 0;
+        return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0 && undone == 0;
     }
 
     private static void Row(TextWriter output, GovernedDecision decision)

@@ -82,6 +82,23 @@ internal static class EffectsCommand
         return command;
     }
 
+    /// <summary>
+    /// The CLI's drain, once a command has moved what it moves: runs every effect due now and names on standard error
+    /// each of them that did not run (it stays in the outbox); returns how many did not.
+    /// </summary>
+    internal static async Task<int> DrainAsync(WorkflowEffects effects, TextWriter error, CancellationToken cancellation)
+    {
+        var tried = new HashSet<long>();
+        await effects.RunPendingAsync(pending => tried.Add(pending.Seq), cancellation).ConfigureAwait(false);
+        var failed = effects.Failing().Where(failing => tried.Contains(failing.Effect.Seq)).ToList();
+        foreach (var (effect, dead) in failed)
+        {
+            error.WriteLine($"rulesgate: not done: {Line(effect, dead)}. 'rulesgate effects run' tries again; a server does by itself.");
+        }
+
+        return failed.Count;
+    }
+
     /// <summary>One effect as people read it: its number, instance, what it does, and how it stands.</summary>
     internal static string Line(PendingEffect effect, bool dead) => $"effect {effect.Seq} of {effect.Instance}: {effect.What}: {effect.Standing(dead)}";
 }

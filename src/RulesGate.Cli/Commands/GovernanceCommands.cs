@@ -93,7 +93,7 @@ internal static class GovernanceCommands
         {
             journal, file, Policy,
         };
-        ingest.SetAction(parse =>
+        ingest.SetAction(async (parse, cancellation) =>
         {
             if (GateInputs.ReadAllLines(parse.GetValue(file)!, TradeOutcome.Read, error) is not { } outcomes
                 || Settings(parse, error) is not { } settings)
@@ -102,7 +102,8 @@ internal static class GovernanceCommands
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var (intake, moved) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, WorkflowCommand.Runtime(parse, store));
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var (intake, moved) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, workflows.Runtime);
             output.WriteLine($"{intake.Added} {(intake.Added == 1 ? "outcome" : "outcomes")} recorded, {intake.Duplicates} already recorded.");
             foreach (var strategy in intake.Strategies)
             {

@@ -38,9 +38,10 @@ internal static class PatchCommands
             var clock = new RunClock(RunClock.Machine);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!, clock);
             var time = clock.Settle(requested, store.LastTime(), "--now");
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation, clock);
             string? approval = null;
             var run = new PatchProposer(judge, store).Propose(read, chosen, time, parse.GetValue(outDir)!, parse.GetValue(overrides)!,
-                id => approval = WorkflowCommand.StartOf(parse, store, PatchProposer.ApprovalWorkflow, id, parse.GetValue(requester)!, error, clock).Id, parse.GetValue(requester)!);
+                id => approval = WorkflowCommand.StartOf(parse, workflows, PatchProposer.ApprovalWorkflow, id, parse.GetValue(requester)!, error).Id, parse.GetValue(requester)!);
             output.WriteLine(run.Json());
             if (approval is not null)
             {

@@ -21,7 +21,7 @@ internal static class PromotionCommands
         var journal = JournalCommand.JournalOption();
         var file = CliOptions.Input("DIARY.jsonl", "Diary entries, one JSON object a line: entry_id, policy_id, recorded_at (UTC), stage, severity, forced, [regime, evidence_id, notes].");
         var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file };
-        ingest.SetAction(parse =>
+        ingest.SetAction(async (parse, cancellation) =>
         {
             if (GateInputs.ReadAllLines(parse.GetValue(file)!, DiaryEntry.Read, error) is not { } entries)
             {
@@ -29,7 +29,8 @@ internal static class PromotionCommands
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var result = new Promotions(store, FollowUp(parse)).Ingest(entries, () => WorkflowCommand.Runtime(parse, store));
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var result = new Promotions(store, FollowUp(parse)).Ingest(entries, () => workflows.Runtime);
             output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");
             WorkflowCommand.Moved(output, result.Moved);
             return ExitCodes.Ok;

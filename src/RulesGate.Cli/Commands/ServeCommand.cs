@@ -32,7 +32,7 @@ internal static class ServeCommand
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
             tlsCert, tlsKey, clientCa, inFlight, queue, artifacts,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var allowed = Principals.Read(Existing(parse.GetValue(principals)!));
             var address = IPAddress.TryParse(parse.GetValue(host), out var parsed) ? parsed : throw new FormatException($"--host: '{parse.GetValue(host)}' is not an IP address; write 127.0.0.1 (this machine) or 0.0.0.0 (every interface).");
@@ -86,8 +86,8 @@ internal static class ServeCommand
                     error.WriteLine($"rulesgate serve: {file} changed but does not load; its live version stays: {problem.Split('\n')[0]}");
                 }
             };
-            using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300)));
-            app.StartAsync().GetAwaiter().GetResult();
+            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300)));
+            await app.StartAsync(cancellation).ConfigureAwait(false);
             if (!IPAddress.IsLoopback(address) && certificate is null)
             {
                 error.WriteLine($"rulesgate serve: listening on {address}, beyond this machine: bearer tokens travel in clear text unless a TLS proxy is in front.");
@@ -95,8 +95,8 @@ internal static class ServeCommand
 
             output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
             output.Flush();
-            app.WaitForShutdownAsync().GetAwaiter().GetResult();
-            served.DisposeAsync().AsTask().GetAwaiter().GetResult();   // what is queued is written, then the journal closes
+            await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
+            await served.DisposeAsync().ConfigureAwait(false);   // what is queued is written, then the journal closes
             return ExitCodes.Ok;
         });
         return command;

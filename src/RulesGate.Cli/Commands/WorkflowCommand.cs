@@ -71,7 +71,7 @@ internal static class WorkflowCommand
         var file = CliOptions.Input("EVIDENCE.json", "The evidence: one JSON object.");
         var key = KeyOption();
         var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in. Baseline and performance evidence of a strategy feed governance's drift; its alerts are journaled and printed.") { journal, subject, kind, file, key, GovernanceCommands.Policy };
-        submit.SetAction(parse =>
+        submit.SetAction(async (parse, cancellation) =>
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
@@ -92,7 +92,8 @@ internal static class WorkflowCommand
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var outcome = Runtime(parse, store).Evidence(parse.GetValue(subject)!, evidenceKind, document.RootElement, parse.GetValue(key));
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var outcome = workflows.Runtime.Evidence(parse.GetValue(subject)!, evidenceKind, document.RootElement, parse.GetValue(key));
             if (outcome.AlreadyHandled)
             {
                 output.WriteLine(outcome.Acknowledgement);
@@ -119,7 +120,7 @@ internal static class WorkflowCommand
         var actor = new Option<string>("--actor") { Description = "Who starts it: the requester, who may not approve it.", Required = true };
         var key = new Option<string?>("--key") { Description = "Names this instance among several of the workflow about the same subject: its id becomes WORKFLOW:SUBJECT:KEY. Without it there is one instance per subject. Either way, starting it again returns it as it is." };
         var command = new Command("start", "Start an instance, pinned to the definition's current version; starting one that exists says so and changes nothing.") { journal, workflow, subject, actor, key, Definitions };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var definition = Definition(parse, parse.GetValue(workflow)!, error);
             if (definition is null)
@@ -128,7 +129,8 @@ internal static class WorkflowCommand
             }
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var instance = Runtime(parse, store).Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key), out var started);
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var instance = workflows.Runtime.Start(definition, parse.GetValue(subject)!, parse.GetValue(actor)!, parse.GetValue(key), out var started);
             output.WriteLine(started
                 ? $"{instance.Id}: {definition.Identity}, in {instance.State}."
                 : $"{instance.Id}: already started by {instance.Requester} ({instance.Workflow}@{instance.Version}), in {instance.State}; nothing was done.");
@@ -236,13 +238,14 @@ internal static class WorkflowCommand
             ? "Approve the step an instance waits on; with the quorum reached it moves on. Refused (exit 1) for an actor without the role, the requester, a second vote, or a signature that is not the actor's."
             : "Reject the step an instance waits on: it moves to the approval's reject state. Refused (exit 1) for a signature that is not the actor's.")
             + " The vote is signed with --sign and the journal keeps the signature.") { journal, instanceId, actor, role, reason, key, sign, Roles };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
             try
             {
                 var voter = CliOptions.Signer(parse, sign, parse.GetValue(actor)!, "A vote");
-                var outcome = Runtime(parse, store).Vote(parse.GetValue(instanceId)!, voter, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
+                var outcome = workflows.Runtime.Vote(parse.GetValue(instanceId)!, voter, parse.GetValue(role)!, approve, parse.GetValue(reason)!, parse.GetValue(key));
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
                     : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {voter.Name} (signed); now in {outcome.Instance.State}.");
@@ -269,13 +272,14 @@ internal static class WorkflowCommand
         var journal = JournalCommand.JournalOption();
         var now = new Option<string?>("--now") { Description = $"Fire what is due at this UTC time (default: the clock); every event of the run carries it. It may not be earlier than the journal's last event nor later than the machine's clock ({RunClock.Skew.TotalMinutes:0} minutes of skew allowed)." };
         var command = new Command("tick", "Fire every due timer: approval timeouts escalate (and move when on_timeout says), after: timers move.") { journal, now };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             DateTimeOffset? requested = parse.GetValue(now) is { } text ? CliOptions.Utc(text, "--now") : null;
             var clock = new RunClock(RunClock.Machine);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!, clock);
             var at = clock.Settle(requested, store.LastTime(), "--now");
-            var fired = Runtime(parse, store, clock).Tick(at);
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation, clock);
+            var fired = workflows.Runtime.Tick(at);
             foreach (var instance in fired)
             {
                 output.WriteLine($"{instance.Id}: {instance.History[^1].Cause switch { "timeout" or "timer" => $"moved to {instance.State}", _ => $"escalated in {instance.State}" }}");
@@ -300,10 +304,11 @@ internal static class WorkflowCommand
         {
             journal, instanceId, version, actor, reason, dryRun, sign, Definitions, Roles,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var runtime = Runtime(parse, store);
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var runtime = workflows.Runtime;
             var instance = runtime.Find(parse.GetValue(instanceId)!) ?? throw new FormatException($"There is no instance {parse.GetValue(instanceId)}.");
             var loader = Loader(parse);
             var target = Files([parse.GetValue(Definitions)!]).Select(path => loader.Load(path).Value)
@@ -334,12 +339,13 @@ internal static class WorkflowCommand
         var journal = JournalCommand.JournalOption();
         var file = CliOptions.Input("SIGNALS.jsonl", "Signals, one JSON object a line.");
         var command = new Command("signals", "Run a file of signals (start, evidence, approve, reject, tick), printing each once it is durable; safe to run again after a crash. Every line is read first: a malformed line anywhere is named and nothing is run.") { journal, file, Definitions, Roles };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var path = parse.GetValue(file)!;
             RulesCommand.RequireExists(path);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var dispatcher = new SignalDispatcher(Runtime(parse, store), Catalogue(parse));
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var dispatcher = new SignalDispatcher(workflows.Runtime, Catalogue(parse));
 
             // Every line is read before any is run: a malformed line anywhere changes nothing.
             var documents = new List<JsonDocument>();
@@ -388,9 +394,9 @@ internal static class WorkflowCommand
 
     /// <summary>Starts an instance of the workflow <paramref name="id"/> of the workflows folder about <paramref name="subject"/>.</summary>
     /// <exception cref="FormatException">The folder has no valid definition of that id.</exception>
-    internal static WorkflowInstance StartOf(ParseResult parse, JournalStore store, string id, string subject, string actor, TextWriter error, TimeProvider? time = null) =>
+    internal static WorkflowInstance StartOf(ParseResult parse, WorkflowSession workflows, string id, string subject, string actor, TextWriter error) =>
         Definition(parse, id, error) is { } definition
-            ? Runtime(parse, store, time).Start(definition, subject, actor)
+            ? workflows.Runtime.Start(definition, subject, actor)
             : throw new FormatException($"{parse.GetValue(Definitions)}: no valid workflow {id} to start; see the problems above.");
 
     internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store, TimeProvider? time = null)

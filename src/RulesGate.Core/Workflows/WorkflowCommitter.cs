@@ -9,9 +9,8 @@ namespace RulesGate.Core.Workflows;
 /// ledger changes their activities make, each instance's new projection under a check that it is still at the
 /// version the plan was made from, the signal's idempotency key, and the effects they leave in the outbox.
 /// </summary>
-/// <param name="afterCommit">Runs once a transaction is durable (the runtime runs the outbox's effects there, unless they are deferred).</param>
 /// <param name="activity">What a move leads to beyond the workflow (an approved patch proposal applied), planned from the instance as the move leaves it and written in the move's transaction; null: nothing.</param>
-internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Action afterCommit, Func<WorkflowInstance, IReadOnlyList<string>> waits, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
+internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Func<WorkflowInstance, IReadOnlyList<string>> waits, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
 {
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     public const string SignalKeys = "workflow.key";
@@ -133,7 +132,6 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
             return null;
         }
 
-        afterCommit();
         return written;
     }
 

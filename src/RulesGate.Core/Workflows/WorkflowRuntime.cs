@@ -37,8 +37,9 @@ public sealed record SignalOutcome(string Key, bool AlreadyHandled, IReadOnlyLis
 /// Runs workflow instances durably on the journal. Each signal (start, evidence, vote, timer) is planned by
 /// <see cref="WorkflowPlanner"/>, committed by <see cref="WorkflowCommitter"/> in one transaction (the instance's
 /// events, the ledger changes its activities make, its new projection, the signal's idempotency key and the effects
-/// it leaves in the outbox, under a check that the instance is still at the version the signal was planned from),
-/// and its effects are run after the commit by <see cref="WorkflowEffects"/>.
+/// it leaves in the outbox, under a check that the instance is still at the version the signal was planned from).
+/// The runtime never runs an effect itself: whoever holds <see cref="Effects"/> does, beside the writer (a server's
+/// background service; the CLI once its command is done).
 /// </summary>
 public sealed class WorkflowRuntime
 {
@@ -54,16 +55,12 @@ public sealed class WorkflowRuntime
     internal const string EvidenceProjection = "evidence";
 
     /// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
-    /// <param name="deferEffects">
-    /// Leave the effects of a signal (renders, notices, log lines) in the outbox for whoever runs <see cref="Effects"/>
-    /// (a server's background loop); by default each signal runs the pending effects once its transaction is durable.
-    /// </param>
     /// <param name="activity">
     /// What a move leads to beyond the workflow (<see cref="Application.PatchApprovals.Activity"/>: an approved patch
     /// proposal applied), planned from the instance as the move leaves it and written in the move's own transaction, so
     /// a vote means the same on every path; null: nothing.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, bool deferEffects = false, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
     {
         this.store = store;
         this.loader = loader;
@@ -71,7 +68,7 @@ public sealed class WorkflowRuntime
         clock = time ?? TimeProvider.System;
         planner = new WorkflowPlanner(store, clock);
         Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
-        committer = new WorkflowCommitter(store, Effects, deferEffects ? () => { } : () => Effects.RunPendingAsync().GetAwaiter().GetResult(), Bookmarks, activity);
+        committer = new WorkflowCommitter(store, Effects, Bookmarks, activity);
     }
 
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>

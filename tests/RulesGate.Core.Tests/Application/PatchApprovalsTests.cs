@@ -46,7 +46,7 @@ public sealed class PatchApprovalsTests : IDisposable
     }
 
     [Fact]
-    public void Approval_AppliesItsProposal_InTheVotesOwnTransaction()
+    public async Task Approval_AppliesItsProposal_InTheVotesOwnTransaction()
     {
         var proposal = Propose();
         clock.Advance(TimeSpan.FromMinutes(5));
@@ -61,7 +61,9 @@ public sealed class PatchApprovalsTests : IDisposable
         Assert.Equal([vote.Time], new[] { settled.Time, applied.Time }.Distinct());
         Assert.DoesNotContain(journal.Store.Read(new RulesGate.Core.Journal.EventFilter(From: vote.Seq, To: applied.Seq)), e => e.Time != vote.Time);
         Assert.Equal(("applied", "approved by raj (risk): bounds checked"), (new PatchProposals(journal.Store).Find(proposal)!.Status, new PatchProposals(journal.Store).Find(proposal)!.SettledBy));
-        Assert.Equal(1.75, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);     // written by the effect after the commit
+        Assert.Equal(1.5, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);      // the file is the outbox's to write, after the commit
+        await runtime.Effects.RunPendingAsync();
+        Assert.Equal(1.75, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);
     }
 
     [Fact]

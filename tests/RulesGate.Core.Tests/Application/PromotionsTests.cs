@@ -63,7 +63,7 @@ public sealed class PromotionsTests : IDisposable
     }
 
     [Fact]
-    public void Ingest_WakesTheSubjectsWorkflowsOnceAndLogsTheirPromotions()
+    public async Task Ingest_WakesTheSubjectsWorkflowsOnceAndLogsTheirPromotions()
     {
         var runtime = Runtime();
         var instance = runtime.Start(AlphaTrade(), "alpha-momentum", "olga");
@@ -78,6 +78,7 @@ public sealed class PromotionsTests : IDisposable
         Assert.Equal((0, first.Added, 0), (again.Added, again.Duplicates, again.Moved.Count));
 
         // The workflow's set_stage promoted the policy; the log says so, as it would for an operator's promotion.
+        await runtime.Effects.RunPendingAsync();
         var logged = JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement;
         Assert.Equal("workflow alpha-trade-promotion:alpha-momentum", logged.GetProperty("actor").GetString());
     }

@@ -32,8 +32,8 @@ public sealed class WorkflowEffectsTests : IDisposable
     private static WorkflowWebhook Hook(Scripted handler, int retries = 3) =>
         new(new Uri("http://hooks.invalid/rg"), new WebhookRetry(retries, TimeSpan.FromMilliseconds(1)), handler);
 
-    private WorkflowRuntime Runtime(WorkflowWebhook? webhook = null, bool defer = false, int attempts = 5) =>
-        new(journal.Store, new WorkflowLoader(Compiled.Engine), NoRoles, clock, Artifacts, webhook, deferEffects: defer, effectRetry: new EffectRetry(attempts, TimeSpan.FromMinutes(1)));
+    private WorkflowRuntime Runtime(WorkflowWebhook? webhook = null, int attempts = 5) =>
+        new(journal.Store, new WorkflowLoader(Compiled.Engine), NoRoles, clock, Artifacts, webhook, effectRetry: new EffectRetry(attempts, TimeSpan.FromMinutes(1)));
 
     /// <summary>Walks a live-pipeline instance into L5_paper, whose entry notifies.</summary>
     private static void IntoPaper(WorkflowRuntime runtime)
@@ -50,12 +50,14 @@ public sealed class WorkflowEffectsTests : IDisposable
     private IReadOnlyList<JournalEvent> OfType(string type) => [.. journal.Store.Read(type: type)];
 
     [Fact]
-    public void Notify_TransientFailures_AreRetriedUntilDelivered()
+    public async Task Notify_TransientFailures_AreRetriedUntilDelivered()
     {
         var handler = new Scripted(HttpStatusCode.ServiceUnavailable, HttpStatusCode.InternalServerError, HttpStatusCode.NoContent);
         using var hook = Hook(handler);
+        var runtime = Runtime(hook);
 
-        IntoPaper(Runtime(hook));
+        IntoPaper(runtime);
+        Assert.Equal(1, await runtime.Effects.RunPendingAsync());
 
         Assert.Equal(3, handler.Calls);
         Assert.Single(OfType(WorkflowEffects.DoneType));
@@ -72,6 +74,7 @@ public sealed class WorkflowEffectsTests : IDisposable
         var runtime = Runtime(hook, attempts: 2);
 
         IntoPaper(runtime);
+        Assert.Equal(1, await runtime.Effects.RunPendingAsync());
 
         Assert.Equal(3, handler.Calls);
         var failed = JsonDocument.Parse(Assert.Single(OfType("workflow.webhook_failed")).Payload).RootElement;
@@ -108,7 +111,7 @@ public sealed class WorkflowEffectsTests : IDisposable
     [Fact]
     public async Task Effect_DoneButNotClosedBeforeACrash_IsNotDoneTwice()
     {
-        var runtime = Runtime(defer: true);
+        var runtime = Runtime();
         var instance = runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
         var log = new WorkflowEffect.Log("""{"policy_id":"s-1"}""");
         journal.Store.Append([WorkflowEffects.Event(instance, log)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, log));
@@ -123,25 +126,27 @@ public sealed class WorkflowEffectsTests : IDisposable
     }
 
     [Fact]
-    public void Notify_ClientError_IsNotRetried()
+    public async Task Notify_ClientError_IsNotRetried()
     {
         var handler = new Scripted(HttpStatusCode.BadRequest);
         using var hook = Hook(handler);
+        var runtime = Runtime(hook);
 
-        IntoPaper(Runtime(hook));
+        IntoPaper(runtime);
+        await runtime.Effects.RunPendingAsync();
 
         Assert.Equal(1, handler.Calls);
         Assert.Single(OfType("workflow.webhook_failed"));
     }
 
     [Fact]
-    public async Task Deferred_EffectsWaitInTheOutboxAcrossARestart_ThenRunOnce()
+    public async Task Effects_AreNeverRunByTheSignal_TheyWaitInTheOutboxAcrossARestart_ThenRunOnce()
     {
         var handler = new Scripted(HttpStatusCode.NoContent);
         using var hook = Hook(handler);
-        IntoPaper(Runtime(hook, defer: true));
+        IntoPaper(Runtime(hook));
 
-        // The transition is durable; its notice is journaled and pending, not yet posted.
+        // The transition is durable; its notice is journaled and pending, not yet posted: the runtime runs no effect itself.
         Assert.Equal(0, handler.Calls);
         var pending = Assert.Single(Runtime(hook).Effects.Pending());
         Assert.Equal(new WorkflowEffect.Notify("Paper burn-in started."), pending.Effect);
@@ -163,7 +168,7 @@ public sealed class WorkflowEffectsTests : IDisposable
     {
         var handler = new Scripted(HttpStatusCode.NoContent);
         using var hook = Hook(handler);
-        var runtime = Runtime(hook, defer: true);
+        var runtime = Runtime(hook);
         IntoPaper(runtime);
         var events = journal.Store.LastSeq();
         using var cancelled = new CancellationTokenSource();
@@ -181,7 +186,7 @@ public sealed class WorkflowEffectsTests : IDisposable
     {
         // The artifacts "journal.Folder" is a file: nothing can be rendered under it.
         File.WriteAllText(Artifacts, "not a journal.Folder");
-        var runtime = Runtime(defer: true);
+        var runtime = Runtime();
         var instance = runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
         var render = new WorkflowEffect.Render("promotion_summary.md.sbn", instance.State);
         journal.Store.Append([WorkflowEffects.Event(instance, render)], project: (scope, events) => WorkflowEffects.Enqueue(scope, events[0], instance, render));

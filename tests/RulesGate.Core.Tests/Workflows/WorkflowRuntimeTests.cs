@@ -57,7 +57,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     }
 
     [Fact]
-    public void AlphaTrade_GatesThenApprovalsThenTheLiveGate_ReachLimitedLive()
+    public async Task AlphaTrade_GatesThenApprovalsThenTheLiveGate_ReachLimitedLive()
     {
         var review = AtPilotReview();
 
@@ -86,6 +86,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal("limited_live", live.State);
         Assert.Equal(PromotionStage.LimitedLive, PolicyLedger.Read(store, "alpha-momentum").CurrentStage);
         Assert.Equal(["start", "evidence", "evidence", "approval", "approval", "evidence"], live.History.Select(step => step.Cause));
+        await runtime.Effects.RunPendingAsync();
         Assert.True(File.Exists(Path.Combine(folder, "artifacts", "workflows", "alpha-trade-promotion_alpha-momentum", "pilot-promotion_summary.md")));
         Assert.True(JournalVerifier.Verify(store).Intact);
     }
@@ -237,9 +238,10 @@ public sealed class WorkflowRuntimeTests : IDisposable
     }
 
     [Fact]
-    public void SetStage_ByAWorkflow_ReachesThePromotionLogLikeAnOperatorsPromotion()
+    public async Task SetStage_ByAWorkflow_ReachesThePromotionLogLikeAnOperatorsPromotion()
     {
         var pilot = runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "diary is clean").Instance;
+        await runtime.Effects.RunPendingAsync();
 
         var lines = File.ReadAllLines(Path.Combine(folder, "artifacts", "governance", "policy_promotions.log"));
         Assert.Equal(["paper", "pilot"], lines.Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));

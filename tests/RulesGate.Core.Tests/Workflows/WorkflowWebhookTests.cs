@@ -64,6 +64,7 @@ public sealed class WorkflowWebhookTests : IDisposable
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri(url)));
 
         IntoPaper(runtime);
+        Assert.Equal(1, await runtime.Effects.RunPendingAsync());
         var (type, body) = await received.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.StartsWith("application/json", type, StringComparison.Ordinal);
@@ -73,12 +74,13 @@ public sealed class WorkflowWebhookTests : IDisposable
     }
 
     [Fact]
-    public void Notify_UnreachableWebhook_IsJournaledAndTheStepStands()
+    public async Task Notify_UnreachableWebhook_IsJournaledAndTheStepStands()
     {
         using var store = SqliteJournal.Create(Path.Combine(folder, "journal.db"));
         var runtime = new WorkflowRuntime(store, new WorkflowLoader(Compiled.Engine), new WorkflowRoles(new Dictionary<string, IReadOnlySet<string>>()), webhook: new WorkflowWebhook(new Uri($"http://127.0.0.1:{FreePort()}/nobody/"), new WebhookRetry(Retries: 1, FirstDelay: TimeSpan.FromMilliseconds(1))));
 
         IntoPaper(runtime);
+        await runtime.Effects.RunPendingAsync();
 
         Assert.Equal("L5_paper", runtime.Find("live-pipeline:s-1")!.State);
         var failed = Assert.Single(store.Read(), e => e.Type == "workflow.webhook_failed");
