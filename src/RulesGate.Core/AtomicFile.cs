@@ -1,8 +1,13 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
 namespace RulesGate.Core;
 
-/// <summary>Files that a reader sees whole, old or new: written to a temporary file beside them, flushed to disk, then renamed over.</summary>
+/// <summary>
+/// Files that a reader sees whole, old or new: written to a temporary file beside them, flushed to disk, renamed over,
+/// and the rename itself made durable (the folder flushed), so a caller that records the write as done after
+/// <see cref="Write"/> returns never records what a power cut could undo.
+/// </summary>
 public static class AtomicFile
 {
     /// <summary>Puts <paramref name="bytes"/> at <paramref name="path"/> atomically, making its folder first; temporary files a dead process left for it go.</summary>
@@ -25,12 +30,51 @@ public static class AtomicFile
             }
 
             File.Move(temporary, path, overwrite: true);
+            FlushFolder(folder);
         }
         finally
         {
             File.Delete(temporary);
         }
     }
+
+    /// <summary>Flushes a folder's entries to disk (a rename in it is durable once this returns); where the system has no such call (Windows), nothing.</summary>
+    /// <exception cref="IOException">The folder could not be opened or flushed.</exception>
+    private static void FlushFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var descriptor = Open(System.Text.Encoding.UTF8.GetBytes(folder + "\0"), 0);     // O_RDONLY: enough to fsync a folder
+        if (descriptor < 0)
+        {
+            throw new IOException($"{folder}: cannot open the folder to flush it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(descriptor) != 0)
+            {
+                throw new IOException($"{folder}: cannot flush the folder to disk (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(descriptor);
+        }
+    }
+
+    // DllImport, not LibraryImport: its generated code would need unsafe blocks in Core, for three calls whose arguments are plain.
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open(byte[] path, int flags);     // the path as NUL-terminated UTF-8
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static extern int Fsync(int descriptor);
+
+    [DllImport("libc", EntryPoint = "close")]
+    private static extern int Close(int descriptor);
 
     /// <summary>The SHA-256 of the file's bytes, lower-case hex; null when there is no file.</summary>
     public static string? Hash(string path) => File.Exists(path) ? Hash(File.ReadAllBytes(path)) : null;
