@@ -8,7 +8,7 @@ namespace RulesGate.Core;
 /// and the rename itself made durable (the folder flushed), so a caller that records the write as done after
 /// <see cref="Write"/> returns never records what a power cut could undo.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>Puts <paramref name="bytes"/> at <paramref name="path"/> atomically, making its folder first; temporary files a dead process left for it go.</summary>
     public static void Write(string path, byte[] bytes)

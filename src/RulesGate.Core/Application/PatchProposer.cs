@@ -585,10 +585,10 @@ public sealed class PatchProposals(JournalStore store)
 public sealed class PatchRefusedException(string proposal, string message) : RefusalException("patch.refused", proposal, message);
 
 /// <summary>What <c>operator_checklist.md.sbn</c> sees.</summary>
-public sealed record ChecklistModel(string ProposalId, string Mode, string CreatedAt, string Policy, IReadOnlyList<ChecklistWarning> Warnings, IReadOnlyList<ChecklistPatch> Patches, int Rejected);
+internal sealed record ChecklistModel(string ProposalId, string Mode, string CreatedAt, string Policy, IReadOnlyList<ChecklistWarning> Warnings, IReadOnlyList<ChecklistPatch> Patches, int Rejected);
 
 /// <summary>The safety flags one patch raised.</summary>
-public sealed record ChecklistWarning(string PatchId, string Target, IReadOnlyList<string> Flags);
+internal sealed record ChecklistWarning(string PatchId, string Target, IReadOnlyList<string> Flags);
 
 /// <summary>One accepted patch, as the operator reviews it.</summary>
-public sealed record ChecklistPatch(string PatchId, string Target, string OldValue, string NewValue, string Confidence, IReadOnlyList<string> Tags, string Reason, string Source, string Outcome);
+internal sealed record ChecklistPatch(string PatchId, string Target, string OldValue, string NewValue, string Confidence, IReadOnlyList<string> Tags, string Reason, string Source, string Outcome);

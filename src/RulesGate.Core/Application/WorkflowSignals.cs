@@ -10,17 +10,17 @@ namespace RulesGate.Core.Application;
 public abstract record WorkflowSignal(string? Key);
 
 /// <summary>Start an instance of the workflow <paramref name="Workflow"/> (its id) about <paramref name="Subject"/>.</summary>
-public sealed record StartSignal(string Workflow, string Subject, string Actor, string? Key) : WorkflowSignal(Key);
+internal sealed record StartSignal(string Workflow, string Subject, string Actor, string? Key) : WorkflowSignal(Key);
 
 /// <summary>Evidence of <paramref name="Kind"/> about <paramref name="Subject"/>, which wakes every instance about it.</summary>
-public sealed record EvidenceSignal(string Subject, string Kind, JsonElement Evidence, string? Key) : WorkflowSignal(Key);
+internal sealed record EvidenceSignal(string Subject, string Kind, JsonElement Evidence, string? Key) : WorkflowSignal(Key);
 
 /// <summary>An approval or a rejection, with its reason, by an actor in a role.</summary>
 /// <param name="Signature">The voter's signature over the vote, as <c>rulesgate key sign</c> adds it: a name alone is not an identity.</param>
 public sealed record VoteSignal(string Instance, string Actor, string Role, bool Approve, string Reason, string Signature, string? Key) : WorkflowSignal(Key);
 
 /// <summary>The time has come: every timer due by <paramref name="Now"/> fires.</summary>
-public sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null);
+internal sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null);
 
 /// <summary>The definitions of one folder, found by id: what <c>start</c> signals name.</summary>
 public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)

@@ -7,7 +7,7 @@ namespace RulesGate.Core.Gate;
 /// <c>kind: CapitalPolicy</c>: pre-trade rules over an order intent and the account, market and execution
 /// state. The standard parameters are declared here with their ranges; any other parameter is inferred.
 /// </summary>
-public sealed class CapitalPolicyKind : RuleKind<CapitalContext>
+internal sealed class CapitalPolicyKind : RuleKind<CapitalContext>
 {
     public static CapitalPolicyKind Instance { get; } = new();
 

@@ -6,10 +6,10 @@ using RulesGate.Core.Serialization;
 namespace RulesGate.Core.Governance;
 
 /// <summary>A strategy's tokens that may still authorise an order, as the <c>token</c> projection keeps them.</summary>
-public sealed record TokenSet(IReadOnlyList<ExecutionToken> Active);
+internal sealed record TokenSet(IReadOnlyList<ExecutionToken> Active);
 
 /// <summary>A token refused: missing, for another strategy, used, revoked, expired, out of scope, or one too many.</summary>
-public sealed class TokenRefusedException(string strategy, string message) : RefusalException("token.refused", strategy, message);
+internal sealed class TokenRefusedException(string strategy, string message) : RefusalException("token.refused", strategy, message);
 
 /// <summary>
 /// Execution tokens in the journal: issued, consumed and revoked as <c>token.*</c> events on <c>token:{strategy}</c>,

@@ -23,7 +23,7 @@ public sealed record StoredSegment(long First, long Last, int Count, string Stre
 /// names the first altered event inside a segment without turning a payload into JSON. Segments of format 1 (every
 /// payload text) are read as before.
 /// </summary>
-public static class JournalSegment
+internal static class JournalSegment
 {
     public const string Format = "rulesgate-segment/2";
 
@@ -332,7 +332,7 @@ public static class JournalSegment
 }
 
 /// <summary>A segment that cannot be read as one: named by its range, with what is wrong.</summary>
-public sealed class JournalSegmentException(StoredSegment segment, string problem)
+internal sealed class JournalSegmentException(StoredSegment segment, string problem)
     : JournalException($"the segment of events {segment.First}–{segment.Last} cannot be read: {problem} (its row was altered).")
 {
     public long First { get; } = segment.First;

@@ -7,7 +7,7 @@ namespace RulesGate.Core.Journal;
 /// SHA-256(0x00 ‖ event hash), a node SHA-256(0x01 ‖ left ‖ right), and a tree of n leaves splits at the largest
 /// power of two below n. Its root commits to every event up to its size, so a signed root (a checkpoint) pins them.
 /// </summary>
-public static class MerkleTree
+internal static class MerkleTree
 {
     /// <summary>The root over <paramref name="leaves"/> (each an event hash, 32 bytes); the hash of nothing for none.</summary>
     public static byte[] Root(IReadOnlyList<byte[]> leaves) =>

@@ -9,7 +9,7 @@ namespace RulesGate.Core.Orders;
 /// <see cref="Flush()"/>: whoever acknowledges an order (writes its line, sends it) does so only when
 /// <see cref="Pending"/> is 0.
 /// </summary>
-public sealed class BatchSink(JournalStore store, int size)
+internal sealed class BatchSink(JournalStore store, int size)
 {
     private readonly List<JournalEntry> entries = new(size);
     private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);

@@ -8,7 +8,7 @@ namespace RulesGate.Core.Orders;
 /// the call returns (<c>eval</c>, <c>governance eval</c>, <c>demo</c>, a governed order on a server's writer); the others
 /// are <see cref="GroupCommitSink"/> (<c>serve</c>) and <see cref="BatchSink"/> (<c>run</c>).
 /// </summary>
-public sealed class DirectSink(JournalStore store)
+internal sealed class DirectSink(JournalStore store)
 {
     /// <summary>Commits the record; returns its first event.</summary>
     /// <exception cref="Governance.TokenRefusedException">The token the order used was used meanwhile: nothing was written.</exception>

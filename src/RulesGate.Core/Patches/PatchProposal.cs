@@ -60,7 +60,7 @@ public sealed record PatchRun(
 }
 
 /// <summary>The JSON of patches and decisions, as the journal keeps them and the proposal files hold them (keys sorted).</summary>
-public static class PatchJson
+internal static class PatchJson
 {
     public static void WriteDecision(Utf8JsonWriter writer, PatchDecision decision, bool withPatch)
     {

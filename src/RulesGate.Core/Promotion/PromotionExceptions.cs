@@ -5,11 +5,11 @@ namespace RulesGate.Core.Promotion;
 public sealed class PromotionRefusedException(string subject, string message) : RefusalException("promotion.refused", subject, message);
 
 /// <summary>Someone else changed the policy's record since it was read; nothing was written.</summary>
-public sealed class LedgerConflictException(string policyId, long expected, long actual)
+internal sealed class LedgerConflictException(string policyId, long expected, long actual)
     : RefusalException("ledger.conflict", policyId, $"The ledger record of {policyId} changed while this promotion was being made (version {expected.ToString(System.Globalization.CultureInfo.InvariantCulture)}, now {actual.ToString(System.Globalization.CultureInfo.InvariantCulture)}); nothing was written. Read it again and retry.");
 
 /// <summary>A diary entry id already stands for different content: an entry is recorded once and never rewritten.</summary>
-public sealed class DiaryConflictException : RefusalException
+internal sealed class DiaryConflictException : RefusalException
 {
     private DiaryConflictException(string entryId, string message)
         : base("diary.conflict", entryId, message)

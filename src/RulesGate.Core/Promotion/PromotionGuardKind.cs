@@ -9,7 +9,7 @@ namespace RulesGate.Core.Promotion;
 /// <c>status_stages.STATUS</c> name the stage each gated status needs; a rule fires when a requirement is not met
 /// and its message is the sentence the refusal shows.
 /// </summary>
-public sealed class PromotionGuardKind : RuleKind<GuardContext>
+internal sealed class PromotionGuardKind : RuleKind<GuardContext>
 {
     public static PromotionGuardKind Instance { get; } = new();
 

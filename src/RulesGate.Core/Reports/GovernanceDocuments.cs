@@ -10,13 +10,13 @@ using RulesGate.Core.Promotion;
 namespace RulesGate.Core.Reports;
 
 /// <summary>One transition of a record, as the promotion summary lists it.</summary>
-public sealed record SummaryStep(string At, string Kind, string From, string To, string Actor, string Approvals);
+internal sealed record SummaryStep(string At, string Kind, string From, string To, string Actor, string Approvals);
 
 /// <summary>A checklist item and its status.</summary>
-public sealed record ChecklistItem(string Item, string Status);
+internal sealed record ChecklistItem(string Item, string Status);
 
 /// <summary>What <c>promotion_summary.md.sbn</c> sees: a record's latest transition and its history.</summary>
-public sealed record PromotionSummaryModel(
+internal sealed record PromotionSummaryModel(
     string PolicyId,
     string Kind,
     string From,
@@ -41,7 +41,7 @@ public sealed record ChangeRow(string At, string What, string Subject, string Ch
 public sealed record ChangelogModel(int Count, IReadOnlyList<ChangeRow> Changes);
 
 /// <summary>What a workflow's <c>render</c> effect's template sees, besides the summary's own model; the instance and its subject as code spans (<see cref="Markdown"/>).</summary>
-public sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow);
+internal sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow);
 
 /// <summary>
 /// Markdown for compliance, rendered from Scriban templates a user can edit: <c>templates/NAME</c> when it exists,

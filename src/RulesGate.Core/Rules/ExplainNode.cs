@@ -9,4 +9,4 @@ namespace RulesGate.Core.Rules;
 /// <param name="Operator">The operator (<c>&amp;&amp;</c>, <c>&gt;</c>, <c>!</c>, …); empty for a leaf.</param>
 /// <param name="Children">Operands: two for a logical operator or comparison, one for a negation, none for a leaf.</param>
 /// <param name="Offset">Where the node starts in the rule's condition.</param>
-public sealed record ExplainNode(int Probe, string Text, string Operator, IReadOnlyList<ExplainNode> Children, int Offset);
+internal sealed record ExplainNode(int Probe, string Text, string Operator, IReadOnlyList<ExplainNode> Children, int Offset);

@@ -7,7 +7,7 @@ namespace RulesGate.Core.Rules;
 /// <param name="Removed">Identities of files gone from the folder and unloaded.</param>
 /// <param name="Failed">Files that did not load; the previous version of each stays live.</param>
 /// <param name="Unchanged">Files whose bytes had not changed.</param>
-public sealed record RuleReloadReport(
+internal sealed record RuleReloadReport(
     IReadOnlyList<string> Loaded,
     IReadOnlyList<string> Removed,
     IReadOnlyList<(string Path, IReadOnlyList<RuleDiagnostic> Diagnostics)> Failed,
@@ -18,7 +18,7 @@ public sealed record RuleReloadReport(
 /// swapped in atomically; a file that fails keeps its previous version live and the report says why.
 /// Swapped-out versions are unloaded and freed once no evaluation holds them.
 /// </summary>
-public sealed class RuleRegistry : IDisposable
+internal sealed class RuleRegistry : IDisposable
 {
     private readonly RuleEngine engine;
     private readonly string directory;

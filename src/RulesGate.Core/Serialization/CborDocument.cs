@@ -12,7 +12,7 @@ namespace RulesGate.Core.Serialization;
 /// the same code writes through <see cref="JsonSink"/>. Numbers are stored as their bits: no text to format or parse,
 /// which is most of what a decision costs to write as JSON.
 /// </summary>
-public sealed class CborDocument : IDocumentWriter
+internal sealed class CborDocument : IDocumentWriter
 {
     /// <summary>Deeper documents are refused by <see cref="ToJson"/>: a hostile one cannot exhaust the stack.</summary>
     public const int MaxDepth = 64;

@@ -50,7 +50,7 @@ public interface IDocumentWriter
 }
 
 /// <summary>A <see cref="Utf8JsonWriter"/> seen as an <see cref="IDocumentWriter"/>.</summary>
-public readonly struct JsonSink(Utf8JsonWriter writer) : IDocumentWriter
+internal readonly struct JsonSink(Utf8JsonWriter writer) : IDocumentWriter
 {
     public void WriteStartObject() => writer.WriteStartObject();
 

@@ -8,7 +8,7 @@ namespace RulesGate.Core.Workflows;
 /// The conditions of a workflow file (<c>on_evidence.when</c> and <c>demote.when</c>), compiled together by the
 /// rule engine as one bundle over <see cref="EvidenceContext"/>; errors point into the workflow file.
 /// </summary>
-public sealed class WorkflowConditionsKind : RuleKind<EvidenceContext>
+internal sealed class WorkflowConditionsKind : RuleKind<EvidenceContext>
 {
     public static WorkflowConditionsKind Instance { get; } = new();
 

@@ -11,11 +11,11 @@ using RulesGate.Core.Signing;
 namespace RulesGate.Core.Workflows;
 
 /// <summary>Another process changed the instance between reading and writing; nothing was written.</summary>
-public sealed class WorkflowConflictException(string instance)
+internal sealed class WorkflowConflictException(string instance)
     : RefusalException("workflow.conflict", instance, $"Instance {instance} changed while this signal was being handled; nothing was written. Send it again.");
 
 /// <summary>A signal the instance or its definition does not allow (a vote nobody may cast, an unknown instance…): one sentence.</summary>
-public sealed class WorkflowRefusedException(string instance, string message) : RefusalException("workflow.refused", instance, message);
+internal sealed class WorkflowRefusedException(string instance, string message) : RefusalException("workflow.refused", instance, message);
 
 /// <summary>
 /// What a signal did: the instances it moved (for a vote, the instance voted on), or nothing because its
