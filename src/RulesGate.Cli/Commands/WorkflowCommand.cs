@@ -213,11 +213,10 @@ internal static class WorkflowCommand
             }
 
             // Escalations move nothing, so the history does not hold them: the journal does.
-            foreach (var escalated in store.Read(instance.Key, EventTypes.WorkflowEscalated))
+            foreach (var recorded in store.Read(instance.Key, EventTypes.WorkflowEscalated))
             {
-                using var payload = JsonDocument.Parse(escalated.Payload);
-                var fields = payload.RootElement;
-                output.WriteLine($"  {escalated.Time}  escalated in {fields.GetProperty("state").GetString()} to {string.Join(", ", fields.GetProperty("to").EnumerateArray().Select(role => role.GetString()))}, waiting since {fields.GetProperty("waiting_since").GetString()}");
+                var escalated = EventPayload.Read<WorkflowEscalated>(recorded);
+                output.WriteLine($"  {recorded.Time}  escalated in {escalated.State} to {string.Join(", ", escalated.To)}, waiting since {escalated.WaitingSince}");
             }
 
             return ExitCodes.Ok;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace RulesGate.Core.Signing;
 
@@ -9,7 +10,11 @@ namespace RulesGate.Core.Signing;
 /// whose caller <c>serve</c> authenticated.
 /// </summary>
 /// <param name="KeyId">The first 16 hex digits of the SHA-256 of the public key that verified it.</param>
-public sealed record Proof(string By, string? KeyId = null, string? Signature = null, string? Statement = null)
+public sealed record Proof(
+    string By,
+    [property: JsonPropertyName("key"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? KeyId = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Signature = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Statement = null)
 {
     public const string BySignature = "signature";
     public const string ByPrincipal = "principal";

@@ -65,7 +65,7 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
 
             if (plan.Entries.Count == 0)
             {
-                plan.Event(EventTypes.WorkflowSignal, writer => writer.WriteString("key"u8, signal ?? ""));
+                plan.Event(new WorkflowSignalled(plan.Instance.Id, plan.Instance.State, signal ?? ""));
             }
         }
 

@@ -256,42 +256,23 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         var attempt = pending.Attempts + 1;
         var dead = failure is not null && attempt >= retry.Attempts;
         DateTimeOffset? retryAt = failure is null || dead ? null : retry.After(attempt, clock.GetUtcNow());
-        var (type, detail) = (failure, effect) switch
-        {
-            (null, _) => (DoneType, null),
-            (_, WorkflowEffect.Render render) => (EventTypes.RenderFailed, ("template", render.Template)),
-            (_, WorkflowEffect.Notify notify) => (EventTypes.WebhookFailed, ("text", notify.Text)),
-            (_, WorkflowEffect.WriteFile file) => (EventTypes.WriteFailed, ("path", file.Path)),
-            _ => (EventTypes.LogFailed, ((string, string)?)("log", promotionLog ?? "")),
-        };
-        var payload = JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("instance"u8, instance);
-            writer.WriteNumber("effect"u8, seq);
-            if (failure is not null)
-            {
-                if (effect is WorkflowEffect.Notify && webhook is not null)
-                {
-                    writer.WriteString("url"u8, webhook.Url.ToString());
-                }
-
-                writer.WriteString(detail!.Value.Item1, detail.Value.Item2);
-                writer.WriteString("error"u8, failure);
-                writer.WriteNumber("attempt"u8, attempt);
-                JsonText.Optional(writer, "retry_at"u8, retryAt is { } at ? JsonText.Timestamp(at) : null);
-                writer.WriteBoolean("dead_letter"u8, dead);
-            }
-
-            writer.WriteEndObject();
-        }, pretty: false);
+        var at = retryAt is { } when ? JsonText.Timestamp(when) : null;
         if (store.Load(Outbox, key) is not { } stored)
         {
             return;     // closed meanwhile by another process that ran it too
         }
 
         var entry = RecordJson.Read<OutboxEntry>(stored.Value);
-        store.Append([new JournalEntry(entry.Stream ?? $"{WorkflowInstance.Projection}:{instance}", type, payload)], project: (scope, events) =>
+        var stream = entry.Stream ?? $"{WorkflowInstance.Projection}:{instance}";
+        var closed = (failure, effect) switch
+        {
+            (null, _) => EventPayload.Entry(stream, new EffectDone(instance, seq)),
+            (_, WorkflowEffect.Render render) => EventPayload.Entry(stream, new RenderFailed(instance, seq, render.Template, failure, attempt, at, dead)),
+            (_, WorkflowEffect.Notify notify) => EventPayload.Entry(stream, new WebhookFailed(instance, seq, webhook?.Url.ToString(), notify.Text, failure, attempt, at, dead)),
+            (_, WorkflowEffect.WriteFile file) => EventPayload.Entry(stream, new WriteFailed(instance, seq, file.Path, failure, attempt, at, dead)),
+            _ => EventPayload.Entry(stream, new LogFailed(instance, seq, promotionLog ?? "", failure, attempt, at, dead)),
+        };
+        store.Append([closed], project: (scope, events) =>
         {
             if (failure is null || dead)
             {
@@ -300,7 +281,7 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
 
             if (failure is not null)
             {
-                var failed = RecordJson.Write(entry with { Attempts = attempt, RetryAt = retryAt is { } at ? JsonText.Timestamp(at) : null, Error = failure });
+                var failed = RecordJson.Write(entry with { Attempts = attempt, RetryAt = at, Error = failure });
                 scope.Store(dead ? DeadLetters : Outbox, key, failed, events[0].Seq);
             }
         });
@@ -314,17 +295,8 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         var dead = store.Load(DeadLetters, key) is { } stored ? Parse(stored) : throw new FormatException($"There is no dead letter {seq}; 'rulesgate effects list' shows them.");
         actor = Identities.Name(actor, "actor");
         reason = Identities.Text(reason, "reason");
-        var payload = JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("instance"u8, dead.Instance);
-            writer.WriteNumber("effect"u8, seq);
-            writer.WriteString("actor"u8, actor);
-            writer.WriteString("reason"u8, reason);
-            writer.WriteEndObject();
-        }, pretty: false);
         var entry = RecordJson.Read<OutboxEntry>(store.Load(DeadLetters, key)!.Value) with { Attempts = 0, RetryAt = null };
-        store.Append([new JournalEntry(entry.Stream ?? $"{WorkflowInstance.Projection}:{dead.Instance}", RetriedType, payload)], project: (scope, events) =>
+        store.Append([EventPayload.Entry(entry.Stream ?? $"{WorkflowInstance.Projection}:{dead.Instance}", new EffectRetried(dead.Instance, seq, actor, reason))], project: (scope, events) =>
         {
             scope.Delete(DeadLetters, key, events[0].Seq);
             scope.Store(Outbox, key, RecordJson.Write(entry), events[0].Seq);

@@ -33,13 +33,8 @@ internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry
     /// <summary>What the plan asks the world to do once it is durable (a ledger change adds its log line at commit).</summary>
     public List<WorkflowEffect> Effects { get; } = [];
 
-    public void Event(string type, Action<System.Text.Json.Utf8JsonWriter> fields) =>
-        Entries.Add((new JournalEntry(Instance.Key, type, JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("instance"u8, Instance.Id);
-            writer.WriteString("state"u8, Instance.State);
-            fields(writer);
-            writer.WriteEndObject();
-        }, pretty: false)), null));
+    /// <summary>Adds an event on the instance's stream.</summary>
+    public void Event<T>(T payload)
+        where T : IEventPayload<T> =>
+        Entries.Add((EventPayload.Entry(Instance.Key, payload), null));
 }

@@ -22,12 +22,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     {
         var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor, definition.Initial, Stamp(), null, [], [], 0);
         var plan = new WorkflowPlan(instance, []);
-        plan.Event(EventTypes.WorkflowStarted, writer =>
-        {
-            writer.WriteString("workflow"u8, definition.Identity);
-            writer.WriteString("subject"u8, subject);
-            writer.WriteString("requester"u8, actor);
-        });
+        plan.Event(new WorkflowStarted(instance.Id, instance.State, definition.Identity, subject, actor));
         Enter(definition, plan, definition.Initial, "start", actor, "", demotion: false);
 
         // The evidence already recorded about the subject may take the first step at once.
@@ -66,21 +61,14 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         }
 
         var plan = new WorkflowPlan(instance, []);
-        plan.Event(approve ? EventTypes.WorkflowApproved : EventTypes.WorkflowRejected, writer =>
-        {
-            writer.WriteString("actor"u8, actor);
-            writer.WriteString("role"u8, role);
-            writer.WriteString("reason"u8, reason);
-            writer.WriteString("state"u8, instance.State);
-            writer.WriteNumber("step"u8, instance.History.Count);
-            proof.Write(writer);
-        });
         if (!approve)
         {
+            plan.Event(new WorkflowRejected(instance.Id, instance.State, actor, role, reason, instance.History.Count, proof));
             Enter(definition, plan, approval.Reject, "rejection", actor, $"{role}: {reason}", demotion: false);
         }
         else
         {
+            plan.Event(new WorkflowApproved(instance.Id, instance.State, actor, role, reason, instance.History.Count, proof));
             plan.Instance = plan.Instance with { Votes = [.. plan.Instance.Votes, new WorkflowVote(actor, role, reason, Stamp())] };
             if (plan.Instance.Votes.Count >= approval.Quorum)
             {
@@ -106,13 +94,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
         var plan = new WorkflowPlan(instance, []) { Now = now };
         if (state.Approval is { } approval)
         {
-            plan.Event(EventTypes.WorkflowEscalated, writer =>
-            {
-                writer.WriteString("at"u8, JsonText.Timestamp(now));
-                writer.WritePropertyName("to"u8);
-                JsonText.Value(writer, approval.EscalateTo);
-                writer.WriteString("waiting_since"u8, instance.EnteredAt);
-            });
+            plan.Event(new WorkflowEscalated(instance.Id, instance.State, JsonText.Timestamp(now), approval.EscalateTo, instance.EnteredAt));
             plan.Effects.Add(new WorkflowEffect.Notify($"No decision on {instance.State} since {instance.EnteredAt}; escalated to {string.Join(", ", approval.EscalateTo)}."));
             if (approval.OnTimeout is { } target)
             {
@@ -189,17 +171,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             History = [.. instance.History, new WorkflowStep(Stamp(), instance.State, instance.State, "migration", actor, $"{instance.Workflow}@{instance.Version} → {target.Identity}: {reason}")],
         };
         var plan = new WorkflowPlan(instance, []) { Instance = migrated };
-        plan.Event(EventTypes.WorkflowMigrated, writer =>
-        {
-            writer.WriteString("from"u8, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}");
-            writer.WriteString("to"u8, target.Identity);
-            writer.WriteString("definition"u8, target.Hash);
-            writer.WriteString("actor"u8, actor);
-            writer.WriteString("reason"u8, reason);
-            writer.WriteString("state"u8, instance.State);
-            writer.WriteNumber("step"u8, instance.History.Count);
-            proof.Write(writer);
-        });
+        plan.Event(new WorkflowMigrated(instance.Id, instance.State, $"{instance.Workflow}@{instance.Version}#{instance.Hash[..12]}", target.Identity, target.Hash, actor, reason, instance.History.Count, proof));
         return plan;
     }
 
@@ -218,13 +190,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             Due = state.Approval?.Timeout is { } timeout ? now + timeout : state.After is { } after ? now + after.After : null,
             History = [.. plan.Instance.History, new WorkflowStep(at, from, target, cause, actor, detail)],
         };
-        plan.Event(EventTypes.WorkflowEntered, writer =>
-        {
-            writer.WriteString("from"u8, from);
-            writer.WriteString("cause"u8, cause);
-            writer.WriteString("actor"u8, actor);
-            writer.WriteString("detail"u8, detail);
-        });
+        plan.Event(new WorkflowEntered(plan.Instance.Id, target, from, cause, actor, detail));
         foreach (var activity in state.OnEntry)
         {
             switch (activity)
@@ -239,7 +205,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
                     };
                     break;
                 case WorkflowActivity.Notify notify:
-                    plan.Event(EventTypes.WorkflowNotice, writer => writer.WriteString("text"u8, notify.Text));
+                    plan.Event(new WorkflowNotice(plan.Instance.Id, plan.Instance.State, notify.Text));
                     plan.Effects.Add(new WorkflowEffect.Notify(notify.Text));
                     break;
                 case WorkflowActivity.Render render:

@@ -118,16 +118,7 @@ public sealed class WorkflowRuntime
             return SignalOutcome.Handled(key);
         }
 
-        var entry = new JournalEntry($"evidence:{subject}", EventTypes.EvidenceSubmitted, JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("subject"u8, subject);
-            writer.WriteString("kind"u8, kind);
-            writer.WriteString("key"u8, key);
-            writer.WritePropertyName("evidence"u8);
-            fields.WriteTo(writer);
-            writer.WriteEndObject();
-        }, pretty: false));
+        var entry = EventPayload.Entry($"evidence:{subject}", new EvidenceSubmitted(subject, kind, key, fields));
         void Record(JournalTransaction scope, JournalEvent recorded)
         {
             WorkflowCommitter.Claim(scope, key, recorded.Seq);
