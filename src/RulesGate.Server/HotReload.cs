@@ -55,7 +55,7 @@ public sealed class HotReload
             Changed(files.Policy, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
             {
                 var from = host.Gate.Bundle.Identity;
-                notes.Add(host.Use(new CapitalGate(bundle), Note(ReloadedType, files.Policy, from, bundle.Identity, problem: null)));
+                notes.Add(host.Use(new CapitalGate(bundle), ReloadedEntry(files.Policy, from, bundle.Identity)));
             }, loaded, failed, notes);
 
             if (service is not null)
@@ -64,7 +64,7 @@ public sealed class HotReload
                 {
                     Changed(gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
                     {
-                        notes.Add(host.Note(Note(ReloadedType, gates, service.Settings.Gates.Identity, bundle.Identity, problem: null)));
+                        notes.Add(host.Note(ReloadedEntry(gates, service.Settings.Gates.Identity, bundle.Identity)));
                         service.Use(gates: bundle);
                         host.Metrics.Bundle(bundle);
                     }, loaded, failed, notes);
@@ -84,7 +84,7 @@ public sealed class HotReload
                     if (policy is not null || ladder is not null)
                     {
                         var next = new GovernanceGate(policy ?? live.Bundle, ladder ?? live.Maturity);
-                        notes.Add(host.Note(Note(ReloadedType, policy is not null ? governance : files.Maturity!, live.Bundle.Identity, next.Bundle.Identity, problem: null)));
+                        notes.Add(host.Note(ReloadedEntry(policy is not null ? governance : files.Maturity!, live.Bundle.Identity, next.Bundle.Identity)));
                         service.Use(governance: next);
                         host.Metrics.Bundle(next.Bundle);
                     }
@@ -96,7 +96,7 @@ public sealed class HotReload
                     loaded.AddRange(workflows);
                     foreach (var identity in workflows)
                     {
-                        notes.Add(host.Note(Note(ReloadedType, files.Workflows, from: null, identity, problem: null)));
+                        notes.Add(host.Note(ReloadedEntry(files.Workflows, from: null, identity)));
                     }
 
                     foreach (var (path, problem) in broken)
@@ -182,7 +182,7 @@ public sealed class HotReload
 
         seen[file] = "failed:" + hash;
         host.Metrics.Reload(file, failed: true);
-        notes.Add(host.Note(Note(FailedType, file, from: null, to: null, problem)));
+        notes.Add(host.Note(EventPayload.Entry($"rules:{file}", new RulesReloadFailed(file, problem))));
     }
 
     private RuleResult<RuleBundle> Compile(string path, byte[] bytes, RuleKind kind)
@@ -192,15 +192,7 @@ public sealed class HotReload
         return result.Value is { } bundle && bundle.Kind != kind ? throw new FormatException($"{path} is now a {bundle.Kind.Name} file; this server loaded a {kind.Name} file there.") : result;
     }
 
-    private static JournalEntry Note(string type, string file, string? from, string? to, string? problem) => new($"rules:{file}", type, JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteString("file"u8, file);
-        JsonText.Optional(writer, "from"u8, from);
-        JsonText.Optional(writer, "to"u8, to);
-        JsonText.Optional(writer, "problem"u8, problem);
-        writer.WriteEndObject();
-    }, pretty: false));
+    private static JournalEntry ReloadedEntry(string file, string? from, string to) => EventPayload.Entry($"rules:{file}", new RulesReloaded(file, from, to));
 
     private IEnumerable<string> Files() => new[] { files.Policy, files.Gates, files.Governance, files.Maturity }.OfType<string>();
 

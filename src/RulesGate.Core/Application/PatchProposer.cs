@@ -233,17 +233,8 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         }
 
         var head = entries.Count;
-        entries.AddRange(plan.Applied.Select(patch => new JournalEntry($"overrides:{plan.Day}", AppliedType, Event(record!.ProposalId, patch.PatchId, writer =>
-        {
-            writer.WriteString("target"u8, patch.Target);
-            writer.WritePropertyName("old_value"u8);
-            JsonText.Value(writer, patch.OldValue);
-            writer.WritePropertyName("new_value"u8);
-            JsonText.Value(writer, patch.NewValue);
-            writer.WriteString("overrides"u8, overridesPath);
-            JsonText.Optional(writer, "approved_by"u8, approvedBy);
-        }))));
-        entries.AddRange(plan.Skipped.Select(patch => new JournalEntry($"patches:{record!.ProposalId}", SkippedType, Event(record.ProposalId, patch.PatchId, writer => writer.WriteString("reason"u8, patch.Reason)))));
+        entries.AddRange(plan.Applied.Select(patch => EventPayload.Entry($"overrides:{plan.Day}", new PatchApplied(record!.ProposalId, patch.PatchId, patch.Target, patch.OldValue, patch.NewValue, overridesPath, approvedBy))));
+        entries.AddRange(plan.Skipped.Select(patch => EventPayload.Entry($"patches:{record!.ProposalId}", new PatchSkipped(record.ProposalId, patch.PatchId, patch.Reason))));
         var blobs = plan.Before is { } before ? new List<KeyValuePair<string, byte[]>> { new(plan.BeforeHash!, before) } : [];
         if (isNew && record is not null && judge.Bundle.File.Bytes is { Length: > 0 } policy)
         {
@@ -359,15 +350,6 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
 
         return unique;
     }
-
-    internal static string Event(string proposalId, string? patchId, Action<System.Text.Json.Utf8JsonWriter> body) => JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteString("proposal_id"u8, proposalId);
-        JsonText.Optional(writer, "patch_id"u8, patchId);
-        body(writer);
-        writer.WriteEndObject();
-    }, pretty: false);
 
     /// <summary><c>proposal_meta.json</c>, <c>config_patches.json</c> (indented, keys sorted) and <c>OPERATOR_CHECKLIST.md</c>, by name.</summary>
     private List<(string Name, string Text)> ProposalFiles(PatchProposalRecord record, IReadOnlyList<PatchDecision> decisions)
@@ -511,25 +493,7 @@ public sealed class PatchProposals(JournalStore store)
         var upcoming = new WorkflowEffects(store).Upcoming(path, LiveOverrides.Snapshot);
         var restored = LiveOverrides.Restoring(path, upcoming, targets);
         var rolled = record with { Status = "rolled_back" };
-        List<JournalEntry> entries = [new JournalEntry($"patches:{proposalId}", PatchProposer.RolledBackType, PatchProposer.Event(proposalId, null, writer =>
-        {
-            writer.WriteString("actor"u8, actor);
-            writer.WriteString("reason"u8, reason);
-            writer.WriteString("overrides"u8, path);
-            writer.WriteStartArray("restored"u8);
-            foreach (var (target, from, to) in targets)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("target"u8, target);
-                writer.WritePropertyName("from"u8);
-                JsonText.Value(writer, from);
-                writer.WritePropertyName("to"u8);
-                JsonText.Value(writer, to);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-        }))];
+        List<JournalEntry> entries = [EventPayload.Entry($"patches:{proposalId}", new PatchesRolledBack(proposalId, actor, reason, path, [.. targets.Select(target => new RestoredTarget(target.Key, target.NewValue, target.OldValue))]))];
         List<KeyValuePair<string, byte[]>> blobs = [];
         var before = upcoming is null ? WorkflowEffect.WriteFile.Absent : AtomicFile.Hash(upcoming);
         var effects = PatchProposer.Writes(proposalId, [(path, restored, before)], entries, blobs);

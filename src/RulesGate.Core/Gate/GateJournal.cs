@@ -52,15 +52,7 @@ public static class GateJournal
     public static KeyValuePair<string, byte[]> Bundle(CapitalGate gate) => new(gate.Bundle.File.Hash, gate.Bundle.File.Bytes);
 
     public static JournalEntry Malformed(string? runId, int line, string text, string reason) =>
-        new(runId is null ? "gate" : $"run:{runId}", MalformedType, JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            JsonText.Optional(writer, "run_id"u8, runId);
-            writer.WriteNumber("line", line);
-            writer.WriteString("text", text);
-            writer.WriteString("reason", reason);
-            writer.WriteEndObject();
-        }, pretty: false));
+        EventPayload.Entry(runId is null ? "gate" : $"run:{runId}", new OrderMalformed(runId, line, text, reason));
 
     /// <summary>Appends a decision; when it trips the kill switch, the trip and the latch go in the same transaction.</summary>
     /// <param name="also">Further events of the same order (its governance decision), in the same transaction.</param>
@@ -83,18 +75,8 @@ public static class GateJournal
         var was = State(store);
         var last = store.Read(KillSwitchKey).LastOrDefault()?.Seq ?? 0;
         var proof = actor.Prove(ResetAct(actor.Name, reason, last), roles);
-        var payload = JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("actor", actor.Name);
-            writer.WriteString("reason", reason);
-            writer.WriteBoolean("was_active", was.Active);
-            writer.WriteNumber("after", last);
-            proof.Write(writer);
-            writer.WriteEndObject();
-        }, pretty: false);
         var cause = $"reset by {actor.Name}: {reason}";
-        store.Append([new JournalEntry(KillSwitchKey, ResetType, payload)], project: (scope, events) =>
+        store.Append([EventPayload.Entry(KillSwitchKey, new KillSwitchReset(actor.Name, reason, was.Active, last, proof))], project: (scope, events) =>
             scope.Store(KillSwitchKey, "", StateJson(new KillSwitchState(false, null, cause)), events[^1].Seq));
         return State(store);
     }
@@ -170,12 +152,7 @@ public static class GateJournal
     }
 
     /// <summary>The event that trips the kill switch for <paramref name="cause"/>; append it with <see cref="Latch"/> in the same transaction.</summary>
-    internal static JournalEntry TripEntry(string cause) => new(KillSwitchKey, TrippedType, JsonText.Write(writer =>
-    {
-        writer.WriteStartObject();
-        writer.WriteString("cause", cause);
-        writer.WriteEndObject();
-    }, pretty: false));
+    internal static JournalEntry TripEntry(string cause) => EventPayload.Entry(KillSwitchKey, new KillSwitchTripped(cause));
 
     /// <summary>Latches the kill switch as of the <paramref name="tripped"/> event.</summary>
     internal static void Latch(JournalTransaction scope, JournalEvent tripped, string cause) =>

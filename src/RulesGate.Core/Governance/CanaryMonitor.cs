@@ -79,27 +79,11 @@ public sealed class CanaryMonitor(JournalStore store, CanaryParams parameters)
         var (after, alert) = before.After(ok, parameters);
         var entries = new List<JournalEntry>
         {
-            new(stream, CheckType, JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("component"u8, component);
-                writer.WriteBoolean("ok"u8, ok);
-                JsonText.Optional(writer, "detail"u8, detail);
-                writer.WriteNumber("consecutive_failures"u8, after.ConsecutiveFailures);
-                writer.WriteEndObject();
-            }, pretty: false)),
+            EventPayload.Entry(stream, new CanaryChecked(component, ok, detail, after.ConsecutiveFailures)),
         };
         if (alert is not null)
         {
-            entries.Add(new(stream, AlertType, JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("component"u8, component);
-                writer.WriteNumber("failures"u8, alert.Failures);
-                writer.WriteString("action"u8, alert.Action.ToString().ToLowerInvariant());
-                writer.WriteString("reason"u8, alert.Reason);
-                writer.WriteEndObject();
-            }, pretty: false)));
+            entries.Add(EventPayload.Entry(stream, new CanaryAlerted(component, alert.Failures, alert.Action.ToString().ToLowerInvariant(), alert.Reason)));
         }
 
         var trips = alert is { Action: CanaryAction.Kill } && !GateJournal.State(store).Active;

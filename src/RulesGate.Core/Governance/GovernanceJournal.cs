@@ -115,21 +115,10 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
 
         foreach (var (document, state, fresh) in plans.Where(plan => plan.Fresh.Count > 0))
         {
-            var payload = JsonText.Write(writer =>
-            {
-                writer.WriteStartObject();
-                writer.WriteString("strategy"u8, state.Strategy);
-                JsonText.Strings(writer, "outcomes"u8, fresh.Select(outcome => outcome.OutcomeId));
-                writer.WriteNumber("debt"u8, state.Debt);
-                writer.WriteNumber("credit"u8, state.Credit);
-                writer.WriteNumber("score"u8, state.Health.Score(settings.Health));
-                writer.WriteNumber("multiplier"u8, state.Health.Multiplier(settings.Health));
-                writer.WritePropertyName("figures"u8);
-                writer.WriteRawValue(state.FiguresJson(settings.BaseEquity));
-                writer.WriteEndObject();
-            }, pretty: false);
+            using var figures = System.Text.Json.JsonDocument.Parse(state.FiguresJson(settings.BaseEquity));
             var stream = OutcomeStream(state.Strategy);
-            store.Append([new JournalEntry(stream, HealthType, payload)], project: (scope, events) =>
+            var recorded = new HealthRecorded(state.Strategy, [.. fresh.Select(outcome => outcome.OutcomeId)], state.Debt, state.Credit, state.Health.Score(settings.Health), state.Health.Multiplier(settings.Health), figures.RootElement);
+            store.Append([EventPayload.Entry(stream, recorded)], project: (scope, events) =>
             {
                 scope.Store(HealthProjection, state.Strategy, RecordJson.Write(state), events[0].Seq);
                 foreach (var outcome in fresh)

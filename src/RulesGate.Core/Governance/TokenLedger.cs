@@ -51,7 +51,7 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
         var hash = Hash(secret);
         var now = clock.GetUtcNow();
         var token = new ExecutionToken(hash[..16], strategy, symbol, maxQty, issuedBy, now, now + parameters.Ttl, SecretHash: hash);
-        Change(strategy, IssuedType, token, null, (active, _) =>
+        Change(strategy, EventPayload.Entry(Stream(strategy), new TokenIssued(strategy, token.Id, hash, symbol, maxQty, issuedBy, JsonText.Timestamp(token.ExpiresAt))), (active, _) =>
         {
             if (active.Count >= parameters.MaxActivePerStrategy)
             {
@@ -103,7 +103,7 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
 
         var hash = Hash(secret);
         ExecutionToken? used = null;
-        var change = Plan(strategy, ConsumedType, null, hash, (active, now) =>
+        var change = Plan(strategy, EventPayload.Entry(Stream(strategy), new TokenConsumed(strategy, hash)), (active, now) =>
         {
             var token = active.FirstOrDefault(token => token.SecretHash == hash)
                 ?? throw new TokenRefusedException(strategy, $"no active token of {strategy} has this secret (never issued, already used, revoked or expired)");
@@ -125,7 +125,7 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
         actor = Identities.Name(actor, "actor");
         reason = Identities.Text(reason, "reason");
         var revoked = 0;
-        Change(strategy, RevokedType, null, null, (active, _) =>
+        Change(strategy, EventPayload.Entry(Stream(strategy), new TokenRevoked(strategy, id?.Trim(), actor, reason)), (active, _) =>
         {
             var kept = active.Where(token => id is not null && token.Id != id.Trim()).ToList();
             revoked = active.Count - kept.Count;
@@ -135,52 +135,29 @@ public sealed class TokenLedger(JournalStore store, TokenParams parameters, Time
             }
 
             return kept;
-        }, detail: (actor, reason, id?.Trim()));
+        });
         return revoked;
     }
 
     /// <summary>One transaction: the event, and the strategy's active set as <paramref name="change"/> leaves it (expired tokens dropped first).</summary>
-    private void Change(string strategy, string type, ExecutionToken? issued, string? consumedHash, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change, (string Actor, string Reason, string? Id)? detail = null)
+    private void Change(string strategy, JournalEntry entry, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change)
     {
-        var planned = Plan(strategy, type, issued, consumedHash, change, detail);
+        var planned = Plan(strategy, entry, change);
         store.Append([planned.Entry], project: (scope, events) => planned.Project(scope, events[0]));
     }
 
     /// <summary>The event, and the projection step that leaves the strategy's active set as <paramref name="change"/> says (expired tokens dropped first).</summary>
-    private JournalChange Plan(string strategy, string type, ExecutionToken? issued, string? consumedHash, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change, (string Actor, string Reason, string? Id)? detail = null)
+    private JournalChange Plan(string strategy, JournalEntry entry, Func<IReadOnlyList<ExecutionToken>, DateTimeOffset, IReadOnlyList<ExecutionToken>> change)
     {
         var now = clock.GetUtcNow();
-        var payload = JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("strategy"u8, strategy);
-            if (issued is not null)
-            {
-                writer.WriteString("token"u8, issued.Id);
-                writer.WriteString("secret_sha256"u8, issued.SecretHash);
-                JsonText.Optional(writer, "symbol"u8, issued.Symbol);
-                writer.WritePropertyName("max_qty"u8);
-                JsonText.Value(writer, issued.MaxQty);
-                writer.WriteString("issued_by"u8, issued.IssuedBy);
-                writer.WriteString("expires_at"u8, JsonText.Timestamp(issued.ExpiresAt));
-            }
-
-            JsonText.Optional(writer, "secret_sha256"u8, consumedHash);
-            if (detail is { } revoke)
-            {
-                JsonText.Optional(writer, "token"u8, revoke.Id);
-                writer.WriteString("actor"u8, revoke.Actor);
-                writer.WriteString("reason"u8, revoke.Reason);
-            }
-
-            writer.WriteEndObject();
-        }, pretty: false);
-        return new JournalChange(new JournalEntry($"{Projection}:{strategy}", type, payload), (scope, recorded) =>
+        return new JournalChange(entry, (scope, recorded) =>
         {
             var active = Set(scope.Load(Projection, strategy)).Active.Where(token => token.ActiveAt(now)).ToList();
             scope.Store(Projection, strategy, RecordJson.Write(new TokenSet(change(active, now))), recorded.Seq);
         });
     }
+
+    private static string Stream(string strategy) => $"{Projection}:{strategy}";
 
     private static TokenSet Set(StoredProjection? document) =>
         document is null ? new TokenSet([]) : JournalException.Parsed(document.Key, () => RecordJson.Read<TokenSet>(document.Value));

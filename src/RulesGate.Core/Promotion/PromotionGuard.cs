@@ -74,21 +74,8 @@ public sealed class PromotionGuard
         }
 
         var key = $"{Projection}:{strategy}";
-        var payload = JsonText.Write(writer =>
-        {
-            writer.WriteStartObject();
-            writer.WriteString("strategy"u8, strategy);
-            writer.WriteString("policy_id"u8, policyId);
-            writer.WriteString("status"u8, context.Status);
-            writer.WriteString("actor"u8, actor);
-            // The settings in force, whichever source gave them (the guard file or RULESGATE_* overrides).
-            writer.WriteString("guard"u8, evaluator.Bundle.Identity);
-            writer.WritePropertyName("required_regimes"u8);
-            JsonText.Value(writer, context.RequiredRegimes);
-            writer.WriteNumber("min_regime_count"u8, context.MinRegimeCount);
-            writer.WriteEndObject();
-        }, pretty: false);
-        store.Append([new JournalEntry(key, StatusType, payload)], project: (scope, events) => scope.Store(Projection, strategy, payload, events[0].Seq));
+        var entry = EventPayload.Entry(key, new StrategyStatusSet(strategy, policyId, context.Status, actor, evaluator.Bundle.Identity, context.RequiredRegimes, context.MinRegimeCount));
+        store.Append([entry], project: (scope, events) => scope.Store(Projection, strategy, entry.Payload, events[0].Seq));
     }
 
     /// <summary>A strategy's recorded status, or null.</summary>
@@ -99,8 +86,7 @@ public sealed class PromotionGuard
             return null;
         }
 
-        using var document = JsonDocument.Parse(json);
-        return document.RootElement.GetProperty("status").GetString();
+        return JournalException.Parsed($"{Projection}:{strategy}", () => JsonSerializer.Deserialize(json, StrategyStatusSet.Json)?.Status ?? throw new JsonException("null"));
     }
 
     /// <summary>The statuses the guard file declares (<c>params.statuses</c>), normalized.</summary>

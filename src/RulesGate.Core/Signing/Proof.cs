@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace RulesGate.Core.Signing;
@@ -18,20 +17,4 @@ public sealed record Proof(
 {
     public const string BySignature = "signature";
     public const string ByPrincipal = "principal";
-
-    /// <summary>Writes <c>"proof": {…}</c> into the event being written.</summary>
-    public void Write(Utf8JsonWriter writer)
-    {
-        writer.WritePropertyName("proof"u8);
-        writer.WriteStartObject();
-        writer.WriteString("by"u8, By);
-        if (By == BySignature)
-        {
-            writer.WriteString("key"u8, KeyId);
-            writer.WriteString("signature"u8, Signature);
-            writer.WriteString("statement"u8, Statement);
-        }
-
-        writer.WriteEndObject();
-    }
 }
