@@ -91,7 +91,7 @@ public sealed class PatchCrashTests : IDisposable
             var (exit, error) = Propose(setup, "-y", "-o", trace, "-e", "trace=pwrite64,fsync,rename");
             Assert.True(exit == 0, error);
             var calls = File.ReadLines(trace)
-                .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(\d+) (pwrite64|fsync|rename)\((.*)"))
+                .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"^(\d+)\s+(pwrite64|fsync|rename)\((.*)"))
                 .Where(match => match.Success)
                 .Select(match => (Thread: match.Groups[1].Value, Call: match.Groups[2].Value, Arguments: match.Groups[3].Value))
                 .ToList();

@@ -70,18 +70,15 @@ public static class PolicyLedger
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
         var after = before with { DeclaredStage = request.Stage, Approvals = approvals, EvidenceId = evidence, Checklist = checklist, ThresholdOverrides = thresholds, Metadata = metadata };
         var key = $"{Projection}:{request.PolicyId}";
-        var entry = new JournalEntry(key, kind == "promotion" ? EventTypes.LedgerPromoted : kind == "demotion" ? EventTypes.LedgerDemoted : EventTypes.LedgerUpdated, JsonText.Write(writer =>
+        var (from, to, approvalList) = (transition.From.Name(), transition.To.Name(), transition.Approvals);
+        using var delta = request.PolicyDelta is { } text ? JsonDocument.Parse(text) : null;
+        var policyDelta = delta?.RootElement;
+        var entry = kind switch
         {
-            writer.WriteStartObject();
-            writer.WriteString("policy_id"u8, request.PolicyId);
-            WriteTransition(writer, transition);
-            writer.WritePropertyName("checklist"u8);
-            WriteMap(writer, checklist);
-            WriteNumbers(writer, thresholds);
-            writer.WritePropertyName("metadata"u8);
-            WriteMap(writer, metadata);
-            writer.WriteEndObject();
-        }, pretty: false));
+            "promotion" => EventPayload.Entry(key, new LedgerPromoted(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
+            "demotion" => EventPayload.Entry(key, new LedgerDemoted(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
+            _ => EventPayload.Entry(key, new LedgerUpdated(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
+        };
         return new Change(entry, (scope, appended) =>
         {
             // The version check and the write are one transaction: of two concurrent promotions, one wins.

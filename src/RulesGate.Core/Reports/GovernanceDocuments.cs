@@ -91,9 +91,17 @@ public static class GovernanceDocuments
         var inForce = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);   // each policy's approvals so far, as its record holds them
         foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
         {
-            using var payload = JsonDocument.Parse(change.Payload);
-            changes.Add((change.Seq, Change(change.Type, change.Time, payload.RootElement, inForce)));
+            changes.Add((change.Seq, change.Type switch
+            {
+                EventTypes.LedgerPromoted => Ledger(change.Time, EventPayload.Read<LedgerPromoted>(change), inForce),
+                EventTypes.LedgerDemoted => Ledger(change.Time, EventPayload.Read<LedgerDemoted>(change), inForce),
+                EventTypes.LedgerUpdated => Ledger(change.Time, EventPayload.Read<LedgerUpdated>(change), inForce),
+                EventTypes.KillSwitchTripped => new ChangeRow(change.Time, "kill switch tripped", "killswitch", "on", "gate", EventPayload.Read<KillSwitchTripped>(change).Cause),
+                _ => Reset(change.Time, EventPayload.Read<KillSwitchReset>(change)),
+            }));
         }
+
+        static ChangeRow Reset(string time, KillSwitchReset reset) => new(time, "kill switch reset", "killswitch", "off", reset.Actor, reset.Reason);
 
         var bundles = new HashSet<string>(StringComparer.Ordinal);
         foreach (var decision in store.Read(EventFilter.OfType(GateJournal.DecisionType)))
@@ -133,24 +141,16 @@ public static class GovernanceDocuments
     }
 
     /// <param name="inForce">Each policy's approvals before this change; the change's own are added to its policy's.</param>
-    private static ChangeRow Change(string type, string time, JsonElement payload, Dictionary<string, IReadOnlyList<string>> inForce)
+    private static ChangeRow Ledger(string time, ILedgerChange change, Dictionary<string, IReadOnlyList<string>> inForce)
     {
-        string Text(string name) => payload.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
-        if (type.StartsWith("ledger.", StringComparison.Ordinal))
-        {
-            // A record keeps every approval it was given: a stage a workflow sets after its votes stands on those.
-            var given = payload.GetProperty("approvals").EnumerateArray().Select(item => item.GetString()!).ToList();
-            var standing = inForce[Text("policy_id")] = PolicyLedgerRecord.Normalize([.. inForce.GetValueOrDefault(Text("policy_id")) ?? [], .. given]);
-            var approvals = given.Count == 0 && standing.Count == 0 ? "none"
-                : given.Count == standing.Count ? string.Join(", ", standing)
-                : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
-            var why = $"approvals {approvals}; evidence {(Text("evidence_id") is { Length: > 0 } evidence ? evidence : "none")}";
-            return new ChangeRow(time, Text("kind"), Text("policy_id"), $"{Text("from")} → {Text("to")}", Text("actor"), why);
-        }
-
-        return type == GateJournal.TrippedType
-            ? new ChangeRow(time, "kill switch tripped", "killswitch", "on", "gate", Text("cause"))
-            : new ChangeRow(time, "kill switch reset", "killswitch", "off", Text("actor"), Text("reason"));
+        // A record keeps every approval it was given: a stage a workflow sets after its votes stands on those.
+        var given = change.Approvals;
+        var standing = inForce[change.PolicyId] = PolicyLedgerRecord.Normalize([.. inForce.GetValueOrDefault(change.PolicyId) ?? [], .. given]);
+        var approvals = given.Count == 0 && standing.Count == 0 ? "none"
+            : given.Count == standing.Count ? string.Join(", ", standing)
+            : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
+        var why = $"approvals {approvals}; evidence {(change.EvidenceId is { Length: > 0 } evidence ? evidence : "none")}";
+        return new ChangeRow(time, change.Kind, change.PolicyId, $"{change.From} → {change.To}", change.Actor, why);
     }
 
     /// <summary>Whether <paramref name="name"/> is a template of <paramref name="templates"/> or built in.</summary>
