@@ -137,6 +137,22 @@ public sealed class GovernanceApiTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, trader.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend", "owner": "me"}""", "request.owner: unknown key; allowed: workflow, subject, key.")]
+    [InlineData("/v1/instances", """{"subject": "trend"}""", "request.workflow: required.")]
+    [InlineData("/v1/instances", """{"workflow": 7, "subject": "trend"}""", "request.workflow: expected text.")]
+    [InlineData("/v1/instances", """{"workflow": null, "subject": "trend"}""", "request.workflow: may not be null.")]
+    [InlineData("/v1/instances", """["live-pipeline"]""", "request: expected an object, found array.")]
+    [InlineData("/v1/canary", """{"component": "exchange", "ok": "yes"}""", "request.ok: expected true or false.")]
+    [InlineData("/v1/evidence", """{"subject": "trend", "kind": "scan", "evidence": [1]}""", "request.evidence: expected one JSON object, the evidence's fields.")]
+    public async Task ABody_ThatIsNotTheRequest_IsRefusedInOneLineNamingTheField(string path, string body, string detail)
+    {
+        var response = await server.Post(path, body, server.AutomationToken);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(detail, (await Json(response)).GetProperty("detail").GetString());
+    }
+
     [Fact]
     public async Task Evidence_MovesTheInstancesOfItsSubject_Once()
     {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RulesGate.Core;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Serialization;
 
@@ -13,9 +14,8 @@ internal static class CanaryApi
 
     private static async Task<IResult> Report(HttpContext context, GovernanceService service)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "component", "ok", "detail");
-        var (state, alert) = await service.CanaryReport(fields.Id("component"), fields.Bool("ok"), fields.Has("detail") ? fields.String("detail") : null).ConfigureAwait(false);
+        var report = Http.Read(context, RequestJson.Default.CanaryRequest);
+        var (state, alert) = await service.CanaryReport(Identities.Id(report.Component, "request.component"), report.Ok, report.Detail).ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();

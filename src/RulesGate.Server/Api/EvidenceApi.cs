@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RulesGate.Core;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Serialization;
@@ -35,15 +36,13 @@ internal static class EvidenceApi
 
     private static async Task<IResult> Evidence(HttpContext context, GovernanceService service)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "subject", "kind", "evidence", "key");
-        var evidence = fields.Required("evidence");
-        if (evidence.ValueKind != JsonValueKind.Object)
+        var submitted = Http.Read(context, RequestJson.Default.EvidenceRequest);
+        if (submitted.Evidence.ValueKind != JsonValueKind.Object)
         {
             throw new FormatException("request.evidence: expected one JSON object, the evidence's fields.");
         }
 
-        return InstancesApi.Signal(await service.Evidence(fields.Id("subject"), fields.Id("kind"), evidence, InstancesApi.Key(fields)).ConfigureAwait(false));
+        return InstancesApi.Signal(await service.Evidence(Identities.Id(submitted.Subject, "request.subject"), Identities.Id(submitted.Kind, "request.kind"), submitted.Evidence, submitted.Key).ConfigureAwait(false));
     }
 
     private static async Task<IResult> Outcomes(HttpContext context, GovernanceService service)

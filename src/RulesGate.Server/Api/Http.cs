@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using RulesGate.Core.Serialization;
 
@@ -95,6 +96,72 @@ internal static class Http
         return arrived.Length > limit
             ? throw new PayloadTooLargeException(limit)
             : StrictJson.Parse(arrived.GetBuffer().AsMemory(0, (int)arrived.Length), "request");
+    }
+
+    /// <summary>
+    /// The request's JSON body (read as <see cref="Body"/> reads it) as the record <typeparamref name="T"/>: a field it
+    /// does not declare, a field it requires missing or null, a value of the wrong kind, each is one line naming the field.
+    /// </summary>
+    /// <exception cref="FormatException">The body is not a <typeparamref name="T"/>; the message says where and what to write.</exception>
+    public static T Read<T>(HttpContext context, JsonTypeInfo<T> type, int limit = MaxBody)
+    {
+        using var body = Body(context, limit);
+        if (body.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"request: expected an object, found {body.RootElement.ValueKind.ToString().ToLowerInvariant()}.");
+        }
+
+        try
+        {
+            return body.RootElement.Deserialize(type) ?? throw new FormatException("request: expected an object, found null.");
+        }
+        catch (JsonException error)
+        {
+            throw new FormatException(Refusal(error, type), error);
+        }
+    }
+
+    /// <summary>What was wrong with a body, as one line: the field (<c>request.name</c>) and what it should be.</summary>
+    private static string Refusal(JsonException error, JsonTypeInfo type)
+    {
+        var allowed = string.Join(", ", type.Properties.Select(property => property.Name));
+        var message = error.Message;
+        var field = error.Path is { Length: > 1 } path ? $"request{path[1..]}" : "request";
+        if (Quoted(message, "The JSON property '") is { } unknown)
+        {
+            return $"request.{unknown}: unknown key; allowed: {allowed}.";
+        }
+
+        if (Quoted(message, "missing required properties including: '") is { } missing)
+        {
+            return $"request.{missing}: required.";
+        }
+
+        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("doesn't allow", StringComparison.Ordinal))
+        {
+            return $"{field}: may not be null.";
+        }
+
+        var property = type.Properties.FirstOrDefault(candidate => $"request.{candidate.Name}" == field);
+        var kind = property?.PropertyType is { } declared ? Nullable.GetUnderlyingType(declared) ?? declared : null;
+        return kind == typeof(string) ? $"{field}: expected text."
+            : kind == typeof(bool) ? $"{field}: expected true or false."
+            : kind == typeof(double) ? $"{field}: expected a number."
+            : $"{field}: not what this request takes; allowed: {allowed}.";
+    }
+
+    /// <summary>The text between <paramref name="before"/> and the next quote, when the message has it.</summary>
+    private static string? Quoted(string message, string before)
+    {
+        var start = message.IndexOf(before, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        start += before.Length;
+        var end = message.IndexOf('\'', start);
+        return end > start ? message[start..end] : null;
     }
 
     /// <summary>Reads item <paramref name="index"/> of the list <paramref name="list"/>; a bad one is named by its place.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RulesGate.Core;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
@@ -23,9 +24,8 @@ internal static class InstancesApi
 
     private static async Task<IResult> Start(HttpContext context, GovernanceService service)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "workflow", "subject", "key");
-        var instance = await service.Start(fields.Id("workflow"), fields.Id("subject"), Http.Caller(context), Key(fields)).ConfigureAwait(false);
+        var start = Http.Read(context, RequestJson.Default.StartRequest);
+        var instance = await service.Start(Identities.Id(start.Workflow, "request.workflow"), Identities.Id(start.Subject, "request.subject"), Http.Caller(context), start.Key).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status201Created;
         return Http.Json(instance.Json());
     }
@@ -50,19 +50,14 @@ internal static class InstancesApi
     /// <summary>A vote as the caller, in one of their roles, with why.</summary>
     private static async Task<IResult> Vote(HttpContext context, string id, GovernanceService service, bool approve)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "role", "reason", "key");
-        var reason = fields.String("reason");
-        if (string.IsNullOrWhiteSpace(reason))
+        var vote = Http.Read(context, RequestJson.Default.VoteRequest);
+        if (string.IsNullOrWhiteSpace(vote.Reason))
         {
             throw new FormatException("request.reason: say why; the reason is recorded with the vote.");
         }
 
-        return Signal(await service.Vote(id, Http.Caller(context), fields.String("role"), approve, reason, Key(fields)).ConfigureAwait(false));
+        return Signal(await service.Vote(id, Http.Caller(context), vote.Role, approve, vote.Reason, vote.Key).ConfigureAwait(false));
     }
-
-    /// <summary>The request's idempotency key, when it gives one.</summary>
-    internal static string? Key(JsonFields fields) => fields.Has("key") ? fields.String("key") : null;
 
     /// <summary><c>{"key", "already_handled", "moved"}</c>.</summary>
     internal static IResult Signal(SignalOutcome outcome) => Http.Json(JsonText.Write(writer =>

@@ -23,8 +23,7 @@ internal static class KillSwitchApi
             return Http.Problem(StatusCodes.Status409Conflict, "no_journal", "This server has no journal to record a reset in; start it with --journal.");
         }
 
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "reason");
-        return Http.Json((await gate.Reset(Http.Caller(context), fields.String("reason")).ConfigureAwait(false)).Json());
+        var reset = Http.Read(context, RequestJson.Default.ResetRequest);
+        return Http.Json((await gate.Reset(Http.Caller(context), reset.Reason).ConfigureAwait(false)).Json());
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using RulesGate.Core;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Serialization;
 
@@ -18,9 +19,8 @@ internal static class TokensApi
 
     private static async Task<IResult> Issue(HttpContext context, GovernanceService service)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "strategy_id", "symbol", "max_qty");
-        var (token, secret) = await service.IssueToken(fields.Id("strategy_id"), fields.Has("symbol") ? fields.String("symbol") : null, fields.OptionalNumber("max_qty"), Http.Caller(context)).ConfigureAwait(false);
+        var issue = Http.Read(context, RequestJson.Default.IssueRequest);
+        var (token, secret) = await service.IssueToken(Identities.Id(issue.StrategyId, "request.strategy_id"), issue.Symbol, issue.MaxQty, Http.Caller(context)).ConfigureAwait(false);
         context.Response.StatusCode = StatusCodes.Status201Created;
         return Http.Json(JsonText.Write(writer =>
         {
@@ -34,15 +34,13 @@ internal static class TokensApi
 
     private static async Task<IResult> Revoke(HttpContext context, GovernanceService service)
     {
-        using var body = Http.Body(context);
-        var fields = new JsonFields(body.RootElement, "request", "strategy_id", "id", "all", "reason");
-        var id = fields.Has("id") ? fields.String("id") : null;
-        if ((id is null) != (fields.Has("all") && fields.Bool("all")))
+        var revoke = Http.Read(context, RequestJson.Default.RevokeRequest);
+        if ((revoke.Id is null) != revoke.All)
         {
             throw new FormatException("request: give either 'id' (one token) or \"all\": true (every active token of the strategy).");
         }
 
-        var revoked = await service.RevokeTokens(fields.Id("strategy_id"), id, Http.Caller(context), fields.String("reason")).ConfigureAwait(false);
+        var revoked = await service.RevokeTokens(Identities.Id(revoke.StrategyId, "request.strategy_id"), revoke.Id, Http.Caller(context), revoke.Reason).ConfigureAwait(false);
         return Http.Json(string.Create(CultureInfo.InvariantCulture, $$"""{"revoked":{{revoked}}}"""));
     }
 }
