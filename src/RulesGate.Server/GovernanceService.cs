@@ -141,7 +141,7 @@ public sealed class GovernanceService
         Done("evidence", host.Exclusively(store => Runtime(store).Evidence(subject, kind, evidence, key)), outcome => outcome.Moved);
 
     /// <summary>Records trade outcomes; each strategy's figures go to its maturity-ladder instance.</summary>
-    public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
+    public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
     {
         var governance = Governance();
         return Done("outcomes", host.Exclusively(store => OutcomeEvidence.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store))), intake => intake.Moved);
@@ -410,7 +410,7 @@ public sealed class GovernanceService
 
     private WorkflowRuntime Runtime(JournalStore store) =>
         runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook,
-            activity: PatchApprovals.Activity(store, settings.Engine));
+            activity: PatchApprovals.Activity(store, settings.Engine), starters: () => workflows.Values);
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

@@ -93,6 +93,36 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Outcomes_OfAStrategyWithoutALadder_StartItsLadderFirst_ThenMoveIt_WithNothingStartedByHand()
+    {
+        var (code, output, error) = CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week1.jsonl", "--journal", Journal);
+        var (_, again, _) = CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week2.jsonl", "--journal", Journal);
+        var (_, shown, _) = CliTests.Run("governance", "show", "--strategy", "trend", "--journal", Journal, "--json");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("maturity-ladder:trend: started in L0_shadow (maturity-ladder@3 starts on this evidence)\n", output, StringComparison.Ordinal);
+        Assert.Contains("maturity-ladder:trend: L0_shadow → L1_paper (evidence: gate promote passed", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("started", again, StringComparison.Ordinal);     // one ladder per strategy: the second batch moves it on
+        Assert.Contains("maturity-ladder:trend: L1_paper → L2_gated", again, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(shown);
+        Assert.Equal("L2_gated", json.RootElement.GetProperty("level").GetString());
+    }
+
+    [Fact]
+    public void Evidence_OfAKindNoWorkflowStartsOn_StartsNothing()
+    {
+        var evidence = Path.Combine(folder, "scan.json");
+        File.WriteAllText(evidence, """{"candidates": 3}""");
+
+        var (code, output, error) = CliTests.Run("evidence", "submit", evidence, "--subject", "fresh", "--kind", "scan", "--journal", Journal);
+        var (listed, instances, _) = CliTests.Run("workflow", "list", "--journal", Journal);
+
+        Assert.True(code == 0, error);
+        Assert.Equal("Evidence recorded; 0 instances moved.\n", output);
+        Assert.Equal((0, "No instances.\n"), (listed, instances));
+    }
+
+    [Fact]
     public void Outcomes_AMalformedLine_IngestsNothing()
     {
         var path = Path.Combine(folder, "outcomes.jsonl");

@@ -89,9 +89,9 @@ internal static class GovernanceCommands
     {
         var journal = JournalCommand.JournalOption();
         var file = CliOptions.Input("OUTCOMES.jsonl", "Trade outcomes, one JSON object a line: outcome_id, strategy_id, closed_at (UTC), r_multiple, pnl.");
-        var ingest = new Command("ingest", "Record trade outcomes: each strategy's health and figures (trades, win rate, profit factor, drawdown, loss streak), which go to its maturity-ladder instance as trades evidence. An outcome id already recorded is skipped; a malformed line is reported with its number and nothing of the file is applied (exit 2).")
+        var ingest = new Command("ingest", "Record trade outcomes: each strategy's health and figures (trades, win rate, profit factor, drawdown, loss streak), which go to its maturity-ladder instance as trades evidence (a workflow with starts_on: [trades] starts one for a strategy that has none). An outcome id already recorded is skipped; a malformed line is reported with its number and nothing of the file is applied (exit 2).")
         {
-            journal, file, Policy,
+            journal, file, Policy, WorkflowCommand.Definitions, WorkflowCommand.Roles,
         };
         ingest.SetAction(async (parse, cancellation) =>
         {
@@ -103,7 +103,7 @@ internal static class GovernanceCommands
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             await using var workflows = new WorkflowSession(parse, store, error, cancellation);
-            var (intake, moved) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, workflows.Runtime);
+            var (intake, moved, started) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, workflows.Runtime);
             output.WriteLine($"{intake.Added} {(intake.Added == 1 ? "outcome" : "outcomes")} recorded, {intake.Duplicates} already recorded.");
             foreach (var strategy in intake.Strategies)
             {
@@ -111,6 +111,7 @@ internal static class GovernanceCommands
                 output.WriteLine($"{strategy.Strategy}: {strategy.Trades} trades, health {Number(health.Score)} (multiplier {Number(health.Multiplier)}), win rate {Number(strategy.WinRate)}, profit factor {Number(strategy.ProfitFactor)}, drawdown {Number(strategy.Drawdown(settings.BaseEquity))}, loss streak {strategy.LossStreak}");
             }
 
+            WorkflowCommand.Started(output, started);
             WorkflowCommand.Moved(output, moved);
             return ExitCodes.Ok;
         });

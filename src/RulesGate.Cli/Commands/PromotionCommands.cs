@@ -20,7 +20,7 @@ internal static class PromotionCommands
     {
         var journal = JournalCommand.JournalOption();
         var file = CliOptions.Input("DIARY.jsonl", "Diary entries, one JSON object a line: entry_id, policy_id, recorded_at (UTC), stage, severity, forced, [regime, evidence_id, notes].");
-        var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file };
+        var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file, WorkflowCommand.Definitions, WorkflowCommand.Roles };
         ingest.SetAction(async (parse, cancellation) =>
         {
             if (GateInputs.ReadAllLines(parse.GetValue(file)!, DiaryEntry.Read, error) is not { } entries)

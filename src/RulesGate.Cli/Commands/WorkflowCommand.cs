@@ -70,7 +70,7 @@ internal static class WorkflowCommand
         var kind = new Option<string>("--kind") { Description = "What it is: discovery, scoreboard, trades, paper, incident, diary, …", Required = true };
         var file = CliOptions.Input("EVIDENCE.json", "The evidence: one JSON object.");
         var key = KeyOption();
-        var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in. Baseline and performance evidence of a strategy feed governance's drift; its alerts are journaled and printed.") { journal, subject, kind, file, key, GovernanceCommands.Policy };
+        var submit = new Command("submit", "Record evidence about a subject and wake every instance of it: demotions first, then the ways out of the state each waits in. A workflow of the workflows folder that starts on this kind of evidence (starts_on:) gets an instance for a subject that has none, first. Baseline and performance evidence of a strategy feed governance's drift; its alerts are journaled and printed.") { journal, subject, kind, file, key, GovernanceCommands.Policy, Definitions, Roles };
         submit.SetAction(async (parse, cancellation) =>
         {
             var path = parse.GetValue(file)!;
@@ -100,8 +100,9 @@ internal static class WorkflowCommand
                 return ExitCodes.Ok;
             }
 
+            Started(output, outcome.Started);
             Moved(output, outcome.Moved);
-            output.WriteLine($"Evidence recorded; {outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
+            output.WriteLine($"Evidence recorded; {(outcome.Started.Count > 0 ? $"{outcome.Started.Count} started, " : "")}{outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
             foreach (var alert in drift is null ? [] : new GovernanceJournal(store, drift).RecordDrift(parse.GetValue(subject)!))
             {
                 output.WriteLine($"drift alert: {alert.Metric} {alert.DeviationPct.ToString(CultureInfo.InvariantCulture)} % off its baseline: {GovernanceActions.Name(alert.Action)}");
@@ -398,12 +399,15 @@ internal static class WorkflowCommand
             ? workflows.Runtime.Start(definition, subject, actor)
             : throw new FormatException($"{parse.GetValue(Definitions)}: no valid workflow {id} to start; see the problems above.");
 
-    internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store, TimeProvider? time = null)
+    /// <param name="error">Where a workflow file that does not load, and so starts nothing on evidence, is named; null: nowhere (commands that deliver no evidence).</param>
+    internal static WorkflowRuntime Runtime(ParseResult parse, JournalStore store, TimeProvider? time = null, TextWriter? error = null)
     {
         var roles = RolesOf(parse);
         var engine = CliOptions.Engine(parse);
+        var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), parse.GetValue(Definitions)!);
         return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
-            activity: PatchApprovals.Activity(store, engine));
+            activity: PatchApprovals.Activity(store, engine),
+            starters: () => catalogue.Starters((path, problem) => error?.WriteLine($"rulesgate: {path} does not load, so no evidence starts it: {problem}")));
     }
 
     /// <summary>
@@ -435,6 +439,15 @@ internal static class WorkflowCommand
         }
 
         return loaded.Value;
+    }
+
+    /// <summary>One line per instance that evidence started (its workflow declares <c>starts_on:</c> for that kind).</summary>
+    internal static void Started(TextWriter output, IReadOnlyList<WorkflowInstance> started)
+    {
+        foreach (var instance in started)
+        {
+            output.WriteLine($"{instance.Id}: started in {instance.History[0].To} ({instance.Workflow}@{instance.Version} starts on this evidence)");
+        }
     }
 
     internal static void Moved(TextWriter output, IReadOnlyList<WorkflowInstance> moved)

@@ -14,7 +14,7 @@ internal sealed class WorkflowSession(ParseResult parse, JournalStore store, Tex
 {
     private WorkflowRuntime? runtime;
 
-    public WorkflowRuntime Runtime => runtime ??= WorkflowCommand.Runtime(parse, store, time);
+    public WorkflowRuntime Runtime => runtime ??= WorkflowCommand.Runtime(parse, store, time, error);
 
     public async ValueTask DisposeAsync()
     {

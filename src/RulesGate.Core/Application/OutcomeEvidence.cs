@@ -9,16 +9,18 @@ public static class OutcomeEvidence
 {
     /// <summary>
     /// Records trade outcomes, then hands each strategy's figures to its maturity-ladder instance as <c>trades</c>
-    /// evidence, so that its level moves as outcomes arrive.
+    /// evidence, so that its level moves as outcomes arrive; a workflow that starts on <c>trades</c> evidence gets an
+    /// instance for a strategy that has none first.
     /// </summary>
-    /// <returns>The intake, and the instances that moved.</returns>
-    public static (OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved) Ingest(GovernanceJournal journal, IReadOnlyList<TradeOutcome> outcomes, WorkflowRuntime? workflows)
+    /// <returns>The intake, the instances that moved, and those the evidence started.</returns>
+    public static (OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started) Ingest(GovernanceJournal journal, IReadOnlyList<TradeOutcome> outcomes, WorkflowRuntime? workflows)
     {
         var intake = journal.Record(outcomes);
         var moved = new List<WorkflowInstance>();
+        var started = new List<WorkflowInstance>();
         if (workflows is null || intake.Added == 0)
         {
-            return (intake, moved);
+            return (intake, moved, started);
         }
 
         foreach (var strategy in intake.Strategies)
@@ -26,8 +28,9 @@ public static class OutcomeEvidence
             using var figures = JsonDocument.Parse(strategy.FiguresJson(journal.Settings.BaseEquity));
             var outcome = workflows.Evidence(strategy.Strategy, MaturityGate.EvidenceKind, figures.RootElement, key: $"outcomes:{strategy.Strategy}:{strategy.Trades}:{strategy.LastOutcome}");
             moved.AddRange(outcome.Moved);
+            started.AddRange(outcome.Started);
         }
 
-        return (intake, moved);
+        return (intake, moved, started);
     }
 }

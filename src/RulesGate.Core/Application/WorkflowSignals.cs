@@ -26,6 +26,33 @@ internal sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null
 public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
 {
     private readonly Dictionary<string, RuleResult<WorkflowDefinition>> found = new(StringComparer.Ordinal);
+    private List<WorkflowDefinition>? starters;
+
+    /// <summary>
+    /// Every definition of the folder that starts on evidence (<c>starts_on:</c>), loaded once; none when there is no
+    /// folder. A file that does not load starts nothing, and <paramref name="broken"/> is told its path and first problem.
+    /// </summary>
+    public IReadOnlyList<WorkflowDefinition> Starters(Action<string, string>? broken = null)
+    {
+        if (starters is null)
+        {
+            starters = [];
+            foreach (var path in Directory.Exists(folder) ? Files([folder]) : [])
+            {
+                var loaded = loader.Load(path);
+                if (loaded.Value is { StartsOn.Count: > 0 } definition)
+                {
+                    starters.Add(definition);
+                }
+                else if (loaded.Value is null)
+                {
+                    broken?.Invoke(path, loaded.Diagnostics.Count > 0 ? loaded.Diagnostics[0].ToString() : "it does not load");
+                }
+            }
+        }
+
+        return starters;
+    }
 
     /// <summary>The definition whose id is <paramref name="id"/>: its value, or the diagnostics of the file named after it that does not load.</summary>
     /// <exception cref="FileNotFoundException">The folder does not exist.</exception>

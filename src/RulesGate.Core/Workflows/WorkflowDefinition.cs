@@ -98,6 +98,12 @@ public sealed record WorkflowDefinition(
     public byte[] Bytes { get; init; } = [];
 
     /// <summary>
+    /// The kinds of evidence that start an instance of this workflow for a subject that has none (<c>starts_on:</c>),
+    /// before the evidence is delivered to it; empty: only <c>workflow start</c> starts one.
+    /// </summary>
+    public IReadOnlyList<string> StartsOn { get; init; } = [];
+
+    /// <summary>
     /// What an instance pins, kept in the journal under <see cref="Hash"/> (its SHA-256): the workflow file's
     /// bytes, packed with the gates file's bytes when it names one, so an instance is judged by the gates it
     /// started with for as long as it runs, whatever happens to the files on disk.

@@ -20,7 +20,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 {
     public const string Kind = "Workflow";
 
-    internal static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "subject", "gates", "initial", "states", "demote"];
+    internal static readonly string[] TopKeys = ["apiVersion", "kind", "metadata", "subject", "starts_on", "gates", "initial", "states", "demote"];
     internal static readonly string[] StateKeys = ["attributes", "on_entry", "on_evidence", "approval", "after", "final"];
     internal static readonly string[] ApprovalKeys = ["roles", "quorum", "timeout", "on_timeout", "escalate_to", "approve", "reject"];
     internal static readonly string[] Activities = ["set_stage", "render", "notify"];
@@ -62,6 +62,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         var metadata = top.TryGetValue("metadata", out var metadataNode) ? Metadata(reader, metadataNode) : null;
         var subject = top.TryGetValue("subject", out var subjectNode) ? reader.Choice(subjectNode, "subject", Subjects) : null;
         var gates = top.TryGetValue("gates", out var gatesNode) ? Gates(reader, gatesNode, path, pinnedGates) : null;
+        var startsOn = top.TryGetValue("starts_on", out var startsNode) ? Kinds(reader, startsNode) : [];
         var conditions = new List<RuleDefinition>();
         var states = top.TryGetValue("states", out var statesNode) ? States(reader, statesNode, subject, gates, conditions) : [];
         var demotions = top.TryGetValue("demote", out var demoteNode) ? Demotions(reader, demoteNode, conditions, gates) : [];
@@ -104,7 +105,42 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
         var pinned = WorkflowDefinition.Pack(bytes, gates?.Bundle.File.Bytes);
         return RuleResult<WorkflowDefinition>.Success(new WorkflowDefinition(
-            path, Convert.ToHexStringLower(SHA256.HashData(pinned)), metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes, Pinned = pinned, Ladder = gates?.Ladder });
+            path, Convert.ToHexStringLower(SHA256.HashData(pinned)), metadata.Id, metadata.Version, metadata.Description, subject, initial, [.. states.Select(s => s.State)], [.. demotions.Select(d => d.Demotion)], compiled, gates?.Bundle) { Bytes = bytes, Pinned = pinned, Ladder = gates?.Ladder, StartsOn = startsOn });
+    }
+
+    /// <summary><c>starts_on</c>: the kinds of evidence about a subject that start an instance for it, each once.</summary>
+    private static List<string> Kinds(YamlReader reader, YamlNode node)
+    {
+        if (reader.Sequence(node, "starts_on") is not { } sequence)
+        {
+            return [];
+        }
+
+        var kinds = new List<string>();
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            if (reader.String(sequence.Children[i], $"starts_on[{i}]") is not { } text)
+            {
+                continue;
+            }
+
+            try
+            {
+                var kind = Identities.Id(text, "evidence kind");
+                if (kinds.Contains(kind, StringComparer.Ordinal))
+                {
+                    reader.Error(sequence.Children[i], "RG1006", $"starts_on[{i}]", $"Evidence kind '{kind}' is listed twice.", "List each kind once.");
+                }
+
+                kinds.Add(kind);
+            }
+            catch (FormatException error)
+            {
+                reader.Error(sequence.Children[i], "RG1005", $"starts_on[{i}]", error.Message, "Name a kind of evidence, such as trades or discovery.");
+            }
+        }
+
+        return kinds;
     }
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)

@@ -27,6 +27,9 @@ public sealed record SignalOutcome(string Key, bool AlreadyHandled, IReadOnlyLis
     /// <exception cref="InvalidOperationException">The signal was handled before, and changed nothing now.</exception>
     public WorkflowInstance Instance => Moved is [var one] ? one : throw new InvalidOperationException($"Signal '{Key}' changed {Moved.Count} instances.");
 
+    /// <summary>The instances the evidence started first, for workflows that start on its kind (<c>starts_on:</c>).</summary>
+    public IReadOnlyList<WorkflowInstance> Started { get; init; } = [];
+
     /// <summary>The sentence for a signal handled before.</summary>
     public string Acknowledgement => $"Signal '{Key}' was already handled; nothing was done.";
 
@@ -50,18 +53,27 @@ public sealed class WorkflowRuntime
     private readonly WorkflowPlanner planner;
     private readonly WorkflowCommitter committer;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
+    private readonly Func<IEnumerable<WorkflowDefinition>>? starters;
+
+    /// <summary>Who requested an instance that evidence started.</summary>
+    public const string StartedBy = "rulesgate";
 
     /// <summary>The projection of the latest evidence of each kind, one document per subject: an object by kind.</summary>
     internal const string EvidenceProjection = "evidence";
 
     /// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
+    /// <param name="starters">
+    /// The workflow definitions evidence may start (the workflows folder's, as loaded now): on evidence of a kind one
+    /// declares in <c>starts_on</c>, about a subject without an instance of it, one is started first; null: none.
+    /// </param>
     /// <param name="activity">
     /// What a move leads to beyond the workflow (<see cref="Application.PatchApprovals.Activity"/>: an approved patch
     /// proposal applied), planned from the instance as the move leaves it and written in the move's own transaction, so
     /// a vote means the same on every path; null: nothing.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null, Func<IEnumerable<WorkflowDefinition>>? starters = null)
     {
+        this.starters = starters;
         this.store = store;
         this.loader = loader;
         this.roles = roles;
@@ -104,7 +116,9 @@ public sealed class WorkflowRuntime
 
     /// <summary>
     /// Records evidence about a subject and wakes every instance of it: demotions first, then the ways out of the
-    /// state it waits in. The outcome holds the instances that moved, or says the key was handled before.
+    /// state it waits in. A workflow that starts on this kind of evidence, and has no instance for the subject yet,
+    /// gets one first (<see cref="SignalOutcome.Started"/>). The outcome holds the instances that moved, or says the
+    /// key was handled before.
     /// </summary>
     public SignalOutcome Evidence(string subject, string kind, JsonElement fields, string? key = null)
     {
@@ -116,6 +130,17 @@ public sealed class WorkflowRuntime
         if (committer.Claimed(key))
         {
             return SignalOutcome.Handled(key);
+        }
+
+        // Started in transactions of their own, before the evidence: a crash between leaves an instance that the
+        // evidence, given again, moves; starting is idempotent.
+        var started = new List<WorkflowInstance>();
+        foreach (var starter in starters?.Invoke().Where(definition => definition.StartsOn.Contains(kind, StringComparer.Ordinal)) ?? [])
+        {
+            if (Find($"{starter.Id}:{subject}") is null && Start(starter, subject, StartedBy, key: null, out var mine) is var instance && mine)
+            {
+                started.Add(instance);
+            }
         }
 
         var entry = EventPayload.Entry($"evidence:{subject}", new EvidenceSubmitted(subject, kind, key, fields));
@@ -145,7 +170,7 @@ public sealed class WorkflowRuntime
 
             try
             {
-                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key);
+                return (committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key)) with { Started = started };
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {

@@ -29,7 +29,7 @@ internal static class EvidenceApi
             writer.WriteStartObject();
             writer.WriteNumber("added"u8, intake.Added);
             writer.WriteNumber("duplicates"u8, intake.Duplicates);
-            InstancesApi.Moved(writer, intake.Moved);
+            InstancesApi.Instances(writer, "moved"u8, intake.Moved);
             writer.WriteEndObject();
         }, pretty: false));
     }
@@ -49,7 +49,7 @@ internal static class EvidenceApi
     {
         using var body = Http.Body(context, Http.MaxBatchBody);
         var outcomes = Http.Items(new JsonFields(body.RootElement, "request", "outcomes").Required("outcomes"), "outcomes", TradeOutcome.Read);
-        var (intake, moved) = await service.Outcomes(outcomes).ConfigureAwait(false);
+        var (intake, moved, started) = await service.Outcomes(outcomes).ConfigureAwait(false);
         var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
         return Http.Json(JsonText.Write(writer =>
         {
@@ -67,7 +67,8 @@ internal static class EvidenceApi
             }
 
             writer.WriteEndArray();
-            InstancesApi.Moved(writer, moved);
+            InstancesApi.Instances(writer, "started"u8, started);
+            InstancesApi.Instances(writer, "moved"u8, moved);
             writer.WriteEndObject();
         }, pretty: false));
     }

@@ -65,14 +65,16 @@ internal static class InstancesApi
         writer.WriteStartObject();
         writer.WriteString("key"u8, outcome.Key);
         writer.WriteBoolean("already_handled"u8, outcome.AlreadyHandled);
-        Moved(writer, outcome.Moved);
+        Instances(writer, "started"u8, outcome.Started);
+        Instances(writer, "moved"u8, outcome.Moved);
         writer.WriteEndObject();
     }, pretty: false));
 
-    internal static void Moved(Utf8JsonWriter writer, IReadOnlyList<WorkflowInstance> moved)
+    /// <summary>A list of instances, each as <c>GET /v1/instances/{id}</c> answers.</summary>
+    internal static void Instances(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<WorkflowInstance> instances)
     {
-        writer.WriteStartArray("moved"u8);
-        foreach (var instance in moved)
+        writer.WriteStartArray(name);
+        foreach (var instance in instances)
         {
             writer.WriteRawValue(instance.Json());
         }

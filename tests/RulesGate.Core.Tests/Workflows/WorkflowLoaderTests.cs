@@ -45,6 +45,18 @@ public sealed class WorkflowLoaderTests
         Assert.DoesNotContain("0.45", File.ReadAllText(ladder.Path), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void StartsOn_NamesTheKindsOfEvidenceThatStartAnInstance_EachOnce()
+    {
+        const string States = "states:\n  a: { final: true }\n";
+
+        Assert.Equal(["trades", "discovery"], Parse(Header + "starts_on: [trades, discovery]\n" + States).Value!.StartsOn);
+        Assert.Empty(Parse(Header + States).Value!.StartsOn);
+        Assert.Equal(["trades"], Loader.Load(Repo.PathOf("workflows", "maturity-ladder.yaml")).Value!.StartsOn);
+        Assert.Contains("Evidence kind 'trades' is listed twice.", Error(Header + "starts_on: [trades, trades]\n" + States).Message, StringComparison.Ordinal);
+        Assert.Equal("starts_on[0]", Error(Header + "starts_on: ['tra\u200Bdes']\n" + States).KeyPath);
+    }
+
     private static string Ladder(string states, string demote = "demote:\n  - gate: demote\n") =>
         "apiVersion: rulesgate/v1\nkind: Workflow\nmetadata: { id: wf, version: 1 }\nsubject: strategy\ngates: "
         + Repo.PathOf("rules", "maturity", "default.yaml") + "\ninitial: L0_shadow\nstates:\n" + states + demote;

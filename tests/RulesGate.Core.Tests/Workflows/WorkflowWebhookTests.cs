@@ -68,7 +68,7 @@ public sealed class WorkflowWebhookTests : IDisposable
         var (type, body) = await received.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.StartsWith("application/json", type, StringComparison.Ordinal);
-        Assert.Equal("""{"instance":"live-pipeline:s-1","workflow":"live-pipeline@1","subject":"s-1","state":"L5_paper","text":"Paper burn-in started."}""", body);
+        Assert.Equal("""{"instance":"live-pipeline:s-1","workflow":"live-pipeline@2","subject":"s-1","state":"L5_paper","text":"Paper burn-in started."}""", body);
         Assert.Contains(store.Read("workflow:live-pipeline:s-1"), e => e.Type == "workflow.notice");
         Assert.DoesNotContain(store.Read(), e => e.Type == "workflow.webhook_failed");
     }
