@@ -141,7 +141,7 @@ public sealed class GovernanceService
         Done("evidence", host.Exclusively(store => Runtime(store).Evidence(subject, kind, evidence, key)), outcome => outcome.Moved);
 
     /// <summary>Records trade outcomes; each strategy's figures go to its maturity-ladder instance.</summary>
-    public Task<(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started)> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
+    public Task<OutcomeIngest> Outcomes(IReadOnlyList<TradeOutcome> outcomes)
     {
         var governance = Governance();
         return Done("outcomes", host.Exclusively(store => OutcomeEvidence.Ingest(new GovernanceJournal(store, governance.Settings, settings.Time), outcomes, Runtime(store))), intake => intake.Moved);

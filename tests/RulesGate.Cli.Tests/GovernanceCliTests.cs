@@ -109,6 +109,21 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Outcomes_ThatLeaveALadderWhereItIs_SayWhy_AsDoesWorkflowShow()
+    {
+        // Ten trades: short of the file's 50, so the new ladder stays in L0_shadow, and says so in the file's words.
+        var outcomes = Path.Combine(folder, "few.jsonl");
+        File.WriteAllLines(outcomes, File.ReadLines(Path.Combine(CliTests.Root, Samples, "outcomes-week1.jsonl")).Where(line => line.Contains("\"trend\"", StringComparison.Ordinal)).Take(10));
+
+        var (code, output, error) = CliTests.Run("outcomes", "ingest", outcomes, "--journal", Journal);
+        var (_, shown, _) = CliTests.Run("workflow", "show", "--instance", "maturity-ladder:trend", "--journal", Journal);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("maturity-ladder:trend: stays in L0_shadow: 10 trades; 50 needed.", output, StringComparison.Ordinal);
+        Assert.Contains("  not further up: 10 trades; 50 needed.", shown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Evidence_OfAKindNoWorkflowStartsOn_StartsNothing()
     {
         var evidence = Path.Combine(folder, "scan.json");

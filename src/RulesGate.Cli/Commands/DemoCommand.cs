@@ -249,7 +249,7 @@ internal static class DemoCommand
 
         for (var week = 1; File.Exists($"{samples}outcomes-week{week}.jsonl"); week++)
         {
-            var (intake, moved, _) = OutcomeEvidence.Ingest(governance, GateInputs.ReadLines($"{samples}outcomes-week{week}.jsonl", TradeOutcome.Read), runtime);
+            var (intake, moved, _, _) = OutcomeEvidence.Ingest(governance, GateInputs.ReadLines($"{samples}outcomes-week{week}.jsonl", TradeOutcome.Read), runtime);
             output.WriteLine($"  week {week}: {intake.Added} outcomes; {string.Join(", ", moved.Select(instance => $"{instance.Subject} → {instance.State}"))}");
         }
 

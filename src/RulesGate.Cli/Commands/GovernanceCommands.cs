@@ -103,7 +103,7 @@ internal static class GovernanceCommands
 
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             await using var workflows = new WorkflowSession(parse, store, error, cancellation);
-            var (intake, moved, started) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, workflows.Runtime);
+            var (intake, moved, started, held) = OutcomeEvidence.Ingest(new GovernanceJournal(store, settings), outcomes, workflows.Runtime);
             output.WriteLine($"{intake.Added} {(intake.Added == 1 ? "outcome" : "outcomes")} recorded, {intake.Duplicates} already recorded.");
             foreach (var strategy in intake.Strategies)
             {
@@ -113,6 +113,11 @@ internal static class GovernanceCommands
 
             WorkflowCommand.Started(output, started);
             WorkflowCommand.Moved(output, moved);
+            foreach (var stays in held)
+            {
+                output.WriteLine($"{stays.Instance}: stays in {stays.State}: {string.Join(" ", stays.Blockers)}");
+            }
+
             return ExitCodes.Ok;
         });
         return new Command("outcomes", "Trade outcomes: what health and maturity are judged on.") { ingest };

@@ -197,6 +197,12 @@ internal static class WorkflowCommand
             var waits = runtime.Bookmarks(instance);
             var final = runtime.DefinitionOf(instance).State(instance.State).Final;
             output.WriteLine($"  state {instance.State} since {instance.EnteredAt}; {(final ? "finished" : waits.Count == 0 ? "waits for nothing" : $"waits for {string.Join(", ", waits)}")}{(instance.Due is { } due ? $"; timer due {JsonText.Timestamp(due)}" : "")}");
+            if (!final && runtime.NextStep(instance) is { } next)
+            {
+                // A maturity ladder says why it is not further up, by its gates file's own words, on the latest trades.
+                output.WriteLine(next.Change == "promotion" ? $"  next: {next.To} on trades evidence that still passes every promote rule" : $"  not further up: {string.Join(" ", next.Reasons)}");
+            }
+
             foreach (var vote in instance.Votes)
             {
                 output.WriteLine($"  approved by {vote.Actor} ({vote.Role}) at {vote.At}: {vote.Reason}");

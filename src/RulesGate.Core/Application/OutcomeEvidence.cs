@@ -4,23 +4,28 @@ using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Application;
 
+/// <summary>What an intake of trade outcomes did: what it recorded, the ladders it started and moved, and why each other ladder stayed.</summary>
+/// <param name="Held">Each maturity ladder of the strategies that stayed where it is, with its blockers as the gates file words them.</param>
+public sealed record OutcomeIngest(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started, IReadOnlyList<HeldInstance> Held);
+
+/// <summary>An instance the evidence did not move, in <paramref name="State"/>, and what keeps it there ("100 trades; 120 needed.").</summary>
+public sealed record HeldInstance(string Instance, string State, IReadOnlyList<string> Blockers);
+
 /// <summary>Trade outcomes into governance: recorded, then handed to the strategies' maturity ladders as evidence.</summary>
 public static class OutcomeEvidence
 {
     /// <summary>
     /// Records trade outcomes, then hands each strategy's figures to its maturity-ladder instance as <c>trades</c>
     /// evidence, so that its level moves as outcomes arrive; a workflow that starts on <c>trades</c> evidence gets an
-    /// instance for a strategy that has none first.
+    /// instance for a strategy that has none first. A ladder that stays says why.
     /// </summary>
-    /// <returns>The intake, the instances that moved, and those the evidence started.</returns>
-    public static (OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started) Ingest(GovernanceJournal journal, IReadOnlyList<TradeOutcome> outcomes, WorkflowRuntime? workflows)
+    public static OutcomeIngest Ingest(GovernanceJournal journal, IReadOnlyList<TradeOutcome> outcomes, WorkflowRuntime? workflows)
     {
         var intake = journal.Record(outcomes);
-        var moved = new List<WorkflowInstance>();
-        var started = new List<WorkflowInstance>();
+        var (moved, started, held) = (new List<WorkflowInstance>(), new List<WorkflowInstance>(), new List<HeldInstance>());
         if (workflows is null || intake.Added == 0)
         {
-            return (intake, moved, started);
+            return new OutcomeIngest(intake, moved, started, held);
         }
 
         foreach (var strategy in intake.Strategies)
@@ -29,8 +34,15 @@ public static class OutcomeEvidence
             var outcome = workflows.Evidence(strategy.Strategy, MaturityGate.EvidenceKind, figures.RootElement, key: $"outcomes:{strategy.Strategy}:{strategy.Trades}:{strategy.LastOutcome}");
             moved.AddRange(outcome.Moved);
             started.AddRange(outcome.Started);
+            foreach (var instance in workflows.About(strategy.Strategy).Where(instance => !outcome.Moved.Any(other => other.Id == instance.Id)))
+            {
+                if (workflows.NextStep(instance) is { Change: null, Reasons.Count: > 0 } stays)
+                {
+                    held.Add(new HeldInstance(instance.Id, instance.State, stays.Reasons));
+                }
+            }
         }
 
-        return (intake, moved, started);
+        return new OutcomeIngest(intake, moved, started, held);
     }
 }

@@ -178,6 +178,24 @@ public sealed class WorkflowRuntime
         }
     }
 
+    /// <summary>
+    /// Where the maturity ladder <paramref name="instance"/> goes next on the latest <c>trades</c> evidence about its
+    /// subject, judged by its pinned gates file: a promotion, or no change with each blocker as the file words it
+    /// ("100 trades; 50 needed."). Null for a workflow that is not a maturity ladder, or before any trades evidence.
+    /// </summary>
+    public Governance.MaturityStep? NextStep(WorkflowInstance instance)
+    {
+        var definition = DefinitionOf(instance);
+        if (definition.Ladder is not { } ladder)
+        {
+            return null;
+        }
+
+        var snapshot = planner.Snapshot(instance.Subject);
+        var trades = snapshot.Context(definition, instance, EvidenceRecord.None).Evidence(MaturityGate.EvidenceKind);
+        return trades.Kind.Length == 0 ? null : MaturityGate.Judge(ladder, instance.State, snapshot.Context(definition, instance, trades));
+    }
+
     /// <summary>Starts one instance per key in batches; keys already started are left as they are.</summary>
     public IReadOnlyList<WorkflowInstance> StartMany(WorkflowDefinition definition, string subject, IReadOnlyList<string> keys, string actor)
     {

@@ -49,7 +49,7 @@ internal static class EvidenceApi
     {
         using var body = Http.Body(context, Http.MaxBatchBody);
         var outcomes = Http.Items(new JsonFields(body.RootElement, "request", "outcomes").Required("outcomes"), "outcomes", TradeOutcome.Read);
-        var (intake, moved, started) = await service.Outcomes(outcomes).ConfigureAwait(false);
+        var (intake, moved, started, held) = await service.Outcomes(outcomes).ConfigureAwait(false);
         var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
         return Http.Json(JsonText.Write(writer =>
         {
@@ -69,6 +69,17 @@ internal static class EvidenceApi
             writer.WriteEndArray();
             InstancesApi.Instances(writer, "started"u8, started);
             InstancesApi.Instances(writer, "moved"u8, moved);
+            writer.WriteStartArray("held"u8);
+            foreach (var stays in held)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("instance"u8, stays.Instance);
+                writer.WriteString("state"u8, stays.State);
+                JsonText.Strings(writer, "blockers"u8, stays.Blockers);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }, pretty: false));
     }

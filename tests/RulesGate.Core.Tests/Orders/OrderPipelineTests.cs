@@ -295,9 +295,9 @@ public sealed class OrderPipelineTests : IDisposable
         Assert.Equal(["L1_paper", "L2_gated", "L3_constrained"], levels);
         Assert.Equal("L3_constrained", governance.Inputs("trend", "MSFT", 1, null).Level);
 
-        var (_, streak, _) = OutcomeEvidence.Ingest(governance, Batch(10, _ => false), runtime);
+        var (_, streak, _, _) = OutcomeEvidence.Ingest(governance, Batch(10, _ => false), runtime);
         Assert.Equal("L2_gated", Assert.Single(streak).State);
-        var (_, drawdown, _) = OutcomeEvidence.Ingest(governance, [Outcome($"o-{++minute}", -5, -30_000, minute)], runtime);
+        var (_, drawdown, _, _) = OutcomeEvidence.Ingest(governance, [Outcome($"o-{++minute}", -5, -30_000, minute)], runtime);
         Assert.Equal("L1_paper", Assert.Single(drawdown).State);
         Assert.Equal("L1_paper", governance.Inputs("trend", "MSFT", 1, null).Level);
     }
