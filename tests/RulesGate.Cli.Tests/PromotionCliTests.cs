@@ -118,6 +118,23 @@ public sealed class PromotionCliTests : IDisposable
     }
 
     [Fact]
+    public void Promote_NamingEvidenceTheJournalDoesNotHold_IsRefused_AndWritesNothing()
+    {
+        Run("diary", "ingest", SampleDiary);
+
+        var madeUp = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "whatever", "--approval", "risk", "--actor", "mallory");
+        var others = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-bm-exp", "--approval", "risk", "--actor", "mallory");
+
+        Assert.Equal(1, madeUp.Exit);
+        Assert.StartsWith("Refused: The journal holds no evidence 'whatever' about alpha-momentum: no diary entry of it names that evidence id", madeUp.Output, StringComparison.Ordinal);
+        Assert.Equal(1, others.Exit);     // beta-momentum's evidence is not alpha-momentum's
+        Assert.Contains("'dd-bm-exp'", others.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("alpha-momentum", Run("ledger", "show").Output, StringComparison.Ordinal);     // no ledger record was written
+        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--approval", "risk", "--actor", "ops").Exit);
+        Assert.Contains("alpha-momentum", Run("ledger", "show").Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PromoteThenAssessApply_ClimbsToLimitedLiveAndRecordsWhoDidWhat()
     {
         Run("diary", "ingest", SampleDiary);
@@ -178,6 +195,7 @@ public sealed class PromotionCliTests : IDisposable
     {
         var summary = Path.Combine(folder, "alpha-paper.md");
         var changelog = Path.Combine(folder, "changelog.md");
+        Run("diary", "ingest", SampleDiary);
 
         Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--actor", "ops", "--summary-path", summary).Exit);
         var (exit, output, _) = Run("changelog", "--out", changelog);

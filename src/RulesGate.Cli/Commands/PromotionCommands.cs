@@ -81,7 +81,7 @@ internal static class PromotionCommands
         var policy = new Option<string>("--policy-id") { Description = "The policy.", Required = true };
         var stage = new Option<string>("--stage") { Description = "experiment, paper, pilot or limited_live.", Required = true };
         var approvals = new Option<string[]>("--approval") { Description = "Who approved (risk, compliance, …); repeat for several." };
-        var evidence = new Option<string?>("--evidence-id") { Description = "The diary evidence behind the promotion." };
+        var evidence = new Option<string?>("--evidence-id") { Description = "The evidence behind the promotion: an evidence id of the policy's diary entries, or the key evidence about it was submitted under; refused when the journal holds neither." };
         var checklist = new Option<string[]>("--checklist") { Description = "ITEM=STATUS, such as risk_audit=done; repeat for several." };
         var actor = new Option<string>("--actor") { Description = "Who is promoting (default $USER).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("USER") ?? "operator" };
         var single = new Option<bool>("--allow-single-approval") { Description = "Let limited_live stand on one approval." };

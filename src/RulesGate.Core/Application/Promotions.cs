@@ -101,6 +101,21 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         })];
     }
 
+    /// <summary>Whether a diary entry of <paramref name="policy"/> names <paramref name="evidence"/>, or evidence about it was submitted under that key.</summary>
+    private bool Holds(string policy, string evidence)
+    {
+        foreach (var entry in store.Read(new EventFilter($"diary:{policy}", [DecisionDiary.EntryType])))
+        {
+            using var payload = JsonDocument.Parse(entry.Payload);
+            if (payload.RootElement.TryGetProperty("evidence_id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == evidence)
+            {
+                return true;
+            }
+        }
+
+        return store.Read(new EventFilter($"evidence:{policy}", [EventTypes.EvidenceSubmitted])).Any(submitted => EventPayload.Read<EvidenceSubmitted>(submitted).Key == evidence);
+    }
+
     /// <summary>Every policy the journal knows: by its ledger record or its diary, in ordinal order.</summary>
     public SortedSet<string> KnownPolicies()
     {
@@ -109,11 +124,21 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         return known;
     }
 
-    /// <summary>Records the declared stage with its approvals and evidence, then logs it and renders its summary to <paramref name="summaryPath"/> when given.</summary>
-    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it; nothing was written.</exception>
+    /// <summary>
+    /// Records the declared stage with its approvals and evidence, then logs it and renders its summary to
+    /// <paramref name="summaryPath"/> when given. The evidence it names must be the journal's: a diary entry of the
+    /// policy that carries that evidence id, or evidence submitted about the policy under that key.
+    /// </summary>
+    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it, or the evidence is not in the journal; nothing was written.</exception>
     /// <exception cref="LedgerConflictException">The record changed since it was read; nothing was written.</exception>
     public PolicyLedgerRecord Promote(PromotionRequest request, string? summaryPath = null)
     {
+        var policy = Identities.Id(request.PolicyId, "policy id");
+        if (request.EvidenceId is { } named && Identities.Id(named, "evidence id") is var evidence && !Holds(policy, evidence))
+        {
+            throw new PromotionRefusedException(policy, $"The journal holds no evidence '{evidence}' about {policy}: no diary entry of it names that evidence id, and no evidence about it was submitted under that key. Ingest the diary that holds it first (rulesgate diary ingest), or name evidence the journal has.");
+        }
+
         var record = PolicyLedger.Promote(store, request);
         followUp.Recorded(record, summaryPath);
         return record;

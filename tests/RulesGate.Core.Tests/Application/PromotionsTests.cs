@@ -37,7 +37,7 @@ public sealed class PromotionsTests : IDisposable
     {
         var summary = Path.Combine(journal.Folder, "summary.md");
 
-        var record = Service().Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"), summary);
+        var record = Service().Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"]), summary);
 
         var line = JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement;
         Assert.Equal(("alpha", "paper", record.Version), (line.GetProperty("policy_id").GetString(), line.GetProperty("to").GetString(), line.GetProperty("seq").GetInt64()));
@@ -47,7 +47,7 @@ public sealed class PromotionsTests : IDisposable
     [Fact]
     public void Promote_WithoutALog_WritesNoLog()
     {
-        Service(log: null).Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"], "dd-1"));
+        Service(log: null).Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"]));
 
         Assert.False(File.Exists(LogPath));
         Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(journal.Store, "alpha").DeclaredStage);
