@@ -58,7 +58,7 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
             if (plan.Ledger is { } ledger && plan.LedgerBase is { } original && (ledger.DeclaredStage != original.DeclaredStage || plan.Approvals.Count > 0))
             {
                 var change = PolicyLedger.Prepare(original, new PromotionRequest(
-                    plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, AllowSingleApproval: true, AllowRegression: plan.Demoted));
+                    plan.Instance.Subject, ledger.DeclaredStage, $"workflow {plan.Instance.Id}", plan.Approvals, EvidenceId: plan.EvidenceKey, AllowSingleApproval: true, AllowRegression: plan.Demoted));
                 plan.Entries.Add((change.Entry, change));
                 plan.LedgerBase = null;
             }

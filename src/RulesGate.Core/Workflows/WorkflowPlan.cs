@@ -27,6 +27,9 @@ internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry
 
     public bool Demoted { get; set; }
 
+    /// <summary>The key of the evidence the plan answers, when evidence woke it: what a stage it sets stands on, in the ledger.</summary>
+    public string? EvidenceKey { get; set; }
+
     /// <summary>The roles whose approvals moved the instance in this signal; they go to the ledger with its stage.</summary>
     public List<string> Approvals { get; } = [];
 

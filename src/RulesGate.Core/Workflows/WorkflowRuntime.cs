@@ -162,6 +162,7 @@ public sealed class WorkflowRuntime
             {
                 var definition = DefinitionOf(instance);
                 var plan = planner.Evidence(definition, instance, record, snapshot);
+                plan.EvidenceKey = key;
                 if (plan.Entries.Count > 0)
                 {
                     plans.Add((plan, null));

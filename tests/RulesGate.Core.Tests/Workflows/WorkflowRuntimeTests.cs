@@ -92,6 +92,20 @@ public sealed class WorkflowRuntimeTests : IDisposable
     }
 
     [Fact]
+    public void AStageSetOnEvidence_StandsInTheLedgerOnThatEvidence_SoTheLedgerDoesNotLagTheWorkflow()
+    {
+        var started = runtime.Start(Shipped("alpha-trade-promotion.yaml"), "alpha-momentum", "olga");     // no diary yet: it stays
+        SampleDiary();
+
+        var paper = Assert.Single(runtime.Evidence("alpha-momentum", "diary", CleanDiary, key: "diary-1").Moved);
+
+        var ledger = PolicyLedger.Read(store, "alpha-momentum");
+        Assert.Equal(("experiment", "paper"), (started.State, paper.State));
+        Assert.Equal(("diary-1", PromotionStage.Paper, PromotionStage.Paper), (ledger.EvidenceId, ledger.DeclaredStage, ledger.CurrentStage));
+        Assert.Equal("diary-1", ledger.History[^1].EvidenceId);
+    }
+
+    [Fact]
     public void AlphaTrade_AnAlertDemotesToPaperFromAnyState_SkippingApprovals()
     {
         runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "ok");
