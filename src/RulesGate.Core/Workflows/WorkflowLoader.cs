@@ -109,39 +109,8 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
     }
 
     /// <summary><c>starts_on</c>: the kinds of evidence about a subject that start an instance for it, each once.</summary>
-    private static List<string> Kinds(YamlReader reader, YamlNode node)
-    {
-        if (reader.Sequence(node, "starts_on") is not { } sequence)
-        {
-            return [];
-        }
-
-        var kinds = new List<string>();
-        for (var i = 0; i < sequence.Children.Count; i++)
-        {
-            if (reader.String(sequence.Children[i], $"starts_on[{i}]") is not { } text)
-            {
-                continue;
-            }
-
-            try
-            {
-                var kind = Identities.Id(text, "evidence kind");
-                if (kinds.Contains(kind, StringComparer.Ordinal))
-                {
-                    reader.Error(sequence.Children[i], "RG1006", $"starts_on[{i}]", $"Evidence kind '{kind}' is listed twice.", "List each kind once.");
-                }
-
-                kinds.Add(kind);
-            }
-            catch (FormatException error)
-            {
-                reader.Error(sequence.Children[i], "RG1005", $"starts_on[{i}]", error.Message, "Name a kind of evidence, such as trades or discovery.");
-            }
-        }
-
-        return kinds;
-    }
+    private static List<string> Kinds(YamlReader reader, YamlNode node) =>
+        Distinct(reader, node, "starts_on", text => Identities.Id(text, "evidence kind"), "Evidence kind", "Name a kind of evidence, such as trades or discovery.");
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)
     {
@@ -606,14 +575,19 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
         return null;
     }
 
-    private static List<string> Names(YamlReader reader, YamlNode node, string path)
+    /// <summary>A list of roles, each normalized and listed once.</summary>
+    private static List<string> Names(YamlReader reader, YamlNode node, string path) =>
+        Distinct(reader, node, path, text => Identities.Name(text, "role"), "Role", "Write the role's name as in workflows/roles.yaml.");
+
+    /// <summary>A list of texts, each normalized by <paramref name="normalize"/> (a refusal is an error at its item) and listed once.</summary>
+    private static List<string> Distinct(YamlReader reader, YamlNode node, string path, Func<string, string> normalize, string what, string hint)
     {
         if (reader.Sequence(node, path) is not { } sequence)
         {
             return [];
         }
 
-        var names = new List<string>();
+        var items = new List<string>();
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             if (reader.String(sequence.Children[i], $"{path}[{i}]") is not { } text)
@@ -623,21 +597,21 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
             try
             {
-                var name = Identities.Name(text, "role");
-                if (names.Contains(name, StringComparer.Ordinal))
+                var item = normalize(text);
+                if (items.Contains(item, StringComparer.Ordinal))
                 {
-                    reader.Error(sequence.Children[i], "RG1006", $"{path}[{i}]", $"Role '{name}' is listed twice.", "List each role once.");
+                    reader.Error(sequence.Children[i], "RG1006", $"{path}[{i}]", $"{what} '{item}' is listed twice.", $"List each {what.ToLowerInvariant()} once.");
                 }
 
-                names.Add(name);
+                items.Add(item);
             }
             catch (FormatException error)
             {
-                reader.Error(sequence.Children[i], "RG1005", $"{path}[{i}]", error.Message, "Write the role's name as in workflows/roles.yaml.");
+                reader.Error(sequence.Children[i], "RG1005", $"{path}[{i}]", error.Message, hint);
             }
         }
 
-        return names;
+        return items;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.sbn\z")]
