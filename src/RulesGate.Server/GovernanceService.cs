@@ -316,7 +316,8 @@ public sealed class GovernanceService
             }
 
             IEnumerable<string> names = strategy is null ? known : [strategy];
-            return (IReadOnlyList<StrategyReport>)[.. names.Select(name => journal.Report(name, governance.CapOf))];
+            var workflows = Runtime(store);
+            return (IReadOnlyList<StrategyReport>)[.. names.Select(name => journal.Report(name, governance.CapOf, workflows))];
         });
     }
 

@@ -117,10 +117,17 @@ public sealed class GovernanceCliTests : IDisposable
 
         var (code, output, error) = CliTests.Run("outcomes", "ingest", outcomes, "--journal", Journal);
         var (_, shown, _) = CliTests.Run("workflow", "show", "--instance", "maturity-ladder:trend", "--journal", Journal);
+        var (_, governance, _) = CliTests.Run("governance", "show", "--strategy", "trend", "--journal", Journal);
+        var (_, json, _) = CliTests.Run("governance", "show", "--strategy", "trend", "--journal", Journal, "--json");
 
         Assert.True(code == 0, error);
         Assert.Contains("maturity-ladder:trend: stays in L0_shadow: 10 trades; 50 needed.", output, StringComparison.Ordinal);
         Assert.Contains("  not further up: 10 trades; 50 needed.", shown, StringComparison.Ordinal);
+        Assert.Contains("  not up    10 trades; 50 needed.", governance, StringComparison.Ordinal);
+        using var report = JsonDocument.Parse(json);
+        var next = report.RootElement.GetProperty("next");
+        Assert.Equal(JsonValueKind.Null, next.GetProperty("level").ValueKind);
+        Assert.Equal(["10 trades; 50 needed."], next.GetProperty("blockers").EnumerateArray().Select(blocker => blocker.GetString()));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ internal static class GovernanceCommands
             }
 
             using var store = JournalCommand.ReadOnly(parse.GetValue(showJournal)!);
-            var report = new GovernanceJournal(store, gate.Settings).Report(parse.GetValue(strategy)!, gate.CapOf);
+            var report = new GovernanceJournal(store, gate.Settings).Report(parse.GetValue(strategy)!, gate.CapOf, WorkflowCommand.Runtime(parse, store));
             if (parse.GetValue(json))
             {
                 output.WriteLine(GovernanceJson.Report(report, gate.Settings.BaseEquity));
@@ -75,6 +75,11 @@ internal static class GovernanceCommands
             var figures = report.Outcomes;
             output.WriteLine($"strategy {report.Strategy}");
             output.WriteLine($"  maturity  {report.Level}{(report.SizingCap is { } cap ? $", sizing cap {Number(cap)}" : "")}");
+            if (report.Next is { } next)
+            {
+                output.WriteLine(next.Change == "promotion" ? $"  next      {next.To} on trades that still pass every promote rule" : $"  not up    {string.Join(" ", next.Reasons)}");
+            }
+
             output.WriteLine($"  health    score {Number(report.Health.Score)}, multiplier {Number(report.Health.Multiplier)} (debt {Number(report.Health.Debt)}, credit {Number(report.Health.Credit)})");
             output.WriteLine($"  outcomes  {figures.Trades} trades, win rate {Number(figures.WinRate)}, profit factor {Number(figures.ProfitFactor)}, drawdown {Number(report.Drawdown)}, loss streak {figures.LossStreak}");
             output.WriteLine($"  drift     {(report.Drift.Metrics.Count == 0 ? "no baseline and live figures to compare" : string.Join("; ", report.Drift.Metrics.Select(metric => $"{metric.Metric} {Number(metric.DeviationPct)} %{(report.Alerts.FirstOrDefault(alert => alert.Metric == metric.Metric) is { } alert ? " " + GovernanceActions.Name(alert.Action) : "")}")))}");

@@ -17,7 +17,11 @@ public sealed record StrategyReport(
     DriftView Drift,
     IReadOnlyList<DriftAlert> Alerts,
     IReadOnlyList<ExecutionToken> Tokens,
-    IReadOnlyList<string> CanaryPaused);
+    IReadOnlyList<string> CanaryPaused)
+{
+    /// <summary>Where its maturity ladder goes next on its latest trades, and what keeps it where it is; null without a ladder or trades.</summary>
+    public MaturityStep? Next { get; init; }
+}
 
 /// <summary>How many outcomes an intake recorded, how many it had seen before, and each strategy's state after it.</summary>
 public sealed record OutcomeIntake(int Added, int Duplicates, IReadOnlyList<StrategyOutcomes> Strategies);
@@ -174,7 +178,8 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     /// <summary>Everything governance knows of the strategy now.</summary>
     /// <param name="capOf">The sizing cap of a level (the maturity file's); null without one.</param>
     /// <exception cref="FormatException">The journal knows nothing of the strategy (no maturity instance, outcome, token or evidence); names those it knows.</exception>
-    public StrategyReport Report(string strategy, Func<string, double>? capOf)
+    /// <param name="runtime">The runtime that judges the strategy's maturity ladder for <see cref="StrategyReport.Next"/>; null: not judged.</param>
+    public StrategyReport Report(string strategy, Func<string, double>? capOf, WorkflowRuntime? runtime = null)
     {
         strategy = Identities.Id(strategy, "strategy");
         var known = Strategies();
@@ -189,7 +194,10 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
         var drift = baseline is null || live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, baseline, live);
         return new StrategyReport(
             strategy, level, capOf?.Invoke(level), HealthView.Of(outcomes.Health, settings.Health), outcomes, outcomes.Drawdown(settings.BaseEquity),
-            drift, settings.DriftAlerts(drift), Tokens.Active(strategy), PausedComponents());
+            drift, settings.DriftAlerts(drift), Tokens.Active(strategy), PausedComponents())
+        {
+            Next = runtime is not null && MaturityInstance(strategy) is { } ladder ? runtime.NextStep(ladder) : null,
+        };
     }
 
     /// <summary>The components whose failures pause trading now: at or past the threshold, when the canary's action is pause.</summary>

@@ -117,6 +117,19 @@ public static class GovernanceJson
         writer.WriteString("level"u8, report.Level);
         writer.WritePropertyName("sizing_cap"u8);
         JsonText.Value(writer, report.SizingCap);
+        if (report.Next is { } next)
+        {
+            // Where the ladder goes on its latest trades: a level, or null with what keeps it where it is.
+            writer.WriteStartObject("next"u8);
+            writer.WritePropertyName("level"u8);
+            JsonText.Value(writer, next.Change == "promotion" ? next.To : null);
+            JsonText.Strings(writer, "blockers"u8, next.Change == "promotion" ? [] : next.Reasons);
+            writer.WriteEndObject();
+        }
+        else
+        {
+            writer.WriteNull("next"u8);
+        }
         WriteHealth(writer, report.Health);
         writer.WritePropertyName("figures"u8);
         writer.WriteRawValue(report.Outcomes.FiguresJson(baseEquity));
