@@ -65,13 +65,18 @@ public sealed class GovernanceService
             {
                 try
                 {
-                    var (approvals, waiting, dead) = await host.Exclusively(store =>
+                    var (approvals, waiting, dead, strategies, components) = await host.Exclusively(store =>
                     {
                         var workflows = Runtime(store);
-                        return (workflows.AwaitingApproval(), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count);
+                        var governed = settings.Governance is { } gate ? new GovernanceJournal(store, gate.Settings, settings.Time) : null;
+                        IReadOnlyList<StrategyReport> reports = governed is null ? [] : [.. governed.Strategies().Select(strategy => governed.Report(strategy, settings.Governance!.CapOf))];
+                        IReadOnlyList<(string, int)> canary = [.. store.All(CanaryMonitor.Projection).Select(document => (document.Id, CanaryMonitor.Failures(document)))];
+                        return (workflows.AwaitingApproval(), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count, reports, canary);
                     }).WaitAsync(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
                     host.Metrics.PendingApprovals(approvals);
                     host.Metrics.Effects(waiting, dead);
+                    host.Metrics.Strategies(strategies);
+                    host.Metrics.Canary(components);
                 }
                 catch (Exception error) when (error is not OutOfMemoryException)
                 {

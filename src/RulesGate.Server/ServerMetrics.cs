@@ -29,6 +29,12 @@ public sealed class ServerMetrics
     private readonly Counter effectsFailed;
     private readonly Counter timers;
     private readonly Counter background;
+    private readonly Gauge maturity;
+    private readonly Gauge sizingCap;
+    private readonly Gauge health;
+    private readonly Gauge drift;
+    private readonly Gauge tokens;
+    private readonly Gauge canary;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -54,7 +60,39 @@ public sealed class ServerMetrics
         effectsFailed = factory.CreateCounter("rulesgate_effects_failed_total", "Failed attempts of workflow effects, by kind (render, notify, log).", "kind");
         timers = factory.CreateCounter("rulesgate_workflow_timers_fired_total", "Workflow timers (approval timeouts, escalations, after: moves) this server fired.");
         background = factory.CreateCounter("rulesgate_background_failures_total", "Rounds of the server's background work that failed and are tried again at the next round, by service: workflow (timers, effects, settling approvals), latch (the kill switch and readiness), reload (rule files), canary (the watchdog).", "service");
+        maturity = factory.CreateGauge("rulesgate_strategy_maturity_level", "Each strategy's maturity level, 0 (L0_shadow) to 4 (L4_autonomous): its maturity-ladder instance's state.", "strategy");
+        sizingCap = factory.CreateGauge("rulesgate_strategy_sizing_cap", "The largest share of the requested size each strategy's level may trade, by the maturity file.", "strategy");
+        health = factory.CreateGauge("rulesgate_strategy_health_score", "Each strategy's health score, 0 to 1, from its trade outcomes.", "strategy");
+        drift = factory.CreateGauge("rulesgate_strategy_drift_worst_pct", "The largest deviation, in percent, of each strategy's live figures from its baseline; 0 without both.", "strategy");
+        tokens = factory.CreateGauge("rulesgate_strategy_tokens_active", "Execution tokens of each strategy not yet used, revoked or expired.", "strategy");
+        canary = factory.CreateGauge("rulesgate_canary_consecutive_failures", "Failed checks in a row of each component the canary watches.", "component");
         Bundle(gate.Bundle);
+    }
+
+    /// <summary>Sets each strategy's governance gauges from what governance knows of it.</summary>
+    public void Strategies(IEnumerable<Core.Governance.StrategyReport> reports)
+    {
+        foreach (var report in reports)
+        {
+            maturity.WithLabels(report.Strategy).Set(Core.Governance.MaturityPolicyKind.IndexOf(report.Level));
+            if (report.SizingCap is { } cap)
+            {
+                sizingCap.WithLabels(report.Strategy).Set(cap);
+            }
+
+            health.WithLabels(report.Strategy).Set(report.Health.Score);
+            drift.WithLabels(report.Strategy).Set(report.Drift.WorstPct);
+            tokens.WithLabels(report.Strategy).Set(report.Tokens.Count);
+        }
+    }
+
+    /// <summary>Sets each canary component's failures in a row.</summary>
+    public void Canary(IEnumerable<(string Component, int Failures)> components)
+    {
+        foreach (var (component, failures) in components)
+        {
+            canary.WithLabels(component).Set(failures);
+        }
     }
 
     public CollectorRegistry Registry { get; }

@@ -191,6 +191,23 @@ public sealed class GovernanceApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Outcomes_StartAndMoveTheLadder_AndMetricsShowEachStrategysStanding()
+    {
+        var outcomes = await Json(await server.Post("/v1/outcomes", $$"""{"outcomes": {{Lines("governance", "outcomes-week1.jsonl")}}}""", server.AutomationToken));
+        await server.Post("/v1/tokens", """{"strategy_id": "trend", "symbol": "AAPL", "max_qty": 100}""", server.RiskToken);
+        await server.Post("/v1/canary", """{"component": "exchange", "ok": false, "detail": "heartbeat missed"}""", server.AutomationToken);
+        var metrics = await (await server.Get("/metrics", token: null)).Content.ReadAsStringAsync();
+
+        Assert.Contains(outcomes.GetProperty("started").EnumerateArray(), instance => instance.GetProperty("id").GetString() == "maturity-ladder:trend");
+        Assert.Contains(outcomes.GetProperty("moved").EnumerateArray(), instance => instance.GetProperty("id").GetString() == "maturity-ladder:trend");
+        Assert.Contains("rulesgate_strategy_maturity_level{strategy=\"trend\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_strategy_sizing_cap{strategy=\"trend\"} 0\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_strategy_tokens_active{strategy=\"trend\"} 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_strategy_health_score{strategy=\"trend\"} 0.94\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_canary_consecutive_failures{component=\"exchange\"} 1\n", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Outcomes_AndTokens_ShowInGovernance_WithoutASecret()
     {
         var outcomes = await Json(await server.Post("/v1/outcomes", $$"""{"outcomes": {{Lines("governance", "outcomes-week1.jsonl")}}}""", server.AutomationToken));
