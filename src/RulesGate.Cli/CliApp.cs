@@ -59,6 +59,14 @@ internal static class CliApp
             return ExitCodes.Error;
         }
 
+        // AlphaTrade's variables for its ledger and diary files name what RulesGate keeps in its journal: a command
+        // that reads or changes the ledger or the diary refuses them rather than silently ignoring them.
+        if (LedgerCommands.Contains(CommandPath(parse.CommandResult).Split(' ')[0]) && RulesGate.Core.Settings.Refused() is { } refused)
+        {
+            error.WriteLine($"rulesgate: {refused}");
+            return ExitCodes.Error;
+        }
+
         try
         {
             // Ctrl+C and SIGTERM are the commands' own to handle (serve finishes what is in flight and writes what it
@@ -84,6 +92,8 @@ internal static class CliApp
             return ExitCodes.Bug;
         }
     }
+
+    private static readonly HashSet<string> LedgerCommands = new(["diary", "assess", "promote", "ledger", "changelog", "strategy", "workflow", "evidence", "serve", "demo"], StringComparer.Ordinal);
 
     /// <summary>The subcommands named on the line, each followed by a space: <c>workflow approve </c>.</summary>
     private static string CommandPath(System.CommandLine.Parsing.CommandResult result)

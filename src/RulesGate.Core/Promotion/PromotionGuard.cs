@@ -30,11 +30,11 @@ public sealed class PromotionGuard
         this.environment = environment ?? Environment.GetEnvironmentVariable;
     }
 
-    /// <summary>The guard file: <paramref name="path"/>, else RULESGATE_GUARD_CONFIG, else <see cref="DefaultPath"/>.</summary>
-    /// <exception cref="FormatException">RULESGATE_GUARD_CONFIG is set but empty, or the file is not a PromotionGuard.</exception>
+    /// <summary>The guard file: <paramref name="path"/>, else RULESGATE_GUARD_CONFIG (or AlphaTrade's PROMOTION_GUARD_CONFIG), else <see cref="DefaultPath"/>.</summary>
+    /// <exception cref="FormatException">A variable is set but empty, both are set and differ, or the file is not a PromotionGuard.</exception>
     public static RuleResult<RuleBundle> Load(RuleEngine engine, string? path, Func<string, string?>? environment = null)
     {
-        var file = path ?? Settings.Read("RULESGATE_GUARD_CONFIG", environment) ?? DefaultPath;
+        var file = path ?? Settings.ReadEither("RULESGATE_GUARD_CONFIG", "PROMOTION_GUARD_CONFIG", environment) ?? DefaultPath;
         var loaded = engine.Load(file);
         return loaded.Value is { Kind: not PromotionGuardKind } bundle ? throw new FormatException($"{file}: a {bundle.Kind.Name} file, not a PromotionGuard file.") : loaded;
     }
@@ -123,11 +123,11 @@ public sealed class PromotionGuard
             throw new FormatException($"{file.Path}: status_stages.{status} is '{required}', not a stage; write one of experiment, paper, pilot, limited_live.");
         }
 
-        var regimes = Settings.Read("RULESGATE_REQUIRED_REGIMES", environment) is { } listed
+        var regimes = Settings.ReadEither("RULESGATE_REQUIRED_REGIMES", "PROMOTION_REQUIRED_REGIMES", environment) is { } listed
             ? [.. listed.Split(',').Select(regime => regime.Trim().ToLowerInvariant()).Where(regime => regime.Length > 0).Distinct(StringComparer.Ordinal)]
             : (file.Params.Find("required_regimes")?.Value as IReadOnlyList<string> ?? []).Select(regime => regime.ToLowerInvariant()).ToList();
-        var minimum = Settings.Read("RULESGATE_MIN_REGIME_COUNT", environment) is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw new FormatException($"RULESGATE_MIN_REGIME_COUNT is '{text}'; write a whole number ≥ 0.")
+        var minimum = Settings.ReadEither("RULESGATE_MIN_REGIME_COUNT", "PROMOTION_MIN_REGIME_COUNT", environment) is { } text
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ? count : throw new FormatException($"RULESGATE_MIN_REGIME_COUNT (or PROMOTION_MIN_REGIME_COUNT) is '{text}'; write a whole number ≥ 0.")
             : file.Params.Find("min_regime_count")?.Value switch { double value => (int)value, int value => value, _ => 0 };
         var metrics = DecisionDiary.Metrics(store, policyId, DiaryWindow.All);
         return new GuardContext(strategy.Trim(), status, policyId.Trim(), required.Trim().ToLowerInvariant(), PolicyLedger.Read(store, policyId.Trim()),

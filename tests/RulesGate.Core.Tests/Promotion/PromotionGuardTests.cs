@@ -76,6 +76,33 @@ public sealed class PromotionGuardTests : IDisposable
     }
 
     [Fact]
+    public void AlphaTradesVariableNames_AreHonoured_AndTwoThatDisagree_AreRefused()
+    {
+        Diary(perRegime: 2, greenDays: 20);
+        Ledger(PromotionStage.Paper);
+
+        Assert.Empty(Guard(new() { ["PROMOTION_MIN_REGIME_COUNT"] = "2" }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Equal(
+            ["s-1 cannot become approved: the diary of alpha lacks regime coverage: crisis (0/1)."],
+            Guard(new() { ["PROMOTION_REQUIRED_REGIMES"] = "balanced,crisis", ["PROMOTION_MIN_REGIME_COUNT"] = "1" }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Empty(Guard(new() { ["RULESGATE_MIN_REGIME_COUNT"] = "2", ["PROMOTION_MIN_REGIME_COUNT"] = "2" }).Check(journal.Store, "s-1", "alpha", "approved"));
+        Assert.Equal(
+            "RULESGATE_MIN_REGIME_COUNT is '2' and PROMOTION_MIN_REGIME_COUNT (AlphaTrade's name for it) is '5'; unset one of them.",
+            Assert.Throws<FormatException>(() => Guard(new() { ["RULESGATE_MIN_REGIME_COUNT"] = "2", ["PROMOTION_MIN_REGIME_COUNT"] = "5" }).Check(journal.Store, "s-1", "alpha", "approved")).Message);
+    }
+
+    [Fact]
+    public void AlphaTradesLedgerAndDiaryFiles_AreRefused_NeverIgnored()
+    {
+        Assert.Null(Settings.Refused(_ => null));
+        Assert.Null(Settings.Refused(name => name == "POLICY_LEDGER_PATH" ? "  " : null));
+        Assert.Equal(
+            "POLICY_LEDGER_PATH is set ('/srv/ledger.json'), but RulesGate keeps the policy ledger in its journal, not in a file; unset POLICY_LEDGER_PATH and name the journal with --journal.",
+            Settings.Refused(name => name == "POLICY_LEDGER_PATH" ? "/srv/ledger.json" : null));
+        Assert.StartsWith("DECISION_DIARY_PATH is set", Settings.Refused(name => name == "DECISION_DIARY_PATH" ? "diary.jsonl" : null), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void SetStatus_RecordsTheSettingsInForceWhateverTheirSource()
     {
         Guard(new() { ["RULESGATE_REQUIRED_REGIMES"] = "Crisis", ["RULESGATE_MIN_REGIME_COUNT"] = "0" }).SetStatus(journal.Store, "s-1", "alpha", "paused", "ops");
