@@ -118,11 +118,7 @@ internal static class GovernanceCommands
 
             WorkflowCommand.Started(output, started);
             WorkflowCommand.Moved(output, moved);
-            foreach (var stays in held)
-            {
-                output.WriteLine($"{stays.Instance}: stays in {stays.State}: {string.Join(" ", stays.Blockers)}");
-            }
-
+            WorkflowCommand.Held(output, held);
             return ExitCodes.Ok;
         });
         return new Command("outcomes", "Trade outcomes: what health and maturity are judged on.") { ingest };

@@ -102,6 +102,7 @@ internal static class WorkflowCommand
 
             Started(output, outcome.Started);
             Moved(output, outcome.Moved);
+            Held(output, outcome.Held);
             output.WriteLine($"Evidence recorded; {(outcome.Started.Count > 0 ? $"{outcome.Started.Count} started, " : "")}{outcome.Moved.Count} {(outcome.Moved.Count == 1 ? "instance" : "instances")} moved.");
             foreach (var alert in drift is null ? [] : new GovernanceJournal(store, drift).RecordDrift(parse.GetValue(subject)!))
             {
@@ -453,6 +454,15 @@ internal static class WorkflowCommand
         foreach (var instance in started)
         {
             output.WriteLine($"{instance.Id}: started in {instance.History[0].To} ({instance.Workflow}@{instance.Version} starts on this evidence)");
+        }
+    }
+
+    /// <summary>One line per maturity ladder the evidence left where it is, with why.</summary>
+    internal static void Held(TextWriter output, IReadOnlyList<HeldInstance> held)
+    {
+        foreach (var stays in held)
+        {
+            output.WriteLine($"{stays.Instance}: stays in {stays.State}: {string.Join(" ", stays.Blockers)}");
         }
     }
 

@@ -8,9 +8,6 @@ namespace RulesGate.Core.Application;
 /// <param name="Held">Each maturity ladder of the strategies that stayed where it is, with its blockers as the gates file words them.</param>
 public sealed record OutcomeIngest(OutcomeIntake Intake, IReadOnlyList<WorkflowInstance> Moved, IReadOnlyList<WorkflowInstance> Started, IReadOnlyList<HeldInstance> Held);
 
-/// <summary>An instance the evidence did not move, in <paramref name="State"/>, and what keeps it there ("100 trades; 120 needed.").</summary>
-public sealed record HeldInstance(string Instance, string State, IReadOnlyList<string> Blockers);
-
 /// <summary>Trade outcomes into governance: recorded, then handed to the strategies' maturity ladders as evidence.</summary>
 public static class OutcomeEvidence
 {
@@ -34,13 +31,7 @@ public static class OutcomeEvidence
             var outcome = workflows.Evidence(strategy.Strategy, MaturityGate.EvidenceKind, figures.RootElement, key: $"outcomes:{strategy.Strategy}:{strategy.Trades}:{strategy.LastOutcome}");
             moved.AddRange(outcome.Moved);
             started.AddRange(outcome.Started);
-            foreach (var instance in workflows.About(strategy.Strategy).Where(instance => !outcome.Moved.Any(other => other.Id == instance.Id)))
-            {
-                if (workflows.NextStep(instance) is { Change: null, Reasons.Count: > 0 } stays)
-                {
-                    held.Add(new HeldInstance(instance.Id, instance.State, stays.Reasons));
-                }
-            }
+            held.AddRange(outcome.Held);
         }
 
         return new OutcomeIngest(intake, moved, started, held);

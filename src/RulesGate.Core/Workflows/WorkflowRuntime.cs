@@ -30,11 +30,17 @@ public sealed record SignalOutcome(string Key, bool AlreadyHandled, IReadOnlyLis
     /// <summary>The instances the evidence started first, for workflows that start on its kind (<c>starts_on:</c>).</summary>
     public IReadOnlyList<WorkflowInstance> Started { get; init; } = [];
 
+    /// <summary>The maturity ladders the evidence judged and left where they are, each with its blockers in its gates file's words.</summary>
+    public IReadOnlyList<HeldInstance> Held { get; init; } = [];
+
     /// <summary>The sentence for a signal handled before.</summary>
     public string Acknowledgement => $"Signal '{Key}' was already handled; nothing was done.";
 
     internal static SignalOutcome Handled(string key) => new(key, true, []);
 }
+
+/// <summary>An instance the evidence did not move, in <paramref name="State"/>, and what keeps it there ("100 trades; 120 needed.").</summary>
+public sealed record HeldInstance(string Instance, string State, IReadOnlyList<string> Blockers);
 
 /// <summary>
 /// Runs workflow instances durably on the journal. Each signal (start, evidence, vote, timer) is planned by
@@ -158,6 +164,7 @@ public sealed class WorkflowRuntime
             var record = new EvidenceRecord(kind, clock.GetUtcNow(), fields);
             var snapshot = planner.Snapshot(subject);
             var plans = new List<(WorkflowPlan Plan, string? Signal)>();
+            var held = new List<HeldInstance>();
             foreach (var instance in About(subject))
             {
                 var definition = DefinitionOf(instance);
@@ -167,11 +174,18 @@ public sealed class WorkflowRuntime
                 {
                     plans.Add((plan, null));
                 }
+                else if (plan.Maturity is { Step: { Change: null, Reasons.Count: > 0 } stays })
+                {
+                    // The ladder's own judgement of this evidence, as the plan made it: why it stays.
+                    held.Add(new HeldInstance(instance.Id, instance.State, stays.Reasons));
+                }
             }
 
             try
             {
-                return (committer.CommitBatch(plans, null, (entry, Record)) is { } moved ? new SignalOutcome(key, false, moved) : SignalOutcome.Handled(key)) with { Started = started };
+                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved
+                    ? new SignalOutcome(key, false, moved) { Started = started, Held = held }
+                    : SignalOutcome.Handled(key) with { Started = started };
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {

@@ -69,17 +69,7 @@ internal static class EvidenceApi
             writer.WriteEndArray();
             InstancesApi.Instances(writer, "started"u8, started);
             InstancesApi.Instances(writer, "moved"u8, moved);
-            writer.WriteStartArray("held"u8);
-            foreach (var stays in held)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("instance"u8, stays.Instance);
-                writer.WriteString("state"u8, stays.State);
-                JsonText.Strings(writer, "blockers"u8, stays.Blockers);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            InstancesApi.Held(writer, held);
             writer.WriteEndObject();
         }, pretty: false));
     }

@@ -67,8 +67,25 @@ internal static class InstancesApi
         writer.WriteBoolean("already_handled"u8, outcome.AlreadyHandled);
         Instances(writer, "started"u8, outcome.Started);
         Instances(writer, "moved"u8, outcome.Moved);
+        Held(writer, outcome.Held);
         writer.WriteEndObject();
     }, pretty: false));
+
+    /// <summary><c>"held"</c>: each maturity ladder the evidence left where it is, with its blockers.</summary>
+    internal static void Held(Utf8JsonWriter writer, IReadOnlyList<HeldInstance> held)
+    {
+        writer.WriteStartArray("held"u8);
+        foreach (var stays in held)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("instance"u8, stays.Instance);
+            writer.WriteString("state"u8, stays.State);
+            JsonText.Strings(writer, "blockers"u8, stays.Blockers);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
 
     /// <summary>A list of instances, each as <c>GET /v1/instances/{id}</c> answers.</summary>
     internal static void Instances(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<WorkflowInstance> instances)
