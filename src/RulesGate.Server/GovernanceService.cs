@@ -69,7 +69,7 @@ public sealed class GovernanceService
                     {
                         var workflows = Runtime(store);
                         var governed = settings.Governance is { } gate ? new GovernanceJournal(store, gate.Settings, settings.Time) : null;
-                        IReadOnlyList<StrategyReport> reports = governed is null ? [] : [.. governed.Strategies().Select(strategy => governed.Report(strategy, settings.Governance!.CapOf))];
+                        var reports = governed?.Reports(settings.Governance!.CapOf) ?? [];
                         IReadOnlyList<(string, int)> canary = [.. store.All(CanaryMonitor.Projection).Select(document => (document.Id, CanaryMonitor.Failures(document)))];
                         return (workflows.AwaitingApproval(), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count, reports, canary);
                     }).WaitAsync(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
@@ -314,15 +314,16 @@ public sealed class GovernanceService
         return host.Exclusively(store =>
         {
             var journal = new GovernanceJournal(store, governance.Settings, settings.Time);
-            var known = journal.Strategies();
-            if (strategy is not null && !known.Contains(strategy))
+            var workflows = Runtime(store);
+            if (strategy is null)
             {
-                throw new NotFoundException(Identities.Unknown("strategy", strategy, known).Message);
+                return journal.Reports(governance.CapOf, workflows);
             }
 
-            IEnumerable<string> names = strategy is null ? known : [strategy];
-            var workflows = Runtime(store);
-            return (IReadOnlyList<StrategyReport>)[.. names.Select(name => journal.Report(name, governance.CapOf, workflows))];
+            var known = journal.Strategies();
+            return known.Contains(strategy)
+                ? [journal.Report(strategy, governance.CapOf, workflows)]
+                : throw new NotFoundException(Identities.Unknown("strategy", strategy, known).Message);
         });
     }
 

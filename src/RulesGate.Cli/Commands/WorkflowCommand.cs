@@ -82,7 +82,7 @@ internal static class WorkflowCommand
             }
 
             // Baseline and live figures of a strategy feed drift, judged by the governance policy's thresholds (read first, so a bad file changes nothing).
-            var evidenceKind = parse.GetValue(kind)!.Trim().ToLowerInvariant();
+            var evidenceKind = Identities.Name(parse.GetValue(kind), "--kind");
             GovernanceSettings? drift = null;
             if (evidenceKind is GovernanceJournal.BaselineKind or GovernanceJournal.PerformanceKind
                 && (parse.GetResult(GovernanceCommands.Policy) is not null || File.Exists(GovernanceCommands.DefaultPolicy))
@@ -411,7 +411,7 @@ internal static class WorkflowCommand
     {
         var roles = RolesOf(parse);
         var engine = CliOptions.Engine(parse);
-        var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), parse.GetValue(Definitions)!);
+        var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), parse.GetValue(Definitions) ?? "workflows");     // a command without --workflows uses the default folder
         return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
             activity: PatchApprovals.Activity(store, engine),
             starters: () => catalogue.Starters((path, problem) => error?.WriteLine($"rulesgate: {path} does not load, so no evidence starts it: {problem}")));

@@ -102,19 +102,9 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
     }
 
     /// <summary>Whether a diary entry of <paramref name="policy"/> names <paramref name="evidence"/>, or evidence about it was submitted under that key.</summary>
-    private bool Holds(string policy, string evidence)
-    {
-        foreach (var entry in store.Read(new EventFilter($"diary:{policy}", [DecisionDiary.EntryType])))
-        {
-            using var payload = JsonDocument.Parse(entry.Payload);
-            if (payload.RootElement.TryGetProperty("evidence_id", out var id) && id.ValueKind == JsonValueKind.String && id.GetString() == evidence)
-            {
-                return true;
-            }
-        }
-
-        return store.Read(new EventFilter($"evidence:{policy}", [EventTypes.EvidenceSubmitted])).Any(submitted => EventPayload.Read<EvidenceSubmitted>(submitted).Key == evidence);
-    }
+    private bool Holds(string policy, string evidence) =>
+        store.Read(new EventFilter($"diary:{policy}", [DecisionDiary.EntryType])).Any(entry => DecisionDiary.EntryOf(entry).EvidenceId == evidence)
+        || store.Read(new EventFilter($"evidence:{policy}", [EventTypes.EvidenceSubmitted])).Any(submitted => EventPayload.Read<EvidenceSubmitted>(submitted).Key == evidence);
 
     /// <summary>Every policy the journal knows: by its ledger record or its diary, in ordinal order.</summary>
     public SortedSet<string> KnownPolicies()

@@ -188,13 +188,25 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
             throw new FormatException($"The journal knows no strategy '{strategy}'{(known.Count == 0 ? "; it has no maturity instance, outcome, token or evidence of any." : $"; it knows {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", …" : "")}.")}");
         }
 
+        return Report(strategy, capOf, runtime, PausedComponents());
+    }
+
+    /// <summary>What governance knows of every strategy the journal knows, in ordinal order; what they share (the canary) read once.</summary>
+    public IReadOnlyList<StrategyReport> Reports(Func<string, double>? capOf, WorkflowRuntime? runtime = null)
+    {
+        var paused = PausedComponents();
+        return [.. Strategies().Select(strategy => Report(strategy, capOf, runtime, paused))];
+    }
+
+    private StrategyReport Report(string strategy, Func<string, double>? capOf, WorkflowRuntime? runtime, IReadOnlyList<string> paused)
+    {
         var outcomes = Outcomes(strategy);
         var level = Level(strategy);
         var (baseline, live) = Drift(strategy);
         var drift = baseline is null || live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, baseline, live);
         return new StrategyReport(
             strategy, level, capOf?.Invoke(level), HealthView.Of(outcomes.Health, settings.Health), outcomes, outcomes.Drawdown(settings.BaseEquity),
-            drift, settings.DriftAlerts(drift), Tokens.Active(strategy), PausedComponents())
+            drift, settings.DriftAlerts(drift), Tokens.Active(strategy), paused)
         {
             Next = runtime is not null && MaturityInstance(strategy) is { } ladder ? runtime.NextStep(ladder) : null,
         };

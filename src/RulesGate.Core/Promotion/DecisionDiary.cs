@@ -83,7 +83,7 @@ internal static class DecisionDiary
         store.Event(seq) is { Type: EntryType } recorded ? EntryOf(recorded) : null;
 
     /// <summary>The entry a <see cref="EntryType"/> event recorded.</summary>
-    private static DiaryEntry EntryOf(JournalEvent recorded)
+    internal static DiaryEntry EntryOf(JournalEvent recorded)
     {
         using var payload = System.Text.Json.JsonDocument.Parse(recorded.Payload);
         return DiaryEntry.Read(payload.RootElement);

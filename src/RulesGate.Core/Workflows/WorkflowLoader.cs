@@ -110,7 +110,7 @@ public sealed partial class WorkflowLoader(RuleEngine engine, WorkflowRoles? rol
 
     /// <summary><c>starts_on</c>: the kinds of evidence about a subject that start an instance for it, each once.</summary>
     private static List<string> Kinds(YamlReader reader, YamlNode node) =>
-        Distinct(reader, node, "starts_on", text => Identities.Id(text, "evidence kind"), "Evidence kind", "Name a kind of evidence, such as trades or discovery.");
+        Distinct(reader, node, "starts_on", text => Identities.Name(text, "evidence kind"), "Evidence kind", "Name a kind of evidence, such as trades or discovery.");
 
     private static RuleMetadata? Metadata(YamlReader reader, YamlNode node)
     {

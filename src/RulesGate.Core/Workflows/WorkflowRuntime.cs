@@ -129,7 +129,7 @@ public sealed class WorkflowRuntime
     public SignalOutcome Evidence(string subject, string kind, JsonElement fields, string? key = null)
     {
         subject = Identities.Id(subject, "subject");
-        kind = Identities.Id(kind, "evidence kind");
+        kind = Identities.Name(kind, "evidence kind");     // "Trades" and "trades" are one kind, on every path
         key = key is null ? null : Identities.Id(key, "key");
         var body = fields.GetRawText();
         key ??= $"evidence:{subject}:{kind}:{Hash(body)}";
