@@ -39,6 +39,7 @@ public sealed class GovernanceService
     private readonly Lock loading = new();
     private volatile GovernanceServiceSettings settings;
     private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+    private volatile StandingDeclaration standing = StandingDeclaration.None;
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
     private readonly System.Threading.Channels.Channel<bool> changes = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
@@ -133,6 +134,26 @@ public sealed class GovernanceService
             }
 
             workflows = next;
+
+            // How the ladders relate, checked against the workflows live now; one that does not load keeps the previous.
+            var standingPath = Path.Combine(settings.Workflows, StandingDeclaration.FileName);
+            if (File.Exists(standingPath))
+            {
+                var declared = StandingDeclaration.Load(standingPath, next);
+                if (declared.Value is { } value)
+                {
+                    standing = value;
+                }
+                else
+                {
+                    failed.Add((standingPath, declared.Diagnostics[0].ToString()));
+                }
+            }
+            else
+            {
+                standing = StandingDeclaration.None;
+            }
+
             return (loaded, failed);
         }
     }
@@ -306,6 +327,9 @@ public sealed class GovernanceService
         return result;
     }
 
+    /// <summary>A subject's one record of where it stands; null before any workflow placed it.</summary>
+    public Task<SubjectStanding?> Standing(string kind, string subject) => host.Exclusively(store => SubjectStanding.Read(store, kind, subject));
+
     /// <summary>What governance knows of each strategy the journal knows (or only of <paramref name="strategy"/>).</summary>
     /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>
     public Task<IReadOnlyList<StrategyReport>> Strategies(string? strategy = null)
@@ -417,7 +441,7 @@ public sealed class GovernanceService
 
     private WorkflowRuntime Runtime(JournalStore store) =>
         runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook,
-            activity: PatchApprovals.Activity(store, settings.Engine), starters: () => workflows.Values);
+            activity: PatchApprovals.Activity(store, settings.Engine), workflows: () => workflows.Values, standing: () => standing);
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

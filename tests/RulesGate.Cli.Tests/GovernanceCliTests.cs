@@ -157,7 +157,7 @@ public sealed class GovernanceCliTests : IDisposable
         Assert.Contains("nothing of", error, StringComparison.Ordinal);
         var (unknown, _, why) = CliTests.Run("governance", "show", "--strategy", "breakout", "--journal", Journal);
         Assert.Equal(2, unknown);
-        Assert.Equal("rulesgate: The journal knows no strategy 'breakout'; it has no maturity instance, outcome, token or evidence of any.", why.Trim());
+        Assert.Equal("rulesgate: The journal knows no strategy 'breakout'; it has no standing, outcome, token or evidence of any.", why.Trim());
     }
 
     [Fact]

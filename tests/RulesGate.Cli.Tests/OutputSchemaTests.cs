@@ -17,11 +17,13 @@ public sealed class OutputSchemaTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    // Each schema is built once: the library keeps a process-wide registry of schemas by their $id.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<JsonSchema>> Schemas = new(StringComparer.Ordinal);
+    // Every schema is built once, all together before any is used: the library keeps a process-wide registry of
+    // schemas by their $id, so a schema's $ref to another resolves whichever a test asks for first.
+    private static readonly Lazy<Dictionary<string, JsonSchema>> Schemas = new(() =>
+        Directory.GetFiles(Path.Combine(CliTests.Root, "docs", "schemas"), "*.schema.json").Order(StringComparer.Ordinal)
+            .ToDictionary(file => Path.GetFileName(file), file => JsonSchema.FromText(File.ReadAllText(file)), StringComparer.Ordinal));
 
-    internal static JsonSchema Schema(string name) =>
-        Schemas.GetOrAdd(name, file => new Lazy<JsonSchema>(() => JsonSchema.FromText(File.ReadAllText(Path.Combine(CliTests.Root, "docs", "schemas", file))))).Value;
+    internal static JsonSchema Schema(string name) => Schemas.Value[name];
 
     private static void AllValid(JsonSchema schema, string file)
     {

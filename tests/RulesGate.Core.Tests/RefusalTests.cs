@@ -36,8 +36,9 @@ public sealed class RefusalTests : IDisposable
     public void Commit_OfASignalClaimedByAnotherProcessMeanwhile_WritesNothingAndSaysSo()
     {
         var planner = new WorkflowPlanner(journal.Store, TimeProvider.System);
-        var committer = new WorkflowCommitter(journal.Store, new WorkflowEffects(journal.Store, Path.Combine(journal.Folder, "artifacts")), _ => []);
-        var plan = planner.Start(Ladder(), "maturity-ladder:s-1", "s-1", "olga", planner.Snapshot("s-1"));
+        var ladder = Ladder();
+        var committer = new WorkflowCommitter(journal.Store, new WorkflowEffects(journal.Store, Path.Combine(journal.Folder, "artifacts")), _ => [], _ => ladder, () => StandingDeclaration.None);
+        var plan = planner.Start(ladder, "maturity-ladder:s-1", "s-1", "olga", planner.Snapshot("s-1"));
 
         // Another process claims the key after this plan was made.
         journal.Store.Append([new JournalEntry("other", "t", "{}")], project: (scope, events) => WorkflowCommitter.Claim(scope, "start:maturity-ladder:s-1", events[0].Seq));

@@ -74,7 +74,12 @@ internal static class GovernanceCommands
 
             var figures = report.Outcomes;
             output.WriteLine($"strategy {report.Strategy}");
-            output.WriteLine($"  maturity  {report.Level}{(report.SizingCap is { } cap ? $", sizing cap {Number(cap)}" : "")}");
+            output.WriteLine($"  maturity  {report.Level}{(report.SizingCap is { } cap ? $", sizing cap {Number(cap)} ({report.CapSetBy})" : "")}");
+            foreach (var line in report.Standing?.Lines() ?? [])
+            {
+                output.WriteLine($"  ladder    {line}");
+            }
+
             if (report.Next is { } next)
             {
                 output.WriteLine(next.Change == "promotion" ? $"  next      {next.To} on trades that still pass every promote rule" : $"  not up    {string.Join(" ", next.Reasons)}");

@@ -151,7 +151,7 @@ internal static class PromotionCommands
                 : all;
             foreach (var record in records)
             {
-                output.WriteLine(parse.GetValue(json) ? PolicyLedger.Json(record) : Describe(record));
+                output.WriteLine(parse.GetValue(json) ? PolicyLedger.Json(record) : Describe(record, SubjectStanding.Read(store, PolicyLedger.SubjectKind, record.PolicyId)));
             }
 
             if (records.Count == 0)
@@ -248,13 +248,15 @@ internal static class PromotionCommands
     private static PromotionFollowUp FollowUp(ParseResult parse, Option<string>? log = null) =>
         new(log is null ? PromotionLog.DefaultPath : parse.GetValue(log) is "none" ? null : parse.GetValue(log));
 
-    private static string Describe(PolicyLedgerRecord record)
+    /// <summary>The record, and the policy's standing on its ladders: the same lines governance show prints for a strategy.</summary>
+    private static string Describe(PolicyLedgerRecord record, SubjectStanding? standing)
     {
         var lines = new List<string>
         {
             $"{record.PolicyId}: declared {record.DeclaredStage.Name()}, audit {record.AuditStage.Name()}, current {record.CurrentStage.Name()} (version {record.Version.ToString(CultureInfo.InvariantCulture)})",
             $"  approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}, gaps at declared stage [{string.Join(", ", record.AuditGaps(record.DeclaredStage))}]",
         };
+        lines.AddRange(standing?.Lines().Select(line => $"  ladder  {line}") ?? []);
         lines.AddRange(record.History.Select(t => $"  {t.At}  {t.Kind,-9} {t.From.Name(),-12} → {t.To.Name(),-12} by {t.Actor}; approvals [{string.Join(", ", t.Approvals)}]"));
         return string.Join('\n', lines);
     }

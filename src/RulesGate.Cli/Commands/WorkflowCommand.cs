@@ -21,21 +21,40 @@ internal static class WorkflowCommand
         var check = new Command("check", "Load workflow definitions strictly and compile their conditions; check that every template they render exists, every role they ask for is declared and every quorum can be met; print every problem as file:line:col with what to write instead.") { files, Roles, checkJson };
         check.SetAction(parse =>
         {
-            var paths = Files(parse.GetValue(files));
+            var arguments = parse.GetValue(files) is { Length: > 0 } given ? given : ["workflows"];
+            var paths = Files(arguments);
             var loader = Loader(parse);
             var json = parse.GetValue(checkJson);
             var problems = new List<RuleDiagnostic>();
-            foreach (var path in paths)
+            var loadedById = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
+            foreach (var path in paths.Where(path => Path.GetFileName(path) != StandingDeclaration.FileName))
             {
                 var loaded = loader.Load(path);
                 problems.AddRange(loaded.Diagnostics);
-                if (loaded.Value is { } definition && !json)
+                if (loaded.Value is { } definition)
                 {
-                    output.WriteLine($"  {definition.Identity,-40} {definition.States.Count,2} states  subject {definition.Subject,-8}  {path}");
+                    loadedById.TryAdd(definition.Id, definition);
+                    if (!json)
+                    {
+                        output.WriteLine($"  {definition.Identity,-40} {definition.States.Count,2} states  subject {definition.Subject,-8}  {path}");
+                    }
                 }
             }
 
-            return RulesCommand.Checked(paths.Count, "workflow", problems, json, output, error);
+            // A folder's standing file (or one named) is checked against the workflows checked with it.
+            var standings = arguments.Select(argument => Directory.Exists(argument) ? Path.Combine(argument, StandingDeclaration.FileName) : argument)
+                .Where(path => Path.GetFileName(path) == StandingDeclaration.FileName && File.Exists(path)).Distinct().ToList();
+            foreach (var path in standings)
+            {
+                var declared = StandingDeclaration.Load(path, loadedById);
+                problems.AddRange(declared.Diagnostics);
+                if (declared.Value is { } standing && !json)
+                {
+                    output.WriteLine($"  {"standing",-40} {string.Join("; ", standing.Subjects.Select(pair => $"{pair.Key}: {string.Join(", ", pair.Value.Ladders)}"))}  {path}");
+                }
+            }
+
+            return RulesCommand.Checked(paths.Count + standings.Count(path => !paths.Contains(path)), "workflow", problems, json, output, error);
         });
 
         var file = new Argument<string>("FILE") { Description = "A workflow file." };
@@ -414,7 +433,8 @@ internal static class WorkflowCommand
         var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), parse.GetValue(Definitions) ?? "workflows");     // a command without --workflows uses the default folder
         return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
             activity: PatchApprovals.Activity(store, engine),
-            starters: () => catalogue.Starters((path, problem) => error?.WriteLine($"rulesgate: {path} does not load, so no evidence starts it: {problem}")));
+            workflows: () => catalogue.All((path, problem) => error?.WriteLine($"rulesgate: {path} does not load, so no evidence starts it: {problem}")),
+            standing: catalogue.Standing);
     }
 
     /// <summary>

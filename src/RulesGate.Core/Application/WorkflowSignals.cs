@@ -26,32 +26,52 @@ internal sealed record TickSignal(DateTimeOffset Now) : WorkflowSignal(Key: null
 public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
 {
     private readonly Dictionary<string, RuleResult<WorkflowDefinition>> found = new(StringComparer.Ordinal);
-    private List<WorkflowDefinition>? starters;
+    private List<WorkflowDefinition>? all;
+    private StandingDeclaration? standing;
 
     /// <summary>
-    /// Every definition of the folder that starts on evidence (<c>starts_on:</c>), loaded once; none when there is no
-    /// folder. A file that does not load starts nothing, and <paramref name="broken"/> is told its path and first problem.
+    /// Every definition of the folder that loads, loaded once; none when there is no folder. A file that does not load
+    /// starts nothing, and <paramref name="broken"/> is told its path and first problem.
     /// </summary>
-    public IReadOnlyList<WorkflowDefinition> Starters(Action<string, string>? broken = null)
+    public IReadOnlyList<WorkflowDefinition> All(Action<string, string>? broken = null)
     {
-        if (starters is null)
+        if (all is null)
         {
-            starters = [];
+            all = [];
             foreach (var path in Directory.Exists(folder) ? Files([folder]) : [])
             {
                 var loaded = loader.Load(path);
-                if (loaded.Value is { StartsOn.Count: > 0 } definition)
+                if (loaded.Value is { } definition)
                 {
-                    starters.Add(definition);
+                    all.Add(definition);
                 }
-                else if (loaded.Value is null)
+                else
                 {
                     broken?.Invoke(path, loaded.Diagnostics.Count > 0 ? loaded.Diagnostics[0].ToString() : "it does not load");
                 }
             }
         }
 
-        return starters;
+        return all;
+    }
+
+    /// <summary>How the folder's ladders relate (its <c>standing.yaml</c>), loaded once; <see cref="StandingDeclaration.None"/> without one.</summary>
+    /// <exception cref="FormatException">The file does not load, or names what the folder does not have: its first problem, at file:line:col. Nothing is moved without it.</exception>
+    public StandingDeclaration Standing()
+    {
+        if (standing is null)
+        {
+            var path = Path.Combine(folder, StandingDeclaration.FileName);
+            if (!File.Exists(path))
+            {
+                return standing = StandingDeclaration.None;
+            }
+
+            var loaded = StandingDeclaration.Load(path, All().GroupBy(definition => definition.Id, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.First(), StringComparer.Ordinal));
+            standing = loaded.Value ?? throw new FormatException(loaded.Diagnostics[0].ToString());
+        }
+
+        return standing;
     }
 
     /// <summary>The definition whose id is <paramref name="id"/>: its value, or the diagnostics of the file named after it that does not load.</summary>
@@ -87,7 +107,7 @@ public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
         throw new FormatException($"No workflow with id '{id}' in {folder}/.");
     }
 
-    /// <summary>The files named, or every workflow file under the folders named (roles.yaml is not a workflow), in ordinal order per folder.</summary>
+    /// <summary>The files named, or every workflow file under the folders named (roles.yaml and standing.yaml are not workflows), in ordinal order per folder.</summary>
     /// <exception cref="FileNotFoundException">A path names nothing.</exception>
     public static List<string> Files(IEnumerable<string> paths)
     {
@@ -100,7 +120,7 @@ public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
             }
 
             files.AddRange(Directory.Exists(path)
-                ? Directory.EnumerateFiles(path, "*.yaml", SearchOption.AllDirectories).Where(file => Path.GetFileName(file) != "roles.yaml").Order(StringComparer.Ordinal)
+                ? Directory.EnumerateFiles(path, "*.yaml", SearchOption.AllDirectories).Where(file => Path.GetFileName(file) is not ("roles.yaml" or StandingDeclaration.FileName)).Order(StringComparer.Ordinal)
                 : [path]);
         }
 

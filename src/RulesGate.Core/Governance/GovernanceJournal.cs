@@ -6,7 +6,7 @@ using RulesGate.Core.Workflows;
 namespace RulesGate.Core.Governance;
 
 /// <summary>What governance knows of a strategy, as <c>governance show</c> prints it.</summary>
-/// <param name="SizingCap">The level's cap by the maturity file; null without one.</param>
+/// <param name="SizingCap">The cap in force: its standing's, or else its level's by the maturity file; null without either.</param>
 public sealed record StrategyReport(
     string Strategy,
     string Level,
@@ -21,6 +21,12 @@ public sealed record StrategyReport(
 {
     /// <summary>Where its maturity ladder goes next on its latest trades, and what keeps it where it is; null without a ladder or trades.</summary>
     public MaturityStep? Next { get; init; }
+
+    /// <summary>Its one record of where it stands on each of its ladders; null before any workflow placed it.</summary>
+    public SubjectStanding? Standing { get; init; }
+
+    /// <summary>What set <see cref="SizingCap"/>, in words.</summary>
+    public string? CapSetBy { get; init; }
 }
 
 /// <summary>How many outcomes an intake recorded, how many it had seen before, and each strategy's state after it.</summary>
@@ -135,30 +141,22 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
         return new OutcomeIntake(plans.Sum(plan => plan.Fresh.Count), duplicates, [.. plans.Select(plan => plan.State)]);
     }
 
-    /// <summary>The strategy's maturity-ladder instance: the latest started when there are several; null when it has none.</summary>
-    public WorkflowInstance? MaturityInstance(string strategy)
-    {
-        // Found by its id, maturity-ladder:{strategy} (or …:{key} for a second one), never by reading every instance.
-        strategy = Identities.Id(strategy, "strategy");
-        var id = $"{MaturityWorkflow}:{strategy}";
-        return store.Starting(WorkflowInstance.Projection, id)
-            .Where(document => document.Id == id || document.Id.StartsWith(id + ":", StringComparison.Ordinal))
-            .Select(WorkflowInstance.Of)
-            .Where(instance => instance.Workflow == MaturityWorkflow && instance.Subject == strategy)
-            .MaxBy(instance => instance.Seq);
-    }
+    /// <summary>The strategy's one record of where it stands; null before any workflow placed it on a ladder.</summary>
+    public SubjectStanding? Standing(string strategy) => SubjectStanding.Read(store, SubjectKind, Identities.Id(strategy, "strategy"));
 
-    /// <summary>The strategies governance has state of, in ordinal order: maturity instances, outcomes, tokens, evidence.</summary>
-    /// <summary>Every strategy the journal knows: by its maturity instance, health, tokens or evidence, in ordinal order.</summary>
+    /// <summary>The kind of subject a strategy is, in workflows and standing records.</summary>
+    public const string SubjectKind = "strategy";
+
+    /// <summary>Every strategy the journal knows: by its standing, health, tokens or evidence, in ordinal order.</summary>
     public SortedSet<string> Strategies() =>
-        new(store.Starting(WorkflowInstance.Projection, $"{MaturityWorkflow}:").Select(WorkflowInstance.Of).Where(instance => instance.Workflow == MaturityWorkflow).Select(instance => instance.Subject)
+        new(store.Starting(SubjectStanding.Projection, $"{SubjectKind}:").Select(document => document.Id[(SubjectKind.Length + 1)..])
             .Concat(store.All(HealthProjection).Select(document => document.Id))
             .Concat(store.All(TokenLedger.Projection).Select(document => document.Id))
             .Concat(store.All(WorkflowRuntime.EvidenceProjection).Select(document => document.Id)), StringComparer.Ordinal);
 
-    /// <summary>The strategy's maturity level: its maturity-ladder instance's state; L0_shadow without one (or in a state that is no level).</summary>
-    public string Level(string strategy) =>
-        MaturityInstance(strategy)?.State is { } state && MaturityPolicyKind.IndexOf(state) >= 0 ? state : MaturityPolicyKind.Levels[0];
+    /// <summary>The strategy's maturity level by its standing; L0_shadow before it has one.</summary>
+    public static string Level(SubjectStanding? standing) =>
+        standing?.Level is { } level && MaturityPolicyKind.IndexOf(level) >= 0 ? level : MaturityPolicyKind.Levels[0];
 
     /// <summary>Everything the journal says of the strategy for one order of <paramref name="symbol"/> and <paramref name="qty"/>.</summary>
     /// <param name="tokenSecret">The execution token the order presents, checked and not used; null for none.</param>
@@ -166,8 +164,10 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     {
         strategy = Identities.Id(strategy, "strategy");
         var (baseline, live) = Drift(strategy);
+        var standing = Standing(strategy);
         return new GovernanceInputs(
-            Level: Level(strategy),
+            Level: Level(standing),
+            SizingCap: standing?.SizingCap,
             Health: Outcomes(strategy).Health,
             Baseline: baseline,
             Live: live,
@@ -177,7 +177,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
 
     /// <summary>Everything governance knows of the strategy now.</summary>
     /// <param name="capOf">The sizing cap of a level (the maturity file's); null without one.</param>
-    /// <exception cref="FormatException">The journal knows nothing of the strategy (no maturity instance, outcome, token or evidence); names those it knows.</exception>
+    /// <exception cref="FormatException">The journal knows nothing of the strategy (no standing, outcome, token or evidence); names those it knows.</exception>
     /// <param name="runtime">The runtime that judges the strategy's maturity ladder for <see cref="StrategyReport.Next"/>; null: not judged.</param>
     public StrategyReport Report(string strategy, Func<string, double>? capOf, WorkflowRuntime? runtime = null)
     {
@@ -185,7 +185,7 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
         var known = Strategies();
         if (!known.Contains(strategy))
         {
-            throw new FormatException($"The journal knows no strategy '{strategy}'{(known.Count == 0 ? "; it has no maturity instance, outcome, token or evidence of any." : $"; it knows {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", …" : "")}.")}");
+            throw new FormatException($"The journal knows no strategy '{strategy}'{(known.Count == 0 ? "; it has no standing, outcome, token or evidence of any." : $"; it knows {string.Join(", ", known.Take(10))}{(known.Count > 10 ? ", …" : "")}.")}");
         }
 
         return Report(strategy, capOf, runtime, PausedComponents());
@@ -201,14 +201,18 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     private StrategyReport Report(string strategy, Func<string, double>? capOf, WorkflowRuntime? runtime, IReadOnlyList<string> paused)
     {
         var outcomes = Outcomes(strategy);
-        var level = Level(strategy);
+        var standing = Standing(strategy);
+        var level = Level(standing);
         var (baseline, live) = Drift(strategy);
         var drift = baseline is null || live is null ? DriftView.None : DriftView.Of(settings.DriftMetrics, baseline, live);
+        var cap = standing?.SizingCap ?? capOf?.Invoke(level);
         return new StrategyReport(
-            strategy, level, capOf?.Invoke(level), HealthView.Of(outcomes.Health, settings.Health), outcomes, outcomes.Drawdown(settings.BaseEquity),
+            strategy, level, cap, HealthView.Of(outcomes.Health, settings.Health), outcomes, outcomes.Drawdown(settings.BaseEquity),
             drift, settings.DriftAlerts(drift), Tokens.Active(strategy), paused)
         {
-            Next = runtime is not null && MaturityInstance(strategy) is { } ladder ? runtime.NextStep(ladder) : null,
+            Standing = standing,
+            CapSetBy = standing?.CapSetBy ?? (cap is null ? null : $"{level} by the maturity file"),
+            Next = runtime is not null && standing?.Ladders.FirstOrDefault(ladder => ladder.Maturity) is { } ladder && runtime.Find(ladder.Instance) is { } instance ? runtime.NextStep(instance) : null,
         };
     }
 

@@ -117,6 +117,18 @@ public static class GovernanceJson
         writer.WriteString("level"u8, report.Level);
         writer.WritePropertyName("sizing_cap"u8);
         JsonText.Value(writer, report.SizingCap);
+        writer.WritePropertyName("cap_set_by"u8);
+        JsonText.Value(writer, report.CapSetBy);
+        writer.WritePropertyName("standing"u8);
+        if (report.Standing is { } standing)
+        {
+            writer.WriteRawValue(standing.Json());
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+
         if (report.Next is { } next)
         {
             // Where the ladder goes on its latest trades: a level, or null with what keeps it where it is.

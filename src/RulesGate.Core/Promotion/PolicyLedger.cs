@@ -14,6 +14,9 @@ public static class PolicyLedger
     /// <summary>The projection that holds each policy's current record, by policy id; also the prefix of its streams.</summary>
     public const string Projection = "ledger";
 
+    /// <summary>The kind of subject a policy is, in workflows and standing records.</summary>
+    public const string SubjectKind = "policy";
+
     /// <exception cref="FormatException">The policy id is empty or holds an invisible character.</exception>
     public static PolicyLedgerRecord Read(JournalStore store, string policyId)
     {

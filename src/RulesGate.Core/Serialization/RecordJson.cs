@@ -20,6 +20,7 @@ namespace RulesGate.Core.Serialization;
     Converters = [typeof(StageConverter), typeof(TimestampConverter), typeof(SortedMap<string>), typeof(SortedMap<double>)])]
 [JsonSerializable(typeof(PolicyLedgerRecord))]
 [JsonSerializable(typeof(WorkflowInstance))]
+[JsonSerializable(typeof(SubjectStanding))]
 [JsonSerializable(typeof(KillSwitchState))]
 [JsonSerializable(typeof(OutboxEntry))]
 [JsonSerializable(typeof(Governance.TokenSet))]

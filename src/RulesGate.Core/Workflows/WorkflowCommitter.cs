@@ -9,8 +9,10 @@ namespace RulesGate.Core.Workflows;
 /// ledger changes their activities make, each instance's new projection under a check that it is still at the
 /// version the plan was made from, the signal's idempotency key, and the effects they leave in the outbox.
 /// </summary>
+/// <param name="definitionOf">The definition an instance is pinned to.</param>
+/// <param name="standing">How the desk's ladders relate, as loaded now.</param>
 /// <param name="activity">What a move leads to beyond the workflow (an approved patch proposal applied), planned from the instance as the move leaves it and written in the move's transaction; null: nothing.</param>
-internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Func<WorkflowInstance, IReadOnlyList<string>> waits, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
+internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effects, Func<WorkflowInstance, IReadOnlyList<string>> waits, Func<WorkflowInstance, WorkflowDefinition> definitionOf, Func<StandingDeclaration> standing, Func<WorkflowInstance, JournalChangeSet?>? activity = null)
 {
     /// <summary>The projection of the signals already handled, by idempotency key.</summary>
     public const string SignalKeys = "workflow.key";
@@ -111,6 +113,11 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
                     var instance = plan.Instance with { Seq = last.Seq };
                     scope.Store(WorkflowInstance.Projection, instance.Id, instance.Json(), instance.Seq);
                     WorkflowIndex.Write(scope, store, plan.Before.Seq == 0 ? null : plan.Before, instance, instance.Seq, waits);
+                    if (plan.Before.Seq == 0 || plan.Before.State != instance.State || plan.Before.Hash != instance.Hash)
+                    {
+                        Stand(scope, plan, instance);
+                    }
+
                     offset += plan.Entries.Count;
                     foreach (var effect in queued[p])
                     {
@@ -133,6 +140,18 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
         }
 
         return written;
+    }
+
+    /// <summary>The subject's standing after the instance moved, in the move's transaction: the one record every view reads.</summary>
+    private void Stand(JournalTransaction scope, WorkflowPlan plan, WorkflowInstance instance)
+    {
+        var definition = definitionOf(instance);
+        var key = SubjectStanding.Key(definition.Subject, instance.Subject);
+        var before = scope.Load(SubjectStanding.Projection, key) is { } document
+            ? JournalException.Parsed($"{SubjectStanding.Projection}:{key}", () => Serialization.RecordJson.Read<SubjectStanding>(document.Value))
+            : null;
+        var after = SubjectStanding.After(before, definition, instance, standing().Of(definition.Subject), plan.EvidenceKey, plan.Votes, instance.Seq);
+        scope.Store(SubjectStanding.Projection, key, after.Json(), instance.Seq);
     }
 
     /// <summary>Whether <paramref name="signal"/>'s key was handled already.</summary>

@@ -33,6 +33,9 @@ internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry
     /// <summary>The roles whose approvals moved the instance in this signal; they go to the ledger with its stage.</summary>
     public List<string> Approvals { get; } = [];
 
+    /// <summary>The votes that moved the instance in this signal, with who cast them: they go to the subject's standing.</summary>
+    public List<WorkflowVote> Votes { get; } = [];
+
     /// <summary>What the plan asks the world to do once it is durable (a ledger change adds its log line at commit).</summary>
     public List<WorkflowEffect> Effects { get; } = [];
 

@@ -73,6 +73,7 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
             if (plan.Instance.Votes.Count >= approval.Quorum)
             {
                 plan.Approvals.AddRange(plan.Instance.Votes.Select(vote => vote.Role));
+                plan.Votes.AddRange(plan.Instance.Votes);
                 if (definition.Subject == "policy")
                 {
                     // The approving roles go to the policy's ledger, with the stage the approval leads to if it sets one.

@@ -59,7 +59,7 @@ public sealed class WorkflowRuntime
     private readonly WorkflowPlanner planner;
     private readonly WorkflowCommitter committer;
     private readonly Dictionary<string, WorkflowDefinition> definitions = new(StringComparer.Ordinal);
-    private readonly Func<IEnumerable<WorkflowDefinition>>? starters;
+    private readonly Func<IEnumerable<WorkflowDefinition>>? workflows;
 
     /// <summary>Who requested an instance that evidence started.</summary>
     public const string StartedBy = "rulesgate";
@@ -68,26 +68,32 @@ public sealed class WorkflowRuntime
     internal const string EvidenceProjection = "evidence";
 
     /// <param name="promotionLog">Where a stage change made by <c>set_stage</c> is logged, like one made by <c>promote</c>; by default <c>{artifacts}/governance/policy_promotions.log</c>.</param>
-    /// <param name="starters">
-    /// The workflow definitions evidence may start (the workflows folder's, as loaded now): on evidence of a kind one
-    /// declares in <c>starts_on</c>, about a subject without an instance of it, one is started first; null: none.
+    /// <param name="workflows">
+    /// The workflows folder's definitions, as loaded now: on evidence of a kind one declares in <c>starts_on</c>, about
+    /// a subject without an instance of it, one is started first; and a state the standing file links to another
+    /// ladder starts that one. Null: none.
     /// </param>
+    /// <param name="standing">How the desk's ladders relate (<c>workflows/standing.yaml</c>), as loaded now; null: each ladder stands alone.</param>
     /// <param name="activity">
     /// What a move leads to beyond the workflow (<see cref="Application.PatchApprovals.Activity"/>: an approved patch
     /// proposal applied), planned from the instance as the move leaves it and written in the move's own transaction, so
     /// a vote means the same on every path; null: nothing.
     /// </param>
-    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null, Func<IEnumerable<WorkflowDefinition>>? starters = null)
+    public WorkflowRuntime(JournalStore store, WorkflowLoader loader, WorkflowRoles roles, TimeProvider? time = null, string artifacts = "artifacts", WorkflowWebhook? webhook = null, string? promotionLog = null, EffectRetry? effectRetry = null, Func<WorkflowInstance, JournalChangeSet?>? activity = null, Func<IEnumerable<WorkflowDefinition>>? workflows = null, Func<StandingDeclaration>? standing = null)
     {
-        this.starters = starters;
+        this.workflows = workflows;
+        Standing = standing ?? (static () => StandingDeclaration.None);
         this.store = store;
         this.loader = loader;
         this.roles = roles;
         clock = time ?? TimeProvider.System;
         planner = new WorkflowPlanner(store, clock);
         Effects = new WorkflowEffects(store, artifacts, promotionLog ?? Path.Combine(artifacts, "governance", "policy_promotions.log"), webhook, clock, effectRetry);
-        committer = new WorkflowCommitter(store, Effects, Bookmarks, activity);
+        committer = new WorkflowCommitter(store, Effects, Bookmarks, DefinitionOf, Standing, activity);
     }
+
+    /// <summary>How the desk's ladders relate, as loaded now.</summary>
+    public Func<StandingDeclaration> Standing { get; }
 
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
     public WorkflowEffects Effects { get; }
@@ -141,7 +147,7 @@ public sealed class WorkflowRuntime
         // Started in transactions of their own, before the evidence: a crash between leaves an instance that the
         // evidence, given again, moves; starting is idempotent.
         var started = new List<WorkflowInstance>();
-        foreach (var starter in starters?.Invoke().Where(definition => definition.StartsOn.Contains(kind, StringComparer.Ordinal)) ?? [])
+        foreach (var starter in workflows?.Invoke().Where(definition => definition.StartsOn.Contains(kind, StringComparer.Ordinal)) ?? [])
         {
             if (Find($"{starter.Id}:{subject}") is null && Start(starter, subject, StartedBy, key: null, out var mine) is var instance && mine)
             {
@@ -149,6 +155,8 @@ public sealed class WorkflowRuntime
             }
         }
 
+        // A ladder another one's state starts, whose start a crash lost after the move, is started now.
+        started.AddRange(Follow(About(subject)));
         var entry = EventPayload.Entry($"evidence:{subject}", new EvidenceSubmitted(subject, kind, key, fields));
         void Record(JournalTransaction scope, JournalEvent recorded)
         {
@@ -183,14 +191,45 @@ public sealed class WorkflowRuntime
 
             try
             {
-                return committer.CommitBatch(plans, null, (entry, Record)) is { } moved
-                    ? new SignalOutcome(key, false, moved) { Started = started, Held = held }
-                    : SignalOutcome.Handled(key) with { Started = started };
+                if (committer.CommitBatch(plans, null, (entry, Record)) is not { } moved)
+                {
+                    return SignalOutcome.Handled(key) with { Started = started };
+                }
+
+                started.AddRange(Follow(moved));
+                return new SignalOutcome(key, false, moved) { Started = started, Held = held };
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {
             }
         }
+    }
+
+    /// <summary>
+    /// The ladders the standing file says the states of <paramref name="moved"/> start (<c>starts:</c>), each started
+    /// for the same subject unless it has one, in a transaction of its own after the move (starting is idempotent, and
+    /// the next evidence about the subject starts what a crash lost); and those their start leads to.
+    /// </summary>
+    private List<WorkflowInstance> Follow(IReadOnlyList<WorkflowInstance> moved)
+    {
+        var started = new List<WorkflowInstance>();
+        var pending = new Queue<WorkflowInstance>(moved);
+        while (pending.TryDequeue(out var instance))
+        {
+            var kind = DefinitionOf(instance).Subject;
+            foreach (var link in Standing().Of(kind).Starts.Where(link => link.Ladder == instance.Workflow && link.Enters == instance.State))
+            {
+                if (workflows?.Invoke().FirstOrDefault(definition => definition.Id == link.Start) is { } ladder
+                    && Find($"{ladder.Id}:{instance.Subject}") is null
+                    && Start(ladder, instance.Subject, StartedBy, key: null, out var mine) is var next && mine)
+                {
+                    started.Add(next);
+                    pending.Enqueue(next);
+                }
+            }
+        }
+
+        return started;
     }
 
     /// <summary>
@@ -249,7 +288,7 @@ public sealed class WorkflowRuntime
         reason = Identities.Text(reason, "reason");
         var proof = actor.Prove(VoteAct(instance, actor.Name, role, approve, reason), roles);
         var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, role, approve, reason, proof);
-        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) : SignalOutcome.Handled(signal);
+        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) { Started = Follow([voted]) } : SignalOutcome.Handled(signal);
     }
 
     /// <summary>
@@ -281,6 +320,7 @@ public sealed class WorkflowRuntime
             if (committer.Commit(plan, $"tick:{instance.Id}:{instance.Seq}") is { } moved)
             {
                 fired.Add(moved);
+                Follow([moved]);
             }
         }
 

@@ -18,6 +18,22 @@ internal static class StandingApi
         app.MapGet("/v1/ledger/{policy}", Policy).Require(role: null, "Reading");
         app.MapGet("/v1/governance", Strategies).Require(role: null, "Reading");
         app.MapGet("/v1/governance/{strategy}", Strategy).Require(role: null, "Reading");
+        app.MapGet("/v1/standing/{kind}/{subject}", Standing).Require(role: null, "Reading");
+    }
+
+    /// <summary>A subject's one record of where it stands, as governance show and ledger show read it; 404 before any workflow placed it.</summary>
+    private static async Task<IResult> Standing(string kind, string subject, GovernanceService service)
+    {
+        kind = Identities.Name(kind, "kind");
+        if (kind is not (GovernanceJournal.SubjectKind or PolicyLedger.SubjectKind or "proposal"))
+        {
+            throw new FormatException($"kind: '{kind}' is no kind of subject; write strategy, policy or proposal.");
+        }
+
+        subject = Identities.Id(subject, kind);
+        return await service.Standing(kind, subject).ConfigureAwait(false) is { } standing
+            ? Http.Json(standing.Json())
+            : throw new NotFoundException($"No workflow has placed the {kind} '{subject}' on a ladder yet.");
     }
 
     private static async Task<IResult> Ledger(GovernanceService service)
