@@ -32,7 +32,7 @@ internal static class CliApp
         root.Subcommands.Add(JournalCommand.Correlate(output));
         root.Subcommands.Add(PromotionCommands.Diary(output, error));
         root.Subcommands.Add(PromotionCommands.Assess(output, error));
-        root.Subcommands.Add(PromotionCommands.Promote(output));
+        root.Subcommands.Add(PromotionCommands.Promote(output, error));
         root.Subcommands.Add(PromotionCommands.Ledger(output));
         root.Subcommands.Add(PromotionCommands.Changelog(output));
         root.Subcommands.Add(PromotionCommands.Strategy(output, error));

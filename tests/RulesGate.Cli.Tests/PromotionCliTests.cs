@@ -183,7 +183,8 @@ public sealed class PromotionCliTests : IDisposable
         var (brokenExit, _, error) = CliTests.Run("workflow", "check", broken);
 
         Assert.Equal(0, exit);
-        Assert.EndsWith("4 workflows checked, no problems.\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("5 workflows checked, no problems.\n", output, StringComparison.Ordinal);
+        Assert.Contains("standing                                 strategy: live-pipeline, maturity-ladder; policy: alpha-trade-promotion  workflows/standing.yaml", output, StringComparison.Ordinal);
         Assert.Equal(0, dotExit);
         Assert.Contains("\"L2_gated\" [label=\"L2_gated\\nsizing_cap = 0.1\"];", dot, StringComparison.Ordinal);
         Assert.Equal(2, brokenExit);

@@ -135,7 +135,9 @@ internal static class DemoCommand
             output.WriteLine(PromotionCommands.Table(assessment));
         }
 
-        var record = promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", ["risk"], "dd-am-exp"), Path.Combine(folder, "alpha-momentum-paper.md"));
+        // Paper is what the gates recommend on its diary, and paper needs no approval: promote records it.
+        var bar = new PromotionBar(gates, DiaryWindow.All, WorkflowRoles.Load(WorkflowRoles.DefaultPath), RunClock.Machine.GetUtcNow());
+        var record = promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "demo", EvidenceId: "dd-am-exp"), bar, Path.Combine(folder, "alpha-momentum-paper.md"));
         output.WriteLine();
         output.WriteLine($"Promoted alpha-momentum to {record.DeclaredStage.Name()} with approvals [{string.Join(", ", record.Approvals)}] and evidence {record.EvidenceId}; current stage {record.CurrentStage.Name()}.");
         var changelog = GovernanceDocuments.Changelog(journal);
@@ -183,8 +185,10 @@ internal static class DemoCommand
         runtime.Vote(instance.Id, person("rhea"), "risk", approve: true, "Paper diary is clean: 48 decisions, 2 warnings.");
         runtime.Vote(instance.Id, person("raj"), "risk", approve: true, "Pilot sizing reviewed.");
         runtime.Vote(instance.Id, person("carla"), "compliance", approve: true, "Evidence and approvals on file.");
+        // The operator completes the record at pilot; its approvals are the votes cast above.
+        var gates = PromotionGates.Load(engine, null).Value!;
         promotions.Promote(new PromotionRequest("alpha-momentum", PromotionStage.Pilot, "olga", EvidenceId: "dd-am-pilot",
-            Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }));
+            Checklist: new Dictionary<string, string> { ["oos_regime_grid"] = "done", ["leakage_checks"] = "done", ["risk_audit"] = "done" }), new PromotionBar(gates, DiaryWindow.All, roles, RunClock.Machine.GetUtcNow()));
         runtime.Evidence("alpha-momentum", "diary", clean.RootElement, "demo-diary-2");
         var final = runtime.Find(instance.Id)!;
         var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);     // the summaries and log lines its moves asked for

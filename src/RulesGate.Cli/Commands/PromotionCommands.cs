@@ -75,7 +75,7 @@ internal static class PromotionCommands
         return command;
     }
 
-    public static Command Promote(TextWriter output)
+    public static Command Promote(TextWriter output, TextWriter error)
     {
         var journal = JournalCommand.JournalOption();
         var policy = new Option<string>("--policy-id") { Description = "The policy.", Required = true };
@@ -91,13 +91,23 @@ internal static class PromotionCommands
         var metadata = new Option<string[]>("--metadata") { Description = "KEY=TEXT, kept with the record; repeat for several." };
         var summary = new Option<string?>("--summary-path") { Description = "Also render a Markdown summary here, from templates/promotion_summary.md.sbn." };
         var expectedVersion = new Option<long?>("--expected-version") { Description = "Promote only from the record at this version (as 'ledger show' prints it): when another operator or node changed it since, nothing is written and the conflict is reported." };
+        var gates = new Option<string?>("--gates") { Description = $"The PromotionGate rule file a stage must pass (default {PromotionGates.DefaultPath}, else the built-in copy)." };
         var log = Log();
-        var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence: the operator's explicit act (the gates are not re-run). Exit 1 with one sentence when the ledger refuses.")
+        var command = new Command("promote", "Record a policy's declared stage with its approvals and evidence. A stage up must be one the promotion gates recommend on the policy's diary (or one a granted stage-override workflow grants, recorded as an override), and its approvals must be votes cast on workflows about the policy by people holding those roles. Exit 1 with one sentence when refused.")
         {
-            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, expectedVersion, log,
+            journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, expectedVersion, gates, WorkflowCommand.Roles, log,
         };
         command.SetAction(parse =>
         {
+            var loaded = PromotionGates.Load(CliOptions.Engine(parse), parse.GetValue(gates));
+            if (loaded.Value is not { } bundle)
+            {
+                RulesCommand.Report(loaded.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            var roles = WorkflowCommand.RolesOf(parse);
+            var now = RulesGate.Core.Journal.RunClock.Machine.GetUtcNow();
             var items = Pairs(parse.GetValue(checklist), "--checklist", "ITEM=STATUS, such as risk_audit=done");
             var numbers = Pairs(parse.GetValue(thresholds), "--threshold", "NAME=NUMBER, such as max_position_pct=0.05").ToDictionary(
                 pair => pair.Key,
@@ -118,11 +128,11 @@ internal static class PromotionCommands
                 Identities.Id(parse.GetValue(policy), "--policy-id"), PromotionStages.Parse(parse.GetValue(stage)!), parse.GetValue(actor)!,
                 parse.GetValue(approvals), parse.GetValue(evidence), items, deltaJson, parse.GetValue(single), parse.GetValue(regression),
                 ThresholdOverrides: numbers, Metadata: Pairs(parse.GetValue(metadata), "--metadata", "KEY=TEXT, such as ticket=GOV-42"), ExpectedVersion: parse.GetValue(expectedVersion),
-                DeclaredRoles: File.Exists(WorkflowRoles.DefaultPath) ? WorkflowRoles.Load(WorkflowRoles.DefaultPath).Roles : []);
+                DeclaredRoles: roles.Roles);
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             try
             {
-                var record = new Promotions(store, FollowUp(parse, log)).Promote(request, parse.GetValue(summary));
+                var record = new Promotions(store, FollowUp(parse, log)).Promote(request, new PromotionBar(bundle, DiaryWindow.Of(null, null, now), roles, now), parse.GetValue(summary));
                 var last = record.History[^1];
                 output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
                 return ExitCodes.Ok;

@@ -27,7 +27,9 @@ internal static class WorkflowCommand
             var json = parse.GetValue(checkJson);
             var problems = new List<RuleDiagnostic>();
             var loadedById = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
-            foreach (var path in paths.Where(path => Path.GetFileName(path) != StandingDeclaration.FileName))
+            var workflowFiles = paths.Where(path => Path.GetFileName(path) != StandingDeclaration.FileName).ToList();
+            var loadedCount = workflowFiles.Count;
+            foreach (var path in workflowFiles)
             {
                 var loaded = loader.Load(path);
                 problems.AddRange(loaded.Diagnostics);
@@ -54,7 +56,7 @@ internal static class WorkflowCommand
                 }
             }
 
-            return RulesCommand.Checked(paths.Count + standings.Count(path => !paths.Contains(path)), "workflow", problems, json, output, error);
+            return RulesCommand.Checked(loadedCount, "workflow", problems, json, output, error);
         });
 
         var file = new Argument<string>("FILE") { Description = "A workflow file." };

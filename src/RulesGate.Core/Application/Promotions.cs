@@ -114,14 +114,20 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         return known;
     }
 
+    /// <summary>The workflow whose granted instance lets <see cref="Promote"/> record a stage beyond what the gates recommend.</summary>
+    public const string OverrideWorkflow = "stage-override";
+
     /// <summary>
     /// Records the declared stage with its approvals and evidence, then logs it and renders its summary to
-    /// <paramref name="summaryPath"/> when given. The evidence it names must be the journal's: a diary entry of the
-    /// policy that carries that evidence id, or evidence submitted about the policy under that key.
+    /// <paramref name="summaryPath"/> when given. A stage above the declared one is recorded only when the gates of
+    /// <paramref name="bar"/> recommend it (or a granted, unexpired <c>stage-override</c> instance for the policy and
+    /// that stage stands in for them, and the change is recorded as an <c>override</c>), and only on approvals that are votes: each role
+    /// is one some distinct person voted in, on a workflow about the policy. The evidence it names must be the
+    /// journal's: a diary entry of the policy that carries that evidence id, or evidence submitted about it under that key.
     /// </summary>
-    /// <exception cref="PromotionRefusedException">The ledger's rules do not allow it, or the evidence is not in the journal; nothing was written.</exception>
+    /// <exception cref="PromotionRefusedException">The gates, the votes or the ledger's rules do not allow it, or the evidence is not in the journal; nothing was written.</exception>
     /// <exception cref="LedgerConflictException">The record changed since it was read; nothing was written.</exception>
-    public PolicyLedgerRecord Promote(PromotionRequest request, string? summaryPath = null)
+    public PolicyLedgerRecord Promote(PromotionRequest request, PromotionBar bar, string? summaryPath = null)
     {
         var policy = Identities.Id(request.PolicyId, "policy id");
         if (request.EvidenceId is { } named && Identities.Id(named, "evidence id") is var evidence && !Holds(policy, evidence))
@@ -129,8 +135,65 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
             throw new PromotionRefusedException(policy, $"The journal holds no evidence '{evidence}' about {policy}: no diary entry of it names that evidence id, and no evidence about it was submitted under that key. Ingest the diary that holds it first (rulesgate diary ingest), or name evidence the journal has.");
         }
 
-        var record = PolicyLedger.Promote(store, request);
+        // Approvals are votes: a role typed on the command line counts only when someone holding it voted.
+        var voted = VotedRoles(policy, bar.Roles);
+        var given = PolicyLedgerRecord.Normalize(request.Approvals ?? []);
+        if (given.FirstOrDefault(role => !voted.Contains(role)) is { } unbacked)
+        {
+            throw new PromotionRefusedException(policy, $"No one holding {unbacked} has voted on a workflow about {policy}, so '{unbacked}' is no approval: approvals are votes (rulesgate workflow approve), not names typed here.{(voted.Count == 0 ? "" : $" The votes about it are from {string.Join(", ", voted)}.")}");
+        }
+
+        string? overriding = null;
+        var before = PolicyLedger.Read(store, policy);
+        if (request.Stage > before.DeclaredStage)
+        {
+            var assessment = new GraduationAssessor(bar.Gates).Assess(store, policy, bar.Window);
+            if (request.Stage > assessment.RecommendedStage)
+            {
+                var id = $"{OverrideWorkflow}:{policy}:{request.Stage.Name()}";
+                var granted = store.Load(WorkflowInstance.Projection, id) is { } document ? WorkflowInstance.Of(document) : null;
+                if (granted is not { State: "granted" } || granted.Due is { } expiry && expiry <= bar.Now)
+                {
+                    var blockers = GraduationAssessor.Gates.Where(stage => stage > assessment.RecommendedStage && stage <= request.Stage)
+                        .SelectMany(stage => assessment.StageBlockers.GetValueOrDefault(stage) ?? []).Take(3).ToList();
+                    throw new PromotionRefusedException(policy, $"The gates recommend {assessment.RecommendedStage.Name()} for {policy}, and {request.Stage.Name()} is beyond them{(blockers.Count == 0 ? "" : $" ({string.Join("; ", blockers)})")}. Going beyond the gates is an override: start one (rulesgate workflow start {OverrideWorkflow} --subject {policy} --key {request.Stage.Name()}) and have its quorum grant it{(granted is null ? "" : $"; {id} is {granted.State}{(granted.State == "granted" ? ", and expired" : "")}")}.");
+                }
+
+                overriding = id;
+            }
+        }
+
+        var record = PolicyLedger.Promote(store, request with { PolicyId = policy, Approvals = given.Count > 0 ? given : [.. voted], Override = overriding });
         followUp.Recorded(record, summaryPath);
         return record;
     }
+
+    /// <summary>The roles voted in on workflows about <paramref name="policy"/>, each person counted once (for the first role they voted in) and only while they hold it.</summary>
+    private SortedSet<string> VotedRoles(string policy, WorkflowRoles roles)
+    {
+        var people = new HashSet<string>(StringComparer.Ordinal);
+        var voted = new SortedSet<string>(StringComparer.Ordinal);
+        var about = WorkflowIndex.Ready(store)
+            ? WorkflowIndex.About(store, policy).Select(id => store.Load(WorkflowInstance.Projection, id)).OfType<StoredProjection>().Select(WorkflowInstance.Of)
+            : store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Subject == policy);
+        foreach (var instance in about.OrderBy(instance => instance.Id, StringComparer.Ordinal))
+        {
+            foreach (var vote in store.Read(new EventFilter(instance.Key, [EventTypes.WorkflowApproved])).Select(EventPayload.Read<WorkflowApproved>))
+            {
+                if (roles.Holds(vote.Actor, vote.Role) && people.Add(vote.Actor))
+                {
+                    voted.Add(vote.Role);
+                }
+            }
+        }
+
+        return voted;
+    }
 }
+
+/// <summary>What a stage must stand on before <see cref="Promotions.Promote"/> records it.</summary>
+/// <param name="Gates">The PromotionGate file that judges the policy's diary.</param>
+/// <param name="Window">The diary window the gates judge.</param>
+/// <param name="Roles">Who holds which role now: a vote counts only from a holder.</param>
+/// <param name="Now">When an override's grant is checked for expiry.</param>
+public sealed record PromotionBar(RuleBundle Gates, DiaryWindow Window, WorkflowRoles Roles, DateTimeOffset Now);

@@ -67,7 +67,7 @@ public static class PolicyLedger
         var checklist = Merge(before.Checklist, request.Checklist?.ToDictionary(pair => pair.Key, pair => PolicyLedgerRecord.Status(pair.Key, pair.Value)));
         var thresholds = Merge(before.ThresholdOverrides, request.ThresholdOverrides);
         var metadata = Merge(before.Metadata, request.Metadata);
-        var kind = request.Stage > before.DeclaredStage ? "promotion" : request.Stage < before.DeclaredStage ? "demotion" : "update";
+        var kind = request.Stage > before.DeclaredStage ? request.Override is null ? "promotion" : "override" : request.Stage < before.DeclaredStage ? "demotion" : "update";
         var evidence = request.EvidenceId is null ? before.EvidenceId : Identities.Id(request.EvidenceId, "evidence id");
         var actor = Identities.Name(request.Actor, "actor");
         var transition = new LedgerTransition(kind, before.DeclaredStage, request.Stage, "", actor, given, evidence, request.PolicyDelta);
@@ -78,7 +78,7 @@ public static class PolicyLedger
         var policyDelta = delta?.RootElement;
         var entry = kind switch
         {
-            "promotion" => EventPayload.Entry(key, new LedgerPromoted(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
+            "promotion" or "override" => EventPayload.Entry(key, new LedgerPromoted(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
             "demotion" => EventPayload.Entry(key, new LedgerDemoted(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
             _ => EventPayload.Entry(key, new LedgerUpdated(request.PolicyId, kind, from, to, actor, approvalList, evidence, policyDelta, checklist, thresholds, metadata)),
         };

@@ -7,6 +7,7 @@ namespace RulesGate.Core.Promotion;
 /// <param name="ThresholdOverrides">Name → value, merged over the recorded ones (kept with the record for the tools that apply them).</param>
 /// <param name="Metadata">Key → text, merged over the recorded metadata.</param>
 /// <param name="PolicyDelta">The policy change this promotion approves, as JSON; refused without approvals in the same request.</param>
+/// <param name="Override">The <c>stage-override</c> instance that grants a stage beyond what the gates recommend; the change is then recorded as an <c>override</c>.</param>
 /// <param name="ExpectedVersion">The record version the request was made against; a different one is a conflict. Null: the version read just before writing.</param>
 public sealed record PromotionRequest(
     string PolicyId,
@@ -21,4 +22,5 @@ public sealed record PromotionRequest(
     long? ExpectedVersion = null,
     IReadOnlyDictionary<string, double>? ThresholdOverrides = null,
     IReadOnlyDictionary<string, string>? Metadata = null,
-    IReadOnlyCollection<string>? DeclaredRoles = null);
+    IReadOnlyCollection<string>? DeclaredRoles = null,
+    string? Override = null);

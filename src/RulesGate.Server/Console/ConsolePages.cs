@@ -335,8 +335,11 @@ public static class ConsolePages
         {
             var reports = await service.Strategies().ConfigureAwait(false);
             var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
-            body = Table(["strategy", "level", "sizing cap", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
-                <tr><td class="mono">{report.Strategy}</td><td>{report.Level}</td><td>{report.SizingCap}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
+            // Each strategy's one standing: the same record governance show and the gate read.
+            body = Table(["strategy", "level", "sizing cap", "ladders", "why not further up", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
+                <tr><td class="mono">{report.Strategy}</td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? cap.ToString("P0", CultureInfo.InvariantCulture) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
+                <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {SubjectStanding.Describe(ladder)}</li>"))}</ul>") : Html.Of($"none"))}</td>
+                <td>{(report.Next is { } next ? next.Change == "promotion" ? $"next: {next.To}" : string.Join(" ", next.Reasons) : "")}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
                 <td>{report.Outcomes.Trades}</td><td>{report.Outcomes.WinRate:P0}</td><td>{report.Outcomes.Drawdown(baseEquity):P1}</td>
                 <td>{(report.Alerts.Count == 0 ? "none" : string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</td>
                 <td>{report.Tokens.Count}</td></tr>

@@ -30,6 +30,12 @@ public sealed class PromotionsTests : IDisposable
     private static List<DiaryEntry> SampleDiary() =>
         [.. File.ReadLines(Repo.PathOf("samples", "promotion", "diary.jsonl")).Select(line => DiaryEntry.Read(JsonDocument.Parse(line).RootElement))];
 
+    private static readonly RulesGate.Core.Rules.RuleBundle Gates = Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "promotion", "alpha-trade.yaml")));
+
+    private PromotionBar Bar => new(Gates, DiaryWindow.All, Roles, clock.GetUtcNow());
+
+    private static WorkflowDefinition Shipped(string name) => Loader.Load(Repo.PathOf("workflows", name)).Value!;
+
     private static WorkflowDefinition AlphaTrade() => Loader.Load(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Value!;
 
     [Fact]
@@ -37,29 +43,74 @@ public sealed class PromotionsTests : IDisposable
     {
         var summary = Path.Combine(journal.Folder, "summary.md");
 
-        var record = Service().Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"]), summary);
+        DecisionDiary.Ingest(journal.Store, SampleDiary());
+        var record = Service().Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "ops"), Bar, summary);
 
         var line = JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement;
-        Assert.Equal(("alpha", "paper", record.Version), (line.GetProperty("policy_id").GetString(), line.GetProperty("to").GetString(), line.GetProperty("seq").GetInt64()));
+        Assert.Equal(("alpha-momentum", "paper", record.Version), (line.GetProperty("policy_id").GetString(), line.GetProperty("to").GetString(), line.GetProperty("seq").GetInt64()));
         Assert.Contains("alpha", File.ReadAllText(summary), StringComparison.Ordinal);
     }
 
     [Fact]
     public void Promote_WithoutALog_WritesNoLog()
     {
-        Service(log: null).Promote(new PromotionRequest("alpha", PromotionStage.Paper, "ops", ["risk"]));
+        DecisionDiary.Ingest(journal.Store, SampleDiary());
+        Service(log: null).Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "ops"), Bar);
 
         Assert.False(File.Exists(LogPath));
-        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(journal.Store, "alpha").DeclaredStage);
+        Assert.Equal(PromotionStage.Paper, PolicyLedger.Read(journal.Store, "alpha-momentum").DeclaredStage);
     }
 
     [Fact]
     public void Promote_Refused_WritesNeitherLedgerNorLog()
     {
-        Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("alpha", PromotionStage.LimitedLive, "ops")));
+        Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("alpha", PromotionStage.LimitedLive, "ops"), Bar));
 
         Assert.False(File.Exists(LogPath));
         Assert.Equal(0, PolicyLedger.Read(journal.Store, "alpha").Version);
+    }
+
+    [Fact]
+    public void Promote_AnApprovalNobodyVotedFor_IsRefused_ForTypingARoleIsNoApproval()
+    {
+        DecisionDiary.Ingest(journal.Store, SampleDiary());
+
+        var refused = Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("alpha-momentum", PromotionStage.Paper, "mallory", ["risk"]), Bar));
+
+        Assert.StartsWith("No one holding risk has voted on a workflow about alpha-momentum, so 'risk' is no approval", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, PolicyLedger.Read(journal.Store, "alpha-momentum").Version);
+    }
+
+    [Fact]
+    public void Promote_BeyondWhatTheGatesRecommend_NeedsAGrantedOverride_AndIsRecordedAsOne()
+    {
+        DecisionDiary.Ingest(journal.Store, SampleDiary());
+        var recommended = Service().Assess(Gates, ["beta-meanrev"], DiaryWindow.All)[0].RecommendedStage;
+        Assert.Equal(PromotionStage.Paper, recommended);
+        var beyond = new PromotionRequest("beta-meanrev", PromotionStage.Pilot, "ops");
+
+        var refused = Assert.Throws<PromotionRefusedException>(() => Service().Promote(beyond, Bar));
+        Assert.StartsWith("The gates recommend paper for beta-meanrev, and pilot is beyond them (paper_stage_alerts_present:1; paper_warn_ratio_exceeds:0.22>0.20; paper_normal_streak_below:3/8)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("rulesgate workflow start stage-override --subject beta-meanrev --key pilot", refused.Message, StringComparison.Ordinal);
+
+        // Two leads grant the override, each with a reason; the requester may not be one of them.
+        var runtime = Runtime();
+        var review = runtime.Start(Shipped("stage-override.yaml"), "beta-meanrev", "ops", key: "pilot");
+        runtime.Vote(review.Id, RulesGate.Core.Signing.Actor.Authenticated("rosa"), "risk-lead", true, "desk needs the pilot before quarter end");
+        Assert.Equal("granted", runtime.Vote(review.Id, RulesGate.Core.Signing.Actor.Authenticated("colm"), "compliance-lead", true, "limited to pilot size").Instance.State);
+
+        var record = Service().Promote(beyond, Bar);
+        Assert.Equal(("override", PromotionStage.Pilot), (record.History[^1].Kind, record.DeclaredStage));
+        var changelog = RulesGate.Core.Reports.GovernanceDocuments.ChangelogOf(journal.Store);
+        Assert.Contains(changelog.Changes, row => row.What == "override" && row.Subject == "beta-meanrev");
+
+        // A grant is good for a day: one used later goes nowhere.
+        var live = runtime.Start(Shipped("stage-override.yaml"), "beta-meanrev", "ops", key: "limited_live");
+        runtime.Vote(live.Id, RulesGate.Core.Signing.Actor.Authenticated("rosa"), "risk-lead", true, "ok");
+        runtime.Vote(live.Id, RulesGate.Core.Signing.Actor.Authenticated("ines"), "cio", true, "ok");
+        clock.Advance(TimeSpan.FromDays(1));
+        var expired = Assert.Throws<PromotionRefusedException>(() => Service().Promote(new PromotionRequest("beta-meanrev", PromotionStage.LimitedLive, "ops"), Bar));
+        Assert.EndsWith("stage-override:beta-meanrev:limited_live is granted, and expired.", expired.Message, StringComparison.Ordinal);
     }
 
     [Fact]
