@@ -32,7 +32,7 @@ public sealed class MultiNodeTests : IDisposable
         Assert.Equal(0, CliTests.Run("diary", "ingest", "samples/promotion/diary.jsonl", "--journal", journal).Exit);
         var version = "0";   // the policy has no ledger record yet
 
-        string[] Promote(string actor) => ["promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "risk", "--actor", actor, "--expected-version", version, "--journal", journal];
+        string[] Promote(string actor) => ["promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-paper", "--actor", actor, "--expected-version", version, "--journal", journal];
         var results = await Nodes.Finish(Nodes.Start(Promote("olga")), Nodes.Start(Promote("raj")));
 
         Assert.Equal([0, 1], results.Select(result => result.Exit).Order());

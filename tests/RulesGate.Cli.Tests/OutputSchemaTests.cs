@@ -134,7 +134,7 @@ public sealed class OutputSchemaTests : IDisposable
         Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("run", "samples/capital/intents.jsonl", "--policy", "samples/capital/policygate-policy.yaml", "--portfolio", "samples/capital/portfolio.json", "--market", "samples/capital/market.json", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("diary", "ingest", "samples/promotion/diary.jsonl", "--journal", journal).Exit);
-        Assert.Equal(0, CliTests.Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--approval", "risk", "--journal", journal, "--log", "none").Exit);
+        Assert.Equal(0, CliTests.Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--journal", journal, "--log", "none").Exit);
         Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "live-pipeline", "--subject", "breakout", "--actor", "ops", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("outcomes", "ingest", "samples/governance/outcomes-week1.jsonl", "--journal", journal).Exit);
         Assert.Equal(0, CliTests.Run("token", "issue", "--strategy", "breakout", "--symbol", "AAPL", "--actor", "rhea", "--journal", journal).Exit);
@@ -173,6 +173,6 @@ public sealed class OutputSchemaTests : IDisposable
         Assert.Equal("Did you mean 'CRIT'? Write one of: INFO, WARN, HIGH, CRIT.", problems.RootElement.GetProperty("problems")[0].GetProperty("hint").GetString());
         using var changes = JsonDocument.Parse(CliTests.Run("changelog", "--journal", journal, "--json").Out);
         var rows = changes.RootElement.GetProperty("changes").EnumerateArray().Select(change => (change.GetProperty("what").GetString(), change.GetProperty("actor").GetString(), change.GetProperty("why").GetString())).ToList();
-        Assert.Equal([("rule bundle", "", ""), ("promotion", "operator", "approvals risk; evidence dd-am-exp")], rows);
+        Assert.Equal([("rule bundle", "", ""), ("promotion", "operator", "approvals none; evidence dd-am-exp")], rows);
     }
 }

@@ -66,7 +66,8 @@ public sealed class PromotionCliTests : IDisposable
     [Fact]
     public void Promote_AChecklistStatusThatIsNone_IsRefused_AndNothingIsWritten()
     {
-        var (exit, output, error) = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--approval", "risk", "--checklist", "risk_audit=bogus", "--actor", "ops");
+        Run("diary", "ingest", SampleDiary);
+        var (exit, output, error) = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--checklist", "risk_audit=bogus", "--actor", "ops");
 
         Assert.Equal((2, ""), (exit, output));
         Assert.Contains("checklist risk_audit: 'bogus' is not a status; write one of done, passed", error, StringComparison.Ordinal);
@@ -122,28 +123,42 @@ public sealed class PromotionCliTests : IDisposable
     {
         Run("diary", "ingest", SampleDiary);
 
-        var madeUp = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "whatever", "--approval", "risk", "--actor", "mallory");
-        var others = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-bm-exp", "--approval", "risk", "--actor", "mallory");
+        var madeUp = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "whatever", "--actor", "mallory");
+        var others = Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-bm-exp", "--actor", "mallory");
 
         Assert.Equal(1, madeUp.Exit);
         Assert.StartsWith("Refused: The journal holds no evidence 'whatever' about alpha-momentum: no diary entry of it names that evidence id", madeUp.Output, StringComparison.Ordinal);
         Assert.Equal(1, others.Exit);     // beta-momentum's evidence is not alpha-momentum's
         Assert.Contains("'dd-bm-exp'", others.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("alpha-momentum", Run("ledger", "show").Output, StringComparison.Ordinal);     // no ledger record was written
-        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--approval", "risk", "--actor", "ops").Exit);
+        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "paper", "--evidence-id", "dd-am-exp", "--actor", "ops").Exit);
         Assert.Contains("alpha-momentum", Run("ledger", "show").Output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void PromoteThenAssessApply_ClimbsToLimitedLiveAndRecordsWhoDidWhat()
+    public void Promote_StandsOnVotes_ThenAssessApply_ClimbsToLimitedLiveAndRecordsWhoDidWhat()
     {
         Run("diary", "ingest", SampleDiary);
 
-        var refused = Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--actor", "ops");
-        Assert.Equal((1, "Refused: Promoting alpha-momentum to pilot needs at least one approval (--approval NAME).\n"), (refused.Exit, refused.Output));
-        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "risk", "--actor", "ops").Exit);
-        Assert.Equal(0, Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--approval", "compliance", "--actor", "ops",
-            "--checklist", "oos_regime_grid=done", "--checklist", "leakage_checks=passed", "--checklist", "risk_audit=ok").Exit);
+        // A role typed on the command line is no approval: nobody has voted yet.
+        var refused = Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--approval", "risk", "--actor", "ops");
+        Assert.Equal(1, refused.Exit);
+        Assert.StartsWith("Refused: No one holding risk has voted on a workflow about alpha-momentum, so 'risk' is no approval", refused.Output, StringComparison.Ordinal);
+
+        // The votes are cast on the promotion workflow: started on the diary at paper, clean diary evidence brings it to review.
+        var clean = Path.Combine(folder, "clean.json");
+        File.WriteAllText(clean, """{"added":5,"alerts":0}""");
+        Assert.Equal(0, Run("workflow", "start", "--workflow", "alpha-trade-promotion", "--subject", "alpha-momentum", "--actor", "olga").Exit);
+        Assert.Equal(0, Run("evidence", "submit", "--subject", "alpha-momentum", "--kind", "diary", clean).Exit);
+        foreach (var (person, role) in new[] { ("rhea", "risk"), ("raj", "risk"), ("carla", "compliance") })
+        {
+            var vote = Run(["workflow", "approve", "--instance", "alpha-trade-promotion:alpha-momentum", "--actor", person, "--role", role, "--reason", "reviewed", .. Signers.As(person)]);
+            Assert.True(vote.Exit == 0, vote.Error);
+        }
+
+        var completed = Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "compliance", "--actor", "ops",
+            "--checklist", "oos_regime_grid=done", "--checklist", "leakage_checks=passed", "--checklist", "risk_audit=ok");
+        Assert.True(completed.Exit == 0, completed.Output + completed.Error);
 
         var applied = Assess("alpha-momentum", "--apply");
         var (_, ledger, _) = Run("ledger", "show", "--policy-id", "alpha-momentum", "--json");
@@ -152,10 +167,9 @@ public sealed class PromotionCliTests : IDisposable
         using var record = JsonDocument.Parse(ledger);
         Assert.Equal("limited_live", record.RootElement.GetProperty("declared_stage").GetString());
         Assert.Equal(
-            [("ops", "experiment", "pilot"), ("ops", "pilot", "pilot"), ("assess", "pilot", "limited_live")],
+            [("workflow alpha-trade-promotion:alpha-momentum", "experiment", "paper"), ("workflow alpha-trade-promotion:alpha-momentum", "paper", "pilot"), ("workflow alpha-trade-promotion:alpha-momentum", "pilot", "pilot"), ("ops", "pilot", "pilot"), ("assess", "pilot", "limited_live")],
             record.RootElement.GetProperty("history").EnumerateArray().Select(t => (t.GetProperty("actor").GetString(), t.GetProperty("from").GetString(), t.GetProperty("to").GetString())));
         Assert.Equal(0, Run("journal", "verify").Exit);
-        Assert.Equal(["pilot", "pilot", "limited_live"], File.ReadAllLines(Log).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("to").GetString()));
     }
 
     [Fact]
@@ -184,7 +198,7 @@ public sealed class PromotionCliTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.EndsWith("5 workflows checked, no problems.\n", output, StringComparison.Ordinal);
-        Assert.Contains("standing                                 strategy: live-pipeline, maturity-ladder; policy: alpha-trade-promotion  workflows/standing.yaml", output, StringComparison.Ordinal);
+        Assert.Contains("standing                                 policy: alpha-trade-promotion; strategy: live-pipeline, maturity-ladder  workflows/standing.yaml", output, StringComparison.Ordinal);
         Assert.Equal(0, dotExit);
         Assert.Contains("\"L2_gated\" [label=\"L2_gated\\nsizing_cap = 0.1\"];", dot, StringComparison.Ordinal);
         Assert.Equal(2, brokenExit);

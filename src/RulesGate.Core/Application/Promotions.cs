@@ -156,7 +156,7 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
                 {
                     var blockers = GraduationAssessor.Gates.Where(stage => stage > assessment.RecommendedStage && stage <= request.Stage)
                         .SelectMany(stage => assessment.StageBlockers.GetValueOrDefault(stage) ?? []).Take(3).ToList();
-                    throw new PromotionRefusedException(policy, $"The gates recommend {assessment.RecommendedStage.Name()} for {policy}, and {request.Stage.Name()} is beyond them{(blockers.Count == 0 ? "" : $" ({string.Join("; ", blockers)})")}. Going beyond the gates is an override: start one (rulesgate workflow start {OverrideWorkflow} --subject {policy} --key {request.Stage.Name()}) and have its quorum grant it{(granted is null ? "" : $"; {id} is {granted.State}{(granted.State == "granted" ? ", and expired" : "")}")}.");
+                    throw new PromotionRefusedException(policy, $"The gates recommend {assessment.RecommendedStage.Name()} for {policy}, and {request.Stage.Name()} is beyond them{(blockers.Count == 0 ? "" : $" ({string.Join("; ", blockers)})")}. Going beyond the gates is an override: start one (rulesgate workflow start --workflow {OverrideWorkflow} --subject {policy} --key {request.Stage.Name()} --actor YOU) and have its quorum grant it{(granted is null ? "" : $"; {id} is {granted.State}{(granted.State == "granted" ? ", and expired" : "")}")}.");
                 }
 
                 overriding = id;

@@ -91,7 +91,7 @@ public sealed class PromotionsTests : IDisposable
 
         var refused = Assert.Throws<PromotionRefusedException>(() => Service().Promote(beyond, Bar));
         Assert.StartsWith("The gates recommend paper for beta-meanrev, and pilot is beyond them (paper_stage_alerts_present:1; paper_warn_ratio_exceeds:0.22>0.20; paper_normal_streak_below:3/8)", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("rulesgate workflow start stage-override --subject beta-meanrev --key pilot", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("rulesgate workflow start --workflow stage-override --subject beta-meanrev --key pilot --actor YOU", refused.Message, StringComparison.Ordinal);
 
         // Two leads grant the override, each with a reason; the requester may not be one of them.
         var runtime = Runtime();
