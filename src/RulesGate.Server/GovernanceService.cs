@@ -136,22 +136,14 @@ public sealed class GovernanceService
             workflows = next;
 
             // How the ladders relate, checked against the workflows live now; one that does not load keeps the previous.
-            var standingPath = Path.Combine(settings.Workflows, StandingDeclaration.FileName);
-            if (File.Exists(standingPath))
+            var declared = StandingDeclaration.In(settings.Workflows, next);
+            if (declared.Value is { } value)
             {
-                var declared = StandingDeclaration.Load(standingPath, next);
-                if (declared.Value is { } value)
-                {
-                    standing = value;
-                }
-                else
-                {
-                    failed.Add((standingPath, declared.Diagnostics[0].ToString()));
-                }
+                standing = value;
             }
             else
             {
-                standing = StandingDeclaration.None;
+                failed.Add((Path.Combine(settings.Workflows, StandingDeclaration.FileName), declared.Diagnostics[0].ToString()));
             }
 
             return (loaded, failed);

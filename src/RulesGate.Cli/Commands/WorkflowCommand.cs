@@ -277,6 +277,7 @@ internal static class WorkflowCommand
                 output.WriteLine(outcome.AlreadyHandled
                     ? outcome.Acknowledgement
                     : $"{outcome.Instance.Id}: {(approve ? "approved" : "rejected")} by {voter.Name} (signed); now in {outcome.Instance.State}.");
+                Started(output, outcome.Started, "is started by this state, as the standing file says");
                 if (!outcome.AlreadyHandled && outcome.Instance.Workflow == PatchProposer.ApprovalWorkflow && new PatchProposals(store).Find(outcome.Instance.Subject) is { Status: not "proposed" } settled)
                 {
                     // Its proposal was settled with the vote, as on every path: say how.
@@ -470,12 +471,13 @@ internal static class WorkflowCommand
         return loaded.Value;
     }
 
-    /// <summary>One line per instance that evidence started (its workflow declares <c>starts_on:</c> for that kind).</summary>
-    internal static void Started(TextWriter output, IReadOnlyList<WorkflowInstance> started)
+    /// <summary>One line per instance that evidence started (its workflow declares <c>starts_on:</c> for that kind), or a state started (the standing file's <c>starts:</c>).</summary>
+    /// <param name="why">Why it started: by default, its workflow starts on this evidence.</param>
+    internal static void Started(TextWriter output, IReadOnlyList<WorkflowInstance> started, string why = "starts on this evidence")
     {
         foreach (var instance in started)
         {
-            output.WriteLine($"{instance.Id}: started in {instance.History[0].To} ({instance.Workflow}@{instance.Version} starts on this evidence)");
+            output.WriteLine($"{instance.Id}: started in {instance.History[0].To} ({instance.Workflow}@{instance.Version} {why})");
         }
     }
 

@@ -122,7 +122,7 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
     /// <paramref name="summaryPath"/> when given. A stage above the declared one is recorded only when the gates of
     /// <paramref name="bar"/> recommend it (or a granted, unexpired <c>stage-override</c> instance for the policy and
     /// that stage stands in for them, and the change is recorded as an <c>override</c>), and only on approvals that are votes: each role
-    /// is one some distinct person voted in, on a workflow about the policy. The evidence it names must be the
+    /// is one some distinct person voted in, by a vote that carried an approval on a workflow about the policy. The evidence it names must be the
     /// journal's: a diary entry of the policy that carries that evidence id, or evidence submitted about it under that key.
     /// </summary>
     /// <exception cref="PromotionRefusedException">The gates, the votes or the ledger's rules do not allow it, or the evidence is not in the journal; nothing was written.</exception>
@@ -152,11 +152,19 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
             {
                 var id = $"{OverrideWorkflow}:{policy}:{request.Stage.Name()}";
                 var granted = store.Load(WorkflowInstance.Projection, id) is { } document ? WorkflowInstance.Of(document) : null;
-                if (granted is not { State: "granted" } || granted.Due is { } expiry && expiry <= bar.Now)
+                // Granted by its quorum's votes (not a state reached some other way), and only until its expiry: one without an expiry grants nothing.
+                var byVotes = granted?.History.Any(step => step.To == "granted" && step.Cause == "approval") == true;
+                var why = granted is null ? null
+                    : granted.State != "granted" ? $"{id} is {granted.State}"
+                    : !byVotes ? $"{id} is granted by no vote"
+                    : granted.Due is not { } expiry ? $"{id} is granted with no expiry"
+                    : expiry <= bar.Now ? $"{id} is granted, and expired"
+                    : null;
+                if (granted is null || why is not null)
                 {
                     var blockers = GraduationAssessor.Gates.Where(stage => stage > assessment.RecommendedStage && stage <= request.Stage)
                         .SelectMany(stage => assessment.StageBlockers.GetValueOrDefault(stage) ?? []).Take(3).ToList();
-                    throw new PromotionRefusedException(policy, $"The gates recommend {assessment.RecommendedStage.Name()} for {policy}, and {request.Stage.Name()} is beyond them{(blockers.Count == 0 ? "" : $" ({string.Join("; ", blockers)})")}. Going beyond the gates is an override: start one (rulesgate workflow start --workflow {OverrideWorkflow} --subject {policy} --key {request.Stage.Name()} --actor YOU) and have its quorum grant it{(granted is null ? "" : $"; {id} is {granted.State}{(granted.State == "granted" ? ", and expired" : "")}")}.");
+                    throw new PromotionRefusedException(policy, $"The gates recommend {assessment.RecommendedStage.Name()} for {policy}, and {request.Stage.Name()} is beyond them{(blockers.Count == 0 ? "" : $" ({string.Join("; ", blockers)})")}. Going beyond the gates is an override: start one (rulesgate workflow start --workflow {OverrideWorkflow} --subject {policy} --key {request.Stage.Name()} --actor YOU) and have its quorum grant it{(why is null ? "" : $"; {why}")}.");
                 }
 
                 overriding = id;
@@ -168,19 +176,18 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         return record;
     }
 
-    /// <summary>The roles voted in on workflows about <paramref name="policy"/>, each person counted once (for the first role they voted in) and only while they hold it.</summary>
+    /// <summary>The roles voted in on workflows about <paramref name="policy"/> by votes that carried an approval, each person counted once (for the first role they voted in) and only while they hold it.</summary>
     private SortedSet<string> VotedRoles(string policy, WorkflowRoles roles)
     {
         var people = new HashSet<string>(StringComparer.Ordinal);
         var voted = new SortedSet<string>(StringComparer.Ordinal);
-        var about = WorkflowIndex.Ready(store)
-            ? WorkflowIndex.About(store, policy).Select(id => store.Load(WorkflowInstance.Projection, id)).OfType<StoredProjection>().Select(WorkflowInstance.Of)
-            : store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Subject == policy);
-        foreach (var instance in about.OrderBy(instance => instance.Id, StringComparer.Ordinal))
+        foreach (var instance in WorkflowRuntime.About(store, policy))
         {
             foreach (var vote in store.Read(new EventFilter(instance.Key, [EventTypes.WorkflowApproved])).Select(EventPayload.Read<WorkflowApproved>))
             {
-                if (roles.Holds(vote.Actor, vote.Role) && people.Add(vote.Actor))
+                // A vote counts when it carried: the step taken after it (its Step) was the approval it was part of.
+                var carried = vote.Step < instance.History.Count && instance.History[vote.Step].Cause == "approval";
+                if (carried && roles.Holds(vote.Actor, vote.Role) && people.Add(vote.Actor))
                 {
                     voted.Add(vote.Role);
                 }

@@ -61,13 +61,7 @@ public sealed class WorkflowCatalogue(WorkflowLoader loader, string folder)
     {
         if (standing is null)
         {
-            var path = Path.Combine(folder, StandingDeclaration.FileName);
-            if (!File.Exists(path))
-            {
-                return standing = StandingDeclaration.None;
-            }
-
-            var loaded = StandingDeclaration.Load(path, All().GroupBy(definition => definition.Id, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.First(), StringComparer.Ordinal));
+            var loaded = StandingDeclaration.In(folder, All().GroupBy(definition => definition.Id, StringComparer.Ordinal).ToDictionary(group => group.Key, group => group.First(), StringComparer.Ordinal));
             standing = loaded.Value ?? throw new FormatException(loaded.Diagnostics[0].ToString());
         }
 

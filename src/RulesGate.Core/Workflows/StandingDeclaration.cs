@@ -34,6 +34,13 @@ public sealed record StandingDeclaration(string Path, IReadOnlyDictionary<string
     /// <summary>What the declaration says of subjects of <paramref name="kind"/> (<c>strategy</c>, <c>policy</c>, …).</summary>
     public SubjectLadders Of(string kind) => Subjects.GetValueOrDefault(kind) ?? SubjectLadders.None;
 
+    /// <summary>The workflows folder's <c>standing.yaml</c>, checked against <paramref name="workflows"/>; <see cref="None"/> when the folder has none.</summary>
+    public static RuleResult<StandingDeclaration> In(string folder, IReadOnlyDictionary<string, WorkflowDefinition> workflows)
+    {
+        var path = System.IO.Path.Combine(folder, FileName);
+        return File.Exists(path) ? Load(path, workflows) : RuleResult<StandingDeclaration>.Success(None);
+    }
+
     /// <summary>Reads and checks the file against <paramref name="workflows"/> (the folder's definitions, by id).</summary>
     public static RuleResult<StandingDeclaration> Load(string path, IReadOnlyDictionary<string, WorkflowDefinition> workflows) =>
         Parse(path, InputFile.ReadAtMost(path, YamlLimits.MaxBytes), workflows);

@@ -29,6 +29,9 @@ public sealed record SubjectStanding(string Kind, string Subject, string? Level,
 {
     public const string Projection = "standing";
 
+    /// <summary>The kinds of subject a workflow (and so a standing record) is about.</summary>
+    public static IReadOnlyList<string> Kinds => WorkflowLoader.Subjects;
+
     public static string Key(string kind, string subject) => $"{kind}:{subject}";
 
     /// <summary>The subject's record; null when no workflow has placed it on a ladder yet.</summary>

@@ -156,7 +156,9 @@ public sealed class WorkflowRuntime
         }
 
         // A ladder another one's state starts, whose start a crash lost after the move, is started now.
-        started.AddRange(Follow(About(subject)));
+        var about = About(subject);
+        var healed = Follow(about);
+        started.AddRange(healed);
         var entry = EventPayload.Entry($"evidence:{subject}", new EvidenceSubmitted(subject, kind, key, fields));
         void Record(JournalTransaction scope, JournalEvent recorded)
         {
@@ -173,7 +175,7 @@ public sealed class WorkflowRuntime
             var snapshot = planner.Snapshot(subject);
             var plans = new List<(WorkflowPlan Plan, string? Signal)>();
             var held = new List<HeldInstance>();
-            foreach (var instance in About(subject))
+            foreach (var instance in attempt == 1 && healed.Count == 0 ? about : About(subject))
             {
                 var definition = DefinitionOf(instance);
                 var plan = planner.Evidence(definition, instance, record, snapshot);
@@ -361,9 +363,12 @@ public sealed class WorkflowRuntime
         store.Load(WorkflowInstance.Projection, id.Trim()) is { } state ? WorkflowInstance.Of(state) : null;
 
     /// <summary>The instances about <paramref name="subject"/>, by id: through the index once the journal has one.</summary>
-    public IReadOnlyList<WorkflowInstance> About(string subject) => WorkflowIndex.Ready(store)
-        ? [.. WorkflowIndex.About(store, subject).Select(Find).OfType<WorkflowInstance>()]
-        : [.. List().Where(instance => instance.Subject == subject)];
+    public IReadOnlyList<WorkflowInstance> About(string subject) => About(store, subject);
+
+    /// <summary>The instances of <paramref name="store"/> about <paramref name="subject"/>, by id: through the index once the journal has one.</summary>
+    internal static IReadOnlyList<WorkflowInstance> About(JournalStore store, string subject) => WorkflowIndex.Ready(store)
+        ? [.. WorkflowIndex.About(store, subject).Select(id => store.Load(WorkflowInstance.Projection, id)).OfType<StoredProjection>().Select(WorkflowInstance.Of)]
+        : [.. store.All(WorkflowInstance.Projection).Select(WorkflowInstance.Of).Where(instance => instance.Subject == subject)];
 
     /// <summary>The instances whose timer is due at <paramref name="now"/>, earliest first.</summary>
     public IReadOnlyList<WorkflowInstance> DueBy(DateTimeOffset now) => WorkflowIndex.Ready(store)

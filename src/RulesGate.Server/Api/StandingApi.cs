@@ -6,6 +6,7 @@ using RulesGate.Core;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server.Api;
 
@@ -25,9 +26,9 @@ internal static class StandingApi
     private static async Task<IResult> Standing(string kind, string subject, GovernanceService service)
     {
         kind = Identities.Name(kind, "kind");
-        if (kind is not (GovernanceJournal.SubjectKind or PolicyLedger.SubjectKind or "proposal"))
+        if (!SubjectStanding.Kinds.Contains(kind))
         {
-            throw new FormatException($"kind: '{kind}' is no kind of subject; write strategy, policy or proposal.");
+            throw new FormatException($"kind: '{kind}' is no kind of subject; write one of {string.Join(", ", SubjectStanding.Kinds)}.");
         }
 
         subject = Identities.Id(subject, kind);

@@ -116,7 +116,7 @@ public static class ConsolePages
                 try
                 {
                     var outcome = await service.Vote(id, session.Principal, form["role"].ToString(), approve, form["reason"].ToString(), key: null).ConfigureAwait(false);
-                    session.Flash = $"{(approve ? "Approved" : "Rejected")} {id} as {session.Principal.Name}; it is in {(outcome.Moved is [var moved, ..] ? moved.State : "the same state")}.";
+                    session.Flash = $"{(approve ? "Approved" : "Rejected")} {id} as {session.Principal.Name}; it is in {(outcome.Moved is [var moved, ..] ? moved.State : "the same state")}{(outcome.Started.Count == 0 ? "" : $"; started {string.Join(", ", outcome.Started.Select(started => started.Id))}")}.";
                 }
                 catch (Exception error) when (error is RefusalException or FormatException)
                 {
