@@ -82,7 +82,11 @@ internal sealed class WorkflowCommitter(JournalStore store, WorkflowEffects effe
         var entries = batch.SelectMany((item, i) => item.Plan.Entries.Select(e => e.Entry)
             .Concat(queued[i].Select(effect => WorkflowEffects.Event(item.Plan.Instance, effect)))
             .Concat(activities[i]?.Entries ?? []));
-        List<KeyValuePair<string, byte[]>> blobs = [.. blob is { } b ? [b] : Array.Empty<KeyValuePair<string, byte[]>>(), .. activities.SelectMany(change => change?.Blobs ?? [])];
+        List<KeyValuePair<string, byte[]>> blobs = [
+            .. blob is { } b ? [b] : Array.Empty<KeyValuePair<string, byte[]>>(),
+            .. batch.Select(item => item.Plan.Pinned).OfType<KeyValuePair<string, byte[]>>(),
+            .. activities.SelectMany(change => change?.Blobs ?? [])];
+        blobs = [.. blobs.DistinctBy(pair => pair.Key)];
         try
         {
             store.Append([.. lead, .. entries], blobs.Count == 0 ? null : blobs, (scope, events) =>

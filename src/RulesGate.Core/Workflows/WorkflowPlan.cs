@@ -27,6 +27,9 @@ internal sealed class WorkflowPlan(WorkflowInstance instance, List<(JournalEntry
 
     public bool Demoted { get; set; }
 
+    /// <summary>For a start: the definition's pinned bytes, kept in the journal under their hash with the start.</summary>
+    public KeyValuePair<string, byte[]>? Pinned { get; init; }
+
     /// <summary>The key of the evidence the plan answers, when evidence woke it: what a stage it sets stands on, in the ledger.</summary>
     public string? EvidenceKey { get; set; }
 

@@ -18,15 +18,16 @@ internal sealed class WorkflowPlanner(JournalStore store, TimeProvider clock)
     /// <summary>What the conditions of <paramref name="subject"/>'s instances read, read once per signal.</summary>
     public WorkflowSnapshot Snapshot(string subject) => new(store, clock, subject);
 
-    public WorkflowPlan Start(WorkflowDefinition definition, string id, string subject, string actor, WorkflowSnapshot snapshot)
+    /// <param name="latest">Evidence recorded in the start's own transaction (a start another ladder's move leads to), which its first step reads too.</param>
+    public WorkflowPlan Start(WorkflowDefinition definition, string id, string subject, string actor, WorkflowSnapshot snapshot, EvidenceRecord? latest = null)
     {
         var instance = new WorkflowInstance(id, definition.Id, definition.Version, definition.Hash, definition.Path, subject, actor, definition.Initial, Stamp(), null, [], [], 0);
-        var plan = new WorkflowPlan(instance, []);
+        var plan = new WorkflowPlan(instance, []) { Pinned = new(definition.Hash, definition.Pinned) };
         plan.Event(new WorkflowStarted(instance.Id, instance.State, definition.Identity, subject, actor));
         Enter(definition, plan, definition.Initial, "start", actor, "", demotion: false);
 
         // The evidence already recorded about the subject may take the first step at once.
-        Advance(definition, plan, snapshot.Context(definition, plan.Instance, EvidenceRecord.None), "evidence at start", snapshot);
+        Advance(definition, plan, snapshot.Context(definition, plan.Instance, latest ?? EvidenceRecord.None), "evidence at start", snapshot);
         return plan;
     }
 

@@ -115,12 +115,20 @@ public sealed class WorkflowRuntime
         }
 
         definitions[definition.Hash] = definition;
-        var plan = planner.Start(definition, id, subject, actor, planner.Snapshot(subject));
-        // Started by someone else meanwhile: theirs is the instance.
-        if (committer.Commit(plan, signal, new KeyValuePair<string, byte[]>(definition.Hash, definition.Pinned)) is { } mine)
+        var snapshot = planner.Snapshot(subject);
+        var plan = planner.Start(definition, id, subject, actor, snapshot);
+        try
         {
-            started = true;
-            return mine;
+            // Started by someone else meanwhile: theirs is the instance.
+            if (committer.CommitBatch(Linked([(plan, signal)], snapshot, EvidenceRecord.None), null) is [var mine, ..])
+            {
+                started = true;
+                return mine;
+            }
+        }
+        catch (WorkflowConflictException)
+        {
+            // Started meanwhile by a move another ladder made (a linked start claims no key): that one is the instance.
         }
 
         return Find(id)!;
@@ -155,10 +163,6 @@ public sealed class WorkflowRuntime
             }
         }
 
-        // A ladder another one's state starts, whose start a crash lost after the move, is started now.
-        var about = About(subject);
-        var healed = Follow(about);
-        started.AddRange(healed);
         var entry = EventPayload.Entry($"evidence:{subject}", new EvidenceSubmitted(subject, kind, key, fields));
         void Record(JournalTransaction scope, JournalEvent recorded)
         {
@@ -175,7 +179,7 @@ public sealed class WorkflowRuntime
             var snapshot = planner.Snapshot(subject);
             var plans = new List<(WorkflowPlan Plan, string? Signal)>();
             var held = new List<HeldInstance>();
-            foreach (var instance in attempt == 1 && healed.Count == 0 ? about : About(subject))
+            foreach (var instance in About(subject))
             {
                 var definition = DefinitionOf(instance);
                 var plan = planner.Evidence(definition, instance, record, snapshot);
@@ -193,13 +197,13 @@ public sealed class WorkflowRuntime
 
             try
             {
-                if (committer.CommitBatch(plans, null, (entry, Record)) is not { } moved)
+                if (committer.CommitBatch(Linked(plans, snapshot, record), null, (entry, Record)) is not { } written)
                 {
                     return SignalOutcome.Handled(key) with { Started = started };
                 }
 
-                started.AddRange(Follow(moved));
-                return new SignalOutcome(key, false, moved) { Started = started, Held = held };
+                started.AddRange(written.Skip(plans.Count));
+                return new SignalOutcome(key, false, written[..plans.Count]) { Started = started, Held = held };
             }
             catch (WorkflowConflictException) when (attempt < 3)
             {
@@ -208,30 +212,34 @@ public sealed class WorkflowRuntime
     }
 
     /// <summary>
-    /// The ladders the standing file says the states of <paramref name="moved"/> start (<c>starts:</c>), each started
-    /// for the same subject unless it has one, in a transaction of its own after the move (starting is idempotent, and
-    /// the next evidence about the subject starts what a crash lost); and those their start leads to.
+    /// The plans, and after them a start for each ladder the standing file says a state they enter starts
+    /// (<c>starts:</c>) for the same subject, unless it has one — and the starts those lead to: committed in one
+    /// transaction with the moves, so no crash leaves a ladder moved and the ladder its move starts missing.
     /// </summary>
-    private List<WorkflowInstance> Follow(IReadOnlyList<WorkflowInstance> moved)
+    /// <param name="latest">The evidence recorded in the same transaction, which a start's first step reads too.</param>
+    private List<(WorkflowPlan Plan, string? Signal)> Linked(List<(WorkflowPlan Plan, string? Signal)> plans, WorkflowSnapshot snapshot, EvidenceRecord latest)
     {
-        var started = new List<WorkflowInstance>();
-        var pending = new Queue<WorkflowInstance>(moved);
-        while (pending.TryDequeue(out var instance))
+        var all = new List<(WorkflowPlan Plan, string? Signal)>(plans);
+        var pending = new Queue<WorkflowPlan>(plans.Select(item => item.Plan));
+        while (pending.TryDequeue(out var plan))
         {
-            var kind = DefinitionOf(instance).Subject;
-            foreach (var link in Standing().Of(kind).Starts.Where(link => link.Ladder == instance.Workflow && link.Enters == instance.State))
+            var instance = plan.Instance;
+            var entered = instance.History.Skip(plan.Before.History.Count).Select(step => step.To).ToHashSet(StringComparer.Ordinal);
+            foreach (var link in Standing().Of(DefinitionOf(instance).Subject).Starts.Where(link => link.Ladder == instance.Workflow && entered.Contains(link.Enters)))
             {
+                var id = $"{link.Start}:{instance.Subject}";
                 if (workflows?.Invoke().FirstOrDefault(definition => definition.Id == link.Start) is { } ladder
-                    && Find($"{ladder.Id}:{instance.Subject}") is null
-                    && Start(ladder, instance.Subject, StartedBy, key: null, out var mine) is var next && mine)
+                    && Find(id) is null && !all.Any(item => item.Plan.Instance.Id == id))
                 {
-                    started.Add(next);
-                    pending.Enqueue(next);
+                    definitions[ladder.Hash] = ladder;
+                    var start = planner.Start(ladder, id, instance.Subject, StartedBy, snapshot, latest);
+                    all.Add((start, null));
+                    pending.Enqueue(start);
                 }
             }
         }
 
-        return started;
+        return all;
     }
 
     /// <summary>
@@ -290,7 +298,9 @@ public sealed class WorkflowRuntime
         reason = Identities.Text(reason, "reason");
         var proof = actor.Prove(VoteAct(instance, actor.Name, role, approve, reason), roles);
         var plan = planner.Vote(DefinitionOf(instance), instance, roles, actor.Name, role, approve, reason, proof);
-        return committer.Commit(plan, signal) is { } voted ? new SignalOutcome(signal, false, [voted]) { Started = Follow([voted]) } : SignalOutcome.Handled(signal);
+        return committer.CommitBatch(Linked([(plan, signal)], planner.Snapshot(instance.Subject), EvidenceRecord.None), null) is [var voted, .. var started]
+            ? new SignalOutcome(signal, false, [voted]) { Started = started }
+            : SignalOutcome.Handled(signal);
     }
 
     /// <summary>
@@ -319,10 +329,9 @@ public sealed class WorkflowRuntime
         {
             var definition = DefinitionOf(instance);
             var plan = planner.Tick(definition, instance, now);
-            if (committer.Commit(plan, $"tick:{instance.Id}:{instance.Seq}") is { } moved)
+            if (committer.CommitBatch(Linked([(plan, $"tick:{instance.Id}:{instance.Seq}")], planner.Snapshot(instance.Subject), EvidenceRecord.None), null) is [var moved, ..])
             {
                 fired.Add(moved);
-                Follow([moved]);
             }
         }
 
