@@ -5,6 +5,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
+using RulesGate.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace RulesGate.Cli.Tests;
@@ -48,8 +49,8 @@ public sealed class WorkflowCrashTests(ITestOutputHelper output) : IDisposable
             }
         }
 
-        string[] stages = ["""{"candidates":5,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}""", """{"burn_in_days":20,"incidents":0}"""];
-        string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation", "paper"];
+        var stages = LivePipelineEvidence.Fields;
+        var kinds = LivePipelineEvidence.Kinds;
         for (var p = 0; p < 4; p++)
         {
             lines.Add($$"""{"signal":"start","workflow":"live-pipeline","subject":"p-{{p}}","actor":"olga"}""");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Server.Tests;
 
@@ -157,7 +158,7 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
     public async Task Workflow_ShowsItsDiagram_WithTheCurrentStateMarked()
     {
         await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
-        await server.Post("/v1/evidence", """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "metadata_coverage": 0.97}}""", server.AutomationToken);
+        await server.Post("/v1/evidence", """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "manifest": "manifests/trend.json"}}""", server.AutomationToken);
         await SignIn(server.ReaderToken);
 
         await page.GotoAsync("/console/workflows");
@@ -175,8 +176,8 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         using var webhook = new RulesGate.Core.Workflows.WorkflowWebhook(new Uri("http://hooks.invalid/rg"), new RulesGate.Core.Workflows.WebhookRetry(0), new Refusing());
         await using var failing = new RunningServer(webhook: webhook);
         (await failing.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "s-1"}""", failing.RheaToken)).EnsureSuccessStatusCode();
-        string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
-        string[] fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+        string[] kinds = LivePipelineEvidence.Kinds[..5];
+        string[] fields = LivePipelineEvidence.Fields[..5];
         for (var i = 0; i < kinds.Length; i++)
         {
             (await failing.Post("/v1/evidence", $$"""{"subject": "s-1", "kind": "{{kinds[i]}}", "evidence": {{fields[i]}}}""", failing.AutomationToken)).EnsureSuccessStatusCode();

@@ -157,7 +157,7 @@ public sealed class GovernanceApiTests : IDisposable
     public async Task Evidence_MovesTheInstancesOfItsSubject_Once()
     {
         await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
-        var body = """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "metadata_coverage": 0.97}, "key": "scan-1"}""";
+        var body = """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "manifest": "manifests/trend.json"}, "key": "scan-1"}""";
 
         var moved = await Json(await server.Post("/v1/evidence", body, server.AutomationToken));
         var again = await Json(await server.Post("/v1/evidence", body, server.AutomationToken));

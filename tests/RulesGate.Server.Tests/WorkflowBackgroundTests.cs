@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Workflows;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Server.Tests;
 
@@ -55,8 +56,8 @@ public sealed class WorkflowBackgroundTests
         {
             // live-pipeline's L5_paper notifies on entry: walk an instance there.
             (await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "s-1"}""", server.RheaToken)).EnsureSuccessStatusCode();
-            string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
-            string[] fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+            string[] kinds = LivePipelineEvidence.Kinds[..5];
+            string[] fields = LivePipelineEvidence.Fields[..5];
             for (var i = 0; i < kinds.Length; i++)
             {
                 // Within the patience: were the notice posted on the writer, the evidence that causes it would wait for the webhook.

@@ -337,9 +337,15 @@ internal static class DemoCommand
         }
 
         var journalPath = Path.Combine(folder, "journal.db");
+        // Each mode against its own copy of the live values the sample patches were written against.
         var overrides = Path.Combine(folder, "live_overrides", "auto.toml");
-        Directory.CreateDirectory(Path.GetDirectoryName(overrides)!);
-        File.Copy("samples/patches/auto.toml", overrides);     // the live values the sample patches were written against
+        var unattended = Path.Combine(folder, "live_overrides_bounded", "auto.toml");
+        foreach (var file in new[] { overrides, unattended })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.Copy("samples/patches/auto.toml", file);
+        }
+
         using var journal = SqliteJournal.Create(journalPath);
         var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, activity: PatchApprovals.Activity(journal, engine));
         var proposer = new PatchProposer(new PatchJudge(bundle), journal);
@@ -360,10 +366,10 @@ internal static class DemoCommand
         var approved = new PatchProposals(journal).Find(manual.ProposalId!)!;     // settled with the vote, as on every path
         output.WriteLine();
         output.WriteLine($"  manual_only: {manual.ProposalId}, {approved.SettledBy}: {approved.Applied.Count} applied, {approved.Skipped.Count} skipped ({string.Join("; ", approved.Skipped.Select(skip => $"{skip.PatchId}: {skip.Reason}"))})");
-        var auto = proposer.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), overrides);
+        var auto = proposer.Propose(patches, PatchMode.BoundedAuto, new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero), Path.Combine(folder, "live_promotion"), unattended);
         var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);     // the files its transactions asked for
 
-        output.WriteLine($"  bounded_auto: {auto.ProposalId}: {auto.Decisions.Count(decision => decision.IsAccepted)} accepted (its guardrails reject what manual_only leaves to the approver), {auto.Applied.Count} applied at once, {auto.Skipped.Count} skipped");
+        output.WriteLine($"  bounded_auto: {auto.ProposalId}: {auto.Decisions.Count(decision => decision.IsAccepted)} accepted (its guardrails reject what manual_only leaves to the approver), {auto.Applied.Count} applied at once, {auto.Decisions.Count(decision => decision.Status == PatchDecision.Pending)} PENDING past the auto-apply bounds (a human decides those), {auto.Skipped.Count} skipped in all");
         output.WriteLine();
         output.WriteLine($"  {Path.Combine(auto.OutputDir!, "OPERATOR_CHECKLIST.md")} begins:");
         foreach (var line in File.ReadLines(Path.Combine(auto.OutputDir!, "OPERATOR_CHECKLIST.md")).Take(6))

@@ -60,9 +60,10 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     public PatchRun Propose(IReadOnlyList<ConfigPatch> patches, PatchMode mode, DateTimeOffset now, string outputRoot, string overridesPath, Action<string>? approvals = null, string requester = "learning-loop")
     {
         var decisions = judge.Judge(patches, mode);
-        var accepted = decisions.Where(decision => decision.IsAccepted).ToList();
+        // Proposed: the accepted and the PENDING (outside the auto-apply bounds); bounded_auto applies the accepted alone.
+        var accepted = decisions.Where(decision => decision.IsProposed).ToList();
         var proposalId = mode != PatchMode.Disabled && accepted.Count > 0 ? NewId(now) : null;
-        var plan = proposalId is not null && mode == PatchMode.BoundedAuto ? Plan(accepted, now, overridesPath) : Application.Empty;
+        var plan = proposalId is not null && mode == PatchMode.BoundedAuto ? Plan(accepted, now, overridesPath, bounded: true) : Application.Empty;
         var outputDir = proposalId is null ? null : Path.Combine(outputRoot, proposalId);
         var stream = $"patches:{proposalId ?? "none"}";
         List<JournalEntry> entries = [.. decisions.Select(decision => new JournalEntry(stream, DecidedType, JsonText.Write(writer =>
@@ -158,7 +159,8 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
             .Where(patch => record.Accepted.Contains(patch.Id, StringComparer.Ordinal))
             .Select(patch => judge.Decide(patch, PatchMode.ManualOnly, judge.Settings.GlobalLock))
             .ToList();
-        var plan = Plan(accepted, now, record.OverridesPath!);
+        // A person approved these: the auto-apply bounds and the daily limit bound what goes live unattended, not this.
+        var plan = Plan(accepted, now, record.OverridesPath!, bounded: false);
         var settled = record with { Status = plan.Applied.Count > 0 ? "applied" : "approved", Applied = plan.Applied, Skipped = plan.Skipped, Before = plan.BeforeHash, SettledBy = by };
         return (settled, Change([new JournalEntry($"patches:{proposalId}", ApprovedType, RecordJson.Write(settled))], settled, plan, record.OverridesPath!, approvedBy: by));
     }
@@ -185,8 +187,12 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     /// <summary>The SHA-256 of a run's decisions as journaled: what a proposal's approval approves.</summary>
     private static string Content(IEnumerable<string> decided) => JournalStore.Fingerprint(string.Join('\n', decided));
 
-    /// <summary>What goes to the live overrides of the accepted patches, in file order, within bounds and the day's limit.</summary>
-    private Application Plan(IReadOnlyList<PatchDecision> accepted, DateTimeOffset now, string overridesPath)
+    /// <summary>
+    /// What goes to the live overrides of the proposed patches, in file order: still proposed when judged now, numeric,
+    /// and over the value they were proposed against; <paramref name="bounded"/> (unattended), also accepted (not PENDING),
+    /// within the auto-apply bounds from the live value and the day's limit.
+    /// </summary>
+    private Application Plan(IReadOnlyList<PatchDecision> accepted, DateTimeOffset now, string overridesPath, bool bounded)
     {
         var day = now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var daily = store.Load(DailyProjection, day);
@@ -198,17 +204,21 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         var skipped = new List<SkippedPatch>();
         foreach (var decision in accepted)
         {
-            if (Unsafe(decision, current) is { } why)
+            if (!decision.IsProposed || (bounded && !decision.IsAccepted))
+            {
+                skipped.Add(new SkippedPatch(decision.Patch.Id, $"{decision.Status}: {string.Join("; ", decision.Reasons)}"));
+            }
+            else if (Unsafe(decision, current, bounded) is { } why)
             {
                 skipped.Add(new SkippedPatch(decision.Patch.Id, why));
             }
-            else if (count >= judge.Settings.MaxAutoAppliesPerDay)
+            else if (bounded && count >= judge.Settings.MaxAutoAppliesPerDay)
             {
                 skipped.Add(new SkippedPatch(decision.Patch.Id, $"daily auto-apply limit {judge.Settings.MaxAutoAppliesPerDay} reached"));
             }
             else
             {
-                count++;
+                count += bounded ? 1 : 0;
                 applied.Add(new AppliedPatch(decision.Patch.Id, decision.Patch.Target, current.TryGetValue(decision.Patch.Target, out var old) ? old : null, decision.Patch.NewValue.Number));
                 current[decision.Patch.Target] = decision.Patch.NewValue.Number;
             }
@@ -313,14 +323,15 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
     /// the value <paramref name="live"/> holds now, not from the patch's own <c>old_value</c>, which must be that value
     /// (or <c>null</c>, for a value never set before): a patch written against another value is stale.
     /// </summary>
-    private static string? Unsafe(PatchDecision decision, Dictionary<string, double> live)
+    private static string? Unsafe(PatchDecision decision, Dictionary<string, double> live, bool bounded)
     {
         var patch = decision.Patch;
         var bounds = decision.Bounds;
         double? now = live.TryGetValue(patch.Target, out var value) ? value : null;
-        return !patch.NewValue.IsNumber ? "not a number: only numeric patches are applied automatically"
-            : !bounds.Found ? "none of its tags has auto-apply bounds"
+        return !patch.NewValue.IsNumber ? "not a number: the live overrides hold numbers only"
             : Stale(patch, now) is { } stale ? stale
+            : !bounded ? null
+            : !bounds.Found ? "none of its tags has auto-apply bounds"
             : !(patch.NewValue.Number >= bounds.Min && patch.NewValue.Number <= bounds.Max) ? $"new value {patch.NewValue} is outside [{Number(bounds.Min)}, {Number(bounds.Max)}] (tag: {bounds.Tag})"
             : now is { } from && !(PatchSettings.Step(from, patch.NewValue.Number) <= bounds.MaxStep) ? $"step {Number(PatchSettings.Step(from, patch.NewValue.Number))} from the live value {Number(from)} is past max_step {Number(bounds.MaxStep)} (tag: {bounds.Tag})"
             : null;
@@ -387,11 +398,12 @@ public sealed class PatchProposer(PatchJudge judge, JournalStore store, string t
         var model = new ChecklistModel(
             Markdown.Code(record.ProposalId), record.Mode, record.CreatedAt, Markdown.Code(record.Policy),
             [.. decisions.Where(decision => decision.SafetyFlags.Count > 0).Select(decision => new ChecklistWarning(Markdown.Code(decision.Patch.Id), Markdown.Code(decision.Patch.Target), [.. decision.SafetyFlags.Select(Markdown.Code)]))],
-            [.. decisions.Where(decision => decision.IsAccepted).Select(decision => new ChecklistPatch(
+            [.. decisions.Where(decision => decision.IsProposed).Select(decision => new ChecklistPatch(
                 Markdown.Code(decision.Patch.Id), Markdown.Code(decision.Patch.Target), Markdown.Code(decision.Patch.OldValue.ToString()), Markdown.Code(decision.Patch.NewValue.ToString()),
                 decision.Patch.Confidence is { } confidence ? confidence.ToString("0.###", CultureInfo.InvariantCulture) : "none",
                 [.. decision.Tags.Select(Markdown.Code)], Markdown.Code(decision.Patch.Reason), Markdown.Code(decision.Patch.SourceExperimentId),
-                record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {Markdown.Code(why)}" : "awaiting approval"))],
+                record.Applied.Any(applied => applied.PatchId == decision.Patch.Id) ? "applied to the live overrides" : record.Skipped.FirstOrDefault(skip => skip.PatchId == decision.Patch.Id)?.Reason is { } why ? $"not applied: {Markdown.Code(why)}" : decision.IsAccepted ? "awaiting approval" : $"PENDING, a human decides: {Markdown.Code(string.Join("; ", decision.Reasons))}",
+                [.. decision.Notes.Select(Markdown.Code)]))],
             decisions.Count - record.Accepted.Count);
         return [("proposal_meta.json", meta), ("config_patches.json", patches), ("OPERATOR_CHECKLIST.md", GovernanceDocuments.Render(ChecklistTemplate, model, templates))];
     }
@@ -555,4 +567,4 @@ internal sealed record ChecklistModel(string ProposalId, string Mode, string Cre
 internal sealed record ChecklistWarning(string PatchId, string Target, IReadOnlyList<string> Flags);
 
 /// <summary>One accepted patch, as the operator reviews it.</summary>
-internal sealed record ChecklistPatch(string PatchId, string Target, string OldValue, string NewValue, string Confidence, IReadOnlyList<string> Tags, string Reason, string Source, string Outcome);
+internal sealed record ChecklistPatch(string PatchId, string Target, string OldValue, string NewValue, string Confidence, IReadOnlyList<string> Tags, string Reason, string Source, string Outcome, IReadOnlyList<string> Notes);

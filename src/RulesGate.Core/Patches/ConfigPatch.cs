@@ -77,7 +77,16 @@ public sealed record ConfigPatch(
     bool? LiveReady,
     string Meta)
 {
-    private static readonly string[] Fields = ["id", "target", "old_value", "new_value", "status", "generated_at", "reason", "source_experiment_id", "confidence_score", "tags", "meta"];
+    private static readonly string[] Fields = ["id", "target", "old_value", "new_value", "status", "generated_at", "reason", "source_experiment_id", "confidence_score", "tags", "meta", "eligible_for_live", "notes"];
+
+    /// <summary>
+    /// <c>eligible_for_live</c> as the patch sets it: an explicit opt-in (the seed's v0 default is false). Null when the
+    /// patch does not say; then only an <c>eligible.*</c> rule of the PatchPolicy can make it eligible.
+    /// </summary>
+    public bool? EligibleForLive { get; init; }
+
+    /// <summary>The patch's own <c>notes</c>, carried to its decision and the operator checklist; null when none.</summary>
+    public string? Notes { get; init; }
 
     /// <summary>Reads one line of a patches file.</summary>
     /// <exception cref="FormatException">A key is unknown, missing or of the wrong type; names it.</exception>
@@ -125,7 +134,11 @@ public sealed record ConfigPatch(
             confidence,
             fields.Has("tags") ? ReadTags(fields.Required("tags")) : [],
             liveReady,
-            meta.ValueKind == JsonValueKind.Object ? meta.GetRawText() : "{}");
+            meta.ValueKind == JsonValueKind.Object ? meta.GetRawText() : "{}")
+        {
+            EligibleForLive = fields.Has("eligible_for_live") ? fields.Bool("eligible_for_live") : null,
+            Notes = fields.Has("notes") ? Identities.Text(fields.String("notes"), "patch.notes") : null,
+        };
     }
 
     private static string[] ReadTags(JsonElement tags) =>

@@ -44,6 +44,7 @@ public static class PatchModes
 /// <param name="ConfidenceText">The confidence with three decimals, or <c>None</c>, as the guardrail message writes it.</param>
 /// <param name="Tags">The tags its target earns, in the policy's order, then its own; lower-case.</param>
 /// <param name="NotLiveReady">Its meta says <c>is_live_ready: false</c>.</param>
+/// <param name="EligibleForLive">The patch itself sets <c>eligible_for_live: true</c>.</param>
 public sealed record PatchView(
     string Id,
     string Target,
@@ -56,7 +57,8 @@ public sealed record PatchView(
     double Confidence,
     string ConfidenceText,
     IReadOnlyList<string> Tags,
-    bool NotLiveReady);
+    bool NotLiveReady,
+    bool EligibleForLive);
 
 /// <summary>The auto-apply bounds of the first of the patch's tags the policy has bounds for.</summary>
 /// <param name="Found">Whether any of its tags has bounds; when not, the other figures are NaN and the tag empty.</param>
@@ -81,8 +83,10 @@ public sealed class PatchContext(PatchView patch, PatchBounds bounds, string mod
 
 /// <summary>
 /// <c>kind: PatchPolicy</c>: which config patches of the learning loop may go live. Rule ids name their role:
-/// <c>eligibility.NAME</c> fires when a candidate is not eligible; <c>p0.NAME</c> is a safety flag in every mode;
-/// <c>guardrail.NAME</c> a safety flag in <c>bounded_auto</c> only; <c>sanity.NAME</c> a sanity rejection. The
+/// <c>eligible.NAME</c> sets <c>eligible_for_live</c> when it fires (a patch may set it itself; nothing else does);
+/// <c>eligibility.NAME</c> fires when a candidate is not eligible whatever set it; <c>p0.NAME</c> is a safety flag in
+/// every mode; <c>guardrail.NAME</c> a safety flag in <c>bounded_auto</c> only; <c>sanity.NAME</c> a sanity rejection;
+/// <c>bounds.NAME</c> fires when the move is outside the auto-apply bounds, which leaves it PENDING for a human. The
 /// message is the reason or the flag.
 /// </summary>
 public sealed class PatchPolicyKind : RuleKind<PatchContext>
@@ -101,9 +105,9 @@ public sealed class PatchPolicyKind : RuleKind<PatchContext>
     };
 
     public override string? CheckRuleId(string id) =>
-        id.Split('.', 2) is ["eligibility" or "p0" or "guardrail" or "sanity", { Length: > 0 }]
+        id.Split('.', 2) is ["eligible" or "eligibility" or "p0" or "guardrail" or "sanity" or "bounds", { Length: > 0 }]
             ? null
-            : "A PatchPolicy rule id names its role: eligibility.NAME, p0.NAME, guardrail.NAME or sanity.NAME, such as p0.blacklisted_target.";
+            : "A PatchPolicy rule id names its role: eligible.NAME, eligibility.NAME, p0.NAME, guardrail.NAME, sanity.NAME or bounds.NAME, such as p0.blacklisted_target.";
 
     public override object ReadContext(JsonElement json) => throw new FormatException("A PatchPolicy context is read with its file.");
 
@@ -183,7 +187,8 @@ public sealed record PatchSettings(
             patch.Confidence ?? double.NaN,
             patch.Confidence is { } confidence ? confidence.ToString("F3", CultureInfo.InvariantCulture) : "None",
             tags,
-            patch.LiveReady == false);
+            patch.LiveReady == false,
+            patch.EligibleForLive == true);
         return new PatchContext(view, BoundsOf(tags), PatchModes.Name(mode), globalLock);
     }
 }

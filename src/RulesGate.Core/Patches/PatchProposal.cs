@@ -71,6 +71,7 @@ internal static class PatchJson
             WritePatch(writer, decision.Patch);
         }
 
+        JsonText.Strings(writer, "notes"u8, decision.Notes);
         writer.WriteString("patch_id"u8, decision.Patch.Id);
         JsonText.Strings(writer, "reasons"u8, decision.Reasons);
         JsonText.Strings(writer, "safety_flags"u8, decision.SafetyFlags);
@@ -87,6 +88,11 @@ internal static class PatchJson
         writer.WritePropertyName("confidence_score"u8);
         JsonText.Value(writer, patch.Confidence);
         writer.WriteString("generated_at"u8, JsonText.Timestamp(patch.GeneratedAt));
+        if (patch.EligibleForLive is { } eligible)
+        {
+            writer.WriteBoolean("eligible_for_live"u8, eligible);
+        }
+
         writer.WriteString("id"u8, patch.Id);
         writer.WritePropertyName("meta"u8);
         using (var meta = JsonDocument.Parse(patch.Meta))
@@ -96,6 +102,11 @@ internal static class PatchJson
 
         writer.WritePropertyName("new_value"u8);
         patch.NewValue.Write(writer);
+        if (patch.Notes is { } notes)
+        {
+            writer.WriteString("notes"u8, notes);
+        }
+
         writer.WritePropertyName("old_value"u8);
         patch.OldValue.Write(writer);
         writer.WriteString("reason"u8, patch.Reason);

@@ -41,7 +41,9 @@ public sealed record ChangeRow(string At, string What, string Subject, string Ch
 public sealed record ChangelogModel(int Count, IReadOnlyList<ChangeRow> Changes);
 
 /// <summary>What a workflow's <c>render</c> effect's template sees, besides the summary's own model; the instance and its subject as code spans (<see cref="Markdown"/>).</summary>
-internal sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow);
+/// <param name="Evidence">The latest evidence about the subject, by <c>kind.field</c> (<c>validation.strict</c>): numbers invariant, flags <c>true</c>/<c>false</c>, texts as code spans; a field never sent is absent.</param>
+/// <param name="JournalVerified">Whether the journal's chain and projections verified when the template was rendered.</param>
+internal sealed record WorkflowRenderModel(string Instance, string Subject, string State, string Workflow, IReadOnlyDictionary<string, string> Evidence, bool JournalVerified);
 
 /// <summary>
 /// Markdown for compliance, rendered from Scriban templates a user can edit: <c>templates/NAME</c> when it exists,

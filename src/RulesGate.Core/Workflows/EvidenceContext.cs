@@ -14,7 +14,8 @@ public sealed class EvidenceContext(
     IReadOnlyDictionary<string, EvidenceRecord> byKind,
     PromotionContext diary,
     IReadOnlyDictionary<string, double> attributes,
-    DateTimeOffset now)
+    DateTimeOffset now,
+    Func<bool>? journalVerified = null)
 {
     public string Subject { get; } = subject;
 
@@ -33,9 +34,23 @@ public sealed class EvidenceContext(
     /// <summary>The subject's diary metrics and ledger record.</summary>
     public PromotionContext Diary { get; } = diary;
 
-    /// <summary>The latest evidence of a kind for the subject; <see cref="EvidenceRecord.None"/> when there is none.</summary>
-    public EvidenceRecord Evidence(string kind) => byKind.TryGetValue(kind, out var record) ? record : EvidenceRecord.None;
+    /// <summary>The latest evidence of each kind for the subject: <c>Evidence["validation"].Flag("strict")</c>.</summary>
+    public EvidenceByKind Evidence { get; } = new(byKind);
+
+    /// <summary>
+    /// Whether the journal's hash chain and projections verify now, checked by RulesGate itself (as
+    /// <c>rulesgate journal verify</c> does) the first time a condition asks during a signal, never taken from a flag in
+    /// the evidence; false where no journal is at hand.
+    /// </summary>
+    public bool JournalVerified => journalVerified?.Invoke() ?? false;
 
     /// <summary>A numeric attribute of the current state (such as <c>sizing_cap</c>); NaN when it has none.</summary>
     public double Attribute(string name) => attributes.TryGetValue(name, out var value) ? value : double.NaN;
+}
+
+/// <summary>A subject's latest evidence, by kind.</summary>
+public sealed class EvidenceByKind(IReadOnlyDictionary<string, EvidenceRecord> byKind)
+{
+    /// <summary>The latest evidence of <paramref name="kind"/>; <see cref="EvidenceRecord.None"/> (every field missing) when there is none.</summary>
+    public EvidenceRecord this[string kind] => byKind.TryGetValue(kind, out var record) ? record : EvidenceRecord.None;
 }

@@ -26,6 +26,7 @@ internal sealed class WorkflowConditionsKind : RuleKind<EvidenceContext>
             new Dictionary<string, EvidenceRecord> { [kind] = evidence },
             diary,
             new Dictionary<string, double>(),
-            DateTimeOffset.UnixEpoch);
+            DateTimeOffset.UnixEpoch,
+            () => json.TryGetProperty("journal_verified", out var verified) && verified.ValueKind == JsonValueKind.True);
     }
 }

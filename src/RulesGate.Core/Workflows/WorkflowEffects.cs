@@ -310,8 +310,33 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         var folder = Path.Combine(artifacts, "workflows", string.Concat(instance.Id.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_')));
         var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && render.Template == GovernanceDocuments.SummaryTemplate
             ? GovernanceDocuments.PromotionSummary(record)
-            : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow));
+            : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(
+                Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow, EvidenceFields(instance.Subject), JournalVerifier.Verify(store).Intact));
         return new EffectJob.Write(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
+    }
+
+    /// <summary>The subject's latest evidence as a template reads it, by <c>kind.field</c>; every text from an input in a code span.</summary>
+    private Dictionary<string, string> EvidenceFields(string subject)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (store.Load(WorkflowRuntime.EvidenceProjection, subject) is { } recorded)
+        {
+            using var document = JournalException.Parsed(recorded.Key, () => JsonDocument.Parse(recorded.Value));
+            foreach (var kind in document.RootElement.EnumerateObject().Where(kind => kind.Value.ValueKind == JsonValueKind.Object))
+            {
+                foreach (var field in kind.Value.EnumerateObject())
+                {
+                    fields[$"{kind.Name}.{field.Name}"] = field.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => field.Value.GetRawText(),
+                        JsonValueKind.String => Markdown.Code(field.Value.GetString()!),
+                        _ => Markdown.Code(field.Value.GetRawText()),
+                    };
+                }
+            }
+        }
+
+        return fields;
     }
 
     /// <summary>

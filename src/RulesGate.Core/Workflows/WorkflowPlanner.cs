@@ -333,7 +333,11 @@ internal sealed class WorkflowSnapshot(JournalStore store, TimeProvider clock, s
     private Dictionary<string, EvidenceRecord>? byKind;
     private DiaryMetrics? metrics;
     private PolicyLedgerRecord? ledger;
+    private bool? verified;
     private readonly Dictionary<RuleBundle, Assessment> judged = [];
+
+    /// <summary>Whether the journal verifies, walked once per signal and only when a condition asks.</summary>
+    private bool Verified() => verified ??= JournalVerifier.Verify(store).Intact;
 
     public DiaryMetrics Metrics => metrics ??= DecisionDiary.Metrics(store, subject, DiaryWindow.All);
 
@@ -371,6 +375,6 @@ internal sealed class WorkflowSnapshot(JournalStore store, TimeProvider clock, s
         }
 
         var kinds = latest.Kind.Length > 0 ? new Dictionary<string, EvidenceRecord>(byKind) { [latest.Kind] = latest } : byKind;
-        return new EvidenceContext(subject, instance.State, latest, kinds, new PromotionContext(Metrics, Ledger), definition.State(instance.State).Attributes, clock.GetUtcNow());
+        return new EvidenceContext(subject, instance.State, latest, kinds, new PromotionContext(Metrics, Ledger), definition.State(instance.State).Attributes, clock.GetUtcNow(), Verified);
     }
 }

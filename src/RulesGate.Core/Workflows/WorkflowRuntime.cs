@@ -256,7 +256,7 @@ public sealed class WorkflowRuntime
         }
 
         var snapshot = planner.Snapshot(instance.Subject);
-        var trades = snapshot.Context(definition, instance, EvidenceRecord.None).Evidence(MaturityGate.EvidenceKind);
+        var trades = snapshot.Context(definition, instance, EvidenceRecord.None).Evidence[MaturityGate.EvidenceKind];
         return trades.Kind.Length == 0 ? null : MaturityGate.Judge(ladder, instance.State, snapshot.Context(definition, instance, trades));
     }
 

@@ -80,14 +80,22 @@ public sealed class PatchJudgeTests
     [InlineData("portfolio.leverage", 1.0, 2.0, 0.25)]
     [InlineData("strategy.trigger_delay", 3.0, 15.0, 2.0)]
     [InlineData("macro.regime_weight", 0.0, 0.8, 0.1)]
-    public void Bounds_OnEachLimitPass_AndJustPastFlag(string target, double min, double max, double step)
+    public void Bounds_OnEachLimitAccepted_AndJustPastPending_ForAHumanToDecide(string target, double min, double max, double step)
     {
+        static string N(double value, string? format = null) => value.ToString(format, System.Globalization.CultureInfo.InvariantCulture);
         var tag = Decide(Patch(target, min, min)).Bounds.Tag;
         Assert.Equal(PatchDecision.Accepted, Decide(Patch(target, min + step, min)).Status);
         Assert.Equal(PatchDecision.Accepted, Decide(Patch(target, max - step, max)).Status);
-        Assert.Contains($"P0_BOUNDS: New value {Math.Round(min - 0.01, 2).ToString(System.Globalization.CultureInfo.InvariantCulture)} < min_value {min.ToString(System.Globalization.CultureInfo.InvariantCulture)} (tag: {tag})", Decide(Patch(target, min, Math.Round(min - 0.01, 2))).Reasons);
-        Assert.Contains($"P0_BOUNDS: New value {(max + 0.01).ToString(System.Globalization.CultureInfo.InvariantCulture)} > max_value {max.ToString(System.Globalization.CultureInfo.InvariantCulture)} (tag: {tag})", Decide(Patch(target, max, max + 0.01)).Reasons);
-        Assert.Contains($"P0_BOUNDS: Step {(step + 0.01).ToString("F3", System.Globalization.CultureInfo.InvariantCulture)} > max_step {step.ToString(System.Globalization.CultureInfo.InvariantCulture)} (tag: {tag})", Decide(Patch(target, min, min + step + 0.01)).Reasons);
+
+        var below = Decide(Patch(target, min, Math.Round(min - 0.01, 2)));
+        var above = Decide(Patch(target, max, max + 0.01));
+        var stride = Decide(Patch(target, min, min + step + 0.01));
+        Assert.Equal([PatchDecision.Pending, PatchDecision.Pending, PatchDecision.Pending], new[] { below.Status, above.Status, stride.Status });
+        Assert.True(below.IsProposed && !below.IsAccepted);
+        Assert.Equal([$"AUTO_APPLY_BOUNDS: New value {N(Math.Round(min - 0.01, 2))} < min_value {N(min)} (tag: {tag}); a human decides"], below.Reasons);
+        Assert.Equal([$"AUTO_APPLY_BOUNDS: New value {N(max + 0.01)} > max_value {N(max)} (tag: {tag}); a human decides"], above.Reasons);
+        Assert.Equal([$"AUTO_APPLY_BOUNDS: Step {N(step + 0.01, "F3")} > max_step {N(step)} (tag: {tag}); a human decides"], stride.Reasons);
+        Assert.Empty(below.SafetyFlags);
     }
 
     [Fact]
@@ -95,7 +103,54 @@ public sealed class PatchJudgeTests
     {
         var both = Decide(Patch("macro.leverage_scale", "n/a", 0.9));       // leverage comes first: [1, 2]
         Assert.Equal("leverage", both.Bounds.Tag);
-        Assert.Equal(["candidate has P0 safety violations", "P0_BOUNDS: New value 0.9 < min_value 1 (tag: leverage)"], both.Reasons);
+        Assert.Equal((PatchDecision.Pending, "AUTO_APPLY_BOUNDS: New value 0.9 < min_value 1 (tag: leverage); a human decides"), (both.Status, both.Reasons.Single()));
+    }
+
+    [Fact]
+    public void Sanity_TheLeverageHardLimitIsItsOwnCheck_ApartFromTheBounds()
+    {
+        // 3.5 is past the auto-apply maximum of 2 too; that leaves a move to a human, the hard limit rejects it.
+        var decision = Decide(Patch(old: 2.9, @new: 3.5));
+
+        Assert.Equal((PatchDecision.RejectedBySanity, "new leverage value 3.5 exceeds hard limit 3"), (decision.Status, decision.Reasons.Single()));
+        Assert.Equal(PatchDecision.Pending, Decide(Patch(old: 2.9, @new: 3.0)).Status);
+    }
+
+    [Theory]
+    [InlineData(0.9, null, PatchDecision.Accepted, "eligible_for_live: set by rule eligible.confidence (confidence 0.900 >= 0.75)")]
+    [InlineData(0.5, true, PatchDecision.Accepted, "eligible_for_live: set by the patch")]
+    [InlineData(0.9, false, PatchDecision.RejectedByPolicy, null)]
+    [InlineData(0.5, null, PatchDecision.RejectedByPolicy, null)]
+    public void EligibleForLive_IsAnOptIn_ByThePatchOrARule_AndSaysWhichSetIt(double confidence, bool? eligible, string status, string? note)
+    {
+        var json = JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["id"] = "p-1", ["target"] = "portfolio.leverage", ["old_value"] = 1.5, ["new_value"] = 1.75, ["status"] = "APPLIED_OFFLINE", ["generated_at"] = "2026-11-28T09:00:00Z",
+            ["reason"] = "r", ["source_experiment_id"] = "exp-1", ["confidence_score"] = confidence, ["eligible_for_live"] = eligible, ["notes"] = "from the weekend sweep",
+        }.Where(pair => pair.Value is not null).ToDictionary());
+
+        var decision = Decide(ConfigPatch.Read(JsonDocument.Parse(json).RootElement));
+
+        Assert.Equal(status, decision.Status);
+        if (note is null)
+        {
+            Assert.StartsWith("candidate not marked as eligible_for_live", decision.Reasons[0], StringComparison.Ordinal);
+            Assert.Equal(["notes: from the weekend sweep"], decision.Notes);
+        }
+        else
+        {
+            Assert.Equal([note, "notes: from the weekend sweep"], decision.Notes);
+        }
+    }
+
+    [Fact]
+    public void APolicyWithoutEligibleRules_RejectsEveryPatchThatDoesNotOptIn()
+    {
+        var judge = new PatchJudge(Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml"))
+            .Replace("  - id: eligible.confidence\n", "  - id: sanity.confidence_never\n", StringComparison.Ordinal)
+            .Replace("    when: Patch.Confidence >= Params.Eligibility.MinConfidence\n", "    when: \"false\"\n", StringComparison.Ordinal)));
+
+        Assert.Equal(["candidate not marked as eligible_for_live"], judge.Decide(Patch(confidence: 0.99), PatchMode.ManualOnly, false).Reasons);
     }
 
     [Fact]
@@ -117,18 +172,6 @@ public sealed class PatchJudgeTests
         ], auto.SafetyFlags);
         Assert.Equal(PatchDecision.Accepted, Decide(Patch(confidence: 0.78), PatchMode.ManualOnly).Status);
         Assert.Equal(PatchDecision.RejectedByPolicy, Decide(Patch(confidence: 0.78), PatchMode.BoundedAuto).Status);
-    }
-
-    [Fact]
-    public void Sanity_RejectsLeveragePastTheHardLimit_WhenNoFlagRejectsFirst()
-    {
-        var judge = new PatchJudge(Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "patches", "default.yaml"))
-            .Replace("    leverage: { min: 1.0, max: 2.0, max_step: 0.25 }\n", "", StringComparison.Ordinal)));
-
-        var decision = judge.Decide(Patch(old: 2.9, @new: 3.01), PatchMode.ManualOnly, globalLock: false);
-
-        Assert.Equal((PatchDecision.RejectedBySanity, "new leverage value 3.01 exceeds hard limit 3"), (decision.Status, decision.Reasons.Single()));
-        Assert.Equal(PatchDecision.Accepted, judge.Decide(Patch(old: 2.9, @new: 3.0), PatchMode.ManualOnly, false).Status);
     }
 
     [Theory]

@@ -164,8 +164,23 @@ public sealed class PatchProposerTests : IDisposable
     {
         var run = Proposed(GovernanceService(), [PatchJudgeTests.Patch("strategy.exit_mode", "trailing", "fixed", id: "t")], PatchMode.BoundedAuto, Now, Output, Overrides);
 
-        Assert.Equal(new SkippedPatch("t", "not a number: only numeric patches are applied automatically"), Assert.Single(run.Skipped));
+        Assert.Equal(new SkippedPatch("t", "not a number: the live overrides hold numbers only"), Assert.Single(run.Skipped));
         Assert.False(File.Exists(Overrides));
+    }
+
+    [Fact]
+    public void BoundedAuto_AMovePastTheBounds_IsProposedPending_NeverAppliedUnattended()
+    {
+        Seed();
+        var run = Proposed(GovernanceService(), [Patch("a", "portfolio.leverage", 1.5, 1.75), Patch("big", "portfolio.leverage", 1.9, 2.1)], PatchMode.BoundedAuto, Now, Output, Overrides);
+
+        Assert.Equal(["a"], run.Applied.Select(patch => patch.PatchId));
+        Assert.Equal(PatchDecision.Pending, run.Decisions.Single(decision => decision.Patch.Id == "big").Status);
+        Assert.Equal(new SkippedPatch("big", "PENDING: AUTO_APPLY_BOUNDS: New value 2.1 > max_value 2 (tag: leverage); a human decides"), Assert.Single(run.Skipped));
+        Assert.Equal(1.75, LiveOverrides.Applied(Overrides)["portfolio.leverage"]);
+        var checklist = File.ReadAllText(Path.Combine(Output, run.ProposalId!, "OPERATOR_CHECKLIST.md"));
+        Assert.Contains("## `portfolio.leverage`: `1.9` → `2.1`", checklist, StringComparison.Ordinal);
+        Assert.Contains("- `eligible_for_live: set by rule eligible.confidence", checklist, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using RulesGate.Core.Governance;
 using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -67,13 +68,13 @@ public sealed class StandingTests : IDisposable
         var governance = new GovernanceJournal(journal.Store, Governed.Gate.Settings, clock);
 
         // Discovery evidence starts the pipeline (starts_on): before it is live, the strategy trades nothing.
-        Assert.Equal("live-pipeline:s-7", Assert.Single(runtime.Evidence("s-7", "discovery", Json("""{"candidates":40,"metadata_coverage":0.97}"""), key: "disc-1").Started).Id);
+        Assert.Equal("live-pipeline:s-7", Assert.Single(runtime.Evidence("s-7", "discovery", Json(LivePipelineEvidence.Stages[0].Json), key: "disc-1").Started).Id);
         var early = Standing("s-7");
         Assert.Equal(("L1_data_prep", 0.0, "live-pipeline at L1_data_prep: it trades only in L6_live"), (early.On("live-pipeline")!.State, early.SizingCap, early.CapSetBy));
         Assert.Equal("disc-1", early.On("live-pipeline")!.Change.Evidence);
         Assert.Equal(0, governance.Inputs("s-7", "AAPL", 10, null).SizingCap);
 
-        foreach (var (kind, json) in new[] { ("data_prep", """{"metadata_coverage":0.99}"""), ("scoreboard", """{"strict":true,"non_baseline_candidates":2}"""), ("ledger", """{"chain_verified":true}"""), ("validation", """{"deterministic_orders":true}"""), ("paper", """{"burn_in_days":14,"incidents":0}""") })
+        foreach (var (kind, json) in LivePipelineEvidence.Stages[1..])
         {
             runtime.Evidence("s-7", kind, Json(json));
         }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -39,8 +40,8 @@ public sealed class WorkflowEffectsTests : IDisposable
     private static void IntoPaper(WorkflowRuntime runtime)
     {
         runtime.Start(new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!, "s-1", "olga");
-        string[] kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
-        string[] fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+        string[] kinds = LivePipelineEvidence.Kinds[..5];
+        string[] fields = LivePipelineEvidence.Fields[..5];
         for (var i = 0; i < kinds.Length; i++)
         {
             runtime.Evidence("s-1", kinds[i], JsonDocument.Parse(fields[i]).RootElement);

@@ -7,6 +7,7 @@ using RulesGate.Core.Signing;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -278,15 +279,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     public void LivePipeline_EachStageOnItsEvidence_ThenTwoApprovals()
     {
         var instance = runtime.Start(Shipped("live-pipeline.yaml"), "s-9", "olga");
-        (string Kind, string Json)[] evidence =
-        [
-            ("discovery", """{"candidates":40,"metadata_coverage":0.97}"""),
-            ("data_prep", """{"metadata_coverage":0.99}"""),
-            ("scoreboard", """{"strict":true,"non_baseline_candidates":2}"""),
-            ("ledger", """{"chain_verified":true}"""),
-            ("validation", """{"deterministic_orders":true}"""),
-            ("paper", """{"burn_in_days":14,"incidents":0}"""),
-        ];
+        var evidence = LivePipelineEvidence.Stages;
         Assert.Empty(runtime.Evidence("s-9", "paper", Json(evidence[5].Json), key: "early").Moved);    // out of turn: nothing
 
         foreach (var (kind, json) in evidence)

@@ -6,6 +6,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Tests.Support;
 using RulesGate.Core.Workflows;
 using RulesGate.Storage.Sqlite;
+using RulesGate.Tests.Shared;
 
 namespace RulesGate.Core.Tests.Workflows;
 
@@ -30,9 +31,9 @@ public sealed class WorkflowWebhookTests : IDisposable
 
     private static WorkflowDefinition LivePipeline() => new WorkflowLoader(Compiled.Engine).Load(Repo.PathOf("workflows", "live-pipeline.yaml")).Value!;
 
-    private static readonly string[] Kinds = ["discovery", "data_prep", "scoreboard", "ledger", "validation"];
+    private static readonly string[] Kinds = LivePipelineEvidence.Kinds[..5];
 
-    private static readonly string[] Fields = ["""{"candidates":3,"metadata_coverage":0.99}""", """{"metadata_coverage":0.99}""", """{"strict":true,"non_baseline_candidates":1}""", """{"chain_verified":true}""", """{"deterministic_orders":true}"""];
+    private static readonly string[] Fields = LivePipelineEvidence.Fields[..5];
 
     /// <summary>Walks a live-pipeline instance into L5_paper, whose entry notifies.</summary>
     private static void IntoPaper(WorkflowRuntime runtime)
@@ -68,7 +69,7 @@ public sealed class WorkflowWebhookTests : IDisposable
         var (type, body) = await received.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.StartsWith("application/json", type, StringComparison.Ordinal);
-        Assert.Equal("""{"instance":"live-pipeline:s-1","workflow":"live-pipeline@2","subject":"s-1","state":"L5_paper","text":"Paper burn-in started."}""", body);
+        Assert.Equal("""{"instance":"live-pipeline:s-1","workflow":"live-pipeline@3","subject":"s-1","state":"L5_paper","text":"Paper burn-in started."}""", body);
         Assert.Contains(store.Read("workflow:live-pipeline:s-1"), e => e.Type == "workflow.notice");
         Assert.DoesNotContain(store.Read(), e => e.Type == "workflow.webhook_failed");
     }
