@@ -227,6 +227,44 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Run_WithGovernance_AnIntentMayCarryItsToken_AndAMalformedLineNeverJournalsIt()
+    {
+        foreach (var strategy in new[] { "trend", "meanrev", "breakout" })
+        {
+            Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "maturity-ladder", "--subject", strategy, "--actor", "olga", "--journal", Journal).Exit);
+        }
+
+        for (var week = 1; week <= 4; week++)
+        {
+            Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
+        }
+
+        var issue = CliTests.Run("token", "issue", "--strategy", "breakout", "--symbol", "NVDA", "--actor", "rhea", "--journal", Journal).Out;
+        var secret = issue.Split('\n').Single(line => line.StartsWith("secret ", StringComparison.Ordinal))["secret ".Length..].Trim();
+        var intents = Path.Combine(folder, "intents.jsonl");
+        var lines = File.ReadAllLines(Path.Combine(CliTests.Root, Samples, "intents.jsonl"))
+            // g-004 sells (the capital gate lets it reduce the position) and carries breakout's token.
+            .Select(line => line.Contains("\"g-004\"", StringComparison.Ordinal) ? line.Replace("\"buy\"", "\"sell\"", StringComparison.Ordinal).Replace("\"limit_price\": null}", $"\"limit_price\": null, \"token\": \"{secret}\"}}", StringComparison.Ordinal) : line)
+            .Append($$"""{"intent_id": "g-bad", "timestamp": "2026-11-30T14:30:06Z", "strategy_id": "breakout", "side": "sideways", "token": "{{secret}}"}""")
+            .ToList();
+        File.WriteAllLines(intents, lines);
+
+        var (code, output, _) = CliTests.Run("run", "--policy", "rules/capital/default.yaml", intents, "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json",
+            "--governance", "rules/governance/default.yaml", "--journal", Journal, "--out", folder);
+
+        Assert.Equal(0, code);
+        var decisions = File.ReadAllLines(Path.Combine(folder, "decisions.jsonl")).Select(line => JsonDocument.Parse(line).RootElement).ToList();
+        var tokened = decisions.Single(decision => decision.GetProperty("intent_id").GetString() == "g-004");
+        Assert.True(tokened.GetProperty("qty").GetDouble() > 0, tokened.GetRawText());            // its token let it go
+        Assert.Equal("BLOCK", decisions.Single(decision => decision.GetProperty("intent_id").GetString() == "g-005").GetProperty("action").GetString());
+        using var summary = JsonDocument.Parse(output);
+        Assert.Equal(4, summary.RootElement.GetProperty("orders_submitted").GetInt32());
+        var journaled = CliTests.Run("journal", "export", "--journal", Journal);
+        Assert.DoesNotContain(secret, journaled.Out + File.ReadAllText(Path.Combine(folder, "decisions.jsonl")), StringComparison.Ordinal);
+        Assert.Contains("[redacted]", journaled.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Run_WithGovernance_SendsOnlyWhatBothGatesLetGo()
     {
         foreach (var strategy in new[] { "trend", "meanrev", "breakout" })

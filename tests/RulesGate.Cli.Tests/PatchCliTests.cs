@@ -89,7 +89,7 @@ public sealed class PatchCliTests : IDisposable
     public void ManualOnly_IsSettledUnderThePolicyThatJudgedIt_KeptInTheJournal_WhateverIsOnDiskNow()
     {
         var pinned = Path.Combine(folder, "pinned.yaml");
-        File.WriteAllText(pinned, File.ReadAllText(Path.Combine(CliTests.Root, "rules/patches/default.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal));
+        File.WriteAllText(pinned, File.ReadAllText(Path.Combine(CliTests.Root, "rules/patches/default.yaml")).Replace("version: 2", "version: 3", StringComparison.Ordinal));
         Assert.Equal(0, CliTests.Run("patches", "propose", Patches, "--mode", "manual_only", "--policy", pinned, "--journal", Journal, "--out", Path.Combine(folder, "out"), "--overrides", Overrides, "--now", "2026-11-30T09:00:00Z").Exit);
         File.Delete(pinned);
 
@@ -97,7 +97,7 @@ public sealed class PatchCliTests : IDisposable
         var (code, output, _) = CliTests.Run(["workflow", "approve", "--instance", "config-patch-approval:live_promotion_20261130T090000Z", "--actor", "raj", "--role", "risk", "--reason", "checked", "--journal", Journal, .. Signers.As("raj")]);
 
         Assert.Equal(0, code);
-        Assert.Contains("live_promotion_20261130T090000Z: applied; 3 applied to", output, StringComparison.Ordinal);
+        Assert.True(output.Contains("live_promotion_20261130T090000Z: applied; 7 applied to", StringComparison.Ordinal), output);     // the PENDING moves too: a person approved them
         Assert.NotEqual(Seed, File.ReadAllText(Overrides));
     }
 
@@ -176,7 +176,7 @@ public sealed class PatchCliTests : IDisposable
         Assert.Equal(1, own);
         Assert.Contains("Refused", refusal, StringComparison.Ordinal);
         Assert.Equal(0, approved);
-        Assert.Contains("live_promotion_20261130T090000Z: applied; 3 applied to", applied, StringComparison.Ordinal);
+        Assert.True(applied.Contains("live_promotion_20261130T090000Z: applied; 7 applied to", StringComparison.Ordinal), applied);     // the PENDING moves too: a person approved them
         using (var shown = JsonDocument.Parse(CliTests.Run("patches", "show", "--proposal", "live_promotion_20261130T090000Z", "--journal", Journal).Out))
         {
             Assert.Equal("approved by raj (risk): checked", shown.RootElement[0].GetProperty("settled_by").GetString());
@@ -185,7 +185,7 @@ public sealed class PatchCliTests : IDisposable
 
         var (rolled, message, _) = CliTests.Run("patches", "rollback", "--proposal", "live_promotion_20261130T090000Z", "--actor", "raj", "--reason", "drawdown after the change", "--journal", Journal);
         Assert.Equal(0, rolled);
-        Assert.Contains("3 targets", message, StringComparison.Ordinal);
+        Assert.True(message.Contains("5 targets", StringComparison.Ordinal), message);
         Assert.Contains("\"portfolio.leverage\" = 1.5", File.ReadAllText(Overrides), StringComparison.Ordinal);
         Assert.Equal(0, CliTests.Run("journal", "verify", "--journal", Journal).Exit);
     }

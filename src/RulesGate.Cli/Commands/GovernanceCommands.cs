@@ -30,7 +30,7 @@ internal static class GovernanceCommands
         var capital = new Option<string?>("--capital") { Description = "A CapitalPolicy (or PolicyGate) file: judge the order by the capital gate too." };
         var journal = new Option<string?>("--journal") { Description = "The journal to read the strategy's state from and record the decision in; without it, the request alone is judged." };
         var pretty = new Option<bool>("--pretty") { Description = "Indent the JSON." };
-        var eval = new Command("eval", "Judge one order by the governance gate (and the capital gate with --capital): prints the decision as JSON. Exit 0 ALLOW/REDUCE_SIZE, 1 BLOCK/PAUSE/KILL, 2 error.")
+        var eval = new Command("eval", "Judge one order by the governance gate (and the capital gate with --capital): prints the decision as JSON. Exit 0 when some of it goes (ALLOW, REDUCE_SIZE, a DEMOTE that still trades), 1 when none does, 2 error.")
         {
             request, capital, journal, pretty,
         };
@@ -292,11 +292,11 @@ internal static class GovernanceCommands
         return act(new TokenLedger(store, settings.Tokens));
     }
 
-    /// <summary>Prints the decision; exit 0 when the order goes, 1 when it does not.</summary>
+    /// <summary>Prints the decision; exit 0 when some of the order goes, 1 when none does (a DEMOTE to a level that does not trade).</summary>
     public static int Print(TextWriter output, GovernedDecision decision, GovernanceGate gate, bool pretty)
     {
         output.WriteLine(GovernanceJson.Decision(decision, gate.MaturityPolicy, pretty));
-        return GovernanceActions.Goes(decision.Action) ? ExitCodes.Ok : ExitCodes.Failed;
+        return GovernanceActions.Goes(decision.Action) && decision.Qty > 0 ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
     private static string TokenLine(ExecutionToken token) => $"{token.Id}{Scope(token)}, issued by {token.IssuedBy}, expires {JsonText.Timestamp(token.ExpiresAt)}";

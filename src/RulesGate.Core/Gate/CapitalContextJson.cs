@@ -24,9 +24,13 @@ public static class CapitalContextJson
             request.Has("execution") ? ReadExecution(request.Required("execution")) : ExecutionState.Idle);
     }
 
-    public static OrderIntent ReadIntent(JsonElement json)
+    public static OrderIntent ReadIntent(JsonElement json) => ReadIntent(json, withToken: false);
+
+    /// <param name="withToken">Whether the line may carry <c>token</c> (an execution token's secret, which the caller reads): a governed stream's.</param>
+    internal static OrderIntent ReadIntent(JsonElement json, bool withToken)
     {
-        var intent = new JsonFields(json, "intent", "intent_id", "timestamp", "strategy_id", "account_id", "instrument", "side", "order_type", "qty", "limit_price");
+        string[] fields = ["intent_id", "timestamp", "strategy_id", "account_id", "instrument", "side", "order_type", "qty", "limit_price"];
+        var intent = new JsonFields(json, "intent", withToken ? [.. fields, "token"] : fields);
         var instrument = intent.Object("instrument", "symbol", "asset_class");
         var qty = intent.Number("qty");
         if (qty <= 0)

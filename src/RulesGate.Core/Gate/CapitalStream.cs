@@ -15,7 +15,7 @@ namespace RulesGate.Core.Gate;
 /// governance gate, each order the capital gate judged is judged by governance too (<see cref="OrderPipeline"/>), and only what both let go is sent.
 /// </summary>
 /// <remarks>Equity is the snapshot's for the whole run, as in PolicyGate: there is no cash model.</remarks>
-public sealed class CapitalStream
+public sealed partial class CapitalStream
 {
     /// <summary>The rule id of the denial a line that is not a valid intent gets.</summary>
     public const string MalformedRule = "INPUT-001";
@@ -93,14 +93,23 @@ public sealed class CapitalStream
         var market = marketNow ?? this.market;
         total++;
         OrderIntent intent;
+        string? token = null;
         try
         {
             using var document = JsonDocument.Parse(line, StrictJson.Options);
-            intent = CapitalContextJson.ReadIntent(document.RootElement);
+            // A governed stream's intent may carry its execution token's secret, as a request over HTTP does.
+            var governed = pipeline.Governance is not null;
+            intent = CapitalContextJson.ReadIntent(document.RootElement, withToken: governed);
+            if (governed && document.RootElement.TryGetProperty("token", out var secret))
+            {
+                token = secret.ValueKind == JsonValueKind.String && secret.GetString() is { Length: > 0 } text
+                    ? text
+                    : throw new FormatException("intent.token: expected the execution token's secret, as 'governance token issue' printed it.");
+            }
         }
         catch (Exception error) when (error is JsonException or FormatException)
         {
-            return (Malformed(line, number, error.Message), null, null);
+            return (Malformed(Redacted(line), number, error.Message), null, null);
         }
 
         if (!started)
@@ -127,7 +136,7 @@ public sealed class CapitalStream
             killSwitch);
         var context = new CapitalContext(intent, portfolio with { Positions = new Dictionary<string, double>(positions, StringComparer.Ordinal) }, market, execution);
         var (_, judged) = pipeline.Judge(context, latched: false);
-        var judgedOrder = pipeline.Complete(context, judged, GovernanceInputs.None, state, record: journal is not null, RunId, CountViolations(judged!, now));
+        var judgedOrder = pipeline.Complete(context, judged, token is null ? GovernanceInputs.None : new GovernanceInputs(TokenSecret: token), state, record: journal is not null, RunId, CountViolations(judged!, now));
         var (decision, verdict) = (judgedOrder.Capital!, judgedOrder.Governed);
         if (verdict is not null)
         {
@@ -141,7 +150,7 @@ public sealed class CapitalStream
 
         ExecutionEvent Event(string type, OrderIntent order, double? price = null, string? reason = null) =>
             new(type, RunId, intent.IntentId, gate.Bundle.File.Hash, intent.StrategyId, intent.Symbol, intent.Side, order.Qty, now, price, reason);
-        if (verdict is null ? decision.Decision != CapitalVerdict.Deny : GovernanceActions.Goes(verdict.Action))
+        if (verdict is null ? decision.Decision != CapitalVerdict.Deny : GovernanceActions.Goes(verdict.Action) && verdict.Qty > 0)
         {
             var order = verdict is null ? decision.ModifiedIntent ?? intent : intent with { Qty = verdict.Qty };
             submitted++;
@@ -188,6 +197,12 @@ public sealed class CapitalStream
         {
             Governed = pipeline.Governance is null ? null : new Dictionary<GovernanceAction, int>(governed),
         };
+
+    /// <summary>The line with every <c>token</c>'s value blanked: a malformed line is journaled as sent, its secret never.</summary>
+    private static string Redacted(string line) => TokenValue().Replace(line, "$1\"[redacted]\"");
+
+    [System.Text.RegularExpressions.GeneratedRegex("(\"token\"\\s*:\\s*)(\"(?:[^\"\\\\]|\\\\.)*\"?|[^,}\\s]+)")]
+    private static partial System.Text.RegularExpressions.Regex TokenValue();
 
     private CapitalDecision Malformed(string line, int number, string reason)
     {

@@ -143,9 +143,22 @@ public sealed class GovernanceGate
         return action;
     }
 
-    /// <summary>Judges the order and reports every component's figures; off the hot path.</summary>
+    /// <summary>
+    /// Judges the order and reports every component's figures; off the hot path. With a <paramref name="demotion"/>
+    /// the strategy's figures call for, the action is DEMOTE and the order is judged at the level it falls to (its
+    /// sizing cap, and whatever else that level decides), in this same decision: nothing goes when that level does not trade.
+    /// </summary>
     public GovernanceDecision Decide(GovernanceContext context, MaturityStep? demotion = null)
     {
+        if (demotion is { Change: "demotion" } step && CapOf is { } capOf)
+        {
+            var strategy = context.Strategy;
+            var fallen = strategy with { Level = step.To, LevelIndex = MaturityPolicyKind.IndexOf(step.To), SizingCap = Math.Min(strategy.SizingCap, capOf(step.To)) };
+            var at = Decide(new GovernanceContext(context.Enabled, context.Intent, context.Portfolio, context.Market, fallen, context.Order, context.Canary));
+            var share = GovernanceActions.Goes(at.Action) ? at.SizeMultiplier : 0;
+            return at with { Action = GovernanceAction.Demote, SizeMultiplier = share, Reason = $"demoted_to_{step.To}: {step.Reasons[0]} At {step.To}: {at.Reason}", Demotion = step };
+        }
+
         Span<bool> fired = RuleCount <= StackRules ? stackalloc bool[RuleCount] : new bool[RuleCount];
         var action = Judge(context, fired, out var rule, out var multiplier);
         string reason;

@@ -7,6 +7,9 @@ public enum GovernanceAction
 {
     Allow,
     ReduceSize,
+
+    /// <summary>The strategy's own figures call for a demotion: the order is sized at the level it falls to, in the same decision.</summary>
+    Demote,
     Block,
     Pause,
     Kill,
@@ -14,18 +17,19 @@ public enum GovernanceAction
 
 public static class GovernanceActions
 {
-    /// <summary>ALLOW, REDUCE_SIZE, BLOCK, PAUSE, KILL.</summary>
+    /// <summary>ALLOW, REDUCE_SIZE, DEMOTE, BLOCK, PAUSE, KILL.</summary>
     public static string Name(GovernanceAction action) => action switch
     {
         GovernanceAction.Allow => "ALLOW",
         GovernanceAction.ReduceSize => "REDUCE_SIZE",
+        GovernanceAction.Demote => "DEMOTE",
         GovernanceAction.Block => "BLOCK",
         GovernanceAction.Pause => "PAUSE",
         _ => "KILL",
     };
 
-    /// <summary>Whether the order goes (whole or in part).</summary>
-    public static bool Goes(GovernanceAction action) => action <= GovernanceAction.ReduceSize;
+    /// <summary>Whether the order may go (whole or in part): a DEMOTE goes at the size of the level it falls to, which may be none.</summary>
+    public static bool Goes(GovernanceAction action) => action <= GovernanceAction.Demote;
 
     /// <summary>The action a GovernancePolicy rule id names by its prefix; null when it names none.</summary>
     public static GovernanceAction? OfRule(string id) => id.Split('.', 2) switch

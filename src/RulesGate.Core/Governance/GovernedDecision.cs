@@ -3,9 +3,9 @@ using RulesGate.Core.Gate;
 namespace RulesGate.Core.Governance;
 
 /// <summary>
-/// An order judged by both gates: the most restrictive action wins (KILL &gt; PAUSE &gt; BLOCK/DENY &gt;
+/// An order judged by both gates: the most restrictive action wins (KILL &gt; PAUSE &gt; BLOCK/DENY &gt; DEMOTE &gt;
 /// REDUCE_SIZE/MODIFY &gt; ALLOW), and the quantity is the smaller of the capital gate's and the governance share
-/// rounded down to the lot size; nothing left to send is a BLOCK.
+/// rounded down to the lot size; nothing left to send is a BLOCK, except under a DEMOTE, which stays one with what goes.
 /// </summary>
 /// <param name="Reason">The reason of the gate that decided; <see cref="BelowLot"/> when the share rounds to nothing.</param>
 /// <param name="Capital">The capital gate's decision; null when the order was judged by governance alone.</param>
@@ -47,7 +47,8 @@ public sealed record GovernedDecision(GovernanceAction Action, string Reason, Or
         }
 
         var qty = Floor(Math.Min(capitalQty, requested * multiplier), lotSize);
-        return qty <= 0 ? (GovernanceAction.Block, 0)
+        return action == GovernanceAction.Demote ? (action, qty)      // a demotion says so, whatever goes at the level it falls to
+            : qty <= 0 ? (GovernanceAction.Block, 0)
             : qty < requested ? (GovernanceAction.ReduceSize, qty)
             : (action, qty);
     }

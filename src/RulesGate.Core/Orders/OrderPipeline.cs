@@ -133,7 +133,7 @@ public sealed class OrderPipeline(CapitalGate? capital, GovernanceGate? governan
             : GovernanceInputs.None;
         var context = given.Over(under).Context(capitalContext, gate.Settings, gate.CapOf);
         var governed = GovernedDecision.Of(gate.Decide(context, Demotion(context, given, journal)), capitalDecision, intent, LotSize);
-        if (journal is null || !GovernanceActions.Goes(governed.Action) || !context.Strategy.Token.Valid || given.TokenSecret is not { } secret)
+        if (journal is null || !GovernanceActions.Goes(governed.Action) || governed.Qty <= 0 || !context.Strategy.Token.Valid || given.TokenSecret is not { } secret)
         {
             return (governed, null);
         }

@@ -314,6 +314,26 @@ public sealed class OrderPipelineTests : IDisposable
     }
 
     [Fact]
+    public void Demote_IsTheAction_AndTheOrderIsSizedAtTheLevelItFallsTo_InTheSameDecision()
+    {
+        var losses = Enumerable.Repeat(-1.0, 10).ToList();
+        var token = new TokenView(true, true, "tok-1", null);
+
+        // From L3 (25%) to L2 (10%), with the token L2 asks for: it goes, at L2's size.
+        var tokened = Alone(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: losses, Token: token)));
+        Assert.Equal(GovernanceAction.Demote, tokened.Action);
+        Assert.InRange(tokened.Governance.SizeMultiplier, 0.0001, 0.10);      // L2's cap of 10%, times its health
+        Assert.InRange(tokened.Qty, 0.0001, 250 * tokened.Governance.SizeMultiplier);
+        Assert.StartsWith("demoted_to_L2_gated: 10 losses in a row (limit 10): down one level. At L2_gated: ", tokened.Reason, StringComparison.Ordinal);
+
+        // Without the token, L2 blocks it: still a DEMOTE, and nothing goes.
+        var blocked = Alone(Request(new GovernanceInputs(Level: "L3_constrained", Outcomes: losses)));
+        Assert.Equal((GovernanceAction.Demote, 0.0), (blocked.Action, blocked.Qty));
+        Assert.EndsWith("At L2_gated: missing_or_invalid_execution_token", blocked.Reason, StringComparison.Ordinal);
+        Assert.Contains("\"action\":\"DEMOTE\"", GovernanceJson.Decision(blocked, Governed.Gate.MaturityPolicy), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Drift_FromBaselineAndPerformanceEvidence_IsJournaledAsAlerts()
     {
         AtLevel("L4_autonomous");
