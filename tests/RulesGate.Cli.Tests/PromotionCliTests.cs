@@ -26,7 +26,7 @@ public sealed class PromotionCliTests : IDisposable
 
     /// <summary>Runs against this test's journal; promote and assess also log into this test's folder.</summary>
     private (int Exit, string Output, string Error) Run(params string[] args) =>
-        CliTests.Run([.. args, "--journal", Journal, .. args[0] is "promote" or "assess" ? ["--log", Log] : Array.Empty<string>()]);
+        CliTests.Run([.. args, "--journal", Journal, .. args[0] is "promote" ? ["--log", Log] : Array.Empty<string>()]);
 
     private JsonElement Assess(string policy, params string[] extra)
     {
@@ -164,10 +164,11 @@ public sealed class PromotionCliTests : IDisposable
         var (_, ledger, _) = Run("ledger", "show", "--policy-id", "alpha-momentum", "--json");
 
         Assert.Equal("limited_live", applied.GetProperty("applied_stage").GetString());
+        Assert.Equal("limited_live", applied.GetProperty("workflow").GetProperty("state").GetString());
         using var record = JsonDocument.Parse(ledger);
         Assert.Equal("limited_live", record.RootElement.GetProperty("declared_stage").GetString());
         Assert.Equal(
-            [("workflow alpha-trade-promotion:alpha-momentum", "experiment", "paper"), ("workflow alpha-trade-promotion:alpha-momentum", "paper", "pilot"), ("workflow alpha-trade-promotion:alpha-momentum", "pilot", "pilot"), ("ops", "pilot", "pilot"), ("assess", "pilot", "limited_live")],
+            [("workflow alpha-trade-promotion:alpha-momentum", "experiment", "paper"), ("workflow alpha-trade-promotion:alpha-momentum", "paper", "pilot"), ("workflow alpha-trade-promotion:alpha-momentum", "pilot", "pilot"), ("ops", "pilot", "pilot"), ("workflow alpha-trade-promotion:alpha-momentum", "pilot", "limited_live")],     // assess handed it over; the workflow recorded it
             record.RootElement.GetProperty("history").EnumerateArray().Select(t => (t.GetProperty("actor").GetString(), t.GetProperty("from").GetString(), t.GetProperty("to").GetString())));
         Assert.Equal(0, Run("journal", "verify").Exit);
     }

@@ -45,15 +45,14 @@ internal static class PromotionCommands
         var hours = new Option<double?>("--hours") { Description = "Only diary entries of the last N hours (up to --as-of, else now)." };
         var asOf = new Option<string?>("--as-of") { Description = "Only diary entries recorded up to this UTC time, such as 2026-03-01T00:00:00Z." };
         var json = new Option<bool>("--json") { Description = "One JSON object per policy instead of a table." };
-        var apply = new Option<bool>("--apply") { Description = "Promote to the recommended stage when it is above the current one (every gate up to it passed), and record it." };
+        var apply = new Option<bool>("--apply") { Description = "Hand each policy whose recommended stage is above its current one to its approval workflow (workflows/standing.yaml's policy ladder, started when it has none) as assessment evidence; the workflow's gates and votes decide the stage, never assess itself." };
         var gates = new Option<string?>("--gates") { Description = $"The PromotionGate rule file (default {PromotionGates.DefaultPath}, else the built-in copy)." };
-        var actor = new Option<string>("--actor") { Description = "Who applies promotions (default assess).", DefaultValueFactory = _ => "assess" };
-        var log = Log();
+        var actor = new Option<string>("--actor") { Description = "Who hands the policies to their workflow, starting it when needed (default assess).", DefaultValueFactory = _ => "assess" };
         var command = new Command("assess", "Judge policies' diaries and ledger records against the promotion gates: blockers per gate and the recommended stage.")
         {
-            journal, policies, hours, asOf, json, apply, gates, actor, log,
+            journal, policies, hours, asOf, json, apply, gates, actor, WorkflowCommand.Definitions, WorkflowCommand.Roles,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var loaded = PromotionGates.Load(CliOptions.Engine(parse), parse.GetValue(gates));
             if (loaded.Value is not { } bundle)
@@ -64,7 +63,8 @@ internal static class PromotionCommands
 
             var window = DiaryWindow.Of(parse.GetValue(hours), parse.GetValue(asOf) is { } text ? CliOptions.Utc(text, "--as-of") : null, RulesGate.Core.Journal.RunClock.Machine.GetUtcNow());
             using var store = JournalCommand.Existing(parse.GetValue(journal)!);
-            var results = new Promotions(store, FollowUp(parse, log)).Assess(bundle, parse.GetValue(policies)!, window, parse.GetValue(apply) ? parse.GetValue(actor)! : null);
+            await using var workflows = new WorkflowSession(parse, store, error, cancellation);
+            var results = new Promotions(store, FollowUp(parse)).Assess(bundle, parse.GetValue(policies)!, window, parse.GetValue(apply) ? new AssessApply(() => workflows.Runtime, parse.GetValue(actor)!) : null);
             foreach (var assessment in results)
             {
                 output.WriteLine(parse.GetValue(json) ? PromotionJson.Assessment(assessment) : Table(assessment));
@@ -298,11 +298,12 @@ internal static class PromotionCommands
 
         if (assessment.Applied is { } applied)
         {
-            lines.Add($"  applied: promoted to {applied.DeclaredStage.Name()}");
+            lines.Add($"  applied: {assessment.Workflow?.Id} set {applied.DeclaredStage.Name()}");
         }
-        else if (assessment.Refusal is { } refusal)
+
+        if (assessment.Refusal is { } refusal)
         {
-            lines.Add($"  not applied: {refusal}");
+            lines.Add($"  {(assessment.Applied is null ? "not applied" : "further")}: {refusal}");
         }
 
         return string.Join('\n', lines);

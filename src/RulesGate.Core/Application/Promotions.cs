@@ -6,6 +6,7 @@ using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
+using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
 namespace RulesGate.Core.Application;
@@ -32,6 +33,9 @@ public sealed record PromotionFollowUp(string? LogPath = PromotionLog.DefaultPat
         }
     }
 }
+
+/// <summary>How <c>assess --apply</c> hands policies to their approval workflow: the runtime, and who applies (named in the evidence).</summary>
+public sealed record AssessApply(Func<WorkflowRuntime> Workflows, string Actor);
 
 /// <summary>What a diary ingest did: entries added and skipped, and the workflow instances their evidence moved.</summary>
 public sealed record DiaryIntake(int Added, int Duplicates, IReadOnlyList<WorkflowInstance> Moved);
@@ -72,9 +76,15 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
     public static JsonDocument DiaryEvidence(int added, int alerts) =>
         JsonDocument.Parse(string.Create(CultureInfo.InvariantCulture, $$"""{"added":{{added}},"alerts":{{alerts}}}"""));
 
-    /// <summary>Each policy judged by <paramref name="gates"/> over <paramref name="window"/>; with <paramref name="applyAs"/>, promoted to its recommended stage as that actor when it is above the current one.</summary>
+    /// <summary>
+    /// Each policy judged by <paramref name="gates"/> over <paramref name="window"/>. With <paramref name="apply"/>, a
+    /// policy whose recommended stage is above its current one is handed to its approval workflow (the first policy
+    /// ladder of the standing file, which starts on it when it declares <c>starts_on: [assessment]</c>): the assessment
+    /// is <c>assessment</c> evidence about it, under a key of its figures, and the workflow's gates, votes and
+    /// <c>set_stage</c> decide what is recorded, on that evidence — assess never writes a stage itself.
+    /// </summary>
     /// <exception cref="FormatException">A policy the journal knows nothing of (no ledger record, no diary entry): nothing is assessed.</exception>
-    public IReadOnlyList<Assessment> Assess(RuleBundle gates, IReadOnlyList<string> policies, DiaryWindow window, string? applyAs = null)
+    public IReadOnlyList<Assessment> Assess(RuleBundle gates, IReadOnlyList<string> policies, DiaryWindow window, AssessApply? apply = null)
     {
         var known = KnownPolicies();
         if (policies.Select(policy => policy.Trim()).FirstOrDefault(policy => !known.Contains(policy)) is { } unknown)
@@ -86,19 +96,45 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
         return [.. policies.Select(policy =>
         {
             var assessment = assessor.Assess(store, policy.Trim(), window);
-            if (applyAs is null)
-            {
-                return assessment;
-            }
-
-            var applied = GraduationAssessor.Apply(store, assessment, applyAs);
-            if (applied.Applied is { } record)
-            {
-                followUp.Recorded(record);
-            }
-
-            return applied;
+            return apply is null || assessment.RecommendedStage <= assessment.Ledger.CurrentStage ? assessment : Signal(assessment, apply);
         })];
+    }
+
+    /// <summary>The assessment as evidence to the policy's approval workflow, and what that left.</summary>
+    private Assessment Signal(Assessment assessment, AssessApply apply)
+    {
+        var runtime = apply.Workflows();
+        var policy = assessment.PolicyId;
+        if (runtime.Standing().Of(PolicyLedger.SubjectKind).Ladders is not [var ladder, ..] || runtime.Workflow(ladder) is not { } definition)
+        {
+            return assessment with { Refusal = "no workflow about policies is declared in workflows/standing.yaml, and assess --apply moves a policy only through its approval workflow; declare one under policy: ladders:" };
+        }
+
+        var id = $"{definition.Id}:{policy}";
+        var figures = PromotionJson.Assessment(assessment);
+        var digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(figures)))[..16];
+        using var evidence = JsonDocument.Parse(JsonText.Write(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("recommended_stage"u8, assessment.RecommendedStage.Name());
+            writer.WriteString("current_stage"u8, assessment.Ledger.CurrentStage.Name());
+            writer.WriteNumber("diary_entries"u8, assessment.Metrics.Overall.Total);
+            writer.WriteString("figures_sha256"u8, digest);
+            writer.WriteString("actor"u8, Identities.Name(apply.Actor, "actor"));
+            writer.WriteEndObject();
+        }, pretty: false));
+        runtime.Evidence(policy, "assessment", evidence.RootElement, $"assess:{policy}:{digest}");
+        if (runtime.Find(id) is not { } instance)
+        {
+            return assessment with { Refusal = $"{policy} has no {definition.Id} instance, and {definition.Id} does not start on assessment evidence (starts_on: [assessment]); start one: rulesgate workflow start --workflow {definition.Id} --subject {policy} --actor NAME" };
+        }
+
+        var record = PolicyLedger.Read(store, policy);
+        var moved = record.Version != assessment.Ledger.Version ? record : null;
+        var waits = definition.State(instance.State).Approval is { } approval
+            ? $"{id} waits in {instance.State} for {approval.Quorum} approval{(approval.Quorum == 1 ? "" : "s")} by {string.Join(" or ", approval.Roles)}: rulesgate workflow approve --instance {id} --actor NAME --role ROLE --reason TEXT"
+            : $"{id} is in {instance.State}, and its gates did not take it further on this assessment";
+        return assessment with { Applied = moved, Refusal = moved is null || record.DeclaredStage < assessment.RecommendedStage ? waits : null, Workflow = instance };
     }
 
     /// <summary>Whether a diary entry of <paramref name="policy"/> names <paramref name="evidence"/>, or evidence about it was submitted under that key.</summary>

@@ -4,8 +4,8 @@ namespace RulesGate.Core.Promotion;
 /// <param name="AuditGaps">What the record lacks at its declared stage.</param>
 /// <param name="StageBlockers">For each gate (paper, pilot, limited_live), the blockers of the checks that failed, in file order.</param>
 /// <param name="RecommendedStage">The last stage, climbing from experiment, whose gate passed.</param>
-/// <param name="Applied">With <c>--apply</c>: the record after the promotion, or null when nothing was promoted.</param>
-/// <param name="Refusal">With <c>--apply</c>: why the ledger refused the promotion, or null.</param>
+/// <param name="Applied">With <c>--apply</c>: the record after its approval workflow moved it, or null when the stage did not change.</param>
+/// <param name="Refusal">With <c>--apply</c>: why the stage did not change (what the workflow waits for, or that there is no workflow), or null.</param>
 public sealed record Assessment(
     PolicyLedgerRecord Ledger,
     DiaryMetrics Metrics,
@@ -16,4 +16,7 @@ public sealed record Assessment(
     string? Refusal = null)
 {
     public string PolicyId => Ledger.PolicyId;
+
+    /// <summary>With <c>--apply</c>: the policy's approval workflow instance as the assessment left it; null when none was signalled.</summary>
+    public Workflows.WorkflowInstance? Workflow { get; init; }
 }

@@ -5,7 +5,7 @@ namespace RulesGate.Core.Promotion;
 
 /// <summary>
 /// Judges a policy's diary and ledger against a <c>PromotionGate</c> rule file: each gate in order, the first with
-/// a blocker stopping the climb; with <see cref="Apply"/>, promotes to the recommended stage through the ledger.
+/// a blocker stopping the climb. It recommends; a stage is recorded only by a workflow or by promote.
 /// </summary>
 internal sealed class GraduationAssessor
 {
@@ -54,27 +54,5 @@ internal sealed class GraduationAssessor
         }
 
         return new Assessment(ledger, metrics, ledger.AuditGaps(ledger.DeclaredStage), blockers.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<string>)pair.Value), recommended);
-    }
-
-    /// <summary>
-    /// Promotes to the recommended stage when it is above the current one (its gate, and every gate below it,
-    /// passed), recording the assessor as the actor. A refusal by the ledger is reported, not thrown.
-    /// </summary>
-    public static Assessment Apply(JournalStore store, Assessment assessment, string actor)
-    {
-        if (assessment.RecommendedStage <= assessment.Ledger.CurrentStage)
-        {
-            return assessment;
-        }
-
-        try
-        {
-            var request = new PromotionRequest(assessment.PolicyId, assessment.RecommendedStage, actor, ExpectedVersion: assessment.Ledger.Version);
-            return assessment with { Applied = PolicyLedger.Promote(store, request) };
-        }
-        catch (PromotionRefusedException refused)
-        {
-            return assessment with { Refusal = refused.Message };
-        }
     }
 }

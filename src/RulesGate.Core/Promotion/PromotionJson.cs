@@ -37,6 +37,14 @@ public static class PromotionJson
             JsonText.Value(writer, assessment.Refusal);
         }
 
+        if (assessment.Workflow is { } instance)
+        {
+            writer.WriteStartObject("workflow"u8);
+            writer.WriteString("instance"u8, instance.Id);
+            writer.WriteString("state"u8, instance.State);
+            writer.WriteEndObject();
+        }
+
         writer.WriteEndObject();
     }
 

@@ -95,6 +95,9 @@ public sealed class WorkflowRuntime
     /// <summary>How the desk's ladders relate, as loaded now.</summary>
     public Func<StandingDeclaration> Standing { get; }
 
+    /// <summary>The folder's definition of <paramref name="id"/>, as loaded now; null when the runtime has none of that id.</summary>
+    public WorkflowDefinition? Workflow(string id) => workflows?.Invoke().FirstOrDefault(definition => definition.Id == id);
+
     /// <summary>The dispatcher of the effects committed transitions leave in the outbox.</summary>
     public WorkflowEffects Effects { get; }
 
@@ -102,7 +105,11 @@ public sealed class WorkflowRuntime
     public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key = null) => Start(definition, subject, actor, key, out _);
 
     /// <summary>As <see cref="Start(WorkflowDefinition, string, string, string?)"/>; <paramref name="started"/> says whether this call started it (false: it was there already, and is returned as it is).</summary>
-    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key, out bool started)
+    public WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key, out bool started) =>
+        Start(definition, subject, actor, key, evidenceKey: null, out started);
+
+    /// <param name="evidenceKey">The evidence whose arrival starts it (<c>starts_on</c>): what a stage its first steps set stands on.</param>
+    private WorkflowInstance Start(WorkflowDefinition definition, string subject, string actor, string? key, string? evidenceKey, out bool started)
     {
         subject = Identities.Id(subject, "subject");
         actor = Identities.Name(actor, "actor");
@@ -117,6 +124,7 @@ public sealed class WorkflowRuntime
         definitions[definition.Hash] = definition;
         var snapshot = planner.Snapshot(subject);
         var plan = planner.Start(definition, id, subject, actor, snapshot);
+        plan.EvidenceKey = evidenceKey;
         try
         {
             // Started by someone else meanwhile: theirs is the instance.
@@ -157,7 +165,7 @@ public sealed class WorkflowRuntime
         var started = new List<WorkflowInstance>();
         foreach (var starter in workflows?.Invoke().Where(definition => definition.StartsOn.Contains(kind, StringComparer.Ordinal)) ?? [])
         {
-            if (Find($"{starter.Id}:{subject}") is null && Start(starter, subject, StartedBy, key: null, out var mine) is var instance && mine)
+            if (Find($"{starter.Id}:{subject}") is null && Start(starter, subject, StartedBy, key: null, evidenceKey: key, out var mine) is var instance && mine)
             {
                 started.Add(instance);
             }
@@ -228,7 +236,7 @@ public sealed class WorkflowRuntime
             foreach (var link in Standing().Of(DefinitionOf(instance).Subject).Starts.Where(link => link.Ladder == instance.Workflow && entered.Contains(link.Enters)))
             {
                 var id = $"{link.Start}:{instance.Subject}";
-                if (workflows?.Invoke().FirstOrDefault(definition => definition.Id == link.Start) is { } ladder
+                if (Workflow(link.Start) is { } ladder
                     && Find(id) is null && !all.Any(item => item.Plan.Instance.Id == id))
                 {
                     definitions[ladder.Hash] = ladder;

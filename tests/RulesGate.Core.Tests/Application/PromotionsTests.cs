@@ -143,17 +143,38 @@ public sealed class PromotionsTests : IDisposable
     }
 
     [Fact]
-    public void Assess_WithAnActor_PromotesToTheRecommendedStageAndLogsIt()
+    public async Task Assess_WithApply_HandsThePolicyToItsWorkflow_WhichRecordsTheStageOnThatEvidence()
     {
-        var gates = Compiled.Bundle(File.ReadAllText(Repo.PathOf("rules", "promotion", "alpha-trade.yaml")));
+        var shipped = new WorkflowCatalogue(new WorkflowLoader(Compiled.Engine, Roles), Repo.PathOf("workflows"));
+        var runtime = new WorkflowRuntime(journal.Store, Loader, Roles, clock, Path.Combine(journal.Folder, "artifacts"), promotionLog: LogPath, workflows: () => shipped.All(), standing: shipped.Standing);
         Service().Ingest(SampleDiary(), workflows: null);
 
-        var judged = Assert.Single(Service().Assess(gates, ["beta-meanrev"], DiaryWindow.All));
-        var applied = Assert.Single(Service().Assess(gates, [" beta-meanrev "], DiaryWindow.All, applyAs: "assess"));
+        var judged = Assert.Single(Service().Assess(Gates, ["beta-meanrev"], DiaryWindow.All));
+        var applied = Assert.Single(Service().Assess(Gates, [" beta-meanrev "], DiaryWindow.All, new AssessApply(() => runtime, "assess")));
+        var again = Assert.Single(Service().Assess(Gates, ["beta-meanrev"], DiaryWindow.All, new AssessApply(() => runtime, "assess")));
 
         Assert.Null(judged.Applied);
         Assert.Equal(PromotionStage.Paper, judged.RecommendedStage);
-        Assert.Equal(PromotionStage.Paper, applied.Applied?.DeclaredStage);
-        Assert.Equal("assess", JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement.GetProperty("actor").GetString());
+        Assert.Equal(("alpha-trade-promotion:beta-meanrev", "paper"), (applied.Workflow?.Id, applied.Workflow?.State));
+        var record = applied.Applied!;
+        Assert.Equal(PromotionStage.Paper, record.DeclaredStage);
+        Assert.StartsWith("assess:beta-meanrev:", record.EvidenceId, StringComparison.Ordinal);     // the stage stands on the assessment
+        Assert.DoesNotContain("missing_evidence", record.AuditGaps(PromotionStage.Paper));
+        Assert.Equal("workflow alpha-trade-promotion:beta-meanrev", record.History[^1].Actor);
+        Assert.Null(again.Applied);                                                                  // at its recommended stage: nothing to hand over
+        await runtime.Effects.RunPendingAsync();
+        Assert.Equal("workflow alpha-trade-promotion:beta-meanrev", JsonDocument.Parse(Assert.Single(File.ReadAllLines(LogPath))).RootElement.GetProperty("actor").GetString());
+    }
+
+    [Fact]
+    public void Assess_WithApply_AndNoPolicyLadder_SaysSo_AndWritesNoStage()
+    {
+        Service().Ingest(SampleDiary(), workflows: null);
+
+        var applied = Assert.Single(Service().Assess(Gates, ["beta-meanrev"], DiaryWindow.All, new AssessApply(Runtime, "assess")));
+
+        Assert.Null(applied.Applied);
+        Assert.StartsWith("no workflow about policies is declared in workflows/standing.yaml", applied.Refusal, StringComparison.Ordinal);
+        Assert.Equal(PromotionStage.Experiment, PolicyLedger.Read(journal.Store, "beta-meanrev").DeclaredStage);
     }
 }

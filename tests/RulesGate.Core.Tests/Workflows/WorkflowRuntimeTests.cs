@@ -218,7 +218,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
     {
         var pilot = runtime.Vote(AtPilotReview().Id, Actor.Authenticated("rhea"), "risk", approve: true, "diary is clean").Instance;
         Assert.Equal("pilot", pilot.State);
-        var text = File.ReadAllText(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Replace("version: 1", "version: 2", StringComparison.Ordinal);
+        var text = File.ReadAllText(Repo.PathOf("workflows", "alpha-trade-promotion.yaml")).Replace("version: 2", "version: 3", StringComparison.Ordinal);
         string[] weaker =
         [
             text.Replace("roles: [risk, compliance]\n      quorum: 2", "roles: [risk, compliance]\n      quorum: 1", StringComparison.Ordinal),
@@ -238,7 +238,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
 
         var same = Loader.Parse(Repo.PathOf("workflows", "alpha-trade-promotion.yaml"), System.Text.Encoding.UTF8.GetBytes(text)).Value!;
         Assert.Contains("may not migrate it", Assert.Throws<WorkflowRefusedException>(() => runtime.Migrate(pilot.Id, same, Actor.Authenticated(" OLGA "), "mine")).Message, StringComparison.Ordinal);
-        Assert.Equal(2, runtime.Migrate(pilot.Id, same, Actor.Authenticated("raj"), "same approvals").Version);
+        Assert.Equal(3, runtime.Migrate(pilot.Id, same, Actor.Authenticated("raj"), "same approvals").Version);
     }
 
     [Fact]
