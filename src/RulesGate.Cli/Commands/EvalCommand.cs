@@ -59,7 +59,7 @@ internal static class EvalCommand
             var order = new OrderPipeline(gate).Decide(journal, context, GovernanceInputs.None).Order;
             var decision = order.Capital!;
             context = order.Context;
-            output.WriteLine(PolicyGateFormat(parse) ? PolicyGateJson.Decision(decision, context, gate) : CapitalJson.Decision(decision, parse.GetValue(pretty)));
+            output.WriteLine(PolicyGateFormat(parse) ? PolicyGateJson.Decision(decision, context, gate, parse.GetValue(pretty)) : CapitalJson.Decision(decision, parse.GetValue(pretty)));
             return decision.Decision == CapitalVerdict.Deny ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;

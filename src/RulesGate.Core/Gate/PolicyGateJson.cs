@@ -13,7 +13,8 @@ namespace RulesGate.Core.Gate;
 public static class PolicyGateJson
 {
     /// <param name="context">What the gate judged; null for a line that was not an intent (then no evidence, and RulesGate's own violation).</param>
-    public static string Decision(CapitalDecision decision, CapitalContext? context, CapitalGate gate) => JsonText.Write(writer =>
+    /// <param name="pretty">Indented by two spaces, as <c>policygate-eval --pretty</c> prints it; otherwise one line.</param>
+    public static string Decision(CapitalDecision decision, CapitalContext? context, CapitalGate gate, bool pretty = false) => JsonText.Write(writer =>
     {
         var metrics = context?.Metrics;
         var system = metrics is null || decision.Violations.Any(violation => violation.RuleId == "SYS-001");
@@ -53,7 +54,7 @@ public static class PolicyGateJson
 
         writer.WriteEndArray();
         writer.WriteEndObject();
-    }, pretty: false);
+    }, pretty);
 
     private static void Violation(Utf8JsonWriter writer, CapitalViolation violation, CapitalContext? context, CapitalMetrics? metrics, CapitalDecision decision)
     {
@@ -79,12 +80,26 @@ public static class PolicyGateJson
             "LOSS-002" => ($"Drawdown {F4(metrics.Drawdown)} breaches limit {F4(Input("max_drawdown_pct"))}.", [new("max_drawdown_pct", Input("max_drawdown_pct"))], [new("drawdown", metrics.Drawdown)]),
             "EXEC-001" => ($"Global rate {context.Execution.OrdersLast60sGlobal} orders/min exceeds limit {Count(Input("max_orders_per_minute_global"))}.", [new("max_orders_per_minute_global", (int)Input("max_orders_per_minute_global"))], [new("orders_last_60s_global", context.Execution.OrdersLast60sGlobal)]),
             "EXEC-002" => ($"Strategy '{intent.StrategyId}' rate {context.Execution.OrdersLast60s(intent.StrategyId)} orders/min exceeds limit {Count(Input("max_orders_per_minute_by_strategy"))}.", [new("max_orders_per_minute_by_strategy", (int)Input("max_orders_per_minute_by_strategy")), new("strategy_id", intent.StrategyId)], [new("orders_last_60s_strategy", context.Execution.OrdersLast60s(intent.StrategyId))]),
-            "EXP-001" => ($"Position {F4(metrics.NewPositionPct)} breaches limit {F4(Input("max_position_pct"))}.", [new("max_position_pct", Input("max_position_pct"))], [new("allowed_qty", decision.ModifiedIntent?.Qty ?? 0.0), new("new_position_pct", metrics.NewPositionPct), new("requested_qty", intent.Qty)]),
+            "EXP-001" => ($"Position {F4(metrics.NewPositionPct)} breaches limit {F4(Input("max_position_pct"))}.", [new("max_position_pct", Input("max_position_pct"))], [new("allowed_qty", AllowedQty(context, Input("max_position_pct"))), new("new_position_pct", metrics.NewPositionPct), new("requested_qty", intent.Qty)]),
             "EXP-002" => ($"Gross exposure {F4(metrics.GrossExposureX)}x breaches limit {F4(Input("max_gross_exposure_x"))}x.", [new("max_gross_exposure_x", Input("max_gross_exposure_x"))], [new("gross_exposure_x", metrics.GrossExposureX)]),
             "EXP-003" => ($"Net exposure {F4(metrics.NetExposureX)}x breaches limit {F4(Input("max_net_exposure_x"))}x.", [new("max_net_exposure_x", Input("max_net_exposure_x"))], [new("net_exposure_x", metrics.NetExposureX)]),
             _ => (violation.Message, violation.Inputs, violation.Computed),
         };
         Write(writer, violation, message, inputs, computed);
+    }
+
+    /// <summary>
+    /// EXP-001's <c>allowed_qty</c> as PolicyGate computes it, whatever else fires and whatever RulesGate decides: the
+    /// change that brings the position to the cap (for a buy, cap ÷ price − held; for a sell, held − cap ÷ price), at
+    /// least 0, rounded to 8 decimals. RulesGate's own modified quantity (a symmetric cap, never above the request) is in
+    /// <c>modified_intent</c>.
+    /// </summary>
+    private static double AllowedQty(CapitalContext context, double maxPositionPct)
+    {
+        var intent = context.Intent;
+        var capQty = maxPositionPct * context.Portfolio.Equity / context.Market.Price(intent.Symbol);
+        var held = context.Portfolio.Positions.GetValueOrDefault(intent.Symbol);
+        return Math.Round(Math.Max(intent.Side == OrderSide.Buy ? capQty - held : held - capQty, 0), 8);
     }
 
     private static void Write(Utf8JsonWriter writer, CapitalViolation violation, string message, IReadOnlyList<KeyValuePair<string, object?>> inputs, IReadOnlyList<KeyValuePair<string, object?>> computed)

@@ -49,6 +49,43 @@ public sealed class PolicyGateJsonTests
     }
 
     [Fact]
+    public void AllowedQty_IsPolicyGates_EvenWhenGrossExposureAlsoFiresAndTheVerdictIsDeny()
+    {
+        // 100 MSFT at 400 on 100,000: 40% against a 10% cap; SPY's 200,000 makes the gross and the net 2.4x, past both limits.
+        var context = Some.Context(Some.Intent(qty: 100), Some.Portfolio(100_000, positions: new() { ["SPY"] = 400 }), Some.Market(new() { ["MSFT"] = 400, ["SPY"] = 500 }));
+
+        var json = Write(context);
+
+        Assert.Equal("DENY", json.GetProperty("decision").GetString());
+        Assert.Equal(["EXP-001", "EXP-002", "EXP-003"], json.GetProperty("violations").EnumerateArray().Select(violation => violation.GetProperty("rule_id").GetString()));
+        // PolicyGate: 0.10 × 100,000 ÷ 400 − 0 held = 25, though nothing is modified.
+        Assert.Equal(25.0, json.GetProperty("violations")[0].GetProperty("computed").GetProperty("allowed_qty").GetDouble());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("modified_intent").ValueKind);
+    }
+
+    [Fact]
+    public void AllowedQty_ForASell_IsWhatPolicyGateComputes_HeldLessTheCap()
+    {
+        // Short 30 more of 10 held: RulesGate caps the short side too; PolicyGate's allowed_qty is 10 − 25, at least 0.
+        var json = Write(Some.Context(Some.Intent(side: OrderSide.Sell, qty: 100), Some.Portfolio(100_000, positions: new() { ["MSFT"] = 10 }), Some.Market(new() { ["MSFT"] = 400 })));
+
+        Assert.Equal(0.0, json.GetProperty("violations")[0].GetProperty("computed").GetProperty("allowed_qty").GetDouble());
+    }
+
+    [Fact]
+    public void Pretty_IsIndentedByTwoSpaces_AsPolicyGateEvalPrettyPrintsIt()
+    {
+        var context = Some.Context(Some.Intent(qty: 100), Some.Portfolio(100_000), Some.Market(new() { ["MSFT"] = 400 }));
+        var gate = Standard.Gate;
+        var decision = gate.Decide(context);
+
+        var pretty = PolicyGateJson.Decision(decision, context, gate, pretty: true);
+
+        Assert.StartsWith("{\n  \"decision\": \"MODIFY\",\n  \"eval_ms\": ", pretty.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(pretty), System.Text.Json.Nodes.JsonNode.Parse(PolicyGateJson.Decision(decision, context, gate))));
+    }
+
+    [Fact]
     public void NoPrice_IsSys001_WithNoEvidence()
     {
         var json = Write(Some.Context(Some.Intent("NVDA")));
