@@ -50,6 +50,28 @@ public sealed class OutputSchemaTests : IDisposable
     }
 
     [Fact]
+    public void RunSummary_AndEveryAuditEventOfTheRun_Validate()
+    {
+        var journal = Path.Combine(folder, "journal.db");
+        var output = Path.Combine(folder, "run");
+        Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
+        Assert.Equal(0, CliTests.Run(["run", .. Stream, "--out", output, "--journal", journal]).Exit);
+        var events = Path.Combine(folder, "events.jsonl");
+        File.WriteAllText(events, CliTests.Run("journal", "export", "--journal", journal).Out);
+
+        using (var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "summary.json"))))
+        {
+            Assert.True(Schema("run-summary.schema.json").Evaluate(summary.RootElement).IsValid);
+        }
+
+        AllValid(Schema("audit-event.schema.json"), events);
+        Assert.Contains(File.ReadLines(events), line => line.Contains("\"type\":\"gate.malformed\"", StringComparison.Ordinal));
+        var broken = JsonNode.Parse(File.ReadLines(events).First(line => line.Contains("\"type\":\"gate.decision\"", StringComparison.Ordinal)))!;
+        broken["payload"]!["request"]!["intent"]!["qty"] = "a lot";
+        Assert.False(Schema("audit-event.schema.json").Evaluate(JsonSerializer.SerializeToElement(broken)).IsValid);
+    }
+
+    [Fact]
     public void PolicyGateSchema_RefusesAKeyOfRulesGatesOwn()
     {
         var decision = JsonNode.Parse(CliTests.Run("eval", "--policy", "rules/capital/default.yaml", "samples/request-oversized-buy.json", "--format", "policygate").Out)!;
