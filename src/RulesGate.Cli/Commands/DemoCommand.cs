@@ -21,7 +21,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it; then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it, and run the scenario packs of samples/scenarios/ (normal day, throttle burst, drawdown crash); then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
         command.SetAction(async (parse, cancellation) =>
         {
             var engine = CliOptions.Engine(parse);
@@ -107,7 +107,49 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine(verification.Describe());
         output.WriteLine($"Replay: {replay.Replayed} decisions re-evaluated with the recorded rule file, {replay.Mismatches.Count} mismatches.");
-        return verification.Intact && replay.Matches;
+        return verification.Intact && replay.Matches && Scenarios(engine, output, error);
+    }
+
+    /// <summary>What each scenario pack of <c>samples/scenarios/</c> shows, checked as the demo runs it.</summary>
+    private static readonly (string Name, string Shows, Func<StreamSummary, bool> Holds)[] ScenarioPacks =
+    [
+        ("normal-day", "ordinary orders go; one too large is cut to the position cap", summary => summary.Decisions.GetValueOrDefault(CapitalVerdict.Deny) == 0 && !summary.KillSwitchActive),
+        ("throttle-burst", "the rate limits deny the burst, and the fifth violation in two minutes trips the kill switch", summary => summary.RuleHistogram.ContainsKey("EXEC-001") && summary.RuleHistogram.ContainsKey("EXEC-002") && summary.KillSwitchActive),
+        ("drawdown-crash", "a book 12% off its peak trips the kill switch on its first order; nothing goes", summary => summary.OrdersSubmitted == 0 && summary.KillSwitchActive),
+    ];
+
+    /// <summary>PolicyGate's scenario packs, each a stream of its own (its policy.yaml, or the standard rules), without a journal.</summary>
+    private static bool Scenarios(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        output.WriteLine();
+        output.WriteLine("Scenario packs (samples/scenarios/), each run as 'rulesgate run' runs it:");
+        var held = true;
+        foreach (var (name, shows, holds) in ScenarioPacks)
+        {
+            var folder = Path.Combine("samples", "scenarios", name);
+            var policy = Path.Combine(folder, "policy.yaml");
+            if (GateInputs.Gate(engine, File.Exists(policy) ? policy : Path.Combine("rules", "capital", "default.yaml"), error) is not { } gate)
+            {
+                return false;
+            }
+
+            var stream = new CapitalStream(gate, GateInputs.Read(Path.Combine(folder, "portfolio.json"), CapitalContextJson.ReadPortfolio), GateInputs.Read(Path.Combine(folder, "market.json"), CapitalContextJson.ReadMarket), ExecutionState.Idle, $"scenario-{name}");
+            var lines = File.ReadAllLines(Path.Combine(folder, "intents.jsonl"));
+            for (var i = 0; i < lines.Length; i++)
+            {
+                stream.Next(lines[i], i + 1);
+            }
+
+            var summary = stream.Summary();
+            var rules = string.Join(", ", summary.RuleHistogram.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => $"{pair.Key} {pair.Value}"));
+            var verdicts = string.Join(", ", summary.Decisions.Where(pair => pair.Value > 0).Select(pair => $"{pair.Value} {CapitalJson.Verdict(pair.Key)}"));
+            var ok = holds(summary);
+            held &= ok;
+            output.WriteLine($"  {name,-15} {summary.TotalIntents,3} intents: {verdicts}; {summary.OrdersSubmitted} sent; {(rules.Length == 0 ? "no rule fired" : rules)}; kill switch {(summary.KillSwitchActive ? "latched" : "off")}");
+            output.WriteLine($"  {"",-15} {(ok ? "shows" : "FAILED to show")}: {shows}");
+        }
+
+        return held;
     }
 
     /// <summary>The sample diary into the same journal, both policies assessed, one promoted a stage, the journal verified again.</summary>
