@@ -55,7 +55,9 @@ internal static class CliApp
         {
             // A usage error is an error like any other: one line and exit 2, never the help text and 1 (which means DENY).
             var first = parse.Errors.OrderBy(problem => problem.Message.StartsWith("Unrecognized", StringComparison.Ordinal) ? 0 : 1).First();
-            error.WriteLine($"rulesgate: {first.Message} Run 'rulesgate {CommandPath(parse.CommandResult)}--help' for the options.");
+            // One line, whatever the parser's message spans (a list of allowed values comes a line each).
+            var message = string.Join(' ', first.Message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            error.WriteLine($"rulesgate: {message} Run 'rulesgate {CommandPath(parse.CommandResult)}--help' for the options.");
             return ExitCodes.Error;
         }
 

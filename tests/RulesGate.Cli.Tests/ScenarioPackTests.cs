@@ -17,6 +17,21 @@ public sealed class ScenarioPackTests
 
     private static int Count(JsonElement summary, string group, string key) => summary.GetProperty(group).TryGetProperty(key, out var count) ? count.GetInt32() : 0;
 
+    [Theory]
+    [InlineData("alpaca", "APCA_API_KEY_ID is not set")]
+    [InlineData("ib", "'ib'")]
+    public void Run_ABrokerWithoutItsCredentials_OrUnknown_IsOneLineExitTwo_AndSendsNothing(string broker, string says)
+    {
+        Assert.True(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("APCA_API_KEY_ID")), "the test needs APCA_API_KEY_ID unset");
+        const string folder = "samples/scenarios/normal-day/";
+
+        var (exit, output, error) = CliTests.Run("run", "--policy", "rules/capital/default.yaml", folder + "intents.jsonl", "--portfolio", folder + "portfolio.json", "--market", folder + "market.json", "--broker", broker);
+
+        Assert.Equal((2, ""), (exit, output));
+        Assert.Contains(says, error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
     [Fact]
     public void NormalDay_OrdinaryOrdersGo_OneTooLargeIsCutToTheCap()
     {

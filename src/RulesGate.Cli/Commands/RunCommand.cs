@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using System.Text;
 using RulesGate.Core.Application;
+using RulesGate.Core.Brokers;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
@@ -10,7 +11,7 @@ using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate run</c>: a stream of intents through the gate and a simulated broker.</summary>
+/// <summary><c>rulesgate run</c>: a stream of intents through the gate and a broker (simulated unless named).</summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -20,9 +21,15 @@ internal static class RunCommand
         var market = new Option<string>("--market") { Description = EvalCommand.Market.Description, Required = true };
         var outDir = new Option<string?>("--out") { Description = "Write decisions.jsonl and summary.json into this folder." };
         var execLog = new Option<string?>("--exec-log") { Description = "Write the execution log here: one JSON line per ORDER_SUBMITTED, ORDER_FILLED and ORDER_REJECTED, with run_id, intent_id and the policy hash (rulesgate correlate joins it with the decisions)." };
-        var command = new Command("run", "Run a stream of intents: state evolves through a simulated broker, order counts slide over 60 s, the kill switch latches. With --governance, each order is judged by the governance gate too (strategies' state from --journal) and only what both gates let go is sent. Prints the summary JSON.")
+        var broker = new Option<string>("--broker")
         {
-            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, execLog, GovernanceCommands.Governance, GovernanceCommands.Maturity, EvalCommand.Format,
+            Description = "Where orders that go are sent: sim (the simulated broker, default), alpaca (APCA_API_KEY_ID, APCA_API_SECRET_KEY, APCA_API_BASE_URL, default paper trading) or tradier (TRADIER_TOKEN, TRADIER_ACCOUNT_ID, TRADIER_ENV sandbox|live). Credentials come from the environment only.",
+            DefaultValueFactory = _ => "sim",
+        };
+        broker.AcceptOnlyFromAmong([.. BrokerSettings.Names]);
+        var command = new Command("run", "Run a stream of intents: state evolves through the broker's fills (simulated unless --broker names one), order counts slide over 60 s, the kill switch latches. With --governance, each order is judged by the governance gate too (strategies' state from --journal) and only what both gates let go is sent. Prints the summary JSON.")
+        {
+            EvalCommand.Policy, intents, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, outDir, execLog, GovernanceCommands.Governance, GovernanceCommands.Maturity, EvalCommand.Format, broker,
         };
         command.SetAction(parse =>
         {
@@ -66,7 +73,9 @@ internal static class RunCommand
             using var log = parse.GetValue(execLog) is { } logPath ? new StreamWriter(logPath) { NewLine = "\n" } : null;
             var held = new List<string>();
             var executed = new List<string>();
-            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, governance, log is null ? null : e => executed.Add(e.Json()), Batch);
+            using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };     // each order waits HttpBroker.Timeout
+            var sender = BrokerSettings.Of(parse.GetValue(broker)!, snapshot, Environment.GetEnvironmentVariable, http);
+            var stream = new CapitalStream(gate, state, snapshot, execution, RunId(gate, lines, journal), journal, governance, log is null ? null : e => executed.Add(e.Json()), Batch, sender);
             var folder = parse.GetValue(outDir);
             if (folder is not null)
             {

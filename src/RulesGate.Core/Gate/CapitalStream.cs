@@ -9,7 +9,7 @@ namespace RulesGate.Core.Gate;
 
 /// <summary>
 /// Runs a stream of intents through the gate with the state evolving as a desk's would: orders the gate lets
-/// through go to a <see cref="SimulatedBroker"/>, fills move the positions, order counts come from a true sliding
+/// through go to a broker (<see cref="Brokers.IBroker"/>, simulated unless given one), fills move the positions, order counts come from a true sliding
 /// 60-second window over the intents' timestamps, and every violation counts toward the kill switch's window.
 /// Once tripped, the kill switch stays on for the rest of the run (and, with a journal, until it is reset). With a
 /// governance gate, each order the capital gate judged is judged by governance too (<see cref="OrderPipeline"/>), and only what both let go is sent.
@@ -26,7 +26,7 @@ public sealed partial class CapitalStream
     private OrderPipeline pipeline;
     private readonly PortfolioState portfolio;
     private readonly MarketSnapshot market;
-    private readonly SimulatedBroker broker;
+    private readonly Brokers.IBroker broker;
     private readonly BatchSink? journal;
     private readonly GovernanceJournal? state;
     private readonly Action<ExecutionEvent>? executions;
@@ -50,7 +50,8 @@ public sealed partial class CapitalStream
     /// <param name="batch">How many decisions one commit takes; 1 commits each decision before the next is judged.</param>
     /// <param name="governance">The governance gate every order goes through too, against the strategies' state in <paramref name="journal"/>, which it needs.</param>
     /// <param name="executions">Receives each order's execution events (submitted, filled, rejected by the gate or the broker), for an execution log.</param>
-    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceGate? governance = null, Action<ExecutionEvent>? executions = null, int batch = 1)
+    /// <param name="broker">Where orders that go are sent; null: the <see cref="Brokers.SimulatedBroker"/> on <paramref name="market"/>.</param>
+    public CapitalStream(CapitalGate gate, PortfolioState portfolio, MarketSnapshot market, ExecutionState execution, string runId, JournalStore? journal = null, GovernanceGate? governance = null, Action<ExecutionEvent>? executions = null, int batch = 1, Brokers.IBroker? broker = null)
     {
         this.executions = executions;
         this.gate = gate;
@@ -60,7 +61,7 @@ public sealed partial class CapitalStream
         this.market = market;
         this.journal = journal is null ? null : new BatchSink(journal, batch);
         RunId = runId;
-        broker = new SimulatedBroker(market);
+        this.broker = broker ?? new Brokers.SimulatedBroker(market);
         positions = new Dictionary<string, double>(portfolio.Positions, StringComparer.Ordinal);
         start = execution;
         killSwitch = execution.KillSwitchActive || (journal is not null && GateJournal.State(journal).Active);
@@ -156,9 +157,13 @@ public sealed partial class CapitalStream
             submitted++;
             orders.Add((now, intent.StrategyId));
             executions?.Invoke(Event(ExecutionEvent.Submitted, order));
-            var fill = broker.Submit(order);
-            executions?.Invoke(fill is { } price ? Event(ExecutionEvent.Filled, order, price) : Event(ExecutionEvent.Rejected, order, reason: order.OrderType == OrderType.Market ? $"broker: no price for {order.Symbol}" : "broker: the limit price is not marketable"));
-            if (fill is not null)
+            var reply = broker.Submit(order);
+            if (reply.Status != Brokers.BrokerStatus.Working)
+            {
+                executions?.Invoke(reply.Status == Brokers.BrokerStatus.Filled ? Event(ExecutionEvent.Filled, order, reply.Price) : Event(ExecutionEvent.Rejected, order, reason: reply.Reason));
+            }
+
+            if (reply.Status == Brokers.BrokerStatus.Filled)
             {
                 filled++;
                 var qty = positions.GetValueOrDefault(order.Symbol) + (order.Side == OrderSide.Buy ? order.Qty : -order.Qty);
