@@ -181,6 +181,16 @@ public sealed class CliTests
         Assert.Contains("    pilot --> live_check : approved by 2 of risk + compliance\n", output, StringComparison.Ordinal);
         Assert.Contains("Journal verified: 277 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
 
+        // One strategy's story through its one standing: every view agrees at every step, and it ends back at paper.
+        var story = output[output.IndexOf("One standing: trend", StringComparison.Ordinal)..];
+        story = story[..story.IndexOf("Journal verified", StringComparison.Ordinal)];
+        Assert.Equal(11, System.Text.RegularExpressions.Regex.Count(story, "governance show, the API, the console and the gate agree"));
+        Assert.DoesNotContain("DISAGREE", story, StringComparison.Ordinal);
+        Assert.Contains("two signed votes: live-pipeline → L6_live; the standing file starts maturity-ladder:trend", story, StringComparison.Ordinal);
+        Assert.Contains("cap in force 0.25 (maturity-ladder at L3_constrained)", story, StringComparison.Ordinal);
+        Assert.Contains("cap in force 0 (live-pipeline at L5_paper: it trades only in L6_live)", story, StringComparison.Ordinal);
+        Assert.Contains("by approval: rhea (risk), carla (compliance)", story, StringComparison.Ordinal);
+
         // Every event the demo's journals hold is of a type the catalogue lists (docs/journal-events.md).
         var journals = Directory.GetFiles(Path.Combine(Root, "artifacts"), "demo*.db").Concat(Directory.GetFiles(Path.Combine(Root, "artifacts", "demo"), "*.db", SearchOption.AllDirectories));
         foreach (var journal in journals)

@@ -21,7 +21,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it, and run the scenario packs of samples/scenarios/ (normal day, throttle burst, drawdown crash); then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it, and run the scenario packs of samples/scenarios/ (normal day, throttle burst, drawdown crash); then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then tell one strategy's story through its one standing (samples/story/: discovery, the pipeline's gates, two signed votes, its maturity ladder, a demotion); then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
         command.SetAction(async (parse, cancellation) =>
         {
             var engine = CliOptions.Engine(parse);
@@ -55,10 +55,11 @@ internal static class DemoCommand
             var streamOk = Stream(engine, output, error);
             var promotionOk = streamOk.HasValue ? Promotion(engine, output, error) : null;
             var workflowOk = promotionOk.HasValue ? await Workflow(engine, output, error, cancellation).ConfigureAwait(false) : null;
-            var governanceOk = workflowOk.HasValue ? await Governance(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
+            var storyOk = workflowOk.HasValue ? await Story(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
+            var governanceOk = storyOk.HasValue ? await Governance(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
             var patchesOk = governanceOk.HasValue ? await Patches(engine, output, error, cancellation).ConfigureAwait(false) : null;
-            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue ? ExitCodes.Error
-                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || governanceOk == false || patchesOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !storyOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || storyOk == false || governanceOk == false || patchesOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -250,6 +251,90 @@ internal static class DemoCommand
         var verification = JournalAudit.Verify(journal);
         output.WriteLine(verification.Describe());
         return verification.Intact && final.State == "limited_live" && undone == 0;
+    }
+
+    /// <summary>
+    /// One strategy's story through its one standing, on the shipped workflows and standing file: discovery evidence
+    /// starts its pipeline (samples/story/pipeline.jsonl), each stage on its own evidence, two signed votes put it live,
+    /// which starts its maturity ladder; three weeks of outcomes raise it; a critical incident takes it back to paper.
+    /// At every step what governance show, GET /v1/governance and the console read (the strategy's report) and what
+    /// the gate sizes by agree with the standing record, or the demo fails.
+    /// </summary>
+    private static async Task<bool?> Story(RuleEngine engine, ParseResult parse, TextWriter output, TextWriter error, CancellationToken cancellation)
+    {
+        const string subject = "trend";
+        const string samples = "samples/story/";
+        if (GovernanceCommands.Gate(engine, GovernanceCommands.DefaultPolicy, parse, error) is not { } gate)
+        {
+            return null;
+        }
+
+        var (roles, person) = Cast(WorkflowRoles.Load(WorkflowRoles.DefaultPath), "rhea", "carla");
+        var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), "workflows");
+        var journalPath = Path.Combine("artifacts", "demo-story.db");
+        foreach (var file in new[] { journalPath, journalPath + "-wal", journalPath + "-shm" })
+        {
+            File.Delete(file);
+        }
+
+        using var journal = SqliteJournal.Create(journalPath);
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, artifacts: Path.Combine("artifacts", "demo-story"), workflows: () => catalogue.All(), standing: catalogue.Standing);
+        var governance = new GovernanceJournal(journal, gate.Settings);
+        output.WriteLine();
+        output.WriteLine($"One standing: {subject} from discovery to live to a demotion, on workflows/ and workflows/standing.yaml, journal {journalPath}");
+        var agreed = true;
+        void Step(string what)
+        {
+            var standing = SubjectStanding.Read(journal, GovernanceJournal.SubjectKind, subject)!;
+            var report = governance.Report(subject, gate.CapOf);
+            var sized = governance.Inputs(subject, "MSFT", 100, null).SizingCap;
+            var agree = report.Level == (standing.Level ?? report.Level) && report.SizingCap == standing.SizingCap && sized == (standing.SizingCap ?? sized) && report.CapSetBy == standing.CapSetBy;
+            agreed &= agree;
+            output.WriteLine();
+            output.WriteLine($"  {what}");
+            foreach (var line in standing.Lines())
+            {
+                output.WriteLine($"    {line}");
+            }
+
+            output.WriteLine($"    cap in force {Number(standing.SizingCap)} ({standing.CapSetBy}); governance show, the API, the console and the gate {(agree ? "agree" : $"DISAGREE: level {report.Level}, cap {Number(report.SizingCap)}, gate {Number(sized)}")}");
+        }
+
+        foreach (var line in File.ReadLines(samples + "pipeline.jsonl"))
+        {
+            using var signal = JsonDocument.Parse(line);
+            var root = signal.RootElement;
+            var kind = root.GetProperty("kind").GetString()!;
+            var outcome = runtime.Evidence(subject, kind, root.GetProperty("evidence"), root.GetProperty("key").GetString());
+            Step($"{kind} evidence: {(outcome.Started.Count > 0 ? $"started {string.Join(", ", outcome.Started.Select(started => started.Id))}; " : "")}{string.Join(", ", outcome.Moved.Select(moved => $"{moved.Workflow} → {moved.State}"))}");
+        }
+
+        runtime.Vote($"live-pipeline:{subject}", person("rhea"), "risk", approve: true, "Paper burn-in clean for 21 days; checklist read.");
+        var live = runtime.Vote($"live-pipeline:{subject}", person("carla"), "compliance", approve: true, "All seven checklist items on record.");
+        Step($"two signed votes: live-pipeline → {live.Instance.State}; the standing file starts {string.Join(", ", live.Started.Select(started => started.Id))}");
+        for (var week = 1; week <= 3; week++)
+        {
+            var outcomes = GateInputs.ReadLines($"samples/governance/outcomes-week{week}.jsonl", TradeOutcome.Read).Where(outcome => outcome.StrategyId == subject).ToList();
+            var moved = OutcomeEvidence.Ingest(governance, outcomes, runtime).Moved;
+            Step($"week {week}: {outcomes.Count} outcomes; {(moved.Count == 0 ? "nothing moved" : string.Join(", ", moved.Select(instance => $"{instance.Workflow} → {instance.State}")))}");
+        }
+
+        using (var incident = JsonDocument.Parse(File.ReadAllText(samples + "incident.json")))
+        {
+            var demoted = runtime.Evidence(subject, "incident", incident.RootElement, "trend-incident-1");
+            Step($"a critical incident: {string.Join(", ", demoted.Moved.Select(instance => $"{instance.Workflow} → {instance.State}"))}; the strategy trades nothing until it is live again");
+        }
+
+        var undone = await EffectsCommand.DrainAsync(runtime.Effects, error, cancellation).ConfigureAwait(false);
+        var checklist = Path.Combine("artifacts", "demo-story", "workflows", $"live-pipeline_{subject}", "L6_review-live_checklist.md");
+        output.WriteLine();
+        output.WriteLine($"  the go-live checklist the votes approved: {checklist}");
+        var verification = JournalAudit.Verify(journal);
+        output.WriteLine(verification.Describe());
+        var final = SubjectStanding.Read(journal, GovernanceJournal.SubjectKind, subject)!;
+        return agreed && verification.Intact && undone == 0 && File.Exists(checklist) && final.SizingCap == 0 && final.On("live-pipeline")?.State == "L5_paper";
+
+        static string Number(double? value) => value is { } number ? number.ToString("0.####", CultureInfo.InvariantCulture) : "none";
     }
 
     /// <summary>
