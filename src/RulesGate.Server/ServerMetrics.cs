@@ -61,7 +61,7 @@ public sealed class ServerMetrics
         timers = factory.CreateCounter("rulesgate_workflow_timers_fired_total", "Workflow timers (approval timeouts, escalations, after: moves) this server fired.");
         background = factory.CreateCounter("rulesgate_background_failures_total", "Rounds of the server's background work that failed and are tried again at the next round, by service: workflow (timers, effects, settling approvals), latch (the kill switch and readiness), reload (rule files), canary (the watchdog).", "service");
         maturity = factory.CreateGauge("rulesgate_strategy_maturity_level", "Each strategy's maturity level, 0 (L0_shadow) to 4 (L4_autonomous): its maturity-ladder instance's state.", "strategy");
-        sizingCap = factory.CreateGauge("rulesgate_strategy_sizing_cap", "The largest share of the requested size each strategy's level may trade, by the maturity file.", "strategy");
+        sizingCap = factory.CreateGauge("rulesgate_strategy_sizing_cap", "The sizing cap in force for each strategy: the smallest share of the requested size any of its ladders allows, from its standing.", "strategy");
         health = factory.CreateGauge("rulesgate_strategy_health_score", "Each strategy's health score, 0 to 1, from its trade outcomes.", "strategy");
         drift = factory.CreateGauge("rulesgate_strategy_drift_worst_pct", "The largest deviation, in percent, of each strategy's live figures from its baseline; 0 without both.", "strategy");
         tokens = factory.CreateGauge("rulesgate_strategy_tokens_active", "Execution tokens of each strategy not yet used, revoked or expired.", "strategy");

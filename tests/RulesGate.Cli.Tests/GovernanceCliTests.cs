@@ -226,8 +226,8 @@ public sealed class GovernanceCliTests : IDisposable
         Assert.Contains("exchange: silent; 1 consecutive failure (threshold 3).", later.Out, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Run_WithGovernance_AnIntentMayCarryItsToken_AndAMalformedLineNeverJournalsIt()
+    /// <summary>The three sample strategies on their maturity ladders, after the four weeks of sample outcomes.</summary>
+    private void FourWeeksOfOutcomes()
     {
         foreach (var strategy in new[] { "trend", "meanrev", "breakout" })
         {
@@ -238,6 +238,12 @@ public sealed class GovernanceCliTests : IDisposable
         {
             Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
         }
+    }
+
+    [Fact]
+    public void Run_WithGovernance_AnIntentMayCarryItsToken_AndAMalformedLineNeverJournalsIt()
+    {
+        FourWeeksOfOutcomes();
 
         var issue = CliTests.Run("token", "issue", "--strategy", "breakout", "--symbol", "NVDA", "--actor", "rhea", "--journal", Journal).Out;
         var secret = issue.Split('\n').Single(line => line.StartsWith("secret ", StringComparison.Ordinal))["secret ".Length..].Trim();
@@ -267,15 +273,7 @@ public sealed class GovernanceCliTests : IDisposable
     [Fact]
     public void Run_WithGovernance_SendsOnlyWhatBothGatesLetGo()
     {
-        foreach (var strategy in new[] { "trend", "meanrev", "breakout" })
-        {
-            Assert.Equal(0, CliTests.Run("workflow", "start", "--workflow", "maturity-ladder", "--subject", strategy, "--actor", "olga", "--journal", Journal).Exit);
-        }
-
-        for (var week = 1; week <= 4; week++)
-        {
-            Assert.Equal(0, CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week{week}.jsonl", "--journal", Journal).Exit);
-        }
+        FourWeeksOfOutcomes();
 
         string[] stream = ["run", "--policy", "rules/capital/default.yaml", Samples + "intents.jsonl", "--portfolio", Samples + "portfolio.json", "--market", Samples + "market.json"];
         var (code, output, _) = CliTests.Run([.. stream, "--governance", "rules/governance/default.yaml", "--journal", Journal, "--out", folder]);

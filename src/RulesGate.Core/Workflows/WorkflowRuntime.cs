@@ -241,6 +241,7 @@ public sealed class WorkflowRuntime
                 {
                     definitions[ladder.Hash] = ladder;
                     var start = planner.Start(ladder, id, instance.Subject, StartedBy, snapshot, latest);
+                    start.EvidenceKey = plan.EvidenceKey;      // what its first steps stand on is what moved the ladder that started it
                     all.Add((start, null));
                     pending.Enqueue(start);
                 }
