@@ -88,7 +88,66 @@ internal static class BenchCommand
 
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench };
+        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench, Serve(output) };
+    }
+
+    /// <summary><c>bench serve</c>: a running server's latency, open-loop at a fixed rate, then optionally after a burst.</summary>
+    private static Command Serve(TextWriter output)
+    {
+        var url = new Option<string>("--url") { Description = "The server, such as http://127.0.0.1:8080; its token comes from $RULESGATE_TOKEN (a trader's).", Required = true };
+        var request = new Option<string>("--request") { Description = "The request each order sends (default samples/request-oversized-buy.json).", DefaultValueFactory = _ => "samples/request-oversized-buy.json" };
+        var batch = new Option<int>("--batch") { Description = "Send POST /v1/decisions:batch with this many copies of the request; 0 (default): POST /v1/decisions.", DefaultValueFactory = _ => 0 };
+        var rate = new Option<double>("--rate") { Description = "Requests a second, scheduled at fixed intervals (default 500).", DefaultValueFactory = _ => 500 };
+        var seconds = new Option<double>("--seconds") { Description = "How long the measured window lasts (default 10).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds at the same rate before measuring, not recorded (default 2).", DefaultValueFactory = _ => 2 };
+        var connections = new Option<int>("--connections") { Description = "Connections the client may open (default 64); a request waiting for one counts from its scheduled time.", DefaultValueFactory = _ => 64 };
+        var burst = new Option<double>("--burst") { Description = "Then drive the server closed-loop over --connections for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "One JSON object a phase instead of the table." };
+        var command = new Command("serve", "A running server's latency measured open-loop: requests scheduled at a fixed rate, each timed from its scheduled send into an HdrHistogram (no coordinated omission); prints p50/p90/p99/p99.9/max per phase.")
+        {
+            url, request, batch, rate, seconds, warmup, connections, burst, json,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var token = Environment.GetEnvironmentVariable("RULESGATE_TOKEN") is { Length: > 0 } given ? given.Trim() : throw new FormatException("bench serve: set RULESGATE_TOKEN to a trader's token (never on the command line, where ps shows it).");
+            var requestPath = parse.GetValue(request)!;
+            RulesCommand.RequireExists(requestPath);
+            var one = File.ReadAllText(requestPath).Trim();
+            var size = parse.GetValue(batch);
+            if (size < 0 || parse.GetValue(rate) is not > 0 || parse.GetValue(seconds) is not > 0 || parse.GetValue(warmup) < 0 || parse.GetValue(connections) < 1 || parse.GetValue(burst) < 0)
+            {
+                throw new FormatException("bench serve: --rate, --seconds and --connections must be above 0, and --batch, --warmup and --burst 0 or more.");
+            }
+
+            var text = parse.GetValue(url)!;
+            var server = Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || (parsed.Scheme == Uri.UriSchemeHttp && parsed.IsLoopback))
+                ? parsed
+                : throw new FormatException($"--url: '{text}' is not an https URL, or http to this machine; write, for example, http://127.0.0.1:8080.");
+            var body = size == 0 ? System.Text.Encoding.UTF8.GetBytes(one) : ServeBench.Batch(one, size);
+            using var http = ServeBench.Client(parse.GetValue(connections));
+            var bench = new ServeBench(http, new Uri(server, size == 0 ? "v1/decisions" : "v1/decisions:batch"), token, body);
+            var label = size == 0 ? "single" : $"batch of {size}";
+            var phases = new List<ServeBenchPhase>();
+            phases.AddRange((await bench.FixedRate($"{label} {parse.GetValue(rate)}/s", parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false)).Take(1));
+            if (parse.GetValue(burst) > 0)
+            {
+                phases.Add(await bench.Burst(parse.GetValue(connections), TimeSpan.FromSeconds(parse.GetValue(burst))).ConfigureAwait(false));
+                phases.AddRange(await bench.FixedRate($"{label} after burst", parse.GetValue(rate), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)).ConfigureAwait(false));
+            }
+
+            if (parse.GetValue(json))
+            {
+                phases.ForEach(phase => output.WriteLine(phase.Json()));
+            }
+            else
+            {
+                output.WriteLine(ServeBenchPhase.Header);
+                phases.ForEach(phase => output.WriteLine(phase.Row()));
+            }
+
+            return phases.Any(phase => phase.Failed > 0) ? ExitCodes.Failed : ExitCodes.Ok;
+        });
+        return command;
     }
 
     /// <summary>Both gates, and the capital gate alone on the same orders in the same run: <c>{"capital": …, "governed": …}</c>.</summary>

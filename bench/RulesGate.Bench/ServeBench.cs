@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using HdrHistogram;
+using RulesGate.Core.Serialization;
+
+namespace RulesGate.Bench;
+
+/// <summary>One open-loop phase's figures: what was scheduled and answered, and the latency from each request's scheduled send, in microseconds.</summary>
+/// <param name="Phase">What was measured, such as <c>single 500/s</c> or <c>after burst, second 3</c>.</param>
+/// <param name="Scheduled">Requests scheduled in the measured window (warm-up excluded).</param>
+/// <param name="Failed">Requests answered with a status other than 2xx, or not at all.</param>
+public sealed record ServeBenchPhase(string Phase, double Rate, long Scheduled, long Failed, double AchievedRate, long P50, long P90, long P99, long P999, long Max)
+{
+    public string Json() => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("phase"u8, Phase);
+        writer.WriteNumber("rate"u8, Rate);
+        writer.WriteNumber("scheduled"u8, Scheduled);
+        writer.WriteNumber("failed"u8, Failed);
+        writer.WriteNumber("achieved_rate"u8, Math.Round(AchievedRate, 1));
+        writer.WriteNumber("p50_us"u8, P50);
+        writer.WriteNumber("p90_us"u8, P90);
+        writer.WriteNumber("p99_us"u8, P99);
+        writer.WriteNumber("p999_us"u8, P999);
+        writer.WriteNumber("max_us"u8, Max);
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    /// <summary>One row of the table <c>bench serve</c> prints.</summary>
+    public string Row() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{Phase,-28} {Rate,8:0} {AchievedRate,9:0.0} {Scheduled,8} {Failed,6} {Ms(P50),8} {Ms(P90),8} {Ms(P99),8} {Ms(P999),8} {Ms(Max),8}");
+
+    public static string Header => $"{"phase",-28} {"rate/s",8} {"achieved",9} {"sent",8} {"failed",6} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",8} {"max ms",8}";
+
+    private static string Ms(long micros) => (micros / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// An open-loop load generator for the service: requests are scheduled at a fixed rate and each one's latency is
+/// measured from the time it was <em>scheduled</em> to be sent, not from when a connection got round to sending it,
+/// so a stall delays and counts against every request scheduled during it (no coordinated omission). Latencies go to
+/// an HdrHistogram (1 µs to 60 s, 3 significant digits). A burst phase drives the server closed-loop with many
+/// connections, then the fixed rate resumes and the tail is reported second by second, to show how soon it returns.
+/// </summary>
+public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] body)
+{
+    private const long Lowest = 1, Highest = 60_000_000;
+
+    /// <summary>A client with up to <paramref name="connections"/> HTTP/1.1 connections to the server, and no client-side timeout.</summary>
+    public static HttpClient Client(int connections) => new(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan, UseProxy = false })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
+    /// <summary>Requests at <paramref name="rate"/> a second for <paramref name="warmup"/> (not recorded) and then <paramref name="duration"/>.</summary>
+    /// <param name="window">When given, a histogram per window of this length too (the tail second by second).</param>
+    public async Task<IReadOnlyList<ServeBenchPhase>> FixedRate(string phase, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan? window = null)
+    {
+        var total = new LongConcurrentHistogram(Lowest, Highest, 3);
+        var windows = window is { } length ? Enumerable.Range(0, (int)Math.Ceiling(duration / length)).Select(_ => new LongConcurrentHistogram(Lowest, Highest, 3)).ToArray() : [];
+        long failed = 0, scheduled = 0;
+        var interval = TimeSpan.FromSeconds(1 / rate);
+        var clock = Stopwatch.StartNew();
+        var pending = new List<Task>();
+        var count = (long)Math.Floor((warmup + duration) / interval);
+        for (long i = 0; i < count; i++)
+        {
+            var due = interval * i;
+            await Until(clock, due).ConfigureAwait(false);
+            var measured = due >= warmup;
+            if (measured)
+            {
+                scheduled++;
+            }
+
+            pending.Add(Send(clock, due, measured ? total : null, measured && windows.Length > 0 ? windows[Math.Min(windows.Length - 1, (int)((due - warmup) / window!.Value))] : null, () => Interlocked.Increment(ref failed), measured));
+            if (pending.Count > 4096)
+            {
+                pending.RemoveAll(task => task.IsCompleted);
+            }
+        }
+
+        await Task.WhenAll(pending).ConfigureAwait(false);
+        var phases = new List<ServeBenchPhase> { Phase(phase, rate, scheduled, Interlocked.Read(ref failed), duration, total) };
+        phases.AddRange(windows.Select((histogram, i) => Phase($"{phase}, second {i + 1}", rate, histogram.TotalCount, 0, window!.Value, histogram)));
+        return phases;
+    }
+
+    /// <summary><paramref name="connections"/> closed loops, each sending as soon as the last answer came, for <paramref name="duration"/>; their throughput and latency.</summary>
+    public async Task<ServeBenchPhase> Burst(int connections, TimeSpan duration)
+    {
+        var histogram = new LongConcurrentHistogram(Lowest, Highest, 3);
+        long failed = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
+        {
+            while (clock.Elapsed < duration)
+            {
+                await Send(clock, clock.Elapsed, histogram, null, () => Interlocked.Increment(ref failed), measured: true).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
+        var elapsed = clock.Elapsed;
+        return Phase($"burst, {connections} connections", 0, histogram.TotalCount, Interlocked.Read(ref failed), elapsed, histogram);
+    }
+
+    private async Task Send(Stopwatch clock, TimeSpan due, HistogramBase? total, HistogramBase? window, Action fail, bool measured)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode && measured)
+            {
+                fail();
+            }
+        }
+        catch (HttpRequestException)
+        {
+            if (measured)
+            {
+                fail();
+            }
+        }
+
+        var micros = Math.Clamp((long)((clock.Elapsed - due).Ticks / 10), Lowest, Highest);
+        total?.RecordValue(micros);
+        window?.RecordValue(micros);
+    }
+
+    /// <summary>Waits until <paramref name="due"/> on <paramref name="clock"/>: sleeping while it is more than 2 ms away, then spinning.</summary>
+    private static async Task Until(Stopwatch clock, TimeSpan due)
+    {
+        while (due - clock.Elapsed is var left && left > TimeSpan.Zero)
+        {
+            if (left > TimeSpan.FromMilliseconds(2))
+            {
+                await Task.Delay(left - TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+            }
+            else
+            {
+                Thread.SpinWait(64);
+            }
+        }
+    }
+
+    private static ServeBenchPhase Phase(string name, double rate, long scheduled, long failed, TimeSpan elapsed, HistogramBase histogram) =>
+        histogram.TotalCount == 0
+            ? new ServeBenchPhase(name, rate, scheduled, failed, 0, 0, 0, 0, 0, 0)
+            : new ServeBenchPhase(name, rate, scheduled, failed, histogram.TotalCount / elapsed.TotalSeconds,
+                histogram.GetValueAtPercentile(50), histogram.GetValueAtPercentile(90), histogram.GetValueAtPercentile(99), histogram.GetValueAtPercentile(99.9), histogram.GetMaxValue());
+
+    /// <summary>The body of <c>POST /v1/decisions:batch</c>: <paramref name="size"/> copies of one request.</summary>
+    public static byte[] Batch(string request, int size) => Encoding.UTF8.GetBytes($"{{\"requests\": [{string.Join(",", Enumerable.Repeat(request, size))}]}}");
+}
