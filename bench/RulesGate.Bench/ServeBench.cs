@@ -12,6 +12,9 @@ namespace RulesGate.Bench;
 /// <param name="Failed">Requests answered with a status other than 2xx, or not at all.</param>
 public sealed record ServeBenchPhase(string Phase, double Rate, long Scheduled, long Failed, double AchievedRate, long P50, long P90, long P99, long P999, long Max)
 {
+    /// <summary>The load generator's own error: how late, at p99, it handed a request to the client after its scheduled time (counted in the latencies too).</summary>
+    public long LagP99 { get; init; }
+
     public string Json() => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
@@ -25,14 +28,15 @@ public sealed record ServeBenchPhase(string Phase, double Rate, long Scheduled, 
         writer.WriteNumber("p99_us"u8, P99);
         writer.WriteNumber("p999_us"u8, P999);
         writer.WriteNumber("max_us"u8, Max);
+        writer.WriteNumber("client_lag_p99_us"u8, LagP99);
         writer.WriteEndObject();
     }, pretty: false);
 
     /// <summary>One row of the table <c>bench serve</c> prints.</summary>
     public string Row() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{Phase,-28} {Rate,8:0} {AchievedRate,9:0.0} {Scheduled,8} {Failed,6} {Ms(P50),8} {Ms(P90),8} {Ms(P99),8} {Ms(P999),8} {Ms(Max),8}");
+        $"{Phase,-30} {Rate,6:0} {AchievedRate,9:0.0} {Scheduled,7} {Failed,6} {Ms(P50),8} {Ms(P90),8} {Ms(P99),8} {Ms(P999),8} {Ms(Max),8} {Ms(LagP99),7}");
 
-    public static string Header => $"{"phase",-28} {"rate/s",8} {"achieved",9} {"sent",8} {"failed",6} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",8} {"max ms",8}";
+    public static string Header => $"{"phase",-30} {"rate/s",6} {"achieved",9} {"sent",7} {"failed",6} {"p50 ms",8} {"p90 ms",8} {"p99 ms",8} {"p99.9 ms",8} {"max ms",8} {"lag ms",7}";
 
     private static string Ms(long micros) => (micros / 1000.0).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
 }
@@ -59,31 +63,38 @@ public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] bo
     public async Task<IReadOnlyList<ServeBenchPhase>> FixedRate(string phase, double rate, TimeSpan warmup, TimeSpan duration, TimeSpan? window = null)
     {
         var total = new LongConcurrentHistogram(Lowest, Highest, 3);
+        var lag = new LongHistogram(Lowest, Highest, 3);
         var windows = window is { } length ? Enumerable.Range(0, (int)Math.Ceiling(duration / length)).Select(_ => new LongConcurrentHistogram(Lowest, Highest, 3)).ToArray() : [];
         long failed = 0, scheduled = 0;
         var interval = TimeSpan.FromSeconds(1 / rate);
-        var clock = Stopwatch.StartNew();
         var pending = new List<Task>();
-        var count = (long)Math.Floor((warmup + duration) / interval);
-        for (long i = 0; i < count; i++)
+        // One thread schedules, on time, and nothing else: each request is handed to the client at its due time.
+        var scheduler = new Thread(() =>
         {
-            var due = interval * i;
-            await Until(clock, due).ConfigureAwait(false);
-            var measured = due >= warmup;
-            if (measured)
+            var clock = Stopwatch.StartNew();
+            var count = (long)Math.Floor((warmup + duration) / interval);
+            for (long i = 0; i < count; i++)
             {
-                scheduled++;
-            }
+                var due = interval * i;
+                Until(clock, due);
+                var measured = due >= warmup;
+                if (measured)
+                {
+                    scheduled++;
+                    lag.RecordValue(Math.Clamp((clock.Elapsed - due).Ticks / 10, Lowest, Highest));
+                }
 
-            pending.Add(Send(clock, due, measured ? total : null, measured && windows.Length > 0 ? windows[Math.Min(windows.Length - 1, (int)((due - warmup) / window!.Value))] : null, () => Interlocked.Increment(ref failed), measured));
-            if (pending.Count > 4096)
-            {
-                pending.RemoveAll(task => task.IsCompleted);
+                pending.Add(Send(clock, due, measured ? total : null, measured && windows.Length > 0 ? windows[Math.Min(windows.Length - 1, (int)((due - warmup) / window!.Value))] : null, () => Interlocked.Increment(ref failed), measured));
+                if (pending.Count > 4096)
+                {
+                    pending.RemoveAll(task => task.IsCompleted);
+                }
             }
-        }
-
+        }) { IsBackground = true, Priority = ThreadPriority.AboveNormal, Name = "bench serve scheduler" };
+        scheduler.Start();
+        scheduler.Join();
         await Task.WhenAll(pending).ConfigureAwait(false);
-        var phases = new List<ServeBenchPhase> { Phase(phase, rate, scheduled, Interlocked.Read(ref failed), duration, total) };
+        var phases = new List<ServeBenchPhase> { Phase(phase, rate, scheduled, Interlocked.Read(ref failed), duration, total) with { LagP99 = lag.TotalCount == 0 ? 0 : lag.GetValueAtPercentile(99) } };
         phases.AddRange(windows.Select((histogram, i) => Phase($"{phase}, second {i + 1}", rate, histogram.TotalCount, 0, window!.Value, histogram)));
         return phases;
     }
@@ -131,18 +142,22 @@ public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] bo
         window?.RecordValue(micros);
     }
 
-    /// <summary>Waits until <paramref name="due"/> on <paramref name="clock"/>: sleeping while it is more than 2 ms away, then spinning.</summary>
-    private static async Task Until(Stopwatch clock, TimeSpan due)
+    /// <summary>
+    /// Waits on the scheduling thread until <paramref name="due"/>: sleeping a millisecond at a time while more than
+    /// 1.5 ms is left (a timer's wake-up is late by up to a millisecond or more), then spinning, yielding the core.
+    /// </summary>
+    private static void Until(Stopwatch clock, TimeSpan due)
     {
+        var spin = new SpinWait();
         while (due - clock.Elapsed is var left && left > TimeSpan.Zero)
         {
-            if (left > TimeSpan.FromMilliseconds(2))
+            if (left > TimeSpan.FromMilliseconds(1.5))
             {
-                await Task.Delay(left - TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
+                Thread.Sleep(1);
             }
             else
             {
-                Thread.SpinWait(64);
+                spin.SpinOnce(sleep1Threshold: -1);
             }
         }
     }
