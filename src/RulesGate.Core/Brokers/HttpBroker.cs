@@ -13,6 +13,9 @@ internal abstract class HttpBroker(HttpClient http, Uri baseUrl, IReadOnlyList<s
     /// <summary>How long an order may wait for the broker's answer.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>The longest answer read, in characters; an order's answer is a few hundred.</summary>
+    public const int MaxAnswer = 64 * 1024;
+
     public abstract string Name { get; }
 
     protected Uri BaseUrl { get; } = baseUrl;
@@ -34,9 +37,17 @@ internal abstract class HttpBroker(HttpClient http, Uri baseUrl, IReadOnlyList<s
 
         using (response)
         {
+            // An answer is read up to MaxAnswer: a broker, or something posing as one, cannot fill memory.
             using var stream = response.Content.ReadAsStream(cancel.Token);
             using var reader = new StreamReader(stream);
-            var text = reader.ReadToEnd();
+            var buffer = new char[MaxAnswer + 1];
+            var read = reader.ReadBlock(buffer, 0, buffer.Length);
+            if (read > MaxAnswer)
+            {
+                return BrokerReply.Refused($"broker {Name}: HTTP {(int)response.StatusCode}, an answer longer than {MaxAnswer} characters; the order's state is unknown: look for {order.IntentId} at {BaseUrl.Host}");
+            }
+
+            var text = new string(buffer, 0, read);
             JsonDocument? body = null;
             try
             {

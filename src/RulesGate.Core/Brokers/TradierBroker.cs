@@ -48,12 +48,13 @@ internal sealed class TradierBroker(HttpClient http, Uri baseUrl, string account
 
     protected override BrokerReply Read(OrderIntent order, JsonElement body)
     {
-        if (body.TryGetProperty("order", out var placed) && placed.ValueKind == JsonValueKind.Object && placed.TryGetProperty("id", out var id))
+        if (body.TryGetProperty("order", out var placed) && placed.ValueKind == JsonValueKind.Object && placed.TryGetProperty("id", out var given))
         {
+            var id = given.ValueKind == JsonValueKind.String ? given.GetString()! : given.GetRawText();
             var status = placed.TryGetProperty("status", out var state) && state.ValueKind == JsonValueKind.String ? state.GetString() : null;
             return status is null or "ok"
-                ? new BrokerReply(BrokerStatus.Working, id.GetRawText().Trim('"'), null, null)
-                : new BrokerReply(BrokerStatus.Rejected, id.GetRawText().Trim('"'), null, $"broker tradier: order {id.GetRawText().Trim('"')} {status}");
+                ? new BrokerReply(BrokerStatus.Working, id, null, null)
+                : new BrokerReply(BrokerStatus.Rejected, id, null, $"broker tradier: order {id} {Redact(status)}");
         }
 
         return BrokerReply.Refused($"broker tradier: {Redact(Message(body) ?? "its answer names no order")}");

@@ -163,23 +163,27 @@ public static class GovernanceDocuments
     /// <exception cref="FormatException">The template does not parse or render (an unknown variable, loops past MaxIterations); names the file, line and column.</exception>
     public static string Render(string name, object model, string templates = "templates") => Render(templates, name, model);
 
-    private static string Render(string folder, string name, object model)
+    /// <summary>Whether the template <paramref name="name"/> names <paramref name="variable"/> at all: what a caller need not compute for it otherwise.</summary>
+    internal static bool Reads(string name, string variable, string templates = "templates") => Source(templates, name).Text.Contains(variable, StringComparison.Ordinal);
+
+    /// <summary>The template's text: <c>templates/NAME</c> when it exists (at most 1 MB), else the copy built in; and where it came from.</summary>
+    private static (string Text, string Path) Source(string folder, string name)
     {
         var path = Path.Combine(folder, name);
-        string source;
         if (File.Exists(path))
         {
-            source = System.Text.Encoding.UTF8.GetString(InputFile.Read(path, 1 << 20));
-        }
-        else
-        {
-            using var stream = typeof(GovernanceDocuments).Assembly.GetManifestResourceStream($"RulesGate.Templates.{name}")
-                ?? throw new FileNotFoundException($"{path}: no such template, and none is built in.");
-            using var text = new StreamReader(stream);
-            source = text.ReadToEnd();
-            path = $"{name} (built in)";
+            return (System.Text.Encoding.UTF8.GetString(InputFile.Read(path, 1 << 20)), path);
         }
 
+        using var stream = typeof(GovernanceDocuments).Assembly.GetManifestResourceStream($"RulesGate.Templates.{name}")
+            ?? throw new FileNotFoundException($"{path}: no such template, and none is built in.");
+        using var text = new StreamReader(stream);
+        return (text.ReadToEnd(), $"{name} (built in)");
+    }
+
+    private static string Render(string folder, string name, object model)
+    {
+        var (source, path) = Source(folder, name);
         var template = Template.Parse(source, path);
         if (template.HasErrors)
         {

@@ -311,7 +311,9 @@ public sealed class WorkflowEffects(JournalStore store, string artifacts = "arti
         var text = PolicyLedger.Read(store, instance.Subject) is { Version: > 0 } record && render.Template == GovernanceDocuments.SummaryTemplate
             ? GovernanceDocuments.PromotionSummary(record)
             : GovernanceDocuments.Render(render.Template, new WorkflowRenderModel(
-                Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow, EvidenceFields(instance.Subject), JournalVerifier.Verify(store).Intact));
+                Markdown.Code(instance.Id), Markdown.Code(instance.Subject), render.State, instance.Workflow, EvidenceFields(instance.Subject),
+                // The whole chain is walked only for a template that shows whether it verifies.
+                GovernanceDocuments.Reads(render.Template, "journal_verified") && JournalVerifier.Verify(store).Intact));
         return new EffectJob.Write(Path.Combine(folder, $"{render.State}-{Path.GetFileName(render.Template)[..^GovernanceDocuments.Extension.Length]}"), text);
     }
 
