@@ -16,12 +16,24 @@ internal sealed class PostgresDiary(NpgsqlDataSource source) : IDiaryStore
     private const string Window = "(@from::text IS NULL OR recorded_at > @from) AND (@to::text IS NULL OR recorded_at <= @to)";
     private const string Paper = "stage = 1";
 
-    public long? Find(string entryId)
+    public IReadOnlyDictionary<string, long> Find(IReadOnlyCollection<string> entryIds)
     {
+        // Ten thousand ids a round trip.
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
         using var connection = source.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT seq FROM diary WHERE entry_id = @id", connection);
-        command.Parameters.AddWithValue("id", entryId);
-        return command.ExecuteScalar() as long?;
+        using var command = new NpgsqlCommand("SELECT entry_id, seq FROM diary WHERE entry_id = ANY(@ids)", connection);
+        var ids = command.Parameters.Add("ids", NpgsqlDbType.Array | NpgsqlDbType.Text);
+        foreach (var chunk in entryIds.Chunk(10_000))
+        {
+            ids.Value = chunk;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                found[reader.GetString(0)] = reader.GetInt64(1);
+            }
+        }
+
+        return found;
     }
 
     public DiaryMetrics Metrics(string policyId, DiaryWindow window)
@@ -70,7 +82,37 @@ internal sealed class PostgresDiary(NpgsqlDataSource source) : IDiaryStore
     public IEnumerable<DiaryRow> Rows()
     {
         using var connection = source.OpenConnection();
-        using var command = new NpgsqlCommand("SELECT entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq FROM diary ORDER BY seq", connection);
+        using var command = new NpgsqlCommand($"SELECT {Columns} FROM diary ORDER BY seq", connection);
+        foreach (var row in Read(command))
+        {
+            yield return row;
+        }
+    }
+
+    public IEnumerable<DiaryRow> Rows(string policyId)
+    {
+        using var connection = source.OpenConnection();
+        foreach (var row in PolicyRows(connection, null, policyId))
+        {
+            yield return row;
+        }
+    }
+
+    private const string Columns = "entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq";
+
+    /// <summary>One policy's rows in time order, read on <paramref name="connection"/> (in <paramref name="transaction"/> when there is one), streamed.</summary>
+    internal static IEnumerable<DiaryRow> PolicyRows(NpgsqlConnection connection, NpgsqlTransaction? transaction, string policyId)
+    {
+        using var command = new NpgsqlCommand($"SELECT {Columns} FROM diary WHERE policy_id = @policy ORDER BY recorded_at, seq", connection, transaction);
+        command.Parameters.AddWithValue("policy", policyId);
+        foreach (var row in Read(command))
+        {
+            yield return row;
+        }
+    }
+
+    private static IEnumerable<DiaryRow> Read(NpgsqlCommand command)
+    {
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {

@@ -12,7 +12,7 @@ namespace RulesGate.Storage.Postgres;
 public static class PostgresJournal
 {
     /// <summary>The layout this version writes and reads, kept in the table <c>rulesgate_format</c>; the same number as SQLite's.</summary>
-    internal const int Format = 2;
+    internal const int Format = 3;
 
     /// <summary>The advisory lock every write transaction takes first: one writer at a time across every node.</summary>
     internal const long WriteLock = 0x5275_6c65_7347_6174;   // "RulesGat"
@@ -36,7 +36,6 @@ public static class PostgresJournal
             entry_id TEXT COLLATE "C" PRIMARY KEY, policy_id TEXT COLLATE "C" NOT NULL, recorded_at TEXT COLLATE "C" NOT NULL,
             stage INTEGER NOT NULL, severity INTEGER NOT NULL, forced INTEGER NOT NULL, regime TEXT COLLATE "C", seq BIGINT NOT NULL);
         CREATE INDEX IF NOT EXISTS diary_policy_time ON diary (policy_id, recorded_at, seq);
-        CREATE INDEX IF NOT EXISTS diary_policy_stage ON diary (policy_id, stage, recorded_at, seq);
         INSERT INTO rulesgate_format (one, format) VALUES (1, {Format}) ON CONFLICT (one) DO NOTHING;
         """;
 

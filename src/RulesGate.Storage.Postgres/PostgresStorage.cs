@@ -237,6 +237,8 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
 
         public void AddDiary(IReadOnlyList<DiaryRow> rows) => PostgresDiary.Add(connection, transaction, rows);
 
+        public IEnumerable<DiaryRow> DiaryRows(string policyId) => PostgresDiary.PolicyRows(connection, transaction, policyId);
+
         public void SetHead(long seq, string hash)
         {
             using var command = Command("INSERT INTO head (one, seq, hash) VALUES (1, @seq, @hash) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, hash = excluded.hash");

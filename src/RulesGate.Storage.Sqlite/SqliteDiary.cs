@@ -10,29 +10,32 @@ namespace RulesGate.Storage.Sqlite;
 /// The diary projection in its own table, with the metrics computed in SQL over covering indexes. Times are stored
 /// as <see cref="JsonText.Timestamp"/> writes them (fixed width), so text order is time order.
 /// </summary>
-internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, IDisposable
+internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore
 {
     private const string Window = "($from IS NULL OR recorded_at > $from) AND ($to IS NULL OR recorded_at <= $to)";
     private const string Paper = "stage = 1";
 
-    private SqliteCommand? find;
-
-    public long? Find(string entryId)
+    public IReadOnlyDictionary<string, long> Find(IReadOnlyCollection<string> entryIds)
     {
-        // An ingest asks once per entry: the statement is prepared once.
-        if (find is null)
+        // One read transaction and one prepared statement for them all: the file's read lock is taken once, not per id.
+        var found = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var transaction = connection.BeginTransaction(deferred: true);
+        using var find = connection.CreateCommand();
+        find.Transaction = transaction;
+        find.CommandText = "SELECT seq FROM diary WHERE entry_id = $id";
+        var id = find.Parameters.Add("$id", SqliteType.Text);
+        find.Prepare();
+        foreach (var entryId in entryIds)
         {
-            find = connection.CreateCommand();
-            find.CommandText = "SELECT seq FROM diary WHERE entry_id = $id";
-            find.Parameters.Add("$id", SqliteType.Text);
-            find.Prepare();
+            id.Value = entryId;
+            if (find.ExecuteScalar() is long seq)
+            {
+                found[entryId] = seq;
+            }
         }
 
-        find.Parameters[0].Value = entryId;
-        return find.ExecuteScalar() as long?;
+        return found;
     }
-
-    public void Dispose() => find?.Dispose();
 
     public DiaryMetrics Metrics(string policyId, DiaryWindow window)
     {
@@ -78,11 +81,32 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
     public IEnumerable<DiaryRow> Rows()
     {
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq FROM diary ORDER BY seq";
-        using var reader = command.ExecuteReader();
-        while (reader.Read())
+        command.CommandText = $"SELECT {Columns} FROM diary ORDER BY seq";
+        return Read(command);
+    }
+
+    public IEnumerable<DiaryRow> Rows(string policyId) => Read(PolicyRows(connection.CreateCommand(), policyId));
+
+    private const string Columns = "entry_id, policy_id, recorded_at, stage, severity, forced, regime, seq";
+
+    /// <summary><paramref name="command"/> made the query for one policy's rows in time order.</summary>
+    internal static SqliteCommand PolicyRows(SqliteCommand command, string policyId)
+    {
+        command.CommandText = $"SELECT {Columns} FROM diary WHERE policy_id = $policy ORDER BY recorded_at, seq";
+        command.Parameters.AddWithValue("$policy", policyId);
+        return command;
+    }
+
+    /// <summary>The rows <paramref name="command"/> selects (<see cref="Columns"/>), streamed; the command is disposed at the end.</summary>
+    internal static IEnumerable<DiaryRow> Read(SqliteCommand command)
+    {
+        using (command)
         {
-            yield return DiaryRow.Stored(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt64(7));
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                yield return DiaryRow.Stored(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetInt64(7));
+            }
         }
     }
 
@@ -92,21 +116,22 @@ internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore, ID
     /// <summary>Inserts the rows with <paramref name="insert"/>, the <see cref="Insert"/> statement in the caller's transaction.</summary>
     internal static void Add(SqliteCommand insert, IReadOnlyList<DiaryRow> rows)
     {
-        var parameters = new[]
-        {
+        var (id, policy, at, stage, severity, forced, regime, seq) = (
             insert.Parameters.Add("$id", SqliteType.Text), insert.Parameters.Add("$policy", SqliteType.Text),
             insert.Parameters.Add("$at", SqliteType.Text), insert.Parameters.Add("$stage", SqliteType.Integer),
             insert.Parameters.Add("$severity", SqliteType.Integer), insert.Parameters.Add("$forced", SqliteType.Integer),
-            insert.Parameters.Add("$regime", SqliteType.Text), insert.Parameters.Add("$seq", SqliteType.Integer),
-        };
+            insert.Parameters.Add("$regime", SqliteType.Text), insert.Parameters.Add("$seq", SqliteType.Integer));
         insert.Prepare();
         foreach (var row in rows)
         {
-            foreach (var (parameter, value) in parameters.Zip(row.Columns()))
-            {
-                parameter.Value = value;
-            }
-
+            id.Value = row.EntryId;
+            policy.Value = row.PolicyId;
+            at.Value = JsonText.Timestamp(row.RecordedAt);
+            stage.Value = (int)row.Stage;
+            severity.Value = (int)row.Severity;
+            forced.Value = row.Forced ? 1 : 0;
+            regime.Value = (object?)row.Regime ?? DBNull.Value;
+            seq.Value = row.Seq;
             insert.ExecuteNonQuery();
         }
     }

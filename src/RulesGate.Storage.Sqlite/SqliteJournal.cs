@@ -13,8 +13,8 @@ public static class SqliteJournal
     public const string DefaultPath = "artifacts/rulesgate.db";
 
     /// <summary>The layout this version writes and reads, kept in the file's <c>user_version</c>.</summary>
-    /// <remarks>Format 2 added the segments table.</remarks>
-    internal const int Format = 2;
+    /// <remarks>Format 2 added the segments table; format 3 keeps each policy's diary figures as a projection, and diary entries in segments.</remarks>
+    internal const int Format = 3;
 
     private const int ReadOnlyDatabase = 8;    // SQLITE_READONLY
     private const int CannotOpen = 14;         // SQLITE_CANTOPEN
@@ -50,8 +50,7 @@ public static class SqliteJournal
         CREATE TABLE IF NOT EXISTS diary (
             entry_id TEXT PRIMARY KEY, policy_id TEXT NOT NULL, recorded_at TEXT NOT NULL, stage INTEGER NOT NULL,
             severity INTEGER NOT NULL, forced INTEGER NOT NULL, regime TEXT, seq INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS diary_policy_time ON diary(policy_id, recorded_at, seq, stage, severity, forced);
-        CREATE INDEX IF NOT EXISTS diary_policy_stage ON diary(policy_id, stage, recorded_at, seq, severity, forced);
+        CREATE INDEX IF NOT EXISTS diary_policy_time ON diary(policy_id, recorded_at, seq);
         PRAGMA user_version = {Format};
         COMMIT;
         """);

@@ -157,7 +157,6 @@ internal sealed class SqliteStorage : IJournalStorage
 
     public void Dispose()
     {
-        diary.Dispose();
         connection.Dispose();
     }
 
@@ -276,6 +275,8 @@ internal sealed class SqliteStorage : IJournalStorage
             using var insert = Command(SqliteDiary.Insert);
             SqliteDiary.Add(insert, rows);
         }
+
+        public IEnumerable<DiaryRow> DiaryRows(string policyId) => SqliteDiary.Read(SqliteDiary.PolicyRows(Command(""), policyId));
 
         public void SetHead(long seq, string hash)
         {

@@ -178,7 +178,7 @@ public abstract class JournalStorageContract : IDisposable
             Assert.Equal(0, view.LastSeq());
             Assert.Null(view.Blob("h"));
             Assert.Null(view.Load("p", "id"));
-            Assert.Null(view.Diary.Find("e-1"));
+            Assert.Empty(view.Diary.Find(["e-1"]));
             Assert.Null(view.RecordedHead());
         }
     }
@@ -277,9 +277,28 @@ public abstract class JournalStorageContract : IDisposable
         var rows = new[] { Row("e-1", 1, 0, regime: "calm"), Row("e-2", 2, 1, PromotionStage.Pilot, DiarySeverity.Alert, forced: true), Row("e-3", 3, 2) with { RecordedAt = new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(1) } };
         Commit(storage, transaction => transaction.AddDiary(rows));
 
-        Assert.Equal(2, Again().Diary.Find("e-2"));
-        Assert.Null(storage.Diary.Find("E-2"));
+        Assert.Equal(new Dictionary<string, long> { ["e-2"] = 2, ["e-3"] = 3 }, Again().Diary.Find(["e-2", "E-2", "e-3", "e-9"]));
+        Assert.Empty(storage.Diary.Find([]));
         Assert.Equal(rows, Again().Diary.Rows());
+    }
+
+    [Fact]
+    public void DiaryRows_OfOnePolicy_ComeByTimeThenSequence_InsideTheTransactionAndAfter()
+    {
+        var storage = Empty();
+        Commit(storage, transaction => transaction.AddDiary([Row("e-1", 1, 5), Row("e-2", 2, 1, policy: "beta")]));
+        var late = new[] { Row("e-3", 3, 2), Row("e-4", 4, 5), Row("e-5", 5, 0) };
+        using (var transaction = storage.BeginWrite())
+        {
+            transaction.AddDiary(late);
+
+            Assert.Equal(["e-5", "e-3", "e-1", "e-4"], transaction.DiaryRows("alpha").Select(row => row.EntryId));
+            transaction.Commit();
+        }
+
+        Assert.Equal(["e-5", "e-3", "e-1", "e-4"], Again().Diary.Rows("alpha").Select(row => row.EntryId));
+        Assert.Equal(["e-2"], storage.Diary.Rows("beta").Select(row => row.EntryId));
+        Assert.Empty(storage.Diary.Rows("nobody"));
     }
 
     [Fact]

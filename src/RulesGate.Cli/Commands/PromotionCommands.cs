@@ -23,12 +23,13 @@ internal static class PromotionCommands
         var ingest = new Command("ingest", "Append diary entries to the journal; an entry id already there is skipped. A malformed line is reported with its number and nothing of the file is applied (exit 2).") { journal, file, WorkflowCommand.Definitions, WorkflowCommand.Roles };
         ingest.SetAction(async (parse, cancellation) =>
         {
+            // The journal is opened first: a file is not read, however long, only to find there is nowhere to put it.
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             if (GateInputs.ReadAllLines(parse.GetValue(file)!, DiaryEntry.Read, error) is not { } entries)
             {
                 return ExitCodes.Error;
             }
 
-            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
             await using var workflows = new WorkflowSession(parse, store, error, cancellation);
             var result = new Promotions(store, FollowUp(parse)).Ingest(entries, () => workflows.Runtime);
             output.WriteLine($"{result.Added} diary {(result.Added == 1 ? "entry" : "entries")} added, {result.Duplicates} already recorded.");

@@ -146,7 +146,7 @@ public sealed class Promotions(JournalStore store, PromotionFollowUp followUp)
     public SortedSet<string> KnownPolicies()
     {
         var known = new SortedSet<string>(PolicyLedger.All(store).Select(record => record.PolicyId), StringComparer.Ordinal);
-        known.UnionWith(store.Diary.Rows().Select(row => row.PolicyId));
+        known.UnionWith(DecisionDiary.Policies(store));
         return known;
     }
 

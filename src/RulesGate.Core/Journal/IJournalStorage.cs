@@ -90,6 +90,9 @@ public interface IStorageTransaction : IDisposable
 
     void AddDiary(IReadOnlyList<DiaryRow> rows);
 
+    /// <summary>One policy's diary rows as this transaction sees them (its own included), by time, then sequence number, streamed.</summary>
+    IEnumerable<DiaryRow> DiaryRows(string policyId);
+
     /// <summary>Records the last event, so that rows removed from the end of the log are noticed.</summary>
     void SetHead(long seq, string hash);
 
@@ -130,8 +133,8 @@ public sealed record DiaryRow(string EntryId, string PolicyId, DateTimeOffset Re
 /// <summary>The diary's projection: entries by id, and the metrics the promotion gates read, computed where the rows are.</summary>
 public interface IDiaryStore
 {
-    /// <summary>The sequence number of the event that recorded <paramref name="entryId"/>, or null.</summary>
-    long? Find(string entryId);
+    /// <summary>Those of <paramref name="entryIds"/> that are recorded, each with the sequence number of the event that recorded it.</summary>
+    IReadOnlyDictionary<string, long> Find(IReadOnlyCollection<string> entryIds);
 
     /// <summary>
     /// One policy's entries in the window (after <c>From</c>, up to and including <c>To</c>): counts per stage,
@@ -146,4 +149,7 @@ public interface IDiaryStore
 
     /// <summary>Every row, by sequence number.</summary>
     IEnumerable<DiaryRow> Rows();
+
+    /// <summary>One policy's rows, by time, then sequence number, streamed.</summary>
+    IEnumerable<DiaryRow> Rows(string policyId);
 }

@@ -30,6 +30,8 @@ public sealed class JournalTransaction
 
     internal void AddDiary(IReadOnlyList<DiaryRow> rows) => transaction.AddDiary(rows);
 
+    internal IEnumerable<DiaryRow> DiaryRows(string policyId) => transaction.DiaryRows(policyId);
+
     /// <summary>Ordinal order, projection first.</summary>
     private sealed class ProjectionOrder : IComparer<(string Projection, string Id)>
     {

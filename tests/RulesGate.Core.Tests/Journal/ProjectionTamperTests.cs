@@ -42,6 +42,8 @@ public sealed class ProjectionTamperTests : IDisposable
     [InlineData("UPDATE projections SET value = replace(value, 'paper', 'limited_live') WHERE projection = 'ledger'", "projection 'ledger", "edited")]
     [InlineData("DELETE FROM projections WHERE projection = 'ledger'", "projection 'ledger", "deleted")]
     [InlineData("INSERT INTO projections (projection, id, value, seq) VALUES ('ledger', 'beta', '{}', 1)", "projection 'ledger:beta'", "added")]
+    [InlineData("UPDATE projections SET value = replace(value, '\"streak\":3', '\"streak\":30') WHERE projection = 'diary'", "projection 'diary:alpha'", "edited")]
+    [InlineData("DELETE FROM projections WHERE projection = 'diary'", "projection 'diary:alpha'", "deleted")]
     [InlineData("UPDATE diary SET stage = 3 WHERE rowid = 2", "diary entry", "edited")]
     [InlineData("DELETE FROM diary WHERE rowid = 3", "diary entry", "deleted")]
     [InlineData("INSERT INTO diary SELECT 'forged', policy_id, recorded_at, stage, severity, forced, regime, seq + 100 FROM diary WHERE rowid = 1", "diary row 'forged'", "added")]

@@ -29,6 +29,32 @@ public sealed class DecisionDiaryTests : IDisposable
     }
 
     [Fact]
+    public void Verify_FiguresThatDisagreeWithTheEntries_AreNamed_EvenWhenTheirChangeWasJournaled()
+    {
+        DecisionDiary.Ingest(journal.Store, Diary.Run(3, PromotionStage.Paper));
+        var kept = journal.Store.Load(DiaryFigures.Projection, "alpha")!;
+        journal.Store.Append([new JournalEntry("test", "test.forged", "{}")], project: (scope, events) =>
+            scope.Store(DiaryFigures.Projection, "alpha", kept.Value.Replace("\"streak\":3", "\"streak\":30", StringComparison.Ordinal), events[0].Seq));
+
+        var verification = RulesGate.Core.Application.JournalAudit.Verify(journal.Store);
+
+        Assert.False(verification.Intact);
+        Assert.Contains("diary figures of 'alpha'", verification.Problem, StringComparison.Ordinal);
+        Assert.Equal(30, Metrics().NormalStreak);
+    }
+
+    [Fact]
+    public void Ingest_AnEntryOlderThanTheNewest_ComputesThePolicysFiguresAgain()
+    {
+        DecisionDiary.Ingest(journal.Store, Diary.Run(4, PromotionStage.Paper));
+        DecisionDiary.Ingest(journal.Store, [new DiaryEntry("late", "alpha", Diary.Start.AddMinutes(90), PromotionStage.Paper, DiarySeverity.Alert, false)]);
+
+        Assert.Equal((5, 2), (Metrics().Overall.Total, Metrics().NormalStreak));
+        Assert.Equal(1.0 / 24, Metrics().PaperGreenSpanDays, 9);
+        Assert.Null(DecisionDiary.Verify(journal.Store));
+    }
+
+    [Fact]
     public void Metrics_PerStage_CountsRatiosAndTimes()
     {
         DecisionDiary.Ingest(journal.Store, Diary.Then(
