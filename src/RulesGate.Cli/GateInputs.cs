@@ -52,6 +52,11 @@ internal static class GateInputs
         var items = new T[lines.Count];
         var problems = new string?[lines.Count];
         var blank = new bool[lines.Count];
+        if (lines.Count == 0)
+        {
+            return [];
+        }
+
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lines.Count, 4096), range =>
         {
             for (var i = range.Item1; i < range.Item2; i++)

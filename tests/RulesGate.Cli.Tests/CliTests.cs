@@ -172,14 +172,14 @@ public sealed class CliTests
         Assert.Contains("(211 diary entries) judged by alpha-trade-promotion@1#", output, StringComparison.Ordinal);
         Assert.Contains("beta-meanrev: current experiment (declared experiment, audit experiment) → recommended paper", output, StringComparison.Ordinal);
         Assert.Contains("Promoted alpha-momentum to paper with approvals [] and evidence dd-am-exp; current stage paper.", output, StringComparison.Ordinal);
-        Assert.Contains("Journal verified: 236 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
+        Assert.Contains("Journal verified: 237 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
         Assert.Contains("| promotion | `alpha-momentum` | `experiment → paper` | `demo` | `approvals none; evidence dd-am-exp` |", output, StringComparison.Ordinal);
         Assert.Matches(@"\| rule bundle \| `policygate-policy@1#[0-9a-f]{12}` \| `first decision` \|", output);
         Assert.StartsWith("# Promotion: `alpha-momentum` → paper", File.ReadAllText(Path.Combine(Root, "artifacts", "demo", "alpha-momentum-paper.md")), StringComparison.Ordinal);
         Assert.Matches(@"live_check\s+→ limited_live\s+evidence\s+by diary evidence: gate limited_live passed", output);
         Assert.Contains("Ledger: alpha-momentum is at limited_live.", output, StringComparison.Ordinal);
         Assert.Contains("    pilot --> live_check : approved by 2 of risk + compliance\n", output, StringComparison.Ordinal);
-        Assert.Contains("Journal verified: 277 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
+        Assert.Contains("Journal verified: 278 events, every link holds, every projection matches.", output, StringComparison.Ordinal);
 
         // One strategy's story through its one standing: every view agrees at every step, and it ends back at paper.
         var story = output[output.IndexOf("One standing: trend", StringComparison.Ordinal)..];
