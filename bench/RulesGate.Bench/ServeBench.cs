@@ -42,13 +42,15 @@ public sealed record ServeBenchPhase(string Phase, double Rate, long Scheduled, 
 }
 
 /// <summary>
-/// An open-loop load generator for the service: requests are scheduled at a fixed rate and each one's latency is
-/// measured from the time it was <em>scheduled</em> to be sent, not from when a connection got round to sending it,
-/// so a stall delays and counts against every request scheduled during it (no coordinated omission). Latencies go to
-/// an HdrHistogram (1 µs to 60 s, 3 significant digits). A burst phase drives the server closed-loop with many
-/// connections, then the fixed rate resumes and the tail is reported second by second, to show how soon it returns.
+/// An open-loop load generator: requests are scheduled at a fixed rate and each one's latency is measured from the
+/// time it was <em>scheduled</em> to be sent, not from when a connection got round to sending it, so a stall delays
+/// and counts against every request scheduled during it (no coordinated omission). Latencies go to an HdrHistogram
+/// (1 µs to 60 s, 3 significant digits). A burst phase drives the target closed-loop with many callers, then the
+/// fixed rate resumes and the tail is reported second by second, to show how soon it returns. The target is a
+/// function: a request over HTTP (<see cref="Http"/>), or an order decided in process (<c>bench desk</c>).
 /// </summary>
-public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] body)
+/// <param name="send">Sends one request and answers whether it succeeded; it may throw <see cref="HttpRequestException"/> for a failure.</param>
+public sealed class ServeBench(Func<Task<bool>> send)
 {
     private const long Lowest = 1, Highest = 60_000_000;
 
@@ -57,6 +59,16 @@ public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] bo
     {
         Timeout = Timeout.InfiniteTimeSpan,
     };
+
+    /// <summary>Each request a POST of <paramref name="body"/> to <paramref name="url"/> with the bearer <paramref name="token"/>; it succeeds with a 2xx answer.</summary>
+    public static ServeBench Http(HttpClient http, Uri url, string token, byte[] body) => new(async () =>
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
+        return response.IsSuccessStatusCode;
+    });
 
     /// <summary>Requests at <paramref name="rate"/> a second for <paramref name="warmup"/> (not recorded) and then <paramref name="duration"/>.</summary>
     /// <param name="window">When given, a histogram per window of this length too (the tail second by second).</param>
@@ -100,7 +112,8 @@ public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] bo
     }
 
     /// <summary><paramref name="connections"/> closed loops, each sending as soon as the last answer came, for <paramref name="duration"/>; their throughput and latency.</summary>
-    public async Task<ServeBenchPhase> Burst(int connections, TimeSpan duration)
+    /// <param name="callers">What one loop is called in the phase's name: connections, or callers in process.</param>
+    public async Task<ServeBenchPhase> Burst(int connections, TimeSpan duration, string callers = "connections")
     {
         var histogram = new LongConcurrentHistogram(Lowest, Highest, 3);
         long failed = 0;
@@ -113,28 +126,24 @@ public sealed class ServeBench(HttpClient http, Uri url, string token, byte[] bo
             }
         })).ConfigureAwait(false);
         var elapsed = clock.Elapsed;
-        return Phase($"burst, {connections} connections", 0, histogram.TotalCount, Interlocked.Read(ref failed), elapsed, histogram);
+        return Phase($"burst, {connections} {callers}", 0, histogram.TotalCount, Interlocked.Read(ref failed), elapsed, histogram);
     }
 
     private async Task Send(Stopwatch clock, TimeSpan due, HistogramBase? total, HistogramBase? window, Action fail, bool measured)
     {
+        bool succeeded;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode && measured)
-            {
-                fail();
-            }
+            succeeded = await send().ConfigureAwait(false);
         }
         catch (HttpRequestException)
         {
-            if (measured)
-            {
-                fail();
-            }
+            succeeded = false;
+        }
+
+        if (!succeeded && measured)
+        {
+            fail();
         }
 
         var micros = Math.Clamp((long)((clock.Elapsed - due).Ticks / 10), Lowest, Highest);

@@ -44,7 +44,7 @@ public sealed class ServeBenchTests
         // 100 requests a second over one connection; the first is held for 300 ms, so about 30 wait behind it.
         var (url, serving, listener) = Stalling(TimeSpan.FromMilliseconds(300), requests: 100);
         using var http = ServeBench.Client(connections: 1);
-        var bench = new ServeBench(http, url, "token", "{}"u8.ToArray());
+        var bench = ServeBench.Http(http, url, "token", "{}"u8.ToArray());
 
         var phase = Assert.Single(await bench.FixedRate("stall", rate: 100, TimeSpan.Zero, TimeSpan.FromSeconds(1)));
         await serving;

@@ -3,6 +3,7 @@ using RulesGate.Bench;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
+using RulesGate.Core.Orders;
 using RulesGate.Storage.Sqlite;
 
 namespace RulesGate.Cli.Commands;
@@ -88,7 +89,7 @@ internal static class BenchCommand
 
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench, Serve(output) };
+        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench, Serve(output), Desk(output, error) };
     }
 
     /// <summary><c>bench serve</c>: a running server's latency, open-loop at a fixed rate, then optionally after a burst.</summary>
@@ -125,29 +126,100 @@ internal static class BenchCommand
                 : throw new FormatException($"--url: '{text}' is not an https URL, or http to this machine; write, for example, http://127.0.0.1:8080.");
             var body = size == 0 ? System.Text.Encoding.UTF8.GetBytes(one) : ServeBench.Batch(one, size);
             using var http = ServeBench.Client(parse.GetValue(connections));
-            var bench = new ServeBench(http, new Uri(server, size == 0 ? "v1/decisions" : "v1/decisions:batch"), token, body);
-            var label = size == 0 ? "single" : $"batch of {size}";
-            var phases = new List<ServeBenchPhase>();
-            phases.AddRange((await bench.FixedRate($"{label} {parse.GetValue(rate)}/s", parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false)).Take(1));
-            if (parse.GetValue(burst) > 0)
-            {
-                phases.Add(await bench.Burst(parse.GetValue(connections), TimeSpan.FromSeconds(parse.GetValue(burst))).ConfigureAwait(false));
-                phases.AddRange(await bench.FixedRate($"{label} after burst", parse.GetValue(rate), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)).ConfigureAwait(false));
-            }
-
-            if (parse.GetValue(json))
-            {
-                phases.ForEach(phase => output.WriteLine(phase.Json()));
-            }
-            else
-            {
-                output.WriteLine(ServeBenchPhase.Header);
-                phases.ForEach(phase => output.WriteLine(phase.Row()));
-            }
-
-            return phases.Any(phase => phase.Failed > 0) ? ExitCodes.Failed : ExitCodes.Ok;
+            var bench = ServeBench.Http(http, new Uri(server, size == 0 ? "v1/decisions" : "v1/decisions:batch"), token, body);
+            return await Phases(bench, size == 0 ? "single" : $"batch of {size}", parse, rate, seconds, warmup, burst, connections, "connections", json, output).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>
+    /// <c>bench desk</c>: the order path as a library, in process (<see cref="OrderDesk"/>, what a C# order router
+    /// calls), measured open-loop as <c>bench serve</c> measures the service: from each order's scheduled time to its
+    /// decision, durable in the journal.
+    /// </summary>
+    private static Command Desk(TextWriter output, TextWriter error)
+    {
+        var request = new Option<string>("--request") { Description = "The request each order is (default samples/request-oversized-buy.json).", DefaultValueFactory = _ => "samples/request-oversized-buy.json" };
+        var journal = new Option<string?>("--journal") { Description = "The journal decisions go to (it must exist); default: a new one in a temporary folder, removed afterwards." };
+        var batch = new Option<int>("--batch") { Description = "Decide this many copies of the request together (OrderDesk.DecideAll); 0 (default): one at a time (OrderDesk.Decide).", DefaultValueFactory = _ => 0 };
+        var rate = new Option<double>("--rate") { Description = "Orders (or batches) a second, scheduled at fixed intervals (default 500).", DefaultValueFactory = _ => 500 };
+        var seconds = new Option<double>("--seconds") { Description = "How long the measured window lasts (default 10).", DefaultValueFactory = _ => 10 };
+        var warmup = new Option<double>("--warmup") { Description = "Seconds at the same rate before measuring, not recorded (default 2).", DefaultValueFactory = _ => 2 };
+        var callers = new Option<int>("--callers") { Description = "Callers deciding at once in the burst (default 64).", DefaultValueFactory = _ => 64 };
+        var burst = new Option<double>("--burst") { Description = "Then decide closed-loop from --callers callers for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "One JSON object a phase instead of the table." };
+        var command = new Command("desk", "The order path in process, as a C# order router calls it (OrderDesk), measured open-loop: orders scheduled at a fixed rate, each timed from its scheduled time to its decision, durable in the journal (group commit), into an HdrHistogram; prints p50/p90/p99/p99.9/max per phase.")
+        {
+            EvalCommand.Policy, request, journal, batch, rate, seconds, warmup, callers, burst, json,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var size = parse.GetValue(batch);
+            if (size < 0 || parse.GetValue(rate) is not > 0 || parse.GetValue(seconds) is not > 0 || parse.GetValue(warmup) < 0 || parse.GetValue(callers) < 1 || parse.GetValue(burst) < 0)
+            {
+                throw new FormatException("bench desk: --rate, --seconds and --callers must be above 0, and --batch, --warmup and --burst 0 or more.");
+            }
+
+            var context = GateInputs.Read(parse.GetValue(request)!, CapitalContextJson.ReadRequest);
+            if (GateInputs.Gate(CliOptions.Engine(parse), parse.GetValue(EvalCommand.Policy)!, error) is not { } gate)
+            {
+                return ExitCodes.Error;
+            }
+
+            var folder = parse.GetValue(journal) is null ? Directory.CreateTempSubdirectory("rulesgate-bench-desk-").FullName : null;
+            try
+            {
+                var store = folder is null ? JournalCommand.Existing(parse.GetValue(journal)!) : SqliteJournal.Create(Path.Combine(folder, "journal.db"));
+                await using var desk = new OrderDesk(gate, store);
+                var contexts = Enumerable.Repeat(context, Math.Max(size, 1)).ToList();
+                var bench = new ServeBench(async () =>
+                {
+                    try
+                    {
+                        _ = size == 0 ? await desk.Decide(context).ConfigureAwait(false) : (await desk.DecideAll(contexts).ConfigureAwait(false))[^1];
+                        return true;
+                    }
+                    catch (JournalUnavailableException)
+                    {
+                        return false;
+                    }
+                });
+                return await Phases(bench, size == 0 ? "desk" : $"desk, batch of {size}", parse, rate, seconds, warmup, burst, callers, "callers", json, output).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (folder is not null)
+                {
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+        });
+        return command;
+    }
+
+    /// <summary>The fixed rate, then (with a burst) the burst and the fixed rate again second by second; printed as a table or JSON lines. Exit 1 when any request failed.</summary>
+    private static async Task<int> Phases(ServeBench bench, string label, ParseResult parse, Option<double> rate, Option<double> seconds, Option<double> warmup, Option<double> burst, Option<int> callers, string called, Option<bool> json, TextWriter output)
+    {
+        var phases = new List<ServeBenchPhase>();
+        phases.AddRange((await bench.FixedRate($"{label} {parse.GetValue(rate)}/s", parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false)).Take(1));
+        if (parse.GetValue(burst) > 0)
+        {
+            phases.Add(await bench.Burst(parse.GetValue(callers), TimeSpan.FromSeconds(parse.GetValue(burst)), called).ConfigureAwait(false));
+            phases.AddRange(await bench.FixedRate($"{label} after burst", parse.GetValue(rate), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)).ConfigureAwait(false));
+        }
+
+        if (parse.GetValue(json))
+        {
+            phases.ForEach(phase => output.WriteLine(phase.Json()));
+        }
+        else
+        {
+            output.WriteLine(ServeBenchPhase.Header);
+            phases.ForEach(phase => output.WriteLine(phase.Row()));
+        }
+
+        return phases.Any(phase => phase.Failed > 0) ? ExitCodes.Failed : ExitCodes.Ok;
     }
 
     /// <summary>Both gates, and the capital gate alone on the same orders in the same run: <c>{"capital": …, "governed": …}</c>.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using RulesGate.Core;
+using RulesGate.Core.Orders;
 
 namespace RulesGate.Server.Api;
 
