@@ -3,9 +3,9 @@
 //   dotnet run --project examples/OrderRouter -- [REQUESTS.jsonl] [JOURNAL]
 //
 // Each line of REQUESTS.jsonl (default samples/capital/requests.jsonl) is one order with the state it is judged in
-// ({intent, portfolio, market, execution}). The router judges them all at once, from many tasks, as a router with
-// many strategies would; each answer comes back once the decision is durable in JOURNAL (default
-// artifacts/router.db, created when absent), and only then would the order go out.
+// ({intent, portfolio, market, execution}). The router puts them all to the desk at once, as a router with many
+// strategies would; each answer comes back once the decision is durable in JOURNAL (default artifacts/router.db,
+// created when absent), and only then would the order go out. docs/library.md says more.
 using System.Globalization;
 using System.Text.Json;
 using RulesGate.Core;

@@ -68,4 +68,19 @@ public sealed class ServeBenchTests
         Assert.Contains("RULESGATE_TOKEN", error, StringComparison.Ordinal);
         Assert.Single(error.Trim().Split('\n'));
     }
+
+    [Fact]
+    public void BenchDesk_DecidesEveryScheduledOrderDurably_AndRefusesANonsenseRateInOneLine()
+    {
+        var (exit, output, _) = CliTests.Run("bench", "desk", "--policy", "rules/capital/default.yaml", "--rate", "200", "--seconds", "0.5", "--warmup", "0", "--json");
+        var (refused, _, error) = CliTests.Run("bench", "desk", "--policy", "rules/capital/default.yaml", "--rate", "0");
+
+        Assert.Equal(0, exit);
+        using var phase = System.Text.Json.JsonDocument.Parse(output.Trim());
+        Assert.Equal(100, phase.RootElement.GetProperty("scheduled").GetInt64());
+        Assert.Equal(0, phase.RootElement.GetProperty("failed").GetInt64());
+        Assert.Equal(2, refused);
+        Assert.Single(error.Trim().Split('\n'));
+        Assert.Contains("--rate", error, StringComparison.Ordinal);
+    }
 }
