@@ -26,6 +26,7 @@ namespace RulesGate.Server;
 /// <param name="Tls">Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</param>
 /// <param name="ClientAuthorities">Mutual TLS: every client must present a certificate that chains to one of these (bearer tokens are still required); null or empty asks for none. Needs <paramref name="Tls"/>.</param>
 /// <param name="WatchFiles">Reload the rule files and workflows when they change, once they have been quiet this long (<see cref="ReloadWatcher"/>); null watches nothing.</param>
+/// <param name="GrpcPort">Also serve the gRPC intake (<c>protos/rulesgate.proto</c>) on this port, HTTP/2 only (cleartext, or TLS with <paramref name="Tls"/>); 0 picks a free one; null serves none.</param>
 public sealed record ServerSettings(
     GateHost Gate,
     Principals Principals,
@@ -38,7 +39,8 @@ public sealed record ServerSettings(
     TimeSpan? SlowClient = null,
     X509Certificate2? Tls = null,
     X509Certificate2Collection? ClientAuthorities = null,
-    TimeSpan? WatchFiles = null)
+    TimeSpan? WatchFiles = null,
+    int? GrpcPort = null)
 {
     /// <summary>What is wrong with these settings, checked before the server starts: one line each, empty when nothing.</summary>
     public IReadOnlyList<string> Problems() =>
@@ -46,6 +48,8 @@ public sealed record ServerSettings(
         .. InFlight is < 1 or > 100_000 ? ["in-flight: the most requests worked on at once is from 1 to 100000."] : Array.Empty<string>(),
         .. Waiting is < 0 or > 1_000_000 ? ["waiting: the most requests waiting is from 0 to 1000000."] : Array.Empty<string>(),
         .. Port is < 0 or > 65_535 ? [$"port: {Port} is no TCP port; give one from 1 to 65535 (0 picks a free one)."] : Array.Empty<string>(),
+        .. GrpcPort is < 0 or > 65_535 ? [$"grpc port: {GrpcPort} is no TCP port; give one from 1 to 65535 (0 picks a free one)."] : Array.Empty<string>(),
+        .. GrpcPort is > 0 && GrpcPort == Port ? ["grpc port: the gRPC intake needs a port of its own (HTTP/2 only), not the HTTP port."] : Array.Empty<string>(),
         .. SlowClient is { } grace && grace <= TimeSpan.FromSeconds(1) ? ["slow client: the grace a client has for its request is more than a second."] : Array.Empty<string>(),
         .. ClientAuthorities is { Count: > 0 } && Tls is null ? ["client certificates need TLS: give the server a certificate too."] : Array.Empty<string>(),
         .. WatchFiles is { } quiet && quiet <= TimeSpan.Zero ? ["watch: the quiet time before a changed rule file is reloaded is positive."] : Array.Empty<string>(),
@@ -134,7 +138,7 @@ public static class RulesGateServer
             var grace = settings.SlowClient ?? TimeSpan.FromSeconds(5);
             kestrel.Limits.RequestHeadersTimeout = grace;
             kestrel.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, grace);
-            kestrel.Listen(settings.Address, settings.Port, listen =>
+            void Secure(Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions listen)
             {
                 if (settings.Tls is { } certificate)
                 {
@@ -147,8 +151,23 @@ public static class RulesGateServer
                         }
                     });
                 }
-            });
+            }
+
+            kestrel.Listen(settings.Address, settings.Port, Secure);
+            if (settings.GrpcPort is { } grpc)
+            {
+                // HTTP/2 alone: a cleartext router speaks it with prior knowledge (h2c).
+                kestrel.Listen(settings.Address, grpc, listen =>
+                {
+                    listen.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2;
+                    Secure(listen);
+                });
+            }
         });
+        if (settings.GrpcPort is not null)
+        {
+            builder.Services.AddGrpc(grpc => grpc.MaxReceiveMessageSize = Api.Http.MaxBody + 1024);
+        }
 
         var app = builder.Build();
         var gate = settings.Gate;
@@ -159,6 +178,14 @@ public static class RulesGateServer
         });
         app.Use(async (context, next) =>
         {
+            // A gRPC stream is a router's for as long as it lasts: its body is the stream, read as it comes, with no rate to keep up.
+            if (Api.OrderPathService.Owns(context))
+            {
+                context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinRequestBodyDataRateFeature>()?.MinDataRate = null;
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
             // A request holds no slot until its body has arrived: it is read here, before the limiter, and cut off with a
             // 408 when it stops arriving for the grace, whatever came before.
             if (await Api.Http.Arrived(context, settings.SlowClient ?? TimeSpan.FromSeconds(5)).ConfigureAwait(false))
@@ -201,6 +228,11 @@ public static class RulesGateServer
         app.UseExceptionHandler();
 
         Api.DecisionsApi.Map(app);
+        if (settings.GrpcPort is not null)
+        {
+            app.MapGrpcService<Api.OrderPathService>().WithMetadata(new Api.Roles(Principals.TraderRole, "Judging orders"));
+        }
+
         Api.KillSwitchApi.Map(app);
         Api.MonitoringApi.Map(app);
         if (settings.GovernanceService is not null)
@@ -225,12 +257,18 @@ public static class RulesGateServer
         return app;
     }
 
-    /// <summary>Where the started server listens, such as <c>http://127.0.0.1:8100</c>.</summary>
+    /// <summary>Where the started server listens, such as <c>http://127.0.0.1:8100</c>; the gRPC intake's address, when there is one, comes second (<see cref="GrpcAddress"/>).</summary>
     public static string Address(WebApplication app) =>
         app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
         && server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() is { } address
             ? address
             : throw new InvalidOperationException("The server has not started.");
+
+    /// <summary>Where the started server's gRPC intake listens, or null without one.</summary>
+    public static string? GrpcAddress(WebApplication app) =>
+        app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) is Microsoft.AspNetCore.Hosting.Server.IServer server
+            ? server.Features.Get<IServerAddressesFeature>()?.Addresses.Skip(1).FirstOrDefault()
+            : null;
 
     /// <summary>Whether <paramref name="client"/> chains to one of <paramref name="authorities"/> (and only those: the machine's roots are not consulted), is within its dates and may authenticate a client.</summary>
     private static bool Trusted(X509Certificate2 client, X509Certificate2Collection authorities)

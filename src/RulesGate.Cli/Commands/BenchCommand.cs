@@ -89,11 +89,11 @@ internal static class BenchCommand
 
             return ExitCodes.Ok;
         });
-        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench, Serve(output), Desk(output, error) };
+        return new Command("bench", "Quick measurements; the BenchmarkDotNet suites are in bench/.") { gate, patchBench, Serve(output, error), Desk(output, error) };
     }
 
     /// <summary><c>bench serve</c>: a running server's latency, open-loop at a fixed rate, then optionally after a burst.</summary>
-    private static Command Serve(TextWriter output)
+    private static Command Serve(TextWriter output, TextWriter error)
     {
         var url = new Option<string>("--url") { Description = "The server, such as http://127.0.0.1:8080; its token comes from $RULESGATE_TOKEN (a trader's).", Required = true };
         var request = new Option<string>("--request") { Description = "The request each order sends (default samples/request-oversized-buy.json).", DefaultValueFactory = _ => "samples/request-oversized-buy.json" };
@@ -104,9 +104,10 @@ internal static class BenchCommand
         var connections = new Option<int>("--connections") { Description = "Connections the client may open (default 64); a request waiting for one counts from its scheduled time.", DefaultValueFactory = _ => 64 };
         var burst = new Option<double>("--burst") { Description = "Then drive the server closed-loop over --connections for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "One JSON object a phase instead of the table." };
+        var grpc = new Option<bool>("--grpc") { Description = "Send each request on one gRPC stream to the intake (serve --grpc-port; --url is its address) instead of POST /v1/decisions." };
         var command = new Command("serve", "A running server's latency measured open-loop: requests scheduled at a fixed rate, each timed from its scheduled send into an HdrHistogram (no coordinated omission); prints p50/p90/p99/p99.9/max per phase.")
         {
-            url, request, batch, rate, seconds, warmup, connections, burst, json,
+            url, request, batch, rate, seconds, warmup, connections, burst, json, grpc,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -124,6 +125,23 @@ internal static class BenchCommand
             var server = Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || (parsed.Scheme == Uri.UriSchemeHttp && parsed.IsLoopback))
                 ? parsed
                 : throw new FormatException($"--url: '{text}' is not an https URL, or http to this machine; write, for example, http://127.0.0.1:8080.");
+            if (parse.GetValue(grpc))
+            {
+                if (size != 0)
+                {
+                    throw new FormatException("bench serve --grpc sends single requests on one stream; leave out --batch.");
+                }
+
+                await using var stream = new GrpcIntake(server, token, System.Text.Encoding.UTF8.GetBytes(one));
+                var measured = await Phases(new ServeBench(stream.Send), "grpc stream", parse, rate, seconds, warmup, burst, connections, "callers", json, output).ConfigureAwait(false);
+                if (stream.Failure is { } why)
+                {
+                    error.WriteLine($"rulesgate bench serve: the gRPC stream ended: {why}");
+                }
+
+                return measured;
+            }
+
             var body = size == 0 ? System.Text.Encoding.UTF8.GetBytes(one) : ServeBench.Batch(one, size);
             using var http = ServeBench.Client(parse.GetValue(connections));
             var bench = ServeBench.Http(http, new Uri(server, size == 0 ? "v1/decisions" : "v1/decisions:batch"), token, body);

@@ -17,6 +17,7 @@ internal static class ServeCommand
         var principals = new Option<string>("--principals") { Description = "The principals file: who may call, with which roles, by the SHA-256 of their bearer tokens. Make entries with 'rulesgate principal new'.", Required = true };
         var host = new Option<string>("--host") { Description = "The address to listen on (default 127.0.0.1, this machine only). Anything else sends tokens in clear text unless a TLS proxy is in front.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port (default 8100, as policygate-serve).", DefaultValueFactory = _ => 8100 };
+        var grpcPort = new Option<int?>("--grpc-port") { Description = "Also serve the gRPC intake (protos/rulesgate.proto: one stream per order router, each decision answered in order once durable) on this port, HTTP/2 only; default: none." };
         var portfolio = new Option<string>("--portfolio") { Description = "The portfolio POST /intent starts from (its positions evolve as orders fill).", Required = true };
         var market = new Option<string>("--market") { Description = "The market POST /intent judges against, unless a request sends its own market_snapshot.", Required = true };
         var governance = new Option<string?>("--governance") { Description = $"The GovernancePolicy whose settings trade outcomes, execution tokens and governance reads use (default {GovernanceCommands.DefaultPolicy} when it exists)." };
@@ -29,7 +30,7 @@ internal static class ServeCommand
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
-            EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
+            EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, grpcPort, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
             tlsCert, tlsKey, clientCa, inFlight, queue, artifacts,
         };
         command.SetAction(async (parse, cancellation) =>
@@ -39,6 +40,11 @@ internal static class ServeCommand
             if (parse.GetValue(port) is < 1 or > 65535)
             {
                 throw new FormatException($"--port: {parse.GetValue(port)} is not a port; write one from 1 to 65535.");
+            }
+
+            if (parse.GetValue(grpcPort) is { } streams && (streams is < 1 or > 65535 || streams == parse.GetValue(port)))
+            {
+                throw new FormatException($"--grpc-port: {streams} is not a port of its own; write one from 1 to 65535 other than --port (the gRPC intake speaks HTTP/2 alone).");
             }
 
             if (parse.GetValue(inFlight) is < 1 or > 100_000 || parse.GetValue(queue) is < 0 or > 1_000_000)
@@ -86,14 +92,14 @@ internal static class ServeCommand
                     error.WriteLine($"rulesgate serve: {file} changed but does not load; its live version stays: {problem.Split('\n')[0]}");
                 }
             };
-            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300)));
+            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort)));
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (!IPAddress.IsLoopback(address) && certificate is null)
             {
                 error.WriteLine($"rulesgate serve: listening on {address}, beyond this machine: bearer tokens travel in clear text unless a TLS proxy is in front.");
             }
 
-            output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
+            output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)}{(RulesGateServer.GrpcAddress(app) is { } grpcAt ? $" (gRPC intake on {grpcAt})" : "")} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
             output.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             await served.DisposeAsync().ConfigureAwait(false);   // what is queued is written, then the journal closes

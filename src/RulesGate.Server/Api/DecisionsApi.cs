@@ -59,11 +59,21 @@ internal static class DecisionsApi
     private static async Task<IResult> Decide(HttpContext context, GateHost gate, ServerSettings settings)
     {
         using var body = Http.Body(context);
-        if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("governance", out _))
+        return Http.Json(await Decision(body.RootElement, gate, settings).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// One decision request judged, and the answer as JSON: what <c>POST /v1/decisions</c> answers and the gRPC
+    /// intake (<see cref="OrderPathService"/>) sends back, the same on both.
+    /// </summary>
+    /// <exception cref="FormatException">The request is not one.</exception>
+    internal static async Task<string> Decision(JsonElement request, GateHost gate, ServerSettings settings)
+    {
+        if (request.ValueKind == JsonValueKind.Object && request.TryGetProperty("governance", out _))
         {
             var governance = settings.GovernanceService?.Settings.Governance ?? throw new NoGovernanceException();
-            var (governed, governedSeq) = await gate.Govern(GovernanceRequest.Read(body.RootElement), governance).ConfigureAwait(false);
-            return Http.Json(JsonText.Write(writer =>
+            var (governed, governedSeq) = await gate.Govern(GovernanceRequest.Read(request), governance).ConfigureAwait(false);
+            return JsonText.Write(writer =>
             {
                 writer.WriteStartObject();
                 if (governedSeq is { } number)
@@ -74,11 +84,11 @@ internal static class DecisionsApi
                 writer.WritePropertyName("decision"u8);
                 GovernanceJson.WriteDecision(writer, governed, governance.MaturityPolicy);
                 writer.WriteEndObject();
-            }, pretty: false));
+            }, pretty: false);
         }
 
-        var (decision, seq) = await gate.Decide(CapitalContextJson.ReadRequest(body.RootElement)).ConfigureAwait(false);
-        return Http.Json(JsonText.Write(writer => Decided(writer, decision, seq), pretty: false));
+        var (decision, seq) = await gate.Decide(CapitalContextJson.ReadRequest(request)).ConfigureAwait(false);
+        return JsonText.Write(writer => Decided(writer, decision, seq), pretty: false);
     }
 
     /// <summary><c>POST /v1/decisions:batch</c>: up to <see cref="Http.MaxBatch"/> requests, decided in order and journaled together.</summary>
