@@ -1,13 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json;
-using RulesGate.Core;
-using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Orders;
 using RulesGate.Core.Signing;
-using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server;
 
