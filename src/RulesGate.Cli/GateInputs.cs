@@ -48,14 +48,15 @@ internal static class GateInputs
         Commands.RulesCommand.RequireExists(path);
         var lines = StrictJson.ReadLines(path);
 
-        // Lines are parsed on every core (read is a pure function of its line), and taken in file order.
-        var items = new T[lines.Count];
-        var problems = new string?[lines.Count];
-        var blank = new bool[lines.Count];
         if (lines.Count == 0)
         {
             return [];
         }
+
+        // Lines are parsed on every core (read is a pure function of its line), and taken in file order.
+        var items = new T[lines.Count];
+        var problems = new string?[lines.Count];
+        var blank = new bool[lines.Count];
 
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lines.Count, 4096), range =>
         {

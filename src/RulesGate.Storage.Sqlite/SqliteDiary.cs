@@ -7,7 +7,7 @@ using RulesGate.Core.Promotion;
 namespace RulesGate.Storage.Sqlite;
 
 /// <summary>
-/// The diary projection in its own table, with the metrics computed in SQL over covering indexes. Times are stored
+/// The diary projection in its own table, with a window's metrics computed in SQL over its (policy, time) index. Times are stored
 /// as <see cref="JsonText.Timestamp"/> writes them (fixed width), so text order is time order.
 /// </summary>
 internal sealed class SqliteDiary(SqliteConnection connection) : IDiaryStore

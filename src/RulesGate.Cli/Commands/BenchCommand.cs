@@ -98,17 +98,13 @@ internal static class BenchCommand
         var url = new Option<string>("--url") { Description = "The server, such as http://127.0.0.1:8080; its token comes from $RULESGATE_TOKEN (a trader's).", Required = true };
         var request = new Option<string>("--request") { Description = "The request each order sends (default samples/request-oversized-buy.json).", DefaultValueFactory = _ => "samples/request-oversized-buy.json" };
         var batch = new Option<int>("--batch") { Description = "Send POST /v1/decisions:batch with this many copies of the request; 0 (default): POST /v1/decisions.", DefaultValueFactory = _ => 0 };
-        var rate = new Option<double>("--rate") { Description = "Requests a second, scheduled at fixed intervals (default 500).", DefaultValueFactory = _ => 500 };
-        var seconds = new Option<double>("--seconds") { Description = "How long the measured window lasts (default 10).", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<double>("--warmup") { Description = "Seconds at the same rate before measuring, not recorded (default 2).", DefaultValueFactory = _ => 2 };
-        var connections = new Option<int>("--connections") { Description = "Connections the client may open (default 64); a request waiting for one counts from its scheduled time.", DefaultValueFactory = _ => 64 };
-        var burst = new Option<double>("--burst") { Description = "Then drive the server closed-loop over --connections for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "One JSON object a phase instead of the table." };
+        var loop = new OpenLoop("Requests", new Option<int>("--connections") { Description = "Connections the client may open (default 64); a request waiting for one counts from its scheduled time.", DefaultValueFactory = _ => 64 }, "drive the server closed-loop over --connections");
         var grpc = new Option<bool>("--grpc") { Description = "Send each request on one gRPC stream to the intake (serve --grpc-port; --url is its address) instead of POST /v1/decisions." };
         var command = new Command("serve", "A running server's latency measured open-loop: requests scheduled at a fixed rate, each timed from its scheduled send into an HdrHistogram (no coordinated omission); prints p50/p90/p99/p99.9/max per phase.")
         {
-            url, request, batch, rate, seconds, warmup, connections, burst, json, grpc,
+            url, request, batch, grpc,
         };
+        loop.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             var token = Environment.GetEnvironmentVariable("RULESGATE_TOKEN") is { Length: > 0 } given ? given.Trim() : throw new FormatException("bench serve: set RULESGATE_TOKEN to a trader's token (never on the command line, where ps shows it).");
@@ -116,10 +112,7 @@ internal static class BenchCommand
             RulesCommand.RequireExists(requestPath);
             var one = File.ReadAllText(requestPath).Trim();
             var size = parse.GetValue(batch);
-            if (size < 0 || parse.GetValue(rate) is not > 0 || parse.GetValue(seconds) is not > 0 || parse.GetValue(warmup) < 0 || parse.GetValue(connections) < 1 || parse.GetValue(burst) < 0)
-            {
-                throw new FormatException("bench serve: --rate, --seconds and --connections must be above 0, and --batch, --warmup and --burst 0 or more.");
-            }
+            loop.Check(parse, "bench serve", size);
 
             var text = parse.GetValue(url)!;
             var server = Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var parsed) && (parsed.Scheme == Uri.UriSchemeHttps || (parsed.Scheme == Uri.UriSchemeHttp && parsed.IsLoopback))
@@ -133,7 +126,7 @@ internal static class BenchCommand
                 }
 
                 await using var stream = new GrpcIntake(server, token, System.Text.Encoding.UTF8.GetBytes(one));
-                var measured = await Phases(new ServeBench(stream.Send), "grpc stream", parse, rate, seconds, warmup, burst, connections, "callers", json, output).ConfigureAwait(false);
+                var measured = await loop.Run(new ServeBench(stream.Send), "grpc stream", "callers", parse, output).ConfigureAwait(false);
                 if (stream.Failure is { } why)
                 {
                     error.WriteLine($"rulesgate bench serve: the gRPC stream ended: {why}");
@@ -143,9 +136,9 @@ internal static class BenchCommand
             }
 
             var body = size == 0 ? System.Text.Encoding.UTF8.GetBytes(one) : ServeBench.Batch(one, size);
-            using var http = ServeBench.Client(parse.GetValue(connections));
+            using var http = ServeBench.Client(parse.GetValue(loop.Callers));
             var bench = ServeBench.Http(http, new Uri(server, size == 0 ? "v1/decisions" : "v1/decisions:batch"), token, body);
-            return await Phases(bench, size == 0 ? "single" : $"batch of {size}", parse, rate, seconds, warmup, burst, connections, "connections", json, output).ConfigureAwait(false);
+            return await loop.Run(bench, size == 0 ? "single" : $"batch of {size}", "connections", parse, output).ConfigureAwait(false);
         });
         return command;
     }
@@ -160,23 +153,16 @@ internal static class BenchCommand
         var request = new Option<string>("--request") { Description = "The request each order is (default samples/request-oversized-buy.json).", DefaultValueFactory = _ => "samples/request-oversized-buy.json" };
         var journal = new Option<string?>("--journal") { Description = "The journal decisions go to (it must exist); default: a new one in a temporary folder, removed afterwards." };
         var batch = new Option<int>("--batch") { Description = "Decide this many copies of the request together (OrderDesk.DecideAll); 0 (default): one at a time (OrderDesk.Decide).", DefaultValueFactory = _ => 0 };
-        var rate = new Option<double>("--rate") { Description = "Orders (or batches) a second, scheduled at fixed intervals (default 500).", DefaultValueFactory = _ => 500 };
-        var seconds = new Option<double>("--seconds") { Description = "How long the measured window lasts (default 10).", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<double>("--warmup") { Description = "Seconds at the same rate before measuring, not recorded (default 2).", DefaultValueFactory = _ => 2 };
-        var callers = new Option<int>("--callers") { Description = "Callers deciding at once in the burst (default 64).", DefaultValueFactory = _ => 64 };
-        var burst = new Option<double>("--burst") { Description = "Then decide closed-loop from --callers callers for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
-        var json = new Option<bool>("--json") { Description = "One JSON object a phase instead of the table." };
+        var loop = new OpenLoop("Orders (or batches)", new Option<int>("--callers") { Description = "Callers deciding at once in the burst (default 64).", DefaultValueFactory = _ => 64 }, "decide closed-loop from --callers callers");
         var command = new Command("desk", "The order path in process, as a C# order router calls it (OrderDesk), measured open-loop: orders scheduled at a fixed rate, each timed from its scheduled time to its decision, durable in the journal (group commit), into an HdrHistogram; prints p50/p90/p99/p99.9/max per phase.")
         {
-            EvalCommand.Policy, request, journal, batch, rate, seconds, warmup, callers, burst, json,
+            EvalCommand.Policy, request, journal, batch,
         };
+        loop.AddTo(command);
         command.SetAction(async (parse, cancellation) =>
         {
             var size = parse.GetValue(batch);
-            if (size < 0 || parse.GetValue(rate) is not > 0 || parse.GetValue(seconds) is not > 0 || parse.GetValue(warmup) < 0 || parse.GetValue(callers) < 1 || parse.GetValue(burst) < 0)
-            {
-                throw new FormatException("bench desk: --rate, --seconds and --callers must be above 0, and --batch, --warmup and --burst 0 or more.");
-            }
+            loop.Check(parse, "bench desk", size);
 
             var context = GateInputs.Read(parse.GetValue(request)!, CapitalContextJson.ReadRequest);
             if (GateInputs.Gate(CliOptions.Engine(parse), parse.GetValue(EvalCommand.Policy)!, error) is not { } gate)
@@ -202,7 +188,7 @@ internal static class BenchCommand
                         return false;
                     }
                 });
-                return await Phases(bench, size == 0 ? "desk" : $"desk, batch of {size}", parse, rate, seconds, warmup, burst, callers, "callers", json, output).ConfigureAwait(false);
+                return await loop.Run(bench, size == 0 ? "desk" : $"desk, batch of {size}", "callers", parse, output).ConfigureAwait(false);
             }
             finally
             {
@@ -216,28 +202,66 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>The fixed rate, then (with a burst) the burst and the fixed rate again second by second; printed as a table or JSON lines. Exit 1 when any request failed.</summary>
-    private static async Task<int> Phases(ServeBench bench, string label, ParseResult parse, Option<double> rate, Option<double> seconds, Option<double> warmup, Option<double> burst, Option<int> callers, string called, Option<bool> json, TextWriter output)
+    /// <summary>
+    /// The options of an open-loop bench (<c>bench serve</c>, <c>bench desk</c>) and how it runs: the fixed rate, then
+    /// (with a burst) the burst over <paramref name="Callers"/> and the fixed rate again second by second; printed as
+    /// a table or JSON lines.
+    /// </summary>
+    /// <param name="Unit">What the rate counts: "Requests", "Orders (or batches)".</param>
+    /// <param name="Closed">What the burst does, for its description.</param>
+    private sealed record OpenLoop(string Unit, Option<int> Callers, string Closed)
     {
-        var phases = new List<ServeBenchPhase>();
-        phases.AddRange((await bench.FixedRate($"{label} {parse.GetValue(rate)}/s", parse.GetValue(rate), TimeSpan.FromSeconds(parse.GetValue(warmup)), TimeSpan.FromSeconds(parse.GetValue(seconds))).ConfigureAwait(false)).Take(1));
-        if (parse.GetValue(burst) > 0)
+        public Option<double> Rate { get; } = new("--rate") { Description = $"{Unit} a second, scheduled at fixed intervals (default 500).", DefaultValueFactory = _ => 500 };
+
+        public Option<double> Seconds { get; } = new("--seconds") { Description = "How long the measured window lasts (default 10).", DefaultValueFactory = _ => 10 };
+
+        public Option<double> Warmup { get; } = new("--warmup") { Description = "Seconds at the same rate before measuring, not recorded (default 2).", DefaultValueFactory = _ => 2 };
+
+        public Option<double> Burst { get; } = new("--burst") { Description = $"Then {Closed} for this many seconds, and measure the fixed rate again second by second (default 0: no burst).", DefaultValueFactory = _ => 0 };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "One JSON object a phase instead of the table." };
+
+        public void AddTo(Command command)
         {
-            phases.Add(await bench.Burst(parse.GetValue(callers), TimeSpan.FromSeconds(parse.GetValue(burst)), called).ConfigureAwait(false));
-            phases.AddRange(await bench.FixedRate($"{label} after burst", parse.GetValue(rate), TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)).ConfigureAwait(false));
+            foreach (Option option in (Option[])[Rate, Seconds, Warmup, Callers, Burst, Json])
+            {
+                command.Options.Add(option);
+            }
         }
 
-        if (parse.GetValue(json))
+        /// <exception cref="FormatException">A figure out of range: one line naming them all.</exception>
+        public void Check(ParseResult parse, string name, int batch)
         {
-            phases.ForEach(phase => output.WriteLine(phase.Json()));
-        }
-        else
-        {
-            output.WriteLine(ServeBenchPhase.Header);
-            phases.ForEach(phase => output.WriteLine(phase.Row()));
+            if (batch < 0 || parse.GetValue(Rate) is not > 0 || parse.GetValue(Seconds) is not > 0 || parse.GetValue(Warmup) < 0 || parse.GetValue(Callers) < 1 || parse.GetValue(Burst) < 0)
+            {
+                throw new FormatException($"{name}: --rate, --seconds and {Callers.Name} must be above 0, and --batch, --warmup and --burst 0 or more.");
+            }
         }
 
-        return phases.Any(phase => phase.Failed > 0) ? ExitCodes.Failed : ExitCodes.Ok;
+        /// <summary>Runs the phases and prints them. Exit 1 when any request failed.</summary>
+        public async Task<int> Run(ServeBench bench, string label, string called, ParseResult parse, TextWriter output)
+        {
+            var rate = parse.GetValue(Rate);
+            var phases = new List<ServeBenchPhase>();
+            phases.AddRange((await bench.FixedRate($"{label} {rate}/s", rate, TimeSpan.FromSeconds(parse.GetValue(Warmup)), TimeSpan.FromSeconds(parse.GetValue(Seconds))).ConfigureAwait(false)).Take(1));
+            if (parse.GetValue(Burst) > 0)
+            {
+                phases.Add(await bench.Burst(parse.GetValue(Callers), TimeSpan.FromSeconds(parse.GetValue(Burst)), called).ConfigureAwait(false));
+                phases.AddRange(await bench.FixedRate($"{label} after burst", rate, TimeSpan.Zero, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(1)).ConfigureAwait(false));
+            }
+
+            if (parse.GetValue(Json))
+            {
+                phases.ForEach(phase => output.WriteLine(phase.Json()));
+            }
+            else
+            {
+                output.WriteLine(ServeBenchPhase.Header);
+                phases.ForEach(phase => output.WriteLine(phase.Row()));
+            }
+
+            return phases.Any(phase => phase.Failed > 0) ? ExitCodes.Failed : ExitCodes.Ok;
+        }
     }
 
     /// <summary>Both gates, and the capital gate alone on the same orders in the same run: <c>{"capital": …, "governed": …}</c>.</summary>

@@ -39,7 +39,7 @@ internal sealed record DiaryFigures(
         foreach (var row in rows)
         {
             var at = row.RecordedAt;
-            if (latest is { } before && (at < before.At || (at == before.At && row.Seq <= before.Seq)))
+            if (!After(latest, row))
             {
                 throw new ArgumentException($"diary rows are taken in time order; '{row.EntryId}' comes before the newest entry.", nameof(rows));
             }
@@ -67,7 +67,10 @@ internal sealed record DiaryFigures(
     }
 
     /// <summary>Whether <paramref name="row"/> may follow with <see cref="Then"/>: it is newer than every entry so far.</summary>
-    public bool Precedes(DiaryRow row) => Latest is not { } latest || row.RecordedAt > latest.At || (row.RecordedAt == latest.At && row.Seq > latest.Seq);
+    public bool Precedes(DiaryRow row) => After(Latest, row);
+
+    private static bool After(DiaryMark? latest, DiaryRow row) =>
+        latest is null || row.RecordedAt > latest.At || (row.RecordedAt == latest.At && row.Seq > latest.Seq);
 
     /// <summary>The figures as the gates read them.</summary>
     public DiaryMetrics Metrics(string policyId)
