@@ -12,7 +12,12 @@ namespace RulesGate.Storage.Postgres;
 public static class PostgresJournal
 {
     /// <summary>The layout this version writes and reads, kept in the table <c>rulesgate_format</c>; the same number as SQLite's.</summary>
-    internal const int Format = 3;
+    /// <remarks>Format 4 indexes segments by stream and type (<c>segment_keys</c>); a format-3 journal opened for writing is brought to it in place.</remarks>
+    internal const int Format = 4;
+
+    private const int Upgradable = 3;
+
+    private const string SegmentKeys = "CREATE TABLE IF NOT EXISTS segment_keys (key TEXT COLLATE \"C\" NOT NULL, first_seq BIGINT NOT NULL, PRIMARY KEY (key, first_seq));";
 
     /// <summary>The advisory lock every write transaction takes first: one writer at a time across every node.</summary>
     internal const long WriteLock = 0x5275_6c65_7347_6174;   // "RulesGat"
@@ -27,6 +32,7 @@ public static class PostgresJournal
         CREATE TABLE IF NOT EXISTS segments (
             first_seq BIGINT PRIMARY KEY, last_seq BIGINT NOT NULL, count INTEGER NOT NULL,
             streams TEXT COLLATE "C" NOT NULL, types TEXT COLLATE "C" NOT NULL, last_hash TEXT NOT NULL, body BYTEA NOT NULL);
+        {SegmentKeys}
         CREATE TABLE IF NOT EXISTS blobs (hash TEXT COLLATE "C" PRIMARY KEY, bytes BYTEA NOT NULL);
         CREATE TABLE IF NOT EXISTS projections (
             projection TEXT COLLATE "C" NOT NULL, id TEXT COLLATE "C" NOT NULL, value TEXT NOT NULL, seq BIGINT NOT NULL,
@@ -67,6 +73,7 @@ public static class PostgresJournal
     private static PostgresStorage Connect(string journal, bool create, bool readOnly, out bool created)
     {
         created = false;
+        int? upgradedFrom = null;
         var builder = Builder(journal);
         builder.Options = readOnly ? "-c default_transaction_read_only=on" : null;
         var location = Location(builder);
@@ -97,9 +104,15 @@ public static class PostgresJournal
                 Execute(connection, transaction, Schema);
                 created = true;
             }
+            else if (format == Upgradable && !readOnly)
+            {
+                upgradedFrom = Upgrade(connection, transaction) ? Upgradable : null;
+            }
             else if (format != Format)
             {
-                throw JournalException.Missing(format < Format
+                throw JournalException.Missing(format == Upgradable
+                    ? $"{location} is a journal of format {format}, which this RulesGate reads once it has brought it to format {Format} in place; open it once for writing ('rulesgate journal init --journal {location}' does, changing nothing else)."
+                    : format < Format
                     ? $"{location} is a journal of an earlier RulesGate (format {format}; this one reads format {Format}); keep it for reference and create a new one in another database."
                     : $"{location} is a journal of a newer RulesGate (format {format}; this one reads format {Format}); use that RulesGate to read it, nothing was changed.");
             }
@@ -117,7 +130,50 @@ public static class PostgresJournal
             throw;
         }
 
-        return new PostgresStorage(location, source);
+        return new PostgresStorage(location, source) { UpgradedFrom = upgradedFrom };
+    }
+
+    /// <summary>
+    /// Brings a format-3 journal to format 4 inside <paramref name="transaction"/>, under the write lock: the segment
+    /// index, filled from the segments' rows (which <c>journal verify</c> checks against their bodies, and the index
+    /// against them). Nothing else changes.
+    /// </summary>
+    /// <returns>Whether this call upgraded it (not another node meanwhile).</returns>
+    private static bool Upgrade(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({WriteLock})");
+        if (Scalar(connection, transaction, "SELECT format FROM rulesgate_format WHERE one = 1") as int? != Upgradable)
+        {
+            return false;
+        }
+
+        Execute(connection, transaction, SegmentKeys);
+        var rows = new List<(long First, string Streams, string Types)>();
+        using (var read = new NpgsqlCommand("SELECT first_seq, streams, types FROM segments", connection, transaction))
+        using (var reader = read.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        foreach (var (first, streams, types) in rows)
+        {
+            Index(connection, transaction, first, StoredSegment.KeysOf(streams, types));
+        }
+
+        Execute(connection, transaction, $"UPDATE rulesgate_format SET format = {Format} WHERE one = 1");
+        return true;
+    }
+
+    /// <summary>Lists the segment from <paramref name="first"/> in the segment index under each of <paramref name="keys"/>.</summary>
+    internal static void Index(NpgsqlConnection connection, NpgsqlTransaction transaction, long first, IEnumerable<string> keys)
+    {
+        using var command = new NpgsqlCommand("INSERT INTO segment_keys (key, first_seq) SELECT unnest(@keys), @first", connection, transaction);
+        command.Parameters.Add(new NpgsqlParameter("keys", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text) { Value = keys.ToArray() });
+        command.Parameters.AddWithValue("first", first);
+        command.ExecuteNonQuery();
     }
 
     /// <summary>The connection settings a <c>postgres://user:password@host:port/database?sslmode=…</c> URL or a connection string gives.</summary>

@@ -18,6 +18,8 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
 
     public string Location => location;
 
+    public int? UpgradedFrom { get; init; }
+
     public IDiaryStore Diary => diary;
 
     /// <summary>A transaction that takes an id and commits: the server must have room for its write-ahead log.</summary>
@@ -50,7 +52,7 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
     public IEnumerable<JournalEvent> Read(EventFilter filter)
     {
         using var connection = source.OpenConnection();
-        using var command = Filtered(connection, $"SELECT {EventColumns} FROM events WHERE seq BETWEEN @from AND @to AND (@stream::text IS NULL OR stream = @stream) AND (@types::text[] IS NULL OR type = ANY(@types)) ORDER BY seq", filter, wrap: false);
+        using var command = Filtered(connection, $"SELECT {EventColumns} FROM events WHERE seq BETWEEN @from AND @to AND (@stream::text IS NULL OR stream = @stream) AND (@types::text[] IS NULL OR type = ANY(@types)) ORDER BY seq", filter, keys: false);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
@@ -61,11 +63,34 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
     public IEnumerable<StoredSegment> Segments(EventFilter filter)
     {
         using var connection = source.OpenConnection();
-        using var command = Filtered(connection, $"SELECT {SegmentColumns} FROM segments WHERE last_seq >= @from AND first_seq <= @to AND (@stream::text IS NULL OR strpos(streams, @stream) > 0) AND (@types::text[] IS NULL OR EXISTS (SELECT 1 FROM unnest(@types) AS t WHERE strpos(types, t) > 0)) ORDER BY first_seq", filter, wrap: true);
+        // A stream or types are found through the segment index, so the cost follows the segments found, not those kept.
+        using var command = Filtered(connection, $"SELECT {SegmentColumns} FROM segments WHERE last_seq >= @from AND first_seq <= @to AND (@stream::text IS NULL OR first_seq IN (SELECT first_seq FROM segment_keys WHERE key = @stream)) AND (@types::text[] IS NULL OR first_seq IN (SELECT first_seq FROM segment_keys WHERE key = ANY(@types))) ORDER BY first_seq", filter, keys: true);
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             yield return SegmentOf(reader);
+        }
+    }
+
+    public IEnumerable<(long First, string Streams, string Types)> SegmentRows()
+    {
+        using var connection = source.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT first_seq, streams, types FROM segments ORDER BY first_seq", connection);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), reader.GetString(1), reader.GetString(2));
+        }
+    }
+
+    public IEnumerable<(long First, string Key)> SegmentIndex()
+    {
+        using var connection = source.OpenConnection();
+        using var command = new NpgsqlCommand("SELECT first_seq, key FROM segment_keys ORDER BY first_seq", connection);
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), reader.GetString(1));
         }
     }
 
@@ -133,16 +158,16 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
 
     public void Dispose() => source.Dispose();
 
-    /// <summary>A query over a range, a stream and types; <paramref name="wrap"/> asks for them between newlines, as a segment's index holds them.</summary>
-    private static NpgsqlCommand Filtered(NpgsqlConnection connection, string sql, EventFilter filter, bool wrap)
+    /// <summary>A query over a range, a stream and types; <paramref name="keys"/> asks for them as the segment index's keys (<see cref="StoredSegment.Keys"/>).</summary>
+    private static NpgsqlCommand Filtered(NpgsqlConnection connection, string sql, EventFilter filter, bool keys)
     {
         var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("from", filter.From);
         command.Parameters.AddWithValue("to", filter.To);
-        command.Parameters.Add(new NpgsqlParameter("stream", NpgsqlDbType.Text) { Value = filter.Stream is null ? DBNull.Value : wrap ? $"\n{filter.Stream}\n" : filter.Stream });
+        command.Parameters.Add(new NpgsqlParameter("stream", NpgsqlDbType.Text) { Value = filter.Stream is null ? DBNull.Value : keys ? StoredSegment.StreamKey(filter.Stream) : filter.Stream });
         command.Parameters.Add(new NpgsqlParameter("types", NpgsqlDbType.Array | NpgsqlDbType.Text)
         {
-            Value = filter.Types is { Count: > 0 } types ? types.Select(type => wrap ? $"\n{type}\n" : type).ToArray() : DBNull.Value,
+            Value = filter.Types is { Count: > 0 } types ? types.Select(type => keys ? StoredSegment.TypeKey(type) : type).ToArray() : DBNull.Value,
         });
         return command;
     }
@@ -181,8 +206,8 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
 
         public StoredSegment? LastSegment(string stream)
         {
-            using var command = Command($"SELECT {SegmentColumns} FROM segments WHERE strpos(streams, @stream) > 0 ORDER BY first_seq DESC LIMIT 1");
-            command.Parameters.AddWithValue("stream", $"\n{stream}\n");
+            using var command = Command($"SELECT {SegmentColumns} FROM segments WHERE first_seq = (SELECT max(first_seq) FROM segment_keys WHERE key = @stream)");
+            command.Parameters.AddWithValue("stream", StoredSegment.StreamKey(stream));
             using var reader = command.ExecuteReader();
             return reader.Read() ? SegmentOf(reader) : null;
         }
@@ -201,6 +226,7 @@ internal sealed class PostgresStorage(string location, NpgsqlDataSource source) 
             command.Parameters.AddWithValue("hash", segment.LastHash);
             command.Parameters.AddWithValue("body", segment.Body);
             command.ExecuteNonQuery();
+            PostgresJournal.Index(connection, transaction, segment.First, segment.Keys);
         }
 
         public void PutBlob(string hash, byte[] bytes)

@@ -13,8 +13,15 @@ public static class SqliteJournal
     public const string DefaultPath = "artifacts/rulesgate.db";
 
     /// <summary>The layout this version writes and reads, kept in the file's <c>user_version</c>.</summary>
-    /// <remarks>Format 2 added the segments table; format 3 keeps each policy's diary figures as a projection, and diary entries in segments.</remarks>
-    internal const int Format = 3;
+    /// <remarks>
+    /// Format 2 added the segments table; format 3 keeps each policy's diary figures as a projection, and diary entries
+    /// in segments; format 4 indexes segments by stream and type (<c>segment_keys</c>), and a format-3 journal opened
+    /// for writing is brought to it in place (<see cref="Upgrade"/>).
+    /// </remarks>
+    internal const int Format = 4;
+
+    /// <summary>The earliest format this version brings to <see cref="Format"/> in place.</summary>
+    private const int Upgradable = 3;
 
     private const int ReadOnlyDatabase = 8;    // SQLITE_READONLY
     private const int CannotOpen = 14;         // SQLITE_CANTOPEN
@@ -42,6 +49,7 @@ public static class SqliteJournal
         CREATE TABLE IF NOT EXISTS segments (
             first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, count INTEGER NOT NULL,
             streams TEXT NOT NULL, types TEXT NOT NULL, last_hash TEXT NOT NULL, body BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS segment_keys (key TEXT NOT NULL, first_seq INTEGER NOT NULL, PRIMARY KEY (key, first_seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS blobs (hash TEXT PRIMARY KEY, bytes BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS projections (
             projection TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -93,6 +101,7 @@ public static class SqliteJournal
 
         // A write that finds the lock held waits the busy timeout (5 s) once, not again and again for the driver's 30 s default.
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false, DefaultTimeout = 5 }.ToString());
+        int? upgradedFrom = null;
         try
         {
             connection.Open();
@@ -101,6 +110,11 @@ public static class SqliteJournal
             var empty = mode == SqliteOpenMode.ReadWriteCreate && !HasTables(connection);
             if (!empty)
             {
+                if (mode != SqliteOpenMode.ReadOnly && Version(connection) == Upgradable && Upgrade(connection))
+                {
+                    upgradedFrom = Upgradable;
+                }
+
                 CheckFormat(connection, path);
                 Query(connection, ReadCheck);
             }
@@ -123,7 +137,7 @@ public static class SqliteJournal
             throw;
         }
 
-        return new SqliteStorage(path, connection);
+        return new SqliteStorage(path, connection) { UpgradedFrom = upgradedFrom };
     }
 
     /// <summary>
@@ -160,6 +174,77 @@ public static class SqliteJournal
         return new SqliteStorage(path, connection);
     }
 
+    /// <summary>
+    /// Brings a format-3 journal to format 4 in one transaction: the segment index, filled from the segments' rows
+    /// (which <c>journal verify</c> checks against their bodies, and the index against them). Nothing else changes.
+    /// </summary>
+    /// <returns>Whether this call upgraded it (not another process meanwhile).</returns>
+    private static bool Upgrade(SqliteConnection connection)
+    {
+        Execute(connection, "PRAGMA busy_timeout=5000;");
+        using var transaction = connection.BeginTransaction(deferred: false);
+        using (var tables = connection.CreateCommand())
+        {
+            // Only a RulesGate journal is changed (another program's database may say 3 too), and only once: another
+            // process may have upgraded it meanwhile.
+            tables.Transaction = transaction;
+            tables.CommandText = $"SELECT (SELECT user_version FROM pragma_user_version) = {Upgradable} AND (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'segments', 'blobs', 'projections', 'head', 'diary')) = 6";
+            if ((long)tables.ExecuteScalar()! != 1)
+            {
+                return false;
+            }
+        }
+
+        using (var create = connection.CreateCommand())
+        {
+            create.Transaction = transaction;
+            create.CommandText = "CREATE TABLE segment_keys (key TEXT NOT NULL, first_seq INTEGER NOT NULL, PRIMARY KEY (key, first_seq)) WITHOUT ROWID";
+            create.ExecuteNonQuery();
+        }
+
+        var rows = new List<(long First, string Streams, string Types)>();
+        using (var read = connection.CreateCommand())
+        {
+            read.Transaction = transaction;
+            read.CommandText = "SELECT first_seq, streams, types FROM segments";
+            using var reader = read.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+            }
+        }
+
+        foreach (var (first, streams, types) in rows)
+        {
+            Index(connection, transaction, first, StoredSegment.KeysOf(streams, types));
+        }
+
+        using (var version = connection.CreateCommand())
+        {
+            version.Transaction = transaction;
+            version.CommandText = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"PRAGMA user_version = {Format}");
+            version.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return true;
+    }
+
+    /// <summary>Lists the segment from <paramref name="first"/> in the segment index under each of <paramref name="keys"/>.</summary>
+    internal static void Index(SqliteConnection connection, SqliteTransaction transaction, long first, IEnumerable<string> keys)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO segment_keys (key, first_seq) VALUES ($key, $first)";
+        var key = command.Parameters.Add("$key", SqliteType.Text);
+        command.Parameters.AddWithValue("$first", first);
+        foreach (var each in keys)
+        {
+            key.Value = each;
+            command.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>A journal of an earlier layout is named as one, never read as if it were this one.</summary>
     private static void CheckFormat(SqliteConnection connection, string path)
     {
@@ -169,7 +254,8 @@ public static class SqliteJournal
         {
             command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'events'";
             var journal = (long)command.ExecuteScalar()! > 0;
-            throw journal && version < Format ? JournalException.Missing($"{path} is a journal of an earlier RulesGate (format {version}; this one reads format {Format}); keep it for reference and create a new one with 'rulesgate journal init --journal NEW.db'.")
+            throw journal && version == Upgradable ? JournalException.Missing($"{path} is a journal of format {version}, which this RulesGate reads once it has brought it to format {Format} in place; open it once for writing ('rulesgate journal init --journal {path}' does, changing nothing else).")
+                : journal && version < Format ? JournalException.Missing($"{path} is a journal of an earlier RulesGate (format {version}; this one reads format {Format}); keep it for reference and create a new one with 'rulesgate journal init --journal NEW.db'.")
                 : journal && version > Format ? JournalException.Missing($"{path} is a journal of a newer RulesGate (format {version}; this one reads format {Format}); use that RulesGate to read it, nothing was changed.")
                 : JournalException.NotAJournal(path, new FormatException($"format {version}, expected {Format}"));
         }

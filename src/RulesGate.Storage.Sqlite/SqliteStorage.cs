@@ -20,6 +20,8 @@ internal sealed class SqliteStorage : IJournalStorage
 
     public string Location { get; }
 
+    public int? UpgradedFrom { get; init; }
+
     private readonly SqliteDiary diary;
 
     public IDiaryStore Diary => diary;
@@ -80,20 +82,48 @@ internal sealed class SqliteStorage : IJournalStorage
     {
         using var command = connection.CreateCommand();
         var types = filter.Types ?? [];
-        var typeTest = types.Count == 0 ? "" : $" AND ({string.Join(" OR ", types.Select((_, i) => $"instr(types, $type{i}) > 0"))})";
-        command.CommandText = $"SELECT {SegmentColumns} FROM segments WHERE last_seq >= $from AND first_seq <= $to AND ($stream IS NULL OR instr(streams, $stream) > 0){typeTest} ORDER BY first_seq";
+        // A stream or types are found through the segment index, so the cost follows the segments found, not those kept.
+        var streamTest = filter.Stream is null ? "" : " AND first_seq IN (SELECT first_seq FROM segment_keys WHERE key = $stream)";
+        var typeTest = types.Count == 0 ? "" : $" AND first_seq IN (SELECT first_seq FROM segment_keys WHERE key IN ({string.Join(", ", types.Select((_, i) => $"$type{i}"))}))";
+        command.CommandText = $"SELECT {SegmentColumns} FROM segments WHERE last_seq >= $from AND first_seq <= $to{streamTest}{typeTest} ORDER BY first_seq";
         command.Parameters.AddWithValue("$from", filter.From);
         command.Parameters.AddWithValue("$to", filter.To);
-        command.Parameters.AddWithValue("$stream", filter.Stream is null ? DBNull.Value : $"\n{filter.Stream}\n");
+        if (filter.Stream is not null)
+        {
+            command.Parameters.AddWithValue("$stream", StoredSegment.StreamKey(filter.Stream));
+        }
+
         for (var i = 0; i < types.Count; i++)
         {
-            command.Parameters.AddWithValue($"$type{i}", $"\n{types[i]}\n");
+            command.Parameters.AddWithValue($"$type{i}", StoredSegment.TypeKey(types[i]));
         }
 
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
             yield return SegmentOf(reader);
+        }
+    }
+
+    public IEnumerable<(long First, string Streams, string Types)> SegmentRows()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT first_seq, streams, types FROM segments ORDER BY first_seq";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), reader.GetString(1), reader.GetString(2));
+        }
+    }
+
+    public IEnumerable<(long First, string Key)> SegmentIndex()
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT first_seq, key FROM segment_keys ORDER BY first_seq";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            yield return (reader.GetInt64(0), reader.GetString(1));
         }
     }
 
@@ -191,8 +221,8 @@ internal sealed class SqliteStorage : IJournalStorage
 
         public StoredSegment? LastSegment(string stream)
         {
-            using var command = Command($"SELECT {SegmentColumns} FROM segments WHERE instr(streams, $stream) > 0 ORDER BY first_seq DESC LIMIT 1");
-            command.Parameters.AddWithValue("$stream", $"\n{stream}\n");
+            using var command = Command($"SELECT {SegmentColumns} FROM segments WHERE first_seq = (SELECT max(first_seq) FROM segment_keys WHERE key = $stream)");
+            command.Parameters.AddWithValue("$stream", StoredSegment.StreamKey(stream));
             using var reader = command.ExecuteReader();
             return reader.Read() ? SegmentOf(reader) : null;
         }
@@ -208,6 +238,7 @@ internal sealed class SqliteStorage : IJournalStorage
             command.Parameters.AddWithValue("$hash", segment.LastHash);
             command.Parameters.AddWithValue("$body", segment.Body);
             command.ExecuteNonQuery();
+            SqliteJournal.Index(connection, transaction, segment.First, segment.Keys);
         }
 
         public long StreamVersion(string stream)

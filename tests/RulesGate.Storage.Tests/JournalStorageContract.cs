@@ -434,6 +434,8 @@ public abstract class JournalStorageContract : IDisposable
         Assert.Equal([second], again.Segments(new EventFilter(Types: ["y"])), SegmentEquality.Instance);
         Assert.Equal([second], again.Segments(new EventFilter(From: 4)), SegmentEquality.Instance);
         Assert.Empty(again.Segments(new EventFilter(From: 4, To: 4)));
+        Assert.Equal([(1L, "\na\nb\n", "\nx\n"), (5L, "\nb\n", "\ny\n")], again.SegmentRows());
+        Assert.Equal([(1L, "s:a"), (1L, "s:b"), (1L, "t:x"), (5L, "s:b"), (5L, "t:y")], again.SegmentIndex().OrderBy(entry => entry.First).ThenBy(entry => entry.Key, StringComparer.Ordinal));
         using var transaction = storage.BeginWrite();
         Assert.Equal((6L, "hash-6"), transaction.Head());
         Assert.Equal(5, transaction.LastSegment("b")?.First);
@@ -452,6 +454,7 @@ public abstract class JournalStorageContract : IDisposable
 
         Assert.Equal(0, Again().LastSeq());
         Assert.Empty(Again().Segments(EventFilter.All));
+        Assert.Empty(Again().SegmentIndex());
     }
 
     [Fact]

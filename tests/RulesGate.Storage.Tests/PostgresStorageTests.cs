@@ -84,6 +84,40 @@ public sealed class PostgresJournalTests(PostgresServer server)
     }
 
     [Fact]
+    public void Format3Journal_OpenedForWriting_IndexesItsSegmentsInPlace_AndReadOnlyNamesHowToUpgrade()
+    {
+        var database = server.NewDatabase();
+        using (var store = PostgresJournal.Create(database))
+        {
+            store.Append([new JournalEntry("gate", "gate.decision", "{}"), new JournalEntry("gate", "gate.decision", "{}")], segment: true);
+            store.Append([new JournalEntry("ledger", "ledger.updated", "{}")]);
+            store.Append([new JournalEntry("killswitch", "killswitch.tripped", "{}")], segment: true);
+        }
+
+        using (var connection = new Npgsql.NpgsqlConnection(database))
+        {
+            // What a RulesGate of format 3 left: the same tables, without the segment index.
+            connection.Open();
+            using var command = new Npgsql.NpgsqlCommand("DROP TABLE segment_keys; UPDATE rulesgate_format SET format = 3", connection);
+            command.ExecuteNonQuery();
+        }
+
+        var refused = Assert.Throws<JournalException>(() => PostgresJournal.Open(database, readOnly: true));
+        Assert.Contains("journal of format 3", refused.Message, StringComparison.Ordinal);
+
+        using (var opened = PostgresJournal.Open(database))
+        {
+            Assert.Equal(3, opened.UpgradedFrom);
+        }
+
+        using var upgraded = PostgresJournal.Open(database, readOnly: true);
+        Assert.Null(upgraded.UpgradedFrom);
+        Assert.Equal([4L], upgraded.Read("killswitch").Select(e => e.Seq));
+        Assert.Equal([1L, 2], upgraded.Read("gate").Select(e => e.Seq));
+        Assert.True(JournalVerifier.Verify(upgraded).Intact, JournalVerifier.Verify(upgraded).Problem);
+    }
+
+    [Fact]
     public void DatabaseOfAnotherProgram_IsNamedAndLeftAlone()
     {
         var database = server.NewDatabase();

@@ -137,7 +137,9 @@ internal static class JournalCommand
         {
             var path = parse.GetValue(initJournal)!;
             using var store = Create(path, out var existed);
-            output.WriteLine(existed ? $"{store.Location} is already a journal ({store.LastSeq()} events); left as it is." : $"Created the journal {store.Location}.");
+            output.WriteLine(!existed ? $"Created the journal {store.Location}."
+                : store.UpgradedFrom is { } earlier ? $"{store.Location} is already a journal ({store.LastSeq()} events); brought from format {earlier} to this RulesGate's in place (its segments indexed by stream and type), nothing else changed."
+                : $"{store.Location} is already a journal ({store.LastSeq()} events); left as it is.");
             return ExitCodes.Ok;
         });
         return new Command("journal", "Create and inspect the append-only, hash-chained journal, and anchor it with signed checkpoints.") { init, verify, Export(output), Show(output), keygen, checkpointCommand, prove, verifyProof, Signatures(output), Types(output) };

@@ -15,6 +15,9 @@ public interface IJournalStorage : IDisposable
     /// <summary>Where the journal lives, for messages: a file path or a server and database.</summary>
     string Location { get; }
 
+    /// <summary>The earlier format this journal was brought from in place as it was opened, or null when it was of this one.</summary>
+    int? UpgradedFrom { get; }
+
     /// <summary>Starts the one write transaction: nothing it does is visible to a reader, or survives, before <see cref="IStorageTransaction.Commit"/>.</summary>
     IStorageTransaction BeginWrite();
 
@@ -29,6 +32,18 @@ public interface IJournalStorage : IDisposable
 
     /// <summary>The sequence number of the last event, on a row or in a segment; 0 for an empty journal.</summary>
     long LastSeq();
+
+    /// <summary>
+    /// Every segment's row without its body, as (first sequence number, streams, types), by first sequence number,
+    /// streamed: what <c>journal verify</c> compares the segment index with.
+    /// </summary>
+    IEnumerable<(long First, string Streams, string Types)> SegmentRows();
+
+    /// <summary>
+    /// The segment index as kept, (first sequence number, key) for each <see cref="StoredSegment.Keys"/> of each
+    /// segment, by first sequence number, streamed; <see cref="Segments"/> finds a stream's or a type's segments through it.
+    /// </summary>
+    IEnumerable<(long First, string Key)> SegmentIndex();
 
     /// <summary>The content kept under <paramref name="hash"/>, or null.</summary>
     byte[]? Blob(string hash);
@@ -74,7 +89,7 @@ public interface IStorageTransaction : IDisposable
 
     void Insert(JournalEvent appended);
 
-    /// <summary>Keeps a segment: one row for a batch of events (<see cref="JournalSegment"/>).</summary>
+    /// <summary>Keeps a segment: one row for a batch of events (<see cref="JournalSegment"/>), and its <see cref="StoredSegment.Keys"/> in the segment index.</summary>
     void Insert(StoredSegment segment);
 
     /// <summary>Keeps <paramref name="bytes"/> under <paramref name="hash"/> unless something is kept there already.</summary>

@@ -10,7 +10,25 @@ namespace RulesGate.Core.Journal;
 /// </summary>
 /// <param name="Streams">Each distinct stream between newlines, as <c>\nrun:a\ngate\n</c>, so a stream is found by <c>\n{stream}\n</c>.</param>
 /// <param name="Types">Each distinct type, the same way.</param>
-public sealed record StoredSegment(long First, long Last, int Count, string Streams, string Types, string LastHash, byte[] Body);
+public sealed record StoredSegment(long First, long Last, int Count, string Streams, string Types, string LastHash, byte[] Body)
+{
+    /// <summary>
+    /// The keys the storage indexes the segment by (<c>s:STREAM</c> for each stream, <c>t:TYPE</c> for each type), so
+    /// a read of one stream or type finds its segments through an index rather than by scanning every segment's row.
+    /// </summary>
+    public IEnumerable<string> Keys => KeysOf(Streams, Types);
+
+    /// <summary>The index keys of a segment whose row holds <paramref name="streams"/> and <paramref name="types"/>.</summary>
+    public static IEnumerable<string> KeysOf(string streams, string types) =>
+        streams.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(StreamKey)
+            .Concat(types.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(TypeKey));
+
+    /// <summary>The index key of the segments that hold events of <paramref name="stream"/>.</summary>
+    public static string StreamKey(string stream) => "s:" + stream;
+
+    /// <summary>The index key of the segments that hold events of <paramref name="type"/>.</summary>
+    public static string TypeKey(string type) => "t:" + type;
+}
 
 /// <summary>
 /// The encoding of a segment, standard and self-describing so that any CBOR and zstd tool reads it years later:

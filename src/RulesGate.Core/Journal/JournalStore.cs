@@ -37,6 +37,9 @@ public sealed class JournalStore : IDisposable
     /// <summary>Where the journal lives, for messages.</summary>
     public string Location => storage.Location;
 
+    /// <summary>The earlier format the journal was brought from in place as it was opened (<see cref="IJournalStorage.UpgradedFrom"/>), or null.</summary>
+    public int? UpgradedFrom => storage.UpgradedFrom;
+
     /// <summary>The diary's projection and its metrics.</summary>
     public IDiaryStore Diary => storage.Diary;
 
@@ -252,6 +255,41 @@ public sealed class JournalStore : IDisposable
 
     /// <summary>Every projection document, by projection and id.</summary>
     internal IReadOnlyList<StoredProjection> Projections() => storage.All(null);
+
+    /// <summary>
+    /// The first segment the segment index does not list by exactly its streams and types (a read of a stream or type
+    /// would miss it, or find it where it has nothing), or an index entry of no segment; null when the index is true to
+    /// the segments' rows. Those rows are checked against their bodies as the chain is walked, so this completes the check.
+    /// </summary>
+    internal string? SegmentIndexProblem()
+    {
+        using var index = storage.SegmentIndex().GetEnumerator();
+        var next = index.MoveNext() ? index.Current : ((long First, string Key)?)null;
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (first, streams, types) in storage.SegmentRows())
+        {
+            listed.Clear();
+            for (; next is { } entry && entry.First <= first; next = index.MoveNext() ? index.Current : null)
+            {
+                if (entry.First < first)
+                {
+                    return Orphan(entry);
+                }
+
+                listed.Add(entry.Key);
+            }
+
+            if (!listed.SetEquals(StoredSegment.KeysOf(streams, types)))
+            {
+                return $"the segment index does not list the segment from event {first} by its streams and types (the index was edited behind the journal).";
+            }
+        }
+
+        return next is { } left ? Orphan(left) : null;
+
+        static string Orphan((long First, string Key) entry) =>
+            $"the segment index lists '{entry.Key}' for a segment from event {entry.First}, and there is none (the index was edited behind the journal).";
+    }
 
     /// <summary>The events for <paramref name="entries"/> after <paramref name="head"/>, each linked to the one before.</summary>
     private static List<JournalEvent> Chain(IReadOnlyList<JournalEntry> entries, (long Seq, string Hash) head, string stamp)

@@ -74,8 +74,8 @@ public static class JournalVerifier
             return Broken(count, count + 1, $"the journal ends at event {count}, but event {head.Seq} was recorded as its last (rows were removed from the end).");
         }
 
-        // The chain holds; what is left to break is a projection, which no event number names.
-        var problem = Blobs(store, blobs) ?? Projections(store, projected) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
+        // The chain holds; what is left to break is a blob, the segment index or a projection, which no event number names.
+        var problem = Blobs(store, blobs) ?? store.SegmentIndexProblem() ?? Projections(store, projected) ?? tables.Select(check => check(store)).FirstOrDefault(found => found is not null);
         return new JournalVerification(count, null, problem);
     }
 

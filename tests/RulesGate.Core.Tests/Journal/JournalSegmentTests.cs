@@ -171,6 +171,75 @@ public sealed class JournalSegmentTests : IDisposable
     }
 
     [Fact]
+    public void Read_OfAStreamOrType_FindsItsSegmentsThroughTheSegmentIndex()
+    {
+        Filled().Dispose();
+
+        // A segment the index does not list under a stream is not found by a read of that stream: the index is what
+        // the read consults, which is why journal verify checks it (below).
+        Sql.Tamper(DbPath, "DELETE FROM segment_keys WHERE first_seq = 6 AND key = 's:run:r1'");
+        using var store = SqliteJournal.Open(DbPath, readOnly: true);
+
+        Assert.Equal([1L, 2, 3, 4], store.Read("run:r1").Select(e => e.Seq));
+        Assert.Equal([1L, 2, 3, 4, 6, 7, 8, 9], store.Read(type: "gate.decision").Select(e => e.Seq));
+        Assert.Equal(9, store.Read().Count());
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM segment_keys WHERE first_seq = 6 AND key = 's:run:r1'", "does not list the segment from event 6")]
+    [InlineData("UPDATE segment_keys SET key = 't:ledger.updated' WHERE first_seq = 1 AND key = 't:gate.decision'", "does not list the segment from event 1")]
+    [InlineData("INSERT INTO segment_keys (key, first_seq) VALUES ('s:killswitch', 6)", "does not list the segment from event 6")]
+    [InlineData("INSERT INTO segment_keys (key, first_seq) VALUES ('s:killswitch', 5)", "lists 's:killswitch' for a segment from event 5, and there is none")]
+    [InlineData("INSERT INTO segment_keys (key, first_seq) VALUES ('s:killswitch', 99)", "lists 's:killswitch' for a segment from event 99, and there is none")]
+    public void Verify_SegmentIndexEditedBehindTheJournal_IsNamed(string tamper, string named)
+    {
+        Filled().Dispose();
+        Assert.True(Verify().Intact);
+        Sql.Tamper(DbPath, tamper);
+
+        var result = Verify();
+
+        Assert.False(result.Intact);
+        Assert.Null(result.BrokenAt);    // every event holds; the index around them does not
+        Assert.Contains(named, result.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_OfAFormat3Journal_ForWriting_IndexesItsSegmentsInPlace_AndReadOnlyNamesHowToUpgrade()
+    {
+        Filled().Dispose();
+        var before = Verify();
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            // What a RulesGate of format 3 left: the same tables, without the segment index.
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "DROP TABLE segment_keys; PRAGMA user_version = 3;";
+            command.ExecuteNonQuery();
+        }
+
+        var refused = Assert.Throws<JournalException>(() => SqliteJournal.Open(DbPath, readOnly: true));
+        Assert.Contains("journal of format 3", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("'rulesgate journal init --journal", refused.Message, StringComparison.Ordinal);
+
+        using (var upgraded = SqliteJournal.Open(DbPath))
+        {
+            Assert.Equal(3, upgraded.UpgradedFrom);
+            Assert.Equal([1L, 2, 3, 4, 6, 7, 8, 9], upgraded.Read("run:r1").Select(e => e.Seq));
+            Assert.Equal([5L], upgraded.Read("ledger:alpha").Select(e => e.Seq));
+        }
+
+        using (var again = SqliteJournal.Open(DbPath))
+        {
+            Assert.Null(again.UpgradedFrom);
+        }
+
+        var after = Verify();
+        Assert.True(after.Intact, after.Problem);
+        Assert.Equal(before.Events, after.Events);
+    }
+
+    [Fact]
     public void Verify_SegmentDeleted_NamesTheMissingEvents()
     {
         Filled().Dispose();
