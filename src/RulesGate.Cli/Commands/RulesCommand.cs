@@ -1,21 +1,24 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core.Gate;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate rules check|test|hash|explain</c>.</summary>
+/// <summary><c>rulesgate rules check|test|hash|explain|impact|kinds</c>.</summary>
 internal static class RulesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var rules = new Command("rules", "Check, test, hash and explain rule files.");
+        var rules = new Command("rules", "Check, test, hash and explain rule files, and see what a change would have done to the journal's decisions.");
         rules.Subcommands.Add(Check(output, error));
         rules.Subcommands.Add(Test(output, error));
         rules.Subcommands.Add(Hash(output, error));
         rules.Subcommands.Add(Explain(output, error));
+        rules.Subcommands.Add(Impact(output, error));
         rules.Subcommands.Add(Kinds(output));
         return rules;
     }
@@ -164,26 +167,66 @@ internal static class RulesCommand
 
     private static Command Explain(TextWriter output, TextWriter error)
     {
-        var file = new Argument<string>("RULEFILE") { Description = "A rule file." };
-        var input = CliOptions.Input("CONTEXT.json", "The JSON context the rules see: for a CapitalPolicy, { intent, portfolio, market, execution }.");
-        var command = new Command("explain", "For every rule: whether it fires on the context, and the value of every operand of its condition.") { file, input };
+        var file = new Argument<string?>("RULEFILE") { Description = "A rule file; with --seq and without it, the rule file that made that decision (the journal's copy).", Arity = ArgumentArity.ZeroOrOne };
+        var input = CliOptions.Input("CONTEXT.json", "The JSON context the rules see: for a CapitalPolicy, { intent, portfolio, market, execution }; not with --seq.", optional: true);
+        var seq = new Option<long?>("--seq") { Description = "Instead of CONTEXT.json, the request of the capital decision journaled as this event (journal show lists them)." };
+        var journal = JournalCommand.JournalOption();
+        var command = new Command("explain", "For every rule: whether it fires on the context, and the value of every operand of its condition.") { file, input, seq, journal };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(file)!;
-            var contextPath = parse.GetValue(input)!;
-            RequireExists(path);
-            RequireExists(contextPath);
-            var compiled = CliOptions.Engine(parse).Load(path);
-            if (compiled.Value is not { } bundle)
+            var (path, contextPath, at) = (parse.GetValue(file), parse.GetValue(input), parse.GetValue(seq));
+            IReadOnlyList<RuleExplanation> explained;
+            string heading;
+            if (at is { } number)
             {
-                Report(compiled.Diagnostics, error);
-                return ExitCodes.Error;
+                if (contextPath is not null)
+                {
+                    throw new FormatException($"rules explain: give CONTEXT.json or --seq, not both; '{contextPath}' and --seq {number} were given.");
+                }
+
+                using var store = JournalCommand.ReadOnly(parse.GetValue(journal)!);
+                var e = store.Event(number) ?? throw new FormatException($"--seq {number}: the journal {store.Location} has no event {number} (it holds {store.LastSeq()}).");
+                var engine = CliOptions.Engine(parse);
+                if (path is null)
+                {
+                    var (recorded, rules) = CapitalReplay.Explain(store.Blob, engine, e);
+                    (heading, explained) = ($"{recorded} (as recorded) on the request of event {number}", rules);
+                }
+                else
+                {
+                    RequireExists(path);
+                    var candidate = CapitalPolicies.Load(engine, path);
+                    if (candidate.Value is not { } bundle)
+                    {
+                        Report(candidate.Diagnostics, error);
+                        return ExitCodes.Error;
+                    }
+
+                    (heading, explained) = ($"{bundle.Identity} on the request of event {number}", RuleExplainer.Explain(bundle, CapitalReplay.RequestOf(e)));
+                }
+            }
+            else
+            {
+                if (path is null || contextPath is null)
+                {
+                    throw new FormatException("rules explain: give RULEFILE and CONTEXT.json, or --seq N for a journaled decision's request; see 'rulesgate rules explain --help'.");
+                }
+
+                RequireExists(path);
+                RequireExists(contextPath);
+                var compiled = CliOptions.Engine(parse).Load(path);
+                if (compiled.Value is not { } bundle)
+                {
+                    Report(compiled.Diagnostics, error);
+                    return ExitCodes.Error;
+                }
+
+                using var json = StrictJson.ParseFile(contextPath);
+                (heading, explained) = ($"{bundle.Identity} on {contextPath}", RuleExplainer.Explain(bundle, bundle.Kind.ReadContext(json.RootElement, bundle.File)));
             }
 
-            using var json = StrictJson.ParseFile(contextPath);
-            var context = bundle.Kind.ReadContext(json.RootElement, bundle.File);
-            output.WriteLine($"{bundle.Identity} on {contextPath}");
-            foreach (var rule in RuleExplainer.Explain(bundle, context))
+            output.WriteLine(heading);
+            foreach (var rule in explained)
             {
                 var verdict = rule.Fired switch { true => "FIRED", false => "quiet", null => $"ERROR  {rule.Error} (fails closed)" };
                 output.WriteLine($"{rule.RuleId}  {verdict}");
@@ -196,6 +239,106 @@ internal static class RulesCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Impact(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<string>("CANDIDATE") { Description = "The candidate capital rule file (a CapitalPolicy, or a PolicyGate policy): what the change would make of the rules." };
+        var journal = JournalCommand.JournalOption();
+        var since = new Option<string?>("--since") { Description = "Only decisions at or after this UTC time, such as 2026-11-30T00:00:00Z (default: the journal's first)." };
+        var until = new Option<string?>("--until") { Description = "Only decisions before this UTC time (default: up to the last)." };
+        var json = CliOptions.Json("{candidate, policy_id, since, until, judged, other_policies, malformed, changed, notional, transitions, rules, strategies, symbols: [{name, decisions, notional}], examples: [...]}");
+        var command = new Command("impact", "Judge every journaled decision of the candidate's policy (its id, any version) in the window again under the candidate, on the request the journal holds, and report what would change: by verdict transition, rule, strategy and symbol, with the notional affected and the first examples. Exit 0 with the report; 2 when no decision of that policy is in the window.") { file, journal, since, until, json };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            var (from, to) = (parse.GetValue(since) is { } s ? CliOptions.Utc(s, "--since") : (DateTimeOffset?)null, parse.GetValue(until) is { } u ? CliOptions.Utc(u, "--until") : (DateTimeOffset?)null);
+            if (from >= to)
+            {
+                throw new FormatException($"--since {from:yyyy-MM-ddTHH:mm:ssZ} is not before --until {to:yyyy-MM-ddTHH:mm:ssZ}; the window would hold nothing.");
+            }
+
+            RequireExists(path);
+            var engine = CliOptions.Engine(parse);
+            var compiled = CapitalPolicies.Load(engine, path);
+            if (compiled.Value is not { } candidate)
+            {
+                Report(compiled.Diagnostics, error);
+                return ExitCodes.Error;
+            }
+
+            var journalName = parse.GetValue(journal)!;
+            using var store = JournalCommand.ReadOnly(journalName);
+            var report = RuleImpact.Run(store, engine, candidate, from, to);
+            if (report.Judged == 0)
+            {
+                // An impact over nothing must not read as "no impact".
+                throw new FormatException($"rules impact: the journal {store.Location} has no decision of {report.PolicyId} {Window(report)} ({Skipped(report)}); nothing was judged. Name the journal with --journal, or widen --since/--until.");
+            }
+
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(ReportJson.Impact(report));
+                return ExitCodes.Ok;
+            }
+
+            WriteImpact(output, report, path, journalName);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string Skipped(ImpactReport report) => string.Create(CultureInfo.InvariantCulture,
+        $"{report.OtherPolicies:N0} {(report.OtherPolicies == 1 ? "decision" : "decisions")} of other policies, {report.Malformed:N0} malformed {(report.Malformed == 1 ? "line" : "lines")}");
+
+    private static string Window(ImpactReport report) => (report.Since, report.Until) switch
+    {
+        (null, null) => "in the whole journal",
+        ({ } since, null) => string.Create(CultureInfo.InvariantCulture, $"since {since:yyyy-MM-ddTHH:mm:ssZ}"),
+        (null, { } until) => string.Create(CultureInfo.InvariantCulture, $"before {until:yyyy-MM-ddTHH:mm:ssZ}"),
+        ({ } since, { } until) => string.Create(CultureInfo.InvariantCulture, $"from {since:yyyy-MM-ddTHH:mm:ssZ} to {until:yyyy-MM-ddTHH:mm:ssZ}"),
+    };
+
+    private static void WriteImpact(TextWriter output, ImpactReport report, string candidatePath, string journal)
+    {
+        var share = report.Changed * 100.0 / report.Judged;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{report.Candidate} on {report.Judged:N0} journaled decisions of {report.PolicyId} {Window(report)}: {report.Changed:N0} would change ({share:0.##}%), notional {report.Notional:N2}."));
+        if (report.OtherPolicies + report.Malformed > 0)
+        {
+            output.WriteLine($"Not judged: {Skipped(report)}.");
+        }
+
+        foreach (var (title, counts) in new[] { ("By verdict", report.Transitions), ("By rule", report.Rules), ("By strategy", report.Strategies), ("By symbol", report.Symbols) })
+        {
+            if (counts.Count == 0)
+            {
+                continue;
+            }
+
+            output.WriteLine();
+            output.WriteLine(title);
+            var width = counts.Max(count => count.Name.Length);
+            foreach (var count in counts)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {count.Name.PadRight(width)}  {count.Decisions,9:N0}  notional {count.Notional:N2}"));
+            }
+        }
+
+        if (report.Examples.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine("First examples, with how to see why");
+        var journalArgument = journal == JournalCommand.JournalOption().GetDefaultValue()?.ToString() ? "" : $" --journal {journal}";
+        foreach (var example in report.Examples)
+        {
+            output.WriteLine($"  {example.Change}: event {example.Seq} at {example.Time}, intent {example.IntentId} ({example.StrategyId}, {example.Symbol})");
+            output.WriteLine($"    before  {example.Before}    rulesgate rules explain --seq {example.Seq}{journalArgument}");
+            output.WriteLine($"    after   {example.After}    rulesgate rules explain {candidatePath} --seq {example.Seq}{journalArgument}");
+        }
     }
 
     internal static List<RuleTestOutcome> RunTests(RuleEngine engine, string target)

@@ -104,7 +104,14 @@ public static class CapitalReplay
         return (bundle, RuleExplainer.Explain(rules, rules.Kind.ReadContext(payload.GetProperty("request"), rules.File)));
     }
 
-    private static void Gate(Func<string, byte[]?> blobOf, RuleEngine engine, Dictionary<string, CapitalGate> gates, string bundle, string hash)
+    /// <summary>The request a recorded capital decision was made on, as the rules saw it.</summary>
+    /// <exception cref="FormatException">The event is not a capital decision.</exception>
+    public static CapitalContext RequestOf(JournalEvent e) => e.Type == GateJournal.DecisionType
+        ? Recorded.Of(e).Context()
+        : throw new FormatException($"Event {e.Seq} is a {e.Type}, not a {GateJournal.DecisionType}; only capital decisions have a request.");
+
+    /// <summary>Compiles, once, the rule file <paramref name="hash"/> names from the journal's copy, checked against its hash.</summary>
+    internal static void Gate(Func<string, byte[]?> blobOf, RuleEngine engine, Dictionary<string, CapitalGate> gates, string bundle, string hash)
     {
         if (gates.ContainsKey(hash))
         {
@@ -126,7 +133,7 @@ public static class CapitalReplay
     /// One recorded decision or malformed line, read from its payload: for a decision its rule file, its request and
     /// the decision as recorded (its CBOR, or its JSON text for a decision journaled as JSON).
     /// </summary>
-    private sealed record Recorded(JournalEvent Event, string? Bundle, string? BundleHash, ReadOnlyMemory<byte> Request, ReadOnlyMemory<byte> Decision)
+    internal sealed record Recorded(JournalEvent Event, string? Bundle, string? BundleHash, ReadOnlyMemory<byte> Request, ReadOnlyMemory<byte> Decision)
     {
         public static Recorded Of(JournalEvent e)
         {
@@ -177,6 +184,19 @@ public static class CapitalReplay
                 : new Recorded(e, bundle, bundleHash, request, decision);
         }
 
+        /// <summary>The request the decision was made on.</summary>
+        public CapitalContext Context()
+        {
+            if (Decision.IsEmpty)
+            {
+                using var document = JsonDocument.Parse(Event.Payload);
+                return CapitalContextJson.ReadRequest(document.RootElement.GetProperty("request"));
+            }
+
+            using var request = JsonDocument.Parse(CborDocument.ToJson(Request));
+            return CapitalContextJson.ReadRequest(request.RootElement);
+        }
+
         /// <summary>Replays it; the mismatch, or null when it is reproduced.</summary>
         public ReplayMismatch? Replay(Dictionary<string, CapitalGate> gates)
         {
@@ -188,25 +208,20 @@ public static class CapitalReplay
             }
 
             var gate = gates[BundleHash];
+            var context = Context();
             if (Decision.IsEmpty)
             {
                 using var document = JsonDocument.Parse(Event.Payload);
-                var payload = document.RootElement;
-                var context = CapitalContextJson.ReadRequest(payload.GetProperty("request"));
                 var replayed = JsonText.Write(writer => CapitalJson.WriteDecision(writer, gate.Decide(context), withTiming: false), pretty: false);
-                var recorded = payload.GetProperty("decision").GetRawText();
+                var recorded = document.RootElement.GetProperty("decision").GetRawText();
                 return recorded == replayed ? null : new ReplayMismatch(Event.Seq, context.Intent.IntentId, recorded, replayed);
             }
 
-            using (var request = JsonDocument.Parse(CborDocument.ToJson(Request)))
-            {
-                var context = CapitalContextJson.ReadRequest(request.RootElement);
-                var decision = gate.Decide(context);
-                var replayed = CborDocument.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false));
-                return replayed.AsSpan().SequenceEqual(Decision.Span)
-                    ? null
-                    : new ReplayMismatch(Event.Seq, context.Intent.IntentId, CborDocument.ToJson(Decision), CborDocument.ToJson(replayed));
-            }
+            var decision = gate.Decide(context);
+            var again = CborDocument.Write(writer => CapitalJson.WriteDecision(writer, decision, withTiming: false));
+            return again.AsSpan().SequenceEqual(Decision.Span)
+                ? null
+                : new ReplayMismatch(Event.Seq, context.Intent.IntentId, CborDocument.ToJson(Decision), CborDocument.ToJson(again));
         }
     }
 

@@ -101,4 +101,58 @@ public static class ReportJson
         writer.WriteEndArray();
         writer.WriteEndObject();
     }, pretty: false);
+
+    /// <summary>
+    /// <c>rules impact</c>: <c>{candidate, policy_id, since, until, judged, other_policies, malformed, changed, notional,
+    /// transitions, rules, strategies, symbols: [{name, decisions, notional}], examples: [{change, seq, time, intent_id,
+    /// strategy_id, symbol, recorded_bundle, before, after}]}</c>.
+    /// </summary>
+    public static string Impact(RulesGate.Core.Gate.ImpactReport report) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("candidate"u8, report.Candidate);
+        writer.WriteString("policy_id"u8, report.PolicyId);
+        writer.WritePropertyName("since"u8);
+        JsonText.Value(writer, report.Since?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WritePropertyName("until"u8);
+        JsonText.Value(writer, report.Until?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        writer.WriteNumber("judged"u8, report.Judged);
+        writer.WriteNumber("other_policies"u8, report.OtherPolicies);
+        writer.WriteNumber("malformed"u8, report.Malformed);
+        writer.WriteNumber("changed"u8, report.Changed);
+        writer.WriteNumber("notional"u8, Math.Round(report.Notional, 2));
+        foreach (var (name, counts) in new[] { ("transitions", report.Transitions), ("rules", report.Rules), ("strategies", report.Strategies), ("symbols", report.Symbols) })
+        {
+            writer.WriteStartArray(name);
+            foreach (var count in counts)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name"u8, count.Name);
+                writer.WriteNumber("decisions"u8, count.Decisions);
+                writer.WriteNumber("notional"u8, Math.Round(count.Notional, 2));
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteStartArray("examples"u8);
+        foreach (var example in report.Examples)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("change"u8, example.Change);
+            writer.WriteNumber("seq"u8, example.Seq);
+            writer.WriteString("time"u8, example.Time);
+            writer.WriteString("intent_id"u8, example.IntentId);
+            writer.WriteString("strategy_id"u8, example.StrategyId);
+            writer.WriteString("symbol"u8, example.Symbol);
+            writer.WriteString("recorded_bundle"u8, example.RecordedBundle);
+            writer.WriteString("before"u8, example.Before);
+            writer.WriteString("after"u8, example.After);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
 }
