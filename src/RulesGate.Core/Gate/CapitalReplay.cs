@@ -193,8 +193,7 @@ public static class CapitalReplay
                 return CapitalContextJson.ReadRequest(document.RootElement.GetProperty("request"));
             }
 
-            using var request = JsonDocument.Parse(CborDocument.ToJson(Request));
-            return CapitalContextJson.ReadRequest(request.RootElement);
+            return CborDocument.ReadAsJson(Request, CapitalContextJson.ReadRequest);
         }
 
         /// <summary>Replays it; the mismatch, or null when it is reproduced.</summary>

@@ -37,7 +37,7 @@ public sealed record ImpactReport(
 /// the candidate, on the request the journal holds, and compares it with the decision of the rule file that made it
 /// (the journal's copy, checked against its hash; <c>journal replay</c> checks that this reproduces the journal).
 /// A decision changes when its verdict does, when a MODIFY's quantity does, or when the rules that fire do.
-/// Decisions are judged a chunk at a time on every core.
+/// Decisions are judged a chunk at a time on every core; the counts are taken in journal order.
 /// </summary>
 public static class RuleImpact
 {
@@ -83,7 +83,25 @@ public static class RuleImpact
             }
 
             var changes = new Change?[wanted.Count];
-            Parallel.For(0, wanted.Count, i => changes[i] = Compare(wanted[i], gates[wanted[i].BundleHash!], after));
+            var failed = new Exception?[wanted.Count];
+            Parallel.For(0, wanted.Count, i =>
+            {
+                try
+                {
+                    changes[i] = Compare(wanted[i], gates[wanted[i].BundleHash!], after);
+                }
+                catch (Exception error) when (error is not OutOfMemoryException)
+                {
+                    failed[i] = error;
+                }
+            });
+
+            // The first failure in journal order, as judging one by one would meet it.
+            if (failed.FirstOrDefault(error => error is not null) is { } first)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+            }
+
             foreach (var change in changes)
             {
                 tally.Add(change);
@@ -110,15 +128,17 @@ public static class RuleImpact
         return (since is null || time >= since) && (until is null || time < until);
     }
 
-    private sealed record Change(string Name, CapitalReplay.Recorded Recorded, CapitalContext Context, CapitalDecision Before, CapitalDecision After, double Notional);
+    /// <summary>A decision that changes, with what the tally counts worked out where it is judged, on every core.</summary>
+    private sealed record Change(string Name, CapitalReplay.Recorded Recorded, CapitalContext Context, CapitalDecision Before, CapitalDecision After, double Notional, IReadOnlyList<string> Rules);
 
     private static Change? Compare(CapitalReplay.Recorded recorded, CapitalGate before, CapitalGate after)
     {
         var context = recorded.Context();
         var (was, now) = (before.Decide(context), after.Decide(context));
+        var (fired, firing) = (Fired(was), Fired(now));
         var name = was.Decision != now.Decision ? $"{CapitalJson.Verdict(was.Decision)} → {CapitalJson.Verdict(now.Decision)}"
             : was.ModifiedIntent?.Qty != now.ModifiedIntent?.Qty ? $"{CapitalJson.Verdict(now.Decision)}, quantity changed"
-            : !Fired(was).SetEquals(Fired(now)) ? $"{CapitalJson.Verdict(now.Decision)}, other rules"
+            : !fired.SetEquals(firing) ? $"{CapitalJson.Verdict(now.Decision)}, other rules"
             : null;
         if (name is null)
         {
@@ -128,7 +148,8 @@ public static class RuleImpact
         var intent = context.Intent;
         var price = intent.LimitPrice ?? context.Market.Price(intent.Symbol);
         var notional = double.IsFinite(price) ? Math.Abs(intent.Qty * price) : 0;
-        return new Change(name, recorded, context, was, now, notional);
+        var rules = firing.Except(fired).Select(rule => $"{rule} now fires").Concat(fired.Except(firing).Select(rule => $"{rule} no longer fires")).ToList();
+        return new Change(name, recorded, context, was, now, notional, rules);
     }
 
     private static HashSet<string> Fired(CapitalDecision decision) => [.. decision.Violations.Select(v => v.RuleId)];
@@ -160,15 +181,9 @@ public static class RuleImpact
             Changed++;
             Notional += change.Notional;
             Count(Transitions, change.Name, change.Notional);
-            var (was, now) = (Fired(change.Before), Fired(change.After));
-            foreach (var rule in now.Except(was))
+            foreach (var rule in change.Rules)
             {
-                Count(Rules, $"{rule} now fires", change.Notional);
-            }
-
-            foreach (var rule in was.Except(now))
-            {
-                Count(Rules, $"{rule} no longer fires", change.Notional);
+                Count(Rules, rule, change.Notional);
             }
 
             Count(Strategies, change.Context.Intent.StrategyId, change.Notional);

@@ -189,7 +189,20 @@ internal sealed class CborDocument : IDocumentWriter
     /// written through <see cref="JsonSink"/>.
     /// </summary>
     /// <exception cref="FormatException">The bytes are not one such document (another CBOR type, a non-text key, too deep, trailing bytes).</exception>
-    public static string ToJson(ReadOnlyMemory<byte> cbor) => JsonText.Write(writer =>
+    public static string ToJson(ReadOnlyMemory<byte> cbor) => JsonText.Write(writer => Transcode(cbor, writer), pretty: false);
+
+    /// <summary>
+    /// <paramref name="read"/> applied to the JSON of the document (<see cref="ToJson"/>), parsed from UTF-8 bytes
+    /// that are never made a string: what a reader of JSON shapes costs on a CBOR payload.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not one such document.</exception>
+    internal static T ReadAsJson<T>(ReadOnlyMemory<byte> cbor, Func<JsonElement, T> read) => JsonText.Read(writer => Transcode(cbor, writer), json =>
+    {
+        using var document = JsonDocument.Parse(json);
+        return read(document.RootElement);
+    });
+
+    private static void Transcode(ReadOnlyMemory<byte> cbor, Utf8JsonWriter writer)
     {
         try
         {
@@ -205,7 +218,7 @@ internal sealed class CborDocument : IDocumentWriter
             // ArgumentException: text that is not UTF-8, a number that is not finite; CborContentException: a bad decimal.
             throw new FormatException($"not a JSON-shaped CBOR document ({error.Message})", error);
         }
-    }, pretty: false);
+    }
 
     private static void Copy(ref CborSpan reader, Utf8JsonWriter writer, int depth)
     {

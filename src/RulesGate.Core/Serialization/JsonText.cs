@@ -18,7 +18,15 @@ public static class JsonText
     /// <summary>A buffer and writers kept per thread, so that writing a document allocates only its string.</summary>
     [ThreadStatic] private static Scratch? scratch;
 
-    public static string Write(Action<Utf8JsonWriter> write, bool pretty)
+    public static string Write(Action<Utf8JsonWriter> write, bool pretty) => Write(write, pretty, static bytes => Encoding.UTF8.GetString(bytes.Span));
+
+    /// <summary>
+    /// Writes compact JSON with <paramref name="write"/> and hands its UTF-8 bytes to <paramref name="read"/>, which
+    /// must not keep them: they are this thread's scratch buffer, reused by the next call.
+    /// </summary>
+    internal static T Read<T>(Action<Utf8JsonWriter> write, Func<ReadOnlyMemory<byte>, T> read) => Write(write, pretty: false, read);
+
+    private static T Write<T>(Action<Utf8JsonWriter> write, bool pretty, Func<ReadOnlyMemory<byte>, T> result)
     {
         // Taken from the thread while in use, so a document written inside another's callback gets its own.
         var mine = scratch ?? new Scratch();
@@ -30,7 +38,7 @@ public static class JsonText
             writer.Reset(mine.Buffer);
             write(writer);
             writer.Flush();
-            return Encoding.UTF8.GetString(mine.Buffer.WrittenSpan);
+            return result(mine.Buffer.WrittenMemory);
         }
         finally
         {
