@@ -52,7 +52,7 @@ public sealed class HotReload
         var (loaded, failed, notes) = (new List<string>(), new List<(string, string)>(), new List<Task>());
         lock (reloading)
         {
-            Changed(files.Policy, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
+            Changed(files.Policy, host.Gate.Bundle, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
             {
                 var from = host.Gate.Bundle.Identity;
                 notes.Add(host.Use(new CapitalGate(bundle), ReloadedEntry(files.Policy, from, bundle.Identity)));
@@ -62,7 +62,7 @@ public sealed class HotReload
             {
                 if (files.Gates is { } gates)
                 {
-                    Changed(gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
+                    Changed(gates, service.Settings.Gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
                     {
                         notes.Add(host.Note(ReloadedEntry(gates, service.Settings.Gates.Identity, bundle.Identity)));
                         service.Use(gates: bundle);
@@ -74,11 +74,11 @@ public sealed class HotReload
                 {
                     // The governance gate is the policy with its ladder: either file changing makes a new one.
                     RuleBundle? policy = null;
-                    Changed(governance, bytes => Compile(governance, bytes, GovernancePolicyKind.Instance), bundle => policy = bundle, loaded, failed, notes);
+                    Changed(governance, live.Bundle, bytes => Compile(governance, bytes, GovernancePolicyKind.Instance), bundle => policy = bundle, loaded, failed, notes);
                     MaturityLadder? ladder = null;
                     if (files.Maturity is { } maturity)
                     {
-                        Changed(maturity, bytes => Compile(maturity, bytes, MaturityPolicyKind.Instance), bundle => ladder = new MaturityLadder(bundle), loaded, failed, notes);
+                        Changed(maturity, live.Maturity?.Bundle, bytes => Compile(maturity, bytes, MaturityPolicyKind.Instance), bundle => ladder = new MaturityLadder(bundle), loaded, failed, notes);
                     }
 
                     if (policy is not null || ladder is not null)
@@ -129,8 +129,13 @@ public sealed class HotReload
     public IReadOnlyList<string> Folders() =>
         [.. Files().Select(file => Path.GetDirectoryName(Path.GetFullPath(file))!).Concat(files.Workflows is { } w && Directory.Exists(w) ? [Path.GetFullPath(w)] : []).Distinct(StringComparer.Ordinal)];
 
-    /// <summary>When <paramref name="file"/>'s bytes changed since last judged: compiles them, and puts the result live or records why not.</summary>
-    private void Changed(string file, Func<byte[], RuleResult<RuleBundle>> compile, Action<RuleBundle> use, List<string> loaded, List<(string, string)> failed, List<Task> notes)
+    /// <summary>
+    /// When <paramref name="file"/>'s bytes changed since last judged: compiles them, and puts the result live or
+    /// records why not. A file whose content changed while its <c>id@version</c> stayed that of the
+    /// <paramref name="live"/> one (or fell below it) is refused: one identity names one content, in the journal and
+    /// in every decision that cites it.
+    /// </summary>
+    private void Changed(string file, RuleBundle? live, Func<byte[], RuleResult<RuleBundle>> compile, Action<RuleBundle> use, List<string> loaded, List<(string, string)> failed, List<Task> notes)
     {
         byte[] bytes;
         try
@@ -163,6 +168,24 @@ public sealed class HotReload
         {
             Failed(file, hash, result.Diagnostics.Count > 0 ? result.Diagnostics[0].ToString() : "it does not load", failed, notes);
             return;
+        }
+
+        if (live is not null)
+        {
+            var (was, now) = (live.File.Metadata, bundle.File.Metadata);
+            if (bundle.Identity == live.Identity)
+            {
+                // Back to the live content (after a refused edit, say): nothing to put live, and nothing stale.
+                seen[file] = hash;
+                host.Metrics.Reload(file, failed: false);
+                return;
+            }
+
+            if (now.Id == was.Id && now.Version <= was.Version)
+            {
+                Failed(file, hash, $"its content changed but its version did not rise: {bundle.Identity} against the live {live.Identity}; set metadata.version to {was.Version + 1} (or higher) to put it live", failed, notes);
+                return;
+            }
         }
 
         seen[file] = hash;

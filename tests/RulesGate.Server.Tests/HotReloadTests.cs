@@ -97,6 +97,43 @@ public sealed class HotReloadTests : IDisposable
     }
 
     [Fact]
+    public async Task Reload_AChangedPolicyWhoseVersionDidNotRise_IsRefused_UntilItRises()
+    {
+        Edit("max_position_pct: 0.10 ", "max_position_pct: 0.50 ");
+
+        var refused = await Reload();
+        var verdict = await Verdict();
+        var stale = await Metrics();
+        Edit("version: 1", "version: 2");
+        var raised = await Reload();
+
+        var problem = refused.GetProperty("failed")[0].GetProperty("problem").GetString();
+        Assert.Contains("its content changed but its version did not rise: capital-default@1#", problem, StringComparison.Ordinal);
+        Assert.Contains("set metadata.version to 2 (or higher) to put it live", problem, StringComparison.Ordinal);
+        Assert.Equal(0, refused.GetProperty("loaded").GetArrayLength());
+        Assert.Equal("MODIFY", verdict);    // the live version, at 10%, judged it
+        Assert.Contains($"rulesgate_rule_file_stale{{file=\"{server.PolicyPath}\"}} 1", stale, StringComparison.Ordinal);
+        Assert.Single(server.Journal.Read(), e => e.Type == HotReload.FailedType && e.Payload.Contains("version did not rise", StringComparison.Ordinal));
+        Assert.StartsWith("capital-default@2", raised.GetProperty("loaded")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal("ALLOW", await Verdict());
+    }
+
+    [Fact]
+    public async Task Reload_AnEditUndone_IsTheLiveFileAgain_NotStale()
+    {
+        var text = File.ReadAllText(server.PolicyPath);
+        Edit("max_position_pct: 0.10 ", "max_position_pct: 0.50 ");
+        await Reload();
+        File.WriteAllText(server.PolicyPath, text);
+
+        var undone = await Reload();
+
+        Assert.Equal((0, 0), (undone.GetProperty("loaded").GetArrayLength(), undone.GetProperty("failed").GetArrayLength()));
+        Assert.Contains($"rulesgate_rule_file_stale{{file=\"{server.PolicyPath}\"}} 0", await Metrics(), StringComparison.Ordinal);
+        Assert.Equal("MODIFY", await Verdict());
+    }
+
+    [Fact]
     public async Task Reload_IsForAdmins()
     {
         var response = await server.Post("/v1/reload", "{}", server.RiskToken);
