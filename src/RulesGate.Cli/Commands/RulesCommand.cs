@@ -8,7 +8,7 @@ using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate rules check|test|hash|explain|impact|kinds</c>.</summary>
+/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|kinds</c>.</summary>
 internal static class RulesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -19,6 +19,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(Hash(output, error));
         rules.Subcommands.Add(Explain(output, error));
         rules.Subcommands.Add(Impact(output, error));
+        rules.Subcommands.Add(Diff(output, error));
         rules.Subcommands.Add(Kinds(output));
         return rules;
     }
@@ -284,6 +285,59 @@ internal static class RulesCommand
 
             WriteImpact(output, report, path, journalName);
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Diff(TextWriter output, TextWriter error)
+    {
+        var old = new Argument<string>("OLD") { Description = "The capital rule file as it is." };
+        var candidate = new Argument<string>("NEW") { Description = "The capital rule file as it would be." };
+        var json = CliOptions.Json("{old, new, differ, inputs, boundaries, regions: [{base, input, from, to, points, old, new}]}");
+        var command = new Command("diff", "Where two capital rule files decide differently, found by search: from base orders (plain, and per symbol and strategy either file overrides, bought and sold), each input the rules read is moved through every whole number either file names and over a wide grid, bisected to the exact point where either file turns; prints each region where they disagree. Exit 0 when none was found, 1 when they differ, 2 on an error.") { old, candidate, json };
+        command.SetAction(parse =>
+        {
+            var engine = CliOptions.Engine(parse);
+            var bundles = new List<RuleBundle>();
+            foreach (var path in new[] { parse.GetValue(old)!, parse.GetValue(candidate)! })
+            {
+                RequireExists(path);
+                var compiled = CapitalPolicies.Load(engine, path);
+                if (compiled.Value is not { } bundle)
+                {
+                    Report(compiled.Diagnostics, error);
+                    return ExitCodes.Error;
+                }
+
+                bundles.Add(bundle);
+            }
+
+            var report = RuleDiff.Compare(bundles[0], bundles[1]);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(ReportJson.Diff(report));
+                return report.Differ ? ExitCodes.Failed : ExitCodes.Ok;
+            }
+
+            var tried = string.Create(CultureInfo.InvariantCulture, $"{report.Inputs:N0} inputs tried, {report.Boundaries:N0} boundaries bisected");
+            if (!report.Differ)
+            {
+                output.WriteLine($"{report.Old} and {report.New} decide alike everywhere tried ({tried}; one input at a time from base orders: evidence, not a proof).");
+                return ExitCodes.Ok;
+            }
+
+            // The same region from several base orders is one line naming them all.
+            var lines = report.Regions.GroupBy(region => (region.Input, region.From, region.To, region.Points, region.Old, region.New)).ToList();
+            output.WriteLine($"{report.Old} and {report.New} disagree in {report.Regions.Count} {(report.Regions.Count == 1 ? "region" : "regions")} ({tried}):");
+            foreach (var line in lines)
+            {
+                var region = line.First();
+                var where = region.From == region.To ? $"= {RuleDiff.Format(region.From)}" : $"from {RuleDiff.Format(region.From)} to {RuleDiff.Format(region.To)} ({region.Points} values tried)";
+                output.WriteLine($"  {region.Input} {where}: old {region.Old}; new {region.New}");
+                output.WriteLine($"    from {string.Join("; ", line.Select(each => each.Base))}");
+            }
+
+            return ExitCodes.Failed;
         });
         return command;
     }

@@ -155,4 +155,31 @@ public static class ReportJson
         writer.WriteEndArray();
         writer.WriteEndObject();
     }, pretty: false);
+
+    /// <summary><c>rules diff</c>: <c>{old, new, differ, inputs, boundaries, regions: [{base, input, from, to, points, old, new}]}</c>.</summary>
+    public static string Diff(RulesGate.Core.Gate.DiffReport report) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("old"u8, report.Old);
+        writer.WriteString("new"u8, report.New);
+        writer.WriteBoolean("differ"u8, report.Differ);
+        writer.WriteNumber("inputs"u8, report.Inputs);
+        writer.WriteNumber("boundaries"u8, report.Boundaries);
+        writer.WriteStartArray("regions"u8);
+        foreach (var region in report.Regions)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("base"u8, region.Base);
+            writer.WriteString("input"u8, region.Input);
+            writer.WriteNumber("from"u8, region.From);
+            writer.WriteNumber("to"u8, region.To);
+            writer.WriteNumber("points"u8, region.Points);
+            writer.WriteString("old"u8, region.Old);
+            writer.WriteString("new"u8, region.New);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
 }
