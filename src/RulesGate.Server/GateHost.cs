@@ -28,9 +28,16 @@ public sealed class GateHost : IAsyncDisposable
         Metrics = new ServerMetrics(gate);
         desk = new OrderDesk(gate, journal, committed: Metrics.Batch);
         Metrics.KillSwitch(desk.Latched);
+        Shadow = new Shadow(this);
     }
 
     public ServerMetrics Metrics { get; }
+
+    /// <summary>The shadow evaluation of a candidate rule file, idle until one is started.</summary>
+    public Shadow Shadow { get; }
+
+    /// <summary>The desk, for what is wired to it (<see cref="Server.Shadow"/>).</summary>
+    internal OrderDesk Desk => desk;
 
     public CapitalGate Gate => desk.Gate;
 
@@ -169,7 +176,11 @@ public sealed class GateHost : IAsyncDisposable
     });
 
     /// <summary>Writes what is queued, then closes the journal.</summary>
-    public ValueTask DisposeAsync() => desk.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Shadow.DisposeAsync().ConfigureAwait(false);
+        await desk.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>
     /// Reads the journal's kill switch (<see cref="LatchWatcher"/> calls it beside the requests, none waiting for it), so

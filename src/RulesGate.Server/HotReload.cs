@@ -43,6 +43,9 @@ public sealed class HotReload
         }
     }
 
+    /// <summary>The engine rule files are compiled with: what a candidate sent for shadow evaluation is compiled with too.</summary>
+    public RuleEngine Engine => engine;
+
     /// <summary>Told of every reload that ran because a watched file changed.</summary>
     public event Action<ReloadReport>? Reloaded;
 

@@ -250,6 +250,8 @@ public static class RulesGateServer
             Api.ReloadApi.Map(app);
         }
 
+        Api.ShadowApi.Map(app, canStart: settings.Reload is not null);
+
         Console.ConsolePages.Map(app, gate, settings.Principals, settings.GovernanceService, TimeProvider.System);
         app.MapGet("/", (HttpContext context) => context.Response.Redirect(Console.ConsolePages.Prefix));
 

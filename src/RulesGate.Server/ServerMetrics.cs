@@ -35,6 +35,10 @@ public sealed class ServerMetrics
     private readonly Gauge drift;
     private readonly Gauge tokens;
     private readonly Gauge canary;
+    private readonly Gauge shadowInfo;
+    private readonly Counter shadowJudged;
+    private readonly Counter shadowDisagreed;
+    private readonly Counter shadowDropped;
 
     public ServerMetrics(CapitalGate gate)
     {
@@ -66,8 +70,39 @@ public sealed class ServerMetrics
         drift = factory.CreateGauge("rulesgate_strategy_drift_worst_pct", "The largest deviation, in percent, of each strategy's live figures from its baseline; 0 without both.", "strategy");
         tokens = factory.CreateGauge("rulesgate_strategy_tokens_active", "Execution tokens of each strategy not yet used, revoked or expired.", "strategy");
         canary = factory.CreateGauge("rulesgate_canary_consecutive_failures", "Failed checks in a row of each component the canary watches.", "component");
+        shadowInfo = factory.CreateGauge("rulesgate_shadow_info", "The candidate rule file judging every order in shadow (its identity), 1 while it runs.", "candidate");
+        shadowJudged = factory.CreateCounter("rulesgate_shadow_judged_total", "Orders the shadow candidate judged again, off the order path.");
+        shadowDisagreed = factory.CreateCounter("rulesgate_shadow_disagreements_total", "Orders the shadow candidate decided otherwise than the live rule file (each journaled as shadow.disagreed).");
+        shadowDropped = factory.CreateCounter("rulesgate_shadow_dropped_total", "Orders the shadow could not take because its queue was full: not judged by the candidate. Alert on it.");
         Bundle(gate.Bundle);
     }
+
+    /// <summary>The shadow candidate now running (null: none).</summary>
+    public void Shadow(string? candidate)
+    {
+        foreach (var labels in shadowInfo.GetAllLabelValues())
+        {
+            shadowInfo.RemoveLabelled(labels);
+        }
+
+        if (candidate is not null)
+        {
+            shadowInfo.WithLabels(candidate).Set(1);
+        }
+    }
+
+    /// <summary>An order the shadow judged, and whether it decided otherwise.</summary>
+    public void ShadowJudged(bool disagreed)
+    {
+        shadowJudged.Inc();
+        if (disagreed)
+        {
+            shadowDisagreed.Inc();
+        }
+    }
+
+    /// <summary>An order the shadow's full queue could not take.</summary>
+    public void ShadowDropped() => shadowDropped.Inc();
 
     /// <summary>Sets each strategy's governance gauges from what governance knows of it.</summary>
     public void Strategies(IEnumerable<Core.Governance.StrategyReport> reports)

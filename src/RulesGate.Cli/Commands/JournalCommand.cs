@@ -155,7 +155,7 @@ internal static class JournalCommand
             output.WriteLine();
             output.WriteLine("Every type of event RulesGate writes to the journal (`rulesgate journal types` prints this page). RulesGate writes no type that is not listed.");
             output.WriteLine();
-            output.WriteLine("A payload is a record of its feature (`WorkflowEvents`, `PatchEvents`, `GovernanceEvents`, `GateEvents`, `PromotionEvents` in Core, `ReloadEvents` in the server), written and read through that feature's source-generated JSON contract with snake_case names. Decisions (`gate.decision`, `governance.decision`, `patch.decided`) and drift alerts keep the formats the CLI prints and PolicyGate wrote, `gate.decision` as CBOR in segments; a diary entry keeps the diary's input format; a proposal's events hold its record; the journal's own events (`journal.*`) are its chain's bookkeeping.");
+            output.WriteLine("A payload is a record of its feature (`WorkflowEvents`, `PatchEvents`, `GovernanceEvents`, `GateEvents`, `PromotionEvents` in Core, `ReloadEvents` and `Shadow` in the server), written and read through that feature's source-generated JSON contract with snake_case names. Decisions (`gate.decision`, `governance.decision`, `patch.decided`) and drift alerts keep the formats the CLI prints and PolicyGate wrote, `gate.decision` as CBOR in segments; a diary entry keeps the diary's input format; a proposal's events hold its record; the journal's own events (`journal.*`) are its chain's bookkeeping.");
             output.WriteLine();
             output.WriteLine("| type | what one records |");
             output.WriteLine("| --- | --- |");

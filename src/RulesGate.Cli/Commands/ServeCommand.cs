@@ -27,11 +27,12 @@ internal static class ServeCommand
         var clientCa = new Option<string?>("--client-ca") { Description = "Mutual TLS: a PEM file of the authorities whose certificates clients must present (bearer tokens are still required). Needs --tls-cert." };
         var artifacts = new Option<string>("--artifacts") { Description = "Where workflow effects write (rendered summaries, the promotion log); default artifacts.", DefaultValueFactory = _ => "artifacts" };
         var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
+        var shadow = new Option<string?>("--shadow") { Description = "A candidate capital rule file that judges every order beside the live one, off the order path: each disagreement is journaled (shadow.disagreed) and counted in /metrics; POST /v1/shadow changes it, DELETE /v1/shadow stops it." };
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, grpcPort, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
-            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts,
+            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts, shadow,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -58,6 +59,12 @@ internal static class ServeCommand
             var execution = parse.GetValue(EvalCommand.Execution) is { } path ? GateInputs.Read(path, CapitalContextJson.ReadExecution) : ExecutionState.Idle;
             var engine = CliOptions.Engine(parse);
             if (GateInputs.Gate(engine, parse.GetValue(EvalCommand.Policy)!, error) is not { } gate)
+            {
+                return ExitCodes.Error;
+            }
+
+            RulesGate.Core.Rules.RuleBundle? candidate = null;
+            if (parse.GetValue(shadow) is { } shadowPath && (candidate = GateInputs.Gate(engine, shadowPath, error)?.Bundle) is null)
             {
                 return ExitCodes.Error;
             }
@@ -92,6 +99,11 @@ internal static class ServeCommand
                     error.WriteLine($"rulesgate serve: {file} changed but does not load; its live version stays: {problem.Split('\n')[0]}");
                 }
             };
+            if (candidate is not null)
+            {
+                await served.Shadow.Start(candidate, "serve --shadow").ConfigureAwait(false);
+            }
+
             await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort)));
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (!IPAddress.IsLoopback(address) && certificate is null)
@@ -99,7 +111,7 @@ internal static class ServeCommand
                 error.WriteLine($"rulesgate serve: listening on {address}, beyond this machine: bearer tokens travel in clear text unless a TLS proxy is in front.");
             }
 
-            output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)}{(RulesGateServer.GrpcAddress(app) is { } grpcAt ? $" (gRPC intake on {grpcAt})" : "")} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
+            output.WriteLine($"rulesgate serve: listening on {RulesGateServer.Address(app)}{(RulesGateServer.GrpcAddress(app) is { } grpcAt ? $" (gRPC intake on {grpcAt})" : "")} with {allowed.Count} {(allowed.Count == 1 ? "principal" : "principals")}, rule file {gate.Bundle.Identity}{(candidate is null ? "" : $" (in shadow: {candidate.Identity})")}{(journal is null ? ", no journal" : $", journal {journal.Location}")}; Ctrl+C stops.");
             output.Flush();
             await app.WaitForShutdownAsync(cancellation).ConfigureAwait(false);
             await served.DisposeAsync().ConfigureAwait(false);   // what is queued is written, then the journal closes

@@ -56,6 +56,9 @@ public static class EventTypes
 
     public const string RulesReloaded = "rules.reloaded";
     public const string RulesReloadFailed = "rules.reload_failed";
+    public const string ShadowStarted = "shadow.started";
+    public const string ShadowStopped = "shadow.stopped";
+    public const string ShadowDisagreed = "shadow.disagreed";
 
     public const string JournalBlob = "journal.blob";
     public const string JournalProjected = "journal.projected";
@@ -107,6 +110,9 @@ public static class EventTypes
         (PatchesRolledBack, "a proposal's changes to the live overrides undone: who, why and each target restored"),
         (RulesReloaded, "a changed rule or workflow file put live by the server: from which version to which"),
         (RulesReloadFailed, "a changed rule or workflow file that did not load: why (the live version stays)"),
+        (ShadowStarted, "a candidate capital rule file set to judge every order in shadow, beside the live one: which, and who started it"),
+        (ShadowStopped, "the shadow candidate stopped: who, and how many orders it judged, decided otherwise and could not take"),
+        (ShadowDisagreed, "an order the shadow candidate would have decided otherwise: both decisions, in full and in a few words"),
         (JournalBlob, "content kept once under its SHA-256 (a rule file, a pinned workflow, bytes a file effect writes)"),
         (JournalProjected, "the hash of the projection documents a transaction set, so that each can be verified"),
         (JournalCheckpoint, "a signed checkpoint of the journal's head"),

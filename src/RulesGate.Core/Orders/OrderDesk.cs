@@ -57,6 +57,13 @@ public sealed class OrderDesk : IAsyncDisposable
     public bool HasJournal => writer is not null;
 
     /// <summary>
+    /// Told of every order the capital gate judges through <see cref="Decide"/>, <see cref="DecideAll"/> and
+    /// <see cref="Govern"/>: the context as judged (under the latch) and the decision, in the one order of deciding and
+    /// under its lock, so it must return at once (a shadow evaluation queues them, and judges them elsewhere).
+    /// </summary>
+    public Action<CapitalContext, CapitalDecision>? Judged { get; set; }
+
+    /// <summary>
     /// Judges one order (intent, portfolio, market, execution): a latched kill switch denies it, and with a journal
     /// the decision is durable there before this completes.
     /// </summary>
@@ -66,7 +73,7 @@ public sealed class OrderDesk : IAsyncDisposable
     {
         if (writer is null)
         {
-            return (pipeline.Decide(null, context, GovernanceInputs.None).Order.Capital!, null);
+            return (Unjournaled(context), null);
         }
 
         var (decision, journaling) = Queue(context);
@@ -82,7 +89,7 @@ public sealed class OrderDesk : IAsyncDisposable
     {
         if (writer is null)
         {
-            return [.. contexts.Select(context => (pipeline.Decide(null, context, GovernanceInputs.None).Order.Capital!, (long?)null))];
+            return [.. contexts.Select(context => (Unjournaled(context), (long?)null))];
         }
 
         var decided = contexts.Select(Queue).ToList();
@@ -101,7 +108,9 @@ public sealed class OrderDesk : IAsyncDisposable
     {
         if (writer is null)
         {
-            return (new OrderPipeline(Gate, governance).Decide(null, request.Capital, request.Inputs).Order.Governed!, null);
+            var alone = new OrderPipeline(Gate, governance).Decide(null, request.Capital, request.Inputs).Order;
+            Judged?.Invoke(alone.Context, alone.Capital!);
+            return (alone.Governed!, null);
         }
 
         if (request.Inputs.StateField() is { } field)
@@ -114,6 +123,7 @@ public sealed class OrderDesk : IAsyncDisposable
         {
             var both = new OrderPipeline(Gate, governance);
             var (judged, made) = both.Judge(request.Capital, latched);
+            Judged?.Invoke(judged, made!);
             if (made!.KillSwitchTriggered)
             {
                 latched = true;
@@ -232,12 +242,21 @@ public sealed class OrderDesk : IAsyncDisposable
         }
     }
 
+    /// <summary>An order judged without a journal, told to <see cref="Judged"/>.</summary>
+    private CapitalDecision Unjournaled(CapitalContext context)
+    {
+        var order = pipeline.Decide(null, context, GovernanceInputs.None).Order;
+        Judged?.Invoke(order.Context, order.Capital!);
+        return order.Capital!;
+    }
+
     /// <summary>Decides and queues the decision for the journal under one lock, so the journal's order is the order of deciding.</summary>
     private (CapitalDecision Decision, Task<JournalEvent> Journaling) Queue(CapitalContext context)
     {
         lock (one)
         {
             var (judged, decision) = pipeline.Judge(context, latched);
+            Judged?.Invoke(judged, decision!);
             var order = pipeline.Complete(judged, decision, GovernanceInputs.None, state: null, record: true);
             return (order.Capital!, Commit(order.Record!));
         }

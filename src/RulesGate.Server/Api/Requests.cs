@@ -23,6 +23,9 @@ internal sealed record CanaryRequest(string Component, bool Ok, string? Detail =
 /// <summary><c>POST /v1/killswitch/reset</c>.</summary>
 internal sealed record ResetRequest(string Reason);
 
+/// <summary><c>POST /v1/shadow</c>: the candidate capital rule file's text (YAML), and a name for it in messages.</summary>
+internal sealed record ShadowRequest(string Rules, string File = "shadow.yaml");
+
 /// <summary><c>POST /v1/tokens</c>.</summary>
 internal sealed record IssueRequest(string StrategyId, string? Symbol = null, double? MaxQty = null);
 
@@ -40,6 +43,7 @@ internal sealed record RevokeRequest(string StrategyId, string Reason, string? I
 [JsonSerializable(typeof(EvidenceRequest))]
 [JsonSerializable(typeof(CanaryRequest))]
 [JsonSerializable(typeof(ResetRequest))]
+[JsonSerializable(typeof(ShadowRequest))]
 [JsonSerializable(typeof(IssueRequest))]
 [JsonSerializable(typeof(RevokeRequest))]
 internal sealed partial class RequestJson : JsonSerializerContext;
