@@ -103,10 +103,13 @@ public sealed class Shadow : IAsyncDisposable
 
     private async Task Work()
     {
+        // Notes are queued with the journal's group commit and not waited for one by one: they share its transactions.
+        var noting = new List<Task>();
         await foreach (var item in queue.Reader.ReadAllAsync().ConfigureAwait(false))
         {
             if (item.Marker is { } marker)
             {
+                await Noted(noting).ConfigureAwait(false);
                 marker.TrySetResult();
                 continue;
             }
@@ -134,17 +137,41 @@ public sealed class Shadow : IAsyncDisposable
                     using var liveJson = JsonDocument.Parse(CapitalJson.Decision(item.Decision!));
                     using var shadowJson = JsonDocument.Parse(CapitalJson.Decision(shadow));
                     var policy = item.Decision!.Policy;
-                    await host.Note(EventPayload.Entry("shadow", new ShadowDisagreed(
+                    noting.Add(host.Note(EventPayload.Entry("shadow", new ShadowDisagreed(
                         gate.Bundle.Identity, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{policy.Id}@{policy.Version}#{policy.Hash[..12]}"),
-                        item.Context!.Intent.IntentId, live, theirs, liveJson.RootElement.Clone(), shadowJson.RootElement.Clone()))).ConfigureAwait(false);
+                        item.Context!.Intent.IntentId, live, theirs, liveJson.RootElement.Clone(), shadowJson.RootElement.Clone()))));
+                    if (noting.Count >= 1024)
+                    {
+                        await Noted(noting).ConfigureAwait(false);
+                    }
                 }
             }
             catch (Exception error) when (error is not OutOfMemoryException)
             {
-                // A journal that does not take a note, say: counted, and the shadow goes on with the next order.
+                // An order the candidate cannot judge, say: counted, and the shadow goes on with the next order.
                 host.Metrics.BackgroundFailed("shadow");
             }
         }
+
+        await Noted(noting).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for the notes queued so far; one the journal did not take is counted, and the shadow goes on.</summary>
+    private async Task Noted(List<Task> noting)
+    {
+        foreach (var note in noting)
+        {
+            try
+            {
+                await note.ConfigureAwait(false);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                host.Metrics.BackgroundFailed("shadow");
+            }
+        }
+
+        noting.Clear();
     }
 
     private sealed record Item(CapitalContext? Context, CapitalDecision? Decision, TaskCompletionSource? Marker);

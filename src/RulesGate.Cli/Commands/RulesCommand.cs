@@ -86,22 +86,25 @@ internal static class RulesCommand
     private static Command Test(TextWriter output, TextWriter error)
     {
         var path = new Argument<string>("path") { Description = "A rule-test file, or a folder: its *.yaml files in tests/ folders or of kind RuleTests (default: rules/tests).", DefaultValueFactory = _ => Path.Combine("rules", "tests") };
-        var json = CliOptions.Json("{passed, failed, cases: [{file, line, case, passed, failure}]}");
-        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed.'; exit 1 when any fails, 2 when none was found.") { path, json };
+        var json = CliOptions.Json("{passed, failed, cases: [{file, line, case, passed, failure}], coverage?: [{rules_file, identity, cases, rules: [{rule, fired, quiet}], overrides: [{kind, key, cases}]}]}");
+        var coverage = new Option<bool>("--coverage") { Description = "Also report what the cases exercised of each rule file: each rule fired and quiet (both branches of its condition), and each symbol's and strategy's override." };
+        var command = new Command("test", "Run rule tests: each case's context through its rule file. Ends with 'N passed, N failed.'; exit 1 when any fails, 2 when none was found.") { path, json, coverage };
         command.SetAction(parse =>
         {
             var target = parse.GetValue(path)!;
             RequireExists(target);
-            var outcomes = RunTests(CliOptions.Engine(parse), target);
+            var runner = new RuleTestRunner(CliOptions.Engine(parse));
+            var outcomes = RunTests(runner, target);
             if (outcomes.Count == 0)
             {
                 // A run that tests nothing must not pass: a CI job would go green on nothing.
                 throw new FileNotFoundException($"{target}: no rule test found (looked for *.yaml files in a tests/ folder or of kind RuleTests{(File.Exists(target) ? "; this file has no cases" : " below it")}). Name a rule-test file or a folder that holds some.");
             }
 
+            var covered = parse.GetValue(coverage) ? runner.Coverage() : null;
             if (parse.GetValue(json))
             {
-                output.WriteLine(ReportJson.Tests(outcomes));
+                output.WriteLine(ReportJson.Tests(outcomes, covered));
                 return outcomes.All(outcome => outcome.Passed) ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
@@ -115,6 +118,11 @@ internal static class RulesCommand
                 {
                     output.WriteLine($"  fail  {outcome.Location}: {outcome.Case}: {outcome.Failure}");
                 }
+            }
+
+            foreach (var file in covered ?? [])
+            {
+                WriteCoverage(output, file);
             }
 
             var failed = outcomes.Count(o => !o.Passed);
@@ -395,10 +403,29 @@ internal static class RulesCommand
         }
     }
 
-    internal static List<RuleTestOutcome> RunTests(RuleEngine engine, string target)
+    internal static List<RuleTestOutcome> RunTests(RuleEngine engine, string target) => RunTests(new RuleTestRunner(engine), target);
+
+    private static List<RuleTestOutcome> RunTests(RuleTestRunner runner, string target) => [.. RuleFiles.Tests(target).SelectMany(runner.Run)];
+
+    /// <summary>One rule file's coverage: the counts, then what was not exercised, by name.</summary>
+    private static void WriteCoverage(TextWriter output, RuleCoverage file)
     {
-        var runner = new RuleTestRunner(engine);
-        return [.. RuleFiles.Tests(target).SelectMany(runner.Run)];
+        var overrides = file.Overrides.Count(o => o.Cases > 0);
+        output.WriteLine($"coverage of {file.RulesPath} ({file.Identity}) by {file.Cases} {(file.Cases == 1 ? "case" : "cases")}: rules fired {file.Rules.Count(r => r.Fired > 0)}/{file.Rules.Count}, quiet {file.Rules.Count(r => r.Quiet > 0)}/{file.Rules.Count}, both ways {file.BothWays}/{file.Rules.Count}; overrides {overrides}/{file.Overrides.Count}");
+        if (file.Rules.Where(r => r.Fired == 0).Select(r => r.Rule).ToList() is { Count: > 0 } neverFired)
+        {
+            output.WriteLine($"  never fired: {string.Join(", ", neverFired)}");
+        }
+
+        if (file.Rules.Where(r => r.Quiet == 0).Select(r => r.Rule).ToList() is { Count: > 0 } neverQuiet)
+        {
+            output.WriteLine($"  never quiet: {string.Join(", ", neverQuiet)}");
+        }
+
+        if (file.Overrides.Where(o => o.Cases == 0).Select(o => $"{o.Kind} {o.Key}").ToList() is { Count: > 0 } unexercised)
+        {
+            output.WriteLine($"  overrides no case reached: {string.Join(", ", unexercised)}");
+        }
     }
 
     internal static int Report(IReadOnlyList<RuleDiagnostic> diagnostics, TextWriter error)

@@ -35,7 +35,7 @@ public static class ReportJson
     }, pretty: false);
 
     /// <summary><c>rules test</c>: <c>{passed, failed, cases: [{file, line, case, passed, failure}]}</c>.</summary>
-    public static string Tests(IReadOnlyList<RuleTestOutcome> outcomes) => JsonText.Write(writer =>
+    public static string Tests(IReadOnlyList<RuleTestOutcome> outcomes, IReadOnlyList<RuleCoverage>? coverage = null) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteNumber("passed"u8, outcomes.Count(outcome => outcome.Passed));
@@ -54,6 +54,43 @@ public static class ReportJson
         }
 
         writer.WriteEndArray();
+        if (coverage is not null)
+        {
+            writer.WriteStartArray("coverage"u8);
+            foreach (var file in coverage)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("rules_file"u8, file.RulesPath);
+                writer.WriteString("identity"u8, file.Identity);
+                writer.WriteNumber("cases"u8, file.Cases);
+                writer.WriteStartArray("rules"u8);
+                foreach (var rule in file.Rules)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("rule"u8, rule.Rule);
+                    writer.WriteNumber("fired"u8, rule.Fired);
+                    writer.WriteNumber("quiet"u8, rule.Quiet);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("overrides"u8);
+                foreach (var @override in file.Overrides)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("kind"u8, @override.Kind);
+                    writer.WriteString("key"u8, @override.Key);
+                    writer.WriteNumber("cases"u8, @override.Cases);
+                    writer.WriteEndObject();
+                }
+
+                writer.WriteEndArray();
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
         writer.WriteEndObject();
     }, pretty: false);
 

@@ -18,4 +18,7 @@ public interface IRuleEvaluator
     double? Effect(int rule, string key, object context);
 
     internal object? Probe(int node, object context);
+
+    /// <summary>Which override's params judge <paramref name="context"/>: 0 for none, else 1 + the index, in ordinal order, of its symbol and of its strategy.</summary>
+    internal (int Symbol, int Strategy) Overridden(object context);
 }

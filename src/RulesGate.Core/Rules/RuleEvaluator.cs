@@ -149,6 +149,13 @@ public sealed class RuleEvaluator<TContext> : IRuleEvaluator
 
     object? IRuleEvaluator.Probe(int node, object context) => Probe(node, (TContext)context);
 
+    (int Symbol, int Strategy) IRuleEvaluator.Overridden(object context)
+    {
+        var strategies = Bundle.File.Overrides.Strategies.Count + 1;
+        var slot = rules.ParamSlot((TContext)context);
+        return (slot / strategies, slot % strategies);
+    }
+
     /// <summary>
     /// Off the hot path: every rule whose condition throws, or which fires and whose effects or message throw,
     /// with what it threw; one entry for the whole file when each rule alone runs but all together did not.
