@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Threading.Channels;
@@ -134,12 +133,10 @@ public sealed class Shadow : IAsyncDisposable
                 Interlocked.Increment(ref disagreed);
                 if (host.HasJournal)
                 {
-                    using var liveJson = JsonDocument.Parse(CapitalJson.Decision(item.Decision!));
-                    using var shadowJson = JsonDocument.Parse(CapitalJson.Decision(shadow));
                     var policy = item.Decision!.Policy;
                     noting.Add(host.Note(EventPayload.Entry("shadow", new ShadowDisagreed(
                         gate.Bundle.Identity, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{policy.Id}@{policy.Version}#{policy.Hash[..12]}"),
-                        item.Context!.Intent.IntentId, live, theirs, liveJson.RootElement.Clone(), shadowJson.RootElement.Clone()))));
+                        item.Context!.Intent.IntentId, live, theirs, CapitalJson.Decision(shadow)))));
                     if (noting.Count >= 1024)
                     {
                         await Noted(noting).ConfigureAwait(false);
@@ -193,8 +190,12 @@ public sealed record ShadowStopped(string Candidate, string By, long Judged, lon
     public static JsonTypeInfo<ShadowStopped> Json => ShadowEventJson.Default.ShadowStopped;
 }
 
-/// <summary><c>shadow.disagreed</c>: an order the candidate would have decided otherwise, with both decisions in full and in a few words.</summary>
-public sealed record ShadowDisagreed(string Candidate, string Live, string IntentId, string LiveSummary, string ShadowSummary, JsonElement LiveDecision, JsonElement ShadowDecision) : IEventPayload<ShadowDisagreed>
+/// <summary>
+/// <c>shadow.disagreed</c>: an order the candidate would have decided otherwise: both decisions in a few words
+/// (<see cref="RuleImpact.Summary"/>), and the candidate's in full; the live one in full is the order's
+/// <c>gate.decision</c>, journaled before it.
+/// </summary>
+public sealed record ShadowDisagreed(string Candidate, string Live, string IntentId, string LiveSummary, string ShadowSummary, [property: JsonConverter(typeof(Core.Serialization.RecordJson.RawJsonText))] string ShadowDecision) : IEventPayload<ShadowDisagreed>
 {
     public static string Type => EventTypes.ShadowDisagreed;
 

@@ -112,7 +112,7 @@ public static class EventTypes
         (RulesReloadFailed, "a changed rule or workflow file that did not load: why (the live version stays)"),
         (ShadowStarted, "a candidate capital rule file set to judge every order in shadow, beside the live one: which, and who started it"),
         (ShadowStopped, "the shadow candidate stopped: who, and how many orders it judged, decided otherwise and could not take"),
-        (ShadowDisagreed, "an order the shadow candidate would have decided otherwise: both decisions, in full and in a few words"),
+        (ShadowDisagreed, "an order the shadow candidate would have decided otherwise: both decisions in a few words, and the candidate's in full (the live one in full is the order's gate.decision)"),
         (JournalBlob, "content kept once under its SHA-256 (a rule file, a pinned workflow, bytes a file effect writes)"),
         (JournalProjected, "the hash of the projection documents a transaction set, so that each can be verified"),
         (JournalCheckpoint, "a signed checkpoint of the journal's head"),
