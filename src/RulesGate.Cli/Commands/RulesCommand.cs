@@ -8,7 +8,7 @@ using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|kinds</c>.</summary>
+/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|fmt|kinds</c>.</summary>
 internal static class RulesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -20,6 +20,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(Explain(output, error));
         rules.Subcommands.Add(Impact(output, error));
         rules.Subcommands.Add(Diff(output, error));
+        rules.Subcommands.Add(Fmt(output, error));
         rules.Subcommands.Add(Kinds(output));
         return rules;
     }
@@ -346,6 +347,75 @@ internal static class RulesCommand
             }
 
             return ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static Command Fmt(TextWriter output, TextWriter error)
+    {
+        var paths = new Argument<string[]>("path") { Description = "Rule files, rule tests or folders of them (default: rules); - formats standard input to standard output.", Arity = ArgumentArity.ZeroOrMore };
+        var check = new Option<bool>("--check") { Description = "Change nothing: name each file not in canonical form, and exit 1 when there is one (for CI)." };
+        var command = new Command("fmt", "Write rule files in their canonical form: top-level keys in one order (apiVersion, kind, metadata, mode, params, overrides, derive, rules, cases), each with the comments above it; no trailing spaces or doubled blank lines; LF endings. Every comment stays, and the result must hold the same YAML data or the file is left as it is. Exit 0; with --check, 1 when a file is not canonical; 2 when one cannot be formatted.") { paths, check };
+        command.SetAction(parse =>
+        {
+            var given = parse.GetValue(paths) is { Length: > 0 } named ? named : ["rules"];
+            if (given.Contains("-"))
+            {
+                if (given.Length > 1)
+                {
+                    throw new FormatException("rules fmt: - formats standard input alone; name files separately.");
+                }
+
+                output.Write(RuleFormatter.Format(System.Text.Encoding.UTF8.GetString(RuleFormatter.Read(RulesGate.Core.StandardInput.Name))));
+                return ExitCodes.Ok;
+            }
+
+            var files = new List<string>();
+            foreach (var path in given)
+            {
+                RequireExists(path);
+                files.AddRange(File.Exists(path) ? [path] : RuleFiles.Under(path).Concat(RuleFiles.Tests(path)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+            }
+
+            var (changed, broken) = (0, 0);
+            foreach (var file in files)
+            {
+                var bytes = RuleFormatter.Read(file);
+                string formatted;
+                try
+                {
+                    formatted = RuleFormatter.Format(System.Text.Encoding.UTF8.GetString(bytes));
+                }
+                catch (FormatException problem)
+                {
+                    error.WriteLine($"{file}: not formatted: {problem.Message}");
+                    broken++;
+                    continue;
+                }
+
+                var canonical = System.Text.Encoding.UTF8.GetBytes(formatted);
+                if (canonical.AsSpan().SequenceEqual(bytes))
+                {
+                    continue;
+                }
+
+                changed++;
+                if (parse.GetValue(check))
+                {
+                    output.WriteLine($"{file} is not in canonical form; 'rulesgate rules fmt {file}' writes it.");
+                }
+                else
+                {
+                    // Written beside it and moved over it: a reader (a server's reload) sees the old file or the new, never half.
+                    var written = file + ".fmt";
+                    File.WriteAllBytes(written, canonical);
+                    File.Move(written, file, overwrite: true);
+                    output.WriteLine($"formatted {file}");
+                }
+            }
+
+            output.WriteLine($"{files.Count} {(files.Count == 1 ? "file" : "files")}: {changed} {(parse.GetValue(check) ? "not canonical" : "formatted")}, {files.Count - changed - broken} already canonical{(broken > 0 ? $", {broken} not formatted" : "")}.");
+            return broken > 0 ? ExitCodes.Error : parse.GetValue(check) && changed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
