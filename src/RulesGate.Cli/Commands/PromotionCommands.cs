@@ -118,11 +118,19 @@ internal static class PromotionCommands
                 StringComparer.Ordinal);
 
             string? deltaJson = null;
+            (RuleDelta, RuleBundle, byte[])? candidate = null;
             if (parse.GetValue(delta) is { } deltaPath)
             {
                 RulesCommand.RequireExists(deltaPath);
                 using var document = StrictJson.ParseFile(deltaPath);
                 deltaJson = document.RootElement.GetRawText();
+
+                // A delta that names its rule file makes the candidate it describes: checked before anything is recorded.
+                if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("rules_file", out _)
+                    && (candidate = RulesCommand.Candidate(CliOptions.Engine(parse), RuleDelta.Read(document.RootElement), error)) is null)
+                {
+                    return ExitCodes.Error;
+                }
             }
 
             var request = new PromotionRequest(
@@ -136,6 +144,15 @@ internal static class PromotionCommands
                 var record = new Promotions(store, FollowUp(parse, log)).Promote(request, new PromotionBar(bundle, DiaryWindow.Of(null, null, now), roles, now), parse.GetValue(summary));
                 var last = record.History[^1];
                 output.WriteLine($"{record.PolicyId}: {last.Kind} {last.From.Name()} → {last.To.Name()} by {last.Actor}; approvals [{string.Join(", ", record.Approvals)}], evidence {record.EvidenceId ?? "none"}; current stage {record.CurrentStage.Name()}.");
+                if (candidate is { } made)
+                {
+                    RulesCommand.WriteCandidate(output, made, target: null);
+                }
+                else if (deltaJson is not null)
+                {
+                    output.WriteLine("The policy delta names no rules_file, so no candidate rule file was made; it is kept with the ledger record.");
+                }
+
                 return ExitCodes.Ok;
             }
             catch (RulesGate.Core.RefusalException refused)

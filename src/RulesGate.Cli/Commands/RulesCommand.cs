@@ -8,7 +8,7 @@ using RulesGate.Core.Serialization;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|fmt|kinds</c>.</summary>
+/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|fmt|delta|kinds</c>.</summary>
 internal static class RulesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -21,6 +21,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(Impact(output, error));
         rules.Subcommands.Add(Diff(output, error));
         rules.Subcommands.Add(Fmt(output, error));
+        rules.Subcommands.Add(Delta(output, error));
         rules.Subcommands.Add(Kinds(output));
         return rules;
     }
@@ -418,6 +419,66 @@ internal static class RulesCommand
             return broken > 0 ? ExitCodes.Error : parse.GetValue(check) && changed > 0 ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Delta(TextWriter output, TextWriter error)
+    {
+        var file = CliOptions.Input("DELTA.json", "The policy delta: {\"rules_file\": \"rules/capital/default.yaml\", \"set\": {\"exposure.max_position_pct\": 0.05}}, each key a parameter's path under params.");
+        var outPath = new Option<string?>("--out") { Description = $"Where to write the candidate (default {CandidateFolder}/ID@VERSION.yaml)." };
+        var command = new Command("delta", "Make the candidate rule file a policy delta describes: its parameters written in place and metadata.version one higher, every other byte kept; it must compile. What promote --policy-delta does with an approved delta. Exit 0 with the candidate written; 2 when the delta does not apply.") { file, outPath };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            RequireExists(path);
+            using var json = StrictJson.ParseFile(path);
+            var candidate = Candidate(CliOptions.Engine(parse), RuleDelta.Read(json.RootElement), error);
+            if (candidate is null)
+            {
+                return ExitCodes.Error;
+            }
+
+            WriteCandidate(output, candidate.Value, parse.GetValue(outPath));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Where candidates made from policy deltas are written unless told otherwise.</summary>
+    internal const string CandidateFolder = "artifacts/rule-changes";
+
+    /// <summary>The candidate rule file <paramref name="delta"/> describes, compiled; null (its diagnostics written) when it does not compile.</summary>
+    /// <exception cref="FormatException">The delta does not apply to its rule file.</exception>
+    internal static (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes)? Candidate(RuleEngine engine, RuleDelta delta, TextWriter error)
+    {
+        RequireExists(delta.RulesFile);
+        var text = System.Text.Encoding.UTF8.GetString(RuleFormatter.Read(delta.RulesFile));
+        var bytes = System.Text.Encoding.UTF8.GetBytes(delta.Apply(text));
+        var compiled = engine.Compile(engine.Loader.Parse(delta.RulesFile, bytes));
+        if (compiled.Value is not { } bundle)
+        {
+            error.WriteLine($"rulesgate: the candidate the policy delta makes of {delta.RulesFile} does not compile:");
+            Report(compiled.Diagnostics, error);
+            return null;
+        }
+
+        return (delta, bundle, bytes);
+    }
+
+    /// <summary>Writes a candidate (to <paramref name="target"/>, else <see cref="CandidateFolder"/>) and says what it is and how to judge it.</summary>
+    internal static void WriteCandidate(TextWriter output, (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes) candidate, string? target)
+    {
+        var meta = candidate.Bundle.File.Metadata;
+        var path = target ?? Path.Combine(CandidateFolder, string.Create(CultureInfo.InvariantCulture, $"{meta.Id}@{meta.Version}.yaml"));
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        var written = path + ".tmp";
+        File.WriteAllBytes(written, candidate.Bytes);
+        File.Move(written, path, overwrite: true);
+        output.WriteLine($"wrote the candidate {candidate.Bundle.Identity} to {path}: {string.Join(", ", candidate.Delta.Set.Select(pair => $"{pair.Key} = {pair.Value.GetRawText()}"))}, from {candidate.Delta.RulesFile}.");
+        output.WriteLine($"  see what it would do: rulesgate rules impact {path}; rulesgate rules diff {candidate.Delta.RulesFile} {path}");
     }
 
     private static string Skipped(ImpactReport report) => string.Create(CultureInfo.InvariantCulture,
