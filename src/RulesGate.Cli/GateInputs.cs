@@ -9,13 +9,16 @@ namespace RulesGate.Cli;
 internal static class GateInputs
 {
     /// <summary>The gate for a CapitalPolicy or PolicyGate policy file, or null after printing its problems.</summary>
-    public static CapitalGate? Gate(RuleEngine engine, string path, TextWriter error)
+    public static CapitalGate? Gate(RuleEngine engine, string path, TextWriter error) => Policy(engine, path, error) is { } bundle ? new CapitalGate(bundle) : null;
+
+    /// <summary>A CapitalPolicy or PolicyGate policy file, compiled, or null after printing its problems.</summary>
+    public static RuleBundle? Policy(RuleEngine engine, string path, TextWriter error)
     {
         Commands.RulesCommand.RequireExists(path);
         var loaded = CapitalPolicies.Load(engine, path);
         if (loaded.Value is { } bundle)
         {
-            return new CapitalGate(bundle);
+            return bundle;
         }
 
         Commands.RulesCommand.Report(loaded.Diagnostics, error);

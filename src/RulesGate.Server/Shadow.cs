@@ -75,7 +75,7 @@ public sealed class Shadow : IAsyncDisposable
     public Task Drained()
     {
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return queue.Writer.TryWrite(new Item(null, null, marker)) ? marker.Task : Task.CompletedTask;
+        return queue.Writer.TryWrite(new Item(null, null, null, marker)) ? marker.Task : Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()
@@ -88,12 +88,13 @@ public sealed class Shadow : IAsyncDisposable
     /// <summary>Under the desk's lock: queued at once or counted as dropped, never waited for.</summary>
     private void Offer(CapitalContext context, CapitalDecision decision)
     {
-        if (candidate is null)
+        // The candidate of the moment goes with the order: one stopped or replaced later still judges what it was handed.
+        if (candidate is not { } gate)
         {
             return;
         }
 
-        if (!queue.Writer.TryWrite(new Item(context, decision, null)))
+        if (!queue.Writer.TryWrite(new Item(context, decision, gate, null)))
         {
             Interlocked.Increment(ref dropped);
             host.Metrics.ShadowDropped();
@@ -113,11 +114,7 @@ public sealed class Shadow : IAsyncDisposable
                 continue;
             }
 
-            if (candidate is not { } gate)
-            {
-                continue;
-            }
-
+            var gate = item.Candidate!;
             try
             {
                 var shadow = gate.Decide(item.Context!);
@@ -171,7 +168,7 @@ public sealed class Shadow : IAsyncDisposable
         noting.Clear();
     }
 
-    private sealed record Item(CapitalContext? Context, CapitalDecision? Decision, TaskCompletionSource? Marker);
+    private sealed record Item(CapitalContext? Context, CapitalDecision? Decision, CapitalGate? Candidate, TaskCompletionSource? Marker);
 }
 
 /// <summary><c>shadow.started</c>: <paramref name="Candidate"/> judges every order beside <paramref name="Live"/> from now on, started by <paramref name="By"/>.</summary>

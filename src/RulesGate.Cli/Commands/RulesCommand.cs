@@ -205,11 +205,8 @@ internal static class RulesCommand
                 }
                 else
                 {
-                    RequireExists(path);
-                    var candidate = CapitalPolicies.Load(engine, path);
-                    if (candidate.Value is not { } bundle)
+                    if (GateInputs.Policy(engine, path, error) is not { } bundle)
                     {
-                        Report(candidate.Diagnostics, error);
                         return ExitCodes.Error;
                     }
 
@@ -269,12 +266,9 @@ internal static class RulesCommand
                 throw new FormatException($"--since {from:yyyy-MM-ddTHH:mm:ssZ} is not before --until {to:yyyy-MM-ddTHH:mm:ssZ}; the window would hold nothing.");
             }
 
-            RequireExists(path);
             var engine = CliOptions.Engine(parse);
-            var compiled = CapitalPolicies.Load(engine, path);
-            if (compiled.Value is not { } candidate)
+            if (GateInputs.Policy(engine, path, error) is not { } candidate)
             {
-                Report(compiled.Diagnostics, error);
                 return ExitCodes.Error;
             }
 
@@ -311,11 +305,8 @@ internal static class RulesCommand
             var bundles = new List<RuleBundle>();
             foreach (var path in new[] { parse.GetValue(old)!, parse.GetValue(candidate)! })
             {
-                RequireExists(path);
-                var compiled = CapitalPolicies.Load(engine, path);
-                if (compiled.Value is not { } bundle)
+                if (GateInputs.Policy(engine, path, error) is not { } bundle)
                 {
-                    Report(compiled.Diagnostics, error);
                     return ExitCodes.Error;
                 }
 

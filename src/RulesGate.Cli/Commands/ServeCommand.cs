@@ -64,7 +64,7 @@ internal static class ServeCommand
             }
 
             RulesGate.Core.Rules.RuleBundle? candidate = null;
-            if (parse.GetValue(shadow) is { } shadowPath && (candidate = GateInputs.Gate(engine, shadowPath, error)?.Bundle) is null)
+            if (parse.GetValue(shadow) is { } shadowPath && (candidate = GateInputs.Policy(engine, shadowPath, error)) is null)
             {
                 return ExitCodes.Error;
             }
