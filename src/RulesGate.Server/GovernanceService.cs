@@ -33,8 +33,11 @@ public sealed record GovernanceServiceSettings(
 /// the journal's reads — each one call of the application services the CLI calls, run alone on the journal's writer
 /// after every decision queued before it. The actor recorded is always the authenticated principal.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Its one SemaphoreSlim is only waited on asynchronously: it never makes the wait handle that disposing would free.")]
 public sealed class GovernanceService
 {
+    private readonly SemaphoreSlim puttingLive = new(1, 1);
+
     private readonly GateHost host;
     private readonly Lock loading = new();
     private volatile GovernanceServiceSettings settings;
@@ -186,7 +189,58 @@ public sealed class GovernanceService
             var state = workflows.Find(instance)?.State;
             return (Outcome: workflows.Vote(instance, Actor.Authenticated(by.Name), role, approve, reason, key), Before: state);
         }), done => done.Outcome.Moved.Where(moved => moved.State != done.Before)).ConfigureAwait(false);   // a vote short of the quorum moves nothing
+        await PutApprovedRulesLive().ConfigureAwait(false);
         return voted.Outcome;
+    }
+
+    /// <summary>
+    /// Proposes <paramref name="candidate"/> as a change of <paramref name="file"/> (<see cref="RuleChanges"/>) and
+    /// starts its <c>rule-change</c> instance, requested by <see cref="RuleChanges.FileWatcher"/>; nothing goes live until it is approved.
+    /// </summary>
+    /// <exception cref="FormatException">No <c>rule-change</c> workflow is loaded to ask.</exception>
+    public Task<WorkflowInstance> ProposeRuleChange(Core.Rules.RuleBundle candidate, string file)
+    {
+        var definition = workflows.GetValueOrDefault(RuleChanges.Workflow)
+            ?? throw new FormatException($"no {RuleChanges.Workflow} workflow is loaded to approve it (workflows/{RuleChanges.Workflow}.yaml); the live version stays. Add it, or start the server with --reload-unapproved to put saved files live unapproved.");
+        return Done("rule_change", host.Exclusively(store =>
+        {
+            var (record, _) = RuleChanges.Propose(store, candidate, file, host.Gate.Bundle.Identity, RuleChanges.FileWatcher);
+            return Runtime(store).Start(definition, record.Subject, record.Requester);
+        }), instance => [instance]);
+    }
+
+    /// <summary>
+    /// Puts every approved rule change live, in the one order of deciding (journaled as <c>rules.reloaded</c>, then
+    /// <c>rules.changed</c>): what a final vote, or the background after a restart, leaves to do.
+    /// </summary>
+    public async Task PutApprovedRulesLive()
+    {
+        // One at a time (a vote and the background may both get here): each reads what is approved after the last one marked it live.
+        await puttingLive.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await PutLive().ConfigureAwait(false);
+        }
+        finally
+        {
+            puttingLive.Release();
+        }
+    }
+
+    private async Task PutLive()
+    {
+        foreach (var (record, bytes) in await host.Exclusively(RuleChanges.Approved).ConfigureAwait(false))
+        {
+            if (host.Gate.Bundle.Identity != record.Identity)
+            {
+                var compiled = CapitalPolicies.Compile(settings.Engine, record.File, bytes);
+                var bundle = compiled.Value ?? throw new InvalidOperationException($"The approved rule file {record.Identity} no longer compiles: {compiled.Diagnostics[0]}");
+                await host.Use(new CapitalGate(bundle), EventPayload.Entry($"rules:{record.File}", new RulesReloaded(record.File, host.Gate.Bundle.Identity, bundle.Identity))).ConfigureAwait(false);
+            }
+
+            var live = RuleChanges.MarkLive(record);
+            await host.Exclusively(store => store.Append([live.Entry], null, (scope, appended) => live.Project(scope, appended[0]))).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Every instance with what it waits for; with <paramref name="waiting"/>, only those waiting for that (through the index).</summary>
@@ -353,6 +407,7 @@ public sealed class GovernanceService
             PatchApprovals.Settle(store, settings.Engine);
             return Runtime(store).Tick(Now);
         }).ConfigureAwait(false);
+        await PutApprovedRulesLive().ConfigureAwait(false);
         host.Metrics.TimersFired(fired.Count);
         host.Metrics.Moved(fired);
         return fired;       // no wake: the background that ticks runs the effects next, in the same round
@@ -433,7 +488,15 @@ public sealed class GovernanceService
 
     private WorkflowRuntime Runtime(JournalStore store) =>
         runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook,
-            activity: PatchApprovals.Activity(store, settings.Engine), workflows: () => workflows.Values, standing: () => standing);
+            activity: Activities(store), workflows: () => workflows.Values, standing: () => standing);
+
+    /// <summary>What a final approval settles, in its own transaction: a config-patch proposal, or a rule change.</summary>
+    private Func<WorkflowInstance, JournalChangeSet?> Activities(JournalStore store)
+    {
+        var patches = PatchApprovals.Activity(store, settings.Engine);
+        var rules = RuleChanges.Activity(store);
+        return instance => patches(instance) ?? rules(instance);
+    }
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

@@ -12,8 +12,14 @@ namespace RulesGate.Server;
 /// <summary>The files a server runs, to reload: the capital policy, and the promotion gates, governance and maturity files and the workflows folder when it has them.</summary>
 public sealed record ReloadSources(string Policy, string? Gates = null, string? Governance = null, string? Maturity = null, string? Workflows = null);
 
-/// <summary>What a reload did: the identities put live, and each changed file that did not load (its previous version stays live) with why.</summary>
-public sealed record ReloadReport(IReadOnlyList<string> Loaded, IReadOnlyList<(string File, string Problem)> Failed);
+/// <summary>
+/// What a reload did: the identities put live, each changed file that did not load (its previous version stays live)
+/// with why, and the identities proposed as governed rule changes (<see cref="HotReload.Governed"/>), waiting for approval.
+/// </summary>
+public sealed record ReloadReport(IReadOnlyList<string> Loaded, IReadOnlyList<(string File, string Problem)> Failed)
+{
+    public IReadOnlyList<string> Proposed { get; init; } = [];
+}
 
 /// <summary>
 /// Hot reload of the running server's rule files and workflows. A changed file is compiled beside the live version
@@ -34,14 +40,19 @@ public sealed class HotReload
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);      // file → SHA-256 of the bytes last judged
 
     /// <param name="files">The files as the server loaded them a moment ago: their bytes now are taken as the live versions'.</param>
-    public HotReload(GateHost host, GovernanceService? service, RuleEngine engine, ReloadSources files)
+    /// <param name="governed">A changed capital policy is proposed as a rule change (<see cref="Core.Application.RuleChanges"/>), put live once its <c>rule-change</c> instance is approved, rather than reloaded; needs <paramref name="service"/> and a journal.</param>
+    public HotReload(GateHost host, GovernanceService? service, RuleEngine engine, ReloadSources files, bool governed = false)
     {
         (this.host, this.service, this.engine, this.files) = (host, service, engine, files);
+        Governed = governed && service is not null && host.HasJournal;   // approvals are recorded in the journal
         foreach (var file in Files())
         {
             seen[file] = Hash(file) ?? "";
         }
     }
+
+    /// <summary>Whether a changed capital policy is proposed for approval rather than put live.</summary>
+    public bool Governed { get; }
 
     /// <summary>The engine rule files are compiled with: what a candidate sent for shadow evaluation is compiled with too.</summary>
     public RuleEngine Engine => engine;
@@ -52,11 +63,18 @@ public sealed class HotReload
     /// <summary>Reloads whatever changed since the last reload: the capital policy, the gates, governance (with maturity) and the workflows.</summary>
     public async Task<ReloadReport> Reload()
     {
-        var (loaded, failed, notes) = (new List<string>(), new List<(string, string)>(), new List<Task>());
+        var (loaded, failed, notes, proposed) = (new List<string>(), new List<(string, string)>(), new List<Task>(), new List<string>());
         lock (reloading)
         {
             Changed(files.Policy, host.Gate.Bundle, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
             {
+                if (Governed)
+                {
+                    notes.Add(Propose(bundle));
+                    proposed.Add(bundle.Identity);
+                    return;
+                }
+
                 var from = host.Gate.Bundle.Identity;
                 notes.Add(host.Use(new CapitalGate(bundle), ReloadedEntry(files.Policy, from, bundle.Identity)));
             }, loaded, failed, notes);
@@ -117,7 +135,23 @@ public sealed class HotReload
         }
 
         await Task.WhenAll(notes).ConfigureAwait(false);
-        return new ReloadReport(loaded, failed);
+        loaded.RemoveAll(proposed.Contains);
+        return new ReloadReport(loaded, failed) { Proposed = proposed };
+    }
+
+    /// <summary>Proposes the changed capital policy; a proposal that cannot be made (no rule-change workflow) is journaled as a reload that failed, and the live version stays.</summary>
+    private async Task Propose(RuleBundle bundle)
+    {
+        try
+        {
+            await service!.ProposeRuleChange(bundle, files.Policy).ConfigureAwait(false);
+        }
+        catch (FormatException refused)
+        {
+            seen.Remove(files.Policy);
+            host.Metrics.Reload(files.Policy, failed: true);
+            await host.Note(EventPayload.Entry($"rules:{files.Policy}", new RulesReloadFailed(files.Policy, refused.Message))).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reloads (<see cref="Reload"/>), and tells <see cref="Reloaded"/> what it did: what <see cref="ReloadWatcher"/> runs when a watched file changed.</summary>

@@ -198,7 +198,7 @@ public sealed class PromotionCliTests : IDisposable
         var (brokenExit, _, error) = CliTests.Run("workflow", "check", broken);
 
         Assert.Equal(0, exit);
-        Assert.EndsWith("5 workflows checked, no problems.\n", output, StringComparison.Ordinal);
+        Assert.EndsWith("6 workflows checked, no problems.\n", output, StringComparison.Ordinal);
         Assert.Contains("standing                                 policy: alpha-trade-promotion; strategy: live-pipeline, maturity-ladder  workflows/standing.yaml", output, StringComparison.Ordinal);
         Assert.Equal(0, dotExit);
         Assert.Contains("\"L2_gated\" [label=\"L2_gated\\nsizing_cap = 0.1\"];", dot, StringComparison.Ordinal);

@@ -35,7 +35,7 @@ public sealed class RunningServer : IAsyncDisposable
     /// <param name="time">The desk's clock (a fake one moves workflow timers); the system's when null.</param>
     /// <param name="webhook">Where workflow notices are posted; none when null.</param>
     /// <param name="tls">Serve HTTPS with this certificate, and with <paramref name="clientAuthorities"/> ask every client for one of theirs; <see cref="Client"/> is then of no use, make one that trusts it.</param>
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false)
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false, bool governedRules = false)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -101,7 +101,7 @@ public sealed class RunningServer : IAsyncDisposable
         var service = new GovernanceService(host, new GovernanceServiceSettings(
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook));
-        Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath));
+        Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath), governed: governedRules);
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);

@@ -28,11 +28,12 @@ internal static class ServeCommand
         var artifacts = new Option<string>("--artifacts") { Description = "Where workflow effects write (rendered summaries, the promotion log); default artifacts.", DefaultValueFactory = _ => "artifacts" };
         var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
         var shadow = new Option<string?>("--shadow") { Description = "A candidate capital rule file that judges every order beside the live one, off the order path: each disagreement is journaled (shadow.disagreed) and counted in /metrics; POST /v1/shadow changes it, DELETE /v1/shadow stops it." };
+        var unapproved = new Option<bool>("--reload-unapproved") { Description = "For development: a saved capital rule file goes live at once, as before, instead of waiting for its rule-change workflow's approval; said at start." };
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, grpcPort, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
-            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts, shadow,
+            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts, shadow, unapproved,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -86,12 +87,17 @@ internal static class ServeCommand
             var service = new GovernanceService(served, new GovernanceServiceSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!, Webhook: WorkflowWebhook.FromEnvironment()));
             var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
             var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
-            var reload = new HotReload(served, service, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows));
+            var reload = new HotReload(served, service, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows), governed: !parse.GetValue(unapproved));
             reload.Reloaded += report =>
             {
                 foreach (var identity in report.Loaded)
                 {
                     error.WriteLine($"rulesgate serve: reloaded {identity}.");
+                }
+
+                foreach (var identity in report.Proposed)
+                {
+                    error.WriteLine($"rulesgate serve: {identity} proposed, not live: its rule-change workflow waits for approval (GET /v1/instances?waiting=approval).");
                 }
 
                 foreach (var (file, problem) in report.Failed)
@@ -106,6 +112,15 @@ internal static class ServeCommand
 
             await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort)));
             await app.StartAsync(cancellation).ConfigureAwait(false);
+            if (parse.GetValue(unapproved))
+            {
+                error.WriteLine("rulesgate serve: --reload-unapproved: a saved capital rule file goes live at once, without approval (for development).");
+            }
+            else if (journal is null)
+            {
+                error.WriteLine("rulesgate serve: no journal to record approvals in: a saved capital rule file goes live at once, unapproved; give --journal to govern rule changes.");
+            }
+
             if (!IPAddress.IsLoopback(address) && certificate is null)
             {
                 error.WriteLine($"rulesgate serve: listening on {address}, beyond this machine: bearer tokens travel in clear text unless a TLS proxy is in front.");

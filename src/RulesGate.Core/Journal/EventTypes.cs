@@ -56,6 +56,10 @@ public static class EventTypes
 
     public const string RulesReloaded = "rules.reloaded";
     public const string RulesReloadFailed = "rules.reload_failed";
+    public const string RulesProposed = "rules.proposed";
+    public const string RulesApproved = "rules.approved";
+    public const string RulesRejected = "rules.rejected";
+    public const string RulesChanged = "rules.changed";
     public const string ShadowStarted = "shadow.started";
     public const string ShadowStopped = "shadow.stopped";
     public const string ShadowDisagreed = "shadow.disagreed";
@@ -110,6 +114,10 @@ public static class EventTypes
         (PatchesRolledBack, "a proposal's changes to the live overrides undone: who, why and each target restored"),
         (RulesReloaded, "a changed rule or workflow file put live by the server: from which version to which"),
         (RulesReloadFailed, "a changed rule or workflow file that did not load: why (the live version stays)"),
+        (RulesProposed, "a changed rule file proposed rather than put live: the candidate's identity (its bytes kept as a blob), the file, the identity live then, and who proposed it"),
+        (RulesApproved, "a proposed rule change approved by its rule-change workflow's quorum: who approved"),
+        (RulesRejected, "a proposed rule change rejected: who and why"),
+        (RulesChanged, "an approved rule change put live by the server, after the rules.reloaded that swapped it in"),
         (ShadowStarted, "a candidate capital rule file set to judge every order in shadow, beside the live one: which, and who started it"),
         (ShadowStopped, "the shadow candidate stopped: who, and how many orders it judged, decided otherwise and could not take"),
         (ShadowDisagreed, "an order the shadow candidate would have decided otherwise: both decisions in a few words, and the candidate's in full (the live one in full is the order's gate.decision)"),

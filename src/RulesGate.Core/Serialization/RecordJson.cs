@@ -19,6 +19,7 @@ namespace RulesGate.Core.Serialization;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     Converters = [typeof(StageConverter), typeof(TimestampConverter), typeof(SortedMap<string>), typeof(SortedMap<double>)])]
 [JsonSerializable(typeof(PolicyLedgerRecord))]
+[JsonSerializable(typeof(Application.RuleChangeRecord))]
 [JsonSerializable(typeof(WorkflowInstance))]
 [JsonSerializable(typeof(SubjectStanding))]
 [JsonSerializable(typeof(KillSwitchState))]

@@ -17,6 +17,7 @@ internal static class ReloadApi
         {
             writer.WriteStartObject();
             JsonText.Strings(writer, "loaded"u8, report.Loaded);
+            JsonText.Strings(writer, "proposed"u8, report.Proposed);
             writer.WriteStartArray("failed"u8);
             foreach (var (file, problem) in report.Failed)
             {
