@@ -210,8 +210,8 @@ public sealed class GovernanceService
     }
 
     /// <summary>
-    /// Puts every approved rule change live, in the one order of deciding (journaled as <c>rules.reloaded</c>, then
-    /// <c>rules.changed</c>): what a final vote, or the background after a restart, leaves to do.
+    /// Puts every approved change of the policy this server runs live, in the one order of deciding (journaled as
+    /// <c>rules.reloaded</c>, then <c>rules.changed</c>): what a final vote, or the background after a restart, leaves to do.
     /// </summary>
     public async Task PutApprovedRulesLive()
     {
@@ -231,6 +231,12 @@ public sealed class GovernanceService
     {
         foreach (var (record, bytes) in await host.Exclusively(RuleChanges.Approved).ConfigureAwait(false))
         {
+            // Only a change of the policy this server runs: another desk's approved change is that desk's to put live.
+            if (!record.Identity.StartsWith(host.Gate.Bundle.File.Metadata.Id + "@", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             if (host.Gate.Bundle.Identity != record.Identity)
             {
                 var compiled = CapitalPolicies.Compile(settings.Engine, record.File, bytes);

@@ -21,7 +21,7 @@ internal static class DemoCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
     {
-        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it, and run the scenario packs of samples/scenarios/ (normal day, throttle burst, drawdown crash); then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then tell one strategy's story through its one standing (samples/story/: discovery, the pipeline's gates, two signed votes, its maturity ladder, a demotion); then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto.");
+        var command = new Command("demo", "Load and check rules/, run the rule tests, then run samples/capital/ through the pre-trade gate into a fresh journal (artifacts/demo.db), verify it and replay it, and run the scenario packs of samples/scenarios/ (normal day, throttle burst, drawdown crash); then ingest samples/promotion/, assess both policies, promote one a stage and render its summary and the governance changelog; then drive that policy through workflows/alpha-trade-promotion.yaml and print its history and diagram; then tell one strategy's story through its one standing (samples/story/: discovery, the pipeline's gates, two signed votes, its maturity ladder, a demotion); then run samples/governance/ through the governance and capital gates and print the table of verdicts; then samples/patches/ through the PatchPolicy in manual_only (approved by risk) and bounded_auto; then one rule change from proposal to impact to approval to live (samples/capital/candidate.yaml, workflows/rule-change.yaml).");
         command.SetAction(async (parse, cancellation) =>
         {
             var engine = CliOptions.Engine(parse);
@@ -58,8 +58,9 @@ internal static class DemoCommand
             var storyOk = workflowOk.HasValue ? await Story(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
             var governanceOk = storyOk.HasValue ? await Governance(engine, parse, output, error, cancellation).ConfigureAwait(false) : null;
             var patchesOk = governanceOk.HasValue ? await Patches(engine, output, error, cancellation).ConfigureAwait(false) : null;
-            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !storyOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue ? ExitCodes.Error
-                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || storyOk == false || governanceOk == false || patchesOk == false ? ExitCodes.Failed : ExitCodes.Ok;
+            var changeOk = patchesOk.HasValue ? await RuleChange(engine, output, error).ConfigureAwait(false) : null;
+            return failures > 0 || !streamOk.HasValue || !promotionOk.HasValue || !workflowOk.HasValue || !storyOk.HasValue || !governanceOk.HasValue || !patchesOk.HasValue || !changeOk.HasValue ? ExitCodes.Error
+                : failed > 0 || streamOk == false || promotionOk == false || workflowOk == false || storyOk == false || governanceOk == false || patchesOk == false || changeOk == false ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
     }
@@ -515,6 +516,77 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine(verification.Describe());
         return verification.Intact && approved.Status == "applied" && auto.Applied.Count > 0 && undone == 0;
+    }
+
+    /// <summary>
+    /// One rule change from proposal to impact to approval to live, on the order desk a server runs: orders judged
+    /// under rules/capital/default.yaml; samples/capital/candidate.yaml proposed, its impact on them and its diff
+    /// shown; two signed risk votes on workflows/rule-change.yaml; then the candidate live, and the same orders judged
+    /// as its impact said they would be.
+    /// </summary>
+    private static async Task<bool?> RuleChange(RuleEngine engine, TextWriter output, TextWriter error)
+    {
+        const string LivePath = "rules/capital/default.yaml", CandidatePath = "samples/capital/candidate.yaml";
+        var (live, candidate) = (GateInputs.Policy(engine, LivePath, error), GateInputs.Policy(engine, CandidatePath, error));
+        var (roles, person) = Cast(WorkflowRoles.Load(WorkflowRoles.DefaultPath), "rhea", "raj");
+        var loaded = new WorkflowLoader(engine, roles).Load($"workflows/{RuleChanges.Workflow}.yaml");
+        if (live is null || candidate is null || loaded.Value is not { } definition)
+        {
+            RulesCommand.Report(loaded.Diagnostics, error);
+            return null;
+        }
+
+        var folder = Path.Combine("artifacts", "demo", "rule-change");
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        // The sample order at 2% to 40% of equity, twice each: both files allow up to 5%, only the live one up to 10%.
+        var sample = File.ReadAllText("samples/request-oversized-buy.json");
+        int[] quantities = [5, 10, 15, 20, 30, 50, 100];
+        var orders = quantities.Concat(quantities).Select((qty, i) => CapitalContextJson.ReadRequest(JsonDocument.Parse(
+            sample.Replace("\"demo-001\"", $"\"rc-{i + 1:00}\"", StringComparison.Ordinal).Replace("\"qty\": 100", $"\"qty\": {qty}", StringComparison.Ordinal)).RootElement)).ToList();
+        var journalPath = Path.Combine(folder, "journal.db");
+        await using var desk = new OrderDesk(new CapitalGate(live), SqliteJournal.Create(journalPath));
+        var before = await desk.DecideAll(orders).ConfigureAwait(false);
+        output.WriteLine();
+        output.WriteLine($"Rule change: {orders.Count} orders judged under {live.Identity}, journal {journalPath}; then {CandidatePath} is proposed.");
+
+        // Proposed: what it would have done to those orders, and where the two files differ at all.
+        var impact = await desk.Exclusively(store => RuleImpact.Run(store, engine, candidate)).ConfigureAwait(false);
+        var diff = RuleDiff.Compare(live, candidate);
+        output.WriteLine($"  impact: {impact.Changed} of {impact.Judged} decisions would change ({string.Join(", ", impact.Transitions.Select(t => $"{t.Name} {t.Decisions}"))}), notional {impact.Notional.ToString("N2", CultureInfo.InvariantCulture)}");
+        output.WriteLine($"  diff: {diff.Regions.Count} regions where the files disagree, such as {diff.Regions[0].Input} from {RuleDiff.Format(diff.Regions[0].From)}: old {diff.Regions[0].Old}; new {diff.Regions[0].New}");
+
+        // Approved by the workflow's quorum: two signed risk votes, the second settling it in its own transaction.
+        var runtime = (JournalStore store) => new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Activity(store));
+        var subject = await desk.Exclusively(store =>
+        {
+            var (record, _) = RuleChanges.Propose(store, candidate, LivePath, live.Identity, "olga");
+            runtime(store).Start(definition, record.Subject, "olga");
+            return record.Subject;
+        }).ConfigureAwait(false);
+        var instance = $"{RuleChanges.Workflow}:{subject}";
+        await desk.Exclusively(store => runtime(store).Vote(instance, person("rhea"), "risk", approve: true, "impact reviewed: 10 of 14 orders smaller, none larger")).ConfigureAwait(false);
+        await desk.Exclusively(store => runtime(store).Vote(instance, person("raj"), "risk", approve: true, "diff reviewed: only EXP-001 moves")).ConfigureAwait(false);
+
+        // Live: put in place in the desk's one order of deciding, as the server does on the vote that completes the quorum.
+        foreach (var (record, _) in await desk.Exclusively(RuleChanges.Approved).ConfigureAwait(false))
+        {
+            await desk.Use(new CapitalGate(candidate), EventPayload.Entry($"rules:{record.File}", new RulesGate.Server.RulesReloaded(record.File, live.Identity, candidate.Identity))).ConfigureAwait(false);
+            var marked = RuleChanges.MarkLive(record);
+            await desk.Exclusively(store => store.Append([marked.Entry], null, (scope, appended) => marked.Project(scope, appended[0]))).ConfigureAwait(false);
+        }
+
+        var settled = await desk.Exclusively(store => RuleChanges.Find(store, subject)).ConfigureAwait(false);
+        output.WriteLine($"  {instance}: {settled?.SettledBy}; {settled?.Status}, as {desk.Gate.Bundle.Identity}");
+        var after = await desk.DecideAll(orders).ConfigureAwait(false);
+        var changed = before.Zip(after).Count(pair => RuleImpact.Summary(pair.First.Decision) != RuleImpact.Summary(pair.Second.Decision));
+        output.WriteLine($"  the same {orders.Count} orders judged again: {changed} decided otherwise, as the impact said.");
+        var verification = await desk.Exclusively(JournalAudit.Verify).ConfigureAwait(false);
+        output.WriteLine(verification.Describe());
+        return verification.Intact && settled?.Status == "live" && desk.Gate.Bundle.Identity == candidate.Identity && changed == impact.Changed;
     }
 
     private static void Row(TextWriter output, GovernedDecision decision)
