@@ -494,15 +494,7 @@ public sealed class GovernanceService
 
     private WorkflowRuntime Runtime(JournalStore store) =>
         runtime ??= new WorkflowRuntime(store, new WorkflowLoader(settings.Engine, settings.Roles, settings.Templates), settings.Roles, settings.Time, settings.Artifacts, settings.Webhook,
-            activity: Activities(store), workflows: () => workflows.Values, standing: () => standing);
-
-    /// <summary>What a final approval settles, in its own transaction: a config-patch proposal, or a rule change.</summary>
-    private Func<WorkflowInstance, JournalChangeSet?> Activities(JournalStore store)
-    {
-        var patches = PatchApprovals.Activity(store, settings.Engine);
-        var rules = RuleChanges.Activity(store);
-        return instance => patches(instance) ?? rules(instance);
-    }
+            activity: RuleChanges.Settlements(store, settings.Engine), workflows: () => workflows.Values, standing: () => standing);
 
     private static InstanceView View(WorkflowRuntime workflows, WorkflowInstance instance) => new(instance, workflows.Bookmarks(instance), workflows.DefinitionOf(instance));
 }

@@ -156,9 +156,19 @@ public sealed class PromotionCliTests : IDisposable
             Assert.True(vote.Exit == 0, vote.Error);
         }
 
+        // The promotion approves a policy delta: its candidate rule file is made and proposed, the governed way.
+        var delta = Path.Combine(folder, "delta.json");
+        File.WriteAllText(delta, """{"rules_file": "rules/capital/default.yaml", "set": {"exposure.max_position_pct": 0.05}}""");
         var completed = Run("promote", "--policy-id", "alpha-momentum", "--stage", "pilot", "--evidence-id", "dd-am-paper", "--approval", "compliance", "--actor", "ops",
-            "--checklist", "oos_regime_grid=done", "--checklist", "leakage_checks=passed", "--checklist", "risk_audit=ok");
+            "--checklist", "oos_regime_grid=done", "--checklist", "leakage_checks=passed", "--checklist", "risk_audit=ok", "--policy-delta", delta);
         Assert.True(completed.Exit == 0, completed.Output + completed.Error);
+        Assert.Contains("wrote the candidate capital-default@2#", completed.Output, StringComparison.Ordinal);
+        Assert.Matches(@"proposed as rule-change:capital-default@2-\w{12}, requested by ops", completed.Output);
+        using (var store = SqliteJournal.Open(Journal, readOnly: true))
+        {
+            var proposed = JsonDocument.Parse(Assert.Single(store.Read(type: EventTypes.RulesProposed)).Payload).RootElement;
+            Assert.Equal(("ops", "proposed"), (proposed.GetProperty("requester").GetString(), proposed.GetProperty("status").GetString()));
+        }
 
         var applied = Assess("alpha-momentum", "--apply");
         var (_, ledger, _) = Run("ledger", "show", "--policy-id", "alpha-momentum", "--json");

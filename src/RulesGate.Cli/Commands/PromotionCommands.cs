@@ -147,6 +147,7 @@ internal static class PromotionCommands
                 if (candidate is { } made)
                 {
                     RulesCommand.WriteCandidate(output, made, target: null);
+                    ProposeCandidate(output, parse, store, made, roles, request.Actor);
                 }
                 else if (deltaJson is not null)
                 {
@@ -162,6 +163,32 @@ internal static class PromotionCommands
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// A candidate made from an approved policy delta goes the governed way a saved rule file goes: proposed in the
+    /// journal, waiting for its <c>rule-change</c> instance's quorum (never the promoter), then put live by a server
+    /// running that policy on this journal.
+    /// </summary>
+    private static void ProposeCandidate(TextWriter output, ParseResult parse, JournalStore store, (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes) made, WorkflowRoles roles, string actor)
+    {
+        var engine = CliOptions.Engine(parse);
+        var path = Path.Combine("workflows", $"{RuleChanges.Workflow}.yaml");
+        if (!File.Exists(path) || new WorkflowLoader(engine, roles).Load(path).Value is not { } definition)
+        {
+            output.WriteLine($"  not proposed: there is no loadable {path} to approve it; the candidate is only the file above.");
+            return;
+        }
+
+        var live = engine.Load(made.Delta.RulesFile).Value?.Identity ?? "none";
+        var requester = Identities.Name(actor, "actor");
+        var (record, fresh) = RuleChanges.Propose(store, made.Bundle, made.Delta.RulesFile, live, requester);
+        if (fresh)
+        {
+            WorkflowCommand.Runtime(parse, store).Start(definition, record.Subject, requester);
+        }
+
+        output.WriteLine($"  proposed as {RuleChanges.Workflow}:{record.Subject}, requested by {requester}: a server running {made.Bundle.File.Metadata.Id} on this journal puts it live once its quorum approves.");
     }
 
     public static Command Ledger(TextWriter output)

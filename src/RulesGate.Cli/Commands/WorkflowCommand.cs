@@ -435,7 +435,7 @@ internal static class WorkflowCommand
         var engine = CliOptions.Engine(parse);
         var catalogue = new WorkflowCatalogue(new WorkflowLoader(engine, roles), parse.GetValue(Definitions) ?? "workflows");     // a command without --workflows uses the default folder
         return new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, time ?? RunClock.Machine, webhook: WorkflowWebhook.FromEnvironment(),
-            activity: PatchApprovals.Activity(store, engine),
+            activity: RuleChanges.Settlements(store, engine),
             workflows: () => catalogue.All((path, problem) => error?.WriteLine($"rulesgate: {path} does not load, so no evidence starts it: {problem}")),
             standing: catalogue.Standing);
     }

@@ -81,6 +81,16 @@ public static class RuleChanges
             (scope, appended) => scope.Store(Projection, record.Subject, RecordJson.Write(settled), appended[0].Seq));
     };
 
+    /// <summary>
+    /// What a final approval settles in its own transaction, whichever host moved it: a config-patch proposal
+    /// (<see cref="PatchApprovals.Activity"/>) or a rule change (<see cref="Activity"/>).
+    /// </summary>
+    public static Func<WorkflowInstance, JournalChangeSet?> Settlements(JournalStore store, RuleEngine engine)
+    {
+        var (patches, rules) = (PatchApprovals.Activity(store, engine), Activity(store));
+        return instance => patches(instance) ?? rules(instance);
+    }
+
     /// <summary>The changes approved and not yet live, with the candidate's bytes from the journal (checked against their hash).</summary>
     public static IReadOnlyList<(RuleChangeRecord Record, byte[] Bytes)> Approved(JournalStore store) =>
         [.. store.All(Projection).Select(stored => RecordJson.Read<RuleChangeRecord>(stored.Value)).Where(record => record.Status == "approved").Select(record =>
