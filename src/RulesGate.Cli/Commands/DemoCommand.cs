@@ -475,7 +475,7 @@ internal static class DemoCommand
         }
 
         using var journal = SqliteJournal.Create(journalPath);
-        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, activity: PatchApprovals.Activity(journal, engine));
+        var runtime = new WorkflowRuntime(journal, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Settlements(journal, engine));
         var proposer = new PatchProposer(new PatchJudge(bundle), journal);
         var patches = GateInputs.ReadLines("samples/patches/patches.jsonl", ConfigPatch.Read);
         output.WriteLine();
@@ -560,7 +560,7 @@ internal static class DemoCommand
         output.WriteLine($"  diff: {diff.Regions.Count} regions where the files disagree, such as {diff.Regions[0].Input} from {RuleDiff.Format(diff.Regions[0].From)}: old {diff.Regions[0].Old}; new {diff.Regions[0].New}");
 
         // Approved by the workflow's quorum: two signed risk votes, the second settling it in its own transaction.
-        var runtime = (JournalStore store) => new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Activity(store));
+        var runtime = (JournalStore store) => new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Settlements(store, engine));
         var subject = await desk.Exclusively(store =>
         {
             var (record, _) = RuleChanges.Propose(store, candidate, LivePath, live.Identity, "olga");

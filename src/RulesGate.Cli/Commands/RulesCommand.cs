@@ -398,10 +398,7 @@ internal static class RulesCommand
                 }
                 else
                 {
-                    // Written beside it and moved over it: a reader (a server's reload) sees the old file or the new, never half.
-                    var written = file + ".fmt";
-                    File.WriteAllBytes(written, canonical);
-                    File.Move(written, file, overwrite: true);
+                    OutputFile.Replace(file, canonical);
                     output.WriteLine($"formatted {file}");
                 }
             }
@@ -465,9 +462,7 @@ internal static class RulesCommand
             Directory.CreateDirectory(folder);
         }
 
-        var written = path + ".tmp";
-        File.WriteAllBytes(written, candidate.Bytes);
-        File.Move(written, path, overwrite: true);
+        OutputFile.Replace(path, candidate.Bytes);
         output.WriteLine($"wrote the candidate {candidate.Bundle.Identity} to {path}: {string.Join(", ", candidate.Delta.Set.Select(pair => $"{pair.Key} = {pair.Value.GetRawText()}"))}, from {candidate.Delta.RulesFile}.");
         output.WriteLine($"  see what it would do: rulesgate rules impact {path}; rulesgate rules diff {candidate.Delta.RulesFile} {path}");
     }

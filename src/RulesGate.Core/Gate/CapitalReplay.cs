@@ -38,27 +38,7 @@ public static class CapitalReplay
                 Gate(store.Blob, engine, gates, decision.Bundle!, decision.BundleHash!);
             }
 
-            var found = new ReplayMismatch?[recorded.Length];
-            var failed = new Exception?[recorded.Length];
-            Parallel.For(0, recorded.Length, i =>
-            {
-                try
-                {
-                    found[i] = recorded[i].Replay(gates);
-                }
-                catch (Exception error) when (error is not OutOfMemoryException)
-                {
-                    failed[i] = error;
-                }
-            });
-
-            // The first failure in journal order, as a replay one by one would meet it.
-            if (failed.FirstOrDefault(error => error is not null) is { } first)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            }
-
-            mismatches.AddRange(found.OfType<ReplayMismatch>());
+            mismatches.AddRange(InOrder(recorded, decision => decision.Replay(gates)).OfType<ReplayMismatch>());
             replayed += recorded.Length;
         }
 
@@ -68,6 +48,34 @@ public static class CapitalReplay
         }
 
         return new ReplayReport(replayed, mismatches);
+    }
+
+    /// <summary>
+    /// <paramref name="judge"/> applied to every item on every core, the results in the items' order; when some throw,
+    /// the first of them in that order is thrown, as judging them one by one would meet it.
+    /// </summary>
+    internal static TResult[] InOrder<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, TResult> judge)
+    {
+        var results = new TResult[items.Count];
+        var failed = new Exception?[items.Count];
+        Parallel.For(0, items.Count, i =>
+        {
+            try
+            {
+                results[i] = judge(items[i]);
+            }
+            catch (Exception error) when (error is not OutOfMemoryException)
+            {
+                failed[i] = error;
+            }
+        });
+
+        if (failed.FirstOrDefault(error => error is not null) is { } first)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+
+        return results;
     }
 
     /// <summary>The SHA-256 of the rule file a recorded decision names; null for any other event.</summary>

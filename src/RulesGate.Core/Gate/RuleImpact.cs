@@ -82,27 +82,7 @@ public static class RuleImpact
                 wanted.Add(recorded);
             }
 
-            var changes = new Change?[wanted.Count];
-            var failed = new Exception?[wanted.Count];
-            Parallel.For(0, wanted.Count, i =>
-            {
-                try
-                {
-                    changes[i] = Compare(wanted[i], gates[wanted[i].BundleHash!], after);
-                }
-                catch (Exception error) when (error is not OutOfMemoryException)
-                {
-                    failed[i] = error;
-                }
-            });
-
-            // The first failure in journal order, as judging one by one would meet it.
-            if (failed.FirstOrDefault(error => error is not null) is { } first)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-            }
-
-            foreach (var change in changes)
+            foreach (var change in CapitalReplay.InOrder(wanted, recorded => Compare(recorded, gates[recorded.BundleHash!], after)))
             {
                 tally.Add(change);
             }
