@@ -17,6 +17,7 @@ namespace RulesGate.Server;
 /// <param name="Gates">The promotion gates the ledger's blockers are assessed with.</param>
 /// <param name="Governance">The governance gate (its settings: tokens, health, drift); null: outcomes, tokens and governance reads are refused.</param>
 /// <param name="Webhook">Where workflow notices are posted; null posts none.</param>
+/// <param name="Reader">Opens the journal for reading beside its writer: what a rule change's impact is assessed on, off the order path; null assesses none.</param>
 public sealed record GovernanceServiceSettings(
     RuleEngine Engine,
     string Workflows,
@@ -26,7 +27,8 @@ public sealed record GovernanceServiceSettings(
     string Templates = "templates",
     string Artifacts = "artifacts",
     TimeProvider? Time = null,
-    WorkflowWebhook? Webhook = null);
+    WorkflowWebhook? Webhook = null,
+    Func<JournalStore>? Reader = null);
 
 /// <summary>
 /// The server's governance operations — diary, evidence, outcomes, workflows and their votes, the ledger, tokens and
@@ -195,19 +197,42 @@ public sealed class GovernanceService
 
     /// <summary>
     /// Proposes <paramref name="candidate"/> as a change of <paramref name="file"/> (<see cref="RuleChanges"/>) and
-    /// starts its <c>rule-change</c> instance, requested by <see cref="RuleChanges.FileWatcher"/>; nothing goes live until it is approved.
+    /// starts its <c>rule-change</c> instance, requested by <paramref name="requester"/>; nothing goes live until it is
+    /// approved, nor before <paramref name="liveAt"/>. Its impact and diff are assessed first, on a reader of the
+    /// journal and off the writer, so decisions never wait for them.
     /// </summary>
-    /// <exception cref="FormatException">No <c>rule-change</c> workflow is loaded to ask.</exception>
-    public Task<WorkflowInstance> ProposeRuleChange(Core.Rules.RuleBundle candidate, string file)
+    /// <exception cref="FormatException">No <c>rule-change</c> workflow is loaded to ask, or the candidate is not a newer version of the live policy.</exception>
+    public async Task<(RuleChangeRecord Record, WorkflowInstance Instance)> ProposeRuleChange(RuleBundle candidate, string file, string requester, DateTimeOffset? liveAt = null)
     {
         var definition = workflows.GetValueOrDefault(RuleChanges.Workflow)
             ?? throw new FormatException($"no {RuleChanges.Workflow} workflow is loaded to approve it (workflows/{RuleChanges.Workflow}.yaml); the live version stays. Add it, or start the server with --reload-unapproved to put saved files live unapproved.");
-        return Done("rule_change", host.Exclusively(store =>
+        var live = host.Gate.Bundle;
+        if (candidate.File.Metadata.Id != live.File.Metadata.Id)
         {
-            var (record, _) = RuleChanges.Propose(store, candidate, file, host.Gate.Bundle.Identity, RuleChanges.FileWatcher);
-            return Runtime(store).Start(definition, record.Subject, record.Requester);
-        }), instance => [instance]);
+            throw new FormatException($"{candidate.Identity} is not a version of the policy this server runs ({live.Identity}); propose a file with id {live.File.Metadata.Id}.");
+        }
+
+        if (candidate.File.Metadata.Version <= live.File.Metadata.Version)
+        {
+            throw new FormatException($"{candidate.Identity} is not newer than the live {live.Identity}; raise its version above {live.File.Metadata.Version}.");
+        }
+
+        var assessment = await Task.Run(() =>
+        {
+            using var reader = settings.Reader?.Invoke();
+            return RuleChangeAssessment.Of(reader, settings.Engine, live, candidate, Now);
+        }).ConfigureAwait(false);
+        var proposal = new RuleChangeProposal(candidate, file, live.Identity, requester, liveAt, assessment);
+        return await Done("rule_change", host.Exclusively(store =>
+        {
+            var (record, _) = RuleChanges.Propose(store, proposal, settings.Artifacts, settings.Templates);
+            return (record, Runtime(store).Start(definition, record.Subject, record.Requester));
+        }), proposed => [proposed.Item2]).ConfigureAwait(false);
     }
+
+    /// <summary>Every rule change proposed, oldest first; with <paramref name="subject"/>, that one (null when there is none).</summary>
+    public Task<IReadOnlyList<RuleChangeRecord>> RuleChangeRecords(string? subject = null) =>
+        host.Exclusively(store => subject is null ? RuleChanges.All(store) : RuleChanges.Find(store, subject) is { } one ? [one] : (IReadOnlyList<RuleChangeRecord>)[]);
 
     /// <summary>
     /// Puts every approved change of the policy this server runs live, in the one order of deciding (journaled as
@@ -229,7 +254,7 @@ public sealed class GovernanceService
 
     private async Task PutLive()
     {
-        foreach (var (record, bytes) in await host.Exclusively(RuleChanges.Approved).ConfigureAwait(false))
+        foreach (var (record, bytes) in await host.Exclusively(store => RuleChanges.Approved(store, Now)).ConfigureAwait(false))
         {
             // Only a change of the policy this server runs: another desk's approved change is that desk's to put live.
             if (!record.Identity.StartsWith(host.Gate.Bundle.File.Metadata.Id + "@", StringComparison.Ordinal))
@@ -237,15 +262,23 @@ public sealed class GovernanceService
                 continue;
             }
 
-            if (host.Gate.Bundle.Identity != record.Identity)
+            var live = host.Gate.Bundle;
+            if (live.Identity != record.Identity && RuleChanges.Stale(record, live) is { } stale)
+            {
+                // Approved after a newer version went live: putting it live would take the rules back, or give one identity two contents.
+                await host.Exclusively(store => store.Append([stale.Entry], null, (scope, appended) => stale.Project(scope, appended[0]))).ConfigureAwait(false);
+                continue;
+            }
+
+            if (live.Identity != record.Identity)
             {
                 var compiled = CapitalPolicies.Compile(settings.Engine, record.File, bytes);
                 var bundle = compiled.Value ?? throw new InvalidOperationException($"The approved rule file {record.Identity} no longer compiles: {compiled.Diagnostics[0]}");
                 await host.Use(new CapitalGate(bundle), EventPayload.Entry($"rules:{record.File}", new RulesReloaded(record.File, host.Gate.Bundle.Identity, bundle.Identity))).ConfigureAwait(false);
             }
 
-            var live = RuleChanges.MarkLive(record);
-            await host.Exclusively(store => store.Append([live.Entry], null, (scope, appended) => live.Project(scope, appended[0]))).ConfigureAwait(false);
+            var marked = RuleChanges.MarkLive(record);
+            await host.Exclusively(store => store.Append([marked.Entry], null, (scope, appended) => marked.Project(scope, appended[0]))).ConfigureAwait(false);
         }
     }
 
@@ -457,12 +490,12 @@ public sealed class GovernanceService
         return due.Count;
     }
 
-    /// <summary>When the next timer or effect retry is due; null when none is set.</summary>
+    /// <summary>When the next timer, effect retry or approved rule change's time is due; null when none is set.</summary>
     public Task<DateTimeOffset?> NextWake() =>
         host.Exclusively(store =>
         {
             var workflows = Runtime(store);
-            return workflows.Effects.Pending().Select(pending => pending.RetryAt).Append(workflows.NextDue()).Min();
+            return workflows.Effects.Pending().Select(pending => pending.RetryAt).Append(workflows.NextDue()).Append(RuleChanges.NextLive(store)).Min();
         });
 
     /// <summary>Completes when a governance operation may have left effects to run or timers to set; waits until then.</summary>

@@ -54,6 +54,9 @@ public sealed class HotReload
     /// <summary>Whether a changed capital policy is proposed for approval rather than put live.</summary>
     public bool Governed { get; }
 
+    /// <summary>The capital policy file the server runs: what a proposed rule change replaces.</summary>
+    public string PolicyFile => files.Policy;
+
     /// <summary>The engine rule files are compiled with: what a candidate sent for shadow evaluation is compiled with too.</summary>
     public RuleEngine Engine => engine;
 
@@ -144,7 +147,7 @@ public sealed class HotReload
     {
         try
         {
-            await service!.ProposeRuleChange(bundle, files.Policy).ConfigureAwait(false);
+            await service!.ProposeRuleChange(bundle, files.Policy, Core.Application.RuleChanges.FileWatcher).ConfigureAwait(false);
         }
         catch (FormatException refused)
         {

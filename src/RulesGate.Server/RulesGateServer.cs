@@ -248,6 +248,10 @@ public static class RulesGateServer
         if (settings.Reload is not null)
         {
             Api.ReloadApi.Map(app);
+            if (settings.GovernanceService is not null)
+            {
+                Api.RuleChangesApi.Map(app);
+            }
         }
 
         Api.ShadowApi.Map(app, canStart: settings.Reload is not null);

@@ -100,7 +100,8 @@ public sealed class RunningServer : IAsyncDisposable
             new MaturityLadder(engine.Load(Path.Combine(Root, "rules", "maturity", "default.yaml")).Value!));
         var service = new GovernanceService(host, new GovernanceServiceSettings(
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
-            Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook));
+            Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook,
+            Reader: () => SqliteJournal.Open(JournalPath, readOnly: true)));
         Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath), governed: governedRules);
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null));
         app.StartAsync().GetAwaiter().GetResult();

@@ -553,26 +553,29 @@ internal static class DemoCommand
         output.WriteLine();
         output.WriteLine($"Rule change: {orders.Count} orders judged under {live.Identity}, journal {journalPath}; then {CandidatePath} is proposed.");
 
-        // Proposed: what it would have done to those orders, and where the two files differ at all.
-        var impact = await desk.Exclusively(store => RuleImpact.Run(store, engine, candidate)).ConfigureAwait(false);
-        var diff = RuleDiff.Compare(live, candidate);
-        output.WriteLine($"  impact: {impact.Changed} of {impact.Judged} decisions would change ({string.Join(", ", impact.Transitions.Select(t => $"{t.Name} {t.Decisions}"))}), notional {impact.Notional.ToString("N2", CultureInfo.InvariantCulture)}");
-        output.WriteLine($"  diff: {diff.Regions.Count} regions where the files disagree, such as {diff.Regions[0].Input} from {RuleDiff.Format(diff.Regions[0].From)}: old {diff.Regions[0].Old}; new {diff.Regions[0].New}");
+        // Proposed: assessed first (what it would have done to those orders, and where the two files differ at all),
+        // then recorded with its checklist and waiting for its quorum.
+        var runtime = (JournalStore store) => new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Settlements(store, engine));
+        var proposed = await desk.Exclusively(store =>
+        {
+            var assessment = RuleChangeAssessment.Of(store, engine, live, candidate, RunClock.Machine.GetUtcNow());
+            var (record, _) = RuleChanges.Propose(store, new RuleChangeProposal(candidate, LivePath, live.Identity, "olga", Assessment: assessment), folder);
+            runtime(store).Start(definition, record.Subject, "olga");
+            // The checklist's write, journaled with the proposal: a file write completes at once.
+            runtime(store).Effects.RunPendingAsync(pending => pending.Instance == record.Subject).GetAwaiter().GetResult();
+            return (record, assessment);
+        }).ConfigureAwait(false);
+        var (subject, impact) = (proposed.record.Subject, proposed.assessment.Impact!);
+        output.WriteLine($"  {proposed.record.Assessed}");
+        output.WriteLine($"  the approvers' checklist, with the impact and every region of the diff: {proposed.record.Checklist}");
 
         // Approved by the workflow's quorum: two signed risk votes, the second settling it in its own transaction.
-        var runtime = (JournalStore store) => new WorkflowRuntime(store, new WorkflowLoader(engine, roles), roles, activity: RuleChanges.Settlements(store, engine));
-        var subject = await desk.Exclusively(store =>
-        {
-            var (record, _) = RuleChanges.Propose(store, candidate, LivePath, live.Identity, "olga");
-            runtime(store).Start(definition, record.Subject, "olga");
-            return record.Subject;
-        }).ConfigureAwait(false);
         var instance = $"{RuleChanges.Workflow}:{subject}";
         await desk.Exclusively(store => runtime(store).Vote(instance, person("rhea"), "risk", approve: true, "impact reviewed: 10 of 14 orders smaller, none larger")).ConfigureAwait(false);
         await desk.Exclusively(store => runtime(store).Vote(instance, person("raj"), "risk", approve: true, "diff reviewed: only EXP-001 moves")).ConfigureAwait(false);
 
         // Live: put in place in the desk's one order of deciding, as the server does on the vote that completes the quorum.
-        foreach (var (record, _) in await desk.Exclusively(RuleChanges.Approved).ConfigureAwait(false))
+        foreach (var (record, _) in await desk.Exclusively(store => RuleChanges.Approved(store, RunClock.Machine.GetUtcNow())).ConfigureAwait(false))
         {
             await desk.Use(new CapitalGate(candidate), EventPayload.Entry($"rules:{record.File}", new RulesGate.Server.RulesReloaded(record.File, live.Identity, candidate.Identity))).ConfigureAwait(false);
             var marked = RuleChanges.MarkLive(record);
@@ -586,7 +589,7 @@ internal static class DemoCommand
         output.WriteLine($"  the same {orders.Count} orders judged again: {changed} decided otherwise, as the impact said.");
         var verification = await desk.Exclusively(JournalAudit.Verify).ConfigureAwait(false);
         output.WriteLine(verification.Describe());
-        return verification.Intact && settled?.Status == "live" && desk.Gate.Bundle.Identity == candidate.Identity && changed == impact.Changed;
+        return verification.Intact && settled?.Status == "live" && desk.Gate.Bundle.Identity == candidate.Identity && changed == impact.Changed && File.Exists(proposed.record.Checklist);
     }
 
     private static void Row(TextWriter output, GovernedDecision decision)

@@ -98,7 +98,7 @@ internal static class PromotionCommands
         {
             journal, policy, stage, approvals, evidence, checklist, actor, single, regression, delta, thresholds, metadata, summary, expectedVersion, gates, WorkflowCommand.Roles, log,
         };
-        command.SetAction(parse =>
+        command.SetAction(async (parse, cancellation) =>
         {
             var loaded = PromotionGates.Load(CliOptions.Engine(parse), parse.GetValue(gates));
             if (loaded.Value is not { } bundle)
@@ -147,7 +147,10 @@ internal static class PromotionCommands
                 if (candidate is { } made)
                 {
                     RulesCommand.WriteCandidate(output, made, target: null);
-                    ProposeCandidate(output, parse, store, made, roles, request.Actor);
+                    if (ProposeCandidate(output, parse, store, made, roles, request.Actor) is { } subject)
+                    {
+                        return await PatchCommands.Written(store, subject, error, cancellation).ConfigureAwait(false);     // its checklist
+                    }
                 }
                 else if (deltaJson is not null)
                 {
@@ -170,25 +173,29 @@ internal static class PromotionCommands
     /// journal, waiting for its <c>rule-change</c> instance's quorum (never the promoter), then put live by a server
     /// running that policy on this journal.
     /// </summary>
-    private static void ProposeCandidate(TextWriter output, ParseResult parse, JournalStore store, (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes) made, WorkflowRoles roles, string actor)
+    /// <returns>The subject it is proposed under; null when it could not be proposed.</returns>
+    private static string? ProposeCandidate(TextWriter output, ParseResult parse, JournalStore store, (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes) made, WorkflowRoles roles, string actor)
     {
         var engine = CliOptions.Engine(parse);
         var path = Path.Combine("workflows", $"{RuleChanges.Workflow}.yaml");
         if (!File.Exists(path) || new WorkflowLoader(engine, roles).Load(path).Value is not { } definition)
         {
             output.WriteLine($"  not proposed: there is no loadable {path} to approve it; the candidate is only the file above.");
-            return;
+            return null;
         }
 
-        var live = engine.Load(made.Delta.RulesFile).Value?.Identity ?? "none";
+        var live = engine.Load(made.Delta.RulesFile).Value;
         var requester = Identities.Name(actor, "actor");
-        var (record, fresh) = RuleChanges.Propose(store, made.Bundle, made.Delta.RulesFile, live, requester);
+        var assessment = RuleChangeAssessment.Of(store, engine, live, made.Bundle, RunClock.Machine.GetUtcNow());
+        var (record, fresh) = RuleChanges.Propose(store, new RuleChangeProposal(made.Bundle, made.Delta.RulesFile, live?.Identity ?? "none", requester, Assessment: assessment));
         if (fresh)
         {
             WorkflowCommand.Runtime(parse, store).Start(definition, record.Subject, requester);
         }
 
         output.WriteLine($"  proposed as {RuleChanges.Workflow}:{record.Subject}, requested by {requester}: a server running {made.Bundle.File.Metadata.Id} on this journal puts it live once its quorum approves.");
+        output.WriteLine($"  {record.Assessed}; its checklist: {record.Checklist}");
+        return record.Subject;
     }
 
     public static Command Ledger(TextWriter output)

@@ -261,9 +261,9 @@ internal static class RulesCommand
         {
             var path = parse.GetValue(file)!;
             var (from, to) = (parse.GetValue(since) is { } s ? CliOptions.Utc(s, "--since") : (DateTimeOffset?)null, parse.GetValue(until) is { } u ? CliOptions.Utc(u, "--until") : (DateTimeOffset?)null);
-            if (from >= to)
+            if (from is { } first && to is { } last && first >= last)
             {
-                throw new FormatException($"--since {from:yyyy-MM-ddTHH:mm:ssZ} is not before --until {to:yyyy-MM-ddTHH:mm:ssZ}; the window would hold nothing.");
+                throw new FormatException($"--since {JsonText.Seconds(first)} is not before --until {JsonText.Seconds(last)}; the window would hold nothing.");
             }
 
             var engine = CliOptions.Engine(parse);
@@ -473,9 +473,9 @@ internal static class RulesCommand
     private static string Window(ImpactReport report) => (report.Since, report.Until) switch
     {
         (null, null) => "in the whole journal",
-        ({ } since, null) => string.Create(CultureInfo.InvariantCulture, $"since {since:yyyy-MM-ddTHH:mm:ssZ}"),
-        (null, { } until) => string.Create(CultureInfo.InvariantCulture, $"before {until:yyyy-MM-ddTHH:mm:ssZ}"),
-        ({ } since, { } until) => string.Create(CultureInfo.InvariantCulture, $"from {since:yyyy-MM-ddTHH:mm:ssZ} to {until:yyyy-MM-ddTHH:mm:ssZ}"),
+        ({ } since, null) => $"since {JsonText.Seconds(since)}",
+        (null, { } until) => $"before {JsonText.Seconds(until)}",
+        ({ } since, { } until) => $"from {JsonText.Seconds(since)} to {JsonText.Seconds(until)}",
     };
 
     private static void WriteImpact(TextWriter output, ImpactReport report, string candidatePath, string journal)

@@ -84,7 +84,8 @@ internal static class ServeCommand
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
             var workflows = parse.GetValue(WorkflowCommand.Definitions)!;
-            var service = new GovernanceService(served, new GovernanceServiceSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!, Webhook: WorkflowWebhook.FromEnvironment()));
+            var service = new GovernanceService(served, new GovernanceServiceSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!, Webhook: WorkflowWebhook.FromEnvironment(),
+                Reader: journal is null ? null : () => JournalCommand.ReadOnly(parse.GetValue(EvalCommand.Journal)!)));
             var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
             var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
             var reload = new HotReload(served, service, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows), governed: !parse.GetValue(unapproved));

@@ -150,9 +150,9 @@ public static class ReportJson
         writer.WriteString("candidate"u8, report.Candidate);
         writer.WriteString("policy_id"u8, report.PolicyId);
         writer.WritePropertyName("since"u8);
-        JsonText.Value(writer, report.Since?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        JsonText.Value(writer, report.Since is { } since ? JsonText.Seconds(since) : null);
         writer.WritePropertyName("until"u8);
-        JsonText.Value(writer, report.Until?.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+        JsonText.Value(writer, report.Until is { } until ? JsonText.Seconds(until) : null);
         writer.WriteNumber("judged"u8, report.Judged);
         writer.WriteNumber("other_policies"u8, report.OtherPolicies);
         writer.WriteNumber("malformed"u8, report.Malformed);

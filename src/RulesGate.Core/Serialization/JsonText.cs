@@ -79,6 +79,9 @@ public static class JsonText
     /// <remarks>The round-trip format "O" of a UTC time is exactly this, and is the fast one to write.</remarks>
     public static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
 
+    /// <summary>A time as people read it: UTC, to the second (<c>2026-01-31T16:00:00Z</c>).</summary>
+    public static string Seconds(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>The format <see cref="Timestamp"/> writes, for readers that parse it back exactly.</summary>
     public const string TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 

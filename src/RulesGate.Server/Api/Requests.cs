@@ -26,6 +26,9 @@ internal sealed record ResetRequest(string Reason);
 /// <summary><c>POST /v1/shadow</c>: the candidate capital rule file's text (YAML), and a name for it in messages.</summary>
 internal sealed record ShadowRequest(string Rules, string File = "shadow.yaml");
 
+/// <summary><c>POST /v1/rule-changes</c>: the candidate capital rule file's text (YAML), and when it may go live once approved (RFC 3339; none: at once).</summary>
+internal sealed record RuleChangeRequest(string Rules, string? LiveAt = null);
+
 /// <summary><c>POST /v1/tokens</c>.</summary>
 internal sealed record IssueRequest(string StrategyId, string? Symbol = null, double? MaxQty = null);
 
@@ -44,6 +47,7 @@ internal sealed record RevokeRequest(string StrategyId, string Reason, string? I
 [JsonSerializable(typeof(CanaryRequest))]
 [JsonSerializable(typeof(ResetRequest))]
 [JsonSerializable(typeof(ShadowRequest))]
+[JsonSerializable(typeof(RuleChangeRequest))]
 [JsonSerializable(typeof(IssueRequest))]
 [JsonSerializable(typeof(RevokeRequest))]
 internal sealed partial class RequestJson : JsonSerializerContext;
