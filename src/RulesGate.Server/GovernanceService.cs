@@ -207,15 +207,7 @@ public sealed class GovernanceService
         var definition = workflows.GetValueOrDefault(RuleChanges.Workflow)
             ?? throw new FormatException($"no {RuleChanges.Workflow} workflow is loaded to approve it (workflows/{RuleChanges.Workflow}.yaml); the live version stays. Add it, or start the server with --reload-unapproved to put saved files live unapproved.");
         var live = host.Gate.Bundle;
-        if (candidate.File.Metadata.Id != live.File.Metadata.Id)
-        {
-            throw new FormatException($"{candidate.Identity} is not a version of the policy this server runs ({live.Identity}); propose a file with id {live.File.Metadata.Id}.");
-        }
-
-        if (candidate.File.Metadata.Version <= live.File.Metadata.Version)
-        {
-            throw new FormatException($"{candidate.Identity} is not newer than the live {live.Identity}; raise its version above {live.File.Metadata.Version}.");
-        }
+        RuleChanges.RequireNewer(candidate, live);
 
         var assessment = await Task.Run(() =>
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using RulesGate.Core.Journal;
 using RulesGate.Storage.Sqlite;
@@ -164,6 +165,14 @@ public sealed class PromotionCliTests : IDisposable
         Assert.True(completed.Exit == 0, completed.Output + completed.Error);
         Assert.Contains("wrote the candidate capital-default@2#", completed.Output, StringComparison.Ordinal);
         Assert.Matches(@"proposed as rule-change:capital-default@2-\w{12}, requested by ops", completed.Output);
+        // Assessed before anyone votes: no decision in this journal (the impact is unknown, and says so), a diff that finds where 10% became 5%.
+        Assert.Contains("impact: no decision of capital-default journaled in the 7 days before it, so none to judge; diff: ", completed.Output, StringComparison.Ordinal);
+        var checklist = Regex.Match(completed.Output, @"its checklist: (\S+)").Groups[1].Value;
+        Assert.Contains("the impact on history is unknown, not nil", File.ReadAllText(Path.Combine(CliTests.Root, checklist)), StringComparison.Ordinal);
+        var subject = Regex.Match(completed.Output, @"rule-change:(\S+),").Groups[1].Value;
+        var shown = Run("workflow", "show", "--instance", $"rule-change:{subject}");
+        Assert.Contains($"  impact: no decision of capital-default", shown.Output, StringComparison.Ordinal);
+        Assert.Contains($"; checklist {checklist}", shown.Output, StringComparison.Ordinal);
         using (var store = SqliteJournal.Open(Journal, readOnly: true))
         {
             var proposed = JsonDocument.Parse(Assert.Single(store.Read(type: EventTypes.RulesProposed)).Payload).RootElement;

@@ -161,4 +161,27 @@ public sealed class RulesImpactTests : IDisposable
         Assert.Contains("give RULEFILE and CONTEXT.json, or --seq N", neither.Err, StringComparison.Ordinal);
         Assert.Contains("--seq 999: the journal", missing.Err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Propose_RecordsAnAssessedChange_WaitingForItsQuorum_AndRefusesOneThatIsNotNewer()
+    {
+        var candidate = Candidate("max_position_pct: 0.10", "max_position_pct: 0.02");
+        var artifacts = Path.Combine(CliTests.Root, "artifacts", "rule-changes");
+
+        var proposed = CliTests.Run("rules", "propose", candidate, "--journal", Journal, "--actor", "Olga", "--live-at", "2030-01-02T09:30:00Z");
+        var again = CliTests.Run("rules", "propose", candidate, "--journal", Journal, "--actor", "olga");
+        var stale = CliTests.Run("rules", "propose", "rules/capital/default.yaml", "--journal", Journal, "--actor", "olga");
+
+        Assert.True(proposed.Exit == 0, proposed.Out + proposed.Err);
+        Assert.Matches(@"proposed as rule-change:capital-default@2-\w{12}, requested by olga: .* once its quorum approves, not before 2030-01-02T09:30:00", proposed.Out);
+        Assert.Matches(@"  impact: \d+ of 19 decisions of the 7 days before it change", proposed.Out);
+        Assert.Contains("proposed before as rule-change:capital-default@2-", again.Out, StringComparison.Ordinal);
+        Assert.Equal(2, stale.Exit);
+        Assert.Contains("is not newer than the live capital-default@1#", stale.Err, StringComparison.Ordinal);
+        var shown = CliTests.Run("workflow", "list", "--journal", Journal);
+        Assert.Contains("rule-change:capital-default@2-", shown.Out, StringComparison.Ordinal);
+        var checklist = System.Text.RegularExpressions.Regex.Match(proposed.Out, @"its checklist: (\S+)").Groups[1].Value;
+        Assert.Contains("19 judged", File.ReadAllText(Path.Combine(CliTests.Root, checklist)), StringComparison.Ordinal);
+        Assert.StartsWith(artifacts, Path.GetFullPath(Path.Combine(CliTests.Root, checklist)), StringComparison.Ordinal);
+    }
 }

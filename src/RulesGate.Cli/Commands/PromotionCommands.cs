@@ -118,7 +118,7 @@ internal static class PromotionCommands
                 StringComparer.Ordinal);
 
             string? deltaJson = null;
-            (RuleDelta, RuleBundle, byte[])? candidate = null;
+            (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes)? candidate = null;
             if (parse.GetValue(delta) is { } deltaPath)
             {
                 RulesCommand.RequireExists(deltaPath);
@@ -147,10 +147,9 @@ internal static class PromotionCommands
                 if (candidate is { } made)
                 {
                     RulesCommand.WriteCandidate(output, made, target: null);
-                    if (ProposeCandidate(output, parse, store, made, roles, request.Actor) is { } subject)
-                    {
-                        return await PatchCommands.Written(store, subject, error, cancellation).ConfigureAwait(false);     // its checklist
-                    }
+                    // The candidate goes the governed way a saved rule file goes, requested by the promoter (who then may not approve it).
+                    var live = CliOptions.Engine(parse).Load(made.Delta.RulesFile).Value;
+                    return await RulesCommand.ProposeChange(output, error, parse, store, made.Bundle, made.Delta.RulesFile, live, request.Actor, liveAt: null, cancellation).ConfigureAwait(false);
                 }
                 else if (deltaJson is not null)
                 {
@@ -166,36 +165,6 @@ internal static class PromotionCommands
             }
         });
         return command;
-    }
-
-    /// <summary>
-    /// A candidate made from an approved policy delta goes the governed way a saved rule file goes: proposed in the
-    /// journal, waiting for its <c>rule-change</c> instance's quorum (never the promoter), then put live by a server
-    /// running that policy on this journal.
-    /// </summary>
-    /// <returns>The subject it is proposed under; null when it could not be proposed.</returns>
-    private static string? ProposeCandidate(TextWriter output, ParseResult parse, JournalStore store, (RuleDelta Delta, RuleBundle Bundle, byte[] Bytes) made, WorkflowRoles roles, string actor)
-    {
-        var engine = CliOptions.Engine(parse);
-        var path = Path.Combine("workflows", $"{RuleChanges.Workflow}.yaml");
-        if (!File.Exists(path) || new WorkflowLoader(engine, roles).Load(path).Value is not { } definition)
-        {
-            output.WriteLine($"  not proposed: there is no loadable {path} to approve it; the candidate is only the file above.");
-            return null;
-        }
-
-        var live = engine.Load(made.Delta.RulesFile).Value;
-        var requester = Identities.Name(actor, "actor");
-        var assessment = RuleChangeAssessment.Of(store, engine, live, made.Bundle, RunClock.Machine.GetUtcNow());
-        var (record, fresh) = RuleChanges.Propose(store, new RuleChangeProposal(made.Bundle, made.Delta.RulesFile, live?.Identity ?? "none", requester, Assessment: assessment));
-        if (fresh)
-        {
-            WorkflowCommand.Runtime(parse, store).Start(definition, record.Subject, requester);
-        }
-
-        output.WriteLine($"  proposed as {RuleChanges.Workflow}:{record.Subject}, requested by {requester}: a server running {made.Bundle.File.Metadata.Id} on this journal puts it live once its quorum approves.");
-        output.WriteLine($"  {record.Assessed}; its checklist: {record.Checklist}");
-        return record.Subject;
     }
 
     public static Command Ledger(TextWriter output)

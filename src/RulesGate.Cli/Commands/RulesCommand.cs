@@ -1,14 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RulesGate.Core;
+using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
 
 namespace RulesGate.Cli.Commands;
 
-/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|fmt|delta|kinds</c>.</summary>
+/// <summary><c>rulesgate rules check|test|hash|explain|impact|diff|fmt|delta|propose|kinds</c>.</summary>
 internal static class RulesCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -22,6 +26,7 @@ internal static class RulesCommand
         rules.Subcommands.Add(Diff(output, error));
         rules.Subcommands.Add(Fmt(output, error));
         rules.Subcommands.Add(Delta(output, error));
+        rules.Subcommands.Add(Propose(output, error));
         rules.Subcommands.Add(Kinds(output));
         return rules;
     }
@@ -429,6 +434,67 @@ internal static class RulesCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command Propose(TextWriter output, TextWriter error)
+    {
+        var file = CliOptions.Input("CANDIDATE.yaml", "The candidate capital rule file: a newer version of the live one.");
+        var journal = JournalCommand.JournalOption();
+        var replaces = new Option<string>("--replaces") { Description = "The live rule file it would replace.", DefaultValueFactory = _ => "rules/capital/default.yaml" };
+        var actor = new Option<string>("--actor") { Description = "Who proposes it: its requester, who may not approve it.", Required = true };
+        var liveAt = new Option<string?>("--live-at") { Description = "When it may go live once approved (RFC 3339, such as 2026-12-07T14:30:00Z); by default as soon as it is approved." };
+        var command = new Command("propose", "Propose a candidate capital rule file as a governed change: assessed first (its impact on the last 7 days' journaled decisions and its diff with the live file, in a checklist under artifacts/rule-changes/), then waiting in a rule-change instance for its quorum, which never counts the proposer; a server running the policy on this journal puts it live once approved. Exit 0 proposed (or proposed before), 2 when it does not load, is not newer, or a checklist write failed.")
+        {
+            file, journal, replaces, actor, liveAt, WorkflowCommand.Definitions, WorkflowCommand.Roles,
+        };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var engine = CliOptions.Engine(parse);
+            var (path, livePath) = (parse.GetValue(file)!, parse.GetValue(replaces)!);
+            RequireExists(path);
+            RequireExists(livePath);
+            var at = parse.GetValue(liveAt) is { } text ? CliOptions.Utc(text, "--live-at") : (DateTimeOffset?)null;
+            if (GateInputs.Policy(engine, path, error) is not { } candidate || GateInputs.Policy(engine, livePath, error) is not { } live)
+            {
+                return ExitCodes.Error;
+            }
+
+            RuleChanges.RequireNewer(candidate, live);
+            using var store = JournalCommand.Existing(parse.GetValue(journal)!);
+            var written = await ProposeChange(output, error, parse, store, candidate, livePath, live, parse.GetValue(actor)!, at, cancellation).ConfigureAwait(false);
+            return written == ExitCodes.Ok ? ExitCodes.Ok : ExitCodes.Error;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// Proposes <paramref name="candidate"/> as a governed change of <paramref name="file"/> (<see cref="RuleChanges"/>):
+    /// assessed on this journal, recorded with its checklist and its <c>rule-change</c> instance started, requested by
+    /// <paramref name="actor"/>; then the checklist written. A proposal made before is named as it stands.
+    /// </summary>
+    /// <returns>0, or 1 when the checklist could not be written yet (the journal holds it; <c>effects run</c> tries again).</returns>
+    internal static async Task<int> ProposeChange(TextWriter output, TextWriter error, ParseResult parse, JournalStore store, RuleBundle candidate, string file, RuleBundle? live, string actor, DateTimeOffset? liveAt, CancellationToken cancellation)
+    {
+        var path = Path.Combine(parse.GetValue(WorkflowCommand.Definitions) ?? "workflows", $"{RuleChanges.Workflow}.yaml");
+        if (!File.Exists(path) || new WorkflowLoader(CliOptions.Engine(parse), WorkflowCommand.RolesOf(parse)).Load(path).Value is not { } definition)
+        {
+            output.WriteLine($"  not proposed: there is no loadable {path} to approve it.");
+            return ExitCodes.Failed;
+        }
+
+        var requester = Identities.Name(actor, "actor");
+        var assessment = RuleChangeAssessment.Of(store, CliOptions.Engine(parse), live, candidate, RunClock.Machine.GetUtcNow());
+        var (record, fresh) = RuleChanges.Propose(store, new RuleChangeProposal(candidate, file, live?.Identity ?? "none", requester, liveAt, assessment));
+        if (fresh)
+        {
+            WorkflowCommand.Runtime(parse, store).Start(definition, record.Subject, requester);
+        }
+
+        output.WriteLine(fresh
+            ? $"  proposed as {RuleChanges.Workflow}:{record.Subject}, requested by {requester}: a server running {candidate.File.Metadata.Id} on this journal puts it live once its quorum approves{(record.LiveAt is { } at ? $", not before {at}" : "")}."
+            : $"  proposed before as {RuleChanges.Workflow}:{record.Subject}, requested by {record.Requester}: {record.Status}.");
+        output.WriteLine($"  {record.Assessed}; its checklist: {record.Checklist}");
+        return await PatchCommands.Written(store, record.Subject, error, cancellation).ConfigureAwait(false);
     }
 
     /// <summary>Where candidates made from policy deltas are written unless told otherwise.</summary>

@@ -225,6 +225,13 @@ internal static class WorkflowCommand
                 output.WriteLine(next.Change == "promotion" ? $"  next: {next.To} on trades evidence that still passes every promote rule" : $"  not further up: {string.Join(" ", next.Reasons)}");
             }
 
+            if (instance.Workflow == RuleChanges.Workflow && RuleChanges.Find(store, instance.Subject) is { } change)
+            {
+                // What the approvers approve: the change, what it would do, and its checklist.
+                output.WriteLine($"  change {change.Identity} of {change.File} (live then: {change.Live}): {change.Status}{(change.SettledBy is { } settled ? $", {settled}" : "")}; goes live {(change.LiveAt is { } at ? $"no earlier than {at}" : "once approved")}");
+                output.WriteLine($"  {change.Assessed ?? "not assessed"}{(change.Checklist is { } checklist ? $"; checklist {checklist}" : "")}");
+            }
+
             foreach (var vote in instance.Votes)
             {
                 output.WriteLine($"  approved by {vote.Actor} ({vote.Role}) at {vote.At}: {vote.Reason}");
@@ -283,6 +290,11 @@ internal static class WorkflowCommand
                     // Its proposal was settled with the vote, as on every path: say how.
                     output.WriteLine(PatchCommands.Settled(settled));
                     return settled.Status == "refused" ? ExitCodes.Failed : ExitCodes.Ok;
+                }
+
+                if (!outcome.AlreadyHandled && outcome.Instance.Workflow == RuleChanges.Workflow && RuleChanges.Find(store, outcome.Instance.Subject) is { Status: not "proposed" } change)
+                {
+                    output.WriteLine($"{change.Identity}: {change.Status} ({change.SettledBy}); {(change.Status == "approved" ? $"a server running {change.Identity[..change.Identity.LastIndexOf('@')]} on this journal puts it live {(change.LiveAt is { } at ? $"at {at}" : "now")}" : "the live file stays")}.");
                 }
 
                 return ExitCodes.Ok;

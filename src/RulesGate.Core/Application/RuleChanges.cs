@@ -154,6 +154,21 @@ public static class RuleChanges
         return (record, true);
     }
 
+    /// <summary>Refuses a candidate that is not a newer version of the <paramref name="live"/> policy: one <c>id@version</c> names one content, and the rules never go back.</summary>
+    /// <exception cref="FormatException">It is another policy, or not newer; the sentence says what to write.</exception>
+    public static void RequireNewer(RuleBundle candidate, RuleBundle live)
+    {
+        if (candidate.File.Metadata.Id != live.File.Metadata.Id)
+        {
+            throw new FormatException($"{candidate.Identity} is not a version of the live policy {live.Identity}; propose a file with id {live.File.Metadata.Id}.");
+        }
+
+        if (candidate.File.Metadata.Version <= live.File.Metadata.Version)
+        {
+            throw new FormatException($"{candidate.Identity} is not newer than the live {live.Identity}; raise its metadata.version above {live.File.Metadata.Version}.");
+        }
+    }
+
     /// <summary>The subject a change of <paramref name="identity"/> (<c>id@version#hash</c>) is proposed under: <c>id@version-hash</c>.</summary>
     public static string SubjectOf(string identity) => identity.Replace('#', '-');
 

@@ -20,7 +20,7 @@ internal static class Http
     public static Principal Caller(HttpContext context) =>
         context.Items[nameof(Principal)] as Principal ?? throw new InvalidOperationException("The request was not authenticated.");
 
-    public static IResult Json(string json, int status = StatusCodes.Status200OK) => Results.Text(json, "application/json", System.Text.Encoding.UTF8, status);
+    public static IResult Json(string json, int? status = null) => Results.Text(json, "application/json", System.Text.Encoding.UTF8, status);
 
     /// <summary>
     /// Reads the whole body into memory (at most <see cref="MaxBatchBody"/> + 1 bytes; the endpoints bound it further),
