@@ -196,17 +196,20 @@ public sealed class GovernanceService
     }
 
     /// <summary>
-    /// Proposes <paramref name="candidate"/> as a change of <paramref name="file"/> (<see cref="RuleChanges"/>) and
-    /// starts its <c>rule-change</c> instance, requested by <paramref name="requester"/>; nothing goes live until it is
-    /// approved, nor before <paramref name="liveAt"/>. Its impact and diff are assessed first, on a reader of the
-    /// journal and off the writer, so decisions never wait for them.
+    /// Proposes <paramref name="candidate"/> (a newer version of a rule file this server runs: the capital policy, the
+    /// promotion gates, the governance policy or the maturity ladder) as a change of <paramref name="file"/>
+    /// (<see cref="RuleChanges"/>) and starts its <c>rule-change</c> instance, requested by <paramref name="requester"/>;
+    /// nothing goes live until it is approved, nor before <paramref name="liveAt"/>. A capital policy's impact and diff
+    /// are assessed first, on a reader of the journal and off the writer, so decisions never wait for them.
     /// </summary>
     /// <exception cref="FormatException">No <c>rule-change</c> workflow is loaded to ask, or the candidate is not a newer version of the live policy.</exception>
     public async Task<(RuleChangeRecord Record, WorkflowInstance Instance)> ProposeRuleChange(RuleBundle candidate, string file, string requester, DateTimeOffset? liveAt = null)
     {
         var definition = workflows.GetValueOrDefault(RuleChanges.Workflow)
             ?? throw new FormatException($"no {RuleChanges.Workflow} workflow is loaded to approve it (workflows/{RuleChanges.Workflow}.yaml); the live version stays. Add it, or start the server with --reload-unapproved to put saved files live unapproved.");
-        var live = host.Gate.Bundle;
+        var live = LiveOf(candidate.File.Metadata.Id) is { } running && running.File.Kind == candidate.File.Kind
+            ? running
+            : throw new FormatException($"{candidate.Identity} ({candidate.File.Kind}) is not a version of a rule file this server runs: {string.Join(", ", Live().Select(bundle => $"{bundle.Identity} ({bundle.File.Kind})"))}.");
         RuleChanges.RequireNewer(candidate, live);
 
         var assessment = await Task.Run(() =>
@@ -227,7 +230,7 @@ public sealed class GovernanceService
         host.Exclusively(store => subject is null ? RuleChanges.All(store) : RuleChanges.Find(store, subject) is { } one ? [one] : (IReadOnlyList<RuleChangeRecord>)[]);
 
     /// <summary>
-    /// Puts every approved change of the policy this server runs live, in the one order of deciding (journaled as
+    /// Puts every approved change of a rule file this server runs live, in the one order of deciding (journaled as
     /// <c>rules.reloaded</c>, then <c>rules.changed</c>): what a final vote, or the background after a restart, leaves to do.
     /// </summary>
     public async Task PutApprovedRulesLive()
@@ -248,13 +251,12 @@ public sealed class GovernanceService
     {
         foreach (var (record, bytes) in await host.Exclusively(store => RuleChanges.Approved(store, Now)).ConfigureAwait(false))
         {
-            // Only a change of the policy this server runs: another desk's approved change is that desk's to put live.
-            if (!record.Identity.StartsWith(host.Gate.Bundle.File.Metadata.Id + "@", StringComparison.Ordinal))
+            // Only a change of a file this server runs: another desk's approved change is that desk's to put live.
+            if (LiveOf(record.Identity[..record.Identity.LastIndexOf('@')]) is not { } live)
             {
                 continue;
             }
 
-            var live = host.Gate.Bundle;
             if (live.Identity != record.Identity && RuleChanges.Stale(record, live) is { } stale)
             {
                 // Approved after a newer version went live: putting it live would take the rules back, or give one identity two contents.
@@ -264,14 +266,53 @@ public sealed class GovernanceService
 
             if (live.Identity != record.Identity)
             {
-                var compiled = CapitalPolicies.Compile(settings.Engine, record.File, bytes);
-                var bundle = compiled.Value ?? throw new InvalidOperationException($"The approved rule file {record.Identity} no longer compiles: {compiled.Diagnostics[0]}");
-                await host.Use(new CapitalGate(bundle), EventPayload.Entry($"rules:{record.File}", new RulesReloaded(record.File, host.Gate.Bundle.Identity, bundle.Identity))).ConfigureAwait(false);
+                var compiled = settings.Engine.Compile(settings.Engine.Loader.Parse(record.File, bytes));
+                var bundle = compiled.Value is { } made && made.File.Kind == live.File.Kind
+                    ? made
+                    : throw new InvalidOperationException($"The approved rule file {record.Identity} no longer compiles as a {live.File.Kind}: {(compiled.Diagnostics.Count > 0 ? compiled.Diagnostics[0].ToString() : "another kind")}");
+                await PutInForce(live, bundle, record.File).ConfigureAwait(false);
             }
 
-            var marked = RuleChanges.MarkLive(record);
-            await host.Exclusively(store => store.Append([marked.Entry], null, (scope, appended) => marked.Project(scope, appended[0]))).ConfigureAwait(false);
+            // Live, and on disk in the same transaction: a restart loads what is live.
+            var (marked, written) = (RuleChanges.MarkLive(record), RuleChanges.WriteToFile(record, AtomicFile.Hash(record.File)));
+            await host.Exclusively(store => store.Append([marked.Entry, written.Entry], null, (scope, appended) =>
+            {
+                marked.Project(scope, appended[0]);
+                written.Project(scope, appended[1]);
+            })).ConfigureAwait(false);
+            Wake();     // the write is an effect: run it now
         }
+    }
+
+    /// <summary>The rule files this server runs: its capital policy, promotion gates, and governance policy with its maturity ladder.</summary>
+    private IEnumerable<RuleBundle> Live() =>
+        new[] { host.Gate.Bundle, settings.Gates, settings.Governance?.Bundle, settings.Governance?.Maturity?.Bundle }.OfType<RuleBundle>();
+
+    /// <summary>The live rule file of policy <paramref name="id"/>; null when this server runs none.</summary>
+    private RuleBundle? LiveOf(string id) => Live().FirstOrDefault(bundle => bundle.File.Metadata.Id == id);
+
+    /// <summary>Puts <paramref name="next"/> in force in place of <paramref name="live"/>, journaled as <c>rules.reloaded</c> in the one order of deciding.</summary>
+    private async Task PutInForce(RuleBundle live, RuleBundle next, string file)
+    {
+        var reloaded = EventPayload.Entry($"rules:{file}", new RulesReloaded(file, live.Identity, next.Identity));
+        if (ReferenceEquals(live, host.Gate.Bundle))
+        {
+            await host.Use(new CapitalGate(next), reloaded).ConfigureAwait(false);
+            return;
+        }
+
+        await host.Note(reloaded).ConfigureAwait(false);
+        if (ReferenceEquals(live, settings.Gates))
+        {
+            Use(gates: next);
+        }
+        else
+        {
+            var governance = Governance();
+            Use(governance: ReferenceEquals(live, governance.Bundle) ? new GovernanceGate(next, governance.Maturity) : new GovernanceGate(governance.Bundle, new MaturityLadder(next)));
+        }
+
+        host.Metrics.Bundle(next);
     }
 
     /// <summary>Every instance with what it waits for; with <paramref name="waiting"/>, only those waiting for that (through the index).</summary>

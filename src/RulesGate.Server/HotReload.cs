@@ -40,7 +40,7 @@ public sealed class HotReload
     private readonly Dictionary<string, string> seen = new(StringComparer.Ordinal);      // file → SHA-256 of the bytes last judged
 
     /// <param name="files">The files as the server loaded them a moment ago: their bytes now are taken as the live versions'.</param>
-    /// <param name="governed">A changed capital policy is proposed as a rule change (<see cref="Core.Application.RuleChanges"/>), put live once its <c>rule-change</c> instance is approved, rather than reloaded; needs <paramref name="service"/> and a journal.</param>
+    /// <param name="governed">A changed rule file (capital policy, promotion gates, governance or maturity) is proposed as a rule change (<see cref="Core.Application.RuleChanges"/>), put live once its <c>rule-change</c> instance is approved, rather than reloaded; needs <paramref name="service"/> and a journal.</param>
     public HotReload(GateHost host, GovernanceService? service, RuleEngine engine, ReloadSources files, bool governed = false)
     {
         (this.host, this.service, this.engine, this.files) = (host, service, engine, files);
@@ -51,11 +51,18 @@ public sealed class HotReload
         }
     }
 
-    /// <summary>Whether a changed capital policy is proposed for approval rather than put live.</summary>
+    /// <summary>Whether a changed rule file is proposed for approval rather than put live.</summary>
     public bool Governed { get; }
 
-    /// <summary>The capital policy file the server runs: what a proposed rule change replaces.</summary>
-    public string PolicyFile => files.Policy;
+    /// <summary>The file of <paramref name="kind"/> the server runs (its capital policy, promotion gates, governance or maturity file): what a proposed change of that kind replaces; null when it runs none.</summary>
+    public string? FileOf(string kind) => kind switch
+    {
+        _ when kind == CapitalPolicyKind.Instance.Name => files.Policy,
+        _ when kind == PromotionGateKind.Instance.Name => files.Gates,
+        _ when kind == GovernancePolicyKind.Instance.Name => files.Governance,
+        _ when kind == MaturityPolicyKind.Instance.Name => files.Maturity,
+        _ => null,
+    };
 
     /// <summary>The engine rule files are compiled with: what a candidate sent for shadow evaluation is compiled with too.</summary>
     public RuleEngine Engine => engine;
@@ -69,12 +76,22 @@ public sealed class HotReload
         var (loaded, failed, notes, proposed) = (new List<string>(), new List<(string, string)>(), new List<Task>(), new List<string>());
         lock (reloading)
         {
-            Changed(files.Policy, host.Gate.Bundle, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
+            // Governed, a changed rule file is proposed, whichever it is: put live once approved (GovernanceService.PutApprovedRulesLive).
+            bool Proposed(RuleBundle bundle, string file)
             {
                 if (Governed)
                 {
-                    notes.Add(Propose(bundle));
+                    notes.Add(Propose(bundle, file));
                     proposed.Add(bundle.Identity);
+                }
+
+                return Governed;
+            }
+
+            Changed(files.Policy, host.Gate.Bundle, bytes => CapitalPolicies.Load(engine, files.Policy, bytes), bundle =>
+            {
+                if (Proposed(bundle, files.Policy))
+                {
                     return;
                 }
 
@@ -88,6 +105,11 @@ public sealed class HotReload
                 {
                     Changed(gates, service.Settings.Gates, bytes => Compile(gates, bytes, PromotionGateKind.Instance), bundle =>
                     {
+                        if (Proposed(bundle, gates))
+                        {
+                            return;
+                        }
+
                         notes.Add(host.Note(ReloadedEntry(gates, service.Settings.Gates.Identity, bundle.Identity)));
                         service.Use(gates: bundle);
                         host.Metrics.Bundle(bundle);
@@ -98,11 +120,11 @@ public sealed class HotReload
                 {
                     // The governance gate is the policy with its ladder: either file changing makes a new one.
                     RuleBundle? policy = null;
-                    Changed(governance, live.Bundle, bytes => Compile(governance, bytes, GovernancePolicyKind.Instance), bundle => policy = bundle, loaded, failed, notes);
+                    Changed(governance, live.Bundle, bytes => Compile(governance, bytes, GovernancePolicyKind.Instance), bundle => policy = Proposed(bundle, governance) ? null : bundle, loaded, failed, notes);
                     MaturityLadder? ladder = null;
                     if (files.Maturity is { } maturity)
                     {
-                        Changed(maturity, live.Maturity?.Bundle, bytes => Compile(maturity, bytes, MaturityPolicyKind.Instance), bundle => ladder = new MaturityLadder(bundle), loaded, failed, notes);
+                        Changed(maturity, live.Maturity?.Bundle, bytes => Compile(maturity, bytes, MaturityPolicyKind.Instance), bundle => ladder = Proposed(bundle, maturity) ? null : new MaturityLadder(bundle), loaded, failed, notes);
                     }
 
                     if (policy is not null || ladder is not null)
@@ -142,18 +164,18 @@ public sealed class HotReload
         return new ReloadReport(loaded, failed) { Proposed = proposed };
     }
 
-    /// <summary>Proposes the changed capital policy; a proposal that cannot be made (no rule-change workflow) is journaled as a reload that failed, and the live version stays.</summary>
-    private async Task Propose(RuleBundle bundle)
+    /// <summary>Proposes a changed rule file; a proposal that cannot be made (no rule-change workflow) is journaled as a reload that failed, and the live version stays.</summary>
+    private async Task Propose(RuleBundle bundle, string file)
     {
         try
         {
-            await service!.ProposeRuleChange(bundle, files.Policy, Core.Application.RuleChanges.FileWatcher).ConfigureAwait(false);
+            await service!.ProposeRuleChange(bundle, file, Core.Application.RuleChanges.FileWatcher).ConfigureAwait(false);
         }
         catch (FormatException refused)
         {
-            seen.Remove(files.Policy);
-            host.Metrics.Reload(files.Policy, failed: true);
-            await host.Note(EventPayload.Entry($"rules:{files.Policy}", new RulesReloadFailed(files.Policy, refused.Message))).ConfigureAwait(false);
+            seen.Remove(file);
+            host.Metrics.Reload(file, failed: true);
+            await host.Note(EventPayload.Entry($"rules:{file}", new RulesReloadFailed(file, refused.Message))).ConfigureAwait(false);
         }
     }
 

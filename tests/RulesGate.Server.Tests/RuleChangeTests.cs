@@ -151,6 +151,7 @@ public sealed class RuleChangeOverHttpTests : IAsyncDisposable
         clock.Advance(TimeSpan.FromHours(1));
         Assert.True(Eventually(() => server.Journal.Read(type: EventTypes.RulesChanged).Any()), "the change never went live at its time");
         Assert.Equal("ALLOW", await Verdict());
+        Assert.True(Eventually(() => File.ReadAllText(server.PolicyPath).Contains("max_position_pct: 0.50 ", StringComparison.Ordinal)), "the live change was never written to the rule file, so a restart would load the old one");
         var listed = await Json(await server.Get("/v1/rule-changes", server.ReaderToken));
         Assert.Equal("live", Assert.Single(listed.GetProperty("changes").EnumerateArray()).GetProperty("status").GetString());
     }
@@ -187,5 +188,26 @@ public sealed class RuleChangeOverHttpTests : IAsyncDisposable
         var changes = (await Json(await server.Get("/v1/rule-changes", server.ReaderToken))).GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("status").GetString()).ToList();
         Assert.Equal(["live", "superseded"], changes);
         Assert.Single(server.Journal.Read(type: EventTypes.RulesChanged));
+    }
+
+    [Fact]
+    public async Task AGovernanceFile_IsAGovernedChangeToo_LiveOnceApproved_AndOnDisk()
+    {
+        var text = File.ReadAllText(server.GovernancePath).Replace("version: 1", "version: 2", StringComparison.Ordinal);
+
+        var response = await Propose(text, server.AdminToken);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var proposed = await Json(response);
+        Assert.Equal(server.GovernancePath, proposed.GetProperty("change").GetProperty("file").GetString());
+        Assert.Contains("impact and diff judge capital policies", proposed.GetProperty("change").GetProperty("assessed").GetString(), StringComparison.Ordinal);
+        var instance = proposed.GetProperty("instance").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await Vote(instance, server.RheaToken, "ok")).StatusCode);
+        Assert.DoesNotContain("governance-default\",version=\"2\"", await (await server.Get("/metrics", null)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await Vote(instance, server.RajToken, "ok")).StatusCode);
+
+        Assert.Contains("rulesgate_rule_bundle_info{id=\"governance-default\",version=\"2\"", await (await server.Get("/metrics", null)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(Eventually(() => File.ReadAllText(server.GovernancePath).Contains("version: 2", StringComparison.Ordinal)), "the live governance file was never written");
+        Assert.Equal(server.GovernancePath, JsonDocument.Parse(server.Journal.Read(type: EventTypes.RulesReloaded).Single().Payload).RootElement.GetProperty("file").GetString());
     }
 }

@@ -86,7 +86,7 @@ public sealed class RunningServer : IAsyncDisposable
         host = new GateHost(gate, served, intake);
         var engine = new RuleEngine(BuiltInKinds.Registry);
         var roles = WorkflowRoles.Load(Path.Combine(Root, "workflows", "roles.yaml"));
-        var governancePath = Path.Combine(Root, "rules", "governance", "default.yaml");
+        var governancePath = Path.Combine(reloadable ? folder : Root, "rules", "governance", "default.yaml");
         if (governanceEdit is not null)
         {
             // The repository's policy as the test changes it, in the server's folder.
@@ -102,7 +102,8 @@ public sealed class RunningServer : IAsyncDisposable
             engine, WorkflowsPath, roles, PromotionGates.Load(engine, Path.Combine(Root, "rules", "promotion", "alpha-trade.yaml")).Value!, governance,
             Templates: Path.Combine(Root, "templates"), Artifacts: Path.Combine(folder, "artifacts"), Time: time, Webhook: webhook,
             Reader: () => SqliteJournal.Open(JournalPath, readOnly: true)));
-        Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Workflows: WorkflowsPath), governed: governedRules);
+        GovernancePath = governancePath;
+        Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Governance: reloadable ? governancePath : null, Workflows: WorkflowsPath), governed: governedRules);
         app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
@@ -126,6 +127,9 @@ public sealed class RunningServer : IAsyncDisposable
 
     /// <summary>The capital policy the server runs (a copy of its own when reloadable).</summary>
     public string PolicyPath { get; }
+
+    /// <summary>The governance policy the server runs: a copy in its folder when <c>reloadable</c>.</summary>
+    public string GovernancePath { get; }
 
     public string WorkflowsPath { get; }
 

@@ -28,7 +28,7 @@ internal static class ServeCommand
         var artifacts = new Option<string>("--artifacts") { Description = "Where workflow effects write (rendered summaries, the promotion log); default artifacts.", DefaultValueFactory = _ => "artifacts" };
         var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
         var shadow = new Option<string?>("--shadow") { Description = "A candidate capital rule file that judges every order beside the live one, off the order path: each disagreement is journaled (shadow.disagreed) and counted in /metrics; POST /v1/shadow changes it, DELETE /v1/shadow stops it." };
-        var unapproved = new Option<bool>("--reload-unapproved") { Description = "For development: a saved capital rule file goes live at once, as before, instead of waiting for its rule-change workflow's approval; said at start." };
+        var unapproved = new Option<bool>("--reload-unapproved") { Description = "For development: a saved rule file goes live at once, as before, instead of waiting for its rule-change workflow's approval; said at start." };
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
@@ -115,11 +115,11 @@ internal static class ServeCommand
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (parse.GetValue(unapproved))
             {
-                error.WriteLine("rulesgate serve: --reload-unapproved: a saved capital rule file goes live at once, without approval (for development).");
+                error.WriteLine("rulesgate serve: --reload-unapproved: a saved rule file goes live at once, without approval (for development).");
             }
             else if (journal is null)
             {
-                error.WriteLine("rulesgate serve: no journal to record approvals in: a saved capital rule file goes live at once, unapproved; give --journal to govern rule changes.");
+                error.WriteLine("rulesgate serve: no journal to record approvals in: a saved rule file goes live at once, unapproved; give --journal to govern rule changes.");
             }
 
             if (!IPAddress.IsLoopback(address) && certificate is null)

@@ -37,6 +37,11 @@ public sealed record RuleChangeAssessment(ImpactReport? Impact, DiffReport? Diff
     /// </summary>
     public static RuleChangeAssessment Of(JournalStore? reader, RuleEngine engine, RuleBundle? live, RuleBundle candidate, DateTimeOffset now)
     {
+        if (candidate.File.Kind != CapitalPolicyKind.Instance.Name)
+        {
+            return new RuleChangeAssessment(null, null, $"impact and diff judge capital policies, and {candidate.Identity} is a {candidate.File.Kind}: compare it with {live?.Identity ?? "the live file"} by reading both");
+        }
+
         var problems = new List<string>();
         ImpactReport? impact = null;
         DiffReport? diff = null;
@@ -237,6 +242,19 @@ public static class RuleChanges
         return new JournalChange(
             new JournalEntry($"{Projection}:{record.Subject}", EventTypes.RulesChanged, RecordJson.Write(live)),
             (scope, appended) => scope.Store(Projection, record.Subject, RecordJson.Write(live), appended.Seq));
+    }
+
+    /// <summary>
+    /// The effect that writes a change put live to its rule file (its bytes as the journal keeps them), over the file
+    /// as it was when the change went live (<paramref name="before"/>, its SHA-256; null: absent), so a restart loads
+    /// what is live; a file that holds them already (a saved file's proposal) is left alone. Append it in the
+    /// transaction of <see cref="MarkLive"/>.
+    /// </summary>
+    public static JournalChange WriteToFile(RuleChangeRecord record, string? before)
+    {
+        var stream = $"{Projection}:{record.Subject}";
+        var write = new WorkflowEffect.WriteFile(Path.GetFullPath(record.File), record.Sha256, before ?? WorkflowEffect.WriteFile.Absent);
+        return new JournalChange(WorkflowEffects.Event(stream, record.Subject, write), (scope, appended) => WorkflowEffects.Enqueue(scope, appended, stream, record.Subject, write));
     }
 
     /// <summary>

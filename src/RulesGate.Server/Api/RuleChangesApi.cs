@@ -2,15 +2,15 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using RulesGate.Core.Application;
-using RulesGate.Core.Gate;
 using RulesGate.Core.Serialization;
 
 namespace RulesGate.Server.Api;
 
 /// <summary>
 /// Governed rule changes (<see cref="RuleChanges"/>): <c>GET /v1/rule-changes</c> and <c>/v1/rule-changes/{subject}</c>
-/// for anyone; <c>POST /v1/rule-changes</c> for admin, a candidate of the capital policy the server runs, proposed by
-/// the caller: assessed (impact and diff, in its checklist), then waiting in its <c>rule-change</c> instance for a
+/// for anyone; <c>POST /v1/rule-changes</c> for admin, a newer version of a rule file the server runs (its capital
+/// policy, promotion gates, governance or maturity file), proposed by the caller: assessed (a capital policy's impact
+/// and diff, in its checklist), then waiting in its <c>rule-change</c> instance for a
 /// quorum that never counts the caller, and live once approved, not before the time it names.
 /// </summary>
 internal static class RuleChangesApi
@@ -56,13 +56,18 @@ internal static class RuleChangesApi
         }
 
         var liveAt = request.LiveAt is { } at ? JsonFields.Timestamp(at, "live_at") : (DateTimeOffset?)null;
-        var compiled = CapitalPolicies.Load(reload.Engine, reload.PolicyFile, bytes);
+        var compiled = reload.Engine.Compile(reload.Engine.Loader.Parse("candidate.yaml", bytes));     // a name for messages, never a path read
         if (compiled.Value is not { } candidate)
         {
-            return Http.Problem(StatusCodes.Status400BadRequest, "invalid_rules", compiled.Diagnostics.Count > 0 ? compiled.Diagnostics[0].ToString() : $"{reload.PolicyFile} does not load.");
+            return Http.Problem(StatusCodes.Status400BadRequest, "invalid_rules", compiled.Diagnostics.Count > 0 ? compiled.Diagnostics[0].ToString() : "candidate.yaml does not load.");
         }
 
-        var (record, instance) = await service.ProposeRuleChange(candidate, reload.PolicyFile, Http.Caller(context).Name, liveAt).ConfigureAwait(false);
+        if (reload.FileOf(candidate.File.Kind) is not { } file)
+        {
+            return Http.Problem(StatusCodes.Status400BadRequest, "invalid_rules", $"This server runs no {candidate.File.Kind} file to change; propose its capital policy, promotion gates, governance or maturity file.");
+        }
+
+        var (record, instance) = await service.ProposeRuleChange(candidate, file, Http.Caller(context).Name, liveAt).ConfigureAwait(false);
         return Http.Json(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
