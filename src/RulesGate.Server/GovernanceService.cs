@@ -71,15 +71,15 @@ public sealed class GovernanceService
             {
                 try
                 {
-                    var (approvals, waiting, dead, strategies, components) = await host.Exclusively(store =>
+                    var (approvals, overdue, waiting, dead, strategies, components) = await host.Exclusively(store =>
                     {
                         var workflows = Runtime(store);
                         var governed = settings.Governance is { } gate ? new GovernanceJournal(store, gate.Settings, settings.Time) : null;
                         var reports = governed?.Reports(settings.Governance!.CapOf) ?? [];
                         IReadOnlyList<(string, int)> canary = [.. store.All(CanaryMonitor.Projection).Select(document => (document.Id, CanaryMonitor.Failures(document)))];
-                        return (workflows.AwaitingApproval(), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count, reports, canary);
+                        return (workflows.AwaitingApproval(), workflows.OverdueApprovals(Now), workflows.Effects.Pending().Count, workflows.Effects.Dead().Count, reports, canary);
                     }).WaitAsync(TimeSpan.FromSeconds(1), cancellation).ConfigureAwait(false);
-                    host.Metrics.PendingApprovals(approvals);
+                    host.Metrics.PendingApprovals(approvals, overdue);
                     host.Metrics.Effects(waiting, dead);
                     host.Metrics.Strategies(strategies);
                     host.Metrics.Canary(components);

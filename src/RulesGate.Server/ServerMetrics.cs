@@ -19,6 +19,7 @@ public sealed class ServerMetrics
     private readonly Counter shed;
     private readonly Histogram batches;
     private readonly Gauge pending;
+    private readonly Gauge overdue;
     private readonly Counter transitions;
     private readonly Counter actions;
     private readonly Gauge bundles;
@@ -54,6 +55,7 @@ public sealed class ServerMetrics
         shed = factory.CreateCounter("rulesgate_requests_shed_total", "Requests refused with a 503 because too many were in.");
         batches = factory.CreateHistogram("rulesgate_journal_batch_size", "Decisions per group-commit transaction.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 13) });
         pending = factory.CreateGauge("rulesgate_pending_approvals", "Workflow instances waiting for an approval.");
+        overdue = factory.CreateGauge("rulesgate_approvals_overdue", "Workflow instances waiting for an approval past its timeout (escalated, and still unanswered).");
         transitions = factory.CreateCounter("rulesgate_workflow_transitions_total", "Workflow instances moved by this server, by workflow and the state they entered.", "workflow", "state");
         actions = factory.CreateCounter("rulesgate_governance_actions_total", "Governance operations this server performed, by action.", "action");
         bundles = factory.CreateGauge("rulesgate_rule_bundle_info", "The rule files the server runs: each one's id, version and SHA-256, 1 while it is live.", "id", "version", "sha256");
@@ -186,7 +188,12 @@ public sealed class ServerMetrics
     /// <summary>One group commit of <paramref name="size"/> decisions is durable.</summary>
     public void Batch(int size) => batches.Observe(size);
 
-    public void PendingApprovals(int count) => pending.Set(count);
+    /// <summary>The instances waiting for an approval, and those of them waiting past its timeout.</summary>
+    public void PendingApprovals(int count, int late)
+    {
+        pending.Set(count);
+        overdue.Set(late);
+    }
 
     /// <summary>The effects waiting now, and the dead letters.</summary>
     public void Effects(int waiting, int dead)

@@ -23,6 +23,10 @@ public sealed class WorkflowBackgroundTests
         await using var server = new RunningServer(time: clock);
         var started = await server.Post("/v1/instances", """{"workflow": "config-patch-approval", "subject": "proposal-9"}""", server.RheaToken);
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
+        using (var before = await server.Get("/metrics", null))
+        {
+            Assert.Contains("rulesgate_approvals_overdue 0", await before.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         // Two days on, nobody has answered: the server escalates to the risk lead by itself. The background may be
         // setting its next wait on this fake clock just as it jumps: each look moves it on a little, so a wait set after
@@ -42,7 +46,9 @@ public sealed class WorkflowBackgroundTests
         var escalated = server.Journal.Read(type: "workflow.escalated").Single();
         Assert.Equal("workflow:config-patch-approval:proposal-9", escalated.Stream);
         using var metrics = await server.Get("/metrics", null);
-        Assert.Contains("rulesgate_workflow_timers_fired_total 1", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var scraped = await metrics.Content.ReadAsStringAsync();
+        Assert.Contains("rulesgate_workflow_timers_fired_total 1", scraped, StringComparison.Ordinal);
+        Assert.Contains("rulesgate_approvals_overdue 1", scraped, StringComparison.Ordinal);     // escalated, and still unanswered
     }
 
     [Fact]

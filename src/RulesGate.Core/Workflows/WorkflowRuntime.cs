@@ -401,6 +401,11 @@ public sealed class WorkflowRuntime
     /// <summary>How many instances wait for an approval: read from the index alone once the journal has one.</summary>
     public int AwaitingApproval() => WorkflowIndex.Ready(store) ? WorkflowIndex.Waiting(store, "approval").Count() : Waiting("approval").Count;
 
+    /// <summary>How many instances wait for an approval past its timeout at <paramref name="now"/>: escalated (or moved on, when the workflow says so), and still unanswered.</summary>
+    public int OverdueApprovals(DateTimeOffset now) => Waiting("approval").Count(instance =>
+        DefinitionOf(instance).State(instance.State).Approval?.Timeout is { } timeout
+        && JsonFields.Timestamp(instance.EnteredAt, "entered_at") + timeout <= now);
+
     /// <summary>When the earliest timer is due; null when none is set.</summary>
     public DateTimeOffset? NextDue() => WorkflowIndex.Ready(store) ? WorkflowIndex.Next(store) : List().Select(instance => instance.Due).Min();
 
