@@ -40,7 +40,8 @@ public sealed record ServerSettings(
     X509Certificate2? Tls = null,
     X509Certificate2Collection? ClientAuthorities = null,
     TimeSpan? WatchFiles = null,
-    int? GrpcPort = null)
+    int? GrpcPort = null,
+    RequestLog? RequestLog = null)
 {
     /// <summary>What is wrong with these settings, checked before the server starts: one line each, empty when nothing.</summary>
     public IReadOnlyList<string> Problems() =>
@@ -171,6 +172,23 @@ public static class RulesGateServer
 
         var app = builder.Build();
         var gate = settings.Gate;
+        if (settings.RequestLog is { } log)
+        {
+            // Outermost: a request is logged as answered, whatever answered it (a 401, a 503 shed, a 408), with the whole wait.
+            app.Use(async (context, next) =>
+            {
+                var (started, endpoint) = (System.Diagnostics.Stopwatch.GetTimestamp(), context.GetEndpoint());
+                try
+                {
+                    await next(context).ConfigureAwait(false);
+                }
+                finally
+                {
+                    log.Answered(context, endpoint, started);
+                }
+            });
+        }
+
         app.Use(async (context, next) =>
         {
             using var counted = gate.Metrics.InFlight();

@@ -19,6 +19,7 @@ public sealed class ServerMetrics
     private readonly Counter shed;
     private readonly Histogram batches;
     private readonly Gauge pending;
+    private readonly Counter logDropped;
     private readonly Gauge overdue;
     private readonly Counter transitions;
     private readonly Counter actions;
@@ -53,6 +54,7 @@ public sealed class ServerMetrics
         inFlight = factory.CreateGauge("rulesgate_requests_in_flight", "Requests being worked on or waiting for their turn, their bodies still arriving included.");
         working = factory.CreateGauge("rulesgate_requests_working", "Requests holding one of the limiter's slots: their bodies arrived, and they were let in.");
         shed = factory.CreateCounter("rulesgate_requests_shed_total", "Requests refused with a 503 because too many were in.");
+        logDropped = factory.CreateCounter("rulesgate_request_log_dropped_total", "Request log lines not written: its queue was full, or the log could not be written.");
         batches = factory.CreateHistogram("rulesgate_journal_batch_size", "Decisions per group-commit transaction.", new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(1, 2, 13) });
         pending = factory.CreateGauge("rulesgate_pending_approvals", "Workflow instances waiting for an approval.");
         overdue = factory.CreateGauge("rulesgate_approvals_overdue", "Workflow instances waiting for an approval past its timeout (escalated, and still unanswered).");
@@ -187,6 +189,9 @@ public sealed class ServerMetrics
 
     /// <summary>One group commit of <paramref name="size"/> decisions is durable.</summary>
     public void Batch(int size) => batches.Observe(size);
+
+    /// <summary>A request log line not written.</summary>
+    public void RequestLogDropped() => logDropped.Inc();
 
     /// <summary>The instances waiting for an approval, and those of them waiting past its timeout.</summary>
     public void PendingApprovals(int count, int late)

@@ -35,7 +35,9 @@ public sealed class RunningServer : IAsyncDisposable
     /// <param name="time">The desk's clock (a fake one moves workflow timers); the system's when null.</param>
     /// <param name="webhook">Where workflow notices are posted; none when null.</param>
     /// <param name="tls">Serve HTTPS with this certificate, and with <paramref name="clientAuthorities"/> ask every client for one of theirs; <see cref="Client"/> is then of no use, make one that trusts it.</param>
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false, bool governedRules = false)
+    private readonly RequestLog? requests;
+
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false, bool governedRules = false, bool requestLog = false)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -104,12 +106,17 @@ public sealed class RunningServer : IAsyncDisposable
             Reader: () => SqliteJournal.Open(JournalPath, readOnly: true)));
         GovernancePath = governancePath;
         Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Governance: reloadable ? governancePath : null, Workflows: WorkflowsPath), governed: governedRules);
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null));
+        RequestLogPath = Path.Combine(folder, "requests.jsonl");
+        requests = requestLog ? new RequestLog(new StreamWriter(RequestLogPath), host.Metrics.RequestLogDropped, ownsOutput: true) : null;
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null, RequestLog: requests));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
         GrpcAddress = RulesGateServer.GrpcAddress(app);
         Client = new HttpClient { BaseAddress = new Uri(Address) };
     }
+
+    /// <summary>Where the request log goes when the server was made with <c>requestLog</c>.</summary>
+    public string RequestLogPath { get; }
 
     public string TraderToken { get; }
 
@@ -180,6 +187,11 @@ public sealed class RunningServer : IAsyncDisposable
         Client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        if (requests is not null)
+        {
+            await requests.DisposeAsync();
+        }
+
         await host.DisposeAsync();
         Journal.Dispose();
         SqliteConnection.ClearAllPools();

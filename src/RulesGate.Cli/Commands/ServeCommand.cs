@@ -29,11 +29,12 @@ internal static class ServeCommand
         var inFlight = new Option<int>("--in-flight") { Description = "The most requests worked on at once (default 1024).", DefaultValueFactory = _ => 1024 };
         var shadow = new Option<string?>("--shadow") { Description = "A candidate capital rule file that judges every order beside the live one, off the order path: each disagreement is journaled (shadow.disagreed) and counted in /metrics; POST /v1/shadow changes it, DELETE /v1/shadow stops it." };
         var unapproved = new Option<bool>("--reload-unapproved") { Description = "For development: a saved rule file goes live at once, as before, instead of waiting for its rule-change workflow's approval; said at start." };
+        var requestLog = new Option<string?>("--request-log") { Description = "Write one JSON line per request answered (time, method, route, status, principal, latency_ms, trace_id) to this file, appended; - writes them to standard output." };
         var queue = new Option<int>("--queue") { Description = "The most requests waiting for their turn (default 4096); beyond it, requests are refused with a 503 and Retry-After.", DefaultValueFactory = _ => 4096 };
         var command = new Command("serve", "Serve RulesGate over HTTP: POST /v1/decisions (a full request; the decision and its journal sequence number), POST /intent and GET /health exactly as policygate-serve; diary, evidence, outcomes, workflow instances and their votes, the ledger, tokens and the journal under /v1. Every request needs a bearer token from --principals. Ctrl+C or SIGTERM stops it after the requests in flight.")
         {
             EvalCommand.Policy, portfolio, market, EvalCommand.Execution, EvalCommand.Journal, principals, host, port, grpcPort, WorkflowCommand.Definitions, WorkflowCommand.Roles, governance, GovernanceCommands.Maturity, gates,
-            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts, shadow, unapproved,
+            tlsCert, tlsKey, clientCa, inFlight, queue, artifacts, shadow, unapproved, requestLog,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -111,7 +112,8 @@ internal static class ServeCommand
                 await served.Shadow.Start(candidate, "serve --shadow").ConfigureAwait(false);
             }
 
-            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort)));
+            await using var requests = parse.GetValue(requestLog) is { } logPath ? new RequestLog(LogWriter(logPath, output), served.Metrics.RequestLogDropped, ownsOutput: logPath != "-") : null;
+            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort), RequestLog: requests));
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (parse.GetValue(unapproved))
             {
@@ -135,6 +137,10 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>Where request log lines go: standard output for -, else the file, appended (created when absent), others may read it meanwhile.</summary>
+    private static TextWriter LogWriter(string path, TextWriter output) =>
+        path == "-" ? output : new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read), new System.Text.UTF8Encoding(false));
 
     public static Command Principal(TextWriter output)
     {
