@@ -10,6 +10,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using RulesGate.Core;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
@@ -26,6 +28,8 @@ namespace RulesGate.Server;
 /// <param name="Tls">Serve HTTPS with this certificate (and its private key); null serves plain HTTP.</param>
 /// <param name="ClientAuthorities">Mutual TLS: every client must present a certificate that chains to one of these (bearer tokens are still required); null or empty asks for none. Needs <paramref name="Tls"/>.</param>
 /// <param name="WatchFiles">Reload the rule files and workflows when they change, once they have been quiet this long (<see cref="ReloadWatcher"/>); null watches nothing.</param>
+/// <param name="RequestLog">Where a JSON line per request answered goes (<see cref="Server.RequestLog"/>); null logs none.</param>
+/// <param name="Tracing">Trace each request and each decision through the gates and the journal, exported as this adds (an OTLP exporter, say); null traces nothing.</param>
 /// <param name="GrpcPort">Also serve the gRPC intake (<c>protos/rulesgate.proto</c>) on this port, HTTP/2 only (cleartext, or TLS with <paramref name="Tls"/>); 0 picks a free one; null serves none.</param>
 public sealed record ServerSettings(
     GateHost Gate,
@@ -41,7 +45,8 @@ public sealed record ServerSettings(
     X509Certificate2Collection? ClientAuthorities = null,
     TimeSpan? WatchFiles = null,
     int? GrpcPort = null,
-    RequestLog? RequestLog = null)
+    RequestLog? RequestLog = null,
+    Action<OpenTelemetry.Trace.TracerProviderBuilder>? Tracing = null)
 {
     /// <summary>What is wrong with these settings, checked before the server starts: one line each, empty when nothing.</summary>
     public IReadOnlyList<string> Problems() =>
@@ -89,6 +94,18 @@ public static class RulesGateServer
         // Configured by its options alone: no appsettings.json beside the binary, no ASPNETCORE_ variables, no watchers.
         builder.Configuration.Sources.Clear();
         builder.Logging.ClearProviders();
+        if (settings.Tracing is { } tracing)
+        {
+            // Each request a span, and within it each decision through the gates and the journal (Core.Telemetry); exported where Tracing says.
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(resource => resource.AddService("rulesgate", serviceVersion: typeof(RulesGateServer).Assembly.GetName().Version?.ToString()))
+                .WithTracing(tracer =>
+                {
+                    tracer.AddSource(Core.Telemetry.SourceName).AddAspNetCoreInstrumentation();
+                    tracing(tracer);
+                });
+        }
+
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<Api.ApiExceptionHandler>();
         builder.Services.AddSingleton(settings);

@@ -37,7 +37,7 @@ public sealed class RunningServer : IAsyncDisposable
     /// <param name="tls">Serve HTTPS with this certificate, and with <paramref name="clientAuthorities"/> ask every client for one of theirs; <see cref="Client"/> is then of no use, make one that trusts it.</param>
     private readonly RequestLog? requests;
 
-    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false, bool governedRules = false, bool requestLog = false)
+    public RunningServer(bool readOnlyJournal = false, int inFlight = 1024, int waiting = 4096, bool reloadable = false, TimeSpan? slowClient = null, System.Security.Cryptography.X509Certificates.X509Certificate2? tls = null, System.Security.Cryptography.X509Certificates.X509Certificate2Collection? clientAuthorities = null, TimeProvider? time = null, WorkflowWebhook? webhook = null, TimeSpan? watchFiles = null, Func<string, string>? governanceEdit = null, bool grpc = false, bool governedRules = false, bool requestLog = false, Action<OpenTelemetry.Trace.TracerProviderBuilder>? tracing = null)
     {
         TraderToken = Principals.NewToken();
         ReaderToken = Principals.NewToken();
@@ -108,7 +108,7 @@ public sealed class RunningServer : IAsyncDisposable
         Reload = new HotReload(host, service, engine, new ReloadSources(PolicyPath, Governance: reloadable ? governancePath : null, Workflows: WorkflowsPath), governed: governedRules);
         RequestLogPath = Path.Combine(folder, "requests.jsonl");
         requests = requestLog ? new RequestLog(new StreamWriter(RequestLogPath), host.Metrics.RequestLogDropped, ownsOutput: true) : null;
-        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null, RequestLog: requests));
+        app = RulesGateServer.Build(new ServerSettings(host, Principals.Read(principals), IPAddress.Loopback, 0, inFlight, waiting, service, Reload, slowClient, tls, clientAuthorities, watchFiles, GrpcPort: grpc ? 0 : null, RequestLog: requests, Tracing: tracing));
         app.StartAsync().GetAwaiter().GetResult();
         Address = RulesGateServer.Address(app);
         GrpcAddress = RulesGateServer.GrpcAddress(app);

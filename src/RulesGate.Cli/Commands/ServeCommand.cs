@@ -113,7 +113,7 @@ internal static class ServeCommand
             }
 
             await using var requests = parse.GetValue(requestLog) is { } logPath ? new RequestLog(LogWriter(logPath, output), served.Metrics.RequestLogDropped, ownsOutput: logPath != "-") : null;
-            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort), RequestLog: requests));
+            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort), RequestLog: requests, Tracing: Otlp()));
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (parse.GetValue(unapproved))
             {
@@ -122,6 +122,11 @@ internal static class ServeCommand
             else if (journal is null)
             {
                 error.WriteLine("rulesgate serve: no journal to record approvals in: a saved rule file goes live at once, unapproved; give --journal to govern rule changes.");
+            }
+
+            if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is { Length: > 0 } traces)
+            {
+                error.WriteLine($"rulesgate serve: tracing each request and decision to {traces} (OTLP).");
             }
 
             if (!IPAddress.IsLoopback(address) && certificate is null)
@@ -136,6 +141,30 @@ internal static class ServeCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Traces exported by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (and <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>
+    /// <c>grpc</c>, the default, or <c>http/protobuf</c>); none otherwise.
+    /// </summary>
+    /// <exception cref="FormatException">The endpoint is not an absolute URI, or the protocol is neither.</exception>
+    private static Action<OpenTelemetry.Trace.TracerProviderBuilder>? Otlp()
+    {
+        if (Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT") is not { Length: > 0 } endpoint)
+        {
+            return null;
+        }
+
+        var uri = Uri.TryCreate(endpoint, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+            ? parsed
+            : throw new FormatException($"OTEL_EXPORTER_OTLP_ENDPOINT: '{endpoint}' is not an http or https URI; write one such as http://127.0.0.1:4317.");
+        var protocol = Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_PROTOCOL") switch
+        {
+            null or "" or "grpc" => OpenTelemetry.Exporter.OtlpExportProtocol.Grpc,
+            "http/protobuf" => OpenTelemetry.Exporter.OtlpExportProtocol.HttpProtobuf,
+            var other => throw new FormatException($"OTEL_EXPORTER_OTLP_PROTOCOL: '{other}' is not a protocol RulesGate exports with; write grpc or http/protobuf."),
+        };
+        return tracer => OpenTelemetry.Trace.OtlpTraceExporterHelperExtensions.AddOtlpExporter(tracer, options => (options.Endpoint, options.Protocol) = (uri, protocol));
     }
 
     /// <summary>Where request log lines go: standard output for -, else the file, appended (created when absent), others may read it meanwhile.</summary>

@@ -71,14 +71,36 @@ public sealed class OrderDesk : IAsyncDisposable
     /// <exception cref="JournalUnavailableException">The journal did not take the decision: it is not given, and the order must not go.</exception>
     public async Task<(CapitalDecision Decision, long? Seq)> Decide(CapitalContext context)
     {
+        using var span = Telemetry.Source.StartActivity("rulesgate.decide");
         if (writer is null)
         {
-            return (Unjournaled(context), null);
+            var alone = Unjournaled(context);
+            Traced(span, alone, context, seq: null);
+            return (alone, null);
         }
 
         var (decision, journaling) = Queue(context);
-        var recorded = await Journaled(journaling).ConfigureAwait(false);
+        JournalEvent recorded;
+        using (Telemetry.Source.StartActivity("rulesgate.journal.commit"))
+        {
+            recorded = await Journaled(journaling).ConfigureAwait(false);
+        }
+
+        Traced(span, decision, context, recorded.Seq);
         return (decision, recorded.Seq);
+    }
+
+    /// <summary>Tags <paramref name="span"/> (when traced) with what was decided: verdict, rules fired, strategy, symbol and journal sequence number.</summary>
+    private static void Traced(System.Diagnostics.Activity? span, CapitalDecision decision, CapitalContext context, long? seq)
+    {
+        if (span is not null)
+        {
+            span.SetTag("rulesgate.verdict", CapitalJson.Verdict(decision.Decision));
+            span.SetTag("rulesgate.rules", string.Join(",", decision.Violations.Select(violation => violation.RuleId)));
+            span.SetTag("rulesgate.strategy", context.Intent.StrategyId);
+            span.SetTag("rulesgate.symbol", context.Intent.Symbol);
+            span.SetTag("rulesgate.seq", seq);
+        }
     }
 
     /// <summary>
@@ -118,11 +140,18 @@ public sealed class OrderDesk : IAsyncDisposable
             throw new FormatException($"governance.{field}: the strategy's state is the journal's; a request may give only order{{leverage, reduce_only, open_positions}} and token (its secret). Leave {field} out.");
         }
 
+        using var span = Telemetry.Source.StartActivity("rulesgate.govern");
         Task<(Order, JournalEvent)> journaling;
         lock (one)
         {
             var both = new OrderPipeline(Gate, governance);
-            var (judged, made) = both.Judge(request.Capital, latched);
+            CapitalContext judged;
+            CapitalDecision? made;
+            using (Telemetry.Source.StartActivity("rulesgate.gate.capital"))
+            {
+                (judged, made) = both.Judge(request.Capital, latched);
+            }
+
             Judged?.Invoke(judged, made!);
             if (made!.KillSwitchTriggered)
             {
@@ -133,7 +162,15 @@ public sealed class OrderDesk : IAsyncDisposable
             journaling = writer.Exclusively(store => both.Record(store, judged, made, request.Inputs));
         }
 
-        var (order, recorded) = await Journaled(journaling).ConfigureAwait(false);
+        Order order;
+        JournalEvent recorded;
+        using (Telemetry.Source.StartActivity("rulesgate.journal.commit"))     // the governance gate is judged there, against the journal's state
+        {
+            (order, recorded) = await Journaled(journaling).ConfigureAwait(false);
+        }
+
+        Traced(span, order.Capital!, request.Capital, recorded.Seq);
+        span?.SetTag("rulesgate.action", GovernanceActions.Name(order.Governed!.Action));
         return (order.Governed!, recorded.Seq);
     }
 
@@ -255,7 +292,13 @@ public sealed class OrderDesk : IAsyncDisposable
     {
         lock (one)
         {
-            var (judged, decision) = pipeline.Judge(context, latched);
+            CapitalContext judged;
+            CapitalDecision? decision;
+            using (Telemetry.Source.StartActivity("rulesgate.gate.capital"))
+            {
+                (judged, decision) = pipeline.Judge(context, latched);
+            }
+
             Judged?.Invoke(judged, decision!);
             var order = pipeline.Complete(judged, decision, GovernanceInputs.None, state: null, record: true);
             return (order.Capital!, Commit(order.Record!));
