@@ -191,6 +191,23 @@ public sealed class CliTests
         Assert.Contains("cap in force 0 (live-pipeline at L5_paper: it trades only in L6_live)", story, StringComparison.Ordinal);
         Assert.Contains("by approval: rhea (risk), carla (compliance)", story, StringComparison.Ordinal);
 
+        // The changelog misses nothing compliance looks for: the demotion names the alert behind it, the go-live its approvers,
+        // every config patch and rule change what became of it and who approved it.
+        Core.Reports.ChangeRow Row(string journal, Func<Core.Reports.ChangeRow, bool> which)
+        {
+            using var store = Storage.Sqlite.SqliteJournal.Open(Path.Combine(Root, "artifacts", journal), readOnly: true);
+            return Assert.Single(Core.Reports.GovernanceDocuments.ChangelogOf(store).Changes, row => which(row));
+        }
+
+        var demotion = Row("demo-story.db", row => row.What == "live-pipeline demotion");
+        Assert.Equal(("trend", "L6_live → L5_paper"), (demotion.Subject, demotion.Change));
+        Assert.Contains("on evidence incident {\"severity\":\"critical\",\"what\":\"order router sent a duplicate fill report", demotion.Why, StringComparison.Ordinal);
+        Assert.Equal("rhea, carla", Row("demo-story.db", row => row.What == "live-pipeline approved" && row.Change == "L6_review → L6_live").Actor);
+        Assert.Equal(("raj", "7 applied, 2 skipped"), Row(Path.Combine("demo", "patches", "journal.db"), row => row.What == "config patches approved") is var settled ? (settled.Actor, settled.Change) : default);
+        Assert.Equal("olga", Row(Path.Combine("demo", "rule-change", "journal.db"), row => row.What == "rule change proposed").Actor);
+        Assert.Equal("rhea, raj", Row(Path.Combine("demo", "rule-change", "journal.db"), row => row.What == "rule change approved").Actor);
+        Row(Path.Combine("demo", "rule-change", "journal.db"), row => row.What == "rule change live");
+
         // Every event the demo's journals hold is of a type the catalogue lists (docs/journal-events.md).
         var journals = Directory.GetFiles(Path.Combine(Root, "artifacts"), "demo*.db").Concat(Directory.GetFiles(Path.Combine(Root, "artifacts", "demo"), "*.db", SearchOption.AllDirectories));
         foreach (var journal in journals)

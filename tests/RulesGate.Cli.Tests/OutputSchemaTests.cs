@@ -195,6 +195,9 @@ public sealed class OutputSchemaTests : IDisposable
         Assert.Equal("Did you mean 'CRIT'? Write one of: INFO, WARN, HIGH, CRIT.", problems.RootElement.GetProperty("problems")[0].GetProperty("hint").GetString());
         using var changes = JsonDocument.Parse(CliTests.Run("changelog", "--journal", journal, "--json").Out);
         var rows = changes.RootElement.GetProperty("changes").EnumerateArray().Select(change => (change.GetProperty("what").GetString(), change.GetProperty("actor").GetString(), change.GetProperty("why").GetString())).ToList();
-        Assert.Equal([("rule bundle", "", ""), ("promotion", "operator", "approvals none; evidence dd-am-exp")], rows);
+        Assert.Equal([("rule bundle", "", ""), ("promotion", "operator", "approvals none; evidence dd-am-exp")], rows[..2]);
+        // Then the strategy's maturity ladder climbing on its outcomes, each move with the evidence it stood on.
+        Assert.Equal(3, rows.Count - 2);
+        Assert.All(rows[2..], row => Assert.Equal(("maturity-ladder moved", "trades evidence", true), (row.Item1, row.Item2, row.Item3!.Contains("; on evidence trades {", StringComparison.Ordinal))));
     }
 }

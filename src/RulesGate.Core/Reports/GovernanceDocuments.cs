@@ -62,8 +62,6 @@ public static class GovernanceDocuments
     /// <summary>How a template file's name ends.</summary>
     public const string Extension = ".sbn";
 
-    private static readonly string[] ChangeTypes = [EventTypes.LedgerPromoted, EventTypes.LedgerDemoted, EventTypes.LedgerUpdated, EventTypes.KillSwitchTripped, EventTypes.KillSwitchReset];
-
     /// <summary>The summary of a record's latest transition; every name and value from an input stands in a code span (<see cref="Markdown"/>).</summary>
     public static string PromotionSummary(PolicyLedgerRecord record, string templates = "templates")
     {
@@ -79,80 +77,18 @@ public static class GovernanceDocuments
         return Render(templates, SummaryTemplate, model);
     }
 
-    /// <summary>Every governance change in the journal, oldest first: promotions, demotions, kill switch trips and resets, and each rule bundle's first decision.</summary>
+    /// <summary>Every governance change in the journal, oldest first (<see cref="Reports.Changelog"/>): ladder moves with what moved them, ledger changes, rule changes, config patches, kill switch trips and resets, and each rule bundle's first decision.</summary>
     public static string Changelog(JournalStore store, string templates = "templates")
     {
         var rows = ChangelogOf(store).Changes.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why))).ToList();
         return Render(templates, ChangelogTemplate, new ChangelogModel(rows.Count, rows));
     }
 
-    /// <summary>The changelog's rows, oldest first, as the journal says them.</summary>
+    /// <summary>The changelog's rows, oldest first, as the journal says them (<see cref="Reports.Changelog"/>).</summary>
     public static ChangelogModel ChangelogOf(JournalStore store)
     {
-        var changes = new List<(long Seq, ChangeRow Row)>();
-        var inForce = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);   // each policy's approvals so far, as its record holds them
-        foreach (var change in store.Read(new EventFilter(Types: ChangeTypes)))
-        {
-            changes.Add((change.Seq, change.Type switch
-            {
-                EventTypes.LedgerPromoted => Ledger(change.Time, EventPayload.Read<LedgerPromoted>(change), inForce),
-                EventTypes.LedgerDemoted => Ledger(change.Time, EventPayload.Read<LedgerDemoted>(change), inForce),
-                EventTypes.LedgerUpdated => Ledger(change.Time, EventPayload.Read<LedgerUpdated>(change), inForce),
-                EventTypes.KillSwitchTripped => new ChangeRow(change.Time, "kill switch tripped", "killswitch", "on", "gate", EventPayload.Read<KillSwitchTripped>(change).Cause),
-                _ => Reset(change.Time, EventPayload.Read<KillSwitchReset>(change)),
-            }));
-        }
-
-        static ChangeRow Reset(string time, KillSwitchReset reset) => new(time, "kill switch reset", "killswitch", "off", reset.Actor, reset.Reason);
-
-        var bundles = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var decision in store.Read(EventFilter.OfType(GateJournal.DecisionType)))
-        {
-            if (Bundle(decision.Payload) is { } bundle && bundles.Add(bundle))
-            {
-                changes.Add((decision.Seq, new ChangeRow(decision.Time, "rule bundle", bundle, "first decision", "", "")));
-            }
-        }
-
-        var rows = changes.OrderBy(change => change.Seq).Select(change => change.Row).ToList();
+        var rows = Reports.Changelog.Rows(store).Select(change => change.Row).ToList();
         return new ChangelogModel(rows.Count, rows);
-    }
-
-    /// <summary>The <c>bundle</c> a decision's payload names, read without building the rest of it.</summary>
-    private static string? Bundle(string payload)
-    {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(payload));
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return null;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isBundle = reader.ValueTextEquals("bundle"u8);
-            reader.Read();
-            if (isBundle)
-            {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-
-            reader.Skip();
-        }
-
-        return null;
-    }
-
-    /// <param name="inForce">Each policy's approvals before this change; the change's own are added to its policy's.</param>
-    private static ChangeRow Ledger(string time, ILedgerChange change, Dictionary<string, IReadOnlyList<string>> inForce)
-    {
-        // A record keeps every approval it was given: a stage a workflow sets after its votes stands on those.
-        var given = change.Approvals;
-        var standing = inForce[change.PolicyId] = PolicyLedgerRecord.Normalize([.. inForce.GetValueOrDefault(change.PolicyId) ?? [], .. given]);
-        var approvals = given.Count == 0 && standing.Count == 0 ? "none"
-            : given.Count == standing.Count ? string.Join(", ", standing)
-            : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
-        var why = $"approvals {approvals}; evidence {(change.EvidenceId is { Length: > 0 } evidence ? evidence : "none")}";
-        return new ChangeRow(time, change.Kind, change.PolicyId, $"{change.From} → {change.To}", change.Actor, why);
     }
 
     /// <summary>Whether <paramref name="name"/> is a template of <paramref name="templates"/> or built in.</summary>

@@ -221,6 +221,14 @@ public sealed class PatchProposerTests : IDisposable
         using var rolled = JsonDocument.Parse(Assert.Single(journal.Store.Read(type: PatchProposer.RolledBackType)).Payload);
         Assert.Equal(("ops", "sharpe fell in the first hour"), (rolled.RootElement.GetProperty("actor").GetString(), rolled.RootElement.GetProperty("reason").GetString()));
         Assert.True(JournalAudit.Verify(journal.Store).Intact);
+
+        // The changelog misses none of it: the proposal, each patch applied, and the rollback with who and why.
+        var changes = Core.Reports.GovernanceDocuments.ChangelogOf(journal.Store).Changes;
+        Assert.Equal(["config patches proposed", "config patch applied", "config patch applied", "config patch applied", "config patches rolled back"], changes.Select(row => row.What));
+        var back = changes[^1];
+        Assert.Equal((run.ProposalId, "ops", "sharpe fell in the first hour"), (back.Subject, back.Actor, back.Why));
+        Assert.Contains("portfolio.leverage 1.75 → 1.5", back.Change, StringComparison.Ordinal);
+        Assert.Equal(("portfolio.leverage", "1.5 → 1.75", "bounded_auto"), (changes[1].Subject, changes[1].Change, changes[1].Actor));
     }
 
     [Fact]
