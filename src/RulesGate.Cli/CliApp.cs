@@ -35,6 +35,7 @@ internal static class CliApp
         root.Subcommands.Add(PromotionCommands.Promote(output, error));
         root.Subcommands.Add(PromotionCommands.Ledger(output));
         root.Subcommands.Add(PromotionCommands.Changelog(output));
+        root.Subcommands.Add(AuditCommand.Create(output));
         root.Subcommands.Add(PromotionCommands.Strategy(output, error));
         root.Subcommands.Add(WorkflowCommand.Create(output, error));
         root.Subcommands.Add(WorkflowCommand.Evidence(output, error));

@@ -118,18 +118,50 @@ internal static class JournalCommand
             return ExitCodes.Ok;
         });
 
-        var proofFile = CliOptions.Input("PROOF.json", "The proof (journal prove's output).");
+        var proofFile = CliOptions.Input("PROOF.json", "The proof (journal prove's output), or a .jsonl file of proofs one a line (an audit pack's proofs.jsonl).");
         var proofKey = new Option<string>("--public-key") { Description = "The checkpoint's public key (PEM).", Required = true };
-        var verifyProof = new Command("verify-proof", "Check an inclusion proof with the public key alone, without the journal. Exit 0 holds, 1 does not.") { proofFile, proofKey };
+        var verifyProof = new Command("verify-proof", "Check inclusion proofs with the public key alone, without the journal. Exit 0 every one holds, 1 one does not.") { proofFile, proofKey };
         verifyProof.SetAction(parse =>
         {
-            var proof = GateInputs.Read(parse.GetValue(proofFile)!, JournalProof.Read);
+            var path = parse.GetValue(proofFile)!;
             using var key = LoadKey(parse.GetValue(proofKey)!, privateKey: false);
-            var problem = proof.Check(key);
-            output.WriteLine(problem is null
-                ? $"The proof holds: event {proof.Event.Seq} ({proof.Event.Type}, stream {proof.Event.Stream}) is in the journal the checkpoint of {proof.Checkpoint.Time} signed ({proof.Checkpoint.Size} events)."
-                : $"The proof does not hold: {problem}.");
-            return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
+            if (!path.EndsWith(".jsonl", StringComparison.Ordinal))
+            {
+                var proof = GateInputs.Read(path, JournalProof.Read);
+                var problem = proof.Check(key);
+                output.WriteLine(problem is null
+                    ? $"The proof holds: event {proof.Event.Seq} ({proof.Event.Type}, stream {proof.Event.Stream}) is in the journal the checkpoint of {proof.Checkpoint.Time} signed ({proof.Checkpoint.Size} events)."
+                    : $"The proof does not hold: {problem}.");
+                return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
+            }
+
+            // One proof a line: each checked; each that does not hold named with its line.
+            var proofs = GateInputs.ReadLinesWithPlaces(path).Select(line =>
+            {
+                try
+                {
+                    return (line.Where, Proof: JournalProof.Read(line.Line));
+                }
+                catch (FormatException error)
+                {
+                    throw new FormatException($"{line.Where}: {error.Message}", error);
+                }
+            }).ToList();
+            var failed = 0;
+            foreach (var (where, proof) in proofs)
+            {
+                if (proof.Check(key) is { } problem)
+                {
+                    failed++;
+                    output.WriteLine($"{where}: the proof of event {proof.Event.Seq} does not hold: {problem}.");
+                }
+            }
+
+            var checkpoints = proofs.Select(line => (line.Proof.Checkpoint.Time, line.Proof.Checkpoint.Size)).Distinct().ToList();
+            output.WriteLine(proofs.Count == 0 ? $"{path} holds no proof: nothing was checked."
+                : failed == 0 ? $"All {proofs.Count} proofs hold: each event is in the journal {(checkpoints.Count == 1 ? $"the checkpoint of {checkpoints[0].Time} signed ({checkpoints[0].Size} events)" : $"one of {checkpoints.Count} checkpoints signed")}."
+                : $"{failed} of {proofs.Count} proofs do not hold.");
+            return failed == 0 && proofs.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         var initJournal = JournalOption();
         var init = new Command("init", "Create the journal (and its folder); every other command refuses a journal that does not exist.") { initJournal };
@@ -375,7 +407,7 @@ internal static class JournalCommand
             parse.GetValue(since) is { } start ? CliOptions.Utc(start, "--since") : null,
             parse.GetValue(until) is { } end ? CliOptions.Utc(end, "--until") : null);
 
-    private static System.Security.Cryptography.ECDsa LoadKey(string path, bool privateKey) => KeyFiles.Load(path, privateKey, "rulesgate journal keygen --out KEY.pem");
+    internal static System.Security.Cryptography.ECDsa LoadKey(string path, bool privateKey) => KeyFiles.Load(path, privateKey, "rulesgate journal keygen --out KEY.pem");
 
     /// <summary>The checkpoint file and its public key, read and checked before the journal is opened.</summary>
     private static (JournalCheckpoint? Checkpoint, System.Security.Cryptography.ECDsa? Key) Checkpoint(string path, string? publicKey) =>

@@ -129,6 +129,25 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
         return new JournalProof(store.Event(seq)!, [.. MerkleTree.Path(leaves, (int)(seq - 1)).Select(Convert.ToHexStringLower)], checkpoint);
     }
 
+    /// <summary>The proofs of events <paramref name="seqs"/> under <paramref name="checkpoint"/>, the journal read and its tree hashed once for all of them.</summary>
+    /// <exception cref="FormatException">The checkpoint does not cover one of them, or the journal no longer matches it.</exception>
+    public static IReadOnlyList<JournalProof> Of(JournalStore store, IReadOnlyList<long> seqs, JournalCheckpoint checkpoint)
+    {
+        if (seqs.FirstOrDefault(seq => seq < 1 || seq > checkpoint.Size) is var outside and not 0)
+        {
+            throw new FormatException($"the checkpoint covers events 1 to {checkpoint.Size}; event {outside} is not among them.");
+        }
+
+        var leaves = JournalCheckpoint.Leaves(store, checkpoint.Size);
+        if (leaves.Count < checkpoint.Size || Convert.ToHexStringLower(MerkleTree.Root(leaves)) != checkpoint.Root)
+        {
+            throw new FormatException("the journal no longer holds what the checkpoint signed; run 'rulesgate journal verify --checkpoint' to see why.");
+        }
+
+        var paths = MerkleTree.Paths(leaves, seqs.Select(seq => (int)(seq - 1)));
+        return [.. seqs.Select((seq, i) => new JournalProof(store.Event(seq)!, [.. paths[i].Select(Convert.ToHexStringLower)], checkpoint))];
+    }
+
     /// <summary>What is wrong with the proof, or null when the event is in the signed journal as it stands here.</summary>
     public string? Check(ECDsa publicKey)
     {
@@ -159,7 +178,8 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
         }
     }
 
-    public string Json() => JsonText.Write(writer =>
+    /// <summary>The proof as JSON: indented, as <c>journal prove</c> prints it, or on one line, as a JSON Lines file of proofs holds it.</summary>
+    public string Json(bool pretty = true) => JsonText.Write(writer =>
     {
         writer.WriteStartObject();
         writer.WriteStartObject("event"u8);
@@ -184,7 +204,7 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
         }
 
         writer.WriteEndObject();
-    }, pretty: true);
+    }, pretty);
 
     /// <exception cref="FormatException">Not a proof; says what is wrong.</exception>
     public static JournalProof Read(JsonElement json)

@@ -14,12 +14,27 @@ internal static class MerkleTree
         leaves.Count == 0 ? SHA256.HashData([]) : Node(leaves, 0, leaves.Count);
 
     /// <summary>The audit path of leaf <paramref name="index"/> in the tree of <paramref name="leaves"/>, leaf side first.</summary>
-    public static IReadOnlyList<byte[]> Path(IReadOnlyList<byte[]> leaves, int index)
+    public static IReadOnlyList<byte[]> Path(IReadOnlyList<byte[]> leaves, int index) => Path(leaves, index, memo: null);
+
+    /// <summary>
+    /// The audit paths of many leaves of one tree: each subtree of <see cref="Remembered"/> leaves or more is hashed
+    /// once for all of them, so k paths cost about n + k·log n hashes rather than k·n.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<byte[]>> Paths(IReadOnlyList<byte[]> leaves, IEnumerable<int> indexes)
+    {
+        var memo = new Dictionary<(int Start, int Count), byte[]>();
+        return [.. indexes.Select(index => Path(leaves, index, memo))];
+    }
+
+    /// <summary>The smallest subtree <see cref="Paths"/> remembers: fewer leaves are hashed again, and memory stays a small share of the leaves'.</summary>
+    private const int Remembered = 64;
+
+    private static List<byte[]> Path(IReadOnlyList<byte[]> leaves, int index, Dictionary<(int, int), byte[]>? memo)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, leaves.Count);
         var path = new List<byte[]>();
-        Collect(leaves, 0, leaves.Count, index, path);
+        Collect(leaves, 0, leaves.Count, index, path, memo);
         return path;
     }
 
@@ -61,18 +76,29 @@ internal static class MerkleTree
         return sn == 0 && CryptographicOperations.FixedTimeEquals(r, root);
     }
 
-    private static byte[] Node(IReadOnlyList<byte[]> leaves, int start, int count)
+    private static byte[] Node(IReadOnlyList<byte[]> leaves, int start, int count, Dictionary<(int, int), byte[]>? memo = null)
     {
         if (count == 1)
         {
             return Leaf(leaves[start]);
         }
 
+        if (memo is not null && count >= Remembered && memo.TryGetValue((start, count), out var known))
+        {
+            return known;
+        }
+
         var split = Split(count);
-        return Interior(Node(leaves, start, split), Node(leaves, start + split, count - split));
+        var node = Interior(Node(leaves, start, split, memo), Node(leaves, start + split, count - split, memo));
+        if (memo is not null && count >= Remembered)
+        {
+            memo[(start, count)] = node;
+        }
+
+        return node;
     }
 
-    private static void Collect(IReadOnlyList<byte[]> leaves, int start, int count, int index, List<byte[]> path)
+    private static void Collect(IReadOnlyList<byte[]> leaves, int start, int count, int index, List<byte[]> path, Dictionary<(int, int), byte[]>? memo)
     {
         if (count == 1)
         {
@@ -82,13 +108,13 @@ internal static class MerkleTree
         var split = Split(count);
         if (index < split)
         {
-            Collect(leaves, start, split, index, path);
-            path.Add(Node(leaves, start + split, count - split));
+            Collect(leaves, start, split, index, path, memo);
+            path.Add(Node(leaves, start + split, count - split, memo));
         }
         else
         {
-            Collect(leaves, start + split, count - split, index - split, path);
-            path.Add(Node(leaves, start, split));
+            Collect(leaves, start + split, count - split, index - split, path, memo);
+            path.Add(Node(leaves, start, split, memo));
         }
     }
 

@@ -54,6 +54,23 @@ public sealed class CheckpointTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(63)]
+    [InlineData(64)]
+    [InlineData(65)]
+    [InlineData(300)]
+    public void MerkleTree_ManyPathsAtOnce_AreThePathsOneByOne(int size)
+    {
+        var leaves = Enumerable.Range(0, size).Select(Leaf).ToList();
+        var indexes = Enumerable.Range(0, size).Reverse().Where(i => i % 7 != 3).ToList();     // any order, some left out
+
+        var paths = MerkleTree.Paths(leaves, indexes);
+
+        Assert.Equal(indexes.Count, paths.Count);
+        Assert.All(indexes.Select((index, i) => (index, i)), item => Assert.Equal(MerkleTree.Path(leaves, item.index), paths[item.i]));
+    }
+
     [Fact]
     public void MerkleTree_FollowsRfc6962()
     {

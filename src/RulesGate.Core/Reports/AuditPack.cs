@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using RulesGate.Core.Gate;
+using RulesGate.Core.Journal;
+using RulesGate.Core.Serialization;
+using RulesGate.Core.Workflows;
+
+namespace RulesGate.Core.Reports;
+
+/// <summary>What an audit pack holds: how many decisions and approvals (each with its inclusion proof), changes, rule files and workflows, and the checkpoint's size.</summary>
+public sealed record AuditPackSummary(int Decisions, int Approvals, int Changes, int RuleFiles, int Workflows, long CheckpointSize, IReadOnlyList<string> Missing);
+
+/// <summary>
+/// An audit pack for a window of time, a zip an auditor verifies offline: a checkpoint of the journal signed now
+/// (and journaled), its public key, every decision and every approval of the window as events with their inclusion
+/// proofs under that checkpoint, the changelog of the window, every rule file and workflow in force in it as the
+/// journal keeps them (with their SHA-256), <c>SHA256SUMS</c> over every file, and a README that says how to check it
+/// all with <c>rulesgate journal verify-proof</c> or any tool that checks ECDSA P-256 and SHA-256.
+/// </summary>
+public static class AuditPack
+{
+    private static readonly string[] DecisionTypes = [EventTypes.GateDecision, EventTypes.GovernanceDecision];
+
+    private static readonly string[] ApprovalTypes = [EventTypes.WorkflowApproved, EventTypes.WorkflowRejected, EventTypes.WorkflowMigrated, EventTypes.KillSwitchReset];
+
+    /// <summary>Writes the pack of [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="zip"/>, signing a checkpoint with <paramref name="key"/> at <paramref name="now"/>.</summary>
+    /// <exception cref="FormatException">The window is empty or reversed.</exception>
+    public static AuditPackSummary Write(JournalStore store, ECDsa key, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, Stream zip, string templates = "templates")
+    {
+        if (from >= to)
+        {
+            throw new FormatException($"--from {JsonText.Seconds(from)} is not before --to {JsonText.Seconds(to)}; the window would hold nothing.");
+        }
+
+        bool Within(string time) => JsonFields.Timestamp(time, "time") is var at && at >= from && at < to;
+        var checkpoint = JournalCheckpoint.Sign(store, key, now);
+        var covered = store.Read(new EventFilter(To: checkpoint.Size)).Where(e => Within(e.Time)).ToList();
+        var decisions = covered.Where(e => DecisionTypes.Contains(e.Type)).ToList();
+        var approvals = covered.Where(e => ApprovalTypes.Contains(e.Type)).ToList();
+        var proofs = JournalProof.Of(store, [.. decisions.Concat(approvals).Select(e => e.Seq).Order()], checkpoint);
+
+        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+        void Put(string name, string text) => files[name] = Encoding.UTF8.GetBytes(text);
+        Put("checkpoint.json", checkpoint.Json() + "\n");
+        Put("checkpoint.pub.pem", key.ExportSubjectPublicKeyInfoPem() + "\n");
+        Put("decisions.jsonl", Lines(decisions));
+        Put("approvals.jsonl", Lines(approvals));
+        Put("proofs.jsonl", string.Concat(proofs.Select(proof => proof.Json(pretty: false) + "\n")));
+
+        var rows = Changelog.Rows(store).Select(change => change.Row).Where(row => Within(row.At)).ToList();
+        Put("changelog.json", ReportJson.Changelog(new ChangelogModel(rows.Count, rows)) + "\n");
+        Put("changelog.md", GovernanceDocuments.Render(GovernanceDocuments.ChangelogTemplate, new ChangelogModel(rows.Count, [.. rows.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why)))]), templates));
+
+        var (ruleFiles, missing) = RuleFiles(store, covered, files);
+        var workflows = Workflows(store, covered, files);
+        Put("README.md", Readme(from, to, checkpoint, decisions.Count, approvals.Count, rows.Count, ruleFiles, workflows, missing));
+        files["SHA256SUMS"] = Encoding.UTF8.GetBytes(string.Concat(files.Select(file => $"{Convert.ToHexStringLower(SHA256.HashData(file.Value))}  {file.Key}\n")));
+
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, bytes) in files)
+            {
+                var entry = archive.CreateEntry(name, CompressionLevel.Optimal);
+                entry.LastWriteTime = now;
+                using var body = entry.Open();
+                body.Write(bytes);
+            }
+        }
+
+        return new AuditPackSummary(decisions.Count, approvals.Count, rows.Count, ruleFiles, workflows, checkpoint.Size, missing);
+    }
+
+    /// <summary>One event a line: <c>{seq, time, stream, type, hash, payload}</c>, the payload as its JSON.</summary>
+    private static string Lines(IEnumerable<JournalEvent> events) => string.Concat(events.Select(e => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("seq"u8, e.Seq);
+        writer.WriteString("time"u8, e.Time);
+        writer.WriteString("stream"u8, e.Stream);
+        writer.WriteString("type"u8, e.Type);
+        writer.WriteString("hash"u8, e.Hash);
+        writer.WritePropertyName("payload"u8);
+        using (var payload = JsonDocument.Parse(e.Payload))
+        {
+            payload.RootElement.WriteTo(writer);
+        }
+
+        writer.WriteEndObject();
+    }, pretty: false) + "\n"));
+
+    /// <summary>
+    /// The rule files the window's decisions and rule changes name, as the journal keeps them, under <c>rules/</c>:
+    /// a capital decision names its file's SHA-256; a governance decision and a rule change name identities
+    /// (<c>id@version#sha256-prefix</c>), found among the journal's blobs. One the journal keeps no copy of is named as missing.
+    /// </summary>
+    private static (int Count, IReadOnlyList<string> Missing) RuleFiles(JournalStore store, List<JournalEvent> covered, SortedDictionary<string, byte[]> files)
+    {
+        var named = new SortedSet<string>(StringComparer.Ordinal);       // identities, or full hashes
+        foreach (var e in covered)
+        {
+            if (e.Type is EventTypes.GateDecision or EventTypes.GovernanceDecision or EventTypes.RulesProposed or EventTypes.RulesChanged)
+            {
+                using var payload = JsonDocument.Parse(e.Payload);
+                foreach (var field in new[] { "bundle", "governance_bundle", "maturity_bundle", "identity" })
+                {
+                    if (payload.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('#', StringComparison.Ordinal))
+                    {
+                        named.Add(value.GetString()!);
+                    }
+                }
+            }
+        }
+
+        var blobs = store.Read(new EventFilter(Types: [JournalStore.BlobType]))
+            .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("sha256").GetString()!).ToList();
+        var missing = new List<string>();
+        foreach (var identity in named)
+        {
+            var prefix = identity[(identity.IndexOf('#', StringComparison.Ordinal) + 1)..];
+            if (blobs.FirstOrDefault(hash => hash.StartsWith(prefix, StringComparison.Ordinal)) is { } hash && store.Blob(hash) is { } bytes && AtomicFile.Hash(bytes) == hash)
+            {
+                files[$"rules/{identity.Replace('#', '-')}.yaml"] = bytes;
+            }
+            else
+            {
+                missing.Add(identity);
+            }
+        }
+
+        return (named.Count - missing.Count, missing);
+    }
+
+    /// <summary>The workflows the window's instances moved under, as each instance pinned it (and the gates file pinned with it), under <c>workflows/</c>.</summary>
+    private static int Workflows(JournalStore store, List<JournalEvent> covered, SortedDictionary<string, byte[]> files)
+    {
+        var written = 0;
+        var instances = covered.Where(e => e.Stream.StartsWith(WorkflowInstance.Projection + ":", StringComparison.Ordinal)).Select(e => e.Stream[(WorkflowInstance.Projection.Length + 1)..]).Distinct(StringComparer.Ordinal);
+        foreach (var hash in instances.Select(id => store.Load(WorkflowInstance.Projection, id)).OfType<StoredProjection>().Select(document => WorkflowInstance.Of(document)).Select(instance => (instance.Workflow, instance.Version, instance.Hash)).Distinct())
+        {
+            if (store.Blob(hash.Hash) is { } pinned && AtomicFile.Hash(pinned) == hash.Hash)
+            {
+                var (workflow, gates) = WorkflowDefinition.Unpack(pinned);
+                var name = string.Create(CultureInfo.InvariantCulture, $"workflows/{hash.Workflow}@{hash.Version}-{hash.Hash[..12]}");
+                files[$"{name}.yaml"] = workflow;
+                if (gates is not null)
+                {
+                    files[$"{name}.gates.yaml"] = gates;
+                }
+
+                written++;
+            }
+        }
+
+        return written;
+    }
+
+    private static string Readme(DateTimeOffset from, DateTimeOffset to, JournalCheckpoint checkpoint, int decisions, int approvals, int changes, int ruleFiles, int workflows, IReadOnlyList<string> missing) => string.Create(CultureInfo.InvariantCulture, $$"""
+        # RulesGate audit pack, {{JsonText.Seconds(from)}} to {{JsonText.Seconds(to)}}
+
+        What happened in the window, and the means to check it offline without trusting whoever made this pack:
+        {{decisions}} decisions and {{approvals}} approvals, each with an inclusion proof under a checkpoint of the journal
+        signed when the pack was made ({{checkpoint.Size}} events, {{checkpoint.Time}}); {{changes}} changes in the changelog;
+        {{ruleFiles}} rule files and {{workflows}} workflows in force{{(missing.Count == 0 ? "" : $"; the journal keeps no copy of {string.Join(", ", missing)}")}}.
+
+        ## Files
+
+        | file | what |
+        | --- | --- |
+        | `checkpoint.json` | the signed checkpoint: `{format, size, root, time, key_id, signature}` |
+        | `checkpoint.pub.pem` | the public key that signed it (SubjectPublicKeyInfo, PEM) |
+        | `decisions.jsonl` | every decision of the window (`gate.decision`, `governance.decision`), one event a line: `{seq, time, stream, type, hash, payload}` |
+        | `approvals.jsonl` | every vote, migration and kill switch reset of the window, as above, with who gave it and their proof (a signature, or the authenticated principal) |
+        | `proofs.jsonl` | one inclusion proof a line for each event of the two files above: `{event, path, checkpoint}` |
+        | `changelog.md`, `changelog.json` | the changelog of the window: who, when, what and why |
+        | `rules/ID@VERSION-HASH.yaml` | each rule file the window's decisions and rule changes name, as the journal keeps it |
+        | `workflows/ID@VERSION-HASH.yaml` | each workflow the window's instances moved under, as they pinned it (and `.gates.yaml`, its gates file) |
+        | `SHA256SUMS` | the SHA-256 of every other file |
+
+        ## Verify it
+
+        1. The files are the ones packed: `sha256sum -c SHA256SUMS`.
+        2. Every decision and approval is in the journal the checkpoint signed:
+           `rulesgate journal verify-proof proofs.jsonl --public-key checkpoint.pub.pem` checks each proof (exit 0: all hold).
+        3. Each line of `decisions.jsonl` and `approvals.jsonl` is the event its proof proves: the same `seq` and `hash`,
+           and its `payload` is the proof's `payload` text parsed as JSON. Read the proofs, not these files, when in doubt:
+           the proofs are what the signature covers.
+        4. A rule file is the one a decision names: its SHA-256 (`sha256sum rules/*.yaml`) begins with the hash in its
+           name, and equals a capital decision's `bundle_hash`.
+
+        ## The formats, for any other tool
+
+        - **Event hash**: SHA-256, lower-case hex, over the UTF-8 bytes of `prev_hash`, `seq` (decimal), `stream`, `type`
+          and `time`, each followed by a line feed (0x0A), then the payload: the bytes of `payload_cbor` (base64 in a
+          proof) when the event has it, else the UTF-8 of `payload`. The first event's `prev_hash` is 64 zeros; each
+          later one is the hash of the event before it.
+        - **Merkle tree** (RFC 6962 / RFC 9162): over the event hashes in order; a leaf is SHA-256(0x00 ‖ event hash), a node
+          SHA-256(0x01 ‖ left ‖ right), and a tree of n leaves splits at the largest power of two below n. A proof's
+          `path` is the audit path of leaf `seq − 1`, leaf side first, checked as RFC 9162 section 2.1.3.2 says against
+          the checkpoint's `root` and `size`.
+        - **Checkpoint signature**: ECDSA P-256 over SHA-256, IEEE P1363 format (r ‖ s, 64 bytes), base64, over the UTF-8
+          text `rulesgate-checkpoint/1`, the size, the root and the time, each followed by a line feed. `key_id` is the
+          first 16 hex digits of the SHA-256 of the public key's SubjectPublicKeyInfo (DER).
+
+        """);
+}
