@@ -137,6 +137,21 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Journal_LeavesOutItsBookkeeping_UnlessAsked_AndSaysWhatAMoveDid()
+    {
+        var instance = await StartReview("p-9");
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/journal");
+        await Expect(page.Locator("table")).ToContainTextAsync($"{instance}: start → review by rhea (start)");
+        await Expect(page.Locator("table")).Not.ToContainTextAsync("journal.projected");
+
+        await page.GetByLabel("Bookkeeping rows too").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Filter" }).ClickAsync();
+        await Expect(page.Locator("table")).ToContainTextAsync("journal.projected");
+    }
+
+    [Fact]
     public async Task KillSwitch_ResetByRisk_ShowsWhoAndWhy_AndNoMarkupFromTheReasonRuns()
     {
         var crash = RunningServer.Sample("request-oversized-buy.json").Replace("\"peak_equity\": 104000", "\"peak_equity\": 200000", StringComparison.Ordinal);

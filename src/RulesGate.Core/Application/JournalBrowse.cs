@@ -7,10 +7,12 @@ namespace RulesGate.Core.Application;
 /// <summary>Which events <c>journal export</c> and <c>journal show</c> take: by sequence range, stream, type and time.</summary>
 /// <param name="Since">Only events at or after this UTC time.</param>
 /// <param name="Until">Only events before this UTC time.</param>
-public sealed record JournalQuery(long From = 1, long To = long.MaxValue, string? Stream = null, IReadOnlyList<string>? Types = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null)
+/// <param name="Bookkeeping">Whether the journal's own bookkeeping (<c>journal.projected</c>, <c>journal.blob</c>) is taken too; the console leaves it out unless asked.</param>
+public sealed record JournalQuery(long From = 1, long To = long.MaxValue, string? Stream = null, IReadOnlyList<string>? Types = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null, bool Bookkeeping = true)
 {
     public IEnumerable<JournalEvent> Run(JournalStore store) =>
         store.Read(new EventFilter(Stream, Types is { Count: > 0 } ? Types : null, From, To))
+            .Where(e => Bookkeeping || !JournalBrowse.IsBookkeeping(e.Type))
             .Where(e => (Since is null && Until is null) || (JsonFields.Timestamp(e.Time, $"event {e.Seq}") is var at && (Since is null || at >= Since) && (Until is null || at < Until)));
 }
 
@@ -45,7 +47,14 @@ public static class JournalBrowse
     /// <summary>One line per event: its number, time, type, stream, and what happened, who did it and under which bundle.</summary>
     public static string Line(JournalEvent e) => $"{e.Seq,7}  {e.Time[..19]}Z  {e.Type,-22} {e.Stream,-36} {Summary(e)}";
 
-    /// <summary>The fields of a payload people look for first, when it has them: what, who, why, and which rule file.</summary>
+    /// <summary>Whether events of <paramref name="type"/> are the journal's own bookkeeping (projection hashes, blobs kept), not something that happened.</summary>
+    public static bool IsBookkeeping(string type) => type is EventTypes.JournalProjected or EventTypes.JournalBlob;
+
+    /// <summary>
+    /// What happened, in a line: for the events people read most (workflow moves, votes, notices, rule changes, shadow
+    /// evaluation, bookkeeping) in words of their own; for others, the fields of the payload people look for first,
+    /// when it has them: what, who, why, and which rule file.
+    /// </summary>
     public static string Summary(JournalEvent e)
     {
         try
@@ -55,6 +64,11 @@ public static class JournalBrowse
             if (root.ValueKind != JsonValueKind.Object)
             {
                 return "";
+            }
+
+            if (Specific(e.Type, root) is { } said)
+            {
+                return said;
             }
 
             var parts = new List<string>();
@@ -107,5 +121,36 @@ public static class JournalBrowse
         {
             return "(payload is not JSON)";
         }
+    }
+
+    /// <summary>The line of an event that has words of its own; null for the rest.</summary>
+    private static string? Specific(string type, JsonElement root)
+    {
+        string T(string name) => root.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            JsonValueKind.String => value.GetString() ?? "",
+            JsonValueKind.Array => string.Join(", ", value.EnumerateArray().Select(item => item.ToString())),
+            JsonValueKind.Null or JsonValueKind.Undefined => "",
+            _ => value.GetRawText(),
+        } : "";
+        string Then(string prefix, string name) => T(name) is { Length: > 0 } text ? prefix + text : "";
+        return type switch
+        {
+            EventTypes.WorkflowStarted => $"{T("instance")} started in {T("state")}, requested by {T("requester")}",
+            EventTypes.WorkflowEntered => $"{T("instance")}: {(T("from") is { Length: > 0 } from ? from : "start")} → {T("state")} by {T("actor")} ({T("cause")}){Then(": ", "detail")}",
+            EventTypes.WorkflowApproved => $"{T("instance")}: approved in {T("state")} by {T("actor")} ({T("role")}){Then(": ", "reason")}",
+            EventTypes.WorkflowRejected => $"{T("instance")}: rejected in {T("state")} by {T("actor")} ({T("role")}){Then(": ", "reason")}",
+            EventTypes.WorkflowEscalated => $"{T("instance")}: no decision in {T("state")} since {T("waiting_since")}; escalated to {T("to")}",
+            EventTypes.WorkflowNotice => $"{T("instance")}: {T("text")}",
+            EventTypes.RulesProposed => $"{T("identity")} proposed for {T("file")} by {T("requester")}{Then("; live no earlier than ", "live_at")}{Then("; ", "assessed")}",
+            EventTypes.RulesApproved or EventTypes.RulesRejected => $"{T("identity")} {T("status")}{Then(": ", "settled_by")}",
+            EventTypes.RulesChanged => $"{T("identity")} live in {T("file")} (was {T("live")})",
+            EventTypes.ShadowStarted => $"{T("candidate")} judges in shadow beside {T("live")}, started by {T("by")}",
+            EventTypes.ShadowStopped => $"{T("candidate")} stopped by {T("by")}: {T("judged")} judged, {T("disagreed")} decided otherwise, {T("dropped")} dropped",
+            EventTypes.ShadowDisagreed => $"intent {T("intent_id")}: live {T("live_summary")}; {T("candidate")} {T("shadow_summary")}",
+            EventTypes.JournalProjected => "bookkeeping: the hash of the projection documents this transaction set",
+            EventTypes.JournalBlob => $"bookkeeping: content kept under {T("sha256")} ({T("bytes")} bytes)",
+            _ => null,
+        };
     }
 }

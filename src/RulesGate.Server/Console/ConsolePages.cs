@@ -280,7 +280,7 @@ public static class ConsolePages
         try
         {
             var (query, limit) = Api.JournalApi.QueryOf(q);
-            var events = await service.Journal(query, limit).ConfigureAwait(false);
+            var events = await service.Journal(query with { Bookkeeping = q["bookkeeping"] == "1" }, limit).ConfigureAwait(false);     // what happened, unless the bookkeeping is asked for
             body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
         }
         catch (FormatException error)
@@ -294,6 +294,7 @@ public static class ConsolePages
               <label>Type <input name="type" value="{q["type"]}" placeholder="gate.decision"></label>
               <label>Since <input name="since" value="{q["since"]}" placeholder="2026-11-30T00:00:00Z"></label>
               <label>Until <input name="until" value="{q["until"]}"></label>
+              <label><input type="checkbox" name="bookkeeping" value="1"{(q["bookkeeping"] == "1" ? " checked" : "")}> Bookkeeping rows too</label>
               <button type="submit">Filter</button>
             </form>
             """);
