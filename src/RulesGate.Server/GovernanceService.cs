@@ -264,17 +264,19 @@ public sealed class GovernanceService
                 continue;
             }
 
+            // The file this server runs it from, whatever path the proposal named: where it goes live, and is written.
+            var path = live.File.Path;
             if (live.Identity != record.Identity)
             {
-                var compiled = settings.Engine.Compile(settings.Engine.Loader.Parse(record.File, bytes));
+                var compiled = settings.Engine.Compile(settings.Engine.Loader.Parse(path, bytes));
                 var bundle = compiled.Value is { } made && made.File.Kind == live.File.Kind
                     ? made
                     : throw new InvalidOperationException($"The approved rule file {record.Identity} no longer compiles as a {live.File.Kind}: {(compiled.Diagnostics.Count > 0 ? compiled.Diagnostics[0].ToString() : "another kind")}");
-                await PutInForce(live, bundle, record.File).ConfigureAwait(false);
+                await PutInForce(live, bundle, path).ConfigureAwait(false);
             }
 
             // Live, and on disk in the same transaction: a restart loads what is live.
-            var (marked, written) = (RuleChanges.MarkLive(record), RuleChanges.WriteToFile(record, AtomicFile.Hash(record.File)));
+            var (marked, written) = (RuleChanges.MarkLive(record), RuleChanges.WriteToFile(record, path, AtomicFile.Hash(path)));
             await host.Exclusively(store => store.Append([marked.Entry, written.Entry], null, (scope, appended) =>
             {
                 marked.Project(scope, appended[0]);

@@ -245,15 +245,15 @@ public static class RuleChanges
     }
 
     /// <summary>
-    /// The effect that writes a change put live to its rule file (its bytes as the journal keeps them), over the file
-    /// as it was when the change went live (<paramref name="before"/>, its SHA-256; null: absent), so a restart loads
-    /// what is live; a file that holds them already (a saved file's proposal) is left alone. Append it in the
-    /// transaction of <see cref="MarkLive"/>.
+    /// The effect that writes a change put live to <paramref name="path"/>, the rule file the host runs it from (its
+    /// bytes as the journal keeps them), over the file as it was when the change went live (<paramref name="before"/>,
+    /// its SHA-256; null: absent), so a restart loads what is live; a file that holds them already (a saved file's
+    /// proposal) is left alone. Append it in the transaction of <see cref="MarkLive"/>.
     /// </summary>
-    public static JournalChange WriteToFile(RuleChangeRecord record, string? before)
+    public static JournalChange WriteToFile(RuleChangeRecord record, string path, string? before)
     {
         var stream = $"{Projection}:{record.Subject}";
-        var write = new WorkflowEffect.WriteFile(Path.GetFullPath(record.File), record.Sha256, before ?? WorkflowEffect.WriteFile.Absent);
+        var write = new WorkflowEffect.WriteFile(Path.GetFullPath(path), record.Sha256, before ?? WorkflowEffect.WriteFile.Absent);
         return new JournalChange(WorkflowEffects.Event(stream, record.Subject, write), (scope, appended) => WorkflowEffects.Enqueue(scope, appended, stream, record.Subject, write));
     }
 

@@ -73,23 +73,13 @@ public static class AuditPack
         return new AuditPackSummary(decisions.Count, approvals.Count, rows.Count, ruleFiles, workflows, checkpoint.Size, missing);
     }
 
-    /// <summary>One event a line: <c>{seq, time, stream, type, hash, payload}</c>, the payload as its JSON.</summary>
-    private static string Lines(IEnumerable<JournalEvent> events) => string.Concat(events.Select(e => JsonText.Write(writer =>
+    /// <summary>One event a line, as <c>journal export</c> writes them: <c>{seq, stream, type, time, payload, prev_hash, hash}</c>, the payload as its JSON.</summary>
+    private static string Lines(IEnumerable<JournalEvent> events)
     {
-        writer.WriteStartObject();
-        writer.WriteNumber("seq"u8, e.Seq);
-        writer.WriteString("time"u8, e.Time);
-        writer.WriteString("stream"u8, e.Stream);
-        writer.WriteString("type"u8, e.Type);
-        writer.WriteString("hash"u8, e.Hash);
-        writer.WritePropertyName("payload"u8);
-        using (var payload = JsonDocument.Parse(e.Payload))
-        {
-            payload.RootElement.WriteTo(writer);
-        }
-
-        writer.WriteEndObject();
-    }, pretty: false) + "\n"));
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        Application.JournalBrowse.Export(events, text);
+        return text.ToString();
+    }
 
     /// <summary>
     /// The rule files the window's decisions and rule changes name, as the journal keeps them, under <c>rules/</c>:
@@ -171,7 +161,7 @@ public static class AuditPack
         | --- | --- |
         | `checkpoint.json` | the signed checkpoint: `{format, size, root, time, key_id, signature}` |
         | `checkpoint.pub.pem` | the public key that signed it (SubjectPublicKeyInfo, PEM) |
-        | `decisions.jsonl` | every decision of the window (`gate.decision`, `governance.decision`), one event a line: `{seq, time, stream, type, hash, payload}` |
+        | `decisions.jsonl` | every decision of the window (`gate.decision`, `governance.decision`), one event a line as `rulesgate journal export` writes them: `{seq, stream, type, time, payload, prev_hash, hash}` |
         | `approvals.jsonl` | every vote, migration and kill switch reset of the window, as above, with who gave it and their proof (a signature, or the authenticated principal) |
         | `proofs.jsonl` | one inclusion proof a line for each event of the two files above: `{event, path, checkpoint}` |
         | `changelog.md`, `changelog.json` | the changelog of the window: who, when, what and why |
