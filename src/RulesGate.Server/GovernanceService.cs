@@ -46,6 +46,7 @@ public sealed class GovernanceService
     private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
     private volatile StandingDeclaration standing = StandingDeclaration.None;
     private WorkflowRuntime? runtime;   // made and used on the journal's writer only
+    private Func<string, string?>? filesRun;   // the rule file this server runs of each kind, once a reload watches them
     private readonly System.Threading.Channels.Channel<bool> changes = System.Threading.Channels.Channel.CreateBounded<bool>(new System.Threading.Channels.BoundedChannelOptions(1) { FullMode = System.Threading.Channels.BoundedChannelFullMode.DropWrite });
 
     /// <exception cref="FormatException">A workflow file does not load: the server does not start with it.</exception>
@@ -93,6 +94,9 @@ public sealed class GovernanceService
     }
 
     public GovernanceServiceSettings Settings => settings;
+
+    /// <summary>Tells the service which rule file it runs of each kind (<see cref="HotReload.FileOf"/>): where an approved change goes live and is written.</summary>
+    public void RunsFiles(Func<string, string?> fileOf) => filesRun = fileOf;
 
     /// <summary>The live workflow definitions, by id: what <see cref="Start"/> starts.</summary>
     public IReadOnlyDictionary<string, WorkflowDefinition> Workflows => workflows;
@@ -264,8 +268,9 @@ public sealed class GovernanceService
                 continue;
             }
 
-            // The file this server runs it from, whatever path the proposal named: where it goes live, and is written.
-            var path = live.File.Path;
+            // The file this server runs and watches for it, whatever path the proposal named: where it goes live, and is
+            // written. A host that watches no file (a library) writes where the proposal says.
+            var path = filesRun?.Invoke(live.File.Kind) ?? record.File;
             if (live.Identity != record.Identity)
             {
                 var compiled = settings.Engine.Compile(settings.Engine.Loader.Parse(path, bytes));

@@ -45,6 +45,7 @@ public sealed class HotReload
     {
         (this.host, this.service, this.engine, this.files) = (host, service, engine, files);
         Governed = governed && service is not null && host.HasJournal;   // approvals are recorded in the journal
+        service?.RunsFiles(FileOf);
         foreach (var file in Files())
         {
             seen[file] = Hash(file) ?? "";

@@ -152,6 +152,8 @@ public sealed class RuleChangeOverHttpTests : IAsyncDisposable
         Assert.True(Eventually(() => server.Journal.Read(type: EventTypes.RulesChanged).Any()), "the change never went live at its time");
         Assert.Equal("ALLOW", await Verdict());
         Assert.True(Eventually(() => File.ReadAllText(server.PolicyPath).Contains("max_position_pct: 0.50 ", StringComparison.Ordinal)), "the live change was never written to the rule file, so a restart would load the old one");
+        // Written to the file the server runs and watches, no other: not the one its first version was compiled from.
+        Assert.Contains("max_position_pct: 0.10 ", File.ReadAllText(Path.Combine(RunningServer.Root, "rules", "capital", "default.yaml")), StringComparison.Ordinal);
         var listed = await Json(await server.Get("/v1/rule-changes", server.ReaderToken));
         Assert.Equal("live", Assert.Single(listed.GetProperty("changes").EnumerateArray()).GetProperty("status").GetString());
     }
