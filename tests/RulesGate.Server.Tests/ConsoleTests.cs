@@ -88,18 +88,79 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Approvals_TheRequester_IsRefusedItsOwnApproval()
+    public async Task Approvals_TheRequesterAndWhoVotedAlready_AreOfferedNoVote_AndSeeWhy()
     {
-        var id = await StartReview("proposal-10");
+        // A rule change waits for two risk approvals: rhea requested it, raj has given one.
+        var started = await server.Post("/v1/instances", """{"workflow": "rule-change", "subject": "capital-default@9-abc"}""", server.RheaToken);
+        var id = JsonDocument.Parse(await started.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        Assert.True((await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "impact read"}""", server.RajToken)).IsSuccessStatusCode);
+
         await SignIn(server.RheaToken);
-
         await page.GotoAsync("/console/approvals");
-        var row = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = id });
-        await row.GetByLabel("reason").FillAsync("my own");
-        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Approve" }).ClickAsync();
+        var asRequester = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = id });
+        await Expect(asRequester).ToContainTextAsync("you requested it: four eyes, so others decide");
+        await Expect(asRequester.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Approve" })).ToHaveCountAsync(0);
 
-        await Expect(page.GetByRole(AriaRole.Status)).Not.ToContainTextAsync("Approved");
+        await context.ClearCookiesAsync();
+        await SignIn(server.RajToken);
+        await page.GotoAsync("/console/approvals");
+        var asVoter = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = id });
+        await Expect(asVoter).ToContainTextAsync("you approved already, as risk");
+        await Expect(asVoter.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Approve" })).ToHaveCountAsync(0);
         Assert.Equal("review", await State(id));
+    }
+
+    /// <summary>The words of table cells that the browser wrapped inside: split at spaces, hyphens, colons and dots, and found on two lines. Identifiers (<c>.mono</c>) may break anywhere.</summary>
+    private Task<string[]> WordsWrappedInside() => page.EvaluateAsync<string[]>("""
+        () => {
+          const wrapped = [];
+          for (const cell of document.querySelectorAll("th, td")) {
+            if (cell.matches(".mono") || cell.closest(".mono")) continue;
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              if (node.parentElement.closest(".mono, code")) continue;
+              const words = /[^\s\-:.·@#]+/g;
+              let word;
+              while ((word = words.exec(node.textContent))) {
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                if (new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1) wrapped.push(word[0]);
+              }
+            }
+          }
+          return wrapped;
+        }
+        """);
+
+    [Theory]
+    [InlineData(1280)]
+    [InlineData(1024)]
+    public async Task Tables_WrapBetweenWords_NeverInsideOne(int width)
+    {
+        await StartReview("proposal-12");
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        await page.SetViewportSizeAsync(width, 800);
+        await SignIn(server.RajToken);
+
+        foreach (var path in new[] { "/console/approvals", "/console/workflows", "/console/journal", "/console/ledger" })
+        {
+            await page.GotoAsync(path);
+            Assert.True(await WordsWrappedInside() is [] , $"{path} at {width} px wraps inside: {string.Join(", ", await WordsWrappedInside())}");
+        }
+    }
+
+    [Fact]
+    public async Task Times_ReadToTheSecondInUtc_WithTheReadersOwnTimeOnHover()
+    {
+        await StartReview("proposal-11");
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/workflows");
+        var time = page.Locator("table time").First;
+        await Expect(time).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"));
+        await Expect(time).ToHaveAttributeAsync("title", new System.Text.RegularExpressions.Regex(@"\(your time\)$"));
+        await Expect(time).ToHaveAttributeAsync("datetime", new System.Text.RegularExpressions.Regex(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z$"));
     }
 
     [Fact]

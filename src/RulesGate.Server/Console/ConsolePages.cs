@@ -187,7 +187,7 @@ public static class ConsolePages
             <p>{state.Cause}{(state.Since is { } since ? $" (since {since})" : "")}</p>
             {reset}
             <h2>Trips and resets</h2>
-            {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
+            {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{When(e.Time)}</td><td>{e.Type}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
             """);
         await Send(context, Page("Kill switch", session, body)).ConfigureAwait(false);
     }
@@ -199,8 +199,11 @@ public static class ConsolePages
         {
             var (instance, approval) = (view.Instance, view.Definition.State(view.Instance.State).Approval!);
             var mine = approval.Roles.Where(role => service.Settings.Roles.Holds(session.Principal.Name, role)).ToList();
+            var voted = instance.Votes.FirstOrDefault(v => v.Actor == session.Principal.Name);
             var vote = !session.Principal.Has(Principals.ApproverRole) ? Html.Of($"<span class=\"muted\">needs the role approver</span>")
                 : mine.Count == 0 ? Html.Of($"<span class=\"muted\">you hold none of these roles</span>")
+                : instance.Requester == session.Principal.Name ? Html.Of($"<span class=\"muted\">you requested it: four eyes, so others decide</span>")
+                : voted is not null ? Html.Of($"<span class=\"muted\">you approved already, as {voted.Role}</span>")
                 : Html.Of($"""
                     <form method="post" action="{Prefix}/instances/{Uri.EscapeDataString(instance.Id)}/vote" class="vote">
                       <input type="hidden" name="form_token" value="{session.FormToken}">
@@ -214,7 +217,7 @@ public static class ConsolePages
             return Html.Of($"""
                 <tr>
                   <td><a href="{Prefix}/workflows/{Uri.EscapeDataString(instance.Id)}">{instance.Id}</a><div class="muted">{instance.Workflow} · {instance.Subject}</div></td>
-                  <td>{instance.State}</td><td>{instance.EnteredAt}{(instance.Due is { } due ? $" · escalates {JsonText.Timestamp(due)}" : "")}</td>
+                  <td>{instance.State}</td><td>{When(instance.EnteredAt)}{(instance.Due is { } due ? Html.Of($" · escalates {When(JsonText.Timestamp(due))}") : Html.Empty)}</td>
                   <td>{approval.Quorum} of {string.Join(" + ", approval.Roles)}</td><td>{instance.Requester}</td><td>{votes}</td><td>{vote}</td>
                 </tr>
                 """);
@@ -226,7 +229,7 @@ public static class ConsolePages
     private static async Task Workflows(HttpContext context, GovernanceService service, ConsoleSession session)
     {
         var views = await service.Instances().ConfigureAwait(false);
-        var rows = views.Select(view => Html.Of($"<tr><td><a href=\"{Prefix}/workflows/{Uri.EscapeDataString(view.Instance.Id)}\">{view.Instance.Id}</a></td><td>{view.Instance.Workflow}@{view.Instance.Version}</td><td>{view.Instance.Subject}</td><td>{view.Instance.State}</td><td>{view.Instance.EnteredAt}</td><td>{string.Join(", ", view.WaitsFor)}</td></tr>"));
+        var rows = views.Select(view => Html.Of($"<tr><td><a href=\"{Prefix}/workflows/{Uri.EscapeDataString(view.Instance.Id)}\">{view.Instance.Id}</a></td><td>{view.Instance.Workflow}@{view.Instance.Version}</td><td>{view.Instance.Subject}</td><td>{view.Instance.State}</td><td>{When(view.Instance.EnteredAt)}</td><td>{string.Join(", ", view.WaitsFor)}</td></tr>"));
         await Send(context, Page("Workflows", session, Table(["instance", "workflow", "subject", "state", "since", "waits for"], rows, "No workflow instance has started."))).ConfigureAwait(false);
     }
 
@@ -281,7 +284,7 @@ public static class ConsolePages
         {
             var (query, limit) = Api.JournalApi.QueryOf(q);
             var events = await service.Journal(query with { Bookkeeping = q["bookkeeping"] == "1" }, limit).ConfigureAwait(false);     // what happened, unless the bookkeeping is asked for
-            body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{e.Time}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
+            body = Table(["seq", "time", "type", "stream", "what"], events.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{When(e.Time)}</td><td>{e.Type}</td><td class=\"mono\">{e.Stream}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No event matches.");
         }
         catch (FormatException error)
         {
@@ -362,6 +365,15 @@ public static class ConsolePages
           <p class="muted">A token from <code>rulesgate principal new</code>; the console keeps only a session cookie.</p>
         </form>
         """);
+
+    /// <summary>
+    /// A time as the desk reads it: UTC to the second (<c>2026-12-06 19:07:13 UTC</c>), the journal's exact time in
+    /// its <c>datetime</c>, and the reader's local time on hover (console.js sets it); text that is no time stays as it is.
+    /// </summary>
+    private static Html When(string time) =>
+        DateTimeOffset.TryParseExact(time, "O", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? Html.Of($"<time datetime=\"{time}\" title=\"{time}\">{at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time>")
+            : Html.Of($"{time}");
 
     private static Html Table(IReadOnlyList<string> headings, IEnumerable<Html> rows, string empty)
     {

@@ -1,5 +1,14 @@
 // RulesGate console: live decision rates on the overview. Numbers only; nothing is written as HTML.
 "use strict";
+// Every time is shown in UTC to the second; hovering shows it in the reader's own time zone.
+(function () {
+  for (const time of document.querySelectorAll("time[datetime]")) {
+    const at = new Date(time.getAttribute("datetime"));
+    if (!Number.isNaN(at.getTime())) {
+      time.title = at.toLocaleString() + " (your time)";
+    }
+  }
+})();
 (function () {
   const rate = document.getElementById("rate");
   const totals = document.getElementById("totals");
