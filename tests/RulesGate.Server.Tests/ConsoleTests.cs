@@ -192,6 +192,10 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         await Shot("journal");
         await page.GetByRole(AriaRole.Row).Nth(1).GetByRole(AriaRole.Link).ClickAsync();
 
+        // The decision first, as the desk reads it: MODIFY of a buy of 100 MSFT down to what 10% of equity allows.
+        await Expect(page.Locator(".headline")).ToContainTextAsync("MODIFY");
+        await Expect(page.Locator(".headline")).ToContainTextAsync("buy 100 MSFT → ");
+        await Expect(page.Locator(".headline")).ToContainTextAsync("fired EXP-001");
         await Expect(page.Locator(".rule.fired h3")).ToContainTextAsync("EXP-001");
         await Expect(page.Locator(".rule.fired pre")).ToContainTextAsync("Metrics.NewPositionPct");
         await Shot("decision-explained");

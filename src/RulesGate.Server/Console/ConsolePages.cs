@@ -324,7 +324,8 @@ public static class ConsolePages
                 """))}
             """);
         var body = Html.Of($"""
-            <p>{e.Type} on <span class="mono">{e.Stream}</span> at {e.Time}</p>
+            {(e.Type == GateJournal.DecisionType ? Headline(e.Payload) : Html.Empty)}
+            <p>{e.Type} on <span class="mono">{e.Stream}</span> at {When(e.Time)}</p>
             <p class="mono small">hash {e.Hash}<br>prev {e.PrevHash}</p>
             {explain}
             <details><summary>Payload</summary><pre class="payload">{Pretty(e.Payload)}</pre></details>
@@ -365,6 +366,25 @@ public static class ConsolePages
           <p class="muted">A token from <code>rulesgate principal new</code>; the console keeps only a session cookie.</p>
         </form>
         """);
+
+    /// <summary>A decision first, as the desk reads it: the verdict, the order (side, quantity, symbol, strategy, intent), the quantity a MODIFY leaves, the rules that fired, and a kill switch it tripped.</summary>
+    private static Html Headline(string payload)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(payload);
+        var root = document.RootElement;
+        var (intent, decision) = (root.GetProperty("request").GetProperty("intent"), root.GetProperty("decision"));
+        static string Number(System.Text.Json.JsonElement value) => value.GetDouble().ToString("#,0.########", CultureInfo.InvariantCulture);
+        var verdict = decision.GetProperty("decision").GetString() ?? "";
+        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == System.Text.Json.JsonValueKind.Object ? $" → {Number(to.GetProperty("qty"))}" : "";
+        var fired = string.Join(", ", decision.GetProperty("violations").EnumerateArray().Select(violation => violation.GetProperty("rule_id").GetString()));
+        var tripped = decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.GetBoolean();
+        return Html.Of($"""
+            <p class="headline"><strong class="verdict {verdict.ToLowerInvariant()}">{verdict}</strong>
+              {intent.GetProperty("side").GetString()} {Number(intent.GetProperty("qty"))} {intent.GetProperty("instrument").GetProperty("symbol").GetString()}{modified}
+              <span class="muted">· {intent.GetProperty("strategy_id").GetString()} · intent {intent.GetProperty("intent_id").GetString()}{(fired.Length == 0 ? "" : $" · fired {fired}")}</span>
+              {(tripped ? Html.Of($"<strong class=\"alarm-text\">· tripped the kill switch</strong>") : Html.Empty)}</p>
+            """);
+    }
 
     /// <summary>
     /// A time as the desk reads it: UTC to the second (<c>2026-12-06 19:07:13 UTC</c>), the journal's exact time in
