@@ -370,6 +370,19 @@ public static class ConsolePages
     /// <summary>A decision first, as the desk reads it: the verdict, the order (side, quantity, symbol, strategy, intent), the quantity a MODIFY leaves, the rules that fired, and a kill switch it tripped.</summary>
     private static Html Headline(string payload)
     {
+        try
+        {
+            return HeadlineOf(payload);
+        }
+        catch (Exception error) when (error is KeyNotFoundException or InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        {
+            // A decision journaled in another shape (an older RulesGate): the page still shows it, rule by rule and in full.
+            return Html.Of($"<p class=\"muted\">This decision's verdict line cannot be read from its payload; see it below.</p>");
+        }
+    }
+
+    private static Html HeadlineOf(string payload)
+    {
         using var document = System.Text.Json.JsonDocument.Parse(payload);
         var root = document.RootElement;
         var (intent, decision) = (root.GetProperty("request").GetProperty("intent"), root.GetProperty("decision"));
