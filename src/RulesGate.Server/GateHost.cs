@@ -22,10 +22,11 @@ public sealed class GateHost : IAsyncDisposable
 
     /// <param name="journal">Owned by the host from now on.</param>
     /// <param name="intake">A stream without a journal of its own: the host journals its decisions.</param>
-    public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake)
+    /// <param name="time">The clock of the console's live chart; the system's when null.</param>
+    public GateHost(CapitalGate gate, JournalStore? journal, CapitalStream intake, TimeProvider? time = null)
     {
         this.intake = intake;
-        Metrics = new ServerMetrics(gate);
+        Metrics = new ServerMetrics(gate, time);
         desk = new OrderDesk(gate, journal, committed: Metrics.Batch);
         Metrics.KillSwitch(desk.Latched);
         Shadow = new Shadow(this);

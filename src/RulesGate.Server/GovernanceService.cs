@@ -5,6 +5,7 @@ using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Journal;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Signing;
 using RulesGate.Core.Workflows;
@@ -454,6 +455,25 @@ public sealed class GovernanceService
 
     /// <summary>A subject's one record of where it stands; null before any workflow placed it.</summary>
     public Task<SubjectStanding?> Standing(string kind, string subject) => host.Exclusively(store => SubjectStanding.Read(store, kind, subject));
+
+    /// <summary>Every governance change the journal holds, oldest first (<see cref="GovernanceDocuments.ChangelogOf"/>), read beside the writer.</summary>
+    public Task<ChangelogModel> Changelog() => Reading(GovernanceDocuments.ChangelogOf);
+
+    /// <summary>What happened to <paramref name="strategy"/> since <paramref name="since"/>: its orders per day and the changes about it, read beside the writer.</summary>
+    public Task<StrategyTimeline> Timeline(string strategy, DateTimeOffset since) => Reading(store => StrategyTimeline.Of(store, strategy, since));
+
+    /// <summary>
+    /// A read of the whole journal: on a connection of its own beside the writer when the host opens one, so that no
+    /// order waits for it; on the writer, between decisions, when it does not.
+    /// </summary>
+    private Task<T> Reading<T>(Func<JournalStore, T> read) =>
+        settings.Reader is { } open
+            ? Task.Run(() =>
+            {
+                using var reader = open();
+                return read(reader);
+            })
+            : host.Exclusively(read);
 
     /// <summary>What governance knows of each strategy the journal knows (or only of <paramref name="strategy"/>).</summary>
     /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>

@@ -42,8 +42,9 @@ public sealed class ServerMetrics
     private readonly Counter shadowDisagreed;
     private readonly Counter shadowDropped;
 
-    public ServerMetrics(CapitalGate gate)
+    public ServerMetrics(CapitalGate gate, TimeProvider? time = null)
     {
+        Recent = new RecentRate(time ?? TimeProvider.System);
         Registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(Registry);
         decisions = factory.CreateCounter("rulesgate_decisions_total", "Decisions given, by verdict and endpoint.", "verdict", "endpoint");
@@ -136,10 +137,14 @@ public sealed class ServerMetrics
 
     public CollectorRegistry Registry { get; }
 
+    /// <summary>Decisions given in each of the last 60 seconds, for the console's chart.</summary>
+    public RecentRate Recent { get; }
+
     /// <summary>Counts a decision given at <paramref name="endpoint"/>, with the time its journal commit took (null without a journal).</summary>
     public void Given(CapitalDecision decision, string endpoint, TimeSpan? commit)
     {
         decisions.WithLabels(CapitalJson.Verdict(decision.Decision), endpoint).Inc();
+        Recent.Count();
         foreach (var violation in decision.Violations)
         {
             fired.WithLabels(violation.RuleId).Inc();

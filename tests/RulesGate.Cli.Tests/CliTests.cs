@@ -152,7 +152,7 @@ public sealed class CliTests
         var (exit, output, _) = Run("rules", "explain", "rules/capital/default.yaml", "samples/request-oversized-buy.json");
 
         Assert.Equal(0, exit);
-        Assert.Contains("EXP-001  FIRED\n  Metrics.NewPositionPct = 0.4 > Params.Exposure.MaxPositionPct = 0.1 → true", output.ReplaceLineEndings("\n"));
+        Assert.Contains("EXP-001  FIRED\n  Metrics.NewPositionPct = 0.4 (40%) > Params.Exposure.MaxPositionPct = 0.1 (10%) → true", output.ReplaceLineEndings("\n"));
     }
 
     [Fact]

@@ -133,6 +133,8 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         }
         """);
 
+    private static readonly string[] Pages = ["/console/approvals", "/console/workflows", "/console/workflows/config-patch-approval:proposal-12", "/console/journal", "/console/ledger", "/console/changelog", "/console/strategies/trend"];
+
     [Theory]
     [InlineData(1280)]
     [InlineData(1024)]
@@ -140,12 +142,14 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
     {
         await StartReview("proposal-12");
         await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        var outcomes = "[" + string.Join(",", RunningServer.Sample("governance", "outcomes-week1.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";
+        await server.Post("/v1/outcomes", $$"""{"outcomes": {{outcomes}}}""", server.AutomationToken);
         await page.SetViewportSizeAsync(width, 800);
         await SignIn(server.RajToken);
 
-        foreach (var path in new[] { "/console/approvals", "/console/workflows", "/console/journal", "/console/ledger" })
+        foreach (var path in Pages)
         {
-            await page.GotoAsync(path);
+            Assert.Equal(200, (await page.GotoAsync(path))!.Status);
             Assert.True(await WordsWrappedInside() is [] , $"{path} at {width} px wraps inside: {string.Join(", ", await WordsWrappedInside())}");
         }
     }
@@ -197,7 +201,16 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         await Expect(page.Locator(".headline")).ToContainTextAsync("buy 100 MSFT → ");
         await Expect(page.Locator(".headline")).ToContainTextAsync("fired EXP-001");
         await Expect(page.Locator(".rule.fired h3")).ToContainTextAsync("EXP-001");
-        await Expect(page.Locator(".rule.fired pre")).ToContainTextAsync("Metrics.NewPositionPct");
+        await Expect(page.Locator(".rule.fired pre")).ToContainTextAsync("Metrics.NewPositionPct = 0.4 (40%)");
+
+        // Why, in the desk's numbers: the position as a percentage of equity against its limit, the quantity as traded.
+        await Expect(page.Locator("ul.why")).ToContainTextAsync("EXP-001");
+        await Expect(page.Locator("ul.why")).ToContainTextAsync("new position 40% ");
+        await Expect(page.Locator("ul.why")).ToContainTextAsync("against max position 10%");
+        await page.GetByText("What the gate measured").ClickAsync();
+        await Expect(page.Locator("details.measured tr").Filter(new LocatorFilterOptions { HasText = "gross exposure" })).ToContainTextAsync("×");
+        var shown = System.Text.RegularExpressions.Regex.Match(await page.Locator("main").InnerTextAsync(), @"\S*\d\.\d{7,}\S*");
+        Assert.False(shown.Success, $"a number of many digits: {shown.Value}");
         await Shot("decision-explained");
     }
 
@@ -296,7 +309,13 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         await SignIn(server.ReaderToken);
 
         await page.GotoAsync("/console/ledger");
-        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "alpha-momentum" })).ToBeVisibleAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "alpha-momentum" });
+        await Expect(row).ToBeVisibleAsync();
+
+        // Blockers read as sentences with their numbers; the codes the ledger keeps are only their tooltips.
+        await Expect(row).ToContainTextAsync("needed");
+        var code = System.Text.RegularExpressions.Regex.Match(await row.InnerTextAsync(), @"\S*[a-z]+_[a-z_]+:\S+");
+        Assert.False(code.Success, $"a blocker code: {code.Value}");
         await Shot("ledger");
         await page.GotoAsync("/console/governance");
         await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "trend" })).ToBeVisibleAsync();
@@ -315,6 +334,118 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         }
 
         await Expect(page.Locator("#totals")).ToContainTextAsync("MODIFY 3");
+        await Expect(page.Locator("#minute")).ToHaveTextAsync("3");
+
+        // The chart is the server's last minute, second by second: whole from the first look, its peak at the top.
+        await page.ReloadAsync();
+        await Expect(page.Locator("#minute")).ToHaveTextAsync("3");
+        var points = await page.Locator("#sparkline polyline").GetAttributeAsync("points") ?? "";
+        var heights = points.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(point => double.Parse(point.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(60, heights.Count);
+        Assert.Equal(4, heights.Min(), 1);
         await Shot("overview");
+    }
+
+    [Fact]
+    public async Task Instance_ShowsItsVotes_WhoMayStillVote_ItsTimer_AndTakesAVote()
+    {
+        var id = await StartReview("proposal-21");
+        await SignIn(server.RajToken);
+
+        await page.GotoAsync($"/console/workflows/{id}");
+        await Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Waiting for approval" })).ToBeVisibleAsync();
+        await Expect(page.Locator(".waiting")).ToContainTextAsync("Needs 1 of risk; 0 given. Approved, it moves to approved; rejected, to rejected.");
+        await Expect(page.Locator(".waiting")).ToContainTextAsync("No vote yet.");
+        await Expect(page.Locator("#still-may")).ToHaveTextAsync("May still vote: risk: raj");     // rhea requested it
+        await Expect(page.Locator("#timer")).ToContainTextAsync("(in 1 d 23 h) it escalates to risk-lead.");
+        await Shot("instance");
+
+        await page.GetByLabel("reason").FillAsync("bounds read");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Approve" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/console/workflows/{System.Text.RegularExpressions.Regex.Escape(Uri.EscapeDataString(id))}$"));
+        await Expect(page.Locator(".flash")).ToContainTextAsync($"Approved {id} as raj");
+        await Expect(page.Locator("#state")).ToHaveTextAsync("approved");
+        Assert.Equal("approved", await State(id));
+    }
+
+    [Fact]
+    public async Task Diagram_EveryLabelIsWhole_InsideTheDrawing_AndClearOfTheOthers()
+    {
+        await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
+        await SignIn(server.ReaderToken);
+        await page.GotoAsync("/console/workflows/live-pipeline:trend");
+
+        var problems = await page.EvaluateAsync<string[]>("""
+            () => {
+              const svg = document.querySelector("svg.diagram");
+              const [width, height] = [svg.viewBox.baseVal.width, svg.viewBox.baseVal.height];
+              const boxes = [...svg.querySelectorAll("text")].map(text => ({ text: text.textContent, box: text.getBBox() }));
+              const problems = [];
+              for (const { text, box } of boxes) {
+                if (box.x < 0 || box.y < 0 || box.x + box.width > width || box.y + box.height > height) problems.push("outside: " + text);
+              }
+              for (let i = 0; i < boxes.length; i++)
+                for (let j = i + 1; j < boxes.length; j++) {
+                  const [a, b] = [boxes[i].box, boxes[j].box];
+                  if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height) problems.push(boxes[i].text + " over " + boxes[j].text);
+                }
+              return problems;
+            }
+            """);
+
+        Assert.Empty(problems);
+        await Expect(page.Locator("svg.diagram .edge-label").Filter(new LocatorFilterOptions { HasText = "demote" })).ToHaveCountAsync(2);
+        await Expect(page.Locator("svg.diagram .edge-label").Filter(new LocatorFilterOptions { HasText = "…" })).ToHaveCountAsync(0);
+        await page.GetByText("Every way out, with its whole condition").ClickAsync();
+        await Expect(page.Locator("details.ways tr").Filter(new LocatorFilterOptions { HasText = "L6_live" }).Filter(new LocatorFilterOptions { HasText = "demote" })).ToContainTextAsync("Kind == \"incident\"");
+    }
+
+    [Fact]
+    public async Task Strategy_ShowsItsStanding_ItsOrdersPerDay_AndWhatChanged()
+    {
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json").Replace("\"demo-001\"", "\"demo-002\"", StringComparison.Ordinal), server.TraderToken);
+        var outcomes = "[" + string.Join(",", RunningServer.Sample("governance", "outcomes-week1.jsonl").Split('\n', StringSplitOptions.RemoveEmptyEntries)) + "]";
+        await server.Post("/v1/outcomes", $$"""{"outcomes": {{outcomes}}}""", server.AutomationToken);
+        await server.Post("/v1/instances", """{"workflow": "live-pipeline", "subject": "trend"}""", server.AutomationToken);
+        await server.Post("/v1/evidence", """{"subject": "trend", "kind": "discovery", "evidence": {"candidates": 12, "manifest": "manifests/trend.json"}}""", server.AutomationToken);
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/governance");
+        await page.GetByRole(AriaRole.Link, new PageGetByRoleOptions { Name = "trend", Exact = true }).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "trend" })).ToBeVisibleAsync();
+        await Expect(page.Locator("#level")).Not.ToBeEmptyAsync();
+        await Expect(page.Locator("#next")).ToContainTextAsync("Why not further up:");
+        var today = TimeProvider.System.GetUtcNow().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await Expect(page.Locator("tr:has(td.day)")).ToHaveCountAsync(1);
+        await Expect(page.Locator("tr:has(td.day)")).ToContainTextAsync($"{today}2MODIFY 2");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "maturity-ladder" }).First).ToContainTextAsync("L1_paper");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "live-pipeline moved" })).ToContainTextAsync("L0_discovery → L1_data_prep");
+        await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "live-pipeline moved" })).ToContainTextAsync("on evidence discovery");
+        await Shot("strategy");
+
+        await page.GotoAsync("/console/strategies/nobody");
+        await Expect(page.Locator(".error")).ToContainTextAsync("nobody");
+    }
+
+    [Fact]
+    public async Task Changelog_SaysWhoApprovedWhat_NewestFirst()
+    {
+        var id = await StartReview("proposal-31");
+        Assert.True((await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "bounds read"}""", server.RajToken)).IsSuccessStatusCode);
+        var later = await StartReview("proposal-32");
+        Assert.True((await server.Post($"/v1/instances/{later}/reject", """{"role": "risk", "reason": "step too large"}""", server.RajToken)).IsSuccessStatusCode);
+        await SignIn(server.ReaderToken);
+
+        await page.GotoAsync("/console/changelog");
+        var approved = page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "config-patch-approval approved" });
+        await Expect(approved).ToContainTextAsync("review → approved");
+        await Expect(approved).ToContainTextAsync("raj");
+        await Expect(page.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("config-patch-approval rejected");
+        await Expect(page.GetByRole(AriaRole.Row).Nth(1)).ToContainTextAsync("step too large");
+        await Expect(page.Locator("main > p").First).ToContainTextAsync("2 changes recorded");
+        await Shot("changelog");
     }
 }

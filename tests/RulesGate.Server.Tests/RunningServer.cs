@@ -85,7 +85,7 @@ public sealed class RunningServer : IAsyncDisposable
         var portfolio = Read(Path.Combine(Root, "samples", "capital", "portfolio.json"), CapitalContextJson.ReadPortfolio);
         var market = Read(Path.Combine(Root, "samples", "capital", "market.json"), CapitalContextJson.ReadMarket);
         var intake = new CapitalStream(gate, portfolio, market, ExecutionState.Idle, "serve-test");
-        host = new GateHost(gate, served, intake);
+        host = new GateHost(gate, served, intake, time);
         var engine = new RuleEngine(BuiltInKinds.Registry);
         var roles = WorkflowRoles.Load(Path.Combine(Root, "workflows", "roles.yaml"));
         var governancePath = Path.Combine(reloadable ? folder : Root, "rules", "governance", "default.yaml");

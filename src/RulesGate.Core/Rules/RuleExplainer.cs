@@ -12,7 +12,7 @@ public sealed record RuleExplanation(string RuleId, bool? Fired, IReadOnlyList<s
 
 /// <summary>
 /// Explains a bundle's verdict on a context, rule by rule, operand by operand:
-/// <c>Metrics.NewPositionPct = 0.4 &gt; Params.Exposure.MaxPositionPct = 0.1 → true</c>.
+/// <c>Metrics.NewPositionPct = 0.4 (40%) &gt; Params.Exposure.MaxPositionPct = 0.1 (10%) → true</c>.
 /// </summary>
 public static class RuleExplainer
 {
@@ -84,11 +84,26 @@ public static class RuleExplainer
         || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
         || (text.Length >= 2 && ((text[0] == '"' && text[^1] == '"') || (text[0] == '\'' && text[^1] == '\'')));
 
+    /// <summary>
+    /// An operand's value as a reader takes it in: a number of many digits rounded (four significant digits below 1, four decimals above), marked
+    /// <c>≈</c>; a ratio (an operand whose name ends in <c>Pct</c>) with its percentage beside it.
+    /// </summary>
     private static string Value(ExplainNode node, IRuleEvaluator evaluator, object context)
     {
         try
         {
-            return Format(evaluator.Probe(node.Probe, context));
+            var value = evaluator.Probe(node.Probe, context);
+            if (value is not double number)
+            {
+                return Format(value);
+            }
+
+            var exact = Format(number);
+            var rounded = Math.Abs(number) >= 1 ? number.ToString("0.####", CultureInfo.InvariantCulture) : number.ToString("G4", CultureInfo.InvariantCulture);
+            var shown = rounded == exact || !double.IsFinite(number) ? exact : "≈" + rounded;
+            return node.Text.EndsWith("Pct", StringComparison.Ordinal) && double.IsFinite(number)
+                ? $"{shown} ({(number * 100).ToString("0.##", CultureInfo.InvariantCulture)}%)"
+                : shown;
         }
         catch (Exception error) when (error is not OutOfMemoryException)
         {

@@ -59,7 +59,13 @@ public sealed record SubjectStanding(string Kind, string Subject, string? Level,
     /// <summary>A ladder's state and the change that put it there, in words.</summary>
     public static string Describe(LadderStanding ladder)
     {
-        var change = ladder.Change;
+        var cap = ladder.Cap is { } c ? $", cap {c.ToString("0.####", CultureInfo.InvariantCulture)}" : "";
+        return $"{ladder.State}{cap} since {ladder.Change.At}, {How(ladder.Change)}";
+    }
+
+    /// <summary>What made a change, in words: who started it, who approved it, or the cause (with a demotion's why) and the evidence it stood on.</summary>
+    public static string How(StandingChange change)
+    {
         var why = change.Cause switch
         {
             "start" => $"started by {change.Actor}",
@@ -68,8 +74,7 @@ public sealed record SubjectStanding(string Kind, string Subject, string? Level,
         };
         var evidence = change.Evidence is null ? "" : $"; evidence {change.Evidence}";
         var detail = change.Cause is "demotion" or "rejection" or "timeout" && change.Detail.Length > 0 ? $" ({change.Detail})" : "";
-        var cap = ladder.Cap is { } c ? $", cap {c.ToString("0.####", CultureInfo.InvariantCulture)}" : "";
-        return $"{ladder.State}{cap} since {change.At}, {why}{detail}{evidence}";
+        return $"{why}{detail}{evidence}";
     }
 
     /// <summary>The record after <paramref name="instance"/>, of <paramref name="definition"/>, changed state (or definition): every figure derived again from the ladders, by the desk's <paramref name="ladders"/>.</summary>

@@ -42,6 +42,10 @@ public sealed class WorkflowRoles(IReadOnlyDictionary<string, IReadOnlySet<strin
     public int HoldersOf(IEnumerable<string> names) =>
         names.SelectMany(name => holders.TryGetValue(Identities.Name(name, "role"), out var people) ? people : Enumerable.Empty<string>()).Distinct(StringComparer.Ordinal).Count();
 
+    /// <summary>Who holds <paramref name="role"/>, in ordinal order; nobody when it is not declared.</summary>
+    public IReadOnlyList<string> Holders(string role) =>
+        holders.TryGetValue(Identities.Name(role, "role"), out var people) ? [.. people.Order(StringComparer.Ordinal)] : [];
+
     /// <summary>The declared roles, normalized, in ordinal order.</summary>
     public IReadOnlyList<string> Roles => [.. holders.Keys.Order(StringComparer.Ordinal)];
 

@@ -10,7 +10,7 @@ using RulesGate.Core.Workflows;
 
 namespace RulesGate.Server.Api;
 
-/// <summary>Where policies and strategies stand, for anyone: <c>GET /v1/ledger[/{policy}]</c> and <c>GET /v1/governance[/{strategy}]</c>.</summary>
+/// <summary>Where policies and strategies stand, for anyone: <c>GET /v1/ledger[/{policy}]</c>, <c>GET /v1/governance[/{strategy}]</c>, <c>GET /v1/standing/{kind}/{subject}</c> and <c>GET /v1/changelog</c>.</summary>
 internal static class StandingApi
 {
     public static void Map(IEndpointRouteBuilder app)
@@ -20,7 +20,12 @@ internal static class StandingApi
         app.MapGet("/v1/governance", Strategies).Require(role: null, "Reading");
         app.MapGet("/v1/governance/{strategy}", Strategy).Require(role: null, "Reading");
         app.MapGet("/v1/standing/{kind}/{subject}", Standing).Require(role: null, "Reading");
+        app.MapGet("/v1/changelog", Changelog).Require(role: null, "Reading");
     }
+
+    /// <summary>Every governance change, oldest first, as <c>rulesgate changelog --json</c> writes it.</summary>
+    private static async Task<IResult> Changelog(GovernanceService service) =>
+        Http.Json(Core.Reports.ReportJson.Changelog(await service.Changelog().ConfigureAwait(false)));
 
     /// <summary>A subject's one record of where it stands, as governance show and ledger show read it; 404 before any workflow placed it.</summary>
     private static async Task<IResult> Standing(string kind, string subject, GovernanceService service)

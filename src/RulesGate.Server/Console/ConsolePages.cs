@@ -124,14 +124,17 @@ public static class ConsolePages
                 }
             }
 
-            context.Response.Redirect($"{Prefix}/approvals");
+            // Back to the page the vote was given on: one of two this program names, never a place the form says.
+            context.Response.Redirect(form["back"] == "instance" ? $"{Prefix}/workflows/{Uri.EscapeDataString(id)}" : $"{Prefix}/approvals");
         }));
         app.MapGet($"{Prefix}/workflows", (HttpContext context) => Signed(context, sessions, session => Workflows(context, service, session)));
-        app.MapGet($"{Prefix}/workflows/{{id}}", (HttpContext context, string id) => Signed(context, sessions, session => Workflow(context, service, session, id)));
+        app.MapGet($"{Prefix}/workflows/{{id}}", (HttpContext context, string id) => Signed(context, sessions, session => Workflow(context, service, session, id, time.GetUtcNow())));
         app.MapGet($"{Prefix}/ledger", (HttpContext context) => Signed(context, sessions, session => Ledger(context, service, session)));
         app.MapGet($"{Prefix}/journal", (HttpContext context) => Signed(context, sessions, session => Journal(context, service, session)));
         app.MapGet($"{Prefix}/journal/{{seq:long}}", (HttpContext context, long seq) => Signed(context, sessions, session => Event(context, service, session, seq)));
         app.MapGet($"{Prefix}/governance", (HttpContext context) => Signed(context, sessions, session => Governance(context, service, session)));
+        app.MapGet($"{Prefix}/strategies/{{strategy}}", (HttpContext context, string strategy) => Signed(context, sessions, session => Strategy(context, service, session, strategy, time.GetUtcNow())));
+        app.MapGet($"{Prefix}/changelog", (HttpContext context) => Signed(context, sessions, session => ChangelogPage(context, service, session)));
     }
 
     private static async Task Overview(HttpContext context, GateHost gate, GovernanceService? service, ConsoleSession session)
@@ -146,25 +149,36 @@ public static class ConsolePages
             </section>
             <section>
               <h2>Decisions, live</h2>
-              <p><span class="big" id="rate">0</span> per second · <span id="totals"></span></p>
+              <p><span class="big" id="rate">0</span> in the last second · <span id="minute">0</span> in the last minute · since start <span id="totals"></span></p>
               <svg id="sparkline" class="sparkline" viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="decisions per second, last minute"></svg>
+              <p class="muted small">Decisions per second over the last minute, newest on the right.</p>
             </section>
             """);
         await Send(context, Page("Overview", session, body)).ConfigureAwait(false);
     }
 
+    /// <summary><c>{"totals": {verdict: count}, "per_second": [60 counts, oldest first]}</c>: the overview's live figures.</summary>
     private static Task Rates(HttpContext context, GateHost gate)
     {
-        var totals = gate.Metrics.Totals();
+        var (totals, minute) = (gate.Metrics.Totals(), gate.Metrics.Recent.LastMinute());
         context.Response.Headers.CacheControl = "no-store";
         return Results.Text(JsonText.Write(writer =>
         {
             writer.WriteStartObject();
+            writer.WriteStartObject("totals");
             foreach (var (verdict, count) in totals)
             {
                 writer.WriteNumber(verdict, count);
             }
 
+            writer.WriteEndObject();
+            writer.WriteStartArray("per_second");
+            foreach (var count in minute)
+            {
+                writer.WriteNumberValue(count);
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
         }, pretty: false), "application/json").ExecuteAsync(context);
     }
@@ -198,21 +212,7 @@ public static class ConsolePages
         var rows = waiting.Select(view =>
         {
             var (instance, approval) = (view.Instance, view.Definition.State(view.Instance.State).Approval!);
-            var mine = approval.Roles.Where(role => service.Settings.Roles.Holds(session.Principal.Name, role)).ToList();
-            var voted = instance.Votes.FirstOrDefault(v => v.Actor == session.Principal.Name);
-            var vote = !session.Principal.Has(Principals.ApproverRole) ? Html.Of($"<span class=\"muted\">needs the role approver</span>")
-                : mine.Count == 0 ? Html.Of($"<span class=\"muted\">you hold none of these roles</span>")
-                : instance.Requester == session.Principal.Name ? Html.Of($"<span class=\"muted\">you requested it: four eyes, so others decide</span>")
-                : voted is not null ? Html.Of($"<span class=\"muted\">you approved already, as {voted.Role}</span>")
-                : Html.Of($"""
-                    <form method="post" action="{Prefix}/instances/{Uri.EscapeDataString(instance.Id)}/vote" class="vote">
-                      <input type="hidden" name="form_token" value="{session.FormToken}">
-                      <select name="role" aria-label="role">{mine.Select(role => Html.Of($"<option>{role}</option>"))}</select>
-                      <input name="reason" required maxlength="500" placeholder="reason" aria-label="reason">
-                      <button type="submit" name="decision" value="approve">Approve</button>
-                      <button type="submit" name="decision" value="reject" class="danger">Reject</button>
-                    </form>
-                    """);
+            var vote = VoteCell(service, session, instance, approval, back: "approvals");
             var votes = instance.Votes.Count == 0 ? Html.Of($"none yet") : Html.Join(instance.Votes.Select(v => Html.Of($"<div>{v.Actor} ({v.Role}): {v.Reason}</div>")));
             return Html.Of($"""
                 <tr>
@@ -233,7 +233,7 @@ public static class ConsolePages
         await Send(context, Page("Workflows", session, Table(["instance", "workflow", "subject", "state", "since", "waits for"], rows, "No workflow instance has started."))).ConfigureAwait(false);
     }
 
-    private static async Task Workflow(HttpContext context, GovernanceService service, ConsoleSession session, string id)
+    private static async Task Workflow(HttpContext context, GovernanceService service, ConsoleSession session, string id, DateTimeOffset now)
     {
         if (await service.Instance(id).ConfigureAwait(false) is not { } view)
         {
@@ -242,18 +242,97 @@ public static class ConsolePages
             return;
         }
 
-        var instance = view.Instance;
-        var history = instance.History.Select(step => Html.Of($"<tr><td>{step.At}</td><td>{step.From} → {step.To}</td><td>{step.Cause}</td><td>{step.Actor}</td><td>{step.Detail}</td></tr>"));
+        var (instance, definition) = (view.Instance, view.Definition);
+        var state = definition.State(instance.State);
+        var history = instance.History.Select(step => Html.Of($"<tr><td>{When(step.At)}</td><td>{(step.From.Length == 0 ? "start" : step.From)} → {step.To}</td><td>{step.Cause}</td><td>{step.Actor}</td><td>{step.Detail}</td></tr>"));
         var failing = view.Failing.Select(failed => Html.Of($"<tr><td>{failed.Effect.Seq}</td><td>{failed.Effect.What}</td><td>{failed.Effect.Standing(failed.Dead)}</td></tr>"));
-        var effects = view.Failing.Count == 0 ? Html.Of($"") : Html.Of($"<h2>Effects not done</h2>{Table(["effect", "what", "how it stands"], failing, "")}");
+        var effects = view.Failing.Count == 0 ? Html.Empty : Html.Of($"<h2>Effects not done</h2>{Table(["effect", "what", "how it stands"], failing, "")}");
+        var ways = WorkflowDiagram.Ways(definition).Select(way => Html.Of($"<tr><td>{way.Number}</td><td>{way.From}</td><td>{way.To}</td><td>{way.Label}{(way.Detail.Length == 0 ? Html.Empty : Html.Of($"<div class=\"mono small\">{way.Detail}</div>"))}</td></tr>"));
         var body = Html.Of($"""
-            <p><strong>{view.Definition.Identity}</strong> about <strong>{instance.Subject}</strong>, requested by {instance.Requester}; in <strong id="state">{instance.State}</strong> since {instance.EnteredAt}{(view.WaitsFor.Count > 0 ? $"; waits for {string.Join(", ", view.WaitsFor)}" : "")}.</p>
-            <figure class="diagram-frame">{Html.Trusted(WorkflowDiagram.Svg(view.Definition, instance.State))}</figure>
+            <p class="headline">In <strong id="state">{instance.State}</strong> since {When(instance.EnteredAt)}{(state.Final ? " · finished" : view.WaitsFor.Count > 0 ? $" · waits for {string.Join(", ", view.WaitsFor)}" : "")}</p>
+            <p><strong>{definition.Identity}</strong> about <strong>{instance.Subject}</strong>, requested by {instance.Requester}.</p>
+            {Waiting(service, session, instance, state, now)}
+            <figure class="diagram-frame">{Html.Trusted(WorkflowDiagram.Svg(definition, instance.State))}</figure>
+            <details class="ways"><summary>Every way out, with its whole condition</summary>{Table(["#", "from", "to", "what takes it"], ways, "This workflow has no way out of any state.")}</details>
             <h2>History</h2>
             {Table(["time", "step", "cause", "actor", "detail"], history, "No step yet.")}
             {effects}
             """);
         await Send(context, Page(instance.Id, session, body)).ConfigureAwait(false);
+    }
+
+    /// <summary>What an instance waits for: the approval's votes, who may still vote and the form for them, and when its timer fires and where to.</summary>
+    private static Html Waiting(GovernanceService service, ConsoleSession session, WorkflowInstance instance, WorkflowState state, DateTimeOffset now)
+    {
+        var timer = instance.Due is not { } due ? Html.Empty
+            : state.Approval is { Timeout: not null } timed ? Html.Of($"<p id=\"timer\">Without a decision by {When(JsonText.Timestamp(due))} ({Until(due, now)}) it {(timed.EscalateTo.Count > 0 ? $"escalates to {string.Join(", ", timed.EscalateTo)}" : "")}{(timed.EscalateTo.Count > 0 && timed.OnTimeout is not null ? " and " : "")}{(timed.OnTimeout is { } to ? $"moves to {to}" : "")}.</p>")
+            : state.After is { } after ? Html.Of($"<p id=\"timer\">Moves to {after.To} at {When(JsonText.Timestamp(due))} ({Until(due, now)}).</p>")
+            : Html.Of($"<p id=\"timer\">Its timer fires at {When(JsonText.Timestamp(due))} ({Until(due, now)}).</p>");
+        if (state.Approval is not { } approval)
+        {
+            return timer;
+        }
+
+        var votes = Table(["who", "role", "when", "why"], instance.Votes.Select(vote => Html.Of($"<tr><td>{vote.Actor}</td><td>{vote.Role}</td><td>{When(vote.At)}</td><td>{vote.Reason}</td></tr>")), "No vote yet.");
+        var still = StillMay(service.Settings.Roles, instance, approval);
+        var may = still.Count == 0
+            ? Html.Of($"<p id=\"still-may\" class=\"alarm-text\">Nobody left may vote: every holder of {string.Join(", ", approval.Roles)} has voted or requested it.</p>")
+            : Html.Of($"<p id=\"still-may\">May still vote: {string.Join(" · ", still.Select(pair => $"{pair.Role}: {string.Join(", ", pair.People)}"))}</p>");
+        return Html.Of($"""
+            <section class="waiting">
+              <h2>Waiting for approval</h2>
+              <p>Needs {approval.Quorum} of {string.Join(" + ", approval.Roles)}{(approval.DistinctRoles ? ", each from a different role" : "")}; {instance.Votes.Count} given. Approved, it moves to {approval.Approve}; rejected, to {approval.Reject}.</p>
+              {votes}
+              {may}
+              {timer}
+              <div class="your-vote">{VoteCell(service, session, instance, approval, back: "instance")}</div>
+            </section>
+            """);
+    }
+
+    /// <summary>
+    /// The people who may still vote, by role: holders of the approval's roles who neither requested the instance
+    /// nor voted on it, in the roles not already used when the roles must differ.
+    /// </summary>
+    private static IReadOnlyList<(string Role, IReadOnlyList<string> People)> StillMay(WorkflowRoles roles, WorkflowInstance instance, ApprovalStep approval) =>
+        [.. approval.Roles.Where(role => !approval.DistinctRoles || instance.Votes.All(vote => vote.Role != role))
+            .Select(role => (Role: role, People: (IReadOnlyList<string>)[.. roles.Holders(role).Where(person => person != instance.Requester && instance.Votes.All(vote => vote.Actor != person))]))
+            .Where(pair => pair.People.Count > 0)];
+
+    /// <summary>The vote form for who may vote now, or why the signed-in principal may not.</summary>
+    private static Html VoteCell(GovernanceService service, ConsoleSession session, WorkflowInstance instance, ApprovalStep approval, string back)
+    {
+        var me = session.Principal.Name;
+        var mine = approval.Roles.Where(role => service.Settings.Roles.Holds(me, role)).ToList();
+        var open = mine.Where(role => !approval.DistinctRoles || instance.Votes.All(vote => vote.Role != role)).ToList();
+        var voted = instance.Votes.FirstOrDefault(v => v.Actor == me);
+        return !session.Principal.Has(Principals.ApproverRole) ? Html.Of($"<span class=\"muted\">needs the role approver</span>")
+            : mine.Count == 0 ? Html.Of($"<span class=\"muted\">you hold none of these roles</span>")
+            : instance.Requester == me ? Html.Of($"<span class=\"muted\">you requested it: four eyes, so others decide</span>")
+            : voted is not null ? Html.Of($"<span class=\"muted\">you approved already, as {voted.Role}</span>")
+            : open.Count == 0 ? Html.Of($"<span class=\"muted\">your roles ({string.Join(", ", mine)}) have voted already; another role decides</span>")
+            : Html.Of($"""
+                <form method="post" action="{Prefix}/instances/{Uri.EscapeDataString(instance.Id)}/vote" class="vote">
+                  <input type="hidden" name="form_token" value="{session.FormToken}">
+                  <input type="hidden" name="back" value="{back}">
+                  <select name="role" aria-label="role">{open.Select(role => Html.Of($"<option>{role}</option>"))}</select>
+                  <input name="reason" required maxlength="500" placeholder="reason" aria-label="reason">
+                  <button type="submit" name="decision" value="approve">Approve</button>
+                  <button type="submit" name="decision" value="reject" class="danger">Reject</button>
+                </form>
+                """);
+    }
+
+    /// <summary>How far a time is from now, in the two largest units: <c>in 2 d 3 h</c>, <c>overdue by 5 min</c>.</summary>
+    private static string Until(DateTimeOffset due, DateTimeOffset now)
+    {
+        var span = due - now;
+        var left = span.Duration();
+        var text = left.TotalDays >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)left.TotalDays} d {left.Hours} h")
+            : left.TotalHours >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{left.Hours} h {left.Minutes} min")
+            : left.TotalMinutes >= 1 ? string.Create(CultureInfo.InvariantCulture, $"{left.Minutes} min")
+            : "under a minute";
+        return span >= TimeSpan.Zero ? $"in {text}" : $"overdue by {text}";
     }
 
     private static async Task Ledger(HttpContext context, GovernanceService service, ConsoleSession session)
@@ -262,9 +341,11 @@ public static class ConsolePages
         var rows = assessments.Select(assessment =>
         {
             var record = assessment.Ledger;
+            // Each blocker as a sentence with its numbers; the code the ledger keeps is its tooltip.
             var blockers = assessment.StageBlockers.Where(pair => pair.Value.Count > 0).OrderBy(pair => pair.Key)
-                .Select(pair => Html.Of($"<div><strong>{pair.Key.Name()}</strong>: {string.Join("; ", pair.Value)}</div>"));
-            var gaps = assessment.AuditGaps.Select(gap => Html.Of($"<div>{gap}</div>"));
+                .Select(pair => Html.Of($"<div><strong>To {pair.Key.Name()}</strong><ul class=\"why\">{pair.Value.Select(code => Html.Of($"<li title=\"{code}\">{Blockers.Sentence(code)}</li>"))}</ul></div>"));
+            var gaps = assessment.AuditGaps.Count == 0 ? Html.Empty
+                : Html.Of($"<div><strong>At {record.DeclaredStage.Name()}</strong>: the record lacks {string.Join(", ", assessment.AuditGaps.Select(Blockers.Gap))}.</div>");
             return Html.Of($"""
                 <tr>
                   <td class="mono">{record.PolicyId}</td><td>{record.CurrentStage.Name()}</td><td>{record.DeclaredStage.Name()}</td>
@@ -273,7 +354,7 @@ public static class ConsolePages
                 </tr>
                 """);
         });
-        await Send(context, Page("Ledger", session, Table(["policy", "current", "declared", "approvals", "recommended", "blockers"], rows, "The ledger and the diary are empty."))).ConfigureAwait(false);
+        await Send(context, Page("Ledger", session, Table(["policy", "current", "declared", "approvals", "recommended", "why not further up"], rows, "The ledger and the diary are empty."))).ConfigureAwait(false);
     }
 
     private static async Task Journal(HttpContext context, GovernanceService service, ConsoleSession session)
@@ -342,10 +423,10 @@ public static class ConsolePages
             var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
             // Each strategy's one standing: the same record governance show and the gate read.
             body = Table(["strategy", "level", "sizing cap", "ladders", "why not further up", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
-                <tr><td class="mono">{report.Strategy}</td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? cap.ToString("P0", CultureInfo.InvariantCulture) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
+                <tr><td class="mono"><a href="{Prefix}/strategies/{Uri.EscapeDataString(report.Strategy)}">{report.Strategy}</a></td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? Percent(cap) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
                 <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {SubjectStanding.Describe(ladder)}</li>"))}</ul>") : Html.Of($"none"))}</td>
                 <td>{(report.Next is { } next ? next.Change == "promotion" ? $"next: {next.To}" : string.Join(" ", next.Reasons) : "")}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
-                <td>{report.Outcomes.Trades}</td><td>{report.Outcomes.WinRate:P0}</td><td>{report.Outcomes.Drawdown(baseEquity):P1}</td>
+                <td>{report.Outcomes.Trades}</td><td>{Percent(report.Outcomes.WinRate)}</td><td>{Percent(report.Outcomes.Drawdown(baseEquity))}</td>
                 <td>{(report.Alerts.Count == 0 ? "none" : string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</td>
                 <td>{report.Tokens.Count}</td></tr>
                 """)), "The journal knows no strategy yet: outcomes, tokens and evidence make them known.");
@@ -356,6 +437,55 @@ public static class ConsolePages
         }
 
         await Send(context, Page("Governance", session, body)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One strategy: where it stands on every ladder and why it is not further up, then everything that happened to it
+    /// in the last <c>days</c> (30 unless asked, at most 366): its orders per day, and each change about it with who and why.
+    /// </summary>
+    private static async Task Strategy(HttpContext context, GovernanceService service, ConsoleSession session, string strategy, DateTimeOffset now)
+    {
+        var days = int.TryParse(context.Request.Query["days"], NumberStyles.None, CultureInfo.InvariantCulture, out var asked) && asked is >= 1 and <= 366 ? asked : 30;
+        Html body;
+        try
+        {
+            strategy = Identities.Id(strategy, "strategy");
+            var report = (await service.Strategies(strategy).ConfigureAwait(false))[0];
+            var timeline = await service.Timeline(strategy, now.AddDays(-days)).ConfigureAwait(false);
+            var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
+            static string Counts(IReadOnlyList<KeyValuePair<string, int>> counts) => string.Join(" · ", counts.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {pair.Value}")));
+            var orders = timeline.Days.Select(day => Html.Of($"<tr><td class=\"day\">{day.Day}</td><td class=\"number\">{day.Decisions}</td><td>{Counts(day.Verdicts)}</td><td>{(day.Actions.Count == 0 ? "—" : Counts(day.Actions))}</td><td>{(day.Trips == 0 ? "" : Html.Of($"<strong class=\"alarm-text\">tripped {day.Trips}×</strong>"))}</td></tr>"));
+            var changes = timeline.Changes.Select(row => Html.Of($"<tr><td>{When(row.At)}</td><td>{row.What}</td><td>{row.Change}</td><td>{row.Actor}</td><td>{row.Why}</td></tr>"));
+            body = Html.Of($"""
+                <p class="headline">Level <strong id="level">{report.Level}</strong> · sizing cap {(report.SizingCap is { } cap ? Percent(cap) : "none")}{(report.CapSetBy is { } setBy ? $" (set by {setBy})" : "")}</p>
+                <p id="next"><strong>Why not further up:</strong> {(report.Next is { } next ? next.Change == "promotion" ? $"no maturity rule holds it back; next is {next.To}." : string.Join(" ", next.Reasons) : "it stands at the top of its maturity ladder.")}</p>
+                {(report.Standing is { } standing ? Table(["ladder", "state", "sizing cap", "since", "how it got there"], standing.Ladders.Select(ladder => Html.Of($"<tr><td>{ladder.Workflow}</td><td>{ladder.State}</td><td>{(ladder.Cap is { } c ? Percent(c) : "none")}</td><td>{When(ladder.Change.At)}</td><td>{SubjectStanding.How(ladder.Change)}</td></tr>")), "") : Html.Of($"<p class=\"muted\">No workflow has placed it on a ladder.</p>"))}
+                <p>Health {report.Health.Score.ToString("0.00", CultureInfo.InvariantCulture)} (size ×{report.Health.Multiplier.ToString("0.00", CultureInfo.InvariantCulture)}) · {report.Outcomes.Trades} trades · win rate {Percent(report.Outcomes.WinRate)} · drawdown {Percent(report.Outcomes.Drawdown(baseEquity))} · {report.Tokens.Count} execution tokens open{(report.Alerts.Count == 0 ? "" : " · drift: " + string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</p>
+                <h2>Orders per day, last {days} days</h2>
+                {Table(["day (UTC)", "orders", "capital gate", "governance", "kill switch"], orders, $"No order of {strategy} in the last {days} days.")}
+                <h2>What changed, last {days} days</h2>
+                {Table(["time", "what", "change", "who", "why"], changes, $"Nothing changed for {strategy} in the last {days} days.")}
+                """);
+        }
+        catch (Exception error) when (error is NotFoundException or NoGovernanceException or FormatException)
+        {
+            context.Response.StatusCode = error is NotFoundException ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest;
+            body = Html.Of($"<p class=\"error\">{error.Message}</p>");
+        }
+
+        await Send(context, Page(strategy, session, Html.Of($"<div class=\"timeline\">{body}</div>"))).ConfigureAwait(false);
+    }
+
+    /// <summary>Every governance change, newest first, with who, when and why; as <c>rulesgate changelog</c> and <c>GET /v1/changelog</c> say it.</summary>
+    private static async Task ChangelogPage(HttpContext context, GovernanceService service, ConsoleSession session)
+    {
+        var changelog = await service.Changelog().ConfigureAwait(false);
+        var rows = changelog.Changes.Reverse().Select(row => Html.Of($"<tr><td>{When(row.At)}</td><td>{row.What}</td><td class=\"mono\">{row.Subject}</td><td>{row.Change}</td><td>{row.Actor}</td><td>{row.Why}</td></tr>"));
+        var body = Html.Of($"""
+            <p>{(changelog.Count == 1 ? "1 change" : $"{changelog.Count.ToString(CultureInfo.InvariantCulture)} changes")} recorded, newest first; as <code>rulesgate changelog</code> and <code>GET /v1/changelog</code> give them.</p>
+            {Table(["time", "what", "subject", "change", "who", "why"], rows, "No change is recorded yet.")}
+            """);
+        await Send(context, Page("Changelog", session, body)).ConfigureAwait(false);
     }
 
     private static Html Login(string? error) => Html.Of($"""
@@ -386,18 +516,64 @@ public static class ConsolePages
         using var document = System.Text.Json.JsonDocument.Parse(payload);
         var root = document.RootElement;
         var (intent, decision) = (root.GetProperty("request").GetProperty("intent"), root.GetProperty("decision"));
-        static string Number(System.Text.Json.JsonElement value) => value.GetDouble().ToString("#,0.########", CultureInfo.InvariantCulture);
         var verdict = decision.GetProperty("decision").GetString() ?? "";
-        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == System.Text.Json.JsonValueKind.Object ? $" → {Number(to.GetProperty("qty"))}" : "";
-        var fired = string.Join(", ", decision.GetProperty("violations").EnumerateArray().Select(violation => violation.GetProperty("rule_id").GetString()));
+        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == System.Text.Json.JsonValueKind.Object ? $" → {Quantity(to.GetProperty("qty").GetDouble())}" : "";
+        var violations = decision.GetProperty("violations").EnumerateArray().ToList();
+        var fired = string.Join(", ", violations.Select(violation => violation.GetProperty("rule_id").GetString()));
         var tripped = decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.GetBoolean();
+        // Each rule that fired, in the desk's numbers (ratios as percentages, exposure as multiples); the message as recorded is its tooltip.
+        var why = violations.Select(violation => Html.Of($"""
+            <li title="{violation.GetProperty("message").GetString()}"><strong>{violation.GetProperty("rule_id").GetString()}</strong> <span class="muted">{violation.GetProperty("severity").GetString()}</span>
+              {Measures(violation, "computed")}{(Measures(violation, "inputs") is { Length: > 0 } limits ? $" against {limits}" : "")}</li>
+            """));
+        var measures = decision.TryGetProperty("evidence", out var measured) && measured.ValueKind == System.Text.Json.JsonValueKind.Array ? measured.EnumerateArray().ToList() : [];
+        var evidence = measures.Count == 0 ? Html.Empty : Html.Of($"""
+            <details class="measured"><summary>What the gate measured</summary>
+            {Table(["measure", "value", "limit"], measures.Select(item => (Metric: item.GetProperty("metric").GetString() ?? "", Item: item)).Select(m => Html.Of($"<tr><td>{Label(m.Metric)}</td><td class=\"number\">{Measure(m.Metric, m.Item.GetProperty("value"))}</td><td class=\"number\">{Measure(m.Metric, m.Item.GetProperty("limit"))}</td></tr>")), "")}</details>
+            """);
         return Html.Of($"""
             <p class="headline"><strong class="verdict {verdict.ToLowerInvariant()}">{verdict}</strong>
-              {intent.GetProperty("side").GetString()} {Number(intent.GetProperty("qty"))} {intent.GetProperty("instrument").GetProperty("symbol").GetString()}{modified}
+              {intent.GetProperty("side").GetString()} {Quantity(intent.GetProperty("qty").GetDouble())} {intent.GetProperty("instrument").GetProperty("symbol").GetString()}{modified}
               <span class="muted">· {intent.GetProperty("strategy_id").GetString()} · intent {intent.GetProperty("intent_id").GetString()}{(fired.Length == 0 ? "" : $" · fired {fired}")}</span>
               {(tripped ? Html.Of($"<strong class=\"alarm-text\">· tripped the kill switch</strong>") : Html.Empty)}</p>
+            {(violations.Count == 0 ? Html.Empty : Html.Of($"<ul class=\"why\">{why}</ul>"))}
+            {evidence}
             """);
     }
+
+    /// <summary>A violation's named numbers in the desk's units: <c>new position 12.01%, modify qty 108.22</c>.</summary>
+    private static string Measures(System.Text.Json.JsonElement violation, string part) =>
+        violation.TryGetProperty(part, out var values) && values.ValueKind == System.Text.Json.JsonValueKind.Object
+            ? string.Join(", ", values.EnumerateObject().Where(pair => pair.Value.ValueKind != System.Text.Json.JsonValueKind.String).Select(pair => $"{Label(pair.Name)} {Measure(pair.Name, pair.Value)}"))
+            : "";
+
+    /// <summary>A measure's name in words: <c>new_position_pct</c> → "new position", <c>gross_exposure_x</c> → "gross exposure".</summary>
+    private static string Label(string name) =>
+        (name.EndsWith("_pct", StringComparison.Ordinal) ? name[..^4] : name.EndsWith("_x", StringComparison.Ordinal) ? name[..^2] : name).Replace('_', ' ');
+
+    /// <summary>
+    /// A number as the desk reads it, by what its name says it is: a ratio of equity (<c>_pct</c>, drawdown, daily
+    /// return) as a percentage, an exposure (<c>_x</c>) as a multiple, a quantity as traded, a count whole.
+    /// </summary>
+    private static string Measure(string name, System.Text.Json.JsonElement value) => value.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Number => Measure(name, value.GetDouble()),
+        System.Text.Json.JsonValueKind.Null => "—",
+        System.Text.Json.JsonValueKind.Array => value.GetArrayLength() == 0 ? "none" : string.Join(", ", value.EnumerateArray().Select(item => item.ToString())),
+        _ => value.ToString(),
+    };
+
+    private static string Measure(string name, double value) =>
+        name.EndsWith("_pct", StringComparison.Ordinal) || name is "drawdown" or "daily_return" ? (value * 100).ToString("#,0.##", CultureInfo.InvariantCulture) + "%"
+        : name.EndsWith("_x", StringComparison.Ordinal) ? value.ToString("#,0.##", CultureInfo.InvariantCulture) + "×"
+        : name.Contains("qty", StringComparison.Ordinal) ? Quantity(value)
+        : value.ToString("#,0.####", CultureInfo.InvariantCulture);
+
+    /// <summary>A ratio as a percentage, to a tenth at most: <c>0.1118</c> → "11.2%".</summary>
+    private static string Percent(double ratio) => (ratio * 100).ToString("#,0.#", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>A quantity as traded: whole lots without decimals, fractions to eight places at most.</summary>
+    private static string Quantity(double qty) => qty.ToString("#,0.########", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// A time as the desk reads it: UTC to the second (<c>2026-12-06 19:07:13 UTC</c>), the journal's exact time in
@@ -422,7 +598,7 @@ public static class ConsolePages
         var nav = session is null ? Html.Empty : Html.Of($"""
             <nav>
               <a href="{Prefix}">Overview</a><a href="{Prefix}/approvals">Approvals</a><a href="{Prefix}/workflows">Workflows</a><a href="{Prefix}/ledger">Ledger</a>
-              <a href="{Prefix}/journal">Journal</a><a href="{Prefix}/killswitch">Kill switch</a><a href="{Prefix}/governance">Governance</a>
+              <a href="{Prefix}/journal">Journal</a><a href="{Prefix}/changelog">Changelog</a><a href="{Prefix}/killswitch">Kill switch</a><a href="{Prefix}/governance">Governance</a>
               <form method="post" action="{Prefix}/logout"><input type="hidden" name="form_token" value="{session.FormToken}"><button type="submit" class="link">Sign out {session.Principal.Name}</button></form>
             </nav>
             """);

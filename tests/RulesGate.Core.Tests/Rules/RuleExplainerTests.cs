@@ -13,7 +13,7 @@ public sealed class RuleExplainerTests
         var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context(Some.Intent(qty: 100))));
 
         Assert.True(explanation.Fired);
-        Assert.Equal(["Metrics.NewPositionPct = 0.4 > Params.Exposure.MaxPositionPct = 0.1 → true"], explanation.Lines);
+        Assert.Equal(["Metrics.NewPositionPct = 0.4 (40%) > Params.Exposure.MaxPositionPct = 0.1 (10%) → true"], explanation.Lines);
     }
 
     [Fact]
@@ -43,5 +43,15 @@ public sealed class RuleExplainerTests
         var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context()));
 
         Assert.Equal(["Intent.AssetClass = \"equity\" == \"equity\" → true"], explanation.Lines);
+    }
+
+    [Fact]
+    public void Explain_ANumberOfManyDigits_IsShownRounded_AndMarkedSo()
+    {
+        var bundle = Compiled.Bundle(Some.PolicyYaml("  - id: R-1\n    severity: HIGH\n    when: Intent.Qty / 3.0 > 1000\n    message: x\n"));
+
+        var explanation = Assert.Single(RuleExplainer.Explain(bundle, Some.Context(Some.Intent(qty: 10))));
+
+        Assert.Equal(["Intent.Qty / 3.0 = ≈3.3333 > 1000 → false"], explanation.Lines);
     }
 }
