@@ -60,6 +60,22 @@ public sealed class GovernanceApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Changelog_OverHttp_IsTheCommandLinesJson_WithWhoApprovedWhat()
+    {
+        var id = await StartReview("proposal-40");
+        Assert.True((await server.Post($"/v1/instances/{id}/approve", """{"role": "risk", "reason": "bounds read"}""", server.RajToken)).IsSuccessStatusCode);
+
+        var response = await server.Get("/v1/changelog", server.ReaderToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Equal(RulesGate.Core.Reports.ReportJson.Changelog(RulesGate.Core.Reports.GovernanceDocuments.ChangelogOf(server.Journal)), text);
+        var approved = Assert.Single((await Json(response)).GetProperty("changes").EnumerateArray(), change => change.GetProperty("what").GetString() == "config-patch-approval approved");
+        Assert.Equal("raj", approved.GetProperty("actor").GetString());
+        Assert.Equal("review → approved", approved.GetProperty("change").GetString());
+    }
+
+    [Fact]
     public async Task Vote_FourEyes_TheRequesterMayNotApprove_AndTheActorIsTheCaller()
     {
         var id = await StartReview();
