@@ -95,7 +95,7 @@ public static class ConsolePages
             return;
         }
 
-        app.MapGet($"{Prefix}/approvals", (HttpContext context) => Signed(context, sessions, session => Approvals(context, service, session)));
+        app.MapGet($"{Prefix}/approvals", (HttpContext context) => Signed(context, sessions, session => Approvals(context, service, session, time.GetUtcNow())));
         app.MapPost($"{Prefix}/instances/{{id}}/vote", (HttpContext context, string id) => Change(context, sessions, async (session, form) =>
         {
             var approve = form["decision"] == "approve";
@@ -198,7 +198,7 @@ public static class ConsolePages
             : Html.Empty;
         var body = Html.Of($"""
             <p class="big {(state.Active ? "alarm-text" : "")}" id="state">{(state.Active ? "ON" : "off")}</p>
-            <p>{state.Cause}{(state.Since is { } since ? $" (since {since})" : "")}</p>
+            <p>{state.Cause}{(state.Since is { } since ? Html.Of($" (since {When(since)})") : Html.Empty)}</p>
             {reset}
             <h2>Trips and resets</h2>
             {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{When(e.Time)}</td><td>{e.Type}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
@@ -206,7 +206,7 @@ public static class ConsolePages
         await Send(context, Page("Kill switch", session, body)).ConfigureAwait(false);
     }
 
-    private static async Task Approvals(HttpContext context, GovernanceService service, ConsoleSession session)
+    private static async Task Approvals(HttpContext context, GovernanceService service, ConsoleSession session, DateTimeOffset now)
     {
         var waiting = (await service.Instances("approval").ConfigureAwait(false)).OrderBy(view => view.Instance.EnteredAt, StringComparer.Ordinal).ToList();
         var rows = waiting.Select(view =>
@@ -217,7 +217,7 @@ public static class ConsolePages
             return Html.Of($"""
                 <tr>
                   <td><a href="{Prefix}/workflows/{Uri.EscapeDataString(instance.Id)}">{instance.Id}</a><div class="muted">{instance.Workflow} · {instance.Subject}</div></td>
-                  <td>{instance.State}</td><td>{When(instance.EnteredAt)}{(instance.Due is { } due ? Html.Of($" · escalates {When(JsonText.Timestamp(due))}") : Html.Empty)}</td>
+                  <td>{instance.State}</td><td>{When(instance.EnteredAt)}{(instance.Due is { } due ? Html.Of($"<div class=\"muted\">times out {When(JsonText.Timestamp(due))} ({Until(due, now)})</div>") : Html.Empty)}</td>
                   <td>{approval.Quorum} of {string.Join(" + ", approval.Roles)}</td><td>{instance.Requester}</td><td>{votes}</td><td>{vote}</td>
                 </tr>
                 """);
@@ -424,8 +424,8 @@ public static class ConsolePages
             // Each strategy's one standing: the same record governance show and the gate read.
             body = Table(["strategy", "level", "sizing cap", "ladders", "why not further up", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
                 <tr><td class="mono"><a href="{Prefix}/strategies/{Uri.EscapeDataString(report.Strategy)}">{report.Strategy}</a></td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? Percent(cap) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
-                <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {SubjectStanding.Describe(ladder)}</li>"))}</ul>") : Html.Of($"none"))}</td>
-                <td>{(report.Next is { } next ? next.Change == "promotion" ? $"next: {next.To}" : string.Join(" ", next.Reasons) : "")}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
+                <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {ladder.State}{(ladder.Cap is { } c ? $" ({Percent(c)})" : "")}</li>"))}</ul>") : Html.Of($"none"))}</td>
+                <td>{WhyNotFurther(report.Next)}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
                 <td>{report.Outcomes.Trades}</td><td>{Percent(report.Outcomes.WinRate)}</td><td>{Percent(report.Outcomes.Drawdown(baseEquity))}</td>
                 <td>{(report.Alerts.Count == 0 ? "none" : string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</td>
                 <td>{report.Tokens.Count}</td></tr>
@@ -458,7 +458,7 @@ public static class ConsolePages
             var changes = timeline.Changes.Select(row => Html.Of($"<tr><td>{When(row.At)}</td><td>{row.What}</td><td>{row.Change}</td><td>{row.Actor}</td><td>{row.Why}</td></tr>"));
             body = Html.Of($"""
                 <p class="headline">Level <strong id="level">{report.Level}</strong> · sizing cap {(report.SizingCap is { } cap ? Percent(cap) : "none")}{(report.CapSetBy is { } setBy ? $" (set by {setBy})" : "")}</p>
-                <p id="next"><strong>Why not further up:</strong> {(report.Next is { } next ? next.Change == "promotion" ? $"no maturity rule holds it back; next is {next.To}." : string.Join(" ", next.Reasons) : "it stands at the top of its maturity ladder.")}</p>
+                <p id="next"><strong>Why not further up:</strong> {WhyNotFurther(report.Next)}</p>
                 {(report.Standing is { } standing ? Table(["ladder", "state", "sizing cap", "since", "how it got there"], standing.Ladders.Select(ladder => Html.Of($"<tr><td>{ladder.Workflow}</td><td>{ladder.State}</td><td>{(ladder.Cap is { } c ? Percent(c) : "none")}</td><td>{When(ladder.Change.At)}</td><td>{SubjectStanding.How(ladder.Change)}</td></tr>")), "") : Html.Of($"<p class=\"muted\">No workflow has placed it on a ladder.</p>"))}
                 <p>Health {report.Health.Score.ToString("0.00", CultureInfo.InvariantCulture)} (size ×{report.Health.Multiplier.ToString("0.00", CultureInfo.InvariantCulture)}) · {report.Outcomes.Trades} trades · win rate {Percent(report.Outcomes.WinRate)} · drawdown {Percent(report.Outcomes.Drawdown(baseEquity))} · {report.Tokens.Count} execution tokens open{(report.Alerts.Count == 0 ? "" : " · drift: " + string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</p>
                 <h2>Orders per day, last {days} days</h2>
@@ -568,6 +568,12 @@ public static class ConsolePages
         : name.EndsWith("_x", StringComparison.Ordinal) ? value.ToString("#,0.##", CultureInfo.InvariantCulture) + "×"
         : name.Contains("qty", StringComparison.Ordinal) ? Quantity(value)
         : value.ToString("#,0.####", CultureInfo.InvariantCulture);
+
+    /// <summary>Why a strategy is not further up its maturity ladder: the reasons its maturity rules give, or that none holds it back.</summary>
+    private static string WhyNotFurther(Core.Governance.MaturityStep? next) =>
+        next is null ? "it stands at the top of its maturity ladder."
+        : next.Change == "promotion" ? $"no maturity rule holds it back; next is {next.To}."
+        : string.Join(" ", next.Reasons);
 
     /// <summary>A ratio as a percentage, to a tenth at most: <c>0.1118</c> → "11.2%".</summary>
     private static string Percent(double ratio) => (ratio * 100).ToString("#,0.#", CultureInfo.InvariantCulture) + "%";
