@@ -426,7 +426,11 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Row).Filter(new LocatorFilterOptions { HasText = "live-pipeline moved" })).ToContainTextAsync("on evidence discovery");
         await Shot("strategy");
 
-        await page.GotoAsync("/console/strategies/nobody");
+        await page.GotoAsync("/console/strategies/trend?days=7");
+        await Expect(page.GetByRole(AriaRole.Heading, new PageGetByRoleOptions { Name = "Orders per day, last 7 days" })).ToBeVisibleAsync();
+        Assert.Equal(400, (await page.GotoAsync("/console/strategies/trend?days=0"))!.Status);
+        await Expect(page.Locator(".error")).ToHaveTextAsync("days: '0' is not a number of days; write one from 1 to 366.");
+        Assert.Equal(404, (await page.GotoAsync("/console/strategies/nobody"))!.Status);
         await Expect(page.Locator(".error")).ToContainTextAsync("nobody");
     }
 

@@ -265,7 +265,7 @@ public static class ConsolePages
     private static Html Waiting(GovernanceService service, ConsoleSession session, WorkflowInstance instance, WorkflowState state, DateTimeOffset now)
     {
         var timer = instance.Due is not { } due ? Html.Empty
-            : state.Approval is { Timeout: not null } timed ? Html.Of($"<p id=\"timer\">Without a decision by {When(JsonText.Timestamp(due))} ({Until(due, now)}) it {(timed.EscalateTo.Count > 0 ? $"escalates to {string.Join(", ", timed.EscalateTo)}" : "")}{(timed.EscalateTo.Count > 0 && timed.OnTimeout is not null ? " and " : "")}{(timed.OnTimeout is { } to ? $"moves to {to}" : "")}.</p>")
+            : state.Approval is { Timeout: not null } timed ? Html.Of($"<p id=\"timer\">Without a decision by {When(JsonText.Timestamp(due))} ({Until(due, now)}) it {string.Join(" and ", new[] { timed.EscalateTo.Count > 0 ? $"escalates to {string.Join(", ", timed.EscalateTo)}" : null, timed.OnTimeout is { } to ? $"moves to {to}" : null }.OfType<string>().DefaultIfEmpty("times out"))}.</p>")
             : state.After is { } after ? Html.Of($"<p id=\"timer\">Moves to {after.To} at {When(JsonText.Timestamp(due))} ({Until(due, now)}).</p>")
             : Html.Of($"<p id=\"timer\">Its timer fires at {When(JsonText.Timestamp(due))} ({Until(due, now)}).</p>");
         if (state.Approval is not { } approval)
@@ -445,10 +445,17 @@ public static class ConsolePages
     /// </summary>
     private static async Task Strategy(HttpContext context, GovernanceService service, ConsoleSession session, string strategy, DateTimeOffset now)
     {
-        var days = int.TryParse(context.Request.Query["days"], NumberStyles.None, CultureInfo.InvariantCulture, out var asked) && asked is >= 1 and <= 366 ? asked : 30;
+        var days = 30;
         Html body;
         try
         {
+            if (context.Request.Query["days"] is { Count: > 0 } given)
+            {
+                days = int.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var asked) && asked is >= 1 and <= 366
+                    ? asked
+                    : throw new FormatException($"days: '{given}' is not a number of days; write one from 1 to 366.");
+            }
+
             strategy = Identities.Id(strategy, "strategy");
             var report = (await service.Strategies(strategy).ConfigureAwait(false))[0];
             var timeline = await service.Timeline(strategy, now.AddDays(-days)).ConfigureAwait(false);
