@@ -38,6 +38,16 @@ internal static class GateInputs
         return [.. StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0).Select(line => Parse(path, line.Line, line.Text, read))];
     }
 
+    /// <summary>
+    /// Every non-blank line of a JSONL file of any size, read as it is taken, with its place (<c>file:line</c>); a line
+    /// that is not JSON, or that <paramref name="read"/> refuses, is an error naming it.
+    /// </summary>
+    public static IEnumerable<(string Where, T Item)> StreamLines<T>(string path, Func<JsonElement, T> read)
+    {
+        Commands.RulesCommand.RequireExists(path);
+        return StrictJson.StreamLines(path).Where(line => line.Text.Trim().Length > 0).Select(line => ($"{path}:{line.Line}", Parse(path, line.Line, line.Text, read)));
+    }
+
     /// <summary>Every non-blank line of a JSONL file as JSON, with its place (<c>file:line</c>); a line that is not JSON is an error naming it.</summary>
     public static IEnumerable<(string Where, JsonElement Line)> ReadLinesWithPlaces(string path) =>
         ReadLines(path, json => json.Clone()).Zip(StrictJson.ReadLines(path).Where(line => line.Text.Trim().Length > 0), (json, line) => ($"{path}:{line.Line}", json));

@@ -42,6 +42,9 @@ public sealed class GovernanceService
     private readonly SemaphoreSlim puttingLive = new(1, 1);
 
     private readonly GateHost host;
+
+    /// <summary>The journal's decisions as the changelog and the strategy pages need them, read once and then only what was added.</summary>
+    private readonly DecisionDigest digest = new();
     private readonly Lock loading = new();
     private volatile GovernanceServiceSettings settings;
     private volatile IReadOnlyDictionary<string, WorkflowDefinition> workflows = new Dictionary<string, WorkflowDefinition>(StringComparer.Ordinal);
@@ -457,10 +460,10 @@ public sealed class GovernanceService
     public Task<SubjectStanding?> Standing(string kind, string subject) => host.Exclusively(store => SubjectStanding.Read(store, kind, subject));
 
     /// <summary>Every governance change the journal holds, oldest first (<see cref="GovernanceDocuments.ChangelogOf"/>), read beside the writer.</summary>
-    public Task<ChangelogModel> Changelog() => Reading(GovernanceDocuments.ChangelogOf);
+    public Task<ChangelogModel> Changelog() => Reading(store => GovernanceDocuments.ChangelogOf(store, digest));
 
     /// <summary>What happened to <paramref name="strategy"/> since <paramref name="since"/>: its orders per day and the changes about it, read beside the writer.</summary>
-    public Task<StrategyTimeline> Timeline(string strategy, DateTimeOffset since) => Reading(store => StrategyTimeline.Of(store, strategy, since));
+    public Task<StrategyTimeline> Timeline(string strategy, DateTimeOffset since) => Reading(store => StrategyTimeline.Of(store, strategy, since, digest));
 
     /// <summary>
     /// A read of the whole journal: on a connection of its own beside the writer when the host opens one, so that no

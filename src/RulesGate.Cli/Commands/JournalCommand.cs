@@ -135,33 +135,24 @@ internal static class JournalCommand
                 return problem is null ? ExitCodes.Ok : ExitCodes.Failed;
             }
 
-            // One proof a line: each checked; each that does not hold named with its line.
-            var proofs = GateInputs.ReadLinesWithPlaces(path).Select(line =>
+            // One proof a line, read and checked as it comes (an audit pack's may be gigabytes); each that does not hold named with its line.
+            var (count, failed, checkpoints, verified) = (0, 0, new HashSet<(string Time, long Size)>(), new HashSet<JournalCheckpoint>());
+            foreach (var (where, proof) in GateInputs.StreamLines(path, JournalProof.Read))
             {
-                try
-                {
-                    return (line.Where, Proof: JournalProof.Read(line.Line));
-                }
-                catch (FormatException error)
-                {
-                    throw new FormatException($"{line.Where}: {error.Message}", error);
-                }
-            }).ToList();
-            var failed = 0;
-            foreach (var (where, proof) in proofs)
-            {
-                if (proof.Check(key) is { } problem)
+                count++;
+                checkpoints.Add((proof.Checkpoint.Time, proof.Checkpoint.Size));
+                if (proof.Check(key, verified) is { } problem)
                 {
                     failed++;
                     output.WriteLine($"{where}: the proof of event {proof.Event.Seq} does not hold: {problem}.");
                 }
             }
 
-            var checkpoints = proofs.Select(line => (line.Proof.Checkpoint.Time, line.Proof.Checkpoint.Size)).Distinct().ToList();
-            output.WriteLine(proofs.Count == 0 ? $"{path} holds no proof: nothing was checked."
-                : failed == 0 ? $"All {proofs.Count} proofs hold: each event is in the journal {(checkpoints.Count == 1 ? $"the checkpoint of {checkpoints[0].Time} signed ({checkpoints[0].Size} events)" : $"one of {checkpoints.Count} checkpoints signed")}."
-                : $"{failed} of {proofs.Count} proofs do not hold.");
-            return failed == 0 && proofs.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            var (time, size) = checkpoints.FirstOrDefault();
+            output.WriteLine(count == 0 ? $"{path} holds no proof: nothing was checked."
+                : failed == 0 ? $"All {count} proofs hold: each event is in the journal {(checkpoints.Count == 1 ? $"the checkpoint of {time} signed ({size} events)" : $"one of {checkpoints.Count} checkpoints signed")}."
+                : $"{failed} of {count} proofs do not hold.");
+            return failed == 0 && count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
         });
         var initJournal = JournalOption();
         var init = new Command("init", "Create the journal (and its folder); every other command refuses a journal that does not exist.") { initJournal };

@@ -120,12 +120,7 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
             throw new FormatException($"--seq: the checkpoint covers events 1 to {checkpoint.Size}; event {seq} is not among them.");
         }
 
-        var leaves = JournalCheckpoint.Leaves(store, checkpoint.Size);
-        if (leaves.Count < checkpoint.Size || Convert.ToHexStringLower(MerkleTree.Root(leaves)) != checkpoint.Root)
-        {
-            throw new FormatException("the journal no longer holds what the checkpoint signed; run 'rulesgate journal verify --checkpoint' to see why.");
-        }
-
+        var leaves = Signed(JournalCheckpoint.Leaves(store, checkpoint.Size), checkpoint);
         return new JournalProof(store.Event(seq)!, [.. MerkleTree.Path(leaves, (int)(seq - 1)).Select(Convert.ToHexStringLower)], checkpoint);
     }
 
@@ -138,23 +133,45 @@ public sealed record JournalProof(JournalEvent Event, IReadOnlyList<string> Path
             throw new FormatException($"the checkpoint covers events 1 to {checkpoint.Size}; event {outside} is not among them.");
         }
 
-        var leaves = JournalCheckpoint.Leaves(store, checkpoint.Size);
-        if (leaves.Count < checkpoint.Size || Convert.ToHexStringLower(MerkleTree.Root(leaves)) != checkpoint.Root)
-        {
-            throw new FormatException("the journal no longer holds what the checkpoint signed; run 'rulesgate journal verify --checkpoint' to see why.");
-        }
-
+        var leaves = Signed(JournalCheckpoint.Leaves(store, checkpoint.Size), checkpoint);
         var paths = MerkleTree.Paths(leaves, seqs.Select(seq => (int)(seq - 1)));
         return [.. seqs.Select((seq, i) => new JournalProof(store.Event(seq)!, [.. paths[i].Select(Convert.ToHexStringLower)], checkpoint))];
     }
 
-    /// <summary>What is wrong with the proof, or null when the event is in the signed journal as it stands here.</summary>
-    public string? Check(ECDsa publicKey)
+    /// <summary>
+    /// The proofs of <paramref name="events"/>, read in journal order, under <paramref name="checkpoint"/>, whose tree
+    /// is <paramref name="leaves"/> (<see cref="Signed"/>): made one at a time as the events are read, so that the
+    /// proofs of millions of events are never held together.
+    /// </summary>
+    /// <exception cref="FormatException">The checkpoint does not cover one of them.</exception>
+    internal static IEnumerable<JournalProof> Of(IReadOnlyList<byte[]> leaves, IEnumerable<JournalEvent> events, JournalCheckpoint checkpoint)
     {
-        if (!Checkpoint.SignedBy(publicKey))
+        var prove = MerkleTree.Prover(leaves);
+        foreach (var e in events)
+        {
+            yield return e.Seq >= 1 && e.Seq <= checkpoint.Size
+                ? new JournalProof(e, [.. prove((int)(e.Seq - 1)).Select(Convert.ToHexStringLower)], checkpoint)
+                : throw new FormatException($"the checkpoint covers events 1 to {checkpoint.Size}; event {e.Seq} is not among them.");
+        }
+    }
+
+    /// <summary><paramref name="leaves"/>, the event hashes of a journal, when they are the tree <paramref name="checkpoint"/> signed.</summary>
+    /// <exception cref="FormatException">They are not: the journal no longer holds what the checkpoint signed.</exception>
+    internal static List<byte[]> Signed(List<byte[]> leaves, JournalCheckpoint checkpoint) =>
+        leaves.Count == checkpoint.Size && Convert.ToHexStringLower(MerkleTree.Root(leaves)) == checkpoint.Root
+            ? leaves
+            : throw new FormatException("the journal no longer holds what the checkpoint signed; run 'rulesgate journal verify --checkpoint' to see why.");
+
+    /// <summary>What is wrong with the proof, or null when the event is in the signed journal as it stands here.</summary>
+    /// <param name="verified">Checkpoints whose signature already verified with <paramref name="publicKey"/>: many proofs under one checkpoint verify its signature once. This one is added when it verifies.</param>
+    public string? Check(ECDsa publicKey, ISet<JournalCheckpoint>? verified = null)
+    {
+        if (verified?.Contains(Checkpoint) != true && !Checkpoint.SignedBy(publicKey))
         {
             return "the checkpoint's signature does not verify with this public key";
         }
+
+        verified?.Add(Checkpoint);
 
         if (Event.ComputeHash() != Event.Hash)
         {

@@ -20,10 +20,16 @@ internal static class MerkleTree
     /// The audit paths of many leaves of one tree: each subtree of <see cref="Remembered"/> leaves or more is hashed
     /// once for all of them, so k paths cost about n + k·log n hashes rather than k·n.
     /// </summary>
-    public static IReadOnlyList<IReadOnlyList<byte[]>> Paths(IReadOnlyList<byte[]> leaves, IEnumerable<int> indexes)
+    public static IReadOnlyList<IReadOnlyList<byte[]>> Paths(IReadOnlyList<byte[]> leaves, IEnumerable<int> indexes) => [.. indexes.Select(Prover(leaves))];
+
+    /// <summary>
+    /// The audit path of any leaf of one tree, one at a time, with the subtrees hashed for one path remembered for
+    /// the next (as <see cref="Paths"/>): what proves millions of leaves without holding their paths together.
+    /// </summary>
+    public static Func<int, IReadOnlyList<byte[]>> Prover(IReadOnlyList<byte[]> leaves)
     {
         var memo = new Dictionary<(int Start, int Count), byte[]>();
-        return [.. indexes.Select(index => Path(leaves, index, memo))];
+        return index => Path(leaves, index, memo);
     }
 
     /// <summary>The smallest subtree <see cref="Paths"/> remembers: fewer leaves are hashed again, and memory stays a small share of the leaves'.</summary>

@@ -27,6 +27,12 @@ public static class AuditPack
     private static readonly string[] ApprovalTypes = [EventTypes.WorkflowApproved, EventTypes.WorkflowRejected, EventTypes.WorkflowMigrated, EventTypes.KillSwitchReset];
 
     /// <summary>Writes the pack of [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="zip"/>, signing a checkpoint with <paramref name="key"/> at <paramref name="now"/>.</summary>
+    /// <remarks>
+    /// The journal is read twice, in order, whatever the window: once for the tree the checkpoint signs and the
+    /// window's events, which go to files beside the pack as they are read, and once for the proofs of the window's
+    /// decisions and approvals, made one at a time. Memory holds the tree's leaves and the window's sequence numbers,
+    /// never its events: a window of millions of decisions packs in the memory of a few.
+    /// </remarks>
     /// <exception cref="FormatException">The window is empty or reversed.</exception>
     public static AuditPackSummary Write(JournalStore store, ECDsa key, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, Stream zip, string templates = "templates")
     {
@@ -37,73 +43,135 @@ public static class AuditPack
 
         bool Within(string time) => JsonFields.Timestamp(time, "time") is var at && at >= from && at < to;
         var checkpoint = JournalCheckpoint.Sign(store, key, now);
-        var covered = store.Read(new EventFilter(To: checkpoint.Size)).Where(e => Within(e.Time)).ToList();
-        var decisions = covered.Where(e => DecisionTypes.Contains(e.Type)).ToList();
-        var approvals = covered.Where(e => ApprovalTypes.Contains(e.Type)).ToList();
-        var proofs = JournalProof.Of(store, [.. decisions.Concat(approvals).Select(e => e.Seq).Order()], checkpoint);
-
-        var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
-        void Put(string name, string text) => files[name] = Encoding.UTF8.GetBytes(text);
-        Put("checkpoint.json", checkpoint.Json() + "\n");
-        Put("checkpoint.pub.pem", key.ExportSubjectPublicKeyInfoPem() + "\n");
-        Put("decisions.jsonl", Lines(decisions));
-        Put("approvals.jsonl", Lines(approvals));
-        Put("proofs.jsonl", string.Concat(proofs.Select(proof => proof.Json(pretty: false) + "\n")));
-
-        var rows = Changelog.Rows(store).Select(change => change.Row).Where(row => Within(row.At)).ToList();
-        Put("changelog.json", ReportJson.Changelog(new ChangelogModel(rows.Count, rows)) + "\n");
-        Put("changelog.md", GovernanceDocuments.Render(GovernanceDocuments.ChangelogTemplate, new ChangelogModel(rows.Count, [.. rows.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why)))]), templates));
-
-        var (ruleFiles, missing) = RuleFiles(store, covered, files);
-        var workflows = Workflows(store, covered, files);
-        Put("README.md", Readme(from, to, checkpoint, decisions.Count, approvals.Count, rows.Count, ruleFiles, workflows, missing));
-        files["SHA256SUMS"] = Encoding.UTF8.GetBytes(string.Concat(files.Select(file => $"{Convert.ToHexStringLower(SHA256.HashData(file.Value))}  {file.Key}\n")));
-
-        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        var work = Directory.CreateTempSubdirectory("rulesgate-audit-pack-");
+        try
         {
+            // The first reading: every event's hash for the tree, and the window's decisions and approvals to their files.
+            var (leaves, proven, named, instances) = (new List<byte[]>(), new List<long>(), new SortedSet<string>(StringComparer.Ordinal), new SortedSet<string>(StringComparer.Ordinal));
+            var (decisions, approvals) = (0, 0);
+            using (var decisionLines = Lines(work, "decisions.jsonl"))
+            using (var approvalLines = Lines(work, "approvals.jsonl"))
+            {
+                foreach (var e in store.Read(new EventFilter(To: checkpoint.Size)))
+                {
+                    leaves.Add(Convert.FromHexString(e.Hash));
+                    if (!Within(e.Time))
+                    {
+                        continue;
+                    }
+
+                    if (DecisionTypes.Contains(e.Type) || ApprovalTypes.Contains(e.Type))
+                    {
+                        var approval = ApprovalTypes.Contains(e.Type);
+                        Application.JournalBrowse.Export([e], approval ? approvalLines : decisionLines);
+                        (decisions, approvals) = approval ? (decisions, approvals + 1) : (decisions + 1, approvals);
+                        proven.Add(e.Seq);
+                    }
+
+                    Names(e, named);
+                    if (e.Stream.StartsWith(WorkflowInstance.Projection + ":", StringComparison.Ordinal))
+                    {
+                        instances.Add(e.Stream[(WorkflowInstance.Projection.Length + 1)..]);
+                    }
+                }
+            }
+
+            // The second: the proofs, each made as its event is read again and written at once.
+            JournalProof.Signed(leaves, checkpoint);
+            using (var proofLines = Lines(work, "proofs.jsonl"))
+            {
+                var wanted = proven.ToHashSet();
+                var window = proven.Count == 0 ? [] : store.Read(new EventFilter(From: proven[0], To: proven[^1])).Where(e => wanted.Contains(e.Seq));
+                foreach (var proof in JournalProof.Of(leaves, window, checkpoint))
+                {
+                    proofLines.Write(proof.Json(pretty: false));
+                    proofLines.Write('\n');
+                }
+            }
+
+            var files = new SortedDictionary<string, byte[]>(StringComparer.Ordinal);
+            void Put(string name, string text) => files[name] = Encoding.UTF8.GetBytes(text);
+            Put("checkpoint.json", checkpoint.Json() + "\n");
+            Put("checkpoint.pub.pem", key.ExportSubjectPublicKeyInfoPem() + "\n");
+            var rows = Changelog.Rows(store).Select(change => change.Row).Where(row => Within(row.At)).ToList();
+            Put("changelog.json", ReportJson.Changelog(new ChangelogModel(rows.Count, rows)) + "\n");
+            Put("changelog.md", GovernanceDocuments.Render(GovernanceDocuments.ChangelogTemplate, new ChangelogModel(rows.Count, [.. rows.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why)))]), templates));
+            var (ruleFiles, missing) = RuleFiles(store, named, files);
+            var workflows = Workflows(store, instances, files);
+            Put("README.md", Readme(from, to, checkpoint, decisions, approvals, rows.Count, ruleFiles, workflows, missing));
+
+            // Every file by name, the big ones streamed from beside the pack; SHA256SUMS over all of them, last.
+            var entries = new SortedDictionary<string, Func<Stream>>(StringComparer.Ordinal);
             foreach (var (name, bytes) in files)
             {
-                var entry = archive.CreateEntry(name, CompressionLevel.Optimal);
-                entry.LastWriteTime = now;
-                using var body = entry.Open();
-                body.Write(bytes);
+                entries[name] = () => new MemoryStream(bytes, writable: false);
             }
+
+            foreach (var name in new[] { "decisions.jsonl", "approvals.jsonl", "proofs.jsonl" })
+            {
+                entries[name] = () => File.OpenRead(Path.Combine(work.FullName, name));
+            }
+
+            var sums = new StringBuilder();
+            foreach (var (name, open) in entries)
+            {
+                using var body = open();
+                sums.Append(CultureInfo.InvariantCulture, $"{Convert.ToHexStringLower(SHA256.HashData(body))}  {name}\n");
+            }
+
+            var sumBytes = Encoding.UTF8.GetBytes(sums.ToString());
+            entries["SHA256SUMS"] = () => new MemoryStream(sumBytes, writable: false);
+            using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var (name, open) in entries)
+                {
+                    var entry = archive.CreateEntry(name, CompressionLevel.Optimal);
+                    entry.LastWriteTime = now;
+                    using var target = entry.Open();
+                    using var body = open();
+                    body.CopyTo(target);
+                }
+            }
+
+            return new AuditPackSummary(decisions, approvals, rows.Count, ruleFiles, workflows, checkpoint.Size, missing);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>A file beside the pack that events are written to one a line, as <c>journal export</c> writes them.</summary>
+    private static StreamWriter Lines(DirectoryInfo work, string name) =>
+        new(Path.Combine(work.FullName, name), append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { NewLine = "\n" };
+
+    /// <summary>The rule files an event names: a decision's (capital, governance, maturity) and a rule change's, as identities (<c>id@version#sha256-prefix</c>).</summary>
+    private static void Names(JournalEvent e, SortedSet<string> named)
+    {
+        if (e.Type is not (EventTypes.GateDecision or EventTypes.GovernanceDecision or EventTypes.RulesProposed or EventTypes.RulesChanged))
+        {
+            return;
         }
 
-        return new AuditPackSummary(decisions.Count, approvals.Count, rows.Count, ruleFiles, workflows, checkpoint.Size, missing);
+        using var payload = JsonDocument.Parse(e.Payload);
+        foreach (var field in RuleFields)
+        {
+            if (payload.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('#', StringComparison.Ordinal))
+            {
+                named.Add(value.GetString()!);
+            }
+        }
     }
 
-    /// <summary>One event a line, as <c>journal export</c> writes them: <c>{seq, stream, type, time, payload, prev_hash, hash}</c>, the payload as its JSON.</summary>
-    private static string Lines(IEnumerable<JournalEvent> events)
-    {
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        Application.JournalBrowse.Export(events, text);
-        return text.ToString();
-    }
+    private static readonly string[] RuleFields = ["bundle", "governance_bundle", "maturity_bundle", "identity"];
 
     /// <summary>
     /// The rule files the window's decisions and rule changes name, as the journal keeps them, under <c>rules/</c>:
     /// a capital decision names its file's SHA-256; a governance decision and a rule change name identities
     /// (<c>id@version#sha256-prefix</c>), found among the journal's blobs. One the journal keeps no copy of is named as missing.
     /// </summary>
-    private static (int Count, IReadOnlyList<string> Missing) RuleFiles(JournalStore store, List<JournalEvent> covered, SortedDictionary<string, byte[]> files)
+    private static (int Count, IReadOnlyList<string> Missing) RuleFiles(JournalStore store, SortedSet<string> named, SortedDictionary<string, byte[]> files)
     {
-        var named = new SortedSet<string>(StringComparer.Ordinal);       // identities, or full hashes
-        foreach (var e in covered)
-        {
-            if (e.Type is EventTypes.GateDecision or EventTypes.GovernanceDecision or EventTypes.RulesProposed or EventTypes.RulesChanged)
-            {
-                using var payload = JsonDocument.Parse(e.Payload);
-                foreach (var field in new[] { "bundle", "governance_bundle", "maturity_bundle", "identity" })
-                {
-                    if (payload.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Contains('#', StringComparison.Ordinal))
-                    {
-                        named.Add(value.GetString()!);
-                    }
-                }
-            }
-        }
-
         var blobs = store.Read(new EventFilter(Types: [JournalStore.BlobType]))
             .Select(e => JsonDocument.Parse(e.Payload).RootElement.GetProperty("sha256").GetString()!).ToList();
         var missing = new List<string>();
@@ -124,10 +192,9 @@ public static class AuditPack
     }
 
     /// <summary>The workflows the window's instances moved under, as each instance pinned it (and the gates file pinned with it), under <c>workflows/</c>.</summary>
-    private static int Workflows(JournalStore store, List<JournalEvent> covered, SortedDictionary<string, byte[]> files)
+    private static int Workflows(JournalStore store, IEnumerable<string> instances, SortedDictionary<string, byte[]> files)
     {
         var written = 0;
-        var instances = covered.Where(e => e.Stream.StartsWith(WorkflowInstance.Projection + ":", StringComparison.Ordinal)).Select(e => e.Stream[(WorkflowInstance.Projection.Length + 1)..]).Distinct(StringComparer.Ordinal);
         foreach (var hash in instances.Select(id => store.Load(WorkflowInstance.Projection, id)).OfType<StoredProjection>().Select(document => WorkflowInstance.Of(document)).Select(instance => (instance.Workflow, instance.Version, instance.Hash)).Distinct())
         {
             if (store.Blob(hash.Hash) is { } pinned && AtomicFile.Hash(pinned) == hash.Hash)

@@ -29,7 +29,8 @@ internal static partial class Changelog
     /// <summary>The longest an evidence's fields are quoted in a row's why.</summary>
     private const int EvidenceQuote = 240;
 
-    public static List<(long Seq, ChangeRow Row)> Rows(JournalStore store)
+    /// <param name="digest">The journal's decisions digested so far, caught up here (<see cref="DecisionDigest"/>); a fresh one reads them all.</param>
+    public static List<(long Seq, ChangeRow Row)> Rows(JournalStore store, DecisionDigest? digest = null)
     {
         var events = store.Read(new EventFilter(Types: Types)).ToList();
 
@@ -86,13 +87,10 @@ internal static partial class Changelog
             }
         }
 
-        var bundles = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var decision in store.Read(EventFilter.OfType(GateJournal.DecisionType)))
+        // Each rule file's first decision: decisions are most of a journal, so they are read through the digest.
+        foreach (var (seq, time, bundle) in (digest ?? new DecisionDigest()).CatchUp(store).FirstDecisions)
         {
-            if (Bundle(decision.Payload) is { } bundle && bundles.Add(bundle))
-            {
-                rows.Add((decision.Seq, new ChangeRow(decision.Time, "rule bundle", bundle, "first decision", "", "")));
-            }
+            rows.Add((seq, new ChangeRow(time, "rule bundle", bundle, "first decision", "", "")));
         }
 
         rows.Sort((a, b) => a.Seq.CompareTo(b.Seq));
@@ -191,29 +189,5 @@ internal static partial class Changelog
             : $"{string.Join(", ", standing)}{(given.Count == 0 ? " (given earlier)" : $" ({string.Join(", ", given)} with this change)")}";
         var why = $"approvals {approvals}; evidence {(change.EvidenceId is { Length: > 0 } evidence ? evidence : "none")}";
         return new ChangeRow(time, change.Kind, change.PolicyId, $"{change.From} → {change.To}", change.Actor, why);
-    }
-
-    /// <summary>The <c>bundle</c> a decision's payload names, read without building the rest of it.</summary>
-    private static string? Bundle(string payload)
-    {
-        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(payload));
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-        {
-            return null;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var isBundle = reader.ValueTextEquals("bundle"u8);
-            reader.Read();
-            if (isBundle)
-            {
-                return reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
-            }
-
-            reader.Skip();
-        }
-
-        return null;
     }
 }

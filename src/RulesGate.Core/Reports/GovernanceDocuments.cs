@@ -85,9 +85,10 @@ public static class GovernanceDocuments
     }
 
     /// <summary>The changelog's rows, oldest first, as the journal says them (<see cref="Reports.Changelog"/>).</summary>
-    public static ChangelogModel ChangelogOf(JournalStore store)
+    /// <param name="digest">The journal's decisions digested so far, caught up here (<see cref="DecisionDigest"/>); a fresh one reads them all.</param>
+    public static ChangelogModel ChangelogOf(JournalStore store, DecisionDigest? digest = null)
     {
-        var rows = Reports.Changelog.Rows(store).Select(change => change.Row).ToList();
+        var rows = Reports.Changelog.Rows(store, digest).Select(change => change.Row).ToList();
         return new ChangelogModel(rows.Count, rows);
     }
 

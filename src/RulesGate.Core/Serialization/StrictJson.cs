@@ -140,6 +140,72 @@ public static class StrictJson
         return lines;
     }
 
+    /// <summary>
+    /// The file's lines, numbered from 1, read as they are taken rather than all at once: for files of lines that may
+    /// be larger than <see cref="MaxBytes"/> (an audit pack's proofs). Each line must be valid UTF-8 and at most
+    /// <paramref name="maxLineBytes"/> long; a byte-order mark is dropped, and so is a carriage return before a line feed.
+    /// </summary>
+    /// <exception cref="FormatException">A line is not valid UTF-8 or is too long; names the file and the line.</exception>
+    public static IEnumerable<(int Line, string Text)> StreamLines(string path, int maxLineBytes = 16 << 20)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var line = new MemoryStream();
+        var number = 0;
+        var buffer = new byte[1 << 16];
+        int read;
+        while ((read = file.Read(buffer)) > 0 || line.Length > 0)
+        {
+            var start = 0;
+            int end;
+            while (start < read && (end = Array.IndexOf(buffer, (byte)'\n', start, read - start)) >= 0)
+            {
+                line.Write(buffer, start, end - start);
+                yield return Decoded(path, ++number, line, maxLineBytes);
+                line.SetLength(0);
+                start = end + 1;
+            }
+
+            line.Write(buffer, start, read - start);
+            if (line.Length > maxLineBytes)
+            {
+                throw TooLong(path, number + 1, maxLineBytes);
+            }
+
+            if (read == 0)
+            {
+                yield return Decoded(path, ++number, line, maxLineBytes);
+                line.SetLength(0);
+            }
+        }
+    }
+
+    private static FormatException TooLong(string path, int number, int maxLineBytes) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: the line is longer than {maxLineBytes >> 20} MB, more than any line RulesGate reads; split it."));
+
+    private static (int, string) Decoded(string path, int number, MemoryStream line, int maxLineBytes)
+    {
+        if (line.Length > maxLineBytes)
+        {
+            throw TooLong(path, number, maxLineBytes);
+        }
+
+        var bytes = line.GetBuffer().AsSpan(0, (int)line.Length);
+        if (bytes.Length > 0 && bytes[^1] == (byte)'\r')
+        {
+            bytes = bytes[..^1];
+        }
+
+        try
+        {
+            var text = Utf8.GetString(bytes);
+            return (number, number == 1 ? text.TrimStart('\uFEFF') : text);
+        }
+        catch (DecoderFallbackException error)
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: not valid UTF-8; save the file as UTF-8."), error);
+        }
+    }
+
     private static FormatException Located(JsonException error, string source, int line)
     {
         var at = error.LineNumber is { } number ? string.Create(CultureInfo.InvariantCulture, $"{line + number}:{(error.BytePositionInLine ?? 0) + 1}") : line.ToString(CultureInfo.InvariantCulture);

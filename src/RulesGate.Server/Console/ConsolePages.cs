@@ -458,7 +458,7 @@ public static class ConsolePages
 
             strategy = Identities.Id(strategy, "strategy");
             var report = (await service.Strategies(strategy).ConfigureAwait(false))[0];
-            var timeline = await service.Timeline(strategy, now.AddDays(-days)).ConfigureAwait(false);
+            var timeline = await service.Timeline(strategy, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1 - days)).ConfigureAwait(false);     // today and the days before it
             var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
             static string Counts(IReadOnlyList<KeyValuePair<string, int>> counts) => string.Join(" · ", counts.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {pair.Value}")));
             var orders = timeline.Days.Select(day => Html.Of($"<tr><td class=\"day\">{day.Day}</td><td class=\"number\">{day.Decisions}</td><td>{Counts(day.Verdicts)}</td><td>{(day.Actions.Count == 0 ? "—" : Counts(day.Actions))}</td><td>{(day.Trips == 0 ? "" : Html.Of($"<strong class=\"alarm-text\">tripped {day.Trips}×</strong>"))}</td></tr>"));

@@ -148,6 +148,24 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void Proof_ManyUnderOneCheckpoint_VerifyItsSignatureOnce_AndAForgedOneIsNeverTakenForIt()
+    {
+        Events(9);
+        var checkpoint = JournalCheckpoint.Sign(journal.Store, key, Now);
+        var verified = new HashSet<JournalCheckpoint>();
+        var proofs = JournalProof.Of(JournalProof.Signed(JournalCheckpoint.Leaves(journal.Store, checkpoint.Size), checkpoint), journal.Store.Read(new EventFilter(From: 2, To: 8)), checkpoint).ToList();
+
+        Assert.Equal(7, proofs.Count);
+        Assert.All(proofs, proof => Assert.Null(proof.Check(key, verified)));
+        Assert.Equal([checkpoint], verified);
+
+        // The same root and size under another signature is another checkpoint: it is verified, and fails.
+        var forged = proofs[0] with { Checkpoint = checkpoint with { Signature = Convert.ToBase64String(new byte[64]) } };
+        Assert.Contains("signature does not verify", forged.Check(key, verified), StringComparison.Ordinal);
+        Assert.Single(verified);
+    }
+
+    [Fact]
     public void Proof_OfADecisionStoredAsCbor_CarriesItsBytes_AndTheJsonBesideThemMustSayTheSame()
     {
         var cbor = RulesGate.Core.Serialization.CborDocument.Write(writer =>

@@ -76,4 +76,24 @@ public sealed class StrategyTimelineTests : IDisposable
 
         Assert.Equal(1, Assert.Single(timeline.Days).Decisions);
     }
+
+    [Fact]
+    public void Digest_CaughtUpAgain_ReadsOnlyWhatWasAdded_AndSaysTheSameAsAFreshOne()
+    {
+        var digest = new DecisionDigest();
+        Decided("trend", "ALLOW");
+        digest.CatchUp(journal.Store);
+        Decided("trend", "DENY");
+        journal.Store.Append([new JournalEntry("gate", GateJournal.DecisionType, """{"bundle": "capital@2#abc", "request": {"intent": {"strategy_id": "trend"}}, "decision": {"decision": "ALLOW"}}""")]);
+
+        var caughtUp = digest.CatchUp(journal.Store);
+        var fresh = new DecisionDigest().CatchUp(journal.Store);
+
+        var day = Assert.Single(caughtUp.Days("trend", clock.GetUtcNow()));
+        Assert.Equal(3, day.Decisions);
+        Assert.Equal([new("ALLOW", 2), new("DENY", 1)], day.Verdicts);
+        Assert.Equal(fresh.Days("trend", clock.GetUtcNow()).Single().Verdicts, day.Verdicts);
+        Assert.Equal(["capital@2#abc"], caughtUp.FirstDecisions.Select(first => first.Bundle));
+        Assert.Equal(fresh.FirstDecisions, caughtUp.FirstDecisions);
+    }
 }
