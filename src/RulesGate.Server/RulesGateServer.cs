@@ -30,6 +30,7 @@ namespace RulesGate.Server;
 /// <param name="WatchFiles">Reload the rule files and workflows when they change, once they have been quiet this long (<see cref="ReloadWatcher"/>); null watches nothing.</param>
 /// <param name="RequestLog">Where a JSON line per request answered goes (<see cref="Server.RequestLog"/>); null logs none.</param>
 /// <param name="Tracing">Trace each request and each decision through the gates and the journal, exported as this adds (an OTLP exporter, say); null traces nothing.</param>
+/// <param name="Errors">Where an internal error (a 500: a bug in RulesGate) is written, one line each with the request, the exception and where it was thrown; null writes none (the answer still says so).</param>
 /// <param name="GrpcPort">Also serve the gRPC intake (<c>protos/rulesgate.proto</c>) on this port, HTTP/2 only (cleartext, or TLS with <paramref name="Tls"/>); 0 picks a free one; null serves none.</param>
 public sealed record ServerSettings(
     GateHost Gate,
@@ -46,7 +47,8 @@ public sealed record ServerSettings(
     TimeSpan? WatchFiles = null,
     int? GrpcPort = null,
     RequestLog? RequestLog = null,
-    Action<OpenTelemetry.Trace.TracerProviderBuilder>? Tracing = null)
+    Action<OpenTelemetry.Trace.TracerProviderBuilder>? Tracing = null,
+    TextWriter? Errors = null)
 {
     /// <summary>What is wrong with these settings, checked before the server starts: one line each, empty when nothing.</summary>
     public IReadOnlyList<string> Problems() =>
@@ -107,7 +109,7 @@ public static class RulesGateServer
         }
 
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<Api.ApiExceptionHandler>();
+        builder.Services.AddSingleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler>(new Api.ApiExceptionHandler(settings.Errors));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(settings.Gate);
         builder.Services.AddHostedService(_ => new LatchWatcher(settings.Gate));

@@ -95,4 +95,39 @@ public sealed class ServeCliTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Fact]
+    public async Task Serve_WithAJournal_ReadsItBesideItsWriter_ForTheChangelog()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var (principals, token) = Principals();
+        var journal = Path.Combine(folder, "journal.db");
+        Assert.Equal(0, CliTests.Run("journal", "init", "--journal", journal).Exit);
+        int port;
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        // The reader is opened when a read first needs it, after the command's options are gone.
+        using var process = Nodes.Start(["serve", .. Inputs, "--principals", principals, "--journal", journal, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        var changelog = await client.GetAsync("/v1/changelog");
+        var body = await changelog.Content.ReadAsStringAsync();
+
+        using (Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
+        {
+        }
+
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(changelog.StatusCode == HttpStatusCode.OK, $"{(int)changelog.StatusCode} {body} {await process.StandardError.ReadToEndAsync()}");
+        Assert.Equal("""{"count":0,"changes":[]}""", body);
+    }
 }

@@ -80,13 +80,14 @@ internal static class ServeCommand
                 return ExitCodes.Error;
             }
 
-            var journal = parse.GetValue(EvalCommand.Journal) is { } journalPath ? JournalCommand.Existing(journalPath) : null;
+            var journalPath = parse.GetValue(EvalCommand.Journal);
+            var journal = journalPath is not null ? JournalCommand.Existing(journalPath) : null;
             var runId = $"serve-{gate.Bundle.File.Hash[..8]}-{journal?.LastSeq() ?? 0}";
             var intake = new CapitalStream(gate, state, snapshot, execution, runId);   // the host journals its decisions
             var served = new GateHost(gate, journal, intake);
             var workflows = parse.GetValue(WorkflowCommand.Definitions)!;
             var service = new GovernanceService(served, new GovernanceServiceSettings(engine, workflows, WorkflowCommand.RolesOf(parse), gatesBundle, governed, Artifacts: parse.GetValue(artifacts)!, Webhook: WorkflowWebhook.FromEnvironment(),
-                Reader: journal is null ? null : () => JournalCommand.ReadOnly(parse.GetValue(EvalCommand.Journal)!)));
+                Reader: journalPath is null ? null : () => JournalCommand.ReadOnly(journalPath)));     // the path now: options are read only while the command runs, and this opens later
             var gatesPath = parse.GetValue(gates) ?? (File.Exists(Core.Promotion.PromotionGates.DefaultPath) ? Core.Promotion.PromotionGates.DefaultPath : null);
             var maturityPath = governed?.Maturity is null ? null : parse.GetValue(GovernanceCommands.Maturity) ?? GovernanceCommands.DefaultMaturity;
             var reload = new HotReload(served, service, engine, new ReloadSources(parse.GetValue(EvalCommand.Policy)!, gatesPath, governancePath, maturityPath, workflows), governed: !parse.GetValue(unapproved));
@@ -113,7 +114,7 @@ internal static class ServeCommand
             }
 
             await using var requests = parse.GetValue(requestLog) is { } logPath ? new RequestLog(LogWriter(logPath, output), served.Metrics.RequestLogDropped, ownsOutput: logPath != "-") : null;
-            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort), RequestLog: requests, Tracing: Otlp()));
+            await using var app = RulesGateServer.Build(new ServerSettings(served, allowed, address, parse.GetValue(port), parse.GetValue(inFlight), parse.GetValue(queue), service, reload, Tls: certificate, ClientAuthorities: authorities, WatchFiles: TimeSpan.FromMilliseconds(300), GrpcPort: parse.GetValue(grpcPort), RequestLog: requests, Tracing: Otlp(), Errors: TextWriter.Synchronized(error)));
             await app.StartAsync(cancellation).ConfigureAwait(false);
             if (parse.GetValue(unapproved))
             {

@@ -11,11 +11,21 @@ namespace RulesGate.Server.Api;
 /// refusal (the rules, four eyes, a race: nothing was written) a 409, a journal that did not take the work a 503
 /// (for an order: the decision is not given, the order must not go), anything else a 500 that says so.
 /// </summary>
-internal sealed class ApiExceptionHandler : IExceptionHandler
+/// <param name="errors">Where an internal error is written for the operator (<see cref="ServerSettings.Errors"/>); null writes none.</param>
+internal sealed class ApiExceptionHandler(TextWriter? errors) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var (status, code, message) = Answer(exception, Judging(httpContext.Request.Path));
+        if (status == StatusCodes.Status500InternalServerError && errors is not null)
+        {
+            // A bug: the operator reads what and where, once, beside the answer that says only that it happened.
+            var where = new System.Diagnostics.StackTrace(exception).GetFrame(0)?.GetMethod() is { } method ? $" (at {method.DeclaringType?.FullName}.{method.Name})" : "";
+            var route = (httpContext.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? httpContext.Request.Path.Value;
+            var line = $"rulesgate serve: internal error answering {httpContext.Request.Method} {route}: {exception.GetType().Name}: {exception.Message}{where}";
+            await errors.WriteLineAsync(string.Concat(line.Select(c => char.IsControl(c) ? ' ' : c))).ConfigureAwait(false);     // one line, whatever a path or message holds
+        }
+
         await Http.Fail(httpContext, status, code, message).ConfigureAwait(false);
         return true;
     }
