@@ -71,6 +71,11 @@ public static class JournalBrowse
                 return said;
             }
 
+            if (Decision(e.Type, root) is { } decided)
+            {
+                return decided;
+            }
+
             var parts = new List<string>();
             void Add(string label, params string[] path)
             {
@@ -121,6 +126,40 @@ public static class JournalBrowse
         {
             return "(payload is not JSON)";
         }
+    }
+
+    /// <summary>
+    /// An order's decision as the desk reads it, verdict first: <c>MODIFY buy 100 MSFT → 25 · trend · intent demo-001 ·
+    /// fired EXP-001 · under capital-default@1#23b0bf937eca</c>; a governance decision with its action, the size it
+    /// leaves and why. Null for a payload of another shape (an older RulesGate), which the general line then says.
+    /// </summary>
+    private static string? Decision(string type, JsonElement root)
+    {
+        if (type is not (EventTypes.GateDecision or EventTypes.GovernanceDecision)
+            || !root.TryGetProperty("request", out var request) || request.ValueKind != JsonValueKind.Object || !request.TryGetProperty("intent", out var intent) || intent.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("decision", out var decision) || decision.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        static string Text(JsonElement parent, string name) => parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
+        static string Quantity(JsonElement parent, string name) =>
+            parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("#,0.########", System.Globalization.CultureInfo.InvariantCulture) : "?";
+        var symbol = intent.TryGetProperty("instrument", out var instrument) && instrument.ValueKind == JsonValueKind.Object ? Text(instrument, "symbol") : "";
+        var order = $"{Text(intent, "side")} {Quantity(intent, "qty")} {symbol}";
+        var who = $"{Text(intent, "strategy_id")} · intent {Text(intent, "intent_id")}";
+        if (type == EventTypes.GovernanceDecision)
+        {
+            var left = Quantity(decision, "qty");
+            return $"{Text(decision, "action")} {order}{(left == Quantity(intent, "qty") ? "" : $" → {left}")} · {who} · {Text(decision, "reason")}";
+        }
+
+        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == JsonValueKind.Object ? $" → {Quantity(to, "qty")}" : "";
+        var fired = decision.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array
+            ? string.Join(", ", violations.EnumerateArray().Where(violation => violation.ValueKind == JsonValueKind.Object).Select(violation => Text(violation, "rule_id")))
+            : "";
+        var tripped = decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.ValueKind == JsonValueKind.True;
+        return $"{Text(decision, "decision")} {order}{modified} · {who}{(fired.Length == 0 ? "" : $" · fired {fired}")}{(tripped ? " · tripped the kill switch" : "")}{(Text(root, "bundle") is { Length: > 0 } bundle ? $" · under {bundle}" : "")}";
     }
 
     /// <summary>The line of an event that has words of its own; null for the rest.</summary>

@@ -28,6 +28,12 @@ public sealed class JournalBrowseTests : IDisposable
     [InlineData(EventTypes.ShadowStopped, """{"candidate":"capital-default@2#abc","by":"ops","judged":10,"disagreed":3,"dropped":0}""",
         "capital-default@2#abc stopped by ops: 10 judged, 3 decided otherwise, 0 dropped")]
     [InlineData(EventTypes.JournalProjected, """{"hash":"00"}""", "bookkeeping: the hash of the projection documents this transaction set")]
+    [InlineData(EventTypes.GateDecision, """{"bundle":"capital-default@1#23b0","request":{"intent":{"intent_id":"d-1","strategy_id":"trend","instrument":{"symbol":"MSFT"},"side":"buy","qty":100}},"decision":{"decision":"MODIFY","violations":[{"rule_id":"EXP-001"}],"modified_intent":{"qty":25},"kill_switch_triggered":false}}""",
+        "MODIFY buy 100 MSFT → 25 · trend · intent d-1 · fired EXP-001 · under capital-default@1#23b0")]
+    [InlineData(EventTypes.GateDecision, """{"request":{"intent":{"intent_id":"d-2","strategy_id":"trend","instrument":{"symbol":"NVDA"},"side":"sell","qty":1500.5}},"decision":{"decision":"DENY","violations":[{"rule_id":"LOSS-002"}],"modified_intent":null,"kill_switch_triggered":true}}""",
+        "DENY sell 1,500.5 NVDA · trend · intent d-2 · fired LOSS-002 · tripped the kill switch")]
+    [InlineData(EventTypes.GovernanceDecision, """{"request":{"intent":{"intent_id":"g-1","strategy_id":"meanrev","instrument":{"symbol":"AAPL"},"side":"buy","qty":100}},"decision":{"action":"REDUCE","qty":50,"reason":"health_reduced"}}""",
+        "REDUCE buy 100 AAPL → 50 · meanrev · intent g-1 · health_reduced")]
     public void Summary_SaysWhatHappened_InWordsOfItsOwn(string type, string payload, string expected) =>
         Assert.Equal(expected, JournalBrowse.Summary(Event(type, payload)));
 
