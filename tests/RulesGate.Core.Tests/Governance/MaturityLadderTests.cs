@@ -49,7 +49,7 @@ public sealed class MaturityLadderTests
         var step = Ladder.Judge(At(level, drawdown: 0.5, lossStreak: 20));
 
         Assert.Equal((level, (string?)null), (step.To, step.Change));
-        Assert.Contains("Drawdown 0.5000", step.Reasons[0], StringComparison.Ordinal);
+        Assert.Contains("Drawdown 50%", step.Reasons[0], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -186,7 +186,7 @@ public sealed class WorkflowRuntimeTests : IDisposable
         Assert.Equal("L2_gated", Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"win_rate":0.3,"profit_factor":0.8,"loss_streak":10}"""), key: "streak").Moved).State);
         var paper = Assert.Single(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.11}"""), key: "drawdown").Moved);
         Assert.Equal(("L1_paper", "demotion"), (paper.State, paper.History[^1].Cause));
-        Assert.Matches(@"^maturity-default@1#[0-9a-f]{12}: Drawdown 0\.1100 is beyond 0\.1000: back to L1_paper\.$", paper.History[^1].Detail);
+        Assert.Matches(@"^maturity-default@2#[0-9a-f]{12}: Drawdown 11% is beyond 10%: back to L1_paper\.$", paper.History[^1].Detail);
         Assert.Empty(runtime.Evidence("s-1", "diary", Json("""{"trades":80,"drawdown":0.5}"""), key: "not-trades").Moved);    // only trades evidence is judged
         Assert.Empty(runtime.Evidence("s-1", "trades", Json("""{"trades":80,"drawdown":0.5}"""), key: "again").Moved);     // never raised by a demotion
     }
