@@ -133,9 +133,28 @@ public static class JournalBrowse
     /// fired EXP-001 · under capital-default@1#23b0bf937eca</c>; a governance decision with its action, the size it
     /// leaves and why. Null for a payload of another shape (an older RulesGate), which the general line then says.
     /// </summary>
-    private static string? Decision(string type, JsonElement root)
+    private static string? Decision(string type, JsonElement root) => Glance(type, root) is not { } glance ? null
+        : $"{glance.Verdict} {glance.Order}{(glance.Leaves is { } leaves ? $" → {leaves}" : "")} · {glance.Strategy} · intent {glance.Intent}"
+          + (glance.Fired.Count == 0 ? "" : $" · fired {string.Join(", ", glance.Fired)}") + (glance.Tripped ? " · tripped the kill switch" : "")
+          + (glance.Reason is { Length: > 0 } reason ? $" · {reason}" : "") + (glance.Bundle is { Length: > 0 } bundle ? $" · under {bundle}" : "");
+
+    /// <summary>A decision event's parts a reader takes in first (<see cref="DecisionGlance"/>); null for another event, or a payload of another shape.</summary>
+    public static DecisionGlance? Glance(JournalEvent e)
     {
-        if (type is not (EventTypes.GateDecision or EventTypes.GovernanceDecision)
+        try
+        {
+            using var payload = JsonDocument.Parse(e.Payload);
+            return Glance(e.Type, payload.RootElement);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static DecisionGlance? Glance(string type, JsonElement root)
+    {
+        if (type is not (EventTypes.GateDecision or EventTypes.GovernanceDecision) || root.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("request", out var request) || request.ValueKind != JsonValueKind.Object || !request.TryGetProperty("intent", out var intent) || intent.ValueKind != JsonValueKind.Object
             || !root.TryGetProperty("decision", out var decision) || decision.ValueKind != JsonValueKind.Object)
         {
@@ -147,19 +166,21 @@ public static class JournalBrowse
             parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("#,0.########", System.Globalization.CultureInfo.InvariantCulture) : "?";
         var symbol = intent.TryGetProperty("instrument", out var instrument) && instrument.ValueKind == JsonValueKind.Object ? Text(instrument, "symbol") : "";
         var order = $"{Text(intent, "side")} {Quantity(intent, "qty")} {symbol}";
-        var who = $"{Text(intent, "strategy_id")} · intent {Text(intent, "intent_id")}";
         if (type == EventTypes.GovernanceDecision)
         {
             var left = Quantity(decision, "qty");
-            return $"{Text(decision, "action")} {order}{(left == Quantity(intent, "qty") ? "" : $" → {left}")} · {who} · {Text(decision, "reason")}";
+            return new DecisionGlance(Text(decision, "action"), order, left == Quantity(intent, "qty") ? null : left, Text(intent, "strategy_id"), Text(intent, "intent_id"), [], false, Text(decision, "reason"), null);
         }
 
-        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == JsonValueKind.Object ? $" → {Quantity(to, "qty")}" : "";
         var fired = decision.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array
-            ? string.Join(", ", violations.EnumerateArray().Where(violation => violation.ValueKind == JsonValueKind.Object).Select(violation => Text(violation, "rule_id")))
-            : "";
-        var tripped = decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.ValueKind == JsonValueKind.True;
-        return $"{Text(decision, "decision")} {order}{modified} · {who}{(fired.Length == 0 ? "" : $" · fired {fired}")}{(tripped ? " · tripped the kill switch" : "")}{(Text(root, "bundle") is { Length: > 0 } bundle ? $" · under {bundle}" : "")}";
+            ? violations.EnumerateArray().Where(violation => violation.ValueKind == JsonValueKind.Object).Select(violation => Text(violation, "rule_id")).ToList()
+            : [];
+        return new DecisionGlance(
+            Text(decision, "decision"), order,
+            decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == JsonValueKind.Object ? Quantity(to, "qty") : null,
+            Text(intent, "strategy_id"), Text(intent, "intent_id"), fired,
+            decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.ValueKind == JsonValueKind.True,
+            null, Text(root, "bundle"));
     }
 
     /// <summary>The line of an event that has words of its own; null for the rest.</summary>
@@ -193,3 +214,13 @@ public static class JournalBrowse
         };
     }
 }
+
+/// <summary>An order's decision in the parts a reader takes in first, its numbers as the desk writes them.</summary>
+/// <param name="Verdict">The capital gate's verdict (ALLOW, MODIFY, DENY), or the governance gate's action.</param>
+/// <param name="Order">Side, quantity and symbol: <c>buy 100 MSFT</c>.</param>
+/// <param name="Leaves">The quantity the decision leaves when it is not the one asked for; null when it is.</param>
+/// <param name="Fired">The capital rules that fired, in order.</param>
+/// <param name="Tripped">Whether it tripped the kill switch.</param>
+/// <param name="Reason">A governance decision's reason; null for a capital one.</param>
+/// <param name="Bundle">The capital rule file that decided (<c>id@version#sha</c>); null for a governance decision.</param>
+public sealed record DecisionGlance(string Verdict, string Order, string? Leaves, string Strategy, string Intent, IReadOnlyList<string> Fired, bool Tripped, string? Reason, string? Bundle);

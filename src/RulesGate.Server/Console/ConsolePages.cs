@@ -405,7 +405,7 @@ public static class ConsolePages
                 """))}
             """);
         var body = Html.Of($"""
-            {(e.Type == GateJournal.DecisionType ? Headline(e.Payload) : Html.Empty)}
+            {(e.Type == GateJournal.DecisionType ? Headline(e) : Html.Empty)}
             <p>{e.Type} on <span class="mono">{e.Stream}</span> at {When(e.Time)}</p>
             <p class="mono small">hash {e.Hash}<br>prev {e.PrevHash}</p>
             {explain}
@@ -504,47 +504,47 @@ public static class ConsolePages
         </form>
         """);
 
-    /// <summary>A decision first, as the desk reads it: the verdict, the order (side, quantity, symbol, strategy, intent), the quantity a MODIFY leaves, the rules that fired, and a kill switch it tripped.</summary>
-    private static Html Headline(string payload)
+    /// <summary>
+    /// A decision first, as the desk reads it (<see cref="JournalBrowse.Glance"/>): the verdict, the order, the quantity
+    /// a MODIFY leaves, the strategy and intent, the rules that fired and a kill switch it tripped; then why, in the
+    /// desk's numbers, and what the gate measured against each limit.
+    /// </summary>
+    private static Html Headline(Core.Journal.JournalEvent e)
     {
-        try
-        {
-            return HeadlineOf(payload);
-        }
-        catch (Exception error) when (error is KeyNotFoundException or InvalidOperationException or FormatException or System.Text.Json.JsonException)
+        if (JournalBrowse.Glance(e) is not { } glance)
         {
             // A decision journaled in another shape (an older RulesGate): the page still shows it, rule by rule and in full.
             return Html.Of($"<p class=\"muted\">This decision's verdict line cannot be read from its payload; see it below.</p>");
         }
+
+        return Html.Of($"""
+            <p class="headline"><strong class="verdict {glance.Verdict.ToLowerInvariant()}">{glance.Verdict}</strong>
+              {glance.Order}{(glance.Leaves is { } leaves ? $" → {leaves}" : "")}
+              <span class="muted">· {glance.Strategy} · intent {glance.Intent}{(glance.Fired.Count == 0 ? "" : $" · fired {string.Join(", ", glance.Fired)}")}</span>
+              {(glance.Tripped ? Html.Of($"<strong class=\"alarm-text\">· tripped the kill switch</strong>") : Html.Empty)}</p>
+            {Why(e.Payload)}
+            """);
     }
 
-    private static Html HeadlineOf(string payload)
+    /// <summary>Each rule that fired in the desk's numbers (ratios as percentages, exposure as multiples; the message as recorded is its tooltip), and what the gate measured against each limit.</summary>
+    private static Html Why(string payload)
     {
         using var document = System.Text.Json.JsonDocument.Parse(payload);
-        var root = document.RootElement;
-        var (intent, decision) = (root.GetProperty("request").GetProperty("intent"), root.GetProperty("decision"));
-        var verdict = decision.GetProperty("decision").GetString() ?? "";
-        var modified = decision.TryGetProperty("modified_intent", out var to) && to.ValueKind == System.Text.Json.JsonValueKind.Object ? $" → {Quantity(to.GetProperty("qty").GetDouble())}" : "";
-        var violations = decision.GetProperty("violations").EnumerateArray().ToList();
-        var fired = string.Join(", ", violations.Select(violation => violation.GetProperty("rule_id").GetString()));
-        var tripped = decision.TryGetProperty("kill_switch_triggered", out var trip) && trip.GetBoolean();
-        // Each rule that fired, in the desk's numbers (ratios as percentages, exposure as multiples); the message as recorded is its tooltip.
+        var decision = document.RootElement.GetProperty("decision");
+        static string Field(System.Text.Json.JsonElement item, string name) => item.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() ?? "" : "";
+        var violations = decision.TryGetProperty("violations", out var fired) && fired.ValueKind == System.Text.Json.JsonValueKind.Array ? fired.EnumerateArray().Where(item => item.ValueKind == System.Text.Json.JsonValueKind.Object).ToList() : [];
         var why = violations.Select(violation => Html.Of($"""
-            <li title="{violation.GetProperty("message").GetString()}"><strong>{violation.GetProperty("rule_id").GetString()}</strong> <span class="muted">{violation.GetProperty("severity").GetString()}</span>
+            <li title="{Field(violation, "message")}"><strong>{Field(violation, "rule_id")}</strong> <span class="muted">{Field(violation, "severity")}</span>
               {Measures(violation, "computed")}{(Measures(violation, "inputs") is { Length: > 0 } limits ? $" against {limits}" : "")}</li>
             """));
-        var measures = decision.TryGetProperty("evidence", out var measured) && measured.ValueKind == System.Text.Json.JsonValueKind.Array ? measured.EnumerateArray().ToList() : [];
-        var evidence = measures.Count == 0 ? Html.Empty : Html.Of($"""
-            <details class="measured"><summary>What the gate measured</summary>
-            {Table(["measure", "value", "limit"], measures.Select(item => (Metric: item.GetProperty("metric").GetString() ?? "", Item: item)).Select(m => Html.Of($"<tr><td>{Label(m.Metric)}</td><td class=\"number\">{Measure(m.Metric, m.Item.GetProperty("value"))}</td><td class=\"number\">{Measure(m.Metric, m.Item.GetProperty("limit"))}</td></tr>")), "")}</details>
-            """);
+        var measures = decision.TryGetProperty("evidence", out var measured) && measured.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? measured.EnumerateArray().Where(item => item.ValueKind == System.Text.Json.JsonValueKind.Object).ToList()
+            : [];
+        var rows = measures.Select(item => (Metric: Field(item, "metric"), Item: item)).Select(m => Html.Of(
+            $"<tr><td>{Label(m.Metric)}</td><td class=\"number\">{Measure(m.Metric, m.Item, "value")}</td><td class=\"number\">{Measure(m.Metric, m.Item, "limit")}</td></tr>"));
         return Html.Of($"""
-            <p class="headline"><strong class="verdict {verdict.ToLowerInvariant()}">{verdict}</strong>
-              {intent.GetProperty("side").GetString()} {Quantity(intent.GetProperty("qty").GetDouble())} {intent.GetProperty("instrument").GetProperty("symbol").GetString()}{modified}
-              <span class="muted">· {intent.GetProperty("strategy_id").GetString()} · intent {intent.GetProperty("intent_id").GetString()}{(fired.Length == 0 ? "" : $" · fired {fired}")}</span>
-              {(tripped ? Html.Of($"<strong class=\"alarm-text\">· tripped the kill switch</strong>") : Html.Empty)}</p>
             {(violations.Count == 0 ? Html.Empty : Html.Of($"<ul class=\"why\">{why}</ul>"))}
-            {evidence}
+            {(measures.Count == 0 ? Html.Empty : Html.Of($"<details class=\"measured\"><summary>What the gate measured</summary>{Table(["measure", "value", "limit"], rows, "")}</details>"))}
             """);
     }
 
@@ -562,6 +562,9 @@ public static class ConsolePages
     /// A number as the desk reads it, by what its name says it is: a ratio of equity (<c>_pct</c>, drawdown, daily
     /// return) as a percentage, an exposure (<c>_x</c>) as a multiple, a quantity as traded, a count whole.
     /// </summary>
+    private static string Measure(string name, System.Text.Json.JsonElement item, string field) =>
+        item.TryGetProperty(field, out var value) ? Measure(name, value) : "—";
+
     private static string Measure(string name, System.Text.Json.JsonElement value) => value.ValueKind switch
     {
         System.Text.Json.JsonValueKind.Number => Measure(name, value.GetDouble()),
