@@ -38,6 +38,17 @@ public sealed class JournalBrowseTests : IDisposable
         Assert.Equal(expected, JournalBrowse.Summary(Event(type, payload)));
 
     [Fact]
+    public void ADecisionOfAnotherShape_HasNoGlance_AndItsLineSaysWhatItHas()
+    {
+        var older = Event(EventTypes.GateDecision, """{"decision":{"decision":"ALLOW"},"intent_id":"i-1"}""");
+
+        Assert.Null(JournalBrowse.Glance(older));
+        Assert.Equal("ALLOW", JournalBrowse.Summary(older));
+        Assert.Null(JournalBrowse.Glance(Event(EventTypes.GateDecision, "not json")));
+        Assert.Null(JournalBrowse.Glance(Event(EventTypes.WorkflowNotice, """{"request":{"intent":{}},"decision":{}}""")));
+    }
+
+    [Fact]
     public void AQuery_WithoutBookkeeping_LeavesOutTheJournalsOwnRows_AndNothingElse()
     {
         byte[] kept = [1, 2, 3];
