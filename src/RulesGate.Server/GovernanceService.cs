@@ -462,8 +462,13 @@ public sealed class GovernanceService
     /// <summary>Every governance change the journal holds, oldest first (<see cref="GovernanceDocuments.ChangelogOf"/>), read beside the writer.</summary>
     public Task<ChangelogModel> Changelog() => Reading(store => GovernanceDocuments.ChangelogOf(store, digest));
 
-    /// <summary>What happened to <paramref name="strategy"/> since <paramref name="since"/>: its orders per day and the changes about it, read beside the writer.</summary>
-    public Task<StrategyTimeline> Timeline(string strategy, DateTimeOffset since) => Reading(store => StrategyTimeline.Of(store, strategy, since, digest));
+    /// <summary>What happened to <paramref name="strategy"/> in the last <paramref name="days"/> UTC days: its orders per day and the changes about it, read beside the writer.</summary>
+    /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>
+    public async Task<StrategyTimeline> Timeline(string strategy, int days)
+    {
+        await Strategies(strategy).ConfigureAwait(false);     // a strategy the journal knows, or a 404 naming those it does
+        return await Reading(store => StrategyTimeline.Of(store, strategy, StrategyTimeline.Start(Now, days), digest)).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// A read of the whole journal: on a connection of its own beside the writer when the host opens one, so that no

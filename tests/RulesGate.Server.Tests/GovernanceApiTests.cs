@@ -76,6 +76,28 @@ public sealed class GovernanceApiTests : IDisposable
     }
 
     [Fact]
+    public async Task Timeline_OverHttp_SaysAStrategysOrdersPerDay_AndWhatChanged_AsTheConsoleDoes()
+    {
+        await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
+        await server.Post("/v1/outcomes", $$"""{"outcomes": {{Lines("governance", "outcomes-week1.jsonl")}}}""", server.AutomationToken);
+
+        var response = await server.Get("/v1/governance/trend/timeline?days=7", server.ReaderToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var timeline = await Json(response);
+        Assert.Equal("trend", timeline.GetProperty("strategy").GetString());
+        var day = Assert.Single(timeline.GetProperty("days").EnumerateArray());
+        Assert.Equal(1, day.GetProperty("decisions").GetInt32());
+        Assert.Equal(1, day.GetProperty("verdicts").GetProperty("MODIFY").GetInt32());
+        Assert.Contains(timeline.GetProperty("changes").EnumerateArray(), change => change.GetProperty("what").GetString() == "maturity-ladder moved");
+
+        var (tooMany, unknown) = (await server.Get("/v1/governance/trend/timeline?days=400", server.ReaderToken), await server.Get("/v1/governance/nobody/timeline", server.ReaderToken));
+        Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        Assert.Contains("days: '400' is not a number of days; write one from 1 to 366.", await tooMany.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Fact]
     public async Task Vote_FourEyes_TheRequesterMayNotApprove_AndTheActorIsTheCaller()
     {
         var id = await StartReview();

@@ -102,19 +102,67 @@ public static class ReportJson
         writer.WriteStartArray("changes"u8);
         foreach (var change in changelog.Changes)
         {
-            writer.WriteStartObject();
-            writer.WriteString("at"u8, change.At);
-            writer.WriteString("what"u8, change.What);
-            writer.WriteString("subject"u8, change.Subject);
-            writer.WriteString("change"u8, change.Change);
-            writer.WriteString("actor"u8, change.Actor);
-            writer.WriteString("why"u8, change.Why);
-            writer.WriteEndObject();
+            Change(writer, change);
         }
 
         writer.WriteEndArray();
         writer.WriteEndObject();
     }, pretty: false);
+
+    /// <summary>
+    /// A strategy's timeline: <c>{strategy, since, days: [{day, decisions, verdicts: {…}, actions: {…}, trips}], changes:
+    /// [{at, what, subject, change, actor, why}]}</c>, the days newest first, the changes oldest first.
+    /// </summary>
+    public static string Timeline(StrategyTimeline timeline) => JsonText.Write(writer =>
+    {
+        writer.WriteStartObject();
+        writer.WriteString("strategy"u8, timeline.Strategy);
+        writer.WriteString("since"u8, JsonText.Timestamp(timeline.Since));
+        writer.WriteStartArray("days"u8);
+        foreach (var day in timeline.Days)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("day"u8, day.Day);
+            writer.WriteNumber("decisions"u8, day.Decisions);
+            Counts(writer, "verdicts"u8, day.Verdicts);
+            Counts(writer, "actions"u8, day.Actions);
+            writer.WriteNumber("trips"u8, day.Trips);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+        writer.WriteStartArray("changes"u8);
+        foreach (var change in timeline.Changes)
+        {
+            Change(writer, change);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+    }, pretty: false);
+
+    private static void Counts(Utf8JsonWriter writer, ReadOnlySpan<byte> name, IReadOnlyList<KeyValuePair<string, int>> counts)
+    {
+        writer.WriteStartObject(name);
+        foreach (var (key, count) in counts)
+        {
+            writer.WriteNumber(key, count);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void Change(Utf8JsonWriter writer, ChangeRow change)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("at"u8, change.At);
+        writer.WriteString("what"u8, change.What);
+        writer.WriteString("subject"u8, change.Subject);
+        writer.WriteString("change"u8, change.Change);
+        writer.WriteString("actor"u8, change.Actor);
+        writer.WriteString("why"u8, change.Why);
+        writer.WriteEndObject();
+    }
 
     /// <summary><c>replay</c>: <c>{verified, problem, replayed, mismatches: [{seq, intent_id, recorded, replayed}]}</c>; nothing is replayed from a journal that does not verify.</summary>
     public static string Replay(string? problem, ReplayReport? report) => JsonText.Write(writer =>

@@ -15,6 +15,19 @@ public sealed record TimelineDay(string Day, int Decisions, IReadOnlyList<KeyVal
 /// </summary>
 public sealed record StrategyTimeline(string Strategy, DateTimeOffset Since, IReadOnlyList<TimelineDay> Days, IReadOnlyList<ChangeRow> Changes)
 {
+    /// <summary>How many days a timeline shows unless asked.</summary>
+    public const int DefaultDays = 30;
+
+    /// <summary>A number of days as asked (<c>?days=7</c>): from 1 to 366; <see cref="DefaultDays"/> when not asked.</summary>
+    /// <exception cref="FormatException">It is not such a number; says what to write.</exception>
+    public static int DaysOf(string? asked) =>
+        string.IsNullOrEmpty(asked) ? DefaultDays
+        : int.TryParse(asked, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) && days is >= 1 and <= 366 ? days
+        : throw new FormatException($"days: '{asked}' is not a number of days; write one from 1 to 366.");
+
+    /// <summary>The start of the last <paramref name="days"/> UTC days up to <paramref name="now"/>: today and the days before it.</summary>
+    public static DateTimeOffset Start(DateTimeOffset now, int days) => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1 - days);
+
     /// <param name="digest">The journal's decisions digested so far (<see cref="DecisionDigest"/>), caught up here; a fresh one reads them all.</param>
     public static StrategyTimeline Of(JournalStore store, string strategy, DateTimeOffset since, DecisionDigest? digest = null)
     {

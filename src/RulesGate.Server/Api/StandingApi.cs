@@ -20,8 +20,13 @@ internal static class StandingApi
         app.MapGet("/v1/governance", Strategies).Require(role: null, "Reading");
         app.MapGet("/v1/governance/{strategy}", Strategy).Require(role: null, "Reading");
         app.MapGet("/v1/standing/{kind}/{subject}", Standing).Require(role: null, "Reading");
+        app.MapGet("/v1/governance/{strategy}/timeline", Timeline).Require(role: null, "Reading");
         app.MapGet("/v1/changelog", Changelog).Require(role: null, "Reading");
     }
+
+    /// <summary>What happened to a strategy in the last <c>?days=N</c> UTC days (30 unless asked, at most 366), as the console's strategy page shows it.</summary>
+    private static async Task<IResult> Timeline(string strategy, HttpContext context, GovernanceService service) =>
+        Http.Json(Core.Reports.ReportJson.Timeline(await service.Timeline(Identities.Id(strategy, "strategy"), Core.Reports.StrategyTimeline.DaysOf(context.Request.Query["days"])).ConfigureAwait(false)));
 
     /// <summary>Every governance change, oldest first, as <c>rulesgate changelog --json</c> writes it.</summary>
     private static async Task<IResult> Changelog(GovernanceService service) =>

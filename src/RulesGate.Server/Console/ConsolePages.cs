@@ -5,6 +5,7 @@ using RulesGate.Core;
 using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Promotion;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Serialization;
 using RulesGate.Core.Workflows;
 
@@ -133,7 +134,7 @@ public static class ConsolePages
         app.MapGet($"{Prefix}/journal", (HttpContext context) => Signed(context, sessions, session => Journal(context, service, session)));
         app.MapGet($"{Prefix}/journal/{{seq:long}}", (HttpContext context, long seq) => Signed(context, sessions, session => Event(context, service, session, seq)));
         app.MapGet($"{Prefix}/governance", (HttpContext context) => Signed(context, sessions, session => Governance(context, service, session)));
-        app.MapGet($"{Prefix}/strategies/{{strategy}}", (HttpContext context, string strategy) => Signed(context, sessions, session => Strategy(context, service, session, strategy, time.GetUtcNow())));
+        app.MapGet($"{Prefix}/strategies/{{strategy}}", (HttpContext context, string strategy) => Signed(context, sessions, session => Strategy(context, service, session, strategy)));
         app.MapGet($"{Prefix}/changelog", (HttpContext context) => Signed(context, sessions, session => ChangelogPage(context, service, session)));
     }
 
@@ -443,22 +444,16 @@ public static class ConsolePages
     /// One strategy: where it stands on every ladder and why it is not further up, then everything that happened to it
     /// in the last <c>days</c> (30 unless asked, at most 366): its orders per day, and each change about it with who and why.
     /// </summary>
-    private static async Task Strategy(HttpContext context, GovernanceService service, ConsoleSession session, string strategy, DateTimeOffset now)
+    private static async Task Strategy(HttpContext context, GovernanceService service, ConsoleSession session, string strategy)
     {
-        var days = 30;
+        var days = StrategyTimeline.DefaultDays;
         Html body;
         try
         {
-            if (context.Request.Query["days"] is { Count: > 0 } given)
-            {
-                days = int.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var asked) && asked is >= 1 and <= 366
-                    ? asked
-                    : throw new FormatException($"days: '{given}' is not a number of days; write one from 1 to 366.");
-            }
-
+            days = StrategyTimeline.DaysOf(context.Request.Query["days"]);
             strategy = Identities.Id(strategy, "strategy");
             var report = (await service.Strategies(strategy).ConfigureAwait(false))[0];
-            var timeline = await service.Timeline(strategy, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1 - days)).ConfigureAwait(false);     // today and the days before it
+            var timeline = await service.Timeline(strategy, days).ConfigureAwait(false);
             var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
             static string Counts(IReadOnlyList<KeyValuePair<string, int>> counts) => string.Join(" · ", counts.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {pair.Value}")));
             var orders = timeline.Days.Select(day => Html.Of($"<tr><td class=\"day\">{day.Day}</td><td class=\"number\">{day.Decisions}</td><td>{Counts(day.Verdicts)}</td><td>{(day.Actions.Count == 0 ? "—" : Counts(day.Actions))}</td><td>{(day.Trips == 0 ? "" : Html.Of($"<strong class=\"alarm-text\">tripped {day.Trips}×</strong>"))}</td></tr>"));
