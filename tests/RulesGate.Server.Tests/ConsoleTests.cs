@@ -110,35 +110,32 @@ public sealed class ConsoleTests(Chromium chromium) : IAsyncLifetime
         Assert.Equal("review", await State(id));
     }
 
-    /// <summary>The words of table cells that the browser wrapped inside: split at spaces, hyphens, colons and dots, and found on two lines. Identifiers (<c>.mono</c>) may break anywhere.</summary>
+    /// <summary>The words of the page's text that the browser wrapped inside: split at spaces, hyphens, colons and dots, and found on two lines. Identifiers (<c>.mono</c>, code) may break anywhere.</summary>
     private Task<string[]> WordsWrappedInside() => page.EvaluateAsync<string[]>("""
         () => {
           const wrapped = [];
-          for (const cell of document.querySelectorAll("th, td")) {
-            if (cell.matches(".mono") || cell.closest(".mono")) continue;
-            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              if (node.parentElement.closest(".mono, code")) continue;
-              const words = /[^\s\-:.·@#]+/g;
-              let word;
-              while ((word = words.exec(node.textContent))) {
-                const range = document.createRange();
-                range.setStart(node, word.index);
-                range.setEnd(node, word.index + word[0].length);
-                if (new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1) wrapped.push(word[0]);
-              }
+          const walker = document.createTreeWalker(document.querySelector("main"), NodeFilter.SHOW_TEXT);
+          for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (node.parentElement.closest(".mono, code, pre, svg, option, select")) continue;
+            const words = /[^\s\-:.·@#]+/g;
+            let word;
+            while ((word = words.exec(node.textContent))) {
+              const range = document.createRange();
+              range.setStart(node, word.index);
+              range.setEnd(node, word.index + word[0].length);
+              if (new Set([...range.getClientRects()].map(rect => Math.round(rect.top))).size > 1) wrapped.push(word[0]);
             }
           }
           return wrapped;
         }
         """);
 
-    private static readonly string[] Pages = ["/console/approvals", "/console/workflows", "/console/workflows/config-patch-approval:proposal-12", "/console/journal", "/console/ledger", "/console/changelog", "/console/strategies/trend"];
+    private static readonly string[] Pages = ["/console", "/console/approvals", "/console/workflows", "/console/workflows/config-patch-approval:proposal-12", "/console/journal", "/console/ledger", "/console/changelog", "/console/strategies/trend", "/console/journal/1", "/console/governance", "/console/killswitch"];
 
     [Theory]
     [InlineData(1280)]
     [InlineData(1024)]
-    public async Task Tables_WrapBetweenWords_NeverInsideOne(int width)
+    public async Task Text_WrapsBetweenWords_NeverInsideOne(int width)
     {
         await StartReview("proposal-12");
         await server.Post("/v1/decisions", RunningServer.Sample("request-oversized-buy.json"), server.TraderToken);
