@@ -9,9 +9,10 @@ using RulesGate.Core.Serialization;
 namespace RulesGate.Server.Console;
 
 /// <summary>
-/// The console: server-rendered pages for the people who govern — approvals, workflows with their diagrams, the
-/// ledger with its blockers, the journal with a decision explained rule by rule, the kill switch, governance per
-/// strategy and live decision rates. Signing in takes a bearer token once; the session is an HttpOnly, SameSite=Strict
+/// The console: server-rendered pages for the people who govern, in the desk's words and numbers — approvals, workflow
+/// instances with their votes, timers and diagrams (ConsolePages.Workflows), the journal with a decision verdict first
+/// and then rule by rule (ConsolePages.Journal), the ledger with its blockers as sentences, each strategy's standing and
+/// timeline, the changelog (ConsolePages.Governance), the kill switch and live decision rates (here). Signing in takes a bearer token once; the session is an HttpOnly, SameSite=Strict
 /// cookie, every form carries the session's form token, and every page is sent with a strict Content-Security-Policy
 /// (no inline script or style: the two files this program serves are the only ones).
 /// </summary>
