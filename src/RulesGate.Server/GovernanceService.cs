@@ -467,7 +467,8 @@ public sealed class GovernanceService
     public async Task<StrategyTimeline> Timeline(string strategy, int days)
     {
         await Strategies(strategy).ConfigureAwait(false);     // a strategy the journal knows, or a 404 naming those it does
-        return await Reading(store => StrategyTimeline.Of(store, strategy, StrategyTimeline.Start(Now, days), digest)).ConfigureAwait(false);
+        var now = Now;
+        return await Reading(store => StrategyTimeline.Of(store, strategy, StrategyTimeline.Start(now, days), now, digest)).ConfigureAwait(false);
     }
 
     /// <summary>

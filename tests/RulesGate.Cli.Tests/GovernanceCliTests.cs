@@ -109,6 +109,27 @@ public sealed class GovernanceCliTests : IDisposable
     }
 
     [Fact]
+    public void Timeline_SaysWhatChangedForAStrategy_AsTheConsoleAndTheApiDo()
+    {
+        CliTests.Run("outcomes", "ingest", $"{Samples}outcomes-week1.jsonl", "--journal", Journal);
+
+        var (code, text, error) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--days", "2");
+        var (_, json, _) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--json");
+        var (before, earlier, _) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--now", "2020-01-01T00:00:00Z");
+        var (bad, _, why) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--days", "367");
+
+        Assert.True(code == 0, error);
+        Assert.Contains("  orders    none\n", text, StringComparison.Ordinal);      // outcomes are not orders
+        Assert.Contains("maturity-ladder moved  L0_shadow → L1_paper  by trades evidence: gate promote passed under maturity-default@2#", text, StringComparison.Ordinal);
+        using var timeline = JsonDocument.Parse(json);
+        Assert.Equal("maturity-ladder moved", Assert.Single(timeline.RootElement.GetProperty("changes").EnumerateArray()).GetProperty("what").GetString());
+        Assert.Equal(0, before);
+        Assert.Contains("  changes   none", earlier, StringComparison.Ordinal);     // everything happened after the window
+        Assert.Equal(2, bad);
+        Assert.Contains("days: '367' is not a number of days; write one from 1 to 366.", why, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Outcomes_ThatLeaveALadderWhereItIs_SayWhy_AsDoesWorkflowShow()
     {
         // Ten trades: short of the file's 50, so the new ladder stays in L0_shadow, and says so in the file's words.

@@ -4,6 +4,7 @@ using RulesGate.Core.Application;
 using RulesGate.Core.Gate;
 using RulesGate.Core.Governance;
 using RulesGate.Core.Orders;
+using RulesGate.Core.Reports;
 using RulesGate.Core.Rules;
 using RulesGate.Core.Serialization;
 using RulesGate.Storage.Sqlite;
@@ -92,7 +93,42 @@ internal static class GovernanceCommands
             output.WriteLine($"  canary    {(report.CanaryPaused.Count > 0 ? $"paused by {string.Join(", ", report.CanaryPaused)}" : "clear")}");
             return ExitCodes.Ok;
         });
-        return new Command("governance", "The governance gate: should this strategy trade at all, and at what size.") { Policy, Maturity, eval, show };
+        var timelineStrategy = new Option<string>("--strategy") { Description = "The strategy.", Required = true };
+        var timelineJournal = JournalCommand.JournalOption();
+        var days = new Option<string?>("--days") { Description = "How many UTC days, today included: 1 to 366 (default 30)." };
+        var until = new Option<string?>("--now") { Description = "The time the days end at, such as 2026-12-06T18:00:00Z (default: the clock)." };
+        var timelineJson = new Option<bool>("--json") { Description = "One JSON object (as GET /v1/governance/{strategy}/timeline) instead of text." };
+        var timeline = new Command("timeline", "What happened to a strategy in its last days: its orders per UTC day (the capital gate's verdicts, the governance gate's actions, kill switch trips) and every change about it with who and why, as the console's strategy page shows them.")
+            { timelineStrategy, timelineJournal, days, until, timelineJson };
+        timeline.SetAction(parse =>
+        {
+            var (name, span) = (RulesGate.Core.Identities.Id(parse.GetValue(timelineStrategy), "strategy"), StrategyTimeline.DaysOf(parse.GetValue(days)));
+            var at = parse.GetValue(until) is { } text ? CliOptions.Utc(text, "--now") : TimeProvider.System.GetUtcNow();
+            using var store = JournalCommand.ReadOnly(parse.GetValue(timelineJournal)!);
+            var found = StrategyTimeline.Of(store, name, StrategyTimeline.Start(at, span), at);
+            if (parse.GetValue(timelineJson))
+            {
+                output.WriteLine(ReportJson.Timeline(found));
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"strategy {found.Strategy}, the {span} UTC days from {found.Since:yyyy-MM-dd}"));
+            output.WriteLine(found.Days.Count == 0 ? "  orders    none" : "  orders    day         orders  capital gate / governance / kill switch");
+            foreach (var day in found.Days)
+            {
+                static string Counts(IReadOnlyList<KeyValuePair<string, int>> counts) => string.Join(" ", counts.Select(pair => string.Create(CultureInfo.InvariantCulture, $"{pair.Key} {pair.Value}")));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"            {day.Day}  {day.Decisions,6}  {Counts(day.Verdicts)}{(day.Actions.Count == 0 ? "" : $" / {Counts(day.Actions)}")}{(day.Trips == 0 ? "" : $" / tripped {day.Trips}")}"));
+            }
+
+            output.WriteLine(found.Changes.Count == 0 ? "  changes   none" : "  changes");
+            foreach (var change in found.Changes)
+            {
+                output.WriteLine($"    {change.At[..19]}Z  {change.What}  {change.Change}  by {(change.Actor.Length == 0 ? "-" : change.Actor)}{(change.Why.Length == 0 ? "" : $": {change.Why}")}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return new Command("governance", "The governance gate: should this strategy trade at all, and at what size.") { Policy, Maturity, eval, show, timeline };
     }
 
     public static Command Outcomes(TextWriter output, TextWriter error)

@@ -50,14 +50,14 @@ public sealed class DecisionDigest
         }
     }
 
-    /// <summary>A strategy's orders on each UTC day from <paramref name="from"/>'s day on, newest first.</summary>
-    public IReadOnlyList<TimelineDay> Days(string strategy, DateTimeOffset from)
+    /// <summary>A strategy's orders on each UTC day from <paramref name="from"/>'s day to <paramref name="to"/>'s, both included, newest first.</summary>
+    public IReadOnlyList<TimelineDay> Days(string strategy, DateTimeOffset from, DateTimeOffset to)
     {
-        var first = Day(from);
+        var (first, last) = (Day(from), Day(to));
         lock (gate)
         {
             return days.TryGetValue(strategy, out var known)
-                ? [.. known.Where(pair => string.CompareOrdinal(pair.Key, first) >= 0).Reverse()
+                ? [.. known.Where(pair => string.CompareOrdinal(pair.Key, first) >= 0 && string.CompareOrdinal(pair.Key, last) <= 0).Reverse()
                     .Select(pair => new TimelineDay(pair.Key, pair.Value.Decisions, [.. pair.Value.Verdicts], [.. pair.Value.Actions], pair.Value.Trips))]
                 : [];
         }

@@ -110,7 +110,7 @@ public static class ReportJson
     }, pretty: false);
 
     /// <summary>
-    /// A strategy's timeline: <c>{strategy, since, days: [{day, decisions, verdicts: {…}, actions: {…}, trips}], changes:
+    /// A strategy's timeline: <c>{strategy, since, until, days: [{day, decisions, verdicts: {…}, actions: {…}, trips}], changes:
     /// [{at, what, subject, change, actor, why}]}</c>, the days newest first, the changes oldest first.
     /// </summary>
     public static string Timeline(StrategyTimeline timeline) => JsonText.Write(writer =>
@@ -118,6 +118,7 @@ public static class ReportJson
         writer.WriteStartObject();
         writer.WriteString("strategy"u8, timeline.Strategy);
         writer.WriteString("since"u8, JsonText.Timestamp(timeline.Since));
+        writer.WriteString("until"u8, JsonText.Timestamp(timeline.Until));
         writer.WriteStartArray("days"u8);
         foreach (var day in timeline.Days)
         {

@@ -9,11 +9,11 @@ namespace RulesGate.Core.Reports;
 public sealed record TimelineDay(string Day, int Decisions, IReadOnlyList<KeyValuePair<string, int>> Verdicts, IReadOnlyList<KeyValuePair<string, int>> Actions, int Trips);
 
 /// <summary>
-/// Everything that happened to one strategy since a time: its orders summarized per UTC day (from that time's day on),
-/// newest first, and every change the changelog holds about it since that time (its ladders' moves with their evidence
+/// Everything that happened to one strategy between two times: its orders summarized per UTC day (from the first time's
+/// day to the second's), newest first, and every change the changelog holds about it between them (its ladders' moves with their evidence
 /// and votes, its ledger record and overrides, config patches whose target it heads: <c>trend.max_qty</c>), oldest first.
 /// </summary>
-public sealed record StrategyTimeline(string Strategy, DateTimeOffset Since, IReadOnlyList<TimelineDay> Days, IReadOnlyList<ChangeRow> Changes)
+public sealed record StrategyTimeline(string Strategy, DateTimeOffset Since, DateTimeOffset Until, IReadOnlyList<TimelineDay> Days, IReadOnlyList<ChangeRow> Changes)
 {
     /// <summary>How many days a timeline shows unless asked.</summary>
     public const int DefaultDays = 30;
@@ -29,12 +29,13 @@ public sealed record StrategyTimeline(string Strategy, DateTimeOffset Since, IRe
     public static DateTimeOffset Start(DateTimeOffset now, int days) => new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero).AddDays(1 - days);
 
     /// <param name="digest">The journal's decisions digested so far (<see cref="DecisionDigest"/>), caught up here; a fresh one reads them all.</param>
-    public static StrategyTimeline Of(JournalStore store, string strategy, DateTimeOffset since, DecisionDigest? digest = null)
+    /// <param name="until">The window's end, included: the changes up to it, and the orders of its day and those before.</param>
+    public static StrategyTimeline Of(JournalStore store, string strategy, DateTimeOffset since, DateTimeOffset until, DecisionDigest? digest = null)
     {
         digest = (digest ?? new DecisionDigest()).CatchUp(store);
         var changes = Changelog.Rows(store, digest).Select(pair => pair.Row)
-            .Where(row => (row.Subject == strategy || row.Subject.StartsWith(strategy + ".", StringComparison.Ordinal)) && JsonFields.Timestamp(row.At, row.Subject) >= since)
+            .Where(row => (row.Subject == strategy || row.Subject.StartsWith(strategy + ".", StringComparison.Ordinal)) && JsonFields.Timestamp(row.At, row.Subject) is var at && at >= since && at <= until)
             .ToList();
-        return new StrategyTimeline(strategy, since, digest.Days(strategy, since), changes);
+        return new StrategyTimeline(strategy, since, until, digest.Days(strategy, since, until), changes);
     }
 }

@@ -36,7 +36,7 @@ public sealed class StrategyTimelineTests : IDisposable
         clock.Advance(TimeSpan.FromDays(1));
         Decided("trend", "DENY", tripped: true);
 
-        var timeline = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-30));
+        var timeline = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-30), clock.GetUtcNow());
 
         Assert.Equal(["2026-12-02", "2026-12-01"], timeline.Days.Select(day => day.Day));
         var (later, earlier) = (timeline.Days[0], timeline.Days[1]);
@@ -56,8 +56,8 @@ public sealed class StrategyTimelineTests : IDisposable
         clock.Advance(TimeSpan.FromDays(40));
         Decided("trend", "MODIFY");
 
-        var recent = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-30));
-        var all = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-60));
+        var recent = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-30), clock.GetUtcNow());
+        var all = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-60), clock.GetUtcNow());
 
         Assert.Equal(["2027-01-10"], recent.Days.Select(day => day.Day));
         Assert.Empty(recent.Changes);
@@ -72,7 +72,7 @@ public sealed class StrategyTimelineTests : IDisposable
         journal.Store.Append([new JournalEntry("gate", GateJournal.DecisionType, """{"decision": "ALLOW"}""")]);
         Decided("trend", "ALLOW");
 
-        var timeline = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-1));
+        var timeline = StrategyTimeline.Of(journal.Store, "trend", clock.GetUtcNow().AddDays(-1), clock.GetUtcNow());
 
         Assert.Equal(1, Assert.Single(timeline.Days).Decisions);
     }
@@ -89,10 +89,10 @@ public sealed class StrategyTimelineTests : IDisposable
         var caughtUp = digest.CatchUp(journal.Store);
         var fresh = new DecisionDigest().CatchUp(journal.Store);
 
-        var day = Assert.Single(caughtUp.Days("trend", clock.GetUtcNow()));
+        var day = Assert.Single(caughtUp.Days("trend", clock.GetUtcNow(), clock.GetUtcNow()));
         Assert.Equal(3, day.Decisions);
         Assert.Equal([new("ALLOW", 2), new("DENY", 1)], day.Verdicts);
-        Assert.Equal(fresh.Days("trend", clock.GetUtcNow()).Single().Verdicts, day.Verdicts);
+        Assert.Equal(fresh.Days("trend", clock.GetUtcNow(), clock.GetUtcNow()).Single().Verdicts, day.Verdicts);
         Assert.Equal(["capital@2#abc"], caughtUp.FirstDecisions.Select(first => first.Bundle));
         Assert.Equal(fresh.FirstDecisions, caughtUp.FirstDecisions);
     }
