@@ -200,7 +200,7 @@ public static partial class ConsolePages
             <p>{state.Cause}{(state.Since is { } since ? Html.Of($" (since {When(since)})") : Html.Empty)}</p>
             {reset}
             <h2>Trips and resets</h2>
-            {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{When(e.Time)}</td><td>{e.Type}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
+            {Table(["seq", "time", "what", "who and why"], history.Select(e => Html.Of($"<tr><td><a href=\"{Prefix}/journal/{e.Seq}\">{e.Seq}</a></td><td>{When(e.Time)}</td><td>{(e.Type == GateJournal.TrippedType ? "tripped" : "reset")}</td><td>{JournalBrowse.Summary(e)}</td></tr>")), "No trip or reset is recorded.")}
             """);
         await Send(context, Page("Kill switch", session, body)).ConfigureAwait(false);
     }
