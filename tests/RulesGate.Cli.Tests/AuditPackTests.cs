@@ -66,6 +66,10 @@ public sealed class AuditPackTests : IDisposable
         var bundleHash = decisions[0].GetProperty("payload").GetProperty("bundle_hash").GetString()!;
         var rules = Assert.Single(Directory.GetFiles(Path.Combine(alone, "rules")));
         Assert.Equal(bundleHash, Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(rules))));
+        // The changelog of the window names the first decision under that rule file, as the changelog of the journal does.
+        using var changelog = JsonDocument.Parse(File.ReadAllText(Path.Combine(alone, "changelog.json")));
+        var first = Assert.Single(changelog.RootElement.GetProperty("changes").EnumerateArray(), change => change.GetProperty("what").GetString() == "rule bundle");
+        Assert.Equal(("first decision", decisions[0].GetProperty("payload").GetProperty("bundle").GetString()), (first.GetProperty("change").GetString(), first.GetProperty("subject").GetString()));
         var readme = File.ReadAllText(Path.Combine(alone, "README.md"));
         Assert.Contains("rulesgate journal verify-proof proofs.jsonl --public-key checkpoint.pub.pem", readme, StringComparison.Ordinal);
 

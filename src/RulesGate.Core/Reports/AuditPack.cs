@@ -48,13 +48,14 @@ public static class AuditPack
         {
             // The first reading: every event's hash for the tree, and the window's decisions and approvals to their files.
             var (leaves, proven, named, instances) = (new List<byte[]>(), new List<long>(), new SortedSet<string>(StringComparer.Ordinal), new SortedSet<string>(StringComparer.Ordinal));
-            var (decisions, approvals) = (0, 0);
+            var (decisions, approvals, digest) = (0, 0, new DecisionDigest());
             using (var decisionLines = Lines(work, "decisions.jsonl"))
             using (var approvalLines = Lines(work, "approvals.jsonl"))
             {
                 foreach (var e in store.Read(new EventFilter(To: checkpoint.Size)))
                 {
                     leaves.Add(Convert.FromHexString(e.Hash));
+                    digest.Add(e);     // every decision, for the changelog's first decision under each rule file
                     if (!Within(e.Time))
                     {
                         continue;
@@ -93,7 +94,7 @@ public static class AuditPack
             void Put(string name, string text) => files[name] = Encoding.UTF8.GetBytes(text);
             Put("checkpoint.json", checkpoint.Json() + "\n");
             Put("checkpoint.pub.pem", key.ExportSubjectPublicKeyInfoPem() + "\n");
-            var rows = Changelog.Rows(store).Select(change => change.Row).Where(row => Within(row.At)).ToList();
+            var rows = Changelog.Rows(store, digest).Select(change => change.Row).Where(row => Within(row.At)).ToList();
             Put("changelog.json", ReportJson.Changelog(new ChangelogModel(rows.Count, rows)) + "\n");
             Put("changelog.md", GovernanceDocuments.Render(GovernanceDocuments.ChangelogTemplate, new ChangelogModel(rows.Count, [.. rows.Select(row => new ChangeRow(row.At, row.What, Markdown.CodeCell(row.Subject), Markdown.CodeCell(row.Change), Markdown.CodeCell(row.Actor), Markdown.CodeCell(row.Why)))]), templates));
             var (ruleFiles, missing) = RuleFiles(store, named, files);

@@ -38,6 +38,19 @@ public sealed class DecisionDigest
         return this;
     }
 
+    /// <summary>Takes one event a reader of the whole journal came across, in order: a decision past those digested is digested; anything else is passed over.</summary>
+    internal void Add(JournalEvent e)
+    {
+        lock (gate)
+        {
+            if (e.Seq > read && DecisionTypes.Contains(e.Type))
+            {
+                Take(e);
+                read = e.Seq;
+            }
+        }
+    }
+
     /// <summary>The first decision under each rule file (<c>id@version#sha</c>), in journal order.</summary>
     public IReadOnlyList<(long Seq, string Time, string Bundle)> FirstDecisions
     {
