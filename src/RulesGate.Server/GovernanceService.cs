@@ -464,11 +464,12 @@ public sealed class GovernanceService
 
     /// <summary>What happened to <paramref name="strategy"/> in the last <paramref name="days"/> UTC days: its orders per day and the changes about it, read beside the writer.</summary>
     /// <exception cref="NotFoundException">The journal knows no such strategy.</exception>
-    public async Task<StrategyTimeline> Timeline(string strategy, int days)
+    public Task<StrategyTimeline> Timeline(string strategy, int days)
     {
-        await Strategies(strategy).ConfigureAwait(false);     // a strategy the journal knows, or a 404 naming those it does
         var now = Now;
-        return await Reading(store => StrategyTimeline.Of(store, strategy, StrategyTimeline.Start(now, days), now, digest)).ConfigureAwait(false);
+        return Reading(store => GovernanceJournal.StrategiesOf(store) is var known && known.Contains(strategy)
+            ? StrategyTimeline.Of(store, strategy, StrategyTimeline.Start(now, days), now, digest)
+            : throw new NotFoundException(Identities.Unknown("strategy", strategy, known).Message));
     }
 
     /// <summary>

@@ -117,6 +117,7 @@ public sealed class GovernanceCliTests : IDisposable
         var (_, json, _) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--json");
         var (before, earlier, _) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--now", "2020-01-01T00:00:00Z");
         var (bad, _, why) = CliTests.Run("governance", "timeline", "--strategy", "trend", "--journal", Journal, "--days", "367");
+        var (unknown, _, none) = CliTests.Run("governance", "timeline", "--strategy", "tend", "--journal", Journal);
 
         Assert.True(code == 0, error);
         Assert.Contains("  orders    none\n", text, StringComparison.Ordinal);      // outcomes are not orders
@@ -127,6 +128,8 @@ public sealed class GovernanceCliTests : IDisposable
         Assert.Contains("  changes   none", earlier, StringComparison.Ordinal);     // everything happened after the window
         Assert.Equal(2, bad);
         Assert.Contains("days: '367' is not a number of days; write one from 1 to 366.", why, StringComparison.Ordinal);
+        Assert.Equal(2, unknown);     // as the API's 404: a typo'd strategy is no empty timeline
+        Assert.Contains("There is no strategy 'tend'; did you mean 'trend'?", none, StringComparison.Ordinal);
     }
 
     [Fact]

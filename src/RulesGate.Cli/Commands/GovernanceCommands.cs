@@ -105,6 +105,11 @@ internal static class GovernanceCommands
             var (name, span) = (RulesGate.Core.Identities.Id(parse.GetValue(timelineStrategy), "strategy"), StrategyTimeline.DaysOf(parse.GetValue(days)));
             var at = parse.GetValue(until) is { } text ? CliOptions.Utc(text, "--now") : TimeProvider.System.GetUtcNow();
             using var store = JournalCommand.ReadOnly(parse.GetValue(timelineJournal)!);
+            if (GovernanceJournal.StrategiesOf(store) is var known && !known.Contains(name))
+            {
+                throw RulesGate.Core.Identities.Unknown("strategy", name, known);     // as the API's 404 says it
+            }
+
             var found = StrategyTimeline.Of(store, name, StrategyTimeline.Start(at, span), at);
             if (parse.GetValue(timelineJson))
             {

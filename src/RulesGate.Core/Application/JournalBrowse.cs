@@ -163,7 +163,7 @@ public static class JournalBrowse
 
         static string Text(JsonElement parent, string name) => parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() ?? "" : "";
         static string Quantity(JsonElement parent, string name) =>
-            parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetDouble().ToString("#,0.########", System.Globalization.CultureInfo.InvariantCulture) : "?";
+            parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? DeskNumbers.Quantity(value.GetDouble()) : "?";
         var symbol = intent.TryGetProperty("instrument", out var instrument) && instrument.ValueKind == JsonValueKind.Object ? Text(instrument, "symbol") : "";
         var order = $"{Text(intent, "side")} {Quantity(intent, "qty")} {symbol}";
         if (type == EventTypes.GovernanceDecision)

@@ -148,7 +148,10 @@ public sealed class GovernanceJournal(JournalStore store, GovernanceSettings set
     public const string SubjectKind = "strategy";
 
     /// <summary>Every strategy the journal knows: by its standing, health, tokens or evidence, in ordinal order.</summary>
-    public SortedSet<string> Strategies() =>
+    public SortedSet<string> Strategies() => StrategiesOf(store);
+
+    /// <summary>Every strategy <paramref name="store"/> knows: by its standing, health, tokens or evidence, in ordinal order.</summary>
+    public static SortedSet<string> StrategiesOf(JournalStore store) =>
         new(store.Starting(SubjectStanding.Projection, $"{SubjectKind}:").Select(document => document.Id[(SubjectKind.Length + 1)..])
             .Concat(store.All(HealthProjection).Select(document => document.Id))
             .Concat(store.All(TokenLedger.Projection).Select(document => document.Id))

@@ -45,7 +45,7 @@ public static partial class Blockers
     };
 
     private static string Percent(string ratio) =>
-        double.TryParse(ratio, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? (value * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%" : ratio;
+        double.TryParse(ratio, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? Application.DeskNumbers.Percent(value) : ratio;
 
     private static string Days(string days) =>
         double.TryParse(days, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value.ToString("0.#", CultureInfo.InvariantCulture) + (value == 1 ? " day" : " days") : days;

@@ -102,7 +102,7 @@ public static class RuleExplainer
             var rounded = Math.Abs(number) >= 1 ? number.ToString("0.####", CultureInfo.InvariantCulture) : number.ToString("G4", CultureInfo.InvariantCulture);
             var shown = rounded == exact || !double.IsFinite(number) ? exact : "≈" + rounded;
             return node.Text.EndsWith("Pct", StringComparison.Ordinal) && double.IsFinite(number)
-                ? $"{shown} ({(number * 100).ToString("0.##", CultureInfo.InvariantCulture)}%)"
+                ? $"{shown} ({Application.DeskNumbers.Percent(number, 2)})"
                 : shown;
         }
         catch (Exception error) when (error is not OutOfMemoryException)

@@ -23,7 +23,7 @@ internal sealed class ApiExceptionHandler(TextWriter? errors) : IExceptionHandle
             var where = new System.Diagnostics.StackTrace(exception).GetFrame(0)?.GetMethod() is { } method ? $" (at {method.DeclaringType?.FullName}.{method.Name})" : "";
             var route = (httpContext.GetEndpoint() as Microsoft.AspNetCore.Routing.RouteEndpoint)?.RoutePattern.RawText ?? httpContext.Request.Path.Value;
             var line = $"rulesgate serve: internal error answering {httpContext.Request.Method} {route}: {exception.GetType().Name}: {exception.Message}{where}";
-            await errors.WriteLineAsync(string.Concat(line.Select(c => char.IsControl(c) ? ' ' : c))).ConfigureAwait(false);     // one line, whatever a path or message holds
+            await errors.WriteLineAsync(string.Concat(line.Select(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format ? ' ' : c))).ConfigureAwait(false);     // one line, read as written, whatever a path or message holds
         }
 
         await Http.Fail(httpContext, status, code, message).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using RulesGate.Core;
+using RulesGate.Core.Application;
 using RulesGate.Core.Promotion;
 using RulesGate.Core.Reports;
 using RulesGate.Core.Workflows;
@@ -41,10 +42,10 @@ public static partial class ConsolePages
             var baseEquity = service.Settings.Governance!.Settings.BaseEquity;
             // Each strategy's one standing: the same record governance show and the gate read.
             body = Table(["strategy", "level", "sizing cap", "ladders", "why not further up", "health", "trades", "win rate", "drawdown", "drift alerts", "tokens"], reports.Select(report => Html.Of($"""
-                <tr><td class="mono"><a href="{Prefix}/strategies/{Uri.EscapeDataString(report.Strategy)}">{report.Strategy}</a></td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? Percent(cap) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
-                <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {ladder.State}{(ladder.Cap is { } c ? $" ({Percent(c)})" : "")}</li>"))}</ul>") : Html.Of($"none"))}</td>
+                <tr><td class="mono"><a href="{Prefix}/strategies/{Uri.EscapeDataString(report.Strategy)}">{report.Strategy}</a></td><td>{report.Level}</td><td>{(report.SizingCap is { } cap ? DeskNumbers.Percent(cap) : "none")}<br><span class="muted small">{report.CapSetBy ?? ""}</span></td>
+                <td>{(report.Standing is { } standing ? Html.Of($"<ul class=\"plain\">{standing.Ladders.Select(ladder => Html.Of($"<li><b>{ladder.Workflow}</b> {ladder.State}{(ladder.Cap is { } c ? $" ({DeskNumbers.Percent(c)})" : "")}</li>"))}</ul>") : Html.Of($"none"))}</td>
                 <td>{WhyNotFurther(report.Next)}</td><td>{report.Health.Score:F2} (×{report.Health.Multiplier:F2})</td>
-                <td>{report.Outcomes.Trades}</td><td>{Percent(report.Outcomes.WinRate)}</td><td>{Percent(report.Outcomes.Drawdown(baseEquity))}</td>
+                <td>{report.Outcomes.Trades}</td><td>{DeskNumbers.Percent(report.Outcomes.WinRate)}</td><td>{DeskNumbers.Percent(report.Outcomes.Drawdown(baseEquity))}</td>
                 <td>{(report.Alerts.Count == 0 ? "none" : string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</td>
                 <td>{report.Tokens.Count}</td></tr>
                 """)), "The journal knows no strategy yet: outcomes, tokens and evidence make them known.");
@@ -76,10 +77,10 @@ public static partial class ConsolePages
             var orders = timeline.Days.Select(day => Html.Of($"<tr><td class=\"day\">{day.Day}</td><td class=\"number\">{day.Decisions}</td><td>{Counts(day.Verdicts)}</td><td>{(day.Actions.Count == 0 ? "—" : Counts(day.Actions))}</td><td>{(day.Trips == 0 ? "" : Html.Of($"<strong class=\"alarm-text\">tripped {day.Trips}×</strong>"))}</td></tr>"));
             var changes = timeline.Changes.Select(row => Html.Of($"<tr><td>{When(row.At)}</td><td>{row.What}</td><td>{row.Change}</td><td>{row.Actor}</td><td>{row.Why}</td></tr>"));
             body = Html.Of($"""
-                <p class="headline">Level <strong id="level">{report.Level}</strong> · sizing cap {(report.SizingCap is { } cap ? Percent(cap) : "none")}{(report.CapSetBy is { } setBy ? $" (set by {setBy})" : "")}</p>
+                <p class="headline">Level <strong id="level">{report.Level}</strong> · sizing cap {(report.SizingCap is { } cap ? DeskNumbers.Percent(cap) : "none")}{(report.CapSetBy is { } setBy ? $" (set by {setBy})" : "")}</p>
                 <p id="next"><strong>Why not further up:</strong> {WhyNotFurther(report.Next)}</p>
-                {(report.Standing is { } standing ? Table(["ladder", "state", "sizing cap", "since", "how it got there"], standing.Ladders.Select(ladder => Html.Of($"<tr><td>{ladder.Workflow}</td><td>{ladder.State}</td><td>{(ladder.Cap is { } c ? Percent(c) : "none")}</td><td>{When(ladder.Change.At)}</td><td>{SubjectStanding.How(ladder.Change)}</td></tr>")), "") : Html.Of($"<p class=\"muted\">No workflow has placed it on a ladder.</p>"))}
-                <p>Health {report.Health.Score.ToString("0.00", CultureInfo.InvariantCulture)} (size ×{report.Health.Multiplier.ToString("0.00", CultureInfo.InvariantCulture)}) · {report.Outcomes.Trades} trades · win rate {Percent(report.Outcomes.WinRate)} · drawdown {Percent(report.Outcomes.Drawdown(baseEquity))} · {report.Tokens.Count} execution tokens open{(report.Alerts.Count == 0 ? "" : " · drift: " + string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</p>
+                {(report.Standing is { } standing ? Table(["ladder", "state", "sizing cap", "since", "how it got there"], standing.Ladders.Select(ladder => Html.Of($"<tr><td>{ladder.Workflow}</td><td>{ladder.State}</td><td>{(ladder.Cap is { } c ? DeskNumbers.Percent(c) : "none")}</td><td>{When(ladder.Change.At)}</td><td>{SubjectStanding.How(ladder.Change)}</td></tr>")), "") : Html.Of($"<p class=\"muted\">No workflow has placed it on a ladder.</p>"))}
+                <p>Health {report.Health.Score.ToString("0.00", CultureInfo.InvariantCulture)} (size ×{report.Health.Multiplier.ToString("0.00", CultureInfo.InvariantCulture)}) · {report.Outcomes.Trades} trades · win rate {DeskNumbers.Percent(report.Outcomes.WinRate)} · drawdown {DeskNumbers.Percent(report.Outcomes.Drawdown(baseEquity))} · {report.Tokens.Count} execution tokens open{(report.Alerts.Count == 0 ? "" : " · drift: " + string.Join("; ", report.Alerts.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.Metric} {a.DeviationPct:F1}% → {a.Action}"))))}</p>
                 <h2>Orders per day, last {days} days</h2>
                 {Table(["day (UTC)", "orders", "capital gate", "governance", "kill switch"], orders, $"No order of {strategy} in the last {days} days.")}
                 <h2>What changed, last {days} days</h2>
@@ -113,6 +114,4 @@ public static partial class ConsolePages
         : next.Change == "promotion" ? $"no maturity rule holds it back; next is {next.To}."
         : string.Join(" ", next.Reasons);
 
-    /// <summary>A ratio as a percentage, to a tenth at most: <c>0.1118</c> → "11.2%".</summary>
-    private static string Percent(double ratio) => (ratio * 100).ToString("#,0.#", CultureInfo.InvariantCulture) + "%";
 }

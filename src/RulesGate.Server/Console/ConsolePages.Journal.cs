@@ -136,13 +136,11 @@ public static partial class ConsolePages
     };
 
     private static string Measure(string name, double value) =>
-        name.EndsWith("_pct", StringComparison.Ordinal) || name is "drawdown" or "daily_return" ? (value * 100).ToString("#,0.##", CultureInfo.InvariantCulture) + "%"
+        name.EndsWith("_pct", StringComparison.Ordinal) || name is "drawdown" or "daily_return" ? DeskNumbers.Percent(value, 2)
         : name.EndsWith("_x", StringComparison.Ordinal) ? value.ToString("#,0.##", CultureInfo.InvariantCulture) + "×"
-        : name.Contains("qty", StringComparison.Ordinal) ? Quantity(value)
+        : name.Contains("qty", StringComparison.Ordinal) ? DeskNumbers.Quantity(value)
         : value.ToString("#,0.####", CultureInfo.InvariantCulture);
 
-    /// <summary>A quantity as traded: whole lots without decimals, fractions to eight places at most.</summary>
-    private static string Quantity(double qty) => qty.ToString("#,0.########", CultureInfo.InvariantCulture);
 
     private static string Pretty(string json)
     {
